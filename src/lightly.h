@@ -1,0 +1,26 @@
+/* lightly.h: the one header of lightly-glib
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#define __LIGHTLY_INSIDE__
+
+#include "lightly-version-macros.h"
+#include "lightly-version.h"
+#include "lightly-enum-types.h"
+#include "lightly-error.h"
+#include "lightly-sampling-method.h"
+#include "lightly-sampler-config.h"
+#include "lightly-bit-mask.h"
+#include "lightly-scores.h"
+#include "lightly-scorer.h"
+#include "lightly-scorer-classification.h"
+#include "lightly-bounding-box.h"
+#include "lightly-object-detection-output.h"
+#include "lightly-scorer-object-detection.h"
+#include "lightly-scorer-semantic-segmentation.h"
+#include "lightly-keypoint-instance.h"
+#include "lightly-scorer-keypoint-detection.h"
+
+#undef __LIGHTLY_INSIDE__
