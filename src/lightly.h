@@ -22,5 +22,10 @@
 #include "lightly-scorer-semantic-segmentation.h"
 #include "lightly-keypoint-instance.h"
 #include "lightly-scorer-keypoint-detection.h"
+#include "lightly-tag.h"
+#include "lightly-job.h"
+#include "lightly-query-result.h"
+#include "lightly-dataset.h"
+#include "lightly-embedding.h"
 
 #undef __LIGHTLY_INSIDE__

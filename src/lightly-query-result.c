@@ -1,0 +1,196 @@
+/* lightly-query-result.c: LightlyQueryResult, what one agent query did
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "lightly-query-result.h"
+#include "lightly-models-private.h"
+
+/**
+ * LightlyQueryResult:
+ *
+ * What one active-learning query did: the result of
+ * `lightly_agent_query_finish()`.
+ *
+ * A query that had nothing to do, because the labeled set already has the
+ * requested size or the pool is empty, is *skipped*: that is not an error,
+ * [property@Lightly.QueryResult:skipped] is %TRUE, no tag is made and
+ * nothing is added. Otherwise [property@Lightly.QueryResult:tag] is the tag
+ * the selection made and [property@Lightly.QueryResult:added] lists the file
+ * names it added to the labeled set, the batch to label next.
+ *
+ * Every property is read-only.
+ */
+struct _LightlyQueryResult
+{
+  GObject parent_instance;
+
+  gboolean skipped;
+  LightlyTag *tag;
+  char **added;
+};
+
+G_DEFINE_FINAL_TYPE (LightlyQueryResult, lightly_query_result, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SKIPPED,
+  PROP_TAG,
+  PROP_ADDED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+lightly_query_result_finalize (GObject *object)
+{
+  LightlyQueryResult *self = LIGHTLY_QUERY_RESULT (object);
+
+  g_clear_object (&self->tag);
+  g_strfreev (self->added);
+
+  G_OBJECT_CLASS (lightly_query_result_parent_class)->finalize (object);
+}
+
+static void
+lightly_query_result_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  LightlyQueryResult *self = LIGHTLY_QUERY_RESULT (object);
+
+  switch (prop_id)
+    {
+    case PROP_SKIPPED:
+      g_value_set_boolean (value, self->skipped);
+      break;
+    case PROP_TAG:
+      g_value_set_object (value, self->tag);
+      break;
+    case PROP_ADDED:
+      g_value_set_boxed (value, self->added);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lightly_query_result_class_init (LightlyQueryResultClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = lightly_query_result_finalize;
+  object_class->get_property = lightly_query_result_get_property;
+
+  /**
+   * LightlyQueryResult:skipped: (getter get_skipped)
+   *
+   * Whether the query had nothing to select and did nothing. A skipped
+   * query has no tag and adds nothing.
+   */
+  properties[PROP_SKIPPED] =
+    g_param_spec_boolean ("skipped", NULL, NULL, FALSE, flags);
+
+  /**
+   * LightlyQueryResult:tag: (getter get_tag)
+   *
+   * The tag the selection made: the new labeled set. %NULL when the query
+   * was skipped.
+   */
+  properties[PROP_TAG] =
+    g_param_spec_object ("tag", NULL, NULL, LIGHTLY_TYPE_TAG, flags);
+
+  /**
+   * LightlyQueryResult:added: (getter get_added)
+   *
+   * The file names the query added to the labeled set, in the dataset's
+   * order; empty (never %NULL) when nothing was added.
+   */
+  properties[PROP_ADDED] =
+    g_param_spec_boxed ("added", NULL, NULL, G_TYPE_STRV, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+lightly_query_result_init (LightlyQueryResult *self)
+{
+  /* Bindings can construct an empty result with g_object_new(); its list
+   * must be as empty-but-valid as the one from a real query. */
+  self->added = g_new0 (char *, 1);
+}
+
+LightlyQueryResult *
+lightly_query_result_new_internal (gboolean            skipped,
+                                   LightlyTag         *tag,
+                                   const char * const *added)
+{
+  LightlyQueryResult *self;
+
+  g_return_val_if_fail (tag == NULL || LIGHTLY_IS_TAG (tag), NULL);
+
+  self = g_object_new (LIGHTLY_TYPE_QUERY_RESULT, NULL);
+  self->skipped = !!skipped;
+  self->tag = tag != NULL ? g_object_ref (tag) : NULL;
+  /* Bindings and callers index the list without a NULL check, so "nothing
+   * added" stays the empty vector from init, not NULL. */
+  if (added != NULL)
+    {
+      g_strfreev (self->added);
+      self->added = g_strdupv ((char **) added);
+    }
+
+  return self;
+}
+
+/**
+ * lightly_query_result_get_skipped: (get-property skipped)
+ * @self: a query result
+ *
+ * Gets whether the query had nothing to do.
+ *
+ * Returns: %TRUE when the query was skipped
+ */
+gboolean
+lightly_query_result_get_skipped (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), FALSE);
+  return self->skipped;
+}
+
+/**
+ * lightly_query_result_get_tag: (get-property tag)
+ * @self: a query result
+ *
+ * Gets the tag the selection made.
+ *
+ * Returns: (transfer none) (nullable): the new tag, or %NULL when the query
+ *   was skipped
+ */
+LightlyTag *
+lightly_query_result_get_tag (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), NULL);
+  return self->tag;
+}
+
+/**
+ * lightly_query_result_get_added: (get-property added)
+ * @self: a query result
+ *
+ * Gets the file names the query added to the labeled set.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the file names, empty
+ *   when nothing was added
+ */
+const char * const *
+lightly_query_result_get_added (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), NULL);
+  return (const char * const *) self->added;
+}
