@@ -674,11 +674,12 @@ lightly_bit_mask_unset_bit (LightlyBitMask *self,
  * lightly_bit_mask_count:
  * @self: a mask
  *
- * The number of samples in the mask (set bits).
+ * The number of samples in the mask (set bits). It is 64-bit because every
+ * index a #guint can hold, 0 … %G_MAXUINT, may be set.
  *
  * Returns: the number of set bits
  */
-guint
+guint64
 lightly_bit_mask_count (const LightlyBitMask *self)
 {
   guint64 count = 0;
@@ -687,9 +688,7 @@ lightly_bit_mask_count (const LightlyBitMask *self)
 
   for (gsize i = 0; i < self->n_words; i++)
     count += (guint64) __builtin_popcountll (self->words[i]);
-  /* At most 2^32 bits can be set (indices are guint); saturate the one
-   * value that does not fit. */
-  return (guint) MIN (count, (guint64) G_MAXUINT);
+  return count;
 }
 
 /**
@@ -698,11 +697,11 @@ lightly_bit_mask_count (const LightlyBitMask *self)
  *
  * The index of the highest set bit plus one, or 0 for the empty mask, like
  * Python's `int.bit_length()`. A mask fits a dataset of N samples when this
- * is at most N.
+ * is at most N. It is 64-bit because bit %G_MAXUINT may be set.
  *
  * Returns: the number of bits needed to write the mask
  */
-guint
+guint64
 lightly_bit_mask_get_bit_length (const LightlyBitMask *self)
 {
   gsize n;
@@ -712,7 +711,7 @@ lightly_bit_mask_get_bit_length (const LightlyBitMask *self)
   n = used_words (self);
   if (n == 0)
     return 0;
-  return (guint) ((n - 1) * BITS_PER_WORD + (BITS_PER_WORD - (guint) __builtin_clzll (self->words[n - 1])));
+  return (guint64) (n - 1) * BITS_PER_WORD + (guint64) (BITS_PER_WORD - __builtin_clzll (self->words[n - 1]));
 }
 
 /**
@@ -752,7 +751,7 @@ lightly_bit_mask_to_indices (const LightlyBitMask *self,
   g_return_val_if_fail (n_indices != NULL, NULL);
 
   /* Never NULL, so bindings see an empty array rather than None. */
-  indices = g_new (guint, MAX (lightly_bit_mask_count (self), 1));
+  indices = g_new (guint, (gsize) MAX (lightly_bit_mask_count (self), 1));
   for (gsize i = 0; i < self->n_words; i++)
     {
       guint64 w = self->words[i];
@@ -790,7 +789,7 @@ lightly_bit_mask_masked_select (const LightlyBitMask *self,
                                 GError              **error)
 {
   guint n_names;
-  guint bit_length;
+  guint64 bit_length;
   g_autofree guint *indices = NULL;
   gsize n_indices;
   char **selected;
@@ -804,9 +803,9 @@ lightly_bit_mask_masked_select (const LightlyBitMask *self,
   if (bit_length > n_names)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The bit mask sets bit %u, but the list has only %u names, so only "
-                   "bits below %u may be set: the mask belongs to a larger dataset, or "
-                   "the list of names is incomplete",
+                   "The bit mask sets bit %" G_GUINT64_FORMAT ", but the list has only "
+                   "%u names, so only bits below %u may be set: the mask belongs to a "
+                   "larger dataset, or the list of names is incomplete",
                    bit_length - 1, n_names, n_names);
       return NULL;
     }

@@ -72,9 +72,9 @@ LIGHTLY_AVAILABLE_IN_ALL
 void            lightly_bit_mask_unset_bit        (LightlyBitMask       *self,
                                                    guint                 k);
 LIGHTLY_AVAILABLE_IN_ALL
-guint           lightly_bit_mask_count            (const LightlyBitMask *self);
+guint64         lightly_bit_mask_count            (const LightlyBitMask *self);
 LIGHTLY_AVAILABLE_IN_ALL
-guint           lightly_bit_mask_get_bit_length   (const LightlyBitMask *self);
+guint64         lightly_bit_mask_get_bit_length   (const LightlyBitMask *self);
 LIGHTLY_AVAILABLE_IN_ALL
 gboolean        lightly_bit_mask_is_empty         (const LightlyBitMask *self);
 
