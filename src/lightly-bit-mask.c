@@ -294,6 +294,8 @@ lightly_bit_mask_new_from_length (guint n)
   gsize full = n / BITS_PER_WORD;
   guint rest = n % BITS_PER_WORD;
 
+  if (n == 0)
+    return self;
   ensure_words (self, words_for_bits (n));
   memset (self->words, 0xff, full * sizeof (guint64));
   if (rest != 0)
