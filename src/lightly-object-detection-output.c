@@ -105,7 +105,7 @@ boxes_are_valid (LightlyBoundingBox **boxes,
 
 /**
  * lightly_object_detection_output_new:
- * @boxes: (array length=n_boxes) (element-type LightlyBoundingBox) (transfer none):
+ * @boxes: (array length=n_boxes) (transfer none):
  *   the detected boxes
  * @n_boxes: the number of boxes
  * @object_probabilities: (array length=n_object_probabilities) (element-type gdouble):
@@ -194,7 +194,7 @@ lightly_object_detection_output_new (LightlyBoundingBox **boxes,
 
 /**
  * lightly_object_detection_output_new_from_scores:
- * @boxes: (array length=n_boxes) (element-type LightlyBoundingBox) (transfer none):
+ * @boxes: (array length=n_boxes) (transfer none):
  *   the detected boxes
  * @n_boxes: the number of boxes
  * @scores: (array length=n_scores) (element-type gdouble): each box's

@@ -104,7 +104,7 @@ append_score (LightlyScorerKeypointDetection *self,
 /**
  * lightly_scorer_keypoint_detection_add_image:
  * @self: a #LightlyScorerKeypointDetection
- * @instances: (array length=n_instances) (element-type LightlyKeypointInstance) (transfer none):
+ * @instances: (array length=n_instances) (transfer none):
  *   the instances detected in the image; may be empty
  * @n_instances: the number of instances
  *

@@ -294,7 +294,7 @@ lightly_scorer_object_detection_init (LightlyScorerObjectDetection *self)
 
 /**
  * lightly_scorer_object_detection_new:
- * @outputs: (array length=n_outputs) (element-type LightlyObjectDetectionOutput) (transfer none):
+ * @outputs: (array length=n_outputs) (transfer none):
  *   the detector's output for each image of the query set, in query-set order
  * @n_outputs: the number of outputs
  * @error: return location for a #GError
