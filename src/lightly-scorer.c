@@ -5,6 +5,11 @@
 #include "config.h"
 
 #include "lightly-scorer.h"
+#include "lightly-scorer-private.h"
+#include "lightly-scorer-classification.h"
+#include "lightly-scorer-object-detection.h"
+#include "lightly-scorer-semantic-segmentation.h"
+#include "lightly-scorer-keypoint-detection.h"
 #include "lightly-error.h"
 
 /**
@@ -135,4 +140,18 @@ lightly_scorer_calculate_scores (LightlyScorer  *self,
     }
 
   return g_steal_pointer (&scores);
+}
+
+gboolean
+lightly_scorer_is_builtin (LightlyScorer *self)
+{
+  GType type;
+
+  g_return_val_if_fail (LIGHTLY_IS_SCORER (self), FALSE);
+
+  type = G_OBJECT_TYPE (self);
+  return type == LIGHTLY_TYPE_SCORER_CLASSIFICATION ||
+         type == LIGHTLY_TYPE_SCORER_OBJECT_DETECTION ||
+         type == LIGHTLY_TYPE_SCORER_SEMANTIC_SEGMENTATION ||
+         type == LIGHTLY_TYPE_SCORER_KEYPOINT_DETECTION;
 }

@@ -255,6 +255,10 @@ lightly_scores_contains (LightlyScores *self,
  *
  * Gets the values of the score called @name.
  *
+ * PyGObject and GJS turn a %NULL return into an empty list, so bindings
+ * should use [method@Lightly.Scores.contains] to tell a missing score from
+ * an empty one.
+ *
  * Returns: (array length=n) (element-type gdouble) (transfer none) (nullable):
  *   the values, owned by @self, or %NULL if there is no score called @name
  */

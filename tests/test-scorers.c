@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lightly.h"
+#include "lightly-scorer-private.h"
 
 #define EPS_F64 1e-9
 #define EPS_F32 1e-6
@@ -216,6 +217,7 @@ test_scorer_subclass (void)
   const double v[] = { 0.5, 1.0 };
 
   g_assert_true (G_TYPE_IS_ABSTRACT (LIGHTLY_TYPE_SCORER));
+  g_assert_false (lightly_scorer_is_builtin (LIGHTLY_SCORER (scorer)));
 
   scorer->mode = MODE_GOOD;
   scores = lightly_scorer_calculate_scores (LIGHTLY_SCORER (scorer), &error);
@@ -726,6 +728,7 @@ example_detection_scorer (void)
   scorer = lightly_scorer_object_detection_new (outputs, 3, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (lightly_scorer_object_detection_get_n_outputs (scorer), ==, 3);
+  g_assert_true (lightly_scorer_is_builtin (LIGHTLY_SCORER (scorer)));
   return scorer;
 }
 
@@ -989,6 +992,7 @@ test_keypoints_none (void)
   g_autoptr(LightlyScores) scores = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_assert_true (lightly_scorer_is_builtin (LIGHTLY_SCORER (scorer)));
   scores = lightly_scorer_calculate_scores (LIGHTLY_SCORER (scorer), &error);
   g_assert_no_error (error);
   assert_values (scores, "mean_uncertainty", NULL, 0, 0);
