@@ -4,4 +4,410 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "lightly-scorer-classification.h"
+#include "lightly-classification-private.h"
+#include "lightly-error.h"
+
+/**
+ * LightlyScorerClassification:
+ *
+ * Scores a classifier's predictions by its uncertainty (protocol.md §6.1,
+ * lightly's `ScorerClassification`).
+ *
+ * The predictions are an N × C matrix, one row of class probabilities per
+ * sample of the query set, in query-set order. A single column (N × 1) is
+ * a binary classifier: each row `p` becomes `[p, 1 − p]`. Rows are used as
+ * given and not renormalised; they should sum to 1.
+ *
+ * The scores, in this order, are
+ *
+ * - `uncertainty_least_confidence`: `1 − max p`
+ * - `uncertainty_margin`: `1 − (p₁ − p₂)`, the two largest probabilities
+ * - `uncertainty_entropy`: `−Σ p log₂ p` over the positive entries
+ *
+ * With [property@Lightly.ScorerClassification:normalize] (the default) each
+ * score is rescaled so that a certain row `[1, 0, …]` scores 0 and a
+ * uniform row scores 1, and clamped to [0, 1].
+ *
+ * Like lightly, the scorer accepts NaN and infinite probabilities and
+ * turns the affected scores into finite numbers (`numpy.nan_to_num`): a
+ * row with a NaN scores 0 on all three scores, so it is never picked for
+ * being uncertain. Check your model's output if that is not what you want.
+ *
+ * Large matrices are best passed as little-endian float32 bytes with
+ * [ctor@Lightly.ScorerClassification.new_from_bytes], which keeps a
+ * reference to the bytes instead of copying them. In Python:
+ * `GLib.Bytes.new(a.astype(numpy.float32).tobytes())`; in GJS:
+ * `new GLib.Bytes(new Uint8Array(f.buffer, f.byteOffset, f.byteLength))`
+ * for a `Float32Array` `f`.
+ */
+
+struct _LightlyScorerClassification
+{
+  LightlyScorer parent_instance;
+
+  gsize n_rows;
+  gsize n_cols;
+  double *values;     /* row-major, or NULL when bytes is set */
+  GBytes *bytes;      /* little-endian float32, row-major */
+  gboolean normalize;
+};
+
+G_DEFINE_FINAL_TYPE (LightlyScorerClassification, lightly_scorer_classification, LIGHTLY_TYPE_SCORER)
+
+enum {
+  PROP_0,
+  PROP_NORMALIZE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char * const score_names[] = {
+  "uncertainty_least_confidence",
+  "uncertainty_margin",
+  "uncertainty_entropy",
+  NULL
+};
+
+static LightlyScores *
+lightly_scorer_classification_calculate_scores (LightlyScorer  *scorer,
+                                                GError        **error)
+{
+  LightlyScorerClassification *self = LIGHTLY_SCORER_CLASSIFICATION (scorer);
+  g_autoptr(LightlyScores) scores = lightly_scores_new (self->n_rows);
+  double *out[LIGHTLY_CLASSIFICATION_N_SCORES];
+  gboolean ok = TRUE;
+
+  for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
+    out[k] = g_new0 (double, MAX (self->n_rows, 1));
+
+  if (self->n_rows > 0)
+    {
+      LightlyClassificationRows rows;
+      const guint8 *data = self->bytes != NULL ? g_bytes_get_data (self->bytes, NULL) : NULL;
+
+      lightly_classification_rows_init (&rows, self->n_cols, self->normalize);
+      for (gsize i = 0; i < self->n_rows; i++)
+        {
+          double row_scores[LIGHTLY_CLASSIFICATION_N_SCORES];
+
+          if (data != NULL)
+            lightly_classification_rows_score_f32le (&rows, data + i * self->n_cols * 4, row_scores);
+          else
+            lightly_classification_rows_score (&rows, self->values + i * self->n_cols, row_scores);
+          for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
+            out[k][i] = row_scores[k];
+        }
+      lightly_classification_rows_clear (&rows);
+    }
+
+  for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
+    {
+      ok = ok && lightly_scores_add (scores, score_names[k], out[k], self->n_rows, error);
+      g_free (out[k]);
+    }
+
+  return ok ? g_steal_pointer (&scores) : NULL;
+}
+
+static void
+lightly_scorer_classification_finalize (GObject *object)
+{
+  LightlyScorerClassification *self = LIGHTLY_SCORER_CLASSIFICATION (object);
+
+  g_clear_pointer (&self->values, g_free);
+  g_clear_pointer (&self->bytes, g_bytes_unref);
+
+  G_OBJECT_CLASS (lightly_scorer_classification_parent_class)->finalize (object);
+}
+
+static void
+lightly_scorer_classification_get_property (GObject    *object,
+                                            guint       prop_id,
+                                            GValue     *value,
+                                            GParamSpec *pspec)
+{
+  LightlyScorerClassification *self = LIGHTLY_SCORER_CLASSIFICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_NORMALIZE:
+      g_value_set_boolean (value, self->normalize);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lightly_scorer_classification_set_property (GObject      *object,
+                                            guint         prop_id,
+                                            const GValue *value,
+                                            GParamSpec   *pspec)
+{
+  LightlyScorerClassification *self = LIGHTLY_SCORER_CLASSIFICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_NORMALIZE:
+      lightly_scorer_classification_set_normalize (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lightly_scorer_classification_class_init (LightlyScorerClassificationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  LightlyScorerClass *scorer_class = LIGHTLY_SCORER_CLASS (klass);
+
+  object_class->finalize = lightly_scorer_classification_finalize;
+  object_class->get_property = lightly_scorer_classification_get_property;
+  object_class->set_property = lightly_scorer_classification_set_property;
+  scorer_class->calculate_scores = lightly_scorer_classification_calculate_scores;
+
+  /**
+   * LightlyScorerClassification:normalize: (getter get_normalize) (setter set_normalize)
+   *
+   * Whether to rescale the scores to [0, 1], so that a certain row scores 0
+   * and a uniform row scores 1 (lightly's `normalize_to_0_1`). Without it
+   * the raw scores are returned; the entropy is then in bits and can exceed 1.
+   */
+  properties[PROP_NORMALIZE] =
+    g_param_spec_boolean ("normalize", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT |
+                          G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+lightly_scorer_classification_init (LightlyScorerClassification *self)
+{
+  self->normalize = TRUE;
+}
+
+static gboolean
+check_shape (gsize    n_rows,
+             gsize    n_cols,
+             gsize   *n_values,
+             GError **error)
+{
+  if (!g_size_checked_mul (n_values, n_rows, n_cols))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Predictions of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " values are too large",
+                   n_rows, n_cols);
+      return FALSE;
+    }
+  /* As in lightly, N = 0 is accepted whatever C is and gives empty scores. */
+  if (n_rows > 0 && n_cols == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The classification predictions (%" G_GSIZE_FORMAT " rows × 0 columns) "
+                   "must not have an empty dimension 1: give at least one class probability per row",
+                   n_rows);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * lightly_scorer_classification_new:
+ * @predictions: (array length=n_values) (element-type gdouble): the class
+ *   probabilities, row-major: row i (sample i of the query set) is
+ *   `predictions[i * n_cols … i * n_cols + n_cols − 1]`
+ * @n_values: the number of values in @predictions, @n_rows × @n_cols
+ * @n_rows: N, the number of samples
+ * @n_cols: C, the number of classes; 1 for a binary classifier giving the
+ *   probability of one class
+ * @error: return location for a #GError
+ *
+ * Creates a classification scorer over an N × C matrix of probabilities,
+ * copying them.
+ *
+ * Fails with %LIGHTLY_ERROR_INVALID_INPUT if @n_values is not
+ * @n_rows × @n_cols, or if @n_cols is 0 while @n_rows is not. N = 0 is
+ * accepted and gives three empty score arrays.
+ *
+ * Returns: (transfer full): a new scorer, or %NULL with @error set
+ */
+LightlyScorerClassification *
+lightly_scorer_classification_new (const double  *predictions,
+                                   gsize          n_values,
+                                   gsize          n_rows,
+                                   gsize          n_cols,
+                                   GError       **error)
+{
+  LightlyScorerClassification *self;
+  gsize expected;
+
+  g_return_val_if_fail (predictions != NULL || n_values == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_shape (n_rows, n_cols, &expected, error))
+    return NULL;
+  if (n_values != expected)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Got %" G_GSIZE_FORMAT " prediction values, but %" G_GSIZE_FORMAT
+                   " rows × %" G_GSIZE_FORMAT " columns need %" G_GSIZE_FORMAT
+                   ": pass the N × C matrix row by row",
+                   n_values, n_rows, n_cols, expected);
+      return NULL;
+    }
+
+  self = g_object_new (LIGHTLY_TYPE_SCORER_CLASSIFICATION, NULL);
+  self->n_rows = n_rows;
+  self->n_cols = n_cols;
+  self->values = g_new (double, MAX (n_values, 1));
+  if (n_values > 0)
+    memcpy (self->values, predictions, n_values * sizeof (double));
+  return self;
+}
+
+/**
+ * lightly_scorer_classification_new_from_bytes:
+ * @data: the class probabilities as little-endian float32, row-major,
+ *   @n_rows × @n_cols × 4 bytes
+ * @n_rows: N, the number of samples
+ * @n_cols: C, the number of classes; 1 for a binary classifier
+ * @error: return location for a #GError
+ *
+ * Creates a classification scorer over an N × C float32 matrix, keeping a
+ * reference to @data instead of copying it.
+ *
+ * Fails with %LIGHTLY_ERROR_INVALID_INPUT if @data does not have
+ * @n_rows × @n_cols × 4 bytes, or if @n_cols is 0 while @n_rows is not.
+ *
+ * Returns: (transfer full): a new scorer, or %NULL with @error set
+ */
+LightlyScorerClassification *
+lightly_scorer_classification_new_from_bytes (GBytes  *data,
+                                              gsize    n_rows,
+                                              gsize    n_cols,
+                                              GError **error)
+{
+  LightlyScorerClassification *self;
+  gsize n_values, expected;
+  gsize size;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_shape (n_rows, n_cols, &n_values, error))
+    return NULL;
+  size = g_bytes_get_size (data);
+  if (!g_size_checked_mul (&expected, n_values, 4))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Predictions of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " values are too large",
+                   n_rows, n_cols);
+      return NULL;
+    }
+  if (size != expected)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The predictions have %" G_GSIZE_FORMAT " bytes, but %" G_GSIZE_FORMAT
+                   " rows × %" G_GSIZE_FORMAT " columns of float32 need %" G_GSIZE_FORMAT
+                   " bytes: pass little-endian float32 values, row by row",
+                   size, n_rows, n_cols, expected);
+      return NULL;
+    }
+
+  self = g_object_new (LIGHTLY_TYPE_SCORER_CLASSIFICATION, NULL);
+  self->n_rows = n_rows;
+  self->n_cols = n_cols;
+  self->bytes = g_bytes_ref (data);
+  return self;
+}
+
+/**
+ * lightly_scorer_classification_get_n_rows:
+ * @self: a #LightlyScorerClassification
+ *
+ * Gets N, the number of rows (samples) of the predictions.
+ *
+ * Returns: the number of rows
+ */
+gsize
+lightly_scorer_classification_get_n_rows (LightlyScorerClassification *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_SCORER_CLASSIFICATION (self), 0);
+
+  return self->n_rows;
+}
+
+/**
+ * lightly_scorer_classification_get_n_cols:
+ * @self: a #LightlyScorerClassification
+ *
+ * Gets C, the number of columns (classes) of the predictions as given,
+ * 1 for a binary classifier.
+ *
+ * Returns: the number of columns
+ */
+gsize
+lightly_scorer_classification_get_n_cols (LightlyScorerClassification *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_SCORER_CLASSIFICATION (self), 0);
+
+  return self->n_cols;
+}
+
+/**
+ * lightly_scorer_classification_get_normalize:
+ * @self: a #LightlyScorerClassification
+ *
+ * Gets [property@Lightly.ScorerClassification:normalize].
+ *
+ * Returns: whether the scores are rescaled to [0, 1]
+ */
+gboolean
+lightly_scorer_classification_get_normalize (LightlyScorerClassification *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_SCORER_CLASSIFICATION (self), TRUE);
+
+  return self->normalize;
+}
+
+/**
+ * lightly_scorer_classification_set_normalize:
+ * @self: a #LightlyScorerClassification
+ * @normalize: whether to rescale the scores to [0, 1]
+ *
+ * Sets [property@Lightly.ScorerClassification:normalize].
+ */
+void
+lightly_scorer_classification_set_normalize (LightlyScorerClassification *self,
+                                             gboolean                     normalize)
+{
+  g_return_if_fail (LIGHTLY_IS_SCORER_CLASSIFICATION (self));
+
+  normalize = !!normalize;
+  if (self->normalize != normalize)
+    {
+      self->normalize = normalize;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NORMALIZE]);
+    }
+}
+
+/**
+ * lightly_scorer_classification_get_score_names:
+ *
+ * Gets the names of the scores this scorer computes, in order:
+ * `uncertainty_least_confidence`, `uncertainty_margin` and
+ * `uncertainty_entropy` (lightly's `ScorerClassification.score_names()`).
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the score names
+ */
+const char * const *
+lightly_scorer_classification_get_score_names (void)
+{
+  return score_names;
+}

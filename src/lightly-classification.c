@@ -1,0 +1,183 @@
+/* lightly-classification.c: the per-row uncertainty scores of protocol.md §6.1
+ *
+ * Mirrors lightly 1.1.23's ScorerClassification step by step, so that the
+ * edge cases (NaN, infinities, rows that do not sum to 1) come out exactly as
+ * numpy computes them: raw score, np.nan_to_num, then np.interp between the
+ * scores of a very sure row and of a uniform row.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "lightly-classification-private.h"
+
+double
+lightly_read_f32le (const guint8 *p)
+{
+  guint32 bits;
+  float f;
+
+  /* memcpy, because GBytes data need not be aligned for float. */
+  memcpy (&bits, p, sizeof bits);
+  bits = GUINT32_FROM_LE (bits);
+  memcpy (&f, &bits, sizeof f);
+  return f;
+}
+
+/* Raw scores of a row with n >= 2 entries, as numpy computes them. */
+static void
+raw_scores (const double *p,
+            gsize         n,
+            double        out[LIGHTLY_CLASSIFICATION_N_SCORES])
+{
+  double max = -INFINITY;
+  double first = -INFINITY;
+  double second = -INFINITY;
+  gboolean has_nan = FALSE;
+  double sum = 0.0;
+
+  for (gsize j = 0; j < n; j++)
+    {
+      double v = p[j];
+
+      if (isnan (v))
+        {
+          has_nan = TRUE;
+        }
+      else
+        {
+          if (v > max)
+            max = v;
+          if (v > first)
+            {
+              second = first;
+              first = v;
+            }
+          else if (v > second)
+            {
+              second = v;
+            }
+        }
+      /* np.log2 (p, out=zeros, where=p > 0), then p * log_p: a NaN or
+       * -inf entry still poisons the sum, as in numpy. */
+      sum += v * (v > 0 ? log2 (v) : 0.0);
+    }
+
+  /* np.max propagates NaN, and np.partition sorts NaN last (largest). */
+  out[0] = has_nan ? NAN : 1.0 - max;
+  out[1] = has_nan ? NAN : 1.0 - (first - second);
+  out[2] = -1.0 * sum;
+}
+
+static double
+nan_to_num (double v)
+{
+  if (isnan (v))
+    return 0.0;
+  if (isinf (v))
+    return v > 0 ? DBL_MAX : -DBL_MAX;
+  return v;
+}
+
+/* np.interp (x, [lo, hi], [0, 1]) */
+static double
+interp01 (double x,
+          double lo,
+          double hi,
+          double slope)
+{
+  if (x < lo || x == lo)
+    return 0.0;
+  if (x > hi || x == hi)
+    return 1.0;
+  return slope * (x - lo);
+}
+
+void
+lightly_classification_rows_init (LightlyClassificationRows *rows,
+                                  gsize                      n_cols,
+                                  gboolean                   normalize)
+{
+  gsize n = MAX (n_cols, 2);
+
+  g_assert (n_cols > 0);
+
+  memset (rows, 0, sizeof *rows);
+  rows->n_cols = n_cols;
+  rows->normalize = normalize;
+  rows->scratch = g_new0 (double, n);
+
+  /* Score a very sure and a uniform row, as lightly does, so that the
+   * normalisation uses numpy's very rounding of 1 − 1/C and of log2(C). */
+  rows->scratch[0] = 1.0;
+  raw_scores (rows->scratch, n, rows->lo);
+  for (gsize j = 0; j < n; j++)
+    rows->scratch[j] = 1.0 / (double) n;
+  raw_scores (rows->scratch, n, rows->hi);
+  for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
+    {
+      rows->lo[k] = nan_to_num (rows->lo[k]);
+      rows->hi[k] = nan_to_num (rows->hi[k]);
+      rows->slope[k] = (1.0 - 0.0) / (rows->hi[k] - rows->lo[k]);
+    }
+}
+
+void
+lightly_classification_rows_clear (LightlyClassificationRows *rows)
+{
+  g_clear_pointer (&rows->scratch, g_free);
+}
+
+static void
+finish (LightlyClassificationRows *rows,
+        const double              *p,
+        double                     out[LIGHTLY_CLASSIFICATION_N_SCORES])
+{
+  raw_scores (p, MAX (rows->n_cols, 2), out);
+  for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
+    {
+      out[k] = nan_to_num (out[k]);
+      if (rows->normalize)
+        out[k] = interp01 (out[k], rows->lo[k], rows->hi[k], rows->slope[k]);
+    }
+}
+
+void
+lightly_classification_rows_score (LightlyClassificationRows *rows,
+                                   const double              *row,
+                                   double                     out[LIGHTLY_CLASSIFICATION_N_SCORES])
+{
+  if (rows->n_cols == 1)
+    {
+      /* A single column is a binary classifier: [p, 1 − p]. */
+      rows->scratch[0] = row[0];
+      rows->scratch[1] = 1.0 - row[0];
+      finish (rows, rows->scratch, out);
+    }
+  else
+    {
+      finish (rows, row, out);
+    }
+}
+
+void
+lightly_classification_rows_score_f32le (LightlyClassificationRows *rows,
+                                         const guint8              *row,
+                                         double                     out[LIGHTLY_CLASSIFICATION_N_SCORES])
+{
+  if (rows->n_cols == 1)
+    {
+      rows->scratch[0] = lightly_read_f32le (row);
+      rows->scratch[1] = 1.0 - rows->scratch[0];
+    }
+  else
+    {
+      for (gsize j = 0; j < rows->n_cols; j++)
+        rows->scratch[j] = lightly_read_f32le (row + 4 * j);
+    }
+  finish (rows, rows->scratch, out);
+}
