@@ -71,7 +71,7 @@ quote_for_message (const char *s, gsize len)
   g_autofree char *escaped = g_strescape (valid, "");
 
   if (len > MESSAGE_QUOTE_MAX)
-    return g_strdup_printf ("'%s…'", escaped);
+    return g_strdup_printf ("'%s...'", escaped);
   return g_strdup_printf ("'%s'", escaped);
 }
 
@@ -194,6 +194,8 @@ reader_next (Reader *r, Record *rec, GError **error)
 
       if (find_record (r, rec, &next))
         {
+          if (next - r->pos > r->max_line)
+            goto too_long;
           r->pos = next;
           r->line += rec->n_newlines;
           if (rec->end == rec->start)
@@ -202,6 +204,7 @@ reader_next (Reader *r, Record *rec, GError **error)
         }
       if (r->end - r->pos > r->max_line)
         {
+        too_long:
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                        "line %" G_GUINT64_FORMAT " of the embeddings CSV is longer than "
                        "%" G_GSIZE_FORMAT " bytes; is this a CSV file?",
@@ -542,13 +545,13 @@ parse_header (const Record *rec, gsize *n_cols_out, gsize *dim_out,
   if (dim == 0)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "the embeddings CSV header has no 'embedding_0' … 'embedding_<D-1>' "
+                   "the embeddings CSV header has no 'embedding_0' ... 'embedding_<D-1>' "
                    "columns");
       columns_free (cols, n);
       return NULL;
     }
 
-  /* embedding_<i> go to matrix column i; together they must be 0 … dim-1. */
+  /* embedding_<i> go to matrix column i; together they must be 0 ... dim-1. */
   seen = g_new0 (gboolean, dim);
   for (gsize i = 0; i < n; i++)
     {
@@ -566,7 +569,7 @@ parse_header (const Record *rec, gsize *n_cols_out, gsize *dim_out,
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                        "line 1, column %" G_GSIZE_FORMAT " of the embeddings CSV: '%.100s' "
                        "does not fit; the %" G_GSIZE_FORMAT " embedding columns must be "
-                       "named embedding_0 … embedding_%" G_GSIZE_FORMAT ", each once",
+                       "named embedding_0 ... embedding_%" G_GSIZE_FORMAT ", each once",
                        i + 1, cols[i].header, dim, dim - 1);
           columns_free (cols, n);
           return NULL;
@@ -628,7 +631,7 @@ lightly_embeddings_csv_parse (GInputStream  *input,
     {
       g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                            "the embeddings CSV is empty; it needs a header row "
-                           "(filenames,embedding_0,…) and one row per sample");
+                           "(filenames,embedding_0,...) and one row per sample");
       goto fail;
     }
   cols = parse_header (&rec, &n_cols, &dim, &has_labels, error);

@@ -194,7 +194,7 @@ quote (const char *s)
   valid = g_utf8_make_valid (cut, -1);
   escaped = g_strescape (valid, "");
   if (len > MESSAGE_QUOTE_MAX)
-    return g_strdup_printf ("'%s…'", escaped);
+    return g_strdup_printf ("'%s...'", escaped);
   return g_strdup_printf ("'%s'", escaped);
 }
 
@@ -325,7 +325,7 @@ hex_value (char c)
   return -1;
 }
 
-/* Canonical "0x…" syntax only; the size check needs the dataset. */
+/* Canonical "0x..." syntax only; the size check needs the dataset. */
 static gboolean
 check_bitmask_syntax (const char *hex, GError **error)
 {
@@ -364,7 +364,7 @@ check_bitmask_size (const char *hex, guint64 n_samples, GError **error)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "the bitmask sets bit %" G_GUINT64_FORMAT ", but the dataset has only %"
-                   G_GUINT64_FORMAT " samples (bits 0 … %" G_GINT64_FORMAT ")",
+                   G_GUINT64_FORMAT " samples (bits 0 ... %" G_GINT64_FORMAT ")",
                    highest, n_samples, (gint64) n_samples - 1);
       return FALSE;
     }
@@ -466,7 +466,7 @@ exec_sql (sqlite3 *db, const char *sql, GError **error)
   if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
-                   "store: %.40s… failed: %s", sql, msg != NULL ? msg : sqlite3_errmsg (db));
+                   "store: %.40s... failed: %s", sql, msg != NULL ? msg : sqlite3_errmsg (db));
       sqlite3_free (msg);
       return FALSE;
     }
@@ -872,7 +872,7 @@ lightly_store_list_datasets (LightlyStore *self, GError **error)
 
 /* ---- Samples -------------------------------------------------------------- */
 
-/* Appends names at indices n_before … inside the caller's transaction. */
+/* Appends names at indices n_before ... inside the caller's transaction. */
 static gboolean
 insert_samples (Conn *c, const char *dataset_id, gint64 n_before,
                 const char * const *names, gsize n, GError **error)
