@@ -296,9 +296,33 @@ test_csv_speed (void)
   g_assert_cmpuint (csv->n_rows, ==, rows);
   g_assert_cmpuint (csv->dim, ==, dim);
   if (g_test_perf ())
-    g_test_minimized_result (secs, "parsed %" G_GSIZE_FORMAT "×%" G_GSIZE_FORMAT
+    g_test_minimized_result (secs, "parsed %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
                              " (%.1f MB) in %.3f s: %.0f rows/s", rows, dim,
                              strlen (text) / 1e6, secs, rows / secs);
+
+  /* The whole upload (parse, check, normalise, write, commit). */
+  if (g_test_perf ())
+    for (int disk = 0; disk <= 1; disk++)
+      {
+        g_autofree char *dir = disk ? make_tmp_dir () : NULL;
+        g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+        g_autofree char *ds = new_dataset (store, "perf", NULL);
+        g_autoptr(GInputStream) in = stream_for (text);
+        g_autofree char *id = NULL;
+
+        g_assert_no_error (error);
+        g_test_timer_start ();
+        id = lightly_store_add_embedding_full (store, ds, "default", in,
+                                               LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES, NULL,
+                                               &error);
+        secs = g_test_timer_elapsed ();
+        g_assert_no_error (error);
+        g_test_minimized_result (secs, "upload with sample registration (%s store): %.3f s: "
+                                 "%.0f rows/s", disk ? "disk" : "memory", secs, rows / secs);
+        g_clear_object (&store);
+        if (dir != NULL)
+          rm_rf (dir);
+      }
 
   lines = g_strsplit (text, "\r\n", -1);
   for (gsize i = 0; i < rows; i += rows / 50)
@@ -310,6 +334,89 @@ test_csv_speed (void)
         g_assert_true (csv->matrix[i * dim + j] == (float) g_ascii_strtod (fields[j + 1], NULL));
       g_assert_cmpint (csv->labels[i], ==, (gint64) (i % 10));
     }
+}
+
+/* A stream that hands out at most 7 bytes per read, so records, quoted
+ * fields and "\r\n" pairs straddle reads. */
+#define TEST_TYPE_TRICKLE (test_trickle_get_type ())
+G_DECLARE_FINAL_TYPE (TestTrickle, test_trickle, TEST, TRICKLE, GInputStream)
+
+struct _TestTrickle {
+  GInputStream parent_instance;
+  GBytes *bytes;
+  gsize pos;
+};
+
+G_DEFINE_FINAL_TYPE (TestTrickle, test_trickle, G_TYPE_INPUT_STREAM)
+
+static gssize
+test_trickle_read (GInputStream *stream, void *buffer, gsize count,
+                   GCancellable *cancellable, GError **error)
+{
+  TestTrickle *self = TEST_TRICKLE (stream);
+  gsize size = 0;
+  const char *data = g_bytes_get_data (self->bytes, &size);
+  gsize n = MIN (MIN (count, (gsize) 7), size - self->pos);
+
+  memcpy (buffer, data + self->pos, n);
+  self->pos += n;
+  return (gssize) n;
+}
+
+static void
+test_trickle_finalize (GObject *object)
+{
+  g_bytes_unref (TEST_TRICKLE (object)->bytes);
+  G_OBJECT_CLASS (test_trickle_parent_class)->finalize (object);
+}
+
+static void
+test_trickle_class_init (TestTrickleClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_trickle_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = test_trickle_read;
+}
+
+static void
+test_trickle_init (TestTrickle *self)
+{
+}
+
+static void
+test_csv_trickle (void)
+{
+  GString *text = g_string_new ("filenames,\"embedding_1\",embedding_0,labels\r\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) csv = NULL;
+  g_autoptr(GOutputStream) copy = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) copied = NULL;
+  TestTrickle *trickle;
+
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (text, "\"dir/\"\"%d\"\"\r\nx.png\",%d.25,-%d.5e-1,%d%s",
+                            i, i, i, i % 3, i % 2 ? "\r\n" : "\n");
+  trickle = g_object_new (TEST_TYPE_TRICKLE, NULL);
+  trickle->bytes = g_bytes_new (text->str, text->len);
+  csv = lightly_embeddings_csv_parse (G_INPUT_STREAM (trickle), copy, 0, NULL, &error);
+  g_object_unref (trickle);
+  g_assert_no_error (error);
+  g_assert_cmpuint (csv->n_rows, ==, 200);
+  for (int i = 0; i < 200; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("dir/\"%d\"\r\nx.png", i);
+      g_autofree char *second = g_strdup_printf ("-%d.5e-1", i);
+
+      g_assert_cmpstr (csv->names[i], ==, name);
+      g_assert_true (csv->matrix[2 * i + 1] == (float) (i + 0.25));
+      g_assert_true (csv->matrix[2 * i] == (float) g_ascii_strtod (second, NULL));
+      g_assert_cmpint (csv->labels[i], ==, i % 3);
+      g_assert_cmpuint (csv->lines[i], ==, 2 + 2 * (guint64) i);
+    }
+  /* The copy is the input, byte for byte. */
+  g_assert_true (g_output_stream_close (copy, NULL, NULL));
+  copied = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (copy));
+  g_assert_cmpmem (g_bytes_get_data (copied, NULL), g_bytes_get_size (copied), text->str, text->len);
+  g_string_free (text, TRUE);
 }
 
 /* ---- datasets, samples, tags, scores --------------------------------------- */
@@ -1400,6 +1507,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/csv/numbers", test_csv_numbers);
   g_test_add_func ("/store/csv/errors", test_csv_errors);
   g_test_add_func ("/store/csv/speed", test_csv_speed);
+  g_test_add_func ("/store/csv/trickle", test_csv_trickle);
   g_test_add_func ("/store/memory/roundtrip", test_memory_roundtrip);
   g_test_add_func ("/store/disk/roundtrip", test_disk_roundtrip);
   g_test_add_func ("/store/disk/orphans", test_disk_orphans);
