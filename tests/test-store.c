@@ -1100,6 +1100,61 @@ test_disk_roundtrip (void)
   rm_rf (dir);
 }
 
+/* Rejected writes of every kind leave the store's bytes alone. */
+static void
+test_disk_bad_writes_unchanged (void)
+{
+  static const char *const dup_list[] = { "new.png", "a.png", NULL };
+  static const char *const comma_list[] = { "x,y.png", NULL };
+  static const double values[] = { 0.5, INFINITY };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autofree char *ds = NULL, *initial = NULL, *job = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "ds", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  job = lightly_store_create_selection_job (store, ds, "round-1", "{}", NULL, &error);
+  g_assert_no_error (error);
+
+  before = hash_store (dir);
+  g_assert_null (lightly_store_create_dataset (store, "ds", &error));
+  g_clear_error (&error);
+  g_assert_false (lightly_store_add_samples (store, ds, dup_list, -1, &error));
+  g_clear_error (&error);
+  g_assert_false (lightly_store_add_samples (store, ds, comma_list, -1, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_tag (store, ds, "initial-tag", "0x7", NULL, NULL, NULL, NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_tag (store, ds, "wide", "0x1f", initial, NULL, NULL, NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_tag (store, ds, "round-1", "0x1", initial, NULL, NULL, NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_set_scores (store, initial, "margin", values, 2, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_selection_job (store, ds, "round-1", "{\"n\":2}", NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_selection_job (store, ds, "initial-tag", "{}", NULL, &error));
+  g_clear_error (&error);
+  {
+    /* The idempotent answers write nothing either. */
+    g_autofree char *same_tag = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL,
+                                                          NULL, NULL, NULL, &error);
+    g_autofree char *same_job = lightly_store_create_selection_job (store, ds, "round-1", "{}",
+                                                                    NULL, &error);
+
+    g_assert_cmpstr (same_tag, ==, initial);
+    g_assert_cmpstr (same_job, ==, job);
+  }
+  after = hash_store (dir);
+  g_assert_cmpstr (before, ==, after);
+  g_clear_object (&store);
+  rm_rf (dir);
+}
+
 static void
 test_disk_orphans (void)
 {
@@ -1510,6 +1565,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/csv/trickle", test_csv_trickle);
   g_test_add_func ("/store/memory/roundtrip", test_memory_roundtrip);
   g_test_add_func ("/store/disk/roundtrip", test_disk_roundtrip);
+  g_test_add_func ("/store/disk/bad-writes-unchanged", test_disk_bad_writes_unchanged);
   g_test_add_func ("/store/disk/orphans", test_disk_orphans);
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
