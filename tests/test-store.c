@@ -1506,6 +1506,72 @@ test_concurrency_disk (void)
 }
 
 typedef struct {
+  LightlyStore *store;
+  const char *job;
+} ProgressArgs;
+
+static gpointer
+progress_thread (gpointer data)
+{
+  ProgressArgs *args = data;
+
+  g_usleep (50 * 1000);
+  g_assert_true (lightly_store_update_job_progress (args->store, args->job, 1, 4, NULL));
+  return NULL;
+}
+
+static void
+test_wait_job (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (NULL, &error);
+  g_autofree char *ds = NULL, *job = NULL;
+  g_autoptr(LightlyStoreJob) j = NULL;
+  ProgressArgs args;
+  GThread *thread;
+  gint64 start;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "wait", four);
+  job = lightly_store_create_selection_job (store, ds, "round-1", "{}", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_begin_job (store, job, 4, &error));
+
+  /* Unchanged: answers after the timeout with the same state. */
+  start = g_get_monotonic_time ();
+  j = lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_RUNNING, 0, 100, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->processed, ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 100 * 1000);
+  g_clear_pointer (&j, lightly_store_job_free);
+
+  /* Changed by another thread: answers at once, long before the timeout. */
+  args.store = store;
+  args.job = job;
+  thread = g_thread_new ("progress", progress_thread, &args);
+  start = g_get_monotonic_time ();
+  j = lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_RUNNING, 0, 20000, NULL, &error);
+  g_thread_join (thread);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->processed, ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_TIME_SPAN_SECOND);
+  g_clear_pointer (&j, lightly_store_job_free);
+
+  /* A state other than the known one answers at once. */
+  j = lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_WAITING, 1, 20000, NULL, &error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+  g_clear_pointer (&j, lightly_store_job_free);
+  {
+    g_autoptr(GCancellable) cancel = g_cancellable_new ();
+
+    g_cancellable_cancel (cancel);
+    g_assert_null (lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_RUNNING, 1, 20000,
+                                           cancel, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+}
+
+typedef struct {
   GMutex lock;
   GCond cond;
   gboolean done;
@@ -1573,5 +1639,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/concurrency/memory", test_concurrency_memory);
   g_test_add_func ("/store/concurrency/disk", test_concurrency_disk);
   g_test_add_func ("/store/push-work", test_push_work);
+  g_test_add_func ("/store/wait-job", test_wait_job);
   return g_test_run ();
 }

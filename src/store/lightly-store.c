@@ -147,7 +147,9 @@ struct _LightlyStore {
 
   GThreadPool *pool;
 
-  GMutex state_lock;          /* guards the tables below */
+  GMutex state_lock;          /* guards the tables below and job_changes */
+  GCond job_cond;             /* signalled when job_changes grows */
+  guint64 job_changes;
   GHashTable *owned_jobs;     /* job id → OwnedJob* */
   GHashTable *mem_matrices;   /* embedding id → GBytes (memory mode) */
   GHashTable *mem_csv;        /* embedding id → GBytes (memory mode) */
@@ -1089,6 +1091,15 @@ lightly_store_lookup_sample (LightlyStore  *self,
 }
 
 /* ---- Jobs: ownership ------------------------------------------------------ */
+
+static void
+job_changed (LightlyStore *self)
+{
+  g_mutex_lock (&self->state_lock);
+  self->job_changes++;
+  g_cond_broadcast (&self->job_cond);
+  g_mutex_unlock (&self->state_lock);
+}
 
 static void
 owned_job_free (OwnedJob *job)
@@ -2720,7 +2731,10 @@ lightly_store_begin_job (LightlyStore *self, const char *job_id, gint64 total, G
       }
     g_mutex_unlock (&self->state_lock);
   }
-  return write_commit (c, error);
+  if (!write_commit (c, error))
+    return FALSE;
+  job_changed (self);
+  return TRUE;
 
 fail:
   conn_release (c);
@@ -2745,6 +2759,8 @@ lightly_store_update_job_progress (LightlyStore *self, const char *job_id, gint6
       owned->processed = processed;
       owned->total = total;
       owned->dirty = TRUE;
+      self->job_changes++;
+      g_cond_broadcast (&self->job_cond);
       if (now - owned->last_write >= PROGRESS_INTERVAL_US)
         {
           owned->last_write = now;
@@ -2884,6 +2900,7 @@ lightly_store_finish_job (LightlyStore *self,
   if (!write_commit (c, error))
     return NULL;
   release_job (self, job_id);
+  job_changed (self);
   return g_steal_pointer (&tag_id);
 
 fail:
@@ -2929,6 +2946,7 @@ lightly_store_fail_job (LightlyStore *self, const char *job_id, const char *mess
   if (!write_commit (c, error))
     return FALSE;
   release_job (self, job_id);
+  job_changed (self);
   return TRUE;
 
 fail:
@@ -3014,6 +3032,49 @@ lightly_store_get_job (LightlyStore *self, const char *dataset_id, const char *j
         }
     }
   return job;
+}
+
+LightlyStoreJob *
+lightly_store_wait_job (LightlyStore         *self,
+                        const char           *dataset_id,
+                        const char           *job_id,
+                        LightlyStoreJobStatus known_status,
+                        gint64                known_processed,
+                        gint64                timeout_ms,
+                        GCancellable         *cancellable,
+                        GError              **error)
+{
+  gint64 deadline = g_get_monotonic_time () + MAX (timeout_ms, 0) * G_TIME_SPAN_MILLISECOND;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  for (;;)
+    {
+      LightlyStoreJob *job;
+      guint64 seen;
+      gint64 now, until;
+
+      /* Read the counter before the job, so no change slips in between. */
+      g_mutex_lock (&self->state_lock);
+      seen = self->job_changes;
+      g_mutex_unlock (&self->state_lock);
+
+      job = lightly_store_get_job (self, dataset_id, job_id, error);
+      if (job == NULL)
+        return NULL;
+      now = g_get_monotonic_time ();
+      if (job->status != known_status || job->processed != known_processed || now >= deadline)
+        return job;
+      lightly_store_job_free (job);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+
+      until = MIN (deadline, now + 200 * G_TIME_SPAN_MILLISECOND);
+      g_mutex_lock (&self->state_lock);
+      while (self->job_changes == seen && g_get_monotonic_time () < until)
+        g_cond_wait_until (&self->job_cond, &self->state_lock, until);
+      g_mutex_unlock (&self->state_lock);
+    }
 }
 
 GPtrArray *
@@ -3319,6 +3380,7 @@ lightly_store_finalize (GObject *object)
   g_mutex_clear (&self->conn_lock);
   g_mutex_clear (&self->write_lock);
   g_mutex_clear (&self->state_lock);
+  g_cond_clear (&self->job_cond);
   g_free (self->dir);
   g_free (self->db_uri);
   g_free (self->boot_id);
@@ -3338,6 +3400,7 @@ lightly_store_init (LightlyStore *self)
   g_mutex_init (&self->conn_lock);
   g_mutex_init (&self->write_lock);
   g_mutex_init (&self->state_lock);
+  g_cond_init (&self->job_cond);
   self->idle = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   self->owned_jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) owned_job_free);

@@ -341,6 +341,18 @@ LightlyStoreJob *lightly_store_get_job              (LightlyStore *self,
                                                      const char   *dataset_id,
                                                      const char   *job_id,
                                                      GError      **error);
+/* Long poll (J1 ?waitMs=): returns the job as soon as its status or
+ * processed count differs from the known ones, or when timeout_ms has passed
+ * (then unchanged). Changes made through this store wake it at once; jobs of
+ * other processes are re-read every 200 ms. */
+LightlyStoreJob *lightly_store_wait_job             (LightlyStore         *self,
+                                                     const char           *dataset_id,
+                                                     const char           *job_id,
+                                                     LightlyStoreJobStatus known_status,
+                                                     gint64                known_processed,
+                                                     gint64                timeout_ms,
+                                                     GCancellable         *cancellable,
+                                                     GError              **error);
 /* Element type LightlyStoreJob, oldest first. */
 GPtrArray       *lightly_store_list_jobs            (LightlyStore *self,
                                                      const char   *dataset_id,
