@@ -1,0 +1,796 @@
+/* lightly-embeddings-csv.c: streaming parser for Lightly embeddings CSV files
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "lightly-error.h"
+#include "store/lightly-embeddings-csv.h"
+
+#define READ_CHUNK (256u * 1024u)
+#define INITIAL_BUFFER (1024u * 1024u)
+#define MESSAGE_QUOTE_MAX 80
+
+typedef enum {
+  COL_SKIP,
+  COL_NAME,
+  COL_EMBEDDING,
+  COL_LABEL,
+} ColumnKind;
+
+typedef struct {
+  ColumnKind kind;
+  gsize target;            /* embedding index for COL_EMBEDDING */
+  char *header;            /* the header text, for messages */
+} Column;
+
+typedef struct {
+  GInputStream *input;
+  GOutputStream *copy_to;
+  GCancellable *cancellable;
+  char *buf;
+  gsize cap;               /* one byte is always kept free for a final '\n' */
+  gsize pos;               /* start of the next record */
+  gsize end;               /* end of valid bytes */
+  gboolean eof;
+  gsize max_line;
+  guint64 line;            /* line number of the record at pos */
+} Reader;
+
+typedef struct {
+  const char *start;       /* record content, without the line end */
+  const char *end;
+  guint64 line;
+  guint64 n_newlines;      /* physical lines the record spans */
+} Record;
+
+void
+lightly_embeddings_csv_free (LightlyEmbeddingsCsv *csv)
+{
+  if (csv == NULL)
+    return;
+  g_free (csv->names);
+  g_free (csv->matrix);
+  g_free (csv->labels);
+  g_free (csv->lines);
+  if (csv->arena != NULL)
+    g_string_chunk_free (csv->arena);
+  g_free (csv);
+}
+
+/* A short, printable rendering of a value for an error message. */
+static char *
+quote_for_message (const char *s, gsize len)
+{
+  g_autofree char *cut = g_strndup (s, MIN (len, (gsize) MESSAGE_QUOTE_MAX));
+  g_autofree char *valid = g_utf8_make_valid (cut, -1);
+  g_autofree char *escaped = g_strescape (valid, "");
+
+  if (len > MESSAGE_QUOTE_MAX)
+    return g_strdup_printf ("'%s...'", escaped);
+  return g_strdup_printf ("'%s'", escaped);
+}
+
+static gboolean
+reader_fill (Reader *r, GError **error)
+{
+  gssize n;
+
+  if (r->eof)
+    return TRUE;
+  if (g_cancellable_set_error_if_cancelled (r->cancellable, error))
+    return FALSE;
+
+  if (r->pos > 0)
+    {
+      memmove (r->buf, r->buf + r->pos, r->end - r->pos);
+      r->end -= r->pos;
+      r->pos = 0;
+    }
+  if (r->cap - 1 - r->end < READ_CHUNK)
+    {
+      r->cap = MAX (r->cap * 2, r->end + READ_CHUNK + 1);
+      r->buf = g_realloc (r->buf, r->cap);
+    }
+
+  n = g_input_stream_read (r->input, r->buf + r->end, r->cap - 1 - r->end,
+                           r->cancellable, error);
+  if (n < 0)
+    return FALSE;
+  if (n > 0 && r->copy_to != NULL &&
+      !g_output_stream_write_all (r->copy_to, r->buf + r->end, (gsize) n, NULL,
+                                  r->cancellable, error))
+    return FALSE;
+  r->end += (gsize) n;
+
+  if (n == 0)
+    {
+      r->eof = TRUE;
+      /* A last line without a line end gets one, so every record ends in
+       * '\n' and number parsing always finds a terminator. */
+      if (r->end > r->pos && r->buf[r->end - 1] != '\n')
+        r->buf[r->end++] = '\n';
+    }
+  return TRUE;
+}
+
+/* Finds the record at r->pos. Returns TRUE with *rec filled when a complete
+ * record is in the buffer, FALSE when more input is needed. Quotes only open a
+ * quoted field at the start of a field, as in Python's csv module. */
+static gboolean
+find_record (Reader *r, Record *rec, gsize *next)
+{
+  const char *s = r->buf + r->pos;
+  const char *e = r->buf + r->end;
+  const char *nl = memchr (s, '\n', (gsize) (e - s));
+  const char *p;
+  gboolean in_quotes = FALSE;
+  gboolean field_start = TRUE;
+  guint64 n_newlines = 0;
+
+  if (nl == NULL)
+    return FALSE;
+
+  if (memchr (s, '"', (gsize) (nl - s)) == NULL)
+    {
+      p = nl;
+      n_newlines = 1;
+      goto found;
+    }
+
+  for (p = s; p < e; p++)
+    {
+      char c = *p;
+
+      if (in_quotes)
+        {
+          if (c == '"')
+            {
+              if (p + 1 >= e)
+                return FALSE;
+              if (p[1] == '"')
+                p++;
+              else
+                in_quotes = FALSE;
+            }
+          else if (c == '\n')
+            n_newlines++;
+          continue;
+        }
+      if (c == '\n')
+        {
+          n_newlines++;
+          goto found;
+        }
+      if (c == '"' && field_start)
+        in_quotes = TRUE;
+      field_start = (c == ',');
+    }
+  return FALSE;
+
+found:
+  *next = (gsize) (p + 1 - r->buf);
+  rec->start = s;
+  rec->end = p;
+  if (rec->end > rec->start && rec->end[-1] == '\r')
+    rec->end--;
+  rec->line = r->line;
+  rec->n_newlines = n_newlines;
+  return TRUE;
+}
+
+/* Reads the next record. Returns 1 with *rec, 0 at the end of input, -1 on
+ * error. Blank lines are skipped. */
+static int
+reader_next (Reader *r, Record *rec, GError **error)
+{
+  for (;;)
+    {
+      gsize next;
+
+      if (find_record (r, rec, &next))
+        {
+          if (next - r->pos > r->max_line)
+            goto too_long;
+          r->pos = next;
+          r->line += rec->n_newlines;
+          if (rec->end == rec->start)
+            continue;
+          return 1;
+        }
+      if (r->end - r->pos > r->max_line)
+        {
+        too_long:
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "line %" G_GUINT64_FORMAT " of the embeddings CSV is longer than "
+                       "%" G_GSIZE_FORMAT " bytes; is this a CSV file?",
+                       r->line, r->max_line);
+          return -1;
+        }
+      if (r->eof)
+        {
+          if (r->end > r->pos)
+            {
+              g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "line %" G_GUINT64_FORMAT " of the embeddings CSV has a quoted "
+                           "field that is never closed", r->line);
+              return -1;
+            }
+          return 0;
+        }
+      if (!reader_fill (r, error))
+        return -1;
+    }
+}
+
+/* Splits off the field at *p. Unquoted fields point into the record; quoted
+ * ones are unescaped into scratch. On return *p is at the ',' after the field
+ * or at rec_end. */
+static gboolean
+next_field (const char **p, const char *rec_end, GString *scratch,
+            const char **fs, const char **fe)
+{
+  const char *q = *p;
+
+  if (q < rec_end && *q == '"')
+    {
+      q++;
+      g_string_truncate (scratch, 0);
+      for (;;)
+        {
+          const char *close = memchr (q, '"', (gsize) (rec_end - q));
+
+          if (close == NULL)
+            return FALSE;
+          g_string_append_len (scratch, q, close - q);
+          if (close + 1 < rec_end && close[1] == '"')
+            {
+              g_string_append_c (scratch, '"');
+              q = close + 2;
+              continue;
+            }
+          q = close + 1;
+          break;
+        }
+      if (q != rec_end && *q != ',')
+        return FALSE;
+      *fs = scratch->str;
+      *fe = scratch->str + scratch->len;
+      *p = q;
+      return TRUE;
+    }
+
+  *fs = q;
+  q = memchr (q, ',', (gsize) (rec_end - q));
+  if (q == NULL)
+    q = rec_end;
+  *fe = q;
+  *p = q;
+  return TRUE;
+}
+
+static gsize
+count_fields (const char *p, const char *rec_end)
+{
+  g_autoptr(GString) scratch = g_string_new (NULL);
+  gsize n = 0;
+
+  for (;;)
+    {
+      const char *fs, *fe;
+
+      if (!next_field (&p, rec_end, scratch, &fs, &fe))
+        return n + 1;
+      n++;
+      if (p >= rec_end)
+        return n;
+      p++;
+    }
+}
+
+static const double pow10_table[] = {
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+typedef enum {
+  NUM_OK,
+  NUM_BAD,
+  NUM_NOT_FINITE,
+} NumResult;
+
+/* Parses [p, end) as a double, exactly as g_ascii_strtod would. The fast path
+ * is Clinger's: a mantissa of at most 2^53 and a power of ten of at most 22
+ * are both exact, so one IEEE multiplication or division rounds correctly.
+ * Everything else goes to g_ascii_strtod. *end must not be a digit, so strtod
+ * stops at the field end. */
+static NumResult
+parse_double (const char *p, const char *end, double *out)
+{
+  const char *start = p;
+  gboolean neg = FALSE;
+  gboolean any = FALSE;
+  guint64 m = 0;
+  int nd = 0;
+  int e10 = 0;
+  double d;
+  char *endp = NULL;
+
+  while (p < end && *p == ' ')
+    p++;
+  if (p < end && (*p == '-' || *p == '+'))
+    neg = *p++ == '-';
+  while (p < end && *p == '0')
+    {
+      p++;
+      any = TRUE;
+    }
+  while (p < end && (unsigned) (*p - '0') < 10u)
+    {
+      if (nd >= 19)
+        goto slow;
+      m = m * 10 + (guint64) (*p - '0');
+      nd++;
+      p++;
+      any = TRUE;
+    }
+  if (p < end && *p == '.')
+    {
+      p++;
+      if (m == 0)
+        while (p < end && *p == '0')
+          {
+            p++;
+            e10--;
+            any = TRUE;
+          }
+      while (p < end && (unsigned) (*p - '0') < 10u)
+        {
+          if (nd >= 19)
+            goto slow;
+          m = m * 10 + (guint64) (*p - '0');
+          nd++;
+          e10--;
+          p++;
+          any = TRUE;
+        }
+    }
+  if (!any)
+    goto slow;
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      gboolean eneg = FALSE;
+      int ex = 0;
+      int ed = 0;
+
+      p++;
+      if (p < end && (*p == '-' || *p == '+'))
+        eneg = *p++ == '-';
+      while (p < end && (unsigned) (*p - '0') < 10u)
+        {
+          if (ex < 100000)
+            ex = ex * 10 + (*p - '0');
+          ed++;
+          p++;
+        }
+      if (ed == 0)
+        goto slow;
+      e10 += eneg ? -ex : ex;
+    }
+  while (p < end && *p == ' ')
+    p++;
+  if (p != end)
+    goto slow;
+  if (m == 0)
+    {
+      *out = neg ? -0.0 : 0.0;
+      return NUM_OK;
+    }
+  if (m > (G_GUINT64_CONSTANT (1) << 53) || e10 < -22 || e10 > 22)
+    goto slow;
+  d = (double) m;
+  if (e10 < 0)
+    d /= pow10_table[-e10];
+  else
+    d *= pow10_table[e10];
+  *out = neg ? -d : d;
+  return NUM_OK;
+
+slow:
+  {
+    /* strtod needs a terminated copy: it skips leading whitespace, which
+     * could run past the field. */
+    char tmp[64];
+    g_autofree char *heap = NULL;
+    gsize len = (gsize) (end - start);
+    char *copy = tmp;
+
+    if (len == 0 || memchr (start, 'x', len) != NULL || memchr (start, 'X', len) != NULL)
+      return NUM_BAD;
+    if (len >= sizeof tmp)
+      copy = heap = g_malloc (len + 1);
+    memcpy (copy, start, len);
+    copy[len] = '\0';
+    d = g_ascii_strtod (copy, &endp);
+    if (endp == copy)
+      return NUM_BAD;
+    while (*endp == ' ')
+      endp++;
+    if (*endp != '\0')
+      return NUM_BAD;
+    if (!isfinite (d))
+      return NUM_NOT_FINITE;
+    *out = d;
+    return NUM_OK;
+  }
+}
+
+static gboolean
+parse_label (const char *fs, const char *fe, gint64 *out)
+{
+  char tmp[32];
+  gsize len = (gsize) (fe - fs);
+  char *endp = NULL;
+  gint64 v;
+
+  while (len > 0 && *fs == ' ')
+    {
+      fs++;
+      len--;
+    }
+  while (len > 0 && fs[len - 1] == ' ')
+    len--;
+  if (len == 0 || len >= sizeof tmp)
+    return FALSE;
+  memcpy (tmp, fs, len);
+  tmp[len] = '\0';
+  errno = 0;
+  v = g_ascii_strtoll (tmp, &endp, 10);
+  if (errno != 0 || endp != tmp + len)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static void
+columns_free (Column *cols, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    g_free (cols[i].header);
+  g_free (cols);
+}
+
+/* Reads the header record and classifies its columns. */
+static Column *
+parse_header (const Record *rec, gsize *n_cols_out, gsize *dim_out,
+              gboolean *has_labels, GError **error)
+{
+  g_autoptr(GString) scratch = g_string_new (NULL);
+  g_autoptr(GPtrArray) headers = g_ptr_array_new_with_free_func (g_free);
+  const char *p = rec->start;
+  Column *cols;
+  gsize n, dim = 0;
+  gssize name_col = -1, label_col = -1;
+  g_autofree gboolean *seen = NULL;
+
+  for (;;)
+    {
+      const char *fs, *fe;
+
+      if (!next_field (&p, rec->end, scratch, &fs, &fe))
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "line %" G_GUINT64_FORMAT " of the embeddings CSV (the header) has a "
+                       "malformed quoted field", rec->line);
+          return NULL;
+        }
+      g_ptr_array_add (headers, g_strndup (fs, (gsize) (fe - fs)));
+      if (p >= rec->end)
+        break;
+      p++;
+    }
+
+  n = headers->len;
+  cols = g_new0 (Column, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *h = g_ptr_array_index (headers, i);
+
+      cols[i].header = g_strdup (h);
+      if (strcmp (h, "filenames") == 0)
+        {
+          if (name_col >= 0)
+            goto duplicate;
+          name_col = (gssize) i;
+          cols[i].kind = COL_NAME;
+        }
+      else if (strcmp (h, "labels") == 0)
+        {
+          if (label_col >= 0)
+            goto duplicate;
+          label_col = (gssize) i;
+          cols[i].kind = COL_LABEL;
+        }
+      else if (g_str_has_prefix (h, "embedding_"))
+        {
+          cols[i].kind = COL_EMBEDDING;
+          dim++;
+        }
+      continue;
+
+    duplicate:
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "line 1, column %" G_GSIZE_FORMAT " of the embeddings CSV: the column "
+                   "'%s' appears twice in the header", i + 1, h);
+      columns_free (cols, n);
+      return NULL;
+    }
+
+  if (name_col < 0)
+    {
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (headers, NULL);
+      joined = g_strjoinv (",", (char **) headers->pdata);
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the embeddings CSV header has no 'filenames' column (it has: %.200s)",
+                   joined);
+      columns_free (cols, n);
+      return NULL;
+    }
+  if (dim == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the embeddings CSV header has no 'embedding_0' ... 'embedding_<D-1>' "
+                   "columns");
+      columns_free (cols, n);
+      return NULL;
+    }
+
+  /* embedding_<i> go to matrix column i; together they must be 0 ... dim-1. */
+  seen = g_new0 (gboolean, dim);
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *suffix;
+      guint64 idx;
+      char *endp = NULL;
+
+      if (cols[i].kind != COL_EMBEDDING)
+        continue;
+      suffix = cols[i].header + strlen ("embedding_");
+      idx = g_ascii_strtoull (suffix, &endp, 10);
+      if (*suffix < '0' || *suffix > '9' || *endp != '\0' ||
+          (suffix[0] == '0' && suffix[1] != '\0') || idx >= dim || seen[idx])
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "line 1, column %" G_GSIZE_FORMAT " of the embeddings CSV: '%.100s' "
+                       "does not fit; the %" G_GSIZE_FORMAT " embedding columns must be "
+                       "named embedding_0 ... embedding_%" G_GSIZE_FORMAT ", each once",
+                       i + 1, cols[i].header, dim, dim - 1);
+          columns_free (cols, n);
+          return NULL;
+        }
+      seen[idx] = TRUE;
+      cols[i].target = (gsize) idx;
+    }
+
+  *n_cols_out = n;
+  *dim_out = dim;
+  *has_labels = label_col >= 0;
+  return cols;
+}
+
+LightlyEmbeddingsCsv *
+lightly_embeddings_csv_parse (GInputStream  *input,
+                              GOutputStream *copy_to,
+                              gsize          max_line_length,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  Reader r = { 0 };
+  Record rec;
+  Column *cols = NULL;
+  gsize n_cols = 0, dim = 0, rows_cap = 0, n_rows = 0;
+  gboolean has_labels = FALSE;
+  g_autoptr(GString) scratch = g_string_new (NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GArray) labels = NULL;
+  GStringChunk *arena = NULL;
+  float *matrix = NULL;
+  LightlyEmbeddingsCsv *csv;
+  int rc;
+
+  g_return_val_if_fail (G_IS_INPUT_STREAM (input), NULL);
+  g_return_val_if_fail (copy_to == NULL || G_IS_OUTPUT_STREAM (copy_to), NULL);
+
+  r.input = input;
+  r.copy_to = copy_to;
+  r.cancellable = cancellable;
+  r.cap = INITIAL_BUFFER;
+  r.buf = g_malloc (r.cap);
+  r.max_line = max_line_length > 0 ? max_line_length : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT;
+  r.line = 1;
+
+  /* A UTF-8 byte order mark (spreadsheet exports) is not part of the header. */
+  while (!r.eof && r.end < 3)
+    if (!reader_fill (&r, error))
+      goto fail;
+  if (r.end >= 3 && memcmp (r.buf, "\xef\xbb\xbf", 3) == 0)
+    r.pos = 3;
+
+  rc = reader_next (&r, &rec, error);
+  if (rc < 0)
+    goto fail;
+  if (rc == 0)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "the embeddings CSV is empty; it needs a header row "
+                           "(filenames,embedding_0,...) and one row per sample");
+      goto fail;
+    }
+  cols = parse_header (&rec, &n_cols, &dim, &has_labels, error);
+  if (cols == NULL)
+    goto fail;
+  if (has_labels)
+    labels = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  arena = g_string_chunk_new (64 * 1024);
+
+  while ((rc = reader_next (&r, &rec, error)) > 0)
+    {
+      const char *p = rec.start;
+      float *row;
+      gsize col = 0;
+      gint64 label = 0;
+
+      if (n_rows == rows_cap)
+        {
+          rows_cap = MAX (rows_cap * 2, 1024);
+          matrix = g_renew (float, matrix, rows_cap * dim);
+        }
+      row = matrix + n_rows * dim;
+
+      for (;;)
+        {
+          const char *fs, *fe;
+
+          if (col >= n_cols)
+            goto wrong_count;
+          if (!next_field (&p, rec.end, scratch, &fs, &fe))
+            {
+              g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                           " (%s) of the embeddings CSV: malformed quoted field",
+                           rec.line, col + 1, cols[col].header);
+              goto fail;
+            }
+
+          switch (cols[col].kind)
+            {
+            case COL_EMBEDDING:
+              {
+                double d = 0.0;
+                NumResult nr = parse_double (fs, fe, &d);
+                float f = (float) d;
+
+                if (nr == NUM_OK && !isfinite (f))
+                  nr = NUM_NOT_FINITE;
+                if (nr != NUM_OK)
+                  {
+                    g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
+
+                    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                                 "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                                 " (%s) of the embeddings CSV: %s %s",
+                                 rec.line, col + 1, cols[col].header, q,
+                                 nr == NUM_NOT_FINITE
+                                   ? "is not a finite float32 number"
+                                   : "is not a number");
+                    goto fail;
+                  }
+                row[cols[col].target] = f;
+              }
+              break;
+
+            case COL_NAME:
+              {
+                const char *name = g_string_chunk_insert_len (arena, fs, fe - fs);
+                gpointer first;
+
+                if (g_hash_table_lookup_extended (seen, name, NULL, &first))
+                  {
+                    g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
+                    guint64 first_line = g_array_index (lines, guint64,
+                                                        GPOINTER_TO_SIZE (first) - 1);
+
+                    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                                 "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                                 " (filenames) of the embeddings CSV: the file name %s "
+                                 "appears twice (first on line %" G_GUINT64_FORMAT ")",
+                                 rec.line, col + 1, q, first_line);
+                    goto fail;
+                  }
+                g_hash_table_insert (seen, (gpointer) name, GSIZE_TO_POINTER (n_rows + 1));
+                g_ptr_array_add (names, (gpointer) name);
+              }
+              break;
+
+            case COL_LABEL:
+              if (!parse_label (fs, fe, &label))
+                {
+                  g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
+
+                  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                               "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                               " (labels) of the embeddings CSV: %s is not an integer",
+                               rec.line, col + 1, q);
+                  goto fail;
+                }
+              break;
+
+            case COL_SKIP:
+            default:
+              break;
+            }
+
+          col++;
+          if (p >= rec.end)
+            break;
+          p++;
+        }
+      if (col != n_cols)
+        goto wrong_count;
+
+      g_array_append_val (lines, rec.line);
+      if (labels != NULL)
+        g_array_append_val (labels, label);
+      n_rows++;
+      continue;
+
+    wrong_count:
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "line %" G_GUINT64_FORMAT " of the embeddings CSV has %" G_GSIZE_FORMAT
+                   " columns, but the header has %" G_GSIZE_FORMAT,
+                   rec.line, count_fields (rec.start, rec.end), n_cols);
+      goto fail;
+    }
+  if (rc < 0)
+    goto fail;
+
+  if (n_rows == 0)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "the embeddings CSV has a header but no rows; it needs one row "
+                           "per sample");
+      goto fail;
+    }
+
+  csv = g_new0 (LightlyEmbeddingsCsv, 1);
+  csv->n_rows = n_rows;
+  csv->dim = dim;
+  csv->matrix = g_renew (float, matrix, n_rows * dim);
+  g_ptr_array_add (names, NULL);
+  csv->names = (const char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+  csv->lines = (guint64 *) (void *) g_array_free (g_steal_pointer (&lines), FALSE);
+  if (labels != NULL)
+    csv->labels = (gint64 *) (void *) g_array_free (g_steal_pointer (&labels), FALSE);
+  csv->arena = arena;
+  columns_free (cols, n_cols);
+  g_free (r.buf);
+  return csv;
+
+fail:
+  if (cols != NULL)
+    columns_free (cols, n_cols);
+  if (arena != NULL)
+    g_string_chunk_free (arena);
+  g_free (matrix);
+  g_free (r.buf);
+  return NULL;
+}

@@ -1,0 +1,361 @@
+/* lightly-store.h: the private store of the embedded default (SQLite + embedding files)
+ *
+ * Not public API. Every function blocks and is thread-safe; call them from
+ * worker threads only (never from a GUI thread or the SoupServer thread).
+ * Strings returned as `char *` are newly allocated; structs have a _free().
+ * Ids are 24 lowercase hex characters, timestamps Unix milliseconds.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The schema version this code writes (PRAGMA user_version). */
+#define LIGHTLY_STORE_SCHEMA_VERSION 1
+
+/* ---- The store -------------------------------------------------------- */
+
+#define LIGHTLY_TYPE_STORE (lightly_store_get_type ())
+G_DECLARE_FINAL_TYPE (LightlyStore, lightly_store, LIGHTLY, STORE, GObject)
+
+/* dir == NULL: in-memory store (tests, fuzzing); it lives until the last
+ * reference is dropped. */
+LightlyStore *lightly_store_open          (const char   *dir,
+                                           GError      **error);
+/* NULL for an in-memory store. */
+const char   *lightly_store_get_dir       (LightlyStore *self);
+
+typedef void (*LightlyStoreWorkFunc) (LightlyStore *store,
+                                      gpointer      data);
+
+/* Runs func (store, data) on the store's thread pool (jobs, imports). The
+ * store is kept alive until func returns. */
+void          lightly_store_push_work     (LightlyStore         *self,
+                                           LightlyStoreWorkFunc  func,
+                                           gpointer              data);
+
+/* A new random id (24 lowercase hex characters). */
+char         *lightly_store_new_id        (void);
+
+/* ---- Datasets --------------------------------------------------------- */
+
+typedef struct {
+  char   *id;
+  char   *name;
+  guint64 n_samples;
+  gint64  created_at;
+  gint64  last_modified_at;
+} LightlyStoreDataset;
+
+void                 lightly_store_dataset_free        (LightlyStoreDataset *dataset);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreDataset, lightly_store_dataset_free)
+
+/* name unique → LIGHTLY_ERROR_EXISTS. Returns the new id. */
+char                *lightly_store_create_dataset      (LightlyStore *self,
+                                                        const char   *name,
+                                                        GError      **error);
+LightlyStoreDataset *lightly_store_get_dataset         (LightlyStore *self,
+                                                        const char   *dataset_id,
+                                                        GError      **error);
+LightlyStoreDataset *lightly_store_get_dataset_by_name (LightlyStore *self,
+                                                        const char   *name,
+                                                        GError      **error);
+/* Element type LightlyStoreDataset, oldest first. */
+GPtrArray           *lightly_store_list_datasets       (LightlyStore *self,
+                                                        GError      **error);
+
+/* ---- Samples ---------------------------------------------------------- */
+
+/* Appends names (n of them, or NULL-terminated when n < 0) in order; sample
+ * index = registration order. A duplicate (in the list or with existing
+ * samples), empty name, comma, control character or invalid UTF-8 →
+ * LIGHTLY_ERROR_INVALID_INPUT and nothing is written. */
+gboolean  lightly_store_add_samples          (LightlyStore       *self,
+                                              const char         *dataset_id,
+                                              const char * const *names,
+                                              gssize              n,
+                                              GError            **error);
+/* Appends the CSV's file names in row order (the CSV is parsed and checked in
+ * full; nothing is written on error). Returns the number appended, or -1. */
+gssize    lightly_store_add_samples_from_csv (LightlyStore  *self,
+                                              const char    *dataset_id,
+                                              GInputStream  *csv,
+                                              GCancellable  *cancellable,
+                                              GError       **error);
+/* The file names in index order (the mapping, protocol §2.5). *n_out may be NULL. */
+char    **lightly_store_get_sample_names     (LightlyStore  *self,
+                                              const char    *dataset_id,
+                                              gsize         *n_out,
+                                              GError       **error);
+/* Returns -1 on error. */
+gint64    lightly_store_get_n_samples        (LightlyStore  *self,
+                                              const char    *dataset_id,
+                                              GError       **error);
+/* The index of a file name; -1 with LIGHTLY_ERROR_NOT_FOUND when absent. */
+gint64    lightly_store_lookup_sample        (LightlyStore  *self,
+                                              const char    *dataset_id,
+                                              const char    *file_name,
+                                              GError       **error);
+
+/* ---- Tags ------------------------------------------------------------- */
+
+typedef struct {
+  char   *id;
+  char   *dataset_id;
+  char   *name;
+  char   *bitmask_hex;         /* canonical "0x…" */
+  char   *prev_tag_id;         /* nullable */
+  char   *query_tag_id;        /* nullable */
+  char   *preselected_tag_id;  /* nullable */
+  char   *creator;             /* nullable */
+  gint64  created_at;
+  guint64 tot_size;            /* the dataset's sample count now (TagData.totSize) */
+} LightlyStoreTag;
+
+void             lightly_store_tag_free        (LightlyStoreTag *tag);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreTag, lightly_store_tag_free)
+
+/* TagName rule of protocol §2.2: at least 3 characters,
+ * ^[a-zA-Z0-9][a-zA-Z0-9 .:;=@_-]+$ */
+gboolean         lightly_store_check_tag_name  (const char *name,
+                                                GError    **error);
+
+/* bitmask_hex must be canonical (lowercase "0x…", no leading zeros, "0x0"
+ * for the empty set) with no bit at or above the dataset size. The referenced
+ * tags must exist in the same dataset. Idempotent (protocol §13): an existing
+ * name with the identical bitmask returns the existing id; with a different
+ * bitmask, or a name reserved by a live job → LIGHTLY_ERROR_EXISTS. */
+char            *lightly_store_create_tag      (LightlyStore *self,
+                                                const char   *dataset_id,
+                                                const char   *name,
+                                                const char   *bitmask_hex,
+                                                const char   *prev_tag_id,
+                                                const char   *query_tag_id,
+                                                const char   *preselected_tag_id,
+                                                const char   *creator,
+                                                GError      **error);
+/* dataset_id may be NULL (any dataset); otherwise the tag must belong to it. */
+LightlyStoreTag *lightly_store_get_tag         (LightlyStore *self,
+                                                const char   *dataset_id,
+                                                const char   *tag_id,
+                                                GError      **error);
+LightlyStoreTag *lightly_store_get_tag_by_name (LightlyStore *self,
+                                                const char   *dataset_id,
+                                                const char   *name,
+                                                GError      **error);
+/* Element type LightlyStoreTag, in creation order (initial-tag first). */
+GPtrArray       *lightly_store_list_tags       (LightlyStore *self,
+                                                const char   *dataset_id,
+                                                GError      **error);
+
+/* ---- Active-learning scores ----------------------------------------- */
+
+typedef struct {
+  char    *id;
+  char    *tag_id;
+  char    *score_type;
+  gint64   created_at;
+  double  *values;             /* NULL in list results */
+  gsize    n_values;
+} LightlyStoreScore;
+
+void               lightly_store_score_free         (LightlyStoreScore *score);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreScore, lightly_store_score_free)
+
+/* Create or replace by (tag_id, score_type); a replacement keeps its id and
+ * becomes the most recently uploaded. Values must be finite (the caller checks
+ * the length against the tag's popcount). Returns the score id. */
+char              *lightly_store_set_scores         (LightlyStore *self,
+                                                     const char   *tag_id,
+                                                     const char   *score_type,
+                                                     const double *values,
+                                                     gsize         n_values,
+                                                     GError      **error);
+/* Element type LightlyStoreScore (no values), oldest upload first. */
+GPtrArray         *lightly_store_list_scores        (LightlyStore *self,
+                                                     const char   *tag_id,
+                                                     GError      **error);
+/* tag_id may be NULL (any tag). */
+LightlyStoreScore *lightly_store_get_score          (LightlyStore *self,
+                                                     const char   *tag_id,
+                                                     const char   *score_id,
+                                                     GError      **error);
+LightlyStoreScore *lightly_store_get_score_by_type  (LightlyStore *self,
+                                                     const char   *tag_id,
+                                                     const char   *score_type,
+                                                     GError      **error);
+/* The score most recently uploaded for the tag (protocol §13, which score);
+ * LIGHTLY_ERROR_NOT_FOUND when the tag has none. */
+LightlyStoreScore *lightly_store_get_newest_score   (LightlyStore *self,
+                                                     const char   *tag_id,
+                                                     GError      **error);
+
+/* ---- Embeddings ------------------------------------------------------- */
+
+typedef struct {
+  char   *id;
+  char   *dataset_id;
+  char   *name;
+  guint64 n_rows;
+  guint64 dim;
+  gint64  created_at;
+} LightlyStoreEmbedding;
+
+void                   lightly_store_embedding_free        (LightlyStoreEmbedding *embedding);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreEmbedding, lightly_store_embedding_free)
+
+typedef enum {
+  LIGHTLY_STORE_EMBEDDING_NONE = 0,
+  /* If the dataset has no samples yet, register the CSV's file names as its
+   * samples (row order) in the same transaction as the embedding. */
+  LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES = 1 << 0,
+} LightlyStoreEmbeddingFlags;
+
+/* Parses the CSV (protocol §8), checks that its file-name set equals the
+ * dataset's samples, reorders the rows into mapping order, L2-normalises
+ * them and commits (file, fsync, rename, row). The CSV bytes are kept as
+ * uploaded. Name unique per dataset → LIGHTLY_ERROR_EXISTS. Returns the id. */
+char                  *lightly_store_add_embedding         (LightlyStore  *self,
+                                                            const char    *dataset_id,
+                                                            const char    *name,
+                                                            GInputStream  *csv,
+                                                            GCancellable  *cancellable,
+                                                            GError       **error);
+char                  *lightly_store_add_embedding_full    (LightlyStore               *self,
+                                                            const char                 *dataset_id,
+                                                            const char                 *name,
+                                                            GInputStream               *csv,
+                                                            LightlyStoreEmbeddingFlags  flags,
+                                                            GCancellable               *cancellable,
+                                                            GError                    **error);
+/* Element type LightlyStoreEmbedding, oldest first (the last is the default). */
+GPtrArray             *lightly_store_list_embeddings       (LightlyStore  *self,
+                                                            const char    *dataset_id,
+                                                            GError       **error);
+/* dataset_id may be NULL (any dataset). */
+LightlyStoreEmbedding *lightly_store_get_embedding         (LightlyStore  *self,
+                                                            const char    *dataset_id,
+                                                            const char    *embedding_id,
+                                                            GError       **error);
+LightlyStoreEmbedding *lightly_store_get_embedding_by_name (LightlyStore  *self,
+                                                            const char    *dataset_id,
+                                                            const char    *name,
+                                                            GError       **error);
+/* The CSV exactly as uploaded (readCSVUrl). */
+GInputStream          *lightly_store_read_embedding_csv    (LightlyStore  *self,
+                                                            const char    *embedding_id,
+                                                            GError       **error);
+
+/* A read-only, L2-normalised n_rows × dim float32 matrix (row i = sample i),
+ * memory-mapped from the store. Thread-safe reference counting. */
+typedef struct _LightlyStoreMatrix LightlyStoreMatrix;
+
+LightlyStoreMatrix    *lightly_store_map_embedding         (LightlyStore       *self,
+                                                            const char         *embedding_id,
+                                                            GError            **error);
+LightlyStoreMatrix    *lightly_store_matrix_ref            (LightlyStoreMatrix *matrix);
+void                   lightly_store_matrix_unref          (LightlyStoreMatrix *matrix);
+const float           *lightly_store_matrix_get_data       (LightlyStoreMatrix *matrix);
+gsize                  lightly_store_matrix_get_n_rows     (LightlyStoreMatrix *matrix);
+gsize                  lightly_store_matrix_get_dim        (LightlyStoreMatrix *matrix);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreMatrix, lightly_store_matrix_unref)
+
+/* ---- Selection jobs --------------------------------------------------- */
+
+typedef enum {
+  LIGHTLY_STORE_JOB_WAITING,
+  LIGHTLY_STORE_JOB_RUNNING,
+  LIGHTLY_STORE_JOB_FINISHED,
+  LIGHTLY_STORE_JOB_FAILED,
+} LightlyStoreJobStatus;
+
+/* "WAITING", "RUNNING", "FINISHED", "FAILED" (JobState). */
+const char *lightly_store_job_status_to_string (LightlyStoreJobStatus status);
+
+typedef struct {
+  char                 *id;
+  char                 *dataset_id;
+  char                 *new_tag_name;
+  char                 *params_json;
+  LightlyStoreJobStatus status;
+  gint64                processed;
+  gint64                total;
+  char                 *error_message;   /* nullable; set when FAILED */
+  char                 *result_tag_id;   /* nullable; set when FINISHED */
+  gint64                created_at;
+  gint64                finished_at;     /* 0 while not finished */
+  gint64                owner_pid;
+  char                 *owner_boot_id;
+} LightlyStoreJob;
+
+void             lightly_store_job_free            (LightlyStoreJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreJob, lightly_store_job_free)
+
+/* Creates a WAITING job owned by this process and reserves new_tag_name in
+ * the same transaction. The name is a tag already, or reserved by a job with
+ * other params_json → LIGHTLY_ERROR_EXISTS. Reserved by a job with identical
+ * params_json (a re-sent request; the job may be in any state except FAILED)
+ * → that job's id, with *existing = TRUE. A FAILED job releases its name.
+ * params_json is the canonical string of the request parameters. */
+char            *lightly_store_create_selection_job (LightlyStore *self,
+                                                     const char   *dataset_id,
+                                                     const char   *new_tag_name,
+                                                     const char   *params_json,
+                                                     gboolean     *existing,
+                                                     GError      **error);
+/* WAITING → RUNNING, with total planned steps. The job must be owned by this
+ * store (created by it); otherwise LIGHTLY_ERROR_BUSY. */
+gboolean         lightly_store_begin_job            (LightlyStore *self,
+                                                     const char   *job_id,
+                                                     gint64        total,
+                                                     GError      **error);
+/* Cheap: kept in memory and written at most every 250 ms (and on finish).
+ * Readers in this process see the latest value. */
+gboolean         lightly_store_update_job_progress  (LightlyStore *self,
+                                                     const char   *job_id,
+                                                     gint64        processed,
+                                                     gint64        total,
+                                                     GError      **error);
+/* Creates the result tag (named after the reservation) and marks the job
+ * FINISHED in one transaction, then releases the owner lock. Returns the
+ * tag id. */
+char            *lightly_store_finish_job           (LightlyStore *self,
+                                                     const char   *job_id,
+                                                     const char   *bitmask_hex,
+                                                     const char   *prev_tag_id,
+                                                     const char   *query_tag_id,
+                                                     const char   *preselected_tag_id,
+                                                     const char   *creator,
+                                                     GError      **error);
+/* Marks the job FAILED with message and releases the name reservation. */
+gboolean         lightly_store_fail_job             (LightlyStore *self,
+                                                     const char   *job_id,
+                                                     const char   *message,
+                                                     GError      **error);
+/* dataset_id may be NULL. A WAITING/RUNNING job whose owner exited (its lock
+ * can be taken) is marked FAILED "owner exited" first. */
+LightlyStoreJob *lightly_store_get_job              (LightlyStore *self,
+                                                     const char   *dataset_id,
+                                                     const char   *job_id,
+                                                     GError      **error);
+/* Long poll (J1 ?waitMs=): returns the job as soon as its status or
+ * processed count differs from the known ones, or when timeout_ms has passed
+ * (then unchanged). Changes made through this store wake it at once; jobs of
+ * other processes are re-read every 200 ms. */
+LightlyStoreJob *lightly_store_wait_job             (LightlyStore         *self,
+                                                     const char           *dataset_id,
+                                                     const char           *job_id,
+                                                     LightlyStoreJobStatus known_status,
+                                                     gint64                known_processed,
+                                                     gint64                timeout_ms,
+                                                     GCancellable         *cancellable,
+                                                     GError              **error);
+/* Element type LightlyStoreJob, oldest first. */
+GPtrArray       *lightly_store_list_jobs            (LightlyStore *self,
+                                                     const char   *dataset_id,
+                                                     GError      **error);
+
+G_END_DECLS

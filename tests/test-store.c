@@ -1,0 +1,1644 @@
+/* test-store.c: the private store and the embeddings CSV parser */
+#include "lightly.h"
+
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "store/lightly-embeddings-csv.h"
+#include "store/lightly-store.h"
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static GInputStream *
+stream_for (const char *text)
+{
+  return g_memory_input_stream_new_from_data (g_strdup (text), (gssize) strlen (text), g_free);
+}
+
+static LightlyEmbeddingsCsv *
+parse_text (const char *text, gsize max_line, GError **error)
+{
+  g_autoptr(GInputStream) in = stream_for (text);
+
+  return lightly_embeddings_csv_parse (in, NULL, max_line, NULL, error);
+}
+
+static char *
+make_tmp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("lightly-store-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+rm_rf (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          rm_rf (child);
+        }
+      g_dir_close (dir);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static void
+collect_files (const char *root, const char *rel, GPtrArray *out)
+{
+  g_autofree char *path = g_build_filename (root, rel, NULL);
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_ptr_array_add (out, g_strdup (rel));
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = *rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
+
+      if (g_str_has_suffix (name, "-shm"))
+        continue;   /* the WAL index changes on reads too */
+      collect_files (root, child, out);
+    }
+  g_dir_close (dir);
+}
+
+static int
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* A digest of every file (name and bytes) of the store folder. */
+static char *
+hash_store (const char *root)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  collect_files (root, "", files);
+  g_ptr_array_sort (files, compare_paths);
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *rel = g_ptr_array_index (files, i);
+      g_autofree char *path = g_build_filename (root, rel, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      g_checksum_update (sum, (const guchar *) rel, -1);
+      g_checksum_update (sum, (const guchar *) "\n", 1);
+      if (g_file_get_contents (path, &contents, &len, NULL))
+        g_checksum_update (sum, (const guchar *) contents, (gssize) len);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+static gboolean
+contains (const char *haystack, const char *needle)
+{
+  return haystack != NULL && strstr (haystack, needle) != NULL;
+}
+
+#define assert_message(err, needle) \
+  G_STMT_START { \
+    if (!contains ((err)->message, (needle))) \
+      g_error ("message '%s' does not contain '%s'", (err)->message, (needle)); \
+  } G_STMT_END
+
+static char *
+new_dataset (LightlyStore *store, const char *name, const char * const *samples)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = lightly_store_create_dataset (store, name, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  if (samples != NULL)
+    {
+      g_assert_true (lightly_store_add_samples (store, id, samples, -1, &error));
+      g_assert_no_error (error);
+    }
+  return id;
+}
+
+static const char *const four[] = { "a.png", "b.png", "c.png", "d.png", NULL };
+
+/* ---- CSV parser ----------------------------------------------------------- */
+
+static void
+test_csv_basic (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) csv = NULL;
+  const char *text =
+    "\xef\xbb\xbf" "al_score,embedding_1,filenames,embedding_0,labels\r\n"
+    "0.5,2.5,cats/1.jpg,-51.535,3\r\n"
+    "x,0.29625183,\"quoted \"\"name\"\".jpg\",1e-3,0\n"
+    "\n"
+    "y,-0,\"two\nlines.jpg\",   7 ,-2";          /* no final line end */
+
+  csv = parse_text (text, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (csv->n_rows, ==, 3);
+  g_assert_cmpuint (csv->dim, ==, 2);
+  g_assert_cmpstr (csv->names[0], ==, "cats/1.jpg");
+  g_assert_cmpstr (csv->names[1], ==, "quoted \"name\".jpg");
+  g_assert_cmpstr (csv->names[2], ==, "two\nlines.jpg");
+  g_assert_null (csv->names[3]);
+  g_assert_true (csv->matrix[0] == (float) -51.535);
+  g_assert_true (csv->matrix[1] == 2.5f);
+  g_assert_true (csv->matrix[2] == (float) 1e-3);
+  g_assert_true (csv->matrix[3] == (float) 0.29625183);
+  g_assert_true (csv->matrix[4] == 7.0f);
+  g_assert_true (csv->matrix[5] == 0.0f && signbit (csv->matrix[5]));
+  g_assert_nonnull (csv->labels);
+  g_assert_cmpint (csv->labels[0], ==, 3);
+  g_assert_cmpint (csv->labels[2], ==, -2);
+  g_assert_cmpuint (csv->lines[0], ==, 2);
+  g_assert_cmpuint (csv->lines[1], ==, 3);
+  g_assert_cmpuint (csv->lines[2], ==, 5);
+}
+
+/* The fast path must agree with g_ascii_strtod bit for bit. */
+static void
+test_csv_numbers (void)
+{
+  static const char *const numbers[] = {
+    "0.29625183", "-51.535", "1e-45", "3.4028235e38", "1.17549435e-38", "0.1", "0.2",
+    "123456789012345678901234", "9007199254740993", "9007199254740992", "1.5E+2", "-0.0",
+    "0.000000000000000000000000001", "4.9406564584124654e-324", "2.2250738585072014e-308",
+    "0.30000000000000004", "1e22", "1e23", "123.456e-5", "  8.5", "+3", "7.",
+    "0.99999999999999999999", "1234567890123456789", "12345678901234567890",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LightlyEmbeddingsCsv) csv = NULL;
+      g_autofree char *text = g_strdup_printf ("filenames,embedding_0\nx,%s\n", numbers[i]);
+      float expected = (float) g_ascii_strtod (numbers[i], NULL);
+
+      csv = parse_text (text, 0, &error);
+      g_assert_no_error (error);
+      if (memcmp (&csv->matrix[0], &expected, sizeof expected) != 0)
+        g_error ("'%s' parsed as %.9g, g_ascii_strtod says %.9g", numbers[i],
+                 csv->matrix[0], expected);
+    }
+}
+
+static void
+test_csv_errors (void)
+{
+  static const struct {
+    const char *text;
+    gsize max_line;
+    const char *needle;
+  } cases[] = {
+    { "", 0, "empty" },
+    { "\r\n\n", 0, "empty" },
+    { "filenames,embedding_0\r\n", 0, "no rows" },
+    { "name,embedding_0\nx,1\n", 0, "no 'filenames' column" },
+    { "filenames,labels\nx,1\n", 0, "embedding_0" },
+    { "filenames,embedding_0,embedding_2\nx,1,2\n", 0, "embedding_2" },
+    { "filenames,embedding_0,embedding_0\nx,1,2\n", 0, "'embedding_0' does not fit" },
+    { "filenames,embedding_0\na,1\nb,2,3\n", 0, "line 3 of the embeddings CSV has 3 columns, but the header has 2" },
+    { "filenames,embedding_0,embedding_1\na,1,2\nb,2\n", 0, "line 3 of the embeddings CSV has 2 columns" },
+    { "filenames,embedding_0\na,1\nb,abc\n", 0, "line 3, column 2 (embedding_0) of the embeddings CSV: 'abc' is not a number" },
+    { "filenames,embedding_0\na,nan\n", 0, "line 2, column 2 (embedding_0) of the embeddings CSV: 'nan' is not a finite" },
+    { "filenames,embedding_0\na,-inf\n", 0, "is not a finite" },
+    { "filenames,embedding_0\na,1e39\n", 0, "'1e39' is not a finite" },
+    { "filenames,embedding_0\na,0x10\n", 0, "is not a number" },
+    { "filenames,embedding_0\na,\n", 0, "'' is not a number" },
+    { "filenames,embedding_0\na,1\nb,2\na,3\n", 0, "line 4, column 1 (filenames) of the embeddings CSV: the file name 'a' appears twice (first on line 2)" },
+    { "filenames,embedding_0\n\"a,1\n", 0, "line 2 of the embeddings CSV has a quoted field that is never closed" },
+    { "filenames,embedding_0\n\"a\"x,1\n", 0, "line 2, column 1 (filenames) of the embeddings CSV: malformed quoted field" },
+    { "filenames,embedding_0,labels\na,1,cat\n", 0, "line 2, column 3 (labels) of the embeddings CSV: 'cat' is not an integer" },
+    { "filenames,embedding_0\na,1\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,2\n", 32, "line 3 of the embeddings CSV is longer than 32 bytes" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LightlyEmbeddingsCsv) csv = parse_text (cases[i].text, cases[i].max_line, &error);
+
+      g_test_message ("case %" G_GSIZE_FORMAT, i);
+
+      g_assert_null (csv);
+      g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+      assert_message (error, cases[i].needle);
+    }
+}
+
+static char *
+make_csv (gsize rows, gsize dim, guint32 seed)
+{
+  GString *s = g_string_new ("filenames");
+  GRand *rand = g_rand_new_with_seed (seed);
+
+  for (gsize j = 0; j < dim; j++)
+    g_string_append_printf (s, ",embedding_%" G_GSIZE_FORMAT, j);
+  g_string_append (s, ",labels\r\n");
+  for (gsize i = 0; i < rows; i++)
+    {
+      g_string_append_printf (s, "img/%06" G_GSIZE_FORMAT ".png", i);
+      for (gsize j = 0; j < dim; j++)
+        {
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+          g_string_append_c (s, ',');
+          g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.8g",
+                                               g_rand_double_range (rand, -3.0, 3.0)));
+        }
+      g_string_append_printf (s, ",%u\r\n", (guint) (i % 10));
+    }
+  g_rand_free (rand);
+  return g_string_free (s, FALSE);
+}
+
+/* Every value must equal g_ascii_strtod's. Reports rows/s (run with -m perf
+ * for the 20k × 64 measurement). */
+static void
+test_csv_speed (void)
+{
+  gsize rows = g_test_perf () ? 20000 : 500;
+  gsize dim = 64;
+  g_autofree char *text = make_csv (rows, dim, 42);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  double secs;
+
+  g_test_timer_start ();
+  csv = parse_text (text, 0, &error);
+  secs = g_test_timer_elapsed ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (csv->n_rows, ==, rows);
+  g_assert_cmpuint (csv->dim, ==, dim);
+  if (g_test_perf ())
+    g_test_minimized_result (secs, "parsed %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                             " (%.1f MB) in %.3f s: %.0f rows/s", rows, dim,
+                             strlen (text) / 1e6, secs, rows / secs);
+
+  /* The whole upload (parse, check, normalise, write, commit). */
+  if (g_test_perf ())
+    for (int disk = 0; disk <= 1; disk++)
+      {
+        g_autofree char *dir = disk ? make_tmp_dir () : NULL;
+        g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+        g_autofree char *ds = new_dataset (store, "perf", NULL);
+        g_autoptr(GInputStream) in = stream_for (text);
+        g_autofree char *id = NULL;
+
+        g_assert_no_error (error);
+        g_test_timer_start ();
+        id = lightly_store_add_embedding_full (store, ds, "default", in,
+                                               LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES, NULL,
+                                               &error);
+        secs = g_test_timer_elapsed ();
+        g_assert_no_error (error);
+        g_test_minimized_result (secs, "upload with sample registration (%s store): %.3f s: "
+                                 "%.0f rows/s", disk ? "disk" : "memory", secs, rows / secs);
+        g_clear_object (&store);
+        if (dir != NULL)
+          rm_rf (dir);
+      }
+
+  lines = g_strsplit (text, "\r\n", -1);
+  for (gsize i = 0; i < rows; i += rows / 50)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i + 1], ",", -1);
+
+      g_assert_cmpstr (csv->names[i], ==, fields[0]);
+      for (gsize j = 0; j < dim; j++)
+        g_assert_true (csv->matrix[i * dim + j] == (float) g_ascii_strtod (fields[j + 1], NULL));
+      g_assert_cmpint (csv->labels[i], ==, (gint64) (i % 10));
+    }
+}
+
+/* A stream that hands out at most 7 bytes per read, so records, quoted
+ * fields and "\r\n" pairs straddle reads. */
+#define TEST_TYPE_TRICKLE (test_trickle_get_type ())
+G_DECLARE_FINAL_TYPE (TestTrickle, test_trickle, TEST, TRICKLE, GInputStream)
+
+struct _TestTrickle {
+  GInputStream parent_instance;
+  GBytes *bytes;
+  gsize pos;
+};
+
+G_DEFINE_FINAL_TYPE (TestTrickle, test_trickle, G_TYPE_INPUT_STREAM)
+
+static gssize
+test_trickle_read (GInputStream *stream, void *buffer, gsize count,
+                   GCancellable *cancellable, GError **error)
+{
+  TestTrickle *self = TEST_TRICKLE (stream);
+  gsize size = 0;
+  const char *data = g_bytes_get_data (self->bytes, &size);
+  gsize n = MIN (MIN (count, (gsize) 7), size - self->pos);
+
+  memcpy (buffer, data + self->pos, n);
+  self->pos += n;
+  return (gssize) n;
+}
+
+static void
+test_trickle_finalize (GObject *object)
+{
+  g_bytes_unref (TEST_TRICKLE (object)->bytes);
+  G_OBJECT_CLASS (test_trickle_parent_class)->finalize (object);
+}
+
+static void
+test_trickle_class_init (TestTrickleClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_trickle_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = test_trickle_read;
+}
+
+static void
+test_trickle_init (TestTrickle *self)
+{
+}
+
+static void
+test_csv_trickle (void)
+{
+  GString *text = g_string_new ("filenames,\"embedding_1\",embedding_0,labels\r\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) csv = NULL;
+  g_autoptr(GOutputStream) copy = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) copied = NULL;
+  TestTrickle *trickle;
+
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (text, "\"dir/\"\"%d\"\"\r\nx.png\",%d.25,-%d.5e-1,%d%s",
+                            i, i, i, i % 3, i % 2 ? "\r\n" : "\n");
+  trickle = g_object_new (TEST_TYPE_TRICKLE, NULL);
+  trickle->bytes = g_bytes_new (text->str, text->len);
+  csv = lightly_embeddings_csv_parse (G_INPUT_STREAM (trickle), copy, 0, NULL, &error);
+  g_object_unref (trickle);
+  g_assert_no_error (error);
+  g_assert_cmpuint (csv->n_rows, ==, 200);
+  for (int i = 0; i < 200; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("dir/\"%d\"\r\nx.png", i);
+      g_autofree char *second = g_strdup_printf ("-%d.5e-1", i);
+
+      g_assert_cmpstr (csv->names[i], ==, name);
+      g_assert_true (csv->matrix[2 * i + 1] == (float) (i + 0.25));
+      g_assert_true (csv->matrix[2 * i] == (float) g_ascii_strtod (second, NULL));
+      g_assert_cmpint (csv->labels[i], ==, i % 3);
+      g_assert_cmpuint (csv->lines[i], ==, 2 + 2 * (guint64) i);
+    }
+  /* The copy is the input, byte for byte. */
+  g_assert_true (g_output_stream_close (copy, NULL, NULL));
+  copied = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (copy));
+  g_assert_cmpmem (g_bytes_get_data (copied, NULL), g_bytes_get_size (copied), text->str, text->len);
+  g_string_free (text, TRUE);
+}
+
+/* ---- datasets, samples, tags, scores --------------------------------------- */
+
+static void
+check_datasets (LightlyStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = new_dataset (store, "cats", NULL);
+  g_autofree char *id2 = new_dataset (store, "dogs", NULL);
+  g_autoptr(LightlyStoreDataset) d = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  char *none;
+
+  g_assert_cmpuint (strlen (id), ==, 24);
+  g_assert_true (strspn (id, "0123456789abcdef") == 24);
+  g_assert_cmpstr (id, !=, id2);
+
+  none = lightly_store_create_dataset (store, "cats", &error);
+  g_assert_null (none);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS);
+  assert_message (error, "cats");
+  g_clear_error (&error);
+
+  g_assert_null (lightly_store_create_dataset (store, "", &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  d = lightly_store_get_dataset (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (d->name, ==, "cats");
+  g_assert_cmpuint (d->n_samples, ==, 0);
+  g_assert_cmpint (d->created_at, >, 1600000000000);
+  g_assert_cmpint (d->last_modified_at, >=, d->created_at);
+  g_clear_pointer (&d, lightly_store_dataset_free);
+
+  d = lightly_store_get_dataset_by_name (store, "dogs", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (d->id, ==, id2);
+
+  g_assert_null (lightly_store_get_dataset (store, "0123456789abcdef01234567", &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  assert_message (error, "0123456789abcdef01234567");
+  g_clear_error (&error);
+
+  list = lightly_store_list_datasets (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((LightlyStoreDataset *) list->pdata[0])->name, ==, "cats");
+  g_assert_cmpstr (((LightlyStoreDataset *) list->pdata[1])->name, ==, "dogs");
+}
+
+static void
+check_samples (LightlyStore *store)
+{
+  static const char *const more[] = { "e.png", "f/g.png", NULL };
+  static const struct {
+    const char *names[3];
+    const char *needle;
+  } bad[] = {
+    { { "ok.png", "", NULL }, "empty" },
+    { { "a,b.png", NULL }, "comma" },
+    { { "tab\there.png", NULL }, "control character" },
+    { { "bad\xff.png", NULL }, "not valid UTF-8" },
+    { { "x.png", "x.png", NULL }, "appears twice" },
+    { { "new.png", "b.png", NULL }, "already a sample" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = new_dataset (store, "samples", four);
+  g_auto(GStrv) names = NULL;
+  gsize n = 0;
+
+  g_assert_true (lightly_store_add_samples (store, id, more, 2, &error));
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_add_samples (store, id, NULL, 0, &error));
+  g_assert_cmpint (lightly_store_get_n_samples (store, id, &error), ==, 6);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (lightly_store_add_samples (store, id, bad[i].names, -1, &error));
+      g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+      assert_message (error, bad[i].needle);
+      g_clear_error (&error);
+    }
+  g_assert_false (lightly_store_add_samples (store, "nope", more, -1, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  assert_message (error, "nope");
+  g_clear_error (&error);
+
+  names = lightly_store_get_sample_names (store, id, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 6);
+  g_assert_cmpstr (names[0], ==, "a.png");
+  g_assert_cmpstr (names[4], ==, "e.png");
+  g_assert_cmpstr (names[5], ==, "f/g.png");
+  g_assert_null (names[6]);
+
+  g_assert_cmpint (lightly_store_lookup_sample (store, id, "d.png", &error), ==, 3);
+  g_assert_cmpint (lightly_store_lookup_sample (store, id, "zzz.png", &error), ==, -1);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  assert_message (error, "zzz.png");
+  g_clear_error (&error);
+
+  {
+    g_autofree char *fresh = new_dataset (store, "from-csv", NULL);
+    g_autoptr(GInputStream) in = stream_for ("filenames,embedding_0\nq.png,1\np.png,2\n");
+    g_auto(GStrv) got = NULL;
+
+    g_assert_cmpint (lightly_store_add_samples_from_csv (store, fresh, in, NULL, &error), ==, 2);
+    g_assert_no_error (error);
+    got = lightly_store_get_sample_names (store, fresh, NULL, &error);
+    g_assert_cmpstr (got[0], ==, "q.png");
+    g_assert_cmpstr (got[1], ==, "p.png");
+  }
+}
+
+static void
+check_tags (LightlyStore *store)
+{
+  static const char *const bad_hex[] = { "0x0f", "0XF", "0xF", "f", "0x", "0xg", "", "0x00" };
+  static const char *const bad_names[] = { "ab", "-abc", "a/b/c", "tag\xc3\xa9", "with,comma" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ds = new_dataset (store, "tags", four);
+  g_autofree char *initial = NULL, *sel = NULL, *again = NULL;
+  g_autoptr(LightlyStoreTag) tag = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL,
+                                      "USER_PIP", &error);
+  g_assert_no_error (error);
+  sel = lightly_store_create_tag (store, ds, "initial-selection", "0x5", initial, initial, NULL,
+                                  "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+
+  /* Idempotent: same name and bitmask → same id; other bitmask → EXISTS. */
+  again = lightly_store_create_tag (store, ds, "initial-selection", "0x5", initial, NULL, NULL,
+                                    NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, sel);
+  g_assert_null (lightly_store_create_tag (store, ds, "initial-selection", "0x7", initial, NULL,
+                                           NULL, NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS);
+  assert_message (error, "initial-selection");
+  g_clear_error (&error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_hex); i++)
+    {
+      g_assert_null (lightly_store_create_tag (store, ds, "hex-test", bad_hex[i], initial, NULL,
+                                               NULL, NULL, &error));
+      g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+      assert_message (error, "canonical");
+      g_clear_error (&error);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_names); i++)
+    {
+      g_assert_null (lightly_store_create_tag (store, ds, bad_names[i], "0x1", initial, NULL,
+                                               NULL, NULL, &error));
+      g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+      assert_message (error, "tag name");
+      g_clear_error (&error);
+    }
+  g_assert_true (lightly_store_check_tag_name ("a0 .:;=@_-z", NULL));
+
+  g_assert_null (lightly_store_create_tag (store, ds, "too-wide", "0x10", initial, NULL, NULL,
+                                           NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  assert_message (error, "bit 4");
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_tag (store, ds, "dangling", "0x1", "0123456789abcdef01234567",
+                                           NULL, NULL, NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  assert_message (error, "0123456789abcdef01234567");
+  g_clear_error (&error);
+  {
+    g_autofree char *empty = lightly_store_create_tag (store, ds, "empty", "0x0", initial, NULL,
+                                                       NULL, NULL, &error);
+    g_assert_no_error (error);
+  }
+
+  tag = lightly_store_get_tag (store, ds, sel, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tag->name, ==, "initial-selection");
+  g_assert_cmpstr (tag->bitmask_hex, ==, "0x5");
+  g_assert_cmpstr (tag->prev_tag_id, ==, initial);
+  g_assert_cmpstr (tag->query_tag_id, ==, initial);
+  g_assert_null (tag->preselected_tag_id);
+  g_assert_cmpstr (tag->creator, ==, "SAMPLER_CORESET");
+  g_assert_cmpuint (tag->tot_size, ==, 4);
+  g_clear_pointer (&tag, lightly_store_tag_free);
+
+  tag = lightly_store_get_tag_by_name (store, ds, "initial-tag", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tag->id, ==, initial);
+  g_assert_null (tag->prev_tag_id);
+
+  g_assert_null (lightly_store_get_tag (store, "other", sel, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  list = lightly_store_list_tags (store, ds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((LightlyStoreTag *) list->pdata[0])->name, ==, "initial-tag");
+  g_assert_cmpstr (((LightlyStoreTag *) list->pdata[1])->name, ==, "initial-selection");
+  g_assert_cmpstr (((LightlyStoreTag *) list->pdata[2])->name, ==, "empty");
+}
+
+static void
+check_scores (LightlyStore *store)
+{
+  static const double margin[] = { 0.25, 1.0, 0.0, 1e-300 };
+  static const double entropy[] = { 0.5, 0.125 };
+  static const double replaced[] = { 0.75, 0.5, 0.25 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ds = new_dataset (store, "scores", four);
+  g_autofree char *tag = NULL, *s1 = NULL, *s2 = NULL, *s3 = NULL;
+  g_autoptr(LightlyStoreScore) score = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  double nan_values[] = { 0.5, NAN };
+
+  tag = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  s1 = lightly_store_set_scores (store, tag, "uncertainty_margin", margin, 4, &error);
+  g_assert_no_error (error);
+  s2 = lightly_store_set_scores (store, tag, "uncertainty_entropy", entropy, 2, &error);
+  g_assert_no_error (error);
+
+  score = lightly_store_get_newest_score (store, tag, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (score->id, ==, s2);
+  g_clear_pointer (&score, lightly_store_score_free);
+
+  /* Upsert: same id, new values, now the newest. */
+  s3 = lightly_store_set_scores (store, tag, "uncertainty_margin", replaced, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (s3, ==, s1);
+  score = lightly_store_get_newest_score (store, tag, &error);
+  g_assert_cmpstr (score->id, ==, s1);
+  g_assert_cmpuint (score->n_values, ==, 3);
+  g_assert_cmpfloat (score->values[0], ==, 0.75);
+  g_clear_pointer (&score, lightly_store_score_free);
+
+  score = lightly_store_get_score (store, tag, s2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (score->score_type, ==, "uncertainty_entropy");
+  g_assert_cmpuint (score->n_values, ==, 2);
+  g_assert_cmpfloat (score->values[1], ==, 0.125);
+  g_clear_pointer (&score, lightly_store_score_free);
+
+  score = lightly_store_get_score_by_type (store, tag, "uncertainty_margin", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (score->id, ==, s1);
+  g_clear_pointer (&score, lightly_store_score_free);
+
+  list = lightly_store_list_scores (store, tag, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((LightlyStoreScore *) list->pdata[0])->id, ==, s2);
+  g_assert_null (((LightlyStoreScore *) list->pdata[0])->values);
+
+  g_assert_null (lightly_store_set_scores (store, tag, "bad", nan_values, 2, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  assert_message (error, "score 1");
+  g_clear_error (&error);
+  g_assert_null (lightly_store_set_scores (store, "0123456789abcdef01234567", "x", margin, 1,
+                                           &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (lightly_store_get_score_by_type (store, tag, "uncertainty_x", &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  assert_message (error, "uncertainty_x");
+  g_clear_error (&error);
+  {
+    g_autofree char *other = lightly_store_create_tag (store, ds, "other-tag", "0x1", tag, NULL,
+                                                       NULL, NULL, &error);
+
+    g_assert_null (lightly_store_get_newest_score (store, other, &error));
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+    assert_message (error, "upload scores first");
+  }
+}
+
+/* ---- embeddings ------------------------------------------------------------ */
+
+static const char embeddings_csv[] =
+  "filenames,embedding_0,embedding_1,labels\r\n"
+  "c.png,0,2,0\r\n"
+  "a.png,3,4,1\r\n"
+  "d.png,-1,0,0\r\n"
+  "b.png,1,1,1\r\n";
+
+static void
+check_embeddings (LightlyStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ds = new_dataset (store, "embeddings", four);
+  g_autofree char *e1 = NULL, *e2 = NULL;
+  g_autoptr(GInputStream) in = stream_for (embeddings_csv);
+  g_autoptr(LightlyStoreMatrix) m = NULL;
+  g_autoptr(LightlyStoreEmbedding) e = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  const float *data;
+
+  e1 = lightly_store_add_embedding (store, ds, "default", in, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (e1), ==, 24);
+
+  m = lightly_store_map_embedding (store, e1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_store_matrix_get_n_rows (m), ==, 4);
+  g_assert_cmpuint (lightly_store_matrix_get_dim (m), ==, 2);
+  data = lightly_store_matrix_get_data (m);
+  /* Mapping order a, b, c, d; unit rows. */
+  g_assert_cmpfloat_with_epsilon (data[0], 0.6, 1e-7);
+  g_assert_cmpfloat_with_epsilon (data[1], 0.8, 1e-7);
+  g_assert_cmpfloat_with_epsilon (data[2], (float) G_SQRT2 / 2, 1e-7);
+  g_assert_cmpfloat_with_epsilon (data[3], (float) G_SQRT2 / 2, 1e-7);
+  g_assert_true (data[4] == 0.0f && data[5] == 1.0f);
+  g_assert_true (data[6] == -1.0f && data[7] == 0.0f);
+  {
+    g_autoptr(LightlyStoreMatrix) extra = lightly_store_matrix_ref (m);
+
+    g_assert_true (lightly_store_matrix_get_data (extra) == data);
+  }
+
+  {
+    g_autoptr(GInputStream) back = lightly_store_read_embedding_csv (store, e1, &error);
+    char buf[1024];
+    gsize got = 0;
+
+    g_assert_no_error (error);
+    g_assert_true (g_input_stream_read_all (back, buf, sizeof buf, &got, NULL, &error));
+    g_assert_cmpmem (buf, got, embeddings_csv, strlen (embeddings_csv));
+  }
+
+  /* Same name again → EXISTS. */
+  g_clear_object (&in);
+  in = stream_for (embeddings_csv);
+  g_assert_null (lightly_store_add_embedding (store, ds, "default", in, NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS);
+  assert_message (error, "default");
+  g_clear_error (&error);
+
+  g_clear_object (&in);
+  in = stream_for (embeddings_csv);
+  e2 = lightly_store_add_embedding (store, ds, "second", in, NULL, &error);
+  g_assert_no_error (error);
+
+  list = lightly_store_list_embeddings (store, ds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((LightlyStoreEmbedding *) list->pdata[0])->id, ==, e1);
+  g_assert_cmpstr (((LightlyStoreEmbedding *) list->pdata[1])->id, ==, e2);
+
+  e = lightly_store_get_embedding_by_name (store, ds, "second", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (e->id, ==, e2);
+  g_assert_cmpuint (e->n_rows, ==, 4);
+  g_assert_cmpuint (e->dim, ==, 2);
+  g_clear_pointer (&e, lightly_store_embedding_free);
+  e = lightly_store_get_embedding (store, ds, e1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (e->name, ==, "default");
+  g_assert_null (lightly_store_get_embedding (store, "other", e1, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A fresh dataset registers the CSV's names in row order, in the same commit. */
+  {
+    g_autofree char *fresh = new_dataset (store, "fresh", NULL);
+    g_autofree char *e3 = NULL;
+    g_auto(GStrv) names = NULL;
+    g_autoptr(LightlyStoreMatrix) m3 = NULL;
+
+    g_clear_object (&in);
+    in = stream_for (embeddings_csv);
+    e3 = lightly_store_add_embedding_full (store, fresh, "default", in,
+                                           LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES, NULL, &error);
+    g_assert_no_error (error);
+    names = lightly_store_get_sample_names (store, fresh, NULL, &error);
+    g_assert_cmpuint (g_strv_length (names), ==, 4);
+    g_assert_cmpstr (names[0], ==, "c.png");
+    g_assert_cmpstr (names[3], ==, "b.png");
+    m3 = lightly_store_map_embedding (store, e3, &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_matrix_get_data (m3)[0] == 0.0f);
+    g_assert_true (lightly_store_matrix_get_data (m3)[1] == 1.0f);
+  }
+}
+
+/* Each bad upload fails with its own error and leaves the store's bytes alone. */
+static const struct {
+  const char *name;
+  const char *csv;
+  LightlyError code;
+  const char *needle;
+} bad_uploads[] = {
+  { "e", "", LIGHTLY_ERROR_INVALID_INPUT, "empty" },
+  { "e", "filenames,embedding_0\r\n", LIGHTLY_ERROR_INVALID_INPUT, "no rows" },
+  { "e", "filenames,embedding_0\na.png,1\nb.png,x\n", LIGHTLY_ERROR_INVALID_INPUT, "line 3, column 2" },
+  { "e", "filenames,embedding_0\na.png,1\nb.png\n", LIGHTLY_ERROR_INVALID_INPUT, "line 3 of the embeddings CSV has 1 columns" },
+  { "e", "filenames,embedding_0\na.png,nan\n", LIGHTLY_ERROR_INVALID_INPUT, "not a finite" },
+  { "e", "filenames,embedding_0\na.png,1\na.png,2\n", LIGHTLY_ERROR_INVALID_INPUT, "appears twice" },
+  { "e", "filenames,embedding_0\na.png,1\nb.png,1\nc.png,1\nx.png,1\n", LIGHTLY_ERROR_INVALID_INPUT, "'x.png' (line 5), which is not a sample" },
+  { "e", "filenames,embedding_0\na.png,1\nb.png,1\nc.png,1\n", LIGHTLY_ERROR_INVALID_INPUT, "'d.png' of dataset" },
+  { "e", "filenames,embedding_0\na.png,1\nb.png,1\nc.png,1\nd.png,1\ne.png,1\n", LIGHTLY_ERROR_INVALID_INPUT, "the CSV has 5 rows and the dataset 4 samples" },
+  { "e", "filenames,embedding_0,embedding_1\na.png,1,1\nb.png,0,0\nc.png,1,1\nd.png,1,1\n", LIGHTLY_ERROR_INVALID_INPUT, "'b.png' (line 3 of the CSV) is all zeros" },
+  { "e", "embedding_0\n1\n", LIGHTLY_ERROR_INVALID_INPUT, "filenames" },
+  { "", embeddings_csv, LIGHTLY_ERROR_INVALID_INPUT, "embedding name" },
+  { "default", embeddings_csv, LIGHTLY_ERROR_EXISTS, "default" },
+};
+
+static void
+check_bad_uploads (LightlyStore *store, const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ds = new_dataset (store, "bad-uploads", four);
+  g_autofree char *ok = NULL;
+  g_autoptr(GInputStream) in = stream_for (embeddings_csv);
+
+  ok = lightly_store_add_embedding (store, ds, "default", in, NULL, &error);
+  g_assert_no_error (error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_uploads); i++)
+    {
+      g_autofree char *before = dir != NULL ? hash_store (dir) : NULL;
+      g_autofree char *after = NULL;
+      g_autoptr(GInputStream) bad = stream_for (bad_uploads[i].csv);
+      g_autoptr(GPtrArray) list = NULL;
+
+      g_assert_null (lightly_store_add_embedding (store, ds, bad_uploads[i].name, bad, NULL,
+                                                  &error));
+      g_test_message ("upload case %" G_GSIZE_FORMAT, i);
+      g_assert_error (error, LIGHTLY_ERROR, (gint) bad_uploads[i].code);
+      assert_message (error, bad_uploads[i].needle);
+      g_clear_error (&error);
+      if (dir != NULL)
+        {
+          after = hash_store (dir);
+          g_assert_cmpstr (before, ==, after);
+        }
+      list = lightly_store_list_embeddings (store, ds, &error);
+      g_assert_cmpuint (list->len, ==, 1);
+    }
+
+  /* Unknown dataset. */
+  g_clear_object (&in);
+  in = stream_for (embeddings_csv);
+  g_assert_null (lightly_store_add_embedding (store, "0123456789abcdef01234567", "x", in, NULL,
+                                              &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  assert_message (error, "0123456789abcdef01234567");
+}
+
+/* ---- jobs (single process) -------------------------------------------------- */
+
+static void
+check_jobs (LightlyStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ds = new_dataset (store, "jobs", four);
+  g_autofree char *initial = NULL, *job = NULL, *again = NULL, *tag = NULL, *job2 = NULL;
+  g_autofree char *job3 = NULL;
+  g_autoptr(LightlyStoreJob) j = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  gboolean existing = TRUE;
+  const char *params = "{\"method\":\"CORESET\",\"nSamples\":2}";
+
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL,
+                                      &error);
+  g_assert_no_error (error);
+
+  job = lightly_store_create_selection_job (store, ds, "round-1", params, &existing, &error);
+  g_assert_no_error (error);
+  g_assert_false (existing);
+
+  /* Re-sent request → the same job; other parameters → EXISTS. */
+  again = lightly_store_create_selection_job (store, ds, "round-1", params, &existing, &error);
+  g_assert_no_error (error);
+  g_assert_true (existing);
+  g_assert_cmpstr (again, ==, job);
+  g_assert_null (lightly_store_create_selection_job (store, ds, "round-1", "{}", NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS);
+  assert_message (error, "round-1");
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_selection_job (store, ds, "initial-tag", params, NULL,
+                                                     &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_selection_job (store, ds, "x", params, NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  /* The reservation also blocks a plain tag of that name. */
+  g_assert_null (lightly_store_create_tag (store, ds, "round-1", "0x1", initial, NULL, NULL, NULL,
+                                           &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS);
+  assert_message (error, "reserved");
+  g_clear_error (&error);
+
+  j = lightly_store_get_job (store, ds, job, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_WAITING);
+  g_assert_cmpstr (j->params_json, ==, params);
+  g_assert_cmpint (j->owner_pid, ==, getpid ());
+  g_assert_cmpint (j->finished_at, ==, 0);
+  g_clear_pointer (&j, lightly_store_job_free);
+
+  g_assert_true (lightly_store_begin_job (store, job, 2, &error));
+  g_assert_no_error (error);
+  g_assert_false (lightly_store_begin_job (store, job, 2, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY);
+  g_clear_error (&error);
+  for (gint64 k = 0; k <= 1; k++)
+    g_assert_true (lightly_store_update_job_progress (store, job, k, 2, &error));
+  j = lightly_store_get_job (store, NULL, job, &error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+  g_assert_cmpint (j->processed, ==, 1);
+  g_assert_cmpint (j->total, ==, 2);
+  g_clear_pointer (&j, lightly_store_job_free);
+
+  tag = lightly_store_finish_job (store, job, "0x5", initial, initial, NULL, "SAMPLER_CORESET",
+                                  &error);
+  g_assert_no_error (error);
+  j = lightly_store_get_job (store, ds, job, &error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_FINISHED);
+  g_assert_cmpstr (j->result_tag_id, ==, tag);
+  g_assert_cmpint (j->processed, ==, 1);
+  g_assert_cmpint (j->finished_at, >=, j->created_at);
+  g_clear_pointer (&j, lightly_store_job_free);
+  {
+    g_autoptr(LightlyStoreTag) t = lightly_store_get_tag_by_name (store, ds, "round-1", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (t->id, ==, tag);
+    g_assert_cmpstr (t->bitmask_hex, ==, "0x5");
+    g_assert_cmpstr (t->creator, ==, "SAMPLER_CORESET");
+  }
+  /* A re-send after the job finished still answers with it. */
+  g_clear_pointer (&again, g_free);
+  again = lightly_store_create_selection_job (store, ds, "round-1", params, &existing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, job);
+  g_assert_false (lightly_store_update_job_progress (store, job, 1, 2, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY);
+  g_clear_error (&error);
+
+  /* A failed job releases its name. */
+  job2 = lightly_store_create_selection_job (store, ds, "round-2", params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_begin_job (store, job2, 10, &error));
+  g_assert_true (lightly_store_fail_job (store, job2, "cancelled", &error));
+  g_assert_no_error (error);
+  j = lightly_store_get_job (store, ds, job2, &error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_FAILED);
+  g_assert_cmpstr (j->error_message, ==, "cancelled");
+  g_clear_pointer (&j, lightly_store_job_free);
+  g_assert_false (lightly_store_fail_job (store, job2, "again", &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY);
+  g_clear_error (&error);
+  job3 = lightly_store_create_selection_job (store, ds, "round-2", "{}", &existing, &error);
+  g_assert_no_error (error);
+  g_assert_false (existing);
+  g_assert_cmpstr (job3, !=, job2);
+
+  /* finish with a bad bitmask leaves the job running and nothing written. */
+  g_assert_true (lightly_store_begin_job (store, job3, 1, &error));
+  g_assert_null (lightly_store_finish_job (store, job3, "0x10", initial, NULL, NULL, NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  j = lightly_store_get_job (store, ds, job3, &error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+  g_clear_pointer (&j, lightly_store_job_free);
+  g_assert_true (lightly_store_fail_job (store, job3, "bad result", &error));
+
+  list = lightly_store_list_jobs (store, ds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((LightlyStoreJob *) list->pdata[0])->id, ==, job);
+
+  g_assert_null (lightly_store_get_job (store, ds, "0123456789abcdef01234567", &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpstr (lightly_store_job_status_to_string (LIGHTLY_STORE_JOB_FINISHED), ==, "FINISHED");
+}
+
+static void
+test_memory_roundtrip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (NULL, &error);
+  g_autoptr(LightlyStore) other = lightly_store_open (NULL, &error);
+  g_autoptr(GPtrArray) list = NULL;
+
+  g_assert_no_error (error);
+  g_assert_null (lightly_store_get_dir (store));
+  check_datasets (store);
+  check_samples (store);
+  check_tags (store);
+  check_scores (store);
+  check_embeddings (store);
+  check_bad_uploads (store, NULL);
+  check_jobs (store);
+
+  /* Two in-memory stores are separate. */
+  list = lightly_store_list_datasets (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+}
+
+static void
+test_disk_roundtrip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *sub = g_build_filename (dir, "nested", "store", NULL);
+  g_autofree char *ds = NULL, *emb = NULL, *tag = NULL;
+  struct stat st;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (sub, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (lightly_store_get_dir (store), ==, sub);
+    check_datasets (store);
+    check_samples (store);
+    check_tags (store);
+    check_scores (store);
+    check_embeddings (store);
+    check_bad_uploads (store, sub);
+    check_jobs (store);
+  }
+  g_assert_cmpint (stat (sub, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  {
+    g_autofree char *emb_dir = g_build_filename (sub, "embeddings", NULL);
+
+    g_assert_cmpint (stat (emb_dir, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  }
+
+  /* Everything is still there after reopening. */
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (sub, &error);
+    g_autoptr(LightlyStoreDataset) d = NULL;
+    g_autoptr(LightlyStoreEmbedding) e = NULL;
+    g_autoptr(LightlyStoreMatrix) m = NULL;
+    g_autoptr(LightlyStoreTag) t = NULL;
+    g_autoptr(GInputStream) csv = NULL;
+    g_autofree char *f32 = NULL, *csv_path = NULL;
+    char buf[1024];
+    gsize got = 0;
+
+    g_assert_no_error (error);
+    d = lightly_store_get_dataset_by_name (store, "embeddings", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (d->n_samples, ==, 4);
+    ds = g_strdup (d->id);
+    e = lightly_store_get_embedding_by_name (store, ds, "default", &error);
+    g_assert_no_error (error);
+    emb = g_strdup (e->id);
+    m = lightly_store_map_embedding (store, emb, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (lightly_store_matrix_get_data (m)[0], 0.6, 1e-7);
+    csv = lightly_store_read_embedding_csv (store, emb, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_input_stream_read_all (csv, buf, sizeof buf, &got, NULL, &error));
+    g_assert_cmpmem (buf, got, embeddings_csv, strlen (embeddings_csv));
+
+    f32 = g_strdup_printf ("%s/embeddings/%s.f32", sub, emb);
+    csv_path = g_strdup_printf ("%s/csv/%s.csv", sub, emb);
+    g_assert_true (g_file_test (f32, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (csv_path, G_FILE_TEST_IS_REGULAR));
+
+    d = (lightly_store_dataset_free (d), lightly_store_get_dataset_by_name (store, "tags", &error));
+    t = lightly_store_get_tag_by_name (store, d->id, "initial-selection", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (t->bitmask_hex, ==, "0x5");
+    tag = g_strdup (t->id);
+  }
+  rm_rf (dir);
+}
+
+/* Rejected writes of every kind leave the store's bytes alone. */
+static void
+test_disk_bad_writes_unchanged (void)
+{
+  static const char *const dup_list[] = { "new.png", "a.png", NULL };
+  static const char *const comma_list[] = { "x,y.png", NULL };
+  static const double values[] = { 0.5, INFINITY };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autofree char *ds = NULL, *initial = NULL, *job = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "ds", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  job = lightly_store_create_selection_job (store, ds, "round-1", "{}", NULL, &error);
+  g_assert_no_error (error);
+
+  before = hash_store (dir);
+  g_assert_null (lightly_store_create_dataset (store, "ds", &error));
+  g_clear_error (&error);
+  g_assert_false (lightly_store_add_samples (store, ds, dup_list, -1, &error));
+  g_clear_error (&error);
+  g_assert_false (lightly_store_add_samples (store, ds, comma_list, -1, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_tag (store, ds, "initial-tag", "0x7", NULL, NULL, NULL, NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_tag (store, ds, "wide", "0x1f", initial, NULL, NULL, NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_tag (store, ds, "round-1", "0x1", initial, NULL, NULL, NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_set_scores (store, initial, "margin", values, 2, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_selection_job (store, ds, "round-1", "{\"n\":2}", NULL, &error));
+  g_clear_error (&error);
+  g_assert_null (lightly_store_create_selection_job (store, ds, "initial-tag", "{}", NULL, &error));
+  g_clear_error (&error);
+  {
+    /* The idempotent answers write nothing either. */
+    g_autofree char *same_tag = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL,
+                                                          NULL, NULL, NULL, &error);
+    g_autofree char *same_job = lightly_store_create_selection_job (store, ds, "round-1", "{}",
+                                                                    NULL, &error);
+
+    g_assert_cmpstr (same_tag, ==, initial);
+    g_assert_cmpstr (same_job, ==, job);
+  }
+  after = hash_store (dir);
+  g_assert_cmpstr (before, ==, after);
+  g_clear_object (&store);
+  rm_rf (dir);
+}
+
+static void
+test_disk_orphans (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *emb = NULL;
+  g_autofree char *stray_tmp = g_build_filename (dir, "embeddings", "0123456789abcdef01234567.f32.tmp", NULL);
+  g_autofree char *stray_f32 = g_build_filename (dir, "embeddings", "0123456789abcdef01234567.f32", NULL);
+  g_autofree char *stray_csv = g_build_filename (dir, "csv", "0123456789abcdef01234567.csv", NULL);
+  g_autofree char *stray_csv_tmp = g_build_filename (dir, "csv", "abc.csv.tmp", NULL);
+  g_autofree char *stray_lock = g_build_filename (dir, "jobs", "0123456789abcdef01234567.lock", NULL);
+  g_autofree char *good_f32 = NULL, *good_csv = NULL;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autofree char *ds = new_dataset (store, "ds", four);
+    g_autoptr(GInputStream) in = stream_for (embeddings_csv);
+
+    g_assert_no_error (error);
+    emb = lightly_store_add_embedding (store, ds, "default", in, NULL, &error);
+    g_assert_no_error (error);
+  }
+  good_f32 = g_strdup_printf ("%s/embeddings/%s.f32", dir, emb);
+  good_csv = g_strdup_printf ("%s/csv/%s.csv", dir, emb);
+  g_assert_true (g_file_set_contents (stray_tmp, "x", 1, NULL));
+  g_assert_true (g_file_set_contents (stray_f32, "abcd", 4, NULL));
+  g_assert_true (g_file_set_contents (stray_csv, "filenames\n", -1, NULL));
+  g_assert_true (g_file_set_contents (stray_csv_tmp, "x", 1, NULL));
+  g_assert_true (g_file_set_contents (stray_lock, "", 0, NULL));
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (g_file_test (stray_tmp, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (stray_f32, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (stray_csv, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (stray_csv_tmp, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (stray_lock, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (good_f32, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (good_csv, G_FILE_TEST_IS_REGULAR));
+  }
+  rm_rf (dir);
+}
+
+static void
+test_disk_version_too_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "lightly.db", NULL);
+  g_autofree char *before = NULL, *after = NULL;
+  sqlite3 *db = NULL;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  before = hash_store (dir);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_null (store);
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE_VERSION);
+    assert_message (error, "version 99");
+    assert_message (error, "up to 1");
+  }
+  after = hash_store (dir);
+  g_assert_cmpstr (before, ==, after);
+  rm_rf (dir);
+}
+
+/* ---- jobs across processes ----------------------------------------------------- */
+
+/* A forked child that succeeded dies by SIGKILL, as in a crash. That also
+ * keeps valgrind from leak-checking a copy of the parent's heap without the
+ * parent's threads. */
+static gpointer child_keep[4];
+
+G_GNUC_NORETURN static void
+child_crash (void)
+{
+  kill (getpid (), SIGKILL);
+  _exit (3);
+}
+
+static void
+assert_child_crashed (int status)
+{
+  if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGKILL)
+    g_error ("the child did not reach its end (status %d)", status);
+}
+
+/* The child opens its own store, creates a RUNNING and a WAITING job, and
+ * exits without finishing either (as a crash would). */
+static void
+test_disk_owner_exited (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *ds = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  char ids[2][25] = { { 0 } };
+  int fds[2];
+  pid_t pid;
+  int status = 0;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "ds", four);
+  g_assert_cmpint (pipe (fds), ==, 0);
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      LightlyStore *child = child_keep[0] = lightly_store_open (dir, NULL);
+      char *a = child_keep[1] = child ? lightly_store_create_selection_job (child, ds, "running", "{}", NULL, NULL) : NULL;
+      char *b = child_keep[2] = child ? lightly_store_create_selection_job (child, ds, "waiting", "{}", NULL, NULL) : NULL;
+
+      if (a == NULL || b == NULL || !lightly_store_begin_job (child, a, 5, NULL) ||
+          write (fds[1], a, 24) != 24 || write (fds[1], b, 24) != 24)
+        _exit (1);
+      child_crash ();
+    }
+  close (fds[1]);
+  g_assert_cmpint (read (fds[0], ids[0], 24), ==, 24);
+  g_assert_cmpint (read (fds[0], ids[1], 24), ==, 24);
+  close (fds[0]);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  assert_child_crashed (status);
+
+  /* Asking for the status finds the owner gone. */
+  {
+    g_autoptr(LightlyStoreJob) j = lightly_store_get_job (store, ds, ids[0], &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_FAILED);
+    g_assert_cmpstr (j->error_message, ==, "owner exited");
+    g_assert_cmpint (j->owner_pid, ==, pid);
+    g_assert_cmpint (j->total, ==, 5);
+  }
+  /* Opening the store fails the other one. */
+  {
+    g_autoptr(LightlyStore) reopened = lightly_store_open (dir, &error);
+    g_autoptr(GPtrArray) jobs = NULL;
+    g_autofree char *retry = NULL;
+
+    g_assert_no_error (error);
+    jobs = lightly_store_list_jobs (reopened, ds, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (jobs->len, ==, 2);
+    g_assert_cmpstr (((LightlyStoreJob *) jobs->pdata[1])->id, ==, ids[1]);
+    g_assert_cmpint (((LightlyStoreJob *) jobs->pdata[1])->status, ==, LIGHTLY_STORE_JOB_FAILED);
+    g_assert_cmpstr (((LightlyStoreJob *) jobs->pdata[1])->error_message, ==, "owner exited");
+
+    /* The names are free again. */
+    retry = lightly_store_create_selection_job (reopened, ds, "running", "{\"x\":1}", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_fail_job (reopened, retry, "done", &error));
+  }
+  {
+    g_autofree char *jobs_dir = g_build_filename (dir, "jobs", NULL);
+    g_autoptr(GDir) d = g_dir_open (jobs_dir, 0, NULL);
+
+    g_assert_null (g_dir_read_name (d));   /* no lock files left behind */
+  }
+  rm_rf (dir);
+}
+
+/* A live owner in another process keeps its job RUNNING and its name reserved. */
+static void
+test_disk_owner_alive (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *ds = NULL, *initial = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  char id[25] = { 0 };
+  int to_parent[2], to_child[2];
+  pid_t pid;
+  int status = 0;
+  char go = 0;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "ds", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pipe (to_parent), ==, 0);
+  g_assert_cmpint (pipe (to_child), ==, 0);
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      LightlyStore *child = child_keep[0] = lightly_store_open (dir, NULL);
+      char *job = child_keep[1] = child ? lightly_store_create_selection_job (child, ds, "live", "{}", NULL, NULL) : NULL;
+      char *tag;
+
+      if (job == NULL || !lightly_store_begin_job (child, job, 3, NULL) ||
+          write (to_parent[1], job, 24) != 24 || read (to_child[0], &go, 1) != 1)
+        _exit (1);
+      tag = child_keep[2] = lightly_store_finish_job (child, job, "0x3", initial, initial, NULL, "SAMPLER_RANDOM", NULL);
+      if (tag == NULL)
+        _exit (2);
+      child_crash ();
+    }
+  g_assert_cmpint (read (to_parent[0], id, 24), ==, 24);
+
+  {
+    g_autoptr(LightlyStoreJob) j = lightly_store_get_job (store, ds, id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+    g_assert_cmpint (j->owner_pid, ==, pid);
+  }
+  {
+    g_autoptr(LightlyStore) reopened = lightly_store_open (dir, &error);
+    g_autoptr(LightlyStoreJob) j = NULL;
+
+    g_assert_no_error (error);
+    j = lightly_store_get_job (reopened, ds, id, &error);
+    g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+    g_assert_null (lightly_store_create_selection_job (reopened, ds, "live", "{\"other\":1}", NULL,
+                                                       &error));
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS);
+    g_clear_error (&error);
+    /* Not ours to touch. */
+    g_assert_false (lightly_store_fail_job (reopened, id, "no", &error));
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY);
+    g_clear_error (&error);
+  }
+
+  g_assert_cmpint (write (to_child[1], "g", 1), ==, 1);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  assert_child_crashed (status);
+  {
+    g_autoptr(LightlyStoreJob) j = lightly_store_get_job (store, ds, id, &error);
+    g_autoptr(LightlyStoreTag) t = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_FINISHED);
+    t = lightly_store_get_tag (store, ds, j->result_tag_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (t->name, ==, "live");
+  }
+  close (to_parent[0]);
+  close (to_parent[1]);
+  close (to_child[0]);
+  close (to_child[1]);
+  rm_rf (dir);
+}
+
+/* ---- threads ----------------------------------------------------------------- */
+
+typedef struct {
+  LightlyStore *store;
+  const char *ds;
+  gint stop;
+  gint reads;
+  gint errors;
+} Shared;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Shared *sh = data;
+  guint last = 0;
+
+  while (!g_atomic_int_get (&sh->stop))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) tags = lightly_store_list_tags (sh->store, sh->ds, &error);
+      g_auto(GStrv) names = lightly_store_get_sample_names (sh->store, sh->ds, NULL, &error);
+
+      /* Tags only grow, and each read sees a whole number of them. */
+      if (tags == NULL || names == NULL || tags->len < last || g_strv_length (names) != 4)
+        g_atomic_int_inc (&sh->errors);
+      else
+        last = tags->len;
+      g_atomic_int_inc (&sh->reads);
+    }
+  return NULL;
+}
+
+static void
+run_concurrency (LightlyStore *store)
+{
+  g_autofree char *ds = new_dataset (store, "threads", four);
+  Shared sh = { store, ds, 0, 0, 0 };
+  GThread *threads[4];
+  int n_writes = 40;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("reader", reader_thread, &sh);
+  for (int i = 0; i < n_writes; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = g_strdup_printf ("tag-%03d", i);
+      g_autofree char *hex = g_strdup_printf ("0x%x", (i % 15) + 1);
+      g_autofree char *id = lightly_store_create_tag (store, ds, name, hex, NULL, NULL, NULL,
+                                                      NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  /* Let the readers see the final state too. */
+  while (g_atomic_int_get (&sh.reads) < 8)
+    g_usleep (1000);
+  g_atomic_int_set (&sh.stop, 1);
+  for (gsize i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  g_assert_cmpint (sh.errors, ==, 0);
+  g_assert_cmpint (sh.reads, >, 0);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) tags = lightly_store_list_tags (store, ds, &error);
+
+    g_assert_cmpuint (tags->len, ==, (guint) n_writes);
+  }
+}
+
+static void
+test_concurrency_memory (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (NULL, &error);
+
+  g_assert_no_error (error);
+  run_concurrency (store);
+}
+
+static void
+test_concurrency_disk (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_tmp_dir ();
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    run_concurrency (store);
+  }
+  rm_rf (dir);
+}
+
+typedef struct {
+  LightlyStore *store;
+  const char *job;
+} ProgressArgs;
+
+static gpointer
+progress_thread (gpointer data)
+{
+  ProgressArgs *args = data;
+
+  g_usleep (50 * 1000);
+  g_assert_true (lightly_store_update_job_progress (args->store, args->job, 1, 4, NULL));
+  return NULL;
+}
+
+static void
+test_wait_job (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (NULL, &error);
+  g_autofree char *ds = NULL, *job = NULL;
+  g_autoptr(LightlyStoreJob) j = NULL;
+  ProgressArgs args;
+  GThread *thread;
+  gint64 start;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "wait", four);
+  job = lightly_store_create_selection_job (store, ds, "round-1", "{}", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_begin_job (store, job, 4, &error));
+
+  /* Unchanged: answers after the timeout with the same state. */
+  start = g_get_monotonic_time ();
+  j = lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_RUNNING, 0, 100, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->processed, ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 100 * 1000);
+  g_clear_pointer (&j, lightly_store_job_free);
+
+  /* Changed by another thread: answers at once, long before the timeout. */
+  args.store = store;
+  args.job = job;
+  thread = g_thread_new ("progress", progress_thread, &args);
+  start = g_get_monotonic_time ();
+  j = lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_RUNNING, 0, 20000, NULL, &error);
+  g_thread_join (thread);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->processed, ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_TIME_SPAN_SECOND);
+  g_clear_pointer (&j, lightly_store_job_free);
+
+  /* A state other than the known one answers at once. */
+  j = lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_WAITING, 1, 20000, NULL, &error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+  g_clear_pointer (&j, lightly_store_job_free);
+  {
+    g_autoptr(GCancellable) cancel = g_cancellable_new ();
+
+    g_cancellable_cancel (cancel);
+    g_assert_null (lightly_store_wait_job (store, ds, job, LIGHTLY_STORE_JOB_RUNNING, 1, 20000,
+                                           cancel, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+}
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  char *dataset;
+} WorkState;
+
+static void
+work_func (LightlyStore *store, gpointer data)
+{
+  WorkState *ws = data;
+  g_autoptr(GInputStream) in = stream_for (embeddings_csv);
+  g_autofree char *id = NULL;
+
+  /* The store is alive here although the test dropped its reference. */
+  id = lightly_store_add_embedding_full (store, ws->dataset, "default", in,
+                                         LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES, NULL, NULL);
+  g_mutex_lock (&ws->lock);
+  ws->done = id != NULL;
+  g_cond_signal (&ws->cond);
+  g_mutex_unlock (&ws->lock);
+}
+
+static void
+test_push_work (void)
+{
+  g_autoptr(GError) error = NULL;
+  LightlyStore *store = lightly_store_open (NULL, &error);
+  WorkState ws = { 0 };
+
+  g_assert_no_error (error);
+  g_mutex_init (&ws.lock);
+  g_cond_init (&ws.cond);
+  ws.dataset = new_dataset (store, "work", NULL);
+  lightly_store_push_work (store, work_func, &ws);
+  g_object_unref (store);   /* the last reference is now the work item's */
+
+  g_mutex_lock (&ws.lock);
+  while (!ws.done)
+    g_cond_wait (&ws.cond, &ws.lock);
+  g_mutex_unlock (&ws.lock);
+  g_assert_true (ws.done);
+  /* Let the pool thread finish its unref (finalize runs there). */
+  g_usleep (100 * 1000);
+  g_mutex_clear (&ws.lock);
+  g_cond_clear (&ws.cond);
+  g_free (ws.dataset);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/store/csv/basic", test_csv_basic);
+  g_test_add_func ("/store/csv/numbers", test_csv_numbers);
+  g_test_add_func ("/store/csv/errors", test_csv_errors);
+  g_test_add_func ("/store/csv/speed", test_csv_speed);
+  g_test_add_func ("/store/csv/trickle", test_csv_trickle);
+  g_test_add_func ("/store/memory/roundtrip", test_memory_roundtrip);
+  g_test_add_func ("/store/disk/roundtrip", test_disk_roundtrip);
+  g_test_add_func ("/store/disk/bad-writes-unchanged", test_disk_bad_writes_unchanged);
+  g_test_add_func ("/store/disk/orphans", test_disk_orphans);
+  g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
+  g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
+  g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);
+  g_test_add_func ("/store/concurrency/memory", test_concurrency_memory);
+  g_test_add_func ("/store/concurrency/disk", test_concurrency_disk);
+  g_test_add_func ("/store/push-work", test_push_work);
+  g_test_add_func ("/store/wait-job", test_wait_job);
+  return g_test_run ();
+}
