@@ -29,3 +29,7 @@ extern const LightlySelectionKernels lightly_selection_kernels_avx2;
 #ifdef LIGHTLY_SELECTION_HAVE_AVX512
 extern const LightlySelectionKernels lightly_selection_kernels_avx512;
 #endif
+
+/* The kernels of a LightlySelectionSimd path, or NULL if this build or CPU
+ * lacks it (for tests and benchmarks). */
+const LightlySelectionKernels *lightly_selection_kernels_get (int simd);

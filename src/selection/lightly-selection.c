@@ -71,6 +71,25 @@ struct _Run
   gboolean quit;
 };
 
+static gsize forced_block_rows = 0;
+static gint forced_simd = -1;
+
+/* Tests only: use this path (−1: LIGHTLY_SIMD or the best). Not thread-safe;
+ * the environment cannot be changed safely once threads exist. */
+void
+lightly_selection_set_simd (gint simd)
+{
+  forced_simd = simd;
+}
+
+/* Tests only: blocks of this many rows (0: automatic), so that small inputs
+ * are spread over several blocks and threads. Not thread-safe. */
+void
+lightly_selection_set_block_rows (gsize rows)
+{
+  forced_block_rows = rows;
+}
+
 /* ---------------------------------------------------------------------- */
 /* SIMD path                                                              */
 
@@ -150,6 +169,8 @@ lightly_selection_simd_current (void)
   const char *env = g_getenv ("LIGHTLY_SIMD");
   LightlySelectionSimd s;
 
+  if (forced_simd >= 0 && cpu_supports ((LightlySelectionSimd) forced_simd))
+    return (LightlySelectionSimd) forced_simd;
   if (env == NULL || *env == '\0' || g_ascii_strcasecmp (env, "auto") == 0)
     return best_simd ();
   for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
@@ -184,6 +205,14 @@ kernels_for (LightlySelectionSimd simd)
     default:
       return &lightly_selection_kernels_portable;
     }
+}
+
+const LightlySelectionKernels *
+lightly_selection_kernels_get (int simd)
+{
+  if (!cpu_supports ((LightlySelectionSimd) simd))
+    return NULL;
+  return kernels_for ((LightlySelectionSimd) simd);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1275,6 +1304,8 @@ lightly_selection_run (const LightlySelectionParams  *params,
       /* About 64 Ki multiply-adds per block: long enough to amortise the
        * hand-out, short enough to check the cancel flag often. */
       r.block_rows = CLAMP (65536 / MAX (r.dim, 1), 64, 4096);
+      if (forced_block_rows > 0)
+        r.block_rows = forced_block_rows;
       r.n_blocks = (r.m + r.block_rows - 1) / r.block_rows;
       n_threads = thread_count (params);
       start_workers (&r, MIN (n_threads, (guint) MIN (r.n_blocks, 256)));

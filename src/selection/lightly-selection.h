@@ -87,4 +87,8 @@ gboolean lightly_selection_simd_supported (LightlySelectionSimd simd);
 const char *lightly_selection_simd_name (LightlySelectionSimd simd);
 LightlySelectionSimd lightly_selection_simd_current (void);
 
+/* Tests only. */
+void lightly_selection_set_block_rows (gsize rows);
+void lightly_selection_set_simd (gint simd);
+
 G_END_DECLS
