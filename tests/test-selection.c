@@ -165,10 +165,17 @@ force_simd (LightlySelectionSimd s)
   g_assert_cmpint (lightly_selection_simd_current (), ==, s);
 }
 
+static gboolean
+same_picks (GArray *a, GArray *b)
+{
+  return a->len == b->len &&
+         (a->len == 0 || memcmp (a->data, b->data, a->len * sizeof (guint32)) == 0);
+}
+
 static void
 assert_same (GArray *a, GArray *b, const char *what)
 {
-  if (a->len != b->len || memcmp (a->data, b->data, a->len * sizeof (guint32)) != 0)
+  if (!same_picks (a, b))
     {
       guint i;
 
@@ -176,7 +183,7 @@ assert_same (GArray *a, GArray *b, const char *what)
         g_printerr ("%u: %d %d\n", i, i < a->len ? (int) g_array_index (a, guint32, i) : -1,
                     i < b->len ? (int) g_array_index (b, guint32, i) : -1);
     }
-  if (a->len != b->len || memcmp (a->data, b->data, a->len * sizeof (guint32)) != 0)
+  if (!same_picks (a, b))
     g_error ("picks differ (%s): %u vs %u picks", what, a->len, b->len);
 }
 
