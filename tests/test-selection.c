@@ -187,26 +187,26 @@ assert_same (GArray *a, GArray *b, const char *what)
     g_error ("picks differ (%s): %u vs %u picks", what, a->len, b->len);
 }
 
-/* Runs p on every supported path × {1, 2 threads} × {automatic, 7-row
+/* Runs p on every supported path × {1, 2, 5 threads} × {automatic, 7-row
  * blocks}; asserts identical picks and returns them. */
 static GArray *
 run_everywhere (LightlySelectionParams *p)
 {
   GArray *ref = NULL;
   LightlySelectionSimd s;
-  guint threads, blocks;
+  guint threads[] = { 1, 2, 5 }, t, blocks;
 
   for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
     {
       if (!lightly_selection_simd_supported (s))
         continue;
       force_simd (s);
-      for (threads = 1; threads <= 2; threads++)
+      for (t = 0; t < G_N_ELEMENTS (threads); t++)
         for (blocks = 0; blocks < 2; blocks++)
           {
             GArray *a;
 
-            p->n_threads = threads;
+            p->n_threads = threads[t];
             lightly_selection_set_block_rows (blocks ? 7 : 0);
             a = run_ok (p);
             if (ref == NULL)
@@ -505,6 +505,41 @@ test_random_inputs (void)
             check_greedy (d, &p, picks);
         }
     }
+}
+
+/* Several P tiles (64 rows), a P not a multiple of 4, several mean chunks
+ * (8192 rows), and blocks of the automatic size. */
+static void
+test_medium (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (99);
+  LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET, LIGHTLY_SAMPLING_METHOD_CORAL };
+  guint mi;
+
+  for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
+    {
+      g_autoptr(Data) d = make_data (rng, slow_mode () ? 200 : 600, 20, 0.45, 0.55);
+      LightlySelectionParams p;
+      g_autoptr(GArray) picks = NULL;
+
+      g_assert_cmpuint (d->pre->len, >, 64);
+      params_for (&p, d, methods[mi], 25);
+      picks = run_everywhere (&p);
+      check_greedy (d, &p, picks);
+    }
+  if (!slow_mode ())
+    for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
+      {
+        g_autoptr(Data) d = make_data (rng, 9000, 6, 0, 1);
+        LightlySelectionParams p;
+        g_autoptr(GArray) picks = NULL;
+
+        g_assert_cmpuint (d->cand->len, >, 8192);
+        params_for (&p, d, methods[mi], 3);
+        p.beta = 0;   /* CORAL: every score ties, so the mean decides the first pick */
+        picks = run_everywhere (&p);
+        check_greedy (d, &p, picks);
+      }
 }
 
 /* Hand-made ties: every row duplicated, P empty; k > |C|. */
@@ -948,6 +983,7 @@ main (int argc, char **argv)
   g_unsetenv ("LIGHTLY_SIMD");
   g_test_add_func ("/selection/kernels", test_kernels);
   g_test_add_func ("/selection/random-inputs", test_random_inputs);
+  g_test_add_func ("/selection/medium", test_medium);
   g_test_add_func ("/selection/ties", test_ties);
   g_test_add_func ("/selection/coral-beta", test_coral_beta);
   g_test_add_func ("/selection/random", test_random);
