@@ -399,6 +399,8 @@ check_active_learning (const Data *d, const LightlySelectionParams *p, GArray *p
 /* ---------------------------------------------------------------------- */
 /* Tests                                                                  */
 
+#define KROWS 21
+
 static void
 test_kernels (void)
 {
@@ -415,32 +417,41 @@ test_kernels (void)
   g_assert_cmpuint (n, >=, 1);
   for (dim = 1; dim <= 70; dim++)
     {
+      gsize dim8 = LIGHTLY_SELECTION_PAD8 (dim), e;
       g_autofree float *a = g_new (float, dim);
-      g_autofree float *b = g_new (float, 4 * dim);
-      const float *rows[4];
-      double ref[4];
+      g_autofree float *b = g_new (float, KROWS * dim);
+      g_autofree double *qd = g_new0 (double, dim8);
+      const float *rows[KROWS];
+      double ref[KROWS];
 
       for (i = 0; i < dim; i++)
-        a[i] = (float) g_rand_double_range (rng, -1, 1);
-      for (i = 0; i < 4 * dim; i++)
+        qd[i] = a[i] = (float) g_rand_double_range (rng, -1, 1);
+      for (i = 0; i < KROWS * dim; i++)
         b[i] = (float) g_rand_double_range (rng, -1, 1);
-      for (r = 0; r < 4; r++)
+      for (r = 0; r < KROWS; r++)
         {
           rows[r] = b + r * dim;
           ref[r] = k[0]->dot (a, rows[r], dim);
           g_assert_cmpfloat (fabs (ref[r] - bdot (a, rows[r], dim)), <, 1e-12);
         }
+      /* Bit-identical on every path, for every kernel and batch size. */
       for (i = 0; i < n; i++)
         {
-          double out[4];
+          double out[KROWS];
 
           k[i]->dot4 (a, rows, dim, out);
           for (r = 0; r < 4; r++)
+            g_assert_true (memcmp (&out[r], &ref[r], sizeof (double)) == 0);
+          for (r = 0; r < KROWS; r++)
             {
-              /* Bit-identical on every path, dot4 and dot alike. */
-              g_assert_true (memcmp (&out[r], &ref[r], sizeof (double)) == 0);
               g_assert_true (k[i]->dot (a, rows[r], dim) == ref[r]);
               g_assert_true (k[i]->dot (rows[r], a, dim) == ref[r]);
+            }
+          for (e = 1; e <= KROWS; e += (e < 9 ? 1 : 4))
+            {
+              k[i]->dot_qf (qd, rows, e, dim, out);
+              for (r = 0; r < e; r++)
+                g_assert_true (memcmp (&out[r], &ref[r], sizeof (double)) == 0);
             }
         }
     }

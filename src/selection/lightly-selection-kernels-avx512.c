@@ -83,7 +83,79 @@ avx512_dot4 (const float *a, const float *const *b, size_t dim, double *out)
   out[3] = reduce (acc3);
 }
 
+/* Rows in groups of 8 (8 zmm accumulators hide the FMA latency), then one
+ * by one. LOADROW(b, i) gives the 8 doubles of a row at element i. */
+#define GROUP8(LOADROW, full)                                                 \
+  do {                                                                        \
+    __m512d a0 = _mm512_setzero_pd (), a1 = _mm512_setzero_pd ();            \
+    __m512d a2 = _mm512_setzero_pd (), a3 = _mm512_setzero_pd ();            \
+    __m512d a4 = _mm512_setzero_pd (), a5 = _mm512_setzero_pd ();            \
+    __m512d a6 = _mm512_setzero_pd (), a7 = _mm512_setzero_pd ();            \
+    for (i = 0; i < (full); i += 8)                                           \
+      {                                                                       \
+        __m512d x = _mm512_loadu_pd (q + i);                                  \
+        a0 = _mm512_fmadd_pd (x, LOADROW (b0, i), a0);                        \
+        a1 = _mm512_fmadd_pd (x, LOADROW (b1, i), a1);                        \
+        a2 = _mm512_fmadd_pd (x, LOADROW (b2, i), a2);                        \
+        a3 = _mm512_fmadd_pd (x, LOADROW (b3, i), a3);                        \
+        a4 = _mm512_fmadd_pd (x, LOADROW (b4, i), a4);                        \
+        a5 = _mm512_fmadd_pd (x, LOADROW (b5, i), a5);                        \
+        a6 = _mm512_fmadd_pd (x, LOADROW (b6, i), a6);                        \
+        a7 = _mm512_fmadd_pd (x, LOADROW (b7, i), a7);                        \
+      }                                                                       \
+    acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;                       \
+    acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;                       \
+  } while (0)
+
+#define LOAD_F(b, i) CVT ((b) + (i))
+
+static void
+avx512_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim, double *out)
+{
+  size_t r = 0, i, l, full = dim & ~(size_t) 7, rem = dim - full;
+
+  for (; r + 8 <= n; r += 8)
+    {
+      const float *b0 = rows[r], *b1 = rows[r + 1], *b2 = rows[r + 2], *b3 = rows[r + 3];
+      const float *b4 = rows[r + 4], *b5 = rows[r + 5], *b6 = rows[r + 6], *b7 = rows[r + 7];
+      __m512d acc[8];
+
+      GROUP8 (LOAD_F, full);
+      if (rem)
+        {
+          __m512d x = _mm512_loadu_pd (q + full);
+
+          for (l = 0; l < 8; l++)
+            {
+              float tb[8] = { 0 };
+
+              memcpy (tb, rows[r + l] + full, rem * sizeof (float));
+              acc[l] = _mm512_fmadd_pd (x, CVT (tb), acc[l]);
+            }
+        }
+      for (l = 0; l < 8; l++)
+        out[r + l] = reduce (acc[l]);
+    }
+  for (; r < n; r++)
+    {
+      const float *b = rows[r];
+      __m512d a = _mm512_setzero_pd ();
+
+      for (i = 0; i < full; i += 8)
+        a = _mm512_fmadd_pd (_mm512_loadu_pd (q + i), CVT (b + i), a);
+      if (rem)
+        {
+          float tb[8] = { 0 };
+
+          memcpy (tb, b + full, rem * sizeof (float));
+          a = _mm512_fmadd_pd (_mm512_loadu_pd (q + full), CVT (tb), a);
+        }
+      out[r] = reduce (a);
+    }
+}
+
 const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dot,
   avx512_dot4,
+  avx512_dot_qf,
 };

@@ -60,7 +60,55 @@ portable_dot4 (const float *a, const float *const *b, size_t dim, double *out)
     out[l] = reduce8 (acc[l]);
 }
 
+/* Rows in groups of 4, like portable_dot4, then one by one. */
+static void
+portable_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim, double *out)
+{
+  size_t r = 0, i, l;
+
+  for (; r + 4 <= n; r += 4)
+    {
+      const float *b0 = rows[r], *b1 = rows[r + 1], *b2 = rows[r + 2], *b3 = rows[r + 3];
+      double acc[4][8] = { { 0 } };
+
+      for (i = 0; i + 8 <= dim; i += 8)
+        for (l = 0; l < 8; l++)
+          {
+            double x = q[i + l];
+
+            acc[0][l] += x * (double) b0[i + l];
+            acc[1][l] += x * (double) b1[i + l];
+            acc[2][l] += x * (double) b2[i + l];
+            acc[3][l] += x * (double) b3[i + l];
+          }
+      for (l = 0; i + l < dim; l++)
+        {
+          double x = q[i + l];
+
+          acc[0][l] += x * (double) b0[i + l];
+          acc[1][l] += x * (double) b1[i + l];
+          acc[2][l] += x * (double) b2[i + l];
+          acc[3][l] += x * (double) b3[i + l];
+        }
+      for (l = 0; l < 4; l++)
+        out[r + l] = reduce8 (acc[l]);
+    }
+  for (; r < n; r++)
+    {
+      const float *b = rows[r];
+      double acc[8] = { 0 };
+
+      for (i = 0; i + 8 <= dim; i += 8)
+        for (l = 0; l < 8; l++)
+          acc[l] += q[i + l] * (double) b[i + l];
+      for (l = 0; i + l < dim; l++)
+        acc[l] += q[i + l] * (double) b[i + l];
+      out[r] = reduce8 (acc);
+    }
+}
+
 const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot,
   portable_dot4,
+  portable_dot_qf,
 };

@@ -20,7 +20,14 @@ typedef struct {
   double (*dot)  (const float *a, const float *b, size_t dim);
   /* out[r] = dot (a, b[r], dim) for r < 4 */
   void   (*dot4) (const float *a, const float *const *b, size_t dim, double *out);
+  /* out[r] = dot (q, rows[r], dim) for r < n, where q is a float row already
+   * converted to double and padded with zeros to a multiple of 8. */
+  void   (*dot_qf) (const double *q, const float *const *rows, size_t n, size_t dim,
+                    double *out);
 } LightlySelectionKernels;
+
+/* Elements of a padded double row. */
+#define LIGHTLY_SELECTION_PAD8(dim) (((dim) + 7) & ~(size_t) 7)
 
 extern const LightlySelectionKernels lightly_selection_kernels_portable;
 #ifdef LIGHTLY_SELECTION_HAVE_AVX2

@@ -23,9 +23,9 @@
 
 #define EPS LIGHTLY_SELECTION_TIE_EPSILON
 
-/* Rows of P per tile while seeding the distances: 64 rows of dim 128 are
- * 32 KiB, so a tile stays in cache while a block of candidates streams by,
- * and one tile is short enough to check the cancel flag between tiles. */
+/* At most this many rows of P per tile while seeding the distances (32 KiB
+ * of float rows: 64 rows of dim 128); one tile is also short enough to check
+ * the cancel flag between tiles. */
 #define P_TILE 64
 /* Rows per chunk of the mean; fixed, so the sum is the same for any thread count. */
 #define MEAN_CHUNK 8192
@@ -470,48 +470,51 @@ pnorms_block (Run *r, gsize b, gpointer data)
     }
 }
 
-/* mind2[j] = min over P of d²(c_j, p), tile by tile. */
+static inline void
+to_double (double *dst, const float *src, gsize dim, gsize dim8)
+{
+  gsize i;
+
+  for (i = 0; i < dim; i++)
+    dst[i] = src[i];
+  for (; i < dim8; i++)
+    dst[i] = 0;
+}
+
+/* mind2[j] = min over P of d²(c_j, p), tile by tile: a tile of P rows
+ * stays in L1 while the block's candidates pass by, each converted to
+ * double once per tile. */
 static void
 seed_block (Run *r, gsize b, gpointer data)
 {
   const guint32 *pre = r->p->preselected;
-  gsize np = r->p->n_preselected;
-  gsize lo, hi, j, t0;
+  gsize np = r->p->n_preselected, dim8 = LIGHTLY_SELECTION_PAD8 (r->dim);
+  gsize tile_rows = CLAMP (8192 / MAX (r->dim, 1), 4, P_TILE);
+  gsize lo, hi, j, t0, t;
+  g_autofree double *cd = g_new (double, dim8);
+  const float *tile[P_TILE];
+  double dots[P_TILE];
 
   block_range (r, b, &lo, &hi);
   for (j = lo; j < hi; j++)
     r->mind2[j] = INFINITY;
-  for (t0 = 0; t0 < np; t0 += P_TILE)
+  for (t0 = 0; t0 < np; t0 += tile_rows)
     {
-      gsize t1 = MIN (np, t0 + P_TILE);
+      gsize tn = MIN (np - t0, tile_rows);
 
       if (cancel_requested (r))
         return;
+      for (t = 0; t < tn; t++)
+        tile[t] = row (r, pre[t0 + t]);
       for (j = lo; j < hi; j++)
         {
-          const float *x = row (r, r->cand[j]);
           double best = r->mind2[j], cn = r->cnorm[j];
-          gsize t = t0;
 
-          for (; t + 4 <= t1; t += 4)
+          to_double (cd, row (r, r->cand[j]), r->dim, dim8);
+          r->kern->dot_qf (cd, tile, tn, r->dim, dots);
+          for (t = 0; t < tn; t++)
             {
-              const float *rows[4] = { row (r, pre[t]), row (r, pre[t + 1]),
-                                       row (r, pre[t + 2]), row (r, pre[t + 3]) };
-              double dots[4];
-              guint l;
-
-              r->kern->dot4 (x, rows, r->dim, dots);
-              for (l = 0; l < 4; l++)
-                {
-                  double d2 = sqdist (cn, r->pnorm[t + l], dots[l]);
-
-                  if (d2 < best)
-                    best = d2;
-                }
-            }
-          for (; t < t1; t++)
-            {
-              double d2 = sqdist (cn, r->pnorm[t], r->kern->dot (x, row (r, pre[t]), r->dim));
+              double d2 = sqdist (cn, r->pnorm[t0 + t], dots[t]);
 
               if (d2 < best)
                 best = d2;
@@ -523,18 +526,29 @@ seed_block (Run *r, gsize b, gpointer data)
 }
 
 typedef struct {
-  const float *q;
+  const double *qd;             /* the query, converted and padded */
   double qnorm;
   gboolean replace;             /* first update after a first pick without P */
 } UpdateTask;
 
-static inline void
-update_one (Run *r, const UpdateTask *u, gsize j, double dot)
-{
-  double d2 = sqdist (r->cnorm[j], u->qnorm, dot);
+/* Rows handed to the kernel at once. */
+#define UPDATE_BATCH 64
 
-  if (u->replace || d2 < r->mind2[j])
-    r->mind2[j] = d2;
+static inline void
+update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows, gsize n)
+{
+  double dots[UPDATE_BATCH];
+  gsize l;
+
+  r->kern->dot_qf (u->qd, rows, n, r->dim, dots);
+  for (l = 0; l < n; l++)
+    {
+      gsize j = idx[l];
+      double d2 = sqdist (r->cnorm[j], u->qnorm, dots[l]);
+
+      if (u->replace || d2 < r->mind2[j])
+        r->mind2[j] = d2;
+    }
 }
 
 /* mind2[j] = min (mind2[j], d²(c_j, q)) over the unpicked rows; also used
@@ -543,10 +557,8 @@ static void
 update_block (Run *r, gsize b, gpointer data)
 {
   const UpdateTask *u = data;
-  gsize lo, hi, j, idx[4];
-  const float *rows[4];
-  double dots[4];
-  guint n = 0, l;
+  gsize lo, hi, j, idx[UPDATE_BATCH], n = 0;
+  const float *rows[UPDATE_BATCH];
 
   block_range (r, b, &lo, &hi);
   for (j = lo; j < hi; j++)
@@ -555,16 +567,14 @@ update_block (Run *r, gsize b, gpointer data)
         continue;
       idx[n] = j;
       rows[n] = row (r, r->cand[j]);
-      if (++n == 4)
+      if (++n == UPDATE_BATCH)
         {
-          r->kern->dot4 (u->q, rows, r->dim, dots);
-          for (l = 0; l < 4; l++)
-            update_one (r, u, idx[l], dots[l]);
+          update_batch (r, u, idx, rows, n);
           n = 0;
         }
     }
-  for (l = 0; l < n; l++)
-    update_one (r, u, idx[l], r->kern->dot (u->q, rows[l], r->dim));
+  if (n > 0)
+    update_batch (r, u, idx, rows, n);
   block_stats (r, b);
 }
 
@@ -599,6 +609,7 @@ mean_distances (Run *r)
   g_autofree double *partial = g_new0 (double, n_chunks * r->dim);
   g_autofree double *sum = g_new0 (double, r->dim);
   g_autofree float *mean = g_new (float, r->dim);
+  g_autofree double *qd = g_new (double, LIGHTLY_SELECTION_PAD8 (r->dim));
   MeanTask mt = { partial };
   UpdateTask ut = { 0 };
 
@@ -609,7 +620,8 @@ mean_distances (Run *r)
       sum[i] += partial[c * r->dim + i];
   for (i = 0; i < r->dim; i++)
     mean[i] = (float) (sum[i] / (double) r->m);
-  ut.q = mean;
+  to_double (qd, mean, r->dim, LIGHTLY_SELECTION_PAD8 (r->dim));
+  ut.qd = qd;
   ut.qnorm = r->kern->dot (mean, mean, r->dim);
   ut.replace = TRUE;
   return parallel (r, update_block, &ut, r->n_blocks);
@@ -764,6 +776,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
   gsize np = p->n_preselected, t, j;
   gsize pblocks = (np + r->block_rows - 1) / r->block_rows;
   gssize first = -1;
+  g_autofree double *qd = g_new (double, LIGHTLY_SELECTION_PAD8 (r->dim));
 
   r->cnorm = g_new (double, r->m);
   r->mind2 = g_new0 (double, r->m);   /* ≥ 0: not picked */
@@ -848,7 +861,8 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       report (p, t + 1, k);
       if (t + 1 == k)
         break;
-      ut.q = row (r, c);
+      to_double (qd, row (r, c), r->dim, LIGHTLY_SELECTION_PAD8 (r->dim));
+      ut.qd = qd;
       ut.qnorm = r->cnorm[pick];
       ut.replace = (t == 0 && np == 0);
       if (!parallel (r, update_block, &ut, r->n_blocks))
