@@ -188,13 +188,14 @@ assert_same (GArray *a, GArray *b, const char *what)
 }
 
 /* Runs p on every supported path × {1, 2, 5 threads} × {automatic, 7-row
- * blocks}; asserts identical picks and returns them. */
+ * blocks} × {no pruning, pruning at every pick}; asserts identical picks and
+ * returns them. */
 static GArray *
 run_everywhere (LightlySelectionParams *p)
 {
   GArray *ref = NULL;
   LightlySelectionSimd s;
-  guint threads[] = { 1, 2, 5 }, t, blocks;
+  guint threads[] = { 1, 2, 5 }, t, blocks, prune;
 
   for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
     {
@@ -203,11 +204,13 @@ run_everywhere (LightlySelectionParams *p)
       force_simd (s);
       for (t = 0; t < G_N_ELEMENTS (threads); t++)
         for (blocks = 0; blocks < 2; blocks++)
+          for (prune = 0; prune <= 2; prune += 2)
           {
             GArray *a;
 
             p->n_threads = threads[t];
             lightly_selection_set_block_rows (blocks ? 7 : 0);
+            lightly_selection_set_pruning (prune);
             a = run_ok (p);
             if (ref == NULL)
               ref = a;
@@ -219,6 +222,7 @@ run_everywhere (LightlySelectionParams *p)
           }
     }
   lightly_selection_set_block_rows (0);
+  lightly_selection_set_pruning (1);
   lightly_selection_set_simd (-1);
   return ref;
 }

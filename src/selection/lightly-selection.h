@@ -90,5 +90,6 @@ LightlySelectionSimd lightly_selection_simd_current (void);
 /* Tests only. */
 void lightly_selection_set_block_rows (gsize rows);
 void lightly_selection_set_simd (gint simd);
+void lightly_selection_set_pruning (gint mode);
 
 G_END_DECLS
