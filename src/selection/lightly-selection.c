@@ -1,7 +1,1413 @@
 /* lightly-selection.c: the selection engine
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Rules: protocol.md §13. Layout of a greedy run (CORESET, CORAL): the
+ * candidates are cut into blocks of a size that depends only on `dim`, never
+ * on the thread count. A pass hands the blocks to the workers through an
+ * atomic counter; every block leaves its own maxima, and the calling thread
+ * merges them. Maxima are exact and the tie rule ("smallest index among
+ * values ≥ max − ε") is evaluated against the merged maximum, so the picks
+ * do not depend on the number of threads. The only order-dependent sum, the
+ * candidates' mean, is summed in fixed chunks that are merged in order.
  */
 #include "config.h"
 
+#include <math.h>
+#include <string.h>
+#include <gio/gio.h>
+
+#include "lightly-error.h"
 #include "lightly-selection.h"
+#include "lightly-selection-kernels.h"
+
+#define EPS LIGHTLY_SELECTION_TIE_EPSILON
+
+/* At most this many rows of P per tile while seeding the distances (32 KiB
+ * of float rows: 64 rows of dim 128); one tile is also short enough to check
+ * the cancel flag between tiles. */
+#define P_TILE 64
+/* Rows per chunk of the mean; fixed, so the sum is the same for any thread count. */
+#define MEAN_CHUNK 8192
+/* Checks of the cancel flag in serial loops, every so many elements. */
+#define CANCEL_STRIDE 65536
+
+typedef struct _Run Run;
+typedef void (*BlockFunc) (Run *r, gsize block, gpointer data);
+
+struct _Run
+{
+  const LightlySelectionParams *p;
+  const LightlySelectionKernels *kern;
+  gsize dim;
+  gsize m;                      /* |C| */
+  const guint32 *cand;
+
+  double *cnorm;                /* ‖c‖² per candidate */
+  double *mind2;                /* d² to the selected set; < 0: picked */
+  double *w;                    /* CORAL: s^β per candidate */
+  double *pnorm;                /* ‖p‖² per preselected row */
+  gint32 *anchor;               /* pick number that gave mind2, −1: P or none */
+
+  gsize block_rows;
+  gsize n_blocks;
+  double *bmax2;                /* per block: max d² of its unpicked rows, −1 if none */
+  double *bmaxu;                /* per block (CORAL): max √d²·w */
+
+  /* The pass being run. */
+  BlockFunc task_fn;
+  gpointer task_data;
+  gint task_n_blocks;
+  gint next_block;
+  gint cancelled;
+
+  /* Workers. */
+  GThread **workers;
+  guint n_workers;
+  GMutex lock;
+  GCond work_cond;
+  GCond done_cond;
+  guint generation;
+  guint busy;
+  gboolean quit;
+};
+
+static gsize forced_block_rows = 0;
+static gint forced_simd = -1;
+static gint pruning = 1;
+
+/* Tests only: triangle-inequality pruning 0: off, 1: automatic, 2: always
+ * (also for few candidates), to compare the picks. */
+void
+lightly_selection_set_pruning (gint mode)
+{
+  pruning = mode;
+}
+
+/* Tests only: use this path (−1: LIGHTLY_SIMD or the best). Not thread-safe;
+ * the environment cannot be changed safely once threads exist. */
+void
+lightly_selection_set_simd (gint simd)
+{
+  forced_simd = simd;
+}
+
+/* Tests only: blocks of this many rows (0: automatic), so that small inputs
+ * are spread over several blocks and threads. Not thread-safe. */
+void
+lightly_selection_set_block_rows (gsize rows)
+{
+  forced_block_rows = rows;
+}
+
+/* ---------------------------------------------------------------------- */
+/* SIMD path                                                              */
+
+static gboolean
+cpu_supports (LightlySelectionSimd simd)
+{
+  switch (simd)
+    {
+    case LIGHTLY_SELECTION_SIMD_PORTABLE:
+      return TRUE;
+    case LIGHTLY_SELECTION_SIMD_AVX2:
+#if defined(LIGHTLY_SELECTION_HAVE_AVX2)
+      __builtin_cpu_init ();
+      return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#else
+      return FALSE;
+#endif
+    case LIGHTLY_SELECTION_SIMD_AVX512:
+#if defined(LIGHTLY_SELECTION_HAVE_AVX512)
+      __builtin_cpu_init ();
+      return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx2") &&
+             __builtin_cpu_supports ("fma");
+#else
+      return FALSE;
+#endif
+    default:
+      return FALSE;
+    }
+}
+
+/**
+ * lightly_selection_simd_supported:
+ * @simd: a path
+ *
+ * Whether this build and this CPU can run @simd.
+ */
+gboolean
+lightly_selection_simd_supported (LightlySelectionSimd simd)
+{
+  return cpu_supports (simd);
+}
+
+const char *
+lightly_selection_simd_name (LightlySelectionSimd simd)
+{
+  switch (simd)
+    {
+    case LIGHTLY_SELECTION_SIMD_PORTABLE: return "portable";
+    case LIGHTLY_SELECTION_SIMD_AVX2: return "avx2";
+    case LIGHTLY_SELECTION_SIMD_AVX512: return "avx512";
+    default: return NULL;
+    }
+}
+
+static LightlySelectionSimd
+best_simd (void)
+{
+  if (cpu_supports (LIGHTLY_SELECTION_SIMD_AVX512))
+    return LIGHTLY_SELECTION_SIMD_AVX512;
+  if (cpu_supports (LIGHTLY_SELECTION_SIMD_AVX2))
+    return LIGHTLY_SELECTION_SIMD_AVX2;
+  return LIGHTLY_SELECTION_SIMD_PORTABLE;
+}
+
+/**
+ * lightly_selection_simd_current:
+ *
+ * The path the next run uses: LIGHTLY_SIMD if it names a supported path,
+ * else the best the CPU supports. An unknown or unsupported LIGHTLY_SIMD
+ * gets one g_warning per process and falls back to the best path: a
+ * misconfigured environment must not fail selections.
+ */
+LightlySelectionSimd
+lightly_selection_simd_current (void)
+{
+  static gint warned = 0;
+  const char *env = g_getenv ("LIGHTLY_SIMD");
+  LightlySelectionSimd s;
+
+  if (forced_simd >= 0 && cpu_supports ((LightlySelectionSimd) forced_simd))
+    return (LightlySelectionSimd) forced_simd;
+  if (env == NULL || *env == '\0' || g_ascii_strcasecmp (env, "auto") == 0)
+    return best_simd ();
+  for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+    if (g_ascii_strcasecmp (env, lightly_selection_simd_name (s)) == 0)
+      {
+        if (cpu_supports (s))
+          return s;
+        if (g_atomic_int_compare_and_exchange (&warned, 0, 1))
+          g_warning ("LIGHTLY_SIMD=%s is not supported by this CPU or build; using %s",
+                     env, lightly_selection_simd_name (best_simd ()));
+        return best_simd ();
+      }
+  if (g_atomic_int_compare_and_exchange (&warned, 0, 1))
+    g_warning ("LIGHTLY_SIMD=%s is unknown (use portable, avx2 or avx512); using %s",
+               env, lightly_selection_simd_name (best_simd ()));
+  return best_simd ();
+}
+
+static const LightlySelectionKernels *
+kernels_for (LightlySelectionSimd simd)
+{
+  switch (simd)
+    {
+#ifdef LIGHTLY_SELECTION_HAVE_AVX512
+    case LIGHTLY_SELECTION_SIMD_AVX512:
+      return &lightly_selection_kernels_avx512;
+#endif
+#ifdef LIGHTLY_SELECTION_HAVE_AVX2
+    case LIGHTLY_SELECTION_SIMD_AVX2:
+      return &lightly_selection_kernels_avx2;
+#endif
+    default:
+      return &lightly_selection_kernels_portable;
+    }
+}
+
+const LightlySelectionKernels *
+lightly_selection_kernels_get (int simd)
+{
+  if (!cpu_supports ((LightlySelectionSimd) simd))
+    return NULL;
+  return kernels_for ((LightlySelectionSimd) simd);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Target size (§13)                                                      */
+
+/**
+ * lightly_selection_target_k:
+ * @n_samples: the request's nSamples
+ * @n_total: N, the dataset size
+ * @n_preselected: |P|
+ * @n_candidates: |C|
+ * @out_bounded: (out) (optional): whether nSamples is a stopping condition
+ *
+ * The number of picks to add by §13 Target size: nSamples ≥ 1 is the total
+ * size of the result tag (a fractional part is dropped); 0 < nSamples < 1 is
+ * round(nSamples·N); nSamples ≤ 0 or NaN is inactive, and then every
+ * candidate may be picked (the caller must require minDistance > 0).
+ *
+ * Returns: k = max(0, min(n − |P|, |C|))
+ */
+gsize
+lightly_selection_target_k (double    n_samples,
+                            gsize     n_total,
+                            gsize     n_preselected,
+                            gsize     n_candidates,
+                            gboolean *out_bounded)
+{
+  double n;
+
+  if (out_bounded)
+    *out_bounded = FALSE;
+  if (!(n_samples > 0))
+    return n_candidates;
+  if (out_bounded)
+    *out_bounded = TRUE;
+  n = n_samples >= 1 ? floor (n_samples) : round (n_samples * (double) n_total);
+  if (n <= (double) n_preselected)
+    return 0;
+  if (n - (double) n_preselected >= (double) n_candidates)
+    return n_candidates;
+  return (gsize) n - n_preselected;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Workers                                                                */
+
+static gboolean
+cancel_requested (Run *r)
+{
+  if (g_atomic_int_get (&r->cancelled))
+    return TRUE;
+  if (r->p->cancel != NULL && g_atomic_int_get (r->p->cancel) != 0)
+    {
+      g_atomic_int_set (&r->cancelled, 1);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+do_blocks (Run *r)
+{
+  for (;;)
+    {
+      gint b;
+
+      if (cancel_requested (r))
+        return;
+      b = g_atomic_int_add (&r->next_block, 1);
+      if (b >= r->task_n_blocks)
+        return;
+      r->task_fn (r, (gsize) b, r->task_data);
+    }
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Run *r = data;
+  guint seen = 0;
+
+  g_mutex_lock (&r->lock);
+  for (;;)
+    {
+      while (r->generation == seen && !r->quit)
+        g_cond_wait (&r->work_cond, &r->lock);
+      if (r->quit)
+        break;
+      seen = r->generation;
+      g_mutex_unlock (&r->lock);
+      do_blocks (r);
+      g_mutex_lock (&r->lock);
+      if (--r->busy == 0)
+        g_cond_signal (&r->done_cond);
+    }
+  g_mutex_unlock (&r->lock);
+  return NULL;
+}
+
+/* Runs fn over blocks 0 … n_blocks − 1 on the calling thread and the
+ * workers; returns FALSE if cancelled. */
+static gboolean
+parallel (Run *r, BlockFunc fn, gpointer data, gsize n_blocks)
+{
+  r->task_fn = fn;
+  r->task_data = data;
+  r->task_n_blocks = (gint) n_blocks;
+  g_atomic_int_set (&r->next_block, 0);
+  if (r->n_workers == 0 || n_blocks <= 1)
+    {
+      do_blocks (r);
+      return !cancel_requested (r);
+    }
+  g_mutex_lock (&r->lock);
+  r->generation++;
+  r->busy = r->n_workers;
+  g_cond_broadcast (&r->work_cond);
+  g_mutex_unlock (&r->lock);
+
+  do_blocks (r);
+
+  g_mutex_lock (&r->lock);
+  while (r->busy > 0)
+    g_cond_wait (&r->done_cond, &r->lock);
+  g_mutex_unlock (&r->lock);
+  return !cancel_requested (r);
+}
+
+static guint
+thread_count (const LightlySelectionParams *p)
+{
+  const char *env;
+
+  if (p->n_threads > 0)
+    return MIN (p->n_threads, 256);
+  env = g_getenv ("LIGHTLY_THREADS");
+  if (env != NULL)
+    {
+      guint64 v = 0;
+
+      if (g_ascii_string_to_unsigned (env, 10, 1, 256, &v, NULL))
+        return (guint) v;
+    }
+  return MAX (1, g_get_num_processors ());
+}
+
+static void
+start_workers (Run *r, guint n_threads)
+{
+  guint i;
+
+  g_mutex_init (&r->lock);
+  g_cond_init (&r->work_cond);
+  g_cond_init (&r->done_cond);
+  r->n_workers = n_threads > 1 ? n_threads - 1 : 0;
+  r->workers = g_new0 (GThread *, r->n_workers + 1);
+  for (i = 0; i < r->n_workers; i++)
+    r->workers[i] = g_thread_new ("lightly-select", worker_main, r);
+}
+
+static void
+stop_workers (Run *r)
+{
+  guint i;
+
+  g_mutex_lock (&r->lock);
+  r->quit = TRUE;
+  g_cond_broadcast (&r->work_cond);
+  g_mutex_unlock (&r->lock);
+  for (i = 0; i < r->n_workers; i++)
+    g_thread_join (r->workers[i]);
+  g_free (r->workers);
+  g_mutex_clear (&r->lock);
+  g_cond_clear (&r->work_cond);
+  g_cond_clear (&r->done_cond);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Block passes                                                           */
+
+static inline const float *
+row (Run *r, guint32 i)
+{
+  return r->p->matrix + (gsize) i * r->dim;
+}
+
+static inline double
+sqdist (double na, double nb, double dot)
+{
+  double d2 = (na + nb) - 2.0 * dot;
+
+  return d2 > 0 ? d2 : 0.0;
+}
+
+static inline void
+block_range (Run *r, gsize b, gsize *lo, gsize *hi)
+{
+  *lo = b * r->block_rows;
+  *hi = MIN (r->m, *lo + r->block_rows);
+}
+
+static void
+block_stats (Run *r, gsize b)
+{
+  gsize lo, hi, j;
+  double m2 = -1.0, mu = -1.0;
+
+  block_range (r, b, &lo, &hi);
+  for (j = lo; j < hi; j++)
+    {
+      double d2 = r->mind2[j];
+
+      if (d2 < 0)
+        continue;
+      if (d2 > m2)
+        m2 = d2;
+      if (r->w != NULL)
+        {
+          double u = sqrt (d2) * r->w[j];
+
+          if (u > mu)
+            mu = u;
+        }
+    }
+  r->bmax2[b] = m2;
+  if (r->bmaxu != NULL)
+    r->bmaxu[b] = mu;
+}
+
+static void
+norms_block (Run *r, gsize b, gpointer data)
+{
+  gsize lo, hi, j;
+
+  block_range (r, b, &lo, &hi);
+  for (j = lo; j < hi; j++)
+    {
+      const float *x = row (r, r->cand[j]);
+
+      r->cnorm[j] = r->kern->dot (x, x, r->dim);
+    }
+}
+
+static void
+pnorms_block (Run *r, gsize b, gpointer data)
+{
+  const guint32 *pre = r->p->preselected;
+  gsize lo = b * r->block_rows, hi = MIN (r->p->n_preselected, lo + r->block_rows), j;
+
+  for (j = lo; j < hi; j++)
+    {
+      const float *x = row (r, pre[j]);
+
+      r->pnorm[j] = r->kern->dot (x, x, r->dim);
+    }
+}
+
+static inline void
+to_double (double *dst, const float *src, gsize dim, gsize dim8)
+{
+  gsize i;
+
+  for (i = 0; i < dim; i++)
+    dst[i] = src[i];
+  for (; i < dim8; i++)
+    dst[i] = 0;
+}
+
+/* mind2[j] = min over P of d²(c_j, p), tile by tile: a tile of P rows
+ * stays in L1 while the block's candidates pass by, each converted to
+ * double once per tile. */
+static void
+seed_block (Run *r, gsize b, gpointer data)
+{
+  const guint32 *pre = r->p->preselected;
+  gsize np = r->p->n_preselected, dim8 = LIGHTLY_SELECTION_PAD8 (r->dim);
+  gsize tile_rows = CLAMP (8192 / MAX (r->dim, 1), 4, P_TILE);
+  gsize lo, hi, j, t0, t;
+  g_autofree double *cd = g_new (double, dim8);
+  const float *tile[P_TILE];
+  double dots[P_TILE];
+
+  block_range (r, b, &lo, &hi);
+  for (j = lo; j < hi; j++)
+    r->mind2[j] = INFINITY;
+  for (t0 = 0; t0 < np; t0 += tile_rows)
+    {
+      gsize tn = MIN (np - t0, tile_rows);
+
+      if (cancel_requested (r))
+        return;
+      for (t = 0; t < tn; t++)
+        tile[t] = row (r, pre[t0 + t]);
+      for (j = lo; j < hi; j++)
+        {
+          double best = r->mind2[j], cn = r->cnorm[j];
+
+          to_double (cd, row (r, r->cand[j]), r->dim, dim8);
+          r->kern->dot_qf (cd, tile, tn, r->dim, dots);
+          for (t = 0; t < tn; t++)
+            {
+              double d2 = sqdist (cn, r->pnorm[t0 + t], dots[t]);
+
+              if (d2 < best)
+                best = d2;
+            }
+          r->mind2[j] = best;
+        }
+    }
+  block_stats (r, b);
+}
+
+typedef struct {
+  const double *qd;             /* the query, converted and padded */
+  double qnorm;
+  gboolean replace;             /* first update after a first pick without P */
+  gint32 tag;                   /* pick number of the query, −1 for the mean */
+  const double *dsp;            /* d(query, pick t) for t < tag, or NULL: no pruning */
+} UpdateTask;
+
+/* Triangle inequality: if the candidate's nearest pick a is far from the
+ * query q, d(q, a) ≥ 2·d(c, a) + margin, then d(c, q) ≥ d(c, a) + margin − 3δ
+ * for computed distances with errors below δ, and the update cannot change
+ * anything. δ < 1e-5 even near 0 (√ of a d² error of ~1e-12 for dim ≤ 10⁴),
+ * so with this margin a pruned run gives the same bits as an unpruned one. */
+#define PRUNE_MARGIN 1e-4
+
+static inline gboolean
+can_skip (Run *r, const UpdateTask *u, gsize j)
+{
+  gint32 a = r->anchor[j];
+  double h;
+
+  if (u->dsp == NULL || a < 0)
+    return FALSE;
+  h = (u->dsp[a] - PRUNE_MARGIN) * 0.5;
+  return h > 0 && h * h >= r->mind2[j];
+}
+
+/* Rows handed to the kernel at once. */
+#define UPDATE_BATCH 64
+
+static inline void
+update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows, gsize n)
+{
+  double dots[UPDATE_BATCH];
+  gsize l;
+
+  r->kern->dot_qf (u->qd, rows, n, r->dim, dots);
+  for (l = 0; l < n; l++)
+    {
+      gsize j = idx[l];
+      double d2 = sqdist (r->cnorm[j], u->qnorm, dots[l]);
+
+      if (u->replace || d2 < r->mind2[j])
+        {
+          r->mind2[j] = d2;
+          r->anchor[j] = u->tag;
+        }
+    }
+}
+
+/* mind2[j] = min (mind2[j], d²(c_j, q)) over the unpicked rows; also used
+ * with q = the mean to fill mind2 with distances to the mean. */
+static void
+update_block (Run *r, gsize b, gpointer data)
+{
+  const UpdateTask *u = data;
+  gsize lo, hi, j, idx[UPDATE_BATCH], n = 0;
+  const float *rows[UPDATE_BATCH];
+
+  block_range (r, b, &lo, &hi);
+  for (j = lo; j < hi; j++)
+    {
+      if (r->mind2[j] < 0 || can_skip (r, u, j))
+        continue;
+      idx[n] = j;
+      rows[n] = row (r, r->cand[j]);
+      if (++n == UPDATE_BATCH)
+        {
+          update_batch (r, u, idx, rows, n);
+          n = 0;
+        }
+    }
+  if (n > 0)
+    update_batch (r, u, idx, rows, n);
+  block_stats (r, b);
+}
+
+typedef struct {
+  double *partial;              /* n_chunks × dim */
+} MeanTask;
+
+static void
+mean_block (Run *r, gsize b, gpointer data)
+{
+  MeanTask *t = data;
+  double *acc = t->partial + b * r->dim;
+  gsize lo = b * MEAN_CHUNK, hi = MIN (r->m, lo + MEAN_CHUNK), j, i;
+
+  for (j = lo; j < hi; j++)
+    {
+      const float *x = row (r, r->cand[j]);
+
+      if ((j & 1023) == 0 && cancel_requested (r))
+        return;
+      for (i = 0; i < r->dim; i++)
+        acc[i] += x[i];
+    }
+}
+
+/* Fills mind2 with d² to the candidates' mean (rounded to float, so the
+ * distances use the same exact-product kernels) and the block maxima. */
+static gboolean
+mean_distances (Run *r)
+{
+  gsize n_chunks = (r->m + MEAN_CHUNK - 1) / MEAN_CHUNK, c, i;
+  g_autofree double *partial = g_new0 (double, n_chunks * r->dim);
+  g_autofree double *sum = g_new0 (double, r->dim);
+  g_autofree float *mean = g_new (float, r->dim);
+  g_autofree double *qd = g_new (double, LIGHTLY_SELECTION_PAD8 (r->dim));
+  MeanTask mt = { partial };
+  UpdateTask ut = { 0 };
+
+  if (!parallel (r, mean_block, &mt, n_chunks))
+    return FALSE;
+  for (c = 0; c < n_chunks; c++)
+    for (i = 0; i < r->dim; i++)
+      sum[i] += partial[c * r->dim + i];
+  for (i = 0; i < r->dim; i++)
+    mean[i] = (float) (sum[i] / (double) r->m);
+  to_double (qd, mean, r->dim, LIGHTLY_SELECTION_PAD8 (r->dim));
+  ut.qd = qd;
+  ut.qnorm = r->kern->dot (mean, mean, r->dim);
+  ut.replace = TRUE;
+  ut.tag = -1;
+  return parallel (r, update_block, &ut, r->n_blocks);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Greedy argmax                                                          */
+
+typedef enum {
+  VALUE_D,                      /* √d² */
+  VALUE_DHAT,                   /* √d² / dmax */
+  VALUE_CORAL,                  /* √d² · w / dmax */
+} ValueKind;
+
+static inline double
+value_of (Run *r, ValueKind kind, gsize j, double dmax)
+{
+  double d = sqrt (r->mind2[j]);
+
+  switch (kind)
+    {
+    case VALUE_DHAT:
+      return d / dmax;
+    case VALUE_CORAL:
+      return (d * r->w[j]) / dmax;
+    case VALUE_D:
+    default:
+      return d;
+    }
+}
+
+static inline double
+block_value (Run *r, ValueKind kind, gsize b, double dmax)
+{
+  switch (kind)
+    {
+    case VALUE_DHAT:
+      return sqrt (r->bmax2[b]) / dmax;
+    case VALUE_CORAL:
+      return r->bmaxu[b] / dmax;
+    case VALUE_D:
+    default:
+      return sqrt (r->bmax2[b]);
+    }
+}
+
+/* The smallest unpicked index whose value is within ε of the step maximum,
+ * or −1 if every candidate is picked. The maximum of the values is the value
+ * of the maximal d² (or u), as √ and division are monotone. */
+static gssize
+greedy_argmax (Run *r, gboolean coral)
+{
+  double m2 = -1.0, mu = -1.0, dmax, thr;
+  ValueKind kind = VALUE_D;
+  gsize b, j;
+
+  for (b = 0; b < r->n_blocks; b++)
+    {
+      if (r->bmax2[b] > m2)
+        m2 = r->bmax2[b];
+      if (coral && r->bmaxu[b] > mu)
+        mu = r->bmaxu[b];
+    }
+  if (m2 < 0)
+    return -1;
+  dmax = sqrt (m2);
+  thr = dmax - EPS;
+  if (coral && dmax > 0)
+    {
+      if (mu > 0)
+        {
+          kind = VALUE_CORAL;
+          thr = mu / dmax - EPS;
+        }
+      else
+        {
+          /* Every product is 0: the largest d̂ wins. */
+          kind = VALUE_DHAT;
+          thr = 1.0 - EPS;
+        }
+    }
+  for (b = 0; b < r->n_blocks; b++)
+    {
+      gsize lo, hi;
+
+      if (r->bmax2[b] < 0 || !(block_value (r, kind, b, dmax) >= thr))
+        continue;
+      block_range (r, b, &lo, &hi);
+      for (j = lo; j < hi; j++)
+        if (r->mind2[j] >= 0 && value_of (r, kind, j, dmax) >= thr)
+          return (gssize) j;
+    }
+  g_assert_not_reached ();
+  return -1;
+}
+
+/* CORAL without P: maximise s^β; ties by the CORESET first-pick rule. */
+static gssize
+coral_first_pick (Run *r, gboolean *ok)
+{
+  double wmax = -1.0, dbest;
+  gsize j, n_tied = 0, first = 0;
+  gssize pick = -1;
+
+  *ok = TRUE;
+  for (j = 0; j < r->m; j++)
+    if (r->w[j] > wmax)
+      wmax = r->w[j];
+  for (j = 0; j < r->m; j++)
+    if (r->w[j] >= wmax - EPS)
+      {
+        if (n_tied++ == 0)
+          first = j;
+      }
+  if (n_tied == 1)
+    return (gssize) first;
+  if (!mean_distances (r))
+    {
+      *ok = FALSE;
+      return -1;
+    }
+  dbest = -1.0;
+  for (j = 0; j < r->m; j++)
+    if (r->w[j] >= wmax - EPS && r->mind2[j] > dbest)
+      dbest = r->mind2[j];
+  dbest = sqrt (dbest);
+  for (j = 0; j < r->m && pick < 0; j++)
+    if (r->w[j] >= wmax - EPS && sqrt (r->mind2[j]) >= dbest - EPS)
+      pick = (gssize) j;
+  return pick;
+}
+
+static gboolean
+set_cancelled (GError **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection was cancelled");
+  return FALSE;
+}
+
+static void
+report (const LightlySelectionParams *p, gsize done, gsize total)
+{
+  if (p->progress != NULL)
+    p->progress (done, total, p->progress_data);
+}
+
+/* dsp[i] = d(query, pick i) for i < n, in batches through the kernel. */
+static void
+pick_distances (Run *r, const UpdateTask *u, const gsize *pick_pos, gsize n, double *dsp)
+{
+  const float *rows[UPDATE_BATCH];
+  double dots[UPDATE_BATCH];
+  gsize i0, i;
+
+  for (i0 = 0; i0 < n; i0 += UPDATE_BATCH)
+    {
+      gsize bn = MIN (n - i0, UPDATE_BATCH);
+
+      for (i = 0; i < bn; i++)
+        rows[i] = row (r, r->cand[pick_pos[i0 + i]]);
+      r->kern->dot_qf (u->qd, rows, bn, r->dim, dots);
+      for (i = 0; i < bn; i++)
+        dsp[i0 + i] = sqrt (sqdist (r->cnorm[pick_pos[i0 + i]], u->qnorm, dots[i]));
+    }
+}
+
+static gboolean
+run_greedy (Run *r, gsize k, GArray *out, GError **error)
+{
+  const LightlySelectionParams *p = r->p;
+  gboolean coral = p->method == LIGHTLY_SAMPLING_METHOD_CORAL;
+  gsize np = p->n_preselected, t, j;
+  gsize pblocks = (np + r->block_rows - 1) / r->block_rows;
+  gssize first = -1;
+  g_autofree double *qd = g_new (double, LIGHTLY_SELECTION_PAD8 (r->dim));
+  /* Pruning needs d(new pick, every earlier pick): t·dim per step. It stays
+   * on while that is under 1/32 of a pass over the candidates. */
+  gsize prune_picks = pruning == 0 ? 0 : pruning == 2 ? k : MIN (r->m / 32, (gsize) G_MAXINT32);
+  g_autofree gsize *pick_pos = g_new (gsize, MAX (MIN (k, prune_picks), 1));
+  g_autofree double *dsp = g_new (double, MAX (MIN (k, prune_picks), 1));
+
+  r->cnorm = g_new (double, r->m);
+  r->anchor = g_new (gint32, r->m);
+  for (j = 0; j < r->m; j++)
+    r->anchor[j] = -1;
+  r->mind2 = g_new0 (double, r->m);   /* ≥ 0: not picked */
+  r->bmax2 = g_new (double, r->n_blocks);
+  if (coral)
+    {
+      r->w = g_new (double, r->m);
+      r->bmaxu = g_new (double, r->n_blocks);
+      for (j = 0; j < r->m; j++)
+        r->w[j] = pow (p->scores[r->cand[j]], p->beta);
+    }
+  if (np > 0)
+    r->pnorm = g_new (double, np);
+
+  if (!parallel (r, norms_block, NULL, r->n_blocks))
+    return set_cancelled (error);
+  for (j = 0; j < r->m; j++)
+    if (!isfinite (r->cnorm[j]))
+      {
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                     "Embedding row %u contains a value that is not finite (NaN or infinity); "
+                     "fix the embeddings", r->cand[j]);
+        return FALSE;
+      }
+  if (np > 0)
+    {
+      if (!parallel (r, pnorms_block, NULL, pblocks))
+        return set_cancelled (error);
+      for (j = 0; j < np; j++)
+        if (!isfinite (r->pnorm[j]))
+          {
+            g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                         "Embedding row %u (preselected) contains a value that is not finite "
+                         "(NaN or infinity); fix the embeddings", p->preselected[j]);
+            return FALSE;
+          }
+    }
+  if (k == 0)
+    return TRUE;
+
+  if (np > 0)
+    {
+      if (!parallel (r, seed_block, NULL, r->n_blocks))
+        return set_cancelled (error);
+    }
+  else if (coral)
+    {
+      gboolean ok;
+
+      first = coral_first_pick (r, &ok);
+      if (!ok)
+        return set_cancelled (error);
+    }
+  else
+    {
+      if (!mean_distances (r))
+        return set_cancelled (error);
+      first = greedy_argmax (r, FALSE);
+    }
+
+  for (t = 0; t < k; t++)
+    {
+      gssize pick;
+      UpdateTask ut;
+      guint32 c;
+
+      if (cancel_requested (r))
+        return set_cancelled (error);
+      if (t == 0 && np == 0)
+        pick = first;
+      else
+        {
+          pick = greedy_argmax (r, coral);
+          if (pick < 0)
+            break;
+          if (p->min_distance > 0 && sqrt (r->mind2[pick]) < p->min_distance)
+            break;
+        }
+      c = r->cand[pick];
+      g_array_append_val (out, c);
+      r->mind2[pick] = -1.0;
+      report (p, t + 1, k);
+      if (t + 1 == k)
+        break;
+      to_double (qd, row (r, c), r->dim, LIGHTLY_SELECTION_PAD8 (r->dim));
+      ut.qd = qd;
+      ut.qnorm = r->cnorm[pick];
+      ut.replace = (t == 0 && np == 0);
+      ut.tag = (gint32) MIN (t, (gsize) G_MAXINT32);
+      ut.dsp = NULL;
+      if (t < prune_picks)
+        {
+          pick_distances (r, &ut, pick_pos, t, dsp);
+          pick_pos[t] = (gsize) pick;
+          ut.dsp = dsp;
+        }
+      else
+        ut.tag = -1;   /* anchors only for picks with known distances */
+      if (!parallel (r, update_block, &ut, r->n_blocks))
+        return set_cancelled (error);
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* ACTIVE_LEARNING                                                        */
+
+typedef struct {
+  double s;
+  guint32 j;                    /* position in C */
+} Scored;
+
+static int
+cmp_scored (gconstpointer a, gconstpointer b)
+{
+  const Scored *x = a, *y = b;
+
+  if (x->s != y->s)
+    return x->s > y->s ? -1 : 1;
+  return x->j < y->j ? -1 : (x->j > y->j);
+}
+
+/* Min-heap of doubles (for the k-th largest score). */
+static void
+dheap_sift_down (double *h, gsize n, gsize i)
+{
+  for (;;)
+    {
+      gsize l = 2 * i + 1, s = i;
+      double tmp;
+
+      if (l < n && h[l] < h[s])
+        s = l;
+      if (l + 1 < n && h[l + 1] < h[s])
+        s = l + 1;
+      if (s == i)
+        return;
+      tmp = h[i];
+      h[i] = h[s];
+      h[s] = tmp;
+      i = s;
+    }
+}
+
+/* Min-heap of positions in C; C is sorted, so the smallest position is the
+ * smallest row index. */
+static void
+uheap_push (guint32 *h, gsize *n, guint32 v)
+{
+  gsize i = (*n)++;
+
+  h[i] = v;
+  while (i > 0 && h[(i - 1) / 2] > h[i])
+    {
+      guint32 tmp = h[i];
+
+      h[i] = h[(i - 1) / 2];
+      h[(i - 1) / 2] = tmp;
+      i = (i - 1) / 2;
+    }
+}
+
+static guint32
+uheap_pop (guint32 *h, gsize *n)
+{
+  guint32 top = h[0];
+  gsize i = 0;
+
+  h[0] = h[--(*n)];
+  for (;;)
+    {
+      gsize l = 2 * i + 1, s = i;
+      guint32 tmp;
+
+      if (l < *n && h[l] < h[s])
+        s = l;
+      if (l + 1 < *n && h[l + 1] < h[s])
+        s = l + 1;
+      if (s == i)
+        break;
+      tmp = h[i];
+      h[i] = h[s];
+      h[s] = tmp;
+      i = s;
+    }
+  return top;
+}
+
+/* Greedy: at each step the smallest index among the unpicked candidates
+ * whose score is within ε of the largest unpicked score. Everything ever in
+ * that window scores ≥ (k-th largest) − ε, so only those are sorted. */
+static gboolean
+run_active_learning (Run *r, gsize k, GArray *out, GError **error)
+{
+  const double *sc = r->p->scores;
+  gsize m = r->m, j, nf = 0, top = 0, hi = 0, nheap = 0, t;
+  double kth = -INFINITY;
+  g_autofree Scored *f = NULL;
+  g_autofree guint32 *heap = NULL;
+  g_autofree guint8 *picked = NULL;
+
+  if (k == 0)
+    return TRUE;
+  if (k < m)
+    {
+      g_autofree double *h = g_new (double, k);
+      gsize n = 0;
+
+      for (j = 0; j < m; j++)
+        {
+          double s = sc[r->cand[j]];
+
+          if ((j % CANCEL_STRIDE) == 0 && cancel_requested (r))
+            return set_cancelled (error);
+          if (n < k)
+            {
+              gsize i = n++;
+
+              h[i] = s;
+              while (i > 0 && h[(i - 1) / 2] > h[i])
+                {
+                  double tmp = h[i];
+
+                  h[i] = h[(i - 1) / 2];
+                  h[(i - 1) / 2] = tmp;
+                  i = (i - 1) / 2;
+                }
+            }
+          else if (s > h[0])
+            {
+              h[0] = s;
+              dheap_sift_down (h, n, 0);
+            }
+        }
+      kth = h[0];
+    }
+  f = g_new (Scored, m);
+  for (j = 0; j < m; j++)
+    {
+      double s = sc[r->cand[j]];
+
+      if (s >= kth - EPS)
+        {
+          f[nf].s = s;
+          f[nf].j = (guint32) j;
+          nf++;
+        }
+    }
+  if (cancel_requested (r))
+    return set_cancelled (error);
+  qsort (f, nf, sizeof (Scored), cmp_scored);
+  if (cancel_requested (r))
+    return set_cancelled (error);
+
+  heap = g_new (guint32, nf);
+  picked = g_new0 (guint8, m);
+  for (t = 0; t < k; t++)
+    {
+      double thr;
+      guint32 pj, c;
+
+      while (top < nf && picked[f[top].j])
+        top++;
+      g_assert (top < nf);
+      thr = f[top].s - EPS;
+      while (hi < nf && f[hi].s >= thr)
+        uheap_push (heap, &nheap, f[hi++].j);
+      pj = uheap_pop (heap, &nheap);
+      picked[pj] = 1;
+      c = r->cand[pj];
+      g_array_append_val (out, c);
+      report (r->p, t + 1, k);
+      if ((t % 1024) == 1023 && cancel_requested (r))
+        return set_cancelled (error);
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* RANDOM: xoshiro256** (Blackman & Vigna 2018) seeded by splitmix64; a bound
+ * by rejection (no modulo bias); a partial Fisher–Yates shuffle of C. Pure
+ * 64-bit integer arithmetic, so a seed gives the same picks everywhere.     */
+
+static guint64
+splitmix64 (guint64 *x)
+{
+  guint64 z = (*x += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static inline guint64
+rotl (guint64 x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+static guint64
+xoshiro_next (guint64 s[4])
+{
+  guint64 result = rotl (s[1] * 5, 7) * 9;
+  guint64 t = s[1] << 17;
+
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl (s[3], 45);
+  return result;
+}
+
+/* Uniform in [0, n), n > 0. */
+static guint64
+xoshiro_below (guint64 s[4], guint64 n)
+{
+  guint64 threshold = (0 - n) % n;   /* 2^64 mod n */
+
+  for (;;)
+    {
+      guint64 v = xoshiro_next (s);
+
+      if (v >= threshold)
+        return v % n;
+    }
+}
+
+static gboolean
+run_random (Run *r, gsize k, GArray *out, GError **error)
+{
+  g_autofree guint32 *a = NULL;
+  guint64 s[4], x = r->p->seed;
+  gsize t;
+
+  if (k == 0)
+    return TRUE;
+  a = g_memdup2 (r->cand, r->m * sizeof (guint32));
+  s[0] = splitmix64 (&x);
+  s[1] = splitmix64 (&x);
+  s[2] = splitmix64 (&x);
+  s[3] = splitmix64 (&x);
+  for (t = 0; t < k; t++)
+    {
+      gsize j = t + (gsize) xoshiro_below (s, r->m - t);
+      guint32 tmp = a[t];
+
+      a[t] = a[j];
+      a[j] = tmp;
+      g_array_append_val (out, a[t]);
+      report (r->p, t + 1, k);
+      if ((t % 1024) == 1023 && cancel_requested (r))
+        return set_cancelled (error);
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Validation and entry point                                             */
+
+static gboolean
+check_indices (const char *what, const guint32 *idx, gsize n, gsize n_rows, GError **error)
+{
+  gsize i;
+
+  if (n > 0 && idx == NULL)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "%s: %" G_GSIZE_FORMAT " indices announced but no array given", what, n);
+      return FALSE;
+    }
+  for (i = 0; i < n; i++)
+    {
+      if (idx[i] >= n_rows)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "%s index %u (position %" G_GSIZE_FORMAT ") is out of range; the matrix "
+                       "has %" G_GSIZE_FORMAT " rows", what, idx[i], i, n_rows);
+          return FALSE;
+        }
+      if (i > 0 && idx[i] <= idx[i - 1])
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "%s indices must be sorted ascending and unique, but %u follows %u "
+                       "(position %" G_GSIZE_FORMAT ")", what, idx[i], idx[i - 1], i);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+validate (const LightlySelectionParams *p, GError **error)
+{
+  gboolean greedy = p->method == LIGHTLY_SAMPLING_METHOD_CORESET ||
+                    p->method == LIGHTLY_SAMPLING_METHOD_CORAL;
+  gboolean scored = p->method == LIGHTLY_SAMPLING_METHOD_CORAL ||
+                    p->method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+  gsize i, a, b;
+
+  if (p->method != LIGHTLY_SAMPLING_METHOD_RANDOM && !greedy && !scored)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Unknown sampling method %d", (int) p->method);
+      return FALSE;
+    }
+  if ((guint64) p->n_rows > (guint64) G_MAXUINT32 + 1)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "%" G_GSIZE_FORMAT " rows are more than 32-bit indices can address",
+                   p->n_rows);
+      return FALSE;
+    }
+  if (!check_indices ("Candidate", p->candidates, p->n_candidates, p->n_rows, error) ||
+      !check_indices ("Preselected", p->preselected, p->n_preselected, p->n_rows, error))
+    return FALSE;
+  for (a = 0, b = 0; a < p->n_candidates && b < p->n_preselected;)
+    {
+      if (p->candidates[a] == p->preselected[b])
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "Row %u is both a candidate and preselected; candidates must exclude "
+                       "the preselected rows", p->candidates[a]);
+          return FALSE;
+        }
+      if (p->candidates[a] < p->preselected[b])
+        a++;
+      else
+        b++;
+    }
+  if (greedy && p->n_candidates > 0)
+    {
+      if (p->dim == 0 || p->matrix == NULL)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "%s needs an embedding matrix, but dim is %" G_GSIZE_FORMAT
+                       " and the matrix is %s", lightly_sampling_method_to_string (p->method),
+                       p->dim, p->matrix ? "set" : "NULL");
+          return FALSE;
+        }
+      if (p->n_rows > G_MAXSIZE / sizeof (float) / p->dim)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "A matrix of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " is too large",
+                       p->n_rows, p->dim);
+          return FALSE;
+        }
+    }
+  if (isnan (p->min_distance))
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "minDistance is NaN; use a value in [0, 2], or ≤ 0 for none");
+      return FALSE;
+    }
+  if (p->method == LIGHTLY_SAMPLING_METHOD_CORAL && !(p->beta >= 0 && isfinite (p->beta)))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Score strength β = %g is invalid; it must be a finite number ≥ 0", p->beta);
+      return FALSE;
+    }
+  if (scored && p->n_candidates > 0)
+    {
+      if (p->scores == NULL)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
+                       "%s needs active-learning scores; upload scores first",
+                       lightly_sampling_method_to_string (p->method));
+          return FALSE;
+        }
+      for (i = 0; i < p->n_candidates; i++)
+        {
+          double s = p->scores[p->candidates[i]];
+
+          if (!isfinite (s) ||
+              (p->method == LIGHTLY_SAMPLING_METHOD_CORAL && (s < 0 || s > 1)))
+            {
+              g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "The score of row %u is %g; %s needs %s", p->candidates[i], s,
+                           lightly_sampling_method_to_string (p->method),
+                           p->method == LIGHTLY_SAMPLING_METHOD_CORAL ?
+                           "scores in [0, 1]" : "finite scores");
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/**
+ * lightly_selection_run:
+ * @params: what to select
+ * @error: return location for a #GError
+ *
+ * Runs a selection in the calling thread plus worker threads of its own,
+ * which end before it returns.
+ *
+ * Returns: (transfer full) (element-type guint32): the picked row indices in
+ *   pick order, at most min(k, |C|) of them; NULL with @error set on bad
+ *   input (%LIGHTLY_ERROR_INVALID_INPUT, %LIGHTLY_ERROR_SCORES_REQUIRED) or
+ *   on cancellation (%G_IO_ERROR_CANCELLED)
+ */
+GArray *
+lightly_selection_run (const LightlySelectionParams  *params,
+                       GError                       **error)
+{
+  g_autoptr(GArray) out = NULL;
+  Run r = { 0 };
+  gsize k;
+  guint n_threads;
+  gboolean ok;
+
+  g_return_val_if_fail (params != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!validate (params, error))
+    return NULL;
+
+  r.p = params;
+  r.kern = kernels_for (lightly_selection_simd_current ());
+  r.dim = params->dim;
+  r.m = params->n_candidates;
+  r.cand = params->candidates;
+  k = MIN (params->k, r.m);
+  out = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) MIN (k, 1u << 20));
+
+  if (r.p->cancel != NULL && g_atomic_int_get (r.p->cancel) != 0)
+    {
+      set_cancelled (error);
+      return NULL;
+    }
+
+  switch (params->method)
+    {
+    case LIGHTLY_SAMPLING_METHOD_RANDOM:
+      ok = run_random (&r, k, out, error);
+      break;
+    case LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING:
+      ok = run_active_learning (&r, k, out, error);
+      break;
+    case LIGHTLY_SAMPLING_METHOD_CORESET:
+    case LIGHTLY_SAMPLING_METHOD_CORAL:
+    default:
+      if (r.m == 0)
+        {
+          ok = TRUE;
+          break;
+        }
+      /* About 64 Ki multiply-adds per block: long enough to amortise the
+       * hand-out, short enough to check the cancel flag often. */
+      r.block_rows = CLAMP (65536 / MAX (r.dim, 1), 64, 4096);
+      if (forced_block_rows > 0)
+        r.block_rows = forced_block_rows;
+      r.n_blocks = (r.m + r.block_rows - 1) / r.block_rows;
+      n_threads = thread_count (params);
+      start_workers (&r, MIN (n_threads, (guint) MIN (r.n_blocks, 256)));
+      ok = run_greedy (&r, k, out, error);
+      stop_workers (&r);
+      g_free (r.cnorm);
+      g_free (r.anchor);
+      g_free (r.mind2);
+      g_free (r.w);
+      g_free (r.pnorm);
+      g_free (r.bmax2);
+      g_free (r.bmaxu);
+      break;
+    }
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&out);
+}

@@ -1,11 +1,95 @@
 /* lightly-selection.h: the selection engine (private; no GObject, no I/O)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The engine picks rows of an embedding matrix by the rules of protocol.md
+ * §13 (binding): RANDOM, CORESET (greedy k-center), CORAL (d̂·s^β) and
+ * ACTIVE_LEARNING (top scores). It runs in the calling thread plus its own
+ * worker threads, reports progress from the calling thread, and can be
+ * cancelled through an atomic flag.
+ *
+ * Arithmetic: dot products of float32 rows are accumulated in double in a
+ * fixed order (8 lanes, element i in lane i mod 8, a fixed reduction tree),
+ * so every SIMD path and every thread count gives bit-identical distances
+ * and therefore bit-identical picks. Squared distances are
+ * `max(0, ‖a‖² + ‖b‖² − 2⟨a,b⟩)` with the norms from the same kernel.
+ * Values within 1e-9 (LIGHTLY_SELECTION_TIE_EPSILON) of the step's maximum
+ * are ties; the smallest row index among them wins.
  */
 #pragma once
 
 #include <glib.h>
+#include "lightly-sampling-method.h"
 
 G_BEGIN_DECLS
+
+/* Values within this of the step maximum are ties (§13 Arithmetic). */
+#define LIGHTLY_SELECTION_TIE_EPSILON 1e-9
+
+typedef void (*LightlySelectionProgress) (guint64  processed,
+                                          guint64  total,
+                                          gpointer user_data);
+
+typedef struct {
+  LightlySamplingMethod method;
+  /* n_rows × dim, row-major, rows L2-normalised. Only read for CORESET and
+   * CORAL (may be NULL for RANDOM and ACTIVE_LEARNING). */
+  const float *matrix;
+  gsize n_rows;
+  gsize dim;
+  /* C: sorted ascending, unique, < n_rows. */
+  const guint32 *candidates;
+  gsize n_candidates;
+  /* P: sorted ascending, unique, < n_rows, disjoint from C. */
+  const guint32 *preselected;
+  gsize n_preselected;
+  /* Per row (length n_rows) or NULL; read for the candidates only, required
+   * for CORAL ([0, 1]) and ACTIVE_LEARNING (finite). */
+  const double *scores;
+  /* Number of picks to add; more than |C| picks all of C. */
+  gsize k;
+  /* ≤ 0: inactive. CORESET and CORAL stop before a pick whose distance to
+   * the selected set (P and the picks so far) is below it. */
+  double min_distance;
+  /* CORAL score strength β ≥ 0 (0 is CORESET). */
+  double beta;
+  /* RANDOM: xoshiro256** seeded through splitmix64. */
+  guint64 seed;
+  /* 0: LIGHTLY_THREADS from the environment, else g_get_num_processors(). */
+  guint n_threads;
+  /* Called from the calling thread after every pick with (picks, k). */
+  LightlySelectionProgress progress;
+  gpointer progress_data;
+  /* Nullable. g_atomic_int_get (cancel) != 0 stops the run with
+   * G_IO_ERROR_CANCELLED within a block of work (well under 100 ms). */
+  const gint *cancel;
+} LightlySelectionParams;
+
+/* The SIMD paths. LIGHTLY_SIMD=portable|avx2|avx512 in the environment forces
+ * one; forcing one the CPU (or the build) lacks falls back to the best
+ * supported path with a g_warning, once per process. */
+typedef enum {
+  LIGHTLY_SELECTION_SIMD_PORTABLE,
+  LIGHTLY_SELECTION_SIMD_AVX2,
+  LIGHTLY_SELECTION_SIMD_AVX512,
+} LightlySelectionSimd;
+
+GArray *lightly_selection_run (const LightlySelectionParams  *params,
+                               GError                       **error);
+
+gsize lightly_selection_target_k (double    n_samples,
+                                  gsize     n_total,
+                                  gsize     n_preselected,
+                                  gsize     n_candidates,
+                                  gboolean *out_bounded);
+
+gboolean lightly_selection_simd_supported (LightlySelectionSimd simd);
+const char *lightly_selection_simd_name (LightlySelectionSimd simd);
+LightlySelectionSimd lightly_selection_simd_current (void);
+
+/* Tests only. */
+void lightly_selection_set_block_rows (gsize rows);
+void lightly_selection_set_simd (gint simd);
+void lightly_selection_set_pruning (gint mode);
 
 G_END_DECLS

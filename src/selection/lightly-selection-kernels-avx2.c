@@ -1,0 +1,178 @@
+/* lightly-selection-kernels-avx2.c: AVX2+FMA kernel (built with -mavx2 -mfma)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Lanes 0–3 live in one ymm accumulator and lanes 4–7 in a second one, so the
+ * order is the canonical one of lightly-selection-kernels.h.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <immintrin.h>
+
+#include "lightly-selection-kernels.h"
+
+static inline double
+reduce (__m256d lo, __m256d hi)
+{
+  __m256d t = _mm256_add_pd (lo, hi);                     /* l0+l4 … l3+l7 */
+  __m128d u = _mm_add_pd (_mm256_castpd256_pd128 (t),
+                          _mm256_extractf128_pd (t, 1));  /* u0, u1 */
+
+  return _mm_cvtsd_f64 (u) + _mm_cvtsd_f64 (_mm_unpackhi_pd (u, u));
+}
+
+#define LO(p) _mm256_cvtps_pd (_mm_loadu_ps (p))
+#define HI(p) _mm256_cvtps_pd (_mm_loadu_ps ((p) + 4))
+
+static double
+avx2_dot (const float *a, const float *b, size_t dim)
+{
+  __m256d lo = _mm256_setzero_pd (), hi = _mm256_setzero_pd ();
+  size_t i = 0;
+
+  for (; i + 8 <= dim; i += 8)
+    {
+      lo = _mm256_fmadd_pd (LO (a + i), LO (b + i), lo);
+      hi = _mm256_fmadd_pd (HI (a + i), HI (b + i), hi);
+    }
+  if (i < dim)
+    {
+      float ta[8] = { 0 }, tb[8] = { 0 };
+
+      memcpy (ta, a + i, (dim - i) * sizeof (float));
+      memcpy (tb, b + i, (dim - i) * sizeof (float));
+      lo = _mm256_fmadd_pd (LO (ta), LO (tb), lo);
+      hi = _mm256_fmadd_pd (HI (ta), HI (tb), hi);
+    }
+  return reduce (lo, hi);
+}
+
+static void
+avx2_dot4 (const float *a, const float *const *b, size_t dim, double *out)
+{
+  __m256d lo0 = _mm256_setzero_pd (), hi0 = _mm256_setzero_pd ();
+  __m256d lo1 = _mm256_setzero_pd (), hi1 = _mm256_setzero_pd ();
+  __m256d lo2 = _mm256_setzero_pd (), hi2 = _mm256_setzero_pd ();
+  __m256d lo3 = _mm256_setzero_pd (), hi3 = _mm256_setzero_pd ();
+  const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+  size_t i = 0;
+
+  for (; i + 8 <= dim; i += 8)
+    {
+      __m256d al = LO (a + i), ah = HI (a + i);
+
+      lo0 = _mm256_fmadd_pd (al, LO (b0 + i), lo0);
+      hi0 = _mm256_fmadd_pd (ah, HI (b0 + i), hi0);
+      lo1 = _mm256_fmadd_pd (al, LO (b1 + i), lo1);
+      hi1 = _mm256_fmadd_pd (ah, HI (b1 + i), hi1);
+      lo2 = _mm256_fmadd_pd (al, LO (b2 + i), lo2);
+      hi2 = _mm256_fmadd_pd (ah, HI (b2 + i), hi2);
+      lo3 = _mm256_fmadd_pd (al, LO (b3 + i), lo3);
+      hi3 = _mm256_fmadd_pd (ah, HI (b3 + i), hi3);
+    }
+  if (i < dim)
+    {
+      float ta[8] = { 0 }, tb[4][8] = { { 0 } };
+      size_t n = (dim - i) * sizeof (float);
+      __m256d al, ah;
+
+      memcpy (ta, a + i, n);
+      memcpy (tb[0], b0 + i, n);
+      memcpy (tb[1], b1 + i, n);
+      memcpy (tb[2], b2 + i, n);
+      memcpy (tb[3], b3 + i, n);
+      al = LO (ta);
+      ah = HI (ta);
+      lo0 = _mm256_fmadd_pd (al, LO (tb[0]), lo0);
+      hi0 = _mm256_fmadd_pd (ah, HI (tb[0]), hi0);
+      lo1 = _mm256_fmadd_pd (al, LO (tb[1]), lo1);
+      hi1 = _mm256_fmadd_pd (ah, HI (tb[1]), hi1);
+      lo2 = _mm256_fmadd_pd (al, LO (tb[2]), lo2);
+      hi2 = _mm256_fmadd_pd (ah, HI (tb[2]), hi2);
+      lo3 = _mm256_fmadd_pd (al, LO (tb[3]), lo3);
+      hi3 = _mm256_fmadd_pd (ah, HI (tb[3]), hi3);
+    }
+  out[0] = reduce (lo0, hi0);
+  out[1] = reduce (lo1, hi1);
+  out[2] = reduce (lo2, hi2);
+  out[3] = reduce (lo3, hi3);
+}
+
+/* Rows in groups of 4 (8 ymm accumulators), then one by one. */
+static void
+avx2_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim, double *out)
+{
+  size_t r = 0, i, full = dim & ~(size_t) 7, rem = dim - full;
+
+  for (; r + 4 <= n; r += 4)
+    {
+      const float *b0 = rows[r], *b1 = rows[r + 1], *b2 = rows[r + 2], *b3 = rows[r + 3];
+      __m256d lo0 = _mm256_setzero_pd (), hi0 = _mm256_setzero_pd ();
+      __m256d lo1 = _mm256_setzero_pd (), hi1 = _mm256_setzero_pd ();
+      __m256d lo2 = _mm256_setzero_pd (), hi2 = _mm256_setzero_pd ();
+      __m256d lo3 = _mm256_setzero_pd (), hi3 = _mm256_setzero_pd ();
+
+      for (i = 0; i < full; i += 8)
+        {
+          __m256d ql = _mm256_loadu_pd (q + i), qh = _mm256_loadu_pd (q + i + 4);
+
+          lo0 = _mm256_fmadd_pd (ql, LO (b0 + i), lo0);
+          hi0 = _mm256_fmadd_pd (qh, HI (b0 + i), hi0);
+          lo1 = _mm256_fmadd_pd (ql, LO (b1 + i), lo1);
+          hi1 = _mm256_fmadd_pd (qh, HI (b1 + i), hi1);
+          lo2 = _mm256_fmadd_pd (ql, LO (b2 + i), lo2);
+          hi2 = _mm256_fmadd_pd (qh, HI (b2 + i), hi2);
+          lo3 = _mm256_fmadd_pd (ql, LO (b3 + i), lo3);
+          hi3 = _mm256_fmadd_pd (qh, HI (b3 + i), hi3);
+        }
+      if (rem)
+        {
+          float tb[4][8] = { { 0 } };
+          __m256d ql = _mm256_loadu_pd (q + full), qh = _mm256_loadu_pd (q + full + 4);
+
+          memcpy (tb[0], b0 + full, rem * sizeof (float));
+          memcpy (tb[1], b1 + full, rem * sizeof (float));
+          memcpy (tb[2], b2 + full, rem * sizeof (float));
+          memcpy (tb[3], b3 + full, rem * sizeof (float));
+          lo0 = _mm256_fmadd_pd (ql, LO (tb[0]), lo0);
+          hi0 = _mm256_fmadd_pd (qh, HI (tb[0]), hi0);
+          lo1 = _mm256_fmadd_pd (ql, LO (tb[1]), lo1);
+          hi1 = _mm256_fmadd_pd (qh, HI (tb[1]), hi1);
+          lo2 = _mm256_fmadd_pd (ql, LO (tb[2]), lo2);
+          hi2 = _mm256_fmadd_pd (qh, HI (tb[2]), hi2);
+          lo3 = _mm256_fmadd_pd (ql, LO (tb[3]), lo3);
+          hi3 = _mm256_fmadd_pd (qh, HI (tb[3]), hi3);
+        }
+      out[r] = reduce (lo0, hi0);
+      out[r + 1] = reduce (lo1, hi1);
+      out[r + 2] = reduce (lo2, hi2);
+      out[r + 3] = reduce (lo3, hi3);
+    }
+  for (; r < n; r++)
+    {
+      const float *b = rows[r];
+      __m256d lo = _mm256_setzero_pd (), hi = _mm256_setzero_pd ();
+
+      for (i = 0; i < full; i += 8)
+        {
+          lo = _mm256_fmadd_pd (_mm256_loadu_pd (q + i), LO (b + i), lo);
+          hi = _mm256_fmadd_pd (_mm256_loadu_pd (q + i + 4), HI (b + i), hi);
+        }
+      if (rem)
+        {
+          float tb[8] = { 0 };
+
+          memcpy (tb, b + full, rem * sizeof (float));
+          lo = _mm256_fmadd_pd (_mm256_loadu_pd (q + full), LO (tb), lo);
+          hi = _mm256_fmadd_pd (_mm256_loadu_pd (q + full + 4), HI (tb), hi);
+        }
+      out[r] = reduce (lo, hi);
+    }
+}
+
+const LightlySelectionKernels lightly_selection_kernels_avx2 = {
+  avx2_dot,
+  avx2_dot4,
+  avx2_dot_qf,
+};

@@ -1,0 +1,161 @@
+/* lightly-selection-kernels-avx512.c: AVX-512F kernel (built with -mavx512f)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One zmm accumulator holds the 8 canonical lanes of lightly-selection-kernels.h.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <immintrin.h>
+
+#include "lightly-selection-kernels.h"
+
+static inline double
+reduce (__m512d acc)
+{
+  __m256d t = _mm256_add_pd (_mm512_castpd512_pd256 (acc),
+                             _mm512_extractf64x4_pd (acc, 1));   /* l0+l4 … l3+l7 */
+  __m128d u = _mm_add_pd (_mm256_castpd256_pd128 (t),
+                          _mm256_extractf128_pd (t, 1));         /* u0, u1 */
+
+  return _mm_cvtsd_f64 (u) + _mm_cvtsd_f64 (_mm_unpackhi_pd (u, u));
+}
+
+#define CVT(p) _mm512_cvtps_pd (_mm256_loadu_ps (p))
+
+static double
+avx512_dot (const float *a, const float *b, size_t dim)
+{
+  __m512d acc = _mm512_setzero_pd ();
+  size_t i = 0;
+
+  for (; i + 8 <= dim; i += 8)
+    acc = _mm512_fmadd_pd (CVT (a + i), CVT (b + i), acc);
+  if (i < dim)
+    {
+      float ta[8] = { 0 }, tb[8] = { 0 };
+
+      memcpy (ta, a + i, (dim - i) * sizeof (float));
+      memcpy (tb, b + i, (dim - i) * sizeof (float));
+      acc = _mm512_fmadd_pd (CVT (ta), CVT (tb), acc);
+    }
+  return reduce (acc);
+}
+
+static void
+avx512_dot4 (const float *a, const float *const *b, size_t dim, double *out)
+{
+  __m512d acc0 = _mm512_setzero_pd (), acc1 = _mm512_setzero_pd ();
+  __m512d acc2 = _mm512_setzero_pd (), acc3 = _mm512_setzero_pd ();
+  const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+  size_t i = 0;
+
+  for (; i + 8 <= dim; i += 8)
+    {
+      __m512d x = CVT (a + i);
+
+      acc0 = _mm512_fmadd_pd (x, CVT (b0 + i), acc0);
+      acc1 = _mm512_fmadd_pd (x, CVT (b1 + i), acc1);
+      acc2 = _mm512_fmadd_pd (x, CVT (b2 + i), acc2);
+      acc3 = _mm512_fmadd_pd (x, CVT (b3 + i), acc3);
+    }
+  if (i < dim)
+    {
+      float ta[8] = { 0 }, tb[4][8] = { { 0 } };
+      size_t n = (dim - i) * sizeof (float);
+      __m512d x;
+
+      memcpy (ta, a + i, n);
+      memcpy (tb[0], b0 + i, n);
+      memcpy (tb[1], b1 + i, n);
+      memcpy (tb[2], b2 + i, n);
+      memcpy (tb[3], b3 + i, n);
+      x = CVT (ta);
+      acc0 = _mm512_fmadd_pd (x, CVT (tb[0]), acc0);
+      acc1 = _mm512_fmadd_pd (x, CVT (tb[1]), acc1);
+      acc2 = _mm512_fmadd_pd (x, CVT (tb[2]), acc2);
+      acc3 = _mm512_fmadd_pd (x, CVT (tb[3]), acc3);
+    }
+  out[0] = reduce (acc0);
+  out[1] = reduce (acc1);
+  out[2] = reduce (acc2);
+  out[3] = reduce (acc3);
+}
+
+/* Rows in groups of 8 (8 zmm accumulators hide the FMA latency), then one
+ * by one. LOADROW(b, i) gives the 8 doubles of a row at element i. */
+#define GROUP8(LOADROW, full)                                                 \
+  do {                                                                        \
+    __m512d a0 = _mm512_setzero_pd (), a1 = _mm512_setzero_pd ();            \
+    __m512d a2 = _mm512_setzero_pd (), a3 = _mm512_setzero_pd ();            \
+    __m512d a4 = _mm512_setzero_pd (), a5 = _mm512_setzero_pd ();            \
+    __m512d a6 = _mm512_setzero_pd (), a7 = _mm512_setzero_pd ();            \
+    for (i = 0; i < (full); i += 8)                                           \
+      {                                                                       \
+        __m512d x = _mm512_loadu_pd (q + i);                                  \
+        a0 = _mm512_fmadd_pd (x, LOADROW (b0, i), a0);                        \
+        a1 = _mm512_fmadd_pd (x, LOADROW (b1, i), a1);                        \
+        a2 = _mm512_fmadd_pd (x, LOADROW (b2, i), a2);                        \
+        a3 = _mm512_fmadd_pd (x, LOADROW (b3, i), a3);                        \
+        a4 = _mm512_fmadd_pd (x, LOADROW (b4, i), a4);                        \
+        a5 = _mm512_fmadd_pd (x, LOADROW (b5, i), a5);                        \
+        a6 = _mm512_fmadd_pd (x, LOADROW (b6, i), a6);                        \
+        a7 = _mm512_fmadd_pd (x, LOADROW (b7, i), a7);                        \
+      }                                                                       \
+    acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;                       \
+    acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;                       \
+  } while (0)
+
+#define LOAD_F(b, i) CVT ((b) + (i))
+
+static void
+avx512_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim, double *out)
+{
+  size_t r = 0, i, l, full = dim & ~(size_t) 7, rem = dim - full;
+
+  for (; r + 8 <= n; r += 8)
+    {
+      const float *b0 = rows[r], *b1 = rows[r + 1], *b2 = rows[r + 2], *b3 = rows[r + 3];
+      const float *b4 = rows[r + 4], *b5 = rows[r + 5], *b6 = rows[r + 6], *b7 = rows[r + 7];
+      __m512d acc[8];
+
+      GROUP8 (LOAD_F, full);
+      if (rem)
+        {
+          __m512d x = _mm512_loadu_pd (q + full);
+
+          for (l = 0; l < 8; l++)
+            {
+              float tb[8] = { 0 };
+
+              memcpy (tb, rows[r + l] + full, rem * sizeof (float));
+              acc[l] = _mm512_fmadd_pd (x, CVT (tb), acc[l]);
+            }
+        }
+      for (l = 0; l < 8; l++)
+        out[r + l] = reduce (acc[l]);
+    }
+  for (; r < n; r++)
+    {
+      const float *b = rows[r];
+      __m512d a = _mm512_setzero_pd ();
+
+      for (i = 0; i < full; i += 8)
+        a = _mm512_fmadd_pd (_mm512_loadu_pd (q + i), CVT (b + i), a);
+      if (rem)
+        {
+          float tb[8] = { 0 };
+
+          memcpy (tb, b + full, rem * sizeof (float));
+          a = _mm512_fmadd_pd (_mm512_loadu_pd (q + full), CVT (tb), a);
+        }
+      out[r] = reduce (a);
+    }
+}
+
+const LightlySelectionKernels lightly_selection_kernels_avx512 = {
+  avx512_dot,
+  avx512_dot4,
+  avx512_dot_qf,
+};

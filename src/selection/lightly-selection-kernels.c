@@ -1,0 +1,114 @@
+/* lightly-selection-kernels.c: the portable kernel, the reference order
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "lightly-selection-kernels.h"
+
+static inline double
+reduce8 (const double acc[8])
+{
+  double t0 = acc[0] + acc[4], t1 = acc[1] + acc[5];
+  double t2 = acc[2] + acc[6], t3 = acc[3] + acc[7];
+  double u0 = t0 + t2, u1 = t1 + t3;
+
+  return u0 + u1;
+}
+
+static double
+portable_dot (const float *a, const float *b, size_t dim)
+{
+  double acc[8] = { 0 };
+  size_t i = 0, l;
+
+  for (; i + 8 <= dim; i += 8)
+    for (l = 0; l < 8; l++)
+      acc[l] += (double) a[i + l] * (double) b[i + l];
+  for (l = 0; i + l < dim; l++)
+    acc[l] += (double) a[i + l] * (double) b[i + l];
+  return reduce8 (acc);
+}
+
+static void
+portable_dot4 (const float *a, const float *const *b, size_t dim, double *out)
+{
+  double acc[4][8] = { { 0 } };
+  const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+  size_t i = 0, l;
+
+  for (; i + 8 <= dim; i += 8)
+    for (l = 0; l < 8; l++)
+      {
+        double x = a[i + l];
+
+        acc[0][l] += x * (double) b0[i + l];
+        acc[1][l] += x * (double) b1[i + l];
+        acc[2][l] += x * (double) b2[i + l];
+        acc[3][l] += x * (double) b3[i + l];
+      }
+  for (l = 0; i + l < dim; l++)
+    {
+      double x = a[i + l];
+
+      acc[0][l] += x * (double) b0[i + l];
+      acc[1][l] += x * (double) b1[i + l];
+      acc[2][l] += x * (double) b2[i + l];
+      acc[3][l] += x * (double) b3[i + l];
+    }
+  for (l = 0; l < 4; l++)
+    out[l] = reduce8 (acc[l]);
+}
+
+/* Rows in groups of 4, like portable_dot4, then one by one. */
+static void
+portable_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim, double *out)
+{
+  size_t r = 0, i, l;
+
+  for (; r + 4 <= n; r += 4)
+    {
+      const float *b0 = rows[r], *b1 = rows[r + 1], *b2 = rows[r + 2], *b3 = rows[r + 3];
+      double acc[4][8] = { { 0 } };
+
+      for (i = 0; i + 8 <= dim; i += 8)
+        for (l = 0; l < 8; l++)
+          {
+            double x = q[i + l];
+
+            acc[0][l] += x * (double) b0[i + l];
+            acc[1][l] += x * (double) b1[i + l];
+            acc[2][l] += x * (double) b2[i + l];
+            acc[3][l] += x * (double) b3[i + l];
+          }
+      for (l = 0; i + l < dim; l++)
+        {
+          double x = q[i + l];
+
+          acc[0][l] += x * (double) b0[i + l];
+          acc[1][l] += x * (double) b1[i + l];
+          acc[2][l] += x * (double) b2[i + l];
+          acc[3][l] += x * (double) b3[i + l];
+        }
+      for (l = 0; l < 4; l++)
+        out[r + l] = reduce8 (acc[l]);
+    }
+  for (; r < n; r++)
+    {
+      const float *b = rows[r];
+      double acc[8] = { 0 };
+
+      for (i = 0; i + 8 <= dim; i += 8)
+        for (l = 0; l < 8; l++)
+          acc[l] += q[i + l] * (double) b[i + l];
+      for (l = 0; i + l < dim; l++)
+        acc[l] += q[i + l] * (double) b[i + l];
+      out[r] = reduce8 (acc);
+    }
+}
+
+const LightlySelectionKernels lightly_selection_kernels_portable = {
+  portable_dot,
+  portable_dot4,
+  portable_dot_qf,
+};

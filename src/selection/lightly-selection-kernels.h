@@ -1,0 +1,42 @@
+/* lightly-selection-kernels.h: the engine's dot-product kernels (private)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Every kernel computes the same canonical sum, so all paths give
+ * bit-identical results: the float32 products are formed in double (where
+ * they are exact, so FMA and multiply-add agree), element i is accumulated
+ * into lane i mod 8 in increasing i, and the lanes are reduced as
+ * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). A tail shorter than 8 behaves as if
+ * padded with zeros. dot4() gives for each pair exactly what dot() gives.
+ *
+ * The per-ISA files must not include GLib: inline functions of its headers
+ * compiled with -mavx2 could be merged into the portable binary.
+ */
+#pragma once
+
+#include <stddef.h>
+
+typedef struct {
+  double (*dot)  (const float *a, const float *b, size_t dim);
+  /* out[r] = dot (a, b[r], dim) for r < 4 */
+  void   (*dot4) (const float *a, const float *const *b, size_t dim, double *out);
+  /* out[r] = dot (q, rows[r], dim) for r < n, where q is a float row already
+   * converted to double and padded with zeros to a multiple of 8. */
+  void   (*dot_qf) (const double *q, const float *const *rows, size_t n, size_t dim,
+                    double *out);
+} LightlySelectionKernels;
+
+/* Elements of a padded double row. */
+#define LIGHTLY_SELECTION_PAD8(dim) (((dim) + 7) & ~(size_t) 7)
+
+extern const LightlySelectionKernels lightly_selection_kernels_portable;
+#ifdef LIGHTLY_SELECTION_HAVE_AVX2
+extern const LightlySelectionKernels lightly_selection_kernels_avx2;
+#endif
+#ifdef LIGHTLY_SELECTION_HAVE_AVX512
+extern const LightlySelectionKernels lightly_selection_kernels_avx512;
+#endif
+
+/* The kernels of a LightlySelectionSimd path, or NULL if this build or CPU
+ * lacks it (for tests and benchmarks). */
+const LightlySelectionKernels *lightly_selection_kernels_get (int simd);
