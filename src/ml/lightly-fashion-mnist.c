@@ -224,13 +224,23 @@ lightly_format_float32 (float v, char buf[32])
   if (v == 0)
     return strcpy (buf, signbit (v) ? "-0.0" : "0.0");
 
-  /* Shortest round trip: the fewest significant digits that read back. */
-  for (p = 1; p < 9; p++)
-    {
-      g_snprintf (buf, 32, "%.*e", p - 1, (double) v);
-      if (strtof (buf, NULL) == v)
-        break;
-    }
+  /* Shortest round trip: the fewest significant digits (≤ 9 for float32)
+   * that read back. Reading back is monotone in the digit count, so bisect. */
+  {
+    int lo = 1, hi = 9;
+
+    while (lo < hi)
+      {
+        int mid = (lo + hi) / 2;
+
+        g_snprintf (buf, 32, "%.*e", mid - 1, (double) v);
+        if (strtof (buf, NULL) == v)
+          hi = mid;
+        else
+          lo = mid + 1;
+      }
+    p = lo;
+  }
   g_snprintf (buf, 32, "%.*e", p - 1, (double) v);
   exp10 = atoi (strchr (buf, 'e') + 1);
   /* numpy prints positionally for 1e-4 ≤ |v| < 1e16, else scientific. */

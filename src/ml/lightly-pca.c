@@ -13,7 +13,7 @@
 
 #define BLOCK 128          /* samples per covariance block */
 #define TI 4               /* tile rows */
-#define TJ 4               /* tile columns */
+#define TJ 8               /* tile columns */
 #define MAX_THREADS 16
 
 /* Two doubles: the SSE2 register every x86-64 has (and NEON's on arm64);
@@ -45,6 +45,32 @@ lightly_pca_free (LightlyPca *pca)
   g_free (pca);
 }
 
+/* ---- threads ------------------------------------------------------------ */
+
+static guint
+pick_threads (gsize work)
+{
+  guint n = g_get_num_processors ();
+
+  if (work < 20000000)     /* small problems: threads cost more than they save */
+    return 1;
+  return CLAMP (n, 1, MAX_THREADS);
+}
+
+/* Runs func(work + t * size) for t < n_threads, the first on this thread. */
+static void
+run_parallel (guint n_threads, GThreadFunc func, gpointer work, gsize size)
+{
+  GThread *threads[MAX_THREADS];
+  guint t;
+
+  for (t = 1; t < n_threads; t++)
+    threads[t] = g_thread_new ("lightly-pca", func, (char *) work + t * size);
+  func (work);
+  for (t = 1; t < n_threads; t++)
+    g_thread_join (threads[t]);
+}
+
 /* ---- covariance --------------------------------------------------------- */
 
 typedef struct {
@@ -54,11 +80,12 @@ typedef struct {
   double       *c;      /* dp × dp, lower triangle accumulated */
   guint         thread;
   guint         n_threads;
+  gboolean      avx2;
 } CovWork;
 
 /* C[i0:i0+4, j0:j0+4] += Σ_s xb[s, i0:i0+4]ᵀ xb[s, j0:j0+4] */
 static void
-cov_tile (const double *xb, guint rows, guint dp, double *c, guint i0, guint j0)
+cov_tile4 (const double *xb, guint rows, guint dp, double *c, guint i0, guint j0)
 {
   v2d acc[TI][2];
   guint s, p;
@@ -89,6 +116,58 @@ cov_tile (const double *xb, guint rows, guint dp, double *c, guint i0, guint j0)
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_KERNEL 1
+typedef double v4d __attribute__ ((vector_size (32)));
+
+/* The same for 4 × 8 with AVX2 + FMA, chosen at run time: 4× the
+ * multiply-adds per instruction of the SSE2 kernel. */
+__attribute__ ((target ("avx2,fma")))
+static void
+cov_tile8_avx2 (const double *xb, guint rows, guint dp, double *c, guint i0, guint j0)
+{
+  v4d acc[TI][2];
+  guint s, p;
+
+  for (p = 0; p < TI; p++)
+    {
+      memcpy (&acc[p][0], c + (gsize) (i0 + p) * dp + j0, sizeof (v4d));
+      memcpy (&acc[p][1], c + (gsize) (i0 + p) * dp + j0 + 4, sizeof (v4d));
+    }
+  for (s = 0; s < rows; s++)
+    {
+      const double *row = xb + (gsize) s * dp;
+      v4d b0, b1;
+
+      memcpy (&b0, row + j0, sizeof b0);
+      memcpy (&b1, row + j0 + 4, sizeof b1);
+      for (p = 0; p < TI; p++)
+        {
+          double a = row[i0 + p];
+          v4d av = { a, a, a, a };
+
+          acc[p][0] += av * b0;
+          acc[p][1] += av * b1;
+        }
+    }
+  for (p = 0; p < TI; p++)
+    {
+      memcpy (c + (gsize) (i0 + p) * dp + j0, &acc[p][0], sizeof (v4d));
+      memcpy (c + (gsize) (i0 + p) * dp + j0 + 4, &acc[p][1], sizeof (v4d));
+    }
+}
+#endif
+
+static gboolean
+have_avx2 (void)
+{
+#ifdef HAVE_AVX2_KERNEL
+  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#else
+  return FALSE;
+#endif
+}
+
 static gpointer
 cov_worker (gpointer data)
 {
@@ -102,19 +181,19 @@ cov_worker (gpointer data)
       if (t++ % w->n_threads != w->thread)
         continue;
       for (j0 = 0; j0 <= i0; j0 += TJ)
-        cov_tile (w->xb, w->rows, w->dp, w->c, i0, j0);
+        {
+#ifdef HAVE_AVX2_KERNEL
+          if (w->avx2)
+            {
+              cov_tile8_avx2 (w->xb, w->rows, w->dp, w->c, i0, j0);
+              continue;
+            }
+#endif
+          cov_tile4 (w->xb, w->rows, w->dp, w->c, i0, j0);
+          cov_tile4 (w->xb, w->rows, w->dp, w->c, i0, j0 + 4);
+        }
     }
   return NULL;
-}
-
-static guint
-pick_threads (gsize work)
-{
-  guint n = g_get_num_processors ();
-
-  if (work < 20000000)     /* small problems: threads cost more than they save */
-    return 1;
-  return CLAMP (n, 1, MAX_THREADS);
 }
 
 /* Returns the D × D covariance (n − 1 denominator), full symmetric. */
@@ -126,8 +205,8 @@ covariance (const float *x, gsize n, guint dim, const double *mean)
   g_autofree double *xb = g_new0 (double, (gsize) BLOCK * dp);
   double *out;
   guint n_threads = pick_threads ((gsize) n * dim * dim / 2);
+  gboolean avx2 = have_avx2 ();
   CovWork work[MAX_THREADS];
-  GThread *threads[MAX_THREADS];
   gsize s0;
   guint i, j, t;
 
@@ -144,12 +223,8 @@ covariance (const float *x, gsize n, guint dim, const double *mean)
             dst[j] = (double) src[j] - mean[j];
         }
       for (t = 0; t < n_threads; t++)
-        work[t] = (CovWork) { xb, rows, dp, c, t, n_threads };
-      for (t = 1; t < n_threads; t++)
-        threads[t] = g_thread_new ("lightly-pca", cov_worker, &work[t]);
-      cov_worker (&work[0]);
-      for (t = 1; t < n_threads; t++)
-        g_thread_join (threads[t]);
+        work[t] = (CovWork) { xb, rows, dp, c, t, n_threads, avx2 };
+      run_parallel (n_threads, cov_worker, work, sizeof work[0]);
     }
 
   /* The tiles cover the lower triangle and a little above the diagonal;
@@ -205,18 +280,19 @@ tridiagonalise (double *a, guint n, double *d, double *e, double *beta)
       for (r = 0; r < m; r++)
         {
           const double *row = a + (gsize) (j + 1 + r) * n + j + 1;
-          double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          v2d s01 = { 0, 0 }, s23 = { 0, 0 };
+          double sum[4];
 
           for (c = 0; c + 4 <= m; c += 4)
             {
-              s0 += row[c] * v[c];
-              s1 += row[c + 1] * v[c + 1];
-              s2 += row[c + 2] * v[c + 2];
-              s3 += row[c + 3] * v[c + 3];
+              s01 += load2 (row + c) * load2 (v + c);
+              s23 += load2 (row + c + 2) * load2 (v + c + 2);
             }
+          store2 (sum, s01);
+          store2 (sum + 2, s23);
           for (; c < m; c++)
-            s0 += row[c] * v[c];
-          p[r] = b * ((s0 + s1) + (s2 + s3));
+            sum[0] += row[c] * v[c];
+          p[r] = b * ((sum[0] + sum[1]) + (sum[2] + sum[3]));
           vp += v[r] * p[r];
         }
       kk = 0.5 * b * vp;
@@ -226,8 +302,11 @@ tridiagonalise (double *a, guint n, double *d, double *e, double *beta)
         {
           double *row = a + (gsize) (j + 1 + r) * n + j + 1;
           double vr = v[r], wr = p[r];
+          v2d vr2 = { vr, vr }, wr2 = { wr, wr };
 
-          for (c = 0; c < m; c++)
+          for (c = 0; c + 2 <= m; c += 2)
+            store2 (row + c, load2 (row + c) - (vr2 * load2 (p + c) + wr2 * load2 (v + c)));
+          for (; c < m; c++)
             row[c] -= vr * p[c] + wr * v[c];
         }
     }
@@ -582,15 +661,76 @@ lightly_pca_fit (const float  *x,
   return g_steal_pointer (&pca);
 }
 
+typedef struct {
+  const LightlyPca *pca;
+  const double     *wt;     /* dim × kp, whitening folded in */
+  guint             kp;     /* k rounded up to 4 */
+  const float      *x;
+  float            *out;
+  gsize             begin, end;
+} TransformWork;
+
+static gpointer
+transform_worker (gpointer data)
+{
+  TransformWork *w = data;
+  guint dim = w->pca->dim, k = w->pca->k, j, p, c0;
+  g_autofree double *xc = g_new0 (double, (gsize) TI * dim);
+  gsize s0;
+
+  /* 4 samples × 4 components per register tile, summed over features. */
+  for (s0 = w->begin; s0 < w->end; s0 += TI)
+    {
+      guint rows = (guint) MIN ((gsize) TI, w->end - s0);
+
+      for (p = 0; p < rows; p++)
+        for (j = 0; j < dim; j++)
+          xc[(gsize) p * dim + j] = (double) w->x[(s0 + p) * dim + j] - w->pca->mean[j];
+      for (; p < TI; p++)
+        memset (xc + (gsize) p * dim, 0, sizeof (double) * dim);
+      for (c0 = 0; c0 < w->kp; c0 += 4)
+        {
+          v2d acc[TI][2];
+
+          memset (acc, 0, sizeof acc);
+          for (j = 0; j < dim; j++)
+            {
+              const double *wr = w->wt + (gsize) j * w->kp + c0;
+              v2d w0 = load2 (wr), w1 = load2 (wr + 2);
+
+              for (p = 0; p < TI; p++)
+                {
+                  double a = xc[(gsize) p * dim + j];
+                  v2d av = { a, a };
+
+                  acc[p][0] += av * w0;
+                  acc[p][1] += av * w1;
+                }
+            }
+          for (p = 0; p < rows; p++)
+            {
+              double r[4];
+              guint c;
+
+              store2 (r, acc[p][0]);
+              store2 (r + 2, acc[p][1]);
+              for (c = 0; c < 4 && c0 + c < k; c++)
+                w->out[(s0 + p) * k + c0 + c] = (float) r[c];
+            }
+        }
+    }
+  return NULL;
+}
+
 void
 lightly_pca_transform (const LightlyPca *pca,
                        const float      *x,
                        gsize             n,
                        float            *out)
 {
-  g_autofree double *wt = NULL, *xc = NULL, *acc = NULL;
-  guint dim, k, j, c;
-  gsize s;
+  g_autofree double *wt = NULL;
+  TransformWork work[MAX_THREADS];
+  guint dim, k, kp, j, c, t, n_threads;
 
   g_return_if_fail (pca != NULL);
   g_return_if_fail (x != NULL || n == 0);
@@ -598,32 +738,17 @@ lightly_pca_transform (const LightlyPca *pca,
 
   dim = pca->dim;
   k = pca->k;
-  /* Wᵀ (dim × k) with the whitening folded in, so each sample is a sequence
-   * of contiguous axpys. */
-  wt = g_new (double, (gsize) dim * k);
+  kp = (k + 3) / 4 * 4;
+  wt = g_new0 (double, (gsize) dim * kp);
   for (c = 0; c < k; c++)
     {
       double scale = 1.0 / sqrt (pca->eigenvalues[c] + pca->eps);
 
       for (j = 0; j < dim; j++)
-        wt[(gsize) j * k + c] = pca->components[(gsize) c * dim + j] * scale;
+        wt[(gsize) j * kp + c] = pca->components[(gsize) c * dim + j] * scale;
     }
-  xc = g_new (double, dim);
-  acc = g_new (double, k);
-  for (s = 0; s < n; s++)
-    {
-      for (j = 0; j < dim; j++)
-        xc[j] = (double) x[s * dim + j] - pca->mean[j];
-      memset (acc, 0, sizeof (double) * k);
-      for (j = 0; j < dim; j++)
-        {
-          const double *w = wt + (gsize) j * k;
-          double a = xc[j];
-
-          for (c = 0; c < k; c++)
-            acc[c] += a * w[c];
-        }
-      for (c = 0; c < k; c++)
-        out[s * k + c] = (float) acc[c];
-    }
+  n_threads = pick_threads (n * dim * k);
+  for (t = 0; t < n_threads; t++)
+    work[t] = (TransformWork) { pca, wt, kp, x, out, n * t / n_threads, n * (t + 1) / n_threads };
+  run_parallel (n_threads, transform_worker, work, sizeof work[0]);
 }

@@ -28,7 +28,9 @@ GBytes  *lightly_png_encode_gray8 (const guint8 *pixels,
                                    GError      **error);
 
 /* Writes the PNG to @path atomically: a temporary file in the same
- * directory, then rename(2), so readers see the old file or the new one. */
+ * directory, then rename(2), so readers see the old file or the new one.
+ * No fsync (thumbnails are cheap to regenerate; 10 000 fsyncs are not).
+ * A file at @path that already holds exactly these bytes is left as is. */
 gboolean lightly_png_write_gray8  (const char   *path,
                                    const guint8 *pixels,
                                    guint         width,
