@@ -243,8 +243,9 @@ lightly_format_float32 (float v, char buf[32])
   }
   g_snprintf (buf, 32, "%.*e", p - 1, (double) v);
   exp10 = atoi (strchr (buf, 'e') + 1);
-  /* numpy prints positionally for 1e-4 ≤ |v| < 1e16, else scientific. */
-  if (exp10 >= -4 && exp10 < 16)
+  /* numpy prints positionally for 1e-4 ≤ |v| < 1e16 (the value, not its
+   * rounded digits: 0.0001f is below 1e-4 and prints as "1e-04"). */
+  if (fabs ((double) v) >= 1e-4 && fabs ((double) v) < 1e16)
     {
       g_snprintf (buf, 32, "%.*f", MAX (p - 1 - exp10, 0), (double) v);
       if (strchr (buf, '.') == NULL)

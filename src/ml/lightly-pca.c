@@ -324,7 +324,7 @@ tridiagonalise (double *a, guint n, double *d, double *e, double *beta)
 /* Eigenvalues of the symmetric tridiagonal (d, e) by implicit QL; d is
  * overwritten with them (unsorted), e destroyed. */
 static gboolean
-tql_values (double *d, double *e, guint n)
+tql_values (double *d, double *e, guint n, double tnorm)
 {
   guint l;
 
@@ -336,9 +336,11 @@ tql_values (double *d, double *e, guint n)
         {
           for (m = l; m + 1 < n; m++)
             {
-              double dd = fabs (d[m]) + fabs (d[m + 1]);
-
-              if (fabs (e[m]) <= G_MINDOUBLE || fabs (e[m]) <= DBL_EPSILON * dd)
+              /* Negligible next to ‖T‖ (as EISPACK tql1), not only next to
+               * d[m]: rank-deficient covariances have blocks of near-zero
+               * eigenvalues that a purely relative test never deflates. */
+              if (fabs (e[m]) <= DBL_EPSILON * (fabs (d[m]) + fabs (d[m + 1]))
+                  || fabs (e[m]) <= 0.5 * DBL_EPSILON * tnorm)
                 break;
             }
           if (m != l)
@@ -486,20 +488,20 @@ lightly_pca_symmetric_eigen (const double *a_in,
   beta = g_new (double, n);
   tridiagonalise (a, n, d, e, beta);
 
+  for (i = 0; i < n; i++)
+    tnorm = MAX (tnorm, fabs (d[i]) + fabs (e[i]) + (i > 0 ? fabs (e[i - 1]) : 0));
+  if (tnorm == 0)
+    tnorm = 1;
+
   vals = g_memdup2 (d, sizeof (double) * n);
   e2 = g_memdup2 (e, sizeof (double) * n);
-  if (!tql_values (vals, e2, n))
+  if (!tql_values (vals, e2, n, tnorm))
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_FAILED,
                    "the QL eigenvalue iteration did not converge (%u×%u matrix)", n, n);
       return FALSE;
     }
   qsort (vals, n, sizeof (double), cmp_desc);
-
-  for (i = 0; i < n; i++)
-    tnorm = MAX (tnorm, fabs (d[i]) + fabs (e[i]) + (i > 0 ? fabs (e[i - 1]) : 0));
-  if (tnorm == 0)
-    tnorm = 1;
   ortol = 1e-3 * tnorm;
   tiny = DBL_EPSILON * tnorm;
 
