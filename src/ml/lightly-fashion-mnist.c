@@ -107,12 +107,13 @@ normalised_pixels (const guint8 *pixels, guint n)
     {
       const guint8 *src = pixels + (gsize) i * N_PIXELS;
       float *dst = out + (gsize) i * N_PIXELS;
-      double ss = 0;
+      double ss = 0, inv;
 
       for (j = 0; j < N_PIXELS; j++)
         ss += (double) src[j] * src[j];
+      inv = ss > 0 ? 1.0 / sqrt (ss) : 0.0;
       for (j = 0; j < N_PIXELS; j++)
-        dst[j] = ss > 0 ? (float) (src[j] / sqrt (ss)) : 0.0f;
+        dst[j] = (float) (src[j] * inv);
     }
   return out;
 }

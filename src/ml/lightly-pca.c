@@ -666,11 +666,78 @@ lightly_pca_fit (const float  *x,
 typedef struct {
   const LightlyPca *pca;
   const double     *wt;     /* dim × kp, whitening folded in */
-  guint             kp;     /* k rounded up to 4 */
+  guint             kp;     /* k rounded up to 8 */
   const float      *x;
   float            *out;
   gsize             begin, end;
+  gboolean          avx2;
 } TransformWork;
+
+/* r[p][c] = Σ_j xc[p, j] wt[j, c0 + c] for 4 samples p and 8 columns c. */
+static void
+transform_tile8 (const double *xc, guint dim, const double *wt, guint kp, guint c0, double r[TI][8])
+{
+  guint j, p, h;
+
+  for (h = 0; h < 8; h += 4)
+    {
+      v2d acc[TI][2];
+
+      memset (acc, 0, sizeof acc);
+      for (j = 0; j < dim; j++)
+        {
+          const double *wr = wt + (gsize) j * kp + c0 + h;
+          v2d w0 = load2 (wr), w1 = load2 (wr + 2);
+
+          for (p = 0; p < TI; p++)
+            {
+              double a = xc[(gsize) p * dim + j];
+              v2d av = { a, a };
+
+              acc[p][0] += av * w0;
+              acc[p][1] += av * w1;
+            }
+        }
+      for (p = 0; p < TI; p++)
+        {
+          store2 (r[p] + h, acc[p][0]);
+          store2 (r[p] + h + 2, acc[p][1]);
+        }
+    }
+}
+
+#ifdef HAVE_AVX2_KERNEL
+__attribute__ ((target ("avx2,fma")))
+static void
+transform_tile8_avx2 (const double *xc, guint dim, const double *wt, guint kp, guint c0, double r[TI][8])
+{
+  v4d acc[TI][2];
+  guint j, p;
+
+  memset (acc, 0, sizeof acc);
+  for (j = 0; j < dim; j++)
+    {
+      const double *wr = wt + (gsize) j * kp + c0;
+      v4d w0, w1;
+
+      memcpy (&w0, wr, sizeof w0);
+      memcpy (&w1, wr + 4, sizeof w1);
+      for (p = 0; p < TI; p++)
+        {
+          double a = xc[(gsize) p * dim + j];
+          v4d av = { a, a, a, a };
+
+          acc[p][0] += av * w0;
+          acc[p][1] += av * w1;
+        }
+    }
+  for (p = 0; p < TI; p++)
+    {
+      memcpy (r[p], &acc[p][0], sizeof (v4d));
+      memcpy (r[p] + 4, &acc[p][1], sizeof (v4d));
+    }
+}
+#endif
 
 static gpointer
 transform_worker (gpointer data)
@@ -680,7 +747,7 @@ transform_worker (gpointer data)
   g_autofree double *xc = g_new0 (double, (gsize) TI * dim);
   gsize s0;
 
-  /* 4 samples × 4 components per register tile, summed over features. */
+  /* 4 samples × 8 components per register tile, summed over features. */
   for (s0 = w->begin; s0 < w->end; s0 += TI)
     {
       guint rows = (guint) MIN ((gsize) TI, w->end - s0);
@@ -690,35 +757,20 @@ transform_worker (gpointer data)
           xc[(gsize) p * dim + j] = (double) w->x[(s0 + p) * dim + j] - w->pca->mean[j];
       for (; p < TI; p++)
         memset (xc + (gsize) p * dim, 0, sizeof (double) * dim);
-      for (c0 = 0; c0 < w->kp; c0 += 4)
+      for (c0 = 0; c0 < w->kp; c0 += 8)
         {
-          v2d acc[TI][2];
+          double r[TI][8];
+          guint c;
 
-          memset (acc, 0, sizeof acc);
-          for (j = 0; j < dim; j++)
-            {
-              const double *wr = w->wt + (gsize) j * w->kp + c0;
-              v2d w0 = load2 (wr), w1 = load2 (wr + 2);
-
-              for (p = 0; p < TI; p++)
-                {
-                  double a = xc[(gsize) p * dim + j];
-                  v2d av = { a, a };
-
-                  acc[p][0] += av * w0;
-                  acc[p][1] += av * w1;
-                }
-            }
+#ifdef HAVE_AVX2_KERNEL
+          if (w->avx2)
+            transform_tile8_avx2 (xc, dim, w->wt, w->kp, c0, r);
+          else
+#endif
+            transform_tile8 (xc, dim, w->wt, w->kp, c0, r);
           for (p = 0; p < rows; p++)
-            {
-              double r[4];
-              guint c;
-
-              store2 (r, acc[p][0]);
-              store2 (r + 2, acc[p][1]);
-              for (c = 0; c < 4 && c0 + c < k; c++)
-                w->out[(s0 + p) * k + c0 + c] = (float) r[c];
-            }
+            for (c = 0; c < 8 && c0 + c < k; c++)
+              w->out[(s0 + p) * k + c0 + c] = (float) r[p][c];
         }
     }
   return NULL;
@@ -740,7 +792,7 @@ lightly_pca_transform (const LightlyPca *pca,
 
   dim = pca->dim;
   k = pca->k;
-  kp = (k + 3) / 4 * 4;
+  kp = (k + 7) / 8 * 8;
   wt = g_new0 (double, (gsize) dim * kp);
   for (c = 0; c < k; c++)
     {
@@ -751,6 +803,7 @@ lightly_pca_transform (const LightlyPca *pca,
     }
   n_threads = pick_threads (n * dim * k);
   for (t = 0; t < n_threads; t++)
-    work[t] = (TransformWork) { pca, wt, kp, x, out, n * t / n_threads, n * (t + 1) / n_threads };
+    work[t] = (TransformWork) { pca, wt, kp, x, out, n * t / n_threads, n * (t + 1) / n_threads,
+                                have_avx2 () };
   run_parallel (n_threads, transform_worker, work, sizeof work[0]);
 }
