@@ -4,10 +4,12 @@
  *
  * Fit (n samples × D features, float in, double inside):
  *   1. mean μ and covariance C = (X − μ)ᵀ(X − μ) / (n − 1), accumulated in
- *      double over blocks of 128 samples by a 4×4 register-tiled kernel that
- *      fills the lower triangle, split over threads by tile rows (every tile
- *      is summed by one thread in a fixed order, so the result does not
- *      depend on the thread count).
+ *      double over blocks of 128 samples by a 4×8 register-tiled kernel
+ *      (AVX2+FMA when the CPU has it, chosen at run time; SSE2 otherwise)
+ *      that fills the lower triangle, split over threads by tile rows. Every
+ *      tile is summed by one thread in a fixed order, so the result does not
+ *      depend on the thread count (it may differ in the last bits between
+ *      a CPU with FMA and one without).
  *   2. Householder tridiagonalisation C = Q T Qᵀ (Golub & Van Loan, Matrix
  *      Computations, §8.3.1): for column j the reflector H = I − β v vᵀ maps
  *      C[j+1:, j] onto α e₁ and the trailing block becomes H C₂₂ H via
@@ -24,7 +26,10 @@
  *   5. Back-transformation v = H₀H₁⋯H₍D−3₎ y, and a sign convention: the
  *      largest-magnitude entry of each component is positive.
  * Cost for D = 784: the covariance is n·D²/2 multiply-adds, the rest
- * ≈ D³ + k·D² — the fit on 10 000 × 784 takes a fraction of a second.
+ * ≈ D³ + k·D². Measured on the 2-core AMD EPYC build machine (AVX2), the fit
+ * on 10 000 × 784 Fashion-MNIST takes 0.4 s wall (≈ 0.55 s CPU: 0.4 s
+ * covariance, 0.15 s eigenpairs); scikit-learn's PCA(svd_solver='full')
+ * takes 17 s there.
  *
  * Transform: z = (x − μ) V_k / sqrt(λ + ε) with ε = 10⁻¹⁰ λ₁, a guard that
  * only matters for (near) rank-deficient data. λ uses the n − 1 denominator,
