@@ -27,9 +27,9 @@
  *      largest-magnitude entry of each component is positive.
  * Cost for D = 784: the covariance is n·D²/2 multiply-adds, the rest
  * ≈ D³ + k·D². Measured on the 2-core AMD EPYC build machine (AVX2), the fit
- * on 10 000 × 784 Fashion-MNIST takes 0.4 s wall (≈ 0.55 s CPU: 0.4 s
- * covariance, 0.15 s eigenpairs); scikit-learn's PCA(svd_solver='full')
- * takes 17 s there.
+ * on 10 000 × 784 Fashion-MNIST takes 0.4–0.6 s wall (0.6 s CPU: ≈ 0.4 s
+ * covariance on 2 threads, ≈ 0.2 s eigenpairs on one); scikit-learn's
+ * PCA(svd_solver='full') takes 17 s there.
  *
  * Transform: z = (x − μ) V_k / sqrt(λ + ε) with ε = 10⁻¹⁰ λ₁, a guard that
  * only matters for (near) rank-deficient data. λ uses the n − 1 denominator,
