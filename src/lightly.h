@@ -27,5 +27,7 @@
 #include "lightly-query-result.h"
 #include "lightly-dataset.h"
 #include "lightly-embedding.h"
+#include "lightly-api-workflow-client.h"
+#include "lightly-agent.h"
 
 #undef __LIGHTLY_INSIDE__

@@ -1,0 +1,93 @@
+/* lightly-backend.h: the backend seam (private)
+ *
+ * One typed method per protocol operation. Methods are blocking and are only
+ * ever called from the client's worker threads, never from an owner context:
+ * the local backend then runs store code directly, and the http backend uses
+ * synchronous libsoup sends, so neither needs its own async plumbing. The
+ * public async API is built once, in LightlyApiWorkflowClient, on top of this.
+ *
+ * follow_job() blocks until the job is FINISHED or FAILED. The local backend
+ * completes it by direct notification from the engine (no polling); the http
+ * backend polls (long poll against lightly-glib servers).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "lightly-sampling-method.h"
+#include "lightly-tag.h"
+#include "lightly-job.h"
+
+G_BEGIN_DECLS
+
+/* The parameters of one selection, as in a SamplingCreateRequest (protocol
+ * §2.2) plus the lightly-glib extensions of §13. */
+typedef struct {
+  LightlySamplingMethod method;
+  double n_samples;             /* ≥ 1 count, (0,1) fraction of the dataset, ≤ 0 inactive */
+  double min_distance;          /* ≤ 0 inactive */
+  char *new_tag_name;
+  char *query_tag_id;           /* nullable: whole dataset */
+  char *preselected_tag_id;     /* nullable: nothing labeled */
+  char *score_type;             /* nullable: §13 "Which score" */
+  double score_strength;        /* CORAL β */
+  guint64 seed;                 /* RANDOM */
+  gint64 row_count;             /* rowCount: the dataset size the client saw */
+} LightlySelectionRequest;
+
+void lightly_selection_request_clear (LightlySelectionRequest *request);
+char *lightly_selection_request_to_json (const LightlySelectionRequest *request);
+
+/* Called from a worker thread whenever the job's status or progress changes. */
+typedef void (*LightlyBackendProgress) (LightlyJob *job, gpointer user_data);
+
+#define LIGHTLY_TYPE_BACKEND (lightly_backend_get_type ())
+G_DECLARE_INTERFACE (LightlyBackend, lightly_backend, LIGHTLY, BACKEND, GObject)
+
+struct _LightlyBackendInterface
+{
+  GTypeInterface g_iface;
+
+  GPtrArray  *(*list_datasets)      (LightlyBackend *self, GCancellable *cancellable, GError **error);
+  char       *(*create_dataset)     (LightlyBackend *self, const char *name,
+                                     GCancellable *cancellable, GError **error);
+  char      **(*get_file_names)     (LightlyBackend *self, const char *dataset_id,
+                                     GCancellable *cancellable, GError **error);
+  /* Registers the file names of an embeddings CSV, in row order. */
+  gboolean    (*register_samples)   (LightlyBackend *self, const char *dataset_id,
+                                     GInputStream *csv,
+                                     GCancellable *cancellable, GError **error);
+  char       *(*create_initial_tag) (LightlyBackend *self, const char *dataset_id,
+                                     GCancellable *cancellable, GError **error);
+  GPtrArray  *(*get_tags)           (LightlyBackend *self, const char *dataset_id,
+                                     GCancellable *cancellable, GError **error);
+  LightlyTag *(*get_tag)            (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                     GCancellable *cancellable, GError **error);
+  char       *(*create_tag)         (LightlyBackend *self, const char *dataset_id, const char *name,
+                                     const char *bit_mask_hex, const char *prev_tag_id,
+                                     GCancellable *cancellable, GError **error);
+  GPtrArray  *(*list_embeddings)    (LightlyBackend *self, const char *dataset_id,
+                                     GCancellable *cancellable, GError **error);
+  char       *(*upload_embeddings)  (LightlyBackend *self, const char *dataset_id, const char *name,
+                                     GInputStream *csv, GCancellable *cancellable, GError **error);
+  char       *(*upload_scores)      (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                     const char *score_type, const double *values, gsize n_values,
+                                     GCancellable *cancellable, GError **error);
+  char       *(*start_selection)    (LightlyBackend *self, const char *dataset_id,
+                                     const char *embedding_id, const LightlySelectionRequest *request,
+                                     GCancellable *cancellable, GError **error);
+  LightlyJob *(*get_job)            (LightlyBackend *self, const char *job_id,
+                                     GCancellable *cancellable, GError **error);
+  LightlyJob *(*follow_job)         (LightlyBackend *self, const char *job_id,
+                                     LightlyBackendProgress progress, gpointer progress_data,
+                                     GCancellable *cancellable, GError **error);
+};
+
+/* Picks the backend for a server location: file:// → local, http(s):// → http. */
+LightlyBackend *lightly_backend_new_for_location (const char   *location,
+                                                  const char   *token,
+                                                  GError      **error);
+
+G_END_DECLS

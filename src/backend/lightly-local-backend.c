@@ -1,0 +1,814 @@
+/* lightly-local-backend.c: the embedded default (private)
+ *
+ * The backend seam over the store and the selection engine, in-process.
+ * Selections run on the store's thread pool; follow_job() waits on a
+ * condition the job signals on every status or progress change, so progress
+ * is pushed, not polled. A job started by another process (two processes
+ * may share a store) has no one to signal here, so followers also re-read
+ * the store a few times a second.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "backend/lightly-local-backend.h"
+#include "lightly-bit-mask.h"
+#include "lightly-dataset.h"
+#include "lightly-embedding.h"
+#include "lightly-error.h"
+#include "lightly-models-private.h"
+#include "selection/lightly-selection.h"
+
+struct _LightlyLocalBackend
+{
+  GObject parent_instance;
+  LightlyStore *store;
+};
+
+static void lightly_local_backend_iface_init (LightlyBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LightlyLocalBackend, lightly_local_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (LIGHTLY_TYPE_BACKEND, lightly_local_backend_iface_init))
+
+/* How often a follower re-reads a job it is not notified about. */
+#define FOLLOW_POLL_US (200 * G_TIME_SPAN_MILLISECOND)
+
+/* ---------------------------------------------------------------------------
+ * Stores shared per directory, and jobs watched in this process
+ * ------------------------------------------------------------------------- */
+
+G_LOCK_DEFINE_STATIC (registry);
+static GHashTable *stores_by_dir;   /* dir → LightlyStore (weak) */
+static GHashTable *watches;         /* job id → JobWatch */
+
+typedef struct {
+  gatomicrefcount ref;
+  GMutex lock;
+  GCond cond;
+  guint64 serial;      /* bumped on every change */
+  gboolean done;
+  gint cancel;         /* read by the engine */
+} JobWatch;
+
+static JobWatch *
+job_watch_ref (JobWatch *watch)
+{
+  g_atomic_ref_count_inc (&watch->ref);
+  return watch;
+}
+
+static void
+job_watch_unref (JobWatch *watch)
+{
+  if (g_atomic_ref_count_dec (&watch->ref))
+    {
+      g_mutex_clear (&watch->lock);
+      g_cond_clear (&watch->cond);
+      g_free (watch);
+    }
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (JobWatch, job_watch_unref)
+
+/* Returns the watch of a job, creating it when @create. */
+static JobWatch *
+job_watch_lookup (const char *job_id,
+                  gboolean    create)
+{
+  JobWatch *watch;
+
+  G_LOCK (registry);
+  if (watches == NULL)
+    watches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) job_watch_unref);
+  watch = g_hash_table_lookup (watches, job_id);
+  if (watch == NULL && create)
+    {
+      watch = g_new0 (JobWatch, 1);
+      g_atomic_ref_count_init (&watch->ref);
+      g_mutex_init (&watch->lock);
+      g_cond_init (&watch->cond);
+      g_hash_table_insert (watches, g_strdup (job_id), watch);
+    }
+  if (watch != NULL)
+    job_watch_ref (watch);
+  G_UNLOCK (registry);
+  return watch;
+}
+
+static void
+job_watch_signal (JobWatch *watch,
+                  gboolean  done)
+{
+  g_mutex_lock (&watch->lock);
+  watch->serial++;
+  watch->done = watch->done || done;
+  g_cond_broadcast (&watch->cond);
+  g_mutex_unlock (&watch->lock);
+}
+
+static void
+store_weak_notify (gpointer  data,
+                   GObject  *where_the_object_was)
+{
+  G_LOCK (registry);
+  g_hash_table_remove (stores_by_dir, data);
+  G_UNLOCK (registry);
+}
+
+static LightlyStore *
+shared_store_open (const char  *dir,
+                   GError     **error)
+{
+  LightlyStore *store;
+  g_autofree char *key = NULL;
+
+  if (dir == NULL)
+    return lightly_store_open (NULL, error);
+
+  key = g_canonicalize_filename (dir, NULL);
+  G_LOCK (registry);
+  if (stores_by_dir == NULL)
+    stores_by_dir = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  store = g_hash_table_lookup (stores_by_dir, key);
+  if (store != NULL)
+    g_object_ref (store);
+  G_UNLOCK (registry);
+  if (store != NULL)
+    return store;
+
+  store = lightly_store_open (key, error);
+  if (store == NULL)
+    return NULL;
+
+  G_LOCK (registry);
+  if (!g_hash_table_contains (stores_by_dir, key))
+    {
+      char *k = g_strdup (key);
+
+      g_hash_table_insert (stores_by_dir, k, store);
+      g_object_weak_ref (G_OBJECT (store), store_weak_notify, k);
+    }
+  G_UNLOCK (registry);
+  return store;
+}
+
+/* ---------------------------------------------------------------------------
+ * Conversions
+ * ------------------------------------------------------------------------- */
+
+static LightlyTag *
+tag_from_store (const LightlyStoreTag *t)
+{
+  return lightly_tag_new_internal (t->id, t->dataset_id, t->name, t->bitmask_hex, (guint) t->tot_size,
+                                   t->prev_tag_id, t->query_tag_id, t->preselected_tag_id,
+                                   t->creator, t->created_at);
+}
+
+static LightlyJobStatus
+job_status_from_store (LightlyStoreJobStatus status)
+{
+  switch (status)
+    {
+    case LIGHTLY_STORE_JOB_WAITING: return LIGHTLY_JOB_STATUS_WAITING;
+    case LIGHTLY_STORE_JOB_RUNNING: return LIGHTLY_JOB_STATUS_RUNNING;
+    case LIGHTLY_STORE_JOB_FINISHED: return LIGHTLY_JOB_STATUS_FINISHED;
+    case LIGHTLY_STORE_JOB_FAILED: return LIGHTLY_JOB_STATUS_FAILED;
+    default: return LIGHTLY_JOB_STATUS_UNKNOWN;
+    }
+}
+
+static LightlyJob *
+job_from_store (const LightlyStoreJob *j)
+{
+  LightlyJobStatus status = job_status_from_store (j->status);
+  gboolean done = status == LIGHTLY_JOB_STATUS_FINISHED || status == LIGHTLY_JOB_STATUS_FAILED;
+
+  return lightly_job_new_internal (j->id, status, (guint64) MAX (j->processed, 0),
+                                   (guint64) MAX (j->total, 0), j->error_message, j->result_tag_id,
+                                   j->created_at, j->finished_at, done ? 0 : 1);
+}
+
+/* ---------------------------------------------------------------------------
+ * Simple operations
+ * ------------------------------------------------------------------------- */
+
+static GPtrArray *
+local_list_datasets (LightlyBackend *backend, GCancellable *cancellable, GError **error)
+{
+  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
+  g_autoptr(GPtrArray) rows = lightly_store_list_datasets (self->store, error);
+  GPtrArray *out;
+
+  if (rows == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      LightlyStoreDataset *d = g_ptr_array_index (rows, i);
+
+      g_ptr_array_add (out, lightly_dataset_new_internal (d->id, d->name, (guint) d->n_samples,
+                                                          d->created_at, d->last_modified_at));
+    }
+  return out;
+}
+
+static char *
+local_create_dataset (LightlyBackend *backend, const char *name, GCancellable *cancellable, GError **error)
+{
+  return lightly_store_create_dataset (LIGHTLY_LOCAL_BACKEND (backend)->store, name, error);
+}
+
+static char **
+local_get_file_names (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable,
+                      GError **error)
+{
+  return lightly_store_get_sample_names (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, NULL, error);
+}
+
+static gboolean
+local_register_samples (LightlyBackend *backend, const char *dataset_id, GInputStream *csv,
+                        GCancellable *cancellable, GError **error)
+{
+  return lightly_store_add_samples_from_csv (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, csv,
+                                             cancellable, error) >= 0;
+}
+
+static char *
+local_create_initial_tag (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable,
+                          GError **error)
+{
+  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
+  gint64 n = lightly_store_get_n_samples (self->store, dataset_id, error);
+  g_autoptr(LightlyBitMask) all = NULL;
+  g_autofree char *hex = NULL;
+
+  if (n < 0)
+    return NULL;
+  if (n == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Dataset %s has no samples: register samples before creating the initial-tag", dataset_id);
+      return NULL;
+    }
+  all = lightly_bit_mask_new_from_length ((guint) n);
+  hex = lightly_bit_mask_to_hex (all);
+  return lightly_store_create_tag (self->store, dataset_id, "initial-tag", hex, NULL, NULL, NULL,
+                                   "USER_PIP", error);
+}
+
+static GPtrArray *
+local_get_tags (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GPtrArray) rows = lightly_store_list_tags (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, error);
+  GPtrArray *out;
+
+  if (rows == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (out, tag_from_store (g_ptr_array_index (rows, i)));
+  return out;
+}
+
+static LightlyTag *
+local_get_tag (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+               GCancellable *cancellable, GError **error)
+{
+  g_autoptr(LightlyStoreTag) t = lightly_store_get_tag (LIGHTLY_LOCAL_BACKEND (backend)->store,
+                                                        dataset_id, tag_id, error);
+
+  return t != NULL ? tag_from_store (t) : NULL;
+}
+
+static char *
+local_create_tag (LightlyBackend *backend, const char *dataset_id, const char *name,
+                  const char *bit_mask_hex, const char *prev_tag_id,
+                  GCancellable *cancellable, GError **error)
+{
+  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
+  gint64 n = lightly_store_get_n_samples (self->store, dataset_id, error);
+  g_autoptr(LightlyBitMask) mask = NULL;
+  g_autofree char *canonical = NULL;
+
+  if (n < 0)
+    return NULL;
+  mask = lightly_bit_mask_new_from_hex (bit_mask_hex, error);
+  if (mask == NULL)
+    return NULL;
+  if (lightly_bit_mask_get_bit_length (mask) > (guint64) n)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Bit mask %s sets bit %" G_GUINT64_FORMAT ", but dataset %s has only %" G_GINT64_FORMAT " samples",
+                   bit_mask_hex, lightly_bit_mask_get_bit_length (mask) - 1, dataset_id, n);
+      return NULL;
+    }
+  canonical = lightly_bit_mask_to_hex (mask);
+  return lightly_store_create_tag (self->store, dataset_id, name, canonical, prev_tag_id, NULL, NULL,
+                                   "USER_PIP", error);
+}
+
+static GPtrArray *
+local_list_embeddings (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable,
+                       GError **error)
+{
+  g_autoptr(GPtrArray) rows = lightly_store_list_embeddings (LIGHTLY_LOCAL_BACKEND (backend)->store,
+                                                             dataset_id, error);
+  GPtrArray *out;
+
+  if (rows == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      LightlyStoreEmbedding *e = g_ptr_array_index (rows, i);
+
+      g_ptr_array_add (out, lightly_embedding_new_internal (e->id, e->name, TRUE, e->created_at));
+    }
+  return out;
+}
+
+static char *
+local_upload_embeddings (LightlyBackend *backend, const char *dataset_id, const char *name,
+                         GInputStream *csv, GCancellable *cancellable, GError **error)
+{
+  return lightly_store_add_embedding (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, name, csv,
+                                      cancellable, error);
+}
+
+static char *
+local_upload_scores (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                     const char *score_type, const double *values, gsize n_values,
+                     GCancellable *cancellable, GError **error)
+{
+  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
+  g_autoptr(LightlyStoreTag) tag = lightly_store_get_tag (self->store, dataset_id, tag_id, error);
+  g_autoptr(LightlyBitMask) mask = NULL;
+  guint64 count;
+
+  if (tag == NULL)
+    return NULL;
+  mask = lightly_bit_mask_new_from_hex (tag->bitmask_hex, error);
+  if (mask == NULL)
+    return NULL;
+  count = lightly_bit_mask_count (mask);
+  if ((guint64) n_values != count)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Score “%s” has %" G_GSIZE_FORMAT " values, but tag “%s” has %" G_GUINT64_FORMAT " members: "
+                   "give one score per member, in bit order",
+                   score_type, n_values, tag->name, count);
+      return NULL;
+    }
+  return lightly_store_set_scores (self->store, tag_id, score_type, values, n_values, error);
+}
+
+static LightlyJob *
+local_get_job (LightlyBackend *backend, const char *job_id, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(LightlyStoreJob) j = lightly_store_get_job (LIGHTLY_LOCAL_BACKEND (backend)->store, NULL,
+                                                        job_id, error);
+
+  return j != NULL ? job_from_store (j) : NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Selection jobs
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  LightlyStore *store;
+  char *job_id;
+  char *dataset_id;
+  char *embedding_id;
+  LightlySelectionRequest request;
+  JobWatch *watch;
+  gint64 last_progress_us;
+} SelectionJob;
+
+static void
+selection_job_free (SelectionJob *job)
+{
+  g_clear_object (&job->store);
+  g_free (job->job_id);
+  g_free (job->dataset_id);
+  g_free (job->embedding_id);
+  lightly_selection_request_clear (&job->request);
+  g_clear_pointer (&job->watch, job_watch_unref);
+  g_free (job);
+}
+
+static void
+selection_progress (guint64  processed,
+                    guint64  total,
+                    gpointer data)
+{
+  SelectionJob *job = data;
+  gint64 now = g_get_monotonic_time ();
+
+  /* The engine reports every pick; the store coalesces its writes itself,
+   * and followers coalesce their signals, but don't wake them needlessly. */
+  if (processed < total && now - job->last_progress_us < 20 * G_TIME_SPAN_MILLISECOND)
+    return;
+  job->last_progress_us = now;
+  lightly_store_update_job_progress (job->store, job->job_id, (gint64) processed, (gint64) total, NULL);
+  job_watch_signal (job->watch, FALSE);
+}
+
+static LightlyBitMask *
+load_tag_mask (LightlyStore     *store,
+               const char       *dataset_id,
+               const char       *tag_id,
+               LightlyStoreTag **tag_out,
+               GError          **error)
+{
+  g_autoptr(LightlyStoreTag) tag = lightly_store_get_tag (store, dataset_id, tag_id, error);
+  LightlyBitMask *mask;
+
+  if (tag == NULL)
+    return NULL;
+  mask = lightly_bit_mask_new_from_hex (tag->bitmask_hex, error);
+  if (mask != NULL && tag_out != NULL)
+    *tag_out = g_steal_pointer (&tag);
+  return mask;
+}
+
+/* §13 "Which score": the request's scoreType, else uncertainty_margin, else
+ * the newest score of the query tag. */
+static LightlyStoreScore *
+choose_score (LightlyStore  *store,
+              const char    *query_tag_id,
+              const char    *score_type,
+              GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  LightlyStoreScore *score;
+
+  if (score_type != NULL)
+    {
+      score = lightly_store_get_score_by_type (store, query_tag_id, score_type, &local_error);
+      if (score == NULL)
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                     "The query tag has no score “%s”: upload scores first", score_type);
+      return score;
+    }
+
+  score = lightly_store_get_score_by_type (store, query_tag_id, "uncertainty_margin", &local_error);
+  if (score != NULL)
+    return score;
+  g_clear_error (&local_error);
+  score = lightly_store_get_newest_score (store, query_tag_id, &local_error);
+  if (score == NULL)
+    g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
+                         "The query tag has no scores: upload scores first");
+  return score;
+}
+
+/* Runs on the store's thread pool. Every failure ends the job FAILED with a
+ * message; nothing here may leave it RUNNING. */
+static gboolean
+selection_job_execute (SelectionJob  *job,
+                       char         **result_tag_id,
+                       GError       **error)
+{
+  LightlyStore *store = job->store;
+  LightlySelectionRequest *req = &job->request;
+  g_autoptr(LightlyStoreMatrix) matrix = NULL;
+  g_autoptr(LightlyStoreTag) query_tag = NULL;
+  g_autoptr(LightlyStoreTag) preselected_tag = NULL;
+  g_autoptr(LightlyBitMask) query_mask = NULL;
+  g_autoptr(LightlyBitMask) preselected_mask = NULL;
+  g_autoptr(LightlyBitMask) candidates_mask = NULL;
+  g_autoptr(LightlyBitMask) result_mask = NULL;
+  g_autoptr(LightlyStoreScore) score = NULL;
+  g_autofree guint *query_idx = NULL;
+  g_autofree guint *pre_idx = NULL;
+  g_autofree guint *cand_idx = NULL;
+  g_autofree double *row_scores = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *creator = NULL;
+  g_autoptr(GArray) picks = NULL;
+  gsize n_query = 0, n_pre = 0, n_cand = 0;
+  gint64 n_total;
+  double target;
+  gsize k;
+  LightlySelectionParams params = { 0 };
+
+  n_total = lightly_store_get_n_samples (store, job->dataset_id, error);
+  if (n_total < 0)
+    return FALSE;
+  matrix = lightly_store_map_embedding (store, job->embedding_id, error);
+  if (matrix == NULL)
+    return FALSE;
+  if (lightly_store_matrix_get_n_rows (matrix) != (gsize) n_total)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Embedding %s has %" G_GSIZE_FORMAT " rows but the dataset has %" G_GINT64_FORMAT
+                   " samples: upload embeddings for every sample",
+                   job->embedding_id, lightly_store_matrix_get_n_rows (matrix), n_total);
+      return FALSE;
+    }
+
+  if (req->query_tag_id != NULL)
+    query_mask = load_tag_mask (store, job->dataset_id, req->query_tag_id, &query_tag, error);
+  else
+    {
+      query_tag = lightly_store_get_tag_by_name (store, job->dataset_id, "initial-tag", error);
+      query_mask = query_tag != NULL ? lightly_bit_mask_new_from_hex (query_tag->bitmask_hex, error) : NULL;
+    }
+  if (query_mask == NULL)
+    return FALSE;
+  if (req->preselected_tag_id != NULL)
+    {
+      preselected_mask = load_tag_mask (store, job->dataset_id, req->preselected_tag_id,
+                                        &preselected_tag, error);
+      if (preselected_mask == NULL)
+        return FALSE;
+    }
+  else
+    preselected_mask = lightly_bit_mask_new ();
+
+  candidates_mask = lightly_bit_mask_copy (query_mask);
+  lightly_bit_mask_difference (candidates_mask, preselected_mask);
+  query_idx = lightly_bit_mask_to_indices (query_mask, &n_query);
+  pre_idx = lightly_bit_mask_to_indices (preselected_mask, &n_pre);
+  cand_idx = lightly_bit_mask_to_indices (candidates_mask, &n_cand);
+
+  /* §13 Target size. */
+  if (req->n_samples >= 1)
+    target = floor (req->n_samples);
+  else if (req->n_samples > 0)
+    target = round (req->n_samples * (double) n_total);
+  else
+    target = INFINITY;
+  if (isinf (target) && !(req->min_distance > 0))
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "No stopping condition: set nSamples ≥ 1 or minDistance > 0");
+      return FALSE;
+    }
+  if (target <= (double) n_pre)
+    k = 0;
+  else
+    k = (gsize) MIN (target - (double) n_pre, (double) n_cand);
+
+  if (req->method == LIGHTLY_SAMPLING_METHOD_CORAL || req->method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
+    {
+      score = choose_score (store, query_tag->id, req->score_type, error);
+      if (score == NULL)
+        return FALSE;
+      if (score->n_values != n_query)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "Score “%s” has %" G_GSIZE_FORMAT " values but the query tag has %" G_GSIZE_FORMAT
+                       " members: upload this round's scores again",
+                       score->score_type, score->n_values, n_query);
+          return FALSE;
+        }
+      /* Scores are in query-set order; the engine wants them per row. */
+      row_scores = g_new0 (double, n_total);
+      for (gsize i = 0; i < n_query; i++)
+        row_scores[query_idx[i]] = score->values[i];
+    }
+
+  if (!lightly_store_begin_job (store, job->job_id, (gint64) k, error))
+    return FALSE;
+  job_watch_signal (job->watch, FALSE);
+
+  params.method = req->method;
+  params.matrix = lightly_store_matrix_get_data (matrix);
+  params.n_rows = lightly_store_matrix_get_n_rows (matrix);
+  params.dim = lightly_store_matrix_get_dim (matrix);
+  params.candidates = cand_idx;
+  params.n_candidates = n_cand;
+  params.preselected = pre_idx;
+  params.n_preselected = n_pre;
+  params.scores = row_scores;
+  params.k = k;
+  params.min_distance = req->min_distance;
+  params.beta = req->score_strength;
+  params.seed = req->seed;
+  params.progress = selection_progress;
+  params.progress_data = job;
+  params.cancel = &job->watch->cancel;
+
+  picks = lightly_selection_run (&params, error);
+  if (picks == NULL)
+    return FALSE;
+
+  result_mask = lightly_bit_mask_copy (preselected_mask);
+  for (guint i = 0; i < picks->len; i++)
+    lightly_bit_mask_set_bit (result_mask, g_array_index (picks, guint32, i));
+  hex = lightly_bit_mask_to_hex (result_mask);
+  creator = g_strconcat ("SAMPLER_", lightly_sampling_method_to_string (req->method), NULL);
+
+  /* prevTagId: the preselected tag if given, else the initial-tag (§3.7). */
+  *result_tag_id = lightly_store_finish_job (store, job->job_id, hex,
+                                             preselected_tag != NULL ? preselected_tag->id : query_tag->id,
+                                             query_tag->id,
+                                             preselected_tag != NULL ? preselected_tag->id : NULL,
+                                             creator, error);
+  return *result_tag_id != NULL;
+}
+
+static void
+selection_job_run (LightlyStore *store,
+                   gpointer      data)
+{
+  SelectionJob *job = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tag_id = NULL;
+
+  if (!selection_job_execute (job, &tag_id, &error))
+    {
+      const char *message = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                            ? "cancelled" : error->message;
+      g_autoptr(GError) fail_error = NULL;
+
+      if (!lightly_store_fail_job (store, job->job_id, message, &fail_error))
+        g_warning ("Could not mark job %s failed: %s", job->job_id, fail_error->message);
+    }
+  job_watch_signal (job->watch, TRUE);
+  selection_job_free (job);
+}
+
+static char *
+local_start_selection (LightlyBackend *backend, const char *dataset_id, const char *embedding_id,
+                       const LightlySelectionRequest *request, GCancellable *cancellable, GError **error)
+{
+  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
+  g_autoptr(LightlyStoreEmbedding) embedding = NULL;
+  g_autofree char *params_json = NULL;
+  g_autofree char *job_id = NULL;
+  gboolean existing = FALSE;
+  SelectionJob *job;
+
+  if (request->new_tag_name == NULL || !lightly_store_check_tag_name (request->new_tag_name, error))
+    {
+      if (request->new_tag_name == NULL)
+        g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                             "A selection needs a name for its new tag");
+      return NULL;
+    }
+  if (!(request->n_samples > 0) && !(request->min_distance > 0))
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "No stopping condition: set nSamples ≥ 1 or minDistance > 0");
+      return NULL;
+    }
+  embedding = lightly_store_get_embedding (self->store, dataset_id, embedding_id, error);
+  if (embedding == NULL)
+    return NULL;
+
+  params_json = lightly_selection_request_to_json (request);
+  job_id = lightly_store_create_selection_job (self->store, dataset_id, request->new_tag_name,
+                                               params_json, &existing, error);
+  if (job_id == NULL)
+    return NULL;
+  if (existing)
+    return g_steal_pointer (&job_id);   /* an idempotent re-send: follow the first */
+
+  job = g_new0 (SelectionJob, 1);
+  job->store = g_object_ref (self->store);
+  job->job_id = g_strdup (job_id);
+  job->dataset_id = g_strdup (dataset_id);
+  job->embedding_id = g_strdup (embedding_id);
+  job->request = *request;
+  job->request.new_tag_name = g_strdup (request->new_tag_name);
+  job->request.query_tag_id = g_strdup (request->query_tag_id);
+  job->request.preselected_tag_id = g_strdup (request->preselected_tag_id);
+  job->request.score_type = g_strdup (request->score_type);
+  job->watch = job_watch_lookup (job_id, TRUE);
+  lightly_store_push_work (self->store, selection_job_run, job);
+  return g_steal_pointer (&job_id);
+}
+
+static void
+follow_cancelled (GCancellable *cancellable,
+                  JobWatch     *watch)
+{
+  /* Embedded mode: cancelling stops the engine; the job ends FAILED. */
+  g_atomic_int_set (&watch->cancel, 1);
+  job_watch_signal (watch, FALSE);
+}
+
+static LightlyJob *
+local_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendProgress progress,
+                  gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
+  g_autoptr(JobWatch) watch = job_watch_lookup (job_id, TRUE);
+  guint64 seen_serial = G_MAXUINT64;
+  gulong handler = 0;
+  LightlyJob *result = NULL;
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (follow_cancelled),
+                                     job_watch_ref (watch), (GDestroyNotify) job_watch_unref);
+
+  for (;;)
+    {
+      g_autoptr(LightlyStoreJob) row = NULL;
+      g_autoptr(LightlyJob) job = NULL;
+      guint64 serial;
+
+      g_mutex_lock (&watch->lock);
+      serial = watch->serial;
+      g_mutex_unlock (&watch->lock);
+
+      row = lightly_store_get_job (self->store, NULL, job_id, error);
+      if (row == NULL)
+        break;
+      job = job_from_store (row);
+      if (progress != NULL && serial != seen_serial)
+        progress (job, progress_data);
+      seen_serial = serial;
+
+      if (lightly_job_is_done (job))
+        {
+          result = g_steal_pointer (&job);
+          break;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        break;
+
+      g_mutex_lock (&watch->lock);
+      if (watch->serial == serial)
+        g_cond_wait_until (&watch->cond, &watch->lock, g_get_monotonic_time () + FOLLOW_POLL_US);
+      g_mutex_unlock (&watch->lock);
+    }
+
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+  return result;
+}
+
+/* ---------------------------------------------------------------------------
+ * GObject
+ * ------------------------------------------------------------------------- */
+
+static void
+lightly_local_backend_iface_init (LightlyBackendInterface *iface)
+{
+  iface->list_datasets = local_list_datasets;
+  iface->create_dataset = local_create_dataset;
+  iface->get_file_names = local_get_file_names;
+  iface->register_samples = local_register_samples;
+  iface->create_initial_tag = local_create_initial_tag;
+  iface->get_tags = local_get_tags;
+  iface->get_tag = local_get_tag;
+  iface->create_tag = local_create_tag;
+  iface->list_embeddings = local_list_embeddings;
+  iface->upload_embeddings = local_upload_embeddings;
+  iface->upload_scores = local_upload_scores;
+  iface->start_selection = local_start_selection;
+  iface->get_job = local_get_job;
+  iface->follow_job = local_follow_job;
+}
+
+static void
+lightly_local_backend_finalize (GObject *object)
+{
+  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (object);
+
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (lightly_local_backend_parent_class)->finalize (object);
+}
+
+static void
+lightly_local_backend_class_init (LightlyLocalBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lightly_local_backend_finalize;
+}
+
+static void
+lightly_local_backend_init (LightlyLocalBackend *self)
+{
+}
+
+LightlyBackend *
+lightly_local_backend_new_for_store (LightlyStore *store)
+{
+  LightlyLocalBackend *self = g_object_new (LIGHTLY_TYPE_LOCAL_BACKEND, NULL);
+
+  self->store = g_object_ref (store);
+  return LIGHTLY_BACKEND (self);
+}
+
+LightlyBackend *
+lightly_local_backend_new (const char  *dir,
+                           GError     **error)
+{
+  g_autoptr(LightlyStore) store = shared_store_open (dir, error);
+
+  if (store == NULL)
+    return NULL;
+  return lightly_local_backend_new_for_store (store);
+}
+
+LightlyStore *
+lightly_local_backend_get_store (LightlyLocalBackend *self)
+{
+  return self->store;
+}

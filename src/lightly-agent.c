@@ -1,0 +1,1173 @@
+/* lightly-agent.c: the active-learning loop over one client
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "lightly-agent.h"
+#include "lightly-api-workflow-client-private.h"
+#include "lightly-enum-types.h"
+#include "lightly-error.h"
+#include "lightly-models-private.h"
+#include "lightly-sync-private.h"
+
+/**
+ * LightlyAgent:
+ *
+ * The active-learning loop of one dataset, as Lightly's
+ * `ActiveLearningAgent` (protocol §4) with lightly-glib's decisions (§13).
+ *
+ * An agent is created from a client, a query tag (the pool to select from,
+ * default `initial-tag`, the whole dataset) and an optional preselected tag
+ * (the samples labeled so far). It keeps four sets of file names, each in bit
+ * order (the dataset's mapping order):
+ *
+ * - the query set: the members of the query tag;
+ * - the labeled set: the members of the preselected tag;
+ * - the unlabeled set: query set minus labeled set;
+ * - the added set: what the last query added.
+ *
+ * [method@Lightly.Agent.query_async] computes the scores (in the owner
+ * context), uploads them to the query tag in query-set order, runs the
+ * selection, follows it and reads the new tag, which becomes the preselected
+ * tag. `n-samples` of the config is the *total* size of the labeled set
+ * afterwards.
+ *
+ * The set properties are cached: they are refreshed by initialization and by
+ * each query, and their getters never do I/O. Every signal and notification
+ * is emitted in the context the agent was created in.
+ */
+
+struct _LightlyAgent
+{
+  GObject parent_instance;
+
+  LightlyApiWorkflowClient *client;
+  char *query_tag_name;
+  char *preselected_tag_name;
+
+  GMainContext *owner_context;
+  gboolean initialized;
+  gboolean querying;
+
+  char *query_tag_id;
+  char *preselected_tag_id;
+  LightlyBitMask *query_mask;
+  LightlyBitMask *preselected_mask;
+  LightlyBitMask *previous_mask;     /* P_old: NULL before the first query */
+
+  GStrv query_set;
+  GStrv labeled_set;
+  GStrv unlabeled_set;
+  GStrv added_set;
+
+  /* Progress is coalesced: workers store the latest value and at most one
+   * source is pending in the owner context (DESIGN.md, Threads). */
+  GMutex progress_lock;
+  GSource *progress_source;
+  LightlyQueryStage progress_stage;
+  double progress_fraction;
+  gint64 progress_last_emit;
+};
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  PROP_QUERY_TAG_NAME,
+  PROP_PRESELECTED_TAG_NAME,
+  PROP_QUERY_SET,
+  PROP_LABELED_SET,
+  PROP_UNLABELED_SET,
+  PROP_ADDED_SET,
+  PROP_QUERYING,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_PROGRESS,
+  SIGNAL_BATCH_READY,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void lightly_agent_initable_iface_init (GInitableIface *iface);
+static void lightly_agent_async_initable_iface_init (GAsyncInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LightlyAgent, lightly_agent, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, lightly_agent_initable_iface_init)
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, lightly_agent_async_initable_iface_init))
+
+#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 20)
+
+/* ---------------------------------------------------------------------------
+ * Sets
+ * ------------------------------------------------------------------------- */
+
+static const char * const empty_strv[] = { NULL };
+
+static GStrv
+select_names (const LightlyBitMask *mask,
+              const char * const   *file_names,
+              GError              **error)
+{
+  return lightly_bit_mask_masked_select (mask, file_names, error);
+}
+
+/* Recomputes the cached sets from the masks and the mapping (protocol §3.3). */
+static gboolean
+agent_update_sets (LightlyAgent        *self,
+                   const char * const  *file_names,
+                   GError             **error)
+{
+  g_autoptr(LightlyBitMask) unlabeled = NULL;
+  g_auto(GStrv) query_set = NULL;
+  g_auto(GStrv) labeled_set = NULL;
+  g_auto(GStrv) unlabeled_set = NULL;
+  g_auto(GStrv) added_set = NULL;
+
+  query_set = select_names (self->query_mask, file_names, error);
+  if (query_set == NULL)
+    return FALSE;
+  labeled_set = select_names (self->preselected_mask, file_names, error);
+  if (labeled_set == NULL)
+    return FALSE;
+  unlabeled = lightly_bit_mask_copy (self->query_mask);
+  lightly_bit_mask_difference (unlabeled, self->preselected_mask);
+  unlabeled_set = select_names (unlabeled, file_names, error);
+  if (unlabeled_set == NULL)
+    return FALSE;
+  if (self->previous_mask != NULL)
+    {
+      g_autoptr(LightlyBitMask) added = lightly_bit_mask_copy (self->preselected_mask);
+
+      lightly_bit_mask_difference (added, self->previous_mask);
+      added_set = select_names (added, file_names, error);
+      if (added_set == NULL)
+        return FALSE;
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_strfreev (self->query_set);
+  self->query_set = g_steal_pointer (&query_set);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUERY_SET]);
+  g_strfreev (self->labeled_set);
+  self->labeled_set = g_steal_pointer (&labeled_set);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABELED_SET]);
+  g_strfreev (self->unlabeled_set);
+  self->unlabeled_set = g_steal_pointer (&unlabeled_set);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLABELED_SET]);
+  if (added_set != NULL)
+    {
+      g_strfreev (self->added_set);
+      self->added_set = g_steal_pointer (&added_set);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDED_SET]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------------
+ * Progress, coalesced into the owner context
+ * ------------------------------------------------------------------------- */
+
+static gboolean
+progress_dispatch (gpointer data)
+{
+  LightlyAgent *self = data;
+  LightlyQueryStage stage;
+  double fraction;
+
+  g_mutex_lock (&self->progress_lock);
+  stage = self->progress_stage;
+  fraction = self->progress_fraction;
+  g_clear_pointer (&self->progress_source, g_source_unref);
+  self->progress_last_emit = g_get_monotonic_time ();
+  g_mutex_unlock (&self->progress_lock);
+
+  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, stage, fraction);
+  return G_SOURCE_REMOVE;
+}
+
+/* Callable from any thread; the last value wins. */
+static void
+agent_report_progress (LightlyAgent      *self,
+                       LightlyQueryStage  stage,
+                       double             fraction)
+{
+  g_mutex_lock (&self->progress_lock);
+  self->progress_stage = stage;
+  self->progress_fraction = CLAMP (fraction, 0.0, 1.0);
+  if (self->progress_source == NULL)
+    {
+      gint64 wait_us = self->progress_last_emit + PROGRESS_INTERVAL_US - g_get_monotonic_time ();
+
+      self->progress_source = g_timeout_source_new (wait_us > 0 ? (guint) (wait_us / 1000) : 0);
+      g_source_set_priority (self->progress_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->progress_source, progress_dispatch,
+                             g_object_ref (self), g_object_unref);
+      g_source_set_static_name (self->progress_source, "[lightly] agent progress");
+      g_source_attach (self->progress_source, self->owner_context);
+    }
+  g_mutex_unlock (&self->progress_lock);
+}
+
+/* Emits a pending progress value now, so it never arrives after the result. */
+static void
+agent_flush_progress (LightlyAgent *self)
+{
+  gboolean pending;
+
+  g_mutex_lock (&self->progress_lock);
+  pending = self->progress_source != NULL;
+  if (pending)
+    g_source_destroy (self->progress_source);
+  g_mutex_unlock (&self->progress_lock);
+  if (pending)
+    progress_dispatch (self);
+}
+
+/* Runs in a worker thread of the client. */
+static void
+agent_job_progress (LightlyJob *job,
+                    gpointer    data)
+{
+  LightlyAgent *self = data;
+  guint64 total = lightly_job_get_total (job);
+
+  agent_report_progress (self, LIGHTLY_QUERY_STAGE_SELECTING,
+                         total > 0 ? (double) lightly_job_get_processed (job) / (double) total : 0.0);
+}
+
+/* ---------------------------------------------------------------------------
+ * Initialization: T1, then M1 (protocol §4.1)
+ * ------------------------------------------------------------------------- */
+
+static LightlyTag *
+find_tag (GPtrArray  *tags,
+          const char *name)
+{
+  for (guint i = 0; i < tags->len; i++)
+    if (g_strcmp0 (lightly_tag_get_name (g_ptr_array_index (tags, i)), name) == 0)
+      return g_ptr_array_index (tags, i);
+  return NULL;
+}
+
+static gboolean
+agent_take_tags (LightlyAgent  *self,
+                 GPtrArray     *tags,
+                 GError       **error)
+{
+  LightlyTag *query_tag = find_tag (tags, self->query_tag_name);
+  LightlyTag *preselected_tag = NULL;
+  g_autoptr(LightlyBitMask) query_mask = NULL;
+  g_autoptr(LightlyBitMask) preselected_mask = NULL;
+
+  if (query_tag == NULL)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                   tags->len == 0
+                   ? "The dataset has no tags: register samples first (query tag “%s”)"
+                   : "The dataset has no query tag named “%s”",
+                   self->query_tag_name);
+      return FALSE;
+    }
+  if (self->preselected_tag_name != NULL)
+    {
+      preselected_tag = find_tag (tags, self->preselected_tag_name);
+      if (preselected_tag == NULL)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                       "The dataset has no preselected tag named “%s”", self->preselected_tag_name);
+          return FALSE;
+        }
+    }
+
+  query_mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (query_tag), error);
+  if (query_mask == NULL)
+    return FALSE;
+  if (preselected_tag != NULL)
+    {
+      preselected_mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (preselected_tag), error);
+      if (preselected_mask == NULL)
+        return FALSE;
+    }
+  else
+    preselected_mask = lightly_bit_mask_new ();
+
+  g_free (self->query_tag_id);
+  self->query_tag_id = g_strdup (lightly_tag_get_id (query_tag));
+  g_free (self->preselected_tag_id);
+  self->preselected_tag_id = preselected_tag != NULL ? g_strdup (lightly_tag_get_id (preselected_tag)) : NULL;
+  g_clear_pointer (&self->query_mask, lightly_bit_mask_free);
+  self->query_mask = g_steal_pointer (&query_mask);
+  g_clear_pointer (&self->preselected_mask, lightly_bit_mask_free);
+  self->preselected_mask = g_steal_pointer (&preselected_mask);
+  return TRUE;
+}
+
+static void
+init_got_file_names (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LightlyAgent *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = NULL;
+
+  names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
+  if (names == NULL || !agent_update_sets (self, (const char * const *) names, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  self->initialized = TRUE;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+init_got_tags (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LightlyAgent *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tags = NULL;
+  GCancellable *cancellable;
+
+  tags = lightly_api_workflow_client_get_tags_finish (self->client, result, &error);
+  if (tags == NULL || !agent_take_tags (self, tags, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  lightly_api_workflow_client_get_file_names_async (self->client, cancellable,
+                                                    init_got_file_names, g_steal_pointer (&task));
+}
+
+static void
+lightly_agent_init_async (GAsyncInitable      *initable,
+                          int                  io_priority,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  LightlyAgent *self = LIGHTLY_AGENT (initable);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, lightly_agent_init_async);
+
+  if (self->client == NULL)
+    {
+      g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                               "An agent needs a client");
+      return;
+    }
+  lightly_api_workflow_client_get_tags_async (self->client, cancellable, init_got_tags,
+                                              g_steal_pointer (&task));
+}
+
+static gboolean
+lightly_agent_init_finish (GAsyncInitable  *initable,
+                           GAsyncResult    *result,
+                           GError         **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+lightly_agent_async_initable_iface_init (GAsyncInitableIface *iface)
+{
+  iface->init_async = lightly_agent_init_async;
+  iface->init_finish = lightly_agent_init_finish;
+}
+
+static gboolean
+lightly_agent_initable_init (GInitable     *initable,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  LightlyAgent *self = LIGHTLY_AGENT (initable);
+  LightlySync sync;
+  gboolean ret;
+
+  lightly_sync_begin (&sync);
+  lightly_agent_init_async (G_ASYNC_INITABLE (self), G_PRIORITY_DEFAULT, cancellable,
+                            lightly_sync_done, &sync);
+  ret = lightly_agent_init_finish (G_ASYNC_INITABLE (self), lightly_sync_wait (&sync), error);
+  lightly_sync_end (&sync);
+  return ret;
+}
+
+static void
+lightly_agent_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = lightly_agent_initable_init;
+}
+
+/* ---------------------------------------------------------------------------
+ * GObject
+ * ------------------------------------------------------------------------- */
+
+static void
+lightly_agent_dispose (GObject *object)
+{
+  LightlyAgent *self = LIGHTLY_AGENT (object);
+
+  g_mutex_lock (&self->progress_lock);
+  if (self->progress_source != NULL)
+    g_source_destroy (self->progress_source);
+  g_clear_pointer (&self->progress_source, g_source_unref);
+  g_mutex_unlock (&self->progress_lock);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (lightly_agent_parent_class)->dispose (object);
+}
+
+static void
+lightly_agent_finalize (GObject *object)
+{
+  LightlyAgent *self = LIGHTLY_AGENT (object);
+
+  g_free (self->query_tag_name);
+  g_free (self->preselected_tag_name);
+  g_free (self->query_tag_id);
+  g_free (self->preselected_tag_id);
+  g_clear_pointer (&self->query_mask, lightly_bit_mask_free);
+  g_clear_pointer (&self->preselected_mask, lightly_bit_mask_free);
+  g_clear_pointer (&self->previous_mask, lightly_bit_mask_free);
+  g_strfreev (self->query_set);
+  g_strfreev (self->labeled_set);
+  g_strfreev (self->unlabeled_set);
+  g_strfreev (self->added_set);
+  g_clear_pointer (&self->owner_context, g_main_context_unref);
+  g_mutex_clear (&self->progress_lock);
+
+  G_OBJECT_CLASS (lightly_agent_parent_class)->finalize (object);
+}
+
+static void
+lightly_agent_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  LightlyAgent *self = LIGHTLY_AGENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_QUERY_TAG_NAME:
+      g_value_set_string (value, self->query_tag_name);
+      break;
+    case PROP_PRESELECTED_TAG_NAME:
+      g_value_set_string (value, self->preselected_tag_name);
+      break;
+    case PROP_QUERY_SET:
+      g_value_set_boxed (value, lightly_agent_get_query_set (self));
+      break;
+    case PROP_LABELED_SET:
+      g_value_set_boxed (value, lightly_agent_get_labeled_set (self));
+      break;
+    case PROP_UNLABELED_SET:
+      g_value_set_boxed (value, lightly_agent_get_unlabeled_set (self));
+      break;
+    case PROP_ADDED_SET:
+      g_value_set_boxed (value, self->added_set);
+      break;
+    case PROP_QUERYING:
+      g_value_set_boolean (value, self->querying);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lightly_agent_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  LightlyAgent *self = LIGHTLY_AGENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_QUERY_TAG_NAME:
+      g_free (self->query_tag_name);
+      self->query_tag_name = g_value_dup_string (value);
+      if (self->query_tag_name == NULL)
+        self->query_tag_name = g_strdup ("initial-tag");
+      break;
+    case PROP_PRESELECTED_TAG_NAME:
+      g_free (self->preselected_tag_name);
+      self->preselected_tag_name = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lightly_agent_class_init (LightlyAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = lightly_agent_dispose;
+  object_class->finalize = lightly_agent_finalize;
+  object_class->get_property = lightly_agent_get_property;
+  object_class->set_property = lightly_agent_set_property;
+
+  /**
+   * LightlyAgent:client:
+   *
+   * The client whose dataset the agent works on.
+   */
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, LIGHTLY_TYPE_API_WORKFLOW_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyAgent:query-tag-name:
+   *
+   * The tag to select from. %NULL at construction means `initial-tag`, the
+   * whole dataset.
+   */
+  properties[PROP_QUERY_TAG_NAME] =
+    g_param_spec_string ("query-tag-name", NULL, NULL, "initial-tag",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyAgent:preselected-tag-name:
+   *
+   * The tag of the samples labeled so far, or %NULL for none. After each
+   * query it names the new tag, so an agent created later with this name
+   * continues where this one stopped.
+   */
+  properties[PROP_PRESELECTED_TAG_NAME] =
+    g_param_spec_string ("preselected-tag-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyAgent:query-set:
+   *
+   * The file names of the query tag's members, in bit order. Predictions
+   * given to a scorer must be in this order.
+   */
+  properties[PROP_QUERY_SET] =
+    g_param_spec_boxed ("query-set", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyAgent:labeled-set:
+   *
+   * The file names of the preselected tag's members, in bit order.
+   */
+  properties[PROP_LABELED_SET] =
+    g_param_spec_boxed ("labeled-set", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyAgent:unlabeled-set:
+   *
+   * The query set minus the labeled set, in bit order.
+   */
+  properties[PROP_UNLABELED_SET] =
+    g_param_spec_boxed ("unlabeled-set", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyAgent:added-set:
+   *
+   * The file names the last query added to the labeled set, in bit order;
+   * %NULL before the first query.
+   */
+  properties[PROP_ADDED_SET] =
+    g_param_spec_boxed ("added-set", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyAgent:querying:
+   *
+   * Whether a query is running.
+   */
+  properties[PROP_QUERYING] =
+    g_param_spec_boolean ("querying", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * LightlyAgent::progress:
+   * @self: the agent
+   * @stage: the query's stage
+   * @fraction: the fraction of the stage done, in [0, 1]
+   *
+   * Reports a query's progress, in the agent's owner context, at most 20
+   * times a second; intermediate values may be skipped.
+   */
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, LIGHTLY_TYPE_QUERY_STAGE, G_TYPE_DOUBLE);
+
+  /**
+   * LightlyAgent::batch-ready:
+   * @self: the agent
+   * @result: the query's result
+   *
+   * Emitted when a query added a batch, after the sets were updated and
+   * before the query's callback runs.
+   */
+  signals[SIGNAL_BATCH_READY] =
+    g_signal_new ("batch-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, LIGHTLY_TYPE_QUERY_RESULT);
+}
+
+static void
+lightly_agent_init (LightlyAgent *self)
+{
+  g_mutex_init (&self->progress_lock);
+  self->owner_context = g_main_context_ref_thread_default ();
+}
+
+/**
+ * lightly_agent_new_async:
+ * @client: the client of the dataset
+ * @query_tag_name: (nullable): the tag to select from; %NULL for
+ *   `initial-tag`
+ * @preselected_tag_name: (nullable): the tag of the labeled samples, or %NULL
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the agent is ready
+ * @user_data: data for @callback
+ *
+ * Creates an agent and reads its tags and sets. The agent's owner context is
+ * the thread-default main context of this call.
+ */
+void
+lightly_agent_new_async (LightlyApiWorkflowClient *client,
+                         const char               *query_tag_name,
+                         const char               *preselected_tag_name,
+                         GCancellable             *cancellable,
+                         GAsyncReadyCallback       callback,
+                         gpointer                  user_data)
+{
+  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (client));
+
+  g_async_initable_new_async (LIGHTLY_TYPE_AGENT, G_PRIORITY_DEFAULT, cancellable, callback, user_data,
+                              "client", client,
+                              "query-tag-name", query_tag_name,
+                              "preselected-tag-name", preselected_tag_name,
+                              NULL);
+}
+
+/**
+ * lightly_agent_new_finish:
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes [func@Lightly.Agent.new_async].
+ *
+ * Returns: (transfer full): the agent, or %NULL with
+ *   %LIGHTLY_ERROR_NOT_FOUND when a tag does not exist
+ */
+LightlyAgent *
+lightly_agent_new_finish (GAsyncResult  *result,
+                          GError       **error)
+{
+  g_autoptr(GObject) source = g_async_result_get_source_object (result);
+
+  return LIGHTLY_AGENT (g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error));
+}
+
+/**
+ * lightly_agent_new:
+ * @client: the client of the dataset
+ * @query_tag_name: (nullable): the tag to select from; %NULL for
+ *   `initial-tag`
+ * @preselected_tag_name: (nullable): the tag of the labeled samples, or %NULL
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Blocking variant of [func@Lightly.Agent.new_async].
+ *
+ * Returns: (transfer full): the agent, or %NULL on error
+ */
+LightlyAgent *
+lightly_agent_new (LightlyApiWorkflowClient *client,
+                   const char               *query_tag_name,
+                   const char               *preselected_tag_name,
+                   GCancellable             *cancellable,
+                   GError                  **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (client), NULL);
+
+  return g_initable_new (LIGHTLY_TYPE_AGENT, cancellable, error,
+                         "client", client,
+                         "query-tag-name", query_tag_name,
+                         "preselected-tag-name", preselected_tag_name,
+                         NULL);
+}
+
+/**
+ * lightly_agent_get_client:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:client] property.
+ *
+ * Returns: (transfer none): the agent's client
+ */
+LightlyApiWorkflowClient *
+lightly_agent_get_client (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  return self->client;
+}
+
+/**
+ * lightly_agent_get_query_tag_name:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:query-tag-name] property.
+ *
+ * Returns: (transfer none): the query tag's name
+ */
+const char *
+lightly_agent_get_query_tag_name (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  return self->query_tag_name;
+}
+
+/**
+ * lightly_agent_get_preselected_tag_name:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:preselected-tag-name] property.
+ *
+ * Returns: (transfer none) (nullable): the preselected tag's name
+ */
+const char *
+lightly_agent_get_preselected_tag_name (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  return self->preselected_tag_name;
+}
+
+/**
+ * lightly_agent_get_query_set:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:query-set] property.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the query set
+ */
+const char * const *
+lightly_agent_get_query_set (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  return self->query_set != NULL ? (const char * const *) self->query_set : empty_strv;
+}
+
+/**
+ * lightly_agent_get_labeled_set:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:labeled-set] property.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the labeled set
+ */
+const char * const *
+lightly_agent_get_labeled_set (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  return self->labeled_set != NULL ? (const char * const *) self->labeled_set : empty_strv;
+}
+
+/**
+ * lightly_agent_get_unlabeled_set:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:unlabeled-set] property.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the unlabeled set
+ */
+const char * const *
+lightly_agent_get_unlabeled_set (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  return self->unlabeled_set != NULL ? (const char * const *) self->unlabeled_set : empty_strv;
+}
+
+/**
+ * lightly_agent_get_added_set:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:added-set] property.
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): what the
+ *   last query added, or %NULL before the first query
+ */
+const char * const *
+lightly_agent_get_added_set (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  return (const char * const *) self->added_set;
+}
+
+/**
+ * lightly_agent_get_querying:
+ * @self: an agent
+ *
+ * Gets the [property@Lightly.Agent:querying] property.
+ *
+ * Returns: whether a query is running
+ */
+gboolean
+lightly_agent_get_querying (LightlyAgent *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), FALSE);
+  return self->querying;
+}
+
+/* ---------------------------------------------------------------------------
+ * Query (protocol §4.3 with the §13 decisions)
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  LightlySamplerConfig *config;
+  LightlyScores *scores;
+  LightlyTag *tag;
+} QueryData;
+
+static void
+query_data_free (gpointer data)
+{
+  QueryData *q = data;
+
+  g_clear_object (&q->config);
+  g_clear_object (&q->scores);
+  g_clear_object (&q->tag);
+  g_free (q);
+}
+
+static void
+agent_set_querying (LightlyAgent *self,
+                    gboolean      querying)
+{
+  if (self->querying != querying)
+    {
+      self->querying = querying;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUERYING]);
+    }
+}
+
+static void
+query_return_error (GTask  *task,
+                    GError *error)
+{
+  LightlyAgent *self = g_task_get_source_object (task);
+
+  agent_flush_progress (self);
+  agent_set_querying (self, FALSE);
+  g_task_return_error (task, error);
+}
+
+static void
+query_got_file_names (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LightlyAgent *self = g_task_get_source_object (task);
+  QueryData *q = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = NULL;
+  g_autoptr(LightlyBitMask) new_mask = NULL;
+  g_autoptr(LightlyQueryResult) query_result = NULL;
+
+  names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
+  if (names != NULL)
+    new_mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (q->tag), &error);
+  if (new_mask == NULL)
+    {
+      query_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* P_old = P; P = the new tag (protocol §4.3 step 4). */
+  g_clear_pointer (&self->previous_mask, lightly_bit_mask_free);
+  self->previous_mask = g_steal_pointer (&self->preselected_mask);
+  self->preselected_mask = g_steal_pointer (&new_mask);
+  g_free (self->preselected_tag_id);
+  self->preselected_tag_id = g_strdup (lightly_tag_get_id (q->tag));
+  g_free (self->preselected_tag_name);
+  self->preselected_tag_name = g_strdup (lightly_tag_get_name (q->tag));
+
+  if (!agent_update_sets (self, (const char * const *) names, &error))
+    {
+      query_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESELECTED_TAG_NAME]);
+
+  query_result = lightly_query_result_new_internal (FALSE, q->tag,
+                                                    (const char * const *) self->added_set);
+  agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
+  agent_flush_progress (self);
+  agent_set_querying (self, FALSE);
+  g_signal_emit (self, signals[SIGNAL_BATCH_READY], 0, query_result);
+  g_task_return_pointer (task, g_steal_pointer (&query_result), g_object_unref);
+}
+
+static void
+query_sampled (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LightlyAgent *self = g_task_get_source_object (task);
+  QueryData *q = g_task_get_task_data (task);
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  q->tag = lightly_api_workflow_client_sampling_finish (self->client, result, &error);
+  if (q->tag == NULL)
+    {
+      query_return_error (task, error);
+      return;
+    }
+  agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 0.0);
+  cancellable = g_task_get_cancellable (task);
+  lightly_api_workflow_client_get_file_names_async (self->client, cancellable,
+                                                    query_got_file_names, g_steal_pointer (&task));
+}
+
+static void
+query_start_sampling (GTask *task)
+{
+  LightlyAgent *self = g_task_get_source_object (task);
+  QueryData *q = g_task_get_task_data (task);
+
+  agent_report_progress (self, LIGHTLY_QUERY_STAGE_SELECTING, 0.0);
+  lightly_api_workflow_client_sampling_full_async (self->client, q->config,
+                                                   self->preselected_tag_id, self->query_tag_id,
+                                                   agent_job_progress, g_object_ref (self), g_object_unref,
+                                                   g_task_get_cancellable (task),
+                                                   query_sampled, task);
+}
+
+static void
+query_scores_uploaded (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  LightlyAgent *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!lightly_api_workflow_client_upload_scores_finish (self->client, result, &error))
+    {
+      query_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  query_start_sampling (task);
+}
+
+static gboolean
+method_needs_scores (LightlySamplingMethod method)
+{
+  return method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+}
+
+/**
+ * lightly_agent_query_async:
+ * @self: an agent
+ * @config: what to select; `n-samples` is the total size of the labeled set
+ *   afterwards
+ * @scorer: (nullable): the scorer of the model's predictions, in query-set
+ *   order; required for CORAL and ACTIVE_LEARNING unless the config's
+ *   `reuse-scores` is set
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the result
+ * @user_data: data for @callback
+ *
+ * Runs one active-learning round: computes the scores (calling the
+ * scorer's `calculate_scores` here, in the owner context), uploads them to
+ * the query tag, runs the selection, follows it and reads the new tag,
+ * which becomes the preselected tag.
+ *
+ * The query is skipped, and the result says so, when `n-samples` is at least
+ * 1 and smaller than the labeled set (protocol §13, Skip). A second query
+ * while one runs fails with %LIGHTLY_ERROR_BUSY.
+ */
+void
+lightly_agent_query_async (LightlyAgent         *self,
+                           LightlySamplerConfig *config,
+                           LightlyScorer        *scorer,
+                           GCancellable         *cancellable,
+                           GAsyncReadyCallback   callback,
+                           gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  QueryData *q;
+  gint n_samples;
+  guint n_labeled;
+  LightlySamplingMethod method;
+
+  g_return_if_fail (LIGHTLY_IS_AGENT (self));
+  g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
+  g_return_if_fail (scorer == NULL || LIGHTLY_IS_SCORER (scorer));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lightly_agent_query_async);
+
+  if (!self->initialized)
+    {
+      g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_INITIALIZED,
+                               "The agent is not initialized: create it with lightly_agent_new() or _new_async()");
+      return;
+    }
+  if (self->querying)
+    {
+      g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY,
+                               "The agent is already running a query: wait for it or cancel it");
+      return;
+    }
+  if (!lightly_sampler_config_validate (config, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  n_samples = lightly_sampler_config_get_n_samples (config);
+  n_labeled = g_strv_length (self->labeled_set);
+  if (n_samples >= 1 && (guint) n_samples < n_labeled)
+    {
+      g_task_return_pointer (task, lightly_query_result_new_internal (TRUE, NULL, NULL), g_object_unref);
+      return;
+    }
+
+  method = lightly_sampler_config_get_method (config);
+  if (method_needs_scores (method) && scorer == NULL && !lightly_sampler_config_get_reuse_scores (config))
+    {
+      g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
+                               "%s ranks by scores: pass a scorer with this round's predictions "
+                               "(or set reuse-scores to use the scores already stored)",
+                               lightly_sampling_method_to_string (method));
+      return;
+    }
+
+  q = g_new0 (QueryData, 1);
+  q->config = lightly_sampler_config_copy (config);
+  g_task_set_task_data (task, q, query_data_free);
+  agent_set_querying (self, TRUE);
+
+  if (scorer != NULL)
+    {
+      guint n_query = g_strv_length (self->query_set);
+
+      /* Bindings implement calculate_scores, so it runs here, in the owner
+       * context, before any thread is involved. */
+      agent_report_progress (self, LIGHTLY_QUERY_STAGE_SCORING, 0.0);
+      q->scores = lightly_scorer_calculate_scores (scorer, &error);
+      if (q->scores == NULL)
+        {
+          query_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      if (lightly_scores_get_n_samples (q->scores) != n_query)
+        {
+          query_return_error (task, g_error_new (LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                                                 "Number of query samples (%u) must match the number of "
+                                                 "predictions (%" G_GSIZE_FORMAT "): give one prediction per "
+                                                 "query-set file, in query-set order",
+                                                 n_query, lightly_scores_get_n_samples (q->scores)));
+          return;
+        }
+      if (lightly_scores_get_n_names (q->scores) == 0 && method_needs_scores (method) &&
+          !lightly_sampler_config_get_reuse_scores (config))
+        {
+          query_return_error (task, g_error_new (LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
+                                                 "The scorer returned no scores, but %s ranks by scores",
+                                                 lightly_sampling_method_to_string (method)));
+          return;
+        }
+      if (lightly_scores_get_n_names (q->scores) > 0)
+        {
+          agent_report_progress (self, LIGHTLY_QUERY_STAGE_UPLOADING_SCORES, 0.0);
+          lightly_api_workflow_client_upload_scores_async (self->client, q->scores, self->query_tag_id,
+                                                           cancellable, query_scores_uploaded,
+                                                           g_steal_pointer (&task));
+          return;
+        }
+    }
+
+  query_start_sampling (g_steal_pointer (&task));
+}
+
+/**
+ * lightly_agent_query_finish:
+ * @self: an agent
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Lightly.Agent.query_async]. A skipped query is not an
+ * error: the result's [property@Lightly.QueryResult:skipped] is %TRUE.
+ *
+ * Returns: (transfer full): the result, or %NULL on error
+ */
+LightlyQueryResult *
+lightly_agent_query_finish (LightlyAgent  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lightly_agent_query_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * lightly_agent_query:
+ * @self: an agent
+ * @config: what to select
+ * @scorer: (nullable): the scorer of the model's predictions
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Blocking variant of [method@Lightly.Agent.query_async]. Signals are
+ * emitted while it runs only if the agent's owner context is this thread's
+ * current one.
+ *
+ * Returns: (transfer full): the result, or %NULL on error
+ */
+LightlyQueryResult *
+lightly_agent_query (LightlyAgent         *self,
+                     LightlySamplerConfig *config,
+                     LightlyScorer        *scorer,
+                     GCancellable         *cancellable,
+                     GError              **error)
+{
+  LightlySync sync;
+  LightlyQueryResult *ret;
+
+  lightly_sync_begin (&sync);
+  lightly_agent_query_async (self, config, scorer, cancellable, lightly_sync_done, &sync);
+  ret = lightly_agent_query_finish (self, lightly_sync_wait (&sync), error);
+  lightly_sync_end (&sync);
+  return ret;
+}

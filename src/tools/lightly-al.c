@@ -1,0 +1,504 @@
+/* lightly-al.c: the lightly-glib command-line tool
+ *
+ * Subcommands, like git. The store comes from --location, else
+ * LIGHTLY_SERVER_LOCATION, else the default embedded store. The token comes
+ * from LIGHTLY_TOKEN or --token-file, never from an argument, so it does not
+ * end up in shell history or `ps`.
+ *
+ * Exit codes: 0 success, 1 the operation failed, 2 bad usage.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lightly.h"
+#include "tools/lightly-al-common.h"
+
+/* ---------------------------------------------------------------------------
+ * Common options and helpers
+ * ------------------------------------------------------------------------- */
+
+static char *opt_location;
+static char *opt_token_file;
+static char *opt_dataset;
+
+static const GOptionEntry common_entries[] = {
+  { "location", 'l', 0, G_OPTION_ARG_STRING, &opt_location,
+    "Store or server: file:///dir or http(s)://host (default: $LIGHTLY_SERVER_LOCATION, "
+    "else the embedded store in ~/.local/share/lightly)", "URI" },
+  { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_token_file,
+    "Read the API token from FILE (default: $LIGHTLY_TOKEN)", "FILE" },
+  { "dataset", 'd', 0, G_OPTION_ARG_STRING, &opt_dataset,
+    "The dataset, by name or id", "DATASET" },
+  G_OPTION_ENTRY_NULL
+};
+
+int
+lightly_al_fail (GError *error)
+{
+  g_printerr ("lightly-al: %s\n", error->message);
+  g_error_free (error);
+  return 1;
+}
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_printerr ("lightly-al: %s\n", message);
+  g_printerr ("Try “%s --help”.\n", g_get_prgname ());
+  if (context != NULL)
+    g_option_context_free (context);
+  return 2;
+}
+
+/* Parses a subcommand's options; prints usage errors itself. */
+static gboolean
+parse_options (GOptionContext *context,
+               int            *argc,
+               char         ***argv,
+               int            *exit_code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, common_entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("lightly-al: %s\nTry “%s --help”.\n", error->message, g_get_prgname ());
+      *exit_code = 2;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+read_token (GError **error)
+{
+  char *token = NULL;
+
+  if (opt_token_file != NULL)
+    {
+      if (!g_file_get_contents (opt_token_file, &token, NULL, error))
+        return NULL;
+      g_strstrip (token);
+      return token;
+    }
+  return g_strdup (g_getenv ("LIGHTLY_TOKEN"));
+}
+
+LightlyApiWorkflowClient *
+lightly_al_open_client (const char  *location,
+                        gboolean     need_dataset,
+                        GError     **error)
+{
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(GPtrArray) datasets = NULL;
+
+  if (location == NULL)
+    location = opt_location;
+  if (location == NULL && g_getenv ("LIGHTLY_SERVER_LOCATION") != NULL &&
+      *g_getenv ("LIGHTLY_SERVER_LOCATION") != '\0')
+    location = g_getenv ("LIGHTLY_SERVER_LOCATION");
+
+  token = read_token (error);
+  if (token == NULL && opt_token_file != NULL)
+    return NULL;
+  client = lightly_api_workflow_client_new (location, token, NULL, error);
+  if (client == NULL)
+    return NULL;
+  if (!need_dataset)
+    return g_steal_pointer (&client);
+
+  if (opt_dataset == NULL)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "No dataset given: use --dataset NAME (see “lightly-al create-dataset”)");
+      return NULL;
+    }
+  datasets = lightly_api_workflow_client_list_datasets (client, NULL, error);
+  if (datasets == NULL)
+    return NULL;
+  for (guint i = 0; i < datasets->len; i++)
+    {
+      LightlyDataset *d = g_ptr_array_index (datasets, i);
+
+      if (g_strcmp0 (lightly_dataset_get_name (d), opt_dataset) == 0 ||
+          g_strcmp0 (lightly_dataset_get_id (d), opt_dataset) == 0)
+        {
+          lightly_api_workflow_client_set_dataset_id (client, lightly_dataset_get_id (d));
+          return g_steal_pointer (&client);
+        }
+    }
+  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+               "No dataset named “%s” in %s: create it with “lightly-al create-dataset %s”",
+               opt_dataset, lightly_api_workflow_client_get_server_location (client), opt_dataset);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * create-dataset, register-samples, upload-embeddings
+ * ------------------------------------------------------------------------- */
+
+static int
+cmd_create_dataset (int argc, char **argv)
+{
+  GOptionContext *context = g_option_context_new ("NAME — create a dataset and print its id");
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autofree char *id = NULL;
+  GError *error = NULL;
+  int code = 0;
+
+  if (!parse_options (context, &argc, &argv, &code))
+    return g_option_context_free (context), code;
+  if (argc != 2)
+    return usage_error (context, "create-dataset takes one NAME");
+  g_option_context_free (context);
+
+  client = lightly_al_open_client (NULL, FALSE, &error);
+  if (client == NULL)
+    return lightly_al_fail (error);
+  id = lightly_api_workflow_client_create_dataset (client, argv[1], NULL, &error);
+  if (id == NULL)
+    return lightly_al_fail (error);
+  g_print ("%s\n", id);
+  return 0;
+}
+
+static int
+cmd_register_samples (int argc, char **argv)
+{
+  GOptionContext *context =
+    g_option_context_new ("EMBEDDINGS.CSV — register the CSV's file names, in row order, as the samples");
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_auto(GStrv) names = NULL;
+  GError *error = NULL;
+  int code = 0;
+
+  if (!parse_options (context, &argc, &argv, &code))
+    return g_option_context_free (context), code;
+  if (argc != 2)
+    return usage_error (context, "register-samples takes one CSV file");
+  g_option_context_free (context);
+
+  client = lightly_al_open_client (NULL, TRUE, &error);
+  if (client == NULL)
+    return lightly_al_fail (error);
+  if (!lightly_api_workflow_client_register_samples_from_path (client, argv[1], NULL, &error))
+    return lightly_al_fail (error);
+  names = lightly_api_workflow_client_get_file_names (client, NULL, &error);
+  if (names == NULL)
+    return lightly_al_fail (error);
+  g_print ("%u samples registered; tag initial-tag holds them all\n", g_strv_length (names));
+  return 0;
+}
+
+static char *opt_name;
+
+static int
+cmd_upload_embeddings (int argc, char **argv)
+{
+  const GOptionEntry entries[] = {
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name, "The embedding's name (default: default)", "NAME" },
+    G_OPTION_ENTRY_NULL
+  };
+  GOptionContext *context = g_option_context_new ("EMBEDDINGS.CSV — upload embeddings (Lightly's CSV format)");
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autofree char *id = NULL;
+  GError *error = NULL;
+  int code = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse_options (context, &argc, &argv, &code))
+    return g_option_context_free (context), code;
+  if (argc != 2)
+    return usage_error (context, "upload-embeddings takes one CSV file");
+  g_option_context_free (context);
+
+  client = lightly_al_open_client (NULL, TRUE, &error);
+  if (client == NULL)
+    return lightly_al_fail (error);
+  id = lightly_api_workflow_client_upload_embeddings_from_path (client, argv[1],
+                                                                opt_name != NULL ? opt_name : "default",
+                                                                NULL, &error);
+  if (id == NULL)
+    return lightly_al_fail (error);
+  g_print ("%s\n", id);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * tags, export
+ * ------------------------------------------------------------------------- */
+
+static int
+cmd_tags (int argc, char **argv)
+{
+  GOptionContext *context = g_option_context_new ("— list the dataset's tags");
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autoptr(GPtrArray) tags = NULL;
+  GError *error = NULL;
+  int code = 0;
+
+  if (!parse_options (context, &argc, &argv, &code))
+    return g_option_context_free (context), code;
+  if (argc != 1)
+    return usage_error (context, "tags takes no arguments");
+  g_option_context_free (context);
+
+  client = lightly_al_open_client (NULL, TRUE, &error);
+  if (client == NULL)
+    return lightly_al_fail (error);
+  tags = lightly_api_workflow_client_get_tags (client, NULL, &error);
+  if (tags == NULL)
+    return lightly_al_fail (error);
+  g_print ("%-32s %8s  %-24s %s\n", "NAME", "SAMPLES", "ID", "CREATOR");
+  for (guint i = 0; i < tags->len; i++)
+    {
+      LightlyTag *t = g_ptr_array_index (tags, i);
+
+      g_print ("%-32s %8u  %-24s %s\n", lightly_tag_get_name (t), lightly_tag_get_count (t),
+               lightly_tag_get_id (t), lightly_tag_get_creator (t) ? lightly_tag_get_creator (t) : "");
+    }
+  return 0;
+}
+
+static char *opt_tag;
+
+static int
+cmd_export (int argc, char **argv)
+{
+  const GOptionEntry entries[] = {
+    { "tag", 't', 0, G_OPTION_ARG_STRING, &opt_tag, "The tag to export (required)", "TAG" },
+    G_OPTION_ENTRY_NULL
+  };
+  GOptionContext *context = g_option_context_new ("— print the file names of a tag, one per line, in bit order");
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autoptr(LightlyTag) tag = NULL;
+  g_autoptr(LightlyBitMask) mask = NULL;
+  g_auto(GStrv) names = NULL;
+  g_auto(GStrv) selected = NULL;
+  GError *error = NULL;
+  int code = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse_options (context, &argc, &argv, &code))
+    return g_option_context_free (context), code;
+  if (argc != 1 || opt_tag == NULL)
+    return usage_error (context, "export needs --tag TAG");
+  g_option_context_free (context);
+
+  client = lightly_al_open_client (NULL, TRUE, &error);
+  if (client == NULL)
+    return lightly_al_fail (error);
+  tag = lightly_api_workflow_client_get_tag_by_name (client, opt_tag, NULL, &error);
+  if (tag == NULL)
+    return lightly_al_fail (error);
+  names = lightly_api_workflow_client_get_file_names (client, NULL, &error);
+  if (names == NULL)
+    return lightly_al_fail (error);
+  mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (tag), &error);
+  if (mask == NULL)
+    return lightly_al_fail (error);
+  selected = lightly_bit_mask_masked_select (mask, (const char * const *) names, &error);
+  if (selected == NULL)
+    return lightly_al_fail (error);
+  for (guint i = 0; selected[i] != NULL; i++)
+    g_print ("%s\n", selected[i]);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * query
+ * ------------------------------------------------------------------------- */
+
+static char *opt_method;
+static int opt_n_samples = 32;
+static double opt_min_distance = -1;
+static char *opt_preselected;
+static char *opt_query_tag;
+static char *opt_predictions;
+static gint64 opt_seed;
+static char *opt_score_type;
+static double opt_score_strength = 1.0;
+static gboolean opt_reuse_scores;
+
+static int
+cmd_query (int argc, char **argv)
+{
+  const GOptionEntry entries[] = {
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
+      "RANDOM, CORESET (default), CORAL or ACTIVE_LEARNING", "METHOD" },
+    { "n-samples", 'n', 0, G_OPTION_ARG_INT, &opt_n_samples,
+      "Total size of the labeled set after the query (default 32; -1: use --min-distance only)", "N" },
+    { "min-distance", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_distance,
+      "Stop before a pick closer than this to the selected set (0–2; default -1: off)", "D" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &opt_name, "Name of the new tag (default: generated)", "NAME" },
+    { "preselected", 'p', 0, G_OPTION_ARG_STRING, &opt_preselected,
+      "The tag of the samples labeled so far", "TAG" },
+    { "query-tag", 'q', 0, G_OPTION_ARG_STRING, &opt_query_tag,
+      "The tag to select from (default: initial-tag)", "TAG" },
+    { "predictions", 0, 0, G_OPTION_ARG_FILENAME, &opt_predictions,
+      "Class probabilities as CSV (filenames,p_0,…,p_{C-1}), scored with the classification scorer", "CSV" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed, "Seed for RANDOM (default 0)", "S" },
+    { "score-type", 0, 0, G_OPTION_ARG_STRING, &opt_score_type,
+      "The score CORAL/ACTIVE_LEARNING rank by (default: uncertainty_margin)", "TYPE" },
+    { "score-strength", 0, 0, G_OPTION_ARG_DOUBLE, &opt_score_strength,
+      "CORAL's β: 0 is CORESET, large approaches ACTIVE_LEARNING (default 1)", "B" },
+    { "reuse-scores", 0, 0, G_OPTION_ARG_NONE, &opt_reuse_scores,
+      "Rank by the scores already stored on the query tag", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  GOptionContext *context = g_option_context_new ("— select the next batch and print the added file names");
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autoptr(LightlyAgent) agent = NULL;
+  g_autoptr(LightlySamplerConfig) config = NULL;
+  g_autoptr(LightlyScorer) scorer = NULL;
+  g_autoptr(LightlyQueryResult) result = NULL;
+  LightlySamplingMethod method = LIGHTLY_SAMPLING_METHOD_CORESET;
+  const char * const *added;
+  GError *error = NULL;
+  int code = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse_options (context, &argc, &argv, &code))
+    return g_option_context_free (context), code;
+  if (argc != 1)
+    return usage_error (context, "query takes options only");
+  if (opt_method != NULL)
+    {
+      method = lightly_sampling_method_from_string (opt_method, &error);
+      if (error != NULL)
+        {
+          code = usage_error (context, error->message);
+          g_error_free (error);
+          return code;
+        }
+    }
+  g_option_context_free (context);
+
+  config = lightly_sampler_config_new ();
+  g_object_set (config,
+                "method", method,
+                "n-samples", opt_n_samples,
+                "min-distance", opt_min_distance,
+                "name", opt_name,
+                "seed", (guint64) opt_seed,
+                "score-type", opt_score_type,
+                "score-strength", opt_score_strength,
+                "reuse-scores", opt_reuse_scores,
+                NULL);
+  if (!lightly_sampler_config_validate (config, &error))
+    {
+      g_printerr ("lightly-al: %s\n", error->message);
+      g_error_free (error);
+      return 2;
+    }
+
+  client = lightly_al_open_client (NULL, TRUE, &error);
+  if (client == NULL)
+    return lightly_al_fail (error);
+  agent = lightly_agent_new (client, opt_query_tag, opt_preselected, NULL, &error);
+  if (agent == NULL)
+    return lightly_al_fail (error);
+
+  if (opt_predictions != NULL)
+    {
+      scorer = lightly_al_load_predictions (opt_predictions, lightly_agent_get_query_set (agent), &error);
+      if (scorer == NULL)
+        return lightly_al_fail (error);
+    }
+
+  if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))
+    return lightly_al_fail (error);
+
+  if (lightly_query_result_get_skipped (result))
+    {
+      g_printerr ("Skipped: the labeled set has %u samples, more than --n-samples %d\n",
+                  g_strv_length ((char **) lightly_agent_get_labeled_set (agent)), opt_n_samples);
+      return 0;
+    }
+  added = lightly_query_result_get_added (result);
+  g_printerr ("Tag %s: %u labeled, %u added\n", lightly_tag_get_name (lightly_query_result_get_tag (result)),
+              g_strv_length ((char **) lightly_agent_get_labeled_set (agent)),
+              g_strv_length ((char **) added));
+  for (guint i = 0; added[i] != NULL; i++)
+    g_print ("%s\n", added[i]);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * main
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "create-dataset", cmd_create_dataset, "Create a dataset and print its id" },
+  { "register-samples", cmd_register_samples, "Register an embeddings CSV's file names as samples" },
+  { "upload-embeddings", cmd_upload_embeddings, "Upload embeddings in Lightly's CSV format" },
+  { "tags", cmd_tags, "List the dataset's tags" },
+  { "query", cmd_query, "Select the next batch (the active-learning step)" },
+  { "export", cmd_export, "Print the file names of a tag" },
+  { "demo", lightly_al_cmd_demo, "Run active learning on Fashion-MNIST, against RANDOM" },
+};
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out,
+           "Usage: lightly-al COMMAND [OPTIONS…]\n\n"
+           "Active learning for annotation tools: pick the samples to label next.\n\n"
+           "Commands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-18s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out,
+           "\nRun “lightly-al COMMAND --help” for a command's options.\n"
+           "The store is --location, else $LIGHTLY_SERVER_LOCATION, else the embedded store\n"
+           "in ~/.local/share/lightly. The token is read from $LIGHTLY_TOKEN or --token-file.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_help (stderr);
+      return 2;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      print_help (stdout);
+      return 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      g_print ("lightly-al %s\n", LIGHTLY_VERSION_S);
+      return 0;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        g_autofree char *prgname = g_strdup_printf ("lightly-al %s", commands[i].name);
+
+        g_set_prgname (prgname);
+        return commands[i].run (argc - 1, argv + 1);
+      }
+
+  g_printerr ("lightly-al: unknown command “%s”\n", argv[1]);
+  print_help (stderr);
+  return 2;
+}
