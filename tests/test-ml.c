@@ -490,6 +490,7 @@ test_logreg_sklearn (void)
   lightly_logreg_options_init (&opt);
   opt.normalize = FALSE;
   opt.gtol = 1e-10;
+  opt.ftol = 0;
   m = lightly_logreg_fit (x, 10, 2, y, 3, &opt, &error);
   g_assert_no_error (error);
   g_assert_true (m->converged);

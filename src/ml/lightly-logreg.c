@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -15,7 +16,8 @@ lightly_logreg_options_init (LightlyLogregOptions *options)
 {
   g_return_if_fail (options != NULL);
   options->c = 1.0;
-  options->gtol = 1e-6;
+  options->gtol = 1e-4;
+  options->ftol = 64 * DBL_EPSILON;
   options->max_iter = 1000;
   options->history = 10;
   options->normalize = TRUE;
@@ -316,8 +318,17 @@ lightly_logreg_fit (const float                 *x,
       }
       memcpy (theta, theta_new, sizeof (double) * np);
       memcpy (g, g_new_, sizeof (double) * np);
-      f = f_new;
       gmax = max_abs (g, np);
+      /* scikit-learn's stopping rule (scipy's ftol = 64 ε): a relative
+       * decrease this small means rounding, not progress, and chasing it
+       * costs dozens of line-search steps per iteration. */
+      if (opt.ftol > 0 && f - f_new <= opt.ftol * MAX (MAX (fabs (f), fabs (f_new)), 1.0))
+        {
+          f = f_new;
+          iter++;
+          break;
+        }
+      f = f_new;
     }
 
   model = g_new0 (LightlyLogreg, 1);

@@ -31,7 +31,9 @@ G_BEGIN_DECLS
  * LightlyLogregOptions:
  * @c: inverse regularisation strength C (> 0), default 1.0
  * @gtol: convergence when the largest gradient component (of the summed
- *   objective) is ≤ @gtol, default 1e-6
+ *   objective) is ≤ @gtol, default 1e-4 (scikit-learn's `tol`)
+ * @ftol: also stop when an iteration lowers f by at most @ftol relative to
+ *   max(|f|, 1), default 64 ε (scikit-learn's setting); 0 disables it
  * @max_iter: iteration cap, default 1000
  * @history: L-BFGS pairs kept, default 10
  * @normalize: L2-normalise input rows, default TRUE
@@ -39,6 +41,7 @@ G_BEGIN_DECLS
 typedef struct {
   double   c;
   double   gtol;
+  double   ftol;
   guint    max_iter;
   guint    history;
   gboolean normalize;
