@@ -309,7 +309,7 @@ lightly_al_cmd_demo (int    argc,
            "classifier: logistic regression (C=1) on L2-normalised embeddings; RANDOM: %d seeds.\n"
            "Store: %s\n\n",
            fm->n_pool, fm->n_test, opt_seeds, location);
-  g_print ("%7s  %-8s %9s  %-15s  %s\n", "labels", "method", "accuracy", "RANDOM mean±sd", "first picks");
+  g_print ("%7s  %-8s %9s  %-15s  %s\n", "labels", "method", "accuracy", "RANDOM mean±sd", "added (lowest indices)");
 
   for (guint round = 0; round < schedule->len; round++)
     {
