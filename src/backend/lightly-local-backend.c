@@ -633,6 +633,31 @@ selection_job_run (LightlyStore *store,
   selection_job_free (job);
 }
 
+/* A nullable tag id of a selection request must name a tag of the dataset. */
+static gboolean
+check_tag_exists (LightlyStore  *store,
+                  const char    *dataset_id,
+                  const char    *tag_id,
+                  const char    *role,
+                  GError       **error)
+{
+  g_autoptr(LightlyStoreTag) tag = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (tag_id == NULL)
+    return TRUE;
+  tag = lightly_store_get_tag (store, dataset_id, tag_id, &local_error);
+  if (tag != NULL)
+    return TRUE;
+  if (g_error_matches (local_error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND))
+    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                 "The %s tag %s is not a tag of dataset %s: pass the id of one of its tags",
+                 role, tag_id, dataset_id);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 static char *
 local_start_selection (LightlyBackend *backend, const char *dataset_id, const char *embedding_id,
                        const LightlySelectionRequest *request, GCancellable *cancellable, GError **error)
@@ -659,6 +684,11 @@ local_start_selection (LightlyBackend *backend, const char *dataset_id, const ch
     }
   embedding = lightly_store_get_embedding (self->store, dataset_id, embedding_id, error);
   if (embedding == NULL)
+    return NULL;
+  /* Unknown tags are the caller's error (NOT_FOUND, as a server's 404), not
+   * a job that is created only to fail, and they must not write anything. */
+  if (!check_tag_exists (self->store, dataset_id, request->query_tag_id, "query", error) ||
+      !check_tag_exists (self->store, dataset_id, request->preselected_tag_id, "preselected", error))
     return NULL;
 
   params_json = lightly_selection_request_to_json (request);
