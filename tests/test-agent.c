@@ -418,7 +418,7 @@ typedef struct {
   guint n_progress;
   guint n_batch;
   guint n_notify;
-  guint n_wrong_thread;
+  gint n_wrong_thread;
   double last_fraction;
   LightlyQueryStage last_stage;
   gboolean progress_after_result;
@@ -427,11 +427,12 @@ typedef struct {
   LightlyQueryResult *batch;
 } Recorder;
 
+/* Atomic: a misrouted emission would come from another thread. */
 static void
 record_thread (Recorder *r)
 {
   if (g_thread_self () != r->expected)
-    r->n_wrong_thread++;
+    g_atomic_int_inc (&r->n_wrong_thread);
 }
 
 static void
@@ -624,7 +625,7 @@ test_tutorial (void)
 
   /* Every signal and notification came on this thread, the progress ended at
    * FINISHING 1.0 and none came after the result. */
-  g_assert_cmpuint (rec.n_wrong_thread, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&rec.n_wrong_thread), ==, 0);
   g_assert_cmpuint (rec.n_batch, ==, 1);
   g_assert_true (rec.batch == r1);
   g_assert_cmpuint (rec.n_progress, >, 0);
@@ -661,7 +662,7 @@ test_tutorial (void)
                    lightly_tag_get_id (lightly_query_result_get_tag (r1)));
   g_assert_cmpstr (lightly_agent_get_preselected_tag_name (agent), ==, "coral-60");
   g_assert_cmpuint (rec.n_batch, ==, 2);
-  g_assert_cmpuint (rec.n_wrong_thread, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&rec.n_wrong_thread), ==, 0);
   g_assert_cmpuint (count_tags (client), ==, 3);
 
   /* The scores were stored under the query tag (initial-tag), per name. */
@@ -851,6 +852,7 @@ typedef struct {
   GMainLoop *loop;
   LightlyAgent *agent;
   GError *error;
+  gint done;
 } ThreadData;
 
 static void
@@ -891,7 +893,7 @@ owner_thread (gpointer data)
   r = query_async_wait (td->agent, config, NULL, NULL, &rec, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (strv_len (lightly_query_result_get_added (r)), ==, 30);
-  g_assert_cmpuint (rec.n_wrong_thread, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&rec.n_wrong_thread), ==, 0);
   g_assert_cmpuint (rec.n_batch, ==, 1);
   g_assert_cmpuint (rec.n_progress, >, 0);
   g_assert_cmpuint (rec.n_notify, >, 0);
@@ -900,6 +902,8 @@ owner_thread (gpointer data)
   g_clear_object (&td->agent);
   g_clear_object (&client);
   g_main_context_pop_thread_default (context);
+  g_atomic_int_set (&td->done, 1);
+  g_main_context_wakeup (NULL);
   return NULL;
 }
 
@@ -915,6 +919,8 @@ test_owner_thread (void)
 
   td.dir = dir;
   thread = g_thread_new ("owner", owner_thread, &td);
+  while (!g_atomic_int_get (&td.done))
+    g_main_context_iteration (NULL, TRUE);
   g_thread_join (thread);
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -1122,7 +1128,7 @@ test_cancel (void)
   g_clear_error (&error);
   g_assert_true (g_cancellable_is_cancelled (cancellable));
   g_assert_false (lightly_agent_get_querying (agent));
-  g_assert_cmpuint (rec.n_wrong_thread, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&rec.n_wrong_thread), ==, 0);
   g_assert_cmpuint (rec.n_batch, ==, 0);
   recorder_disconnect (&rec, agent);
 
