@@ -550,6 +550,19 @@ query_async_wait (LightlyAgent          *agent,
   return run.result;
 }
 
+/* Every selection job's watch is released once the job ended and nobody
+ * follows it (the job thread drops its reference just after the follower
+ * wakes, so wait a little). */
+static void
+assert_no_watches (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (lightly_local_backend_count_watches () > 0 && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  g_assert_cmpuint (lightly_local_backend_count_watches (), ==, 0);
+}
+
 /* ---- the tutorial ----------------------------------------------------------- */
 
 static void
@@ -682,6 +695,7 @@ test_tutorial (void)
   recorder_disconnect (&rec, agent);
   g_clear_object (&agent);
   g_clear_object (&client);
+  assert_no_watches ();
   rm_rf (dir);
 }
 
@@ -1155,6 +1169,7 @@ test_cancel (void)
   g_clear_object (&agent);
   g_clear_object (&client);
   g_clear_object (&store);
+  assert_no_watches ();
   rm_rf (dir);
 }
 
