@@ -41,7 +41,8 @@ main (int argc, char **argv)
   fm = lightly_fashion_mnist_load (NULL, n_pool, 1, dim, NULL, &error);
   if (fm == NULL || !lightly_fashion_mnist_write_embeddings_csv (fm, argv[1], &error))
     {
-      g_printerr ("%s: %s\n", argv[0], error->message);
+      g_printerr ("%s: %s (the tests need Fashion-MNIST: install the Debian package "
+                  "dataset-fashion-mnist, or set LIGHTLY_FASHION_MNIST_DIR)\n", argv[0], error->message);
       return 1;
     }
   return 0;
