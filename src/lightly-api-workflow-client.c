@@ -678,8 +678,9 @@ lightly_api_workflow_client_list_datasets_async (LightlyApiWorkflowClient *self,
  *
  * Finishes [method@Lightly.ApiWorkflowClient.list_datasets_async].
  *
- * Returns: (transfer full) (element-type LightlyDataset): the datasets, or
- *   %NULL on error
+ * Returns: (transfer container) (element-type LightlyDataset): the datasets,
+ *   or %NULL on error; the array owns its elements (it unrefs them when it
+ *   is freed), so C callers just unref the array
  */
 GPtrArray *
 lightly_api_workflow_client_list_datasets_finish (LightlyApiWorkflowClient *self,
@@ -697,8 +698,9 @@ lightly_api_workflow_client_list_datasets_finish (LightlyApiWorkflowClient *self
  *
  * Blocking variant of [method@Lightly.ApiWorkflowClient.list_datasets_async].
  *
- * Returns: (transfer full) (element-type LightlyDataset): the datasets, or
- *   %NULL on error
+ * Returns: (transfer container) (element-type LightlyDataset): the datasets,
+ *   or %NULL on error; the array owns its elements (it unrefs them when it
+ *   is freed), so C callers just unref the array
  */
 GPtrArray *
 lightly_api_workflow_client_list_datasets (LightlyApiWorkflowClient *self,
@@ -1121,7 +1123,9 @@ lightly_api_workflow_client_get_tags_async (LightlyApiWorkflowClient *self,
  *
  * Finishes [method@Lightly.ApiWorkflowClient.get_tags_async].
  *
- * Returns: (transfer full) (element-type LightlyTag): the tags, or %NULL on error
+ * Returns: (transfer container) (element-type LightlyTag): the tags, or %NULL
+ *   on error; the array owns its elements (it unrefs them when it is freed),
+ *   so C callers just unref the array
  */
 GPtrArray *
 lightly_api_workflow_client_get_tags_finish (LightlyApiWorkflowClient *self,
@@ -1139,7 +1143,9 @@ lightly_api_workflow_client_get_tags_finish (LightlyApiWorkflowClient *self,
  *
  * Blocking variant of [method@Lightly.ApiWorkflowClient.get_tags_async].
  *
- * Returns: (transfer full) (element-type LightlyTag): the tags, or %NULL on error
+ * Returns: (transfer container) (element-type LightlyTag): the tags, or %NULL
+ *   on error; the array owns its elements (it unrefs them when it is freed),
+ *   so C callers just unref the array
  */
 GPtrArray *
 lightly_api_workflow_client_get_tags (LightlyApiWorkflowClient *self,

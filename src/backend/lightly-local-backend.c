@@ -45,6 +45,7 @@ static GHashTable *watches;         /* job id → JobWatch */
 
 typedef struct {
   gatomicrefcount ref;
+  char *job_id;        /* the key in `watches` */
   GMutex lock;
   GCond cond;
   guint64 serial;      /* bumped on every change */
@@ -59,13 +60,26 @@ job_watch_ref (JobWatch *watch)
   return watch;
 }
 
+/* `watches` holds no reference: a watch lives while the job runs or someone
+ * follows it, and leaves the table with its last reference, so a
+ * long-running process (a server) does not keep one per job forever. The
+ * registry lock is taken before the count drops, so a lookup never revives
+ * a watch that is being freed. */
 static void
 job_watch_unref (JobWatch *watch)
 {
-  if (g_atomic_ref_count_dec (&watch->ref))
+  gboolean last;
+
+  G_LOCK (registry);
+  last = g_atomic_ref_count_dec (&watch->ref);
+  if (last && g_hash_table_lookup (watches, watch->job_id) == watch)
+    g_hash_table_remove (watches, watch->job_id);
+  G_UNLOCK (registry);
+  if (last)
     {
       g_mutex_clear (&watch->lock);
       g_cond_clear (&watch->cond);
+      g_free (watch->job_id);
       g_free (watch);
     }
 }
@@ -81,18 +95,19 @@ job_watch_lookup (const char *job_id,
 
   G_LOCK (registry);
   if (watches == NULL)
-    watches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) job_watch_unref);
+    watches = g_hash_table_new (g_str_hash, g_str_equal);
   watch = g_hash_table_lookup (watches, job_id);
-  if (watch == NULL && create)
+  if (watch != NULL)
+    job_watch_ref (watch);
+  else if (create)
     {
       watch = g_new0 (JobWatch, 1);
       g_atomic_ref_count_init (&watch->ref);
+      watch->job_id = g_strdup (job_id);
       g_mutex_init (&watch->lock);
       g_cond_init (&watch->cond);
-      g_hash_table_insert (watches, g_strdup (job_id), watch);
+      g_hash_table_insert (watches, watch->job_id, watch);
     }
-  if (watch != NULL)
-    job_watch_ref (watch);
   G_UNLOCK (registry);
   return watch;
 }
@@ -633,6 +648,31 @@ selection_job_run (LightlyStore *store,
   selection_job_free (job);
 }
 
+/* A nullable tag id of a selection request must name a tag of the dataset. */
+static gboolean
+check_tag_exists (LightlyStore  *store,
+                  const char    *dataset_id,
+                  const char    *tag_id,
+                  const char    *role,
+                  GError       **error)
+{
+  g_autoptr(LightlyStoreTag) tag = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (tag_id == NULL)
+    return TRUE;
+  tag = lightly_store_get_tag (store, dataset_id, tag_id, &local_error);
+  if (tag != NULL)
+    return TRUE;
+  if (g_error_matches (local_error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND))
+    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                 "The %s tag %s is not a tag of dataset %s: pass the id of one of its tags",
+                 role, tag_id, dataset_id);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 static char *
 local_start_selection (LightlyBackend *backend, const char *dataset_id, const char *embedding_id,
                        const LightlySelectionRequest *request, GCancellable *cancellable, GError **error)
@@ -659,6 +699,11 @@ local_start_selection (LightlyBackend *backend, const char *dataset_id, const ch
     }
   embedding = lightly_store_get_embedding (self->store, dataset_id, embedding_id, error);
   if (embedding == NULL)
+    return NULL;
+  /* Unknown tags are the caller's error (NOT_FOUND, as a server's 404), not
+   * a job that is created only to fail, and they must not write anything. */
+  if (!check_tag_exists (self->store, dataset_id, request->query_tag_id, "query", error) ||
+      !check_tag_exists (self->store, dataset_id, request->preselected_tag_id, "preselected", error))
     return NULL;
 
   params_json = lightly_selection_request_to_json (request);
@@ -811,4 +856,15 @@ LightlyStore *
 lightly_local_backend_get_store (LightlyLocalBackend *self)
 {
   return self->store;
+}
+
+guint
+lightly_local_backend_count_watches (void)
+{
+  guint n;
+
+  G_LOCK (registry);
+  n = watches != NULL ? g_hash_table_size (watches) : 0;
+  G_UNLOCK (registry);
+  return n;
 }

@@ -20,4 +20,8 @@ LightlyBackend *lightly_local_backend_new       (const char    *dir,
 LightlyBackend *lightly_local_backend_new_for_store (LightlyStore *store);
 LightlyStore   *lightly_local_backend_get_store (LightlyLocalBackend *self);
 
+/* Tests only: how many jobs are watched in this process (running or
+ * followed). */
+guint           lightly_local_backend_count_watches (void);
+
 G_END_DECLS

@@ -1,0 +1,577 @@
+/* test-cli.c: lightly-al, the command-line tool, as a user runs it
+ *
+ * The tool's path comes from meson (LIGHTLY_TEST_LIGHTLY_AL), the Fashion-MNIST
+ * fixture from LIGHTLY_TEST_FMNIST_CSV. Every run gets a clean environment
+ * (no LIGHTLY_SERVER_LOCATION or LIGHTLY_TOKEN, XDG dirs in a temporary
+ * folder), so nothing touches the user's default store.
+ *
+ * Exit codes: 0 success, 1 the operation failed (one line on stderr),
+ * 2 bad usage.
+ */
+#include "lightly.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "ml/lightly-logreg.h"
+
+#define N_FIXTURE 300
+#define DIM_FIXTURE 64
+#define N_CLASSES 10
+
+static const char *subcommands[] = {
+  "create-dataset", "register-samples", "upload-embeddings", "tags", "query", "export", "demo",
+};
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static const char *
+env_path (const char *name)
+{
+  const char *path = g_getenv (name);
+
+  if (path == NULL)
+    g_error ("%s is not set: run the tests through meson", name);
+  return path;
+}
+
+static char *
+make_tmp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("lightly-cli-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+rm_rf (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          rm_rf (child);
+        }
+      g_dir_close (dir);
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+/* Runs `lightly-al ARGS…` with @home as HOME and XDG data dir. */
+static void
+run_alv (Run                *run,
+         const char         *home,
+         const char * const *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *data_home = g_build_filename (home, "data", NULL);
+
+  g_ptr_array_add (argv, (gpointer) env_path ("LIGHTLY_TEST_LIGHTLY_AL"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_unsetenv (launcher, "LIGHTLY_SERVER_LOCATION");
+  g_subprocess_launcher_unsetenv (launcher, "LIGHTLY_TOKEN");
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  run->status = g_subprocess_get_exit_status (proc);
+  if (run->status != 0)
+    g_test_message ("lightly-al %s → %d: %s", args[0] != NULL ? args[0] : "", run->status, run->err);
+}
+
+/* Same, with the arguments NULL-terminated after @home. */
+static void
+run_al (Run        *run,
+        const char *home,
+        ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, home);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  run_alv (run, home, (const char * const *) args->pdata);
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+/* A failing operation prints exactly one line, "lightly-al: …". */
+static void
+assert_one_line_failure (const Run *run)
+{
+  g_assert_cmpint (run->status, ==, 1);
+  g_assert_true (g_str_has_prefix (run->err, "lightly-al: "));
+  g_assert_cmpuint (count_lines (run->err), ==, 1);
+  g_assert_cmpuint (strlen (run->err), >, strlen ("lightly-al: \n") + 10);
+}
+
+/* ---- the workflow ----------------------------------------------------------- */
+
+typedef struct {
+  GPtrArray *names;
+  float *x;
+  guint *labels;
+  gsize n;
+} Fixture;
+
+static void
+fixture_free (Fixture *f)
+{
+  g_ptr_array_unref (f->names);
+  g_free (f->x);
+  g_free (f->labels);
+  g_free (f);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, fixture_free)
+
+static Fixture *
+fixture_load (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  Fixture *f = g_new0 (Fixture, 1);
+  guint n_lines;
+
+  g_file_get_contents (env_path ("LIGHTLY_TEST_FMNIST_CSV"), &contents, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (contents, "\n", -1);
+  n_lines = g_strv_length (lines);
+  f->names = g_ptr_array_new_with_free_func (g_free);
+  f->x = g_new (float, (gsize) n_lines * DIM_FIXTURE);
+  f->labels = g_new (guint, n_lines);
+  for (guint i = 1; i < n_lines; i++)
+    {
+      g_auto(GStrv) cols = NULL;
+
+      g_strchomp (lines[i]);
+      if (*lines[i] == '\0')
+        continue;
+      cols = g_strsplit (lines[i], ",", -1);
+      g_assert_cmpuint (g_strv_length (cols), ==, DIM_FIXTURE + 2);
+      g_ptr_array_add (f->names, g_strdup (cols[0]));
+      for (guint d = 0; d < DIM_FIXTURE; d++)
+        f->x[f->n * DIM_FIXTURE + d] = (float) g_ascii_strtod (cols[d + 1], NULL);
+      f->labels[f->n] = (guint) g_ascii_strtoull (cols[DIM_FIXTURE + 1], NULL, 10);
+      f->n++;
+    }
+  g_assert_cmpuint (f->n, ==, N_FIXTURE);
+  return f;
+}
+
+/* Writes class probabilities of a logistic regression trained on @labeled
+ * (file names, one per line) for every fixture row, as the predictions CSV
+ * of `lightly-al query --predictions`, rows in @order. */
+static void
+write_predictions (Fixture     *f,
+                   const char  *labeled,
+                   const guint *order,
+                   const char  *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = g_strsplit (labeled, "\n", -1);
+  g_autofree float *x = g_new (float, (gsize) f->n * DIM_FIXTURE);
+  g_autofree guint *y = g_new (guint, f->n);
+  g_autofree double *proba = g_new (double, f->n * N_CLASSES);
+  g_autoptr(LightlyLogreg) model = NULL;
+  g_autoptr(GString) csv = g_string_new ("filenames");
+  LightlyLogregOptions options;
+  gsize n = 0;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (*names[i] == '\0')
+        continue;
+      for (guint r = 0; r < f->n; r++)
+        if (strcmp (g_ptr_array_index (f->names, r), names[i]) == 0)
+          {
+            memcpy (x + n * DIM_FIXTURE, f->x + (gsize) r * DIM_FIXTURE, DIM_FIXTURE * sizeof (float));
+            y[n++] = f->labels[r];
+          }
+    }
+  g_assert_cmpuint (n, >, 0);
+  lightly_logreg_options_init (&options);
+  model = lightly_logreg_fit (x, n, DIM_FIXTURE, y, N_CLASSES, &options, &error);
+  g_assert_no_error (error);
+  lightly_logreg_predict_proba (model, f->x, f->n, proba);
+
+  for (guint c = 0; c < N_CLASSES; c++)
+    g_string_append_printf (csv, ",p_%u", c);
+  g_string_append_c (csv, '\n');
+  for (gsize i = 0; i < f->n; i++)
+    {
+      guint r = order[i];
+
+      g_string_append (csv, g_ptr_array_index (f->names, r));
+      for (guint c = 0; c < N_CLASSES; c++)
+        {
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+          g_string_append_printf (csv, ",%s", g_ascii_dtostr (buf, sizeof buf, proba[(gsize) r * N_CLASSES + c]));
+        }
+      g_string_append_c (csv, '\n');
+    }
+  g_file_set_contents (path, csv->str, (gssize) csv->len, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_workflow (void)
+{
+  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *store = g_build_filename (home, "store", NULL);
+  g_autofree char *location = g_filename_to_uri (store, NULL, NULL);
+  g_autofree char *in_order = g_build_filename (home, "predictions.csv", NULL);
+  g_autofree char *shuffled = g_build_filename (home, "predictions-shuffled.csv", NULL);
+  g_autofree guint *order = g_new (guint, N_FIXTURE);
+  g_autoptr(Fixture) f = fixture_load ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  const char *csv = env_path ("LIGHTLY_TEST_FMNIST_CSV");
+  g_auto(Run) run = { 0 };
+  g_auto(Run) run2 = { 0 };
+  g_autofree char *round1 = NULL;
+  g_autofree char *coral_a = NULL;
+  g_auto(GStrv) round1_names = NULL;
+
+  run_al (&run, home, "create-dataset", "--location", location, "fmnist", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (strlen (run.out), ==, 25);   /* 24 hex digits and a newline */
+  run_clear (&run);
+
+  run_al (&run, home, "register-samples", "-l", location, "-d", "fmnist", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "300 samples registered"));
+  run_clear (&run);
+
+  run_al (&run, home, "upload-embeddings", "-l", location, "-d", "fmnist", "--name", "pca64", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (strlen (run.out), ==, 25);
+  run_clear (&run);
+
+  run_al (&run, home, "tags", "-l", location, "-d", "fmnist", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 2);
+  g_assert_nonnull (strstr (run.out, "initial-tag"));
+  g_assert_nonnull (strstr (run.out, " 300 "));
+  run_clear (&run);
+
+  /* CORESET to 30: the added names on stdout, in bit order. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "--method", "CORESET", "-n", "30",
+          "--name", "round-1", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 30);
+  g_assert_nonnull (strstr (run.err, "round-1"));
+  round1 = g_steal_pointer (&run.out);
+  run_clear (&run);
+  round1_names = g_strsplit (round1, "\n", -1);
+  for (guint i = 1; i < 30; i++)
+    g_assert_cmpint (strcmp (round1_names[i - 1], round1_names[i]), <, 0);   /* fmnist-NNNNN: bit order */
+
+  /* export prints the tag's members, the same lines. */
+  run_al (&run, home, "export", "-l", location, "-d", "fmnist", "--tag", "round-1", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, round1);
+  run_clear (&run);
+
+  /* CORAL to 60 with predictions in file order, then the same predictions
+   * shuffled: they are keyed by file name, so the picks are the same. */
+  for (guint i = 0; i < N_FIXTURE; i++)
+    order[i] = i;
+  write_predictions (f, round1, order, in_order);
+  for (guint i = N_FIXTURE - 1; i > 0; i--)
+    {
+      guint j = (guint) g_rand_int_range (rand, 0, (gint32) i + 1);
+      guint t = order[i];
+
+      order[i] = order[j];
+      order[j] = t;
+    }
+  g_assert_cmpuint (order[0] + order[1] + order[2], !=, 0 + 1 + 2);
+  write_predictions (f, round1, order, shuffled);
+
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "--method", "CORAL", "-n", "60",
+          "--preselected", "round-1", "--name", "coral-a", "--predictions", in_order, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 30);
+  coral_a = g_steal_pointer (&run.out);
+  run_clear (&run);
+  for (guint i = 0; round1_names[i] != NULL && *round1_names[i] != '\0'; i++)
+    {
+      g_autofree char *line = g_strconcat (round1_names[i], "\n", NULL);
+
+      g_assert_null (strstr (coral_a, line));   /* disjoint from the labeled set */
+    }
+
+  run_al (&run2, home, "query", "-l", location, "-d", "fmnist", "--method", "CORAL", "-n", "60",
+          "--preselected", "round-1", "--name", "coral-b", "--predictions", shuffled, NULL);
+  g_assert_cmpint (run2.status, ==, 0);
+  g_assert_cmpstr (run2.out, ==, coral_a);
+  run_clear (&run2);
+
+  run_al (&run, home, "export", "-l", location, "-d", "fmnist", "--tag", "coral-a", NULL);
+  run_al (&run2, home, "export", "-l", location, "-d", "fmnist", "--tag", "coral-b", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpint (run2.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 60);
+  g_assert_cmpstr (run.out, ==, run2.out);
+  run_clear (&run);
+  run_clear (&run2);
+
+  /* Skipped: fewer than already labeled. Exit 0, no new tag. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "10", "--preselected", "coral-a",
+          "--name", "skipped", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, "Skipped"));
+  run_clear (&run);
+
+  run_al (&run, home, "tags", "-l", location, "-d", "fmnist", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 5);
+  g_assert_nonnull (strstr (run.out, "coral-b"));
+  g_assert_null (strstr (run.out, "skipped"));
+  run_clear (&run);
+
+  /* LIGHTLY_SERVER_LOCATION is not needed, but --location wins: the default
+   * store (XDG_DATA_HOME/lightly) has no such dataset. */
+  run_al (&run, home, "tags", "-d", "fmnist", NULL);
+  assert_one_line_failure (&run);
+  run_clear (&run);
+
+  rm_rf (home);
+}
+
+/* ---- help, usage and failures ----------------------------------------------- */
+
+static void
+test_help (void)
+{
+  g_autofree char *home = make_tmp_dir ();
+  g_auto(Run) run = { 0 };
+
+  run_al (&run, home, "--help", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    g_assert_nonnull (strstr (run.out, subcommands[i]));
+  run_clear (&run);
+
+  run_al (&run, home, "--version", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.out, "lightly-al "));
+  run_clear (&run);
+
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    {
+      run_al (&run, home, subcommands[i], "--help", NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "Usage:"));
+      g_assert_nonnull (strstr (run.out, subcommands[i]));
+      if (strcmp (subcommands[i], "demo") != 0)
+        g_assert_nonnull (strstr (run.out, "--location"));
+      else
+        g_assert_nonnull (strstr (run.out, "--out"));
+      run_clear (&run);
+    }
+  rm_rf (home);
+}
+
+static void
+test_usage (void)
+{
+  g_autofree char *home = make_tmp_dir ();
+  const char *bad[][6] = {
+    { NULL },
+    { "no-such-command", NULL },
+    { "create-dataset", NULL },
+    { "create-dataset", "a", "b", NULL },
+    { "create-dataset", "--no-such-option", "a", NULL },
+    { "register-samples", NULL },
+    { "upload-embeddings", NULL },
+    { "tags", "extra", NULL },
+    { "export", NULL },
+    { "query", "--method", "NOPE", NULL },
+    { "query", "--n-samples", "many", NULL },
+    { "query", "-n", "-1", NULL },
+    { "query", "positional", NULL },
+    { "demo", "--pool", "5", NULL },
+    { "demo", "--schedule", "40,20", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_alv (&run, home, bad[i]);
+      if (run.status != 2)
+        g_error ("lightly-al %s %s: exit %d, expected 2", bad[i][0], bad[i][1], run.status);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_cmpstr (run.err, !=, "");
+    }
+
+  /* Nothing was created by bad usage: not even the store. */
+  {
+    g_autofree char *db_dir = g_build_filename (home, "data", "lightly", NULL);
+
+    g_assert_false (g_file_test (db_dir, G_FILE_TEST_EXISTS));
+  }
+  rm_rf (home);
+}
+
+static void
+test_failures (void)
+{
+  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *store = g_build_filename (home, "store", NULL);
+  g_autofree char *location = g_filename_to_uri (store, NULL, NULL);
+  g_autofree char *missing = g_build_filename (home, "missing.csv", NULL);
+  g_auto(Run) run = { 0 };
+
+  run_al (&run, home, "create-dataset", "-l", location, "ds", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+
+  /* Each: exit 1 and one line that says what went wrong. */
+  run_al (&run, home, "create-dataset", "-l", location, "ds", NULL);
+  assert_one_line_failure (&run);
+  g_assert_nonnull (strstr (run.err, "ds"));
+  run_clear (&run);
+
+  run_al (&run, home, "tags", "-l", location, "-d", "nope", NULL);
+  assert_one_line_failure (&run);
+  g_assert_nonnull (strstr (run.err, "nope"));
+  run_clear (&run);
+
+  run_al (&run, home, "tags", "-l", location, NULL);
+  assert_one_line_failure (&run);
+  run_clear (&run);
+
+  run_al (&run, home, "register-samples", "-l", location, "-d", "ds", missing, NULL);
+  assert_one_line_failure (&run);
+  run_clear (&run);
+
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "3", NULL);
+  assert_one_line_failure (&run);
+  run_clear (&run);
+
+  run_al (&run, home, "export", "-l", location, "-d", "ds", "--tag", "no-such-tag", NULL);
+  assert_one_line_failure (&run);
+  g_assert_nonnull (strstr (run.err, "no-such-tag"));
+  run_clear (&run);
+
+  run_al (&run, home, "tags", "-l", "ftp://example.com/", "-d", "ds", NULL);
+  assert_one_line_failure (&run);
+  run_clear (&run);
+
+  rm_rf (home);
+}
+
+/* ---- the demo --------------------------------------------------------------- */
+
+static void
+test_demo (void)
+{
+  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *out_dir = g_build_filename (home, "demo", NULL);
+  g_auto(Run) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  guint n_rows = 0;
+
+  run_al (&run, home, "demo", "--pool", "300", "--test", "300", "--schedule", "20,40", "--seeds", "2",
+          "--out", out_dir, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  /* A table row per round: labels, method, accuracy, RANDOM mean ± sd. */
+  lines = g_strsplit (run.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint labels = 0;
+      char method[32] = "";
+      double accuracy = -1, mean = -1, sd = -1;
+
+      if (sscanf (lines[i], " %u %31s %lf %lf ± %lf", &labels, method, &accuracy, &mean, &sd) != 5)
+        continue;
+      g_test_message ("demo: %u %s %.3f (RANDOM %.3f ± %.3f)", labels, method, accuracy, mean, sd);
+      g_assert_cmpuint (labels, ==, n_rows == 0 ? 20 : 40);
+      g_assert_cmpstr (method, ==, n_rows == 0 ? "CORESET" : "CORAL");
+      g_assert_cmpfloat (accuracy, >, 0.0);
+      g_assert_cmpfloat (accuracy, <=, 1.0);
+      g_assert_cmpfloat (mean, >, 0.0);
+      g_assert_cmpfloat (mean, <=, 1.0);
+      g_assert_cmpfloat (sd, >=, 0.0);
+      n_rows++;
+    }
+  g_assert_cmpuint (n_rows, ==, 2);
+  {
+    g_autofree char *csv = g_build_filename (out_dir, "embeddings.csv", NULL);
+    g_autofree char *png = g_build_filename (out_dir, "images", "fmnist-00000.png", NULL);
+
+    g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  }
+  rm_rf (home);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/workflow", test_workflow);
+  g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/failures", test_failures);
+  g_test_add_func ("/cli/demo", test_demo);
+
+  return g_test_run ();
+}
