@@ -32,8 +32,8 @@ static void lightly_local_backend_iface_init (LightlyBackendInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (LightlyLocalBackend, lightly_local_backend, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (LIGHTLY_TYPE_BACKEND, lightly_local_backend_iface_init))
 
-/* How often a follower re-reads a job it is not notified about. */
-#define FOLLOW_POLL_US (200 * G_TIME_SPAN_MILLISECOND)
+/* How long one wait for a job change may block before it is re-checked. */
+#define FOLLOW_WAIT_MS 1000
 
 /* ---------------------------------------------------------------------------
  * Stores shared per directory, and jobs watched in this process
@@ -43,13 +43,12 @@ G_LOCK_DEFINE_STATIC (registry);
 static GHashTable *stores_by_dir;   /* dir → LightlyStore (weak) */
 static GHashTable *watches;         /* job id → JobWatch */
 
+/* A running job's cancel flag, shared by the engine and the followers of
+ * this process. Changes of the job itself reach followers through the
+ * store (lightly_store_wait_job). */
 typedef struct {
   gatomicrefcount ref;
   char *job_id;        /* the key in `watches` */
-  GMutex lock;
-  GCond cond;
-  guint64 serial;      /* bumped on every change */
-  gboolean done;
   gint cancel;         /* read by the engine */
 } JobWatch;
 
@@ -77,8 +76,6 @@ job_watch_unref (JobWatch *watch)
   G_UNLOCK (registry);
   if (last)
     {
-      g_mutex_clear (&watch->lock);
-      g_cond_clear (&watch->cond);
       g_free (watch->job_id);
       g_free (watch);
     }
@@ -104,23 +101,10 @@ job_watch_lookup (const char *job_id,
       watch = g_new0 (JobWatch, 1);
       g_atomic_ref_count_init (&watch->ref);
       watch->job_id = g_strdup (job_id);
-      g_mutex_init (&watch->lock);
-      g_cond_init (&watch->cond);
       g_hash_table_insert (watches, watch->job_id, watch);
     }
   G_UNLOCK (registry);
   return watch;
-}
-
-static void
-job_watch_signal (JobWatch *watch,
-                  gboolean  done)
-{
-  g_mutex_lock (&watch->lock);
-  watch->serial++;
-  watch->done = watch->done || done;
-  g_cond_broadcast (&watch->cond);
-  g_mutex_unlock (&watch->lock);
 }
 
 static void
@@ -422,13 +406,12 @@ selection_progress (guint64  processed,
   SelectionJob *job = data;
   gint64 now = g_get_monotonic_time ();
 
-  /* The engine reports every pick; the store coalesces its writes itself,
-   * and followers coalesce their signals, but don't wake them needlessly. */
+  /* The engine reports every pick; each report wakes the followers, so
+   * don't wake them more than 50 times a second. */
   if (processed < total && now - job->last_progress_us < 20 * G_TIME_SPAN_MILLISECOND)
     return;
   job->last_progress_us = now;
   lightly_store_update_job_progress (job->store, job->job_id, (gint64) processed, (gint64) total, NULL);
-  job_watch_signal (job->watch, FALSE);
 }
 
 static LightlyBitMask *
@@ -589,7 +572,6 @@ selection_job_execute (SelectionJob  *job,
 
   if (!lightly_store_begin_job (store, job->job_id, (gint64) k, error))
     return FALSE;
-  job_watch_signal (job->watch, FALSE);
 
   params.method = req->method;
   params.matrix = lightly_store_matrix_get_data (matrix);
@@ -644,7 +626,6 @@ selection_job_run (LightlyStore *store,
       if (!lightly_store_fail_job (store, job->job_id, message, &fail_error))
         g_warning ("Could not mark job %s failed: %s", job->job_id, fail_error->message);
     }
-  job_watch_signal (job->watch, TRUE);
   selection_job_free (job);
 }
 
@@ -735,7 +716,6 @@ follow_cancelled (GCancellable *cancellable,
 {
   /* Embedded mode: cancelling stops the engine; the job ends FAILED. */
   g_atomic_int_set (&watch->cancel, 1);
-  job_watch_signal (watch, FALSE);
 }
 
 static LightlyJob *
@@ -744,7 +724,7 @@ local_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendPro
 {
   LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
   g_autoptr(JobWatch) watch = job_watch_lookup (job_id, TRUE);
-  guint64 seen_serial = G_MAXUINT64;
+  g_autoptr(LightlyStoreJob) row = NULL;
   gulong handler = 0;
   LightlyJob *result = NULL;
 
@@ -752,24 +732,15 @@ local_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendPro
     handler = g_cancellable_connect (cancellable, G_CALLBACK (follow_cancelled),
                                      job_watch_ref (watch), (GDestroyNotify) job_watch_unref);
 
-  for (;;)
+  row = lightly_store_get_job (self->store, NULL, job_id, error);
+  while (row != NULL)
     {
-      g_autoptr(LightlyStoreJob) row = NULL;
-      g_autoptr(LightlyJob) job = NULL;
-      guint64 serial;
+      g_autoptr(LightlyJob) job = job_from_store (row);
+      LightlyStoreJobStatus status = row->status;
+      gint64 processed = row->processed;
 
-      g_mutex_lock (&watch->lock);
-      serial = watch->serial;
-      g_mutex_unlock (&watch->lock);
-
-      row = lightly_store_get_job (self->store, NULL, job_id, error);
-      if (row == NULL)
-        break;
-      job = job_from_store (row);
-      if (progress != NULL && serial != seen_serial)
+      if (progress != NULL)
         progress (job, progress_data);
-      seen_serial = serial;
-
       if (lightly_job_is_done (job))
         {
           result = g_steal_pointer (&job);
@@ -778,10 +749,14 @@ local_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendPro
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         break;
 
-      g_mutex_lock (&watch->lock);
-      if (watch->serial == serial)
-        g_cond_wait_until (&watch->cond, &watch->lock, g_get_monotonic_time () + FOLLOW_POLL_US);
-      g_mutex_unlock (&watch->lock);
+      /* Returns at once on a change made in this process, and re-reads the
+       * jobs of other processes a few times a second. */
+      g_clear_pointer (&row, lightly_store_job_free);
+      do
+        row = lightly_store_wait_job (self->store, NULL, job_id, status, processed,
+                                      FOLLOW_WAIT_MS, cancellable, error);
+      while (row != NULL && row->status == status && row->processed == processed &&
+             !g_cancellable_is_cancelled (cancellable));
     }
 
   if (handler != 0)
