@@ -377,10 +377,16 @@ start_workers (Run *r, guint n_threads)
   g_mutex_init (&r->lock);
   g_cond_init (&r->work_cond);
   g_cond_init (&r->done_cond);
-  r->n_workers = n_threads > 1 ? n_threads - 1 : 0;
-  r->workers = g_new0 (GThread *, r->n_workers + 1);
-  for (i = 0; i < r->n_workers; i++)
-    r->workers[i] = g_thread_new ("lightly-select", worker_main, r);
+  r->workers = g_new0 (GThread *, n_threads);
+  r->n_workers = 0;
+  /* Fewer threads than asked for only cost time: the partition is fixed. */
+  for (i = 0; i + 1 < n_threads; i++)
+    {
+      r->workers[i] = g_thread_try_new ("lightly-select", worker_main, r, NULL);
+      if (r->workers[i] == NULL)
+        break;
+      r->n_workers++;
+    }
 }
 
 static void
