@@ -542,6 +542,18 @@ test_medium (void)
       picks = run_everywhere (&p);
       check_greedy (d, &p, picks);
     }
+  /* A big P and few candidates: P is split over the threads. */
+  for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
+    {
+      g_autoptr(Data) d = make_data (rng, slow_mode () ? 700 : 1400, 20, 0.8, 0.2);
+      LightlySelectionParams p;
+      g_autoptr(GArray) picks = NULL;
+
+      g_assert_cmpuint (d->pre->len, >=, 512);
+      params_for (&p, d, methods[mi], 12);
+      picks = run_everywhere (&p);
+      check_greedy (d, &p, picks);
+    }
   if (!slow_mode ())
     for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
       {

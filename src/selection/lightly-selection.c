@@ -497,26 +497,30 @@ to_double (double *dst, const float *src, gsize dim, gsize dim8)
     dst[i] = 0;
 }
 
-/* mind2[j] = min over P of d²(c_j, p), tile by tile: a tile of P rows
- * stays in L1 while the block's candidates pass by, each converted to
- * double once per tile. */
+typedef struct {
+  gsize n_split;                /* parts of P; a task is (candidate block, part) */
+  double *partial;              /* n_split × m minima, or NULL if n_split is 1 */
+} SeedTask;
+
+/* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates of a block, into
+ * out[j], tile by tile: a tile of P rows stays in L1 while the block's
+ * candidates pass by, each converted to double once per tile. */
 static void
-seed_block (Run *r, gsize b, gpointer data)
+seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
 {
   const guint32 *pre = r->p->preselected;
-  gsize np = r->p->n_preselected, dim8 = LIGHTLY_SELECTION_PAD8 (r->dim);
+  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim);
   gsize tile_rows = CLAMP (8192 / MAX (r->dim, 1), 4, P_TILE);
-  gsize lo, hi, j, t0, t;
+  gsize j, t0, t;
   g_autofree double *cd = g_new (double, dim8);
   const float *tile[P_TILE];
   double dots[P_TILE];
 
-  block_range (r, b, &lo, &hi);
   for (j = lo; j < hi; j++)
-    r->mind2[j] = INFINITY;
-  for (t0 = 0; t0 < np; t0 += tile_rows)
+    out[j] = INFINITY;
+  for (t0 = t_lo; t0 < t_hi; t0 += tile_rows)
     {
-      gsize tn = MIN (np - t0, tile_rows);
+      gsize tn = MIN (t_hi - t0, tile_rows);
 
       if (cancel_requested (r))
         return;
@@ -524,7 +528,7 @@ seed_block (Run *r, gsize b, gpointer data)
         tile[t] = row (r, pre[t0 + t]);
       for (j = lo; j < hi; j++)
         {
-          double best = r->mind2[j], cn = r->cnorm[j];
+          double best = out[j], cn = r->cnorm[j];
 
           to_double (cd, row (r, r->cand[j]), r->dim, dim8);
           r->kern->dot_qf (cd, tile, tn, r->dim, dots);
@@ -535,10 +539,61 @@ seed_block (Run *r, gsize b, gpointer data)
               if (d2 < best)
                 best = d2;
             }
-          r->mind2[j] = best;
+          out[j] = best;
         }
     }
-  block_stats (r, b);
+}
+
+/* mind2 = distances to P. Minima are exact, so splitting P (to keep every
+ * thread busy when there are few candidates) does not change a bit. */
+static void
+seed_block (Run *r, gsize b, gpointer data)
+{
+  SeedTask *st = data;
+  gsize np = r->p->n_preselected, cb = b / st->n_split, part = b % st->n_split;
+  gsize lo, hi;
+
+  block_range (r, cb, &lo, &hi);
+  if (st->n_split == 1)
+    {
+      seed_range (r, lo, hi, 0, np, r->mind2);
+      block_stats (r, cb);
+    }
+  else
+    seed_range (r, lo, hi, part * np / st->n_split, (part + 1) * np / st->n_split,
+                st->partial + part * r->m);
+}
+
+static gboolean
+seed (Run *r)
+{
+  gsize threads = r->n_workers + 1, np = r->p->n_preselected, j, i, b;
+  SeedTask st = { 1, NULL };
+
+  if (r->n_blocks < 2 * threads)
+    st.n_split = MAX (1, MIN ((2 * threads + r->n_blocks - 1) / r->n_blocks, np / 256));
+  if (st.n_split > 1)
+    st.partial = g_new (double, st.n_split * r->m);
+  if (!parallel (r, seed_block, &st, r->n_blocks * st.n_split))
+    {
+      g_free (st.partial);
+      return FALSE;
+    }
+  if (st.n_split > 1)
+    {
+      for (j = 0; j < r->m; j++)
+        {
+          double best = st.partial[j];
+
+          for (i = 1; i < st.n_split; i++)
+            best = MIN (best, st.partial[i * r->m + j]);
+          r->mind2[j] = best;
+        }
+      for (b = 0; b < r->n_blocks; b++)
+        block_stats (r, b);
+      g_free (st.partial);
+    }
+  return TRUE;
 }
 
 typedef struct {
@@ -888,7 +943,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
 
   if (np > 0)
     {
-      if (!parallel (r, seed_block, NULL, r->n_blocks))
+      if (!seed (r))
         return set_cancelled (error);
     }
   else if (coral)
@@ -1401,7 +1456,10 @@ lightly_selection_run (const LightlySelectionParams  *params,
         r.block_rows = forced_block_rows;
       r.n_blocks = (r.m + r.block_rows - 1) / r.block_rows;
       n_threads = thread_count (params);
-      start_workers (&r, MIN (n_threads, (guint) MIN (r.n_blocks, 256)));
+      /* Seeding with P can split P, so it can use every thread. */
+      if (params->n_preselected == 0)
+        n_threads = MIN (n_threads, (guint) MIN (r.n_blocks, 256));
+      start_workers (&r, n_threads);
       ok = run_greedy (&r, k, out, error);
       stop_workers (&r);
       g_free (r.cnorm);
