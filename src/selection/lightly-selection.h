@@ -82,9 +82,10 @@ typedef struct {
   const gint *cancel;
 } LightlySelectionParams;
 
-/* The SIMD paths. LIGHTLY_SIMD=portable|avx2|avx512 in the environment forces
- * one; forcing one the CPU (or the build) lacks falls back to the best
- * supported path with a g_warning, once per process. */
+/* The SIMD paths. By default the fastest the CPU supports: AVX-512, except
+ * on AMD up to Zen 4, where AVX2 is faster. LIGHTLY_SIMD=portable|avx2|avx512
+ * in the environment forces one; forcing one the CPU (or the build) lacks
+ * falls back to the default path with a g_warning, once per process. */
 typedef enum {
   LIGHTLY_SELECTION_SIMD_PORTABLE,
   LIGHTLY_SELECTION_SIMD_AVX2,
