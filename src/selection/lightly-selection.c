@@ -709,12 +709,13 @@ mean_block (Run *r, gsize b, gpointer data)
   MeanTask *t = data;
   double *acc = t->partial + b * r->dim;
   gsize lo = b * MEAN_CHUNK, hi = MIN (r->m, lo + MEAN_CHUNK), j, i;
+  gsize stride = MAX (1, 65536 / MAX (r->dim, 1));
 
   for (j = lo; j < hi; j++)
     {
       const float *x = row (r, r->cand[j]);
 
-      if ((j & 1023) == 0 && cancel_requested (r))
+      if ((j - lo) % stride == 0 && cancel_requested (r))
         return;
       for (i = 0; i < r->dim; i++)
         acc[i] += x[i];
