@@ -332,7 +332,8 @@ check_greedy (const Data *d, const LightlySelectionParams *p, GArray *picks)
                 if (alive[i])
                   wmax = MAX (wmax, w[i]);
               /* Only the score ties compete on the mean distance. */
-              g_assert_cmpfloat (w[g_array_index (picks, guint32, 0)], >=, wmax - EPS);
+              if (picks->len > 0)
+                g_assert_cmpfloat (w[g_array_index (picks, guint32, 0)], >=, wmax - EPS);
               for (i = 0; i < d->n; i++)
                 if (alive[i] && w[i] < wmax - EPS)
                   v[i] = -1;
