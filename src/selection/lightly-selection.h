@@ -14,7 +14,24 @@
  * and therefore bit-identical picks. Squared distances are
  * `max(0, ‖a‖² + ‖b‖² − 2⟨a,b⟩)` with the norms from the same kernel.
  * Values within 1e-9 (LIGHTLY_SELECTION_TIE_EPSILON) of the step's maximum
- * are ties; the smallest row index among them wins.
+ * are ties; the smallest row index among them wins: the pick is the smallest
+ * index whose value is ≥ max − ε. The value compared is
+ *   CORESET          d(c) = √d², the distance to P ∪ picks;
+ *   CORAL            d̂(c)·s(c)^β with d̂ = d/d_max over the unpicked
+ *                    candidates; if every product is 0, d̂ alone; if d_max is
+ *                    0, every candidate ties;
+ *   ACTIVE_LEARNING  s(c) (top-k as repeated ε-argmax);
+ * and the first pick without P is: CORESET, the largest distance to the
+ * candidates' mean (the mean is summed in double and rounded to float, so
+ * the same kernels compute its distances); CORAL, the largest s^β, with
+ * ties (every candidate when β = 0, so β = 0 is exactly CORESET) going to
+ * the CORESET first-pick rule. minDistance does not apply to that first
+ * pick (its distance to the empty set is infinite), and RANDOM and
+ * ACTIVE_LEARNING ignore minDistance.
+ *
+ * The per-pick update skips candidates by the triangle inequality (with a
+ * margin above the rounding error, so the picks are the same bits as
+ * without it); it is on while the picks so far are fewer than |C|/32.
  */
 #pragma once
 
@@ -65,9 +82,10 @@ typedef struct {
   const gint *cancel;
 } LightlySelectionParams;
 
-/* The SIMD paths. LIGHTLY_SIMD=portable|avx2|avx512 in the environment forces
- * one; forcing one the CPU (or the build) lacks falls back to the best
- * supported path with a g_warning, once per process. */
+/* The SIMD paths. By default the fastest the CPU supports: AVX-512, except
+ * on AMD up to Zen 4, where AVX2 is faster. LIGHTLY_SIMD=portable|avx2|avx512
+ * in the environment forces one; forcing one the CPU (or the build) lacks
+ * falls back to the default path with a g_warning, once per process. */
 typedef enum {
   LIGHTLY_SELECTION_SIMD_PORTABLE,
   LIGHTLY_SELECTION_SIMD_AVX2,
