@@ -489,7 +489,7 @@ selection_job_execute (SelectionJob  *job,
   g_autoptr(GArray) picks = NULL;
   gsize n_query = 0, n_pre = 0, n_cand = 0;
   gint64 n_total;
-  double target;
+  gboolean bounded;
   gsize k;
   LightlySelectionParams params = { 0 };
 
@@ -534,22 +534,13 @@ selection_job_execute (SelectionJob  *job,
   cand_idx = lightly_bit_mask_to_indices (candidates_mask, &n_cand);
 
   /* §13 Target size. */
-  if (req->n_samples >= 1)
-    target = floor (req->n_samples);
-  else if (req->n_samples > 0)
-    target = round (req->n_samples * (double) n_total);
-  else
-    target = INFINITY;
-  if (isinf (target) && !(req->min_distance > 0))
+  k = lightly_selection_target_k (req->n_samples, (gsize) n_total, n_pre, n_cand, &bounded);
+  if (!bounded && !(req->min_distance > 0))
     {
       g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                            "No stopping condition: set nSamples ≥ 1 or minDistance > 0");
       return FALSE;
     }
-  if (target <= (double) n_pre)
-    k = 0;
-  else
-    k = (gsize) MIN (target - (double) n_pre, (double) n_cand);
 
   if (req->method == LIGHTLY_SAMPLING_METHOD_CORAL || req->method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
     {
