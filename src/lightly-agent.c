@@ -938,7 +938,6 @@ query_sampled (GObject      *source,
   g_autoptr(GTask) task = user_data;
   LightlyAgent *self = g_task_get_source_object (task);
   QueryData *q = g_task_get_task_data (task);
-  GCancellable *cancellable;
   GError *error = NULL;
 
   q->tag = lightly_api_workflow_client_sampling_finish (self->client, result, &error);
@@ -948,8 +947,10 @@ query_sampled (GObject      *source,
       return;
     }
   agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 0.0);
-  cancellable = g_task_get_cancellable (task);
-  lightly_api_workflow_client_get_file_names_async (self->client, cancellable,
+  /* The selection finished and its tag exists: from here the query
+   * completes even if it is cancelled, so the agent's sets never miss a
+   * tag the store has. */
+  lightly_api_workflow_client_get_file_names_async (self->client, NULL,
                                                     query_got_file_names, g_steal_pointer (&task));
 }
 
@@ -1033,6 +1034,9 @@ lightly_agent_query_async (LightlyAgent         *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lightly_agent_query_async);
+  /* Cancellation is decided by the steps: once the selection has finished,
+   * the result is returned even if the cancellable fired meanwhile. */
+  g_task_set_check_cancellable (task, FALSE);
 
   if (!self->initialized)
     {

@@ -186,6 +186,26 @@ client_op_new (LightlyApiWorkflowClient *self,
   return op;
 }
 
+/* @check_cancellable FALSE: a result the worker produced is returned even if
+ * the cancellable fired meanwhile (a selection that finished anyway). */
+static void
+client_op_start_full (LightlyApiWorkflowClient *self,
+                      gpointer                  op,
+                      gpointer                  source_tag,
+                      gboolean                  check_cancellable,
+                      GCancellable             *cancellable,
+                      GAsyncReadyCallback       callback,
+                      gpointer                  user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_check_cancellable (task, check_cancellable);
+  g_task_set_task_data (task, op, client_op_free);
+  /* The pool takes over the task reference. */
+  g_thread_pool_push (client_pool (), task, NULL);
+}
+
 static void
 client_op_start (LightlyApiWorkflowClient *self,
                  gpointer                  op,
@@ -194,12 +214,7 @@ client_op_start (LightlyApiWorkflowClient *self,
                  GAsyncReadyCallback       callback,
                  gpointer                  user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, op, client_op_free);
-  /* The pool takes over the task reference. */
-  g_thread_pool_push (client_pool (), task, NULL);
+  client_op_start_full (self, op, source_tag, TRUE, cancellable, callback, user_data);
 }
 
 static gpointer
@@ -1517,6 +1532,8 @@ sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
       embedding_id = op->embedding_id_used;
     }
 
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   job_id = iface->start_selection (backend, op->op.dataset_id, embedding_id, &op->request,
                                    cancellable, error);
   if (job_id == NULL)
@@ -1591,7 +1608,8 @@ lightly_api_workflow_client_sampling_full_async (LightlyApiWorkflowClient *self,
       op->request.new_tag_name = lightly_sampler_config_generate_name (config, now);
     }
 
-  client_op_start (self, op, lightly_api_workflow_client_sampling_async, cancellable, callback, user_data);
+  client_op_start_full (self, op, lightly_api_workflow_client_sampling_async, FALSE,
+                        cancellable, callback, user_data);
 }
 
 /**

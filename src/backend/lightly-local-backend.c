@@ -714,15 +714,22 @@ local_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendPro
                   gpointer progress_data, GCancellable *cancellable, GError **error)
 {
   LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
-  g_autoptr(JobWatch) watch = job_watch_lookup (job_id, TRUE);
+  /* Only a job this process runs has a watch; a job of another process
+   * cannot be stopped from here, so cancelling just stops following it. */
+  g_autoptr(JobWatch) watch = job_watch_lookup (job_id, FALSE);
+  GCancellable *wait_cancellable = watch != NULL ? NULL : cancellable;
   g_autoptr(LightlyStoreJob) row = NULL;
   gulong handler = 0;
   LightlyJob *result = NULL;
 
-  if (cancellable != NULL)
+  if (cancellable != NULL && watch != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (follow_cancelled),
                                      job_watch_ref (watch), (GDestroyNotify) job_watch_unref);
 
+  /* A cancel stops the engine, but the follower waits until the job has
+   * really ended: the engine may finish its last pick first. A selection
+   * that finished anyway is returned as finished, so a cancel never leaves
+   * a tag the caller does not know about. */
   row = lightly_store_get_job (self->store, NULL, job_id, error);
   while (row != NULL)
     {
@@ -734,20 +741,21 @@ local_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendPro
         progress (job, progress_data);
       if (lightly_job_is_done (job))
         {
-          result = g_steal_pointer (&job);
+          if (lightly_job_get_status (job) == LIGHTLY_JOB_STATUS_FAILED &&
+              g_cancellable_is_cancelled (cancellable))
+            g_cancellable_set_error_if_cancelled (cancellable, error);
+          else
+            result = g_steal_pointer (&job);
           break;
         }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        break;
 
       /* Returns at once on a change made in this process, and re-reads the
        * jobs of other processes a few times a second. */
       g_clear_pointer (&row, lightly_store_job_free);
       do
-        row = lightly_store_wait_job (self->store, NULL, job_id, status, processed,
-                                      FOLLOW_WAIT_MS, cancellable, error);
-      while (row != NULL && row->status == status && row->processed == processed &&
-             !g_cancellable_is_cancelled (cancellable));
+        row = lightly_store_wait_job (self->store, NULL, job_id, status, processed, FOLLOW_WAIT_MS,
+                                      wait_cancellable, error);
+      while (row != NULL && row->status == status && row->processed == processed);
     }
 
   if (handler != 0)
