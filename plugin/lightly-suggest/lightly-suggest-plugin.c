@@ -37,8 +37,8 @@
 #define ROUND_PREFIX "lightly-suggest-round-"
 #define LABELED_PREFIX "lightly-suggest-labeled-"
 #define DEFAULT_BATCH_SIZE 32
-#define SETTLE_INTERVAL_MS 20
-#define SETTLE_POLLS 10
+#define SETTLE_INTERVAL_MS 10
+#define SETTLE_POLLS 5
 
 #define LIGHTLY_TYPE_SUGGEST_PLUGIN (lightly_suggest_plugin_get_type ())
 G_DECLARE_FINAL_TYPE (LightlySuggestPlugin, lightly_suggest_plugin, LIGHTLY, SUGGEST_PLUGIN, GObject)
@@ -266,7 +266,8 @@ round_check_cancelled (GObject      *source,
        * the cancel arrives, while the selection job may still be running
        * and go on to write its tag. Watch for that tag a little longer, so
        * that CANCELLED keeps meaning "no round tag was made". The engine
-       * stops within microseconds of a cancel, so this is ample. */
+       * stops within microseconds of a cancel and writes its tag within
+       * milliseconds, so 50 ms is ample. */
       r->settle_polls++;
       g_timeout_add_once (SETTLE_INTERVAL_MS, round_settle_poll, g_steal_pointer (&task));
       return;
