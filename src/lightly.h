@@ -29,5 +29,9 @@
 #include "lightly-embedding.h"
 #include "lightly-api-workflow-client.h"
 #include "lightly-agent.h"
+#include "lightly-predictions.h"
+#include "lightly-suggest-context.h"
+#include "lightly-suggest-request.h"
+#include "lightly-batch-suggester.h"
 
 #undef __LIGHTLY_INSIDE__
