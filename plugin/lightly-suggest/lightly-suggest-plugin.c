@@ -37,8 +37,6 @@
 #define ROUND_PREFIX "lightly-suggest-round-"
 #define LABELED_PREFIX "lightly-suggest-labeled-"
 #define DEFAULT_BATCH_SIZE 32
-#define SETTLE_INTERVAL_MS 10
-#define SETTLE_POLLS 5
 
 #define LIGHTLY_TYPE_SUGGEST_PLUGIN (lightly_suggest_plugin_get_type ())
 G_DECLARE_FINAL_TYPE (LightlySuggestPlugin, lightly_suggest_plugin, LIGHTLY, SUGGEST_PLUGIN, GObject)
@@ -90,7 +88,6 @@ typedef struct {
   guint round;                         /* the n of the round tag to make */
   char *preselected_name;              /* NULL: nothing labeled, no state */
   LightlyAgent *agent;
-  guint settle_polls;
 } Round;
 
 static void
@@ -234,18 +231,6 @@ batch_from_tag (Round      *r,
   return lightly_bit_mask_masked_select (mask, (const char * const *) r->file_names, error);
 }
 
-static void round_check_cancelled (GObject *source, GAsyncResult *result, gpointer user_data);
-
-static void
-round_settle_poll (gpointer data)
-{
-  GTask *task = data;
-  Round *r = g_task_get_task_data (task);
-
-  lightly_api_workflow_client_get_tags_async (lightly_agent_get_client (r->agent), NULL,
-                                              round_check_cancelled, task);
-}
-
 static void
 round_check_cancelled (GObject      *source,
                        GAsyncResult *result,
@@ -260,18 +245,6 @@ round_check_cancelled (GObject      *source,
   GError *error = NULL;
   char **names;
 
-  if (tag == NULL && r->settle_polls < SETTLE_POLLS)
-    {
-      /* WORKAROUND: the client's follow_job returns CANCELLED as soon as
-       * the cancel arrives, while the selection job may still be running
-       * and go on to write its tag. Watch for that tag a little longer, so
-       * that CANCELLED keeps meaning "no round tag was made". The engine
-       * stops within microseconds of a cancel and writes its tag within
-       * milliseconds, so 50 ms is ample. */
-      r->settle_polls++;
-      g_timeout_add_once (SETTLE_INTERVAL_MS, round_settle_poll, g_steal_pointer (&task));
-      return;
-    }
   if (tag == NULL)
     {
       round_return_error (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -298,14 +271,12 @@ round_got_result (GObject      *source,
   g_autoptr(GStrvBuilder) batch = g_strv_builder_new ();
 
   query_result = lightly_agent_query_finish (r->agent, result, &error);
-  /* A selection stopped by the cancel may also report itself as a failed
-   * job; with the cancellable set, any failure here is the cancel. */
-  if (query_result == NULL && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-                               g_cancellable_is_cancelled (g_task_get_cancellable (task))))
+  if (query_result == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      /* The selection may have finished just before the cancel arrived; its
-       * tag then exists and the round is done, so report it. A CANCELLED
-       * result thus always means "no round tag was made". */
+      /* In the embedded store a cancelled query made no tag. Over http the
+       * server's job goes on after the client stops following it (protocol
+       * §13), so its round tag may exist already: then the round is done,
+       * and it is reported. A CANCELLED result means "no round tag". */
       lightly_api_workflow_client_get_tags_async (lightly_agent_get_client (r->agent), NULL,
                                                   round_check_cancelled, g_steal_pointer (&task));
       return;
