@@ -245,6 +245,22 @@ http_send (LightlyHttpBackend  *self,
       if (msg == NULL)
         return FALSE;
       bytes = soup_session_send_and_read (self->session, msg, cancellable, &local_error);
+      if (bytes != NULL)
+        {
+          SoupMessageHeaders *rh = soup_message_get_response_headers (msg);
+
+          /* libsoup 3.2 hands back a body cut short by a closed connection
+           * as if it were whole: compare with Content-Length ourselves. */
+          if (soup_message_headers_get_encoding (rh) == SOUP_ENCODING_CONTENT_LENGTH &&
+              (guint64) soup_message_headers_get_content_length (rh) != g_bytes_get_size (bytes))
+            {
+              g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                           "the connection closed after %" G_GSIZE_FORMAT " of %" G_GOFFSET_FORMAT
+                           " body bytes", g_bytes_get_size (bytes),
+                           soup_message_headers_get_content_length (rh));
+              g_clear_pointer (&bytes, g_bytes_unref);
+            }
+        }
       if (bytes == NULL)
         {
           g_autofree char *context = call_context (call);
