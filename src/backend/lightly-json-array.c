@@ -68,16 +68,11 @@ lightly_json_append_double (GString *out,
       g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) value);
       return;
     }
-  /* The shortest of 15, 16, 17 digits that reads back exactly. */
-  for (int digits = 15; digits <= 17; digits++)
-    {
-      char fmt[8];
-
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", digits);
-      g_ascii_formatd (buf, sizeof buf, fmt, value);
-      if (digits == 17 || g_ascii_strtod (buf, NULL) == value)
-        break;
-    }
+  /* 15 digits when they read back exactly (short and readable, like
+   * "0.1"), else 17, which always round-trip. */
+  g_ascii_formatd (buf, sizeof buf, "%.15g", value);
+  if (g_ascii_strtod (buf, NULL) != value)
+    g_ascii_formatd (buf, sizeof buf, "%.17g", value);
   g_string_append (out, buf);
 }
 
