@@ -116,7 +116,14 @@ test_server_thread (gpointer data)
 
   g_main_loop_run (ts->loop);
   lightly_server_shutdown (ts->server);
-  g_clear_object (&ts->server);
+  {
+    LightlyServer *weak = ts->server;
+
+    g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+    g_clear_object (&ts->server);
+    /* Nothing may keep the server (and its sockets) alive. */
+    g_assert_null (weak);
+  }
   g_main_context_pop_thread_default (ts->context);
   return NULL;
 }

@@ -1179,6 +1179,68 @@ test_long_poll (void)
 }
 
 /* ---------------------------------------------------------------------------
+ * Shutdown: running selections end FAILED
+ * ------------------------------------------------------------------------- */
+
+static void
+test_shutdown_fails_jobs (void)
+{
+  TestServer *ts = test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = test_make_csv (40000, 48, 21);
+  g_autoptr(GInputStream) in1 = test_stream_for (csv);
+  g_autoptr(GInputStream) in2 = test_stream_for (csv);
+  g_autofree char *ds = NULL;
+  g_autofree char *emb = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *job_id = NULL;
+  g_autoptr(RawResponse) r = NULL;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(LightlyStoreJob) job = NULL;
+  gint64 start;
+  const char *body = "{\"newTagName\":\"long-one\",\"method\":\"CORESET\",\"config\":{\"stoppingCondition\":"
+                     "{\"nSamples\":39000,\"minDistance\":-1}}}";
+
+  ds = lightly_store_create_dataset (ts->store, "big", &error);
+  g_assert_no_error (error);
+  lightly_store_add_samples_from_csv (ts->store, ds, in1, NULL, &error);
+  g_assert_no_error (error);
+  emb = lightly_store_add_embedding (ts->store, ds, "default", in2, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(LightlyBitMask) all = lightly_bit_mask_new_from_length (40000);
+    g_autofree char *hex = lightly_bit_mask_to_hex (all);
+    g_autofree char *initial = lightly_store_create_tag (ts->store, ds, "initial-tag", hex, NULL, NULL, NULL,
+                                                         "USER_PIP", &error);
+
+    g_assert_no_error (error);
+  }
+
+  target = g_strdup_printf ("/v1/datasets/%s/embeddings/%s/sampling?token=%s", ds, emb, ts->token);
+  r = raw_request (ts->port, "POST", target, python_headers, body, strlen (body));
+  g_assert_cmpuint (r->status, ==, 200);
+  created = check_json (r->body, &lightly_json_model_async_task_data, FALSE);
+  job_id = g_strdup (json_object_get_string_member (json_node_get_object (created), "jobId"));
+
+  /* What SIGINT/SIGTERM run: every running job is cancelled and FAILED. */
+  start = g_get_monotonic_time ();
+  g_assert_cmpuint (lightly_server_routes_stop_jobs (ts->routes, 20000), ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  job = lightly_store_get_job (ts->store, NULL, job_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (job->status, ==, LIGHTLY_STORE_JOB_FAILED);
+  g_assert_nonnull (job->error_message);
+  /* No tag was created and the name is free again. */
+  {
+    g_autoptr(LightlyStoreTag) none = lightly_store_get_tag_by_name (ts->store, ds, "long-one", &error);
+
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+    g_assert_null (none);
+  }
+  test_server_stop (ts);
+}
+
+/* ---------------------------------------------------------------------------
  * lightly-al serve as a process
  * ------------------------------------------------------------------------- */
 
@@ -1274,5 +1336,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server/fault-proxy-p1", test_fault_proxy_p1);
   g_test_add_func ("/server/long-poll", test_long_poll);
   g_test_add_func ("/server/serve-process", test_serve_process);
+  g_test_add_func ("/server/shutdown-fails-jobs", test_shutdown_fails_jobs);
   return g_test_run ();
 }

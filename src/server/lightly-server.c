@@ -292,7 +292,7 @@ lightly_server_listen (LightlyServer  *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) sockaddr = NULL;
-  GSList *uris;
+  GSList *listeners;
 
   g_return_val_if_fail (self->soup == NULL, FALSE);
 
@@ -320,18 +320,26 @@ lightly_server_listen (LightlyServer  *self,
       return FALSE;
     }
 
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
+  /* The port from the listening socket: soup_server_get_uris() leaks an
+   * address in libsoup 3.2. */
+  listeners = soup_server_get_listeners (self->soup);
+  if (listeners != NULL)
     {
-      GUri *uri = uris->data;
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, error);
       g_autofree char *host = NULL;
 
-      self->port = (guint) g_uri_get_port (uri);
+      g_slist_free (listeners);
+      if (local == NULL)
+        {
+          soup_server_disconnect (self->soup);
+          g_clear_object (&self->soup);
+          return FALSE;
+        }
+      self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
       host = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6
              ? g_strdup_printf ("[%s]", address) : g_strdup (address != NULL ? address : "127.0.0.1");
       self->base_url = g_strdup_printf ("http://%s:%u", host, self->port);
     }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   lightly_server_routes_set_base_url (self->routes, self->base_url);
   return TRUE;
 }
