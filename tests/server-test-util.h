@@ -219,7 +219,8 @@ raw_request (guint               port,
   g_string_append_printf (req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n", method, target, port);
   for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
     g_string_append_printf (req, "%s\r\n", headers[i]);
-  if (body != NULL)
+  /* A caller sending Transfer-Encoding: chunked encodes the body itself. */
+  if (body != NULL && (headers == NULL || !g_str_has_prefix (headers[0], "Transfer-Encoding")))
     g_string_append_printf (req, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_len);
   g_string_append (req, "Connection: close\r\n\r\n");
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), req->str, req->len,

@@ -971,6 +971,9 @@ typedef struct {
   guint server_port;
   guint port;
   gint dropped;
+  gboolean drop_p1;
+  gboolean hide_lightly_glib;   /* answer 404 to GET /v1/versions/lightly-glib */
+  gint n_sample_posts;
 } FaultProxy;
 
 /* Reads one whole request; returns it with "Connection: close" added. */
@@ -1030,6 +1033,19 @@ fault_proxy_thread (gpointer data)
       req = proxy_read_request (conn, fp->stop);
       if (req == NULL)
         continue;
+      if (fp->hide_lightly_glib && g_str_has_prefix (req->str, "GET /v1/versions/lightly-glib"))
+        {
+          const char *nf = "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
+          g_socket_send (conn, nf, strlen (nf), NULL, NULL);
+          g_socket_close (conn, NULL);
+          g_string_free (req, TRUE);
+          continue;
+        }
+      if (g_str_has_prefix (req->str, "POST /v1/datasets/") && strstr (req->str, "/samples?") != NULL)
+        g_atomic_int_inc (&fp->n_sample_posts);
+      if (g_str_has_prefix (req->str, "POST /v1/datasets/") && strstr (req->str, "/samples/bulk?") != NULL)
+        g_atomic_int_add (&fp->n_sample_posts, 1000000);
       client = g_socket_client_new ();
       upstream = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) fp->server_port, NULL, NULL);
       g_assert_nonnull (upstream);
@@ -1040,7 +1056,7 @@ fault_proxy_thread (gpointer data)
                               G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, NULL);
       answer = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
       /* The server has done the work; the client never hears of it. */
-      drop = g_str_has_prefix (req->str, "POST ") && strstr (req->str, "/sampling") != NULL &&
+      drop = fp->drop_p1 && g_str_has_prefix (req->str, "POST ") && strstr (req->str, "/sampling") != NULL &&
              g_atomic_int_add (&fp->dropped, 1) == 0;
       if (!drop)
         g_socket_send (conn, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL, NULL);
@@ -1051,14 +1067,44 @@ fault_proxy_thread (gpointer data)
 }
 
 static void
+fault_proxy_start (FaultProxy *fp,
+                   guint       server_port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  fp->server_port = server_port;
+  fp->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (fp->listener, addr, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (fp->listener, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (fp->listener, &error);
+  g_assert_no_error (error);
+  fp->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  fp->stop = g_cancellable_new ();
+  fp->thread = g_thread_new ("fault-proxy", fault_proxy_thread, fp);
+}
+
+static void
+fault_proxy_stop (FaultProxy *fp)
+{
+  g_cancellable_cancel (fp->stop);
+  g_thread_join (fp->thread);
+  g_socket_close (fp->listener, NULL);
+  g_object_unref (fp->listener);
+  g_object_unref (fp->stop);
+}
+
+static void
 test_fault_proxy_p1 (void)
 {
   TestServer *ts = test_server_start (NULL);
   FaultProxy fp = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
   g_autofree char *proxy_url = NULL;
   g_autofree char *csv = test_make_csv (50, 4, 9);
   g_autoptr(GInputStream) in1 = test_stream_for (csv);
@@ -1072,17 +1118,8 @@ test_fault_proxy_p1 (void)
   g_autofree char *emb = NULL;
   guint named = 0;
 
-  fp.server_port = ts->port;
-  fp.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (fp.listener, addr, TRUE, &error);
-  g_assert_no_error (error);
-  g_socket_listen (fp.listener, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (fp.listener, &error);
-  fp.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  fp.stop = g_cancellable_new ();
-  fp.thread = g_thread_new ("fault-proxy", fault_proxy_thread, &fp);
+  fp.drop_p1 = TRUE;
+  fault_proxy_start (&fp, ts->port);
 
   proxy_url = g_strdup_printf ("http://127.0.0.1:%u", fp.port);
   client = lightly_api_workflow_client_new (proxy_url, ts->token, NULL, &error);
@@ -1112,11 +1149,61 @@ test_fault_proxy_p1 (void)
       named++;
   g_assert_cmpuint (named, ==, 1);
 
-  g_cancellable_cancel (fp.stop);
-  g_thread_join (fp.thread);
-  g_socket_close (fp.listener, NULL);
-  g_object_unref (fp.listener);
-  g_object_unref (fp.stop);
+  fault_proxy_stop (&fp);
+  g_clear_object (&client);
+  test_server_stop (ts);
+}
+
+/* A server that is not lightly-glib (404 on /v1/versions/lightly-glib):
+ * one POST per sample, §2.8 polling, prevTagId resolved to the initial-tag. */
+static void
+test_foreign_server_path (void)
+{
+  TestServer *ts = test_server_start (NULL);
+  FaultProxy fp = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proxy_url = NULL;
+  g_autofree char *csv = test_make_csv (25, 4, 13);
+  g_autoptr(GInputStream) in1 = test_stream_for (csv);
+  g_autoptr(GInputStream) in2 = test_stream_for (csv);
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
+  g_autoptr(LightlyTag) tag = NULL;
+  g_autoptr(LightlyTag) manual = NULL;
+  g_autoptr(LightlyTag) initial = NULL;
+  g_autoptr(LightlyBitMask) mask = lightly_bit_mask_new_from_hex ("0x3", NULL);
+  g_autofree char *ds = NULL;
+  g_autofree char *emb = NULL;
+
+  fp.hide_lightly_glib = TRUE;
+  fault_proxy_start (&fp, ts->port);
+  proxy_url = g_strdup_printf ("http://localhost:%u", fp.port);
+  client = lightly_api_workflow_client_new (proxy_url, ts->token, NULL, &error);
+  g_assert_no_error (error);
+  ds = lightly_api_workflow_client_create_dataset (client, "foreign", NULL, &error);
+  g_assert_no_error (error);
+  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_atomic_int_get (&fp.n_sample_posts), ==, 25);
+  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
+  g_assert_no_error (error);
+
+  initial = lightly_api_workflow_client_get_tag_by_name (client, "initial-tag", NULL, &error);
+  g_assert_no_error (error);
+  manual = lightly_api_workflow_client_create_tag (client, "first-two", mask, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lightly_tag_get_prev_tag_id (manual), ==, lightly_tag_get_id (initial));
+
+  lightly_sampler_config_set_n_samples (config, 6);
+  lightly_sampler_config_set_name (config, "polled-the-2021-way");
+  tag = lightly_api_workflow_client_sampling (client, config, "ignored-below", NULL, NULL, &error);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);   /* unknown preselected tag → 404 */
+  g_clear_error (&error);
+  tag = lightly_api_workflow_client_sampling (client, config, lightly_tag_get_id (manual), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_tag_get_count (tag), ==, 6);
+
+  fault_proxy_stop (&fp);
   g_clear_object (&client);
   test_server_stop (ts);
 }
@@ -1179,8 +1266,66 @@ test_long_poll (void)
 }
 
 /* ---------------------------------------------------------------------------
+ * Body limits on the socket: 413 from Content-Length and while counting
+ * ------------------------------------------------------------------------- */
+
+static void
+test_body_limits (void)
+{
+  TestServer *ts = test_server_start (NULL);
+  g_autofree char *target = g_strdup_printf ("/v1/datasets?token=%s", ts->token);
+  g_autofree char *big = g_malloc (5000);
+  const char * const chunked[] = { "Transfer-Encoding: chunked", "Content-Type: application/json", NULL };
+  GString *body = g_string_new (NULL);
+  g_autoptr(RawResponse) r1 = NULL;
+  g_autoptr(RawResponse) r2 = NULL;
+  g_autoptr(RawResponse) r3 = NULL;
+  g_autoptr(GPtrArray) datasets = NULL;
+
+  lightly_server_routes_set_max_body (ts->routes, 1024, 2048);
+  memset (big, ' ', 5000);
+
+  /* Content-Length over the limit: refused before the body is read. */
+  r1 = raw_request (ts->port, "POST", target, python_headers, big, 5000);
+  g_assert_cmpuint (r1->status, ==, 413);
+
+  /* Chunked, no length: refused while counting. */
+  for (int i = 0; i < 4; i++)
+    {
+      g_string_append_printf (body, "%x\r\n", 1500);
+      g_string_append_len (body, big, 1500);
+      g_string_append (body, "\r\n");
+    }
+  g_string_append (body, "0\r\n\r\n");
+  r2 = raw_request (ts->port, "POST", target, chunked, body->str, body->len);
+  g_assert_cmpuint (r2->status, ==, 413);
+  {
+    g_autoptr(JsonNode) e = check_json (r2->body, &lightly_json_model_api_error_response, FALSE);
+  }
+
+  /* A small chunked body is fine. */
+  g_string_truncate (body, 0);
+  g_string_append (body, "e\r\n{\"name\":\"chk\"}\r\n0\r\n\r\n");
+  r3 = raw_request (ts->port, "POST", target, chunked, body->str, body->len);
+  g_assert_cmpuint (r3->status, ==, 200);
+  datasets = lightly_store_list_datasets (ts->store, NULL);
+  g_assert_cmpuint (datasets->len, ==, 1);
+
+  g_string_free (body, TRUE);
+  test_server_stop (ts);
+}
+
+/* ---------------------------------------------------------------------------
  * Shutdown: running selections end FAILED
  * ------------------------------------------------------------------------- */
+
+static gpointer
+cancel_soon (gpointer data)
+{
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  g_cancellable_cancel (data);
+  return NULL;
+}
 
 static void
 test_shutdown_fails_jobs (void)
@@ -1221,6 +1366,28 @@ test_shutdown_fails_jobs (void)
   g_assert_cmpuint (r->status, ==, 200);
   created = check_json (r->body, &lightly_json_model_async_task_data, FALSE);
   job_id = g_strdup (json_object_get_string_member (json_node_get_object (created), "jobId"));
+
+  /* Cancelling a follow over http stops following; the job goes on (§13). */
+  {
+    g_autoptr(LightlyBackend) backend = lightly_http_backend_new (ts->url, ts->token, NULL, &error);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(LightlyJob) followed = NULL;
+    g_autoptr(LightlyStoreJob) still = NULL;
+    GThread *canceller;
+
+    g_assert_no_error (error);
+    canceller = g_thread_new ("canceller", cancel_soon, cancellable);
+    start = g_get_monotonic_time ();
+    followed = LIGHTLY_BACKEND_GET_IFACE (backend)->follow_job (backend, job_id, NULL, NULL, cancellable, &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_null (followed);
+    g_clear_error (&error);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+    g_thread_join (canceller);
+    still = lightly_store_get_job (ts->store, NULL, job_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (still->status, !=, LIGHTLY_STORE_JOB_FAILED);
+  }
 
   /* What SIGINT/SIGTERM run: every running job is cancelled and FAILED. */
   start = g_get_monotonic_time ();
@@ -1334,8 +1501,10 @@ main (int argc, char **argv)
   g_test_add_func ("/server/fake/retries", test_fake_retries);
   g_test_add_func ("/server/fake/hang", test_fake_hang);
   g_test_add_func ("/server/fault-proxy-p1", test_fault_proxy_p1);
+  g_test_add_func ("/server/foreign-server-path", test_foreign_server_path);
   g_test_add_func ("/server/long-poll", test_long_poll);
   g_test_add_func ("/server/serve-process", test_serve_process);
   g_test_add_func ("/server/shutdown-fails-jobs", test_shutdown_fails_jobs);
+  g_test_add_func ("/server/body-limits", test_body_limits);
   return g_test_run ();
 }
