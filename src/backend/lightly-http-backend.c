@@ -147,6 +147,16 @@ is_transient_transport_error (const GError *error)
   return TRUE;
 }
 
+/* libsoup re-sends a PUT on its own when a kept-alive connection turns out
+ * closed, but with the body stream already consumed: an empty PUT. Give it
+ * the body again. */
+static void
+message_restarted_cb (SoupMessage *msg,
+                      HttpCall    *call)
+{
+  soup_message_set_request_body_from_bytes (msg, call->content_type, call->body);
+}
+
 static SoupMessage *
 build_message (LightlyHttpBackend  *self,
                HttpCall            *call,
@@ -198,7 +208,10 @@ build_message (LightlyHttpBackend  *self,
         soup_message_headers_replace (headers, "Content-Type", "application/json");
     }
   if (call->body != NULL)
-    soup_message_set_request_body_from_bytes (msg, call->content_type, call->body);
+    {
+      soup_message_set_request_body_from_bytes (msg, call->content_type, call->body);
+      g_signal_connect (msg, "restarted", G_CALLBACK (message_restarted_cb), call);
+    }
   else if (!g_str_equal (call->method, "GET") && !call->absolute)
     {
       g_autoptr(GBytes) empty = g_bytes_new_static ("{}", 2);
