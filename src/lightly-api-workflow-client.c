@@ -40,6 +40,7 @@ struct _LightlyApiWorkflowClient
   char *token;
   char *dataset_id;
   char *embedding_id;
+  gboolean allow_insecure;
 
   GMutex backend_lock;
   LightlyBackend *backend;
@@ -51,6 +52,7 @@ enum {
   PROP_TOKEN,
   PROP_DATASET_ID,
   PROP_EMBEDDING_ID,
+  PROP_ALLOW_INSECURE,
   N_PROPS
 };
 
@@ -115,7 +117,11 @@ client_ensure_backend (LightlyApiWorkflowClient *self,
 
   g_mutex_lock (&self->backend_lock);
   if (self->backend == NULL)
-    self->backend = lightly_backend_new_for_location (self->server_location, self->token, error);
+    self->backend = lightly_backend_new_for_location_full (self->server_location, self->token,
+                                                           self->allow_insecure
+                                                           ? LIGHTLY_BACKEND_FLAGS_ALLOW_INSECURE
+                                                           : LIGHTLY_BACKEND_FLAGS_NONE,
+                                                           error);
   backend = self->backend != NULL ? g_object_ref (self->backend) : NULL;
   g_mutex_unlock (&self->backend_lock);
   return backend;
@@ -289,6 +295,9 @@ lightly_api_workflow_client_get_property (GObject    *object,
     case PROP_EMBEDDING_ID:
       g_value_set_string (value, self->embedding_id);
       break;
+    case PROP_ALLOW_INSECURE:
+      g_value_set_boolean (value, self->allow_insecure);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -319,6 +328,13 @@ lightly_api_workflow_client_set_property (GObject      *object,
       break;
     case PROP_EMBEDDING_ID:
       lightly_api_workflow_client_set_embedding_id (self, g_value_get_string (value));
+      break;
+    case PROP_ALLOW_INSECURE:
+      if (self->allow_insecure != g_value_get_boolean (value))
+        {
+          self->allow_insecure = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -374,6 +390,20 @@ lightly_api_workflow_client_class_init (LightlyApiWorkflowClientClass *klass)
   properties[PROP_EMBEDDING_ID] =
     g_param_spec_string ("embedding-id", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyApiWorkflowClient:allow-insecure:
+   *
+   * Whether the token may be sent over plain `http://` to a host that is not
+   * loopback. Off by default: such a location then fails with
+   * %LIGHTLY_ERROR_INSECURE. Set it before the first operation, which is
+   * when the connection is set up; only turn it on for trusted networks.
+   * [ctor@Lightly.ApiWorkflowClient.new_from_env] sets it when
+   * `LIGHTLY_ALLOW_INSECURE=1`.
+   */
+  properties[PROP_ALLOW_INSECURE] =
+    g_param_spec_boolean ("allow-insecure", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -455,7 +485,8 @@ lightly_api_workflow_client_new (const char  *server_location,
  *
  * Creates a client from the environment, as the Lightly Python client does:
  * `LIGHTLY_SERVER_LOCATION` (default: the embedded store) and
- * `LIGHTLY_TOKEN`.
+ * `LIGHTLY_TOKEN`. `LIGHTLY_ALLOW_INSECURE=1` sets
+ * [property@Lightly.ApiWorkflowClient:allow-insecure].
  *
  * Returns: (transfer full): a new client, or %NULL if
  *   `LIGHTLY_SERVER_LOCATION` is not a supported URI
@@ -465,10 +496,17 @@ lightly_api_workflow_client_new_from_env (const char  *dataset_id,
                                           GError     **error)
 {
   const char *location = g_getenv ("LIGHTLY_SERVER_LOCATION");
+  const char *insecure = g_getenv ("LIGHTLY_ALLOW_INSECURE");
+  LightlyApiWorkflowClient *client;
 
   if (location != NULL && *location == '\0')
     location = NULL;
-  return lightly_api_workflow_client_new (location, g_getenv ("LIGHTLY_TOKEN"), dataset_id, error);
+  client = lightly_api_workflow_client_new (location, g_getenv ("LIGHTLY_TOKEN"), dataset_id, error);
+  if (client != NULL && insecure != NULL &&
+      (g_str_equal (insecure, "1") || g_ascii_strcasecmp (insecure, "true") == 0 ||
+       g_ascii_strcasecmp (insecure, "yes") == 0))
+    g_object_set (client, "allow-insecure", TRUE, NULL);
+  return client;
 }
 
 /**

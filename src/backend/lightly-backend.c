@@ -8,6 +8,7 @@
 
 #include "backend/lightly-backend.h"
 #include "backend/lightly-local-backend.h"
+#include "backend/lightly-http-backend.h"
 #include "lightly-error.h"
 
 G_DEFINE_INTERFACE (LightlyBackend, lightly_backend, G_TYPE_OBJECT)
@@ -84,6 +85,15 @@ lightly_backend_new_for_location (const char  *location,
                                   const char  *token,
                                   GError     **error)
 {
+  return lightly_backend_new_for_location_full (location, token, LIGHTLY_BACKEND_FLAGS_NONE, error);
+}
+
+LightlyBackend *
+lightly_backend_new_for_location_full (const char           *location,
+                                       const char           *token,
+                                       LightlyBackendFlags   flags,
+                                       GError              **error)
+{
   g_autofree char *scheme = g_uri_parse_scheme (location);
 
   if (scheme != NULL && g_ascii_strcasecmp (scheme, "file") == 0)
@@ -104,10 +114,11 @@ lightly_backend_new_for_location (const char  *location,
   if (scheme != NULL && (g_ascii_strcasecmp (scheme, "http") == 0 ||
                          g_ascii_strcasecmp (scheme, "https") == 0))
     {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED,
-                   "Server location “%s”: the http backend is not built yet; use a file:// location",
-                   location);
-      return NULL;
+      LightlyHttpBackendOptions options;
+
+      lightly_http_backend_options_init (&options);
+      options.allow_insecure = (flags & LIGHTLY_BACKEND_FLAGS_ALLOW_INSECURE) != 0;
+      return lightly_http_backend_new (location, token, &options, error);
     }
 
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,

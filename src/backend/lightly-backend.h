@@ -90,4 +90,15 @@ LightlyBackend *lightly_backend_new_for_location (const char   *location,
                                                   const char   *token,
                                                   GError      **error);
 
+typedef enum {
+  LIGHTLY_BACKEND_FLAGS_NONE = 0,
+  /* http: allow sending the token over plain http to a non-loopback host. */
+  LIGHTLY_BACKEND_FLAGS_ALLOW_INSECURE = 1 << 0,
+} LightlyBackendFlags;
+
+LightlyBackend *lightly_backend_new_for_location_full (const char           *location,
+                                                       const char           *token,
+                                                       LightlyBackendFlags   flags,
+                                                       GError              **error);
+
 G_END_DECLS

@@ -451,6 +451,7 @@ static const Command commands[] = {
   { "query", cmd_query, "Select the next batch (the active-learning step)" },
   { "export", cmd_export, "Print the file names of a tag" },
   { "demo", lightly_al_cmd_demo, "Run active learning on Fashion-MNIST, against RANDOM" },
+  { "serve", lightly_al_cmd_serve, "Serve a store over the Lightly v1 REST API (for remote clients)" },
 };
 
 static void

@@ -1,0 +1,60 @@
+/* lightly-server-routes.h: the REST routes of `lightly-al serve` (private)
+ *
+ * Pure functions from a LightlyHttpRequest to a LightlyHttpResponse over
+ * one store. lightly_server_routes_handle() blocks (it runs SQL and may long
+ * poll a job), so the SoupServer adapter calls it from a worker thread,
+ * never from the server's thread. It is thread-safe.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "server/lightly-http-message.h"
+#include "store/lightly-store.h"
+
+G_BEGIN_DECLS
+
+/* Capabilities (signed URLs) live this long (protocol §13, tokens). */
+#define LIGHTLY_SERVER_CAPABILITY_LIFETIME_S (15 * 60)
+/* J1 ?waitMs= is capped at this. */
+#define LIGHTLY_SERVER_MAX_WAIT_MS 30000
+#define LIGHTLY_SERVER_DEFAULT_MAX_JSON_BODY (256u * 1024u * 1024u)
+#define LIGHTLY_SERVER_DEFAULT_MAX_UPLOAD_BODY (G_GUINT64_CONSTANT (4) * 1024u * 1024u * 1024u)
+
+#define LIGHTLY_TYPE_SERVER_ROUTES (lightly_server_routes_get_type ())
+G_DECLARE_FINAL_TYPE (LightlyServerRoutes, lightly_server_routes, LIGHTLY, SERVER_ROUTES, GObject)
+
+/* token: what `?token=` must be on every authenticated route (not NULL). */
+LightlyServerRoutes *lightly_server_routes_new            (LightlyStore        *store,
+                                                           const char          *token);
+LightlyStore        *lightly_server_routes_get_store      (LightlyServerRoutes *self);
+/* Used for signed URLs when a request has no Host header. */
+void                 lightly_server_routes_set_base_url   (LightlyServerRoutes *self,
+                                                           const char          *base_url);
+void                 lightly_server_routes_set_max_body   (LightlyServerRoutes *self,
+                                                           guint64              max_json,
+                                                           guint64              max_upload);
+/* The largest body the route of (method, path) accepts. */
+guint64              lightly_server_routes_get_max_body   (LightlyServerRoutes *self,
+                                                           const char          *method,
+                                                           const char          *path);
+/* Blocking; call from a worker thread. cancellable ends a long poll early
+ * (the client went away). */
+void                 lightly_server_routes_handle         (LightlyServerRoutes       *self,
+                                                           const LightlyHttpRequest  *request,
+                                                           LightlyHttpResponse       *response,
+                                                           GCancellable              *cancellable);
+/* The request's path and query with the token's value removed, for logs. */
+char                *lightly_server_routes_loggable_target (const char         *path,
+                                                            const char         *query_string);
+/* Cancels every selection job this process runs on the store and waits
+ * (at most timeout_ms) until each has ended FAILED. Blocking. */
+guint                lightly_server_routes_stop_jobs      (LightlyServerRoutes *self,
+                                                           gint64               timeout_ms);
+
+/* Fills buf (at least 33 bytes) with 128 random bits as 32 hex characters,
+ * from the kernel's random source. */
+gboolean             lightly_server_random_hex128         (char                 buf[33],
+                                                           GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,410 @@
+/* lightly-server.c: the SoupServer adapter of the REST routes (private)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "server/lightly-server.h"
+
+/* Route handlers may long poll for up to 30 s, so allow many at once. */
+#define MAX_WORKERS 64
+
+struct _LightlyServer
+{
+  GObject parent_instance;
+
+  LightlyServerRoutes *routes;
+  SoupServer *soup;
+  GMainContext *context;      /* the server's: where listen() was called */
+  GThreadPool *pool;
+  guint port;
+  char *base_url;
+
+  LightlyServerLogFunc log_func;
+  gpointer log_data;
+
+  guint n_pending;            /* messages paused for a worker */
+  gboolean shut_down;
+};
+
+G_DEFINE_FINAL_TYPE (LightlyServer, lightly_server, G_TYPE_OBJECT)
+
+/* ---------------------------------------------------------------------------
+ * Body collection
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  GByteArray *data;
+  guint64 count;
+  guint64 limit;
+  gboolean too_large;
+} BodyCollector;
+
+static void
+body_collector_free (BodyCollector *c)
+{
+  if (c->data != NULL)
+    g_byte_array_unref (c->data);
+  g_free (c);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              BodyCollector     *c)
+{
+  gsize len = g_bytes_get_size (chunk);
+
+  c->count += len;
+  if (c->too_large)
+    return;
+  if (c->count > c->limit)
+    {
+      /* Keep counting (the connection must be drained) but stop storing. */
+      c->too_large = TRUE;
+      g_clear_pointer (&c->data, g_byte_array_unref);
+      return;
+    }
+  g_byte_array_append (c->data, g_bytes_get_data (chunk, NULL), len);
+}
+
+static void
+set_json_error (SoupServerMessage *msg,
+                guint              status,
+                const char        *code,
+                const char        *message)
+{
+  g_autofree char *body = g_strdup_printf ("{\"code\":\"%s\",\"message\":\"%s\"}", code, message);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static void
+log_line (LightlyServer     *self,
+          SoupServerMessage *msg,
+          guint              status,
+          gint64             start_us)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *target = NULL;
+  g_autofree char *line = NULL;
+
+  if (self->log_func == NULL)
+    return;
+  target = lightly_server_routes_loggable_target (g_uri_get_path (uri), g_uri_get_query (uri));
+  line = g_strdup_printf ("%s %s %u %.1f ms", soup_server_message_get_method (msg), target, status,
+                          (double) (g_get_monotonic_time () - start_us) / 1000.0);
+  self->log_func (line, self->log_data);
+}
+
+/* Called once the headers are in, before the body is read. */
+static void
+early_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  LightlyServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  guint64 limit = lightly_server_routes_get_max_body (self->routes, soup_server_message_get_method (msg), path);
+  BodyCollector *c;
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (headers) > limit)
+    {
+      g_autofree char *message = g_strdup_printf ("The request body is larger than the %" G_GUINT64_FORMAT
+                                                  " bytes this route accepts", limit);
+
+      /* A status set here makes libsoup answer without reading the body. */
+      set_json_error (msg, 413, "BAD_REQUEST", message);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      log_line (self, msg, 413, g_get_monotonic_time ());
+      return;
+    }
+
+  c = g_new0 (BodyCollector, 1);
+  c->data = g_byte_array_new ();
+  c->limit = limit;
+  g_object_set_data_full (G_OBJECT (msg), "lightly-body", c, (GDestroyNotify) body_collector_free);
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), c);
+}
+
+/* ---------------------------------------------------------------------------
+ * Requests in flight
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  LightlyServer *self;
+  SoupServerMessage *msg;
+  LightlyHttpRequest *request;
+  LightlyHttpResponse *response;
+  GCancellable *cancellable;   /* cancelled when the client goes away */
+  gulong finished_id;
+  gboolean finished;
+  gint64 start_us;
+} Pending;
+
+static void
+pending_free (Pending *p)
+{
+  if (p->finished_id != 0)
+    g_signal_handler_disconnect (p->msg, p->finished_id);
+  g_object_unref (p->msg);
+  lightly_http_request_free (p->request);
+  lightly_http_response_free (p->response);
+  g_object_unref (p->cancellable);
+  p->self->n_pending--;
+  g_object_unref (p->self);
+  g_free (p);
+}
+
+static void
+message_finished_cb (SoupServerMessage *msg,
+                     Pending           *p)
+{
+  p->finished = TRUE;
+  g_cancellable_cancel (p->cancellable);
+}
+
+/* In the server's context: hand the response to libsoup. */
+static gboolean
+complete_in_server (gpointer data)
+{
+  Pending *p = data;
+  LightlyHttpResponse *resp = p->response;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!p->finished)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (p->msg);
+
+      soup_server_message_set_status (p->msg, resp->status != 0 ? resp->status : 500, NULL);
+      g_hash_table_iter_init (&iter, resp->headers);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        soup_message_headers_replace (headers, key, value);
+      if (resp->content_type != NULL)
+        soup_message_headers_set_content_type (headers, resp->content_type, NULL);
+      if (resp->body != NULL && g_bytes_get_size (resp->body) > 0)
+        soup_message_body_append_bytes (soup_server_message_get_response_body (p->msg), resp->body);
+      soup_message_headers_set_content_length (headers, resp->body != NULL ? g_bytes_get_size (resp->body) : 0);
+      soup_server_message_unpause (p->msg);
+    }
+  log_line (p->self, p->msg, resp->status, p->start_us);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker (gpointer data,
+        gpointer user_data)
+{
+  Pending *p = data;
+
+  lightly_server_routes_handle (p->self->routes, p->request, p->response, p->cancellable);
+  g_main_context_invoke_full (p->self->context, G_PRIORITY_DEFAULT, complete_in_server, p,
+                              (GDestroyNotify) pending_free);
+}
+
+static void
+collect_header (const char *name,
+                const char *value,
+                gpointer    user_data)
+{
+  lightly_http_request_set_header (user_data, name, value);
+}
+
+static void
+server_handler (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  LightlyServer *self = user_data;
+  BodyCollector *c = g_object_get_data (G_OBJECT (msg), "lightly-body");
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autoptr(GBytes) body = NULL;
+  Pending *p;
+
+  if (c != NULL && !c->too_large)
+    body = g_byte_array_free_to_bytes (g_steal_pointer (&c->data));
+  else if (c == NULL)
+    body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+
+  p = g_new0 (Pending, 1);
+  p->self = g_object_ref (self);
+  p->msg = g_object_ref (msg);
+  p->start_us = g_get_monotonic_time ();
+  p->request = lightly_http_request_new (soup_server_message_get_method (msg), g_uri_get_path (uri),
+                                        g_uri_get_query (uri), body);
+  p->request->body_too_large = c != NULL && c->too_large;
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg), collect_header, p->request);
+  p->response = lightly_http_response_new ();
+  p->cancellable = g_cancellable_new ();
+  p->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), p);
+  self->n_pending++;
+
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->pool, p, NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Public API
+ * ------------------------------------------------------------------------- */
+
+static void
+default_log (const char *line,
+             gpointer    user_data)
+{
+  g_printerr ("%s\n", line);
+}
+
+LightlyServer *
+lightly_server_new (LightlyServerRoutes *routes)
+{
+  LightlyServer *self = g_object_new (LIGHTLY_TYPE_SERVER, NULL);
+
+  self->routes = g_object_ref (routes);
+  self->log_func = default_log;
+  return self;
+}
+
+void
+lightly_server_set_log_func (LightlyServer        *self,
+                             LightlyServerLogFunc  func,
+                             gpointer              user_data)
+{
+  self->log_func = func;
+  self->log_data = user_data;
+}
+
+gboolean
+lightly_server_listen (LightlyServer  *self,
+                       const char     *address,
+                       guint           port,
+                       GError        **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) sockaddr = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (self->soup == NULL, FALSE);
+
+  inet = g_inet_address_new_from_string (address != NULL ? address : "127.0.0.1");
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a numeric IP address: use for example 127.0.0.1 or ::1", address);
+      return FALSE;
+    }
+  if (port > 65535)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Port %u is not in 0–65535", port);
+      return FALSE;
+    }
+
+  self->context = g_main_context_ref_thread_default ();
+  self->soup = soup_server_new ("server-header", "lightly-glib/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, server_handler, self, NULL);
+  sockaddr = g_inet_socket_address_new (inet, (guint16) port);
+  if (!soup_server_listen (self->soup, sockaddr, 0, error))
+    {
+      g_clear_object (&self->soup);
+      return FALSE;
+    }
+
+  /* The port from the listening socket: soup_server_get_uris() leaks an
+   * address in libsoup 3.2. */
+  listeners = soup_server_get_listeners (self->soup);
+  if (listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, error);
+      g_autofree char *host = NULL;
+
+      g_slist_free (listeners);
+      if (local == NULL)
+        {
+          soup_server_disconnect (self->soup);
+          g_clear_object (&self->soup);
+          return FALSE;
+        }
+      self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+      host = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6
+             ? g_strdup_printf ("[%s]", address) : g_strdup (address != NULL ? address : "127.0.0.1");
+      self->base_url = g_strdup_printf ("http://%s:%u", host, self->port);
+    }
+  lightly_server_routes_set_base_url (self->routes, self->base_url);
+  return TRUE;
+}
+
+guint
+lightly_server_get_port (LightlyServer *self)
+{
+  return self->port;
+}
+
+char *
+lightly_server_dup_base_url (LightlyServer *self)
+{
+  return g_strdup (self->base_url);
+}
+
+void
+lightly_server_shutdown (LightlyServer *self)
+{
+  if (self->shut_down)
+    return;
+  self->shut_down = TRUE;
+
+  /* Stop accepting and drop connections: paused messages finish, which
+   * cancels their long polls, so the workers return soon. */
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  lightly_server_routes_stop_jobs (self->routes, 10000);
+
+  while (self->n_pending > 0)
+    g_main_context_iteration (self->context, TRUE);
+}
+
+static void
+lightly_server_dispose (GObject *object)
+{
+  LightlyServer *self = LIGHTLY_SERVER (object);
+
+  if (self->soup != NULL && !self->shut_down)
+    lightly_server_shutdown (self);
+  g_clear_object (&self->soup);
+  G_OBJECT_CLASS (lightly_server_parent_class)->dispose (object);
+}
+
+static void
+lightly_server_finalize (GObject *object)
+{
+  LightlyServer *self = LIGHTLY_SERVER (object);
+
+  g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_clear_object (&self->routes);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->base_url);
+  G_OBJECT_CLASS (lightly_server_parent_class)->finalize (object);
+}
+
+static void
+lightly_server_class_init (LightlyServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = lightly_server_dispose;
+  G_OBJECT_CLASS (klass)->finalize = lightly_server_finalize;
+}
+
+static void
+lightly_server_init (LightlyServer *self)
+{
+  self->pool = g_thread_pool_new (worker, NULL, MAX_WORKERS, FALSE, NULL);
+}

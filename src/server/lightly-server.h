@@ -1,0 +1,42 @@
+/* lightly-server.h: the SoupServer adapter of the REST routes (private)
+ *
+ * A thin layer: it collects request bodies (with a size limit checked from
+ * Content-Length and while counting chunks), pauses the message, runs the
+ * route on a worker thread, and unpauses it in the server's context. It
+ * never runs SQL on the server's thread.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "server/lightly-server-routes.h"
+
+G_BEGIN_DECLS
+
+#define LIGHTLY_TYPE_SERVER (lightly_server_get_type ())
+G_DECLARE_FINAL_TYPE (LightlyServer, lightly_server, LIGHTLY, SERVER, GObject)
+
+/* One line per request: method, path without the token, status, duration. */
+typedef void (*LightlyServerLogFunc) (const char *line,
+                                      gpointer    user_data);
+
+LightlyServer *lightly_server_new          (LightlyServerRoutes  *routes);
+/* Listens in the thread-default main context of the caller, which must
+ * then run. address: a numeric IPv4/IPv6 address; port 0 picks a free one. */
+gboolean       lightly_server_listen       (LightlyServer        *self,
+                                            const char           *address,
+                                            guint                 port,
+                                            GError              **error);
+guint          lightly_server_get_port     (LightlyServer        *self);
+/* "http://127.0.0.1:PORT" */
+char          *lightly_server_dup_base_url (LightlyServer        *self);
+/* NULL: no log. The default writes to stderr. */
+void           lightly_server_set_log_func (LightlyServer        *self,
+                                            LightlyServerLogFunc  func,
+                                            gpointer              user_data);
+/* Stops listening, closes connections, finishes requests in flight, and
+ * cancels running selection jobs (they end FAILED). Call from the thread
+ * that called listen(); it iterates that context until all is done. */
+void           lightly_server_shutdown     (LightlyServer        *self);
+
+G_END_DECLS
