@@ -27,6 +27,7 @@
 static char *opt_location;
 static char *opt_token_file;
 static char *opt_dataset;
+static gboolean opt_allow_insecure;
 
 static const GOptionEntry common_entries[] = {
   { "location", 'l', 0, G_OPTION_ARG_STRING, &opt_location,
@@ -36,6 +37,8 @@ static const GOptionEntry common_entries[] = {
     "Read the API token from FILE (default: $LIGHTLY_TOKEN)", "FILE" },
   { "dataset", 'd', 0, G_OPTION_ARG_STRING, &opt_dataset,
     "The dataset, by name or id", "DATASET" },
+  { "allow-insecure", 0, 0, G_OPTION_ARG_NONE, &opt_allow_insecure,
+    "Send the token over plain http to a host that is not loopback", NULL },
   G_OPTION_ENTRY_NULL
 };
 
@@ -113,6 +116,8 @@ lightly_al_open_client (const char  *location,
   client = lightly_api_workflow_client_new (location, token, NULL, error);
   if (client == NULL)
     return NULL;
+  if (opt_allow_insecure)
+    g_object_set (client, "allow-insecure", TRUE, NULL);
   if (!need_dataset)
     return g_steal_pointer (&client);
 
