@@ -418,6 +418,7 @@ load_thread (GTask        *task,
 typedef struct {
   AnnotatorFolder *folder;
   LightlyApiWorkflowClient *client;
+  GCancellable *cancellable;
 } Open;
 
 static void
@@ -425,6 +426,7 @@ open_free (Open *op)
 {
   g_clear_object (&op->folder);
   g_clear_object (&op->client);
+  g_clear_object (&op->cancellable);
   g_free (op);
 }
 
@@ -481,14 +483,14 @@ samples_registered_cb (GObject      *source,
   GError *error = NULL;
 
   if (!lightly_api_workflow_client_register_samples_finish (op->client, result, &error) ||
-      (input = open_csv_stream (op->folder, g_task_get_cancellable (task), &error)) == NULL)
+      (input = open_csv_stream (op->folder, op->cancellable, &error)) == NULL)
     {
       g_prefix_error (&error, "Registering the images of %s failed: ", ANNOTATOR_EMBEDDINGS_FILE);
       g_task_return_error (task, error);
       return;
     }
   lightly_api_workflow_client_upload_embeddings_async (op->client, input, "embeddings.csv",
-                                                       g_task_get_cancellable (task),
+                                                       op->cancellable,
                                                        embeddings_uploaded_cb, g_steal_pointer (&task));
 }
 
@@ -504,7 +506,7 @@ dataset_created_cb (GObject      *source,
   char *id;
 
   id = lightly_api_workflow_client_create_dataset_finish (op->client, result, &error);
-  if (id == NULL || (input = open_csv_stream (op->folder, g_task_get_cancellable (task), &error)) == NULL)
+  if (id == NULL || (input = open_csv_stream (op->folder, op->cancellable, &error)) == NULL)
     {
       g_free (id);
       g_prefix_error (&error, "Creating the dataset in %s failed: ", op->folder->location);
@@ -514,7 +516,7 @@ dataset_created_cb (GObject      *source,
   g_free (op->folder->dataset_id);
   op->folder->dataset_id = id;
   lightly_api_workflow_client_set_dataset_id (op->client, id);
-  lightly_api_workflow_client_register_samples_async (op->client, input, g_task_get_cancellable (task),
+  lightly_api_workflow_client_register_samples_async (op->client, input, op->cancellable,
                                                       samples_registered_cb, g_steal_pointer (&task));
 }
 
@@ -573,7 +575,7 @@ datasets_listed_cb (GObject      *source,
       open_done (task);
       return;
     }
-  lightly_api_workflow_client_create_dataset_async (op->client, op->folder->title, g_task_get_cancellable (task),
+  lightly_api_workflow_client_create_dataset_async (op->client, op->folder->title, op->cancellable,
                                                     dataset_created_cb, g_steal_pointer (&task));
 }
 
@@ -612,7 +614,7 @@ loaded_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  lightly_api_workflow_client_list_datasets_async (op->client, g_task_get_cancellable (task),
+  lightly_api_workflow_client_list_datasets_async (op->client, op->cancellable,
                                                    datasets_listed_cb, g_steal_pointer (&task));
 }
 
@@ -639,6 +641,7 @@ annotator_folder_open_async (const char          *path,
   self->labels_path = g_build_filename (self->path, ANNOTATOR_LABELS_FILE, NULL);
   self->state_path = g_build_filename (self->path, ANNOTATOR_STATE_FILE, NULL);
   op->folder = self;
+  op->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, op, (GDestroyNotify) open_free);
 
   /* Parsing 10 000 rows of 64 floats takes a fraction of a second. */

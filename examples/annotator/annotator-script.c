@@ -96,7 +96,8 @@ activate (AnnotatorScript *script,
           const char      *name,
           GVariant        *parameter)
 {
-  g_variant_ref_sink (parameter);
+  if (parameter != NULL)
+    g_variant_ref_sink (parameter);
   if (!g_action_group_has_action (group, name) || !g_action_group_get_action_enabled (group, name))
     fail (script, "the action “%s” is missing or disabled", name);
   else
