@@ -1,7 +1,8 @@
 /* annotator-folder.c: a folder of images being labeled
  *
  * A folder holds images, Lightly's embeddings.csv (protocol.md §8, file
- * names relative to the folder) and what the app writes:
+ * names relative to the folder, or to its images/ subfolder as in the
+ * demo) and what the app writes:
  *
  *   labels.csv              file,label — one row per labeled image, rewritten
  *                           atomically after every change; the truth the
@@ -698,11 +699,19 @@ annotator_folder_contains (AnnotatorFolder *self,
   return g_hash_table_contains (self->row_of, name);
 }
 
+/* The image file of @name: relative to the folder, or (the layout of
+ * `lightly-al demo`, whose CSV names the files in images/) in images/. */
 char *
 annotator_folder_dup_image_path (AnnotatorFolder *self,
                                  const char      *name)
 {
-  return g_build_filename (self->path, name, NULL);
+  g_autofree char *path = g_build_filename (self->path, name, NULL);
+  g_autofree char *in_images = NULL;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&path);
+  in_images = g_build_filename (self->path, "images", name, NULL);
+  return g_file_test (in_images, G_FILE_TEST_EXISTS) ? g_steal_pointer (&in_images) : g_steal_pointer (&path);
 }
 
 guint

@@ -159,6 +159,12 @@ annotator_item_set_label (AnnotatorItem *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABEL]);
 }
 
+gboolean
+annotator_item_get_broken (AnnotatorItem *self)
+{
+  return self->broken;
+}
+
 GdkPaintable *
 annotator_item_get_thumbnail (AnnotatorItem *self)
 {

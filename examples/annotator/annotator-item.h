@@ -18,6 +18,7 @@ const char    *annotator_item_get_name    (AnnotatorItem *self);
 int            annotator_item_get_label   (AnnotatorItem *self);
 void           annotator_item_set_label   (AnnotatorItem *self,
                                            int            label);
+gboolean       annotator_item_get_broken  (AnnotatorItem *self);
 GdkPaintable  *annotator_item_get_thumbnail (AnnotatorItem *self);
 void           annotator_item_load_thumbnail (AnnotatorItem *self);
 

@@ -41,6 +41,7 @@ struct _AnnotatorWindow
   char *progress_text;
   char *message;
   gboolean message_is_error;
+  char *last_request;               /* for the report: what the suggester got */
 
   GtkWidget *title;
   GtkWidget *subtitle;
@@ -82,6 +83,7 @@ static const char css[] =
   ".annotator-cell { padding: 6px; border-radius: 8px; border: 2px solid transparent; }\n"
   ".annotator-cell.labeled { border-color: #2ec27e; background-color: rgba(46, 194, 126, 0.10); }\n"
   ".annotator-cell picture { background-color: #000000; border-radius: 4px; }\n"
+  ".annotator-cell picture.broken { background-color: transparent; }\n"
   ".annotator-bar { padding: 8px 12px; }\n"
   ".annotator-bar.error { background-color: #c01c28; color: #ffffff; }\n"
   ".annotator-bar.info { background-color: #1c71d8; color: #ffffff; }\n"
@@ -289,8 +291,14 @@ cell_broken_cb (AnnotatorItem *item,
                 GParamSpec    *pspec,
                 GtkWidget     *picture)
 {
-  gtk_widget_set_tooltip_text (picture, "This file cannot be read as an image");
-  gtk_picture_set_alternative_text (GTK_PICTURE (picture), "unreadable image");
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (picture));
+  g_autoptr(GtkIconPaintable) icon = gtk_icon_theme_lookup_icon (theme, "image-missing", NULL, 64, 1,
+                                                                 GTK_TEXT_DIR_NONE, 0);
+
+  gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (icon));
+  gtk_widget_add_css_class (picture, "broken");
+  gtk_widget_set_tooltip_text (picture, "This file is missing or is not an image");
+  gtk_picture_set_alternative_text (GTK_PICTURE (picture), "missing image");
 }
 
 static gboolean
@@ -335,11 +343,12 @@ create_cell (gpointer item_ptr,
   g_object_bind_property (item, "thumbnail", picture, "paintable", G_BINDING_SYNC_CREATE);
   g_signal_connect_object (item, "notify::broken", G_CALLBACK (cell_broken_cb), picture, 0);
   annotator_item_load_thumbnail (item);
+  if (annotator_item_get_broken (item))
+    cell_broken_cb (item, NULL, picture);
 
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_max_width_chars (GTK_LABEL (name), 14);
   gtk_widget_add_css_class (name, "caption");
-  gtk_widget_set_tooltip_text (name, annotator_item_get_name (item));
 
   /* Focus stays on the cells, so the arrows always move between images. */
   gtk_widget_set_can_focus (picker, FALSE);
@@ -731,6 +740,9 @@ ask_suggester (Suggest            *s,
                                            predictions != NULL ? ", with the classifier's predictions" : "");
 
   set_progress_text (self, text);
+  g_free (self->last_request);
+  self->last_request = g_strdup_printf ("request\t%u\t%u\t%zu\n", batch_size, g_strv_length (labeled),
+                                        predictions != NULL ? lightly_predictions_get_n_cols (predictions) : 0);
   lightly_batch_suggester_suggest_async (s->suggester, request, self->cancellable, suggested_cb, s);
 }
 
@@ -960,7 +972,8 @@ key_pressed_cb (GtkEventControllerKey *controller,
  * ------------------------------------------------------------------------- */
 
 /* Tab-separated lines: folder, round, batch names, labeled names with their
- * class, the message bar, the plugins. */
+ * class, the last request (batch size, labeled, prediction columns), the
+ * message bar, the plugins. */
 char *
 annotator_window_dup_report (AnnotatorWindow *self)
 {
@@ -989,6 +1002,8 @@ annotator_window_dup_report (AnnotatorWindow *self)
                                   annotator_item_get_label (item));
         }
     }
+  if (self->last_request != NULL)
+    g_string_append (out, self->last_request);
   if (info != NULL)
     g_string_append_printf (out, "suggester\t%s\n", peas_plugin_info_get_module_name (info));
   if (self->message != NULL)
@@ -1055,6 +1070,7 @@ annotator_window_finalize (GObject *object)
   g_clear_pointer (&self->suggester_infos, g_ptr_array_unref);
   g_free (self->progress_text);
   g_free (self->message);
+  g_free (self->last_request);
 
   G_OBJECT_CLASS (annotator_window_parent_class)->finalize (object);
 }

@@ -98,6 +98,8 @@ def read_report(path):
             elif key in ('labeled', 'shown'):
                 name, _, label = rest.rpartition('\t')
                 report[key][name] = int(label)
+            elif key == 'request':
+                report['request'] = tuple(int(v) for v in rest.split('\t'))
             elif key == 'plugin':
                 module, _, state = rest.partition('\t')
                 report['plugin'][module] = state
@@ -188,6 +190,7 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(round1['round'], '1')
         self.assertEqual(round1['plugin']['old-abi'], start['plugin']['old-abi'])
         self.assertEqual(round1['suggester'], 'lightly-suggest')
+        self.assertEqual(round1['request'], (BATCH, 0, 0))    # no labels: no predictions
         batch1 = round1['batch']
         self.check_batch(batch1, [], 'round 1')
         self.assertEqual(list(round1['shown']), batch1)
@@ -211,6 +214,9 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(r['labeled']['shown'], labels)
         round2 = r['round2']
         self.assertEqual(round2['round'], '2')
+        # Four classes labeled: predictions of the logistic regression, one
+        # column per class.
+        self.assertEqual(round2['request'], (BATCH, BATCH, N_CLASSES))
         batch2 = round2['batch']
         self.check_batch(batch2, labels, 'round 2')
         self.assertTrue(all(label == -1 for label in round2['shown'].values()))
@@ -231,6 +237,7 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(r['cancelled']['labeled'], labels)
         round3 = r['round3']
         self.assertEqual(round3['round'], '3')
+        self.assertEqual(round3['request'], (BATCH, BATCH + BATCH // 2, N_CLASSES))
         batch3 = round3['batch']
         self.check_batch(batch3, labels, 'round 3')
         self.check_labels_csv(labels)
