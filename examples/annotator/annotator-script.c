@@ -9,6 +9,8 @@
  *   select INDEX         win.select: what the arrow keys do
  *   class N              win.set-class: what digit N (Delete: -1) does
  *   label NAME N         win.label: label any image of the folder
+ *   keys KEY…            real key presses: focuses the window and types the
+ *                        keys with xdotool (XTEST), e.g. "keys Home 3 Right"
  *   suggest              win.suggest, then wait for the new batch
  *   suggest-cancel       win.suggest and at once win.cancel
  *   enable MODULE        app.plugin-enabled (MODULE, true)
@@ -45,6 +47,7 @@ struct _AnnotatorScript
   guint source_id;
   gint64 wait_until;
   gboolean errors_expected;
+  gboolean child_running;
 };
 
 void
@@ -120,6 +123,47 @@ next_expects_error (AnnotatorScript *script)
   return FALSE;
 }
 
+static void
+keys_done_cb (GPid     pid,
+              int      status,
+              gpointer user_data)
+{
+  AnnotatorScript *script = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_spawn_close_pid (pid);
+  script->child_running = FALSE;
+  /* The X server has the events; give GTK a moment to handle them. */
+  script->wait_until = g_get_monotonic_time () + 300 * 1000;
+  if (!g_spawn_check_wait_status (status, &error))
+    fail (script, "xdotool failed: %s", error->message);
+}
+
+static void
+send_keys (AnnotatorScript *script,
+           const char      *keys)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) words = g_strsplit (keys, " ", -1);
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+
+  g_strv_builder_add_many (builder, "xdotool", "search", "--onlyvisible", "--limit", "1", "--name", "^Lightly Annotator$",
+                           "windowfocus", "--sync", "key", "--delay", "40", NULL);
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_strv_builder_add (builder, words[i]);
+  argv = g_strv_builder_end (builder);
+  if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error))
+    {
+      fail (script, "cannot run xdotool (apt install xdotool): %s", error->message);
+      return;
+    }
+  script->child_running = TRUE;
+  g_child_watch_add (pid, keys_done_cb, script);
+}
+
 static gboolean
 step (gpointer user_data)
 {
@@ -138,7 +182,8 @@ step (gpointer user_data)
       fail (script, "the window closed before the script ended");
       return G_SOURCE_REMOVE;
     }
-  if (annotator_window_get_busy (script->window) || g_get_monotonic_time () < script->wait_until)
+  if (annotator_window_get_busy (script->window) || script->child_running ||
+      g_get_monotonic_time () < script->wait_until)
     return G_SOURCE_CONTINUE;
 
   /* The previous command is done: did it end in an error? */
@@ -189,6 +234,8 @@ step (gpointer user_data)
       *space = '\0';
       activate (script, win, "label", g_variant_new ("(si)", arg, (gint32) g_ascii_strtoll (space + 1, NULL, 10)));
     }
+  else if (g_str_equal (words[0], "keys"))
+    send_keys (script, arg);
   else if (g_str_equal (words[0], "suggest"))
     activate (script, win, "suggest", NULL);
   else if (g_str_equal (words[0], "suggest-cancel"))

@@ -1,9 +1,9 @@
 /* annotator-window.c: the labeling window
  *
  * The batch on screen is a GtkFlowBox of cells (thumbnail, file name, class
- * picker) over a GListStore of AnnotatorItem. Keyboard: the arrows move
- * (GtkFlowBox's own navigation), a digit sets that class on the selected
- * image and moves on, Delete clears it.
+ * picker) over a GListStore of AnnotatorItem. Keyboard: the arrows, Home
+ * and End move the selection, a digit sets that class on the selected image
+ * and moves on, Delete clears it.
  *
  * "Suggest next batch" trains the shared logistic regression once labels of
  * two classes exist, then calls the chosen LightlyBatchSuggester with the
@@ -943,6 +943,75 @@ plugins_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (annotator_plugins_dialog_new (self->plugins, GTK_WINDOW (self))));
 }
 
+/* Images per row, as laid out now. */
+static int
+per_row (AnnotatorWindow *self)
+{
+  GtkFlowBoxChild *first = gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->flowbox), 0);
+  graphene_rect_t first_bounds, bounds;
+  int n = 0;
+
+  if (first == NULL || !gtk_widget_compute_bounds (GTK_WIDGET (first), self->flowbox, &first_bounds))
+    return 1;
+  for (GtkFlowBoxChild *child = first; child != NULL;
+       child = gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->flowbox), n))
+    {
+      if (!gtk_widget_compute_bounds (GTK_WIDGET (child), self->flowbox, &bounds) ||
+          bounds.origin.y > first_bounds.origin.y + first_bounds.size.height / 2)
+        break;
+      n++;
+    }
+  return MAX (n, 1);
+}
+
+/* The arrows, in the capture phase while a cell has the focus: GtkFlowBox's
+ * own cursor does not follow the selection the app sets, so the app moves
+ * selection and focus together. */
+static gboolean
+arrow_pressed_cb (GtkEventControllerKey *controller,
+                  guint                  keyval,
+                  guint                  keycode,
+                  GdkModifierType        state,
+                  gpointer               user_data)
+{
+  AnnotatorWindow *self = user_data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  int n = (int) g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  int index = -1;
+  int target;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, self->flowbox) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0 ||
+      selected_item (self, &index) == NULL)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left: case GDK_KEY_KP_Left:
+      target = index - 1;
+      break;
+    case GDK_KEY_Right: case GDK_KEY_KP_Right:
+      target = index + 1;
+      break;
+    case GDK_KEY_Up: case GDK_KEY_KP_Up:
+      target = index - per_row (self);
+      break;
+    case GDK_KEY_Down: case GDK_KEY_KP_Down:
+      target = index + per_row (self);
+      break;
+    case GDK_KEY_Home: case GDK_KEY_KP_Home:
+      target = 0;
+      break;
+    case GDK_KEY_End: case GDK_KEY_KP_End:
+      target = n - 1;
+      break;
+    default:
+      return FALSE;
+    }
+  if (target >= 0 && target < n)
+    select_index (self, target);
+  return TRUE;
+}
+
 static gboolean
 key_pressed_cb (GtkEventControllerKey *controller,
                 guint                  keyval,
@@ -980,6 +1049,7 @@ annotator_window_dup_report (AnnotatorWindow *self)
   GString *out = g_string_new (NULL);
   g_autofree char *plugins = annotator_plugins_describe (self->plugins);
   PeasPluginInfo *info = chosen_info (self);
+  int selected = -1;
 
   if (self->folder != NULL)
     {
@@ -994,6 +1064,9 @@ annotator_window_dup_report (AnnotatorWindow *self)
       for (guint i = 0; labeled[i] != NULL; i++)
         g_string_append_printf (out, "labeled\t%s\t%d\n", labeled[i],
                                 annotator_folder_get_label (self->folder, labeled[i]));
+      if (selected_item (self, &selected) != NULL)
+        g_string_append_printf (out, "selected\t%d\n", selected);
+      g_string_append_printf (out, "columns\t%d\n", per_row (self));
       for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->items)); i++)
         {
           g_autoptr(AnnotatorItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
@@ -1030,6 +1103,23 @@ close_request_cb (GtkWindow *window,
   g_cancellable_cancel (self->cancellable);
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   return TRUE;
+}
+
+/* The arrows move the focus between cells (GtkWidget's directional focus
+ * moves, not GtkFlowBox's cursor): the selection follows, so the digit
+ * keys label the image the user sees highlighted. */
+static void
+focus_widget_changed_cb (GtkWindow  *window,
+                         GParamSpec *pspec,
+                         gpointer    user_data)
+{
+  AnnotatorWindow *self = ANNOTATOR_WINDOW (window);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *child = focus != NULL ? gtk_widget_get_ancestor (focus, GTK_TYPE_FLOW_BOX_CHILD) : NULL;
+
+  if (child != NULL && gtk_widget_get_parent (child) == self->flowbox &&
+      !gtk_flow_box_child_is_selected (GTK_FLOW_BOX_CHILD (child)))
+    gtk_flow_box_select_child (GTK_FLOW_BOX (self->flowbox), GTK_FLOW_BOX_CHILD (child));
 }
 
 static void
@@ -1233,6 +1323,7 @@ annotator_window_init (AnnotatorWindow *self)
   GtkWidget *cancel = gtk_button_new_with_mnemonic ("_Cancel");
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkEventController *keys = gtk_event_controller_key_new ();
+  GtkEventController *arrows = gtk_event_controller_key_new ();
 
   self->items = g_list_store_new (ANNOTATOR_TYPE_ITEM);
   self->class_names = gtk_string_list_new (NULL);
@@ -1314,7 +1405,11 @@ annotator_window_init (AnnotatorWindow *self)
 
   g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  gtk_event_controller_set_propagation_phase (arrows, GTK_PHASE_CAPTURE);
+  g_signal_connect (arrows, "key-pressed", G_CALLBACK (arrow_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), arrows);
   g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
+  g_signal_connect (self, "notify::focus-widget", G_CALLBACK (focus_widget_changed_cb), NULL);
 }
 
 AnnotatorWindow *

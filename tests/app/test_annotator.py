@@ -7,8 +7,9 @@
 # embeddings.csv, is labeled in three rounds through the app's GActions
 # (--test-script); the app is closed and reopened between rounds:
 #   1. fresh folder: the first batch (no labels yet);
-#   2. reopen: the batch is back; label all of it (half through the keyboard
-#      actions, half through win.label); the next batch comes with
+#   2. reopen: the batch is back; label all of it (half with real key
+#      presses through xdotool, the rest through the keyboard's actions and
+#      win.label); the next batch comes with
 #      predictions of the logistic regression (four classes labeled);
 #   3. reopen: label half of the batch; a cancelled suggestion leaves the
 #      batch alone; the next batch;
@@ -89,7 +90,8 @@ def make_folder(path):
 
 
 def read_report(path):
-    report = {'batch': [], 'labeled': {}, 'shown': {}, 'plugin': {}, 'error': None, 'message': None}
+    report = {'batch': [], 'labeled': {}, 'shown': {}, 'plugin': {}, 'error': None, 'message': None,
+              'selected': None}
     with open(path) as f:
         for line in f.read().splitlines():
             key, _, rest = line.partition('\t')
@@ -196,12 +198,18 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(list(round1['shown']), batch1)
         self.check_labels_csv({})
 
-        # Run 2: the batch comes back; label all of it, half through the
-        # keyboard's actions (select + set-class), half through win.label.
+        # Run 2: the batch comes back; label all of it: the first half with
+        # real key presses (digits label and move on, arrows move, Delete
+        # clears), a quarter through the keyboard's actions (win.select +
+        # win.set-class), the rest through win.label.
         labels = {name: self.truth[name] for name in batch1}
         commands = ['report reopened']
-        for i, name in enumerate(batch1):
-            if i % 2 == 0:
+        commands.append('keys Home ' + ' '.join(str(labels[name]) for name in batch1[:6]) + ' Left Left Delete')
+        commands.append('report cleared')
+        commands.append(f'keys {labels[batch1[4]]} End Up')
+        commands.append('report moved')
+        for i, name in enumerate(batch1[6:], start=6):
+            if i < 9:
                 commands += [f'select {i}', f'class {labels[name]}']
             else:
                 commands.append(f'label {name} {labels[name]}')
@@ -210,6 +218,15 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(r['reopened']['batch'], batch1)
         self.assertEqual(r['reopened']['batch-size'], str(BATCH))
         self.assertEqual(r['reopened']['round'], '1')
+        cleared = r['cleared']
+        self.assertEqual(cleared['shown'], {name: labels[name] if i < 6 and i != 4 else -1
+                                            for i, name in enumerate(batch1)})
+        self.assertEqual(cleared['selected'], '4')
+        moved = r['moved']
+        columns = int(moved['columns'])
+        self.assertTrue(1 < columns < BATCH, columns)
+        self.assertEqual(moved['selected'], str(BATCH - 1 - columns))
+        self.assertEqual(moved['shown'][batch1[4]], labels[batch1[4]])
         self.assertEqual(r['labeled']['labeled'], labels)
         self.assertEqual(r['labeled']['shown'], labels)
         round2 = r['round2']
