@@ -34,7 +34,6 @@ struct _AnnotatorPlugins
   PeasEngine *engine;
   char *config_path;
   char *preferred;
-  gboolean python;
   char *python_problem;
 };
 
@@ -155,13 +154,12 @@ annotator_plugins_new (const char *config_path)
   self->engine = peas_engine_new ();
 
   /* Python plugins implement Lightly.BatchSuggester through GI, so the
-   * python3 loader is only worth enabling when the typelib is found. */
-  if (g_irepository_require (NULL, "Lightly", "1.0", 0, &error) != NULL &&
-      g_irepository_require (NULL, "Gtk", "4.0", 0, &error) != NULL)
-    {
-      peas_engine_enable_loader (self->engine, "python3");
-      self->python = TRUE;
-    }
+   * python3 loader is only worth enabling when the typelib is found. Gtk
+   * 4.0 is required first (when its typelib is installed) so that a plugin
+   * importing Gtk cannot pull GTK 3 into the process. */
+  g_irepository_require (NULL, "Gtk", "4.0", 0, NULL);
+  if (g_irepository_require (NULL, "Lightly", "1.0", 0, &error) != NULL)
+    peas_engine_enable_loader (self->engine, "python3");
   else
     self->python_problem = g_strdup_printf ("Python plugins are off: %s (set GI_TYPELIB_PATH to the folder "
                                             "of Lightly-1.0.typelib)", error->message);
@@ -416,9 +414,10 @@ annotator_plugins_dialog_new (AnnotatorPlugins *self,
   const GList *plugins = peas_engine_get_plugin_list (self->engine);
 
   gtk_window_set_title (GTK_WINDOW (window), "Suggesters");
+  gtk_window_set_titlebar (GTK_WINDOW (window), gtk_header_bar_new ());
   gtk_window_set_transient_for (GTK_WINDOW (window), parent);
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 520, 380);
+  gtk_window_set_default_size (GTK_WINDOW (window), 540, 480);
   gtk_window_set_hide_on_close (GTK_WINDOW (window), FALSE);
 
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);

@@ -15,7 +15,8 @@
  *   suggest-cancel       win.suggest and at once win.cancel
  *   enable MODULE        app.plugin-enabled (MODULE, true)
  *   disable MODULE       app.plugin-enabled (MODULE, false)
- *   plugins-dialog       build and show the Suggesters dialog, then close it
+ *   plugins-dialog [keep] build and show the Suggesters dialog, then close it
+ *                        (with keep: leave it open, for screenshots)
  *   expect-error TEXT    the message bar shows an error containing TEXT
  *   expect-message TEXT  the message bar shows a message containing TEXT
  *   report FILE          write annotator_window_dup_report() to FILE
@@ -133,7 +134,9 @@ keys_done_cb (GPid     pid,
 
   g_spawn_close_pid (pid);
   script->child_running = FALSE;
-  /* The X server has the events; give GTK a moment to handle them. */
+  /* The X server has the events: a round trip brings them to this
+   * client's queue, and GTK handles them before the next step. */
+  gdk_display_sync (gdk_display_get_default ());
   script->wait_until = g_get_monotonic_time () + 300 * 1000;
   if (!g_spawn_check_wait_status (status, &error))
     fail (script, "xdotool failed: %s", error->message);
@@ -266,7 +269,8 @@ step (gpointer user_data)
           fail (script, "the Suggesters dialog did not open");
           return G_SOURCE_REMOVE;
         }
-      gtk_window_destroy (dialog);
+      if (!g_str_equal (arg, "keep"))
+        gtk_window_destroy (dialog);
     }
   else if (g_str_equal (words[0], "expect-error") || g_str_equal (words[0], "expect-message"))
     {

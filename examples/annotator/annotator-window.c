@@ -557,8 +557,15 @@ folder_opened_cb (GObject      *source,
   }
 
   gtk_label_set_text (GTK_LABEL (self->title), annotator_folder_get_title (folder));
-  subtitle = g_strdup_printf ("%s · %zu images", annotator_folder_get_path (folder),
-                              annotator_folder_get_n_images (folder));
+  {
+    const char *path = annotator_folder_get_path (folder);
+    const char *home = g_get_home_dir ();
+    gsize n = strlen (home);
+    gboolean in_home = n > 1 && strncmp (path, home, n) == 0 && path[n] == G_DIR_SEPARATOR;
+
+    subtitle = g_strdup_printf ("%s%s · %zu images", in_home ? "~" : "", in_home ? path + n : path,
+                                annotator_folder_get_n_images (folder));
+  }
   gtk_label_set_text (GTK_LABEL (self->subtitle), subtitle);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->batch_spin), annotator_folder_get_batch_size (folder));
   update_actions (self);

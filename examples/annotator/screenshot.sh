@@ -7,7 +7,8 @@
 # Needs: a build of the tree, the dataset-fashion-mnist package (for
 # `lightly-al demo`), and xvfb, xauth, dbus and imagemagick (for `import`).
 # Everything it writes besides OUT.png goes to a temporary folder: a small
-# demo (lightly-al demo --pool 2000), the app's config and the scripts.
+# demo (lightly-al demo --pool 2000, in the temporary $HOME), the app's
+# config and the scripts.
 #
 # Round one: the suggester picks 24 images and they are labeled with their
 # true classes (the demo's embeddings.csv has them in its labels column,
@@ -37,7 +38,7 @@ trap 'rm -rf "$tmp"' EXIT
 export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
 export LIGHTLY_PLUGIN_DIR=$build/plugin GSETTINGS_SCHEMA_DIR=$build/data GSETTINGS_BACKEND=memory
 export LD_LIBRARY_PATH=$build/src${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} GI_TYPELIB_PATH=$build/src
-demo=$tmp/demo
+demo=$HOME/.local/share/lightly/demo
 
 echo "screenshot.sh: making a demo folder with lightly-al demo"
 "$build/src/tools/lightly-al" demo --out "$demo" --pool 2000 --test 200 --schedule 20 --seeds 1 >/dev/null
