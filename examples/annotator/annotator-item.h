@@ -1,0 +1,25 @@
+/* annotator-item.h: one image of the batch on screen
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define ANNOTATOR_TYPE_ITEM (annotator_item_get_type ())
+G_DECLARE_FINAL_TYPE (AnnotatorItem, annotator_item, ANNOTATOR, ITEM, GObject)
+
+AnnotatorItem *annotator_item_new         (const char    *name,
+                                           const char    *path,
+                                           int            label);
+const char    *annotator_item_get_name    (AnnotatorItem *self);
+int            annotator_item_get_label   (AnnotatorItem *self);
+void           annotator_item_set_label   (AnnotatorItem *self,
+                                           int            label);
+gboolean       annotator_item_get_broken  (AnnotatorItem *self);
+GdkPaintable  *annotator_item_get_thumbnail (AnnotatorItem *self);
+void           annotator_item_load_thumbnail (AnnotatorItem *self);
+
+G_END_DECLS

@@ -1,0 +1,331 @@
+/* annotator-script.c: the test-only script (--test-script FILE)
+ *
+ * One command a line, run in order through the window's and the app's
+ * GActions, each once the window is idle (no open or suggestion running):
+ *
+ *   open PATH            win.open-folder
+ *   suggester MODULE     win.suggester: pick the suggester plugin
+ *   batch-size N         win.batch-size
+ *   select INDEX         win.select: what the arrow keys do
+ *   class N              win.set-class: what digit N (Delete: -1) does
+ *   label NAME N         win.label: label any image of the folder
+ *   keys KEY…            real key presses: focuses the window and types the
+ *                        keys with xdotool (XTEST), e.g. "keys Home 3 Right"
+ *   suggest              win.suggest, then wait for the new batch
+ *   suggest-cancel       win.suggest and at once win.cancel
+ *   enable MODULE        app.plugin-enabled (MODULE, true)
+ *   disable MODULE       app.plugin-enabled (MODULE, false)
+ *   plugins-dialog [keep] build and show the Suggesters dialog, then close it
+ *                        (with keep: leave it open, for screenshots)
+ *   expect-error TEXT    the message bar shows an error containing TEXT
+ *   expect-message TEXT  the message bar shows a message containing TEXT
+ *   report FILE          write annotator_window_dup_report() to FILE
+ *   wait MS              let the main loop run (thumbnails, screenshots)
+ *   hold                 stop here and keep running (for screenshots)
+ *   quit                 app.quit
+ *
+ * An error in the message bar after any command other than those followed
+ * by expect-error fails the script: it prints the message and the app exits
+ * with status 1. Blank lines and lines starting with # are skipped.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "annotator-script.h"
+
+#define POLL_MS 20
+
+struct _AnnotatorScript
+{
+  char *path;
+  GStrv lines;
+  guint next;
+  AnnotatorApplication *app;        /* not owned: the app owns the script */
+  AnnotatorWindow *window;          /* weak */
+  guint source_id;
+  gint64 wait_until;
+  gboolean errors_expected;
+  gboolean child_running;
+};
+
+void
+annotator_script_free (AnnotatorScript *script)
+{
+  if (script->window != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (script->window), (gpointer *) &script->window);
+  g_clear_handle_id (&script->source_id, g_source_remove);
+  g_free (script->path);
+  g_strfreev (script->lines);
+  g_free (script);
+}
+
+AnnotatorScript *
+annotator_script_load (const char  *path,
+                       GError     **error)
+{
+  g_autofree char *contents = NULL;
+  AnnotatorScript *script;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return NULL;
+  script = g_new0 (AnnotatorScript, 1);
+  script->path = g_strdup (path);
+  script->lines = g_strsplit (contents, "\n", -1);
+  return script;
+}
+
+static void G_GNUC_PRINTF (2, 3)
+fail (AnnotatorScript *script,
+      const char      *format,
+      ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  message = g_strdup_printf ("test script %s, line %u: %s", script->path, script->next, text);
+  g_clear_handle_id (&script->source_id, g_source_remove);
+  annotator_application_fail (script->app, message);
+}
+
+static void
+activate (AnnotatorScript *script,
+          GActionGroup    *group,
+          const char      *name,
+          GVariant        *parameter)
+{
+  if (parameter != NULL)
+    g_variant_ref_sink (parameter);
+  if (!g_action_group_has_action (group, name) || !g_action_group_get_action_enabled (group, name))
+    fail (script, "the action “%s” is missing or disabled", name);
+  else
+    g_action_group_activate_action (group, name, parameter);
+  g_clear_pointer (&parameter, g_variant_unref);
+}
+
+/* Whether the line following the current one is expect-error. */
+static gboolean
+next_expects_error (AnnotatorScript *script)
+{
+  for (guint i = script->next; script->lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (script->lines[i]);
+
+      if (line[0] == '\0' || line[0] == '#')
+        continue;
+      return g_str_has_prefix (line, "expect-error ");
+    }
+  return FALSE;
+}
+
+static void
+keys_done_cb (GPid     pid,
+              int      status,
+              gpointer user_data)
+{
+  AnnotatorScript *script = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_spawn_close_pid (pid);
+  script->child_running = FALSE;
+  /* The X server has the events: a round trip brings them to this
+   * client's queue, and GTK handles them before the next step. */
+  gdk_display_sync (gdk_display_get_default ());
+  script->wait_until = g_get_monotonic_time () + 300 * 1000;
+  if (!g_spawn_check_wait_status (status, &error))
+    fail (script, "xdotool failed: %s", error->message);
+}
+
+static void
+send_keys (AnnotatorScript *script,
+           const char      *keys)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) words = g_strsplit (keys, " ", -1);
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+
+  g_strv_builder_add_many (builder, "xdotool", "search", "--onlyvisible", "--limit", "1", "--name", "^Lightly Annotator$",
+                           "windowfocus", "--sync", "key", "--delay", "40", NULL);
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_strv_builder_add (builder, words[i]);
+  argv = g_strv_builder_end (builder);
+  if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error))
+    {
+      fail (script, "cannot run xdotool (apt install xdotool): %s", error->message);
+      return;
+    }
+  script->child_running = TRUE;
+  g_child_watch_add (pid, keys_done_cb, script);
+}
+
+static gboolean
+step (gpointer user_data)
+{
+  AnnotatorScript *script = user_data;
+  GActionGroup *win = G_ACTION_GROUP (script->window);
+  GActionGroup *app = G_ACTION_GROUP (script->app);
+  g_auto(GStrv) words = NULL;
+  const char *arg;
+  const char *message;
+  gboolean is_error;
+  char *line;
+
+  if (script->window == NULL)
+    {
+      script->source_id = 0;
+      fail (script, "the window closed before the script ended");
+      return G_SOURCE_REMOVE;
+    }
+  if (annotator_window_get_busy (script->window) || script->child_running ||
+      g_get_monotonic_time () < script->wait_until)
+    return G_SOURCE_CONTINUE;
+
+  /* The previous command is done: did it end in an error? */
+  message = annotator_window_get_message (script->window, &is_error);
+  if (is_error && !script->errors_expected)
+    {
+      fail (script, "the window shows an error: %s", message);
+      return G_SOURCE_REMOVE;
+    }
+
+  do
+    {
+      line = script->lines[script->next];
+      if (line == NULL)
+        {
+          script->source_id = 0;
+          fail (script, "the script ended without quit or hold");
+          return G_SOURCE_REMOVE;
+        }
+      script->next++;
+      g_strstrip (line);
+    }
+  while (line[0] == '\0' || line[0] == '#');
+
+  words = g_strsplit (line, " ", 2);
+  arg = words[1] != NULL ? g_strstrip (words[1]) : "";
+  script->errors_expected = next_expects_error (script);
+
+  if (g_str_equal (words[0], "open"))
+    activate (script, win, "open-folder", g_variant_new_string (arg));
+  else if (g_str_equal (words[0], "suggester"))
+    activate (script, win, "suggester", g_variant_new_string (arg));
+  else if (g_str_equal (words[0], "batch-size"))
+    activate (script, win, "batch-size", g_variant_new_int32 ((gint32) g_ascii_strtoll (arg, NULL, 10)));
+  else if (g_str_equal (words[0], "select"))
+    activate (script, win, "select", g_variant_new_int32 ((gint32) g_ascii_strtoll (arg, NULL, 10)));
+  else if (g_str_equal (words[0], "class"))
+    activate (script, win, "set-class", g_variant_new_int32 ((gint32) g_ascii_strtoll (arg, NULL, 10)));
+  else if (g_str_equal (words[0], "label"))
+    {
+      char *space = strrchr (arg, ' ');
+
+      if (space == NULL)
+        {
+          fail (script, "label needs a file name and a class");
+          return G_SOURCE_REMOVE;
+        }
+      *space = '\0';
+      activate (script, win, "label", g_variant_new ("(si)", arg, (gint32) g_ascii_strtoll (space + 1, NULL, 10)));
+    }
+  else if (g_str_equal (words[0], "keys"))
+    send_keys (script, arg);
+  else if (g_str_equal (words[0], "suggest"))
+    activate (script, win, "suggest", NULL);
+  else if (g_str_equal (words[0], "suggest-cancel"))
+    {
+      activate (script, win, "suggest", NULL);
+      activate (script, win, "cancel", NULL);
+    }
+  else if (g_str_equal (words[0], "enable") || g_str_equal (words[0], "disable"))
+    activate (script, app, "plugin-enabled", g_variant_new ("(sb)", arg, g_str_equal (words[0], "enable")));
+  else if (g_str_equal (words[0], "plugins-dialog"))
+    {
+      GtkWindow *dialog;
+
+      activate (script, win, "plugins", NULL);
+      dialog = gtk_application_get_active_window (GTK_APPLICATION (script->app));
+      if (dialog == GTK_WINDOW (script->window) || dialog == NULL)
+        {
+          GList *windows = gtk_window_list_toplevels ();
+
+          dialog = NULL;
+          for (GList *l = windows; l != NULL; l = l->next)
+            if (gtk_window_get_transient_for (l->data) == GTK_WINDOW (script->window))
+              dialog = l->data;
+          g_list_free (windows);
+        }
+      if (dialog == NULL)
+        {
+          fail (script, "the Suggesters dialog did not open");
+          return G_SOURCE_REMOVE;
+        }
+      if (!g_str_equal (arg, "keep"))
+        gtk_window_destroy (dialog);
+    }
+  else if (g_str_equal (words[0], "expect-error") || g_str_equal (words[0], "expect-message"))
+    {
+      gboolean want_error = g_str_equal (words[0], "expect-error");
+
+      message = annotator_window_get_message (script->window, &is_error);
+      if (message == NULL || is_error != want_error || strstr (message, arg) == NULL)
+        {
+          fail (script, "expected %s containing “%s”, the window shows %s%s%s", want_error ? "an error" : "a message",
+                arg, message == NULL ? "none" : is_error ? "the error “" : "the message “",
+                message != NULL ? message : "", message != NULL ? "”" : "");
+          return G_SOURCE_REMOVE;
+        }
+      annotator_window_show_message (script->window, FALSE, NULL);
+      script->errors_expected = FALSE;
+    }
+  else if (g_str_equal (words[0], "report"))
+    {
+      g_autofree char *report = annotator_window_dup_report (script->window);
+      g_autoptr(GError) error = NULL;
+
+      if (!g_file_set_contents (arg, report, -1, &error))
+        {
+          fail (script, "%s", error->message);
+          return G_SOURCE_REMOVE;
+        }
+    }
+  else if (g_str_equal (words[0], "wait"))
+    script->wait_until = g_get_monotonic_time () + g_ascii_strtoll (arg, NULL, 10) * 1000;
+  else if (g_str_equal (words[0], "hold"))
+    {
+      script->source_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  else if (g_str_equal (words[0], "quit"))
+    {
+      script->source_id = 0;
+      activate (script, app, "quit", NULL);
+      return G_SOURCE_REMOVE;
+    }
+  else
+    {
+      fail (script, "unknown command “%s”", words[0]);
+      return G_SOURCE_REMOVE;
+    }
+  return script->source_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+void
+annotator_script_start (AnnotatorScript      *script,
+                        AnnotatorApplication *app,
+                        AnnotatorWindow      *window)
+{
+  script->app = app;
+  script->window = window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &script->window);
+  script->source_id = g_timeout_add (POLL_MS, step, script);
+}

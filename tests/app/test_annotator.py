@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+# test_annotator.py: Lightly Annotator end to end, under Xvfb and a private
+# session bus (examples/annotator/meson.build runs it as
+# xvfb-run -a dbus-run-session -- python3 test_annotator.py).
+#
+# A folder of 160 small images in four classes, with Lightly's
+# embeddings.csv, is labeled in three rounds through the app's GActions
+# (--test-script); the app is closed and reopened between rounds:
+#   1. fresh folder: the first batch (no labels yet);
+#   2. reopen: the batch is back; label all of it (half with real key
+#      presses through xdotool, the rest through the keyboard's actions and
+#      win.label); the next batch comes with
+#      predictions of the logistic regression (four classes labeled);
+#   3. reopen: label half of the batch; a cancelled suggestion leaves the
+#      batch alone; the next batch;
+#   4. reopen: everything is still there; no suggester → a readable error.
+# Every batch has the requested size and is disjoint from every labeled
+# image; labels.csv holds exactly the labels made; the store holds the
+# suggester's round tags. The plugins list shows a plugin with another ABI,
+# and the app refuses to load it.
+#
+# Environment (set by meson): ANNOTATOR, LIGHTLY_AL, ANNOTATOR_TEST_DIR,
+# LIGHTLY_PLUGIN_DIR (the built plugins and tests/app/plugins).
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import configparser
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+N_IMAGES = 160
+N_CLASSES = 4
+DIM = 8
+SIDE = 16
+BATCH = 12
+CLASSES = ['circle', 'square', 'stripes', 'dots']
+
+
+def png_gray(pixels, side):
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack('>I', len(data)) + body + struct.pack('>I', zlib.crc32(body) & 0xffffffff)
+    raw = b''.join(b'\0' + bytes(pixels[y * side:(y + 1) * side]) for y in range(side))
+    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', side, side, 8, 0, 0, 0, 0)) +
+            chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+
+
+def pattern(cls, x, y, rng):
+    c = SIDE / 2 - 0.5
+    if cls == 0:
+        v = abs(((x - c) ** 2 + (y - c) ** 2) ** 0.5 - 5) < 1.5
+    elif cls == 1:
+        v = 3 <= x <= 12 and 3 <= y <= 12 and (x in (3, 12) or y in (3, 12))
+    elif cls == 2:
+        v = x % 4 < 2
+    else:
+        v = x % 4 == 1 and y % 4 == 1
+    return min(255, max(0, (220 if v else 20) + rng.randint(-20, 20)))
+
+
+def make_folder(path):
+    """Images, embeddings.csv (with a labels column the app must ignore),
+    classes.txt; returns {name: true class}."""
+    rng = random.Random(7)
+    truth = {}
+    os.makedirs(os.path.join(path, 'img'))
+    rows = ['filenames,' + ','.join(f'embedding_{i}' for i in range(DIM)) + ',labels']
+    for i in range(N_IMAGES):
+        cls = i % N_CLASSES
+        name = f'img/sample-{i:03d}.png'
+        truth[name] = cls
+        pixels = [pattern(cls, x, y, rng) for y in range(SIDE) for x in range(SIDE)]
+        with open(os.path.join(path, name), 'wb') as f:
+            f.write(png_gray(pixels, SIDE))
+        emb = [rng.gauss(0, 0.6) for _ in range(DIM)]
+        emb[cls] += 3.0
+        rows.append(name + ',' + ','.join(f'{v:.6f}' for v in emb) + f',{cls}')
+    with open(os.path.join(path, 'embeddings.csv'), 'w', newline='') as f:
+        f.write('\r\n'.join(rows) + '\r\n')
+    with open(os.path.join(path, 'classes.txt'), 'w') as f:
+        f.write('\n'.join(CLASSES) + '\n')
+    return truth
+
+
+def read_report(path):
+    report = {'batch': [], 'labeled': {}, 'shown': {}, 'plugin': {}, 'error': None, 'message': None,
+              'selected': None}
+    with open(path) as f:
+        for line in f.read().splitlines():
+            key, _, rest = line.partition('\t')
+            if key == 'batch':
+                report['batch'].append(rest)
+            elif key in ('labeled', 'shown'):
+                name, _, label = rest.rpartition('\t')
+                report[key][name] = int(label)
+            elif key == 'request':
+                report['request'] = tuple(int(v) for v in rest.split('\t'))
+            elif key == 'plugin':
+                module, _, state = rest.partition('\t')
+                report['plugin'][module] = state
+            else:
+                report[key] = rest
+    return report
+
+
+def read_labels_csv(path):
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        lines = f.read().splitlines()
+    assert lines[0] == 'file,label', lines[0]
+    return dict(line.split(',') for line in lines[1:])
+
+
+class AnnotatorTest(unittest.TestCase):
+    def setUp(self):
+        self.top = tempfile.mkdtemp(prefix='annotator-', dir=os.environ.get('ANNOTATOR_TEST_DIR'))
+        self.folder = os.path.join(self.top, 'pictures')
+        os.makedirs(self.folder)
+        self.truth = make_folder(self.folder)
+        self.env = dict(os.environ)
+        self.env['HOME'] = os.path.join(self.top, 'home')
+        self.env['XDG_CONFIG_HOME'] = os.path.join(self.top, 'config')
+        self.env['XDG_DATA_HOME'] = os.path.join(self.top, 'data')
+        self.runs = 0
+        self.passed = False
+
+    def tearDown(self):
+        # A failed run's folder, scripts and reports stay for a look.
+        if self.passed:
+            shutil.rmtree(self.top, ignore_errors=True)
+
+    def run_app(self, commands):
+        """Starts the app on a script ending in quit; returns the reports."""
+        self.runs += 1
+        script = os.path.join(self.top, f'run{self.runs}.script')
+        reports = {}
+        lines = [f'open {self.folder}']
+        for command in commands:
+            if command.startswith('report '):
+                name = command.split(' ', 1)[1]
+                reports[name] = os.path.join(self.top, f'run{self.runs}-{name}.report')
+                command = f'report {reports[name]}'
+            lines.append(command)
+        lines.append('quit')
+        with open(script, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        proc = subprocess.run([os.environ['ANNOTATOR'], '--test-script', script], env=self.env,
+                              capture_output=True, text=True, timeout=150)
+        sys.stderr.write(proc.stderr)
+        self.assertEqual(proc.returncode, 0, f'run {self.runs} failed:\n{proc.stderr}')
+        self.assertNotIn('CRITICAL', proc.stderr)
+        self.assertNotIn('ERROR', proc.stderr)
+        return {name: read_report(path) for name, path in reports.items()}
+
+    def check_batch(self, batch, labeled, what):
+        self.assertEqual(len(batch), BATCH, f'{what}: {batch}')
+        self.assertEqual(len(set(batch)), BATCH, f'{what}: repeated names in {batch}')
+        self.assertTrue(set(batch) <= set(self.truth), f'{what}: unknown names in {batch}')
+        self.assertFalse(set(batch) & set(labeled), f'{what}: labeled images suggested again')
+
+    def check_labels_csv(self, expected):
+        on_disk = read_labels_csv(os.path.join(self.folder, 'labels.csv'))
+        self.assertEqual(on_disk, {name: CLASSES[c] for name, c in expected.items()})
+
+    def test_three_rounds(self):
+        # Run 1: a fresh folder.
+        r = self.run_app([
+            'report start',
+            'plugins-dialog',
+            'enable old-abi',
+            'expect-error X-Lightly-ABI=0',
+            'suggester lightly-suggest',
+            f'batch-size {BATCH}',
+            'suggest',
+            'report round1',
+        ])
+        start = r['start']
+        self.assertEqual(start['round'], '0')
+        self.assertEqual(start['batch'], [])
+        self.assertEqual(start['plugin'].get('lightly-suggest'), 'loaded')
+        self.assertIn('Refused', start['plugin'].get('old-abi', ''))
+        self.assertIn('X-Lightly-ABI=0', start['plugin']['old-abi'])
+        round1 = r['round1']
+        self.assertEqual(round1['round'], '1')
+        self.assertEqual(round1['plugin']['old-abi'], start['plugin']['old-abi'])
+        self.assertEqual(round1['suggester'], 'lightly-suggest')
+        self.assertEqual(round1['request'], (BATCH, 0, 0))    # no labels: no predictions
+        batch1 = round1['batch']
+        self.check_batch(batch1, [], 'round 1')
+        self.assertEqual(list(round1['shown']), batch1)
+        self.check_labels_csv({})
+
+        # Run 2: the batch comes back; label all of it: the first half with
+        # real key presses (digits label and move on, arrows move, Delete
+        # clears), a quarter through the keyboard's actions (win.select +
+        # win.set-class), the rest through win.label.
+        labels = {name: self.truth[name] for name in batch1}
+        commands = ['report reopened']
+        commands.append('keys Home ' + ' '.join(str(labels[name]) for name in batch1[:6]) + ' Left Left Delete')
+        commands.append('report cleared')
+        commands.append(f'keys {labels[batch1[4]]} End Up')
+        commands.append('report moved')
+        for i, name in enumerate(batch1[6:], start=6):
+            if i < 9:
+                commands += [f'select {i}', f'class {labels[name]}']
+            else:
+                commands.append(f'label {name} {labels[name]}')
+        commands += ['report labeled', 'suggest', 'report round2']
+        r = self.run_app(commands)
+        self.assertEqual(r['reopened']['batch'], batch1)
+        self.assertEqual(r['reopened']['batch-size'], str(BATCH))
+        self.assertEqual(r['reopened']['round'], '1')
+        cleared = r['cleared']
+        self.assertEqual(cleared['shown'], {name: labels[name] if i < 6 and i != 4 else -1
+                                            for i, name in enumerate(batch1)})
+        self.assertEqual(cleared['selected'], '4')
+        moved = r['moved']
+        columns = int(moved['columns'])
+        self.assertTrue(1 < columns < BATCH, columns)
+        self.assertEqual(moved['selected'], str(BATCH - 1 - columns))
+        self.assertEqual(moved['shown'][batch1[4]], labels[batch1[4]])
+        self.assertEqual(r['labeled']['labeled'], labels)
+        self.assertEqual(r['labeled']['shown'], labels)
+        round2 = r['round2']
+        self.assertEqual(round2['round'], '2')
+        # Four classes labeled: predictions of the logistic regression, one
+        # column per class.
+        self.assertEqual(round2['request'], (BATCH, BATCH, N_CLASSES))
+        batch2 = round2['batch']
+        self.check_batch(batch2, labels, 'round 2')
+        self.assertTrue(all(label == -1 for label in round2['shown'].values()))
+        self.check_labels_csv(labels)
+
+        # Run 3: label half of the batch; a cancelled suggestion changes
+        # nothing; then the next batch.
+        half = batch2[:BATCH // 2]
+        commands = ['report reopened']
+        commands += [f'label {name} {self.truth[name]}' for name in half]
+        commands += ['suggest-cancel', 'expect-message cancelled', 'report cancelled', 'suggest', 'report round3']
+        r = self.run_app(commands)
+        self.assertEqual(r['reopened']['batch'], batch2)
+        self.assertEqual(r['reopened']['labeled'], labels)
+        labels.update({name: self.truth[name] for name in half})
+        self.assertEqual(r['cancelled']['batch'], batch2)
+        self.assertEqual(r['cancelled']['round'], '2')
+        self.assertEqual(r['cancelled']['labeled'], labels)
+        round3 = r['round3']
+        self.assertEqual(round3['round'], '3')
+        self.assertEqual(round3['request'], (BATCH, BATCH + BATCH // 2, N_CLASSES))
+        batch3 = round3['batch']
+        self.check_batch(batch3, labels, 'round 3')
+        self.check_labels_csv(labels)
+
+        # Run 4: all of it survives; without a suggester, a readable error.
+        r = self.run_app([
+            'report reopened',
+            'disable lightly-suggest',
+            'suggest',
+            'expect-error No suggester is switched on',
+            'enable lightly-suggest',
+            'report after',
+        ])
+        self.assertEqual(r['reopened']['batch'], batch3)
+        self.assertEqual(r['reopened']['round'], '3')
+        self.assertEqual(r['reopened']['labeled'], labels)
+        self.assertEqual(r['after']['batch'], batch3)
+        self.assertEqual(r['after']['plugin']['lightly-suggest'], 'loaded')
+        self.check_labels_csv(labels)
+
+        # The suggester's round state is in the store, as tags.
+        state = configparser.ConfigParser(interpolation=None)
+        state.read(os.path.join(self.folder, '.lightly-annotator.ini'))
+        dataset_id = state['folder']['dataset-id']
+        tags = subprocess.run([os.environ['LIGHTLY_AL'], 'tags', '-l',
+                               'file://' + os.path.join(self.folder, 'store'), '-d', dataset_id],
+                              env=self.env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(tags.returncode, 0, tags.stderr)
+        rounds = [line for line in tags.stdout.splitlines() if 'lightly-suggest-round-' in line]
+        self.assertEqual(len(rounds), 3, tags.stdout)
+        self.passed = True
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
