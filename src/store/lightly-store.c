@@ -1492,35 +1492,59 @@ lightly_store_get_tag_by_name (LightlyStore *self, const char *dataset_id, const
                         dataset_id, name, "name", name, error);
 }
 
-GPtrArray *
-lightly_store_list_tags (LightlyStore *self, const char *dataset_id, GError **error)
+/* Reads the rows of one dataset's table, in insertion order, after checking
+ * that the dataset exists. @from_row builds an element from a row. */
+typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
+
+static GPtrArray *
+list_dataset_rows (LightlyStore   *self,
+                   const char     *dataset_id,
+                   const char     *sql,
+                   const char     *what,
+                   RowFunc         from_row,
+                   GDestroyNotify  free_func,
+                   GError        **error)
 {
   g_autoptr(Conn) c = NULL;
   g_autoptr(GPtrArray) list = NULL;
   int rc;
-
-  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
   c = conn_acquire (self, error);
   if (c == NULL || !read_begin (c, error))
     return NULL;
   if (dataset_n_samples (c, dataset_id, error) < 0)
     return NULL;
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_tag_free);
+  list = g_ptr_array_new_with_free_func (free_func);
   {
-    STMT st = prep (c, "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
-                       "ON d.id = t.dataset_id WHERE t.dataset_id = ? ORDER BY t.seq", error);
+    STMT st = prep (c, sql, error);
 
     if (st == NULL)
       return NULL;
     bind_text (st, 1, dataset_id);
-    while ((rc = step_row (c, st, "listing tags", error)) > 0)
-      g_ptr_array_add (list, tag_from_row (st));
+    while ((rc = step_row (c, st, what, error)) > 0)
+      g_ptr_array_add (list, from_row (self, st));
     if (rc < 0)
       return NULL;
   }
   read_end (c);
   return g_steal_pointer (&list);
+}
+
+static gpointer
+tag_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return tag_from_row (st);
+}
+
+GPtrArray *
+lightly_store_list_tags (LightlyStore *self, const char *dataset_id, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  return list_dataset_rows (self, dataset_id,
+                            "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
+                            "ON d.id = t.dataset_id WHERE t.dataset_id = ? ORDER BY t.seq",
+                            "listing tags", tag_row, (GDestroyNotify) lightly_store_tag_free, error);
 }
 
 /* ---- Scores --------------------------------------------------------------- */
@@ -2181,35 +2205,21 @@ fail:
   return NULL;
 }
 
+static gpointer
+embedding_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return embedding_from_row (st);
+}
+
 GPtrArray *
 lightly_store_list_embeddings (LightlyStore *self, const char *dataset_id, GError **error)
 {
-  g_autoptr(Conn) c = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
-
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  c = conn_acquire (self, error);
-  if (c == NULL || !read_begin (c, error))
-    return NULL;
-  if (dataset_n_samples (c, dataset_id, error) < 0)
-    return NULL;
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_embedding_free);
-  {
-    STMT st = prep (c, "SELECT " EMBEDDING_COLUMNS " FROM embeddings WHERE dataset_id = ? "
-                       "ORDER BY seq", error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, dataset_id);
-    while ((rc = step_row (c, st, "listing embeddings", error)) > 0)
-      g_ptr_array_add (list, embedding_from_row (st));
-    if (rc < 0)
-      return NULL;
-  }
-  read_end (c);
-  return g_steal_pointer (&list);
+  return list_dataset_rows (self, dataset_id,
+                            "SELECT " EMBEDDING_COLUMNS " FROM embeddings WHERE dataset_id = ? ORDER BY seq",
+                            "listing embeddings", embedding_row,
+                            (GDestroyNotify) lightly_store_embedding_free, error);
 }
 
 static LightlyStoreEmbedding *
@@ -3077,35 +3087,21 @@ lightly_store_wait_job (LightlyStore         *self,
     }
 }
 
+static gpointer
+job_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return job_from_row (self, st);
+}
+
 GPtrArray *
 lightly_store_list_jobs (LightlyStore *self, const char *dataset_id, GError **error)
 {
-  g_autoptr(Conn) c = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
-
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  c = conn_acquire (self, error);
-  if (c == NULL || !read_begin (c, error))
-    return NULL;
-  if (dataset_n_samples (c, dataset_id, error) < 0)
-    return NULL;
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_job_free);
-  {
-    STMT st = prep (c, "SELECT " JOB_COLUMNS " FROM jobs WHERE dataset_id = ? ORDER BY seq",
-                    error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, dataset_id);
-    while ((rc = step_row (c, st, "listing jobs", error)) > 0)
-      g_ptr_array_add (list, job_from_row (self, st));
-    if (rc < 0)
-      return NULL;
-  }
-  read_end (c);
-  return g_steal_pointer (&list);
+  return list_dataset_rows (self, dataset_id,
+                            "SELECT " JOB_COLUMNS " FROM jobs WHERE dataset_id = ? ORDER BY seq",
+                            "listing jobs", job_row,
+                            (GDestroyNotify) lightly_store_job_free, error);
 }
 
 /* ---- Opening -------------------------------------------------------------- */
