@@ -12,7 +12,15 @@ static const char * const method_names[] = {
   [LIGHTLY_SAMPLING_METHOD_CORESET] = "CORESET",
   [LIGHTLY_SAMPLING_METHOD_CORAL] = "CORAL",
   [LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING] = "ACTIVE_LEARNING",
+  [LIGHTLY_SAMPLING_METHOD_TYPICLUST] = "TYPICLUST",
+  [LIGHTLY_SAMPLING_METHOD_PROBCOVER] = "PROBCOVER",
+  [LIGHTLY_SAMPLING_METHOD_AUTO] = "AUTO",
 };
+
+/* AUTO switches to CORAL once the labeled set after the query would reach
+ * this size. Measured with `lightly-al simulate` on Fashion-MNIST (see
+ * docs/simulate.md), not guessed. */
+#define AUTO_CORAL_FROM 1000
 
 /**
  * lightly_sampling_method_to_string:
@@ -54,7 +62,52 @@ lightly_sampling_method_from_string (const char  *name,
       return (LightlySamplingMethod) i;
 
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-               "Unknown sampling method “%s”: use RANDOM, CORESET, CORAL or ACTIVE_LEARNING",
+               "Unknown sampling method “%s”: use RANDOM, CORESET, CORAL, ACTIVE_LEARNING, "
+               "TYPICLUST, PROBCOVER or AUTO",
                name);
   return LIGHTLY_SAMPLING_METHOD_CORESET;
+}
+
+/**
+ * lightly_sampling_method_resolve:
+ * @method: a sampling method
+ * @n_labeled: the size of the labeled set before the query
+ * @n_batch: how many samples the query adds (0 when only a minimum distance
+ *   bounds it)
+ * @have_scores: whether active-learning scores of this round are given
+ *
+ * The concrete method a query with @method runs. Every method but
+ * %LIGHTLY_SAMPLING_METHOD_AUTO is returned as it is. AUTO resolves to
+ *
+ * - %LIGHTLY_SAMPLING_METHOD_CORAL when @have_scores and the labeled set
+ *   after the query, @n_labeled + @n_batch, has at least 1000 samples, or
+ *   when @n_batch is 0 (a query bounded only by a minimum distance, which
+ *   only CORESET and CORAL honour);
+ * - %LIGHTLY_SAMPLING_METHOD_CORESET when @n_batch is 0 and no scores are
+ *   given;
+ * - %LIGHTLY_SAMPLING_METHOD_TYPICLUST otherwise: the cold start, where
+ *   picking typical samples of many clusters beats both diversity and
+ *   uncertainty.
+ *
+ * The switch point was measured with `lightly-al simulate` on Fashion-MNIST
+ * (budgets 10 to 3000, see the project's docs); on other data it is a
+ * starting point, and `lightly-al simulate` measures it on yours.
+ * [class@Lightly.Agent] resolves AUTO with this function before it sends a
+ * request.
+ *
+ * Returns: the method to run, never %LIGHTLY_SAMPLING_METHOD_AUTO
+ */
+LightlySamplingMethod
+lightly_sampling_method_resolve (LightlySamplingMethod method,
+                                 guint                 n_labeled,
+                                 guint                 n_batch,
+                                 gboolean              have_scores)
+{
+  if (method != LIGHTLY_SAMPLING_METHOD_AUTO)
+    return method;
+  if (n_batch == 0)
+    return have_scores ? LIGHTLY_SAMPLING_METHOD_CORAL : LIGHTLY_SAMPLING_METHOD_CORESET;
+  if (have_scores && (guint64) n_labeled + n_batch >= AUTO_CORAL_FROM)
+    return LIGHTLY_SAMPLING_METHOD_CORAL;
+  return LIGHTLY_SAMPLING_METHOD_TYPICLUST;
 }
