@@ -451,6 +451,7 @@ static const Command commands[] = {
   { "query", cmd_query, "Select the next batch (the active-learning step)" },
   { "export", cmd_export, "Print the file names of a tag" },
   { "demo", lightly_al_cmd_demo, "Run active learning on Fashion-MNIST, against RANDOM" },
+  { "simulate", lightly_al_cmd_simulate, "Measure selection methods against RANDOM on labeled data" },
 };
 
 static void
