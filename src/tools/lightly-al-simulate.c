@@ -75,7 +75,10 @@ typedef struct {
   LightlySamplingMethod method;
   double *acc;                  /* seeds × rounds */
   LightlySamplingMethod *used;  /* seeds × rounds: the method AUTO resolved to */
-  guint switch_at;              /* AUTO@N: CORAL from N labels on, to measure the switch */
+  /* A>B@N (AUTO@N is TYPICLUST>CORAL@N): A below N labels, B from N on,
+   * to measure a switch point. */
+  guint switch_at;
+  LightlySamplingMethod before, after;
 } Strategy;
 
 /* ---------------------------------------------------------------------- */
@@ -278,8 +281,7 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
                                                 (guint) (budget - MIN (budget, n_labeled)), n_labeled > 0);
       if (st->switch_at > 0)
         /* AUTO@N: the same rule with another switch point, to measure it. */
-        method = n_labeled > 0 && budget >= st->switch_at ? LIGHTLY_SAMPLING_METHOD_CORAL
-                                                          : LIGHTLY_SAMPLING_METHOD_TYPICLUST;
+        method = n_labeled > 0 && budget >= st->switch_at ? st->after : st->before;
       if ((method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING) &&
           n_labeled == 0)
         /* No model yet to score with: the first round is CORESET, as in
@@ -678,8 +680,8 @@ lightly_al_cmd_simulate (int    argc,
       "Labeled-set sizes, one round each (default " DEFAULT_SCHEDULE ")", "N,N,…" },
     { "strategies", 0, 0, G_OPTION_ARG_STRING, &opt_strategies,
       "Methods to compare (default " DEFAULT_STRATEGIES "); CORAL and ACTIVE_LEARNING rank by the "
-      "model's margin and start with a CORESET round; AUTO@N is AUTO switching to CORAL at N labels, "
-      "to measure the switch point", "M,M,…" },
+      "model's margin and start with a CORESET round; A>B@N runs A below N labels and B from N on, "
+      "AUTO@N is TYPICLUST>CORAL@N: to measure a switch point", "M,M,…" },
     { "seeds", 0, 0, G_OPTION_ARG_INT, &opt_seeds, "Seeds per strategy (default 5)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
       "Write PREFIX.csv, PREFIX.png and PREFIX.svg (default: simulate)", "PREFIX" },
@@ -738,17 +740,29 @@ lightly_al_cmd_simulate (int    argc,
       at = strchr (names[s], '@');
       if (at != NULL)
         {
+          g_auto(GStrv) pair = NULL;
           guint64 v = 0;
 
           *at = '\0';
-          if (g_ascii_strcasecmp (names[s], "AUTO") != 0 ||
-              !g_ascii_string_to_unsigned (at + 1, 10, 1, G_MAXINT32, &v, NULL))
+          pair = g_strsplit (g_ascii_strcasecmp (names[s], "AUTO") == 0 ? "TYPICLUST>CORAL" : names[s], ">", 2);
+          if (pair[1] == NULL || !g_ascii_string_to_unsigned (at + 1, 10, 1, G_MAXINT32, &v, NULL))
             {
-              g_printerr ("lightly-al: “%s@%s”: only AUTO takes a switch point, AUTO@N with N ≥ 1\n",
-                          names[s], at + 1);
+              g_printerr ("lightly-al: “%s@%s”: a switch is A>B@N or AUTO@N, with N ≥ 1\n", names[s], at + 1);
+              return 2;
+            }
+          strategies[s].before = lightly_sampling_method_from_string (pair[0], &error);
+          if (error == NULL)
+            strategies[s].after = lightly_sampling_method_from_string (pair[1], &error);
+          if (error != NULL || strategies[s].before == LIGHTLY_SAMPLING_METHOD_AUTO ||
+              strategies[s].after == LIGHTLY_SAMPLING_METHOD_AUTO)
+            {
+              g_printerr ("lightly-al: %s\n", error != NULL ? error->message : "AUTO cannot be part of a switch");
               return 2;
             }
           strategies[s].switch_at = (guint) v;
+          strategies[s].name = g_strdup_printf ("%s@%u", names[s], strategies[s].switch_at);
+          strategies[s].method = LIGHTLY_SAMPLING_METHOD_AUTO;
+          continue;
         }
       strategies[s].method = lightly_sampling_method_from_string (names[s], &error);
       if (error != NULL)
@@ -756,8 +770,7 @@ lightly_al_cmd_simulate (int    argc,
           g_printerr ("lightly-al: %s\n", error->message);
           return 2;
         }
-      strategies[s].name = strategies[s].switch_at > 0 ? g_strdup_printf ("AUTO@%u", strategies[s].switch_at)
-                                                       : g_ascii_strup (names[s], -1);
+      strategies[s].name = g_ascii_strup (names[s], -1);
       if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && random_index == G_MAXUINT)
         random_index = s;
     }
