@@ -753,7 +753,8 @@ lightly_al_cmd_simulate (int    argc,
           if (pair[1] == NULL || !g_ascii_string_to_unsigned (at + 1, 10, 1, G_MAXINT32, &v, NULL))
             {
               g_printerr ("lightly-al: “%s@%s”: a switch is A>B@N or AUTO@N, with N ≥ 1\n", names[s], at + 1);
-              return 2;
+              code = 2;
+          goto out;
             }
           strategies[s].before = lightly_sampling_method_from_string (pair[0], &error);
           if (error == NULL)
@@ -762,7 +763,8 @@ lightly_al_cmd_simulate (int    argc,
               strategies[s].after == LIGHTLY_SAMPLING_METHOD_AUTO)
             {
               g_printerr ("lightly-al: %s\n", error != NULL ? error->message : "AUTO cannot be part of a switch");
-              return 2;
+              code = 2;
+          goto out;
             }
           strategies[s].switch_at = (guint) v;
           strategies[s].name = g_strdup_printf ("%s@%u", names[s], strategies[s].switch_at);
@@ -773,7 +775,8 @@ lightly_al_cmd_simulate (int    argc,
       if (error != NULL)
         {
           g_printerr ("lightly-al: %s\n", error->message);
-          return 2;
+          code = 2;
+          goto out;
         }
       strategies[s].name = g_ascii_strup (names[s], -1);
       if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && random_index == G_MAXUINT)
