@@ -291,7 +291,11 @@ lightly_kmeans_assign (const LightlyPoints *pts,
 {
   g_autofree double *cn = centroid_norms (pts, centroids, k);
   AssignTask t = { pts, centroids, cn, NULL, k, assign, NULL, 0 };
+  gsize i;
 
+  /* assign_block counts changes, so it reads the previous values. */
+  for (i = 0; i < pts->n; i++)
+    assign[i] = G_MAXUINT32;
   lightly_ext_parallel (pts, (pts->n + KM_BLOCK - 1) / KM_BLOCK, assign_block, &t);
 }
 
