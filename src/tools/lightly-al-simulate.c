@@ -394,8 +394,17 @@ static const double palette[][3] = {
 typedef struct {
   double x0, x1, y0, y1;        /* plot area in device units */
   double lmin, lmax;            /* log10 budget range */
-  double amin, amax;            /* accuracy range */
+  double vmin, vmax;            /* value range */
 } Frame;
+
+typedef struct {
+  Strategy *strategies;
+  guint n_strategies;
+  guint random_index;
+  const guint *schedule;
+  guint n_rounds;
+  guint n_seeds;
+} Plot;
 
 static double
 fx (const Frame *f, double budget)
@@ -404,195 +413,288 @@ fx (const Frame *f, double budget)
 }
 
 static double
-fy (const Frame *f, double acc)
+fy (const Frame *f, double v)
 {
-  return f->y1 - (acc - f->amin) / (f->amax - f->amin) * (f->y1 - f->y0);
+  return f->y1 - (v - f->vmin) / (f->vmax - f->vmin) * (f->y1 - f->y0);
+}
+
+/* Panel values: accuracy, or points above RANDOM's mean (delta). */
+static void
+value_at (const Plot *pl, guint s, guint r, gboolean delta, double *mean, double *sd)
+{
+  mean_sd (pl->strategies[s].acc, pl->n_seeds, pl->n_rounds, r, mean, sd);
+  if (delta)
+    {
+      double rm, rsd;
+
+      mean_sd (pl->strategies[pl->random_index].acc, pl->n_seeds, pl->n_rounds, r, &rm, &rsd);
+      *mean = 100 * (*mean - rm);
+      *sd = 100 * *sd;
+    }
 }
 
 static void
-draw_plot (cairo_t *cr, double width, double height, Strategy *strategies, guint n_strategies,
-           guint random_index, const guint *schedule, guint n_rounds, guint n_seeds, const char *title)
+show_text_at (cairo_t *cr, double x, double y, double align, const char *text)
 {
-  Frame f;
-  double lo = 1, hi = 0, step, v;
-  guint s, r, colour = 0;
-  char buf[64];
   cairo_text_extents_t ext;
-  double legend_y;
 
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_text_extents (cr, text, &ext);
+  cairo_move_to (cr, x - align * ext.x_advance, y);
+  cairo_show_text (cr, text);
+}
 
-  for (s = 0; s < n_strategies; s++)
-    for (r = 0; r < n_rounds; r++)
+static void
+colour_of (const Plot *pl, guint s, double rgb[3])
+{
+  guint c = 0;
+
+  if (s == pl->random_index)
+    {
+      memcpy (rgb, palette[6], sizeof palette[6]);
+      return;
+    }
+  for (guint i = 0; i < s; i++)
+    c += i != pl->random_index;
+  memcpy (rgb, palette[c % 6], sizeof palette[0]);
+}
+
+static void
+draw_panel (cairo_t *cr, const Plot *pl, Frame *f, gboolean delta, gboolean x_labels, const char *y_label)
+{
+  double lo = delta ? 0 : 1, hi = 0, step, v, last_right = -1e9, unit;
+  guint s, r;
+  char buf[64];
+
+  for (s = 0; s < pl->n_strategies; s++)
+    for (r = 0; r < pl->n_rounds; r++)
       {
         double m, sd;
 
-        mean_sd (strategies[s].acc, n_seeds, n_rounds, r, &m, &sd);
-        lo = MIN (lo, m - sd);
-        hi = MAX (hi, m + sd);
+        value_at (pl, s, r, delta, &m, &sd);
+        if (s == pl->random_index || !delta)
+          {
+            lo = MIN (lo, m - sd);
+            hi = MAX (hi, m + sd);
+          }
+        lo = MIN (lo, m);
+        hi = MAX (hi, m);
       }
-  f.amin = MAX (0, floor (lo * 20) / 20);
-  f.amax = MIN (1, ceil (hi * 20) / 20);
-  if (f.amax <= f.amin)
-    f.amax = f.amin + 0.05;
-  f.lmin = log10 (schedule[0]) - 0.08;
-  f.lmax = log10 (schedule[n_rounds - 1]) + 0.08;
-  if (n_rounds == 1)
+  /* Round the range to a step of the axis: 1, 2 or 5 times a power of ten. */
+  unit = (hi - lo) / 5;
+  if (!(unit > 0))
+    unit = delta ? 1 : 0.01;
+  step = pow (10, floor (log10 (unit)));
+  if (unit / step > 5)
+    step *= 5;
+  else if (unit / step > 2)
+    step *= 2;
+  f->vmin = floor (lo / step) * step;
+  f->vmax = ceil (hi / step) * step;
+  if (f->vmax <= f->vmin)
+    f->vmax = f->vmin + step;
+  if (!delta)
     {
-      f.lmin -= 0.5;
-      f.lmax += 0.5;
+      f->vmin = MAX (0, f->vmin);
+      f->vmax = MIN (1, f->vmax);
     }
-  f.x0 = 70;
-  f.x1 = width - 190;
-  f.y0 = 50;
-  f.y1 = height - 60;
-
-  /* Title. */
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_font_size (cr, 15);
-  cairo_text_extents (cr, title, &ext);
-  cairo_move_to (cr, (f.x0 + f.x1) / 2 - ext.width / 2, 30);
-  cairo_show_text (cr, title);
 
   /* Grid and y ticks. */
   cairo_set_font_size (cr, 11);
-  step = (f.amax - f.amin) > 0.4 ? 0.1 : 0.05;
-  for (v = ceil (f.amin / step - 1e-9) * step; v <= f.amax + 1e-9; v += step)
+  cairo_set_line_width (cr, 1);
+  for (v = f->vmin; v <= f->vmax + step / 2; v += step)
     {
-      cairo_set_source_rgb (cr, 0.88, 0.88, 0.88);
-      cairo_set_line_width (cr, 1);
-      cairo_move_to (cr, f.x0, fy (&f, v));
-      cairo_line_to (cr, f.x1, fy (&f, v));
+      gboolean zero = delta && fabs (v) < step / 2;
+
+      cairo_set_source_rgb (cr, zero ? 0.55 : 0.88, zero ? 0.55 : 0.88, zero ? 0.55 : 0.88);
+      cairo_move_to (cr, f->x0, fy (f, v));
+      cairo_line_to (cr, f->x1, fy (f, v));
       cairo_stroke (cr);
       cairo_set_source_rgb (cr, 0, 0, 0);
-      g_snprintf (buf, sizeof buf, "%.2f", v);
-      cairo_text_extents (cr, buf, &ext);
-      cairo_move_to (cr, f.x0 - 8 - ext.width, fy (&f, v) + ext.height / 2);
-      cairo_show_text (cr, buf);
+      if (delta)
+        g_snprintf (buf, sizeof buf, "%+.*f", step < 1 ? 1 : 0, fabs (v) < step / 2 ? 0.0 : v);
+      else
+        g_snprintf (buf, sizeof buf, "%.*f", step < 0.01 ? 3 : 2, v);
+      show_text_at (cr, f->x0 - 8, fy (f, v) + 4, 1.0, buf);
     }
-  /* x ticks at the budgets (log scale). */
-  for (r = 0; r < n_rounds; r++)
+  /* x ticks at the budgets (log scale); labels that would overlap are left out. */
+  for (r = 0; r < pl->n_rounds; r++)
     {
-      double x = fx (&f, schedule[r]);
+      double x = fx (f, pl->schedule[r]);
+      cairo_text_extents_t ext;
 
       cairo_set_source_rgb (cr, 0.93, 0.93, 0.93);
-      cairo_move_to (cr, x, f.y0);
-      cairo_line_to (cr, x, f.y1);
+      cairo_move_to (cr, x, f->y0);
+      cairo_line_to (cr, x, f->y1);
       cairo_stroke (cr);
       cairo_set_source_rgb (cr, 0, 0, 0);
-      cairo_move_to (cr, x, f.y1);
-      cairo_line_to (cr, x, f.y1 + 5);
+      cairo_move_to (cr, x, f->y1);
+      cairo_line_to (cr, x, f->y1 + 4);
       cairo_stroke (cr);
-      g_snprintf (buf, sizeof buf, "%u", schedule[r]);
+      g_snprintf (buf, sizeof buf, "%u", pl->schedule[r]);
       cairo_text_extents (cr, buf, &ext);
-      cairo_move_to (cr, x - ext.width / 2, f.y1 + 18);
-      cairo_show_text (cr, buf);
+      if (x_labels && x - ext.x_advance / 2 > last_right + 4)
+        {
+          show_text_at (cr, x, f->y1 + 17, 0.5, buf);
+          last_right = x + ext.x_advance / 2;
+        }
     }
-  /* Axes and their labels. */
+  /* Axes and the y label. */
   cairo_set_source_rgb (cr, 0, 0, 0);
   cairo_set_line_width (cr, 1.2);
-  cairo_move_to (cr, f.x0, f.y0);
-  cairo_line_to (cr, f.x0, f.y1);
-  cairo_line_to (cr, f.x1, f.y1);
+  cairo_move_to (cr, f->x0, f->y0);
+  cairo_line_to (cr, f->x0, f->y1);
+  cairo_line_to (cr, f->x1, f->y1);
   cairo_stroke (cr);
   cairo_set_font_size (cr, 12);
-  cairo_text_extents (cr, "labeled samples (log scale)", &ext);
-  cairo_move_to (cr, (f.x0 + f.x1) / 2 - ext.width / 2, height - 20);
-  cairo_show_text (cr, "labeled samples (log scale)");
   cairo_save (cr);
-  cairo_text_extents (cr, "test accuracy", &ext);
-  cairo_move_to (cr, 22, (f.y0 + f.y1) / 2 + ext.width / 2);
+  cairo_translate (cr, 24, (f->y0 + f->y1) / 2);
   cairo_rotate (cr, -G_PI / 2);
-  cairo_show_text (cr, "test accuracy");
+  show_text_at (cr, 0, 0, 0.5, y_label);
   cairo_restore (cr);
 
-  /* RANDOM's band first, so the lines stay on top. */
-  if (random_index < n_strategies)
+  /* RANDOM's band first, so that the lines stay on top. */
+  if (pl->random_index < pl->n_strategies)
     {
-      for (r = 0; r < n_rounds; r++)
+      for (r = 0; r < pl->n_rounds; r++)
         {
           double m, sd;
 
-          mean_sd (strategies[random_index].acc, n_seeds, n_rounds, r, &m, &sd);
+          value_at (pl, pl->random_index, r, delta, &m, &sd);
           if (r == 0)
-            cairo_move_to (cr, fx (&f, schedule[r]), fy (&f, m + sd));
+            cairo_move_to (cr, fx (f, pl->schedule[r]), fy (f, m + sd));
           else
-            cairo_line_to (cr, fx (&f, schedule[r]), fy (&f, m + sd));
+            cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m + sd));
         }
-      for (r = n_rounds; r-- > 0;)
+      for (r = pl->n_rounds; r-- > 0;)
         {
           double m, sd;
 
-          mean_sd (strategies[random_index].acc, n_seeds, n_rounds, r, &m, &sd);
-          cairo_line_to (cr, fx (&f, schedule[r]), fy (&f, m - sd));
+          value_at (pl, pl->random_index, r, delta, &m, &sd);
+          cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m - sd));
         }
       cairo_close_path (cr);
       cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.25);
       cairo_fill (cr);
     }
-
-  legend_y = f.y0 + 10;
-  for (s = 0; s < n_strategies; s++)
+  for (s = 0; s < pl->n_strategies; s++)
     {
-      const double *rgb = s == random_index ? palette[6] : palette[colour++ % 6];
-      double lx = f.x1 + 20;
+      double rgb[3];
 
+      colour_of (pl, s, rgb);
       cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
       cairo_set_line_width (cr, 2);
-      if (s == random_index)
+      if (s == pl->random_index)
         {
           double dash[] = { 6, 4 };
 
           cairo_set_dash (cr, dash, 2, 0);
         }
-      for (r = 0; r < n_rounds; r++)
+      for (r = 0; r < pl->n_rounds; r++)
         {
           double m, sd;
 
-          mean_sd (strategies[s].acc, n_seeds, n_rounds, r, &m, &sd);
+          value_at (pl, s, r, delta, &m, &sd);
           if (r == 0)
-            cairo_move_to (cr, fx (&f, schedule[r]), fy (&f, m));
+            cairo_move_to (cr, fx (f, pl->schedule[r]), fy (f, m));
           else
-            cairo_line_to (cr, fx (&f, schedule[r]), fy (&f, m));
+            cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m));
         }
       cairo_stroke (cr);
-      for (r = 0; r < n_rounds; r++)
+      cairo_set_dash (cr, NULL, 0, 0);
+      for (r = 0; r < pl->n_rounds; r++)
         {
           double m, sd;
 
-          mean_sd (strategies[s].acc, n_seeds, n_rounds, r, &m, &sd);
-          cairo_arc (cr, fx (&f, schedule[r]), fy (&f, m), 3, 0, 2 * G_PI);
+          value_at (pl, s, r, delta, &m, &sd);
+          cairo_arc (cr, fx (f, pl->schedule[r]), fy (f, m), 3, 0, 2 * G_PI);
           cairo_fill (cr);
         }
-      /* Legend entry. */
-      cairo_move_to (cr, lx, legend_y);
-      cairo_line_to (cr, lx + 28, legend_y);
+    }
+}
+
+static void
+draw_plot (cairo_t *cr, double width, double height, const Plot *pl, const char *title)
+{
+  Frame top, bottom;
+  double legend_w = 0, lx, ly;
+  gboolean with_delta = pl->random_index < pl->n_strategies;
+  guint s;
+  char buf[64];
+
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 12);
+  for (s = 0; s < pl->n_strategies; s++)
+    {
+      cairo_text_extents_t ext;
+
+      cairo_text_extents (cr, pl->strategies[s].name, &ext);
+      legend_w = MAX (legend_w, ext.x_advance);
+    }
+  legend_w = MAX (legend_w, 90) + 56;
+
+  top.x0 = bottom.x0 = 75;
+  top.x1 = bottom.x1 = width - legend_w - 10;
+  top.lmin = bottom.lmin = log10 (pl->schedule[0]) - 0.08;
+  top.lmax = bottom.lmax = log10 (pl->schedule[pl->n_rounds - 1]) + 0.08;
+  if (pl->n_rounds == 1)
+    {
+      top.lmin = bottom.lmin = top.lmin - 0.5;
+      top.lmax = bottom.lmax = top.lmax + 0.5;
+    }
+  top.y0 = 45;
+  top.y1 = with_delta ? 45 + (height - 45 - 60) * 0.62 : height - 60;
+  bottom.y0 = top.y1 + 30;
+  bottom.y1 = height - 60;
+
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_set_font_size (cr, 15);
+  show_text_at (cr, (top.x0 + top.x1) / 2, 28, 0.5, title);
+  draw_panel (cr, pl, &top, FALSE, !with_delta, "test accuracy");
+  if (with_delta)
+    draw_panel (cr, pl, &bottom, TRUE, TRUE, "points vs RANDOM");
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_set_font_size (cr, 12);
+  show_text_at (cr, (top.x0 + top.x1) / 2, height - 22, 0.5, "labeled samples (log scale)");
+
+  /* Legend. */
+  lx = top.x1 + 24;
+  ly = top.y0 + 10;
+  for (s = 0; s < pl->n_strategies; s++)
+    {
+      double rgb[3];
+
+      colour_of (pl, s, rgb);
+      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+      cairo_set_line_width (cr, 2);
+      if (s == pl->random_index)
+        {
+          double dash[] = { 6, 4 };
+
+          cairo_set_dash (cr, dash, 2, 0);
+        }
+      cairo_move_to (cr, lx, ly);
+      cairo_line_to (cr, lx + 28, ly);
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
       cairo_set_source_rgb (cr, 0, 0, 0);
-      cairo_set_font_size (cr, 12);
-      cairo_move_to (cr, lx + 36, legend_y + 4);
-      g_snprintf (buf, sizeof buf, "%s", strategies[s].name);
-      cairo_show_text (cr, buf);
-      legend_y += 22;
-      if (s == random_index)
+      show_text_at (cr, lx + 36, ly + 4, 0, pl->strategies[s].name);
+      ly += 22;
+      if (s == pl->random_index)
         {
           cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.25);
-          cairo_rectangle (cr, lx, legend_y - 7, 28, 12);
+          cairo_rectangle (cr, lx, ly - 7, 28, 12);
           cairo_fill (cr);
           cairo_set_source_rgb (cr, 0, 0, 0);
-          cairo_move_to (cr, lx + 36, legend_y + 4);
-          cairo_show_text (cr, "RANDOM ± sd");
-          legend_y += 22;
+          show_text_at (cr, lx + 36, ly + 4, 0, "RANDOM ± sd");
+          ly += 22;
         }
     }
   cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
   cairo_set_font_size (cr, 10);
-  g_snprintf (buf, sizeof buf, "mean of %u seeds", n_seeds);
-  cairo_move_to (cr, f.x1 + 20, legend_y + 6);
-  cairo_show_text (cr, buf);
+  g_snprintf (buf, sizeof buf, "mean of %u seeds", pl->n_seeds);
+  show_text_at (cr, lx, ly + 6, 0, buf);
 }
 
 static gboolean
@@ -606,10 +708,9 @@ cairo_ok (cairo_status_t status, const char *path, GError **error)
 }
 
 static gboolean
-write_plots (const char *prefix, Strategy *strategies, guint n_strategies, guint random_index,
-             const guint *schedule, guint n_rounds, guint n_seeds, const char *title, GError **error)
+write_plots (const char *prefix, const Plot *pl, const char *title, GError **error)
 {
-  const double w = 900, h = 540;
+  const double w = 900, h = pl->random_index < pl->n_strategies ? 640 : 540;
   g_autofree char *png = g_strconcat (prefix, ".png", NULL);
   g_autofree char *svg = g_strconcat (prefix, ".svg", NULL);
   cairo_surface_t *surface;
@@ -618,7 +719,7 @@ write_plots (const char *prefix, Strategy *strategies, guint n_strategies, guint
 
   surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) w, (int) h);
   cr = cairo_create (surface);
-  draw_plot (cr, w, h, strategies, n_strategies, random_index, schedule, n_rounds, n_seeds, title);
+  draw_plot (cr, w, h, pl, title);
   status = cairo_status (cr);
   cairo_destroy (cr);
   if (status == CAIRO_STATUS_SUCCESS)
@@ -629,7 +730,7 @@ write_plots (const char *prefix, Strategy *strategies, guint n_strategies, guint
 
   surface = cairo_svg_surface_create (svg, w, h);
   cr = cairo_create (surface);
-  draw_plot (cr, w, h, strategies, n_strategies, random_index, schedule, n_rounds, n_seeds, title);
+  draw_plot (cr, w, h, pl, title);
   status = cairo_status (cr);
   cairo_destroy (cr);
   cairo_surface_finish (surface);
@@ -708,6 +809,7 @@ lightly_al_cmd_simulate (int    argc,
   g_autofree char *title = NULL;
   g_autoptr(GString) csv = g_string_new ("strategy,seed,round,labels,method,accuracy\n");
   Data d = { 0 };
+  Plot plot;
   guint n_strategies, random_index = G_MAXUINT, step = 0, total_steps;
   double started = g_get_monotonic_time ();
   const char *prefix;
@@ -826,6 +928,12 @@ lightly_al_cmd_simulate (int    argc,
                                 lightly_sampling_method_to_string (strategies[s].used[seed * schedule->len + r]),
                                 strategies[s].acc[seed * schedule->len + r]);
   prefix = opt_out != NULL ? opt_out : "simulate";
+  plot.strategies = strategies;
+  plot.n_strategies = n_strategies;
+  plot.random_index = random_index;
+  plot.schedule = (const guint *) schedule->data;
+  plot.n_rounds = schedule->len;
+  plot.n_seeds = (guint) opt_seeds;
   {
     g_autofree char *path = g_strconcat (prefix, ".csv", NULL);
 
@@ -834,8 +942,7 @@ lightly_al_cmd_simulate (int    argc,
                                opt_fashion_mnist ? "Fashion-MNIST" : (csv_path = g_path_get_basename (argv[1])),
                                d.n_pool, d.n_test);
     if (!g_file_set_contents (path, csv->str, (gssize) csv->len, &error) ||
-        !write_plots (prefix, strategies, n_strategies, random_index, (const guint *) schedule->data,
-                      schedule->len, (guint) opt_seeds, title, &error))
+        !write_plots (prefix, &plot, title, &error))
       {
         code = lightly_al_fail (g_steal_pointer (&error));
         goto out;
