@@ -34,7 +34,7 @@ G_BEGIN_DECLS
  * @LIGHTLY_SAMPLING_METHOD_AUTO: a lightly-glib extension: the agent picks a
  *   concrete method for each query by the rule of
  *   [func@Lightly.sampling_method_resolve] (TYPICLUST for a cold start,
- *   CORAL once the labeled set is large and scores are given). It is never
+ *   ACTIVE_LEARNING from 1000 labels on when scores are given). It is never
  *   sent to a server.
  *
  * How a selection picks samples. The wire names are the enum nicks in upper

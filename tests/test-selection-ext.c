@@ -747,13 +747,21 @@ static void
 test_auto_rule (void)
 {
   const LightlySamplingMethod T = LIGHTLY_SAMPLING_METHOD_TYPICLUST, C = LIGHTLY_SAMPLING_METHOD_CORAL;
+  const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
   const LightlySamplingMethod A = LIGHTLY_SAMPLING_METHOD_AUTO;
+  /* The switch point, 1000 labels after the query, as measured (docs/simulate.md). */
   const struct { guint labeled, batch; gboolean scores; LightlySamplingMethod want; } cases[] = {
     { 0, 10, FALSE, T },
     { 0, 10, TRUE, T },
-    { 0, 50, TRUE, T },
+    { 0, 2000, TRUE, T },                     /* nothing labeled: cold start */
+    { 10, 10, TRUE, T },
+    { 500, 499, TRUE, T },                    /* one below the switch */
+    { 500, 500, TRUE, AL },                   /* at the switch */
+    { 999, 1, TRUE, AL },
+    { 2000, 1000, TRUE, AL },
     { 500, 500, FALSE, T },                   /* no scores: cannot rank by them */
     { 2000, 1000, FALSE, T },
+    { G_MAXUINT, G_MAXUINT, TRUE, AL },       /* no overflow */
     { 10, 0, FALSE, LIGHTLY_SAMPLING_METHOD_CORESET },  /* minDistance only */
     { 10, 0, TRUE, C },
   };

@@ -1,7 +1,7 @@
 /* lightly-al-demo.c: `lightly-al demo`, active learning on Fashion-MNIST
  *
  * The main job of the README: an embedded store, then rounds of AUTO (by
- * default; TYPICLUST for the cold start, CORAL from 1000 labels on) with
+ * default; TYPICLUST for the cold start, ACTIVE_LEARNING from 1000 labels on) with
  * scores from a logistic regression's predictions. Each round is compared with RANDOM picks of the same size
  * (mean ± sd over seeds), all trained and measured in this run.
  *

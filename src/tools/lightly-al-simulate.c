@@ -76,7 +76,7 @@ typedef struct {
   LightlySamplingMethod method;
   double *acc;                  /* seeds × rounds */
   LightlySamplingMethod *used;  /* seeds × rounds: the method AUTO resolved to */
-  /* A>B@N (AUTO@N is TYPICLUST>CORAL@N): A below N labels, B from N on,
+  /* A>B@N (AUTO@N is TYPICLUST>ACTIVE_LEARNING@N): A below N labels, B from N on,
    * to measure a switch point. */
   guint switch_at;
   LightlySamplingMethod before, after;
@@ -787,7 +787,7 @@ lightly_al_cmd_simulate (int    argc,
     { "strategies", 0, 0, G_OPTION_ARG_STRING, &opt_strategies,
       "Methods to compare (default " DEFAULT_STRATEGIES "); CORAL and ACTIVE_LEARNING rank by the "
       "model's margin and start with a CORESET round; A>B@N runs A below N labels and B from N on, "
-      "AUTO@N is TYPICLUST>CORAL@N: to measure a switch point", "M,M,…" },
+      "AUTO@N is TYPICLUST>ACTIVE_LEARNING@N (AUTO's rule with another switch point)", "M,M,…" },
     { "seeds", 0, 0, G_OPTION_ARG_INT, &opt_seeds, "Seeds per strategy (default 5)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
       "Write PREFIX.csv, PREFIX.png and PREFIX.svg (default: simulate)", "PREFIX" },
@@ -851,7 +851,7 @@ lightly_al_cmd_simulate (int    argc,
           guint64 v = 0;
 
           *at = '\0';
-          pair = g_strsplit (g_ascii_strcasecmp (names[s], "AUTO") == 0 ? "TYPICLUST>CORAL" : names[s], ">", 2);
+          pair = g_strsplit (g_ascii_strcasecmp (names[s], "AUTO") == 0 ? "TYPICLUST>ACTIVE_LEARNING" : names[s], ">", 2);
           if (pair[1] == NULL || !g_ascii_string_to_unsigned (at + 1, 10, 1, G_MAXINT32, &v, NULL))
             {
               g_printerr ("lightly-al: “%s@%s”: a switch is A>B@N or AUTO@N, with N ≥ 1\n", names[s], at + 1);

@@ -334,7 +334,7 @@ cmd_query (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
-      "AUTO (default: TYPICLUST for a cold start, CORAL once 1000 samples are labeled and "
+      "AUTO (default: TYPICLUST for a cold start, ACTIVE_LEARNING from 1000 labels on when "
       "--predictions are given), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST or PROBCOVER", "METHOD" },
     { "n-samples", 'n', 0, G_OPTION_ARG_INT, &opt_n_samples,
       "Total size of the labeled set after the query (default 32; -1: use --min-distance only)", "N" },
