@@ -185,6 +185,8 @@ test_usage (Fixture *f, gconstpointer data)
   const char *too_big[] = { "simulate", f->csv, "--schedule", "10,500", "-o", prefix, NULL };
   const char *no_labels[] = { "simulate", nolabels, "-o", prefix, NULL };
   const char *no_input[] = { "simulate", NULL };
+  g_autofree char *input_prefix = g_build_filename (f->dir, "embeddings", NULL);
+  const char *overwrite[] = { "simulate", f->csv, "-o", input_prefix, NULL };
   char *out = NULL, *err = NULL;
 
   write_csv (nolabels, FALSE);
@@ -202,6 +204,10 @@ test_usage (Fixture *f, gconstpointer data)
   g_free (err);
   g_assert_cmpint (run_tool (no_labels, &out, &err), ==, 1);
   g_assert_nonnull (strstr (err, "labels column"));
+  g_free (out);
+  g_free (err);
+  g_assert_cmpint (run_tool (overwrite, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "overwrite"));
   g_free (out);
   g_free (err);
   g_assert_cmpint (run_tool (no_input, &out, &err), ==, 2);

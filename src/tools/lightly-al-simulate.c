@@ -459,6 +459,44 @@ colour_of (const Plot *pl, guint s, double rgb[3])
 }
 
 static void
+draw_series (cairo_t *cr, const Plot *pl, const Frame *f, guint s, gboolean delta)
+{
+  double rgb[3];
+  gboolean is_auto = pl->strategies[s].method == LIGHTLY_SAMPLING_METHOD_AUTO;
+  guint r;
+
+  colour_of (pl, s, rgb);
+  cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+  cairo_set_line_width (cr, is_auto ? 3.5 : 2);
+  if (s == pl->random_index)
+    {
+      double dash[] = { 6, 4 };
+
+      cairo_set_dash (cr, dash, 2, 0);
+    }
+  for (r = 0; r < pl->n_rounds; r++)
+    {
+      double m, sd;
+
+      value_at (pl, s, r, delta, &m, &sd);
+      if (r == 0)
+        cairo_move_to (cr, fx (f, pl->schedule[r]), fy (f, m));
+      else
+        cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m));
+    }
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  for (r = 0; r < pl->n_rounds; r++)
+    {
+      double m, sd;
+
+      value_at (pl, s, r, delta, &m, &sd);
+      cairo_arc (cr, fx (f, pl->schedule[r]), fy (f, m), is_auto ? 4 : 3, 0, 2 * G_PI);
+      cairo_fill (cr);
+    }
+}
+
+static void
 draw_panel (cairo_t *cr, const Plot *pl, Frame *f, gboolean delta, gboolean x_labels, const char *y_label)
 {
   double lo = delta ? 0 : 1, hi = 0, step, v, last_right = -1e9, unit;
@@ -576,40 +614,13 @@ draw_panel (cairo_t *cr, const Plot *pl, Frame *f, gboolean delta, gboolean x_la
       cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.25);
       cairo_fill (cr);
     }
+  /* AUTO last and thicker: it often coincides with the method it ran. */
   for (s = 0; s < pl->n_strategies; s++)
-    {
-      double rgb[3];
-
-      colour_of (pl, s, rgb);
-      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-      cairo_set_line_width (cr, 2);
-      if (s == pl->random_index)
-        {
-          double dash[] = { 6, 4 };
-
-          cairo_set_dash (cr, dash, 2, 0);
-        }
-      for (r = 0; r < pl->n_rounds; r++)
-        {
-          double m, sd;
-
-          value_at (pl, s, r, delta, &m, &sd);
-          if (r == 0)
-            cairo_move_to (cr, fx (f, pl->schedule[r]), fy (f, m));
-          else
-            cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m));
-        }
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
-      for (r = 0; r < pl->n_rounds; r++)
-        {
-          double m, sd;
-
-          value_at (pl, s, r, delta, &m, &sd);
-          cairo_arc (cr, fx (f, pl->schedule[r]), fy (f, m), 3, 0, 2 * G_PI);
-          cairo_fill (cr);
-        }
-    }
+    if (pl->strategies[s].method != LIGHTLY_SAMPLING_METHOD_AUTO)
+      draw_series (cr, pl, f, s, delta);
+  for (s = 0; s < pl->n_strategies; s++)
+    if (pl->strategies[s].method == LIGHTLY_SAMPLING_METHOD_AUTO)
+      draw_series (cr, pl, f, s, delta);
 }
 
 static void
@@ -664,10 +675,11 @@ draw_plot (cairo_t *cr, double width, double height, const Plot *pl, const char 
   for (s = 0; s < pl->n_strategies; s++)
     {
       double rgb[3];
+      gboolean is_auto = pl->strategies[s].method == LIGHTLY_SAMPLING_METHOD_AUTO;
 
       colour_of (pl, s, rgb);
       cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-      cairo_set_line_width (cr, 2);
+      cairo_set_line_width (cr, is_auto ? 3.5 : 2);
       if (s == pl->random_index)
         {
           double dash[] = { 6, 4 };
@@ -885,6 +897,19 @@ lightly_al_cmd_simulate (int    argc,
         random_index = s;
     }
 
+  if (!opt_fashion_mnist)
+    {
+      g_autofree char *out_csv = g_strconcat (opt_out != NULL ? opt_out : "simulate", ".csv", NULL);
+      g_autofree char *a = g_canonicalize_filename (out_csv, NULL);
+      g_autofree char *b = g_canonicalize_filename (argv[1], NULL);
+
+      if (g_strcmp0 (a, b) == 0)
+        {
+          g_printerr ("lightly-al: --out would overwrite the input %s; choose another prefix\n", argv[1]);
+          code = 2;
+          goto out;
+        }
+    }
   if (opt_fashion_mnist ? !load_fashion_mnist (&d, &error) : !load_csv (argv[1], &d, &error))
     {
       code = lightly_al_fail (g_steal_pointer (&error));
