@@ -996,7 +996,8 @@ method_needs_scores (LightlySamplingMethod method)
  * lightly_agent_query_async:
  * @self: an agent
  * @config: what to select; `n-samples` is the total size of the labeled set
- *   afterwards
+ *   afterwards; %LIGHTLY_SAMPLING_METHOD_AUTO is resolved by
+ *   [func@Lightly.sampling_method_resolve] before the request
  * @scorer: (nullable): the scorer of the model's predictions, in query-set
  *   order; required for CORAL and ACTIVE_LEARNING unless the config's
  *   `reuse-scores` is set
@@ -1065,6 +1066,12 @@ lightly_agent_query_async (LightlyAgent         *self,
     }
 
   method = lightly_sampler_config_get_method (config);
+  /* §13 Defaults: AUTO is resolved here, before any request, so that a
+   * server only ever sees a concrete method. n-samples ≤ 0 (a minimum
+   * distance alone) leaves the batch size unknown: 0. */
+  method = lightly_sampling_method_resolve (method, n_labeled,
+                                            n_samples >= 1 ? (guint) n_samples - n_labeled : 0,
+                                            scorer != NULL || lightly_sampler_config_get_reuse_scores (config));
   if (method_needs_scores (method) && scorer == NULL && !lightly_sampler_config_get_reuse_scores (config))
     {
       g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
@@ -1076,6 +1083,7 @@ lightly_agent_query_async (LightlyAgent         *self,
 
   q = g_new0 (QueryData, 1);
   q->config = lightly_sampler_config_copy (config);
+  lightly_sampler_config_set_method (q->config, method);
   g_task_set_task_data (task, q, query_data_free);
   agent_set_querying (self, TRUE);
 

@@ -838,8 +838,8 @@ lightly_sampler_config_validate (LightlySamplerConfig  *self,
   if (lightly_sampling_method_to_string (self->method) == NULL)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The sampling method %d is unknown: use RANDOM, CORESET, CORAL "
-                   "or ACTIVE_LEARNING", (int) self->method);
+                   "The sampling method %d is unknown: use RANDOM, CORESET, CORAL, "
+                   "ACTIVE_LEARNING, TYPICLUST, PROBCOVER or AUTO", (int) self->method);
       return FALSE;
     }
 

@@ -22,16 +22,35 @@ G_BEGIN_DECLS
  *   active-learning score, `d̂(c) · s(c)^β`
  * @LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING: the candidates with the highest
  *   active-learning score
+ * @LIGHTLY_SAMPLING_METHOD_TYPICLUST: a lightly-glib extension for a cold
+ *   start: k-means over the candidates with as many clusters as labels after
+ *   the selection (at most 500), then the most typical candidate (the one
+ *   closest to its 20 nearest neighbours) of each of the largest clusters
+ *   that hold no labeled sample yet (Hacohen et al., 2022)
+ * @LIGHTLY_SAMPLING_METHOD_PROBCOVER: a lightly-glib extension for a cold
+ *   start: greedy maximum coverage of the candidates by balls of radius δ
+ *   around the picks, δ chosen so that 95% of the balls are pure in k-means
+ *   pseudo-labels (Yehuda et al., 2022)
+ * @LIGHTLY_SAMPLING_METHOD_AUTO: a lightly-glib extension: the agent picks a
+ *   concrete method for each query by the rule of
+ *   [func@Lightly.sampling_method_resolve] (TYPICLUST for a cold start,
+ *   ACTIVE_LEARNING from 1000 labels on when scores are given). It is never
+ *   sent to a server.
  *
  * How a selection picks samples. The wire names are the enum nicks in upper
  * case with underscores (`"CORESET"`, `"ACTIVE_LEARNING"`), see
- * [func@Lightly.sampling_method_to_string].
+ * [func@Lightly.sampling_method_to_string]. RANDOM, CORESET, CORAL and
+ * ACTIVE_LEARNING are Lightly's methods of 2021; the others are lightly-glib
+ * extensions that only a lightly-glib server or the embedded store run.
  */
 typedef enum {
   LIGHTLY_SAMPLING_METHOD_RANDOM,
   LIGHTLY_SAMPLING_METHOD_CORESET,
   LIGHTLY_SAMPLING_METHOD_CORAL,
   LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING,
+  LIGHTLY_SAMPLING_METHOD_TYPICLUST,
+  LIGHTLY_SAMPLING_METHOD_PROBCOVER,
+  LIGHTLY_SAMPLING_METHOD_AUTO,
 } LightlySamplingMethod;
 
 LIGHTLY_AVAILABLE_IN_ALL
@@ -39,5 +58,10 @@ const char *lightly_sampling_method_to_string (LightlySamplingMethod method);
 LIGHTLY_AVAILABLE_IN_ALL
 LightlySamplingMethod lightly_sampling_method_from_string (const char  *name,
                                                            GError     **error);
+LIGHTLY_AVAILABLE_IN_ALL
+LightlySamplingMethod lightly_sampling_method_resolve     (LightlySamplingMethod method,
+                                                           guint                 n_labeled,
+                                                           guint                 n_batch,
+                                                           gboolean              have_scores);
 
 G_END_DECLS

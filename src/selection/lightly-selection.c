@@ -23,6 +23,7 @@
 #include "lightly-error.h"
 #include "lightly-selection.h"
 #include "lightly-selection-kernels.h"
+#include "lightly-selection-ext.h"
 
 #define EPS LIGHTLY_SELECTION_TIE_EPSILON
 
@@ -1442,6 +1443,10 @@ lightly_selection_run (const LightlySelectionParams  *params,
 
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The lightly-glib extensions have files of their own. */
+  if (params->method >= LIGHTLY_SAMPLING_METHOD_TYPICLUST)
+    return lightly_selection_run_ext (params, error);
 
   if (!validate (params, error))
     return NULL;

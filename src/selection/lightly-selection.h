@@ -4,7 +4,8 @@
  *
  * The engine picks rows of an embedding matrix by the rules of protocol.md
  * §13 (binding): RANDOM, CORESET (greedy k-center), CORAL (d̂·s^β) and
- * ACTIVE_LEARNING (top scores). It runs in the calling thread plus its own
+ * ACTIVE_LEARNING (top scores); the extensions TYPICLUST and PROBCOVER are
+ * in lightly-selection-ext.h. It runs in the calling thread plus its own
  * worker threads, reports progress from the calling thread, and can be
  * cancelled through an atomic flag.
  *
@@ -80,6 +81,15 @@ typedef struct {
   /* Nullable. g_atomic_int_get (cancel) != 0 stops the run with
    * G_IO_ERROR_CANCELLED within a block of work (well under 100 ms). */
   const gint *cancel;
+  /* lightly-glib extensions (lightly-selection-ext.h). TYPICLUST: at most
+   * this many clusters (0: 500). */
+  guint max_clusters;
+  /* PROBCOVER: the ball radius δ, > 0; 0: the purity rule. */
+  double delta;
+  /* PROBCOVER: pseudo-classes (k-means clusters) of the purity rule (0: 10). */
+  guint pseudo_classes;
+  /* PROBCOVER: edges of the δ-graph at most (0: 2^26). */
+  gsize max_edges;
 } LightlySelectionParams;
 
 /* The SIMD paths. By default the fastest the CPU supports: AVX-512, except

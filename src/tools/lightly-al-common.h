@@ -34,5 +34,6 @@ gboolean                  lightly_al_query           (LightlyAgent          *age
 
 int                       lightly_al_cmd_demo        (int argc, char **argv);
 int                       lightly_al_cmd_serve       (int argc, char **argv);
+int                       lightly_al_cmd_simulate    (int argc, char **argv);
 
 G_END_DECLS

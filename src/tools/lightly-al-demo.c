@@ -2,8 +2,9 @@
  *
  * The main job of the README: an embedded store, an initial CORESET
  * selection, then CORAL rounds scored from a logistic regression's
- * predictions. Each round is compared with RANDOM picks of the same size
- * (mean ± sd over seeds), all trained and measured in this run.
+ * predictions (the seed's tutorial), or AUTO rounds with --method AUTO. Each
+ * round is compared with RANDOM picks of the same size (mean ± sd over
+ * seeds), all trained and measured in this run.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -202,7 +203,8 @@ lightly_al_cmd_demo (int    argc,
       "Labeled-set sizes per round (default 100,200,300,400,500)", "N,N,…" },
     { "seeds", 0, 0, G_OPTION_ARG_INT, &opt_seeds, "RANDOM runs per round (default 5)", "N" },
     { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_demo_method,
-      "Method after the first round: CORAL (default), CORESET or ACTIVE_LEARNING", "METHOD" },
+      "The method after a first CORESET round: CORAL (default), CORESET, ACTIVE_LEARNING, "
+      "TYPICLUST or PROBCOVER; or AUTO for every round", "METHOD" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— active learning on Fashion-MNIST, against RANDOM");
@@ -227,7 +229,8 @@ lightly_al_cmd_demo (int    argc,
   g_option_context_set_summary (context,
     "Loads a slice of Fashion-MNIST, embeds it (whitened PCA to 64 dimensions of the\n"
     "L2-normalised pixels), stores it in an embedded store, then runs an initial CORESET\n"
-    "selection and CORAL rounds scored from a logistic regression's predictions.\n"
+    "selection and CORAL rounds scored from a logistic regression's predictions\n"
+    "(--method AUTO: AUTO every round; the method it ran is printed).\n"
     "Each round prints the test accuracy next to RANDOM's mean ± sd, measured in this run.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -309,12 +312,14 @@ lightly_al_cmd_demo (int    argc,
            "classifier: logistic regression (C=1) on L2-normalised embeddings; RANDOM: %d seeds.\n"
            "Store: %s\n\n",
            fm->n_pool, fm->n_test, opt_seeds, location);
-  g_print ("%7s  %-8s %9s  %-15s  %s\n", "labels", "method", "accuracy", "RANDOM mean±sd", "added (lowest indices)");
+  g_print ("%7s  %-9s %9s  %-15s  %s\n", "labels", "method", "accuracy", "RANDOM mean±sd", "added (lowest indices)");
 
   for (guint round = 0; round < schedule->len; round++)
     {
       guint budget = g_array_index (schedule, guint, round);
-      LightlySamplingMethod method = round == 0 ? LIGHTLY_SAMPLING_METHOD_CORESET : later_method;
+      LightlySamplingMethod method = round == 0 && later_method != LIGHTLY_SAMPLING_METHOD_AUTO
+                                     ? LIGHTLY_SAMPLING_METHOD_CORESET : later_method;
+      guint n_before = g_strv_length ((char **) lightly_agent_get_labeled_set (agent));
       g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
       g_autoptr(LightlyScorer) scorer = NULL;
       g_autoptr(LightlyQueryResult) result = NULL;
@@ -326,7 +331,8 @@ lightly_al_cmd_demo (int    argc,
       GString *picks = g_string_new (NULL);
 
       g_object_set (config, "method", method, "n-samples", (int) budget, "name", name, NULL);
-      if (method != LIGHTLY_SAMPLING_METHOD_CORESET && method != LIGHTLY_SAMPLING_METHOD_RANDOM)
+      /* Scores need a model, so none in the first round. */
+      if (method != LIGHTLY_SAMPLING_METHOD_CORESET && method != LIGHTLY_SAMPLING_METHOD_RANDOM && n_before > 0)
         {
           scorer = scorer_for_round (&demo, agent, &error);
           if (scorer == NULL)
@@ -334,6 +340,8 @@ lightly_al_cmd_demo (int    argc,
         }
       if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))
         return lightly_al_fail (g_steal_pointer (&error));
+      /* What AUTO ran, by the agent's rule. */
+      method = lightly_sampling_method_resolve (method, n_before, budget - MIN (budget, n_before), scorer != NULL);
 
       rows = rows_of_names (&demo, lightly_agent_get_labeled_set (agent), &n_rows);
       acc = train_and_test (&demo, rows, n_rows, &error);
@@ -343,7 +351,7 @@ lightly_al_cmd_demo (int    argc,
       added = lightly_query_result_get_added (result);
       for (guint i = 0; added[i] != NULL && i < 3; i++)
         g_string_append_printf (picks, "%s%s", i > 0 ? " " : "", added[i]);
-      g_print ("%7zu  %-8s %9.3f  %.3f ± %.3f    %s%s\n", n_rows, lightly_sampling_method_to_string (method),
+      g_print ("%7zu  %-9s %9.3f  %.3f ± %.3f    %s%s\n", n_rows, lightly_sampling_method_to_string (method),
                acc, mean, sd, picks->str, added[0] != NULL && added[1] != NULL && added[2] != NULL ? " …" : "");
       g_string_free (picks, TRUE);
     }

@@ -339,7 +339,8 @@ cmd_query (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
-      "RANDOM, CORESET (default), CORAL or ACTIVE_LEARNING", "METHOD" },
+      "AUTO (default: TYPICLUST for a cold start, ACTIVE_LEARNING from 1000 labels on when "
+      "--predictions are given), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST or PROBCOVER", "METHOD" },
     { "n-samples", 'n', 0, G_OPTION_ARG_INT, &opt_n_samples,
       "Total size of the labeled set after the query (default 32; -1: use --min-distance only)", "N" },
     { "min-distance", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_distance,
@@ -366,8 +367,9 @@ cmd_query (int argc, char **argv)
   g_autoptr(LightlySamplerConfig) config = NULL;
   g_autoptr(LightlyScorer) scorer = NULL;
   g_autoptr(LightlyQueryResult) result = NULL;
-  LightlySamplingMethod method = LIGHTLY_SAMPLING_METHOD_CORESET;
+  LightlySamplingMethod method = LIGHTLY_SAMPLING_METHOD_AUTO;
   const char * const *added;
+  guint n_before;
   GError *error = NULL;
   int code = 0;
 
@@ -420,6 +422,7 @@ cmd_query (int argc, char **argv)
         return lightly_al_fail (error);
     }
 
+  n_before = g_strv_length ((char **) lightly_agent_get_labeled_set (agent));
   if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))
     return lightly_al_fail (error);
 
@@ -430,6 +433,12 @@ cmd_query (int argc, char **argv)
       return 0;
     }
   added = lightly_query_result_get_added (result);
+  if (method == LIGHTLY_SAMPLING_METHOD_AUTO)
+    /* The agent resolved it by the same rule. */
+    g_printerr ("AUTO ran %s\n", lightly_sampling_method_to_string (
+                  lightly_sampling_method_resolve (method, n_before,
+                                                   opt_n_samples >= 1 ? (guint) opt_n_samples - n_before : 0,
+                                                   scorer != NULL || opt_reuse_scores)));
   g_printerr ("Tag %s: %u labeled, %u added\n", lightly_tag_get_name (lightly_query_result_get_tag (result)),
               g_strv_length ((char **) lightly_agent_get_labeled_set (agent)),
               g_strv_length ((char **) added));
@@ -457,6 +466,7 @@ static const Command commands[] = {
   { "export", cmd_export, "Print the file names of a tag" },
   { "demo", lightly_al_cmd_demo, "Run active learning on Fashion-MNIST, against RANDOM" },
   { "serve", lightly_al_cmd_serve, "Serve a store over the Lightly v1 REST API (for remote clients)" },
+  { "simulate", lightly_al_cmd_simulate, "Measure selection methods against RANDOM on labeled data" },
 };
 
 static void

@@ -1,0 +1,556 @@
+/* lightly-probcover.c: PROBCOVER, greedy coverage by δ-balls
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Yehuda, Dekel, Hacohen, Weinshall: "Active Learning Through a Covering
+ * Lens", NeurIPS 2022. The ball of a candidate holds the candidates at a
+ * distance below δ (itself included).
+ *
+ *  1. δ: the params' delta if > 0, else the purity rule. k-means with
+ *     `pseudo_classes` clusters (default 10, seeded) labels the candidates;
+ *     on LIGHTLY_PROBCOVER_PURITY_SAMPLE evenly spaced candidates (position
+ *     ⌊s·|C|/S⌋), r_s is the distance to the nearest candidate of another
+ *     label, and δ is the largest value for which at least
+ *     LIGHTLY_PROBCOVER_PURITY of those balls are pure: the sorted
+ *     r[⌊(1 − purity)·S⌋]. When the graph at that δ would hold more than
+ *     `max_edges` edges (estimated from the same sample), δ shrinks until
+ *     it fits.
+ *  2. The δ-graph over the candidates, sparse, from blocked exact search.
+ *  3. Candidates within δ of a labeled row are covered.
+ *  4. Repeat k times: pick the unpicked candidate whose ball holds the most
+ *     uncovered candidates (ties: smallest row; degrees are integers, so
+ *     no ε is needed), and cover its ball. Once everything is covered, the
+ *     remaining picks are uniform (seeded), as in the paper.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gio/gio.h>
+
+#include "lightly-error.h"
+#include "lightly-selection-ext.h"
+
+/* Rows per block of the graph and the purity passes. */
+#define PC_BLOCK 32
+/* Candidates per dot_qf call. */
+#define PC_CHUNK 256
+/* Histogram bins of sampled distances over [0, 2]. */
+#define PC_BINS 4096
+
+static double last_delta;
+
+double
+lightly_probcover_last_delta (void)
+{
+  return last_delta;
+}
+
+typedef struct {
+  const LightlySelectionParams *p;
+  gsize k;
+  guint64 reported;
+} Progress;
+
+static void
+report (Progress *pr, double fraction)
+{
+  guint64 done = (guint64) floor (CLAMP (fraction, 0, 1) * (double) pr->k);
+
+  if (pr->p->progress != NULL && done > pr->reported)
+    {
+      pr->reported = done;
+      pr->p->progress (done, pr->k, pr->p->progress_data);
+    }
+}
+
+static void
+report_kmeans (double fraction, gpointer data)
+{
+  report (data, 0.1 * fraction);
+}
+
+static inline void
+to_double (double *dst, const float *src, gsize dim, gsize dim8)
+{
+  gsize i;
+
+  for (i = 0; i < dim; i++)
+    dst[i] = src[i];
+  for (; i < dim8; i++)
+    dst[i] = 0.0;
+}
+
+/* Calls fn (query position, d² per target) for each query row of a block
+ * against all targets, PC_CHUNK targets at a time. */
+typedef struct {
+  const LightlyPoints *pts;     /* the queries' rows and kernels */
+  const guint32 *queries;       /* positions in pts, or NULL: identity */
+  gsize n_queries;
+  const guint32 *targets;       /* row indices of the matrix */
+  gsize n_targets;
+  const double *tnorm;          /* per target */
+  const double *qnorm;          /* per query position in pts */
+  gsize block0;
+} Tiles;
+
+/* ---------------------------------------------------------------------- */
+/* Purity rule                                                            */
+
+typedef struct {
+  Tiles tiles;
+  const guint32 *labels;        /* per candidate position */
+  double *r;                    /* per sample: distance to another label */
+  guint64 *hist;                /* per block: PC_BINS counts of distances */
+} PurityTask;
+
+static void
+purity_block (gsize b, gpointer data)
+{
+  PurityTask *t = data;
+  const Tiles *ti = &t->tiles;
+  const LightlyPoints *pts = ti->pts;
+  gsize dim = pts->dim, dim8 = LIGHTLY_SELECTION_PAD8 (dim);
+  gsize lo = b * PC_BLOCK, hi = MIN (ti->n_queries, lo + PC_BLOCK), s, c, j;
+  g_autofree double *q = g_new (double, dim8);
+  double dots[PC_CHUNK];
+  const float *rows[PC_CHUNK];
+  guint64 *hist = t->hist + b * PC_BINS;
+
+  memset (hist, 0, PC_BINS * sizeof (guint64));
+  for (s = lo; s < hi; s++)
+    {
+      gsize qi = ti->queries[s];
+      guint32 lab = t->labels[qi];
+      double rmin = INFINITY;
+
+      to_double (q, pts->matrix + (gsize) pts->rows[qi] * dim, dim, dim8);
+      for (c = 0; c < ti->n_targets; c += PC_CHUNK)
+        {
+          gsize m = MIN (PC_CHUNK, ti->n_targets - c);
+
+          for (j = 0; j < m; j++)
+            rows[j] = pts->matrix + (gsize) ti->targets[c + j] * dim;
+          pts->kern->dot_qf (q, rows, m, dim, dots);
+          for (j = 0; j < m; j++)
+            {
+              double d2 = (ti->qnorm[qi] + ti->tnorm[c + j]) - 2.0 * dots[j];
+              double d = d2 > 0 ? sqrt (d2) : 0.0;
+              gsize bin = (gsize) (d * (PC_BINS / 2.0));
+
+              hist[MIN (bin, PC_BINS - 1)]++;
+              if (t->labels[c + j] != lab && d < rmin)
+                rmin = d;
+            }
+        }
+      t->r[s] = rmin;
+    }
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* δ by the purity rule, shrunk to fit max_edges. FALSE when cancelled. */
+static gboolean
+purity_delta (const LightlySelectionParams *p, const LightlyPoints *cand, const double *norms,
+              gsize max_edges, Progress *pr, double *delta, GError **error)
+{
+  guint kp = p->pseudo_classes > 0 ? p->pseudo_classes : LIGHTLY_PROBCOVER_PSEUDO_CLASSES_DEFAULT;
+  gsize m = cand->n, S = MIN (m, (gsize) LIGHTLY_PROBCOVER_PURITY_SAMPLE), s, n_blocks, b, a;
+  g_autofree guint32 *labels = g_new (guint32, m);
+  g_autofree float *centroids = NULL;
+  g_autofree guint32 *sample = g_new (guint32, S);
+  g_autofree double *r = g_new (double, S);
+  g_autofree guint64 *hist = NULL;
+  g_autofree guint64 *total = g_new0 (guint64, PC_BINS);
+  PurityTask t;
+  double est, scale;
+  guint bin;
+
+  kp = (guint) MIN ((gsize) kp, m);
+  centroids = g_new (float, (gsize) kp * cand->dim);
+  if (lightly_kmeans (cand, kp, p->seed, labels, centroids, report_kmeans, pr, error) == 0)
+    return FALSE;
+  for (s = 0; s < S; s++)
+    sample[s] = (guint32) ((guint64) s * m / S);
+  n_blocks = (S + PC_BLOCK - 1) / PC_BLOCK;
+  hist = g_new (guint64, n_blocks * PC_BINS);
+  t.tiles.pts = cand;
+  t.tiles.queries = sample;
+  t.tiles.n_queries = S;
+  t.tiles.targets = cand->rows;
+  t.tiles.n_targets = m;
+  t.tiles.tnorm = norms;
+  t.tiles.qnorm = norms;
+  t.tiles.block0 = 0;
+  t.labels = labels;
+  t.r = r;
+  t.hist = hist;
+  if (!lightly_ext_parallel (cand, n_blocks, purity_block, &t))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
+      return FALSE;
+    }
+  report (pr, 0.2);
+
+  qsort (r, S, sizeof (double), cmp_double);
+  a = (gsize) floor ((1.0 - LIGHTLY_PROBCOVER_PURITY) * (double) S);
+  a = MIN (a, S - 1);
+  /* Open balls: with δ = r[a] the impure ones are those with r_s < δ, at
+   * most a of them. A single label (r = ∞) makes every ball pure. */
+  *delta = isfinite (r[a]) ? r[a] : 2.0;
+
+  /* The sample's distance histogram estimates the graph's edges. */
+  for (b = 0; b < n_blocks; b++)
+    for (bin = 0; bin < PC_BINS; bin++)
+      total[bin] += hist[b * PC_BINS + bin];
+  scale = (double) m / (double) S;
+  est = 0;
+  for (bin = 0; bin < PC_BINS; bin++)
+    {
+      double upper = (bin + 1) * (2.0 / PC_BINS);
+
+      if (est + scale * (double) total[bin] > 0.9 * (double) max_edges)
+        {
+          double lower = bin * (2.0 / PC_BINS);
+
+          if (lower < *delta)
+            *delta = MAX (lower, 1e-6);
+          break;
+        }
+      est += scale * (double) total[bin];
+      if (upper >= *delta)
+        break;
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The δ-graph                                                            */
+
+typedef struct {
+  const LightlyPoints *pts;
+  const double *norms;
+  double delta2;
+  gsize block0;
+  gsize max_edges;
+  gint overflow;
+  GMutex lock;
+  gsize n_edges;                /* under lock */
+  GArray **adj;                 /* per block: neighbour positions */
+  guint32 *start;               /* per candidate: offset in its block's array */
+  guint32 *deg;                 /* per candidate: ball size */
+  const gboolean *covered;      /* nullable: count only uncovered */
+} GraphTask;
+
+static void
+graph_block (gsize bb, gpointer data)
+{
+  GraphTask *t = data;
+  const LightlyPoints *pts = t->pts;
+  gsize b = t->block0 + bb;
+  gsize dim = pts->dim, dim8 = LIGHTLY_SELECTION_PAD8 (dim);
+  gsize lo = b * PC_BLOCK, hi = MIN (pts->n, lo + PC_BLOCK), i, c, j;
+  g_autofree double *q = g_new (double, dim8);
+  double dots[PC_CHUNK];
+  const float *rows[PC_CHUNK];
+  GArray *adj = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (i = lo; i < hi; i++)
+    {
+      t->start[i] = adj->len;
+      to_double (q, pts->matrix + (gsize) pts->rows[i] * dim, dim, dim8);
+      for (c = 0; c < pts->n; c += PC_CHUNK)
+        {
+          gsize m = MIN (PC_CHUNK, pts->n - c);
+
+          for (j = 0; j < m; j++)
+            rows[j] = pts->matrix + (gsize) pts->rows[c + j] * dim;
+          pts->kern->dot_qf (q, rows, m, dim, dots);
+          for (j = 0; j < m; j++)
+            {
+              double d2 = (t->norms[i] + t->norms[c + j]) - 2.0 * dots[j];
+
+              if (c + j == i || d2 < t->delta2)
+                {
+                  guint32 v = (guint32) (c + j);
+
+                  g_array_append_val (adj, v);
+                }
+            }
+        }
+      t->deg[i] = adj->len - t->start[i];
+    }
+  t->adj[b] = adj;
+  g_mutex_lock (&t->lock);
+  t->n_edges += adj->len;
+  if (t->n_edges > t->max_edges)
+    g_atomic_int_set (&t->overflow, 1);
+  g_mutex_unlock (&t->lock);
+}
+
+static inline const guint32 *
+neighbours (const GraphTask *g, gsize i, guint32 *n)
+{
+  *n = g->deg[i];
+  return &g_array_index (g->adj[i / PC_BLOCK], guint32, g->start[i]);
+}
+
+/* Covered by a labeled row: any preselected row within δ. */
+typedef struct {
+  const LightlyPoints *pts;
+  const double *norms;
+  const guint32 *pre;
+  gsize n_pre;
+  const double *pnorm;
+  double delta2;
+  gboolean *covered;
+} CoverTask;
+
+static void
+cover_block (gsize b, gpointer data)
+{
+  CoverTask *t = data;
+  const LightlyPoints *pts = t->pts;
+  gsize dim = pts->dim, dim8 = LIGHTLY_SELECTION_PAD8 (dim);
+  gsize lo = b * PC_BLOCK, hi = MIN (pts->n, lo + PC_BLOCK), i, c, j;
+  g_autofree double *q = g_new (double, dim8);
+  double dots[PC_CHUNK];
+  const float *rows[PC_CHUNK];
+
+  for (i = lo; i < hi; i++)
+    {
+      to_double (q, pts->matrix + (gsize) pts->rows[i] * dim, dim, dim8);
+      for (c = 0; c < t->n_pre && !t->covered[i]; c += PC_CHUNK)
+        {
+          gsize m = MIN (PC_CHUNK, t->n_pre - c);
+
+          for (j = 0; j < m; j++)
+            rows[j] = pts->matrix + (gsize) t->pre[c + j] * dim;
+          pts->kern->dot_qf (q, rows, m, dim, dots);
+          for (j = 0; j < m; j++)
+            if ((t->norms[i] + t->pnorm[c + j]) - 2.0 * dots[j] < t->delta2)
+              {
+                t->covered[i] = TRUE;
+                break;
+              }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Greedy maximum coverage: a lazy max-heap on (uncovered degree, −pos).  */
+
+typedef struct {
+  guint32 deg;
+  guint32 pos;
+} Entry;
+
+static inline gboolean
+entry_above (Entry a, Entry b)
+{
+  return a.deg > b.deg || (a.deg == b.deg && a.pos < b.pos);
+}
+
+static void
+heap_down (Entry *h, gsize n, gsize i)
+{
+  for (;;)
+    {
+      gsize l = 2 * i + 1, r = l + 1, top = i;
+      Entry tmp;
+
+      if (l < n && entry_above (h[l], h[top]))
+        top = l;
+      if (r < n && entry_above (h[r], h[top]))
+        top = r;
+      if (top == i)
+        return;
+      tmp = h[i];
+      h[i] = h[top];
+      h[top] = tmp;
+      i = top;
+    }
+}
+
+GArray *
+lightly_probcover_run (const LightlySelectionParams  *p,
+                       const LightlyPoints           *cand,
+                       gsize                          k,
+                       GError                       **error)
+{
+  g_autoptr(GArray) out = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) k);
+  gsize m = cand->n, n_blocks = (m + PC_BLOCK - 1) / PC_BLOCK, b, i, done_blocks, hn, t;
+  gsize max_edges = p->max_edges > 0 ? p->max_edges : LIGHTLY_PROBCOVER_MAX_EDGES_DEFAULT;
+  g_autofree double *norms = lightly_ext_norms (cand);
+  g_autofree gboolean *covered = g_new0 (gboolean, m);
+  g_autofree gboolean *picked = g_new0 (gboolean, m);
+  g_autofree guint32 *uncov = NULL;
+  g_autofree Entry *heap = NULL;
+  Progress pr = { p, k, 0 };
+  GraphTask g = { 0 };
+  double delta;
+  gboolean ok = TRUE;
+
+  if (p->delta > 0)
+    delta = p->delta;
+  else if (!purity_delta (p, cand, norms, max_edges, &pr, &delta, error))
+    return NULL;
+  last_delta = delta;
+
+  g.pts = cand;
+  g.norms = norms;
+  g.delta2 = delta * delta;
+  g.max_edges = max_edges;
+  g_mutex_init (&g.lock);
+  g.adj = g_new0 (GArray *, n_blocks);
+  g.start = g_new (guint32, m);
+  g.deg = g_new (guint32, m);
+  /* In slices, so that progress comes from this thread between them. */
+  for (done_blocks = 0; done_blocks < n_blocks && ok;)
+    {
+      gsize slice = MIN (n_blocks - done_blocks, MAX ((gsize) 1, n_blocks / 32));
+
+      g.block0 = done_blocks;
+      if (!lightly_ext_parallel (cand, slice, graph_block, &g))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
+          ok = FALSE;
+        }
+      else if (g.overflow)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "PROBCOVER's graph at δ = %g would hold more than %" G_GSIZE_FORMAT
+                       " edges: set a smaller δ", delta, max_edges);
+          ok = FALSE;
+        }
+      done_blocks += slice;
+      report (&pr, 0.2 + 0.7 * (double) done_blocks / (double) n_blocks);
+    }
+
+  if (ok && p->n_preselected > 0)
+    {
+      LightlyPoints pre = *cand;
+      g_autofree double *pnorm = NULL;
+      CoverTask ct;
+
+      pre.rows = p->preselected;
+      pre.n = p->n_preselected;
+      pnorm = lightly_ext_norms (&pre);
+      ct.pts = cand;
+      ct.norms = norms;
+      ct.pre = p->preselected;
+      ct.n_pre = p->n_preselected;
+      ct.pnorm = pnorm;
+      ct.delta2 = g.delta2;
+      ct.covered = covered;
+      if (!lightly_ext_parallel (cand, n_blocks, cover_block, &ct))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
+          ok = FALSE;
+        }
+    }
+
+  if (ok)
+    {
+      /* Uncovered degrees; the graph is symmetric (the same dot products
+       * either way), so a ball's members are also the balls holding it. */
+      uncov = g_new (guint32, m);
+      heap = g_new (Entry, m);
+      for (i = 0; i < m; i++)
+        {
+          guint32 n, e, c = 0;
+          const guint32 *nb = neighbours (&g, i, &n);
+
+          for (e = 0; e < n; e++)
+            c += !covered[nb[e]];
+          uncov[i] = c;
+          heap[i].deg = c;
+          heap[i].pos = (guint32) i;
+        }
+      hn = m;
+      for (i = m / 2; i-- > 0;)
+        heap_down (heap, hn, i);
+
+      for (t = 0; t < k; t++)
+        {
+          Entry top;
+          guint32 n, e;
+          const guint32 *nb;
+
+          /* Degrees only fall: a stale top goes back with its degree now. */
+          while (hn > 0 && (picked[heap[0].pos] || heap[0].deg != uncov[heap[0].pos]))
+            {
+              if (picked[heap[0].pos])
+                heap[0] = heap[--hn];
+              else
+                heap[0].deg = uncov[heap[0].pos];
+              heap_down (heap, hn, 0);
+            }
+          if (hn == 0 || heap[0].deg == 0)
+            break;
+          top = heap[0];
+          picked[top.pos] = TRUE;
+          g_array_append_val (out, cand->rows[top.pos]);
+          nb = neighbours (&g, top.pos, &n);
+          for (e = 0; e < n; e++)
+            if (!covered[nb[e]])
+              {
+                guint32 n2, f;
+                const guint32 *nb2 = neighbours (&g, nb[e], &n2);
+
+                covered[nb[e]] = TRUE;
+                for (f = 0; f < n2; f++)
+                  uncov[nb2[f]]--;
+              }
+          report (&pr, 0.9 + 0.1 * (double) (t + 1) / (double) k);
+          if ((t & 63) == 63 && lightly_ext_cancelled (cand))
+            {
+              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
+              ok = FALSE;
+              break;
+            }
+        }
+    }
+
+  if (ok && out->len < k)
+    {
+      /* Everything is covered: uniform picks from the rest (Fisher–Yates
+       * over the unpicked positions, seeded). */
+      g_autofree guint32 *rest = g_new (guint32, m);
+      gsize n_rest = 0;
+      LightlyRng rng;
+
+      for (i = 0; i < m; i++)
+        if (!picked[i])
+          rest[n_rest++] = (guint32) i;
+      lightly_rng_init (&rng, p->seed);
+      for (i = 0; out->len < k && i < n_rest; i++)
+        {
+          gsize j = i + (gsize) lightly_rng_below (&rng, n_rest - i);
+          guint32 tmp = rest[i];
+
+          rest[i] = rest[j];
+          rest[j] = tmp;
+          g_array_append_val (out, cand->rows[rest[i]]);
+        }
+      report (&pr, 1.0);
+    }
+
+  for (b = 0; b < n_blocks; b++)
+    if (g.adj[b] != NULL)
+      g_array_free (g.adj[b], TRUE);
+  g_free (g.adj);
+  g_free (g.start);
+  g_free (g.deg);
+  g_mutex_clear (&g.lock);
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&out);
+}

@@ -1,0 +1,24 @@
+// AUTO and the lightly-glib extension methods through GJS.
+import Lightly from 'gi://Lightly?version=1.0';
+import {check, test, finish} from './harness.js';
+
+const M = Lightly.SamplingMethod;
+
+test('names', () => {
+    check(Lightly.sampling_method_to_string(M.TYPICLUST) === 'TYPICLUST', 'TYPICLUST');
+    check(Lightly.sampling_method_from_string('probcover') === M.PROBCOVER, 'PROBCOVER');
+    check(Lightly.sampling_method_from_string('Auto') === M.AUTO, 'AUTO');
+});
+
+test('resolve', () => {
+    check(Lightly.sampling_method_resolve(M.AUTO, 0, 10, false) === M.TYPICLUST, 'cold start');
+    check(Lightly.sampling_method_resolve(M.AUTO, 500, 500, true) === M.ACTIVE_LEARNING, 'switch');
+    check(Lightly.sampling_method_resolve(M.AUTO, 500, 499, true) === M.TYPICLUST, 'below the switch');
+    check(Lightly.sampling_method_resolve(M.RANDOM, 500, 500, true) === M.RANDOM, 'others stay');
+});
+
+test('config default stays CORESET', () => {
+    check(new Lightly.SamplerConfig().method === M.CORESET, 'default');
+});
+
+finish();

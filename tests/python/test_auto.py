@@ -1,0 +1,32 @@
+#!/usr/bin/python3
+"""AUTO and the lightly-glib extension methods through PyGObject."""
+import unittest
+
+import gi
+gi.require_version('Lightly', '1.0')
+from gi.repository import Lightly  # noqa: E402
+
+M = Lightly.SamplingMethod
+
+
+class AutoTest(unittest.TestCase):
+    def test_names(self):
+        for method, name in ((M.TYPICLUST, 'TYPICLUST'), (M.PROBCOVER, 'PROBCOVER'), (M.AUTO, 'AUTO')):
+            self.assertEqual(Lightly.sampling_method_to_string(method), name)
+            self.assertEqual(Lightly.sampling_method_from_string(name.lower()), method)
+
+    def test_resolve(self):
+        self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 0, 10, False), M.TYPICLUST)
+        self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 499, True), M.TYPICLUST)
+        self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 500, True), M.ACTIVE_LEARNING)
+        self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 500, False), M.TYPICLUST)
+        self.assertEqual(Lightly.sampling_method_resolve(M.CORAL, 0, 10, False), M.CORAL)
+
+    def test_config_default_stays_coreset(self):
+        self.assertEqual(Lightly.SamplerConfig().props.method, M.CORESET)
+        config = Lightly.SamplerConfig(method=M.AUTO, n_samples=10)
+        config.validate()
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,148 @@
+/* test-agent-auto.c: the agent resolves AUTO before the request (§13)
+ *
+ * An embedded store with 1200 samples: AUTO's first query runs TYPICLUST,
+ * a query to 1000 labels with scores runs ACTIVE_LEARNING, and the same
+ * query without scores stays TYPICLUST. The tag's creator names the method
+ * the engine ran, so this also covers the local backend passing the method
+ * through. TYPICLUST and PROBCOVER given explicitly run too.
+ */
+#include "lightly.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#define N_SAMPLES 1200
+
+typedef struct {
+  char *dir;
+  LightlyApiWorkflowClient *client;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) csv = g_string_new ("filenames,embedding_0,embedding_1,embedding_2,labels\n");
+  g_autoptr(GRand) rng = g_rand_new_with_seed (3);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *dataset = NULL;
+  g_autofree char *embedding = NULL;
+
+  f->dir = g_dir_make_tmp ("lightly-agent-auto-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < N_SAMPLES; i++)
+    g_string_append_printf (csv, "s%04u.png,%.4f,%.4f,%.4f,%u\n", i, g_rand_double_range (rng, -1, 1) + (i % 3),
+                            g_rand_double_range (rng, -1, 1), g_rand_double_range (rng, -1, 1), i % 3);
+  path = g_build_filename (f->dir, "embeddings.csv", NULL);
+  g_file_set_contents (path, csv->str, -1, &error);
+  g_assert_no_error (error);
+  store = g_build_filename (f->dir, "store", NULL);
+  uri = g_filename_to_uri (store, NULL, &error);
+  g_assert_no_error (error);
+  f->client = lightly_api_workflow_client_new (uri, NULL, NULL, &error);
+  g_assert_no_error (error);
+  dataset = lightly_api_workflow_client_create_dataset (f->client, "auto", NULL, &error);
+  g_assert_no_error (error);
+  lightly_api_workflow_client_register_samples_from_path (f->client, path, NULL, &error);
+  g_assert_no_error (error);
+  embedding = lightly_api_workflow_client_upload_embeddings_from_path (f->client, path, "default", NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  const char *argv[] = { "rm", "-rf", "--", f->dir, NULL };
+
+  g_clear_object (&f->client);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_free (f->dir);
+}
+
+/* Margin-like probabilities for the query set, varied per sample. */
+static LightlyScorer *
+make_scorer (guint n)
+{
+  g_autofree double *p = g_new (double, n * 3);
+  g_autoptr(GError) error = NULL;
+  LightlyScorer *scorer;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double a = 0.34 + 0.6 * ((i * 7919) % 1000) / 1000.0;
+
+      p[i * 3] = a;
+      p[i * 3 + 1] = (1 - a) * 0.7;
+      p[i * 3 + 2] = (1 - a) * 0.3;
+    }
+  scorer = LIGHTLY_SCORER (lightly_scorer_classification_new (p, n * 3, n, 3, &error));
+  g_assert_no_error (error);
+  return scorer;
+}
+
+static const char *
+query (LightlyAgent *agent, LightlySamplingMethod method, int n_samples, LightlyScorer *scorer, char **name)
+{
+  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
+  g_autoptr(LightlyQueryResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  static char creator[64];
+
+  g_object_set (config, "method", method, "n-samples", n_samples, NULL);
+  result = lightly_agent_query (agent, config, scorer, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (lightly_query_result_get_skipped (result));
+  g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_labeled_set (agent)), ==, (guint) n_samples);
+  g_strlcpy (creator, lightly_tag_get_creator (lightly_query_result_get_tag (result)), sizeof creator);
+  if (name != NULL)
+    *name = g_strdup (lightly_tag_get_name (lightly_query_result_get_tag (result)));
+  /* The user's config is left as it was. */
+  g_assert_cmpint (lightly_sampler_config_get_method (config), ==, method);
+  return creator;
+}
+
+static void
+test_auto_switch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyAgent) agent = lightly_agent_new (f->client, NULL, NULL, NULL, &error);
+  g_autoptr(LightlyAgent) agent2 = NULL;
+  g_autoptr(LightlyScorer) scorer = make_scorer (N_SAMPLES);
+  g_autofree char *name = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 20, NULL, NULL), ==, "SAMPLER_TYPICLUST");
+  /* Scores, but the labeled set stays below the switch point. */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 999, scorer, &name), ==, "SAMPLER_TYPICLUST");
+  /* The name generated from the config names the method that ran. */
+  g_assert_true (g_str_has_prefix (name, "TYPICLUST_999_"));
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 1000, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
+
+  /* Without scores, AUTO never ranks by them. */
+  agent2 = lightly_agent_new (f->client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 500, NULL, NULL), ==, "SAMPLER_TYPICLUST");
+  g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 1100, NULL, NULL), ==, "SAMPLER_TYPICLUST");
+}
+
+static void
+test_explicit_methods (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyAgent) agent = lightly_agent_new (f->client, NULL, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_PROBCOVER, 15, NULL, NULL), ==, "SAMPLER_PROBCOVER");
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_TYPICLUST, 30, NULL, NULL), ==, "SAMPLER_TYPICLUST");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/agent/auto/switch", Fixture, NULL, fixture_set_up, test_auto_switch, fixture_tear_down);
+  g_test_add ("/agent/auto/explicit", Fixture, NULL, fixture_set_up, test_explicit_methods, fixture_tear_down);
+  return g_test_run ();
+}
