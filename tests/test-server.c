@@ -1194,7 +1194,17 @@ test_foreign_server_path (void)
   g_assert_no_error (error);
   g_assert_cmpstr (lightly_tag_get_prev_tag_id (manual), ==, lightly_tag_get_id (initial));
 
+  /* lightly-glib's own methods are refused before anything is sent. */
   lightly_sampler_config_set_n_samples (config, 6);
+  lightly_sampler_config_set_method (config, LIGHTLY_SAMPLING_METHOD_TYPICLUST);
+  lightly_sampler_config_set_name (config, "not-for-them");
+  tag = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "TYPICLUST"));
+  g_assert_null (tag);
+  g_clear_error (&error);
+
+  lightly_sampler_config_set_method (config, LIGHTLY_SAMPLING_METHOD_CORESET);
   lightly_sampler_config_set_name (config, "polled-the-2021-way");
   tag = lightly_api_workflow_client_sampling (client, config, "ignored-below", NULL, NULL, &error);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);   /* unknown preselected tag → 404 */

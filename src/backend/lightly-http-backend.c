@@ -889,17 +889,20 @@ http_upload_scores (LightlyBackend *backend, const char *dataset_id, const char 
  * Selection and jobs
  * ------------------------------------------------------------------------- */
 
+/* P1 itself. It is idempotent on our server (§13): the same body re-sent
+ * after a lost answer gets the same job. */
 static char *
-http_start_selection (LightlyBackend *backend, const char *dataset_id, const char *embedding_id,
-                      const LightlySelectionRequest *request, GCancellable *cancellable, GError **error)
+post_selection (LightlyHttpBackend            *self,
+                const char                    *dataset_id,
+                const char                    *embedding_id,
+                const LightlySelectionRequest *request,
+                GCancellable                  *cancellable,
+                GError                       **error)
 {
-  LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
   g_autofree char *ds = escape (dataset_id);
   g_autofree char *emb = escape (embedding_id);
   g_autofree char *body = lightly_selection_request_to_json (request);
   gsize len = strlen (body);
-  /* P1 is idempotent on our server (§13): the same body re-sent after a
-   * lost answer gets the same job. */
   g_auto(HttpCall) call = { "P1", "POST", g_strdup_printf ("/v1/datasets/%s/embeddings/%s/sampling", ds, emb),
                             NULL, g_bytes_new_take (g_steal_pointer (&body), len), "application/json",
                             RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
@@ -907,6 +910,29 @@ http_start_selection (LightlyBackend *backend, const char *dataset_id, const cha
                                          cancellable, error);
 
   return node != NULL ? g_strdup (lightly_json_get_string (json_node_get_object (node), "jobId")) : NULL;
+}
+
+static char *
+http_start_selection (LightlyBackend *backend, const char *dataset_id, const char *embedding_id,
+                      const LightlySelectionRequest *request, GCancellable *cancellable, GError **error)
+{
+  LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
+  g_autoptr(GError) local_error = NULL;
+
+  /* Methods beyond Lightly's 2021 four are lightly-glib extensions (§13,
+   * Defaults): another server would fail the job, or run something else
+   * under that name. AUTO is resolved by the agent and never sent. */
+  if (request->method > LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING &&
+      (request->method == LIGHTLY_SAMPLING_METHOD_AUTO ||
+       !lightly_http_backend_is_lightly_glib (self, cancellable, &local_error)))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED,
+                   "%s is a lightly-glib method: this server only runs RANDOM, CORESET, "
+                   "CORAL and ACTIVE_LEARNING",
+                   lightly_sampling_method_to_string (request->method));
+      return NULL;
+    }
+  return post_selection (self, dataset_id, embedding_id, request, cancellable, error);
 }
 
 static LightlyJob *
