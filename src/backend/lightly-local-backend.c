@@ -751,11 +751,14 @@ local_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendPro
 
       /* Returns at once on a change made in this process, and re-reads the
        * jobs of other processes a few times a second. */
-      g_clear_pointer (&row, lightly_store_job_free);
-      do
-        row = lightly_store_wait_job (self->store, NULL, job_id, status, processed, FOLLOW_WAIT_MS,
-                                      wait_cancellable, error);
-      while (row != NULL && row->status == status && row->processed == processed);
+      for (;;)
+        {
+          g_clear_pointer (&row, lightly_store_job_free);
+          row = lightly_store_wait_job (self->store, NULL, job_id, status, processed, FOLLOW_WAIT_MS,
+                                        wait_cancellable, error);
+          if (row == NULL || row->status != status || row->processed != processed)
+            break;
+        }
     }
 
   if (handler != 0)
