@@ -13,6 +13,7 @@
  * `test-agent --child-other …` (see main()).
  */
 #include "lightly.h"
+#include "test-utils.h"
 
 #include <math.h>
 #include <string.h>
@@ -114,94 +115,6 @@ fixture_index (Fixture    *f,
     if (strcmp (g_ptr_array_index (f->names, i), name) == 0)
       return i;
   return -1;
-}
-
-static char *
-make_tmp_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("lightly-agent-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
-collect_files (const char *root,
-               const char *rel,
-               GPtrArray  *out)
-{
-  g_autofree char *path = g_build_filename (root, rel, NULL);
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_ptr_array_add (out, g_strdup (rel));
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = *rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
-
-      if (g_str_has_suffix (name, "-shm"))
-        continue;   /* the WAL index changes on reads too */
-      collect_files (root, child, out);
-    }
-  g_dir_close (dir);
-}
-
-static int
-compare_paths (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* A digest of every file (name and bytes) of the store folder: the database,
- * its WAL, the embedding matrices and CSVs, the job locks. */
-static char *
-hash_store (const char *root)
-{
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-
-  collect_files (root, "", files);
-  g_ptr_array_sort (files, compare_paths);
-  for (guint i = 0; i < files->len; i++)
-    {
-      const char *rel = g_ptr_array_index (files, i);
-      g_autofree char *path = g_build_filename (root, rel, NULL);
-      g_autofree char *contents = NULL;
-      gsize len = 0;
-
-      g_checksum_update (sum, (const guchar *) rel, -1);
-      g_checksum_update (sum, (const guchar *) "\n", 1);
-      if (g_file_get_contents (path, &contents, &len, NULL))
-        g_checksum_update (sum, (const guchar *) contents, (gssize) len);
-    }
-  return g_strdup (g_checksum_get_string (sum));
 }
 
 static LightlyApiWorkflowClient *
@@ -569,7 +482,7 @@ static void
 test_tutorial (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   g_autoptr(Fixture) f = fixture_load ();
   g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
   g_autoptr(LightlyAgent) agent = NULL;
@@ -696,7 +609,7 @@ test_tutorial (void)
   g_clear_object (&agent);
   g_clear_object (&client);
   assert_no_watches ();
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- the agent's errors ----------------------------------------------------- */
@@ -716,7 +629,7 @@ static void
 test_errors (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   g_autoptr(Fixture) f = fixture_load ();
   g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
   g_autoptr(LightlyAgent) agent = NULL;
@@ -856,7 +769,7 @@ test_errors (void)
 
   g_clear_object (&agent);
   g_clear_object (&client);
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- the owner-context rule, on a thread of its own ------------------------- */
@@ -927,7 +840,7 @@ owner_thread (gpointer data)
 static void
 test_owner_thread (void)
 {
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   ThreadData td = { 0 };
   GThread *thread;
 
@@ -938,7 +851,7 @@ test_owner_thread (void)
   g_thread_join (thread);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- restart: a child process rebuilds the agent from the store ------------- */
@@ -1000,7 +913,7 @@ static void
 test_restart (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   g_autofree char *exe = self_path ();
   g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
   g_autoptr(LightlyAgent) agent = NULL;
@@ -1042,7 +955,7 @@ test_restart (void)
 
   g_clear_object (&agent);
   g_clear_object (&client);
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- a long selection: cancellation, and two processes ---------------------- */
@@ -1103,7 +1016,7 @@ static void
 test_cancel (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
   g_autoptr(GBytes) csv = synthetic_csv (big_n (), 64, 7);
   g_autoptr(LightlyAgent) agent = NULL;
@@ -1170,7 +1083,7 @@ test_cancel (void)
   g_clear_object (&client);
   g_clear_object (&store);
   assert_no_watches ();
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* Child B: lists the jobs of dataset @dataset_id, then runs its own query on
@@ -1236,7 +1149,7 @@ static void
 test_two_processes (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   g_autofree char *exe = self_path ();
   g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
   g_autoptr(GBytes) csv = synthetic_csv (big_n (), 64, 11);
@@ -1318,7 +1231,7 @@ test_two_processes (void)
   g_clear_object (&agent);
   g_clear_object (&client);
   g_clear_object (&store);
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- bad input leaves the store's bytes alone ------------------------------- */
@@ -1367,7 +1280,7 @@ static void
 test_bad_input (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
   g_autoptr(LightlyAgent) agent = NULL;
   g_autoptr(LightlyTag) initial = NULL;
@@ -1432,7 +1345,7 @@ test_bad_input (void)
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     {
       const BadInput *t = &table[i];
-      g_autofree char *before = hash_store (dir);
+      g_autofree char *before = test_hash_store (dir);
       g_autofree char *after = NULL;
       g_autoptr(GError) e = NULL;
       gboolean ok = FALSE;
@@ -1521,7 +1434,7 @@ test_bad_input (void)
                  e->message, t->code);
       g_assert_cmpstr (e->message, !=, "");
       g_test_message ("  → %s", e->message);
-      after = hash_store (dir);
+      after = test_hash_store (dir);
       if (g_strcmp0 (before, after) != 0)
         g_error ("%s: the store's bytes changed", t->what);
     }
@@ -1534,7 +1447,7 @@ test_bad_input (void)
 
   g_clear_object (&agent);
   g_clear_object (&client);
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- main ------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
  * 2 bad usage.
  */
 #include "lightly.h"
+#include "test-utils.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,37 +36,6 @@ env_path (const char *name)
   if (path == NULL)
     g_error ("%s is not set: run the tests through meson", name);
   return path;
-}
-
-static char *
-make_tmp_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("lightly-cli-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
 }
 
 typedef struct {
@@ -268,7 +238,7 @@ write_predictions (Fixture     *f,
 static void
 test_workflow (void)
 {
-  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *home = test_make_tmp_dir ("lightly-cli");
   g_autofree char *store = g_build_filename (home, "store", NULL);
   g_autofree char *location = g_filename_to_uri (store, NULL, NULL);
   g_autofree char *in_order = g_build_filename (home, "predictions.csv", NULL);
@@ -388,7 +358,7 @@ test_workflow (void)
   assert_one_line_failure (&run);
   run_clear (&run);
 
-  rm_rf (home);
+  test_rm_rf (home);
 }
 
 /* ---- help, usage and failures ----------------------------------------------- */
@@ -396,7 +366,7 @@ test_workflow (void)
 static void
 test_help (void)
 {
-  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *home = test_make_tmp_dir ("lightly-cli");
   g_auto(Run) run = { 0 };
 
   run_al (&run, home, "--help", NULL);
@@ -422,13 +392,13 @@ test_help (void)
         g_assert_nonnull (strstr (run.out, "--out"));
       run_clear (&run);
     }
-  rm_rf (home);
+  test_rm_rf (home);
 }
 
 static void
 test_usage (void)
 {
-  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *home = test_make_tmp_dir ("lightly-cli");
   const char *bad[][6] = {
     { NULL },
     { "no-such-command", NULL },
@@ -464,13 +434,13 @@ test_usage (void)
 
     g_assert_false (g_file_test (db_dir, G_FILE_TEST_EXISTS));
   }
-  rm_rf (home);
+  test_rm_rf (home);
 }
 
 static void
 test_failures (void)
 {
-  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *home = test_make_tmp_dir ("lightly-cli");
   g_autofree char *store = g_build_filename (home, "store", NULL);
   g_autofree char *location = g_filename_to_uri (store, NULL, NULL);
   g_autofree char *missing = g_build_filename (home, "missing.csv", NULL);
@@ -512,7 +482,7 @@ test_failures (void)
   assert_one_line_failure (&run);
   run_clear (&run);
 
-  rm_rf (home);
+  test_rm_rf (home);
 }
 
 /* ---- the demo --------------------------------------------------------------- */
@@ -520,7 +490,7 @@ test_failures (void)
 static void
 test_demo (void)
 {
-  g_autofree char *home = make_tmp_dir ();
+  g_autofree char *home = test_make_tmp_dir ("lightly-cli");
   g_autofree char *out_dir = g_build_filename (home, "demo", NULL);
   g_auto(Run) run = { 0 };
   g_auto(GStrv) lines = NULL;
@@ -558,7 +528,7 @@ test_demo (void)
     g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
     g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
   }
-  rm_rf (home);
+  test_rm_rf (home);
 }
 
 int

@@ -10,6 +10,7 @@
 #include "ml/lightly-pca.h"
 #include "ml/lightly-logreg.h"
 #include "ml/lightly-fashion-mnist.h"
+#include "test-utils.h"
 
 #define FMNIST_DIR LIGHTLY_FASHION_MNIST_DEFAULT_DIR
 
@@ -725,24 +726,6 @@ test_fashion_mnist_small (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -769,7 +752,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ml/csv/write", test_csv);
   g_test_add_func ("/ml/fashion-mnist/small", test_fashion_mnist_small);
   ret = g_test_run ();
-  rm_rf (tmpdir);
+  test_rm_rf (tmpdir);
   g_free (tmpdir);
   return ret;
 }

@@ -1,5 +1,6 @@
 /* test-store.c: the private store and the embeddings CSV parser */
 #include "lightly.h"
+#include "test-utils.h"
 
 #include <math.h>
 #include <signal.h>
@@ -28,90 +29,6 @@ parse_text (const char *text, gsize max_line, GError **error)
   g_autoptr(GInputStream) in = stream_for (text);
 
   return lightly_embeddings_csv_parse (in, NULL, max_line, NULL, error);
-}
-
-static char *
-make_tmp_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("lightly-store-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          rm_rf (child);
-        }
-      g_dir_close (dir);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
-collect_files (const char *root, const char *rel, GPtrArray *out)
-{
-  g_autofree char *path = g_build_filename (root, rel, NULL);
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_ptr_array_add (out, g_strdup (rel));
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = *rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
-
-      if (g_str_has_suffix (name, "-shm"))
-        continue;   /* the WAL index changes on reads too */
-      collect_files (root, child, out);
-    }
-  g_dir_close (dir);
-}
-
-static int
-compare_paths (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* A digest of every file (name and bytes) of the store folder. */
-static char *
-hash_store (const char *root)
-{
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-
-  collect_files (root, "", files);
-  g_ptr_array_sort (files, compare_paths);
-  for (guint i = 0; i < files->len; i++)
-    {
-      const char *rel = g_ptr_array_index (files, i);
-      g_autofree char *path = g_build_filename (root, rel, NULL);
-      g_autofree char *contents = NULL;
-      gsize len = 0;
-
-      g_checksum_update (sum, (const guchar *) rel, -1);
-      g_checksum_update (sum, (const guchar *) "\n", 1);
-      if (g_file_get_contents (path, &contents, &len, NULL))
-        g_checksum_update (sum, (const guchar *) contents, (gssize) len);
-    }
-  return g_strdup (g_checksum_get_string (sum));
 }
 
 static gboolean
@@ -304,7 +221,7 @@ test_csv_speed (void)
   if (g_test_perf ())
     for (int disk = 0; disk <= 1; disk++)
       {
-        g_autofree char *dir = disk ? make_tmp_dir () : NULL;
+        g_autofree char *dir = disk ? test_make_tmp_dir ("lightly-store") : NULL;
         g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
         g_autofree char *ds = new_dataset (store, "perf", NULL);
         g_autoptr(GInputStream) in = stream_for (text);
@@ -321,7 +238,7 @@ test_csv_speed (void)
                                  "%.0f rows/s", disk ? "disk" : "memory", secs, rows / secs);
         g_clear_object (&store);
         if (dir != NULL)
-          rm_rf (dir);
+          test_rm_rf (dir);
       }
 
   lines = g_strsplit (text, "\r\n", -1);
@@ -843,7 +760,7 @@ check_bad_uploads (LightlyStore *store, const char *dir)
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad_uploads); i++)
     {
-      g_autofree char *before = dir != NULL ? hash_store (dir) : NULL;
+      g_autofree char *before = dir != NULL ? test_hash_store (dir) : NULL;
       g_autofree char *after = NULL;
       g_autoptr(GInputStream) bad = stream_for (bad_uploads[i].csv);
       g_autoptr(GPtrArray) list = NULL;
@@ -856,7 +773,7 @@ check_bad_uploads (LightlyStore *store, const char *dir)
       g_clear_error (&error);
       if (dir != NULL)
         {
-          after = hash_store (dir);
+          after = test_hash_store (dir);
           g_assert_cmpstr (before, ==, after);
         }
       list = lightly_store_list_embeddings (store, ds, &error);
@@ -1031,7 +948,7 @@ static void
 test_disk_roundtrip (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
   g_autofree char *sub = g_build_filename (dir, "nested", "store", NULL);
   g_autofree char *ds = NULL, *emb = NULL, *tag = NULL;
   struct stat st;
@@ -1097,7 +1014,7 @@ test_disk_roundtrip (void)
     g_assert_cmpstr (t->bitmask_hex, ==, "0x5");
     tag = g_strdup (t->id);
   }
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* Rejected writes of every kind leave the store's bytes alone. */
@@ -1108,7 +1025,7 @@ test_disk_bad_writes_unchanged (void)
   static const char *const comma_list[] = { "x,y.png", NULL };
   static const double values[] = { 0.5, INFINITY };
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
   g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
   g_autofree char *ds = NULL, *initial = NULL, *job = NULL;
   g_autofree char *before = NULL, *after = NULL;
@@ -1120,7 +1037,7 @@ test_disk_bad_writes_unchanged (void)
   job = lightly_store_create_selection_job (store, ds, "round-1", "{}", NULL, &error);
   g_assert_no_error (error);
 
-  before = hash_store (dir);
+  before = test_hash_store (dir);
   g_assert_null (lightly_store_create_dataset (store, "ds", &error));
   g_clear_error (&error);
   g_assert_false (lightly_store_add_samples (store, ds, dup_list, -1, &error));
@@ -1149,17 +1066,17 @@ test_disk_bad_writes_unchanged (void)
     g_assert_cmpstr (same_tag, ==, initial);
     g_assert_cmpstr (same_job, ==, job);
   }
-  after = hash_store (dir);
+  after = test_hash_store (dir);
   g_assert_cmpstr (before, ==, after);
   g_clear_object (&store);
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 static void
 test_disk_orphans (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
   g_autofree char *emb = NULL;
   g_autofree char *stray_tmp = g_build_filename (dir, "embeddings", "0123456789abcdef01234567.f32.tmp", NULL);
   g_autofree char *stray_f32 = g_build_filename (dir, "embeddings", "0123456789abcdef01234567.f32", NULL);
@@ -1197,14 +1114,14 @@ test_disk_orphans (void)
     g_assert_true (g_file_test (good_f32, G_FILE_TEST_IS_REGULAR));
     g_assert_true (g_file_test (good_csv, G_FILE_TEST_IS_REGULAR));
   }
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 static void
 test_disk_version_too_new (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
   g_autofree char *db_path = g_build_filename (dir, "lightly.db", NULL);
   g_autofree char *before = NULL, *after = NULL;
   sqlite3 *db = NULL;
@@ -1218,7 +1135,7 @@ test_disk_version_too_new (void)
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
-  before = hash_store (dir);
+  before = test_hash_store (dir);
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
 
@@ -1227,9 +1144,9 @@ test_disk_version_too_new (void)
     assert_message (error, "version 99");
     assert_message (error, "up to 1");
   }
-  after = hash_store (dir);
+  after = test_hash_store (dir);
   g_assert_cmpstr (before, ==, after);
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- jobs across processes ----------------------------------------------------- */
@@ -1259,7 +1176,7 @@ static void
 test_disk_owner_exited (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
   g_autofree char *ds = NULL;
   g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
   char ids[2][25] = { { 0 } };
@@ -1326,7 +1243,7 @@ test_disk_owner_exited (void)
 
     g_assert_null (g_dir_read_name (d));   /* no lock files left behind */
   }
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* A live owner in another process keeps its job RUNNING and its name reserved. */
@@ -1334,7 +1251,7 @@ static void
 test_disk_owner_alive (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
   g_autofree char *ds = NULL, *initial = NULL;
   g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
   char id[25] = { 0 };
@@ -1409,7 +1326,7 @@ test_disk_owner_alive (void)
   close (to_parent[1]);
   close (to_child[0]);
   close (to_child[1]);
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 /* ---- threads ----------------------------------------------------------------- */
@@ -1494,7 +1411,7 @@ static void
 test_concurrency_disk (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
 
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
@@ -1502,7 +1419,7 @@ test_concurrency_disk (void)
     g_assert_no_error (error);
     run_concurrency (store);
   }
-  rm_rf (dir);
+  test_rm_rf (dir);
 }
 
 typedef struct {
