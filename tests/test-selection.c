@@ -458,6 +458,20 @@ test_kernels (void)
               for (r = 0; r < e; r++)
                 g_assert_true (memcmp (&out[r], &ref[r], sizeof (double)) == 0);
             }
+          /* The fused kernel: the same dots, and the norms of dot (b, b). */
+          for (e = 1; e <= KROWS; e++)
+            {
+              double dots[KROWS], norms[KROWS];
+
+              k[i]->dot_qf_norm (qd, rows, e, dim, dots, norms);
+              for (r = 0; r < e; r++)
+                {
+                  double nref = k[0]->dot (rows[r], rows[r], dim);
+
+                  g_assert_true (memcmp (&dots[r], &ref[r], sizeof (double)) == 0);
+                  g_assert_true (memcmp (&norms[r], &nref, sizeof (double)) == 0);
+                }
+            }
         }
     }
 }
