@@ -809,7 +809,9 @@ seed_pruned (Run *r)
     r->mind2[j] = INFINITY;
   for (st.t0 = 0; st.t0 < np; st.t0 += st.tn)
     {
-      st.tn = MIN (tile, np - st.t0);
+      /* Tiles grow from 4 rows (4, 4, 8, 16, …): the rows of a tile cannot
+       * prune each other, and the first anchors should come soon. */
+      st.tn = MIN (MIN (tile, MAX (st.t0, 4)), np - st.t0);
       st.last = st.t0 + st.tn == np;
       if (!parallel (r, seed_tile_dists, &st, st.tn) ||
           !parallel (r, seed_tile_block, &st, r->n_blocks))
