@@ -872,39 +872,66 @@ update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const 
   return changed;
 }
 
+static inline void
+prefetch_rows (Run *r, const float *const *rows, gsize n)
+{
+  gsize bytes = r->dim * sizeof (float), i, o;
+
+  for (i = 0; i < n; i++)
+    for (o = 0; o < bytes; o += 64)
+      __builtin_prefetch ((const char *) rows[i] + o, 0, 3);
+}
+
 /* mind2[j] = min (mind2[j], d²(c_j, q)) over the unpicked rows; also used
- * with q = the mean to fill mind2 with distances to the mean. */
+ * with q = the mean to fill mind2 with distances to the mean.
+ *
+ * The rows to compute are gathered in batches of at most 64 KiB, and the
+ * next batch is prefetched while the kernel works on the current one: the
+ * kernel alone keeps too few loads in flight to stream from memory (measured
+ * 7.5 GB/s without, 12.5 GB/s with, one thread, against 30 GB/s of a plain
+ * read). */
 static void
 update_block (Run *r, gsize b, gpointer data)
 {
   const UpdateTask *u = data;
-  gsize lo, hi, j, idx[UPDATE_BATCH], n = 0, computed = 0, skipped = 0;
-  const float *rows[UPDATE_BATCH];
+  gsize lo, hi, j, idx[2][UPDATE_BATCH], n[2] = { 0, 0 }, computed = 0, skipped = 0;
+  gsize batch = CLAMP (65536 / (r->dim * sizeof (float)), 4, UPDATE_BATCH);
+  const float *rows[2][UPDATE_BATCH];
   gboolean changed = FALSE;
+  guint cur = 0;
 
   block_range (r, b, &lo, &hi);
-  for (j = lo; j < hi; j++)
+  for (j = lo; j <= hi; j++)
     {
-      if (r->mind2[j] < 0)
-        continue;
-      if (can_skip (r, u, j))
+      if (j < hi)
         {
-          skipped++;
-          continue;
+          if (r->mind2[j] < 0)
+            continue;
+          if (can_skip (r, u, j))
+            {
+              skipped++;
+              continue;
+            }
+          idx[cur][n[cur]] = j;
+          rows[cur][n[cur]] = row (r, r->cand[j]);
+          if (++n[cur] < batch)
+            continue;
         }
-      idx[n] = j;
-      rows[n] = row (r, r->cand[j]);
-      if (++n == UPDATE_BATCH)
+      /* A full batch (or the end): prefetch it, compute the previous one. */
+      prefetch_rows (r, rows[cur], n[cur]);
+      cur ^= 1;
+      if (n[cur] > 0)
         {
-          changed |= update_batch (r, u, idx, rows, n);
-          computed += n;
-          n = 0;
+          changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
+          computed += n[cur];
+          n[cur] = 0;
         }
     }
-  if (n > 0)
+  cur ^= 1;
+  if (n[cur] > 0)
     {
-      changed |= update_batch (r, u, idx, rows, n);
-      computed += n;
+      changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
+      computed += n[cur];
     }
   count_add (&r->n_computed, computed);
   count_add (&r->n_skipped, skipped);
