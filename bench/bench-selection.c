@@ -1,109 +1,604 @@
-/* bench-selection.c: time one selection run per SIMD path and thread count
+/* bench-selection.c: the selection engine's benchmark (issue 7)
  *
- * Not part of the build or the tests. Build against a configured tree:
- *   cc -O2 -o _build/bench-selection bench/bench-selection.c -Isrc -I_build/src \
- *      -DLIGHTLY_COMPILATION _build/src/liblightly-internal.a \
- *      $(pkg-config --cflags --libs gio-2.0) -lm
- *   _build/bench-selection [n] [dim] [k] [method] [n_preselected] [clusters]
- * Defaults: 100000 128 100 CORESET 0 0. Random unit rows (seed 1); with
- * clusters > 0, rows scattered (σ 0.05 per coordinate) around that many
- * random centres, where the triangle-inequality pruning has work to skip.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Run it through bench/run.sh (which also runs the numpy reference and
+ * writes bench/README.md), or by hand:
+ *
+ *   _build/bench/bench-selection --dir DIR [--k 1000] [--small-k 100]
+ *       [--datasets iid,mixture,preselected,fmnist] [--threads 2]
+ *
+ * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
+ * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
+ * (the engine reads the matrix as the store serves it: memory-mapped) and
+ * runs CORESET and CORAL with k picks; it records wall and CPU time,
+ * picks/s, the bytes read, peak RSS and the engine's extra memory, and the
+ * share of distance work the triangle inequality skipped. It also runs the
+ * same data with pruning off (identical picks required), with 1 thread and
+ * twice with all threads (identical picks required), and measures the
+ * streaming read bandwidth of the mapped matrix. Results go to
+ * DIR/c-results.tsv and the picks to DIR/<name>.<method>.picks (uint32) for
+ * bench/reference/kcenter_numpy.py.
  */
-#include "lightly.h"
-#include "selection/lightly-selection.h"
+#include "config.h"
 
+#include <errno.h>
+#include <malloc.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+
+#include "lightly.h"
+#include "selection/lightly-selection.h"
+#include "ml/lightly-idx.h"
+
+typedef struct {
+  const char *name;
+  const char *what;
+  gsize n, dim, n_pre;
+  GMappedFile *mf;
+  const float *x;
+  double *scores;
+  guint32 *cand, *pre;
+  gsize n_cand;
+} Dataset;
+
+static const char *dir;
+static FILE *tsv;
+static guint n_threads;
+
+/* ---------------------------------------------------------------------- */
+/* Random numbers: xoshiro256** seeded by splitmix64, Box–Muller normals.   */
+
+typedef struct { guint64 s[4]; gboolean has; double spare; } Rng;
+
+static guint64
+rng_u64 (Rng *r)
+{
+  guint64 *s = r->s, res = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9, t = s[1] << 17;
+
+  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t;
+  s[3] = (s[3] << 45) | (s[3] >> 19);
+  return res;
+}
+
+static void
+rng_seed (Rng *r, guint64 x)
+{
+  int i;
+
+  for (i = 0; i < 4; i++)
+    {
+      guint64 z = (x += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+
+      z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+      z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+      r->s[i] = z ^ (z >> 31);
+    }
+  r->has = FALSE;
+}
+
+static double
+rng_uniform (Rng *r)
+{
+  return (rng_u64 (r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double
+rng_normal (Rng *r)
+{
+  double u, v;
+
+  if (r->has)
+    {
+      r->has = FALSE;
+      return r->spare;
+    }
+  do
+    u = rng_uniform (r);
+  while (u <= 0);
+  v = rng_uniform (r);
+  r->spare = sqrt (-2 * log (u)) * sin (2 * G_PI * v);
+  r->has = TRUE;
+  return sqrt (-2 * log (u)) * cos (2 * G_PI * v);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Data sets                                                               */
+
+static void
+normalise_rows (float *x, gsize n, gsize dim)
+{
+  gsize i, j;
+
+  for (i = 0; i < n; i++)
+    {
+      float *v = x + i * dim;
+      double s = 0;
+
+      for (j = 0; j < dim; j++)
+        s += (double) v[j] * v[j];
+      s = sqrt (s);
+      for (j = 0; j < dim; j++)
+        v[j] = (float) (v[j] / s);
+    }
+}
+
+/* iid N(0, I) rows, or a mixture: n_clusters centres N(0, I), rows centre +
+ * σ·N(0, I); then every row L2-normalised. */
+static float *
+gaussian (gsize n, gsize dim, gsize n_clusters, double sigma, guint64 seed)
+{
+  float *x = g_new (float, n * dim);
+  g_autofree float *centres = g_new (float, MAX (n_clusters, 1) * dim);
+  Rng r;
+  gsize i, j;
+
+  rng_seed (&r, seed);
+  for (i = 0; i < n_clusters * dim; i++)
+    centres[i] = (float) rng_normal (&r);
+  for (i = 0; i < n; i++)
+    {
+      float *v = x + i * dim;
+
+      if (n_clusters == 0)
+        for (j = 0; j < dim; j++)
+          v[j] = (float) rng_normal (&r);
+      else
+        {
+          const float *c = centres + (rng_u64 (&r) % n_clusters) * dim;
+
+          for (j = 0; j < dim; j++)
+            v[j] = c[j] + (float) (sigma * rng_normal (&r));
+        }
+    }
+  normalise_rows (x, n, dim);
+  return x;
+}
+
+static float *
+fashion_mnist (gsize *n, gsize *dim)
+{
+  const char *d = g_getenv ("LIGHTLY_FASHION_MNIST_DIR");
+  const char *files[] = { "train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz" };
+  g_autoptr(GError) error = NULL;
+  float *x = NULL;
+  gsize off = 0, i, f;
+
+  if (d == NULL)
+    d = "/usr/share/datasets/fashion-mnist";
+  *n = 0;
+  for (f = 0; f < 2; f++)
+    {
+      g_autofree char *path = g_build_filename (d, files[f], NULL);
+      g_autoptr(LightlyIdx) idx = lightly_idx_read (path, 3, 0, 0, NULL, &error);
+
+      if (idx == NULL)
+        g_error ("Fashion-MNIST: %s (install dataset-fashion-mnist or set "
+                 "LIGHTLY_FASHION_MNIST_DIR)", error->message);
+      *dim = idx->item_size;
+      *n += idx->n_items;
+      x = g_renew (float, x, *n * *dim);
+      for (i = 0; i < idx->n_items * idx->item_size; i++)
+        x[off + i] = idx->data[i] / 255.0f;
+      off += idx->n_items * idx->item_size;
+    }
+  normalise_rows (x, *n, *dim);
+  return x;
+}
+
+static void
+write_file (const char *name, const char *suffix, const void *data, gsize len)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s%s", dir, name, suffix);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_set_contents (path, data, (gssize) len, &error))
+    g_error ("%s", error->message);
+}
+
+static void
+dataset_load (Dataset *ds)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s.f32", dir, ds->name);
+  g_autoptr(GError) error = NULL;
+  float *x = NULL;
+  Rng r;
+  gsize i;
+
+  if (strcmp (ds->name, "iid") == 0)
+    x = gaussian (ds->n, ds->dim, 0, 0, 1);
+  else if (strcmp (ds->name, "mixture") == 0)
+    x = gaussian (ds->n, ds->dim, 200, 0.5, 2);
+  else if (strcmp (ds->name, "preselected") == 0)
+    x = gaussian (ds->n, ds->dim, 200, 0.5, 3);
+  else
+    x = fashion_mnist (&ds->n, &ds->dim);
+  write_file (ds->name, ".f32", x, ds->n * ds->dim * sizeof (float));
+  g_free (x);
+
+  ds->scores = g_new (double, ds->n);
+  rng_seed (&r, 4);
+  for (i = 0; i < ds->n; i++)
+    ds->scores[i] = rng_uniform (&r);
+  write_file (ds->name, ".scores.f64", ds->scores, ds->n * sizeof (double));
+
+  ds->cand = g_new (guint32, ds->n);
+  ds->pre = g_new (guint32, MAX (ds->n_pre, 1));
+  ds->n_cand = 0;
+  for (i = 0; i < ds->n; i++)
+    if (ds->n_pre > 0 && i % (ds->n / ds->n_pre) == 0 && i / (ds->n / ds->n_pre) < ds->n_pre)
+      ds->pre[i / (ds->n / ds->n_pre)] = (guint32) i;
+    else
+      ds->cand[ds->n_cand++] = (guint32) i;
+  if (ds->n_pre > 0)
+    write_file (ds->name, ".pre.u32", ds->pre, ds->n_pre * sizeof (guint32));
+
+  ds->mf = g_mapped_file_new (path, FALSE, &error);
+  if (ds->mf == NULL)
+    g_error ("%s", error->message);
+  ds->x = (const float *) g_mapped_file_get_contents (ds->mf);
+}
+
+static void
+dataset_free (Dataset *ds)
+{
+  g_mapped_file_unref (ds->mf);
+  g_free (ds->scores);
+  g_free (ds->cand);
+  g_free (ds->pre);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Measurements                                                            */
+
+static double
+cpu_seconds (void)
+{
+  struct rusage u;
+
+  getrusage (RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+/* VmRSS or VmHWM in bytes. */
+static guint64
+status_kb (const char *key)
+{
+  g_autofree char *s = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &s, NULL, NULL) || (p = strstr (s, key)) == NULL)
+    return 0;
+  return g_ascii_strtoull (p + strlen (key) + 1, NULL, 10) * 1024;
+}
+
+static void
+reset_peak (void)
+{
+  FILE *f = fopen ("/proc/self/clear_refs", "w");
+
+  if (f != NULL)
+    {
+      fputs ("5", f);
+      fclose (f);
+    }
+}
+
+static double
+load_average (void)
+{
+  g_autofree char *s = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &s, NULL, NULL))
+    return -1;
+  return g_ascii_strtod (s, NULL);
+}
+
+typedef struct {
+  const float *p;
+  gsize n;                      /* floats */
+  float sum;
+} ReadPart;
+
+typedef float v4sf __attribute__ ((vector_size (16)));
+
+static gpointer
+read_part (gpointer data)
+{
+  ReadPart *rp = data;
+  v4sf a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+  gsize i;
+
+  for (i = 0; i + 16 <= rp->n; i += 16)
+    {
+      v4sf x0, x1, x2, x3;
+
+      memcpy (&x0, rp->p + i, 16);
+      memcpy (&x1, rp->p + i + 4, 16);
+      memcpy (&x2, rp->p + i + 8, 16);
+      memcpy (&x3, rp->p + i + 12, 16);
+      a0 += x0; a1 += x1; a2 += x2; a3 += x3;
+    }
+  a0 += a1 + a2 + a3;
+  rp->sum = a0[0] + a0[1] + a0[2] + a0[3];
+  return NULL;
+}
+
+/* Streaming read of the mapped matrix with t threads; best of 5, GB/s. */
+static double
+stream_bandwidth (const float *x, gsize n_floats, guint t)
+{
+  double best = 0;
+  int rep;
+
+  for (rep = 0; rep < 5; rep++)
+    {
+      ReadPart parts[64];
+      GThread *th[64];
+      gint64 t0 = g_get_monotonic_time ();
+      double s;
+      guint i;
+
+      for (i = 0; i < t; i++)
+        {
+          parts[i].p = x + i * (n_floats / t);
+          parts[i].n = n_floats / t;
+          th[i] = i ? g_thread_new ("read", read_part, &parts[i]) : NULL;
+        }
+      read_part (&parts[0]);
+      for (i = 1; i < t; i++)
+        g_thread_join (th[i]);
+      s = (g_get_monotonic_time () - t0) / 1e6;
+      best = MAX (best, n_floats * 4.0 / s / 1e9);
+      if (parts[0].sum == 12345.f)
+        g_print (" ");   /* keeps the loads */
+    }
+  return best;
+}
+
+typedef struct {
+  double wall, cpu;
+  guint64 peak, extra;
+  LightlySelectionStats st;
+  GArray *picks;
+} Result;
+
+static Result
+run (Dataset *ds, LightlySamplingMethod method, gsize k, guint threads, gint prune)
+{
+  LightlySelectionParams p = { 0 };
+  g_autoptr(GError) error = NULL;
+  Result res = { 0 };
+  guint64 rss0;
+  gint64 t0;
+  double c0;
+
+  p.method = method;
+  p.matrix = ds->x;
+  p.n_rows = ds->n;
+  p.dim = ds->dim;
+  p.candidates = ds->cand;
+  p.n_candidates = ds->n_cand;
+  p.preselected = ds->pre;
+  p.n_preselected = ds->n_pre;
+  p.scores = ds->scores;
+  p.k = k;
+  p.beta = 1;
+  p.n_threads = threads;
+  lightly_selection_set_pruning (prune);
+  reset_peak ();
+  rss0 = status_kb ("VmRSS:");
+  c0 = cpu_seconds ();
+  t0 = g_get_monotonic_time ();
+  res.picks = lightly_selection_run (&p, &error);
+  res.wall = (g_get_monotonic_time () - t0) / 1e6;
+  res.cpu = cpu_seconds () - c0;
+  if (res.picks == NULL)
+    g_error ("%s", error->message);
+  res.peak = status_kb ("VmHWM:");
+  res.extra = res.peak > rss0 ? res.peak - rss0 : 0;
+  lightly_selection_get_stats (&res.st);
+  lightly_selection_set_pruning (1);
+  return res;
+}
+
+static gboolean
+is_prefix (GArray *a, GArray *full)
+{
+  return a->len <= full->len && memcmp (a->data, full->data, a->len * sizeof (guint32)) == 0;
+}
+
+static void
+emit (const char *ds, const char *method, const char *key, double v)
+{
+  fprintf (tsv, "%s\t%s\t%s\t%.6g\n", ds, method, key, v);
+  fflush (tsv);
+}
+
+static void
+bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
+{
+  LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET, LIGHTLY_SAMPLING_METHOD_CORAL };
+  gboolean prunable = strcmp (ds->name, "iid") != 0;
+  double row_bytes = ds->dim * 4.0;
+  guint mi;
+
+  emit (ds->name, "-", "n", ds->n);
+  emit (ds->name, "-", "dim", ds->dim);
+  emit (ds->name, "-", "n_pre", ds->n_pre);
+  emit (ds->name, "-", "k", k);
+  emit (ds->name, "-", "load_start", load_average ());
+  if (ds->n_pre > 0)
+    {
+      /* The first pass alone: k = 1 seeds the distances to P and picks once. */
+      Result on = run (ds, LIGHTLY_SAMPLING_METHOD_CORESET, 1, n_threads, 1);
+      Result off = run (ds, LIGHTLY_SAMPLING_METHOD_CORESET, 1, n_threads, 0);
+
+      g_print ("  %-11s first pass over |P| = %" G_GSIZE_FORMAT ": %.3f s pruned "
+               "(%.1f%% skipped, +%.1f MB), %.3f s unpruned (+%.1f MB), same pick: %s\n",
+               ds->name, ds->n_pre, on.wall,
+               100.0 * on.st.skipped / MAX (1, on.st.skipped + on.st.computed), on.extra / 1e6,
+               off.wall, off.extra / 1e6,
+               g_array_index (on.picks, guint32, 0) == g_array_index (off.picks, guint32, 0) ?
+               "yes" : "NO");
+      emit (ds->name, "seed", "wall", on.wall);
+      emit (ds->name, "seed", "cpu", on.cpu);
+      emit (ds->name, "seed", "extra_bytes", on.extra);
+      emit (ds->name, "seed", "skipped_share", (double) on.st.skipped / MAX (1, on.st.skipped + on.st.computed));
+      emit (ds->name, "seed", "wall_unpruned", off.wall);
+      emit (ds->name, "seed", "extra_bytes_unpruned", off.extra);
+      emit (ds->name, "seed", "same", g_array_index (on.picks, guint32, 0) == g_array_index (off.picks, guint32, 0));
+      g_array_unref (on.picks);
+      g_array_unref (off.picks);
+    }
+  for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
+    {
+      const char *mname = lightly_sampling_method_to_string (methods[mi]);
+      Result r = run (ds, methods[mi], k, n_threads, 1);
+      double passes = (double) r.picks->len - 1 + (ds->n_pre == 0 ? 1 : 0);
+      double nominal = passes * ds->n_cand * row_bytes;
+      double read = r.st.rows_read * row_bytes;
+      double share = (double) r.st.skipped / MAX (1, r.st.skipped + r.st.computed);
+      g_autofree char *suffix = g_strdup_printf (".%s.picks", mname);
+      Result one = run (ds, methods[mi], small_k, 1, 1);
+      Result again = run (ds, methods[mi], small_k, n_threads, 1);
+      gboolean same_threads = is_prefix (one.picks, r.picks) && is_prefix (again.picks, r.picks);
+
+      write_file (ds->name, suffix, r.picks->data, r.picks->len * sizeof (guint32));
+      g_print ("  %-11s %-8s k=%" G_GSIZE_FORMAT ": %.2f s wall (%.2f s CPU), %.0f picks/s, "
+               "read %.1f GB/s (%.0f%% of stream), effective %.1f GB/s, skipped %.1f%%, "
+               "peak RSS %.0f MB (+%.1f MB engine), 1 vs %u threads and rerun identical: %s\n",
+               ds->name, mname, k, r.wall, r.cpu, r.picks->len / r.wall, read / r.wall / 1e9,
+               100 * read / r.wall / 1e9 / bw, nominal / r.wall / 1e9, 100 * share,
+               r.peak / 1e6, r.extra / 1e6, n_threads, same_threads ? "yes" : "NO");
+      emit (ds->name, mname, "wall", r.wall);
+      emit (ds->name, mname, "cpu", r.cpu);
+      emit (ds->name, mname, "picks", r.picks->len);
+      emit (ds->name, mname, "read_gbs", read / r.wall / 1e9);
+      emit (ds->name, mname, "effective_gbs", nominal / r.wall / 1e9);
+      emit (ds->name, mname, "skipped_share", share);
+      emit (ds->name, mname, "peak_rss", r.peak);
+      emit (ds->name, mname, "extra_bytes", r.extra);
+      emit (ds->name, mname, "same_threads_rerun", same_threads);
+      emit (ds->name, mname, "small_k", small_k);
+      emit (ds->name, mname, "wall_small", again.wall);
+      emit (ds->name, mname, "wall_small_1thread", one.wall);
+      if (prunable || mi == 0)
+        {
+          /* Pruning off, identical picks required; on the iid set only a
+           * short run (nothing is skipped there). */
+          gsize koff = prunable ? k : small_k;
+          Result off = run (ds, methods[mi], koff, n_threads, 0);
+          gboolean same = is_prefix (off.picks, r.picks);
+          double t_on = r.wall;
+
+          if (!prunable)
+            {
+              Result on_small = run (ds, methods[mi], koff, n_threads, 1);
+
+              t_on = on_small.wall;
+              g_array_unref (on_small.picks);
+            }
+          g_print ("  %-11s %-8s pruning off, k=%" G_GSIZE_FORMAT ": %.2f s, %.2fx slower, "
+                   "identical picks: %s\n", ds->name, mname, koff, off.wall, off.wall / t_on,
+                   same ? "yes" : "NO");
+          emit (ds->name, mname, "k_unpruned", koff);
+          emit (ds->name, mname, "wall_unpruned", off.wall);
+          emit (ds->name, mname, "speedup_pruning", off.wall / t_on);
+          emit (ds->name, mname, "same_unpruned", same);
+          emit (ds->name, mname, "read_gbs_unpruned", off.st.rows_read * row_bytes / off.wall / 1e9);
+          g_array_unref (off.picks);
+        }
+      g_array_unref (r.picks);
+      g_array_unref (one.picks);
+      g_array_unref (again.picks);
+    }
+  emit (ds->name, "-", "load_end", load_average ());
+}
 
 int
 main (int argc, char **argv)
 {
-  gsize n = argc > 1 ? strtoull (argv[1], NULL, 10) : 100000;
-  gsize dim = argc > 2 ? strtoull (argv[2], NULL, 10) : 128;
-  gsize k = argc > 3 ? strtoull (argv[3], NULL, 10) : 100;
-  LightlySamplingMethod method = argc > 4 ?
-    lightly_sampling_method_from_string (argv[4], NULL) : LIGHTLY_SAMPLING_METHOD_CORESET;
-  gsize np = argc > 5 ? strtoull (argv[5], NULL, 10) : 0;
-  gsize n_clusters = argc > 6 ? strtoull (argv[6], NULL, 10) : 0;
-  float *centres = g_new (float, MAX (n_clusters, 1) * dim);
-  float *x = g_new (float, n * dim);
-  double *scores = g_new (double, n);
-  guint32 *all = g_new (guint32, n);
-  GRand *rng = g_rand_new_with_seed (1);
-  LightlySelectionParams p = { 0 };
-  gsize i, j;
-  int s;
-  guint threads[2] = { 1, g_get_num_processors () };
-  GArray *first = NULL;
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- selection engine benchmark");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tsv_path = NULL;
+  g_auto(GStrv) names = NULL;
+  char *dsets = NULL;
+  gint k = 1000, small_k = 100, threads = 0;
+  GOptionEntry entries[] = {
+    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
+    { "k", 0, 0, G_OPTION_ARG_INT, &k, "Picks per run (1000)", "K" },
+    { "small-k", 0, 0, G_OPTION_ARG_INT, &small_k, "Picks of the 1-thread and rerun checks (100)", "K" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (all cores)", "T" },
+    { "datasets", 0, 0, G_OPTION_ARG_STRING, &dsets, "Comma-separated subset of "
+      "iid,mixture,preselected,fmnist", "LIST" },
+    { NULL }
+  };
+  Dataset all[] = {
+    { "iid", "iid Gaussian, L2-normalised", 1000000, 128, 0 },
+    { "mixture", "200-cluster Gaussian mixture (σ 0.5), L2-normalised", 1000000, 128, 0 },
+    { "preselected", "200-cluster mixture, 1,000 preselected (every 100th row)", 100000, 512, 1000 },
+    { "fmnist", "Fashion-MNIST train + test pixels, L2-normalised", 70000, 784, 0 },
+  };
+  double bw1 = 0, bw = 0;
+  guint i;
 
-  for (i = 0; i < n_clusters * dim; i++)
-    centres[i] = (float) g_rand_double_range (rng, -1, 1);
-  for (i = 0; i < n; i++)
+  /* Large blocks always from mmap and back on free, so that the peak RSS of
+   * a run shows the engine's memory, not a heap grown by earlier runs. */
+  mallopt (M_MMAP_THRESHOLD, 128 * 1024);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
-      double norm = 0;
-      gsize c = n_clusters ? (gsize) g_rand_int_range (rng, 0, (gint32) n_clusters) : 0;
-
-      for (j = 0; j < dim; j++)
-        {
-          x[i * dim + j] = n_clusters ?
-            centres[c * dim + j] + (float) g_rand_double_range (rng, -0.087, 0.087) :
-            (float) g_rand_double_range (rng, -1, 1);
-          norm += (double) x[i * dim + j] * x[i * dim + j];
-        }
-      for (j = 0; j < dim; j++)
-        x[i * dim + j] = (float) (x[i * dim + j] / sqrt (norm));
-      scores[i] = g_rand_double (rng);
-      all[i] = i;
+      g_printerr ("%s\n", error->message);
+      return 2;
     }
-  p.method = method;
-  p.matrix = x;
-  p.n_rows = n;
-  p.dim = dim;
-  p.preselected = all;
-  p.n_preselected = np;
-  p.candidates = all + np;
-  p.n_candidates = n - np;
-  p.scores = scores;
-  p.k = k;
-  p.beta = 1;
-  for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
-    {
-      guint t;
+  if (dir == NULL)
+    dir = g_get_tmp_dir ();
+  g_mkdir_with_parents (dir, 0755);
+  n_threads = threads > 0 ? (guint) threads : g_get_num_processors ();
+  names = g_strsplit (dsets ? dsets : "iid,mixture,preselected,fmnist", ",", -1);
+  tsv_path = g_build_filename (dir, "c-results.tsv", NULL);
+  tsv = fopen (tsv_path, "w");
+  if (tsv == NULL)
+    g_error ("%s: %s", tsv_path, g_strerror (errno));
+  emit ("-", "-", "threads", n_threads);
+  emit ("-", "-", "simd", lightly_selection_simd_current ());
+  g_print ("SIMD path %s, %u threads\n",
+           lightly_selection_simd_name (lightly_selection_simd_current ()), n_threads);
 
-      if (!lightly_selection_simd_supported (s))
+  for (i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      Dataset *ds = &all[i];
+      gint64 t0;
+
+      if (!g_strv_contains ((const char *const *) names, ds->name))
         continue;
-      lightly_selection_set_simd (s);
-      for (t = 0; t < G_N_ELEMENTS (threads) * 2; t++)
+      t0 = g_get_monotonic_time ();
+      dataset_load (ds);
+      g_print ("%s: %s, %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " (made in %.1f s)\n",
+               ds->name, ds->what, ds->n, ds->dim, (g_get_monotonic_time () - t0) / 1e6);
+      if (bw == 0)
         {
-          GError *error = NULL;
-          gint64 t0 = g_get_monotonic_time ();
-          GArray *a;
+          /* The streaming baseline over the first mapped matrix (also
+           * faults its pages in, as the runs then find them). */
+          gsize nf = ds->n * ds->dim;
 
-          p.n_threads = threads[t / 2];
-          lightly_selection_set_pruning (t % 2 ? 1 : 0);
-          a = lightly_selection_run (&p, &error);
-          if (a == NULL)
-            g_error ("%s", error->message);
-          g_print ("%-8s threads=%u prune=%d %s n=%" G_GSIZE_FORMAT " dim=%" G_GSIZE_FORMAT
-                   " |P|=%" G_GSIZE_FORMAT " k=%" G_GSIZE_FORMAT ": %.3f s (%u picks, %s)\n",
-                   lightly_selection_simd_name (s), threads[t / 2], (int) (t % 2),
-                   lightly_sampling_method_to_string (method), n, dim, np, k,
-                   (g_get_monotonic_time () - t0) / 1e6, a->len,
-                   first == NULL ? "reference" :
-                   first->len == a->len && memcmp (first->data, a->data, a->len * 4) == 0 ?
-                   "same picks" : "DIFFERENT PICKS");
-          if (first == NULL)
-            first = a;
-          else
-            g_array_unref (a);
+          bw1 = stream_bandwidth (ds->x, nf, 1);
+          bw = stream_bandwidth (ds->x, nf, n_threads);
+          g_print ("streaming read of the %.0f MB mapped matrix: %.1f GB/s (1 thread), "
+                   "%.1f GB/s (%u threads)\n", nf * 4 / 1e6, bw1, bw, n_threads);
+          emit ("-", "-", "stream_gbs_1", bw1);
+          emit ("-", "-", "stream_gbs", bw);
         }
+      else
+        stream_bandwidth (ds->x, ds->n * ds->dim, n_threads);
+      bench_dataset (ds, (gsize) k, (gsize) small_k, bw);
+      dataset_free (ds);
     }
-  g_array_unref (first);
-  g_rand_free (rng);
-  g_free (x);
-  g_free (centres);
-  g_free (scores);
-  g_free (all);
+  fclose (tsv);
+  g_free (dsets);
   return 0;
 }

@@ -458,6 +458,20 @@ test_kernels (void)
               for (r = 0; r < e; r++)
                 g_assert_true (memcmp (&out[r], &ref[r], sizeof (double)) == 0);
             }
+          /* The fused kernel: the same dots, and the norms of dot (b, b). */
+          for (e = 1; e <= KROWS; e++)
+            {
+              double dots[KROWS], norms[KROWS];
+
+              k[i]->dot_qf_norm (qd, rows, e, dim, dots, norms);
+              for (r = 0; r < e; r++)
+                {
+                  double nref = k[0]->dot (rows[r], rows[r], dim);
+
+                  g_assert_true (memcmp (&dots[r], &ref[r], sizeof (double)) == 0);
+                  g_assert_true (memcmp (&norms[r], &nref, sizeof (double)) == 0);
+                }
+            }
         }
     }
 }
@@ -568,6 +582,98 @@ test_medium (void)
         picks = run_everywhere (&p);
         check_greedy (d, &p, picks);
       }
+}
+
+/* Clustered rows, where the triangle inequality skips most distances: the
+ * pruned first pass over P and the pruned updates (anchors in P and in the
+ * picks) give the same picks as no pruning, on every path and thread count,
+ * and skip more than half of the distance work. */
+static void
+test_pruning (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (17);
+  gsize n = slow_mode () ? 1600 : 4000, dim = 12, n_clusters = 16, i, j, with_p;
+  g_autoptr(Data) d = g_new0 (Data, 1);
+  g_autofree float *centres = g_new (float, n_clusters * dim);
+  LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET,
+                                      LIGHTLY_SAMPLING_METHOD_CORAL,
+                                      LIGHTLY_SAMPLING_METHOD_CORAL };
+  double betas[] = { 1.0, 1.0, 2.5 };
+  guint mi;
+
+  d->n = n;
+  d->dim = dim;
+  d->x = g_new (float, n * dim);
+  d->scores = g_new (double, n);
+  d->cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+  d->pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (i = 0; i < n_clusters * dim; i++)
+    centres[i] = (float) g_rand_double_range (rng, -1, 1);
+  for (i = 0; i < n; i++)
+    {
+      gsize c = (gsize) g_rand_int_range (rng, 0, (gint32) n_clusters);
+
+      for (j = 0; j < dim; j++)
+        d->x[i * dim + j] = centres[c * dim + j] + (float) g_rand_double_range (rng, -0.05, 0.05);
+      normalise (d->x + i * dim, dim);
+      d->scores[i] = g_rand_double (rng);
+    }
+
+  for (with_p = 0; with_p < 2; with_p++)
+    {
+      g_array_set_size (d->cand, 0);
+      g_array_set_size (d->pre, 0);
+      for (i = 0; i < n; i++)
+        {
+          guint32 v = (guint32) i;
+
+          if (with_p && i % 50 == 7)
+            g_array_append_val (d->pre, v);
+          else
+            g_array_append_val (d->cand, v);
+        }
+      for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
+        {
+          LightlySelectionParams p;
+          g_autoptr(GArray) ref = NULL;
+          LightlySelectionStats st;
+          LightlySelectionSimd s;
+
+          params_for (&p, d, methods[mi], 40);
+          p.beta = betas[mi];
+          lightly_selection_set_pruning (0);
+          ref = run_ok (&p);
+          lightly_selection_get_stats (&st);
+          g_assert_cmpuint (st.skipped, ==, 0);
+          check_greedy (d, &p, ref);
+          for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+            {
+              guint t;
+
+              if (!lightly_selection_simd_supported (s))
+                continue;
+              force_simd (s);
+              for (t = 1; t <= 2; t++)
+                {
+                  gint prune;
+
+                  p.n_threads = t;
+                  for (prune = 1; prune <= 2; prune++)
+                    {
+                      g_autoptr(GArray) a = NULL;
+
+                      lightly_selection_set_pruning (prune);
+                      a = run_ok (&p);
+                      assert_same (ref, a, lightly_selection_simd_name (s));
+                      lightly_selection_get_stats (&st);
+                      g_assert_cmpuint (st.skipped, >, st.computed);
+                    }
+                }
+            }
+          lightly_selection_set_simd (-1);
+          lightly_selection_set_pruning (1);
+        }
+    }
 }
 
 /* Hand-made ties: every row duplicated, P empty; k > |C|. */
@@ -1047,6 +1153,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection/random-inputs", test_random_inputs);
   g_test_add_func ("/selection/medium", test_medium);
   g_test_add_func ("/selection/ties", test_ties);
+  g_test_add_func ("/selection/pruning", test_pruning);
   g_test_add_func ("/selection/coral-beta", test_coral_beta);
   g_test_add_func ("/selection/random", test_random);
   g_test_add_func ("/selection/validation", test_validation);

@@ -171,8 +171,59 @@ avx2_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim, do
     }
 }
 
+/* Two rows at a time: 8 accumulators, the converted rows and q fit the 16
+ * ymm registers without spills. */
+#define FUSED_STEP(qp, b0p, b1p)                                              \
+  do {                                                                        \
+    __m256d ql = _mm256_loadu_pd (qp), qh = _mm256_loadu_pd ((qp) + 4);       \
+    __m256d x0l = LO (b0p), x0h = HI (b0p), x1l = LO (b1p), x1h = HI (b1p);   \
+    d0l = _mm256_fmadd_pd (ql, x0l, d0l);                                     \
+    d0h = _mm256_fmadd_pd (qh, x0h, d0h);                                     \
+    n0l = _mm256_fmadd_pd (x0l, x0l, n0l);                                    \
+    n0h = _mm256_fmadd_pd (x0h, x0h, n0h);                                    \
+    d1l = _mm256_fmadd_pd (ql, x1l, d1l);                                     \
+    d1h = _mm256_fmadd_pd (qh, x1h, d1h);                                     \
+    n1l = _mm256_fmadd_pd (x1l, x1l, n1l);                                    \
+    n1h = _mm256_fmadd_pd (x1h, x1h, n1h);                                    \
+  } while (0)
+
+static void
+avx2_dot_qf_norm (const double *q, const float *const *rows, size_t n, size_t dim,
+                  double *out, double *norms)
+{
+  size_t r = 0, i, full = dim & ~(size_t) 7, rem = dim - full;
+
+  for (; r < n; r += 2)
+    {
+      const float *b0 = rows[r], *b1 = r + 1 < n ? rows[r + 1] : rows[r];
+      __m256d d0l = _mm256_setzero_pd (), d0h = _mm256_setzero_pd ();
+      __m256d n0l = _mm256_setzero_pd (), n0h = _mm256_setzero_pd ();
+      __m256d d1l = _mm256_setzero_pd (), d1h = _mm256_setzero_pd ();
+      __m256d n1l = _mm256_setzero_pd (), n1h = _mm256_setzero_pd ();
+
+      for (i = 0; i < full; i += 8)
+        FUSED_STEP (q + i, b0 + i, b1 + i);
+      if (rem)
+        {
+          float tb[2][8] = { { 0 } };
+
+          memcpy (tb[0], b0 + full, rem * sizeof (float));
+          memcpy (tb[1], b1 + full, rem * sizeof (float));
+          FUSED_STEP (q + full, tb[0], tb[1]);
+        }
+      out[r] = reduce (d0l, d0h);
+      norms[r] = reduce (n0l, n0h);
+      if (r + 1 < n)
+        {
+          out[r + 1] = reduce (d1l, d1h);
+          norms[r + 1] = reduce (n1l, n1h);
+        }
+    }
+}
+
 const LightlySelectionKernels lightly_selection_kernels_avx2 = {
   avx2_dot,
   avx2_dot4,
   avx2_dot_qf,
+  avx2_dot_qf_norm,
 };

@@ -154,8 +154,66 @@ avx512_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim, 
     }
 }
 
+/* Four rows at a time: 8 accumulators. */
+static void
+avx512_dot_qf_norm (const double *q, const float *const *rows, size_t n, size_t dim,
+                    double *out, double *norms)
+{
+  size_t r = 0, i, l, full = dim & ~(size_t) 7, rem = dim - full;
+
+  for (; r < n; r += 4)
+    {
+      const float *b[4];
+      __m512d d[4], nn[4];
+      size_t nr = n - r < 4 ? n - r : 4;
+
+      for (l = 0; l < 4; l++)
+        {
+          b[l] = rows[r + (l < nr ? l : 0)];
+          d[l] = _mm512_setzero_pd ();
+          nn[l] = _mm512_setzero_pd ();
+        }
+      for (i = 0; i < full; i += 8)
+        {
+          __m512d x = _mm512_loadu_pd (q + i);
+          __m512d y0 = CVT (b[0] + i), y1 = CVT (b[1] + i);
+          __m512d y2 = CVT (b[2] + i), y3 = CVT (b[3] + i);
+
+          d[0] = _mm512_fmadd_pd (x, y0, d[0]);
+          nn[0] = _mm512_fmadd_pd (y0, y0, nn[0]);
+          d[1] = _mm512_fmadd_pd (x, y1, d[1]);
+          nn[1] = _mm512_fmadd_pd (y1, y1, nn[1]);
+          d[2] = _mm512_fmadd_pd (x, y2, d[2]);
+          nn[2] = _mm512_fmadd_pd (y2, y2, nn[2]);
+          d[3] = _mm512_fmadd_pd (x, y3, d[3]);
+          nn[3] = _mm512_fmadd_pd (y3, y3, nn[3]);
+        }
+      if (rem)
+        {
+          __m512d x = _mm512_loadu_pd (q + full);
+
+          for (l = 0; l < 4; l++)
+            {
+              float tb[8] = { 0 };
+              __m512d y;
+
+              memcpy (tb, b[l] + full, rem * sizeof (float));
+              y = CVT (tb);
+              d[l] = _mm512_fmadd_pd (x, y, d[l]);
+              nn[l] = _mm512_fmadd_pd (y, y, nn[l]);
+            }
+        }
+      for (l = 0; l < nr; l++)
+        {
+          out[r + l] = reduce (d[l]);
+          norms[r + l] = reduce (nn[l]);
+        }
+    }
+}
+
 const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dot,
   avx512_dot4,
   avx512_dot_qf,
+  avx512_dot_qf_norm,
 };

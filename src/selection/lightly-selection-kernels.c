@@ -107,8 +107,40 @@ portable_dot_qf (const double *q, const float *const *rows, size_t n, size_t dim
     }
 }
 
+static void
+portable_dot_qf_norm (const double *q, const float *const *rows, size_t n, size_t dim,
+                      double *out, double *norms)
+{
+  size_t r, i, l;
+
+  for (r = 0; r < n; r++)
+    {
+      const float *b = rows[r];
+      double acc[8] = { 0 }, nacc[8] = { 0 };
+
+      for (i = 0; i + 8 <= dim; i += 8)
+        for (l = 0; l < 8; l++)
+          {
+            double x = b[i + l];
+
+            acc[l] += q[i + l] * x;
+            nacc[l] += x * x;
+          }
+      for (l = 0; i + l < dim; l++)
+        {
+          double x = b[i + l];
+
+          acc[l] += q[i + l] * x;
+          nacc[l] += x * x;
+        }
+      out[r] = reduce8 (acc);
+      norms[r] = reduce8 (nacc);
+    }
+}
+
 const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot,
   portable_dot4,
   portable_dot_qf,
+  portable_dot_qf_norm,
 };

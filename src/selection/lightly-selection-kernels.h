@@ -24,6 +24,10 @@ typedef struct {
    * converted to double and padded with zeros to a multiple of 8. */
   void   (*dot_qf) (const double *q, const float *const *rows, size_t n, size_t dim,
                     double *out);
+  /* dot_qf, and also norms[r] = dot (rows[r], rows[r], dim): the update pass
+   * reads each row once for both, so no per-row norm array is kept. */
+  void   (*dot_qf_norm) (const double *q, const float *const *rows, size_t n, size_t dim,
+                         double *out, double *norms);
 } LightlySelectionKernels;
 
 /* Elements of a padded double row. */

@@ -32,7 +32,17 @@
  *
  * The per-pick update skips candidates by the triangle inequality (with a
  * margin above the rounding error, so the picks are the same bits as
- * without it); it is on while the picks so far are fewer than |C|/32.
+ * without it); it is on while the picks so far are fewer than |C|/32. The
+ * first pass over P (the distances to P) is pruned the same way when
+ * |P| ≤ |C|/32, tile by tile of P, with memory O(|P|) for the distances
+ * within P; its anchors (the nearest row of P) then also prune the picks'
+ * updates.
+ *
+ * Memory beyond the matrix: 12 bytes per candidate (the squared minimum
+ * distance and the anchor; the norms ‖c‖² are recomputed by the fused
+ * kernel in every pass that reads the row), 8 more for CORAL with β other
+ * than 0 and 1 (s^β), O(|P| + k) and O(block count) for the rest, and at
+ * most 4 MiB of distances within P.
  */
 #pragma once
 
@@ -114,6 +124,22 @@ gsize lightly_selection_target_k (double    n_samples,
 gboolean lightly_selection_simd_supported (LightlySelectionSimd simd);
 const char *lightly_selection_simd_name (LightlySelectionSimd simd);
 LightlySelectionSimd lightly_selection_simd_current (void);
+
+/* Work of the most recent CORESET or CORAL run in this process (benchmarks
+ * and tests; not synchronised between concurrent runs). Distances are
+ * candidate–centre pairs (a centre is the mean, a row of P or a pick):
+ * computed, or skipped because the triangle inequality proved them unable
+ * to change a minimum. rows_read counts candidate rows read from the matrix
+ * (the first pass over a large P reads a candidate once per tile of P);
+ * overhead counts the centre–centre distances the pruning needed. */
+typedef struct {
+  guint64 computed;
+  guint64 skipped;
+  guint64 rows_read;
+  guint64 overhead;
+} LightlySelectionStats;
+
+void lightly_selection_get_stats (LightlySelectionStats *out);
 
 /* Tests only. */
 void lightly_selection_set_block_rows (gsize rows);
