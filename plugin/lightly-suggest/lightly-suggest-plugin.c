@@ -137,6 +137,10 @@ method_setting_name (LightlySamplingMethod method)
       return "coral";
     case LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING:
       return "active-learning";
+    case LIGHTLY_SAMPLING_METHOD_TYPICLUST:
+      return "typiclust";
+    case LIGHTLY_SAMPLING_METHOD_PROBCOVER:
+      return "probcover";
     case LIGHTLY_SAMPLING_METHOD_CORESET:
     default:
       return "coreset";
@@ -151,6 +155,7 @@ parse_method (const char            *value,
   static const LightlySamplingMethod methods[] = {
     LIGHTLY_SAMPLING_METHOD_RANDOM, LIGHTLY_SAMPLING_METHOD_CORESET,
     LIGHTLY_SAMPLING_METHOD_CORAL, LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING,
+    LIGHTLY_SAMPLING_METHOD_TYPICLUST, LIGHTLY_SAMPLING_METHOD_PROBCOVER,
   };
 
   *is_auto = g_strcmp0 (value, "auto") == 0 || value == NULL || value[0] == '\0';
@@ -343,11 +348,14 @@ round_start_query (GTask *task)
   LightlySamplingMethod method = r->method;
   GError *error = NULL;
 
+  /* AUTO is resolved by the agent for each round: a typical-sample cold
+   * start, then the predictions' margin once enough is labeled. */
   if (r->method_auto)
-    method = predictions != NULL ? LIGHTLY_SAMPLING_METHOD_CORAL : LIGHTLY_SAMPLING_METHOD_CORESET;
+    method = LIGHTLY_SAMPLING_METHOD_AUTO;
 
   if (predictions != NULL && (method == LIGHTLY_SAMPLING_METHOD_CORAL ||
-                              method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING))
+                              method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING ||
+                              method == LIGHTLY_SAMPLING_METHOD_AUTO))
     {
       /* Apps key predictions by file name; the scorer wants query-set order. */
       g_autoptr(GBytes) ordered = lightly_predictions_reorder (predictions,

@@ -123,8 +123,9 @@ store_tags (Store *store)
     {
       LightlyTag *tag = g_ptr_array_index (tags, i);
 
-      g_ptr_array_add (lines, g_strdup_printf ("%s=%s", lightly_tag_get_name (tag),
-                                               lightly_tag_get_bit_mask_data (tag)));
+      g_ptr_array_add (lines, g_strdup_printf ("%s=%s by %s", lightly_tag_get_name (tag),
+                                               lightly_tag_get_bit_mask_data (tag),
+                                               lightly_tag_get_creator (tag)));
     }
   g_ptr_array_sort (lines, compare_lines);
   g_ptr_array_add (lines, NULL);
@@ -495,6 +496,7 @@ test_c_predictions_order (void)
   g_autoptr(LightlyPredictions) shuffled_predictions = NULL;
   g_autofree char *a_tags = NULL;
   g_autofree char *b_tags = NULL;
+  g_autoptr(GSettings) settings = NULL;
   const guint batch_size = 24;
 
   store_init (&a);
@@ -505,33 +507,49 @@ test_c_predictions_order (void)
   g_assert_cmpstr (lightly_predictions_get_names (ordered_predictions)[0], !=,
                    lightly_predictions_get_names (shuffled_predictions)[0]);
 
-  /* Round 1 without predictions (CORESET), round 2 with them (CORAL). */
-  host_open (&host, &a, "lightly-suggest");
-  in_order = host_suggest (&host, batch_size, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_strfreev (in_order);
-  in_order = host_suggest (&host, batch_size, (const char * const *) pool + N_POOL - 10,
-                           ordered_predictions, &error);
-  g_assert_no_error (error);
-  host_close (&host);
+  /* Round 1 without predictions (the default, AUTO), round 2 with them,
+   * as CORAL: AUTO does not use predictions below 1000 labels, and this
+   * test is about their reordering. The memory GSettings backend is per
+   * process, so the plugin, created anew for round 2, sees the setting. */
+  settings = g_settings_new ("org.lightly.Suggest");
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      Store *store = pass == 0 ? &a : &b;
+      LightlyPredictions *predictions = pass == 0 ? ordered_predictions : shuffled_predictions;
+      char **batch;
 
-  host_open (&host, &b, "lightly-suggest");
-  shuffled = host_suggest (&host, batch_size, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_strfreev (shuffled);
-  shuffled = host_suggest (&host, batch_size, (const char * const *) pool + N_POOL - 10,
-                           shuffled_predictions, &error);
-  g_assert_no_error (error);
-  host_close (&host);
+      g_settings_reset (settings, "method");
+      host_open (&host, store, "lightly-suggest");
+      batch = host_suggest (&host, batch_size, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_strfreev (batch);
+      host_close (&host);
+
+      g_settings_set_string (settings, "method", "coral");
+      host_open (&host, store, "lightly-suggest");
+      batch = host_suggest (&host, batch_size, (const char * const *) pool + N_POOL - 10,
+                            predictions, &error);
+      g_assert_no_error (error);
+      host_close (&host);
+      if (pass == 0)
+        in_order = batch;
+      else
+        shuffled = batch;
+    }
 
   assert_batch (in_order, batch_size, (const char * const *) pool, (const char * const *) pool + N_POOL - 10);
   g_assert_cmpstrv (in_order, shuffled);
 
-  /* The same picks, tags and all. */
+  /* The same picks, tags and all; AUTO ran TYPICLUST, then CORAL used the
+   * predictions. */
   a_tags = store_tags (&a);
   b_tags = store_tags (&b);
   g_assert_cmpstr (a_tags, ==, b_tags);
+  g_assert_nonnull (strstr (a_tags, "lightly-suggest-round-1=0x"));
+  g_assert_nonnull (strstr (a_tags, "by SAMPLER_TYPICLUST"));
+  g_assert_nonnull (strstr (a_tags, "by SAMPLER_CORAL"));
 
+  g_settings_reset (settings, "method");
   store_clear (&a);
   store_clear (&b);
 }
