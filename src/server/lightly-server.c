@@ -146,6 +146,7 @@ typedef struct {
   LightlyHttpResponse *response;
   GCancellable *cancellable;   /* cancelled when the client goes away */
   gulong finished_id;
+  gulong disconnected_id;
   gboolean finished;
   gint64 start_us;
 } Pending;
@@ -155,6 +156,8 @@ pending_free (Pending *p)
 {
   if (p->finished_id != 0)
     g_signal_handler_disconnect (p->msg, p->finished_id);
+  if (p->disconnected_id != 0)
+    g_signal_handler_disconnect (p->msg, p->disconnected_id);
   g_object_unref (p->msg);
   lightly_http_request_free (p->request);
   lightly_http_response_free (p->response);
@@ -248,6 +251,9 @@ server_handler (SoupServer        *server,
   p->response = lightly_http_response_new ();
   p->cancellable = g_cancellable_new ();
   p->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), p);
+  /* A client that goes away while the message is paused drops its I/O
+   * without "finished" in libsoup 3.2; unpausing it then is a critical. */
+  p->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (message_finished_cb), p);
   self->n_pending++;
 
   soup_server_message_pause (msg);
