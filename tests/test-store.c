@@ -1537,6 +1537,98 @@ test_push_work (void)
   g_free (ws.dataset);
 }
 
+/* Deleting a tag: refusals change no byte of the store; a deletion takes
+ * the tag's scores with it and frees its name. */
+static void
+test_disk_delete_tag (void)
+{
+  static const double values[] = { 0.25, 0.75 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autofree char *ds = NULL, *other = NULL, *initial = NULL, *labeled = NULL, *child = NULL;
+  g_autofree char *leaf = NULL, *job = NULL, *score = NULL, *params = NULL, *again = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "ds", four);
+  other = new_dataset (store, "other", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  labeled = lightly_store_create_tag (store, ds, "labeled", "0x3", initial, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  child = lightly_store_create_tag (store, ds, "child", "0x7", NULL, NULL, labeled, NULL, &error);
+  g_assert_no_error (error);
+  leaf = lightly_store_create_tag (store, ds, "leaf", "0x1", initial, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  score = lightly_store_set_scores (store, leaf, "margin", values, 1, &error);
+  g_assert_no_error (error);
+  params = g_strdup_printf ("{\"queryTagId\":\"%s\"}", leaf);
+  job = lightly_store_create_selection_job (store, ds, "round-1", params, NULL, &error);
+  g_assert_no_error (error);
+
+  before = test_hash_store (dir);
+  g_assert_false (lightly_store_delete_tag (store, ds, initial, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  assert_message (error, "initial-tag");
+  g_clear_error (&error);
+  /* child names labeled as its preselected tag. */
+  g_assert_false (lightly_store_delete_tag (store, ds, labeled, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  assert_message (error, "preselected tag of tag 'child'");
+  assert_message (error, child);
+  g_clear_error (&error);
+  /* The waiting job's parameters name leaf. */
+  g_assert_false (lightly_store_delete_tag (store, ds, leaf, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  assert_message (error, job);
+  g_clear_error (&error);
+  g_assert_false (lightly_store_delete_tag (store, ds, "no-such-tag", &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  assert_message (error, "no-such-tag");
+  g_clear_error (&error);
+  g_assert_false (lightly_store_delete_tag (store, other, child, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (lightly_store_delete_tag (store, "no-such-dataset", child, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  after = test_hash_store (dir);
+  g_assert_cmpstr (before, ==, after);
+
+  /* A failed job's parameters do not hold the tag. */
+  g_assert_true (lightly_store_fail_job (store, job, "cancelled", &error));
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_delete_tag (store, ds, leaf, &error));
+  g_assert_no_error (error);
+  g_assert_null (lightly_store_get_score (store, NULL, score, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (lightly_store_get_tag (store, ds, leaf, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (lightly_store_delete_tag (store, ds, leaf, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Children first, then the parent; the name is free again. */
+  g_assert_true (lightly_store_delete_tag (store, ds, child, &error));
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_delete_tag (store, ds, labeled, &error));
+  g_assert_no_error (error);
+  again = lightly_store_create_tag (store, ds, "labeled", "0x1", initial, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, !=, labeled);
+  {
+    g_autoptr(GPtrArray) tags = lightly_store_list_tags (store, ds, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (tags->len, ==, 2);
+  }
+  g_clear_object (&store);
+  test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1550,6 +1642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/roundtrip", test_disk_roundtrip);
   g_test_add_func ("/store/disk/bad-writes-unchanged", test_disk_bad_writes_unchanged);
   g_test_add_func ("/store/disk/orphans", test_disk_orphans);
+  g_test_add_func ("/store/disk/delete-tag", test_disk_delete_tag);
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);

@@ -1547,6 +1547,137 @@ lightly_store_list_tags (LightlyStore *self, const char *dataset_id, GError **er
                             "listing tags", tag_row, (GDestroyNotify) lightly_store_tag_free, error);
 }
 
+/* Inside a transaction: who refers to tag_id? Returns -1 on error, 0 when
+ * nothing does, 1 with *who set to a description of the first referrer. */
+static int
+tag_referrer (Conn *c, const char *tag_id, char **who, GError **error)
+{
+  int rc;
+
+  {
+    STMT st = prep (c, "SELECT id, name, CASE WHEN prev_tag_id = ?1 THEN 'previous' "
+                       "WHEN query_tag_id = ?1 THEN 'query' ELSE 'preselected' END "
+                       "FROM tags WHERE prev_tag_id = ?1 OR query_tag_id = ?1 OR "
+                       "preselected_tag_id = ?1 ORDER BY seq LIMIT 1", error);
+
+    if (st == NULL)
+      return -1;
+    bind_text (st, 1, tag_id);
+    rc = step_row (c, st, "looking up tags that refer to a tag", error);
+    if (rc > 0)
+      {
+        g_autofree char *q = quote ((const char *) sqlite3_column_text (st, 1));
+
+        *who = g_strdup_printf ("it is the %s tag of tag %s (id %s)",
+                                (const char *) sqlite3_column_text (st, 2), q,
+                                (const char *) sqlite3_column_text (st, 0));
+      }
+    if (rc != 0)
+      return rc;
+  }
+  {
+    /* A job's result tag, or the query or preselected tag of a job that is
+     * still waiting or running (its parameters name the tag). A FAILED job's
+     * parameters are history: nothing reads a tag through them any more. */
+    STMT st = prep (c, "SELECT id, CASE WHEN result_tag_id = ?1 THEN 'result' ELSE 'input' END "
+                       "FROM jobs WHERE result_tag_id = ?1 OR (status IN (0, 1) AND "
+                       "instr (params, '\"' || ?1 || '\"') > 0) ORDER BY seq LIMIT 1", error);
+
+    if (st == NULL)
+      return -1;
+    bind_text (st, 1, tag_id);
+    rc = step_row (c, st, "looking up jobs that refer to a tag", error);
+    if (rc > 0)
+      *who = g_strdup_printf ("it is the %s of selection job %s",
+                              (const char *) sqlite3_column_text (st, 1),
+                              (const char *) sqlite3_column_text (st, 0));
+    return rc;
+  }
+}
+
+gboolean
+lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char *tag_id,
+                          GError **error)
+{
+  g_autoptr(Conn) c = NULL;
+  g_autofree char *who = NULL;
+  g_autofree char *name = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), FALSE);
+
+  if (dataset_id == NULL || tag_id == NULL)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "deleting a tag needs a dataset id and a tag id");
+      return FALSE;
+    }
+  c = write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  if (dataset_n_samples (c, dataset_id, error) < 0)
+    return FALSE;
+  {
+    STMT st = prep (c, "SELECT name FROM tags WHERE id = ? AND dataset_id = ?", error);
+
+    if (st == NULL)
+      return FALSE;
+    bind_text (st, 1, tag_id);
+    bind_text (st, 2, dataset_id);
+    rc = step_row (c, st, "looking up a tag", error);
+    if (rc < 0)
+      return FALSE;
+    if (rc == 0)
+      {
+        g_autofree char *q = quote (tag_id);
+
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                     "there is no tag with id %s in dataset %s", q, dataset_id);
+        return FALSE;
+      }
+    name = col_text (st, 0);
+  }
+  /* Every selection's default query tag; the dataset is unusable without it. */
+  if (strcmp (name, "initial-tag") == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the initial-tag (id %s) of dataset %s cannot be deleted", tag_id, dataset_id);
+      return FALSE;
+    }
+  rc = tag_referrer (c, tag_id, &who, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc > 0)
+    {
+      g_autofree char *q = quote (name);
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the tag %s (id %s) cannot be deleted: %s; delete that first", q, tag_id, who);
+      return FALSE;
+    }
+  {
+    STMT st = prep (c, "DELETE FROM scores WHERE tag_id = ?", error);
+
+    if (st == NULL)
+      return FALSE;
+    bind_text (st, 1, tag_id);
+    if (!step_done (c, st, "deleting a tag's scores", error))
+      return FALSE;
+  }
+  {
+    STMT st = prep (c, "DELETE FROM tags WHERE id = ?", error);
+
+    if (st == NULL)
+      return FALSE;
+    bind_text (st, 1, tag_id);
+    if (!step_done (c, st, "deleting a tag", error))
+      return FALSE;
+  }
+  if (!touch_dataset (c, dataset_id, 0, error))
+    return FALSE;
+  return write_commit (g_steal_pointer (&c), error);
+}
+
 /* ---- Scores --------------------------------------------------------------- */
 
 void

@@ -151,6 +151,16 @@ GPtrArray       *lightly_store_list_tags       (LightlyStore *self,
                                                 const char   *dataset_id,
                                                 GError      **error);
 
+/* Deletes the tag and its scores in one transaction. Refused with
+ * LIGHTLY_ERROR_INVALID_INPUT for the initial-tag, a tag another tag names as
+ * its previous, query or preselected tag, a job's result tag, and the query
+ * or preselected tag of a waiting or running job; LIGHTLY_ERROR_NOT_FOUND
+ * when the dataset has no such tag. */
+gboolean         lightly_store_delete_tag      (LightlyStore *self,
+                                                const char   *dataset_id,
+                                                const char   *tag_id,
+                                                GError      **error);
+
 /* ---- Active-learning scores ----------------------------------------- */
 
 typedef struct {
