@@ -83,6 +83,10 @@ struct _LightlyBackendInterface
   LightlyJob *(*follow_job)         (LightlyBackend *self, const char *job_id,
                                      LightlyBackendProgress progress, gpointer progress_data,
                                      GCancellable *cancellable, GError **error);
+  /* Refused for the initial-tag and for a tag that another tag or a live
+   * job refers to. */
+  gboolean    (*delete_tag)         (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                     GCancellable *cancellable, GError **error);
 };
 
 /* Picks the backend for a server location: file:// → local, http(s):// → http. */

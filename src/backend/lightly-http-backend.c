@@ -750,6 +750,50 @@ http_create_tag (LightlyBackend *backend, const char *dataset_id, const char *na
   }
 }
 
+/* DELETE /v1/datasets/{datasetId}/tags/{tagId} (delete_tag_by_tag_id). Not
+ * retried on transport errors: a repeat after a lost answer would report
+ * NOT_FOUND for a tag that was deleted. */
+static gboolean
+http_delete_tag (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                 GCancellable *cancellable, GError **error)
+{
+  LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
+  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *tag = escape (tag_id);
+  g_auto(HttpCall) call = { "tags/delete", "DELETE", g_strdup_printf ("/v1/datasets/%s/tags/%s", ds, tag), NULL, NULL,
+                            NULL, RETRY_ON_429, FALSE, 0, 0, NULL };
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *context = NULL;
+  gsize len = 0;
+  const char *data;
+
+  if (!http_send (self, &call, cancellable, error))
+    return FALSE;
+  if (!SOUP_STATUS_IS_SUCCESSFUL (call.status))
+    {
+      set_http_error (&call, error);
+      return FALSE;
+    }
+  /* The answer is empty or an object; nothing in it is used. */
+  data = g_bytes_get_data (call.response, &len);
+  if (len == 0)
+    return TRUE;
+  context = call_context (&call);
+  node = lightly_json_parse (data, len, context, LIGHTLY_ERROR_BAD_RESPONSE, error);
+  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BAD_RESPONSE,
+                   "%s: expected an empty body or a JSON object", context);
+      g_clear_pointer (&node, json_node_unref);
+    }
+  if (node == NULL)
+    {
+      prefix_bad_response (error, &call);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---------------------------------------------------------------------------
  * Embeddings and scores
  * ------------------------------------------------------------------------- */
@@ -1046,6 +1090,7 @@ lightly_http_backend_iface_init (LightlyBackendInterface *iface)
   iface->start_selection = http_start_selection;
   iface->get_job = http_get_job;
   iface->follow_job = http_follow_job;
+  iface->delete_tag = http_delete_tag;
 }
 
 static void

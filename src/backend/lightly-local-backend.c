@@ -308,6 +308,13 @@ local_create_tag (LightlyBackend *backend, const char *dataset_id, const char *n
                                    "USER_PIP", error);
 }
 
+static gboolean
+local_delete_tag (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                  GCancellable *cancellable, GError **error)
+{
+  return lightly_store_delete_tag (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, tag_id, error);
+}
+
 static GPtrArray *
 local_list_embeddings (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable,
                        GError **error)
@@ -787,6 +794,7 @@ lightly_local_backend_iface_init (LightlyBackendInterface *iface)
   iface->start_selection = local_start_selection;
   iface->get_job = local_get_job;
   iface->follow_job = local_follow_job;
+  iface->delete_tag = local_delete_tag;
 }
 
 static void

@@ -813,6 +813,23 @@ route_create_initial_tag (Route *r)
   respond_take_node (r->resp, lightly_json_encode_id (id));
 }
 
+/* DELETE /v1/datasets/{datasetId}/tags/{tagId} [delete_tag_by_tag_id]:
+ * the tag and its scores; 400 for the initial-tag or a tag still referred
+ * to. The 2021 client sends a body of {}, which is ignored. */
+static void
+route_delete_tag (Route *r)
+{
+  g_autoptr(GError) error = NULL;
+  const char *tag_id = r->seg[3];
+
+  if (!is_id (tag_id))
+    return respond_error (r->resp, 404, "TAG_UNKNOWN", "Dataset %s has no tag with the id “%s”", r->dataset->id, tag_id);
+  if (!LIGHTLY_BACKEND_GET_IFACE (r->self->backend)->delete_tag (r->self->backend, r->dataset->id, tag_id,
+                                                                 r->cancellable, &error))
+    return respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
+  respond_json_string (r->resp, 200, g_string_new ("{}"));
+}
+
 /* Parses a bitmask and checks it against the dataset's size (§13). */
 static LightlyBitMask *
 parse_mask (Route      *r,
@@ -1443,7 +1460,13 @@ dispatch_dataset (Route *r)
       if (n == 5 && g_str_equal (s[3], "arithmetics") && g_str_equal (s[4], "bitmask"))
         return is_method (req, "POST") ? route_tag_arithmetics (r, TRUE) : method_not_allowed (r->resp, "POST");
       if (n == 4)
-        return is_method (req, "GET") ? route_get_tag (r) : method_not_allowed (r->resp, "GET");
+        {
+          if (is_method (req, "GET"))
+            return route_get_tag (r);
+          if (is_method (req, "DELETE"))
+            return route_delete_tag (r);
+          return method_not_allowed (r->resp, "GET, DELETE");
+        }
       if (n == 5 && g_str_equal (s[4], "filenames"))
         return is_method (req, "GET") ? route_tag_filenames (r) : method_not_allowed (r->resp, "GET");
       if (n == 5 && g_str_equal (s[4], "scores"))
