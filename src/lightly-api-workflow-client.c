@@ -1368,6 +1368,110 @@ lightly_api_workflow_client_create_tag (LightlyApiWorkflowClient *self,
   return ret;
 }
 
+typedef struct {
+  ClientOp op;
+  char *tag_id;
+} TagIdOp;
+
+static void
+tag_id_op_free (gpointer data)
+{
+  TagIdOp *op = data;
+
+  g_free (op->tag_id);
+}
+
+static gpointer
+delete_tag_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+{
+  TagIdOp *op = data;
+
+  if (!require_dataset (&op->op, error))
+    return NULL;
+  if (!LIGHTLY_BACKEND_GET_IFACE (backend)->delete_tag (backend, op->op.dataset_id, op->tag_id,
+                                                        cancellable, error))
+    return NULL;
+  return OP_TRUE;
+}
+
+/**
+ * lightly_api_workflow_client_delete_tag_async:
+ * @self: a client
+ * @tag_id: the id of the tag to delete
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the tag is deleted
+ * @user_data: data for @callback
+ *
+ * Deletes a tag of the dataset, and the scores uploaded for it. The
+ * `initial-tag` cannot be deleted, nor a tag that another tag names as its
+ * previous, query or preselected tag, nor a tag a selection job still uses:
+ * those are %LIGHTLY_ERROR_INVALID_INPUT, with a message saying what refers
+ * to the tag. A tag the dataset does not have is %LIGHTLY_ERROR_NOT_FOUND.
+ *
+ * Over http this is `DELETE /v1/datasets/{datasetId}/tags/{tagId}`.
+ */
+void
+lightly_api_workflow_client_delete_tag_async (LightlyApiWorkflowClient *self,
+                                              const char               *tag_id,
+                                              GCancellable             *cancellable,
+                                              GAsyncReadyCallback       callback,
+                                              gpointer                  user_data)
+{
+  TagIdOp *op;
+
+  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
+  g_return_if_fail (tag_id != NULL);
+
+  op = client_op_new (self, sizeof (TagIdOp), delete_tag_run, tag_id_op_free, NULL);
+  op->tag_id = g_strdup (tag_id);
+  client_op_start (self, op, lightly_api_workflow_client_delete_tag_async, cancellable, callback, user_data);
+}
+
+/**
+ * lightly_api_workflow_client_delete_tag_finish:
+ * @self: a client
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Lightly.ApiWorkflowClient.delete_tag_async].
+ *
+ * Returns: %TRUE when the tag is deleted
+ */
+gboolean
+lightly_api_workflow_client_delete_tag_finish (LightlyApiWorkflowClient *self,
+                                               GAsyncResult             *result,
+                                               GError                  **error)
+{
+  return client_op_finish (self, result, lightly_api_workflow_client_delete_tag_async, error) != NULL;
+}
+
+/**
+ * lightly_api_workflow_client_delete_tag:
+ * @self: a client
+ * @tag_id: the id of the tag to delete
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Blocking variant of [method@Lightly.ApiWorkflowClient.delete_tag_async].
+ *
+ * Returns: %TRUE when the tag is deleted
+ */
+gboolean
+lightly_api_workflow_client_delete_tag (LightlyApiWorkflowClient *self,
+                                        const char               *tag_id,
+                                        GCancellable             *cancellable,
+                                        GError                  **error)
+{
+  LightlySync sync;
+  gboolean ret;
+
+  lightly_sync_begin (&sync);
+  lightly_api_workflow_client_delete_tag_async (self, tag_id, cancellable, lightly_sync_done, &sync);
+  ret = lightly_api_workflow_client_delete_tag_finish (self, lightly_sync_wait (&sync), error);
+  lightly_sync_end (&sync);
+  return ret;
+}
+
 /* ---------------------------------------------------------------------------
  * Scores
  * ------------------------------------------------------------------------- */

@@ -176,6 +176,21 @@ LightlyTag *lightly_api_workflow_client_create_tag        (LightlyApiWorkflowCli
                                                            const char               *prev_tag_id,
                                                            GCancellable             *cancellable,
                                                            GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
+void        lightly_api_workflow_client_delete_tag_async  (LightlyApiWorkflowClient *self,
+                                                           const char               *tag_id,
+                                                           GCancellable             *cancellable,
+                                                           GAsyncReadyCallback       callback,
+                                                           gpointer                  user_data);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean    lightly_api_workflow_client_delete_tag_finish (LightlyApiWorkflowClient *self,
+                                                           GAsyncResult             *result,
+                                                           GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean    lightly_api_workflow_client_delete_tag        (LightlyApiWorkflowClient *self,
+                                                           const char               *tag_id,
+                                                           GCancellable             *cancellable,
+                                                           GError                  **error);
 
 /* Scores */
 LIGHTLY_AVAILABLE_IN_ALL

@@ -87,6 +87,7 @@ typedef struct {
   guint64 n_new;                       /* the batch size this round gives */
   guint round;                         /* the n of the round tag to make */
   char *preselected_name;              /* NULL: nothing labeled, no state */
+  char *recorded_tag_id;               /* the record of `labeled` this call made */
   LightlyAgent *agent;
 } Round;
 
@@ -102,6 +103,7 @@ round_free (gpointer data)
   g_clear_pointer (&r->index, g_hash_table_unref);
   g_clear_pointer (&r->labeled_mask, lightly_bit_mask_free);
   g_free (r->preselected_name);
+  g_free (r->recorded_tag_id);
   g_clear_object (&r->agent);
   g_free (r);
 }
@@ -124,6 +126,40 @@ round_return_names (GTask *task,
 
   self->busy = FALSE;
   g_task_return_pointer (task, names, (GDestroyNotify) g_strfreev);
+}
+
+static void
+round_undone (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Over http the server's job may go on and still use the record: then it
+   * stays, and the next round takes it up as its labeled set. */
+  if (!lightly_api_workflow_client_delete_tag_finish (LIGHTLY_API_WORKFLOW_CLIENT (source), result, &error))
+    g_debug ("The record of the labeled set stays: %s", error->message);
+  round_return_error (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 "The suggestion was cancelled"));
+}
+
+/* A cancelled round leaves the store's tags as they were (issue 5): the
+ * record of `labeled` this call made goes again. Not cancellable itself. */
+static void
+round_return_cancelled (GTask *task)
+{
+  LightlySuggestPlugin *self = g_task_get_source_object (task);
+  Round *r = g_task_get_task_data (task);
+
+  if (r->recorded_tag_id == NULL)
+    {
+      round_return_error (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     "The suggestion was cancelled"));
+      g_object_unref (task);
+      return;
+    }
+  lightly_api_workflow_client_delete_tag_async (self->client, r->recorded_tag_id, NULL, round_undone, task);
 }
 
 static const char *
@@ -252,8 +288,7 @@ round_check_cancelled (GObject      *source,
 
   if (tag == NULL)
     {
-      round_return_error (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                     "The suggestion was cancelled"));
+      round_return_cancelled (g_steal_pointer (&task));
       return;
     }
   names = batch_from_tag (r, tag, &error);
@@ -319,6 +354,12 @@ round_got_agent (GObject      *source,
   GError *error = NULL;
 
   r->agent = lightly_agent_new_finish (result, &error);
+  if (r->agent == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (error);
+      round_return_cancelled (g_steal_pointer (&task));
+      return;
+    }
   if (r->agent == NULL)
     {
       round_return_error (task, error);
@@ -399,12 +440,19 @@ round_labeled_recorded (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   LightlySuggestPlugin *self = g_task_get_source_object (task);
+  Round *r = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(LightlyTag) tag = lightly_api_workflow_client_create_tag_finish (self->client, result, &error);
 
   if (tag == NULL)
     {
       round_return_error (task, error);
+      return;
+    }
+  r->recorded_tag_id = g_strdup (lightly_tag_get_id (tag));
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      round_return_cancelled (g_steal_pointer (&task));
       return;
     }
   round_start_agent (g_steal_pointer (&task));
@@ -427,7 +475,6 @@ round_got_tags (GObject      *source,
   LightlyTag *newest_round = NULL;
   guint64 max_round = 0, max_k = 0;
   g_autofree char *record_name = NULL;
-  GCancellable *cancellable;
 
   tags = lightly_api_workflow_client_get_tags_finish (self->client, result, &error);
   if (tags == NULL)
@@ -512,10 +559,12 @@ round_got_tags (GObject      *source,
   record_name = max_k == 0 ? g_strdup_printf (LABELED_PREFIX "%u", r->round)
                            : g_strdup_printf (LABELED_PREFIX "%u.%" G_GUINT64_FORMAT, r->round, max_k + 1);
   r->preselected_name = g_strdup (record_name);
-  cancellable = g_task_get_cancellable (task);
+  /* Not cancellable: a cancel landing during the write could leave a record
+   * whose id this call never learns, and so cannot undo. The cancel is
+   * looked at once the record exists. */
   lightly_api_workflow_client_create_tag_async (self->client, record_name, r->labeled_mask,
                                                 lightly_tag_get_id (newest != NULL ? newest : query_tag),
-                                                cancellable,
+                                                NULL,
                                                 round_labeled_recorded, g_steal_pointer (&task));
 }
 
