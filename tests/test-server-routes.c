@@ -450,6 +450,7 @@ test_unauthorized (Fixture       *f,
     { "POST", g_strdup_printf ("/v1/datasets/%s/tags/arithmetics", f->ds) },
     { "POST", g_strdup_printf ("/v1/datasets/%s/tags/arithmetics/bitmask", f->ds) },
     { "GET", g_strdup_printf ("/v1/datasets/%s/tags/%s", f->ds, f->initial) },
+    { "DELETE", g_strdup_printf ("/v1/datasets/%s/tags/%s", f->ds, f->initial) },
     { "GET", g_strdup_printf ("/v1/datasets/%s/tags/%s/filenames", f->ds, f->initial) },
     { "GET", g_strdup_printf ("/v1/datasets/%s/tags/%s/scores", f->ds, f->initial) },
     { "POST", g_strdup_printf ("/v1/datasets/%s/tags/%s/scores", f->ds, f->initial) },
@@ -497,6 +498,103 @@ test_unauthorized (Fixture       *f,
       g_assert_cmpuint (ok->status, !=, 401);
       g_free (routes[i].path);
     }
+}
+
+/* ---------------------------------------------------------------------------
+ * DELETE /v1/datasets/{datasetId}/tags/{tagId}
+ * ------------------------------------------------------------------------- */
+
+static void
+test_delete_tag (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *tags = g_strdup_printf ("/v1/datasets/%s/tags", f->ds);
+  g_autofree char *body = NULL, *parent = NULL, *child = NULL;
+  g_autofree char *parent_path = NULL, *child_path = NULL, *initial_path = NULL, *missing_path = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  body = g_strdup_printf ("{\"name\":\"parent\",\"prevTagId\":\"%s\",\"bitMaskData\":\"0x7\",\"totSize\":%d}",
+                          f->initial, N_SAMPLES);
+  node = call_json (f, "POST", tags, NULL, body, &lightly_json_model_create_entity_response, FALSE);
+  parent = id_of (node, "id");
+  g_clear_pointer (&node, json_node_unref);
+  g_free (body);
+  body = g_strdup_printf ("{\"name\":\"child\",\"prevTagId\":\"%s\",\"bitMaskData\":\"0x3\",\"totSize\":%d}",
+                          parent, N_SAMPLES);
+  node = call_json (f, "POST", tags, NULL, body, &lightly_json_model_create_entity_response, FALSE);
+  child = id_of (node, "id");
+  g_clear_pointer (&node, json_node_unref);
+  parent_path = g_strdup_printf ("%s/%s", tags, parent);
+  child_path = g_strdup_printf ("%s/%s", tags, child);
+  initial_path = g_strdup_printf ("%s/%s", tags, f->initial);
+  missing_path = g_strdup_printf ("%s/000000000000000000000000", tags);
+
+  /* Refusals: 400 or 404, and nothing changes. */
+  before = snapshot (f);
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", initial_path, NULL, "{}", 400);
+
+    error_code_is (r, "BAD_REQUEST");
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", parent_path, NULL, "{}", 400);
+    g_autoptr(JsonNode) e = check_json (r->body, &lightly_json_model_api_error_response, FALSE);
+    const char *message = json_object_get_string_member (json_node_get_object (e), "message");
+
+    /* Says which tag holds it. */
+    g_assert_nonnull (strstr (message, child));
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", missing_path, NULL, "{}", 404);
+
+    error_code_is (r, "TAG_UNKNOWN");
+  }
+  {
+    g_autofree char *bad = g_strdup_printf ("%s/not-an-id", tags);
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", bad, NULL, NULL, 404);
+
+    error_code_is (r, "TAG_UNKNOWN");
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", "/v1/datasets/000000000000000000000000/tags/000000000000000000000000",
+                                             NULL, NULL, 404);
+
+    error_code_is (r, "DATASET_UNKNOWN");
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call_full (f, "DELETE", child_path, "token=wrong", "{}", 2);
+
+    g_assert_cmpuint (r->status, ==, 401);
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "PUT", child_path, NULL, "{}", 405);
+    const char *allow = g_hash_table_lookup (r->headers, "Allow");
+
+    g_assert_cmpstr (allow, ==, "GET, DELETE");
+  }
+  after = snapshot (f);
+  g_assert_cmpstr (before, ==, after);
+
+  /* The child, then its parent; with the 2021 client's {} body and without. */
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", child_path, NULL, "{}", 200);
+
+    g_assert_cmpmem (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body), "{}", 2);
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", parent_path, NULL, NULL, 200);
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "GET", child_path, NULL, NULL, 404);
+
+    error_code_is (r, "TAG_UNKNOWN");
+  }
+  {
+    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", parent_path, NULL, "{}", 404);
+  }
+  node = call_json (f, "GET", tags, NULL, NULL, &lightly_json_model_tag_data, TRUE);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 1);
 }
 
 /* ---------------------------------------------------------------------------
@@ -647,6 +745,7 @@ main (int argc, char **argv)
 
   g_test_add ("/routes/flow", Fixture, NULL, fixture_setup, test_flow, fixture_teardown);
   g_test_add ("/routes/unauthorized", Fixture, NULL, fixture_setup, test_unauthorized, fixture_teardown);
+  g_test_add ("/routes/delete-tag", Fixture, NULL, fixture_setup, test_delete_tag, fixture_teardown);
   g_test_add ("/routes/hostile", Fixture, NULL, fixture_setup, test_hostile, fixture_teardown);
   g_test_add_func ("/routes/loggable", test_loggable);
   return g_test_run ();

@@ -551,6 +551,34 @@ test_client_ops (void)
   g_assert_cmpuint (tags->len, ==, 3);
   g_assert_cmpstr (lightly_tag_get_name (g_ptr_array_index (tags, 0)), ==, "initial-tag");
 
+  /* Deleting tags (DELETE /v1/datasets/{id}/tags/{tagId}). */
+  {
+    g_autoptr(LightlyTag) gone = NULL;
+    g_autoptr(GPtrArray) left = NULL;
+
+    g_assert_false (lightly_api_workflow_client_delete_tag (client, lightly_tag_get_id (initial), NULL, &error));
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "initial-tag"));
+    g_clear_error (&error);
+    /* The selection's result belongs to its job. */
+    g_assert_false (lightly_api_workflow_client_delete_tag (client, lightly_tag_get_id (sel), NULL, &error));
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "selection job"));
+    g_clear_error (&error);
+    g_assert_true (lightly_api_workflow_client_delete_tag (client, lightly_tag_get_id (manual), NULL, &error));
+    g_assert_no_error (error);
+    g_assert_false (lightly_api_workflow_client_delete_tag (client, lightly_tag_get_id (manual), NULL, &error));
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    gone = lightly_api_workflow_client_get_tag_by_name (client, "manual", NULL, &error);
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+    g_assert_null (gone);
+    g_clear_error (&error);
+    left = lightly_api_workflow_client_get_tags (client, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (left->len, ==, 2);
+  }
+
   /* The same name again: refused before P1. */
   {
     g_autoptr(LightlyTag) again = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
@@ -873,6 +901,48 @@ test_fake_bad_bodies (void)
         g_error ("“%s” lacks “%s”", error->message, expect_in_message[i]);
       g_assert_nonnull (strstr (error->message, "HTTP 200"));
       /* A bad body is not retried. */
+      g_assert_cmpuint (g_atomic_int_get (&fs->n_requests), ==, 1);
+      fake_server_stop (fs);
+    }
+}
+
+/* The delete_tag answer: 2xx with an empty body or an object. */
+static void
+test_fake_delete_tag (void)
+{
+  static const struct {
+    const char *response;
+    gboolean ok;
+  } cases[] = {
+    { "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", TRUE },
+    { OK_HEAD "0\r\n\r\n", TRUE },
+    { OK_HEAD "2\r\n\r\n{}", TRUE },
+    { OK_HEAD "14\r\n\r\n{\"id\":\"t2\"}   ", TRUE },
+    { OK_HEAD "2\r\n\r\n[]", FALSE },
+    { OK_HEAD "1\r\n\r\n{", FALSE },
+    { "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+      "Content-Length: 39\r\n\r\n{\"code\":\"BAD_REQUEST\",\"message\":\"used\"}", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      FakeStep step = { FAKE_RESPOND, cases[i].response };
+      FakeServer *fs = fake_server_start (&step, 1);
+      g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", fs->port);
+      g_autoptr(LightlyBackend) backend = lightly_http_backend_new (url, "tok", NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      g_assert_nonnull (backend);
+      ok = LIGHTLY_BACKEND_GET_IFACE (backend)->delete_tag (backend, "d1", "t2", NULL, &error);
+      g_test_message ("case %u: %s", i, error != NULL ? error->message : "ok");
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (ok)
+        g_assert_no_error (error);
+      else if (i == 6)
+        g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+      else
+        g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BAD_RESPONSE);
       g_assert_cmpuint (g_atomic_int_get (&fs->n_requests), ==, 1);
       fake_server_stop (fs);
     }
@@ -1508,6 +1578,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/client-ops", test_client_ops);
   g_test_add_func ("/server/e2e-same-picks", test_e2e_same_picks);
   g_test_add_func ("/server/fake/bad-bodies", test_fake_bad_bodies);
+  g_test_add_func ("/server/fake/delete-tag", test_fake_delete_tag);
   g_test_add_func ("/server/fake/retries", test_fake_retries);
   g_test_add_func ("/server/fake/hang", test_fake_hang);
   g_test_add_func ("/server/fault-proxy-p1", test_fault_proxy_p1);
