@@ -1568,7 +1568,7 @@ tag_referrer (Conn *c, const char *tag_id, char **who, GError **error)
       {
         g_autofree char *q = quote ((const char *) sqlite3_column_text (st, 1));
 
-        *who = g_strdup_printf ("it is the %s tag of tag %s (id %s)",
+        *who = g_strdup_printf ("it is the %s tag of tag %s (id %s); delete that tag first",
                                 (const char *) sqlite3_column_text (st, 2), q,
                                 (const char *) sqlite3_column_text (st, 0));
       }
@@ -1579,7 +1579,8 @@ tag_referrer (Conn *c, const char *tag_id, char **who, GError **error)
     /* A job's result tag, or the query or preselected tag of a job that is
      * still waiting or running (its parameters name the tag). A FAILED job's
      * parameters are history: nothing reads a tag through them any more. */
-    STMT st = prep (c, "SELECT id, CASE WHEN result_tag_id = ?1 THEN 'result' ELSE 'input' END "
+    STMT st = prep (c, "SELECT id, CASE WHEN result_tag_id = ?1 THEN 'the result of' "
+                       "ELSE 'an input of the unfinished' END "
                        "FROM jobs WHERE result_tag_id = ?1 OR (status IN (0, 1) AND "
                        "instr (params, '\"' || ?1 || '\"') > 0) ORDER BY seq LIMIT 1", error);
 
@@ -1588,7 +1589,7 @@ tag_referrer (Conn *c, const char *tag_id, char **who, GError **error)
     bind_text (st, 1, tag_id);
     rc = step_row (c, st, "looking up jobs that refer to a tag", error);
     if (rc > 0)
-      *who = g_strdup_printf ("it is the %s of selection job %s",
+      *who = g_strdup_printf ("it is %s selection job %s",
                               (const char *) sqlite3_column_text (st, 1),
                               (const char *) sqlite3_column_text (st, 0));
     return rc;
@@ -1652,7 +1653,7 @@ lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char
       g_autofree char *q = quote (name);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "the tag %s (id %s) cannot be deleted: %s; delete that first", q, tag_id, who);
+                   "the tag %s (id %s) cannot be deleted: %s", q, tag_id, who);
       return FALSE;
     }
   {
