@@ -5,6 +5,8 @@
  */
 #include "lightly.h"
 
+#include <unistd.h>
+
 #include "server-test-util.h"
 #include "backend/lightly-json-array.h"
 
@@ -738,6 +740,70 @@ test_loggable (void)
   g_assert_cmpstr (c, ==, "/v1/jobs/1?waitMs=5&token=***");
 }
 
+/* A body the adapter spooled to a file: read from it, sized by it, and the
+ * file goes away with the request. */
+static LightlyHttpResponse *
+call_spooled (Fixture    *f,
+              const char *path,
+              const char *body,
+              gsize       len,
+              char      **out_file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyHttpRequest) req = lightly_http_request_new ("POST", path, "token=" TOKEN, NULL);
+  LightlyHttpResponse *resp = lightly_http_response_new ();
+  char *file = NULL;
+  int fd = g_file_open_tmp ("lightly-routes-XXXXXX", &file, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  if (body != NULL)
+    {
+      g_file_set_contents (file, body, (gssize) len, &error);
+      g_assert_no_error (error);
+    }
+  else
+    g_unlink (file);
+  lightly_http_request_take_body_file (req, g_strdup (file), len);
+  g_assert_cmpuint (lightly_http_request_get_body_size (req), ==, len);
+  lightly_server_routes_handle (f->routes, req, resp, NULL);
+  *out_file = file;
+  return resp;
+}
+
+static void
+test_spooled_body (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/datasets/%s/samples/bulk", f->ds);
+  g_autofree char *file1 = NULL;
+  g_autofree char *file2 = NULL;
+  g_autofree char *file3 = NULL;
+  g_autofree char *big = g_malloc0 (70 * 1024);
+  g_autoptr(LightlyHttpResponse) ok = NULL;
+  g_autoptr(LightlyHttpResponse) large = NULL;
+  g_autoptr(LightlyHttpResponse) gone = NULL;
+  g_autoptr(JsonNode) added = NULL;
+
+  ok = call_spooled (f, path, "[\"spooled.png\"]", 15, &file1);
+  g_assert_cmpuint (ok->status, ==, 200);
+  added = check_json (ok->body, NULL, FALSE);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (added), "nSamples"), ==, N_SAMPLES + 1);
+  g_assert_false (g_file_test (file1, G_FILE_TEST_EXISTS));
+
+  /* The limit holds for the file's size too. */
+  memset (big, ' ', 70 * 1024);
+  large = call_spooled (f, path, big, 70 * 1024, &file2);
+  g_assert_cmpuint (large->status, ==, 413);
+  error_code_is (large, "BAD_REQUEST");
+  g_assert_false (g_file_test (file2, G_FILE_TEST_EXISTS));
+
+  /* A spool that cannot be read back is the server's fault, not the client's. */
+  gone = call_spooled (f, path, NULL, 15, &file3);
+  g_assert_cmpuint (gone->status, ==, 503);
+  error_code_is (gone, "MALFORMED_RESPONSE");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -748,5 +814,6 @@ main (int argc, char **argv)
   g_test_add ("/routes/delete-tag", Fixture, NULL, fixture_setup, test_delete_tag, fixture_teardown);
   g_test_add ("/routes/hostile", Fixture, NULL, fixture_setup, test_hostile, fixture_teardown);
   g_test_add_func ("/routes/loggable", test_loggable);
+  g_test_add ("/routes/spooled-body", Fixture, NULL, fixture_setup, test_spooled_body, fixture_teardown);
   return g_test_run ();
 }

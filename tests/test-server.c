@@ -1396,6 +1396,176 @@ test_body_limits (void)
 }
 
 /* ---------------------------------------------------------------------------
+ * Large bodies go to a temporary file, which goes away with the request
+ * ------------------------------------------------------------------------- */
+
+static guint
+count_files (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+/* The request is freed just after its answer is sent: wait a little. */
+static void
+wait_for_n_files (const char *dir,
+                  guint       n)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (count_files (dir) != n && g_get_monotonic_time () < deadline)
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (count_files (dir), ==, n);
+}
+
+static void
+test_body_spool (void)
+{
+  TestServer *ts = test_server_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spool = g_dir_make_tmp ("lightly-spool-XXXXXX", &error);
+  g_autofree char *ds = NULL;
+  g_autofree char *ds2 = NULL;
+  g_autofree char *bulk = NULL;
+  g_autofree char *e2 = NULL;
+  g_autofree char *csv = test_make_csv (300, 8, 4);
+  g_autofree char *blocked = NULL;
+  const char * const chunked[] = { "Transfer-Encoding: chunked", "Content-Type: application/json", NULL };
+  GString *names = g_string_new ("[");
+  GString *names2 = g_string_new ("[");
+  GString *body = g_string_new (NULL);
+  g_autoptr(RawResponse) r1 = NULL;
+  g_autoptr(RawResponse) r2 = NULL;
+  g_autoptr(RawResponse) r3 = NULL;
+  g_autoptr(RawResponse) put = NULL;
+  g_autoptr(RawResponse) full = NULL;
+  g_autoptr(JsonNode) url_data = NULL;
+  g_autoptr(GPtrArray) embeddings = NULL;
+  guint spooled;
+
+  g_assert_no_error (error);
+  lightly_server_set_spool (ts->server, spool, 100);
+  ds = lightly_store_create_dataset (ts->store, "spooled", &error);
+  g_assert_no_error (error);
+  bulk = g_strdup_printf ("/v1/datasets/%s/samples/bulk?token=%s", ds, ts->token);
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (names, "%s\"img%04u.png\"", i > 0 ? "," : "", i);
+  g_string_append (names, "]");
+  for (guint i = 200; i < 400; i++)
+    g_string_append_printf (names2, "%s\"img%04u.png\"", i > 200 ? "," : "", i);
+  g_string_append (names2, "]");
+
+  /* With a Content-Length over the threshold. */
+  spooled = lightly_server_get_n_spooled (ts->server);
+  r1 = raw_request (ts->port, "POST", bulk, python_headers, names->str, names->len);
+  g_assert_cmpuint (r1->status, ==, 200);
+  g_assert_cmpuint (lightly_server_get_n_spooled (ts->server), ==, spooled + 1);
+  g_assert_cmpint (lightly_store_get_n_samples (ts->store, ds, NULL), ==, 200);
+  wait_for_n_files (spool, 0);
+
+  /* Chunked: it moves from memory to the file while counting. */
+  for (gsize off = 0; off < names2->len; off += 50)
+    {
+      gsize n = MIN (50, names2->len - off);
+
+      g_string_append_printf (body, "%" G_GSIZE_MODIFIER "x\r\n", n);
+      g_string_append_len (body, names2->str + off, (gssize) n);
+      g_string_append (body, "\r\n");
+    }
+  g_string_append (body, "0\r\n\r\n");
+  r2 = raw_request (ts->port, "POST", bulk, chunked, body->str, body->len);
+  g_assert_cmpuint (r2->status, ==, 200);
+  g_assert_cmpuint (lightly_server_get_n_spooled (ts->server), ==, spooled + 2);
+  g_assert_cmpint (lightly_store_get_n_samples (ts->store, ds, NULL), ==, 400);
+  wait_for_n_files (spool, 0);
+
+  /* A small body stays in memory. */
+  r3 = raw_request (ts->port, "POST", bulk, python_headers, "[\"small.png\"]", 13);
+  g_assert_cmpuint (r3->status, ==, 200);
+  g_assert_cmpuint (lightly_server_get_n_spooled (ts->server), ==, spooled + 2);
+
+  /* The signed-URL CSV PUT is read from the file as a stream. */
+  ds2 = lightly_store_create_dataset (ts->store, "spooled-csv", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GInputStream) in = test_stream_for (csv);
+
+    lightly_store_add_samples_from_csv (ts->store, ds2, in, NULL, &error);
+    g_assert_no_error (error);
+  }
+  e2 = g_strdup_printf ("/v1/datasets/%s/embeddings/writeCSVUrl?name=default&token=%s", ds2, ts->token);
+  {
+    g_autoptr(RawResponse) r = raw_request (ts->port, "GET", e2, python_headers, NULL, 0);
+    const char *url;
+
+    g_assert_cmpuint (r->status, ==, 200);
+    url_data = check_json (r->body, &lightly_json_model_write_csv_url_data, FALSE);
+    url = json_object_get_string_member (json_node_get_object (url_data), "signedWriteUrl");
+    g_assert_true (g_str_has_prefix (url, ts->url));
+    put = raw_request (ts->port, "PUT", url + strlen (ts->url), NULL, csv, strlen (csv));
+  }
+  g_assert_cmpuint (put->status, ==, 200);
+  g_assert_cmpuint (lightly_server_get_n_spooled (ts->server), ==, spooled + 3);
+  embeddings = lightly_store_list_embeddings (ts->store, ds2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (embeddings->len, ==, 1);
+  wait_for_n_files (spool, 0);
+
+  /* A client that goes away in the middle of the body leaves no file. */
+  {
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+    g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) ts->port,
+                                                                        NULL, &error);
+    g_autofree char *head = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                             "Content-Length: 100000\r\n\r\n", bulk);
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    GOutputStream *out;
+
+    g_assert_no_error (error);
+    out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+    g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_output_stream_write_all (out, names->str, 1000, NULL, NULL, &error);
+    g_assert_no_error (error);
+    while (lightly_server_get_n_spooled (ts->server) < spooled + 4 && g_get_monotonic_time () < deadline)
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    g_assert_cmpuint (lightly_server_get_n_spooled (ts->server), ==, spooled + 4);
+    wait_for_n_files (spool, 1);
+    g_io_stream_close (G_IO_STREAM (conn), NULL, &error);
+    g_assert_no_error (error);
+  }
+  wait_for_n_files (spool, 0);
+  g_assert_cmpint (lightly_store_get_n_samples (ts->store, ds, NULL), ==, 401);
+
+  /* No temporary file can be made: the server's fault, 503 and JSON. */
+  blocked = g_build_filename (spool, "not-a-dir", NULL);
+  g_assert_true (g_file_set_contents (blocked, "", 0, NULL));
+  {
+    g_autofree char *below = g_build_filename (blocked, "tmp", NULL);
+
+    lightly_server_set_spool (ts->server, below, 100);
+  }
+  full = raw_request (ts->port, "POST", bulk, python_headers, names->str, names->len);
+  g_assert_cmpuint (full->status, ==, 503);
+  {
+    g_autoptr(JsonNode) e = check_json (full->body, &lightly_json_model_api_error_response, FALSE);
+  }
+  g_assert_cmpint (lightly_store_get_n_samples (ts->store, ds, NULL), ==, 401);
+  g_unlink (blocked);
+  g_rmdir (spool);
+
+  g_string_free (names, TRUE);
+  g_string_free (names2, TRUE);
+  g_string_free (body, TRUE);
+  test_server_stop (ts);
+}
+
+/* ---------------------------------------------------------------------------
  * Shutdown: running selections end FAILED
  * ------------------------------------------------------------------------- */
 
@@ -1587,5 +1757,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server/serve-process", test_serve_process);
   g_test_add_func ("/server/shutdown-fails-jobs", test_shutdown_fails_jobs);
   g_test_add_func ("/server/body-limits", test_body_limits);
+  g_test_add_func ("/server/body-spool", test_body_spool);
   return g_test_run ();
 }

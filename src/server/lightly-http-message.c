@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "server/lightly-http-message.h"
@@ -98,7 +99,58 @@ lightly_http_request_free (LightlyHttpRequest *request)
   g_hash_table_unref (request->query);
   g_hash_table_unref (request->headers);
   g_bytes_unref (request->body);
+  if (request->body_path != NULL)
+    g_unlink (request->body_path);
+  g_free (request->body_path);
   g_free (request);
+}
+
+void
+lightly_http_request_take_body_file (LightlyHttpRequest *request,
+                                     char               *path,
+                                     guint64             size)
+{
+  if (request->body_path != NULL)
+    g_unlink (request->body_path);
+  g_free (request->body_path);
+  request->body_path = path;
+  request->body_file_size = size;
+  g_bytes_unref (request->body);
+  request->body = g_bytes_new_static ("", 0);
+}
+
+guint64
+lightly_http_request_get_body_size (const LightlyHttpRequest *request)
+{
+  if (request->body_path != NULL)
+    return request->body_file_size;
+  return g_bytes_get_size (request->body);
+}
+
+GInputStream *
+lightly_http_request_open_body (const LightlyHttpRequest  *request,
+                                GError                   **error)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (request->body_path == NULL)
+    return g_memory_input_stream_new_from_bytes (request->body);
+  file = g_file_new_for_path (request->body_path);
+  return G_INPUT_STREAM (g_file_read (file, NULL, error));
+}
+
+GBytes *
+lightly_http_request_dup_body_bytes (const LightlyHttpRequest  *request,
+                                     GError                   **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+
+  if (request->body_path == NULL)
+    return g_bytes_ref (request->body);
+  mapped = g_mapped_file_new (request->body_path, FALSE, error);
+  if (mapped == NULL)
+    return NULL;
+  return g_mapped_file_get_bytes (mapped);
 }
 
 LightlyHttpResponse *

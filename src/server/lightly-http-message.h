@@ -18,8 +18,11 @@ typedef struct {
   char *path;              /* still percent-encoded, without the query */
   GHashTable *query;       /* decoded name → decoded value */
   GHashTable *headers;     /* lowercase name → value */
-  GBytes *body;            /* never NULL */
+  GBytes *body;            /* never NULL; empty when body_path is set */
   gboolean body_too_large; /* the adapter stopped collecting it */
+  char *body_path;         /* nullable: a large body spooled to this file,
+                            * which the request deletes when freed */
+  guint64 body_file_size;  /* the size of body_path */
 } LightlyHttpRequest;
 
 typedef struct {
@@ -41,6 +44,17 @@ void                 lightly_http_request_set_header (LightlyHttpRequest *reques
 const char          *lightly_http_request_get_header (const LightlyHttpRequest *request,
                                                       const char               *name);
 void                 lightly_http_request_free       (LightlyHttpRequest *request);
+/* Hands a spooled body file to the request, which deletes it when freed. */
+void                 lightly_http_request_take_body_file (LightlyHttpRequest *request,
+                                                          char               *path,
+                                                          guint64             size);
+guint64              lightly_http_request_get_body_size (const LightlyHttpRequest *request);
+/* A stream over the body, in memory or spooled. */
+GInputStream        *lightly_http_request_open_body  (const LightlyHttpRequest  *request,
+                                                      GError                   **error);
+/* The body as bytes; a spooled one is mapped, not read into the heap. */
+GBytes              *lightly_http_request_dup_body_bytes (const LightlyHttpRequest  *request,
+                                                          GError                   **error);
 
 LightlyHttpResponse *lightly_http_response_new       (void);
 void                 lightly_http_response_free      (LightlyHttpResponse *response);

@@ -241,6 +241,30 @@ respond_gerror (LightlyHttpResponse *resp,
                  error->message);
 }
 
+/* A spooled body the server cannot read back is its own fault (the
+ * temporary directory), not the client's: 503, so a client may retry. */
+static void
+respond_spool_error (LightlyHttpResponse *resp,
+                     const GError        *error)
+{
+  g_message ("Could not read back a request body spooled to disk: %s", error->message);
+  respond_error (resp, 503, "MALFORMED_RESPONSE", "The server could not read the request body back from "
+                 "its temporary file: %s", error->message);
+}
+
+/* The body's bytes; a spooled body is mapped rather than read in. */
+static GBytes *
+request_body_bytes (const LightlyHttpRequest *req,
+                    LightlyHttpResponse      *resp)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = lightly_http_request_dup_body_bytes (req, &error);
+
+  if (bytes == NULL)
+    respond_spool_error (resp, error);
+  return bytes;
+}
+
 /* Parses a small JSON request body and checks it against its model. */
 static JsonNode *
 parse_body (const LightlyHttpRequest *req,
@@ -249,10 +273,14 @@ parse_body (const LightlyHttpRequest *req,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) bytes = request_body_bytes (req, resp);
   gsize len;
-  const char *data = g_bytes_get_data (req->body, &len);
+  const char *data;
   g_autofree char *context = g_strdup_printf ("%s %s", req->method, model->name);
 
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
   node = lightly_json_parse (data, len, context, LIGHTLY_ERROR_INVALID_INPUT, &error);
   if (node == NULL)
     {
@@ -617,12 +645,16 @@ route_create_samples_bulk (Route *r)
 {
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = NULL;
+  g_autoptr(GBytes) bytes = request_body_bytes (r->req, r->resp);
   gsize len, n = 0;
-  const char *data = g_bytes_get_data (r->req->body, &len);
+  const char *data;
   gint64 total;
   JsonObject *o;
   JsonNode *node;
 
+  if (bytes == NULL)
+    return;
+  data = g_bytes_get_data (bytes, &len);
   names = lightly_json_parse_string_array (data, len, "The request body", &n, &error);
   if (names == NULL)
     return respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s (expected a JSON array of file names)",
@@ -1004,11 +1036,16 @@ route_upload_scores (Route *r)
   g_autofree char *score_type = NULL;
   g_autofree double *values = NULL;
   g_autofree char *id = NULL;
+  g_autoptr(GBytes) bytes = NULL;
   gsize n = 0, len;
-  const char *data = g_bytes_get_data (r->req->body, &len);
+  const char *data;
 
   if (tag == NULL)
     return;
+  bytes = request_body_bytes (r->req, r->resp);
+  if (bytes == NULL)
+    return;
+  data = g_bytes_get_data (bytes, &len);
   if (!lightly_json_parse_scores_request (data, len, &score_type, &values, &n, &error))
     return respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s", error->message);
   if (!is_score_type (score_type))
@@ -1193,7 +1230,12 @@ route_put_embeddings_csv (LightlyServerRoutes      *self,
 
   if (cap == NULL)
     return;
-  input = g_memory_input_stream_new_from_bytes (req->body);
+  input = lightly_http_request_open_body (req, &error);
+  if (input == NULL)
+    {
+      capability_free (cap);
+      return respond_spool_error (resp, error);
+    }
   stored = lightly_store_add_embedding (self->store, cap->dataset_id, cap->embedding_name, input,
                                         cancellable, &error);
   if (stored == NULL)
@@ -1550,7 +1592,7 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
     return respond_error (resp, 400, "BAD_REQUEST", "The path is not valid percent-encoded UTF-8");
   if (!query_is_clean (req))
     return respond_error (resp, 400, "BAD_REQUEST", "The query string is not valid percent-encoded UTF-8");
-  if (req->body_too_large || g_bytes_get_size (req->body) > lightly_server_routes_get_max_body (self, req->method, req->path))
+  if (req->body_too_large || lightly_http_request_get_body_size (req) > lightly_server_routes_get_max_body (self, req->method, req->path))
     return respond_error (resp, 413, "BAD_REQUEST", "The request body is larger than the %" G_GUINT64_FORMAT
                           " bytes this route accepts", lightly_server_routes_get_max_body (self, req->method, req->path));
 

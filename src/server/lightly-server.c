@@ -4,8 +4,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/lightly-server.h"
 
@@ -28,6 +32,11 @@ struct _LightlyServer
 
   guint n_pending;            /* messages paused for a worker */
   gboolean shut_down;
+
+  GMutex spool_lock;          /* guards spool_dir and spool_threshold */
+  char *spool_dir;            /* nullable: g_get_tmp_dir() */
+  guint64 spool_threshold;
+  gint n_spooled;             /* atomic */
 };
 
 G_DEFINE_FINAL_TYPE (LightlyServer, lightly_server, G_TYPE_OBJECT)
@@ -37,18 +46,97 @@ G_DEFINE_FINAL_TYPE (LightlyServer, lightly_server, G_TYPE_OBJECT)
  * ------------------------------------------------------------------------- */
 
 typedef struct {
-  GByteArray *data;
+  GByteArray *data;           /* NULL once spooled or too large */
+  char *spool_path;           /* nullable: the body goes to this file */
+  int spool_fd;               /* -1 when closed */
   guint64 count;
   guint64 limit;
+  guint64 threshold;
+  char *spool_dir;
   gboolean too_large;
+  GError *spool_error;        /* writing the spool failed: 503 */
+  gint *n_spooled;            /* the server's counter */
 } BodyCollector;
 
+static void
+body_collector_drop_spool (BodyCollector *c)
+{
+  if (c->spool_fd >= 0)
+    close (c->spool_fd);
+  c->spool_fd = -1;
+  if (c->spool_path != NULL)
+    g_unlink (c->spool_path);
+  g_clear_pointer (&c->spool_path, g_free);
+}
+
+/* Runs when the message goes away, also when the client disconnected in
+ * the middle of the body: the temporary file must not outlive it. */
 static void
 body_collector_free (BodyCollector *c)
 {
   if (c->data != NULL)
     g_byte_array_unref (c->data);
+  body_collector_drop_spool (c);
+  g_clear_error (&c->spool_error);
+  g_free (c->spool_dir);
   g_free (c);
+}
+
+static gboolean
+spool_write (BodyCollector *c,
+             const guint8  *data,
+             gsize          len)
+{
+  while (len > 0)
+    {
+      gssize n = write (c->spool_fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          g_set_error (&c->spool_error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "Could not write the request body to %s: %s", c->spool_path, g_strerror (saved));
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Moves the body from memory to a temporary file; FALSE on a disk error. */
+static gboolean
+spool_start (BodyCollector *c)
+{
+  int saved;
+
+  if (g_mkdir_with_parents (c->spool_dir, 0700) == 0)
+    {
+      c->spool_path = g_build_filename (c->spool_dir, "lightly-body-XXXXXX", NULL);
+      c->spool_fd = g_mkstemp_full (c->spool_path, O_RDWR | O_CLOEXEC, 0600);
+    }
+  if (c->spool_fd < 0)
+    {
+      saved = errno;
+      g_set_error (&c->spool_error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not create a temporary file for the request body in %s: %s",
+                   c->spool_dir, g_strerror (saved));
+      g_clear_pointer (&c->spool_path, g_free);
+      g_clear_pointer (&c->data, g_byte_array_unref);
+      return FALSE;
+    }
+  g_atomic_int_inc (c->n_spooled);
+  if (c->data != NULL && !spool_write (c, c->data->data, c->data->len))
+    {
+      body_collector_drop_spool (c);
+      g_clear_pointer (&c->data, g_byte_array_unref);
+      return FALSE;
+    }
+  g_clear_pointer (&c->data, g_byte_array_unref);
+  return TRUE;
 }
 
 static void
@@ -56,19 +144,29 @@ got_chunk_cb (SoupServerMessage *msg,
               GBytes            *chunk,
               BodyCollector     *c)
 {
-  gsize len = g_bytes_get_size (chunk);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (chunk, &len);
 
   c->count += len;
-  if (c->too_large)
+  if (c->too_large || c->spool_error != NULL)
     return;
   if (c->count > c->limit)
     {
       /* Keep counting (the connection must be drained) but stop storing. */
       c->too_large = TRUE;
       g_clear_pointer (&c->data, g_byte_array_unref);
+      body_collector_drop_spool (c);
       return;
     }
-  g_byte_array_append (c->data, g_bytes_get_data (chunk, NULL), len);
+  if (c->spool_path == NULL && c->count > c->threshold && !spool_start (c))
+    return;
+  if (c->spool_path != NULL)
+    {
+      if (!spool_write (c, data, len))
+        body_collector_drop_spool (c);
+      return;
+    }
+  g_byte_array_append (c->data, data, len);
 }
 
 static void
@@ -129,7 +227,16 @@ early_handler (SoupServer        *server,
 
   c = g_new0 (BodyCollector, 1);
   c->data = g_byte_array_new ();
+  c->spool_fd = -1;
   c->limit = limit;
+  c->n_spooled = &self->n_spooled;
+  g_mutex_lock (&self->spool_lock);
+  c->threshold = self->spool_threshold;
+  c->spool_dir = g_strdup (self->spool_dir != NULL ? self->spool_dir : g_get_tmp_dir ());
+  g_mutex_unlock (&self->spool_lock);
+  /* A signed-URL upload is an embedding CSV: never worth holding in memory. */
+  if (g_str_has_prefix (path, "/upload/embeddings/"))
+    c->threshold = 0;
   g_object_set_data_full (G_OBJECT (msg), "lightly-body", c, (GDestroyNotify) body_collector_free);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), c);
@@ -235,7 +342,21 @@ server_handler (SoupServer        *server,
   g_autoptr(GBytes) body = NULL;
   Pending *p;
 
-  if (c != NULL && !c->too_large)
+  if (c != NULL && c->spool_error != NULL && !c->too_large)
+    {
+      /* Not the client's fault: the disk is full or failing. */
+      if (self->log_func != NULL)
+        {
+          g_autofree char *line = g_strdup_printf ("%s: answering 503", c->spool_error->message);
+
+          self->log_func (line, self->log_data);
+        }
+      set_json_error (msg, 503, "MALFORMED_RESPONSE", "The server could not store the request body "
+                      "(its temporary directory is full or failing): try again later");
+      log_line (self, msg, 503, g_get_monotonic_time ());
+      return;
+    }
+  if (c != NULL && !c->too_large && c->spool_path == NULL)
     body = g_byte_array_free_to_bytes (g_steal_pointer (&c->data));
   else if (c == NULL)
     body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
@@ -247,6 +368,12 @@ server_handler (SoupServer        *server,
   p->request = lightly_http_request_new (soup_server_message_get_method (msg), g_uri_get_path (uri),
                                         g_uri_get_query (uri), body);
   p->request->body_too_large = c != NULL && c->too_large;
+  if (c != NULL && !c->too_large && c->spool_path != NULL)
+    {
+      close (c->spool_fd);
+      c->spool_fd = -1;
+      lightly_http_request_take_body_file (p->request, g_steal_pointer (&c->spool_path), c->count);
+    }
   soup_message_headers_foreach (soup_server_message_get_request_headers (msg), collect_header, p->request);
   p->response = lightly_http_response_new ();
   p->cancellable = g_cancellable_new ();
@@ -279,6 +406,24 @@ lightly_server_new (LightlyServerRoutes *routes)
   self->routes = g_object_ref (routes);
   self->log_func = default_log;
   return self;
+}
+
+void
+lightly_server_set_spool (LightlyServer *self,
+                          const char    *dir,
+                          guint64        threshold)
+{
+  g_mutex_lock (&self->spool_lock);
+  g_free (self->spool_dir);
+  self->spool_dir = g_strdup (dir);
+  self->spool_threshold = threshold;
+  g_mutex_unlock (&self->spool_lock);
+}
+
+guint
+lightly_server_get_n_spooled (LightlyServer *self)
+{
+  return (guint) g_atomic_int_get (&self->n_spooled);
 }
 
 void
@@ -399,6 +544,8 @@ lightly_server_finalize (GObject *object)
   g_clear_object (&self->routes);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->base_url);
+  g_free (self->spool_dir);
+  g_mutex_clear (&self->spool_lock);
   G_OBJECT_CLASS (lightly_server_parent_class)->finalize (object);
 }
 
@@ -413,4 +560,6 @@ static void
 lightly_server_init (LightlyServer *self)
 {
   self->pool = g_thread_pool_new (worker, NULL, MAX_WORKERS, FALSE, NULL);
+  g_mutex_init (&self->spool_lock);
+  self->spool_threshold = LIGHTLY_SERVER_DEFAULT_SPOOL_THRESHOLD;
 }

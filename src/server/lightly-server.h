@@ -13,6 +13,9 @@
 
 G_BEGIN_DECLS
 
+/* Request bodies larger than this go to a temporary file, not the heap. */
+#define LIGHTLY_SERVER_DEFAULT_SPOOL_THRESHOLD (1024u * 1024u)
+
 #define LIGHTLY_TYPE_SERVER (lightly_server_get_type ())
 G_DECLARE_FINAL_TYPE (LightlyServer, lightly_server, LIGHTLY, SERVER, GObject)
 
@@ -34,6 +37,14 @@ char          *lightly_server_dup_base_url (LightlyServer        *self);
 void           lightly_server_set_log_func (LightlyServer        *self,
                                             LightlyServerLogFunc  func,
                                             gpointer              user_data);
+/* Where larger bodies are spooled (dir NULL: g_get_tmp_dir()) and above
+ * which size. Signed-URL embedding uploads are always spooled. Thread-safe;
+ * applies to requests whose headers arrive afterwards. */
+void           lightly_server_set_spool    (LightlyServer        *self,
+                                            const char           *dir,
+                                            guint64               threshold);
+/* How many request bodies went to a temporary file (for tests). */
+guint          lightly_server_get_n_spooled (LightlyServer       *self);
 /* Stops listening, closes connections, finishes requests in flight, and
  * cancels running selection jobs (they end FAILED). Call from the thread
  * that called listen(); it iterates that context until all is done. */
