@@ -468,37 +468,6 @@ lightly_kmeans (const LightlyPoints  *pts,
 /* Entry point                                                            */
 
 static gboolean
-check_indices (const char *what, const guint32 *idx, gsize n, gsize n_rows, GError **error)
-{
-  gsize i;
-
-  if (n > 0 && idx == NULL)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "%s: %" G_GSIZE_FORMAT " indices announced but no array given", what, n);
-      return FALSE;
-    }
-  for (i = 0; i < n; i++)
-    {
-      if (idx[i] >= n_rows)
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "%s index %u (position %" G_GSIZE_FORMAT ") is out of range; the matrix "
-                       "has %" G_GSIZE_FORMAT " rows", what, idx[i], i, n_rows);
-          return FALSE;
-        }
-      if (i > 0 && idx[i] <= idx[i - 1])
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "%s indices must be sorted ascending and unique, but %u follows %u "
-                       "(position %" G_GSIZE_FORMAT ")", what, idx[i], idx[i - 1], i);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
 validate (const LightlySelectionParams *p, GError **error)
 {
   gsize a, b;
@@ -523,8 +492,8 @@ validate (const LightlySelectionParams *p, GError **error)
                    "%" G_GSIZE_FORMAT " rows are more than 32-bit indices can address", p->n_rows);
       return FALSE;
     }
-  if (!check_indices ("Candidate", p->candidates, p->n_candidates, p->n_rows, error) ||
-      !check_indices ("Preselected", p->preselected, p->n_preselected, p->n_rows, error))
+  if (!lightly_selection_check_indices ("Candidate", p->candidates, p->n_candidates, p->n_rows, error) ||
+      !lightly_selection_check_indices ("Preselected", p->preselected, p->n_preselected, p->n_rows, error))
     return FALSE;
   for (a = 0, b = 0; a < p->n_candidates && b < p->n_preselected;)
     {

@@ -82,6 +82,14 @@ double  lightly_rng_unit  (LightlyRng *rng);
 /* ‖row‖² of each point, by the kernels' dot. */
 double *lightly_ext_norms (const LightlyPoints *pts);
 
+/* Candidate and preselected index lists: in range, ascending, unique.
+ * Defined in lightly-selection.c; every method validates with it. */
+gboolean lightly_selection_check_indices (const char     *what,
+                                          const guint32  *idx,
+                                          gsize           n,
+                                          gsize           n_rows,
+                                          GError        **error);
+
 /* k-means over pts: k-means++ seeding from @seed, then Lloyd iterations
  * (at most LIGHTLY_KMEANS_MAX_ITER, or until no assignment changes).
  * Centroids are float rows (k × dim) so that their dot products with the

@@ -1562,8 +1562,9 @@ run_random (Run *r, gsize k, GArray *out, GError **error)
 /* ---------------------------------------------------------------------- */
 /* Validation and entry point                                             */
 
-static gboolean
-check_indices (const char *what, const guint32 *idx, gsize n, gsize n_rows, GError **error)
+gboolean
+lightly_selection_check_indices (const char *what, const guint32 *idx, gsize n, gsize n_rows,
+                                 GError **error)
 {
   gsize i;
 
@@ -1615,8 +1616,8 @@ validate (const LightlySelectionParams *p, GError **error)
                    p->n_rows);
       return FALSE;
     }
-  if (!check_indices ("Candidate", p->candidates, p->n_candidates, p->n_rows, error) ||
-      !check_indices ("Preselected", p->preselected, p->n_preselected, p->n_rows, error))
+  if (!lightly_selection_check_indices ("Candidate", p->candidates, p->n_candidates, p->n_rows, error) ||
+      !lightly_selection_check_indices ("Preselected", p->preselected, p->n_preselected, p->n_rows, error))
     return FALSE;
   for (a = 0, b = 0; a < p->n_candidates && b < p->n_preselected;)
     {

@@ -628,6 +628,52 @@ step_row (Conn *c, sqlite3_stmt *st, const char *what, GError **error)
   return -1;
 }
 
+/* Builds a store struct from the current row of a statement. */
+typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
+
+/* Reads the one row @sql selects, with one or two text parameters. No row
+ * is LIGHTLY_ERROR_NOT_FOUND: "there is no THING with WHAT “KEY”". */
+static gpointer
+read_one_row (LightlyStore  *self,
+              const char    *sql,
+              const char    *a,
+              const char    *b,
+              RowFunc        from_row,
+              const char    *thing,
+              const char    *what,
+              const char    *key,
+              GError       **error)
+{
+  g_autoptr(Conn) c = conn_acquire (self, error);
+  g_autofree char *reading = NULL;
+  int rc;
+
+  if (c == NULL)
+    return NULL;
+  reading = g_strdup_printf ("reading a %s", thing);
+  {
+    STMT st = prep (c, sql, error);
+
+    if (st == NULL)
+      return NULL;
+    bind_text (st, 1, a);
+    if (b != NULL)
+      bind_text (st, 2, b);
+    rc = step_row (c, st, reading, error);
+    if (rc < 0)
+      return NULL;
+    if (rc > 0)
+      return from_row (self, st);
+  }
+  {
+    g_autofree char *q = quote (key);
+
+    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "there is no %s with %s %s",
+                 thing, what, q);
+  }
+  return NULL;
+}
+
 /* One write transaction at a time per store: takes write_lock, then
  * BEGIN IMMEDIATE (waiting for other processes through busy_timeout). */
 static Conn *
@@ -800,34 +846,17 @@ fail:
   return NULL;
 }
 
+static gpointer
+dataset_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return dataset_from_row (st);
+}
+
 static LightlyStoreDataset *
 get_dataset_where (LightlyStore *self, const char *sql, const char *key,
                    const char *what, GError **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
-  int rc;
-
-  if (c == NULL)
-    return NULL;
-  {
-    STMT st = prep (c, sql, error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, key);
-    rc = step_row (c, st, "reading a dataset", error);
-    if (rc < 0)
-      return NULL;
-    if (rc == 0)
-      {
-        g_autofree char *q = quote (key);
-
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                     "there is no dataset with %s %s", what, q);
-        return NULL;
-      }
-    return dataset_from_row (st);
-  }
+  return read_one_row (self, sql, key, NULL, dataset_row, "dataset", what, key, error);
 }
 
 LightlyStoreDataset *
@@ -1434,36 +1463,17 @@ lightly_store_create_tag (LightlyStore *self,
   return id;
 }
 
+static gpointer
+tag_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return tag_from_row (st);
+}
+
 static LightlyStoreTag *
 get_tag_where (LightlyStore *self, const char *sql, const char *a, const char *b,
                const char *what, const char *key, GError **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
-  int rc;
-
-  if (c == NULL)
-    return NULL;
-  {
-    STMT st = prep (c, sql, error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, a);
-    if (b != NULL)
-      bind_text (st, 2, b);
-    rc = step_row (c, st, "reading a tag", error);
-    if (rc < 0)
-      return NULL;
-    if (rc > 0)
-      return tag_from_row (st);
-  }
-  {
-    g_autofree char *q = quote (key);
-
-    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "there is no tag with %s %s",
-                 what, q);
-  }
-  return NULL;
+  return read_one_row (self, sql, a, b, tag_row, "tag", what, key, error);
 }
 
 LightlyStoreTag *
@@ -1494,7 +1504,6 @@ lightly_store_get_tag_by_name (LightlyStore *self, const char *dataset_id, const
 
 /* Reads the rows of one dataset's table, in insertion order, after checking
  * that the dataset exists. @from_row builds an element from a row. */
-typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
 
 static GPtrArray *
 list_dataset_rows (LightlyStore   *self,
@@ -1528,12 +1537,6 @@ list_dataset_rows (LightlyStore   *self,
   }
   read_end (c);
   return g_steal_pointer (&list);
-}
-
-static gpointer
-tag_row (LightlyStore *self, sqlite3_stmt *st)
-{
-  return tag_from_row (st);
 }
 
 GPtrArray *
@@ -2358,32 +2361,7 @@ static LightlyStoreEmbedding *
 get_embedding_where (LightlyStore *self, const char *sql, const char *a, const char *b,
                      const char *what, const char *key, GError **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
-  int rc;
-
-  if (c == NULL)
-    return NULL;
-  {
-    STMT st = prep (c, sql, error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, a);
-    if (b != NULL)
-      bind_text (st, 2, b);
-    rc = step_row (c, st, "reading an embedding", error);
-    if (rc < 0)
-      return NULL;
-    if (rc > 0)
-      return embedding_from_row (st);
-  }
-  {
-    g_autofree char *q = quote (key);
-
-    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                 "there is no embedding with %s %s", what, q);
-  }
-  return NULL;
+  return read_one_row (self, sql, a, b, embedding_row, "embedding", what, key, error);
 }
 
 LightlyStoreEmbedding *
