@@ -175,6 +175,23 @@ respond_take_node (LightlyHttpResponse *resp,
   json_node_unref (node);
 }
 
+typedef JsonNode *(*EncodeRow) (gconstpointer row);
+
+/* Answers a JSON array of @rows, each encoded by @encode. */
+static void
+respond_rows (LightlyHttpResponse *resp,
+              GPtrArray           *rows,
+              EncodeRow            encode)
+{
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < rows->len; i++)
+    json_array_add_element (array, encode (g_ptr_array_index (rows, i)));
+  json_node_take_array (node, array);
+  respond_take_node (resp, node);
+}
+
 static void
 respond_scalar_string (LightlyHttpResponse *resp,
                        const char          *value)
@@ -550,17 +567,10 @@ route_list_datasets (Route *r)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = lightly_store_list_datasets (r->self->store, &error);
-  JsonArray *array;
-  JsonNode *node;
 
   if (rows == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
-  array = json_array_new ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_add_element (array, lightly_json_encode_dataset (g_ptr_array_index (rows, i)));
-  node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, array);
-  respond_take_node (r->resp, node);
+  respond_rows (r->resp, rows, (EncodeRow) lightly_json_encode_dataset);
 }
 
 static void
@@ -807,17 +817,10 @@ route_list_tags (Route *r)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = lightly_store_list_tags (r->self->store, r->dataset->id, &error);
-  JsonArray *array;
-  JsonNode *node;
 
   if (rows == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
-  array = json_array_new ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_add_element (array, lightly_json_encode_tag (g_ptr_array_index (rows, i)));
-  node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, array);
-  respond_take_node (r->resp, node);
+  respond_rows (r->resp, rows, (EncodeRow) lightly_json_encode_tag);
 }
 
 static void
@@ -1069,20 +1072,13 @@ route_list_scores (Route *r)
   g_autoptr(LightlyStoreTag) tag = require_tag (r, r->seg[3]);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = NULL;
-  JsonArray *array;
-  JsonNode *node;
 
   if (tag == NULL)
     return;
   rows = lightly_store_list_scores (r->self->store, tag->id, &error);
   if (rows == NULL)
     return respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
-  array = json_array_new ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_add_element (array, lightly_json_encode_score_info (g_ptr_array_index (rows, i)));
-  node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, array);
-  respond_take_node (r->resp, node);
+  respond_rows (r->resp, rows, (EncodeRow) lightly_json_encode_score_info);
 }
 
 static void
@@ -1121,17 +1117,10 @@ route_list_embeddings (Route *r)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = lightly_store_list_embeddings (r->self->store, r->dataset->id, &error);
-  JsonArray *array;
-  JsonNode *node;
 
   if (rows == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
-  array = json_array_new ();
-  for (guint i = 0; i < rows->len; i++)
-    json_array_add_element (array, lightly_json_encode_embedding (g_ptr_array_index (rows, i)));
-  node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, array);
-  respond_take_node (r->resp, node);
+  respond_rows (r->resp, rows, (EncodeRow) lightly_json_encode_embedding);
 }
 
 static gboolean
