@@ -246,22 +246,12 @@ agent_job_progress (LightlyJob *job,
  * Initialization: T1, then M1 (protocol §4.1)
  * ------------------------------------------------------------------------- */
 
-static LightlyTag *
-find_tag (GPtrArray  *tags,
-          const char *name)
-{
-  for (guint i = 0; i < tags->len; i++)
-    if (g_strcmp0 (lightly_tag_get_name (g_ptr_array_index (tags, i)), name) == 0)
-      return g_ptr_array_index (tags, i);
-  return NULL;
-}
-
 static gboolean
 agent_take_tags (LightlyAgent  *self,
                  GPtrArray     *tags,
                  GError       **error)
 {
-  LightlyTag *query_tag = find_tag (tags, self->query_tag_name);
+  LightlyTag *query_tag = lightly_tag_list_find (tags, self->query_tag_name);
   LightlyTag *preselected_tag = NULL;
   g_autoptr(LightlyBitMask) query_mask = NULL;
   g_autoptr(LightlyBitMask) preselected_mask = NULL;
@@ -277,7 +267,7 @@ agent_take_tags (LightlyAgent  *self,
     }
   if (self->preselected_tag_name != NULL)
     {
-      preselected_tag = find_tag (tags, self->preselected_tag_name);
+      preselected_tag = lightly_tag_list_find (tags, self->preselected_tag_name);
       if (preselected_tag == NULL)
         {
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,

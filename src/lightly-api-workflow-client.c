@@ -8,6 +8,7 @@
 
 #include "lightly-api-workflow-client-private.h"
 #include "lightly-error.h"
+#include "lightly-models-private.h"
 #include "lightly-sync-private.h"
 #include "backend/lightly-backend.h"
 
@@ -1233,15 +1234,16 @@ lightly_api_workflow_client_get_tag_by_name (LightlyApiWorkflowClient *self,
                                              GError                  **error)
 {
   g_autoptr(GPtrArray) tags = NULL;
+  LightlyTag *tag;
 
   g_return_val_if_fail (name != NULL, NULL);
 
   tags = lightly_api_workflow_client_get_tags (self, cancellable, error);
   if (tags == NULL)
     return NULL;
-  for (guint i = 0; i < tags->len; i++)
-    if (g_strcmp0 (lightly_tag_get_name (g_ptr_array_index (tags, i)), name) == 0)
-      return g_object_ref (g_ptr_array_index (tags, i));
+  tag = lightly_tag_list_find (tags, name);
+  if (tag != NULL)
+    return g_object_ref (tag);
 
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
                "The dataset has no tag named “%s”", name);
@@ -1645,14 +1647,13 @@ sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
                            "There exists no initial-tag for this dataset: register samples first");
       return NULL;
     }
-  for (guint i = 0; i < tags->len; i++)
-    if (g_strcmp0 (lightly_tag_get_name (g_ptr_array_index (tags, i)), op->request.new_tag_name) == 0)
-      {
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
-                     "A tag named “%s” exists already: give the selection another name",
-                     op->request.new_tag_name);
-        return NULL;
-      }
+  if (lightly_tag_list_find (tags, op->request.new_tag_name) != NULL)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                   "A tag named “%s” exists already: give the selection another name",
+                   op->request.new_tag_name);
+      return NULL;
+    }
   op->request.row_count = lightly_tag_get_tot_size (g_ptr_array_index (tags, 0));
 
   embedding_id = op->op.embedding_id;

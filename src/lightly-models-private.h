@@ -19,6 +19,9 @@ G_BEGIN_DECLS
 /* Every constructor copies its arguments; NULL is allowed for each string
  * the matching property documents as nullable. */
 
+/* The tag named @name in a list of tags (element-type LightlyTag), or NULL. */
+LightlyTag *lightly_tag_list_find (GPtrArray  *tags,
+                                   const char *name);
 LightlyTag *lightly_tag_new_internal (const char *id,
                                       const char *dataset_id,
                                       const char *name,

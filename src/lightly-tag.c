@@ -459,3 +459,13 @@ lightly_tag_get_count (LightlyTag *self)
   g_return_val_if_fail (LIGHTLY_IS_TAG (self), 0);
   return self->count;
 }
+
+LightlyTag *
+lightly_tag_list_find (GPtrArray  *tags,
+                       const char *name)
+{
+  for (guint i = 0; i < tags->len; i++)
+    if (g_strcmp0 (lightly_tag_get_name (g_ptr_array_index (tags, i)), name) == 0)
+      return g_ptr_array_index (tags, i);
+  return NULL;
+}

@@ -712,6 +712,7 @@ http_create_tag (LightlyBackend *backend, const char *dataset_id, const char *na
   g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
   JsonObject *o = json_object_new ();
   const char *prev = prev_tag_id;
+  LightlyTag *initial;
   gboolean ours;
 
   /* totSize is REQUIRED: every tag carries the dataset size (§2.4). */
@@ -726,10 +727,9 @@ http_create_tag (LightlyBackend *backend, const char *dataset_id, const char *na
     }
   /* prevTagId is REQUIRED in 2021; our server takes null (no parent), like
    * the embedded default. Elsewhere the parent is the initial-tag. */
-  if (prev == NULL && !ours)
-    for (guint i = 0; i < tags->len && prev == NULL; i++)
-      if (g_strcmp0 (lightly_tag_get_name (g_ptr_array_index (tags, i)), "initial-tag") == 0)
-        prev = lightly_tag_get_id (g_ptr_array_index (tags, i));
+  initial = !ours ? lightly_tag_list_find (tags, "initial-tag") : NULL;
+  if (prev == NULL && initial != NULL)
+    prev = lightly_tag_get_id (initial);
 
   json_object_set_string_member (o, "name", name);
   if (prev != NULL)
