@@ -30,7 +30,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
 #include "ml/lightly-idx.h"
 

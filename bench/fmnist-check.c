@@ -2,9 +2,9 @@
  *
  * Loads a pool of the first --pool training images (default 10 000) and the
  * 10 000 test images, embeds them with the whitened PCA(64) of
- * src/ml/lightly-fashion-mnist.c, then for each of --seeds seeds (default 5)
+ * tools/ml/lightly-fashion-mnist.c, then for each of --seeds seeds (default 5)
  * picks a uniformly random ordering of the pool and trains the logistic
- * regression of src/ml/lightly-logreg.c on its first 100 and first 500
+ * regression of tools/ml/lightly-logreg.c on its first 100 and first 500
  * samples (RANDOM at 100 → 500 labels), printing each test accuracy, the
  * mean ± sd, and the timings.
  *
@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "ml/lightly-fashion-mnist.h"
 #include "ml/lightly-logreg.h"
 

@@ -3,7 +3,7 @@
  * includes this once. */
 #pragma once
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <string.h>
 #include <glib/gstdio.h>

@@ -6,7 +6,7 @@
  * the engine ran, so this also covers the local backend passing the method
  * through. TYPICLUST and PROBCOVER given explicitly run too.
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <string.h>
 #include <glib/gstdio.h>

@@ -12,7 +12,7 @@
  * The test binary is its own child: `test-agent --child-sets …` and
  * `test-agent --child-other …` (see main()).
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "test-utils.h"
 
 #include <math.h>

@@ -1,5 +1,5 @@
 /* test-bit-mask.c: LightlyBitMask, protocol §3.1/§3.2 */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <string.h>
 

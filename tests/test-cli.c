@@ -8,7 +8,7 @@
  * Exit codes: 0 success, 1 the operation failed (one line on stderr),
  * 2 bad usage.
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "test-utils.h"
 
 #include <stdio.h>

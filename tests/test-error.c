@@ -1,5 +1,5 @@
 /* test-error.c: the error domain and the sampling-method names */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 static void
 test_error_quark (void)

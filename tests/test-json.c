@@ -1,5 +1,5 @@
 /* test-json.c: the streaming array codec and the shared model table */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <math.h>
 #include <string.h>

@@ -1,10 +1,10 @@
-/* test-ml.c: the machine-learning helpers in src/ml (IDX, PNG, PCA,
+/* test-ml.c: the machine-learning helpers in tools/ml (IDX, PNG, PCA,
  * logistic regression, CSV floats, the Fashion-MNIST pipeline) */
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "ml/lightly-idx.h"
 #include "ml/lightly-png.h"
 #include "ml/lightly-pca.h"

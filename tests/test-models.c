@@ -1,6 +1,6 @@
 /* test-models.c: the immutable model types (tag, job, query result, dataset, embedding) */
-#include "lightly.h"
-#include "lightly-models-private.h"
+#include <lightly/lightly.h>
+#include "lightly/lightly-models-private.h"
 
 /* Every property of @type is readable and none can be written, and the
  * class has exactly the properties in @names (so a new property cannot

@@ -1,5 +1,5 @@
 /* test-sampler-config.c: LightlySamplerConfig, protocol §5 and §13 */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <math.h>
 #include <string.h>

@@ -3,8 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "lightly.h"
-#include "lightly-scorer-private.h"
+#include <lightly/lightly.h>
+#include "lightly/lightly-scorer-private.h"
 
 #define EPS_F64 1e-9
 #define EPS_F32 1e-6

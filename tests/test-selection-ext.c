@@ -8,7 +8,7 @@
  * is repeated with 1, 2 and 5 threads and on every SIMD path the CPU
  * supports, and the picks must be identical.
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
 #include "selection/lightly-selection-ext.h"
 

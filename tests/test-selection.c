@@ -5,7 +5,7 @@
  * of the maximum. Every run is repeated on every SIMD path the CPU supports,
  * with 1 and 2 threads and with small blocks, and the picks must be identical.
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
 #include "selection/lightly-selection-kernels.h"
 

@@ -3,7 +3,7 @@
  * Every response is checked for its status and against the model table the
  * http backend uses. Runs on an in-memory store.
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <unistd.h>
 

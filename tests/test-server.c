@@ -3,7 +3,7 @@
  * Suite "server": every test starts an in-process server on port 0 (or
  * `lightly-al serve --port 0`) and leaves no process behind.
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -5,7 +5,7 @@
  * the PNG decodes and shows something, that the SVG is an SVG, that the run
  * repeats exactly with another thread count, and the usage errors.
  */
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #include <cairo.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* test-store.c: the private store and the embeddings CSV parser */
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "test-utils.h"
 
 #include <math.h>

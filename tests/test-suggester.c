@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 /* ---------------------------------------------------------------------------
  * A suggester that only implements the synchronous vfunc, as Python

@@ -914,7 +914,7 @@ predict_thread (GTask        *task,
 }
 
 /*
- * Trains the logistic regression (src/ml/lightly-logreg.h) on the labeled
+ * Trains the logistic regression (tools/ml/lightly-logreg.h) on the labeled
  * images' embeddings and predicts every image of the folder. Needs labels of
  * at least two classes; the prediction columns are the classes present in
  * the labels, in class order.

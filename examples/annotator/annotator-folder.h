@@ -5,7 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 G_BEGIN_DECLS
 

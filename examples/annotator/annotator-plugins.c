@@ -22,7 +22,7 @@
 #include <glib/gstdio.h>
 
 #include "annotator-plugins.h"
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #define GROUP "plugins"
 #define DEFAULT_PLUGIN "lightly-suggest"

@@ -41,7 +41,7 @@ export LD_LIBRARY_PATH=$build/src${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} GI_TYPELI
 demo=$HOME/.local/share/lightly/demo
 
 echo "screenshot.sh: making a demo folder with lightly-al demo"
-"$build/src/tools/lightly-al" demo --out "$demo" --pool 2000 --test 200 --schedule 20 --seeds 1 >/dev/null
+"$build/tools/lightly-al" demo --out "$demo" --pool 2000 --test 200 --schedule 20 --seeds 1 >/dev/null
 
 # The true class of every image, from the labels column.
 truth() { awk -F, -v name="$1" '$1 == name { print $NF; exit }' "$demo/embeddings.csv" | tr -d '\r'; }

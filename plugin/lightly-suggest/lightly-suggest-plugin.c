@@ -29,7 +29,7 @@
 
 #include <libpeas/peas.h>
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "lightly-suggest-token.h"
 
 #define SETTINGS_SCHEMA_ID "org.lightly.Suggest"

@@ -9,7 +9,7 @@
 #include "backend/lightly-backend.h"
 #include "backend/lightly-local-backend.h"
 #include "backend/lightly-http-backend.h"
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 
 G_DEFINE_INTERFACE (LightlyBackend, lightly_backend, G_TYPE_OBJECT)
 

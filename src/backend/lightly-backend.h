@@ -16,9 +16,9 @@
 
 #include <gio/gio.h>
 
-#include "lightly-sampling-method.h"
-#include "lightly-tag.h"
-#include "lightly-job.h"
+#include "lightly/lightly-sampling-method.h"
+#include "lightly/lightly-tag.h"
+#include "lightly/lightly-job.h"
 
 G_BEGIN_DECLS
 

@@ -23,8 +23,8 @@
 #include "backend/lightly-http-backend.h"
 #include "backend/lightly-json-array.h"
 #include "backend/lightly-json-models.h"
-#include "lightly-error.h"
-#include "lightly-models-private.h"
+#include "lightly/lightly-error.h"
+#include "lightly/lightly-models-private.h"
 #include "store/lightly-embeddings-csv.h"
 
 struct _LightlyHttpBackend

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "backend/lightly-json-array.h"
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 
 /* Nesting limit for skipped values, so hostile input can't exhaust the stack. */
 #define MAX_DEPTH 64

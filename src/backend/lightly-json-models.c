@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "backend/lightly-json-models.h"
-#include "lightly-bit-mask.h"
+#include "lightly/lightly-bit-mask.h"
 
 #define F(n, t, r) { n, LIGHTLY_JSON_##t, r, NULL, NULL }
 #define FM(n, t, r, m) { n, LIGHTLY_JSON_##t, r, &m, NULL }

@@ -15,8 +15,8 @@
 
 #include <json-glib/json-glib.h>
 
-#include "lightly-error.h"
-#include "lightly-models-private.h"
+#include "lightly/lightly-error.h"
+#include "lightly/lightly-models-private.h"
 #include "store/lightly-store.h"
 
 G_BEGIN_DECLS

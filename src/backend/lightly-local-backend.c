@@ -14,11 +14,11 @@
 #include <math.h>
 
 #include "backend/lightly-local-backend.h"
-#include "lightly-bit-mask.h"
-#include "lightly-dataset.h"
-#include "lightly-embedding.h"
-#include "lightly-error.h"
-#include "lightly-models-private.h"
+#include "lightly/lightly-bit-mask.h"
+#include "lightly/lightly-dataset.h"
+#include "lightly/lightly-embedding.h"
+#include "lightly/lightly-error.h"
+#include "lightly/lightly-models-private.h"
 #include "selection/lightly-selection.h"
 
 struct _LightlyLocalBackend

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 #include "lightly-selection-ext.h"
 
 /* Rows per block of the graph and the purity passes. */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 #include "lightly-selection-ext.h"
 
 /* Rows per block of a k-means pass: a tile of 256 float rows of dim 64 is

@@ -20,7 +20,7 @@
 #include <cpuid.h>
 #endif
 
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 #include "lightly-selection.h"
 #include "lightly-selection-kernels.h"
 #include "lightly-selection-ext.h"

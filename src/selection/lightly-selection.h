@@ -47,7 +47,7 @@
 #pragma once
 
 #include <glib.h>
-#include "lightly-sampling-method.h"
+#include "lightly/lightly-sampling-method.h"
 
 G_BEGIN_DECLS
 

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 #include "lightly-selection-ext.h"
 
 #define EPS LIGHTLY_SELECTION_TIE_EPSILON

@@ -23,9 +23,9 @@
 #include "backend/lightly-json-array.h"
 #include "backend/lightly-json-models.h"
 #include "backend/lightly-local-backend.h"
-#include "lightly-bit-mask.h"
-#include "lightly-error.h"
-#include "lightly-sampling-method.h"
+#include "lightly/lightly-bit-mask.h"
+#include "lightly/lightly-error.h"
+#include "lightly/lightly-sampling-method.h"
 
 typedef enum {
   CAP_CSV_WRITE,

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 #include "store/lightly-embeddings-csv.h"
 
 #define READ_CHUNK (256u * 1024u)

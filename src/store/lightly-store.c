@@ -33,7 +33,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 #include "store/lightly-embeddings-csv.h"
 #include "store/lightly-store.h"
 

@@ -8,7 +8,7 @@
  *       PROGRAM ARGS… file://DIR DATASET_ID, removes the directory and
  *       exits with PROGRAM's status (for examples/host-snippet.c)
  *
- * It links the internal library and src/ml statically, so it must stay a
+ * It links the internal library and tools/ml statically, so it must stay a
  * separate program from the hosts, which load liblightly-1.0.so through
  * the plugin.
  *
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <glib/gstdio.h>
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 #include "ml/lightly-fashion-mnist.h"
 
 #define DEFAULT_POOL 300

@@ -19,7 +19,7 @@
 #include <glib/gstdio.h>
 #include <libpeas/peas.h>
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 #define N_POOL 300
 #define N_CLASSES 10

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "lightly-idx.h"
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 
 /* No real IDX item is anywhere near this; it keeps n × item_size far from
  * overflowing and rejects garbage headers before allocating. */

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/lightly-al-common.h"
+#include "lightly-al-common.h"
 #include "server/lightly-server.h"
 
 typedef struct {

@@ -1,6 +1,6 @@
 /* lightly-idx.h: streaming reader for gzipped IDX files (MNIST, Fashion-MNIST)
  *
- * Private helper (src/ml, not installed). The IDX format: a big-endian
+ * Private helper (tools/ml, not installed). The IDX format: a big-endian
  * magic 0x0000TTNN (TT = element type, only 0x08 = unsigned byte is read
  * here; NN = number of dimensions), then NN big-endian 32-bit sizes, then the
  * items row-major. The file is decompressed as a stream, so reading the

@@ -1,6 +1,6 @@
 /* lightly-pca.h: whitened principal component analysis
  *
- * Private helper (src/ml, not installed).
+ * Private helper (tools/ml, not installed).
  *
  * Fit (n samples × D features, float in, double inside):
  *   1. mean μ and covariance C = (X − μ)ᵀ(X − μ) / (n − 1), accumulated in

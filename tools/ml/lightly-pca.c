@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lightly-pca.h"
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 
 #define BLOCK 128          /* samples per covariance block */
 #define TI 4               /* tile rows */

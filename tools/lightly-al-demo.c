@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/lightly-al-common.h"
+#include "lightly-al-common.h"
 #include "ml/lightly-fashion-mnist.h"
 #include "ml/lightly-logreg.h"
 

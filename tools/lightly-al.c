@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lightly.h"
-#include "tools/lightly-al-common.h"
+#include <lightly/lightly.h>
+#include "lightly-al-common.h"
 
 /* ---------------------------------------------------------------------------
  * Common options and helpers

@@ -1,6 +1,6 @@
 /* lightly-logreg.h: multinomial logistic regression (softmax), L-BFGS fit
  *
- * Private helper (src/ml, not installed), shared by the demo, `lightly-al
+ * Private helper (tools/ml, not installed), shared by the demo, `lightly-al
  * simulate` and the annotation app: this one file pair is the classifier.
  *
  * Model: p(c | x) = softmax(W x + b)_c with W (classes × dim), b (classes).

@@ -1,6 +1,6 @@
 /* lightly-png.h: minimal 8-bit grayscale PNG writer (and a reader of what it writes)
  *
- * Private helper (src/ml, not installed). No libpng: the IDAT stream is
+ * Private helper (tools/ml, not installed). No libpng: the IDAT stream is
  * zlib-format deflate from GZlibCompressor, chunks carry a CRC-32
  * (ISO 3309 / ITU-T V.42 polynomial 0xEDB88320, as the PNG spec requires)
  * computed here. Every scanline uses filter type 0 (None): thumbnails are

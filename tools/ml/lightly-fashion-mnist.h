@@ -1,6 +1,6 @@
 /* lightly-fashion-mnist.h: the demo's data pipeline on Fashion-MNIST
  *
- * Private helper (src/ml, not installed). Loads a pool slice of the
+ * Private helper (tools/ml, not installed). Loads a pool slice of the
  * training images (the first n_pool) and the test images (the first
  * n_test), L2-normalises the pixels, fits a whitened PCA (lightly-pca.h) on
  * the pool only, and embeds pool and test. The embedding is DESIGN.md's
@@ -13,7 +13,7 @@
 
 #include <gio/gio.h>
 
-#include "ml/lightly-pca.h"
+#include "lightly-pca.h"
 
 G_BEGIN_DECLS
 

@@ -4,7 +4,7 @@
  * For every strategy and seed, the loop starts with no labels and, for each
  * budget of the schedule, lets the strategy pick the samples that bring the
  * labeled set to that size; it then trains the shared logistic regression
- * (src/ml/lightly-logreg.h) on the labeled set and measures the accuracy on
+ * (tools/ml/lightly-logreg.h) on the labeled set and measures the accuracy on
  * a held-out split. The picks come from the selection engine itself, with
  * the labeled set as the preselected rows, so what is measured is what a
  * query runs. AUTO is resolved per round by lightly_sampling_method_resolve(),
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/lightly-al-common.h"
+#include "lightly-al-common.h"
 #include "ml/lightly-fashion-mnist.h"
 #include "ml/lightly-logreg.h"
 #include "selection/lightly-selection.h"

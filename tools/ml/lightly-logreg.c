@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lightly-logreg.h"
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 
 void
 lightly_logreg_options_init (LightlyLogregOptions *options)

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "lightly.h"
+#include <lightly/lightly.h>
 
 G_BEGIN_DECLS
 

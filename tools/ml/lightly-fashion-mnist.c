@@ -11,10 +11,10 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "ml/lightly-fashion-mnist.h"
-#include "ml/lightly-idx.h"
-#include "ml/lightly-png.h"
-#include "lightly-error.h"
+#include "lightly-fashion-mnist.h"
+#include "lightly-idx.h"
+#include "lightly-png.h"
+#include "lightly/lightly-error.h"
 
 #define N_PIXELS (LIGHTLY_FASHION_MNIST_SIDE * LIGHTLY_FASHION_MNIST_SIDE)
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/lightly-al-common.h"
+#include "lightly-al-common.h"
 
 /* ---------------------------------------------------------------------------
  * Predictions CSV

@@ -11,7 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "lightly-png.h"
-#include "lightly-error.h"
+#include "lightly/lightly-error.h"
 
 static const guint8 png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 
