@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "backend/lightly-local-jobs.h"
 #include "store/lightly-embeddings-csv.h"
 #include "store/lightly-store.h"
 
@@ -1522,7 +1523,7 @@ test_push_work (void)
   g_mutex_init (&ws.lock);
   g_cond_init (&ws.cond);
   ws.dataset = new_dataset (store, "work", NULL);
-  lightly_store_push_work (store, work_func, &ws);
+  lightly_local_jobs_push (store, work_func, &ws);
   g_object_unref (store);   /* the last reference is now the work item's */
 
   g_mutex_lock (&ws.lock);

@@ -1,7 +1,7 @@
 /* lightly-local-backend.c: the embedded default (private)
  *
  * The backend seam over the store and the selection engine, in-process.
- * Selections run on the store's thread pool; follow_job() waits on a
+ * Selections run on the job pool of lightly-local-jobs.c; follow_job() waits on a
  * condition the job signals on every status or progress change, so progress
  * is pushed, not polled. A job started by another process (two processes
  * may share a store) has no one to signal here, so followers also re-read
@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-jobs.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-dataset.h"
 #include "lightly/lightly-embedding.h"
@@ -470,7 +471,7 @@ choose_score (LightlyStore  *store,
   return score;
 }
 
-/* Runs on the store's thread pool. Every failure ends the job FAILED with a
+/* Runs on the local job pool. Every failure ends the job FAILED with a
  * message; nothing here may leave it RUNNING. */
 static gboolean
 selection_job_execute (SelectionJob  *job,
@@ -704,7 +705,7 @@ local_start_selection (LightlyBackend *backend, const char *dataset_id, const ch
   job->request.preselected_tag_id = g_strdup (request->preselected_tag_id);
   job->request.score_type = g_strdup (request->score_type);
   job->watch = job_watch_lookup (job_id, TRUE);
-  lightly_store_push_work (self->store, selection_job_run, job);
+  lightly_local_jobs_push (self->store, selection_job_run, job);
   return g_steal_pointer (&job_id);
 }
 

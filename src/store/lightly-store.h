@@ -28,15 +28,6 @@ LightlyStore *lightly_store_open          (const char   *dir,
 /* NULL for an in-memory store. */
 const char   *lightly_store_get_dir       (LightlyStore *self);
 
-typedef void (*LightlyStoreWorkFunc) (LightlyStore *store,
-                                      gpointer      data);
-
-/* Runs func (store, data) on the store's thread pool (jobs, imports). The
- * store is kept alive until func returns. */
-void          lightly_store_push_work     (LightlyStore         *self,
-                                           LightlyStoreWorkFunc  func,
-                                           gpointer              data);
-
 /* A new random id (24 lowercase hex characters). */
 char         *lightly_store_new_id        (void);
 

@@ -1,0 +1,898 @@
+/* lightly-store-datasets.c: datasets, samples and tags of the store
+ *
+ * Owns the rows a selection reads and writes by name: datasets, their
+ * samples (index = registration order, the CSV's row order) and tags
+ * (canonical bitmasks, parent/query/preselected references, idempotent
+ * creation, guarded deletion). The name and bitmask rules of protocol §2.2
+ * live here too, since tags and jobs share them. Every write is one
+ * transaction through write_begin() (DESIGN.md, Store).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "lightly/lightly-error.h"
+#include "store/lightly-embeddings-csv.h"
+#include "store/lightly-store-private.h"
+
+static gboolean
+check_sample_name (const char *name, GError **error)
+{
+  if (!check_text ("file name", name, MAX_SAMPLE_NAME_BYTES, error))
+    return FALSE;
+  if (strchr (name, ',') != NULL)
+    {
+      g_autofree char *q = quote (name);
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the file name %s contains a comma, which embeddings CSV files cannot "
+                   "hold; rename the file", q);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lightly_store_check_tag_name (const char *name, GError **error)
+{
+  gsize len;
+
+  len = name != NULL ? strlen (name) : 0;
+  if (len >= 3 && g_ascii_isalnum (name[0]))
+    {
+      gsize i;
+
+      for (i = 1; i < len; i++)
+        {
+          char c = name[i];
+
+          if (!g_ascii_isalnum (c) && strchr (" .:;=@_-", c) == NULL)
+            break;
+        }
+      if (i == len)
+        return TRUE;
+    }
+  {
+    g_autofree char *q = quote (name);
+
+    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                 "the tag name %s is not valid; a tag name has at least 3 characters, "
+                 "starts with a letter or digit, and has only letters, digits, spaces "
+                 "and . : ; = @ _ -", q);
+  }
+  return FALSE;
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+/* Canonical "0x..." syntax only; the size check needs the dataset. */
+gboolean
+check_bitmask_syntax (const char *hex, GError **error)
+{
+  const char *digits;
+
+  if (hex == NULL || strncmp (hex, "0x", 2) != 0 || hex[2] == '\0' ||
+      (hex[2] == '0' && hex[3] != '\0'))
+    goto bad;
+  for (digits = hex + 2; *digits; digits++)
+    if (hex_value (*digits) < 0)
+      goto bad;
+  return TRUE;
+
+bad:
+  {
+    g_autofree char *q = quote (hex);
+
+    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                 "the bitmask %s is not canonical; use lowercase hex with a 0x prefix "
+                 "and no leading zeros (0x0 for the empty set)", q);
+  }
+  return FALSE;
+}
+
+static gboolean
+check_bitmask_size (const char *hex, guint64 n_samples, GError **error)
+{
+  gsize n_digits = strlen (hex + 2);
+  int top = hex_value (hex[2]);
+  guint64 highest;
+
+  if (top == 0)
+    return TRUE;
+  highest = 4 * (guint64) (n_digits - 1) + (guint64) g_bit_nth_msf ((gulong) top, -1);
+  if (highest >= n_samples)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the bitmask sets bit %" G_GUINT64_FORMAT ", but the dataset has only %"
+                   G_GUINT64_FORMAT " samples (bits 0 ... %" G_GINT64_FORMAT ")",
+                   highest, n_samples, (gint64) n_samples - 1);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- Datasets ------------------------------------------------------------ */
+
+void
+lightly_store_dataset_free (LightlyStoreDataset *dataset)
+{
+  if (dataset == NULL)
+    return;
+  g_free (dataset->id);
+  g_free (dataset->name);
+  g_free (dataset);
+}
+
+#define DATASET_COLUMNS "id, name, n_samples, created_at, last_modified_at"
+
+static LightlyStoreDataset *
+dataset_from_row (sqlite3_stmt *st)
+{
+  LightlyStoreDataset *d = g_new0 (LightlyStoreDataset, 1);
+
+  d->id = col_text (st, 0);
+  d->name = col_text (st, 1);
+  d->n_samples = (guint64) sqlite3_column_int64 (st, 2);
+  d->created_at = sqlite3_column_int64 (st, 3);
+  d->last_modified_at = sqlite3_column_int64 (st, 4);
+  return d;
+}
+
+char *
+lightly_store_create_dataset (LightlyStore *self, const char *name, GError **error)
+{
+  g_autofree char *id = NULL;
+  Conn *c;
+  gint64 now = now_ms ();
+  int rc;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  if (!check_text ("dataset name", name, MAX_NAME_BYTES, error))
+    return NULL;
+  c = write_begin (self, error);
+  if (c == NULL)
+    return NULL;
+  {
+    STMT st = prep (c, "SELECT id FROM datasets WHERE name = ?", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, name);
+    rc = step_row (c, st, "looking up a dataset", error);
+    if (rc < 0)
+      goto fail;
+    if (rc > 0)
+      {
+        g_autofree char *q = quote (name);
+
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                     "a dataset named %s exists already (id %s); choose another name",
+                     q, (const char *) sqlite3_column_text (st, 0));
+        goto fail;
+      }
+  }
+  id = lightly_store_new_id ();
+  {
+    STMT st = prep (c, "INSERT INTO datasets (id, name, n_samples, created_at, "
+                       "last_modified_at) VALUES (?, ?, 0, ?, ?)", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, id);
+    bind_text (st, 2, name);
+    sqlite3_bind_int64 (st, 3, now);
+    sqlite3_bind_int64 (st, 4, now);
+    if (!step_done (c, st, "creating a dataset", error))
+      goto fail;
+  }
+  if (!write_commit (c, error))
+    return NULL;
+  return g_steal_pointer (&id);
+
+fail:
+  conn_release (c);
+  return NULL;
+}
+
+static gpointer
+dataset_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return dataset_from_row (st);
+}
+
+static LightlyStoreDataset *
+get_dataset_where (LightlyStore *self, const char *sql, const char *key,
+                   const char *what, GError **error)
+{
+  return read_one_row (self, sql, key, NULL, dataset_row, "dataset", what, key, error);
+}
+
+LightlyStoreDataset *
+lightly_store_get_dataset (LightlyStore *self, const char *dataset_id, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+  return get_dataset_where (self, "SELECT " DATASET_COLUMNS " FROM datasets WHERE id = ?",
+                            dataset_id, "id", error);
+}
+
+LightlyStoreDataset *
+lightly_store_get_dataset_by_name (LightlyStore *self, const char *name, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+  return get_dataset_where (self, "SELECT " DATASET_COLUMNS " FROM datasets WHERE name = ?",
+                            name, "name", error);
+}
+
+GPtrArray *
+lightly_store_list_datasets (LightlyStore *self, GError **error)
+{
+  g_autoptr(Conn) c = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  c = conn_acquire (self, error);
+  if (c == NULL)
+    return NULL;
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_dataset_free);
+  {
+    STMT st = prep (c, "SELECT " DATASET_COLUMNS " FROM datasets ORDER BY rowid", error);
+
+    if (st == NULL)
+      return NULL;
+    while ((rc = step_row (c, st, "listing datasets", error)) > 0)
+      g_ptr_array_add (list, dataset_from_row (st));
+    if (rc < 0)
+      return NULL;
+  }
+  return g_steal_pointer (&list);
+}
+
+/* ---- Samples -------------------------------------------------------------- */
+
+/* Appends names at indices n_before ... inside the caller's transaction. */
+gboolean
+insert_samples (Conn *c, const char *dataset_id, gint64 n_before,
+                const char * const *names, gsize n, GError **error)
+{
+  STMT st = prep (c, "INSERT INTO samples (dataset_id, idx, file_name) VALUES (?, ?, ?)",
+                  error);
+
+  if (st == NULL)
+    return FALSE;
+  bind_text (st, 1, dataset_id);
+  for (gsize i = 0; i < n; i++)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (st, 2, n_before + (gint64) i);
+      sqlite3_bind_text (st, 3, names[i], -1, SQLITE_STATIC);
+      rc = sqlite3_step (st);
+      sqlite3_reset (st);
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        {
+          g_autofree char *q = quote (names[i]);
+
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "the file name %s is already a sample of dataset %s; file names "
+                       "must be unique", q, dataset_id);
+          return FALSE;
+        }
+      if (rc != SQLITE_DONE)
+        {
+          set_sql_error (error, c->db, "adding samples");
+          return FALSE;
+        }
+    }
+  return touch_dataset (c, dataset_id, (gint64) n, error);
+}
+
+/* Checks every name and that the list has no duplicates. */
+gboolean
+check_sample_list (const char * const *names, gsize n, GError **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (!check_sample_name (names[i], error))
+        return FALSE;
+      if (!g_hash_table_add (seen, (gpointer) names[i]))
+        {
+          g_autofree char *q = quote (names[i]);
+
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "the file name %s appears twice in the list (again at position %"
+                       G_GSIZE_FORMAT "); file names must be unique", q, i);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+lightly_store_add_samples (LightlyStore       *self,
+                           const char         *dataset_id,
+                           const char * const *names,
+                           gssize              n,
+                           GError            **error)
+{
+  gsize count;
+  gint64 n_before;
+  Conn *c;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (names != NULL || n == 0, FALSE);
+
+  count = n >= 0 ? (gsize) n : g_strv_length ((char **) names);
+  if (!check_sample_list (names, count, error))
+    return FALSE;
+
+  c = write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  n_before = dataset_n_samples (c, dataset_id, error);
+  if (n_before < 0 || !insert_samples (c, dataset_id, n_before, names, count, error))
+    {
+      conn_release (c);
+      return FALSE;
+    }
+  return write_commit (c, error);
+}
+
+gssize
+lightly_store_add_samples_from_csv (LightlyStore  *self,
+                                    const char    *dataset_id,
+                                    GInputStream  *csv,
+                                    GCancellable  *cancellable,
+                                    GError       **error)
+{
+  g_autoptr(LightlyEmbeddingsCsv) parsed = NULL;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), -1);
+  g_return_val_if_fail (G_IS_INPUT_STREAM (csv), -1);
+
+  parsed = lightly_embeddings_csv_parse (csv, NULL, 0, cancellable, error);
+  if (parsed == NULL)
+    return -1;
+  if (!lightly_store_add_samples (self, dataset_id, parsed->names, (gssize) parsed->n_rows,
+                                  error))
+    return -1;
+  return (gssize) parsed->n_rows;
+}
+
+char **
+sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **error)
+{
+  gint64 n;
+  GPtrArray *names;
+  int rc;
+
+  n = dataset_n_samples (c, dataset_id, error);
+  if (n < 0)
+    return NULL;
+  names = g_ptr_array_sized_new ((guint) n + 1);
+  {
+    STMT st = prep (c, "SELECT file_name FROM samples WHERE dataset_id = ? ORDER BY idx",
+                    error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, dataset_id);
+    while ((rc = step_row (c, st, "reading samples", error)) > 0)
+      g_ptr_array_add (names, col_text (st, 0));
+    if (rc < 0)
+      goto fail;
+  }
+  if (n_out != NULL)
+    *n_out = names->len;
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+
+fail:
+  g_ptr_array_set_free_func (names, g_free);
+  g_ptr_array_unref (names);
+  return NULL;
+}
+
+char **
+lightly_store_get_sample_names (LightlyStore  *self,
+                                const char    *dataset_id,
+                                gsize         *n_out,
+                                GError       **error)
+{
+  g_autoptr(Conn) c = NULL;
+  char **names;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  c = conn_acquire (self, error);
+  if (c == NULL || !read_begin (c, error))
+    return NULL;
+  names = sample_names (c, dataset_id, n_out, error);
+  read_end (c);
+  return names;
+}
+
+gint64
+lightly_store_get_n_samples (LightlyStore *self, const char *dataset_id, GError **error)
+{
+  g_autoptr(Conn) c = NULL;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), -1);
+
+  c = conn_acquire (self, error);
+  if (c == NULL)
+    return -1;
+  return dataset_n_samples (c, dataset_id, error);
+}
+
+gint64
+lightly_store_lookup_sample (LightlyStore  *self,
+                             const char    *dataset_id,
+                             const char    *file_name,
+                             GError       **error)
+{
+  g_autoptr(Conn) c = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), -1);
+
+  c = conn_acquire (self, error);
+  if (c == NULL)
+    return -1;
+  {
+    STMT st = prep (c, "SELECT idx FROM samples WHERE dataset_id = ? AND file_name = ?",
+                    error);
+
+    if (st == NULL)
+      return -1;
+    bind_text (st, 1, dataset_id);
+    bind_text (st, 2, file_name);
+    rc = step_row (c, st, "looking up a sample", error);
+    if (rc < 0)
+      return -1;
+    if (rc > 0)
+      return sqlite3_column_int64 (st, 0);
+  }
+  if (dataset_n_samples (c, dataset_id, error) < 0)
+    return -1;
+  {
+    g_autofree char *q = quote (file_name);
+
+    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                 "the file name %s is not a sample of dataset %s", q, dataset_id);
+  }
+  return -1;
+}
+
+/* ---- Tags ----------------------------------------------------------------- */
+
+void
+lightly_store_tag_free (LightlyStoreTag *tag)
+{
+  if (tag == NULL)
+    return;
+  g_free (tag->id);
+  g_free (tag->dataset_id);
+  g_free (tag->name);
+  g_free (tag->bitmask_hex);
+  g_free (tag->prev_tag_id);
+  g_free (tag->query_tag_id);
+  g_free (tag->preselected_tag_id);
+  g_free (tag->creator);
+  g_free (tag);
+}
+
+#define TAG_COLUMNS "t.id, t.dataset_id, t.name, t.bitmask, t.prev_tag_id, t.query_tag_id, " \
+                    "t.preselected_tag_id, t.creator, t.created_at, d.n_samples"
+
+static LightlyStoreTag *
+tag_from_row (sqlite3_stmt *st)
+{
+  LightlyStoreTag *t = g_new0 (LightlyStoreTag, 1);
+
+  t->id = col_text (st, 0);
+  t->dataset_id = col_text (st, 1);
+  t->name = col_text (st, 2);
+  t->bitmask_hex = col_text (st, 3);
+  t->prev_tag_id = col_text (st, 4);
+  t->query_tag_id = col_text (st, 5);
+  t->preselected_tag_id = col_text (st, 6);
+  t->creator = col_text (st, 7);
+  t->created_at = sqlite3_column_int64 (st, 8);
+  t->tot_size = (guint64) sqlite3_column_int64 (st, 9);
+  return t;
+}
+
+static gboolean
+check_tag_ref (Conn *c, const char *dataset_id, const char *field, const char *tag_id,
+               GError **error)
+{
+  int rc;
+  STMT st = NULL;
+
+  if (tag_id == NULL)
+    return TRUE;
+  st = prep (c, "SELECT 1 FROM tags WHERE id = ? AND dataset_id = ?", error);
+  if (st == NULL)
+    return FALSE;
+  bind_text (st, 1, tag_id);
+  bind_text (st, 2, dataset_id);
+  rc = step_row (c, st, "looking up a tag", error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == 0)
+    {
+      g_autofree char *q = quote (tag_id);
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                   "the %s %s is not a tag of dataset %s", field, q, dataset_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Is name reserved by a live job other than exclude_job? Orphaned reservations
+ * are released on the way. Returns -1 on error, 0 free, 1 reserved. */
+static int
+name_reserved (LightlyStore *self, Conn *c, const char *dataset_id, const char *name,
+               const char *exclude_job, char **job_id_out, GError **error)
+{
+  g_autofree char *job_id = NULL;
+  int rc;
+
+  {
+    STMT st = prep (c, "SELECT id FROM jobs WHERE dataset_id = ? AND new_tag_name = ? AND "
+                       "reserved IS NOT NULL AND status IN (0, 1)", error);
+
+    if (st == NULL)
+      return -1;
+    bind_text (st, 1, dataset_id);
+    bind_text (st, 2, name);
+    rc = step_row (c, st, "looking up a reservation", error);
+    if (rc <= 0)
+      return rc;
+    job_id = col_text (st, 0);
+  }
+  if (exclude_job != NULL && strcmp (job_id, exclude_job) == 0)
+    return 0;
+  {
+    g_autoptr(GError) local = NULL;
+
+    if (recover_if_orphaned (self, c, job_id, &local))
+      return 0;
+    if (local != NULL)
+      {
+        g_propagate_error (error, g_steal_pointer (&local));
+        return -1;
+      }
+  }
+  if (job_id_out != NULL)
+    *job_id_out = g_steal_pointer (&job_id);
+  return 1;
+}
+
+/* Inside a write transaction. Returns the tag id (new or, idempotently, the
+ * existing one). */
+char *
+create_tag_tx (LightlyStore *self, Conn *c, const char *dataset_id, const char *name,
+               const char *bitmask_hex, const char *prev_tag_id, const char *query_tag_id,
+               const char *preselected_tag_id, const char *creator, const char *exclude_job,
+               GError **error)
+{
+  g_autofree char *id = NULL;
+  gint64 n_samples;
+  int rc;
+
+  n_samples = dataset_n_samples (c, dataset_id, error);
+  if (n_samples < 0 || !check_bitmask_size (bitmask_hex, (guint64) n_samples, error))
+    return NULL;
+
+  {
+    STMT st = prep (c, "SELECT id, bitmask FROM tags WHERE dataset_id = ? AND name = ?", error);
+
+    if (st == NULL)
+      return NULL;
+    bind_text (st, 1, dataset_id);
+    bind_text (st, 2, name);
+    rc = step_row (c, st, "looking up a tag", error);
+    if (rc < 0)
+      return NULL;
+    if (rc > 0)
+      {
+        g_autofree char *q = NULL;
+
+        if (strcmp ((const char *) sqlite3_column_text (st, 1), bitmask_hex) == 0)
+          return col_text (st, 0);
+        q = quote (name);
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                     "a tag named %s exists already in dataset %s with a different bitmask; "
+                     "choose another name", q, dataset_id);
+        return NULL;
+      }
+  }
+  {
+    g_autofree char *job_id = NULL;
+
+    rc = name_reserved (self, c, dataset_id, name, exclude_job, &job_id, error);
+    if (rc < 0)
+      return NULL;
+    if (rc > 0)
+      {
+        g_autofree char *q = quote (name);
+
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                     "the tag name %s is reserved by the running selection job %s; "
+                     "choose another name", q, job_id);
+        return NULL;
+      }
+  }
+  if (!check_tag_ref (c, dataset_id, "previous tag", prev_tag_id, error) ||
+      !check_tag_ref (c, dataset_id, "query tag", query_tag_id, error) ||
+      !check_tag_ref (c, dataset_id, "preselected tag", preselected_tag_id, error))
+    return NULL;
+
+  id = lightly_store_new_id ();
+  {
+    STMT st = prep (c, "INSERT INTO tags (id, dataset_id, name, bitmask, prev_tag_id, "
+                       "query_tag_id, preselected_tag_id, creator, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+
+    if (st == NULL)
+      return NULL;
+    bind_text (st, 1, id);
+    bind_text (st, 2, dataset_id);
+    bind_text (st, 3, name);
+    bind_text (st, 4, bitmask_hex);
+    bind_text (st, 5, prev_tag_id);
+    bind_text (st, 6, query_tag_id);
+    bind_text (st, 7, preselected_tag_id);
+    bind_text (st, 8, creator);
+    sqlite3_bind_int64 (st, 9, now_ms ());
+    if (!step_done (c, st, "creating a tag", error))
+      return NULL;
+  }
+  if (!touch_dataset (c, dataset_id, 0, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+static gboolean
+check_tag_input (const char *name, const char *bitmask_hex, const char *creator,
+                 GError **error)
+{
+  return lightly_store_check_tag_name (name, error) &&
+         check_bitmask_syntax (bitmask_hex, error) &&
+         (creator == NULL || check_text ("tag creator", creator, MAX_NAME_BYTES, error));
+}
+
+char *
+lightly_store_create_tag (LightlyStore *self,
+                          const char   *dataset_id,
+                          const char   *name,
+                          const char   *bitmask_hex,
+                          const char   *prev_tag_id,
+                          const char   *query_tag_id,
+                          const char   *preselected_tag_id,
+                          const char   *creator,
+                          GError      **error)
+{
+  Conn *c;
+  char *id;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  if (!check_tag_input (name, bitmask_hex, creator, error))
+    return NULL;
+  c = write_begin (self, error);
+  if (c == NULL)
+    return NULL;
+  id = create_tag_tx (self, c, dataset_id, name, bitmask_hex, prev_tag_id, query_tag_id,
+                      preselected_tag_id, creator, NULL, error);
+  if (id == NULL)
+    {
+      conn_release (c);
+      return NULL;
+    }
+  if (!write_commit (c, error))
+    {
+      g_free (id);
+      return NULL;
+    }
+  return id;
+}
+
+static gpointer
+tag_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return tag_from_row (st);
+}
+
+static LightlyStoreTag *
+get_tag_where (LightlyStore *self, const char *sql, const char *a, const char *b,
+               const char *what, const char *key, GError **error)
+{
+  return read_one_row (self, sql, a, b, tag_row, "tag", what, key, error);
+}
+
+LightlyStoreTag *
+lightly_store_get_tag (LightlyStore *self, const char *dataset_id, const char *tag_id,
+                       GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  if (dataset_id == NULL)
+    return get_tag_where (self, "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
+                                "ON d.id = t.dataset_id WHERE t.id = ?",
+                          tag_id, NULL, "id", tag_id, error);
+  return get_tag_where (self, "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
+                              "ON d.id = t.dataset_id WHERE t.id = ? AND t.dataset_id = ?",
+                        tag_id, dataset_id, "id", tag_id, error);
+}
+
+LightlyStoreTag *
+lightly_store_get_tag_by_name (LightlyStore *self, const char *dataset_id, const char *name,
+                               GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  return get_tag_where (self, "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
+                              "ON d.id = t.dataset_id WHERE t.dataset_id = ? AND t.name = ?",
+                        dataset_id, name, "name", name, error);
+}
+
+GPtrArray *
+lightly_store_list_tags (LightlyStore *self, const char *dataset_id, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  return list_dataset_rows (self, dataset_id,
+                            "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
+                            "ON d.id = t.dataset_id WHERE t.dataset_id = ? ORDER BY t.seq",
+                            "listing tags", tag_row, (GDestroyNotify) lightly_store_tag_free, error);
+}
+
+/* Inside a transaction: who refers to tag_id? Returns -1 on error, 0 when
+ * nothing does, 1 with *who set to a description of the first referrer. */
+static int
+tag_referrer (Conn *c, const char *tag_id, char **who, GError **error)
+{
+  int rc;
+
+  {
+    STMT st = prep (c, "SELECT id, name, CASE WHEN prev_tag_id = ?1 THEN 'previous' "
+                       "WHEN query_tag_id = ?1 THEN 'query' ELSE 'preselected' END "
+                       "FROM tags WHERE prev_tag_id = ?1 OR query_tag_id = ?1 OR "
+                       "preselected_tag_id = ?1 ORDER BY seq LIMIT 1", error);
+
+    if (st == NULL)
+      return -1;
+    bind_text (st, 1, tag_id);
+    rc = step_row (c, st, "looking up tags that refer to a tag", error);
+    if (rc > 0)
+      {
+        g_autofree char *q = quote ((const char *) sqlite3_column_text (st, 1));
+
+        *who = g_strdup_printf ("it is the %s tag of tag %s (id %s); delete that tag first",
+                                (const char *) sqlite3_column_text (st, 2), q,
+                                (const char *) sqlite3_column_text (st, 0));
+      }
+    if (rc != 0)
+      return rc;
+  }
+  {
+    /* A job's result tag, or the query or preselected tag of a job that is
+     * still waiting or running (its parameters name the tag). A FAILED job's
+     * parameters are history: nothing reads a tag through them any more. */
+    STMT st = prep (c, "SELECT id, CASE WHEN result_tag_id = ?1 THEN 'the result of' "
+                       "ELSE 'an input of the unfinished' END "
+                       "FROM jobs WHERE result_tag_id = ?1 OR (status IN (0, 1) AND "
+                       "instr (params, '\"' || ?1 || '\"') > 0) ORDER BY seq LIMIT 1", error);
+
+    if (st == NULL)
+      return -1;
+    bind_text (st, 1, tag_id);
+    rc = step_row (c, st, "looking up jobs that refer to a tag", error);
+    if (rc > 0)
+      *who = g_strdup_printf ("it is %s selection job %s",
+                              (const char *) sqlite3_column_text (st, 1),
+                              (const char *) sqlite3_column_text (st, 0));
+    return rc;
+  }
+}
+
+gboolean
+lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char *tag_id,
+                          GError **error)
+{
+  g_autoptr(Conn) c = NULL;
+  g_autofree char *who = NULL;
+  g_autofree char *name = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), FALSE);
+
+  if (dataset_id == NULL || tag_id == NULL)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "deleting a tag needs a dataset id and a tag id");
+      return FALSE;
+    }
+  c = write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  if (dataset_n_samples (c, dataset_id, error) < 0)
+    return FALSE;
+  {
+    STMT st = prep (c, "SELECT name FROM tags WHERE id = ? AND dataset_id = ?", error);
+
+    if (st == NULL)
+      return FALSE;
+    bind_text (st, 1, tag_id);
+    bind_text (st, 2, dataset_id);
+    rc = step_row (c, st, "looking up a tag", error);
+    if (rc < 0)
+      return FALSE;
+    if (rc == 0)
+      {
+        g_autofree char *q = quote (tag_id);
+
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                     "there is no tag with id %s in dataset %s", q, dataset_id);
+        return FALSE;
+      }
+    name = col_text (st, 0);
+  }
+  /* Every selection's default query tag; the dataset is unusable without it. */
+  if (strcmp (name, "initial-tag") == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the initial-tag (id %s) of dataset %s cannot be deleted", tag_id, dataset_id);
+      return FALSE;
+    }
+  rc = tag_referrer (c, tag_id, &who, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc > 0)
+    {
+      g_autofree char *q = quote (name);
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the tag %s (id %s) cannot be deleted: %s", q, tag_id, who);
+      return FALSE;
+    }
+  {
+    STMT st = prep (c, "DELETE FROM scores WHERE tag_id = ?", error);
+
+    if (st == NULL)
+      return FALSE;
+    bind_text (st, 1, tag_id);
+    if (!step_done (c, st, "deleting a tag's scores", error))
+      return FALSE;
+  }
+  {
+    STMT st = prep (c, "DELETE FROM tags WHERE id = ?", error);
+
+    if (st == NULL)
+      return FALSE;
+    bind_text (st, 1, tag_id);
+    if (!step_done (c, st, "deleting a tag", error))
+      return FALSE;
+  }
+  if (!touch_dataset (c, dataset_id, 0, error))
+    return FALSE;
+  return write_commit (g_steal_pointer (&c), error);
+}

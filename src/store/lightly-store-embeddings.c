@@ -1,0 +1,631 @@
+/* lightly-store-embeddings.c: embeddings of the store: rows and their files
+ *
+ * Owns the embeddings table and the files beside the database: the uploaded
+ * CSV (csv/<id>.csv, kept byte for byte) and the L2-normalised float32
+ * matrix (embeddings/<id>.f32) that selections memory-map. The commit order
+ * is the store's crash-safety rule (DESIGN.md, Store): write <id>.f32.tmp and
+ * fsync, rename and fsync the folder, then insert the row in one
+ * transaction; lightly_store_open() deletes files without a row. An import
+ * holds import.lock shared so another process's open() never takes its
+ * files for orphans.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gunixoutputstream.h>
+#include <glib/gstdio.h>
+
+#include "lightly/lightly-error.h"
+#include "store/lightly-embeddings-csv.h"
+#include "store/lightly-store-private.h"
+
+struct _LightlyStoreMatrix {
+  gatomicrefcount ref_count;
+  GMappedFile *mapped;
+  GBytes *bytes;
+  const float *data;
+  gsize n_rows;
+  gsize dim;
+};
+
+/* ---- Embeddings ----------------------------------------------------------- */
+
+void
+lightly_store_embedding_free (LightlyStoreEmbedding *embedding)
+{
+  if (embedding == NULL)
+    return;
+  g_free (embedding->id);
+  g_free (embedding->dataset_id);
+  g_free (embedding->name);
+  g_free (embedding);
+}
+
+#define EMBEDDING_COLUMNS "id, dataset_id, name, n_rows, dim, created_at"
+
+static LightlyStoreEmbedding *
+embedding_from_row (sqlite3_stmt *st)
+{
+  LightlyStoreEmbedding *e = g_new0 (LightlyStoreEmbedding, 1);
+
+  e->id = col_text (st, 0);
+  e->dataset_id = col_text (st, 1);
+  e->name = col_text (st, 2);
+  e->n_rows = (guint64) sqlite3_column_int64 (st, 3);
+  e->dim = (guint64) sqlite3_column_int64 (st, 4);
+  e->created_at = sqlite3_column_int64 (st, 5);
+  return e;
+}
+
+/* 1 if the dataset has an embedding of that name, 0 if not, -1 on error. */
+static int
+embedding_name_taken (Conn *c, const char *dataset_id, const char *name, GError **error)
+{
+  STMT st = prep (c, "SELECT 1 FROM embeddings WHERE dataset_id = ? AND name = ?", error);
+  int rc;
+
+  if (st == NULL)
+    return -1;
+  bind_text (st, 1, dataset_id);
+  bind_text (st, 2, name);
+  rc = step_row (c, st, "looking up an embedding", error);
+  if (rc > 0)
+    {
+      g_autofree char *q = quote (name);
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                   "dataset %s has an embedding named %s already; choose another name",
+                   dataset_id, q);
+    }
+  return rc;
+}
+
+static gboolean
+write_file_synced (const char *path, const void *data, gsize len, GError **error)
+{
+  const char *p = data;
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int saved;
+
+  if (fd < 0)
+    goto fail;
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, MIN (len, (gsize) (1 << 30)));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        goto fail;
+      p += n;
+      len -= (gsize) n;
+    }
+  if (fsync (fd) != 0)
+    goto fail;
+  if (close (fd) != 0)
+    {
+      fd = -1;
+      goto fail;
+    }
+  return TRUE;
+
+fail:
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_unlink (path);
+  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not write %s: %s", path,
+               g_strerror (saved));
+  return FALSE;
+}
+
+static gboolean
+rename_synced (const char *from, const char *to, const char *dir, GError **error)
+{
+  if (g_rename (from, to) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not rename %s: %s",
+                   from, g_strerror (saved));
+      return FALSE;
+    }
+  return fsync_dir (dir, error);
+}
+
+/* Maps CSV rows to sample indices; the file-name sets must be equal. */
+static guint64 *
+match_rows (const LightlyEmbeddingsCsv *csv, char **samples, gsize n_samples,
+            const char *dataset_id, GError **error)
+{
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree guint64 *perm = g_new (guint64, csv->n_rows);
+
+  for (gsize i = 0; i < n_samples; i++)
+    g_hash_table_insert (index, samples[i], GSIZE_TO_POINTER (i + 1));
+  for (gsize r = 0; r < csv->n_rows; r++)
+    {
+      gpointer v = g_hash_table_lookup (index, csv->names[r]);
+
+      if (v == NULL)
+        {
+          g_autofree char *q = quote (csv->names[r]);
+
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "the embeddings CSV names the file %s (line %" G_GUINT64_FORMAT "), "
+                       "which is not a sample of dataset %s; the CSV has %" G_GSIZE_FORMAT
+                       " rows and the dataset %" G_GSIZE_FORMAT " samples, and both must "
+                       "name the same files", q, csv->lines[r], dataset_id, csv->n_rows,
+                       n_samples);
+          return NULL;
+        }
+      perm[r] = GPOINTER_TO_SIZE (v) - 1;
+      g_hash_table_remove (index, csv->names[r]);
+    }
+  if (g_hash_table_size (index) > 0)
+    {
+      GHashTableIter iter;
+      gpointer key;
+      g_autofree char *q = NULL;
+
+      g_hash_table_iter_init (&iter, index);
+      g_hash_table_iter_next (&iter, &key, NULL);
+      q = quote (key);
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "the sample %s of dataset %s is missing from the embeddings CSV; the CSV "
+                   "has %" G_GSIZE_FORMAT " rows and the dataset %" G_GSIZE_FORMAT
+                   " samples, and both must name the same files", q, dataset_id,
+                   csv->n_rows, n_samples);
+      return NULL;
+    }
+  return g_steal_pointer (&perm);
+}
+
+/* Row r of the CSV goes to row perm[r], scaled to unit length. */
+static float *
+normalise_rows (const LightlyEmbeddingsCsv *csv, const guint64 *perm, GError **error)
+{
+  g_autofree float *out = g_new (float, csv->n_rows * csv->dim);
+
+  for (gsize r = 0; r < csv->n_rows; r++)
+    {
+      const float *src = csv->matrix + r * csv->dim;
+      float *dst = out + (perm != NULL ? perm[r] : r) * csv->dim;
+      double sum = 0.0;
+      double inv;
+
+      for (gsize j = 0; j < csv->dim; j++)
+        sum += (double) src[j] * (double) src[j];
+      if (!(sum > 0.0))
+        {
+          g_autofree char *q = quote (csv->names[r]);
+
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "the embedding of %s (line %" G_GUINT64_FORMAT " of the CSV) is all "
+                       "zeros, so it has no direction; fix the embedding model's output "
+                       "(EMBEDDING_INVALID)", q, csv->lines[r]);
+          return NULL;
+        }
+      inv = 1.0 / sqrt (sum);
+      for (gsize j = 0; j < csv->dim; j++)
+        dst[j] = (float) ((double) src[j] * inv);
+    }
+  return g_steal_pointer (&out);
+}
+
+char *
+lightly_store_add_embedding (LightlyStore  *self,
+                             const char    *dataset_id,
+                             const char    *name,
+                             GInputStream  *csv,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  return lightly_store_add_embedding_full (self, dataset_id, name, csv,
+                                           LIGHTLY_STORE_EMBEDDING_NONE, cancellable, error);
+}
+
+char *
+lightly_store_add_embedding_full (LightlyStore               *self,
+                                  const char                 *dataset_id,
+                                  const char                 *name,
+                                  GInputStream               *csv,
+                                  LightlyStoreEmbeddingFlags  flags,
+                                  GCancellable               *cancellable,
+                                  GError                    **error)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *csv_tmp = NULL, *csv_final = NULL, *f32_tmp = NULL, *f32_final = NULL;
+  g_autofree char *import_lock = NULL;
+  g_autoptr(GOutputStream) copy = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) parsed = NULL;
+  g_autofree guint64 *perm = NULL;
+  g_autofree float *matrix = NULL;
+  g_auto(GStrv) samples = NULL;
+  g_autoptr(GBytes) csv_bytes = NULL;
+  gsize n_samples = 0;
+  gboolean register_samples = FALSE;
+  gboolean files_written = FALSE;
+  int lock_fd = -1;
+  Conn *c = NULL;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+  g_return_val_if_fail (G_IS_INPUT_STREAM (csv), NULL);
+
+  if (!check_text ("embedding name", name, MAX_NAME_BYTES, error))
+    return NULL;
+  id = lightly_store_new_id ();
+
+  if (self->dir != NULL)
+    {
+      int fd;
+
+      /* Shared: open() elsewhere must not take our files for orphans. */
+      import_lock = g_build_filename (self->dir, "import.lock", NULL);
+      lock_fd = take_lock (import_lock, FALSE, TRUE, error);
+      if (lock_fd < 0)
+        return NULL;
+      csv_tmp = store_path (self, "csv", id, ".csv.tmp");
+      csv_final = store_path (self, "csv", id, ".csv");
+      f32_tmp = store_path (self, "embeddings", id, ".f32.tmp");
+      f32_final = store_path (self, "embeddings", id, ".f32");
+      fd = open (csv_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not create %s: %s",
+                       csv_tmp, g_strerror (saved));
+          goto fail;
+        }
+      copy = g_unix_output_stream_new (fd, TRUE);
+    }
+  else
+    copy = g_memory_output_stream_new_resizable ();
+
+  parsed = lightly_embeddings_csv_parse (csv, copy, 0, cancellable, error);
+  if (parsed == NULL)
+    goto fail;
+
+  {
+    g_autoptr(Conn) rc = conn_acquire (self, error);
+
+    if (rc == NULL || !read_begin (rc, error))
+      goto fail;
+    samples = sample_names (rc, dataset_id, &n_samples, error);
+    if (samples == NULL)
+      goto fail;
+    if (embedding_name_taken (rc, dataset_id, name, error) != 0)
+      goto fail;
+    read_end (rc);
+  }
+
+  register_samples = (flags & LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES) && n_samples == 0;
+  if (register_samples)
+    {
+      if (!check_sample_list (parsed->names, parsed->n_rows, error))
+        goto fail;
+    }
+  else
+    {
+      perm = match_rows (parsed, samples, n_samples, dataset_id, error);
+      if (perm == NULL)
+        goto fail;
+    }
+  matrix = normalise_rows (parsed, perm, error);
+  if (matrix == NULL)
+    goto fail;
+
+  /* Files first (DESIGN.md, Store): tmp + fsync, rename + fsync dir, then the row. */
+  if (self->dir != NULL)
+    {
+      int fd = g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (copy));
+
+      if (fsync (fd) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not write %s: %s",
+                       csv_tmp, g_strerror (saved));
+          goto fail;
+        }
+      if (!g_output_stream_close (copy, NULL, error))
+        goto fail;
+      files_written = TRUE;
+      if (!write_file_synced (f32_tmp, matrix, parsed->n_rows * parsed->dim * sizeof (float),
+                              error))
+        goto fail;
+      {
+        g_autofree char *edir = g_build_filename (self->dir, "embeddings", NULL);
+        g_autofree char *cdir = g_build_filename (self->dir, "csv", NULL);
+
+        if (!rename_synced (f32_tmp, f32_final, edir, error) ||
+            !rename_synced (csv_tmp, csv_final, cdir, error))
+          goto fail;
+      }
+    }
+  else
+    {
+      if (!g_output_stream_close (copy, NULL, error))
+        goto fail;
+      csv_bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (copy));
+      g_mutex_lock (&self->state_lock);
+      g_hash_table_insert (self->mem_csv, g_strdup (id), g_bytes_ref (csv_bytes));
+      g_hash_table_insert (self->mem_matrices, g_strdup (id),
+                           g_bytes_new_take (g_steal_pointer (&matrix),
+                                             parsed->n_rows * parsed->dim * sizeof (float)));
+      g_mutex_unlock (&self->state_lock);
+      files_written = TRUE;
+    }
+
+  c = write_begin (self, error);
+  if (c == NULL)
+    goto fail;
+  {
+    gint64 now_n = dataset_n_samples (c, dataset_id, error);
+
+    if (now_n < 0)
+      goto fail;
+    if ((guint64) now_n != (register_samples ? 0 : n_samples))
+      {
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY,
+                     "the samples of dataset %s changed during the embedding upload; "
+                     "upload it again", dataset_id);
+        goto fail;
+      }
+  }
+  if (embedding_name_taken (c, dataset_id, name, error) != 0)
+    goto fail;
+  if (register_samples &&
+      !insert_samples (c, dataset_id, 0, parsed->names, parsed->n_rows, error))
+    goto fail;
+  {
+    STMT st = prep (c, "INSERT INTO embeddings (id, dataset_id, name, n_rows, dim, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, id);
+    bind_text (st, 2, dataset_id);
+    bind_text (st, 3, name);
+    sqlite3_bind_int64 (st, 4, (gint64) parsed->n_rows);
+    sqlite3_bind_int64 (st, 5, (gint64) parsed->dim);
+    sqlite3_bind_int64 (st, 6, now_ms ());
+    if (!step_done (c, st, "adding an embedding", error))
+      goto fail;
+  }
+  if (!touch_dataset (c, dataset_id, 0, error))
+    goto fail;
+  if (!write_commit (g_steal_pointer (&c), error))
+    goto fail;
+
+  if (lock_fd >= 0)
+    close (lock_fd);
+  return g_steal_pointer (&id);
+
+fail:
+  if (c != NULL)
+    conn_release (c);
+  if (self->dir != NULL)
+    {
+      if (copy != NULL && !g_output_stream_is_closed (copy))
+        g_output_stream_close (copy, NULL, NULL);
+      if (csv_tmp != NULL)
+        g_unlink (csv_tmp);
+      if (files_written)
+        {
+          g_unlink (csv_final);
+          g_unlink (f32_tmp);
+          g_unlink (f32_final);
+        }
+    }
+  else if (files_written)
+    {
+      g_mutex_lock (&self->state_lock);
+      g_hash_table_remove (self->mem_csv, id);
+      g_hash_table_remove (self->mem_matrices, id);
+      g_mutex_unlock (&self->state_lock);
+    }
+  if (lock_fd >= 0)
+    close (lock_fd);
+  return NULL;
+}
+
+static gpointer
+embedding_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return embedding_from_row (st);
+}
+
+GPtrArray *
+lightly_store_list_embeddings (LightlyStore *self, const char *dataset_id, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  return list_dataset_rows (self, dataset_id,
+                            "SELECT " EMBEDDING_COLUMNS " FROM embeddings WHERE dataset_id = ? ORDER BY seq",
+                            "listing embeddings", embedding_row,
+                            (GDestroyNotify) lightly_store_embedding_free, error);
+}
+
+static LightlyStoreEmbedding *
+get_embedding_where (LightlyStore *self, const char *sql, const char *a, const char *b,
+                     const char *what, const char *key, GError **error)
+{
+  return read_one_row (self, sql, a, b, embedding_row, "embedding", what, key, error);
+}
+
+LightlyStoreEmbedding *
+lightly_store_get_embedding (LightlyStore *self, const char *dataset_id,
+                             const char *embedding_id, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  if (dataset_id == NULL)
+    return get_embedding_where (self, "SELECT " EMBEDDING_COLUMNS " FROM embeddings "
+                                      "WHERE id = ?", embedding_id, NULL, "id",
+                                embedding_id, error);
+  return get_embedding_where (self, "SELECT " EMBEDDING_COLUMNS " FROM embeddings "
+                                    "WHERE id = ? AND dataset_id = ?", embedding_id,
+                              dataset_id, "id", embedding_id, error);
+}
+
+LightlyStoreEmbedding *
+lightly_store_get_embedding_by_name (LightlyStore *self, const char *dataset_id,
+                                     const char *name, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  return get_embedding_where (self, "SELECT " EMBEDDING_COLUMNS " FROM embeddings "
+                                    "WHERE dataset_id = ? AND name = ?", dataset_id, name,
+                              "name", name, error);
+}
+
+GInputStream *
+lightly_store_read_embedding_csv (LightlyStore *self, const char *embedding_id,
+                                  GError **error)
+{
+  g_autoptr(LightlyStoreEmbedding) e = NULL;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  e = lightly_store_get_embedding (self, NULL, embedding_id, error);
+  if (e == NULL)
+    return NULL;
+  if (self->dir != NULL)
+    {
+      g_autofree char *path = store_path (self, "csv", e->id, ".csv");
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autoptr(GError) local = NULL;
+      GFileInputStream *in = g_file_read (file, NULL, &local);
+
+      if (in == NULL)
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                     "could not read the CSV of embedding %s: %s", e->id, local->message);
+      return G_INPUT_STREAM (in);
+    }
+  else
+    {
+      GBytes *bytes;
+      GInputStream *in = NULL;
+
+      g_mutex_lock (&self->state_lock);
+      bytes = g_hash_table_lookup (self->mem_csv, e->id);
+      if (bytes != NULL)
+        in = g_memory_input_stream_new_from_bytes (bytes);
+      g_mutex_unlock (&self->state_lock);
+      if (in == NULL)
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                     "the CSV of embedding %s is missing", e->id);
+      return in;
+    }
+}
+
+LightlyStoreMatrix *
+lightly_store_map_embedding (LightlyStore *self, const char *embedding_id, GError **error)
+{
+  g_autoptr(LightlyStoreEmbedding) e = NULL;
+  LightlyStoreMatrix *m;
+  gsize expected;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  e = lightly_store_get_embedding (self, NULL, embedding_id, error);
+  if (e == NULL)
+    return NULL;
+  expected = (gsize) e->n_rows * (gsize) e->dim * sizeof (float);
+  m = g_new0 (LightlyStoreMatrix, 1);
+  g_atomic_ref_count_init (&m->ref_count);
+  m->n_rows = (gsize) e->n_rows;
+  m->dim = (gsize) e->dim;
+  if (self->dir != NULL)
+    {
+      g_autofree char *path = store_path (self, "embeddings", e->id, ".f32");
+      g_autoptr(GError) local = NULL;
+
+      m->mapped = g_mapped_file_new (path, FALSE, &local);
+      if (m->mapped == NULL)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                       "could not map embedding %s: %s", e->id, local->message);
+          goto fail;
+        }
+      if (g_mapped_file_get_length (m->mapped) != expected)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                       "the matrix file of embedding %s has %" G_GSIZE_FORMAT " bytes, "
+                       "expected %" G_GSIZE_FORMAT "; the store is damaged", e->id,
+                       g_mapped_file_get_length (m->mapped), expected);
+          goto fail;
+        }
+      m->data = (const float *) (const void *) g_mapped_file_get_contents (m->mapped);
+    }
+  else
+    {
+      g_mutex_lock (&self->state_lock);
+      m->bytes = g_hash_table_lookup (self->mem_matrices, e->id);
+      if (m->bytes != NULL)
+        g_bytes_ref (m->bytes);
+      g_mutex_unlock (&self->state_lock);
+      if (m->bytes == NULL || g_bytes_get_size (m->bytes) != expected)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                       "the matrix of embedding %s is missing", e->id);
+          goto fail;
+        }
+      m->data = g_bytes_get_data (m->bytes, NULL);
+    }
+  return m;
+
+fail:
+  lightly_store_matrix_unref (m);
+  return NULL;
+}
+
+LightlyStoreMatrix *
+lightly_store_matrix_ref (LightlyStoreMatrix *matrix)
+{
+  g_return_val_if_fail (matrix != NULL, NULL);
+  g_atomic_ref_count_inc (&matrix->ref_count);
+  return matrix;
+}
+
+void
+lightly_store_matrix_unref (LightlyStoreMatrix *matrix)
+{
+  if (matrix == NULL || !g_atomic_ref_count_dec (&matrix->ref_count))
+    return;
+  if (matrix->mapped != NULL)
+    g_mapped_file_unref (matrix->mapped);
+  if (matrix->bytes != NULL)
+    g_bytes_unref (matrix->bytes);
+  g_free (matrix);
+}
+
+const float *
+lightly_store_matrix_get_data (LightlyStoreMatrix *matrix)
+{
+  g_return_val_if_fail (matrix != NULL, NULL);
+  return matrix->data;
+}
+
+gsize
+lightly_store_matrix_get_n_rows (LightlyStoreMatrix *matrix)
+{
+  g_return_val_if_fail (matrix != NULL, 0);
+  return matrix->n_rows;
+}
+
+gsize
+lightly_store_matrix_get_dim (LightlyStoreMatrix *matrix)
+{
+  g_return_val_if_fail (matrix != NULL, 0);
+  return matrix->dim;
+}

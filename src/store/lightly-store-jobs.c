@@ -1,0 +1,812 @@
+/* lightly-store-jobs.c: selection jobs of the store and their owner locks
+ *
+ * Owns the jobs table, the name reservation a job makes for its result tag,
+ * and the cross-process ownership of live jobs: the owner holds an flock on
+ * jobs/<id>.lock while the job is WAITING or RUNNING, and anyone who can
+ * take that lock knows the owner exited and marks the job FAILED. The store
+ * only records jobs; the local backend runs them
+ * (src/backend/lightly-local-jobs.c). Progress is kept in memory and written
+ * at most every 250 ms; waiters are woken through job_cond.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "lightly/lightly-error.h"
+#include "store/lightly-store-private.h"
+
+#define PROGRESS_INTERVAL_US (250 * G_TIME_SPAN_MILLISECOND)
+
+/* ---- Jobs: ownership ------------------------------------------------------ */
+
+static void
+job_changed (LightlyStore *self)
+{
+  g_mutex_lock (&self->state_lock);
+  self->job_changes++;
+  g_cond_broadcast (&self->job_cond);
+  g_mutex_unlock (&self->state_lock);
+}
+
+void
+owned_job_free (OwnedJob *job)
+{
+  if (job->fd >= 0)
+    close (job->fd);
+  g_free (job);
+}
+
+static gboolean
+owns_job (LightlyStore *self, const char *job_id)
+{
+  gboolean owned;
+
+  g_mutex_lock (&self->state_lock);
+  owned = g_hash_table_contains (self->owned_jobs, job_id);
+  g_mutex_unlock (&self->state_lock);
+  return owned;
+}
+
+/* Inside a write transaction: if the live job job_id is not ours and its lock
+ * can be taken, its owner is gone; mark it FAILED "owner exited" and release
+ * its reservation. Returns TRUE when it did. */
+gboolean
+recover_if_orphaned (LightlyStore *self, Conn *c, const char *job_id, GError **error)
+{
+  g_autofree char *path = NULL;
+  int fd;
+
+  if (self->dir == NULL || owns_job (self, job_id))
+    return FALSE;
+  path = store_path (self, "jobs", job_id, ".lock");
+  fd = take_lock (path, TRUE, FALSE, NULL);
+  if (fd < 0)
+    return FALSE;
+  {
+    STMT st = prep (c, "UPDATE jobs SET status = 3, error = 'owner exited', finished_at = ?, "
+                       "reserved = NULL WHERE id = ? AND status IN (0, 1)", error);
+
+    if (st == NULL)
+      {
+        close (fd);
+        return FALSE;
+      }
+    sqlite3_bind_int64 (st, 1, now_ms ());
+    bind_text (st, 2, job_id);
+    if (!step_done (c, st, "failing an orphaned job", error))
+      {
+        close (fd);
+        return FALSE;
+      }
+  }
+  drop_lock (path, fd);
+  return TRUE;
+}
+
+/* Checks every live job (at open). */
+gboolean
+recover_all_orphans (LightlyStore *self, GError **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  Conn *c;
+  int rc;
+
+  if (self->dir == NULL)
+    return TRUE;
+  c = write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  {
+    STMT st = prep (c, "SELECT id FROM jobs WHERE status IN (0, 1)", error);
+
+    if (st == NULL)
+      goto fail;
+    while ((rc = step_row (c, st, "listing jobs", error)) > 0)
+      g_ptr_array_add (ids, col_text (st, 0));
+    if (rc < 0)
+      goto fail;
+  }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) local = NULL;
+
+      recover_if_orphaned (self, c, g_ptr_array_index (ids, i), &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          goto fail;
+        }
+    }
+  return write_commit (c, error);
+
+fail:
+  conn_release (c);
+  return FALSE;
+}
+
+/* ---- Jobs ----------------------------------------------------------------- */
+
+const char *
+lightly_store_job_status_to_string (LightlyStoreJobStatus status)
+{
+  switch (status)
+    {
+    case LIGHTLY_STORE_JOB_WAITING:
+      return "WAITING";
+    case LIGHTLY_STORE_JOB_RUNNING:
+      return "RUNNING";
+    case LIGHTLY_STORE_JOB_FINISHED:
+      return "FINISHED";
+    case LIGHTLY_STORE_JOB_FAILED:
+      return "FAILED";
+    default:
+      return "UNKNOWN";
+    }
+}
+
+void
+lightly_store_job_free (LightlyStoreJob *job)
+{
+  if (job == NULL)
+    return;
+  g_free (job->id);
+  g_free (job->dataset_id);
+  g_free (job->new_tag_name);
+  g_free (job->params_json);
+  g_free (job->error_message);
+  g_free (job->result_tag_id);
+  g_free (job->owner_boot_id);
+  g_free (job);
+}
+
+#define JOB_COLUMNS "id, dataset_id, new_tag_name, params, status, processed, total, error, " \
+                    "result_tag_id, created_at, finished_at, owner_pid, owner_boot_id"
+
+static LightlyStoreJob *
+job_from_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  LightlyStoreJob *j = g_new0 (LightlyStoreJob, 1);
+  OwnedJob *owned;
+
+  j->id = col_text (st, 0);
+  j->dataset_id = col_text (st, 1);
+  j->new_tag_name = col_text (st, 2);
+  j->params_json = col_text (st, 3);
+  j->status = (LightlyStoreJobStatus) sqlite3_column_int (st, 4);
+  j->processed = sqlite3_column_int64 (st, 5);
+  j->total = sqlite3_column_int64 (st, 6);
+  j->error_message = col_text (st, 7);
+  j->result_tag_id = col_text (st, 8);
+  j->created_at = sqlite3_column_int64 (st, 9);
+  j->finished_at = sqlite3_column_int64 (st, 10);
+  j->owner_pid = sqlite3_column_int64 (st, 11);
+  j->owner_boot_id = col_text (st, 12);
+
+  /* Progress not yet written: ours is newer than the row. */
+  g_mutex_lock (&self->state_lock);
+  owned = g_hash_table_lookup (self->owned_jobs, j->id);
+  if (owned != NULL && j->status == LIGHTLY_STORE_JOB_RUNNING)
+    {
+      j->processed = owned->processed;
+      j->total = owned->total;
+    }
+  g_mutex_unlock (&self->state_lock);
+  return j;
+}
+
+char *
+lightly_store_create_selection_job (LightlyStore *self,
+                                    const char   *dataset_id,
+                                    const char   *new_tag_name,
+                                    const char   *params_json,
+                                    gboolean     *existing,
+                                    GError      **error)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *lock_path = NULL;
+  int lock_fd = -1;
+  Conn *c = NULL;
+  int rc;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+  g_return_val_if_fail (params_json != NULL, NULL);
+
+  if (existing != NULL)
+    *existing = FALSE;
+  if (!lightly_store_check_tag_name (new_tag_name, error))
+    return NULL;
+  if (!g_utf8_validate (params_json, -1, NULL))
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "the selection parameters are not valid UTF-8");
+      return NULL;
+    }
+
+  id = lightly_store_new_id ();
+  /* The lock is taken before the row exists, so no one ever sees a live job
+   * without a held lock. */
+  if (self->dir != NULL)
+    {
+      lock_path = store_path (self, "jobs", id, ".lock");
+      lock_fd = take_lock (lock_path, TRUE, FALSE, error);
+      if (lock_fd < 0)
+        {
+          if (lock_fd == -1)
+            g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                         "the new job's lock %s is held already", lock_path);
+          return NULL;
+        }
+    }
+
+  c = write_begin (self, error);
+  if (c == NULL)
+    goto fail;
+  if (dataset_n_samples (c, dataset_id, error) < 0)
+    goto fail;
+
+  for (int round = 0; round < 2; round++)
+    {
+      g_autofree char *other_id = NULL;
+      g_autofree char *other_params = NULL;
+      LightlyStoreJobStatus other_status;
+
+      {
+        STMT st = prep (c, "SELECT id, params, status FROM jobs WHERE dataset_id = ? AND "
+                           "new_tag_name = ? AND reserved IS NOT NULL", error);
+
+        if (st == NULL)
+          goto fail;
+        bind_text (st, 1, dataset_id);
+        bind_text (st, 2, new_tag_name);
+        rc = step_row (c, st, "looking up a reservation", error);
+        if (rc < 0)
+          goto fail;
+        if (rc == 0)
+          break;
+        other_id = col_text (st, 0);
+        other_params = col_text (st, 1);
+        other_status = (LightlyStoreJobStatus) sqlite3_column_int (st, 2);
+      }
+      if (other_status == LIGHTLY_STORE_JOB_WAITING ||
+          other_status == LIGHTLY_STORE_JOB_RUNNING)
+        {
+          g_autoptr(GError) local = NULL;
+
+          if (recover_if_orphaned (self, c, other_id, &local))
+            continue;
+          if (local != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              goto fail;
+            }
+        }
+      if (strcmp (other_params, params_json) == 0)
+        {
+          /* A re-sent request: answer with the job it created. */
+          conn_release (c);
+          drop_lock (lock_path, lock_fd);
+          if (existing != NULL)
+            *existing = TRUE;
+          return g_steal_pointer (&other_id);
+        }
+      {
+        g_autofree char *q = quote (new_tag_name);
+
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                     "the tag name %s is reserved by selection job %s with other "
+                     "parameters; choose another name", q, other_id);
+      }
+      goto fail;
+    }
+
+  {
+    STMT st = prep (c, "SELECT 1 FROM tags WHERE dataset_id = ? AND name = ?", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, dataset_id);
+    bind_text (st, 2, new_tag_name);
+    rc = step_row (c, st, "looking up a tag", error);
+    if (rc < 0)
+      goto fail;
+    if (rc > 0)
+      {
+        g_autofree char *q = quote (new_tag_name);
+
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                     "a tag named %s exists already in dataset %s; choose another name",
+                     q, dataset_id);
+        goto fail;
+      }
+  }
+  {
+    STMT st = prep (c, "INSERT INTO jobs (id, dataset_id, new_tag_name, params, status, "
+                       "created_at, owner_pid, owner_boot_id, reserved) "
+                       "VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1)", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, id);
+    bind_text (st, 2, dataset_id);
+    bind_text (st, 3, new_tag_name);
+    bind_text (st, 4, params_json);
+    sqlite3_bind_int64 (st, 5, now_ms ());
+    sqlite3_bind_int64 (st, 6, (gint64) getpid ());
+    bind_text (st, 7, self->boot_id);
+    if (!step_done (c, st, "creating a job", error))
+      goto fail;
+  }
+
+  {
+    OwnedJob *owned = g_new0 (OwnedJob, 1);
+
+    owned->fd = lock_fd;
+    g_mutex_lock (&self->state_lock);
+    g_hash_table_insert (self->owned_jobs, g_strdup (id), owned);
+    g_mutex_unlock (&self->state_lock);
+  }
+  if (!write_commit (c, error))
+    {
+      g_mutex_lock (&self->state_lock);
+      g_hash_table_remove (self->owned_jobs, id);   /* closes lock_fd */
+      g_mutex_unlock (&self->state_lock);
+      if (lock_path != NULL)
+        g_unlink (lock_path);
+      return NULL;
+    }
+  return g_steal_pointer (&id);
+
+fail:
+  if (c != NULL)
+    conn_release (c);
+  drop_lock (lock_path, lock_fd);
+  return NULL;
+}
+
+/* Job must be ours; returns FALSE with BUSY otherwise. */
+static gboolean
+require_owned (LightlyStore *self, const char *job_id, GError **error)
+{
+  if (owns_job (self, job_id))
+    return TRUE;
+  {
+    g_autofree char *q = quote (job_id);
+
+    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY,
+                 "the job %s is not run by this process (unknown, finished, or owned by "
+                 "another process)", q);
+  }
+  return FALSE;
+}
+
+static gboolean
+job_state_error (Conn *c, const char *job_id, const char *action, GError **error)
+{
+  STMT st = prep (c, "SELECT status FROM jobs WHERE id = ?", error);
+  int rc;
+
+  if (st == NULL)
+    return FALSE;
+  bind_text (st, 1, job_id);
+  rc = step_row (c, st, "reading a job", error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == 0)
+    return not_found (error, "job", job_id);
+  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY, "cannot %s job %s: it is %s",
+               action, job_id,
+               lightly_store_job_status_to_string ((LightlyStoreJobStatus) sqlite3_column_int (st, 0)));
+  return FALSE;
+}
+
+gboolean
+lightly_store_begin_job (LightlyStore *self, const char *job_id, gint64 total, GError **error)
+{
+  Conn *c;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), FALSE);
+
+  if (!require_owned (self, job_id, error))
+    return FALSE;
+  c = write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  {
+    STMT st = prep (c, "UPDATE jobs SET status = 1, processed = 0, total = ?, owner_pid = ?, "
+                       "owner_boot_id = ? WHERE id = ? AND status = 0", error);
+
+    if (st == NULL)
+      goto fail;
+    sqlite3_bind_int64 (st, 1, total);
+    sqlite3_bind_int64 (st, 2, (gint64) getpid ());
+    bind_text (st, 3, self->boot_id);
+    bind_text (st, 4, job_id);
+    if (!step_done (c, st, "starting a job", error))
+      goto fail;
+    if (sqlite3_changes (c->db) == 0)
+      {
+        job_state_error (c, job_id, "start", error);
+        goto fail;
+      }
+  }
+  {
+    OwnedJob *owned;
+
+    g_mutex_lock (&self->state_lock);
+    owned = g_hash_table_lookup (self->owned_jobs, job_id);
+    if (owned != NULL)
+      {
+        owned->processed = 0;
+        owned->total = total;
+        owned->last_write = g_get_monotonic_time ();
+        owned->dirty = FALSE;
+      }
+    g_mutex_unlock (&self->state_lock);
+  }
+  if (!write_commit (c, error))
+    return FALSE;
+  job_changed (self);
+  return TRUE;
+
+fail:
+  conn_release (c);
+  return FALSE;
+}
+
+gboolean
+lightly_store_update_job_progress (LightlyStore *self, const char *job_id, gint64 processed,
+                                   gint64 total, GError **error)
+{
+  OwnedJob *owned;
+  gboolean write = FALSE;
+  gint64 now = g_get_monotonic_time ();
+  Conn *c;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), FALSE);
+
+  g_mutex_lock (&self->state_lock);
+  owned = g_hash_table_lookup (self->owned_jobs, job_id);
+  if (owned != NULL)
+    {
+      owned->processed = processed;
+      owned->total = total;
+      owned->dirty = TRUE;
+      self->job_changes++;
+      g_cond_broadcast (&self->job_cond);
+      if (now - owned->last_write >= PROGRESS_INTERVAL_US)
+        {
+          owned->last_write = now;
+          owned->dirty = FALSE;
+          write = TRUE;
+        }
+    }
+  g_mutex_unlock (&self->state_lock);
+  if (owned == NULL)
+    return require_owned (self, job_id, error);
+  if (!write)
+    return TRUE;
+
+  c = write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  {
+    STMT st = prep (c, "UPDATE jobs SET processed = ?, total = ? WHERE id = ? AND status = 1",
+                    error);
+
+    if (st == NULL)
+      {
+        conn_release (c);
+        return FALSE;
+      }
+    sqlite3_bind_int64 (st, 1, processed);
+    sqlite3_bind_int64 (st, 2, total);
+    bind_text (st, 3, job_id);
+    if (!step_done (c, st, "updating job progress", error))
+      {
+        conn_release (c);
+        return FALSE;
+      }
+  }
+  return write_commit (c, error);
+}
+
+/* Forgets a finished job: closes and removes its lock. */
+static void
+release_job (LightlyStore *self, const char *job_id)
+{
+  OwnedJob *owned = NULL;
+  gpointer key = NULL;
+
+  g_mutex_lock (&self->state_lock);
+  if (g_hash_table_steal_extended (self->owned_jobs, job_id, &key, (gpointer *) &owned))
+    g_free (key);
+  g_mutex_unlock (&self->state_lock);
+  if (owned == NULL)
+    return;
+  if (self->dir != NULL)
+    {
+      g_autofree char *path = store_path (self, "jobs", job_id, ".lock");
+
+      g_unlink (path);
+    }
+  owned_job_free (owned);
+}
+
+static void
+owned_progress (LightlyStore *self, const char *job_id, gint64 *processed, gint64 *total)
+{
+  OwnedJob *owned;
+
+  g_mutex_lock (&self->state_lock);
+  owned = g_hash_table_lookup (self->owned_jobs, job_id);
+  *processed = owned != NULL ? owned->processed : 0;
+  *total = owned != NULL ? owned->total : 0;
+  g_mutex_unlock (&self->state_lock);
+}
+
+char *
+lightly_store_finish_job (LightlyStore *self,
+                          const char   *job_id,
+                          const char   *bitmask_hex,
+                          const char   *prev_tag_id,
+                          const char   *query_tag_id,
+                          const char   *preselected_tag_id,
+                          const char   *creator,
+                          GError      **error)
+{
+  g_autofree char *dataset_id = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *tag_id = NULL;
+  gint64 processed, total;
+  Conn *c;
+  int rc;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  if (!require_owned (self, job_id, error) ||
+      !check_bitmask_syntax (bitmask_hex, error) ||
+      (creator != NULL && !check_text ("tag creator", creator, MAX_NAME_BYTES, error)))
+    return NULL;
+  owned_progress (self, job_id, &processed, &total);
+
+  c = write_begin (self, error);
+  if (c == NULL)
+    return NULL;
+  {
+    STMT st = prep (c, "SELECT dataset_id, new_tag_name FROM jobs WHERE id = ? AND "
+                       "status IN (0, 1)", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, job_id);
+    rc = step_row (c, st, "reading a job", error);
+    if (rc < 0)
+      goto fail;
+    if (rc == 0)
+      {
+        job_state_error (c, job_id, "finish", error);
+        goto fail;
+      }
+    dataset_id = col_text (st, 0);
+    name = col_text (st, 1);
+  }
+  tag_id = create_tag_tx (self, c, dataset_id, name, bitmask_hex, prev_tag_id, query_tag_id,
+                          preselected_tag_id, creator, job_id, error);
+  if (tag_id == NULL)
+    goto fail;
+  {
+    STMT st = prep (c, "UPDATE jobs SET status = 2, processed = MAX (processed, ?), "
+                       "total = MAX (total, ?), result_tag_id = ?, finished_at = ? "
+                       "WHERE id = ?", error);
+
+    if (st == NULL)
+      goto fail;
+    sqlite3_bind_int64 (st, 1, processed);
+    sqlite3_bind_int64 (st, 2, total);
+    bind_text (st, 3, tag_id);
+    sqlite3_bind_int64 (st, 4, now_ms ());
+    bind_text (st, 5, job_id);
+    if (!step_done (c, st, "finishing a job", error))
+      goto fail;
+  }
+  if (!write_commit (c, error))
+    return NULL;
+  release_job (self, job_id);
+  job_changed (self);
+  return g_steal_pointer (&tag_id);
+
+fail:
+  conn_release (c);
+  return NULL;
+}
+
+gboolean
+lightly_store_fail_job (LightlyStore *self, const char *job_id, const char *message,
+                        GError **error)
+{
+  gint64 processed, total;
+  Conn *c;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), FALSE);
+
+  if (!require_owned (self, job_id, error))
+    return FALSE;
+  owned_progress (self, job_id, &processed, &total);
+  c = write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  {
+    STMT st = prep (c, "UPDATE jobs SET status = 3, error = ?, finished_at = ?, reserved = NULL, "
+                       "processed = MAX (processed, ?), total = MAX (total, ?) "
+                       "WHERE id = ? AND status IN (0, 1)", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, message != NULL ? message : "failed");
+    sqlite3_bind_int64 (st, 2, now_ms ());
+    sqlite3_bind_int64 (st, 3, processed);
+    sqlite3_bind_int64 (st, 4, total);
+    bind_text (st, 5, job_id);
+    if (!step_done (c, st, "failing a job", error))
+      goto fail;
+    if (sqlite3_changes (c->db) == 0)
+      {
+        job_state_error (c, job_id, "fail", error);
+        goto fail;
+      }
+  }
+  if (!write_commit (c, error))
+    return FALSE;
+  release_job (self, job_id);
+  job_changed (self);
+  return TRUE;
+
+fail:
+  conn_release (c);
+  return FALSE;
+}
+
+static LightlyStoreJob *
+read_job (LightlyStore *self, const char *dataset_id, const char *job_id, GError **error)
+{
+  g_autoptr(Conn) c = conn_acquire (self, error);
+  int rc;
+
+  if (c == NULL)
+    return NULL;
+  {
+    STMT st = prep (c, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", error);
+
+    if (st == NULL)
+      return NULL;
+    bind_text (st, 1, job_id);
+    rc = step_row (c, st, "reading a job", error);
+    if (rc < 0)
+      return NULL;
+    if (rc > 0 && (dataset_id == NULL ||
+                   g_strcmp0 ((const char *) sqlite3_column_text (st, 1), dataset_id) == 0))
+      return job_from_row (self, st);
+  }
+  not_found (error, "job", job_id);
+  return NULL;
+}
+
+LightlyStoreJob *
+lightly_store_get_job (LightlyStore *self, const char *dataset_id, const char *job_id,
+                       GError **error)
+{
+  LightlyStoreJob *job;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  job = read_job (self, dataset_id, job_id, error);
+  if (job == NULL)
+    return NULL;
+  if ((job->status == LIGHTLY_STORE_JOB_WAITING || job->status == LIGHTLY_STORE_JOB_RUNNING) &&
+      self->dir != NULL && !owns_job (self, job->id))
+    {
+      /* Cheap test first: a live owner holds the lock, and then we are done. */
+      g_autofree char *path = store_path (self, "jobs", job->id, ".lock");
+      int fd = take_lock (path, TRUE, FALSE, NULL);
+      Conn *c;
+      gboolean recovered = FALSE;
+
+      if (fd < 0)
+        return job;
+      close (fd);
+      c = write_begin (self, error);
+      if (c == NULL)
+        {
+          lightly_store_job_free (job);
+          return NULL;
+        }
+      {
+        g_autoptr(GError) local = NULL;
+
+        recovered = recover_if_orphaned (self, c, job->id, &local);
+        if (local != NULL)
+          {
+            conn_release (c);
+            lightly_store_job_free (job);
+            g_propagate_error (error, g_steal_pointer (&local));
+            return NULL;
+          }
+      }
+      if (!write_commit (c, error))
+        {
+          lightly_store_job_free (job);
+          return NULL;
+        }
+      if (recovered)
+        {
+          lightly_store_job_free (job);
+          job = read_job (self, dataset_id, job_id, error);
+        }
+    }
+  return job;
+}
+
+LightlyStoreJob *
+lightly_store_wait_job (LightlyStore         *self,
+                        const char           *dataset_id,
+                        const char           *job_id,
+                        LightlyStoreJobStatus known_status,
+                        gint64                known_processed,
+                        gint64                timeout_ms,
+                        GCancellable         *cancellable,
+                        GError              **error)
+{
+  gint64 deadline = g_get_monotonic_time () + MAX (timeout_ms, 0) * G_TIME_SPAN_MILLISECOND;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  for (;;)
+    {
+      LightlyStoreJob *job;
+      guint64 seen;
+      gint64 now, until;
+
+      /* Read the counter before the job, so no change slips in between. */
+      g_mutex_lock (&self->state_lock);
+      seen = self->job_changes;
+      g_mutex_unlock (&self->state_lock);
+
+      job = lightly_store_get_job (self, dataset_id, job_id, error);
+      if (job == NULL)
+        return NULL;
+      now = g_get_monotonic_time ();
+      if (job->status != known_status || job->processed != known_processed || now >= deadline)
+        return job;
+      lightly_store_job_free (job);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+
+      until = MIN (deadline, now + 200 * G_TIME_SPAN_MILLISECOND);
+      g_mutex_lock (&self->state_lock);
+      while (self->job_changes == seen && g_get_monotonic_time () < until)
+        g_cond_wait_until (&self->job_cond, &self->state_lock, until);
+      g_mutex_unlock (&self->state_lock);
+    }
+}
+
+static gpointer
+job_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return job_from_row (self, st);
+}
+
+GPtrArray *
+lightly_store_list_jobs (LightlyStore *self, const char *dataset_id, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  return list_dataset_rows (self, dataset_id,
+                            "SELECT " JOB_COLUMNS " FROM jobs WHERE dataset_id = ? ORDER BY seq",
+                            "listing jobs", job_row,
+                            (GDestroyNotify) lightly_store_job_free, error);
+}

@@ -1,0 +1,214 @@
+/* lightly-store-private.h: what the files of the store share
+ *
+ * The store is one object split by concern: lightly-store.c (open, schema,
+ * connections, transactions), -datasets.c (datasets, samples, tags),
+ * -scores.c, -embeddings.c (rows and their files) and -jobs.c (job rows and
+ * owner locks). This header holds the instance struct and the connection,
+ * statement and transaction helpers they all use, so every SQL statement
+ * still goes through one connection pool and one writer. Include it only
+ * from src/store.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "store/lightly-store.h"
+
+G_BEGIN_DECLS
+
+#define MAX_NAME_BYTES 1024
+#define MAX_SAMPLE_NAME_BYTES 4096
+
+/* ---- The instance ---------------------------------------------------------- */
+
+typedef struct {
+  sqlite3 *db;
+  GHashTable *stmts;          /* SQL text pointer → sqlite3_stmt */
+  LightlyStore *owner;        /* not a reference */
+  gboolean writing;           /* holds owner->write_lock */
+} Conn;
+
+typedef struct {
+  int fd;                     /* the jobs/<id>.lock fd, -1 in memory */
+  gint64 processed;
+  gint64 total;
+  gint64 last_write;          /* monotonic µs of the last progress UPDATE */
+  gboolean dirty;
+} OwnedJob;
+
+struct _LightlyStore {
+  GObject parent_instance;
+
+  char *dir;                  /* NULL: in memory */
+  char *db_uri;
+  char *boot_id;
+
+  GMutex conn_lock;
+  GPtrArray *idle;            /* Conn*, ready for use */
+
+  GMutex write_lock;
+
+  GMutex state_lock;          /* guards the tables below and job_changes */
+  GCond job_cond;             /* signalled when job_changes grows */
+  guint64 job_changes;
+  GHashTable *owned_jobs;     /* job id → OwnedJob* */
+  GHashTable *mem_matrices;   /* embedding id → GBytes (memory mode) */
+  GHashTable *mem_csv;        /* embedding id → GBytes (memory mode) */
+};
+
+/* ---- Small helpers (lightly-store.c) ---------------------------------------- */
+
+gint64   now_ms     (void);
+/* A short, printable rendering of a value for an error message. */
+char    *quote      (const char *s);
+/* Non-empty UTF-8 of at most max_bytes without control characters. */
+gboolean check_text (const char  *what,
+                     const char  *s,
+                     gsize        max_bytes,
+                     GError     **error);
+char    *store_path (LightlyStore *self,
+                     const char   *sub,
+                     const char   *id,
+                     const char   *suffix);
+gboolean fsync_dir  (const char  *path,
+                     GError     **error);
+/* An flock on path: the fd, -1 when another open file holds it (and !wait),
+ * -2 (with error) on failure. */
+int      take_lock  (const char  *path,
+                     gboolean     exclusive,
+                     gboolean     wait,
+                     GError     **error);
+/* Unlinks path (when not NULL) and closes fd (when >= 0). */
+void     drop_lock  (const char *path,
+                     int         fd);
+
+/* ---- Connections, statements, transactions (lightly-store.c) ----------------- */
+
+void          set_sql_error (GError     **error,
+                             sqlite3     *db,
+                             const char  *what);
+gboolean      exec_sql      (sqlite3     *db,
+                             const char  *sql,
+                             GError     **error);
+Conn         *conn_acquire  (LightlyStore  *self,
+                             GError       **error);
+/* Rolls back an open transaction and releases the writer, then pools c. */
+void          conn_release  (Conn *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_release)
+
+/* A statement prepared once per connection, keyed by the address of its
+ * constant SQL text; nothing is ever built from input. */
+sqlite3_stmt *prep          (Conn        *c,
+                             const char  *sql,
+                             GError     **error);
+void          stmt_done     (sqlite3_stmt **st);
+/* A prepared statement that is reset when it leaves scope. */
+#define STMT __attribute__ ((cleanup (stmt_done))) sqlite3_stmt *
+
+void          bind_text     (sqlite3_stmt *st,
+                             int           i,
+                             const char   *s);
+char         *col_text      (sqlite3_stmt *st,
+                             int           i);
+/* Steps a statement that returns no rows. */
+gboolean      step_done     (Conn          *c,
+                             sqlite3_stmt  *st,
+                             const char    *what,
+                             GError       **error);
+/* Steps a query: 1 for a row, 0 when done, -1 on error. */
+int           step_row      (Conn          *c,
+                             sqlite3_stmt  *st,
+                             const char    *what,
+                             GError       **error);
+
+/* One write transaction at a time per store: takes write_lock, then
+ * BEGIN IMMEDIATE. write_commit() releases the connection either way. */
+Conn         *write_begin   (LightlyStore  *self,
+                             GError       **error);
+gboolean      write_commit  (Conn    *c,
+                             GError **error);
+/* For multi-statement reads: one snapshot. */
+gboolean      read_begin    (Conn    *c,
+                             GError **error);
+void          read_end      (Conn *c);
+
+/* Builds a store struct from the current row of a statement. */
+typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
+
+gpointer      read_one_row      (LightlyStore  *self,
+                                 const char    *sql,
+                                 const char    *a,
+                                 const char    *b,
+                                 RowFunc        from_row,
+                                 const char    *thing,
+                                 const char    *what,
+                                 const char    *key,
+                                 GError       **error);
+GPtrArray    *list_dataset_rows (LightlyStore   *self,
+                                 const char     *dataset_id,
+                                 const char     *sql,
+                                 const char     *what,
+                                 RowFunc         from_row,
+                                 GDestroyNotify  free_func,
+                                 GError        **error);
+
+/* ---- Lookups inside transactions (lightly-store.c) --------------------------- */
+
+/* Sets "there is no WHAT with id ID" and returns FALSE. */
+gboolean not_found         (GError     **error,
+                            const char  *what,
+                            const char  *id);
+/* The dataset's sample count, or -1 (NOT_FOUND or a store error). */
+gint64   dataset_n_samples (Conn        *c,
+                            const char  *dataset_id,
+                            GError     **error);
+gboolean touch_dataset     (Conn        *c,
+                            const char  *dataset_id,
+                            gint64       added_samples,
+                            GError     **error);
+
+/* ---- Samples and tags (lightly-store-datasets.c) ----------------------------- */
+
+gboolean check_sample_list   (const char * const  *names,
+                              gsize                n,
+                              GError             **error);
+/* Appends names at indices n_before ... inside the caller's transaction. */
+gboolean insert_samples      (Conn                *c,
+                              const char          *dataset_id,
+                              gint64               n_before,
+                              const char * const  *names,
+                              gsize                n,
+                              GError             **error);
+char   **sample_names        (Conn        *c,
+                              const char  *dataset_id,
+                              gsize       *n_out,
+                              GError     **error);
+gboolean check_bitmask_syntax (const char  *hex,
+                               GError     **error);
+/* Inside a write transaction. Returns the tag id (new or, idempotently, the
+ * existing one). exclude_job: the job whose reservation the name is. */
+char    *create_tag_tx       (LightlyStore  *self,
+                              Conn          *c,
+                              const char    *dataset_id,
+                              const char    *name,
+                              const char    *bitmask_hex,
+                              const char    *prev_tag_id,
+                              const char    *query_tag_id,
+                              const char    *preselected_tag_id,
+                              const char    *creator,
+                              const char    *exclude_job,
+                              GError       **error);
+
+/* ---- Job ownership (lightly-store-jobs.c) ------------------------------------ */
+
+void     owned_job_free      (OwnedJob *job);
+gboolean recover_if_orphaned (LightlyStore  *self,
+                              Conn          *c,
+                              const char    *job_id,
+                              GError       **error);
+gboolean recover_all_orphans (LightlyStore  *self,
+                              GError       **error);
+
+G_END_DECLS
