@@ -584,6 +584,221 @@ parse_header (const Record *rec, gsize *n_cols_out, gsize *dim_out,
   return cols;
 }
 
+/* What the rows parsed so far add up to; handed on to the result. */
+typedef struct {
+  Column *cols;
+  gsize n_cols;
+  gsize dim;
+  gsize n_rows;
+  gsize rows_cap;
+  GString *scratch;        /* unquoting buffer of next_field() */
+  GHashTable *seen;        /* file name → row + 1 */
+  GPtrArray *names;        /* in the arena */
+  GArray *lines;           /* guint64 */
+  GArray *labels;          /* gint64, NULL without a labels column */
+  GStringChunk *arena;
+  float *matrix;
+} Rows;
+
+static void
+rows_clear (Rows *b)
+{
+  if (b->cols != NULL)
+    columns_free (b->cols, b->n_cols);
+  if (b->arena != NULL)
+    g_string_chunk_free (b->arena);
+  if (b->labels != NULL)
+    g_array_unref (b->labels);
+  g_string_free (b->scratch, TRUE);
+  g_hash_table_unref (b->seen);
+  g_ptr_array_unref (b->names);
+  g_array_unref (b->lines);
+  g_free (b->matrix);
+}
+
+/* Skips a UTF-8 byte order mark (spreadsheet exports; it is not part of the
+ * header) and parses the header row. */
+static gboolean
+read_header (Reader *r, Rows *b, GError **error)
+{
+  Record rec;
+  gboolean has_labels = FALSE;
+  int rc;
+
+  while (!r->eof && r->end < 3)
+    if (!reader_fill (r, error))
+      return FALSE;
+  if (r->end >= 3 && memcmp (r->buf, "\xef\xbb\xbf", 3) == 0)
+    r->pos = 3;
+
+  rc = reader_next (r, &rec, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == 0)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "the embeddings CSV is empty; it needs a header row "
+                           "(filenames,embedding_0,...) and one row per sample");
+      return FALSE;
+    }
+  b->cols = parse_header (&rec, &b->n_cols, &b->dim, &has_labels, error);
+  if (b->cols == NULL)
+    return FALSE;
+  if (has_labels)
+    b->labels = g_array_new (FALSE, FALSE, sizeof (gint64));
+  return TRUE;
+}
+
+/* One field [fs, fe) of column col of the row being parsed. */
+static gboolean
+parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *fe,
+             float *row, gint64 *label, GError **error)
+{
+  const Column *column = &b->cols[col];
+
+  switch (column->kind)
+    {
+    case COL_EMBEDDING:
+      {
+        double d = 0.0;
+        NumResult nr = parse_double (fs, fe, &d);
+        float f = (float) d;
+
+        if (nr == NUM_OK && !isfinite (f))
+          nr = NUM_NOT_FINITE;
+        if (nr != NUM_OK)
+          {
+            g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
+
+            g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                         "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                         " (%s) of the embeddings CSV: %s %s",
+                         rec->line, col + 1, column->header, q,
+                         nr == NUM_NOT_FINITE
+                           ? "is not a finite float32 number"
+                           : "is not a number");
+            return FALSE;
+          }
+        row[column->target] = f;
+      }
+      return TRUE;
+
+    case COL_NAME:
+      {
+        const char *name = g_string_chunk_insert_len (b->arena, fs, fe - fs);
+        gpointer first;
+
+        if (g_hash_table_lookup_extended (b->seen, name, NULL, &first))
+          {
+            g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
+            guint64 first_line = g_array_index (b->lines, guint64,
+                                                GPOINTER_TO_SIZE (first) - 1);
+
+            g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                         "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                         " (filenames) of the embeddings CSV: the file name %s "
+                         "appears twice (first on line %" G_GUINT64_FORMAT ")",
+                         rec->line, col + 1, q, first_line);
+            return FALSE;
+          }
+        g_hash_table_insert (b->seen, (gpointer) name, GSIZE_TO_POINTER (b->n_rows + 1));
+        g_ptr_array_add (b->names, (gpointer) name);
+      }
+      return TRUE;
+
+    case COL_LABEL:
+      if (!parse_label (fs, fe, label))
+        {
+          g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
+
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                       " (labels) of the embeddings CSV: %s is not an integer",
+                       rec->line, col + 1, q);
+          return FALSE;
+        }
+      return TRUE;
+
+    case COL_SKIP:
+    default:
+      return TRUE;
+    }
+}
+
+/* Appends one data row. */
+static gboolean
+parse_row (Rows *b, const Record *rec, GError **error)
+{
+  const char *p = rec->start;
+  float *row;
+  gsize col = 0;
+  gint64 label = 0;
+
+  if (b->n_rows == b->rows_cap)
+    {
+      b->rows_cap = MAX (b->rows_cap * 2, 1024);
+      b->matrix = g_renew (float, b->matrix, b->rows_cap * b->dim);
+    }
+  row = b->matrix + b->n_rows * b->dim;
+
+  for (;;)
+    {
+      const char *fs, *fe;
+
+      if (col >= b->n_cols)
+        goto wrong_count;
+      if (!next_field (&p, rec->end, b->scratch, &fs, &fe))
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
+                       " (%s) of the embeddings CSV: malformed quoted field",
+                       rec->line, col + 1, b->cols[col].header);
+          return FALSE;
+        }
+      if (!parse_field (b, rec, col, fs, fe, row, &label, error))
+        return FALSE;
+      col++;
+      if (p >= rec->end)
+        break;
+      p++;
+    }
+  if (col != b->n_cols)
+    goto wrong_count;
+
+  g_array_append_val (b->lines, rec->line);
+  if (b->labels != NULL)
+    g_array_append_val (b->labels, label);
+  b->n_rows++;
+  return TRUE;
+
+wrong_count:
+  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+               "line %" G_GUINT64_FORMAT " of the embeddings CSV has %" G_GSIZE_FORMAT
+               " columns, but the header has %" G_GSIZE_FORMAT,
+               rec->line, count_fields (rec->start, rec->end), b->n_cols);
+  return FALSE;
+}
+
+/* Hands the rows over to a new result; b is left empty. */
+static LightlyEmbeddingsCsv *
+rows_finish (Rows *b)
+{
+  LightlyEmbeddingsCsv *csv = g_new0 (LightlyEmbeddingsCsv, 1);
+
+  csv->n_rows = b->n_rows;
+  csv->dim = b->dim;
+  csv->matrix = g_renew (float, g_steal_pointer (&b->matrix), b->n_rows * b->dim);
+  g_ptr_array_add (b->names, NULL);
+  csv->names = (const char **) g_ptr_array_free (g_steal_pointer (&b->names), FALSE);
+  csv->lines = (guint64 *) (void *) g_array_free (g_steal_pointer (&b->lines), FALSE);
+  if (b->labels != NULL)
+    csv->labels = (gint64 *) (void *) g_array_free (g_steal_pointer (&b->labels), FALSE);
+  csv->arena = g_steal_pointer (&b->arena);
+  b->names = g_ptr_array_new ();
+  b->lines = g_array_new (FALSE, FALSE, sizeof (guint64));
+  return csv;
+}
+
 LightlyEmbeddingsCsv *
 lightly_embeddings_csv_parse (GInputStream  *input,
                               GOutputStream *copy_to,
@@ -593,17 +808,8 @@ lightly_embeddings_csv_parse (GInputStream  *input,
 {
   Reader r = { 0 };
   Record rec;
-  Column *cols = NULL;
-  gsize n_cols = 0, dim = 0, rows_cap = 0, n_rows = 0;
-  gboolean has_labels = FALSE;
-  g_autoptr(GString) scratch = g_string_new (NULL);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (guint64));
-  g_autoptr(GArray) labels = NULL;
-  GStringChunk *arena = NULL;
-  float *matrix = NULL;
-  LightlyEmbeddingsCsv *csv;
+  Rows b = { 0 };
+  LightlyEmbeddingsCsv *csv = NULL;
   int rc;
 
   g_return_val_if_fail (G_IS_INPUT_STREAM (input), NULL);
@@ -616,181 +822,30 @@ lightly_embeddings_csv_parse (GInputStream  *input,
   r.buf = g_malloc (r.cap);
   r.max_line = max_line_length > 0 ? max_line_length : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT;
   r.line = 1;
+  b.scratch = g_string_new (NULL);
+  b.seen = g_hash_table_new (g_str_hash, g_str_equal);
+  b.names = g_ptr_array_new ();
+  b.lines = g_array_new (FALSE, FALSE, sizeof (guint64));
 
-  /* A UTF-8 byte order mark (spreadsheet exports) is not part of the header. */
-  while (!r.eof && r.end < 3)
-    if (!reader_fill (&r, error))
-      goto fail;
-  if (r.end >= 3 && memcmp (r.buf, "\xef\xbb\xbf", 3) == 0)
-    r.pos = 3;
-
-  rc = reader_next (&r, &rec, error);
-  if (rc < 0)
-    goto fail;
-  if (rc == 0)
-    {
-      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                           "the embeddings CSV is empty; it needs a header row "
-                           "(filenames,embedding_0,...) and one row per sample");
-      goto fail;
-    }
-  cols = parse_header (&rec, &n_cols, &dim, &has_labels, error);
-  if (cols == NULL)
-    goto fail;
-  if (has_labels)
-    labels = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-  arena = g_string_chunk_new (64 * 1024);
-
+  if (!read_header (&r, &b, error))
+    goto out;
+  b.arena = g_string_chunk_new (64 * 1024);
   while ((rc = reader_next (&r, &rec, error)) > 0)
-    {
-      const char *p = rec.start;
-      float *row;
-      gsize col = 0;
-      gint64 label = 0;
-
-      if (n_rows == rows_cap)
-        {
-          rows_cap = MAX (rows_cap * 2, 1024);
-          matrix = g_renew (float, matrix, rows_cap * dim);
-        }
-      row = matrix + n_rows * dim;
-
-      for (;;)
-        {
-          const char *fs, *fe;
-
-          if (col >= n_cols)
-            goto wrong_count;
-          if (!next_field (&p, rec.end, scratch, &fs, &fe))
-            {
-              g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                           "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
-                           " (%s) of the embeddings CSV: malformed quoted field",
-                           rec.line, col + 1, cols[col].header);
-              goto fail;
-            }
-
-          switch (cols[col].kind)
-            {
-            case COL_EMBEDDING:
-              {
-                double d = 0.0;
-                NumResult nr = parse_double (fs, fe, &d);
-                float f = (float) d;
-
-                if (nr == NUM_OK && !isfinite (f))
-                  nr = NUM_NOT_FINITE;
-                if (nr != NUM_OK)
-                  {
-                    g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
-
-                    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                                 "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
-                                 " (%s) of the embeddings CSV: %s %s",
-                                 rec.line, col + 1, cols[col].header, q,
-                                 nr == NUM_NOT_FINITE
-                                   ? "is not a finite float32 number"
-                                   : "is not a number");
-                    goto fail;
-                  }
-                row[cols[col].target] = f;
-              }
-              break;
-
-            case COL_NAME:
-              {
-                const char *name = g_string_chunk_insert_len (arena, fs, fe - fs);
-                gpointer first;
-
-                if (g_hash_table_lookup_extended (seen, name, NULL, &first))
-                  {
-                    g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
-                    guint64 first_line = g_array_index (lines, guint64,
-                                                        GPOINTER_TO_SIZE (first) - 1);
-
-                    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                                 "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
-                                 " (filenames) of the embeddings CSV: the file name %s "
-                                 "appears twice (first on line %" G_GUINT64_FORMAT ")",
-                                 rec.line, col + 1, q, first_line);
-                    goto fail;
-                  }
-                g_hash_table_insert (seen, (gpointer) name, GSIZE_TO_POINTER (n_rows + 1));
-                g_ptr_array_add (names, (gpointer) name);
-              }
-              break;
-
-            case COL_LABEL:
-              if (!parse_label (fs, fe, &label))
-                {
-                  g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
-
-                  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                               "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
-                               " (labels) of the embeddings CSV: %s is not an integer",
-                               rec.line, col + 1, q);
-                  goto fail;
-                }
-              break;
-
-            case COL_SKIP:
-            default:
-              break;
-            }
-
-          col++;
-          if (p >= rec.end)
-            break;
-          p++;
-        }
-      if (col != n_cols)
-        goto wrong_count;
-
-      g_array_append_val (lines, rec.line);
-      if (labels != NULL)
-        g_array_append_val (labels, label);
-      n_rows++;
-      continue;
-
-    wrong_count:
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "line %" G_GUINT64_FORMAT " of the embeddings CSV has %" G_GSIZE_FORMAT
-                   " columns, but the header has %" G_GSIZE_FORMAT,
-                   rec.line, count_fields (rec.start, rec.end), n_cols);
-      goto fail;
-    }
+    if (!parse_row (&b, &rec, error))
+      goto out;
   if (rc < 0)
-    goto fail;
-
-  if (n_rows == 0)
+    goto out;
+  if (b.n_rows == 0)
     {
       g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                            "the embeddings CSV has a header but no rows; it needs one row "
                            "per sample");
-      goto fail;
+      goto out;
     }
+  csv = rows_finish (&b);
 
-  csv = g_new0 (LightlyEmbeddingsCsv, 1);
-  csv->n_rows = n_rows;
-  csv->dim = dim;
-  csv->matrix = g_renew (float, matrix, n_rows * dim);
-  g_ptr_array_add (names, NULL);
-  csv->names = (const char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
-  csv->lines = (guint64 *) (void *) g_array_free (g_steal_pointer (&lines), FALSE);
-  if (labels != NULL)
-    csv->labels = (gint64 *) (void *) g_array_free (g_steal_pointer (&labels), FALSE);
-  csv->arena = arena;
-  columns_free (cols, n_cols);
+out:
+  rows_clear (&b);
   g_free (r.buf);
   return csv;
-
-fail:
-  if (cols != NULL)
-    columns_free (cols, n_cols);
-  if (arena != NULL)
-    g_string_chunk_free (arena);
-  g_free (matrix);
-  g_free (r.buf);
-  return NULL;
 }

@@ -232,6 +232,229 @@ lightly_store_add_embedding (LightlyStore  *self,
                                            LIGHTLY_STORE_EMBEDDING_NONE, cancellable, error);
 }
 
+/* One upload in progress: what the steps of lightly_store_add_embedding_full()
+ * hand on to each other, and what import_abort() must undo. */
+typedef struct {
+  char *id;
+  char *csv_tmp, *csv_final, *f32_tmp, *f32_final;
+  int lock_fd;                /* import.lock, shared; -1 in memory */
+  GOutputStream *copy;        /* the CSV bytes as uploaded */
+  LightlyEmbeddingsCsv *parsed;
+  gsize n_samples;            /* the dataset's, when the CSV was checked */
+  gboolean register_samples;
+  float *matrix;              /* normalised, in sample order */
+  gboolean files_written;
+} Import;
+
+static void
+import_clear (Import *imp)
+{
+  if (imp->lock_fd >= 0)
+    close (imp->lock_fd);
+  g_clear_object (&imp->copy);
+  g_clear_pointer (&imp->parsed, lightly_embeddings_csv_free);
+  g_free (imp->matrix);
+  g_free (imp->csv_tmp);
+  g_free (imp->csv_final);
+  g_free (imp->f32_tmp);
+  g_free (imp->f32_final);
+  g_free (imp->id);
+}
+
+/* Opens where the CSV's bytes go while it is parsed: csv/<id>.csv.tmp (with
+ * import.lock held shared, so open() elsewhere must not take our files for
+ * orphans), or memory. */
+static gboolean
+import_open_copy (LightlyStore *self, Import *imp, GError **error)
+{
+  g_autofree char *import_lock = NULL;
+  int fd;
+
+  if (self->dir == NULL)
+    {
+      imp->copy = g_memory_output_stream_new_resizable ();
+      return TRUE;
+    }
+  import_lock = g_build_filename (self->dir, "import.lock", NULL);
+  imp->lock_fd = take_lock (import_lock, FALSE, TRUE, error);
+  if (imp->lock_fd < 0)
+    return FALSE;
+  imp->csv_tmp = store_path (self, "csv", imp->id, ".csv.tmp");
+  imp->csv_final = store_path (self, "csv", imp->id, ".csv");
+  imp->f32_tmp = store_path (self, "embeddings", imp->id, ".f32.tmp");
+  imp->f32_final = store_path (self, "embeddings", imp->id, ".f32");
+  fd = open (imp->csv_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not create %s: %s",
+                   imp->csv_tmp, g_strerror (saved));
+      return FALSE;
+    }
+  imp->copy = g_unix_output_stream_new (fd, TRUE);
+  return TRUE;
+}
+
+/* Checks the parsed CSV against the dataset (one read snapshot) and builds
+ * the normalised matrix in sample order. */
+static gboolean
+import_check (LightlyStore *self, Import *imp, const char *dataset_id, const char *name,
+              LightlyStoreEmbeddingFlags flags, GError **error)
+{
+  g_auto(GStrv) samples = NULL;
+  g_autofree guint64 *perm = NULL;
+
+  {
+    g_autoptr(Conn) rc = conn_acquire (self, error);
+
+    if (rc == NULL || !read_begin (rc, error))
+      return FALSE;
+    samples = sample_names (rc, dataset_id, &imp->n_samples, error);
+    if (samples == NULL)
+      return FALSE;
+    if (embedding_name_taken (rc, dataset_id, name, error) != 0)
+      return FALSE;
+    read_end (rc);
+  }
+
+  imp->register_samples = (flags & LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES) &&
+                          imp->n_samples == 0;
+  if (imp->register_samples)
+    {
+      if (!check_sample_list (imp->parsed->names, imp->parsed->n_rows, error))
+        return FALSE;
+    }
+  else
+    {
+      perm = match_rows (imp->parsed, samples, imp->n_samples, dataset_id, error);
+      if (perm == NULL)
+        return FALSE;
+    }
+  imp->matrix = normalise_rows (imp->parsed, perm, error);
+  return imp->matrix != NULL;
+}
+
+/* Files first (DESIGN.md, Store): tmp + fsync, rename + fsync dir; the row
+ * comes after, in import_insert(). */
+static gboolean
+import_write_files (LightlyStore *self, Import *imp, GError **error)
+{
+  gsize matrix_bytes = imp->parsed->n_rows * imp->parsed->dim * sizeof (float);
+
+  if (self->dir == NULL)
+    {
+      g_autoptr(GBytes) csv_bytes = NULL;
+
+      if (!g_output_stream_close (imp->copy, NULL, error))
+        return FALSE;
+      csv_bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (imp->copy));
+      g_mutex_lock (&self->state_lock);
+      g_hash_table_insert (self->mem_csv, g_strdup (imp->id), g_bytes_ref (csv_bytes));
+      g_hash_table_insert (self->mem_matrices, g_strdup (imp->id),
+                           g_bytes_new_take (g_steal_pointer (&imp->matrix), matrix_bytes));
+      g_mutex_unlock (&self->state_lock);
+      imp->files_written = TRUE;
+      return TRUE;
+    }
+
+  if (fsync (g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (imp->copy))) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not write %s: %s",
+                   imp->csv_tmp, g_strerror (saved));
+      return FALSE;
+    }
+  if (!g_output_stream_close (imp->copy, NULL, error))
+    return FALSE;
+  imp->files_written = TRUE;
+  if (!write_file_synced (imp->f32_tmp, imp->matrix, matrix_bytes, error))
+    return FALSE;
+  {
+    g_autofree char *edir = g_build_filename (self->dir, "embeddings", NULL);
+    g_autofree char *cdir = g_build_filename (self->dir, "csv", NULL);
+
+    return rename_synced (imp->f32_tmp, imp->f32_final, edir, error) &&
+           rename_synced (imp->csv_tmp, imp->csv_final, cdir, error);
+  }
+}
+
+/* The row, in one transaction, after the files are durable. */
+static gboolean
+import_insert (LightlyStore *self, Import *imp, const char *dataset_id, const char *name,
+               GError **error)
+{
+  Conn *c = write_begin (self, error);
+  gint64 now_n;
+
+  if (c == NULL)
+    return FALSE;
+  now_n = dataset_n_samples (c, dataset_id, error);
+  if (now_n < 0)
+    goto fail;
+  if ((guint64) now_n != (imp->register_samples ? 0 : imp->n_samples))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY,
+                   "the samples of dataset %s changed during the embedding upload; "
+                   "upload it again", dataset_id);
+      goto fail;
+    }
+  if (embedding_name_taken (c, dataset_id, name, error) != 0)
+    goto fail;
+  if (imp->register_samples &&
+      !insert_samples (c, dataset_id, 0, imp->parsed->names, imp->parsed->n_rows, error))
+    goto fail;
+  {
+    STMT st = prep (c, "INSERT INTO embeddings (id, dataset_id, name, n_rows, dim, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", error);
+
+    if (st == NULL)
+      goto fail;
+    bind_text (st, 1, imp->id);
+    bind_text (st, 2, dataset_id);
+    bind_text (st, 3, name);
+    sqlite3_bind_int64 (st, 4, (gint64) imp->parsed->n_rows);
+    sqlite3_bind_int64 (st, 5, (gint64) imp->parsed->dim);
+    sqlite3_bind_int64 (st, 6, now_ms ());
+    if (!step_done (c, st, "adding an embedding", error))
+      goto fail;
+  }
+  if (!touch_dataset (c, dataset_id, 0, error))
+    goto fail;
+  return write_commit (c, error);
+
+fail:
+  conn_release (c);
+  return FALSE;
+}
+
+/* Removes whatever a failed upload left: the files, or the memory copies. */
+static void
+import_abort (LightlyStore *self, Import *imp)
+{
+  if (self->dir != NULL)
+    {
+      if (imp->copy != NULL && !g_output_stream_is_closed (imp->copy))
+        g_output_stream_close (imp->copy, NULL, NULL);
+      if (imp->csv_tmp != NULL)
+        g_unlink (imp->csv_tmp);
+      if (imp->files_written)
+        {
+          g_unlink (imp->csv_final);
+          g_unlink (imp->f32_tmp);
+          g_unlink (imp->f32_final);
+        }
+    }
+  else if (imp->files_written)
+    {
+      g_mutex_lock (&self->state_lock);
+      g_hash_table_remove (self->mem_csv, imp->id);
+      g_hash_table_remove (self->mem_matrices, imp->id);
+      g_mutex_unlock (&self->state_lock);
+    }
+}
+
 char *
 lightly_store_add_embedding_full (LightlyStore               *self,
                                   const char                 *dataset_id,
@@ -241,201 +464,25 @@ lightly_store_add_embedding_full (LightlyStore               *self,
                                   GCancellable               *cancellable,
                                   GError                    **error)
 {
-  g_autofree char *id = NULL;
-  g_autofree char *csv_tmp = NULL, *csv_final = NULL, *f32_tmp = NULL, *f32_final = NULL;
-  g_autofree char *import_lock = NULL;
-  g_autoptr(GOutputStream) copy = NULL;
-  g_autoptr(LightlyEmbeddingsCsv) parsed = NULL;
-  g_autofree guint64 *perm = NULL;
-  g_autofree float *matrix = NULL;
-  g_auto(GStrv) samples = NULL;
-  g_autoptr(GBytes) csv_bytes = NULL;
-  gsize n_samples = 0;
-  gboolean register_samples = FALSE;
-  gboolean files_written = FALSE;
-  int lock_fd = -1;
-  Conn *c = NULL;
+  Import imp = { .lock_fd = -1 };
+  char *id = NULL;
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
   g_return_val_if_fail (G_IS_INPUT_STREAM (csv), NULL);
 
   if (!check_text ("embedding name", name, MAX_NAME_BYTES, error))
     return NULL;
-  id = lightly_store_new_id ();
-
-  if (self->dir != NULL)
-    {
-      int fd;
-
-      /* Shared: open() elsewhere must not take our files for orphans. */
-      import_lock = g_build_filename (self->dir, "import.lock", NULL);
-      lock_fd = take_lock (import_lock, FALSE, TRUE, error);
-      if (lock_fd < 0)
-        return NULL;
-      csv_tmp = store_path (self, "csv", id, ".csv.tmp");
-      csv_final = store_path (self, "csv", id, ".csv");
-      f32_tmp = store_path (self, "embeddings", id, ".f32.tmp");
-      f32_final = store_path (self, "embeddings", id, ".f32");
-      fd = open (csv_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd < 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not create %s: %s",
-                       csv_tmp, g_strerror (saved));
-          goto fail;
-        }
-      copy = g_unix_output_stream_new (fd, TRUE);
-    }
+  imp.id = lightly_store_new_id ();
+  if (import_open_copy (self, &imp, error) &&
+      (imp.parsed = lightly_embeddings_csv_parse (csv, imp.copy, 0, cancellable, error)) != NULL &&
+      import_check (self, &imp, dataset_id, name, flags, error) &&
+      import_write_files (self, &imp, error) &&
+      import_insert (self, &imp, dataset_id, name, error))
+    id = g_steal_pointer (&imp.id);
   else
-    copy = g_memory_output_stream_new_resizable ();
-
-  parsed = lightly_embeddings_csv_parse (csv, copy, 0, cancellable, error);
-  if (parsed == NULL)
-    goto fail;
-
-  {
-    g_autoptr(Conn) rc = conn_acquire (self, error);
-
-    if (rc == NULL || !read_begin (rc, error))
-      goto fail;
-    samples = sample_names (rc, dataset_id, &n_samples, error);
-    if (samples == NULL)
-      goto fail;
-    if (embedding_name_taken (rc, dataset_id, name, error) != 0)
-      goto fail;
-    read_end (rc);
-  }
-
-  register_samples = (flags & LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES) && n_samples == 0;
-  if (register_samples)
-    {
-      if (!check_sample_list (parsed->names, parsed->n_rows, error))
-        goto fail;
-    }
-  else
-    {
-      perm = match_rows (parsed, samples, n_samples, dataset_id, error);
-      if (perm == NULL)
-        goto fail;
-    }
-  matrix = normalise_rows (parsed, perm, error);
-  if (matrix == NULL)
-    goto fail;
-
-  /* Files first (DESIGN.md, Store): tmp + fsync, rename + fsync dir, then the row. */
-  if (self->dir != NULL)
-    {
-      int fd = g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (copy));
-
-      if (fsync (fd) != 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not write %s: %s",
-                       csv_tmp, g_strerror (saved));
-          goto fail;
-        }
-      if (!g_output_stream_close (copy, NULL, error))
-        goto fail;
-      files_written = TRUE;
-      if (!write_file_synced (f32_tmp, matrix, parsed->n_rows * parsed->dim * sizeof (float),
-                              error))
-        goto fail;
-      {
-        g_autofree char *edir = g_build_filename (self->dir, "embeddings", NULL);
-        g_autofree char *cdir = g_build_filename (self->dir, "csv", NULL);
-
-        if (!rename_synced (f32_tmp, f32_final, edir, error) ||
-            !rename_synced (csv_tmp, csv_final, cdir, error))
-          goto fail;
-      }
-    }
-  else
-    {
-      if (!g_output_stream_close (copy, NULL, error))
-        goto fail;
-      csv_bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (copy));
-      g_mutex_lock (&self->state_lock);
-      g_hash_table_insert (self->mem_csv, g_strdup (id), g_bytes_ref (csv_bytes));
-      g_hash_table_insert (self->mem_matrices, g_strdup (id),
-                           g_bytes_new_take (g_steal_pointer (&matrix),
-                                             parsed->n_rows * parsed->dim * sizeof (float)));
-      g_mutex_unlock (&self->state_lock);
-      files_written = TRUE;
-    }
-
-  c = write_begin (self, error);
-  if (c == NULL)
-    goto fail;
-  {
-    gint64 now_n = dataset_n_samples (c, dataset_id, error);
-
-    if (now_n < 0)
-      goto fail;
-    if ((guint64) now_n != (register_samples ? 0 : n_samples))
-      {
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY,
-                     "the samples of dataset %s changed during the embedding upload; "
-                     "upload it again", dataset_id);
-        goto fail;
-      }
-  }
-  if (embedding_name_taken (c, dataset_id, name, error) != 0)
-    goto fail;
-  if (register_samples &&
-      !insert_samples (c, dataset_id, 0, parsed->names, parsed->n_rows, error))
-    goto fail;
-  {
-    STMT st = prep (c, "INSERT INTO embeddings (id, dataset_id, name, n_rows, dim, created_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", error);
-
-    if (st == NULL)
-      goto fail;
-    bind_text (st, 1, id);
-    bind_text (st, 2, dataset_id);
-    bind_text (st, 3, name);
-    sqlite3_bind_int64 (st, 4, (gint64) parsed->n_rows);
-    sqlite3_bind_int64 (st, 5, (gint64) parsed->dim);
-    sqlite3_bind_int64 (st, 6, now_ms ());
-    if (!step_done (c, st, "adding an embedding", error))
-      goto fail;
-  }
-  if (!touch_dataset (c, dataset_id, 0, error))
-    goto fail;
-  if (!write_commit (g_steal_pointer (&c), error))
-    goto fail;
-
-  if (lock_fd >= 0)
-    close (lock_fd);
-  return g_steal_pointer (&id);
-
-fail:
-  if (c != NULL)
-    conn_release (c);
-  if (self->dir != NULL)
-    {
-      if (copy != NULL && !g_output_stream_is_closed (copy))
-        g_output_stream_close (copy, NULL, NULL);
-      if (csv_tmp != NULL)
-        g_unlink (csv_tmp);
-      if (files_written)
-        {
-          g_unlink (csv_final);
-          g_unlink (f32_tmp);
-          g_unlink (f32_final);
-        }
-    }
-  else if (files_written)
-    {
-      g_mutex_lock (&self->state_lock);
-      g_hash_table_remove (self->mem_csv, id);
-      g_hash_table_remove (self->mem_matrices, id);
-      g_mutex_unlock (&self->state_lock);
-    }
-  if (lock_fd >= 0)
-    close (lock_fd);
-  return NULL;
+    import_abort (self, &imp);
+  import_clear (&imp);
+  return id;
 }
 
 static gpointer

@@ -199,6 +199,109 @@ job_from_row (LightlyStore *self, sqlite3_stmt *st)
   return j;
 }
 
+/* Inside a write transaction: is new_tag_name free for a new job? A live
+ * reservation whose owner exited is released on the way. Returns -1 on
+ * error (EXISTS when the name is taken), 0 when free, 1 when a job with the
+ * identical params_json holds it (a re-sent request; *existing_id is set). */
+static int
+check_reservation (LightlyStore  *self,
+                   Conn          *c,
+                   const char    *dataset_id,
+                   const char    *new_tag_name,
+                   const char    *params_json,
+                   char         **existing_id,
+                   GError       **error)
+{
+  for (int round = 0; round < 2; round++)
+    {
+      g_autofree char *other_id = NULL;
+      g_autofree char *other_params = NULL;
+      LightlyStoreJobStatus other_status;
+      int rc;
+
+      {
+        STMT st = prep (c, "SELECT id, params, status FROM jobs WHERE dataset_id = ? AND "
+                           "new_tag_name = ? AND reserved IS NOT NULL", error);
+
+        if (st == NULL)
+          return -1;
+        bind_text (st, 1, dataset_id);
+        bind_text (st, 2, new_tag_name);
+        rc = step_row (c, st, "looking up a reservation", error);
+        if (rc <= 0)
+          return rc;
+        other_id = col_text (st, 0);
+        other_params = col_text (st, 1);
+        other_status = (LightlyStoreJobStatus) sqlite3_column_int (st, 2);
+      }
+      if (other_status == LIGHTLY_STORE_JOB_WAITING ||
+          other_status == LIGHTLY_STORE_JOB_RUNNING)
+        {
+          g_autoptr(GError) local = NULL;
+
+          if (recover_if_orphaned (self, c, other_id, &local))
+            continue;
+          if (local != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return -1;
+            }
+        }
+      if (strcmp (other_params, params_json) == 0)
+        {
+          *existing_id = g_steal_pointer (&other_id);
+          return 1;
+        }
+      {
+        g_autofree char *q = quote (new_tag_name);
+
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                     "the tag name %s is reserved by selection job %s with other "
+                     "parameters; choose another name", q, other_id);
+      }
+      return -1;
+    }
+  return 0;
+}
+
+/* Inside a write transaction: a tag of that name exists already → EXISTS. */
+static gboolean
+check_tag_name_free (Conn *c, const char *dataset_id, const char *name, GError **error)
+{
+  int rc = row_exists (c, "SELECT 1 FROM tags WHERE dataset_id = ? AND name = ?",
+                       dataset_id, name, "looking up a tag", error);
+
+  if (rc > 0)
+    {
+      g_autofree char *q = quote (name);
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                   "a tag named %s exists already in dataset %s; choose another name",
+                   q, dataset_id);
+    }
+  return rc == 0;
+}
+
+static gboolean
+insert_job (LightlyStore *self, Conn *c, const char *id, const char *dataset_id,
+            const char *new_tag_name, const char *params_json, GError **error)
+{
+  STMT st = prep (c, "INSERT INTO jobs (id, dataset_id, new_tag_name, params, status, "
+                     "created_at, owner_pid, owner_boot_id, reserved) "
+                     "VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1)", error);
+
+  if (st == NULL)
+    return FALSE;
+  bind_text (st, 1, id);
+  bind_text (st, 2, dataset_id);
+  bind_text (st, 3, new_tag_name);
+  bind_text (st, 4, params_json);
+  sqlite3_bind_int64 (st, 5, now_ms ());
+  sqlite3_bind_int64 (st, 6, (gint64) getpid ());
+  bind_text (st, 7, self->boot_id);
+  return step_done (c, st, "creating a job", error);
+}
+
 char *
 lightly_store_create_selection_job (LightlyStore *self,
                                     const char   *dataset_id,
@@ -209,6 +312,7 @@ lightly_store_create_selection_job (LightlyStore *self,
 {
   g_autofree char *id = NULL;
   g_autofree char *lock_path = NULL;
+  g_autofree char *existing_id = NULL;
   int lock_fd = -1;
   Conn *c = NULL;
   int rc;
@@ -244,103 +348,23 @@ lightly_store_create_selection_job (LightlyStore *self,
     }
 
   c = write_begin (self, error);
-  if (c == NULL)
+  if (c == NULL || dataset_n_samples (c, dataset_id, error) < 0)
     goto fail;
-  if (dataset_n_samples (c, dataset_id, error) < 0)
+  rc = check_reservation (self, c, dataset_id, new_tag_name, params_json, &existing_id, error);
+  if (rc < 0)
     goto fail;
-
-  for (int round = 0; round < 2; round++)
+  if (rc > 0)
     {
-      g_autofree char *other_id = NULL;
-      g_autofree char *other_params = NULL;
-      LightlyStoreJobStatus other_status;
-
-      {
-        STMT st = prep (c, "SELECT id, params, status FROM jobs WHERE dataset_id = ? AND "
-                           "new_tag_name = ? AND reserved IS NOT NULL", error);
-
-        if (st == NULL)
-          goto fail;
-        bind_text (st, 1, dataset_id);
-        bind_text (st, 2, new_tag_name);
-        rc = step_row (c, st, "looking up a reservation", error);
-        if (rc < 0)
-          goto fail;
-        if (rc == 0)
-          break;
-        other_id = col_text (st, 0);
-        other_params = col_text (st, 1);
-        other_status = (LightlyStoreJobStatus) sqlite3_column_int (st, 2);
-      }
-      if (other_status == LIGHTLY_STORE_JOB_WAITING ||
-          other_status == LIGHTLY_STORE_JOB_RUNNING)
-        {
-          g_autoptr(GError) local = NULL;
-
-          if (recover_if_orphaned (self, c, other_id, &local))
-            continue;
-          if (local != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              goto fail;
-            }
-        }
-      if (strcmp (other_params, params_json) == 0)
-        {
-          /* A re-sent request: answer with the job it created. */
-          conn_release (c);
-          drop_lock (lock_path, lock_fd);
-          if (existing != NULL)
-            *existing = TRUE;
-          return g_steal_pointer (&other_id);
-        }
-      {
-        g_autofree char *q = quote (new_tag_name);
-
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
-                     "the tag name %s is reserved by selection job %s with other "
-                     "parameters; choose another name", q, other_id);
-      }
-      goto fail;
+      /* A re-sent request: answer with the job it created. */
+      conn_release (c);
+      drop_lock (lock_path, lock_fd);
+      if (existing != NULL)
+        *existing = TRUE;
+      return g_steal_pointer (&existing_id);
     }
-
-  {
-    STMT st = prep (c, "SELECT 1 FROM tags WHERE dataset_id = ? AND name = ?", error);
-
-    if (st == NULL)
-      goto fail;
-    bind_text (st, 1, dataset_id);
-    bind_text (st, 2, new_tag_name);
-    rc = step_row (c, st, "looking up a tag", error);
-    if (rc < 0)
-      goto fail;
-    if (rc > 0)
-      {
-        g_autofree char *q = quote (new_tag_name);
-
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
-                     "a tag named %s exists already in dataset %s; choose another name",
-                     q, dataset_id);
-        goto fail;
-      }
-  }
-  {
-    STMT st = prep (c, "INSERT INTO jobs (id, dataset_id, new_tag_name, params, status, "
-                       "created_at, owner_pid, owner_boot_id, reserved) "
-                       "VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1)", error);
-
-    if (st == NULL)
-      goto fail;
-    bind_text (st, 1, id);
-    bind_text (st, 2, dataset_id);
-    bind_text (st, 3, new_tag_name);
-    bind_text (st, 4, params_json);
-    sqlite3_bind_int64 (st, 5, now_ms ());
-    sqlite3_bind_int64 (st, 6, (gint64) getpid ());
-    bind_text (st, 7, self->boot_id);
-    if (!step_done (c, st, "creating a job", error))
-      goto fail;
-  }
+  if (!check_tag_name_free (c, dataset_id, new_tag_name, error) ||
+      !insert_job (self, c, id, dataset_id, new_tag_name, params_json, error))
+    goto fail;
 
   {
     OwnedJob *owned = g_new0 (OwnedJob, 1);

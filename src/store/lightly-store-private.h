@@ -134,6 +134,15 @@ gboolean      read_begin    (Conn    *c,
                              GError **error);
 void          read_end      (Conn *c);
 
+/* Runs sql (one or two text parameters; b may be NULL) and tells whether it
+ * returns a row: 1, 0, or -1 on error. */
+int           row_exists    (Conn         *c,
+                             const char   *sql,
+                             const char   *a,
+                             const char   *b,
+                             const char   *what,
+                             GError      **error);
+
 /* Builds a store struct from the current row of a statement. */
 typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
 

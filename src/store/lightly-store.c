@@ -512,6 +512,20 @@ read_one_row (LightlyStore  *self,
   return NULL;
 }
 
+int
+row_exists (Conn *c, const char *sql, const char *a, const char *b, const char *what,
+            GError **error)
+{
+  STMT st = prep (c, sql, error);
+
+  if (st == NULL)
+    return -1;
+  bind_text (st, 1, a);
+  if (b != NULL)
+    bind_text (st, 2, b);
+  return step_row (c, st, what, error);
+}
+
 /* One write transaction at a time per store: takes write_lock, then
  * BEGIN IMMEDIATE (waiting for other processes through busy_timeout). */
 Conn *
