@@ -522,16 +522,11 @@ check_tag_ref (Conn *c, const char *dataset_id, const char *field, const char *t
                GError **error)
 {
   int rc;
-  STMT st = NULL;
 
   if (tag_id == NULL)
     return TRUE;
-  st = prep (c, "SELECT 1 FROM tags WHERE id = ? AND dataset_id = ?", error);
-  if (st == NULL)
-    return FALSE;
-  bind_text (st, 1, tag_id);
-  bind_text (st, 2, dataset_id);
-  rc = step_row (c, st, "looking up a tag", error);
+  rc = row_exists (c, "SELECT 1 FROM tags WHERE id = ? AND dataset_id = ?", tag_id, dataset_id,
+                   "looking up a tag", error);
   if (rc < 0)
     return FALSE;
   if (rc == 0)

@@ -68,14 +68,9 @@ embedding_from_row (sqlite3_stmt *st)
 static int
 embedding_name_taken (Conn *c, const char *dataset_id, const char *name, GError **error)
 {
-  STMT st = prep (c, "SELECT 1 FROM embeddings WHERE dataset_id = ? AND name = ?", error);
-  int rc;
+  int rc = row_exists (c, "SELECT 1 FROM embeddings WHERE dataset_id = ? AND name = ?",
+                       dataset_id, name, "looking up an embedding", error);
 
-  if (st == NULL)
-    return -1;
-  bind_text (st, 1, dataset_id);
-  bind_text (st, 2, name);
-  rc = step_row (c, st, "looking up an embedding", error);
   if (rc > 0)
     {
       g_autofree char *q = quote (name);

@@ -199,6 +199,12 @@ job_from_row (LightlyStore *self, sqlite3_stmt *st)
   return j;
 }
 
+static gpointer
+job_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return job_from_row (self, st);
+}
+
 /* Inside a write transaction: is new_tag_name free for a new job? A live
  * reservation whose owner exited is released on the way. Returns -1 on
  * error (EXISTS when the name is taken), 0 when free, 1 when a job with the
@@ -698,26 +704,14 @@ fail:
 static LightlyStoreJob *
 read_job (LightlyStore *self, const char *dataset_id, const char *job_id, GError **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
-  int rc;
+  gpointer job = NULL;
+  int rc = read_row (self, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1 AND "
+                           "(?2 IS NULL OR dataset_id = ?2)", job_id, dataset_id, job_row,
+                     "reading a job", &job, error);
 
-  if (c == NULL)
-    return NULL;
-  {
-    STMT st = prep (c, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?", error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, job_id);
-    rc = step_row (c, st, "reading a job", error);
-    if (rc < 0)
-      return NULL;
-    if (rc > 0 && (dataset_id == NULL ||
-                   g_strcmp0 ((const char *) sqlite3_column_text (st, 1), dataset_id) == 0))
-      return job_from_row (self, st);
-  }
-  not_found (error, "job", job_id);
-  return NULL;
+  if (rc == 0)
+    not_found (error, "job", job_id);
+  return job;
 }
 
 LightlyStoreJob *
@@ -816,12 +810,6 @@ lightly_store_wait_job (LightlyStore         *self,
         g_cond_wait_until (&self->job_cond, &self->state_lock, until);
       g_mutex_unlock (&self->state_lock);
     }
-}
-
-static gpointer
-job_row (LightlyStore *self, sqlite3_stmt *st)
-{
-  return job_from_row (self, st);
 }
 
 GPtrArray *

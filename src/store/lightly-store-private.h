@@ -146,6 +146,18 @@ int           row_exists    (Conn         *c,
 /* Builds a store struct from the current row of a statement. */
 typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
 
+/* Reads the first row sql selects (one or two text parameters; b may be
+ * NULL) into *row_out: 1, 0 when there is none, -1 on error. */
+int           read_row          (LightlyStore  *self,
+                                 const char    *sql,
+                                 const char    *a,
+                                 const char    *b,
+                                 RowFunc        from_row,
+                                 const char    *what,
+                                 gpointer      *row_out,
+                                 GError       **error);
+/* read_row(); no row is LIGHTLY_ERROR_NOT_FOUND: "there is no THING with
+ * WHAT “KEY”". */
 gpointer      read_one_row      (LightlyStore  *self,
                                  const char    *sql,
                                  const char    *a,

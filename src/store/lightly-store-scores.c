@@ -29,6 +29,18 @@ lightly_store_score_free (LightlyStoreScore *score)
   g_free (score);
 }
 
+/* The tag must exist; NOT_FOUND otherwise. */
+static gboolean
+require_tag (Conn *c, const char *tag_id, GError **error)
+{
+  int rc = row_exists (c, "SELECT 1 FROM tags WHERE id = ?", tag_id, NULL, "looking up a tag",
+                       error);
+
+  if (rc == 0)
+    not_found (error, "tag", tag_id);
+  return rc > 0;
+}
+
 char *
 lightly_store_set_scores (LightlyStore *self,
                           const char   *tag_id,
@@ -66,21 +78,8 @@ lightly_store_set_scores (LightlyStore *self,
   c = write_begin (self, error);
   if (c == NULL)
     return NULL;
-  {
-    STMT st = prep (c, "SELECT 1 FROM tags WHERE id = ?", error);
-
-    if (st == NULL)
-      goto fail;
-    bind_text (st, 1, tag_id);
-    rc = step_row (c, st, "looking up a tag", error);
-    if (rc < 0)
-      goto fail;
-    if (rc == 0)
-      {
-        not_found (error, "tag", tag_id);
-        goto fail;
-      }
-  }
+  if (!require_tag (c, tag_id, error))
+    goto fail;
   {
     STMT st = prep (c, "SELECT id FROM scores WHERE tag_id = ? AND score_type = ?", error);
 
@@ -158,37 +157,29 @@ score_from_row (sqlite3_stmt *st, gboolean with_values)
 
 #define SCORE_COLUMNS "id, tag_id, score_type, created_at, n_values, vals"
 
+static gpointer
+score_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return score_from_row (st, TRUE);
+}
+
+/* One score with its values; no row is NOT_FOUND "PREFIX “KEY”SUFFIX". */
 static LightlyStoreScore *
 get_score_where (LightlyStore *self, const char *sql, const char *a, const char *b,
                  const char *message_prefix, const char *message_key,
                  const char *message_suffix, GError **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
-  int rc;
+  gpointer score = NULL;
+  int rc = read_row (self, sql, a, b, score_row, "reading a score", &score, error);
 
-  if (c == NULL)
-    return NULL;
-  {
-    STMT st = prep (c, sql, error);
+  if (rc == 0)
+    {
+      g_autofree char *q = quote (message_key);
 
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, a);
-    if (b != NULL)
-      bind_text (st, 2, b);
-    rc = step_row (c, st, "reading a score", error);
-    if (rc < 0)
-      return NULL;
-    if (rc > 0)
-      return score_from_row (st, TRUE);
-  }
-  {
-    g_autofree char *q = quote (message_key);
-
-    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "%s %s%s", message_prefix, q,
-                 message_suffix);
-  }
-  return NULL;
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "%s %s%s", message_prefix, q,
+                   message_suffix);
+    }
+  return score;
 }
 
 GPtrArray *
@@ -203,21 +194,8 @@ lightly_store_list_scores (LightlyStore *self, const char *tag_id, GError **erro
   c = conn_acquire (self, error);
   if (c == NULL || !read_begin (c, error))
     return NULL;
-  {
-    STMT st = prep (c, "SELECT 1 FROM tags WHERE id = ?", error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, tag_id);
-    rc = step_row (c, st, "looking up a tag", error);
-    if (rc < 0)
-      return NULL;
-    if (rc == 0)
-      {
-        not_found (error, "tag", tag_id);
-        return NULL;
-      }
-  }
+  if (!require_tag (c, tag_id, error))
+    return NULL;
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_score_free);
   {
     STMT st = prep (c, "SELECT " SCORE_COLUMNS " FROM scores WHERE tag_id = ? ORDER BY seq",

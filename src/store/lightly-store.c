@@ -471,6 +471,36 @@ typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
 
 /* Reads the one row @sql selects, with one or two text parameters. No row
  * is LIGHTLY_ERROR_NOT_FOUND: "there is no THING with WHAT “KEY”". */
+int
+read_row (LightlyStore  *self,
+          const char    *sql,
+          const char    *a,
+          const char    *b,
+          RowFunc        from_row,
+          const char    *what,
+          gpointer      *row_out,
+          GError       **error)
+{
+  g_autoptr(Conn) c = conn_acquire (self, error);
+  int rc;
+
+  if (c == NULL)
+    return -1;
+  {
+    STMT st = prep (c, sql, error);
+
+    if (st == NULL)
+      return -1;
+    bind_text (st, 1, a);
+    if (b != NULL)
+      bind_text (st, 2, b);
+    rc = step_row (c, st, what, error);
+    if (rc > 0)
+      *row_out = from_row (self, st);
+    return rc;
+  }
+}
+
 gpointer
 read_one_row (LightlyStore  *self,
               const char    *sql,
@@ -482,33 +512,19 @@ read_one_row (LightlyStore  *self,
               const char    *key,
               GError       **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
-  g_autofree char *reading = NULL;
-  int rc;
+  g_autofree char *reading = g_strdup_printf ("reading a %s", thing);
+  gpointer row = NULL;
+  int rc = read_row (self, sql, a, b, from_row, reading, &row, error);
 
-  if (c == NULL)
-    return NULL;
-  reading = g_strdup_printf ("reading a %s", thing);
-  {
-    STMT st = prep (c, sql, error);
+  if (rc > 0)
+    return row;
+  if (rc == 0)
+    {
+      g_autofree char *q = quote (key);
 
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, a);
-    if (b != NULL)
-      bind_text (st, 2, b);
-    rc = step_row (c, st, reading, error);
-    if (rc < 0)
-      return NULL;
-    if (rc > 0)
-      return from_row (self, st);
-  }
-  {
-    g_autofree char *q = quote (key);
-
-    g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "there is no %s with %s %s",
-                 thing, what, q);
-  }
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "there is no %s with %s %s",
+                   thing, what, q);
+    }
   return NULL;
 }
 
@@ -731,27 +747,13 @@ migrate (LightlyStore *self, GError **error)
   return TRUE;
 }
 
-/* Removes *.tmp files and matrices/CSVs without a row, unless an import of
- * another process is writing right now (then next time). */
+/* Removes *.tmp files and matrices/CSVs without a row. The caller holds
+ * import.lock exclusively, so no import is writing. */
 static gboolean
-remove_orphans (LightlyStore *self, GError **error)
+remove_orphan_files (LightlyStore *self, Conn *c, GError **error)
 {
   static const char *const subdirs[] = { "embeddings", "csv" };
-  g_autofree char *lock_path = g_build_filename (self->dir, "import.lock", NULL);
-  g_autoptr(Conn) c = NULL;
-  int fd;
 
-  fd = take_lock (lock_path, TRUE, FALSE, error);
-  if (fd == -1)
-    return TRUE;
-  if (fd < 0)
-    return FALSE;
-  c = conn_acquire (self, error);
-  if (c == NULL)
-    {
-      close (fd);
-      return FALSE;
-    }
   for (gsize i = 0; i < G_N_ELEMENTS (subdirs); i++)
     {
       g_autofree char *path = g_build_filename (self->dir, subdirs[i], NULL);
@@ -764,77 +766,80 @@ remove_orphans (LightlyStore *self, GError **error)
         {
           g_autofree char *file = g_build_filename (path, name, NULL);
           const char *dot = strchr (name, '.');
-          gboolean keep = FALSE;
+          int rc = 0;
 
           if (!g_str_has_suffix (name, ".tmp") && dot != NULL &&
               (strcmp (dot, ".f32") == 0 || strcmp (dot, ".csv") == 0))
             {
               g_autofree char *id = g_strndup (name, (gsize) (dot - name));
-              STMT st = prep (c, "SELECT 1 FROM embeddings WHERE id = ?", error);
-              int rc;
 
-              if (st == NULL)
-                {
-                  close (fd);
-                  return FALSE;
-                }
-              bind_text (st, 1, id);
-              rc = step_row (c, st, "looking up an embedding", error);
+              rc = row_exists (c, "SELECT 1 FROM embeddings WHERE id = ?", id, NULL,
+                               "looking up an embedding", error);
               if (rc < 0)
-                {
-                  close (fd);
-                  return FALSE;
-                }
-              keep = rc > 0;
+                return FALSE;
             }
-          if (!keep)
+          if (rc == 0)
             g_unlink (file);
         }
     }
-  close (fd);
-
-  /* Lock files nobody holds whose job is not live (a crash between taking
-   * the lock and committing the job). Live orphans were failed already. */
-  {
-    g_autofree char *path = g_build_filename (self->dir, "jobs", NULL);
-    g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (path, name, NULL);
-        g_autofree char *id = NULL;
-        int lock_fd, rc;
-
-        if (!g_str_has_suffix (name, ".lock"))
-          continue;
-        lock_fd = take_lock (file, TRUE, FALSE, NULL);
-        if (lock_fd < 0)
-          continue;
-        id = g_strndup (name, strlen (name) - strlen (".lock"));
-        {
-          STMT st = prep (c, "SELECT 1 FROM jobs WHERE id = ? AND status IN (0, 1)", error);
-
-          if (st == NULL)
-            {
-              close (lock_fd);
-              return FALSE;
-            }
-          bind_text (st, 1, id);
-          rc = step_row (c, st, "looking up a job", error);
-        }
-        if (rc < 0)
-          {
-            close (lock_fd);
-            return FALSE;
-          }
-        if (rc == 0)
-          drop_lock (file, lock_fd);
-        else
-          close (lock_fd);
-      }
-  }
   return TRUE;
+}
+
+/* Lock files nobody holds whose job is not live (a crash between taking
+ * the lock and committing the job). Live orphans were failed already. */
+static gboolean
+remove_stale_job_locks (LightlyStore *self, Conn *c, GError **error)
+{
+  g_autofree char *path = g_build_filename (self->dir, "jobs", NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_autofree char *id = NULL;
+      int lock_fd, rc;
+
+      if (!g_str_has_suffix (name, ".lock"))
+        continue;
+      lock_fd = take_lock (file, TRUE, FALSE, NULL);
+      if (lock_fd < 0)
+        continue;
+      id = g_strndup (name, strlen (name) - strlen (".lock"));
+      rc = row_exists (c, "SELECT 1 FROM jobs WHERE id = ? AND status IN (0, 1)", id, NULL,
+                       "looking up a job", error);
+      if (rc < 0)
+        {
+          close (lock_fd);
+          return FALSE;
+        }
+      if (rc == 0)
+        drop_lock (file, lock_fd);
+      else
+        close (lock_fd);
+    }
+  return TRUE;
+}
+
+/* Removes what a crash left behind, unless an import of another process is
+ * writing right now (then next time). */
+static gboolean
+remove_orphans (LightlyStore *self, GError **error)
+{
+  g_autofree char *lock_path = g_build_filename (self->dir, "import.lock", NULL);
+  g_autoptr(Conn) c = NULL;
+  gboolean ok;
+  int fd;
+
+  fd = take_lock (lock_path, TRUE, FALSE, error);
+  if (fd == -1)
+    return TRUE;
+  if (fd < 0)
+    return FALSE;
+  c = conn_acquire (self, error);
+  ok = c != NULL && remove_orphan_files (self, c, error);
+  close (fd);
+  return ok && remove_stale_job_locks (self, c, error);
 }
 
 static void
