@@ -564,17 +564,9 @@ name_reserved (LightlyStore *self, Conn *c, const char *dataset_id, const char *
   }
   if (exclude_job != NULL && strcmp (job_id, exclude_job) == 0)
     return 0;
-  {
-    g_autoptr(GError) local = NULL;
-
-    if (recover_if_orphaned (self, c, job_id, &local))
-      return 0;
-    if (local != NULL)
-      {
-        g_propagate_error (error, g_steal_pointer (&local));
-        return -1;
-      }
-  }
+  rc = recover_if_orphaned (self, c, job_id, error);
+  if (rc != 0)
+    return rc > 0 ? 0 : -1;
   if (job_id_out != NULL)
     *job_id_out = g_steal_pointer (&job_id);
   return 1;

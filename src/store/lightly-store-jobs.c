@@ -54,19 +54,20 @@ owns_job (LightlyStore *self, const char *job_id)
 
 /* Inside a write transaction: if the live job job_id is not ours and its lock
  * can be taken, its owner is gone; mark it FAILED "owner exited" and release
- * its reservation. Returns TRUE when it did. */
-gboolean
+ * its reservation. Returns 1 when it did, 0 when the job is live (or ours),
+ * -1 on error. */
+int
 recover_if_orphaned (LightlyStore *self, Conn *c, const char *job_id, GError **error)
 {
   g_autofree char *path = NULL;
   int fd;
 
   if (self->dir == NULL || owns_job (self, job_id))
-    return FALSE;
+    return 0;
   path = store_path (self, "jobs", job_id, ".lock");
   fd = take_lock (path, TRUE, FALSE, NULL);
   if (fd < 0)
-    return FALSE;
+    return 0;
   {
     STMT st = prep (c, "UPDATE jobs SET status = 3, error = 'owner exited', finished_at = ?, "
                        "reserved = NULL WHERE id = ? AND status IN (0, 1)", error);
@@ -74,18 +75,18 @@ recover_if_orphaned (LightlyStore *self, Conn *c, const char *job_id, GError **e
     if (st == NULL)
       {
         close (fd);
-        return FALSE;
+        return -1;
       }
     sqlite3_bind_int64 (st, 1, now_ms ());
     bind_text (st, 2, job_id);
     if (!step_done (c, st, "failing an orphaned job", error))
       {
         close (fd);
-        return FALSE;
+        return -1;
       }
   }
   drop_lock (path, fd);
-  return TRUE;
+  return 1;
 }
 
 /* Checks every live job (at open). */
@@ -112,16 +113,8 @@ recover_all_orphans (LightlyStore *self, GError **error)
       goto fail;
   }
   for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) local = NULL;
-
-      recover_if_orphaned (self, c, g_ptr_array_index (ids, i), &local);
-      if (local != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          goto fail;
-        }
-    }
+    if (recover_if_orphaned (self, c, g_ptr_array_index (ids, i), error) < 0)
+      goto fail;
   return write_commit (c, error);
 
 fail:
@@ -243,15 +236,11 @@ check_reservation (LightlyStore  *self,
       if (other_status == LIGHTLY_STORE_JOB_WAITING ||
           other_status == LIGHTLY_STORE_JOB_RUNNING)
         {
-          g_autoptr(GError) local = NULL;
-
-          if (recover_if_orphaned (self, c, other_id, &local))
+          rc = recover_if_orphaned (self, c, other_id, error);
+          if (rc < 0)
+            return -1;
+          if (rc > 0)
             continue;
-          if (local != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              return -1;
-            }
         }
       if (strcmp (other_params, params_json) == 0)
         {
@@ -434,6 +423,20 @@ job_state_error (Conn *c, const char *job_id, const char *action, GError **error
   return FALSE;
 }
 
+/* Steps an UPDATE of a job that must change its row; when it changed none,
+ * the job is not in a state that allows action (BUSY) or does not exist. */
+static gboolean
+step_job_update (Conn *c, sqlite3_stmt *st, const char *what, const char *job_id,
+                 const char *action, GError **error)
+{
+  if (!step_done (c, st, what, error))
+    return FALSE;
+  if (sqlite3_changes (c->db) > 0)
+    return TRUE;
+  job_state_error (c, job_id, action, error);
+  return FALSE;
+}
+
 gboolean
 lightly_store_begin_job (LightlyStore *self, const char *job_id, gint64 total, GError **error)
 {
@@ -456,13 +459,8 @@ lightly_store_begin_job (LightlyStore *self, const char *job_id, gint64 total, G
     sqlite3_bind_int64 (st, 2, (gint64) getpid ());
     bind_text (st, 3, self->boot_id);
     bind_text (st, 4, job_id);
-    if (!step_done (c, st, "starting a job", error))
+    if (!step_job_update (c, st, "starting a job", job_id, "start", error))
       goto fail;
-    if (sqlite3_changes (c->db) == 0)
-      {
-        job_state_error (c, job_id, "start", error);
-        goto fail;
-      }
   }
   {
     OwnedJob *owned;
@@ -579,6 +577,18 @@ owned_progress (LightlyStore *self, const char *job_id, gint64 *processed, gint6
   g_mutex_unlock (&self->state_lock);
 }
 
+/* Commits the transaction that ended an owned job, then forgets the job
+ * (its lock goes) and wakes the waiters. */
+static gboolean
+commit_job_end (LightlyStore *self, Conn *c, const char *job_id, GError **error)
+{
+  if (!write_commit (c, error))
+    return FALSE;
+  release_job (self, job_id);
+  job_changed (self);
+  return TRUE;
+}
+
 char *
 lightly_store_finish_job (LightlyStore *self,
                           const char   *job_id,
@@ -644,10 +654,8 @@ lightly_store_finish_job (LightlyStore *self,
     if (!step_done (c, st, "finishing a job", error))
       goto fail;
   }
-  if (!write_commit (c, error))
+  if (!commit_job_end (self, c, job_id, error))
     return NULL;
-  release_job (self, job_id);
-  job_changed (self);
   return g_steal_pointer (&tag_id);
 
 fail:
@@ -682,19 +690,10 @@ lightly_store_fail_job (LightlyStore *self, const char *job_id, const char *mess
     sqlite3_bind_int64 (st, 3, processed);
     sqlite3_bind_int64 (st, 4, total);
     bind_text (st, 5, job_id);
-    if (!step_done (c, st, "failing a job", error))
+    if (!step_job_update (c, st, "failing a job", job_id, "fail", error))
       goto fail;
-    if (sqlite3_changes (c->db) == 0)
-      {
-        job_state_error (c, job_id, "fail", error);
-        goto fail;
-      }
   }
-  if (!write_commit (c, error))
-    return FALSE;
-  release_job (self, job_id);
-  job_changed (self);
-  return TRUE;
+  return commit_job_end (self, c, job_id, error);
 
 fail:
   conn_release (c);
@@ -732,7 +731,7 @@ lightly_store_get_job (LightlyStore *self, const char *dataset_id, const char *j
       g_autofree char *path = store_path (self, "jobs", job->id, ".lock");
       int fd = take_lock (path, TRUE, FALSE, NULL);
       Conn *c;
-      gboolean recovered = FALSE;
+      int recovered;
 
       if (fd < 0)
         return job;
@@ -743,24 +742,19 @@ lightly_store_get_job (LightlyStore *self, const char *dataset_id, const char *j
           lightly_store_job_free (job);
           return NULL;
         }
-      {
-        g_autoptr(GError) local = NULL;
-
-        recovered = recover_if_orphaned (self, c, job->id, &local);
-        if (local != NULL)
-          {
-            conn_release (c);
-            lightly_store_job_free (job);
-            g_propagate_error (error, g_steal_pointer (&local));
-            return NULL;
-          }
-      }
+      recovered = recover_if_orphaned (self, c, job->id, error);
+      if (recovered < 0)
+        {
+          conn_release (c);
+          lightly_store_job_free (job);
+          return NULL;
+        }
       if (!write_commit (c, error))
         {
           lightly_store_job_free (job);
           return NULL;
         }
-      if (recovered)
+      if (recovered > 0)
         {
           lightly_store_job_free (job);
           job = read_job (self, dataset_id, job_id, error);

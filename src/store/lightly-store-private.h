@@ -225,7 +225,9 @@ char    *create_tag_tx       (LightlyStore  *self,
 /* ---- Job ownership (lightly-store-jobs.c) ------------------------------------ */
 
 void     owned_job_free      (OwnedJob *job);
-gboolean recover_if_orphaned (LightlyStore  *self,
+/* Inside a write transaction: fails the live job job_id "owner exited" when
+ * its lock can be taken. 1 when it did, 0 when the owner lives, -1 on error. */
+int      recover_if_orphaned (LightlyStore  *self,
                               Conn          *c,
                               const char    *job_id,
                               GError       **error);
