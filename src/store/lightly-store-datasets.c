@@ -135,8 +135,9 @@ lightly_store_dataset_free (LightlyStoreDataset *dataset)
 
 #define DATASET_COLUMNS "id, name, n_samples, created_at, last_modified_at"
 
-static LightlyStoreDataset *
-dataset_from_row (sqlite3_stmt *st)
+/* A RowFunc. */
+static gpointer
+dataset_from_row (LightlyStore *self, sqlite3_stmt *st)
 {
   LightlyStoreDataset *d = g_new0 (LightlyStoreDataset, 1);
 
@@ -205,17 +206,11 @@ fail:
   return NULL;
 }
 
-static gpointer
-dataset_row (LightlyStore *self, sqlite3_stmt *st)
-{
-  return dataset_from_row (st);
-}
-
 static LightlyStoreDataset *
 get_dataset_where (LightlyStore *self, const char *sql, const char *key,
                    const char *what, GError **error)
 {
-  return read_one_row (self, sql, key, NULL, dataset_row, "dataset", what, key, error);
+  return read_one_row (self, sql, key, NULL, dataset_from_row, "dataset", what, key, error);
 }
 
 LightlyStoreDataset *
@@ -253,7 +248,7 @@ lightly_store_list_datasets (LightlyStore *self, GError **error)
     if (st == NULL)
       return NULL;
     while ((rc = step_row (c, st, "listing datasets", error)) > 0)
-      g_ptr_array_add (list, dataset_from_row (st));
+      g_ptr_array_add (list, dataset_from_row (self, st));
     if (rc < 0)
       return NULL;
   }
@@ -499,8 +494,9 @@ lightly_store_tag_free (LightlyStoreTag *tag)
 #define TAG_COLUMNS "t.id, t.dataset_id, t.name, t.bitmask, t.prev_tag_id, t.query_tag_id, " \
                     "t.preselected_tag_id, t.creator, t.created_at, d.n_samples"
 
-static LightlyStoreTag *
-tag_from_row (sqlite3_stmt *st)
+/* A RowFunc. */
+static gpointer
+tag_from_row (LightlyStore *self, sqlite3_stmt *st)
 {
   LightlyStoreTag *t = g_new0 (LightlyStoreTag, 1);
 
@@ -702,17 +698,11 @@ lightly_store_create_tag (LightlyStore *self,
   return id;
 }
 
-static gpointer
-tag_row (LightlyStore *self, sqlite3_stmt *st)
-{
-  return tag_from_row (st);
-}
-
 static LightlyStoreTag *
 get_tag_where (LightlyStore *self, const char *sql, const char *a, const char *b,
                const char *what, const char *key, GError **error)
 {
-  return read_one_row (self, sql, a, b, tag_row, "tag", what, key, error);
+  return read_one_row (self, sql, a, b, tag_from_row, "tag", what, key, error);
 }
 
 LightlyStoreTag *
@@ -749,7 +739,8 @@ lightly_store_list_tags (LightlyStore *self, const char *dataset_id, GError **er
   return list_dataset_rows (self, dataset_id,
                             "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
                             "ON d.id = t.dataset_id WHERE t.dataset_id = ? ORDER BY t.seq",
-                            "listing tags", tag_row, (GDestroyNotify) lightly_store_tag_free, error);
+                            "listing tags", tag_from_row,
+                            (GDestroyNotify) lightly_store_tag_free, error);
 }
 
 /* Inside a transaction: who refers to tag_id? Returns -1 on error, 0 when

@@ -50,8 +50,9 @@ lightly_store_embedding_free (LightlyStoreEmbedding *embedding)
 
 #define EMBEDDING_COLUMNS "id, dataset_id, name, n_rows, dim, created_at"
 
-static LightlyStoreEmbedding *
-embedding_from_row (sqlite3_stmt *st)
+/* A RowFunc. */
+static gpointer
+embedding_from_row (LightlyStore *self, sqlite3_stmt *st)
 {
   LightlyStoreEmbedding *e = g_new0 (LightlyStoreEmbedding, 1);
 
@@ -480,20 +481,15 @@ lightly_store_add_embedding_full (LightlyStore               *self,
   return id;
 }
 
-static gpointer
-embedding_row (LightlyStore *self, sqlite3_stmt *st)
-{
-  return embedding_from_row (st);
-}
-
 GPtrArray *
 lightly_store_list_embeddings (LightlyStore *self, const char *dataset_id, GError **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
   return list_dataset_rows (self, dataset_id,
-                            "SELECT " EMBEDDING_COLUMNS " FROM embeddings WHERE dataset_id = ? ORDER BY seq",
-                            "listing embeddings", embedding_row,
+                            "SELECT " EMBEDDING_COLUMNS " FROM embeddings "
+                            "WHERE dataset_id = ? ORDER BY seq",
+                            "listing embeddings", embedding_from_row,
                             (GDestroyNotify) lightly_store_embedding_free, error);
 }
 
@@ -501,7 +497,7 @@ static LightlyStoreEmbedding *
 get_embedding_where (LightlyStore *self, const char *sql, const char *a, const char *b,
                      const char *what, const char *key, GError **error)
 {
-  return read_one_row (self, sql, a, b, embedding_row, "embedding", what, key, error);
+  return read_one_row (self, sql, a, b, embedding_from_row, "embedding", what, key, error);
 }
 
 LightlyStoreEmbedding *

@@ -160,7 +160,8 @@ lightly_store_job_free (LightlyStoreJob *job)
 #define JOB_COLUMNS "id, dataset_id, new_tag_name, params, status, processed, total, error, " \
                     "result_tag_id, created_at, finished_at, owner_pid, owner_boot_id"
 
-static LightlyStoreJob *
+/* A RowFunc. */
+static gpointer
 job_from_row (LightlyStore *self, sqlite3_stmt *st)
 {
   LightlyStoreJob *j = g_new0 (LightlyStoreJob, 1);
@@ -190,12 +191,6 @@ job_from_row (LightlyStore *self, sqlite3_stmt *st)
     }
   g_mutex_unlock (&self->state_lock);
   return j;
-}
-
-static gpointer
-job_row (LightlyStore *self, sqlite3_stmt *st)
-{
-  return job_from_row (self, st);
 }
 
 /* Inside a write transaction: is new_tag_name free for a new job? A live
@@ -705,7 +700,7 @@ read_job (LightlyStore *self, const char *dataset_id, const char *job_id, GError
 {
   gpointer job = NULL;
   int rc = read_row (self, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1 AND "
-                           "(?2 IS NULL OR dataset_id = ?2)", job_id, dataset_id, job_row,
+                           "(?2 IS NULL OR dataset_id = ?2)", job_id, dataset_id, job_from_row,
                      "reading a job", &job, error);
 
   if (rc == 0)
@@ -813,6 +808,6 @@ lightly_store_list_jobs (LightlyStore *self, const char *dataset_id, GError **er
 
   return list_dataset_rows (self, dataset_id,
                             "SELECT " JOB_COLUMNS " FROM jobs WHERE dataset_id = ? ORDER BY seq",
-                            "listing jobs", job_row,
+                            "listing jobs", job_from_row,
                             (GDestroyNotify) lightly_store_job_free, error);
 }
