@@ -462,6 +462,7 @@ lightly_store_add_embedding_full (LightlyStore               *self,
 {
   Import imp = { .lock_fd = -1 };
   char *id = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
   g_return_val_if_fail (G_IS_INPUT_STREAM (csv), NULL);
@@ -469,11 +470,18 @@ lightly_store_add_embedding_full (LightlyStore               *self,
   if (!check_text ("embedding name", name, MAX_NAME_BYTES, error))
     return NULL;
   imp.id = lightly_store_new_id ();
-  if (import_open_copy (self, &imp, error) &&
-      (imp.parsed = lightly_embeddings_csv_parse (csv, imp.copy, 0, cancellable, error)) != NULL &&
-      import_check (self, &imp, dataset_id, name, flags, error) &&
-      import_write_files (self, &imp, error) &&
-      import_insert (self, &imp, dataset_id, name, error))
+  ok = import_open_copy (self, &imp, error);
+  if (ok)
+    {
+      /* Parsing copies the bytes as uploaded to imp.copy on the way. */
+      imp.parsed = lightly_embeddings_csv_parse (csv, imp.copy, 0, cancellable, error);
+      ok = imp.parsed != NULL;
+    }
+  ok = ok &&
+       import_check (self, &imp, dataset_id, name, flags, error) &&
+       import_write_files (self, &imp, error) &&
+       import_insert (self, &imp, dataset_id, name, error);
+  if (ok)
     id = g_steal_pointer (&imp.id);
   else
     import_abort (self, &imp);

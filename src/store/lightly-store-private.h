@@ -167,6 +167,8 @@ gpointer      read_one_row      (LightlyStore  *self,
                                  const char    *what,
                                  const char    *key,
                                  GError       **error);
+/* The rows sql selects for one dataset (its one parameter), in a read
+ * snapshot that first checks the dataset exists (NOT_FOUND otherwise). */
 GPtrArray    *list_dataset_rows (LightlyStore   *self,
                                  const char     *dataset_id,
                                  const char     *sql,

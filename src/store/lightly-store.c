@@ -632,7 +632,6 @@ touch_dataset (Conn *c, const char *dataset_id, gint64 added_samples, GError **e
 
 /* Reads the rows of one dataset's table, in insertion order, after checking
  * that the dataset exists. @from_row builds an element from a row. */
-
 GPtrArray *
 list_dataset_rows (LightlyStore   *self,
                    const char     *dataset_id,
