@@ -164,25 +164,18 @@ lightly_store_create_dataset (LightlyStore *self, const char *name, GError **err
   c = write_begin (self, error);
   if (c == NULL)
     return NULL;
-  {
-    STMT st = prep (c, "SELECT id FROM datasets WHERE name = ?", error);
+  rc = query_text (c, "SELECT id FROM datasets WHERE name = ?", name, NULL,
+                   "looking up a dataset", &id, error);
+  if (rc < 0)
+    goto fail;
+  if (rc > 0)
+    {
+      g_autofree char *q = quote (name);
 
-    if (st == NULL)
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
+                   "a dataset named %s exists already (id %s); choose another name", q, id);
       goto fail;
-    bind_text (st, 1, name);
-    rc = step_row (c, st, "looking up a dataset", error);
-    if (rc < 0)
-      goto fail;
-    if (rc > 0)
-      {
-        g_autofree char *q = quote (name);
-
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
-                     "a dataset named %s exists already (id %s); choose another name",
-                     q, (const char *) sqlite3_column_text (st, 0));
-        goto fail;
-      }
-  }
+    }
   id = lightly_store_new_id ();
   {
     STMT st = prep (c, "INSERT INTO datasets (id, name, n_samples, created_at, "
@@ -545,19 +538,11 @@ name_reserved (LightlyStore *self, Conn *c, const char *dataset_id, const char *
   g_autofree char *job_id = NULL;
   int rc;
 
-  {
-    STMT st = prep (c, "SELECT id FROM jobs WHERE dataset_id = ? AND new_tag_name = ? AND "
-                       "reserved IS NOT NULL AND status IN (0, 1)", error);
-
-    if (st == NULL)
-      return -1;
-    bind_text (st, 1, dataset_id);
-    bind_text (st, 2, name);
-    rc = step_row (c, st, "looking up a reservation", error);
-    if (rc <= 0)
-      return rc;
-    job_id = col_text (st, 0);
-  }
+  rc = query_text (c, "SELECT id FROM jobs WHERE dataset_id = ? AND new_tag_name = ? AND "
+                      "reserved IS NOT NULL AND status IN (0, 1)", dataset_id, name,
+                   "looking up a reservation", &job_id, error);
+  if (rc <= 0)
+    return rc;
   if (exclude_job != NULL && strcmp (job_id, exclude_job) == 0)
     return 0;
   rc = recover_if_orphaned (self, c, job_id, error);
@@ -814,26 +799,18 @@ lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char
     return FALSE;
   if (dataset_n_samples (c, dataset_id, error) < 0)
     return FALSE;
-  {
-    STMT st = prep (c, "SELECT name FROM tags WHERE id = ? AND dataset_id = ?", error);
+  rc = query_text (c, "SELECT name FROM tags WHERE id = ? AND dataset_id = ?", tag_id,
+                   dataset_id, "looking up a tag", &name, error);
+  if (rc < 0)
+    return FALSE;
+  if (rc == 0)
+    {
+      g_autofree char *q = quote (tag_id);
 
-    if (st == NULL)
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
+                   "there is no tag with id %s in dataset %s", q, dataset_id);
       return FALSE;
-    bind_text (st, 1, tag_id);
-    bind_text (st, 2, dataset_id);
-    rc = step_row (c, st, "looking up a tag", error);
-    if (rc < 0)
-      return FALSE;
-    if (rc == 0)
-      {
-        g_autofree char *q = quote (tag_id);
-
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                     "there is no tag with id %s in dataset %s", q, dataset_id);
-        return FALSE;
-      }
-    name = col_text (st, 0);
-  }
+    }
   /* Every selection's default query tag; the dataset is unusable without it. */
   if (strcmp (name, "initial-tag") == 0)
     {

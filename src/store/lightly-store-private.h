@@ -135,7 +135,15 @@ gboolean      read_begin    (Conn    *c,
 void          read_end      (Conn *c);
 
 /* Runs sql (one or two text parameters; b may be NULL) and tells whether it
- * returns a row: 1, 0, or -1 on error. */
+ * returns a row: 1, 0, or -1 on error. query_text() also hands out the
+ * row's first column (when text_out is not NULL). */
+int           query_text    (Conn         *c,
+                             const char   *sql,
+                             const char   *a,
+                             const char   *b,
+                             const char   *what,
+                             char        **text_out,
+                             GError      **error);
 int           row_exists    (Conn         *c,
                              const char   *sql,
                              const char   *a,

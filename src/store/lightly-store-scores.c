@@ -80,18 +80,12 @@ lightly_store_set_scores (LightlyStore *self,
     return NULL;
   if (!require_tag (c, tag_id, error))
     goto fail;
-  {
-    STMT st = prep (c, "SELECT id FROM scores WHERE tag_id = ? AND score_type = ?", error);
-
-    if (st == NULL)
-      goto fail;
-    bind_text (st, 1, tag_id);
-    bind_text (st, 2, score_type);
-    rc = step_row (c, st, "looking up a score", error);
-    if (rc < 0)
-      goto fail;
-    id = rc > 0 ? col_text (st, 0) : lightly_store_new_id ();
-  }
+  rc = query_text (c, "SELECT id FROM scores WHERE tag_id = ? AND score_type = ?", tag_id,
+                   score_type, "looking up a score", &id, error);
+  if (rc < 0)
+    goto fail;
+  if (rc == 0)
+    id = lightly_store_new_id ();
   {
     /* Delete and insert, so a replacement becomes the newest upload. */
     STMT st = prep (c, "DELETE FROM scores WHERE id = ?", error);

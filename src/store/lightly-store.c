@@ -529,17 +529,28 @@ read_one_row (LightlyStore  *self,
 }
 
 int
-row_exists (Conn *c, const char *sql, const char *a, const char *b, const char *what,
-            GError **error)
+query_text (Conn *c, const char *sql, const char *a, const char *b, const char *what,
+            char **text_out, GError **error)
 {
   STMT st = prep (c, sql, error);
+  int rc;
 
   if (st == NULL)
     return -1;
   bind_text (st, 1, a);
   if (b != NULL)
     bind_text (st, 2, b);
-  return step_row (c, st, what, error);
+  rc = step_row (c, st, what, error);
+  if (rc > 0 && text_out != NULL)
+    *text_out = col_text (st, 0);
+  return rc;
+}
+
+int
+row_exists (Conn *c, const char *sql, const char *a, const char *b, const char *what,
+            GError **error)
+{
+  return query_text (c, sql, a, b, what, NULL, error);
 }
 
 /* One write transaction at a time per store: takes write_lock, then
