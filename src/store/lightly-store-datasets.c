@@ -225,27 +225,11 @@ lightly_store_get_dataset_by_name (LightlyStore *self, const char *name, GError 
 GPtrArray *
 lightly_store_list_datasets (LightlyStore *self, GError **error)
 {
-  g_autoptr(Conn) c = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
-
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  c = conn_acquire (self, error);
-  if (c == NULL)
-    return NULL;
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_dataset_free);
-  {
-    STMT st = prep (c, "SELECT " DATASET_COLUMNS " FROM datasets ORDER BY rowid", error);
-
-    if (st == NULL)
-      return NULL;
-    while ((rc = step_row (c, st, "listing datasets", error)) > 0)
-      g_ptr_array_add (list, dataset_from_row (self, st));
-    if (rc < 0)
-      return NULL;
-  }
-  return g_steal_pointer (&list);
+  return list_rows (self, NULL, NULL, "SELECT " DATASET_COLUMNS " FROM datasets ORDER BY rowid",
+                    "listing datasets", dataset_from_row,
+                    (GDestroyNotify) lightly_store_dataset_free, error);
 }
 
 /* ---- Samples -------------------------------------------------------------- */

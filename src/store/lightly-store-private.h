@@ -175,8 +175,20 @@ gpointer      read_one_row      (LightlyStore  *self,
                                  const char    *what,
                                  const char    *key,
                                  GError       **error);
-/* The rows sql selects for one dataset (its one parameter), in a read
- * snapshot that first checks the dataset exists (NOT_FOUND otherwise). */
+/* Checks a key inside a read snapshot (sets the error when it fails). */
+typedef gboolean (*CheckFunc) (Conn *c, const char *key, GError **error);
+
+/* The rows sql selects, in one read snapshot: key (nullable) is its one
+ * parameter, and check (nullable) runs on it first. */
+GPtrArray    *list_rows         (LightlyStore   *self,
+                                 CheckFunc       check,
+                                 const char     *key,
+                                 const char     *sql,
+                                 const char     *what,
+                                 RowFunc         from_row,
+                                 GDestroyNotify  free_func,
+                                 GError        **error);
+/* list_rows() for one dataset's rows; the dataset must exist (NOT_FOUND). */
 GPtrArray    *list_dataset_rows (LightlyStore   *self,
                                  const char     *dataset_id,
                                  const char     *sql,

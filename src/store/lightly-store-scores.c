@@ -157,6 +157,13 @@ score_row (LightlyStore *self, sqlite3_stmt *st)
   return score_from_row (st, TRUE);
 }
 
+/* List results carry no values. */
+static gpointer
+score_list_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  return score_from_row (st, FALSE);
+}
+
 /* One score with its values; no row is NOT_FOUND "PREFIX “KEY”SUFFIX". */
 static LightlyStoreScore *
 get_score_where (LightlyStore *self, const char *sql, const char *a, const char *b,
@@ -179,32 +186,12 @@ get_score_where (LightlyStore *self, const char *sql, const char *a, const char 
 GPtrArray *
 lightly_store_list_scores (LightlyStore *self, const char *tag_id, GError **error)
 {
-  g_autoptr(Conn) c = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
-
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  c = conn_acquire (self, error);
-  if (c == NULL || !read_begin (c, error))
-    return NULL;
-  if (!require_tag (c, tag_id, error))
-    return NULL;
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_score_free);
-  {
-    STMT st = prep (c, "SELECT " SCORE_COLUMNS " FROM scores WHERE tag_id = ? ORDER BY seq",
-                    error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, tag_id);
-    while ((rc = step_row (c, st, "listing scores", error)) > 0)
-      g_ptr_array_add (list, score_from_row (st, FALSE));
-    if (rc < 0)
-      return NULL;
-  }
-  read_end (c);
-  return g_steal_pointer (&list);
+  return list_rows (self, require_tag, tag_id,
+                    "SELECT " SCORE_COLUMNS " FROM scores WHERE tag_id = ? ORDER BY seq",
+                    "listing scores", score_list_row,
+                    (GDestroyNotify) lightly_store_score_free, error);
 }
 
 LightlyStoreScore *

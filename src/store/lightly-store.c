@@ -641,8 +641,48 @@ touch_dataset (Conn *c, const char *dataset_id, gint64 added_samples, GError **e
   return step_done (c, st, "updating a dataset", error);
 }
 
-/* Reads the rows of one dataset's table, in insertion order, after checking
- * that the dataset exists. @from_row builds an element from a row. */
+GPtrArray *
+list_rows (LightlyStore   *self,
+           CheckFunc       check,
+           const char     *key,
+           const char     *sql,
+           const char     *what,
+           RowFunc         from_row,
+           GDestroyNotify  free_func,
+           GError        **error)
+{
+  g_autoptr(Conn) c = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  c = conn_acquire (self, error);
+  if (c == NULL || !read_begin (c, error))
+    return NULL;
+  if (check != NULL && !check (c, key, error))
+    return NULL;
+  list = g_ptr_array_new_with_free_func (free_func);
+  {
+    STMT st = prep (c, sql, error);
+
+    if (st == NULL)
+      return NULL;
+    if (key != NULL)
+      bind_text (st, 1, key);
+    while ((rc = step_row (c, st, what, error)) > 0)
+      g_ptr_array_add (list, from_row (self, st));
+    if (rc < 0)
+      return NULL;
+  }
+  read_end (c);
+  return g_steal_pointer (&list);
+}
+
+static gboolean
+dataset_exists (Conn *c, const char *dataset_id, GError **error)
+{
+  return dataset_n_samples (c, dataset_id, error) >= 0;
+}
+
 GPtrArray *
 list_dataset_rows (LightlyStore   *self,
                    const char     *dataset_id,
@@ -652,29 +692,7 @@ list_dataset_rows (LightlyStore   *self,
                    GDestroyNotify  free_func,
                    GError        **error)
 {
-  g_autoptr(Conn) c = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  int rc;
-
-  c = conn_acquire (self, error);
-  if (c == NULL || !read_begin (c, error))
-    return NULL;
-  if (dataset_n_samples (c, dataset_id, error) < 0)
-    return NULL;
-  list = g_ptr_array_new_with_free_func (free_func);
-  {
-    STMT st = prep (c, sql, error);
-
-    if (st == NULL)
-      return NULL;
-    bind_text (st, 1, dataset_id);
-    while ((rc = step_row (c, st, what, error)) > 0)
-      g_ptr_array_add (list, from_row (self, st));
-    if (rc < 0)
-      return NULL;
-  }
-  read_end (c);
-  return g_steal_pointer (&list);
+  return list_rows (self, dataset_exists, dataset_id, sql, what, from_row, free_func, error);
 }
 
 /* ---- Opening -------------------------------------------------------------- */
