@@ -402,6 +402,7 @@ static gboolean
 job_state_error (Conn *c, const char *job_id, const char *action, GError **error)
 {
   STMT st = prep (c, "SELECT status FROM jobs WHERE id = ?", error);
+  LightlyStoreJobStatus status;
   int rc;
 
   if (st == NULL)
@@ -412,9 +413,9 @@ job_state_error (Conn *c, const char *job_id, const char *action, GError **error
     return FALSE;
   if (rc == 0)
     return not_found (error, "job", job_id);
+  status = (LightlyStoreJobStatus) sqlite3_column_int (st, 0);
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY, "cannot %s job %s: it is %s",
-               action, job_id,
-               lightly_store_job_status_to_string ((LightlyStoreJobStatus) sqlite3_column_int (st, 0)));
+               action, job_id, lightly_store_job_status_to_string (status));
   return FALSE;
 }
 

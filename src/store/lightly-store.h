@@ -266,6 +266,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreMatrix, lightly_store_matrix_unref)
 
 /* ---- Selection jobs --------------------------------------------------- */
 
+/* The store records jobs (status, progress, the owner's lock); it does not
+ * run them: the local backend does (src/backend/lightly-local-jobs.c). */
+
 typedef enum {
   LIGHTLY_STORE_JOB_WAITING,
   LIGHTLY_STORE_JOB_RUNNING,
