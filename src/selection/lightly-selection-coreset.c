@@ -782,30 +782,15 @@ anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
   r->n_overhead += (gint64) n;
 }
 
-static gboolean
-run_greedy (Run *r, gsize k, GArray *out, GError **error)
+/* The per-candidate state, the anchors' arrays and CORAL's weights. */
+static void
+alloc_state (Run *r, gsize n_anchors, gboolean coral)
 {
   const LightlySelectionParams *p = r->p;
-  gboolean coral = p->method == LIGHTLY_SELECTION_METHOD_CORAL;
-  gsize np = p->n_preselected, t, j, b, n_anchors;
-  gsize pblocks = (np + r->block_rows - 1) / r->block_rows;
-  gssize first = -1;
-  g_autofree double *qd = g_new (double, LIGHTLY_SELECTION_PAD8 (r->dim));
-  g_autofree double *dsp = NULL;
-  g_autofree guint32 *bad = NULL;
-  /* Pruning needs d(new pick, every anchor): (|P| + t)·dim per step. It stays
-   * on while t is under 1/32 of |C|, and P's rows are anchors (the seeding is
-   * pruned) when |P| is too; so that work stays under 1/16 of a pass. */
-  gsize prune_picks = pruning == 0 ? 0 : pruning == 2 ? k : MIN (r->m / 32, (gsize) G_MAXINT32);
-  gboolean prune_seed = np > 0 && k > 0 && pruning != 0 &&
-                        (pruning == 2 || np <= r->m / 32) &&
-                        np + MIN (k, prune_picks) < (gsize) G_MAXINT32;
+  gsize j;
 
-  r->n_panchor = prune_seed ? np : 0;
-  n_anchors = r->n_panchor + MIN (k, prune_picks);
   r->arow = g_new (guint32, MAX (n_anchors, 1));
   r->anorm = g_new (double, MAX (n_anchors, 1));
-  dsp = g_new (double, MAX (n_anchors, 1));
   r->anchor = g_new (gint32, r->m);
   for (j = 0; j < r->m; j++)
     r->anchor[j] = -1;
@@ -826,10 +811,19 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
             r->w[j] = pow (p->scores[r->cand[j]], p->beta);
         }
     }
-  if (np > 0)
-    r->pnorm = g_new (double, np);
+  if (p->n_preselected > 0)
+    r->pnorm = g_new (double, p->n_preselected);
+}
 
-  bad = g_new (guint32, r->n_blocks);
+/* Every row of C and P has a finite norm (one NaN would poison every
+ * distance); fills ‖p‖² and P's anchors on the way. */
+static gboolean
+check_rows (Run *r, GError **error)
+{
+  const LightlySelectionParams *p = r->p;
+  gsize np = p->n_preselected, pblocks = (np + r->block_rows - 1) / r->block_rows, j, b;
+  g_autofree guint32 *bad = g_new (guint32, r->n_blocks);
+
   if (!parallel (r, check_block, bad, r->n_blocks))
     return lightly_selection_set_cancelled (error);
   for (b = 0; b < r->n_blocks; b++)
@@ -840,46 +834,69 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
                      "fix the embeddings", r->cand[bad[b]]);
         return FALSE;
       }
-  if (np > 0)
+  if (np == 0)
+    return TRUE;
+  if (!parallel (r, pnorms_block, NULL, pblocks))
+    return lightly_selection_set_cancelled (error);
+  for (j = 0; j < np; j++)
+    if (!isfinite (r->pnorm[j]))
+      {
+        g_set_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT,
+                     "Embedding row %u (preselected) contains a value that is not finite "
+                     "(NaN or infinity); fix the embeddings", p->preselected[j]);
+        return FALSE;
+      }
+  for (j = 0; j < r->n_panchor; j++)
     {
-      if (!parallel (r, pnorms_block, NULL, pblocks))
-        return lightly_selection_set_cancelled (error);
-      for (j = 0; j < np; j++)
-        if (!isfinite (r->pnorm[j]))
-          {
-            g_set_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT,
-                         "Embedding row %u (preselected) contains a value that is not finite "
-                         "(NaN or infinity); fix the embeddings", p->preselected[j]);
-            return FALSE;
-          }
-      for (j = 0; j < r->n_panchor; j++)
-        {
-          r->arow[j] = p->preselected[j];
-          r->anorm[j] = r->pnorm[j];
-        }
+      r->arow[j] = p->preselected[j];
+      r->anorm[j] = r->pnorm[j];
     }
+  return TRUE;
+}
+
+/* The first pass: distances to P, or without P the first pick (into
+ * *first) by the CORESET or CORAL rule. */
+static gboolean
+first_pass (Run *r, gboolean coral, gboolean prune_seed, gssize *first, GError **error)
+{
+  gboolean ok = TRUE;
+
+  if (r->p->n_preselected > 0)
+    ok = prune_seed ? seed_pruned (r) : seed (r);
+  else if (coral)
+    *first = coral_first_pick (r, &ok);
+  else if ((ok = mean_distances (r)))
+    *first = greedy_argmax (r, FALSE);
+  return ok ? TRUE : lightly_selection_set_cancelled (error);
+}
+
+static gboolean
+run_greedy (Run *r, gsize k, GArray *out, GError **error)
+{
+  const LightlySelectionParams *p = r->p;
+  gboolean coral = p->method == LIGHTLY_SELECTION_METHOD_CORAL;
+  gsize np = p->n_preselected, t, n_anchors;
+  gssize first = -1;
+  g_autofree double *qd = g_new (double, LIGHTLY_SELECTION_PAD8 (r->dim));
+  g_autofree double *dsp = NULL;
+  /* Pruning needs d(new pick, every anchor): (|P| + t)·dim per step. It stays
+   * on while t is under 1/32 of |C|, and P's rows are anchors (the seeding is
+   * pruned) when |P| is too; so that work stays under 1/16 of a pass. */
+  gsize prune_picks = pruning == 0 ? 0 : pruning == 2 ? k : MIN (r->m / 32, (gsize) G_MAXINT32);
+  gboolean prune_seed = np > 0 && k > 0 && pruning != 0 &&
+                        (pruning == 2 || np <= r->m / 32) &&
+                        np + MIN (k, prune_picks) < (gsize) G_MAXINT32;
+
+  r->n_panchor = prune_seed ? np : 0;
+  n_anchors = r->n_panchor + MIN (k, prune_picks);
+  dsp = g_new (double, MAX (n_anchors, 1));
+  alloc_state (r, n_anchors, coral);
+  if (!check_rows (r, error))
+    return FALSE;
   if (k == 0)
     return TRUE;
-
-  if (np > 0)
-    {
-      if (!(prune_seed ? seed_pruned (r) : seed (r)))
-        return lightly_selection_set_cancelled (error);
-    }
-  else if (coral)
-    {
-      gboolean ok;
-
-      first = coral_first_pick (r, &ok);
-      if (!ok)
-        return lightly_selection_set_cancelled (error);
-    }
-  else
-    {
-      if (!mean_distances (r))
-        return lightly_selection_set_cancelled (error);
-      first = greedy_argmax (r, FALSE);
-    }
+  if (!first_pass (r, coral, prune_seed, &first, error))
+    return FALSE;
 
   for (t = 0; t < k; t++)
     {
