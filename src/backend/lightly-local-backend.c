@@ -19,6 +19,7 @@
 #include "lightly/lightly-embedding.h"
 #include "lightly/lightly-error.h"
 #include "lightly/lightly-models-private.h"
+#include "selection/lightly-selection.h"
 
 struct _LightlyLocalBackend
 {
