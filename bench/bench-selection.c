@@ -367,7 +367,7 @@ typedef struct {
 } Result;
 
 static Result
-run (Dataset *ds, LightlySamplingMethod method, gsize k, guint threads, gint prune)
+run (Dataset *ds, LightlySelectionMethod method, gsize k, guint threads, gint prune)
 {
   LightlySelectionParams p = { 0 };
   g_autoptr(GError) error = NULL;
@@ -421,7 +421,7 @@ emit (const char *ds, const char *method, const char *key, double v)
 static void
 bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
 {
-  LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET, LIGHTLY_SAMPLING_METHOD_CORAL };
+  LightlySelectionMethod methods[] = { LIGHTLY_SELECTION_METHOD_CORESET, LIGHTLY_SELECTION_METHOD_CORAL };
   gboolean prunable = strcmp (ds->name, "iid") != 0;
   double row_bytes = ds->dim * 4.0;
   guint mi;
@@ -434,8 +434,8 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
   if (ds->n_pre > 0)
     {
       /* The first pass alone: k = 1 seeds the distances to P and picks once. */
-      Result on = run (ds, LIGHTLY_SAMPLING_METHOD_CORESET, 1, n_threads, 1);
-      Result off = run (ds, LIGHTLY_SAMPLING_METHOD_CORESET, 1, n_threads, 0);
+      Result on = run (ds, LIGHTLY_SELECTION_METHOD_CORESET, 1, n_threads, 1);
+      Result off = run (ds, LIGHTLY_SELECTION_METHOD_CORESET, 1, n_threads, 0);
 
       g_print ("  %-11s first pass over |P| = %" G_GSIZE_FORMAT ": %.3f s pruned "
                "(%.1f%% skipped, +%.1f MB), %.3f s unpruned (+%.1f MB), same pick: %s\n",
@@ -456,7 +456,7 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
     }
   for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
     {
-      const char *mname = lightly_sampling_method_to_string (methods[mi]);
+      const char *mname = lightly_selection_method_name (methods[mi]);
       Result r = run (ds, methods[mi], k, n_threads, 1);
       double passes = (double) r.picks->len - 1 + (ds->n_pre == 0 ? 1 : 0);
       double nominal = passes * ds->n_cand * row_bytes;

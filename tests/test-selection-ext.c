@@ -9,8 +9,8 @@
  * supports, and the picks must be identical.
  */
 #include <lightly/lightly.h>
-#include "selection/lightly-selection.h"
-#include "selection/lightly-selection-ext.h"
+#include "backend/lightly-local-backend.h"
+#include "selection/lightly-selection-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -121,7 +121,7 @@ bf_d2_centroid (const Data *d, guint32 a, const float *c)
 }
 
 static LightlySelectionParams
-params_for (const Data *d, LightlySamplingMethod method, gsize k, guint64 seed)
+params_for (const Data *d, LightlySelectionMethod method, gsize k, guint64 seed)
 {
   LightlySelectionParams p = { 0 };
 
@@ -380,7 +380,7 @@ test_typiclust_brute_force (void)
                                      1 + round % 7, round % 3 == 0 ? 0.0 : 0.15);
       gsize k = 1 + (gsize) g_rand_int_range (rng, 0, (gint32) d->n_cand);
       guint cap = round % 4 == 0 ? 3 : 500;
-      LightlySelectionParams p = params_for (d, LIGHTLY_SAMPLING_METHOD_TYPICLUST, k, round);
+      LightlySelectionParams p = params_for (d, LIGHTLY_SELECTION_METHOD_TYPICLUST, k, round);
       g_autoptr(GArray) picks = NULL;
       g_autoptr(GArray) ref = NULL;
 
@@ -422,7 +422,7 @@ test_typiclust_ties (void)
       d->x[i * 2 + 1] = (float) sin (a);
       d->cand[d->n_cand++] = (guint32) i;
     }
-  p = params_for (d, LIGHTLY_SAMPLING_METHOD_TYPICLUST, 2, 3);
+  p = params_for (d, LIGHTLY_SELECTION_METHOD_TYPICLUST, 2, 3);
   p.max_clusters = 1;
   picks = run_everywhere (&p);
   g_assert_cmpuint (picks->len, ==, 2);
@@ -509,7 +509,7 @@ test_probcover_brute_force (void)
                                      1 + round % 6, round % 3 == 0 ? 0.0 : 0.1);
       gsize k = 1 + (gsize) g_rand_int_range (rng, 0, (gint32) MAX (d->n_cand, 1));
       double delta = g_rand_double_range (rng, 0.05, 0.9);
-      LightlySelectionParams p = params_for (d, LIGHTLY_SAMPLING_METHOD_PROBCOVER, k, round);
+      LightlySelectionParams p = params_for (d, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, round);
       g_autoptr(GArray) picks = NULL;
       g_autoptr(GArray) ref = NULL;
 
@@ -541,7 +541,7 @@ test_probcover_purity (void)
       g_autofree guint32 *labels = g_new (guint32, m);
       g_autofree float *centroids = g_new (float, kp * d->dim);
       g_autofree double *r = g_new (double, S);
-      LightlySelectionParams p = params_for (d, LIGHTLY_SAMPLING_METHOD_PROBCOVER, 10, round);
+      LightlySelectionParams p = params_for (d, LIGHTLY_SELECTION_METHOD_PROBCOVER, 10, round);
       g_autoptr(GArray) picks = NULL;
       g_autoptr(GArray) ref = NULL;
       double delta;
@@ -576,7 +576,7 @@ test_probcover_edge_cap (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (51);
   g_autoptr(Data) d = make_data (rng, 400, 4, 2, 0.0);
-  LightlySelectionParams p = params_for (d, LIGHTLY_SAMPLING_METHOD_PROBCOVER, 5, 1);
+  LightlySelectionParams p = params_for (d, LIGHTLY_SELECTION_METHOD_PROBCOVER, 5, 1);
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) picks = NULL;
   double free_delta;
@@ -586,7 +586,7 @@ test_probcover_edge_cap (void)
   p.max_edges = 1000;
   picks = lightly_selection_run (&p, &error);
   g_assert_null (picks);
-  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "smaller δ"));
   g_clear_error (&error);
 
@@ -641,7 +641,7 @@ test_progress_and_cancel (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (61);
   g_autoptr(Data) d = make_data (rng, 2000, 8, 5, 0.05);
-  LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_TYPICLUST, LIGHTLY_SAMPLING_METHOD_PROBCOVER };
+  LightlySelectionMethod methods[] = { LIGHTLY_SELECTION_METHOD_TYPICLUST, LIGHTLY_SELECTION_METHOD_PROBCOVER };
 
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
     {
@@ -667,7 +667,7 @@ test_progress_and_cancel (void)
       p.cancel = &cancel;
       picks = lightly_selection_run (&p, &error);
       g_assert_null (picks);
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_CANCELLED);
       g_clear_error (&error);
       cancel = 0;
       memset (&seen, 0, sizeof seen);
@@ -675,7 +675,7 @@ test_progress_and_cancel (void)
       seen.cancel_after = 3;
       picks = lightly_selection_run (&p, &error);
       g_assert_null (picks);
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_CANCELLED);
     }
 }
 
@@ -684,7 +684,7 @@ test_seeds (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (71);
   g_autoptr(Data) d = make_data (rng, 1500, 8, 6, 0.0);
-  LightlySelectionParams p = params_for (d, LIGHTLY_SAMPLING_METHOD_TYPICLUST, 40, 1);
+  LightlySelectionParams p = params_for (d, LIGHTLY_SELECTION_METHOD_TYPICLUST, 40, 1);
   g_autoptr(GArray) a = run_everywhere (&p);
   g_autoptr(GArray) b = NULL;
   g_autoptr(GArray) c = NULL;
@@ -703,32 +703,39 @@ test_bad_input (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (81);
   g_autoptr(Data) d = make_data (rng, 50, 4, 2, 0.2);
-  LightlySelectionParams p = params_for (d, LIGHTLY_SAMPLING_METHOD_AUTO, 5, 0);
+  LightlySelectionParams p = params_for (d, LIGHTLY_SELECTION_METHOD_TYPICLUST, 5, 0);
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) picks = NULL;
   guint32 unsorted[] = { 3, 2 };
 
-  picks = lightly_selection_run (&p, &error);
+  /* AUTO never reaches the engine: its public caller refuses it. */
+  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_AUTO, &p, &error);
   g_assert_null (picks);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "AUTO"));
   g_clear_error (&error);
+  /* The public caller maps the engine's errors onto the public codes. */
+  p.delta = NAN;
+  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_PROBCOVER, &p, &error);
+  g_assert_null (picks);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
 
-  p.method = LIGHTLY_SAMPLING_METHOD_PROBCOVER;
+  p.method = LIGHTLY_SELECTION_METHOD_PROBCOVER;
   p.delta = NAN;
   picks = lightly_selection_run (&p, &error);
-  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT);
   g_clear_error (&error);
   p.delta = 2.5;
   picks = lightly_selection_run (&p, &error);
-  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
-  p.method = LIGHTLY_SAMPLING_METHOD_TYPICLUST;
+  p.method = LIGHTLY_SELECTION_METHOD_TYPICLUST;
   p.candidates = unsorted;
   p.n_candidates = 2;
   picks = lightly_selection_run (&p, &error);
-  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
   /* Nothing to pick is not an error. */

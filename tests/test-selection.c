@@ -6,6 +6,7 @@
  * with 1 and 2 threads and with small blocks, and the picks must be identical.
  */
 #include <lightly/lightly.h>
+#include "backend/lightly-local-backend.h"
 #include "selection/lightly-selection.h"
 #include "selection/lightly-selection-kernels.h"
 
@@ -127,7 +128,7 @@ make_data (GRand *rng, gsize n, gsize dim, double p_frac, double c_frac)
 }
 
 static void
-params_for (LightlySelectionParams *p, const Data *d, LightlySamplingMethod method, gsize k)
+params_for (LightlySelectionParams *p, const Data *d, LightlySelectionMethod method, gsize k)
 {
   memset (p, 0, sizeof *p);
   p->method = method;
@@ -289,7 +290,7 @@ mean_dist (const Data *d, double *out)
 static void
 check_greedy (const Data *d, const LightlySelectionParams *p, GArray *picks)
 {
-  gboolean coral = p->method == LIGHTLY_SAMPLING_METHOD_CORAL;
+  gboolean coral = p->method == LIGHTLY_SELECTION_METHOD_CORAL;
   g_autofree gboolean *alive = g_new0 (gboolean, d->n);
   g_autofree double *mind = g_new (double, d->n);
   g_autofree double *v = g_new (double, d->n);
@@ -507,9 +508,9 @@ test_random_inputs (void)
       gsize dim = dims[g_rand_int_range (rng, 0, G_N_ELEMENTS (dims))];
       double pf = g_rand_boolean (rng) ? 0 : g_rand_double_range (rng, 0, 0.4);
       g_autoptr(Data) d = make_data (rng, n, dim, pf, g_rand_double_range (rng, 0.3, 1.0 - pf));
-      LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET,
-                                          LIGHTLY_SAMPLING_METHOD_CORAL,
-                                          LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING };
+      LightlySelectionMethod methods[] = { LIGHTLY_SELECTION_METHOD_CORESET,
+                                          LIGHTLY_SELECTION_METHOD_CORAL,
+                                          LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING };
       guint mi;
 
       for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
@@ -529,7 +530,7 @@ test_random_inputs (void)
           g_assert_cmpuint (pr.last, ==, picks->len);
           if (picks->len > 0)
             g_assert_cmpuint (pr.total, ==, MIN (k, d->cand->len));
-          if (methods[mi] == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
+          if (methods[mi] == LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING)
             check_active_learning (d, &p, picks);
           else
             check_greedy (d, &p, picks);
@@ -543,7 +544,7 @@ static void
 test_medium (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (99);
-  LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET, LIGHTLY_SAMPLING_METHOD_CORAL };
+  LightlySelectionMethod methods[] = { LIGHTLY_SELECTION_METHOD_CORESET, LIGHTLY_SELECTION_METHOD_CORAL };
   guint mi;
 
   for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
@@ -595,9 +596,9 @@ test_pruning (void)
   gsize n = slow_mode () ? 1600 : 4000, dim = 12, n_clusters = 16, i, j, with_p;
   g_autoptr(Data) d = g_new0 (Data, 1);
   g_autofree float *centres = g_new (float, n_clusters * dim);
-  LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET,
-                                      LIGHTLY_SAMPLING_METHOD_CORAL,
-                                      LIGHTLY_SAMPLING_METHOD_CORAL };
+  LightlySelectionMethod methods[] = { LIGHTLY_SELECTION_METHOD_CORESET,
+                                      LIGHTLY_SELECTION_METHOD_CORAL,
+                                      LIGHTLY_SELECTION_METHOD_CORAL };
   double betas[] = { 1.0, 1.0, 2.5 };
   guint mi;
 
@@ -696,7 +697,7 @@ test_ties (void)
       g_array_append_val (d->cand, v);
       d->scores[i] = 0.5;
     }
-  params_for (&p, d, LIGHTLY_SAMPLING_METHOD_CORESET, 100);
+  params_for (&p, d, LIGHTLY_SELECTION_METHOD_CORESET, 100);
   picks = run_everywhere (&p);
   g_assert_cmpuint (picks->len, ==, 40);
   check_greedy (d, &p, picks);
@@ -730,12 +731,12 @@ test_ties (void)
   for (i = 0; i < 40; i++)
     d->scores[i] = 0;
   p.min_distance = 0;
-  p.method = LIGHTLY_SAMPLING_METHOD_CORESET;
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
   picks = run_everywhere (&p);
   {
     g_autoptr(GArray) coral = NULL;
 
-    p.method = LIGHTLY_SAMPLING_METHOD_CORAL;
+    p.method = LIGHTLY_SELECTION_METHOD_CORAL;
     coral = run_everywhere (&p);
     check_greedy (d, &p, coral);
     assert_same (picks, coral, "CORAL with zero scores vs CORESET");
@@ -743,7 +744,7 @@ test_ties (void)
   g_clear_pointer (&picks, g_array_unref);
 
   /* ACTIVE_LEARNING with all-equal scores: index order. */
-  p.method = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+  p.method = LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING;
   p.k = 7;
   picks = run_everywhere (&p);
   for (i = 0; i < 7; i++)
@@ -767,9 +768,9 @@ test_coral_beta (void)
       gsize i, m = d->cand->len;
 
       /* β = 0 is CORESET, whatever the scores. */
-      params_for (&p, d, LIGHTLY_SAMPLING_METHOD_CORESET, 15);
+      params_for (&p, d, LIGHTLY_SELECTION_METHOD_CORESET, 15);
       coreset = run_everywhere (&p);
-      p.method = LIGHTLY_SAMPLING_METHOD_CORAL;
+      p.method = LIGHTLY_SELECTION_METHOD_CORAL;
       p.beta = 0;
       coral = run_everywhere (&p);
       assert_same (coreset, coral, "CORAL β=0 vs CORESET");
@@ -804,7 +805,7 @@ test_coral_beta (void)
       p.k = 6;
       coral = run_everywhere (&p);
       check_greedy (d, &p, coral);
-      p.method = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+      p.method = LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING;
       al = run_everywhere (&p);
       assert_same (coral, al, "CORAL large β vs ACTIVE_LEARNING");
     }
@@ -826,7 +827,7 @@ test_random (void)
    * algorithm (splitmix64 → xoshiro256**, rejection bound, partial Fisher–Yates). */
   const guint32 golden[5] = { 7, 2, 3, 9, 6 };
 
-  params_for (&p, d, LIGHTLY_SAMPLING_METHOD_RANDOM, 50);
+  params_for (&p, d, LIGHTLY_SELECTION_METHOD_RANDOM, 50);
   p.matrix = NULL;
   p.seed = 42;
   a = run_ok (&p);
@@ -913,6 +914,47 @@ expect_error (LightlySelectionParams *p, GQuark domain, gint code, const char *n
     g_error ("error \"%s\" does not mention \"%s\"", error->message, needle);
 }
 
+/* lightly_local_backend_select(): the engine's errors in the public codes. */
+static void
+test_public_codes (void)
+{
+  float x[2 * 2] = { 1, 0, 0, 1 };
+  guint32 c[2] = { 0, 1 };
+  gint cancel = 1;
+  LightlySelectionParams p = { 0 };
+  g_autoptr(GError) error = NULL;
+  GArray *picks;
+
+  p.matrix = x;
+  p.n_rows = 2;
+  p.dim = 2;
+  p.candidates = c;
+  p.n_candidates = 2;
+  p.k = 1;
+  p.n_threads = 1;
+  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_CORAL, &p, &error);
+  g_assert_null (picks);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED);
+  g_assert_nonnull (strstr (error->message, "CORAL"));
+  g_clear_error (&error);
+  p.candidates = NULL;
+  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_CORESET, &p, &error);
+  g_assert_null (picks);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  p.candidates = c;
+  p.cancel = &cancel;
+  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_CORESET, &p, &error);
+  g_assert_null (picks);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  p.cancel = NULL;
+  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_RANDOM, &p, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (picks->len, ==, 1);
+  g_array_unref (picks);
+}
+
 static void
 test_validation (void)
 {
@@ -922,7 +964,7 @@ test_validation (void)
   LightlySelectionParams p = { 0 };
   g_autoptr(GArray) ok = NULL;
 
-  p.method = LIGHTLY_SAMPLING_METHOD_CORAL;
+  p.method = LIGHTLY_SELECTION_METHOD_CORAL;
   p.matrix = x;
   p.n_rows = 5;
   p.dim = 2;
@@ -938,48 +980,48 @@ test_validation (void)
   g_assert_cmpuint (ok->len, ==, 2);
 
   c[1] = 7;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "7");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "7");
   c[1] = 0;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "sorted");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "sorted");
   c[1] = 1;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "both a candidate and preselected");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "both a candidate and preselected");
   c[1] = 2;
   s[2] = NAN;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "row 2");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "row 2");
   s[2] = 1.5;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "1.5");
-  p.method = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "1.5");
+  p.method = LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING;
   g_clear_pointer (&ok, g_array_unref);
   ok = run_ok (&p);                     /* AL takes any finite score */
   g_assert_cmpuint (g_array_index (ok, guint32, 0), ==, 2);
-  p.method = LIGHTLY_SAMPLING_METHOD_CORAL;
+  p.method = LIGHTLY_SELECTION_METHOD_CORAL;
   s[2] = 0.3;
   p.beta = -1;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "-1");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "-1");
   p.beta = 1;
   p.min_distance = NAN;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "minDistance");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "minDistance");
   p.min_distance = 0;
   p.scores = NULL;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED, "CORAL");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_SCORES_REQUIRED, "CORAL");
   p.scores = s;
   x[4] = NAN;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "row 2");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "row 2");
   x[4] = -1;
   x[2] = INFINITY;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "row 1");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "row 1");
   x[2] = 0;
   p.dim = 0;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "dim");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "dim");
   p.dim = 2;
   pre[0] = 9;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "9");
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "9");
   pre[0] = 1;
-  p.method = (LightlySamplingMethod) 42;
-  expect_error (&p, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "42");
+  p.method = (LightlySelectionMethod) 42;
+  expect_error (&p, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "42");
 
   /* Nothing to do is not an error. */
-  p.method = LIGHTLY_SAMPLING_METHOD_CORESET;
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
   p.k = 0;
   g_clear_pointer (&ok, g_array_unref);
   ok = run_ok (&p);
@@ -1045,7 +1087,7 @@ run_cancelled (LightlySelectionParams *p, guint delay_ms)
   done = g_get_monotonic_time ();
   g_thread_join (th);
   g_assert_null (a);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_CANCELLED);
   g_test_message ("stopped %.1f ms after the flag", (done - c.set_at) / 1000.0);
   /* 100 ms is the goal; the bound is generous for sanitizers and slow CI. */
   g_assert_cmpint (done - c.set_at, <, limit);
@@ -1069,7 +1111,7 @@ test_cancel (void)
       normalise (x + i * dim, dim);
       all[i] = i;
     }
-  p.method = LIGHTLY_SAMPLING_METHOD_CORESET;
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
   p.matrix = x;
   p.n_rows = n;
   p.dim = dim;
@@ -1081,20 +1123,20 @@ test_cancel (void)
   /* Already set: nothing runs. */
   p.cancel = &pre_set;
   g_assert_null (lightly_selection_run (&p, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_CANCELLED);
 
   for (i = 0; i < 4; i++)
     {
-      LightlySamplingMethod m = i;
+      LightlySelectionMethod m = i;
       g_autofree double *scores = g_new0 (double, n);
 
       g_clear_error (&error);
       p.method = m;
       p.scores = scores;
       g_assert_null (lightly_selection_run (&p, &error));
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_CANCELLED);
     }
-  p.method = LIGHTLY_SAMPLING_METHOD_CORESET;
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
   p.scores = NULL;
 
   /* During the picks (k = n takes far longer than the delay). */
@@ -1157,6 +1199,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection/coral-beta", test_coral_beta);
   g_test_add_func ("/selection/random", test_random);
   g_test_add_func ("/selection/validation", test_validation);
+  g_test_add_func ("/selection/public-codes", test_public_codes);
   g_test_add_func ("/selection/target-k", test_target_k);
   g_test_add_func ("/selection/cancel", test_cancel);
   g_test_add_func ("/selection/simd-env", test_simd_env);

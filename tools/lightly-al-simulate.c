@@ -27,10 +27,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/lightly-local-backend.h"
 #include "lightly-al-common.h"
 #include "ml/lightly-fashion-mnist.h"
 #include "ml/lightly-logreg.h"
-#include "selection/lightly-selection.h"
 #include "store/lightly-embeddings-csv.h"
 
 #define DEFAULT_SCHEDULE "10,20,50,100,200,500,1000,2000,3000"
@@ -324,7 +324,6 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
         if (!is_labeled[i])
           cand[n_cand++] = (guint32) i;
       qsort (labeled, n_labeled, sizeof (guint32), (GCompareFunc) cmp_u32);
-      p.method = method;
       p.matrix = pool_norm;
       p.n_rows = d->n_pool;
       p.dim = d->dim;
@@ -341,7 +340,7 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       p.max_clusters = (guint) MAX (opt_max_clusters, 0);
       p.delta = opt_delta;
       p.pseudo_classes = (guint) MAX (opt_pseudo_classes, 0);
-      picks = lightly_selection_run (&p, error);
+      picks = lightly_local_backend_select (method, &p, error);
       if (picks == NULL)
         return FALSE;
       for (guint i = 0; i < picks->len; i++)

@@ -471,6 +471,63 @@ choose_score (LightlyStore  *store,
   return score;
 }
 
+/* ---------------------------------------------------------------------------
+ * The selection engine in the public vocabulary
+ * ------------------------------------------------------------------------- */
+
+static gboolean
+engine_method (LightlySamplingMethod   method,
+               LightlySelectionMethod *out,
+               GError                **error)
+{
+  switch (method)
+    {
+    case LIGHTLY_SAMPLING_METHOD_RANDOM: *out = LIGHTLY_SELECTION_METHOD_RANDOM; return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_CORESET: *out = LIGHTLY_SELECTION_METHOD_CORESET; return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_CORAL: *out = LIGHTLY_SELECTION_METHOD_CORAL; return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING:
+      *out = LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING;
+      return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_TYPICLUST: *out = LIGHTLY_SELECTION_METHOD_TYPICLUST; return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_PROBCOVER: *out = LIGHTLY_SELECTION_METHOD_PROBCOVER; return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_AUTO:
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "AUTO is not a method a server runs: the client resolves it to a "
+                           "concrete method (lightly_sampling_method_resolve) before the request");
+      return FALSE;
+    default:
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Unknown sampling method %d", (int) method);
+      return FALSE;
+    }
+}
+
+GArray *
+lightly_local_backend_select (LightlySamplingMethod          method,
+                              const LightlySelectionParams  *params,
+                              GError                       **error)
+{
+  LightlySelectionParams p = *params;
+  g_autoptr(GError) engine_error = NULL;
+  GArray *picks;
+
+  if (!engine_method (method, &p.method, error))
+    return NULL;
+  picks = lightly_selection_run (&p, &engine_error);
+  if (picks != NULL)
+    return picks;
+  if (engine_error->domain != LIGHTLY_SELECTION_ERROR)
+    g_propagate_error (error, g_steal_pointer (&engine_error));
+  else if (engine_error->code == LIGHTLY_SELECTION_ERROR_CANCELLED)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, engine_error->message);
+  else
+    g_set_error_literal (error, LIGHTLY_ERROR,
+                         engine_error->code == LIGHTLY_SELECTION_ERROR_SCORES_REQUIRED
+                         ? LIGHTLY_ERROR_SCORES_REQUIRED : LIGHTLY_ERROR_INVALID_INPUT,
+                         engine_error->message);
+  return NULL;
+}
+
 /* Runs on the local job pool. Every failure ends the job FAILED with a
  * message; nothing here may leave it RUNNING. */
 static gboolean
@@ -572,7 +629,6 @@ selection_job_execute (SelectionJob  *job,
   if (!lightly_store_begin_job (store, job->job_id, (gint64) k, error))
     return FALSE;
 
-  params.method = req->method;
   params.matrix = lightly_store_matrix_get_data (matrix);
   params.n_rows = lightly_store_matrix_get_n_rows (matrix);
   params.dim = lightly_store_matrix_get_dim (matrix);
@@ -589,7 +645,7 @@ selection_job_execute (SelectionJob  *job,
   params.progress_data = job;
   params.cancel = &job->watch->cancel;
 
-  picks = lightly_selection_run (&params, error);
+  picks = lightly_local_backend_select (req->method, &params, error);
   if (picks == NULL)
     return FALSE;
 

@@ -27,10 +27,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gio/gio.h>
 
-#include "lightly/lightly-error.h"
-#include "lightly-selection-ext.h"
+#include "lightly-selection-private.h"
 
 /* Rows per block of the graph and the purity passes. */
 #define PC_BLOCK 32
@@ -69,17 +67,6 @@ static void
 report_kmeans (double fraction, gpointer data)
 {
   report (data, 0.1 * fraction);
-}
-
-static inline void
-to_double (double *dst, const float *src, gsize dim, gsize dim8)
-{
-  gsize i;
-
-  for (i = 0; i < dim; i++)
-    dst[i] = src[i];
-  for (; i < dim8; i++)
-    dst[i] = 0.0;
 }
 
 /* Calls fn (query position, d² per target) for each query row of a block
@@ -125,7 +112,7 @@ purity_block (gsize b, gpointer data)
       guint32 lab = t->labels[qi];
       double rmin = INFINITY;
 
-      to_double (q, pts->matrix + (gsize) pts->rows[qi] * dim, dim, dim8);
+      lightly_to_double (q, pts->matrix + (gsize) pts->rows[qi] * dim, dim, dim8);
       for (c = 0; c < ti->n_targets; c += PC_CHUNK)
         {
           gsize m = MIN (PC_CHUNK, ti->n_targets - c);
@@ -192,10 +179,9 @@ purity_delta (const LightlySelectionParams *p, const LightlyPoints *cand, const 
   t.labels = labels;
   t.r = r;
   t.hist = hist;
-  if (!lightly_ext_parallel (cand, n_blocks, purity_block, &t))
+  if (!lightly_points_parallel (cand, n_blocks, purity_block, &t))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
-      return FALSE;
+      return lightly_selection_set_cancelled (error);
     }
   report (pr, 0.2);
 
@@ -265,7 +251,7 @@ graph_block (gsize bb, gpointer data)
   for (i = lo; i < hi; i++)
     {
       t->start[i] = adj->len;
-      to_double (q, pts->matrix + (gsize) pts->rows[i] * dim, dim, dim8);
+      lightly_to_double (q, pts->matrix + (gsize) pts->rows[i] * dim, dim, dim8);
       for (c = 0; c < pts->n; c += PC_CHUNK)
         {
           gsize m = MIN (PC_CHUNK, pts->n - c);
@@ -326,7 +312,7 @@ cover_block (gsize b, gpointer data)
 
   for (i = lo; i < hi; i++)
     {
-      to_double (q, pts->matrix + (gsize) pts->rows[i] * dim, dim, dim8);
+      lightly_to_double (q, pts->matrix + (gsize) pts->rows[i] * dim, dim, dim8);
       for (c = 0; c < t->n_pre && !t->covered[i]; c += PC_CHUNK)
         {
           gsize m = MIN (PC_CHUNK, t->n_pre - c);
@@ -379,32 +365,177 @@ heap_down (Entry *h, gsize n, gsize i)
     }
 }
 
-GArray *
+/* The δ-graph over the candidates into g (whose arrays the caller frees),
+ * in slices, so that progress comes from this thread between them. */
+static gboolean
+build_graph (const LightlyPoints *cand, GraphTask *g, double delta, Progress *pr, GError **error)
+{
+  gsize n_blocks = (cand->n + PC_BLOCK - 1) / PC_BLOCK, done_blocks;
+
+  for (done_blocks = 0; done_blocks < n_blocks;)
+    {
+      gsize slice = MIN (n_blocks - done_blocks, MAX ((gsize) 1, n_blocks / 32));
+
+      g->block0 = done_blocks;
+      if (!lightly_points_parallel (cand, slice, graph_block, g))
+        return lightly_selection_set_cancelled (error);
+      if (g->overflow)
+        {
+          g_set_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT,
+                       "PROBCOVER's graph at δ = %g would hold more than %" G_GSIZE_FORMAT
+                       " edges: set a smaller δ", delta, g->max_edges);
+          return FALSE;
+        }
+      done_blocks += slice;
+      report (pr, 0.2 + 0.7 * (double) done_blocks / (double) n_blocks);
+    }
+  return TRUE;
+}
+
+/* covered[i]: candidate i is within δ of a labeled row. */
+static gboolean
+cover_preselected (const LightlySelectionParams *p, const LightlyPoints *cand, const double *norms,
+                   double delta2, gboolean *covered, GError **error)
+{
+  LightlyPoints pre = *cand;
+  g_autofree double *pnorm = NULL;
+  CoverTask ct;
+
+  pre.rows = p->preselected;
+  pre.n = p->n_preselected;
+  pnorm = lightly_points_norms (&pre);
+  ct.pts = cand;
+  ct.norms = norms;
+  ct.pre = p->preselected;
+  ct.n_pre = p->n_preselected;
+  ct.pnorm = pnorm;
+  ct.delta2 = delta2;
+  ct.covered = covered;
+  if (!lightly_points_parallel (cand, (cand->n + PC_BLOCK - 1) / PC_BLOCK, cover_block, &ct))
+    return lightly_selection_set_cancelled (error);
+  return TRUE;
+}
+
+/* Greedy maximum coverage: up to k picks, each the unpicked candidate whose
+ * ball holds the most uncovered ones; stops early once all are covered. */
+static gboolean
+greedy_cover (const LightlyPoints *cand, const GraphTask *g, gsize k, gboolean *covered,
+              gboolean *picked, GArray *out, Progress *pr, GError **error)
+{
+  gsize m = cand->n, i, hn, t;
+  g_autofree guint32 *uncov = g_new (guint32, m);
+  g_autofree Entry *heap = g_new (Entry, m);
+
+  /* Uncovered degrees; the graph is symmetric (the same dot products
+   * either way), so a ball's members are also the balls holding it. */
+  for (i = 0; i < m; i++)
+    {
+      guint32 n, e, c = 0;
+      const guint32 *nb = neighbours (g, i, &n);
+
+      for (e = 0; e < n; e++)
+        c += !covered[nb[e]];
+      uncov[i] = c;
+      heap[i].deg = c;
+      heap[i].pos = (guint32) i;
+    }
+  hn = m;
+  for (i = m / 2; i-- > 0;)
+    heap_down (heap, hn, i);
+
+  for (t = 0; t < k; t++)
+    {
+      Entry top;
+      guint32 n, e;
+      const guint32 *nb;
+
+      /* Degrees only fall: a stale top goes back with its degree now. */
+      while (hn > 0 && (picked[heap[0].pos] || heap[0].deg != uncov[heap[0].pos]))
+        {
+          if (picked[heap[0].pos])
+            heap[0] = heap[--hn];
+          else
+            heap[0].deg = uncov[heap[0].pos];
+          heap_down (heap, hn, 0);
+        }
+      if (hn == 0 || heap[0].deg == 0)
+        break;
+      top = heap[0];
+      picked[top.pos] = TRUE;
+      g_array_append_val (out, cand->rows[top.pos]);
+      nb = neighbours (g, top.pos, &n);
+      for (e = 0; e < n; e++)
+        if (!covered[nb[e]])
+          {
+            guint32 n2, f;
+            const guint32 *nb2 = neighbours (g, nb[e], &n2);
+
+            covered[nb[e]] = TRUE;
+            for (f = 0; f < n2; f++)
+              uncov[nb2[f]]--;
+          }
+      report (pr, 0.9 + 0.1 * (double) (t + 1) / (double) k);
+      if ((t & 63) == 63 && lightly_points_cancelled (cand))
+        return lightly_selection_set_cancelled (error);
+    }
+  return TRUE;
+}
+
+/* Everything is covered: uniform picks from the rest (Fisher–Yates over the
+ * unpicked positions, seeded) until out holds k. */
+static void
+pick_uniform (const LightlySelectionParams *p, const LightlyPoints *cand, const gboolean *picked,
+              gsize k, GArray *out)
+{
+  g_autofree guint32 *rest = g_new (guint32, cand->n);
+  gsize n_rest = 0, i;
+  LightlyRng rng;
+
+  for (i = 0; i < cand->n; i++)
+    if (!picked[i])
+      rest[n_rest++] = (guint32) i;
+  lightly_rng_init (&rng, p->seed);
+  for (i = 0; out->len < k && i < n_rest; i++)
+    {
+      gsize j = i + (gsize) lightly_rng_below (&rng, n_rest - i);
+      guint32 tmp = rest[i];
+
+      rest[i] = rest[j];
+      rest[j] = tmp;
+      g_array_append_val (out, cand->rows[rest[i]]);
+    }
+}
+
+gboolean
 lightly_probcover_run (const LightlySelectionParams  *p,
-                       const LightlyPoints           *cand,
                        gsize                          k,
+                       GArray                        *out,
                        GError                       **error)
 {
-  g_autoptr(GArray) out = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) k);
-  gsize m = cand->n, n_blocks = (m + PC_BLOCK - 1) / PC_BLOCK, b, i, done_blocks, hn, t;
+  LightlyPoints cand;
+  gsize m, n_blocks, b;
   gsize max_edges = p->max_edges > 0 ? p->max_edges : LIGHTLY_PROBCOVER_MAX_EDGES_DEFAULT;
-  g_autofree double *norms = lightly_ext_norms (cand);
-  g_autofree gboolean *covered = g_new0 (gboolean, m);
-  g_autofree gboolean *picked = g_new0 (gboolean, m);
-  g_autofree guint32 *uncov = NULL;
-  g_autofree Entry *heap = NULL;
+  g_autofree double *norms = NULL;
+  g_autofree gboolean *covered = NULL;
+  g_autofree gboolean *picked = NULL;
   Progress pr = { p, k, 0 };
   GraphTask g = { 0 };
-  double delta;
-  gboolean ok = TRUE;
+  double delta = 0;
+  gboolean ok;
 
+  lightly_points_for_candidates (p, &cand);
+  m = cand.n;
+  n_blocks = (m + PC_BLOCK - 1) / PC_BLOCK;
+  norms = lightly_points_norms (&cand);
+  covered = g_new0 (gboolean, m);
+  picked = g_new0 (gboolean, m);
   if (p->delta > 0)
     delta = p->delta;
-  else if (!purity_delta (p, cand, norms, max_edges, &pr, &delta, error))
-    return NULL;
+  else if (!purity_delta (p, &cand, norms, max_edges, &pr, &delta, error))
+    return FALSE;
   last_delta = delta;
 
-  g.pts = cand;
+  g.pts = &cand;
   g.norms = norms;
   g.delta2 = delta * delta;
   g.max_edges = max_edges;
@@ -412,134 +543,13 @@ lightly_probcover_run (const LightlySelectionParams  *p,
   g.adj = g_new0 (GArray *, n_blocks);
   g.start = g_new (guint32, m);
   g.deg = g_new (guint32, m);
-  /* In slices, so that progress comes from this thread between them. */
-  for (done_blocks = 0; done_blocks < n_blocks && ok;)
-    {
-      gsize slice = MIN (n_blocks - done_blocks, MAX ((gsize) 1, n_blocks / 32));
 
-      g.block0 = done_blocks;
-      if (!lightly_ext_parallel (cand, slice, graph_block, &g))
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
-          ok = FALSE;
-        }
-      else if (g.overflow)
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "PROBCOVER's graph at δ = %g would hold more than %" G_GSIZE_FORMAT
-                       " edges: set a smaller δ", delta, max_edges);
-          ok = FALSE;
-        }
-      done_blocks += slice;
-      report (&pr, 0.2 + 0.7 * (double) done_blocks / (double) n_blocks);
-    }
-
-  if (ok && p->n_preselected > 0)
-    {
-      LightlyPoints pre = *cand;
-      g_autofree double *pnorm = NULL;
-      CoverTask ct;
-
-      pre.rows = p->preselected;
-      pre.n = p->n_preselected;
-      pnorm = lightly_ext_norms (&pre);
-      ct.pts = cand;
-      ct.norms = norms;
-      ct.pre = p->preselected;
-      ct.n_pre = p->n_preselected;
-      ct.pnorm = pnorm;
-      ct.delta2 = g.delta2;
-      ct.covered = covered;
-      if (!lightly_ext_parallel (cand, n_blocks, cover_block, &ct))
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
-          ok = FALSE;
-        }
-    }
-
-  if (ok)
-    {
-      /* Uncovered degrees; the graph is symmetric (the same dot products
-       * either way), so a ball's members are also the balls holding it. */
-      uncov = g_new (guint32, m);
-      heap = g_new (Entry, m);
-      for (i = 0; i < m; i++)
-        {
-          guint32 n, e, c = 0;
-          const guint32 *nb = neighbours (&g, i, &n);
-
-          for (e = 0; e < n; e++)
-            c += !covered[nb[e]];
-          uncov[i] = c;
-          heap[i].deg = c;
-          heap[i].pos = (guint32) i;
-        }
-      hn = m;
-      for (i = m / 2; i-- > 0;)
-        heap_down (heap, hn, i);
-
-      for (t = 0; t < k; t++)
-        {
-          Entry top;
-          guint32 n, e;
-          const guint32 *nb;
-
-          /* Degrees only fall: a stale top goes back with its degree now. */
-          while (hn > 0 && (picked[heap[0].pos] || heap[0].deg != uncov[heap[0].pos]))
-            {
-              if (picked[heap[0].pos])
-                heap[0] = heap[--hn];
-              else
-                heap[0].deg = uncov[heap[0].pos];
-              heap_down (heap, hn, 0);
-            }
-          if (hn == 0 || heap[0].deg == 0)
-            break;
-          top = heap[0];
-          picked[top.pos] = TRUE;
-          g_array_append_val (out, cand->rows[top.pos]);
-          nb = neighbours (&g, top.pos, &n);
-          for (e = 0; e < n; e++)
-            if (!covered[nb[e]])
-              {
-                guint32 n2, f;
-                const guint32 *nb2 = neighbours (&g, nb[e], &n2);
-
-                covered[nb[e]] = TRUE;
-                for (f = 0; f < n2; f++)
-                  uncov[nb2[f]]--;
-              }
-          report (&pr, 0.9 + 0.1 * (double) (t + 1) / (double) k);
-          if ((t & 63) == 63 && lightly_ext_cancelled (cand))
-            {
-              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
-              ok = FALSE;
-              break;
-            }
-        }
-    }
-
+  ok = build_graph (&cand, &g, delta, &pr, error) &&
+       (p->n_preselected == 0 || cover_preselected (p, &cand, norms, g.delta2, covered, error)) &&
+       greedy_cover (&cand, &g, k, covered, picked, out, &pr, error);
   if (ok && out->len < k)
     {
-      /* Everything is covered: uniform picks from the rest (Fisher–Yates
-       * over the unpicked positions, seeded). */
-      g_autofree guint32 *rest = g_new (guint32, m);
-      gsize n_rest = 0;
-      LightlyRng rng;
-
-      for (i = 0; i < m; i++)
-        if (!picked[i])
-          rest[n_rest++] = (guint32) i;
-      lightly_rng_init (&rng, p->seed);
-      for (i = 0; out->len < k && i < n_rest; i++)
-        {
-          gsize j = i + (gsize) lightly_rng_below (&rng, n_rest - i);
-          guint32 tmp = rest[i];
-
-          rest[i] = rest[j];
-          rest[j] = tmp;
-          g_array_append_val (out, cand->rows[rest[i]]);
-        }
+      pick_uniform (p, &cand, picked, k, out);
       report (&pr, 1.0);
     }
 
@@ -550,7 +560,5 @@ lightly_probcover_run (const LightlySelectionParams  *p,
   g_free (g.start);
   g_free (g.deg);
   g_mutex_clear (&g.lock);
-  if (!ok)
-    return NULL;
-  return g_steal_pointer (&out);
+  return ok;
 }

@@ -4,8 +4,8 @@
  *
  * The engine picks rows of an embedding matrix by the rules of protocol.md
  * §13 (binding): RANDOM, CORESET (greedy k-center), CORAL (d̂·s^β) and
- * ACTIVE_LEARNING (top scores); the extensions TYPICLUST and PROBCOVER are
- * in lightly-selection-ext.h. It runs in the calling thread plus its own
+ * ACTIVE_LEARNING (top scores), and the extensions TYPICLUST and PROBCOVER
+ * (lightly-typiclust.c, lightly-probcover.c). It runs in the calling thread plus its own
  * worker threads, reports progress from the calling thread, and can be
  * cancelled through an atomic flag.
  *
@@ -47,7 +47,7 @@
 #pragma once
 
 #include <glib.h>
-#include "lightly/lightly-sampling-method.h"
+#include "lightly-selection-types.h"
 
 G_BEGIN_DECLS
 
@@ -59,7 +59,7 @@ typedef void (*LightlySelectionProgress) (guint64  processed,
                                           gpointer user_data);
 
 typedef struct {
-  LightlySamplingMethod method;
+  LightlySelectionMethod method;
   /* n_rows × dim, row-major, rows L2-normalised. Only read for CORESET and
    * CORAL (may be NULL for RANDOM and ACTIVE_LEARNING). */
   const float *matrix;
@@ -89,9 +89,9 @@ typedef struct {
   LightlySelectionProgress progress;
   gpointer progress_data;
   /* Nullable. g_atomic_int_get (cancel) != 0 stops the run with
-   * G_IO_ERROR_CANCELLED within a block of work (well under 100 ms). */
+   * LIGHTLY_SELECTION_ERROR_CANCELLED within a block of work (well under 100 ms). */
   const gint *cancel;
-  /* lightly-glib extensions (lightly-selection-ext.h). TYPICLUST: at most
+  /* lightly-glib extensions. TYPICLUST: at most
    * this many clusters (0: 500). */
   guint max_clusters;
   /* PROBCOVER: the ball radius δ, > 0; 0: the purity rule. */
@@ -112,6 +112,8 @@ typedef enum {
   LIGHTLY_SELECTION_SIMD_AVX512,
 } LightlySelectionSimd;
 
+/* The one entry point: validates @params and runs the method. Errors are
+ * in the LIGHTLY_SELECTION_ERROR domain (lightly-selection-types.h). */
 GArray *lightly_selection_run (const LightlySelectionParams  *params,
                                GError                       **error);
 

@@ -7,7 +7,7 @@
  * |P| labeled rows:
  *
  *  1. k-means over the candidates C with K = min(|P| + k, cap, |C|)
- *     clusters (seeded k-means++, then Lloyd; lightly-selection-ext.c).
+ *     clusters (seeded k-means++, then Lloyd; lightly-selection-kmeans.c).
  *  2. Every labeled row counts for its nearest centroid.
  *  3. Repeat k times: take the cluster with the fewest labeled rows and
  *     picks so far, among those the largest, then the smallest cluster
@@ -25,10 +25,8 @@
 
 #include <math.h>
 #include <string.h>
-#include <gio/gio.h>
 
-#include "lightly/lightly-error.h"
-#include "lightly-selection-ext.h"
+#include "lightly-selection-private.h"
 
 #define EPS LIGHTLY_SELECTION_TIE_EPSILON
 #define NB LIGHTLY_TYPICLUST_NEIGHBOURS
@@ -187,7 +185,7 @@ compute_typicality (const LightlyPoints *pts, const double *norms, Cluster *cl)
   t.norms = norms;
   t.nb = (guint) MIN ((gsize) NB, cl->n_typ - 1);
   t.mean = cl->mean;
-  return lightly_ext_parallel (pts, (cl->n_typ + TY_BLOCK - 1) / TY_BLOCK, typ_block, &t);
+  return lightly_points_parallel (pts, (cl->n_typ + TY_BLOCK - 1) / TY_BLOCK, typ_block, &t);
 }
 
 /* Cluster a before b in the pick order? */
@@ -206,32 +204,16 @@ cluster_before (const Cluster *a, guint ia, const Cluster *b, guint ib)
   return ia < ib;
 }
 
-GArray *
-lightly_typiclust_run (const LightlySelectionParams  *p,
-                       const LightlyPoints           *cand,
-                       gsize                          k,
-                       GError                       **error)
+/* The clusters of the candidates (members in ascending position), and for
+ * each the labeled rows nearest its centroid. */
+static Cluster *
+make_clusters (const LightlySelectionParams *p, const LightlyPoints *cand, const guint32 *assign,
+               const float *centroids, guint kc)
 {
-  g_autoptr(GArray) out = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) k);
-  g_autofree guint32 *assign = g_new (guint32, cand->n);
-  g_autofree float *centroids = NULL;
-  g_autofree double *norms = NULL;
-  g_autofree Cluster *cl = NULL;
-  g_autofree gboolean *picked = g_new0 (gboolean, cand->n);
-  guint cap = p->max_clusters > 0 ? p->max_clusters : LIGHTLY_TYPICLUST_MAX_CLUSTERS_DEFAULT;
-  guint kc, c;
-  gsize i, t;
-  Progress pr = { p, k, 0.8, 0 };
-  gboolean ok = TRUE;
+  Cluster *cl = g_new0 (Cluster, kc);
+  guint c;
+  gsize i;
 
-  kc = (guint) MIN (MIN ((gsize) cap, p->n_preselected + k), cand->n);
-  centroids = g_new (float, (gsize) kc * cand->dim);
-  kc = lightly_kmeans (cand, kc, p->seed, assign, centroids, report_fraction, &pr, error);
-  if (kc == 0)
-    return NULL;
-  last_clusters = kc;
-
-  cl = g_new0 (Cluster, kc);
   for (i = 0; i < cand->n; i++)
     cl[assign[i]].n++;
   for (c = 0; c < kc; c++)
@@ -252,22 +234,95 @@ lightly_typiclust_run (const LightlySelectionParams  *p,
       for (i = 0; i < p->n_preselected; i++)
         cl[pre_assign[i]].count++;
     }
+  return cl;
+}
 
-  norms = lightly_ext_norms (cand);
+static void
+free_clusters (Cluster *cl, guint kc)
+{
+  guint c;
+
+  for (c = 0; c < kc; c++)
+    {
+      g_free (cl[c].members);
+      g_free (cl[c].mean);
+      g_free (cl[c].typ_members);
+      g_free (cl[c].taken);
+    }
+  g_free (cl);
+}
+
+/* The cluster to pick from next, or G_MAXUINT if none has candidates left. */
+static guint
+next_cluster (const Cluster *cl, guint kc)
+{
+  guint best = G_MAXUINT, c;
+
+  for (c = 0; c < kc; c++)
+    {
+      /* A cluster whose typicality sample is used up is done. */
+      if (cl[c].n == 0 || (cl[c].mean != NULL && cl[c].left == 0))
+        continue;
+      if (best == G_MAXUINT || cluster_before (&cl[c], c, &cl[best], best))
+        best = c;
+    }
+  return best;
+}
+
+/* The most typical unpicked member of a cluster whose typicality is known:
+ * its position in typ_members. */
+static gsize
+most_typical (const Cluster *cl)
+{
+  double mmin = INFINITY;
+  gsize j;
+
+  for (j = 0; j < cl->n_typ; j++)
+    if (!cl->taken[j] && cl->mean[j] < mmin)
+      mmin = cl->mean[j];
+  for (j = 0; j < cl->n_typ; j++)
+    /* typ_members ascend, so the first within ε is the smallest row. */
+    if (!cl->taken[j] && cl->mean[j] <= mmin + EPS)
+      return j;
+  g_assert_not_reached ();
+  return 0;
+}
+
+gboolean
+lightly_typiclust_run (const LightlySelectionParams  *p,
+                       gsize                          k,
+                       GArray                        *out,
+                       GError                       **error)
+{
+  LightlyPoints cand_pts, *cand = &cand_pts;
+  g_autofree guint32 *assign = NULL;
+  g_autofree float *centroids = NULL;
+  g_autofree double *norms = NULL;
+  g_autofree gboolean *picked = NULL;
+  Cluster *cl;
+  guint cap = p->max_clusters > 0 ? p->max_clusters : LIGHTLY_TYPICLUST_MAX_CLUSTERS_DEFAULT;
+  guint kc;
+  gsize i, t;
+  Progress pr = { p, k, 0.8, 0 };
+  gboolean ok = TRUE;
+
+  lightly_points_for_candidates (p, cand);
+  assign = g_new (guint32, cand->n);
+  picked = g_new0 (gboolean, cand->n);
+  kc = (guint) MIN (MIN ((gsize) cap, p->n_preselected + k), cand->n);
+  centroids = g_new (float, (gsize) kc * cand->dim);
+  kc = lightly_kmeans (cand, kc, p->seed, assign, centroids, report_fraction, &pr, error);
+  if (kc == 0)
+    return FALSE;
+  last_clusters = kc;
+  cl = make_clusters (p, cand, assign, centroids, kc);
+
+  norms = lightly_points_norms (cand);
   for (t = 0; t < k && ok; t++)
     {
-      guint best = G_MAXUINT;
-      gsize j, arg = G_MAXSIZE;
-      double mmin = INFINITY;
+      guint best = next_cluster (cl, kc);
+      gsize arg;
 
-      for (c = 0; c < kc; c++)
-        {
-          /* A cluster whose typicality sample is used up is done. */
-          if (cl[c].n == 0 || (cl[c].mean != NULL && cl[c].left == 0))
-            continue;
-          if (best == G_MAXUINT || cluster_before (&cl[c], c, &cl[best], best))
-            best = c;
-        }
       if (best == G_MAXUINT)
         {
           /* Only when clusters beyond LIGHTLY_TYPICLUST_MAX_MEMBERS ran
@@ -286,37 +341,19 @@ lightly_typiclust_run (const LightlySelectionParams  *p,
           ok = FALSE;
           break;
         }
-      for (j = 0; j < cl[best].n_typ; j++)
-        if (!cl[best].taken[j] && cl[best].mean[j] < mmin)
-          mmin = cl[best].mean[j];
-      for (j = 0; j < cl[best].n_typ; j++)
-        /* typ_members ascend, so the first within ε is the smallest row. */
-        if (!cl[best].taken[j] && cl[best].mean[j] <= mmin + EPS)
-          {
-            arg = j;
-            break;
-          }
+      arg = most_typical (&cl[best]);
       cl[best].taken[arg] = TRUE;
       cl[best].left--;
       cl[best].count++;
       picked[cl[best].typ_members[arg]] = TRUE;
       g_array_append_val (out, cand->rows[cl[best].typ_members[arg]]);
       report_pick (&pr, t + 1);
-      if (lightly_ext_cancelled (cand))
+      if (lightly_points_cancelled (cand))
         ok = FALSE;
     }
 
-  for (c = 0; c < kc; c++)
-    {
-      g_free (cl[c].members);
-      g_free (cl[c].mean);
-      g_free (cl[c].typ_members);
-      g_free (cl[c].taken);
-    }
+  free_clusters (cl, kc);
   if (!ok)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Selection cancelled");
-      return NULL;
-    }
-  return g_steal_pointer (&out);
+    return lightly_selection_set_cancelled (error);
+  return TRUE;
 }
