@@ -115,7 +115,11 @@ fixture_setup (Fixture       *f,
 
   f->store = lightly_store_open (NULL, &error);
   g_assert_no_error (error);
-  f->routes = lightly_server_routes_new (f->store, TOKEN);
+  {
+    g_autoptr(LightlyBackend) backend = lightly_local_backend_new_for_store (f->store);
+
+    f->routes = lightly_server_routes_new (backend, TOKEN);
+  }
   lightly_server_routes_set_max_body (f->routes, 64 * 1024, 256 * 1024);
 
   created = call_json (f, "POST", "/v1/datasets", NULL, "{\"name\": \"routes\"}",

@@ -863,7 +863,7 @@ fake_get_tags (FakeServer  *fs,
   options.max_backoff_ms = 2000;
   backend = lightly_http_backend_new (url, "tok", &options, NULL);
   g_assert_nonnull (backend);
-  tags = LIGHTLY_BACKEND_GET_IFACE (backend)->get_tags (backend, "d1", NULL, error);
+  tags = lightly_backend_get_tags (backend, "d1", NULL, error);
   *elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   return tags;
 }
@@ -934,7 +934,7 @@ test_fake_delete_tag (void)
       gboolean ok;
 
       g_assert_nonnull (backend);
-      ok = LIGHTLY_BACKEND_GET_IFACE (backend)->delete_tag (backend, "d1", "t2", NULL, &error);
+      ok = lightly_backend_delete_tag (backend, "d1", "t2", NULL, &error);
       g_test_message ("case %u: %s", i, error != NULL ? error->message : "ok");
       g_assert_cmpint (ok, ==, cases[i].ok);
       if (ok)
@@ -1325,9 +1325,9 @@ test_long_poll (void)
   request.min_distance = -1;
   request.new_tag_name = (char *) "polled";
   request.score_strength = 1;
-  job_id = LIGHTLY_BACKEND_GET_IFACE (backend)->start_selection (backend, ds, emb, &request, NULL, &error);
+  job_id = lightly_backend_start_selection (backend, ds, emb, &request, NULL, &error);
   g_assert_no_error (error);
-  job = LIGHTLY_BACKEND_GET_IFACE (backend)->follow_job (backend, job_id, NULL, NULL, NULL, &error);
+  job = lightly_backend_follow_job (backend, job_id, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (lightly_job_get_status (job), ==, LIGHTLY_JOB_STATUS_FINISHED);
 
@@ -1628,7 +1628,7 @@ test_shutdown_fails_jobs (void)
     g_assert_no_error (error);
     canceller = g_thread_new ("canceller", cancel_soon, cancellable);
     start = g_get_monotonic_time ();
-    followed = LIGHTLY_BACKEND_GET_IFACE (backend)->follow_job (backend, job_id, NULL, NULL, cancellable, &error);
+    followed = lightly_backend_follow_job (backend, job_id, NULL, NULL, cancellable, &error);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_null (followed);
     g_clear_error (&error);

@@ -22,7 +22,7 @@
 #include "server/lightly-server-routes.h"
 #include "backend/lightly-json-array.h"
 #include "backend/lightly-json-models.h"
-#include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-backend-service.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-error.h"
 #include "lightly/lightly-sampling-method.h"
@@ -46,8 +46,7 @@ struct _LightlyServerRoutes
 {
   GObject parent_instance;
 
-  LightlyStore *store;
-  LightlyBackend *backend;
+  LightlyBackend *backend;   /* a local backend: the seam plus its service layer */
   char *token;
   char *base_url;
   guint64 max_json;
@@ -411,7 +410,7 @@ take_capability (LightlyServerRoutes *self,
 static char *
 aliases_path (LightlyServerRoutes *self)
 {
-  const char *dir = lightly_store_get_dir (self->store);
+  const char *dir = lightly_local_service_get_dir (self->backend);
 
   return dir != NULL ? g_build_filename (dir, "server-embedding-ids.ini", NULL) : NULL;
 }
@@ -510,7 +509,7 @@ require_dataset (Route *r)
       respond_error (r->resp, 404, "DATASET_UNKNOWN", "No dataset has the id “%s”", r->seg[1]);
       return FALSE;
     }
-  r->dataset = lightly_store_get_dataset (r->self->store, r->seg[1], &error);
+  r->dataset = lightly_local_service_get_dataset (r->self->backend, r->seg[1], &error);
   if (r->dataset == NULL)
     {
       respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
@@ -531,7 +530,7 @@ require_tag (Route      *r,
       respond_error (r->resp, 404, "TAG_UNKNOWN", "Dataset %s has no tag with the id “%s”", r->dataset->id, tag_id);
       return NULL;
     }
-  tag = lightly_store_get_tag (r->self->store, r->dataset->id, tag_id, &error);
+  tag = lightly_local_service_get_tag (r->self->backend, r->dataset->id, tag_id, &error);
   if (tag == NULL)
     respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
   return tag;
@@ -552,7 +551,7 @@ require_embedding (Route      *r,
       return NULL;
     }
   stored = resolve_embedding_id (r->self, embedding_id);
-  embedding = lightly_store_get_embedding (r->self->store, r->dataset->id, stored, &error);
+  embedding = lightly_local_service_get_embedding (r->self->backend, r->dataset->id, stored, &error);
   if (embedding == NULL)
     respond_gerror (r->resp, error, "EMBEDDING_UNKNOWN", NULL);
   return embedding;
@@ -566,7 +565,7 @@ static void
 route_list_datasets (Route *r)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = lightly_store_list_datasets (r->self->store, &error);
+  g_autoptr(GPtrArray) rows = lightly_local_service_list_datasets (r->self->backend, &error);
 
   if (rows == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
@@ -582,8 +581,8 @@ route_create_dataset (Route *r)
 
   if (body == NULL)
     return;
-  id = lightly_store_create_dataset (r->self->store,
-                                     lightly_json_get_string (json_node_get_object (body), "name"), &error);
+  id = lightly_backend_create_dataset (r->self->backend, lightly_json_get_string (json_node_get_object (body), "name"),
+                                       r->cancellable, &error);
   if (id == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", "DATASET_NAME_EXISTS");
   respond_take_node (r->resp, lightly_json_encode_id (id));
@@ -605,7 +604,7 @@ route_mappings (Route *r)
   if (g_strcmp0 (field, "fileName") != 0 && g_strcmp0 (field, "_id") != 0)
     return respond_error (r->resp, 400, "BAD_REQUEST",
                           "Mappings need ?field=fileName or ?field=_id, not “%s”", field != NULL ? field : "");
-  names = lightly_store_get_sample_names (r->self->store, r->dataset->id, &n, &error);
+  names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, &n, &error);
   if (names == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
 
@@ -640,11 +639,9 @@ route_create_sample (Route *r)
   if (body == NULL)
     return;
   names[0] = lightly_json_get_string (json_node_get_object (body), "fileName");
-  if (!lightly_store_add_samples (r->self->store, r->dataset->id, names, 1, &error))
-    return respond_gerror (r->resp, error, "DATASET_UNKNOWN", "SAMPLE_UNKNOWN");
-  n = lightly_store_get_n_samples (r->self->store, r->dataset->id, &error);
+  n = lightly_local_service_add_samples (r->self->backend, r->dataset->id, names, 1, &error);
   if (n < 1)
-    return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
+    return respond_gerror (r->resp, error, "DATASET_UNKNOWN", "SAMPLE_UNKNOWN");
   id = sample_id (r->dataset->id, (guint64) n - 1);
   respond_take_node (r->resp, lightly_json_encode_id (id));
 }
@@ -669,10 +666,8 @@ route_create_samples_bulk (Route *r)
   if (names == NULL)
     return respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s (expected a JSON array of file names)",
                           error->message);
-  if (n > 0 && !lightly_store_add_samples (r->self->store, r->dataset->id, (const char * const *) names,
-                                           (gssize) n, &error))
-    return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
-  total = lightly_store_get_n_samples (r->self->store, r->dataset->id, &error);
+  total = lightly_local_service_add_samples (r->self->backend, r->dataset->id, (const char * const *) names,
+                                             n, &error);
   if (total < 0)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
   o = json_object_new ();
@@ -709,7 +704,7 @@ route_list_samples (Route *r)
 
   if (file_name != NULL)
     {
-      gint64 index = lightly_store_lookup_sample (r->self->store, r->dataset->id, file_name, &error);
+      gint64 index = lightly_local_service_lookup_sample (r->self->backend, r->dataset->id, file_name, &error);
 
       if (index < 0 && !g_error_matches (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND))
         {
@@ -722,7 +717,7 @@ route_list_samples (Route *r)
   else
     {
       gsize n = 0;
-      g_auto(GStrv) names = lightly_store_get_sample_names (r->self->store, r->dataset->id, &n, &error);
+      g_auto(GStrv) names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, &n, &error);
 
       if (names == NULL)
         {
@@ -746,7 +741,7 @@ require_sample (Route      *r,
 {
   g_autoptr(GError) error = NULL;
   gint64 index = sample_index (r->dataset->id, id);
-  gint64 n = lightly_store_get_n_samples (r->self->store, r->dataset->id, &error);
+  gint64 n = lightly_local_service_get_n_samples (r->self->backend, r->dataset->id, &error);
 
   if (n < 0)
     {
@@ -816,7 +811,7 @@ static void
 route_list_tags (Route *r)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = lightly_store_list_tags (r->self->store, r->dataset->id, &error);
+  g_autoptr(GPtrArray) rows = lightly_local_service_list_tags (r->self->backend, r->dataset->id, &error);
 
   if (rows == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
@@ -841,7 +836,7 @@ route_create_initial_tag (Route *r)
 
   if (body == NULL)
     return;
-  id = LIGHTLY_BACKEND_GET_IFACE (r->self->backend)->create_initial_tag (r->self->backend, r->dataset->id,
+  id = lightly_backend_create_initial_tag (r->self->backend, r->dataset->id,
                                                                          r->cancellable, &error);
   if (id == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", "TAG_INITIAL_EXISTS");
@@ -859,13 +854,13 @@ route_delete_tag (Route *r)
 
   if (!is_id (tag_id))
     return respond_error (r->resp, 404, "TAG_UNKNOWN", "Dataset %s has no tag with the id “%s”", r->dataset->id, tag_id);
-  if (!LIGHTLY_BACKEND_GET_IFACE (r->self->backend)->delete_tag (r->self->backend, r->dataset->id, tag_id,
+  if (!lightly_backend_delete_tag (r->self->backend, r->dataset->id, tag_id,
                                                                  r->cancellable, &error))
     return respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
   respond_json_string (r->resp, 200, g_string_new ("{}"));
 }
 
-/* Parses a bitmask and checks it against the dataset's size (§13). */
+/* Parses a bitmask; the service checks it against the dataset's size (§13). */
 static LightlyBitMask *
 parse_mask (Route      *r,
             const char *hex)
@@ -876,14 +871,6 @@ parse_mask (Route      *r,
   if (mask == NULL)
     {
       respond_error (r->resp, 400, "BAD_REQUEST", "%s", error->message);
-      return NULL;
-    }
-  if (lightly_bit_mask_get_bit_length (mask) > r->dataset->n_samples)
-    {
-      respond_error (r->resp, 400, "BAD_REQUEST",
-                     "Bit mask sets bit %" G_GUINT64_FORMAT ", but dataset %s has only %" G_GUINT64_FORMAT
-                     " samples: bit i is sample i of the mapping",
-                     lightly_bit_mask_get_bit_length (mask) - 1, r->dataset->id, r->dataset->n_samples);
       return NULL;
     }
   return g_steal_pointer (&mask);
@@ -925,8 +912,8 @@ route_create_tag (Route *r)
   if (!check_optional_tag (r, prev) || !check_optional_tag (r, query) || !check_optional_tag (r, preselected))
     return;
   hex = lightly_bit_mask_to_hex (mask);
-  id = lightly_store_create_tag (r->self->store, r->dataset->id, lightly_json_get_string (o, "name"), hex,
-                                 prev, query, preselected, creator != NULL ? creator : "USER_PIP", &error);
+  id = lightly_local_service_create_tag (r->self->backend, r->dataset->id, lightly_json_get_string (o, "name"),
+                                         hex, prev, query, preselected, creator, &error);
   if (id == NULL)
     return respond_gerror (r->resp, error, "TAG_UNKNOWN", "TAG_NAME_EXISTS");
   respond_take_node (r->resp, lightly_json_encode_id (id));
@@ -983,8 +970,8 @@ route_tag_arithmetics (Route   *r,
 
   creator = lightly_json_get_string (o, "creator");
   {
-    g_autofree char *id = lightly_store_create_tag (r->self->store, r->dataset->id, new_name, hex, tag1->id,
-                                                    NULL, NULL, creator != NULL ? creator : "USER_PIP", &error);
+    g_autofree char *id = lightly_local_service_create_tag (r->self->backend, r->dataset->id, new_name, hex,
+                                                            tag1->id, NULL, NULL, creator, &error);
 
     if (id == NULL)
       return respond_gerror (r->resp, error, "TAG_UNKNOWN", "TAG_NAME_EXISTS");
@@ -1004,7 +991,7 @@ route_tag_filenames (Route *r)
 
   if (tag == NULL)
     return;
-  names = lightly_store_get_sample_names (r->self->store, r->dataset->id, NULL, &error);
+  names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, NULL, &error);
   mask = names != NULL ? lightly_bit_mask_new_from_hex (tag->bitmask_hex, &error) : NULL;
   if (mask == NULL)
     return respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
@@ -1058,7 +1045,7 @@ route_upload_scores (Route *r)
   if (n == 0)
     return respond_error (r->resp, 400, "BAD_REQUEST", "Score “%s” has no values: send one per tag member",
                           score_type);
-  id = LIGHTLY_BACKEND_GET_IFACE (r->self->backend)->upload_scores (r->self->backend, r->dataset->id, tag->id,
+  id = lightly_backend_upload_scores (r->self->backend, r->dataset->id, tag->id,
                                                                     score_type, values, n,
                                                                     r->cancellable, &error);
   if (id == NULL)
@@ -1075,7 +1062,7 @@ route_list_scores (Route *r)
 
   if (tag == NULL)
     return;
-  rows = lightly_store_list_scores (r->self->store, tag->id, &error);
+  rows = lightly_local_service_list_scores (r->self->backend, tag->id, &error);
   if (rows == NULL)
     return respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
   respond_rows (r->resp, rows, (EncodeRow) lightly_json_encode_score_info);
@@ -1093,7 +1080,7 @@ route_get_score (Route *r)
     return;
   if (!is_id (r->seg[5]))
     return respond_error (r->resp, 404, "SCORE_UNKNOWN", "Tag %s has no score with the id “%s”", tag->id, r->seg[5]);
-  score = lightly_store_get_score (r->self->store, tag->id, r->seg[5], &error);
+  score = lightly_local_service_get_score (r->self->backend, tag->id, r->seg[5], &error);
   if (score == NULL)
     return respond_gerror (r->resp, error, "SCORE_UNKNOWN", NULL);
   json = g_string_new ("{\"id\":");
@@ -1116,7 +1103,7 @@ static void
 route_list_embeddings (Route *r)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = lightly_store_list_embeddings (r->self->store, r->dataset->id, &error);
+  g_autoptr(GPtrArray) rows = lightly_local_service_list_embeddings (r->self->backend, r->dataset->id, &error);
 
   if (rows == NULL)
     return respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
@@ -1150,7 +1137,7 @@ route_write_csv_url (Route *r)
   if (!is_embedding_name (name))
     return respond_error (r->resp, 400, "BAD_REQUEST",
                           "writeCSVUrl needs ?name=NAME: 1–256 characters of valid UTF-8, no control characters");
-  existing = lightly_store_get_embedding_by_name (r->self->store, r->dataset->id, name, &error);
+  existing = lightly_local_service_get_embedding_by_name (r->self->backend, r->dataset->id, name, &error);
   if (existing != NULL)
     return respond_error (r->resp, 409, "EMBEDDING_NAME_EXISTS",
                           "Dataset %s has an embedding named “%s” already: use it or pick another name",
@@ -1159,7 +1146,7 @@ route_write_csv_url (Route *r)
     return respond_gerror (r->resp, error, "EMBEDDING_UNKNOWN", NULL);
   g_clear_error (&error);
 
-  promised = lightly_store_new_id ();
+  promised = lightly_local_service_new_id ();
   cap = new_capability (r->self, CAP_CSV_WRITE, r->dataset->id, name, promised, &error);
   if (cap == NULL)
     return respond_gerror (r->resp, error, NULL, NULL);
@@ -1225,8 +1212,8 @@ route_put_embeddings_csv (LightlyServerRoutes      *self,
       capability_free (cap);
       return respond_spool_error (resp, error);
     }
-  stored = lightly_store_add_embedding (self->store, cap->dataset_id, cap->embedding_name, input,
-                                        cancellable, &error);
+  stored = lightly_backend_upload_embeddings (self->backend, cap->dataset_id, cap->embedding_name, input,
+                                              cancellable, &error);
   if (stored == NULL)
     {
       capability_free (cap);
@@ -1255,7 +1242,7 @@ route_get_embeddings_csv (LightlyServerRoutes *self,
 
   if (cap == NULL)
     return;
-  input = lightly_store_read_embedding_csv (self->store, cap->embedding_id, &error);
+  input = lightly_local_service_read_embedding_csv (self->backend, cap->embedding_id, &error);
   capability_free (cap);
   if (input == NULL)
     return respond_gerror (resp, error, "EMBEDDING_UNKNOWN", NULL);
@@ -1298,7 +1285,7 @@ route_sampling (Route *r)
   if (error != NULL)
     return respond_error (r->resp, 400, "BAD_REQUEST", "%s", error->message);
   name = lightly_json_get_string (o, "newTagName");
-  if (!lightly_store_check_tag_name (name, &error))
+  if (!lightly_local_service_check_tag_name (name, &error))
     return respond_error (r->resp, 400, "BAD_REQUEST", "%s", error->message);
 
   request.n_samples = stop != NULL ? lightly_json_get_number (stop, "nSamples", -1) : -1;
@@ -1318,7 +1305,7 @@ route_sampling (Route *r)
   if (!check_optional_tag (r, request.query_tag_id) || !check_optional_tag (r, request.preselected_tag_id))
     return;
 
-  job_id = LIGHTLY_BACKEND_GET_IFACE (r->self->backend)->start_selection (r->self->backend, r->dataset->id,
+  job_id = lightly_backend_start_selection (r->self->backend, r->dataset->id,
                                                                           embedding->id, &request,
                                                                           r->cancellable, &error);
   if (job_id == NULL)
@@ -1328,19 +1315,6 @@ route_sampling (Route *r)
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, out);
   respond_take_node (r->resp, node);
-}
-
-static gboolean
-parse_store_status (const char            *name,
-                    LightlyStoreJobStatus *out)
-{
-  for (int s = LIGHTLY_STORE_JOB_WAITING; s <= LIGHTLY_STORE_JOB_FAILED; s++)
-    if (g_strcmp0 (name, lightly_store_job_status_to_string (s)) == 0)
-      {
-        *out = s;
-        return TRUE;
-      }
-  return FALSE;
 }
 
 static gboolean
@@ -1379,7 +1353,7 @@ route_get_job (LightlyServerRoutes      *self,
     return respond_error (resp, 400, "BAD_REQUEST", "waitMs must be an integer from 0 to %d, not “%s”",
                           LIGHTLY_SERVER_MAX_WAIT_MS, wait_param);
 
-  job = lightly_store_get_job (self->store, NULL, job_id, &error);
+  job = lightly_local_service_get_job (self->backend, job_id, &error);
   if (job == NULL)
     return respond_gerror (resp, error, "JOB_UNKNOWN", NULL);
 
@@ -1389,18 +1363,17 @@ route_get_job (LightlyServerRoutes      *self,
        * last saw (knownStatus/knownProcessed), or from now when it didn't say. */
       LightlyStoreJobStatus known_status = job->status;
       gint64 known_processed = job->processed;
-      LightlyStoreJob *changed;
+      g_autoptr(LightlyStoreJob) changed = NULL;
 
-      if (status_param != NULL && !parse_store_status (status_param, &known_status))
+      if (status_param != NULL && !lightly_local_service_parse_job_status (status_param, &known_status))
         return respond_error (resp, 400, "BAD_REQUEST", "knownStatus “%s” is not a job state", status_param);
       if (processed_param != NULL && !parse_int_param (processed_param, 0, G_MAXINT64, &known_processed))
         return respond_error (resp, 400, "BAD_REQUEST", "knownProcessed must be an integer ≥ 0");
-      changed = lightly_store_wait_job (self->store, NULL, job_id, known_status, known_processed, wait_ms,
-                                        cancellable, &error);
+      changed = lightly_local_service_wait_job (self->backend, job_id, known_status, known_processed, wait_ms,
+                                                cancellable, &error);
       if (changed == NULL)
         return respond_gerror (resp, error, "JOB_UNKNOWN", NULL);
-      lightly_store_job_free (job);
-      job = changed;
+      return respond_take_node (resp, lightly_json_encode_job (changed));
     }
   respond_take_node (resp, lightly_json_encode_job (job));
 }
@@ -1653,7 +1626,10 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
   else
     respond_error (resp, 404, "NOT_FOUND", "No route %s %s", req->method, req->path);
 
-  g_clear_pointer (&r.dataset, lightly_store_dataset_free);
+  {
+    /* Frees the dataset row require_dataset() read, if any. */
+    g_autoptr(LightlyStoreDataset) dataset = g_steal_pointer (&r.dataset);
+  }
 }
 
 /* ---------------------------------------------------------------------------
@@ -1708,7 +1684,7 @@ guint
 lightly_server_routes_stop_jobs (LightlyServerRoutes *self,
                                  gint64               timeout_ms)
 {
-  g_autoptr(GPtrArray) datasets = lightly_store_list_datasets (self->store, NULL);
+  g_autoptr(GPtrArray) datasets = lightly_local_service_list_datasets (self->backend, NULL);
   g_autoptr(GPtrArray) live = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
   gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
@@ -1720,7 +1696,7 @@ lightly_server_routes_stop_jobs (LightlyServerRoutes *self,
   for (guint i = 0; i < datasets->len; i++)
     {
       LightlyStoreDataset *d = g_ptr_array_index (datasets, i);
-      g_autoptr(GPtrArray) jobs = lightly_store_list_jobs (self->store, d->id, NULL);
+      g_autoptr(GPtrArray) jobs = lightly_local_service_list_jobs (self->backend, d->id, NULL);
 
       for (guint j = 0; jobs != NULL && j < jobs->len; j++)
         {
@@ -1732,7 +1708,7 @@ lightly_server_routes_stop_jobs (LightlyServerRoutes *self,
 
               /* Following a job with a cancelled cancellable is how the local
                * backend stops the engine (embedded cancel): it ends FAILED. */
-              ignored = LIGHTLY_BACKEND_GET_IFACE (self->backend)->follow_job (self->backend, job->id, NULL, NULL,
+              ignored = lightly_backend_follow_job (self->backend, job->id, NULL, NULL,
                                                                               cancelled, NULL);
               g_ptr_array_add (live, g_strdup (job->id));
             }
@@ -1745,7 +1721,7 @@ lightly_server_routes_stop_jobs (LightlyServerRoutes *self,
 
       for (;;)
         {
-          g_autoptr(LightlyStoreJob) job = lightly_store_get_job (self->store, NULL, id, NULL);
+          g_autoptr(LightlyStoreJob) job = lightly_local_service_get_job (self->backend, id, NULL);
 
           if (job == NULL || job->status == LIGHTLY_STORE_JOB_FINISHED || job->status == LIGHTLY_STORE_JOB_FAILED)
             {
@@ -1774,7 +1750,6 @@ lightly_server_routes_finalize (GObject *object)
   LightlyServerRoutes *self = LIGHTLY_SERVER_ROUTES (object);
 
   g_clear_object (&self->backend);
-  g_clear_object (&self->store);
   if (self->token != NULL)
     {
       explicit_bzero (self->token, strlen (self->token));
@@ -1804,18 +1779,17 @@ lightly_server_routes_init (LightlyServerRoutes *self)
 }
 
 LightlyServerRoutes *
-lightly_server_routes_new (LightlyStore *store,
-                           const char   *token)
+lightly_server_routes_new (LightlyBackend *backend,
+                           const char     *token)
 {
   LightlyServerRoutes *self;
   g_autofree char *path = NULL;
 
-  g_return_val_if_fail (LIGHTLY_IS_STORE (store), NULL);
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (backend), NULL);
   g_return_val_if_fail (token != NULL, NULL);
 
   self = g_object_new (LIGHTLY_TYPE_SERVER_ROUTES, NULL);
-  self->store = g_object_ref (store);
-  self->backend = lightly_local_backend_new_for_store (store);
+  self->backend = g_object_ref (backend);
   self->token = g_strdup (token);
   path = aliases_path (self);
   if (path != NULL && g_file_test (path, G_FILE_TEST_EXISTS))
@@ -1828,10 +1802,10 @@ lightly_server_routes_new (LightlyStore *store,
   return self;
 }
 
-LightlyStore *
-lightly_server_routes_get_store (LightlyServerRoutes *self)
+LightlyBackend *
+lightly_server_routes_get_backend (LightlyServerRoutes *self)
 {
-  return self->store;
+  return self->backend;
 }
 
 void
