@@ -82,32 +82,32 @@ lightly_selection_request_to_json (const LightlySelectionRequest *request)
  * Wrappers
  * ------------------------------------------------------------------------- */
 
-GPtrArray  *
-lightly_backend_list_datasets (LightlyBackend *self,
-                               GCancellable *cancellable,
-                               GError **error)
+GPtrArray *
+lightly_backend_list_datasets (LightlyBackend  *self,
+                               GCancellable    *cancellable,
+                               GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->list_datasets (self, cancellable, error);
 }
 
-char       *
-lightly_backend_create_dataset (LightlyBackend *self,
-                                const char *name,
-                                GCancellable *cancellable,
-                                GError **error)
+char *
+lightly_backend_create_dataset (LightlyBackend  *self,
+                                const char      *name,
+                                GCancellable    *cancellable,
+                                GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->create_dataset (self, name, cancellable, error);
 }
 
-char      **
-lightly_backend_get_file_names (LightlyBackend *self,
-                                const char *dataset_id,
-                                GCancellable *cancellable,
-                                GError **error)
+char **
+lightly_backend_get_file_names (LightlyBackend  *self,
+                                const char      *dataset_id,
+                                GCancellable    *cancellable,
+                                GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
@@ -115,33 +115,33 @@ lightly_backend_get_file_names (LightlyBackend *self,
 }
 
 gboolean
-lightly_backend_register_samples (LightlyBackend *self,
-                                  const char *dataset_id,
-                                  GInputStream *csv,
-                                  GCancellable *cancellable,
-                                  GError **error)
+lightly_backend_register_samples (LightlyBackend  *self,
+                                  const char      *dataset_id,
+                                  GInputStream    *csv,
+                                  GCancellable    *cancellable,
+                                  GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), FALSE);
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->register_samples (self, dataset_id, csv, cancellable, error);
 }
 
-char       *
-lightly_backend_create_initial_tag (LightlyBackend *self,
-                                    const char *dataset_id,
-                                    GCancellable *cancellable,
-                                    GError **error)
+char *
+lightly_backend_create_initial_tag (LightlyBackend  *self,
+                                    const char      *dataset_id,
+                                    GCancellable    *cancellable,
+                                    GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->create_initial_tag (self, dataset_id, cancellable, error);
 }
 
-GPtrArray  *
-lightly_backend_get_tags (LightlyBackend *self,
-                          const char *dataset_id,
-                          GCancellable *cancellable,
-                          GError **error)
+GPtrArray *
+lightly_backend_get_tags (LightlyBackend  *self,
+                          const char      *dataset_id,
+                          GCancellable    *cancellable,
+                          GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
@@ -149,88 +149,92 @@ lightly_backend_get_tags (LightlyBackend *self,
 }
 
 LightlyTag *
-lightly_backend_get_tag (LightlyBackend *self,
-                         const char *dataset_id,
-                         const char *tag_id,
-                         GCancellable *cancellable,
-                         GError **error)
+lightly_backend_get_tag (LightlyBackend  *self,
+                         const char      *dataset_id,
+                         const char      *tag_id,
+                         GCancellable    *cancellable,
+                         GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->get_tag (self, dataset_id, tag_id, cancellable, error);
 }
 
-char       *
-lightly_backend_create_tag (LightlyBackend *self,
-                            const char *dataset_id,
-                            const char *name,
-                            const char *bit_mask_hex,
-                            const char *prev_tag_id,
-                            GCancellable *cancellable,
-                            GError **error)
+char *
+lightly_backend_create_tag (LightlyBackend  *self,
+                            const char      *dataset_id,
+                            const char      *name,
+                            const char      *bit_mask_hex,
+                            const char      *prev_tag_id,
+                            GCancellable    *cancellable,
+                            GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
-  return LIGHTLY_BACKEND_GET_IFACE (self)->create_tag (self, dataset_id, name, bit_mask_hex, prev_tag_id, cancellable, error);
+  return LIGHTLY_BACKEND_GET_IFACE (self)->create_tag (self, dataset_id, name, bit_mask_hex, prev_tag_id,
+                                                       cancellable, error);
 }
 
-GPtrArray  *
-lightly_backend_list_embeddings (LightlyBackend *self,
-                                 const char *dataset_id,
-                                 GCancellable *cancellable,
-                                 GError **error)
+GPtrArray *
+lightly_backend_list_embeddings (LightlyBackend  *self,
+                                 const char      *dataset_id,
+                                 GCancellable    *cancellable,
+                                 GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->list_embeddings (self, dataset_id, cancellable, error);
 }
 
-char       *
-lightly_backend_upload_embeddings (LightlyBackend *self,
-                                   const char *dataset_id,
-                                   const char *name,
-                                   GInputStream *csv,
-                                   GCancellable *cancellable,
-                                   GError **error)
+char *
+lightly_backend_upload_embeddings (LightlyBackend  *self,
+                                   const char      *dataset_id,
+                                   const char      *name,
+                                   GInputStream    *csv,
+                                   GCancellable    *cancellable,
+                                   GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
-  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_embeddings (self, dataset_id, name, csv, cancellable, error);
+  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_embeddings (self, dataset_id, name, csv, cancellable,
+                                                              error);
 }
 
-char       *
-lightly_backend_upload_scores (LightlyBackend *self,
-                               const char *dataset_id,
-                               const char *tag_id,
-                               const char *score_type,
-                               const double *values,
-                               gsize n_values,
-                               GCancellable *cancellable,
-                               GError **error)
+char *
+lightly_backend_upload_scores (LightlyBackend  *self,
+                               const char      *dataset_id,
+                               const char      *tag_id,
+                               const char      *score_type,
+                               const double    *values,
+                               gsize            n_values,
+                               GCancellable    *cancellable,
+                               GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
-  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_scores (self, dataset_id, tag_id, score_type, values, n_values, cancellable, error);
+  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_scores (self, dataset_id, tag_id, score_type, values,
+                                                          n_values, cancellable, error);
 }
 
-char       *
-lightly_backend_start_selection (LightlyBackend *self,
-                                 const char *dataset_id,
-                                 const char *embedding_id,
-                                 const LightlySelectionRequest *request,
-                                 GCancellable *cancellable,
-                                 GError **error)
+char *
+lightly_backend_start_selection (LightlyBackend                 *self,
+                                 const char                     *dataset_id,
+                                 const char                     *embedding_id,
+                                 const LightlySelectionRequest  *request,
+                                 GCancellable                   *cancellable,
+                                 GError                        **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
-  return LIGHTLY_BACKEND_GET_IFACE (self)->start_selection (self, dataset_id, embedding_id, request, cancellable, error);
+  return LIGHTLY_BACKEND_GET_IFACE (self)->start_selection (self, dataset_id, embedding_id, request,
+                                                            cancellable, error);
 }
 
 LightlyJob *
-lightly_backend_get_job (LightlyBackend *self,
-                         const char *job_id,
-                         GCancellable *cancellable,
-                         GError **error)
+lightly_backend_get_job (LightlyBackend  *self,
+                         const char      *job_id,
+                         GCancellable    *cancellable,
+                         GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
@@ -238,24 +242,25 @@ lightly_backend_get_job (LightlyBackend *self,
 }
 
 LightlyJob *
-lightly_backend_follow_job (LightlyBackend *self,
-                            const char *job_id,
-                            LightlyBackendProgress progress,
-                            gpointer progress_data,
-                            GCancellable *cancellable,
-                            GError **error)
+lightly_backend_follow_job (LightlyBackend          *self,
+                            const char              *job_id,
+                            LightlyBackendProgress   progress,
+                            gpointer                 progress_data,
+                            GCancellable            *cancellable,
+                            GError                 **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
-  return LIGHTLY_BACKEND_GET_IFACE (self)->follow_job (self, job_id, progress, progress_data, cancellable, error);
+  return LIGHTLY_BACKEND_GET_IFACE (self)->follow_job (self, job_id, progress, progress_data, cancellable,
+                                                       error);
 }
 
 gboolean
-lightly_backend_delete_tag (LightlyBackend *self,
-                            const char *dataset_id,
-                            const char *tag_id,
-                            GCancellable *cancellable,
-                            GError **error)
+lightly_backend_delete_tag (LightlyBackend  *self,
+                            const char      *dataset_id,
+                            const char      *tag_id,
+                            GCancellable    *cancellable,
+                            GError         **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), FALSE);
 
