@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "backend/lightly-local-backend-service.h"
 #include "backend/lightly-local-backend.h"
@@ -241,21 +242,50 @@ lightly_local_service_parse_job_status (const char *name, LightlyStoreJobStatus 
   return FALSE;
 }
 
-gboolean
-lightly_local_service_check_selection_target (LightlyBackend                *backend,
-                                              const char                    *dataset_id,
-                                              const LightlySelectionRequest *request,
-                                              GError                       **error)
+static gboolean
+is_score_type (const char *s)
 {
-  LightlyStore *store = service_store (backend, error);
+  if (s == NULL || *s == '\0' || strlen (s) > 256)
+    return FALSE;
+  for (const char *p = s; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("_+=,.@:/-", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+lightly_local_service_check_scores (const char  *score_type,
+                                    gsize        n_values,
+                                    GError     **error)
+{
+  if (!is_score_type (score_type))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The score type “%s” is not valid: use 1–256 letters, digits and _+=,.@:/-",
+                   score_type != NULL ? score_type : "");
+      return FALSE;
+    }
+  if (n_values == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Score “%s” has no values: send one per tag member", score_type);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_selection_target (LightlyStore                  *store,
+                        const char                    *dataset_id,
+                        const LightlySelectionRequest *request,
+                        GError                       **error)
+{
   g_autoptr(LightlyStoreTag) preselected = NULL;
   g_autoptr(LightlyBitMask) mask = NULL;
   guint64 n_labeled;
   gint64 n_total;
   double target;
 
-  if (store == NULL)
-    return FALSE;
   /* Inactive (≤ 0, NaN) or nothing labeled: any target is reachable. */
   if (!(request->n_samples > 0) || request->preselected_tag_id == NULL)
     return TRUE;
@@ -280,4 +310,29 @@ lightly_local_service_check_selection_target (LightlyBackend                *bac
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+lightly_local_service_check_selection (LightlyBackend                *backend,
+                                       const char                    *dataset_id,
+                                       const LightlySelectionRequest *request,
+                                       GError                       **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  if (store == NULL)
+    return FALSE;
+  if (!(request->score_strength >= 0) || !isfinite (request->score_strength))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "scoreStrength must be ≥ 0, not %g", request->score_strength);
+      return FALSE;
+    }
+  if (request->score_type != NULL && !is_score_type (request->score_type))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The score type “%s” is not valid", request->score_type);
+      return FALSE;
+    }
+  return check_selection_target (store, dataset_id, request, error);
 }

@@ -76,14 +76,19 @@ GPtrArray             *lightly_local_service_list_jobs          (LightlyBackend 
                                                                  GError **error);
 gboolean               lightly_local_service_parse_job_status   (const char *name, LightlyStoreJobStatus *out);
 
-/* The selection rule of §13 Target size as lightly-glib enforces it:
+/* The rules of an uploaded score: a valid score type (1–256 letters,
+ * digits and _+=,.@:/-) and at least one value. */
+gboolean               lightly_local_service_check_scores       (const char *score_type, gsize n_values,
+                                                                 GError **error);
+
+/* The rules of a selection request beyond its tags existing: scoreStrength
+ * ≥ 0, a valid scoreType, and §13 Target size as lightly-glib enforces it:
  * nSamples ≥ 1 (or a fraction of the dataset) is the total size of the
  * labeled set afterwards, so a target below the preselected tag's size is
  * refused (LIGHTLY_ERROR_INVALID_INPUT) rather than silently adding
  * nothing. */
-gboolean               lightly_local_service_check_selection_target (LightlyBackend *backend,
-                                                                     const char *dataset_id,
-                                                                     const LightlySelectionRequest *request,
-                                                                     GError **error);
+gboolean               lightly_local_service_check_selection    (LightlyBackend *backend, const char *dataset_id,
+                                                                 const LightlySelectionRequest *request,
+                                                                 GError **error);
 
 G_END_DECLS

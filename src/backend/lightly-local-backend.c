@@ -336,7 +336,7 @@ local_upload_scores (LightlyBackend *backend, const char *dataset_id, const char
   g_autoptr(LightlyBitMask) mask = NULL;
   guint64 count;
 
-  if (tag == NULL)
+  if (tag == NULL || !lightly_local_service_check_scores (score_type, n_values, error))
     return NULL;
   mask = lightly_bit_mask_new_from_hex (tag->bitmask_hex, error);
   if (mask == NULL)
@@ -666,7 +666,7 @@ local_start_selection (LightlyBackend *backend, const char *dataset_id, const ch
    * a job that is created only to fail, and they must not write anything. */
   if (!check_tag_exists (self->store, dataset_id, request->query_tag_id, "query", error) ||
       !check_tag_exists (self->store, dataset_id, request->preselected_tag_id, "preselected", error) ||
-      !lightly_local_service_check_selection_target (backend, dataset_id, request, error))
+      !lightly_local_service_check_selection (backend, dataset_id, request, error))
     return NULL;
 
   params_json = lightly_selection_request_to_json (request);

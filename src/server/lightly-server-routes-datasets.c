@@ -291,7 +291,7 @@ route_create_initial_tag (Route *r)
   if (body == NULL)
     return;
   id = lightly_backend_create_initial_tag (r->self->backend, r->dataset->id,
-                                                                         r->cancellable, &error);
+                                           r->cancellable, &error);
   if (id == NULL)
     return routes_respond_gerror (r->resp, error, "DATASET_UNKNOWN", "TAG_INITIAL_EXISTS");
   routes_respond_take_node (r->resp, lightly_json_encode_id (id));
@@ -310,7 +310,7 @@ route_delete_tag (Route *r)
     return routes_respond_error (r->resp, 404, "TAG_UNKNOWN", "Dataset %s has no tag with the id “%s”",
                                  r->dataset->id, tag_id);
   if (!lightly_backend_delete_tag (r->self->backend, r->dataset->id, tag_id,
-                                                                 r->cancellable, &error))
+                                   r->cancellable, &error))
     return routes_respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
   routes_respond_json_string (r->resp, 200, g_string_new ("{}"));
 }

@@ -15,17 +15,6 @@
  * Scores
  * ------------------------------------------------------------------------- */
 
-static gboolean
-is_score_type (const char *s)
-{
-  if (s == NULL || *s == '\0' || strlen (s) > 256)
-    return FALSE;
-  for (const char *p = s; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("_+=,.@:/-", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
 void
 route_upload_scores (Route *r)
 {
@@ -46,16 +35,9 @@ route_upload_scores (Route *r)
   data = g_bytes_get_data (bytes, &len);
   if (!lightly_json_parse_scores_request (data, len, &score_type, &values, &n, &error))
     return routes_respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s", error->message);
-  if (!is_score_type (score_type))
-    return routes_respond_error (r->resp, 400, "BAD_REQUEST",
-                                 "The score type “%s” is not valid: use 1–256 letters, digits and _+=,.@:/-",
-                                 score_type);
-  if (n == 0)
-    return routes_respond_error (r->resp, 400, "BAD_REQUEST", "Score “%s” has no values: send one per tag member",
-                                 score_type);
-  id = lightly_backend_upload_scores (r->self->backend, r->dataset->id, tag->id,
-                                                                    score_type, values, n,
-                                                                    r->cancellable, &error);
+  /* The score type and count rules are the local backend's. */
+  id = lightly_backend_upload_scores (r->self->backend, r->dataset->id, tag->id, score_type, values, n,
+                                      r->cancellable, &error);
   if (id == NULL)
     return routes_respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
   routes_respond_take_node (r->resp, lightly_json_encode_id (id));
@@ -300,26 +282,20 @@ route_sampling (Route *r)
   request.n_samples = stop != NULL ? lightly_json_get_number (stop, "nSamples", -1) : -1;
   request.min_distance = stop != NULL ? lightly_json_get_number (stop, "minDistance", -1) : -1;
   request.score_strength = lightly_json_get_number (o, "scoreStrength", 1.0);
-  if (request.score_strength < 0)
-    return routes_respond_error (r->resp, 400, "BAD_REQUEST", "scoreStrength must be ≥ 0, not %g",
-                                 request.score_strength);
   request.seed = (guint64) lightly_json_get_int (o, "seed", 0);
   request.row_count = lightly_json_get_int (o, "rowCount", (gint64) r->dataset->n_samples);
   request.query_tag_id = (char *) lightly_json_get_string (o, "queryTagId");
   request.preselected_tag_id = (char *) lightly_json_get_string (o, "preselectedTagId");
   request.score_type = (char *) lightly_json_get_string (o, "scoreType");
   request.new_tag_name = (char *) name;
-  if (request.score_type != NULL && !is_score_type (request.score_type))
-    return routes_respond_error (r->resp, 400, "BAD_REQUEST", "The score type “%s” is not valid",
-                                 request.score_type);
   /* Unknown tags are a 404 now, not a job that fails later. */
   if (!routes_check_optional_tag (r, request.query_tag_id) ||
       !routes_check_optional_tag (r, request.preselected_tag_id))
     return;
 
   job_id = lightly_backend_start_selection (r->self->backend, r->dataset->id,
-                                                                          embedding->id, &request,
-                                                                          r->cancellable, &error);
+                                            embedding->id, &request,
+                                            r->cancellable, &error);
   if (job_id == NULL)
     return routes_respond_gerror (r->resp, error, "EMBEDDING_UNKNOWN", "TAG_NAME_EXISTS");
   out = json_object_new ();

@@ -355,7 +355,7 @@ lightly_server_routes_stop_jobs (LightlyServerRoutes *self,
               /* Following a job with a cancelled cancellable is how the local
                * backend stops the engine (embedded cancel): it ends FAILED. */
               ignored = lightly_backend_follow_job (self->backend, job->id, NULL, NULL,
-                                                                              cancelled, NULL);
+                                                    cancelled, NULL);
               g_ptr_array_add (live, g_strdup (job->id));
             }
         }
