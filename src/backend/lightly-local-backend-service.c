@@ -95,12 +95,6 @@ lightly_local_service_add_samples (LightlyBackend *backend, const char *dataset_
   return lightly_store_get_n_samples (store, dataset_id, error);
 }
 
-gboolean
-lightly_local_service_check_tag_name (const char *name, GError **error)
-{
-  return lightly_store_check_tag_name (name, error);
-}
-
 LightlyStoreTag *
 lightly_local_service_get_tag (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
                                GError **error)

@@ -36,7 +36,6 @@ gint64                 lightly_local_service_add_samples        (LightlyBackend 
                                                                  const char * const *names, gsize n,
                                                                  GError **error);
 
-gboolean               lightly_local_service_check_tag_name     (const char *name, GError **error);
 LightlyStoreTag       *lightly_local_service_get_tag            (LightlyBackend *backend, const char *dataset_id,
                                                                  const char *tag_id, GError **error);
 GPtrArray             *lightly_local_service_list_tags          (LightlyBackend *backend, const char *dataset_id,

@@ -275,9 +275,10 @@ route_sampling (Route *r)
   request.method = lightly_sampling_method_from_string (lightly_json_get_string (o, "method"), &error);
   if (error != NULL)
     return routes_respond_error (r->resp, 400, "BAD_REQUEST", "%s", error->message);
+  /* The tag name, the stopping condition, the scores and the target size
+   * are checked by the local backend's start_selection (one place for both
+   * roads); the route only maps its errors. */
   name = lightly_json_get_string (o, "newTagName");
-  if (!lightly_local_service_check_tag_name (name, &error))
-    return routes_respond_error (r->resp, 400, "BAD_REQUEST", "%s", error->message);
 
   request.n_samples = stop != NULL ? lightly_json_get_number (stop, "nSamples", -1) : -1;
   request.min_distance = stop != NULL ? lightly_json_get_number (stop, "minDistance", -1) : -1;
