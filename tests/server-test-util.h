@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "backend/lightly-json-models.h"
+#include "backend/lightly-local-backend.h"
 #include "server/lightly-server.h"
 
 G_GNUC_UNUSED static char *
@@ -138,7 +139,11 @@ test_server_start (const char *dir)
   ts->store = lightly_store_open (dir, &error);
   g_assert_no_error (error);
   ts->token = g_strdup ("0123456789abcdef0123456789abcdef");
-  ts->routes = lightly_server_routes_new (ts->store, ts->token);
+  {
+    g_autoptr(LightlyBackend) backend = lightly_local_backend_new_for_store (ts->store);
+
+    ts->routes = lightly_server_routes_new (backend, ts->token);
+  }
   ts->context = g_main_context_new ();
   ts->loop = g_main_loop_new (ts->context, FALSE);
   g_mutex_init (&ts->lock);

@@ -706,6 +706,91 @@ test_e2e_same_picks (void)
 }
 
 /* ---------------------------------------------------------------------------
+ * One rule, two roads: nSamples below the labeled count
+ * ------------------------------------------------------------------------- */
+
+/* Labels 20 samples, then asks for a labeled set of 10 on top of them.
+ * Returns the error's message; the error must be INVALID_INPUT and no tag
+ * may have been written. */
+static char *
+refuse_below_labeled (LightlyApiWorkflowClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = test_make_csv (60, 8, 3);
+  g_autoptr(GInputStream) in1 = test_stream_for (csv);
+  g_autoptr(GInputStream) in2 = test_stream_for (csv);
+  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
+  g_autoptr(LightlyTag) labeled = NULL;
+  g_autoptr(LightlyTag) refused = NULL;
+  g_autoptr(LightlyTag) missing = NULL;
+  g_autofree char *ds = NULL;
+  g_autofree char *emb = NULL;
+  char *message;
+
+  ds = lightly_api_workflow_client_create_dataset (client, "rule", NULL, &error);
+  g_assert_no_error (error);
+  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
+  g_assert_no_error (error);
+  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
+  g_assert_no_error (error);
+
+  lightly_sampler_config_set_n_samples (config, 20);
+  lightly_sampler_config_set_name (config, "labeled");
+  labeled = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_tag_get_count (labeled), ==, 20);
+
+  lightly_sampler_config_set_n_samples (config, 10);
+  lightly_sampler_config_set_name (config, "too-small");
+  refused = lightly_api_workflow_client_sampling (client, config, lightly_tag_get_id (labeled), NULL,
+                                                  NULL, &error);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_null (refused);
+  message = g_strdup (error->message);
+  g_clear_error (&error);
+
+  /* Refused before any job or tag exists. */
+  missing = lightly_api_workflow_client_get_tag_by_name (client, "too-small", NULL, &error);
+  g_assert_null (missing);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  return message;
+}
+
+static void
+test_rule_below_labeled (void)
+{
+  g_autofree char *local_dir = test_make_tmp_dir ();
+  g_autofree char *server_dir = test_make_tmp_dir ();
+  g_autofree char *local_uri = g_filename_to_uri (local_dir, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *embedded = NULL;
+  g_autofree char *over_http = NULL;
+  TestServer *ts = test_server_start (server_dir);
+
+  {
+    g_autoptr(LightlyApiWorkflowClient) local = lightly_api_workflow_client_new (local_uri, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    embedded = refuse_below_labeled (local);
+  }
+  {
+    g_autoptr(LightlyApiWorkflowClient) remote = http_client (ts, ts->token);
+
+    over_http = refuse_below_labeled (remote);
+  }
+  /* One check in the local backend: the route answers 400 BAD_REQUEST with
+   * the very message the embedded default gives. */
+  g_assert_nonnull (strstr (embedded, "nSamples 10 is below the 20 samples already labeled"));
+  g_assert_nonnull (strstr (over_http, "HTTP 400"));
+  g_assert_nonnull (strstr (over_http, "BAD_REQUEST: "));
+  g_assert_nonnull (strstr (over_http, embedded));
+
+  test_server_stop (ts);
+  test_rm_rf (local_dir);
+  test_rm_rf (server_dir);
+}
+
+/* ---------------------------------------------------------------------------
  * A misbehaving fake server
  * ------------------------------------------------------------------------- */
 
@@ -863,7 +948,7 @@ fake_get_tags (FakeServer  *fs,
   options.max_backoff_ms = 2000;
   backend = lightly_http_backend_new (url, "tok", &options, NULL);
   g_assert_nonnull (backend);
-  tags = LIGHTLY_BACKEND_GET_IFACE (backend)->get_tags (backend, "d1", NULL, error);
+  tags = lightly_backend_get_tags (backend, "d1", NULL, error);
   *elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   return tags;
 }
@@ -934,7 +1019,7 @@ test_fake_delete_tag (void)
       gboolean ok;
 
       g_assert_nonnull (backend);
-      ok = LIGHTLY_BACKEND_GET_IFACE (backend)->delete_tag (backend, "d1", "t2", NULL, &error);
+      ok = lightly_backend_delete_tag (backend, "d1", "t2", NULL, &error);
       g_test_message ("case %u: %s", i, error != NULL ? error->message : "ok");
       g_assert_cmpint (ok, ==, cases[i].ok);
       if (ok)
@@ -1325,9 +1410,9 @@ test_long_poll (void)
   request.min_distance = -1;
   request.new_tag_name = (char *) "polled";
   request.score_strength = 1;
-  job_id = LIGHTLY_BACKEND_GET_IFACE (backend)->start_selection (backend, ds, emb, &request, NULL, &error);
+  job_id = lightly_backend_start_selection (backend, ds, emb, &request, NULL, &error);
   g_assert_no_error (error);
-  job = LIGHTLY_BACKEND_GET_IFACE (backend)->follow_job (backend, job_id, NULL, NULL, NULL, &error);
+  job = lightly_backend_follow_job (backend, job_id, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (lightly_job_get_status (job), ==, LIGHTLY_JOB_STATUS_FINISHED);
 
@@ -1628,7 +1713,7 @@ test_shutdown_fails_jobs (void)
     g_assert_no_error (error);
     canceller = g_thread_new ("canceller", cancel_soon, cancellable);
     start = g_get_monotonic_time ();
-    followed = LIGHTLY_BACKEND_GET_IFACE (backend)->follow_job (backend, job_id, NULL, NULL, cancellable, &error);
+    followed = lightly_backend_follow_job (backend, job_id, NULL, NULL, cancellable, &error);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_null (followed);
     g_clear_error (&error);
@@ -1747,6 +1832,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/replay-2021", test_replay_2021);
   g_test_add_func ("/server/client-ops", test_client_ops);
   g_test_add_func ("/server/e2e-same-picks", test_e2e_same_picks);
+  g_test_add_func ("/server/rule-below-labeled", test_rule_below_labeled);
   g_test_add_func ("/server/fake/bad-bodies", test_fake_bad_bodies);
   g_test_add_func ("/server/fake/delete-tag", test_fake_delete_tag);
   g_test_add_func ("/server/fake/retries", test_fake_retries);

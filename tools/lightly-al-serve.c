@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lightly-al-common.h"
+#include "backend/lightly-local-backend.h"
 #include "server/lightly-server.h"
 
 typedef struct {
@@ -212,7 +213,11 @@ lightly_al_cmd_serve (int    argc,
   if (token == NULL)
     return lightly_al_fail (g_steal_pointer (&error));
 
-  routes = lightly_server_routes_new (store, token);
+  {
+    g_autoptr(LightlyBackend) backend = lightly_local_backend_new_for_store (store);
+
+    routes = lightly_server_routes_new (backend, token);
+  }
   explicit_bzero (token, strlen (token));
   server = lightly_server_new (routes);
   lightly_server_set_log_func (server, opt_quiet ? NULL : log_to_stderr, NULL);

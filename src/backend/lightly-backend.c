@@ -7,8 +7,6 @@
 #include <json-glib/json-glib.h>
 
 #include "backend/lightly-backend.h"
-#include "backend/lightly-local-backend.h"
-#include "backend/lightly-http-backend.h"
 #include "lightly/lightly-error.h"
 
 G_DEFINE_INTERFACE (LightlyBackend, lightly_backend, G_TYPE_OBJECT)
@@ -80,49 +78,191 @@ lightly_selection_request_to_json (const LightlySelectionRequest *request)
   return json_generator_to_data (gen, NULL);
 }
 
-LightlyBackend *
-lightly_backend_new_for_location (const char  *location,
-                                  const char  *token,
-                                  GError     **error)
+/* ---------------------------------------------------------------------------
+ * Wrappers
+ * ------------------------------------------------------------------------- */
+
+GPtrArray *
+lightly_backend_list_datasets (LightlyBackend  *self,
+                               GCancellable    *cancellable,
+                               GError         **error)
 {
-  return lightly_backend_new_for_location_full (location, token, LIGHTLY_BACKEND_FLAGS_NONE, error);
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->list_datasets (self, cancellable, error);
 }
 
-LightlyBackend *
-lightly_backend_new_for_location_full (const char           *location,
-                                       const char           *token,
-                                       LightlyBackendFlags   flags,
-                                       GError              **error)
+char *
+lightly_backend_create_dataset (LightlyBackend  *self,
+                                const char      *name,
+                                GCancellable    *cancellable,
+                                GError         **error)
 {
-  g_autofree char *scheme = g_uri_parse_scheme (location);
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
-  if (scheme != NULL && g_ascii_strcasecmp (scheme, "file") == 0)
-    {
-      g_autoptr(GFile) file = g_file_new_for_uri (location);
-      g_autofree char *path = g_file_get_path (file);
+  return LIGHTLY_BACKEND_GET_IFACE (self)->create_dataset (self, name, cancellable, error);
+}
 
-      if (path == NULL)
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "Server location “%s” is not a local path: use file:///absolute/dir",
-                       location);
-          return NULL;
-        }
-      return lightly_local_backend_new (path, error);
-    }
+char **
+lightly_backend_get_file_names (LightlyBackend  *self,
+                                const char      *dataset_id,
+                                GCancellable    *cancellable,
+                                GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
 
-  if (scheme != NULL && (g_ascii_strcasecmp (scheme, "http") == 0 ||
-                         g_ascii_strcasecmp (scheme, "https") == 0))
-    {
-      LightlyHttpBackendOptions options;
+  return LIGHTLY_BACKEND_GET_IFACE (self)->get_file_names (self, dataset_id, cancellable, error);
+}
 
-      lightly_http_backend_options_init (&options);
-      options.allow_insecure = (flags & LIGHTLY_BACKEND_FLAGS_ALLOW_INSECURE) != 0;
-      return lightly_http_backend_new (location, token, &options, error);
-    }
+gboolean
+lightly_backend_register_samples (LightlyBackend  *self,
+                                  const char      *dataset_id,
+                                  GInputStream    *csv,
+                                  GCancellable    *cancellable,
+                                  GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), FALSE);
 
-  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-               "Server location “%s” is not a URI lightly-glib understands: use file:///dir or http(s)://host",
-               location);
-  return NULL;
+  return LIGHTLY_BACKEND_GET_IFACE (self)->register_samples (self, dataset_id, csv, cancellable, error);
+}
+
+char *
+lightly_backend_create_initial_tag (LightlyBackend  *self,
+                                    const char      *dataset_id,
+                                    GCancellable    *cancellable,
+                                    GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->create_initial_tag (self, dataset_id, cancellable, error);
+}
+
+GPtrArray *
+lightly_backend_get_tags (LightlyBackend  *self,
+                          const char      *dataset_id,
+                          GCancellable    *cancellable,
+                          GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->get_tags (self, dataset_id, cancellable, error);
+}
+
+LightlyTag *
+lightly_backend_get_tag (LightlyBackend  *self,
+                         const char      *dataset_id,
+                         const char      *tag_id,
+                         GCancellable    *cancellable,
+                         GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->get_tag (self, dataset_id, tag_id, cancellable, error);
+}
+
+char *
+lightly_backend_create_tag (LightlyBackend  *self,
+                            const char      *dataset_id,
+                            const char      *name,
+                            const char      *bit_mask_hex,
+                            const char      *prev_tag_id,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->create_tag (self, dataset_id, name, bit_mask_hex, prev_tag_id,
+                                                       cancellable, error);
+}
+
+GPtrArray *
+lightly_backend_list_embeddings (LightlyBackend  *self,
+                                 const char      *dataset_id,
+                                 GCancellable    *cancellable,
+                                 GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->list_embeddings (self, dataset_id, cancellable, error);
+}
+
+char *
+lightly_backend_upload_embeddings (LightlyBackend  *self,
+                                   const char      *dataset_id,
+                                   const char      *name,
+                                   GInputStream    *csv,
+                                   GCancellable    *cancellable,
+                                   GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_embeddings (self, dataset_id, name, csv, cancellable,
+                                                              error);
+}
+
+char *
+lightly_backend_upload_scores (LightlyBackend  *self,
+                               const char      *dataset_id,
+                               const char      *tag_id,
+                               const char      *score_type,
+                               const double    *values,
+                               gsize            n_values,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_scores (self, dataset_id, tag_id, score_type, values,
+                                                          n_values, cancellable, error);
+}
+
+char *
+lightly_backend_start_selection (LightlyBackend                 *self,
+                                 const char                     *dataset_id,
+                                 const char                     *embedding_id,
+                                 const LightlySelectionRequest  *request,
+                                 GCancellable                   *cancellable,
+                                 GError                        **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->start_selection (self, dataset_id, embedding_id, request,
+                                                            cancellable, error);
+}
+
+LightlyJob *
+lightly_backend_get_job (LightlyBackend  *self,
+                         const char      *job_id,
+                         GCancellable    *cancellable,
+                         GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->get_job (self, job_id, cancellable, error);
+}
+
+LightlyJob *
+lightly_backend_follow_job (LightlyBackend          *self,
+                            const char              *job_id,
+                            LightlyBackendProgress   progress,
+                            gpointer                 progress_data,
+                            GCancellable            *cancellable,
+                            GError                 **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->follow_job (self, job_id, progress, progress_data, cancellable,
+                                                       error);
+}
+
+gboolean
+lightly_backend_delete_tag (LightlyBackend  *self,
+                            const char      *dataset_id,
+                            const char      *tag_id,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), FALSE);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->delete_tag (self, dataset_id, tag_id, cancellable, error);
 }

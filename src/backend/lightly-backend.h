@@ -89,20 +89,41 @@ struct _LightlyBackendInterface
                                      GCancellable *cancellable, GError **error);
 };
 
-/* Picks the backend for a server location: file:// → local, http(s):// → http. */
-LightlyBackend *lightly_backend_new_for_location (const char   *location,
-                                                  const char   *token,
-                                                  GError      **error);
-
-typedef enum {
-  LIGHTLY_BACKEND_FLAGS_NONE = 0,
-  /* http: allow sending the token over plain http to a non-loopback host. */
-  LIGHTLY_BACKEND_FLAGS_ALLOW_INSECURE = 1 << 0,
-} LightlyBackendFlags;
-
-LightlyBackend *lightly_backend_new_for_location_full (const char           *location,
-                                                       const char           *token,
-                                                       LightlyBackendFlags   flags,
-                                                       GError              **error);
+/* One wrapper per vfunc, so callers never reach into the interface
+ * struct: lightly_backend_<vfunc> (backend, ...). Blocking, like the vfuncs. */
+GPtrArray  *lightly_backend_list_datasets      (LightlyBackend *self, GCancellable *cancellable, GError **error);
+char       *lightly_backend_create_dataset     (LightlyBackend *self, const char *name,
+                                                GCancellable *cancellable, GError **error);
+char      **lightly_backend_get_file_names     (LightlyBackend *self, const char *dataset_id,
+                                                GCancellable *cancellable, GError **error);
+gboolean    lightly_backend_register_samples   (LightlyBackend *self, const char *dataset_id,
+                                                GInputStream *csv,
+                                                GCancellable *cancellable, GError **error);
+char       *lightly_backend_create_initial_tag (LightlyBackend *self, const char *dataset_id,
+                                                GCancellable *cancellable, GError **error);
+GPtrArray  *lightly_backend_get_tags           (LightlyBackend *self, const char *dataset_id,
+                                                GCancellable *cancellable, GError **error);
+LightlyTag *lightly_backend_get_tag            (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                                GCancellable *cancellable, GError **error);
+char       *lightly_backend_create_tag         (LightlyBackend *self, const char *dataset_id, const char *name,
+                                                const char *bit_mask_hex, const char *prev_tag_id,
+                                                GCancellable *cancellable, GError **error);
+GPtrArray  *lightly_backend_list_embeddings    (LightlyBackend *self, const char *dataset_id,
+                                                GCancellable *cancellable, GError **error);
+char       *lightly_backend_upload_embeddings  (LightlyBackend *self, const char *dataset_id, const char *name,
+                                                GInputStream *csv, GCancellable *cancellable, GError **error);
+char       *lightly_backend_upload_scores      (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                                const char *score_type, const double *values, gsize n_values,
+                                                GCancellable *cancellable, GError **error);
+char       *lightly_backend_start_selection    (LightlyBackend *self, const char *dataset_id,
+                                                const char *embedding_id, const LightlySelectionRequest *request,
+                                                GCancellable *cancellable, GError **error);
+LightlyJob *lightly_backend_get_job            (LightlyBackend *self, const char *job_id,
+                                                GCancellable *cancellable, GError **error);
+LightlyJob *lightly_backend_follow_job         (LightlyBackend *self, const char *job_id,
+                                                LightlyBackendProgress progress, gpointer progress_data,
+                                                GCancellable *cancellable, GError **error);
+gboolean    lightly_backend_delete_tag         (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                                GCancellable *cancellable, GError **error);
 
 G_END_DECLS

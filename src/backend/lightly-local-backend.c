@@ -15,6 +15,7 @@
 
 #include "backend/lightly-local-backend.h"
 #include "backend/lightly-local-jobs.h"
+#include "backend/lightly-local-backend-service.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-dataset.h"
 #include "lightly/lightly-embedding.h"
@@ -287,26 +288,8 @@ local_create_tag (LightlyBackend *backend, const char *dataset_id, const char *n
                   const char *bit_mask_hex, const char *prev_tag_id,
                   GCancellable *cancellable, GError **error)
 {
-  LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (backend);
-  gint64 n = lightly_store_get_n_samples (self->store, dataset_id, error);
-  g_autoptr(LightlyBitMask) mask = NULL;
-  g_autofree char *canonical = NULL;
-
-  if (n < 0)
-    return NULL;
-  mask = lightly_bit_mask_new_from_hex (bit_mask_hex, error);
-  if (mask == NULL)
-    return NULL;
-  if (lightly_bit_mask_get_bit_length (mask) > (guint64) n)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Bit mask %s sets bit %" G_GUINT64_FORMAT ", but dataset %s has only %" G_GINT64_FORMAT " samples",
-                   bit_mask_hex, lightly_bit_mask_get_bit_length (mask) - 1, dataset_id, n);
-      return NULL;
-    }
-  canonical = lightly_bit_mask_to_hex (mask);
-  return lightly_store_create_tag (self->store, dataset_id, name, canonical, prev_tag_id, NULL, NULL,
-                                   "USER_PIP", error);
+  return lightly_local_service_create_tag (backend, dataset_id, name, bit_mask_hex, prev_tag_id, NULL, NULL,
+                                           "USER_PIP", error);
 }
 
 static gboolean
@@ -354,7 +337,7 @@ local_upload_scores (LightlyBackend *backend, const char *dataset_id, const char
   g_autoptr(LightlyBitMask) mask = NULL;
   guint64 count;
 
-  if (tag == NULL)
+  if (tag == NULL || !lightly_local_service_check_scores (score_type, n_values, error))
     return NULL;
   mask = lightly_bit_mask_new_from_hex (tag->bitmask_hex, error);
   if (mask == NULL)
@@ -739,7 +722,8 @@ local_start_selection (LightlyBackend *backend, const char *dataset_id, const ch
   /* Unknown tags are the caller's error (NOT_FOUND, as a server's 404), not
    * a job that is created only to fail, and they must not write anything. */
   if (!check_tag_exists (self->store, dataset_id, request->query_tag_id, "query", error) ||
-      !check_tag_exists (self->store, dataset_id, request->preselected_tag_id, "preselected", error))
+      !check_tag_exists (self->store, dataset_id, request->preselected_tag_id, "preselected", error) ||
+      !lightly_local_service_check_selection (backend, dataset_id, request, error))
     return NULL;
 
   params_json = lightly_selection_request_to_json (request);

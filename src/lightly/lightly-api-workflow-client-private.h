@@ -5,7 +5,7 @@
 #pragma once
 
 #include "lightly-api-workflow-client.h"
-#include "backend/lightly-backend.h"
+#include "backend/lightly-backend-factory.h"
 
 G_BEGIN_DECLS
 

@@ -1,7 +1,8 @@
 /* lightly-server-routes.h: the REST routes of `lightly-al serve` (private)
  *
  * Pure functions from a LightlyHttpRequest to a LightlyHttpResponse over
- * one store. lightly_server_routes_handle() blocks (it runs SQL and may long
+ * one local backend (its seam methods and its service layer, never the
+ * store directly, so every rule is the embedded default's). lightly_server_routes_handle() blocks (it runs SQL and may long
  * poll a job), so the SoupServer adapter calls it from a worker thread,
  * never from the server's thread. It is thread-safe.
  *
@@ -10,7 +11,7 @@
 #pragma once
 
 #include "server/lightly-http-message.h"
-#include "store/lightly-store.h"
+#include "backend/lightly-backend.h"
 
 G_BEGIN_DECLS
 
@@ -24,10 +25,11 @@ G_BEGIN_DECLS
 #define LIGHTLY_TYPE_SERVER_ROUTES (lightly_server_routes_get_type ())
 G_DECLARE_FINAL_TYPE (LightlyServerRoutes, lightly_server_routes, LIGHTLY, SERVER_ROUTES, GObject)
 
-/* token: what `?token=` must be on every authenticated route (not NULL). */
-LightlyServerRoutes *lightly_server_routes_new            (LightlyStore        *store,
+/* backend: a local backend (lightly_local_backend_new_for_store()).
+ * token: what `?token=` must be on every authenticated route (not NULL). */
+LightlyServerRoutes *lightly_server_routes_new            (LightlyBackend      *backend,
                                                            const char          *token);
-LightlyStore        *lightly_server_routes_get_store      (LightlyServerRoutes *self);
+LightlyBackend      *lightly_server_routes_get_backend    (LightlyServerRoutes *self);
 /* Used for signed URLs when a request has no Host header. */
 void                 lightly_server_routes_set_base_url   (LightlyServerRoutes *self,
                                                            const char          *base_url);

@@ -1,0 +1,30 @@
+/* lightly-backend-factory.h: picks a backend for a server location (private)
+ *
+ * Apart from the seam itself (lightly-backend.h), so that the interface does
+ * not depend on its implementations.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "backend/lightly-backend.h"
+
+G_BEGIN_DECLS
+
+/* Picks the backend for a server location: file:// → local, http(s):// → http. */
+LightlyBackend *lightly_backend_new_for_location (const char   *location,
+                                                  const char   *token,
+                                                  GError      **error);
+
+typedef enum {
+  LIGHTLY_BACKEND_FLAGS_NONE = 0,
+  /* http: allow sending the token over plain http to a non-loopback host. */
+  LIGHTLY_BACKEND_FLAGS_ALLOW_INSECURE = 1 << 0,
+} LightlyBackendFlags;
+
+LightlyBackend *lightly_backend_new_for_location_full (const char           *location,
+                                                       const char           *token,
+                                                       LightlyBackendFlags   flags,
+                                                       GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,332 @@
+/* lightly-local-backend-service.c: the local backend's rows and rules for the REST server (private)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "backend/lightly-local-backend-service.h"
+#include "backend/lightly-local-backend.h"
+#include "lightly/lightly-bit-mask.h"
+#include "lightly/lightly-error.h"
+
+/* The store of a local backend; NULL with NOT_SUPPORTED for any other. */
+static LightlyStore *
+service_store (LightlyBackend  *backend,
+               GError         **error)
+{
+  if (!LIGHTLY_IS_LOCAL_BACKEND (backend))
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED,
+                           "This operation needs the local backend (a file:// server location)");
+      return NULL;
+    }
+  return lightly_local_backend_get_store (LIGHTLY_LOCAL_BACKEND (backend));
+}
+
+const char *
+lightly_local_service_get_dir (LightlyBackend *backend)
+{
+  LightlyStore *store = service_store (backend, NULL);
+
+  return store != NULL ? lightly_store_get_dir (store) : NULL;
+}
+
+char *
+lightly_local_service_new_id (void)
+{
+  return lightly_store_new_id ();
+}
+
+LightlyStoreDataset *
+lightly_local_service_get_dataset (LightlyBackend *backend, const char *dataset_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_dataset (store, dataset_id, error) : NULL;
+}
+
+GPtrArray *
+lightly_local_service_list_datasets (LightlyBackend *backend, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_list_datasets (store, error) : NULL;
+}
+
+char **
+lightly_local_service_get_sample_names (LightlyBackend *backend, const char *dataset_id, gsize *n_out,
+                                        GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_sample_names (store, dataset_id, n_out, error) : NULL;
+}
+
+gint64
+lightly_local_service_get_n_samples (LightlyBackend *backend, const char *dataset_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_n_samples (store, dataset_id, error) : -1;
+}
+
+gint64
+lightly_local_service_lookup_sample (LightlyBackend *backend, const char *dataset_id, const char *file_name,
+                                     GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_lookup_sample (store, dataset_id, file_name, error) : -1;
+}
+
+gint64
+lightly_local_service_add_samples (LightlyBackend *backend, const char *dataset_id,
+                                   const char * const *names, gsize n, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  if (store == NULL)
+    return -1;
+  if (n > 0 && !lightly_store_add_samples (store, dataset_id, names, (gssize) n, error))
+    return -1;
+  return lightly_store_get_n_samples (store, dataset_id, error);
+}
+
+LightlyStoreTag *
+lightly_local_service_get_tag (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                               GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_tag (store, dataset_id, tag_id, error) : NULL;
+}
+
+GPtrArray *
+lightly_local_service_list_tags (LightlyBackend *backend, const char *dataset_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_list_tags (store, dataset_id, error) : NULL;
+}
+
+char *
+lightly_local_service_create_tag (LightlyBackend *backend, const char *dataset_id, const char *name,
+                                  const char *bit_mask_hex, const char *prev_tag_id,
+                                  const char *query_tag_id, const char *preselected_tag_id,
+                                  const char *creator, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+  g_autoptr(LightlyBitMask) mask = NULL;
+  g_autofree char *canonical = NULL;
+  gint64 n;
+
+  if (store == NULL)
+    return NULL;
+  n = lightly_store_get_n_samples (store, dataset_id, error);
+  if (n < 0)
+    return NULL;
+  mask = lightly_bit_mask_new_from_hex (bit_mask_hex, error);
+  if (mask == NULL)
+    return NULL;
+  if (lightly_bit_mask_get_bit_length (mask) > (guint64) n)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Bit mask sets bit %" G_GUINT64_FORMAT ", but dataset %s has only %" G_GINT64_FORMAT
+                   " samples: bit i is sample i of the mapping",
+                   lightly_bit_mask_get_bit_length (mask) - 1, dataset_id, n);
+      return NULL;
+    }
+  canonical = lightly_bit_mask_to_hex (mask);
+  return lightly_store_create_tag (store, dataset_id, name, canonical, prev_tag_id, query_tag_id,
+                                   preselected_tag_id, creator != NULL ? creator : "USER_PIP", error);
+}
+
+GPtrArray *
+lightly_local_service_list_scores (LightlyBackend *backend, const char *tag_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_list_scores (store, tag_id, error) : NULL;
+}
+
+LightlyStoreScore *
+lightly_local_service_get_score (LightlyBackend *backend, const char *tag_id, const char *score_id,
+                                 GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_score (store, tag_id, score_id, error) : NULL;
+}
+
+GPtrArray *
+lightly_local_service_list_embeddings (LightlyBackend *backend, const char *dataset_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_list_embeddings (store, dataset_id, error) : NULL;
+}
+
+LightlyStoreEmbedding *
+lightly_local_service_get_embedding (LightlyBackend *backend, const char *dataset_id, const char *embedding_id,
+                                     GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_embedding (store, dataset_id, embedding_id, error) : NULL;
+}
+
+LightlyStoreEmbedding *
+lightly_local_service_get_embedding_by_name (LightlyBackend *backend, const char *dataset_id, const char *name,
+                                             GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_embedding_by_name (store, dataset_id, name, error) : NULL;
+}
+
+GInputStream *
+lightly_local_service_read_embedding_csv (LightlyBackend *backend, const char *embedding_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_read_embedding_csv (store, embedding_id, error) : NULL;
+}
+
+LightlyStoreJob *
+lightly_local_service_get_job (LightlyBackend *backend, const char *job_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_get_job (store, NULL, job_id, error) : NULL;
+}
+
+LightlyStoreJob *
+lightly_local_service_wait_job (LightlyBackend *backend, const char *job_id, LightlyStoreJobStatus known_status,
+                                gint64 known_processed, gint64 wait_ms, GCancellable *cancellable,
+                                GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  if (store == NULL)
+    return NULL;
+  return lightly_store_wait_job (store, NULL, job_id, known_status, known_processed, wait_ms,
+                                 cancellable, error);
+}
+
+GPtrArray *
+lightly_local_service_list_jobs (LightlyBackend *backend, const char *dataset_id, GError **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  return store != NULL ? lightly_store_list_jobs (store, dataset_id, error) : NULL;
+}
+
+gboolean
+lightly_local_service_parse_job_status (const char *name, LightlyStoreJobStatus *out)
+{
+  for (int s = LIGHTLY_STORE_JOB_WAITING; s <= LIGHTLY_STORE_JOB_FAILED; s++)
+    if (g_strcmp0 (name, lightly_store_job_status_to_string (s)) == 0)
+      {
+        *out = s;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+is_score_type (const char *s)
+{
+  if (s == NULL || *s == '\0' || strlen (s) > 256)
+    return FALSE;
+  for (const char *p = s; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("_+=,.@:/-", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+lightly_local_service_check_scores (const char  *score_type,
+                                    gsize        n_values,
+                                    GError     **error)
+{
+  if (!is_score_type (score_type))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The score type “%s” is not valid: use 1–256 letters, digits and _+=,.@:/-",
+                   score_type != NULL ? score_type : "");
+      return FALSE;
+    }
+  if (n_values == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Score “%s” has no values: send one per tag member", score_type);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_selection_target (LightlyStore                  *store,
+                        const char                    *dataset_id,
+                        const LightlySelectionRequest *request,
+                        GError                       **error)
+{
+  g_autoptr(LightlyStoreTag) preselected = NULL;
+  g_autoptr(LightlyBitMask) mask = NULL;
+  guint64 n_labeled;
+  gint64 n_total;
+  double target;
+
+  /* Inactive (≤ 0, NaN) or nothing labeled: any target is reachable. */
+  if (!(request->n_samples > 0) || request->preselected_tag_id == NULL)
+    return TRUE;
+  preselected = lightly_store_get_tag (store, dataset_id, request->preselected_tag_id, error);
+  if (preselected == NULL)
+    return FALSE;
+  mask = lightly_bit_mask_new_from_hex (preselected->bitmask_hex, error);
+  if (mask == NULL)
+    return FALSE;
+  n_labeled = lightly_bit_mask_count (mask);
+  n_total = lightly_store_get_n_samples (store, dataset_id, error);
+  if (n_total < 0)
+    return FALSE;
+  /* As lightly_selection_target_k() reads nSamples. */
+  target = request->n_samples >= 1 ? floor (request->n_samples) : round (request->n_samples * (double) n_total);
+  if (target < (double) n_labeled)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "nSamples %g is below the %" G_GUINT64_FORMAT " samples already labeled (tag “%s”): "
+                   "nSamples is the total size of the labeled set after the selection, so set it to at least %"
+                   G_GUINT64_FORMAT, request->n_samples, n_labeled, preselected->name, n_labeled);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lightly_local_service_check_selection (LightlyBackend                *backend,
+                                       const char                    *dataset_id,
+                                       const LightlySelectionRequest *request,
+                                       GError                       **error)
+{
+  LightlyStore *store = service_store (backend, error);
+
+  if (store == NULL)
+    return FALSE;
+  if (!(request->score_strength >= 0) || !isfinite (request->score_strength))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "scoreStrength must be ≥ 0, not %g", request->score_strength);
+      return FALSE;
+    }
+  if (request->score_type != NULL && !is_score_type (request->score_type))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The score type “%s” is not valid", request->score_type);
+      return FALSE;
+    }
+  return check_selection_target (store, dataset_id, request, error);
+}
