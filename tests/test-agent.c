@@ -532,6 +532,9 @@ test_tutorial (void)
   g_assert_cmpstr (lightly_tag_get_creator (lightly_query_result_get_tag (r1)), ==, "SAMPLER_CORESET");
   added = lightly_query_result_get_added (r1);
   g_assert_cmpuint (strv_len (added), ==, 30);
+  g_assert_cmpint (lightly_query_result_get_method (r1), ==, LIGHTLY_SAMPLING_METHOD_CORESET);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (r1), ==, 30);
+  g_assert_cmpuint (lightly_query_result_get_total (r1), ==, 30);
   g_assert_cmpuint (strv_len (lightly_agent_get_labeled_set (agent)), ==, 30);
   g_assert_cmpuint (strv_len (lightly_agent_get_added_set (agent)), ==, 30);
   g_assert_cmpuint (strv_len (lightly_agent_get_query_set (agent)), ==, N_FIXTURE);
@@ -709,6 +712,9 @@ test_errors (void)
   g_assert_true (lightly_query_result_get_skipped (r));
   g_assert_null (lightly_query_result_get_tag (r));
   g_assert_cmpuint (strv_len (lightly_query_result_get_added (r)), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (r), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_total (r), ==, 30);
+  g_assert_cmpint (lightly_query_result_get_method (r), ==, LIGHTLY_SAMPLING_METHOD_CORESET);
   g_clear_object (&r);
   g_clear_object (&config);
   g_assert_cmpuint (count_tags (client), ==, n_tags);
@@ -721,6 +727,8 @@ test_errors (void)
   g_assert_no_error (error);
   g_assert_false (lightly_query_result_get_skipped (r));
   g_assert_cmpuint (strv_len (lightly_query_result_get_added (r)), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (r), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_total (r), ==, 30);
   g_assert_true (g_strv_equal ((const char * const *) labeled, lightly_agent_get_labeled_set (agent)));
   g_clear_object (&r);
   g_clear_object (&config);

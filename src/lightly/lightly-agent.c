@@ -7,10 +7,12 @@
 #include <math.h>
 
 #include "lightly-agent.h"
+#include "lightly-agent-plan-private.h"
 #include "lightly-api-workflow-client-private.h"
 #include "lightly-enum-types.h"
 #include "lightly-error.h"
-#include "lightly-models-private.h"
+#include "lightly-query-result-private.h"
+#include "lightly-tag-private.h"
 #include "lightly-sync-private.h"
 
 /**
@@ -835,7 +837,8 @@ lightly_agent_get_querying (LightlyAgent *self)
  * ------------------------------------------------------------------------- */
 
 typedef struct {
-  LightlySamplerConfig *config;
+  LightlySamplerConfig *config;   /* the caller's, with the method resolved */
+  LightlyAgentPlan plan;
   LightlyScores *scores;
   LightlyTag *tag;
 } QueryData;
@@ -911,8 +914,9 @@ query_got_file_names (GObject      *source,
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESELECTED_TAG_NAME]);
 
-  query_result = lightly_query_result_new_internal (FALSE, q->tag,
-                                                    (const char * const *) self->added_set);
+  query_result = lightly_query_result_new_internal (FALSE, q->plan.method, q->tag,
+                                                    (const char * const *) self->added_set,
+                                                    g_strv_length (self->labeled_set));
   agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
   agent_flush_progress (self);
   agent_set_querying (self, FALSE);
@@ -976,12 +980,6 @@ query_scores_uploaded (GObject      *source,
   query_start_sampling (task);
 }
 
-static gboolean
-method_needs_scores (LightlySamplingMethod method)
-{
-  return method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
-}
-
 /**
  * lightly_agent_query_async:
  * @self: an agent
@@ -1015,9 +1013,8 @@ lightly_agent_query_async (LightlyAgent         *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   QueryData *q;
-  gint n_samples;
+  LightlyAgentPlan plan;
   guint n_labeled;
-  LightlySamplingMethod method;
 
   g_return_if_fail (LIGHTLY_IS_AGENT (self));
   g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
@@ -1041,70 +1038,39 @@ lightly_agent_query_async (LightlyAgent         *self,
                                "The agent is already running a query: wait for it or cancel it");
       return;
     }
-  if (!lightly_sampler_config_validate (config, &error))
+  /* The public boundary of a query: every rule of its inputs is checked
+   * here, once; the client and the backend behind it only assert. */
+  n_labeled = g_strv_length (self->labeled_set);
+  if (!lightly_agent_plan_make (&plan, config, n_labeled, scorer != NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  n_samples = lightly_sampler_config_get_n_samples (config);
-  n_labeled = g_strv_length (self->labeled_set);
-  if (n_samples >= 1 && (guint) n_samples < n_labeled)
+  if (plan.skip)
     {
-      g_task_return_pointer (task, lightly_query_result_new_internal (TRUE, NULL, NULL), g_object_unref);
-      return;
-    }
-
-  method = lightly_sampler_config_get_method (config);
-  /* §13 Defaults: AUTO is resolved here, before any request, so that a
-   * server only ever sees a concrete method. n-samples ≤ 0 (a minimum
-   * distance alone) leaves the batch size unknown: 0. */
-  method = lightly_sampling_method_resolve (method, n_labeled,
-                                            n_samples >= 1 ? (guint) n_samples - n_labeled : 0,
-                                            scorer != NULL || lightly_sampler_config_get_reuse_scores (config));
-  if (method_needs_scores (method) && scorer == NULL && !lightly_sampler_config_get_reuse_scores (config))
-    {
-      g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
-                               "%s ranks by scores: pass a scorer with this round's predictions "
-                               "(or set reuse-scores to use the scores already stored)",
-                               lightly_sampling_method_to_string (method));
+      g_task_return_pointer (task,
+                             lightly_query_result_new_internal (TRUE, plan.method, NULL, NULL, n_labeled),
+                             g_object_unref);
       return;
     }
 
   q = g_new0 (QueryData, 1);
+  q->plan = plan;
   q->config = lightly_sampler_config_copy (config);
-  lightly_sampler_config_set_method (q->config, method);
+  lightly_sampler_config_set_method (q->config, plan.method);
   g_task_set_task_data (task, q, query_data_free);
   agent_set_querying (self, TRUE);
 
   if (scorer != NULL)
     {
-      guint n_query = g_strv_length (self->query_set);
-
       /* Bindings implement calculate_scores, so it runs here, in the owner
        * context, before any thread is involved. */
       agent_report_progress (self, LIGHTLY_QUERY_STAGE_SCORING, 0.0);
       q->scores = lightly_scorer_calculate_scores (scorer, &error);
-      if (q->scores == NULL)
+      if (q->scores == NULL ||
+          !lightly_agent_plan_check_scores (&q->plan, q->scores, g_strv_length (self->query_set), &error))
         {
           query_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      if (lightly_scores_get_n_samples (q->scores) != n_query)
-        {
-          query_return_error (task, g_error_new (LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                                                 "Number of query samples (%u) must match the number of "
-                                                 "predictions (%" G_GSIZE_FORMAT "): give one prediction per "
-                                                 "query-set file, in query-set order",
-                                                 n_query, lightly_scores_get_n_samples (q->scores)));
-          return;
-        }
-      if (lightly_scores_get_n_names (q->scores) == 0 && method_needs_scores (method) &&
-          !lightly_sampler_config_get_reuse_scores (config))
-        {
-          query_return_error (task, g_error_new (LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
-                                                 "The scorer returned no scores, but %s ranks by scores",
-                                                 lightly_sampling_method_to_string (method)));
           return;
         }
       if (lightly_scores_get_n_names (q->scores) > 0)

@@ -8,7 +8,7 @@
 
 #include "lightly-api-workflow-client-private.h"
 #include "lightly-error.h"
-#include "lightly-models-private.h"
+#include "lightly-tag-private.h"
 #include "lightly-sync-private.h"
 #include "backend/lightly-backend.h"
 
@@ -1717,23 +1717,17 @@ lightly_api_workflow_client_sampling_full_async (LightlyApiWorkflowClient *self,
                                                  gpointer                  user_data)
 {
   SamplingOp *op;
-  GError *error = NULL;
+
+  /* Callers validated @config at the public boundary (the agent's query, or
+   * sampling_async): a bad one here is a programmer error. */
+  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
+  g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
+  g_return_if_fail (lightly_sampler_config_validate (config, NULL));
 
   op = client_op_new (self, sizeof (SamplingOp), sampling_run, sampling_op_free, g_object_unref);
   op->progress = progress;
   op->progress_data = progress_data;
   op->progress_destroy = progress_destroy;
-
-  if (!lightly_sampler_config_validate (config, &error))
-    {
-      GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-      g_task_set_source_tag (task, lightly_api_workflow_client_sampling_async);
-      g_task_set_task_data (task, op, client_op_free);
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
 
   op->request.method = lightly_sampler_config_get_method (config);
   op->request.n_samples = lightly_sampler_config_get_n_samples (config);
@@ -1784,9 +1778,17 @@ lightly_api_workflow_client_sampling_async (LightlyApiWorkflowClient *self,
                                             GAsyncReadyCallback       callback,
                                             gpointer                  user_data)
 {
+  GError *error = NULL;
+
   g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
   g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
 
+  /* The public boundary of a selection that skips the agent. */
+  if (!lightly_sampler_config_validate (config, &error))
+    {
+      g_task_report_error (self, callback, user_data, lightly_api_workflow_client_sampling_async, error);
+      return;
+    }
   lightly_api_workflow_client_sampling_full_async (self, config, preselected_tag_id, query_tag_id,
                                                    NULL, NULL, NULL, cancellable, callback, user_data);
 }
