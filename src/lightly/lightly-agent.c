@@ -832,6 +832,13 @@ query_scores_uploaded (GObject      *source,
  * The query is skipped, and the result says so, when `n-samples` is at least
  * 1 and smaller than the labeled set (protocol §13, Skip). A second query
  * while one runs fails with %LIGHTLY_ERROR_BUSY.
+ *
+ * The agent is where a query's inputs are checked, once: an invalid config
+ * fails here with %LIGHTLY_ERROR_INVALID_INPUT and the message of
+ * [method@Lightly.SamplerConfig.validate]. The result says what the query
+ * meant: [property@Lightly.QueryResult:method] (what AUTO became),
+ * [property@Lightly.QueryResult:batch-size] and
+ * [property@Lightly.QueryResult:total].
  */
 void
 lightly_agent_query_async (LightlyAgent         *self,

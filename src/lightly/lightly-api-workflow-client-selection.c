@@ -177,6 +177,8 @@ lightly_api_workflow_client_sampling_full_async (LightlyApiWorkflowClient *self,
  * size of the new tag. Most programs use [class@Lightly.Agent] instead,
  * which also uploads scores and keeps the sets.
  *
+ * An invalid @config fails with %LIGHTLY_ERROR_INVALID_INPUT and the
+ * message of [method@Lightly.SamplerConfig.validate], before any request.
  * Cancelling stops following the job; in the embedded store it also stops
  * the selection, and the job ends FAILED ("cancelled").
  */
