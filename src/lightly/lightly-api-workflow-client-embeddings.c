@@ -1,4 +1,4 @@
-/* lightly-api-workflow-client-embeddings.c: registering samples and uploading embeddings from CSV
+/* lightly-api-workflow-client-embeddings.c: samples and embeddings from CSV
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
