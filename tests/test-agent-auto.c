@@ -89,6 +89,8 @@ query (LightlyAgent *agent, LightlySamplingMethod method, int n_samples, Lightly
   g_autoptr(LightlyQueryResult) result = NULL;
   g_autoptr(GError) error = NULL;
   static char creator[64];
+  g_autofree char *ran = NULL;
+  guint n_before = g_strv_length ((char **) lightly_agent_get_labeled_set (agent));
 
   g_object_set (config, "method", method, "n-samples", n_samples, NULL);
   result = lightly_agent_query (agent, config, scorer, NULL, &error);
@@ -96,6 +98,12 @@ query (LightlyAgent *agent, LightlySamplingMethod method, int n_samples, Lightly
   g_assert_false (lightly_query_result_get_skipped (result));
   g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_labeled_set (agent)), ==, (guint) n_samples);
   g_strlcpy (creator, lightly_tag_get_creator (lightly_query_result_get_tag (result)), sizeof creator);
+  /* The result names the method that ran, as the tag's creator does, and
+   * counts the batch and the new total. */
+  ran = g_strconcat ("SAMPLER_", lightly_sampling_method_to_string (lightly_query_result_get_method (result)), NULL);
+  g_assert_cmpstr (ran, ==, creator);
+  g_assert_cmpuint (lightly_query_result_get_total (result), ==, (guint) n_samples);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (result), ==, (guint) n_samples - n_before);
   if (name != NULL)
     *name = g_strdup (lightly_tag_get_name (lightly_query_result_get_tag (result)));
   /* The user's config is left as it was. */

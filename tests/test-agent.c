@@ -30,6 +30,7 @@
 #endif
 
 #include "backend/lightly-local-backend.h"
+#include "lightly/lightly-sampler-rules-private.h"
 #include "ml/lightly-logreg.h"
 #include "store/lightly-store.h"
 
@@ -532,6 +533,9 @@ test_tutorial (void)
   g_assert_cmpstr (lightly_tag_get_creator (lightly_query_result_get_tag (r1)), ==, "SAMPLER_CORESET");
   added = lightly_query_result_get_added (r1);
   g_assert_cmpuint (strv_len (added), ==, 30);
+  g_assert_cmpint (lightly_query_result_get_method (r1), ==, LIGHTLY_SAMPLING_METHOD_CORESET);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (r1), ==, 30);
+  g_assert_cmpuint (lightly_query_result_get_total (r1), ==, 30);
   g_assert_cmpuint (strv_len (lightly_agent_get_labeled_set (agent)), ==, 30);
   g_assert_cmpuint (strv_len (lightly_agent_get_added_set (agent)), ==, 30);
   g_assert_cmpuint (strv_len (lightly_agent_get_query_set (agent)), ==, N_FIXTURE);
@@ -709,6 +713,9 @@ test_errors (void)
   g_assert_true (lightly_query_result_get_skipped (r));
   g_assert_null (lightly_query_result_get_tag (r));
   g_assert_cmpuint (strv_len (lightly_query_result_get_added (r)), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (r), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_total (r), ==, 30);
+  g_assert_cmpint (lightly_query_result_get_method (r), ==, LIGHTLY_SAMPLING_METHOD_CORESET);
   g_clear_object (&r);
   g_clear_object (&config);
   g_assert_cmpuint (count_tags (client), ==, n_tags);
@@ -721,6 +728,8 @@ test_errors (void)
   g_assert_no_error (error);
   g_assert_false (lightly_query_result_get_skipped (r));
   g_assert_cmpuint (strv_len (lightly_query_result_get_added (r)), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (r), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_total (r), ==, 30);
   g_assert_true (g_strv_equal ((const char * const *) labeled, lightly_agent_get_labeled_set (agent)));
   g_clear_object (&r);
   g_clear_object (&config);
@@ -1452,6 +1461,60 @@ test_bad_input (void)
 
 /* ---- main ------------------------------------------------------------------- */
 
+/* The stopping rule is checked where input enters (the config, the agent,
+ * the client's public sampling, the local backend for wire input) and says
+ * the same thing everywhere. */
+static void
+test_one_stopping_rule (void)
+{
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
+  g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
+  g_autoptr(LightlySamplerConfig) config = new_config (LIGHTLY_SAMPLING_METHOD_CORESET, -1, "no-stop");
+  g_autoptr(LightlyAgent) agent = NULL;
+  g_autoptr(LightlyQueryResult) result = NULL;
+  g_autoptr(LightlyTag) tag = NULL;
+  g_autoptr(LightlyBackend) backend = NULL;
+  g_autofree char *job_id = NULL;
+  g_autoptr(GError) rule = NULL;
+  g_autoptr(GError) from_config = NULL;
+  g_autoptr(GError) from_agent = NULL;
+  g_autoptr(GError) from_client = NULL;
+  g_autoptr(GError) from_wire = NULL;
+  g_autoptr(GError) error = NULL;
+  LightlySelectionRequest request = { .method = LIGHTLY_SAMPLING_METHOD_CORESET, .n_samples = -1,
+                                      .min_distance = -1, .new_tag_name = (char *) "no-stop" };
+
+  setup_dataset (client, "fmnist", fixture_path ());
+  agent = lightly_agent_new (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (lightly_sampler_rules_check_n_samples (-1, -1, &rule));
+  g_assert_false (lightly_sampler_config_validate (config, &from_config));
+  result = lightly_agent_query (agent, config, NULL, NULL, &from_agent);
+  g_assert_null (result);
+  tag = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &from_client);
+  g_assert_null (tag);
+  backend = lightly_local_backend_new (dir, &error);
+  g_assert_no_error (error);
+  job_id = LIGHTLY_BACKEND_GET_IFACE (backend)->start_selection (backend,
+                                                                 lightly_api_workflow_client_get_dataset_id (client),
+                                                                 lightly_api_workflow_client_get_embedding_id (client),
+                                                                 &request, NULL, &from_wire);
+  g_assert_null (job_id);
+
+  g_assert_error (rule, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (rule->message, "no stopping condition: n-samples is -1 and min-distance is -1"));
+  g_assert_error (from_config, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (from_config->message, ==, rule->message);
+  g_assert_error (from_agent, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (from_agent->message, ==, rule->message);
+  g_assert_error (from_client, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (from_client->message, ==, rule->message);
+  g_assert_error (from_wire, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (from_wire->message, ==, rule->message);
+  test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1470,6 +1533,7 @@ main (int    argc,
   g_test_add_func ("/agent/cancel", test_cancel);
   g_test_add_func ("/agent/two-processes", test_two_processes);
   g_test_add_func ("/agent/bad-input", test_bad_input);
+  g_test_add_func ("/agent/one-stopping-rule", test_one_stopping_rule);
 
   return g_test_run ();
 }

@@ -313,6 +313,9 @@ test_workflow (void)
           "--preselected", "round-1", "--name", "coral-a", "--predictions", in_order, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpuint (count_lines (run.out), ==, 30);
+  /* The summary is the result's: the new total and the batch. */
+  g_assert_nonnull (strstr (run.err, "Tag coral-a: 60 labeled, 30 added"));
+  g_assert_null (strstr (run.err, "AUTO ran"));
   coral_a = g_steal_pointer (&run.out);
   run_clear (&run);
   for (guint i = 0; round1_names[i] != NULL && *round1_names[i] != '\0'; i++)
@@ -342,7 +345,7 @@ test_workflow (void)
           "--name", "skipped", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpstr (run.out, ==, "");
-  g_assert_nonnull (strstr (run.err, "Skipped"));
+  g_assert_nonnull (strstr (run.err, "Skipped: the labeled set has 60 samples"));
   run_clear (&run);
 
   run_al (&run, home, "tags", "-l", location, "-d", "fmnist", NULL);
@@ -350,6 +353,16 @@ test_workflow (void)
   g_assert_cmpuint (count_lines (run.out), ==, 5);
   g_assert_nonnull (strstr (run.out, "coral-b"));
   g_assert_null (strstr (run.out, "skipped"));
+  run_clear (&run);
+
+  /* AUTO: the CLI prints what the agent resolved (the cold start below
+   * 1000 labels), not a rule of its own. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "65", "--preselected", "coral-a",
+          "--name", "auto-65", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 5);
+  g_assert_nonnull (strstr (run.err, "AUTO ran TYPICLUST\n"));
+  g_assert_nonnull (strstr (run.err, "Tag auto-65: 65 labeled, 5 added"));
   run_clear (&run);
 
   /* LIGHTLY_SERVER_LOCATION is not needed, but --location wins: the default

@@ -1,6 +1,10 @@
 /* test-models.c: the immutable model types (tag, job, query result, dataset, embedding) */
 #include <lightly/lightly.h>
-#include "lightly/lightly-models-private.h"
+#include "lightly/lightly-dataset-private.h"
+#include "lightly/lightly-embedding-private.h"
+#include "lightly/lightly-job-private.h"
+#include "lightly/lightly-query-result-private.h"
+#include "lightly/lightly-tag-private.h"
 
 /* Every property of @type is readable and none can be written, and the
  * class has exactly the properties in @names (so a new property cannot
@@ -266,9 +270,12 @@ test_query_result (void)
   g_autoptr(LightlyTag) got_tag = NULL;
   g_auto(GStrv) added = NULL;
   gboolean skipped = TRUE;
+  LightlySamplingMethod method = LIGHTLY_SAMPLING_METHOD_AUTO;
+  guint batch_size = 0, total = 0;
   const char * const *got;
 
-  result = lightly_query_result_new_internal (FALSE, tag, (const char * const *) names);
+  result = lightly_query_result_new_internal (FALSE, LIGHTLY_SAMPLING_METHOD_TYPICLUST, tag,
+                                              (const char * const *) names, 3);
   /* Copies the list and refs the tag. */
   g_free (names[0]);
   g_free (names[1]);
@@ -288,24 +295,39 @@ test_query_result (void)
   g_assert_cmpuint (g_strv_length (added), ==, 2);
   g_assert_cmpstr (added[0], ==, "b.png");
   g_assert_cmpstr (added[1], ==, "c.png");
+
+  /* What the query meant: AUTO's resolution, the batch and the new total. */
+  g_assert_cmpint (lightly_query_result_get_method (result), ==, LIGHTLY_SAMPLING_METHOD_TYPICLUST);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (result), ==, 2);
+  g_assert_cmpuint (lightly_query_result_get_total (result), ==, 3);
+  g_object_get (result, "method", &method, "batch-size", &batch_size, "total", &total, NULL);
+  g_assert_cmpint (method, ==, LIGHTLY_SAMPLING_METHOD_TYPICLUST);
+  g_assert_cmpuint (batch_size, ==, 2);
+  g_assert_cmpuint (total, ==, 3);
 }
 
 static void
 test_query_result_skipped (void)
 {
-  g_autoptr(LightlyQueryResult) result = lightly_query_result_new_internal (TRUE, NULL, NULL);
+  g_autoptr(LightlyQueryResult) result = lightly_query_result_new_internal (TRUE, LIGHTLY_SAMPLING_METHOD_AUTO,
+                                                                            NULL, NULL, 7);
   g_autoptr(LightlyTag) tag = NULL;
   g_auto(GStrv) added = NULL;
   gboolean skipped = FALSE;
   const char * const *got;
   const char * const empty[] = { NULL };
-  g_autoptr(LightlyQueryResult) result2 = lightly_query_result_new_internal (FALSE, NULL, empty);
+  g_autoptr(LightlyQueryResult) result2 = lightly_query_result_new_internal (FALSE, LIGHTLY_SAMPLING_METHOD_CORESET,
+                                                                             NULL, empty, 0);
 
   g_assert_true (lightly_query_result_get_skipped (result));
   g_assert_null (lightly_query_result_get_tag (result));
   got = lightly_query_result_get_added (result);
   g_assert_nonnull (got);
   g_assert_null (got[0]);
+  /* A skipped query ran nothing and keeps the labeled set. */
+  g_assert_cmpint (lightly_query_result_get_method (result), ==, LIGHTLY_SAMPLING_METHOD_AUTO);
+  g_assert_cmpuint (lightly_query_result_get_batch_size (result), ==, 0);
+  g_assert_cmpuint (lightly_query_result_get_total (result), ==, 7);
 
   g_object_get (result, "skipped", &skipped, "tag", &tag, "added", &added, NULL);
   g_assert_true (skipped);
@@ -320,7 +342,7 @@ test_query_result_skipped (void)
 static void
 test_query_result_properties (void)
 {
-  const char * const names[] = { "skipped", "tag", "added", NULL };
+  const char * const names[] = { "skipped", "tag", "added", "method", "batch-size", "total", NULL };
   g_autoptr(GTypeClass) klass = g_type_class_ref (LIGHTLY_TYPE_QUERY_RESULT);
 
   assert_read_only_properties (LIGHTLY_TYPE_QUERY_RESULT, names);

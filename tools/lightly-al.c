@@ -369,7 +369,6 @@ cmd_query (int argc, char **argv)
   g_autoptr(LightlyQueryResult) result = NULL;
   LightlySamplingMethod method = LIGHTLY_SAMPLING_METHOD_AUTO;
   const char * const *added;
-  guint n_before;
   GError *error = NULL;
   int code = 0;
 
@@ -422,26 +421,22 @@ cmd_query (int argc, char **argv)
         return lightly_al_fail (error);
     }
 
-  n_before = g_strv_length ((char **) lightly_agent_get_labeled_set (agent));
   if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))
     return lightly_al_fail (error);
 
+  /* The result says what the query meant (the agent owns the rules): print
+   * it rather than working it out again. */
   if (lightly_query_result_get_skipped (result))
     {
       g_printerr ("Skipped: the labeled set has %u samples, more than --n-samples %d\n",
-                  g_strv_length ((char **) lightly_agent_get_labeled_set (agent)), opt_n_samples);
+                  lightly_query_result_get_total (result), opt_n_samples);
       return 0;
     }
   added = lightly_query_result_get_added (result);
   if (method == LIGHTLY_SAMPLING_METHOD_AUTO)
-    /* The agent resolved it by the same rule. */
-    g_printerr ("AUTO ran %s\n", lightly_sampling_method_to_string (
-                  lightly_sampling_method_resolve (method, n_before,
-                                                   opt_n_samples >= 1 ? (guint) opt_n_samples - n_before : 0,
-                                                   scorer != NULL || opt_reuse_scores)));
+    g_printerr ("AUTO ran %s\n", lightly_sampling_method_to_string (lightly_query_result_get_method (result)));
   g_printerr ("Tag %s: %u labeled, %u added\n", lightly_tag_get_name (lightly_query_result_get_tag (result)),
-              g_strv_length ((char **) lightly_agent_get_labeled_set (agent)),
-              g_strv_length ((char **) added));
+              lightly_query_result_get_total (result), lightly_query_result_get_batch_size (result));
   for (guint i = 0; added[i] != NULL; i++)
     g_print ("%s\n", added[i]);
   return 0;

@@ -24,7 +24,7 @@
 #include "backend/lightly-json-array.h"
 #include "backend/lightly-json-models.h"
 #include "lightly/lightly-error.h"
-#include "lightly/lightly-models-private.h"
+#include "lightly/lightly-tag-private.h"
 #include "store/lightly-embeddings-csv.h"
 
 struct _LightlyHttpBackend

@@ -16,7 +16,10 @@
 #include <json-glib/json-glib.h>
 
 #include "lightly/lightly-error.h"
-#include "lightly/lightly-models-private.h"
+#include "lightly/lightly-dataset-private.h"
+#include "lightly/lightly-embedding-private.h"
+#include "lightly/lightly-job-private.h"
+#include "lightly/lightly-tag-private.h"
 #include "store/lightly-store.h"
 
 G_BEGIN_DECLS

@@ -20,7 +20,11 @@
 #include "lightly/lightly-dataset.h"
 #include "lightly/lightly-embedding.h"
 #include "lightly/lightly-error.h"
-#include "lightly/lightly-models-private.h"
+#include "lightly/lightly-dataset-private.h"
+#include "lightly/lightly-embedding-private.h"
+#include "lightly/lightly-job-private.h"
+#include "lightly/lightly-tag-private.h"
+#include "lightly/lightly-sampler-rules-private.h"
 #include "selection/lightly-selection.h"
 
 struct _LightlyLocalBackend
@@ -583,12 +587,8 @@ selection_job_execute (SelectionJob  *job,
 
   /* §13 Target size. */
   k = lightly_selection_target_k (req->n_samples, (gsize) n_total, n_pre, n_cand, &bounded);
-  if (!bounded && !(req->min_distance > 0))
-    {
-      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                           "No stopping condition: set nSamples ≥ 1 or minDistance > 0");
-      return FALSE;
-    }
+  /* local_start_selection() checked the stopping rule before queueing. */
+  g_assert (bounded || req->min_distance > 0);
 
   if (req->method == LIGHTLY_SAMPLING_METHOD_CORAL || req->method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
     {
@@ -710,12 +710,10 @@ local_start_selection (LightlyBackend *backend, const char *dataset_id, const ch
                              "A selection needs a name for its new tag");
       return NULL;
     }
-  if (!(request->n_samples > 0) && !(request->min_distance > 0))
-    {
-      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                           "No stopping condition: set nSamples ≥ 1 or minDistance > 0");
-      return NULL;
-    }
+  /* Wire input from the REST server enters here; a config was checked by
+   * the same rule already. */
+  if (!lightly_sampler_rules_check_n_samples (request->n_samples, request->min_distance, error))
+    return NULL;
   embedding = lightly_store_get_embedding (self->store, dataset_id, embedding_id, error);
   if (embedding == NULL)
     return NULL;

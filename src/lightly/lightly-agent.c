@@ -4,13 +4,14 @@
  */
 #include "config.h"
 
-#include <math.h>
-
 #include "lightly-agent.h"
+#include "lightly-agent-plan-private.h"
+#include "lightly-agent-progress-private.h"
+#include "lightly-agent-sets-private.h"
 #include "lightly-api-workflow-client-private.h"
 #include "lightly-enum-types.h"
 #include "lightly-error.h"
-#include "lightly-models-private.h"
+#include "lightly-query-result-private.h"
 #include "lightly-sync-private.h"
 
 /**
@@ -48,28 +49,13 @@ struct _LightlyAgent
   char *query_tag_name;
   char *preselected_tag_name;
 
-  GMainContext *owner_context;
   gboolean initialized;
   gboolean querying;
 
-  char *query_tag_id;
-  char *preselected_tag_id;
-  LightlyBitMask *query_mask;
-  LightlyBitMask *preselected_mask;
-  LightlyBitMask *previous_mask;     /* P_old: NULL before the first query */
+  LightlyAgentSets sets;
 
-  GStrv query_set;
-  GStrv labeled_set;
-  GStrv unlabeled_set;
-  GStrv added_set;
-
-  /* Progress is coalesced: workers store the latest value and at most one
-   * source is pending in the owner context (DESIGN.md, Threads). */
-  GMutex progress_lock;
-  GSource *progress_source;
-  LightlyQueryStage progress_stage;
-  double progress_fraction;
-  gint64 progress_last_emit;
+  /* Progress is coalesced into the owner context (DESIGN.md, Threads). */
+  LightlyAgentProgress progress;
 };
 
 enum {
@@ -101,71 +87,28 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (LightlyAgent, lightly_agent, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, lightly_agent_initable_iface_init)
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, lightly_agent_async_initable_iface_init))
 
-#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 20)
-
 /* ---------------------------------------------------------------------------
  * Sets
  * ------------------------------------------------------------------------- */
 
 static const char * const empty_strv[] = { NULL };
 
-static GStrv
-select_names (const LightlyBitMask *mask,
-              const char * const   *file_names,
-              GError              **error)
-{
-  return lightly_bit_mask_masked_select (mask, file_names, error);
-}
-
-/* Recomputes the cached sets from the masks and the mapping (protocol §3.3). */
+/* Recomputes the cached sets and notifies the ones that changed. */
 static gboolean
 agent_update_sets (LightlyAgent        *self,
                    const char * const  *file_names,
                    GError             **error)
 {
-  g_autoptr(LightlyBitMask) unlabeled = NULL;
-  g_auto(GStrv) query_set = NULL;
-  g_auto(GStrv) labeled_set = NULL;
-  g_auto(GStrv) unlabeled_set = NULL;
-  g_auto(GStrv) added_set = NULL;
+  gboolean added = FALSE;
 
-  query_set = select_names (self->query_mask, file_names, error);
-  if (query_set == NULL)
+  if (!lightly_agent_sets_update (&self->sets, file_names, &added, error))
     return FALSE;
-  labeled_set = select_names (self->preselected_mask, file_names, error);
-  if (labeled_set == NULL)
-    return FALSE;
-  unlabeled = lightly_bit_mask_copy (self->query_mask);
-  lightly_bit_mask_difference (unlabeled, self->preselected_mask);
-  unlabeled_set = select_names (unlabeled, file_names, error);
-  if (unlabeled_set == NULL)
-    return FALSE;
-  if (self->previous_mask != NULL)
-    {
-      g_autoptr(LightlyBitMask) added = lightly_bit_mask_copy (self->preselected_mask);
-
-      lightly_bit_mask_difference (added, self->previous_mask);
-      added_set = select_names (added, file_names, error);
-      if (added_set == NULL)
-        return FALSE;
-    }
-
   g_object_freeze_notify (G_OBJECT (self));
-  g_strfreev (self->query_set);
-  self->query_set = g_steal_pointer (&query_set);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUERY_SET]);
-  g_strfreev (self->labeled_set);
-  self->labeled_set = g_steal_pointer (&labeled_set);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABELED_SET]);
-  g_strfreev (self->unlabeled_set);
-  self->unlabeled_set = g_steal_pointer (&unlabeled_set);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLABELED_SET]);
-  if (added_set != NULL)
-    {
-      g_strfreev (self->added_set);
-      self->added_set = g_steal_pointer (&added_set);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDED_SET]);
-    }
+  if (added)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDED_SET]);
   g_object_thaw_notify (G_OBJECT (self));
   return TRUE;
 }
@@ -174,60 +117,26 @@ agent_update_sets (LightlyAgent        *self,
  * Progress, coalesced into the owner context
  * ------------------------------------------------------------------------- */
 
-static gboolean
-progress_dispatch (gpointer data)
+static void
+agent_emit_progress (GObject *owner,
+                     guint    stage,
+                     double   fraction)
 {
-  LightlyAgent *self = data;
-  LightlyQueryStage stage;
-  double fraction;
-
-  g_mutex_lock (&self->progress_lock);
-  stage = self->progress_stage;
-  fraction = self->progress_fraction;
-  g_clear_pointer (&self->progress_source, g_source_unref);
-  self->progress_last_emit = g_get_monotonic_time ();
-  g_mutex_unlock (&self->progress_lock);
-
-  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, stage, fraction);
-  return G_SOURCE_REMOVE;
+  g_signal_emit (owner, signals[SIGNAL_PROGRESS], 0, (LightlyQueryStage) stage, fraction);
 }
 
-/* Callable from any thread; the last value wins. */
 static void
 agent_report_progress (LightlyAgent      *self,
                        LightlyQueryStage  stage,
                        double             fraction)
 {
-  g_mutex_lock (&self->progress_lock);
-  self->progress_stage = stage;
-  self->progress_fraction = CLAMP (fraction, 0.0, 1.0);
-  if (self->progress_source == NULL)
-    {
-      gint64 wait_us = self->progress_last_emit + PROGRESS_INTERVAL_US - g_get_monotonic_time ();
-
-      self->progress_source = g_timeout_source_new (wait_us > 0 ? (guint) (wait_us / 1000) : 0);
-      g_source_set_priority (self->progress_source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (self->progress_source, progress_dispatch,
-                             g_object_ref (self), g_object_unref);
-      g_source_set_static_name (self->progress_source, "[lightly] agent progress");
-      g_source_attach (self->progress_source, self->owner_context);
-    }
-  g_mutex_unlock (&self->progress_lock);
+  lightly_agent_progress_report (&self->progress, stage, fraction);
 }
 
-/* Emits a pending progress value now, so it never arrives after the result. */
 static void
 agent_flush_progress (LightlyAgent *self)
 {
-  gboolean pending;
-
-  g_mutex_lock (&self->progress_lock);
-  pending = self->progress_source != NULL;
-  if (pending)
-    g_source_destroy (self->progress_source);
-  g_mutex_unlock (&self->progress_lock);
-  if (pending)
-    progress_dispatch (self);
+  lightly_agent_progress_flush (&self->progress);
 }
 
 /* Runs in a worker thread of the client. */
@@ -245,59 +154,6 @@ agent_job_progress (LightlyJob *job,
 /* ---------------------------------------------------------------------------
  * Initialization: T1, then M1 (protocol §4.1)
  * ------------------------------------------------------------------------- */
-
-static gboolean
-agent_take_tags (LightlyAgent  *self,
-                 GPtrArray     *tags,
-                 GError       **error)
-{
-  LightlyTag *query_tag = lightly_tag_list_find (tags, self->query_tag_name);
-  LightlyTag *preselected_tag = NULL;
-  g_autoptr(LightlyBitMask) query_mask = NULL;
-  g_autoptr(LightlyBitMask) preselected_mask = NULL;
-
-  if (query_tag == NULL)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                   tags->len == 0
-                   ? "The dataset has no tags: register samples first (query tag “%s”)"
-                   : "The dataset has no query tag named “%s”",
-                   self->query_tag_name);
-      return FALSE;
-    }
-  if (self->preselected_tag_name != NULL)
-    {
-      preselected_tag = lightly_tag_list_find (tags, self->preselected_tag_name);
-      if (preselected_tag == NULL)
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                       "The dataset has no preselected tag named “%s”", self->preselected_tag_name);
-          return FALSE;
-        }
-    }
-
-  query_mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (query_tag), error);
-  if (query_mask == NULL)
-    return FALSE;
-  if (preselected_tag != NULL)
-    {
-      preselected_mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (preselected_tag), error);
-      if (preselected_mask == NULL)
-        return FALSE;
-    }
-  else
-    preselected_mask = lightly_bit_mask_new ();
-
-  g_free (self->query_tag_id);
-  self->query_tag_id = g_strdup (lightly_tag_get_id (query_tag));
-  g_free (self->preselected_tag_id);
-  self->preselected_tag_id = preselected_tag != NULL ? g_strdup (lightly_tag_get_id (preselected_tag)) : NULL;
-  g_clear_pointer (&self->query_mask, lightly_bit_mask_free);
-  self->query_mask = g_steal_pointer (&query_mask);
-  g_clear_pointer (&self->preselected_mask, lightly_bit_mask_free);
-  self->preselected_mask = g_steal_pointer (&preselected_mask);
-  return TRUE;
-}
 
 static void
 init_got_file_names (GObject      *source,
@@ -331,7 +187,8 @@ init_got_tags (GObject      *source,
   GCancellable *cancellable;
 
   tags = lightly_api_workflow_client_get_tags_finish (self->client, result, &error);
-  if (tags == NULL || !agent_take_tags (self, tags, &error))
+  if (tags == NULL || !lightly_agent_sets_take_tags (&self->sets, tags, self->query_tag_name,
+                                                         self->preselected_tag_name, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -410,11 +267,7 @@ lightly_agent_dispose (GObject *object)
 {
   LightlyAgent *self = LIGHTLY_AGENT (object);
 
-  g_mutex_lock (&self->progress_lock);
-  if (self->progress_source != NULL)
-    g_source_destroy (self->progress_source);
-  g_clear_pointer (&self->progress_source, g_source_unref);
-  g_mutex_unlock (&self->progress_lock);
+  lightly_agent_progress_cancel (&self->progress);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (lightly_agent_parent_class)->dispose (object);
@@ -427,17 +280,8 @@ lightly_agent_finalize (GObject *object)
 
   g_free (self->query_tag_name);
   g_free (self->preselected_tag_name);
-  g_free (self->query_tag_id);
-  g_free (self->preselected_tag_id);
-  g_clear_pointer (&self->query_mask, lightly_bit_mask_free);
-  g_clear_pointer (&self->preselected_mask, lightly_bit_mask_free);
-  g_clear_pointer (&self->previous_mask, lightly_bit_mask_free);
-  g_strfreev (self->query_set);
-  g_strfreev (self->labeled_set);
-  g_strfreev (self->unlabeled_set);
-  g_strfreev (self->added_set);
-  g_clear_pointer (&self->owner_context, g_main_context_unref);
-  g_mutex_clear (&self->progress_lock);
+  lightly_agent_sets_clear (&self->sets);
+  lightly_agent_progress_clear (&self->progress);
 
   G_OBJECT_CLASS (lightly_agent_parent_class)->finalize (object);
 }
@@ -471,7 +315,7 @@ lightly_agent_get_property (GObject    *object,
       g_value_set_boxed (value, lightly_agent_get_unlabeled_set (self));
       break;
     case PROP_ADDED_SET:
-      g_value_set_boxed (value, self->added_set);
+      g_value_set_boxed (value, self->sets.added_set);
       break;
     case PROP_QUERYING:
       g_value_set_boolean (value, self->querying);
@@ -627,8 +471,7 @@ lightly_agent_class_init (LightlyAgentClass *klass)
 static void
 lightly_agent_init (LightlyAgent *self)
 {
-  g_mutex_init (&self->progress_lock);
-  self->owner_context = g_main_context_ref_thread_default ();
+  lightly_agent_progress_init (&self->progress, G_OBJECT (self), agent_emit_progress);
 }
 
 /**
@@ -766,7 +609,7 @@ const char * const *
 lightly_agent_get_query_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return self->query_set != NULL ? (const char * const *) self->query_set : empty_strv;
+  return self->sets.query_set != NULL ? (const char * const *) self->sets.query_set : empty_strv;
 }
 
 /**
@@ -781,7 +624,7 @@ const char * const *
 lightly_agent_get_labeled_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return self->labeled_set != NULL ? (const char * const *) self->labeled_set : empty_strv;
+  return self->sets.labeled_set != NULL ? (const char * const *) self->sets.labeled_set : empty_strv;
 }
 
 /**
@@ -796,7 +639,7 @@ const char * const *
 lightly_agent_get_unlabeled_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return self->unlabeled_set != NULL ? (const char * const *) self->unlabeled_set : empty_strv;
+  return self->sets.unlabeled_set != NULL ? (const char * const *) self->sets.unlabeled_set : empty_strv;
 }
 
 /**
@@ -812,7 +655,7 @@ const char * const *
 lightly_agent_get_added_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return (const char * const *) self->added_set;
+  return (const char * const *) self->sets.added_set;
 }
 
 /**
@@ -835,7 +678,8 @@ lightly_agent_get_querying (LightlyAgent *self)
  * ------------------------------------------------------------------------- */
 
 typedef struct {
-  LightlySamplerConfig *config;
+  LightlySamplerConfig *config;   /* the caller's, with the method resolved */
+  LightlyAgentPlan plan;
   LightlyScores *scores;
   LightlyTag *tag;
 } QueryData;
@@ -883,24 +727,14 @@ query_got_file_names (GObject      *source,
   QueryData *q = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = NULL;
-  g_autoptr(LightlyBitMask) new_mask = NULL;
   g_autoptr(LightlyQueryResult) query_result = NULL;
 
   names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
-  if (names != NULL)
-    new_mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (q->tag), &error);
-  if (new_mask == NULL)
+  if (names == NULL || !lightly_agent_sets_advance (&self->sets, q->tag, &error))
     {
       query_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  /* P_old = P; P = the new tag (protocol §4.3 step 4). */
-  g_clear_pointer (&self->previous_mask, lightly_bit_mask_free);
-  self->previous_mask = g_steal_pointer (&self->preselected_mask);
-  self->preselected_mask = g_steal_pointer (&new_mask);
-  g_free (self->preselected_tag_id);
-  self->preselected_tag_id = g_strdup (lightly_tag_get_id (q->tag));
   g_free (self->preselected_tag_name);
   self->preselected_tag_name = g_strdup (lightly_tag_get_name (q->tag));
 
@@ -911,8 +745,9 @@ query_got_file_names (GObject      *source,
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESELECTED_TAG_NAME]);
 
-  query_result = lightly_query_result_new_internal (FALSE, q->tag,
-                                                    (const char * const *) self->added_set);
+  query_result = lightly_query_result_new_internal (FALSE, q->plan.method, q->tag,
+                                                    (const char * const *) self->sets.added_set,
+                                                    g_strv_length (self->sets.labeled_set));
   agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
   agent_flush_progress (self);
   agent_set_querying (self, FALSE);
@@ -952,7 +787,7 @@ query_start_sampling (GTask *task)
 
   agent_report_progress (self, LIGHTLY_QUERY_STAGE_SELECTING, 0.0);
   lightly_api_workflow_client_sampling_full_async (self->client, q->config,
-                                                   self->preselected_tag_id, self->query_tag_id,
+                                                   self->sets.preselected_tag_id, self->sets.query_tag_id,
                                                    agent_job_progress, g_object_ref (self), g_object_unref,
                                                    g_task_get_cancellable (task),
                                                    query_sampled, task);
@@ -976,12 +811,6 @@ query_scores_uploaded (GObject      *source,
   query_start_sampling (task);
 }
 
-static gboolean
-method_needs_scores (LightlySamplingMethod method)
-{
-  return method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
-}
-
 /**
  * lightly_agent_query_async:
  * @self: an agent
@@ -1003,6 +832,13 @@ method_needs_scores (LightlySamplingMethod method)
  * The query is skipped, and the result says so, when `n-samples` is at least
  * 1 and smaller than the labeled set (protocol §13, Skip). A second query
  * while one runs fails with %LIGHTLY_ERROR_BUSY.
+ *
+ * The agent is where a query's inputs are checked, once: an invalid config
+ * fails here with %LIGHTLY_ERROR_INVALID_INPUT and the message of
+ * [method@Lightly.SamplerConfig.validate]. The result says what the query
+ * meant: [property@Lightly.QueryResult:method] (what AUTO became),
+ * [property@Lightly.QueryResult:batch-size] and
+ * [property@Lightly.QueryResult:total].
  */
 void
 lightly_agent_query_async (LightlyAgent         *self,
@@ -1015,9 +851,8 @@ lightly_agent_query_async (LightlyAgent         *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   QueryData *q;
-  gint n_samples;
+  LightlyAgentPlan plan;
   guint n_labeled;
-  LightlySamplingMethod method;
 
   g_return_if_fail (LIGHTLY_IS_AGENT (self));
   g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
@@ -1041,76 +876,45 @@ lightly_agent_query_async (LightlyAgent         *self,
                                "The agent is already running a query: wait for it or cancel it");
       return;
     }
-  if (!lightly_sampler_config_validate (config, &error))
+  /* The public boundary of a query: every rule of its inputs is checked
+   * here, once; the client and the backend behind it only assert. */
+  n_labeled = g_strv_length (self->sets.labeled_set);
+  if (!lightly_agent_plan_make (&plan, config, n_labeled, scorer != NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  n_samples = lightly_sampler_config_get_n_samples (config);
-  n_labeled = g_strv_length (self->labeled_set);
-  if (n_samples >= 1 && (guint) n_samples < n_labeled)
+  if (plan.skip)
     {
-      g_task_return_pointer (task, lightly_query_result_new_internal (TRUE, NULL, NULL), g_object_unref);
-      return;
-    }
-
-  method = lightly_sampler_config_get_method (config);
-  /* §13 Defaults: AUTO is resolved here, before any request, so that a
-   * server only ever sees a concrete method. n-samples ≤ 0 (a minimum
-   * distance alone) leaves the batch size unknown: 0. */
-  method = lightly_sampling_method_resolve (method, n_labeled,
-                                            n_samples >= 1 ? (guint) n_samples - n_labeled : 0,
-                                            scorer != NULL || lightly_sampler_config_get_reuse_scores (config));
-  if (method_needs_scores (method) && scorer == NULL && !lightly_sampler_config_get_reuse_scores (config))
-    {
-      g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
-                               "%s ranks by scores: pass a scorer with this round's predictions "
-                               "(or set reuse-scores to use the scores already stored)",
-                               lightly_sampling_method_to_string (method));
+      g_task_return_pointer (task,
+                             lightly_query_result_new_internal (TRUE, plan.method, NULL, NULL, n_labeled),
+                             g_object_unref);
       return;
     }
 
   q = g_new0 (QueryData, 1);
+  q->plan = plan;
   q->config = lightly_sampler_config_copy (config);
-  lightly_sampler_config_set_method (q->config, method);
+  lightly_sampler_config_set_method (q->config, plan.method);
   g_task_set_task_data (task, q, query_data_free);
   agent_set_querying (self, TRUE);
 
   if (scorer != NULL)
     {
-      guint n_query = g_strv_length (self->query_set);
-
       /* Bindings implement calculate_scores, so it runs here, in the owner
        * context, before any thread is involved. */
       agent_report_progress (self, LIGHTLY_QUERY_STAGE_SCORING, 0.0);
       q->scores = lightly_scorer_calculate_scores (scorer, &error);
-      if (q->scores == NULL)
+      if (q->scores == NULL ||
+          !lightly_agent_plan_check_scores (&q->plan, q->scores, g_strv_length (self->sets.query_set), &error))
         {
           query_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      if (lightly_scores_get_n_samples (q->scores) != n_query)
-        {
-          query_return_error (task, g_error_new (LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                                                 "Number of query samples (%u) must match the number of "
-                                                 "predictions (%" G_GSIZE_FORMAT "): give one prediction per "
-                                                 "query-set file, in query-set order",
-                                                 n_query, lightly_scores_get_n_samples (q->scores)));
-          return;
-        }
-      if (lightly_scores_get_n_names (q->scores) == 0 && method_needs_scores (method) &&
-          !lightly_sampler_config_get_reuse_scores (config))
-        {
-          query_return_error (task, g_error_new (LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
-                                                 "The scorer returned no scores, but %s ranks by scores",
-                                                 lightly_sampling_method_to_string (method)));
           return;
         }
       if (lightly_scores_get_n_names (q->scores) > 0)
         {
           agent_report_progress (self, LIGHTLY_QUERY_STAGE_UPLOADING_SCORES, 0.0);
-          lightly_api_workflow_client_upload_scores_async (self->client, q->scores, self->query_tag_id,
+          lightly_api_workflow_client_upload_scores_async (self->client, q->scores, self->sets.query_tag_id,
                                                            cancellable, query_scores_uploaded,
                                                            g_steal_pointer (&task));
           return;

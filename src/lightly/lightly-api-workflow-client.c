@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "lightly-api-workflow-client-private.h"
+#include "lightly-api-workflow-client-op-private.h"
 #include "lightly-error.h"
-#include "lightly-models-private.h"
-#include "lightly-sync-private.h"
 #include "backend/lightly-backend.h"
 
 /**
@@ -65,22 +64,6 @@ G_DEFINE_FINAL_TYPE (LightlyApiWorkflowClient, lightly_api_workflow_client, G_TY
  * Operations: a blocking function over the backend, run on a worker thread.
  * ------------------------------------------------------------------------- */
 
-typedef gpointer (*ClientOpFunc) (gpointer op, LightlyBackend *backend,
-                                  GCancellable *cancellable, GError **error);
-
-/* The common head of every operation's data. dataset_id and embedding_id are
- * captured at the _async call, in the owner context, because the properties
- * may change while the worker runs. */
-typedef struct {
-  ClientOpFunc func;
-  GDestroyNotify free_func;
-  GDestroyNotify result_free;
-  char *dataset_id;
-  char *embedding_id;
-} ClientOp;
-
-#define OP_TRUE GINT_TO_POINTER (1)
-
 static void client_worker (gpointer data, gpointer user_data);
 
 static GThreadPool *
@@ -134,7 +117,7 @@ client_worker (gpointer data,
 {
   g_autoptr(GTask) task = data;
   LightlyApiWorkflowClient *self = g_task_get_source_object (task);
-  ClientOp *op = g_task_get_task_data (task);
+  LightlyClientOp *op = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(LightlyBackend) backend = NULL;
   GError *error = NULL;
@@ -153,20 +136,20 @@ client_worker (gpointer data,
   result = op->func (op, backend, cancellable, &error);
   if (error != NULL)
     {
-      g_assert (result == NULL || result == OP_TRUE);
+      g_assert (result == NULL || result == LIGHTLY_CLIENT_OP_TRUE);
       g_task_return_error (task, error);
     }
   else
     {
       g_assert (result != NULL);
-      g_task_return_pointer (task, result, result == OP_TRUE ? NULL : op->result_free);
+      g_task_return_pointer (task, result, result == LIGHTLY_CLIENT_OP_TRUE ? NULL : op->result_free);
     }
 }
 
 static void
 client_op_free (gpointer data)
 {
-  ClientOp *op = data;
+  LightlyClientOp *op = data;
 
   g_free (op->dataset_id);
   g_free (op->embedding_id);
@@ -175,15 +158,15 @@ client_op_free (gpointer data)
   g_free (op);
 }
 
-/* Allocates an operation of @size bytes whose first member is a ClientOp. */
-static gpointer
-client_op_new (LightlyApiWorkflowClient *self,
-               gsize                     size,
-               ClientOpFunc              func,
-               GDestroyNotify            free_func,
-               GDestroyNotify            result_free)
+/* Allocates an operation of @size bytes whose first member is a LightlyClientOp. */
+gpointer
+lightly_client_op_new (LightlyApiWorkflowClient *self,
+                       gsize                     size,
+                       LightlyClientOpFunc              func,
+                       GDestroyNotify            free_func,
+                       GDestroyNotify            result_free)
 {
-  ClientOp *op = g_malloc0 (size);
+  LightlyClientOp *op = g_malloc0 (size);
 
   op->func = func;
   op->free_func = free_func;
@@ -195,14 +178,14 @@ client_op_new (LightlyApiWorkflowClient *self,
 
 /* @check_cancellable FALSE: a result the worker produced is returned even if
  * the cancellable fired meanwhile (a selection that finished anyway). */
-static void
-client_op_start_full (LightlyApiWorkflowClient *self,
-                      gpointer                  op,
-                      gpointer                  source_tag,
-                      gboolean                  check_cancellable,
-                      GCancellable             *cancellable,
-                      GAsyncReadyCallback       callback,
-                      gpointer                  user_data)
+void
+lightly_client_op_start_full (LightlyApiWorkflowClient *self,
+                              gpointer                  op,
+                              gpointer                  source_tag,
+                              gboolean                  check_cancellable,
+                              GCancellable             *cancellable,
+                              GAsyncReadyCallback       callback,
+                              gpointer                  user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
@@ -213,22 +196,22 @@ client_op_start_full (LightlyApiWorkflowClient *self,
   g_thread_pool_push (client_pool (), task, NULL);
 }
 
-static void
-client_op_start (LightlyApiWorkflowClient *self,
-                 gpointer                  op,
-                 gpointer                  source_tag,
-                 GCancellable             *cancellable,
-                 GAsyncReadyCallback       callback,
-                 gpointer                  user_data)
+void
+lightly_client_op_start (LightlyApiWorkflowClient *self,
+                         gpointer                  op,
+                         gpointer                  source_tag,
+                         GCancellable             *cancellable,
+                         GAsyncReadyCallback       callback,
+                         gpointer                  user_data)
 {
-  client_op_start_full (self, op, source_tag, TRUE, cancellable, callback, user_data);
+  lightly_client_op_start_full (self, op, source_tag, TRUE, cancellable, callback, user_data);
 }
 
-static gpointer
-client_op_finish (LightlyApiWorkflowClient *self,
-                  GAsyncResult             *result,
-                  gpointer                  source_tag,
-                  GError                  **error)
+gpointer
+lightly_client_op_finish (LightlyApiWorkflowClient *self,
+                          GAsyncResult             *result,
+                          gpointer                  source_tag,
+                          GError                  **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
@@ -236,9 +219,9 @@ client_op_finish (LightlyApiWorkflowClient *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static gboolean
-require_dataset (ClientOp  *op,
-                 GError   **error)
+gboolean
+lightly_client_op_require_dataset (LightlyClientOp  *op,
+                                   GError          **error)
 {
   if (op->dataset_id != NULL)
     return TRUE;
@@ -598,7 +581,7 @@ lightly_api_workflow_client_set_embedding_id (LightlyApiWorkflowClient *self,
  * ------------------------------------------------------------------------- */
 
 typedef struct {
-  ClientOp op;
+  LightlyClientOp op;
   char *name;
 } NameOp;
 
@@ -639,10 +622,10 @@ lightly_api_workflow_client_create_dataset_async (LightlyApiWorkflowClient *self
   g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
   g_return_if_fail (name != NULL);
 
-  op = client_op_new (self, sizeof (NameOp), create_dataset_run, name_op_free, g_free);
+  op = lightly_client_op_new (self, sizeof (NameOp), create_dataset_run, name_op_free, g_free);
   op->name = g_strdup (name);
-  client_op_start (self, op, lightly_api_workflow_client_create_dataset_async,
-                   cancellable, callback, user_data);
+  lightly_client_op_start (self, op, lightly_api_workflow_client_create_dataset_async,
+                           cancellable, callback, user_data);
 }
 
 /**
@@ -661,38 +644,11 @@ lightly_api_workflow_client_create_dataset_finish (LightlyApiWorkflowClient *sel
                                                    GAsyncResult             *result,
                                                    GError                  **error)
 {
-  char *id = client_op_finish (self, result, lightly_api_workflow_client_create_dataset_async, error);
+  char *id = lightly_client_op_finish (self, result, lightly_api_workflow_client_create_dataset_async, error);
 
   if (id != NULL)
     lightly_api_workflow_client_set_dataset_id (self, id);
   return id;
-}
-
-/**
- * lightly_api_workflow_client_create_dataset:
- * @self: a client
- * @name: the new dataset's name
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.create_dataset_async].
- *
- * Returns: (transfer full): the new dataset's id, or %NULL on error
- */
-char *
-lightly_api_workflow_client_create_dataset (LightlyApiWorkflowClient *self,
-                                            const char               *name,
-                                            GCancellable             *cancellable,
-                                            GError                  **error)
-{
-  LightlySync sync;
-  char *ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_create_dataset_async (self, name, cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_create_dataset_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
 }
 
 static gpointer
@@ -718,10 +674,10 @@ lightly_api_workflow_client_list_datasets_async (LightlyApiWorkflowClient *self,
 {
   g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
 
-  client_op_start (self,
-                   client_op_new (self, sizeof (ClientOp), list_datasets_run, NULL,
-                                  (GDestroyNotify) g_ptr_array_unref),
-                   lightly_api_workflow_client_list_datasets_async, cancellable, callback, user_data);
+  lightly_client_op_start (self,
+                           lightly_client_op_new (self, sizeof (LightlyClientOp), list_datasets_run, NULL,
+                                                  (GDestroyNotify) g_ptr_array_unref),
+                           lightly_api_workflow_client_list_datasets_async, cancellable, callback, user_data);
 }
 
 /**
@@ -741,1163 +697,5 @@ lightly_api_workflow_client_list_datasets_finish (LightlyApiWorkflowClient *self
                                                   GAsyncResult             *result,
                                                   GError                  **error)
 {
-  return client_op_finish (self, result, lightly_api_workflow_client_list_datasets_async, error);
-}
-
-/**
- * lightly_api_workflow_client_list_datasets:
- * @self: a client
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.list_datasets_async].
- *
- * Returns: (transfer container) (element-type LightlyDataset): the datasets,
- *   or %NULL on error; the array owns its elements (it unrefs them when it
- *   is freed), so C callers just unref the array
- */
-GPtrArray *
-lightly_api_workflow_client_list_datasets (LightlyApiWorkflowClient *self,
-                                           GCancellable             *cancellable,
-                                           GError                  **error)
-{
-  LightlySync sync;
-  GPtrArray *ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_list_datasets_async (self, cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_list_datasets_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-/* ---------------------------------------------------------------------------
- * Samples
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  ClientOp op;
-  GInputStream *csv;
-  char *name;
-} StreamOp;
-
-static void
-stream_op_free (gpointer data)
-{
-  StreamOp *op = data;
-
-  g_clear_object (&op->csv);
-  g_free (op->name);
-}
-
-static gpointer
-register_samples_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  StreamOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
-  g_autofree char *initial_tag_id = NULL;
-
-  if (!require_dataset (&op->op, error))
-    return NULL;
-
-  /* Samples are registered in the CSV's row order (protocol §13). */
-  if (!iface->register_samples (backend, op->op.dataset_id, op->csv, cancellable, error))
-    return NULL;
-  initial_tag_id = iface->create_initial_tag (backend, op->op.dataset_id, cancellable, error);
-  return initial_tag_id != NULL ? OP_TRUE : NULL;
-}
-
-/**
- * lightly_api_workflow_client_register_samples_async:
- * @self: a client
- * @csv: an embeddings CSV in Lightly's format (only its `filenames` column
- *   is read)
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the samples are registered
- * @user_data: data for @callback
- *
- * Registers the CSV's file names as the dataset's samples, in the CSV's row
- * order, and creates the dataset's `initial-tag` holding all of them. Sample
- * i of the dataset is bit i of every tag.
- */
-void
-lightly_api_workflow_client_register_samples_async (LightlyApiWorkflowClient *self,
-                                                    GInputStream             *csv,
-                                                    GCancellable             *cancellable,
-                                                    GAsyncReadyCallback       callback,
-                                                    gpointer                  user_data)
-{
-  StreamOp *op;
-
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-  g_return_if_fail (G_IS_INPUT_STREAM (csv));
-
-  op = client_op_new (self, sizeof (StreamOp), register_samples_run, stream_op_free, NULL);
-  op->csv = g_object_ref (csv);
-  client_op_start (self, op, lightly_api_workflow_client_register_samples_async,
-                   cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_register_samples_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.register_samples_async].
- *
- * Returns: %TRUE when the samples and the `initial-tag` exist
- */
-gboolean
-lightly_api_workflow_client_register_samples_finish (LightlyApiWorkflowClient *self,
-                                                     GAsyncResult             *result,
-                                                     GError                  **error)
-{
-  return client_op_finish (self, result, lightly_api_workflow_client_register_samples_async, error) != NULL;
-}
-
-/**
- * lightly_api_workflow_client_register_samples:
- * @self: a client
- * @csv: an embeddings CSV in Lightly's format
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.register_samples_async].
- *
- * Returns: %TRUE on success
- */
-gboolean
-lightly_api_workflow_client_register_samples (LightlyApiWorkflowClient *self,
-                                              GInputStream             *csv,
-                                              GCancellable             *cancellable,
-                                              GError                  **error)
-{
-  LightlySync sync;
-  gboolean ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_register_samples_async (self, csv, cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_register_samples_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-static GInputStream *
-open_path (const char    *path,
-           GCancellable  *cancellable,
-           GError       **error)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-
-  return G_INPUT_STREAM (g_file_read (file, cancellable, error));
-}
-
-/**
- * lightly_api_workflow_client_register_samples_from_path:
- * @self: a client
- * @path: (type filename): the path of an embeddings CSV
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking: registers the samples of the CSV file at @path, as
- * [method@Lightly.ApiWorkflowClient.register_samples] does.
- *
- * Returns: %TRUE on success
- */
-gboolean
-lightly_api_workflow_client_register_samples_from_path (LightlyApiWorkflowClient *self,
-                                                        const char               *path,
-                                                        GCancellable             *cancellable,
-                                                        GError                  **error)
-{
-  g_autoptr(GInputStream) stream = NULL;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  stream = open_path (path, cancellable, error);
-  if (stream == NULL)
-    return FALSE;
-  return lightly_api_workflow_client_register_samples (self, stream, cancellable, error);
-}
-
-static gpointer
-get_file_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  ClientOp *op = data;
-
-  if (!require_dataset (op, error))
-    return NULL;
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->get_file_names (backend, op->dataset_id, cancellable, error);
-}
-
-/**
- * lightly_api_workflow_client_get_file_names_async:
- * @self: a client
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the file names
- * @user_data: data for @callback
- *
- * Gets the dataset's file names in mapping order: index i is bit i of every
- * tag (protocol M1).
- */
-void
-lightly_api_workflow_client_get_file_names_async (LightlyApiWorkflowClient *self,
-                                                  GCancellable             *cancellable,
-                                                  GAsyncReadyCallback       callback,
-                                                  gpointer                  user_data)
-{
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-
-  client_op_start (self,
-                   client_op_new (self, sizeof (ClientOp), get_file_names_run, NULL,
-                                  (GDestroyNotify) g_strfreev),
-                   lightly_api_workflow_client_get_file_names_async, cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_get_file_names_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.get_file_names_async].
- *
- * Returns: (transfer full) (array zero-terminated=1): the file names, or
- *   %NULL on error
- */
-char **
-lightly_api_workflow_client_get_file_names_finish (LightlyApiWorkflowClient *self,
-                                                   GAsyncResult             *result,
-                                                   GError                  **error)
-{
-  return client_op_finish (self, result, lightly_api_workflow_client_get_file_names_async, error);
-}
-
-/**
- * lightly_api_workflow_client_get_file_names:
- * @self: a client
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.get_file_names_async].
- *
- * Returns: (transfer full) (array zero-terminated=1): the file names, or
- *   %NULL on error
- */
-char **
-lightly_api_workflow_client_get_file_names (LightlyApiWorkflowClient *self,
-                                            GCancellable             *cancellable,
-                                            GError                  **error)
-{
-  LightlySync sync;
-  char **ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_get_file_names_async (self, cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_get_file_names_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-/* ---------------------------------------------------------------------------
- * Embeddings
- * ------------------------------------------------------------------------- */
-
-static gpointer
-upload_embeddings_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  StreamOp *op = data;
-
-  if (!require_dataset (&op->op, error))
-    return NULL;
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->upload_embeddings (backend, op->op.dataset_id, op->name,
-                                                                 op->csv, cancellable, error);
-}
-
-/**
- * lightly_api_workflow_client_upload_embeddings_async:
- * @self: a client
- * @csv: an embeddings CSV in Lightly's format: a `filenames` column,
- *   `embedding_0` … `embedding_{D-1}`, other columns ignored
- * @name: the embedding's name, unique in the dataset
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the embedding is stored
- * @user_data: data for @callback
- *
- * Uploads embeddings. The CSV's file names must be exactly the dataset's
- * samples (in any order); rows are stored in mapping order, L2-normalised.
- * On success the new embedding becomes the client's
- * [property@Lightly.ApiWorkflowClient:embedding-id].
- */
-void
-lightly_api_workflow_client_upload_embeddings_async (LightlyApiWorkflowClient *self,
-                                                     GInputStream             *csv,
-                                                     const char               *name,
-                                                     GCancellable             *cancellable,
-                                                     GAsyncReadyCallback       callback,
-                                                     gpointer                  user_data)
-{
-  StreamOp *op;
-
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-  g_return_if_fail (G_IS_INPUT_STREAM (csv));
-  g_return_if_fail (name != NULL);
-
-  op = client_op_new (self, sizeof (StreamOp), upload_embeddings_run, stream_op_free, g_free);
-  op->csv = g_object_ref (csv);
-  op->name = g_strdup (name);
-  client_op_start (self, op, lightly_api_workflow_client_upload_embeddings_async,
-                   cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_upload_embeddings_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.upload_embeddings_async].
- *
- * Returns: (transfer full): the embedding id, or %NULL on error
- */
-char *
-lightly_api_workflow_client_upload_embeddings_finish (LightlyApiWorkflowClient *self,
-                                                      GAsyncResult             *result,
-                                                      GError                  **error)
-{
-  char *id = client_op_finish (self, result, lightly_api_workflow_client_upload_embeddings_async, error);
-
-  if (id != NULL)
-    lightly_api_workflow_client_set_embedding_id (self, id);
-  return id;
-}
-
-/**
- * lightly_api_workflow_client_upload_embeddings:
- * @self: a client
- * @csv: an embeddings CSV in Lightly's format
- * @name: the embedding's name
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.upload_embeddings_async].
- *
- * Returns: (transfer full): the embedding id, or %NULL on error
- */
-char *
-lightly_api_workflow_client_upload_embeddings (LightlyApiWorkflowClient *self,
-                                               GInputStream             *csv,
-                                               const char               *name,
-                                               GCancellable             *cancellable,
-                                               GError                  **error)
-{
-  LightlySync sync;
-  char *ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_upload_embeddings_async (self, csv, name, cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_upload_embeddings_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-/**
- * lightly_api_workflow_client_upload_embeddings_from_path:
- * @self: a client
- * @path: (type filename): the path of an embeddings CSV
- * @name: the embedding's name
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking: uploads the embeddings CSV at @path, as
- * [method@Lightly.ApiWorkflowClient.upload_embeddings] does.
- *
- * Returns: (transfer full): the embedding id, or %NULL on error
- */
-char *
-lightly_api_workflow_client_upload_embeddings_from_path (LightlyApiWorkflowClient *self,
-                                                         const char               *path,
-                                                         const char               *name,
-                                                         GCancellable             *cancellable,
-                                                         GError                  **error)
-{
-  g_autoptr(GInputStream) stream = NULL;
-
-  g_return_val_if_fail (path != NULL, NULL);
-
-  stream = open_path (path, cancellable, error);
-  if (stream == NULL)
-    return NULL;
-  return lightly_api_workflow_client_upload_embeddings (self, stream, name, cancellable, error);
-}
-
-/* ---------------------------------------------------------------------------
- * Tags
- * ------------------------------------------------------------------------- */
-
-static gpointer
-get_tags_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  ClientOp *op = data;
-
-  if (!require_dataset (op, error))
-    return NULL;
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->get_tags (backend, op->dataset_id, cancellable, error);
-}
-
-/**
- * lightly_api_workflow_client_get_tags_async:
- * @self: a client
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the tags
- * @user_data: data for @callback
- *
- * Lists the dataset's tags in creation order; the `initial-tag` comes first.
- */
-void
-lightly_api_workflow_client_get_tags_async (LightlyApiWorkflowClient *self,
-                                            GCancellable             *cancellable,
-                                            GAsyncReadyCallback       callback,
-                                            gpointer                  user_data)
-{
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-
-  client_op_start (self,
-                   client_op_new (self, sizeof (ClientOp), get_tags_run, NULL,
-                                  (GDestroyNotify) g_ptr_array_unref),
-                   lightly_api_workflow_client_get_tags_async, cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_get_tags_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.get_tags_async].
- *
- * Returns: (transfer container) (element-type LightlyTag): the tags, or %NULL
- *   on error; the array owns its elements (it unrefs them when it is freed),
- *   so C callers just unref the array
- */
-GPtrArray *
-lightly_api_workflow_client_get_tags_finish (LightlyApiWorkflowClient *self,
-                                             GAsyncResult             *result,
-                                             GError                  **error)
-{
-  return client_op_finish (self, result, lightly_api_workflow_client_get_tags_async, error);
-}
-
-/**
- * lightly_api_workflow_client_get_tags:
- * @self: a client
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.get_tags_async].
- *
- * Returns: (transfer container) (element-type LightlyTag): the tags, or %NULL
- *   on error; the array owns its elements (it unrefs them when it is freed),
- *   so C callers just unref the array
- */
-GPtrArray *
-lightly_api_workflow_client_get_tags (LightlyApiWorkflowClient *self,
-                                      GCancellable             *cancellable,
-                                      GError                  **error)
-{
-  LightlySync sync;
-  GPtrArray *ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_get_tags_async (self, cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_get_tags_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-/**
- * lightly_api_workflow_client_get_tag_by_name:
- * @self: a client
- * @name: a tag name
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking: finds the dataset's tag named @name.
- *
- * Returns: (transfer full): the tag, or %NULL with %LIGHTLY_ERROR_NOT_FOUND
- */
-LightlyTag *
-lightly_api_workflow_client_get_tag_by_name (LightlyApiWorkflowClient *self,
-                                             const char               *name,
-                                             GCancellable             *cancellable,
-                                             GError                  **error)
-{
-  g_autoptr(GPtrArray) tags = NULL;
-  LightlyTag *tag;
-
-  g_return_val_if_fail (name != NULL, NULL);
-
-  tags = lightly_api_workflow_client_get_tags (self, cancellable, error);
-  if (tags == NULL)
-    return NULL;
-  tag = lightly_tag_list_find (tags, name);
-  if (tag != NULL)
-    return g_object_ref (tag);
-
-  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-               "The dataset has no tag named “%s”", name);
-  return NULL;
-}
-
-typedef struct {
-  ClientOp op;
-  char *name;
-  char *bit_mask_hex;
-  char *prev_tag_id;
-} CreateTagOp;
-
-static void
-create_tag_op_free (gpointer data)
-{
-  CreateTagOp *op = data;
-
-  g_free (op->name);
-  g_free (op->bit_mask_hex);
-  g_free (op->prev_tag_id);
-}
-
-static gpointer
-create_tag_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  CreateTagOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
-  g_autofree char *id = NULL;
-
-  if (!require_dataset (&op->op, error))
-    return NULL;
-  id = iface->create_tag (backend, op->op.dataset_id, op->name, op->bit_mask_hex, op->prev_tag_id,
-                          cancellable, error);
-  if (id == NULL)
-    return NULL;
-  return iface->get_tag (backend, op->op.dataset_id, id, cancellable, error);
-}
-
-/**
- * lightly_api_workflow_client_create_tag_async:
- * @self: a client
- * @name: the tag's name (at least 3 characters: letters, digits and ` .:;=@_-`)
- * @bit_mask: the tag's members
- * @prev_tag_id: (nullable): the parent tag, usually a superset
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the new tag
- * @user_data: data for @callback
- *
- * Creates a tag from a bit mask. Creating a tag again with the same name and
- * the same members is not an error and returns the existing tag (protocol
- * §13, idempotent writes); the same name with other members is
- * %LIGHTLY_ERROR_EXISTS.
- */
-void
-lightly_api_workflow_client_create_tag_async (LightlyApiWorkflowClient *self,
-                                              const char               *name,
-                                              const LightlyBitMask     *bit_mask,
-                                              const char               *prev_tag_id,
-                                              GCancellable             *cancellable,
-                                              GAsyncReadyCallback       callback,
-                                              gpointer                  user_data)
-{
-  CreateTagOp *op;
-
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-  g_return_if_fail (name != NULL);
-  g_return_if_fail (bit_mask != NULL);
-
-  op = client_op_new (self, sizeof (CreateTagOp), create_tag_run, create_tag_op_free, g_object_unref);
-  op->name = g_strdup (name);
-  op->bit_mask_hex = lightly_bit_mask_to_hex (bit_mask);
-  op->prev_tag_id = g_strdup (prev_tag_id);
-  client_op_start (self, op, lightly_api_workflow_client_create_tag_async, cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_create_tag_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.create_tag_async].
- *
- * Returns: (transfer full): the tag, or %NULL on error
- */
-LightlyTag *
-lightly_api_workflow_client_create_tag_finish (LightlyApiWorkflowClient *self,
-                                               GAsyncResult             *result,
-                                               GError                  **error)
-{
-  return client_op_finish (self, result, lightly_api_workflow_client_create_tag_async, error);
-}
-
-/**
- * lightly_api_workflow_client_create_tag:
- * @self: a client
- * @name: the tag's name
- * @bit_mask: the tag's members
- * @prev_tag_id: (nullable): the parent tag
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.create_tag_async].
- *
- * Returns: (transfer full): the tag, or %NULL on error
- */
-LightlyTag *
-lightly_api_workflow_client_create_tag (LightlyApiWorkflowClient *self,
-                                        const char               *name,
-                                        const LightlyBitMask     *bit_mask,
-                                        const char               *prev_tag_id,
-                                        GCancellable             *cancellable,
-                                        GError                  **error)
-{
-  LightlySync sync;
-  LightlyTag *ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_create_tag_async (self, name, bit_mask, prev_tag_id, cancellable,
-                                                lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_create_tag_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-typedef struct {
-  ClientOp op;
-  char *tag_id;
-} TagIdOp;
-
-static void
-tag_id_op_free (gpointer data)
-{
-  TagIdOp *op = data;
-
-  g_free (op->tag_id);
-}
-
-static gpointer
-delete_tag_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  TagIdOp *op = data;
-
-  if (!require_dataset (&op->op, error))
-    return NULL;
-  if (!LIGHTLY_BACKEND_GET_IFACE (backend)->delete_tag (backend, op->op.dataset_id, op->tag_id,
-                                                        cancellable, error))
-    return NULL;
-  return OP_TRUE;
-}
-
-/**
- * lightly_api_workflow_client_delete_tag_async:
- * @self: a client
- * @tag_id: the id of the tag to delete
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the tag is deleted
- * @user_data: data for @callback
- *
- * Deletes a tag of the dataset, and the scores uploaded for it. The
- * `initial-tag` cannot be deleted, nor a tag that another tag names as its
- * previous, query or preselected tag, nor a tag a selection job still uses:
- * those are %LIGHTLY_ERROR_INVALID_INPUT, with a message saying what refers
- * to the tag. A tag the dataset does not have is %LIGHTLY_ERROR_NOT_FOUND.
- *
- * Over http this is `DELETE /v1/datasets/{datasetId}/tags/{tagId}`.
- */
-void
-lightly_api_workflow_client_delete_tag_async (LightlyApiWorkflowClient *self,
-                                              const char               *tag_id,
-                                              GCancellable             *cancellable,
-                                              GAsyncReadyCallback       callback,
-                                              gpointer                  user_data)
-{
-  TagIdOp *op;
-
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-  g_return_if_fail (tag_id != NULL);
-
-  op = client_op_new (self, sizeof (TagIdOp), delete_tag_run, tag_id_op_free, NULL);
-  op->tag_id = g_strdup (tag_id);
-  client_op_start (self, op, lightly_api_workflow_client_delete_tag_async, cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_delete_tag_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.delete_tag_async].
- *
- * Returns: %TRUE when the tag is deleted
- */
-gboolean
-lightly_api_workflow_client_delete_tag_finish (LightlyApiWorkflowClient *self,
-                                               GAsyncResult             *result,
-                                               GError                  **error)
-{
-  return client_op_finish (self, result, lightly_api_workflow_client_delete_tag_async, error) != NULL;
-}
-
-/**
- * lightly_api_workflow_client_delete_tag:
- * @self: a client
- * @tag_id: the id of the tag to delete
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.delete_tag_async].
- *
- * Returns: %TRUE when the tag is deleted
- */
-gboolean
-lightly_api_workflow_client_delete_tag (LightlyApiWorkflowClient *self,
-                                        const char               *tag_id,
-                                        GCancellable             *cancellable,
-                                        GError                  **error)
-{
-  LightlySync sync;
-  gboolean ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_delete_tag_async (self, tag_id, cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_delete_tag_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-/* ---------------------------------------------------------------------------
- * Scores
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  ClientOp op;
-  LightlyScores *scores;
-  char *tag_id;
-} ScoresOp;
-
-static void
-scores_op_free (gpointer data)
-{
-  ScoresOp *op = data;
-
-  g_clear_object (&op->scores);
-  g_free (op->tag_id);
-}
-
-static gpointer
-upload_scores_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  ScoresOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
-  g_auto(GStrv) names = NULL;
-
-  if (!require_dataset (&op->op, error))
-    return NULL;
-
-  /* One upload per score array, in scorer order, as the Python client does. */
-  names = lightly_scores_dup_names (op->scores);
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      gsize n = 0;
-      const double *values = lightly_scores_get_values (op->scores, names[i], &n);
-      g_autofree char *id = iface->upload_scores (backend, op->op.dataset_id, op->tag_id, names[i],
-                                                  values, n, cancellable, error);
-      if (id == NULL)
-        return NULL;
-    }
-  return OP_TRUE;
-}
-
-/**
- * lightly_api_workflow_client_upload_scores_async:
- * @self: a client
- * @scores: the scores, in query-set order of @query_tag_id
- * @query_tag_id: the tag the scores belong to: value k is for the k-th set
- *   bit of the tag
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when every score array is stored
- * @user_data: data for @callback
- *
- * Uploads active-learning scores to a tag, one array per score name. An
- * existing array with the same name is replaced.
- */
-void
-lightly_api_workflow_client_upload_scores_async (LightlyApiWorkflowClient *self,
-                                                 LightlyScores            *scores,
-                                                 const char               *query_tag_id,
-                                                 GCancellable             *cancellable,
-                                                 GAsyncReadyCallback       callback,
-                                                 gpointer                  user_data)
-{
-  ScoresOp *op;
-
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-  g_return_if_fail (LIGHTLY_IS_SCORES (scores));
-  g_return_if_fail (query_tag_id != NULL);
-
-  op = client_op_new (self, sizeof (ScoresOp), upload_scores_run, scores_op_free, NULL);
-  op->scores = g_object_ref (scores);
-  op->tag_id = g_strdup (query_tag_id);
-  client_op_start (self, op, lightly_api_workflow_client_upload_scores_async, cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_upload_scores_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.upload_scores_async].
- *
- * Returns: %TRUE when every array is stored; %LIGHTLY_ERROR_INVALID_INPUT
- *   when an array's length differs from the tag's size
- */
-gboolean
-lightly_api_workflow_client_upload_scores_finish (LightlyApiWorkflowClient *self,
-                                                  GAsyncResult             *result,
-                                                  GError                  **error)
-{
-  return client_op_finish (self, result, lightly_api_workflow_client_upload_scores_async, error) != NULL;
-}
-
-/**
- * lightly_api_workflow_client_upload_scores:
- * @self: a client
- * @scores: the scores
- * @query_tag_id: the tag the scores belong to
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.upload_scores_async].
- *
- * Returns: %TRUE on success
- */
-gboolean
-lightly_api_workflow_client_upload_scores (LightlyApiWorkflowClient *self,
-                                           LightlyScores            *scores,
-                                           const char               *query_tag_id,
-                                           GCancellable             *cancellable,
-                                           GError                  **error)
-{
-  LightlySync sync;
-  gboolean ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_upload_scores_async (self, scores, query_tag_id, cancellable,
-                                                   lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_upload_scores_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-/* ---------------------------------------------------------------------------
- * Selection
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  ClientOp op;
-  LightlySelectionRequest request;
-  LightlyBackendProgress progress;
-  gpointer progress_data;
-  GDestroyNotify progress_destroy;
-  char *embedding_id_used;          /* written by the worker, read in finish */
-} SamplingOp;
-
-static void
-sampling_op_free (gpointer data)
-{
-  SamplingOp *op = data;
-
-  lightly_selection_request_clear (&op->request);
-  if (op->progress_destroy != NULL)
-    op->progress_destroy (op->progress_data);
-  g_free (op->embedding_id_used);
-}
-
-/* Protocol §4.3 step 3: name check, default embedding, rowCount, P1, follow
- * the job, then read the new tag. */
-static gpointer
-sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  SamplingOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
-  g_autoptr(GPtrArray) tags = NULL;
-  g_autofree char *job_id = NULL;
-  g_autoptr(LightlyJob) job = NULL;
-  const char *embedding_id;
-
-  if (!require_dataset (&op->op, error))
-    return NULL;
-
-  tags = iface->get_tags (backend, op->op.dataset_id, cancellable, error);
-  if (tags == NULL)
-    return NULL;
-  if (tags->len == 0)
-    {
-      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                           "There exists no initial-tag for this dataset: register samples first");
-      return NULL;
-    }
-  if (lightly_tag_list_find (tags, op->request.new_tag_name) != NULL)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
-                   "A tag named “%s” exists already: give the selection another name",
-                   op->request.new_tag_name);
-      return NULL;
-    }
-  op->request.row_count = lightly_tag_get_tot_size (g_ptr_array_index (tags, 0));
-
-  embedding_id = op->op.embedding_id;
-  if (embedding_id == NULL)
-    {
-      g_autoptr(GPtrArray) embeddings = iface->list_embeddings (backend, op->op.dataset_id,
-                                                                cancellable, error);
-      if (embeddings == NULL)
-        return NULL;
-      if (embeddings->len == 0)
-        {
-          g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                               "The dataset has no embeddings: upload an embeddings CSV first");
-          return NULL;
-        }
-      /* The newest embedding, as the Python client's default. */
-      op->embedding_id_used = g_strdup (lightly_embedding_get_id (g_ptr_array_index (embeddings,
-                                                                                     embeddings->len - 1)));
-      embedding_id = op->embedding_id_used;
-    }
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
-  job_id = iface->start_selection (backend, op->op.dataset_id, embedding_id, &op->request,
-                                   cancellable, error);
-  if (job_id == NULL)
-    return NULL;
-
-  job = iface->follow_job (backend, job_id, op->progress, op->progress_data, cancellable, error);
-  if (job == NULL)
-    return NULL;
-
-  if (lightly_job_get_status (job) == LIGHTLY_JOB_STATUS_FAILED)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_JOB_FAILED,
-                   "Selection job %s failed: %s", job_id,
-                   lightly_job_get_error (job) != NULL ? lightly_job_get_error (job) : "no reason given");
-      return NULL;
-    }
-  if (lightly_job_get_result_tag_id (job) == NULL)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BAD_RESPONSE,
-                   "Selection job %s finished without a result tag", job_id);
-      return NULL;
-    }
-
-  return iface->get_tag (backend, op->op.dataset_id, lightly_job_get_result_tag_id (job),
-                         cancellable, error);
-}
-
-void
-lightly_api_workflow_client_sampling_full_async (LightlyApiWorkflowClient *self,
-                                                 LightlySamplerConfig     *config,
-                                                 const char               *preselected_tag_id,
-                                                 const char               *query_tag_id,
-                                                 LightlyBackendProgress    progress,
-                                                 gpointer                  progress_data,
-                                                 GDestroyNotify            progress_destroy,
-                                                 GCancellable             *cancellable,
-                                                 GAsyncReadyCallback       callback,
-                                                 gpointer                  user_data)
-{
-  SamplingOp *op;
-  GError *error = NULL;
-
-  op = client_op_new (self, sizeof (SamplingOp), sampling_run, sampling_op_free, g_object_unref);
-  op->progress = progress;
-  op->progress_data = progress_data;
-  op->progress_destroy = progress_destroy;
-
-  if (!lightly_sampler_config_validate (config, &error))
-    {
-      GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-      g_task_set_source_tag (task, lightly_api_workflow_client_sampling_async);
-      g_task_set_task_data (task, op, client_op_free);
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-
-  op->request.method = lightly_sampler_config_get_method (config);
-  op->request.n_samples = lightly_sampler_config_get_n_samples (config);
-  op->request.min_distance = lightly_sampler_config_get_min_distance (config);
-  op->request.score_type = g_strdup (lightly_sampler_config_get_score_type (config));
-  op->request.score_strength = lightly_sampler_config_get_score_strength (config);
-  op->request.seed = lightly_sampler_config_get_seed (config);
-  op->request.query_tag_id = g_strdup (query_tag_id);
-  op->request.preselected_tag_id = g_strdup (preselected_tag_id);
-  if (lightly_sampler_config_get_name (config) != NULL)
-    op->request.new_tag_name = g_strdup (lightly_sampler_config_get_name (config));
-  else
-    {
-      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-      op->request.new_tag_name = lightly_sampler_config_generate_name (config, now);
-    }
-
-  client_op_start_full (self, op, lightly_api_workflow_client_sampling_async, FALSE,
-                        cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_sampling_async:
- * @self: a client
- * @config: what to select
- * @preselected_tag_id: (nullable): the tag of the already-labeled samples;
- *   the result contains it
- * @query_tag_id: (nullable): the tag to select from, or %NULL for the whole
- *   dataset
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the new tag
- * @user_data: data for @callback
- *
- * Runs one selection and returns the new tag, which holds the preselected
- * samples plus the picks (protocol §4.3, step 3). `n-samples` is the total
- * size of the new tag. Most programs use [class@Lightly.Agent] instead,
- * which also uploads scores and keeps the sets.
- *
- * Cancelling stops following the job; in the embedded store it also stops
- * the selection, and the job ends FAILED ("cancelled").
- */
-void
-lightly_api_workflow_client_sampling_async (LightlyApiWorkflowClient *self,
-                                            LightlySamplerConfig     *config,
-                                            const char               *preselected_tag_id,
-                                            const char               *query_tag_id,
-                                            GCancellable             *cancellable,
-                                            GAsyncReadyCallback       callback,
-                                            gpointer                  user_data)
-{
-  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
-  g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
-
-  lightly_api_workflow_client_sampling_full_async (self, config, preselected_tag_id, query_tag_id,
-                                                   NULL, NULL, NULL, cancellable, callback, user_data);
-}
-
-/**
- * lightly_api_workflow_client_sampling_finish:
- * @self: a client
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes [method@Lightly.ApiWorkflowClient.sampling_async]. When the
- * client had no embedding id, the one the selection used becomes its
- * [property@Lightly.ApiWorkflowClient:embedding-id].
- *
- * Returns: (transfer full): the new tag, or %NULL on error
- *   (%LIGHTLY_ERROR_JOB_FAILED when the selection failed)
- */
-LightlyTag *
-lightly_api_workflow_client_sampling_finish (LightlyApiWorkflowClient *self,
-                                             GAsyncResult             *result,
-                                             GError                  **error)
-{
-  LightlyTag *tag = client_op_finish (self, result, lightly_api_workflow_client_sampling_async, error);
-  SamplingOp *op = g_task_get_task_data (G_TASK (result));
-
-  if (tag != NULL && op->embedding_id_used != NULL && self->embedding_id == NULL)
-    lightly_api_workflow_client_set_embedding_id (self, op->embedding_id_used);
-  return tag;
-}
-
-/**
- * lightly_api_workflow_client_sampling:
- * @self: a client
- * @config: what to select
- * @preselected_tag_id: (nullable): the tag of the already-labeled samples
- * @query_tag_id: (nullable): the tag to select from
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking variant of [method@Lightly.ApiWorkflowClient.sampling_async].
- *
- * Returns: (transfer full): the new tag, or %NULL on error
- */
-LightlyTag *
-lightly_api_workflow_client_sampling (LightlyApiWorkflowClient *self,
-                                      LightlySamplerConfig     *config,
-                                      const char               *preselected_tag_id,
-                                      const char               *query_tag_id,
-                                      GCancellable             *cancellable,
-                                      GError                  **error)
-{
-  LightlySync sync;
-  LightlyTag *ret;
-
-  lightly_sync_begin (&sync);
-  lightly_api_workflow_client_sampling_async (self, config, preselected_tag_id, query_tag_id,
-                                              cancellable, lightly_sync_done, &sync);
-  ret = lightly_api_workflow_client_sampling_finish (self, lightly_sync_wait (&sync), error);
-  lightly_sync_end (&sync);
-  return ret;
-}
-
-typedef struct {
-  ClientOp op;
-  char *job_id;
-} JobOp;
-
-static void
-job_op_free (gpointer data)
-{
-  g_free (((JobOp *) data)->job_id);
-}
-
-static gpointer
-get_job_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
-{
-  JobOp *op = data;
-
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->get_job (backend, op->job_id, cancellable, error);
-}
-
-/**
- * lightly_api_workflow_client_get_job:
- * @self: a client
- * @job_id: a job id
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Blocking: reads a selection job's status (protocol J1).
- *
- * Returns: (transfer full): the job, or %NULL with %LIGHTLY_ERROR_NOT_FOUND
- */
-LightlyJob *
-lightly_api_workflow_client_get_job (LightlyApiWorkflowClient *self,
-                                     const char               *job_id,
-                                     GCancellable             *cancellable,
-                                     GError                  **error)
-{
-  LightlySync sync;
-  LightlyJob *ret;
-  JobOp *op;
-
-  g_return_val_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self), NULL);
-  g_return_val_if_fail (job_id != NULL, NULL);
-
-  op = client_op_new (self, sizeof (JobOp), get_job_run, job_op_free, g_object_unref);
-  op->job_id = g_strdup (job_id);
-
-  lightly_sync_begin (&sync);
-  client_op_start (self, op, lightly_api_workflow_client_get_job, cancellable, lightly_sync_done, &sync);
-  ret = client_op_finish (self, lightly_sync_wait (&sync), lightly_api_workflow_client_get_job, error);
-  lightly_sync_end (&sync);
-  return ret;
+  return lightly_client_op_finish (self, result, lightly_api_workflow_client_list_datasets_async, error);
 }

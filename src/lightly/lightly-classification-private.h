@@ -34,4 +34,22 @@ void lightly_classification_rows_score_f32le (LightlyClassificationRows *rows,
 
 double lightly_read_f32le (const guint8 *p);
 
+/* The shape rules of an N × C matrix of class probabilities, one message
+ * each, shared by LightlyPredictions and LightlyScorerClassification. N = 0
+ * is accepted whatever C is (as lightly does); C = 0 is not otherwise.
+ * Once it passed, N × C does not overflow even as bytes of doubles. */
+gboolean lightly_classification_check_shape    (gsize    n_rows,
+                                                gsize    n_cols,
+                                                GError **error);
+/* @n_values values were given for the checked shape. */
+gboolean lightly_classification_check_n_values (gsize    n_values,
+                                                gsize    n_rows,
+                                                gsize    n_cols,
+                                                GError **error);
+/* @n_bytes bytes of little-endian float32 were given for the checked shape. */
+gboolean lightly_classification_check_n_bytes  (gsize    n_bytes,
+                                                gsize    n_rows,
+                                                gsize    n_cols,
+                                                GError **error);
+
 G_END_DECLS

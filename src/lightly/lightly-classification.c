@@ -14,6 +14,72 @@
 #include <string.h>
 
 #include "lightly-classification-private.h"
+#include "lightly-error.h"
+
+gboolean
+lightly_classification_check_shape (gsize    n_rows,
+                                    gsize    n_cols,
+                                    GError **error)
+{
+  gsize n_values, n_bytes;
+
+  /* Bounded as doubles, the widest element either type stores. */
+  if (!g_size_checked_mul (&n_values, n_rows, n_cols) ||
+      !g_size_checked_mul (&n_bytes, n_values, sizeof (double)))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Predictions of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " values are too large",
+                   n_rows, n_cols);
+      return FALSE;
+    }
+  if (n_rows > 0 && n_cols == 0)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The predictions (%" G_GSIZE_FORMAT " rows × 0 columns) must not have an "
+                   "empty dimension 1: give at least one class probability per row",
+                   n_rows);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lightly_classification_check_n_values (gsize    n_values,
+                                       gsize    n_rows,
+                                       gsize    n_cols,
+                                       GError **error)
+{
+  if (n_values != n_rows * n_cols)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Got %" G_GSIZE_FORMAT " prediction values, but %" G_GSIZE_FORMAT
+                   " rows × %" G_GSIZE_FORMAT " columns need %" G_GSIZE_FORMAT
+                   ": pass the N × C matrix row by row",
+                   n_values, n_rows, n_cols, n_rows * n_cols);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+lightly_classification_check_n_bytes (gsize    n_bytes,
+                                      gsize    n_rows,
+                                      gsize    n_cols,
+                                      GError **error)
+{
+  gsize expected = n_rows * n_cols * 4;
+
+  if (n_bytes != expected)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The predictions have %" G_GSIZE_FORMAT " bytes, but %" G_GSIZE_FORMAT
+                   " rows × %" G_GSIZE_FORMAT " columns of float32 need %" G_GSIZE_FORMAT
+                   " bytes: pass little-endian float32 values, row by row",
+                   n_bytes, n_rows, n_cols, expected);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 double
 lightly_read_f32le (const guint8 *p)

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "lightly-dataset.h"
-#include "lightly-models-private.h"
+#include "lightly-dataset-private.h"
 
 /**
  * LightlyDataset:

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "lightly-embedding.h"
-#include "lightly-models-private.h"
+#include "lightly-embedding-private.h"
 
 /**
  * LightlyEmbedding:

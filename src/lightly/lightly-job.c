@@ -6,7 +6,7 @@
 
 #include "lightly-job.h"
 #include "lightly-enum-types.h"
-#include "lightly-models-private.h"
+#include "lightly-job-private.h"
 
 static const char * const status_names[] = {
   [LIGHTLY_JOB_STATUS_UNKNOWN] = "UNKNOWN",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lightly-predictions.h"
+#include "lightly-classification-private.h"
 #include "lightly-error.h"
 
 /**
@@ -162,33 +163,6 @@ check_names (const char * const  *names,
   return TRUE;
 }
 
-static gboolean
-check_shape (gsize    n_rows,
-             gsize    n_cols,
-             gsize   *n_bytes,
-             GError **error)
-{
-  gsize n_values;
-
-  if (!g_size_checked_mul (&n_values, n_rows, n_cols) ||
-      !g_size_checked_mul (n_bytes, n_values, sizeof (float)))
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Predictions of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " values are too large",
-                   n_rows, n_cols);
-      return FALSE;
-    }
-  if (n_rows > 0 && n_cols == 0)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The predictions (%" G_GSIZE_FORMAT " rows × 0 columns) need at least one "
-                   "column: give one class probability per class and row",
-                   n_rows);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Takes @bytes (little-endian float32) and checks names and values. */
 static LightlyPredictions *
 predictions_new_take (const char * const  *names,
@@ -318,18 +292,12 @@ lightly_predictions_new (const char * const  *names,
   g_return_val_if_fail (data != NULL || n_values == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_names (names, n_rows, error) || !check_shape (n_rows, n_cols, &n_bytes, error))
+  if (!check_names (names, n_rows, error) ||
+      !lightly_classification_check_shape (n_rows, n_cols, error) ||
+      !lightly_classification_check_n_values (n_values, n_rows, n_cols, error))
     return NULL;
-  if (n_values != n_bytes / sizeof (float))
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Got %" G_GSIZE_FORMAT " prediction values, but %" G_GSIZE_FORMAT
-                   " rows × %" G_GSIZE_FORMAT " columns need %" G_GSIZE_FORMAT
-                   ": pass the N × C matrix row by row",
-                   n_values, n_rows, n_cols, n_bytes / sizeof (float));
-      return NULL;
-    }
 
+  n_bytes = n_values * sizeof (float);
   le = g_malloc (MAX (n_bytes, 1));
   for (gsize i = 0; i < n_values; i++)
     {
@@ -372,17 +340,11 @@ lightly_predictions_new_from_bytes (const char * const  *names,
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_names (names, n_rows, error) || !check_shape (n_rows, n_cols, &n_bytes, error))
+  n_bytes = g_bytes_get_size (data);
+  if (!check_names (names, n_rows, error) ||
+      !lightly_classification_check_shape (n_rows, n_cols, error) ||
+      !lightly_classification_check_n_bytes (n_bytes, n_rows, n_cols, error))
     return NULL;
-  if (g_bytes_get_size (data) != n_bytes)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The predictions have %" G_GSIZE_FORMAT " bytes, but %" G_GSIZE_FORMAT
-                   " rows × %" G_GSIZE_FORMAT " columns of float32 need %" G_GSIZE_FORMAT
-                   " bytes: pass little-endian float32 values, row by row",
-                   g_bytes_get_size (data), n_rows, n_cols, n_bytes);
-      return NULL;
-    }
   /* The float view needs 4-byte alignment; bindings may hand us any buffer. */
   if (((guintptr) g_bytes_get_data (data, NULL)) % G_ALIGNOF (float) != 0)
     return predictions_new_take (names, g_bytes_new (g_bytes_get_data (data, NULL), n_bytes),

@@ -5,7 +5,8 @@
 #include "config.h"
 
 #include "lightly-query-result.h"
-#include "lightly-models-private.h"
+#include "lightly-enum-types.h"
+#include "lightly-query-result-private.h"
 
 /**
  * LightlyQueryResult:
@@ -20,6 +21,13 @@
  * the selection made and [property@Lightly.QueryResult:added] lists the file
  * names it added to the labeled set, the batch to label next.
  *
+ * The result also says what the query meant, as the agent decided it:
+ * [property@Lightly.QueryResult:method] is the method that ran (what
+ * %LIGHTLY_SAMPLING_METHOD_AUTO became),
+ * [property@Lightly.QueryResult:batch-size] how many samples were added and
+ * [property@Lightly.QueryResult:total] the size of the labeled set
+ * afterwards, so a program never has to repeat the agent's rules.
+ *
  * Every property is read-only.
  */
 struct _LightlyQueryResult
@@ -29,6 +37,8 @@ struct _LightlyQueryResult
   gboolean skipped;
   LightlyTag *tag;
   char **added;
+  LightlySamplingMethod method;
+  guint total;
 };
 
 G_DEFINE_FINAL_TYPE (LightlyQueryResult, lightly_query_result, G_TYPE_OBJECT)
@@ -38,6 +48,9 @@ enum {
   PROP_SKIPPED,
   PROP_TAG,
   PROP_ADDED,
+  PROP_METHOD,
+  PROP_BATCH_SIZE,
+  PROP_TOTAL,
   N_PROPS
 };
 
@@ -72,6 +85,15 @@ lightly_query_result_get_property (GObject    *object,
       break;
     case PROP_ADDED:
       g_value_set_boxed (value, self->added);
+      break;
+    case PROP_METHOD:
+      g_value_set_enum (value, self->method);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, lightly_query_result_get_batch_size (self));
+      break;
+    case PROP_TOTAL:
+      g_value_set_uint (value, self->total);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -114,6 +136,44 @@ lightly_query_result_class_init (LightlyQueryResultClass *klass)
   properties[PROP_ADDED] =
     g_param_spec_boxed ("added", NULL, NULL, G_TYPE_STRV, flags);
 
+  /**
+   * LightlyQueryResult:method: (getter get_method)
+   *
+   * The sampling method the query ran: the config's method, with
+   * %LIGHTLY_SAMPLING_METHOD_AUTO resolved by
+   * [func@Lightly.sampling_method_resolve]. A skipped query ran nothing: it
+   * keeps the config's method as given, which may be AUTO.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_METHOD] =
+    g_param_spec_enum ("method", NULL, NULL, LIGHTLY_TYPE_SAMPLING_METHOD,
+                       LIGHTLY_SAMPLING_METHOD_AUTO, flags);
+
+  /**
+   * LightlyQueryResult:batch-size: (getter get_batch_size)
+   *
+   * How many samples the query added to the labeled set: the length of
+   * [property@Lightly.QueryResult:added]. It can be smaller than asked for
+   * when the pool runs out or a minimum distance stops the selection; 0 when
+   * the query was skipped.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_BATCH_SIZE] =
+    g_param_spec_uint ("batch-size", NULL, NULL, 0, G_MAXUINT, 0, flags);
+
+  /**
+   * LightlyQueryResult:total: (getter get_total)
+   *
+   * The size of the labeled set after the query: the previous labeled set
+   * plus the batch. When the query was skipped, the labeled set as it was.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_TOTAL] =
+    g_param_spec_uint ("total", NULL, NULL, 0, G_MAXUINT, 0, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -123,12 +183,15 @@ lightly_query_result_init (LightlyQueryResult *self)
   /* Bindings can construct an empty result with g_object_new(); its list
    * must be as empty-but-valid as the one from a real query. */
   self->added = g_new0 (char *, 1);
+  self->method = LIGHTLY_SAMPLING_METHOD_AUTO;
 }
 
 LightlyQueryResult *
-lightly_query_result_new_internal (gboolean            skipped,
-                                   LightlyTag         *tag,
-                                   const char * const *added)
+lightly_query_result_new_internal (gboolean               skipped,
+                                   LightlySamplingMethod  method,
+                                   LightlyTag            *tag,
+                                   const char * const    *added,
+                                   guint                  total)
 {
   LightlyQueryResult *self;
 
@@ -136,6 +199,8 @@ lightly_query_result_new_internal (gboolean            skipped,
 
   self = g_object_new (LIGHTLY_TYPE_QUERY_RESULT, NULL);
   self->skipped = !!skipped;
+  self->method = method;
+  self->total = total;
   self->tag = tag != NULL ? g_object_ref (tag) : NULL;
   /* Bindings and callers index the list without a NULL check, so "nothing
    * added" stays the empty vector from init, not NULL. */
@@ -193,4 +258,55 @@ lightly_query_result_get_added (LightlyQueryResult *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), NULL);
   return (const char * const *) self->added;
+}
+
+/**
+ * lightly_query_result_get_method: (get-property method)
+ * @self: a query result
+ *
+ * Gets the sampling method the query ran, with AUTO resolved.
+ *
+ * Returns: the method that ran; for a skipped query, the config's method
+ *
+ * Since: 0.2
+ */
+LightlySamplingMethod
+lightly_query_result_get_method (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), LIGHTLY_SAMPLING_METHOD_AUTO);
+  return self->method;
+}
+
+/**
+ * lightly_query_result_get_batch_size: (get-property batch-size)
+ * @self: a query result
+ *
+ * Gets how many samples the query added to the labeled set.
+ *
+ * Returns: the number of added samples, 0 when the query was skipped
+ *
+ * Since: 0.2
+ */
+guint
+lightly_query_result_get_batch_size (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), 0);
+  return g_strv_length (self->added);
+}
+
+/**
+ * lightly_query_result_get_total: (get-property total)
+ * @self: a query result
+ *
+ * Gets the size of the labeled set after the query.
+ *
+ * Returns: the labeled set's size afterwards
+ *
+ * Since: 0.2
+ */
+guint
+lightly_query_result_get_total (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), 0);
+  return self->total;
 }

@@ -11,6 +11,7 @@
 #include <glib-object.h>
 #include "lightly-version-macros.h"
 #include "lightly-tag.h"
+#include "lightly-sampling-method.h"
 
 G_BEGIN_DECLS
 
@@ -25,5 +26,11 @@ LIGHTLY_AVAILABLE_IN_ALL
 LightlyTag         *lightly_query_result_get_tag     (LightlyQueryResult *self);
 LIGHTLY_AVAILABLE_IN_ALL
 const char * const *lightly_query_result_get_added   (LightlyQueryResult *self);
+LIGHTLY_AVAILABLE_IN_ALL
+LightlySamplingMethod lightly_query_result_get_method     (LightlyQueryResult *self);
+LIGHTLY_AVAILABLE_IN_ALL
+guint                 lightly_query_result_get_batch_size (LightlyQueryResult *self);
+LIGHTLY_AVAILABLE_IN_ALL
+guint                 lightly_query_result_get_total      (LightlyQueryResult *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "lightly-sampler-config.h"
 #include "lightly-enum-types.h"
 #include "lightly-error.h"
+#include "lightly-sampler-rules-private.h"
 
 /**
  * LightlySamplerConfig:
@@ -627,34 +628,6 @@ lightly_sampler_config_set_reuse_scores (LightlySamplerConfig *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_SCORES]);
 }
 
-/* Python's str() of a float for the values a config holds: the shortest
- * form that reads back to the same double, and no ".0" on whole numbers,
- * because Lightly's default min_distance is the int −1 and its names read
- * "_-1_". */
-static char *
-format_number (double x)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isnan (x))
-    return g_strdup ("nan");
-  if (isinf (x))
-    return g_strdup (x > 0 ? "inf" : "-inf");
-  if (x == floor (x) && fabs (x) < 1e16)
-    return g_strdup_printf ("%.0f", x);
-
-  for (int precision = 1; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, format, x);
-      if (g_ascii_strtod (buf, NULL) == x)
-        break;
-    }
-  return g_strdup (buf);
-}
-
 /**
  * lightly_sampler_config_generate_name:
  * @self: a config
@@ -684,7 +657,7 @@ lightly_sampler_config_generate_name (LightlySamplerConfig *self,
   if (now == NULL)
     now = local_now = g_date_time_new_now_local ();
   when = g_date_time_format (now, "%m_%d_%Y__%H_%M_%S");
-  distance = format_number (self->min_distance);
+  distance = lightly_sampler_rules_format_number (self->min_distance);
   method = lightly_sampling_method_to_string (self->method);
   if (method == NULL)
     method = method_number = g_strdup_printf ("%d", (int) self->method);
@@ -845,7 +818,7 @@ lightly_sampler_config_validate (LightlySamplerConfig  *self,
 
   if (!isfinite (self->min_distance))
     {
-      g_autofree char *value = format_number (self->min_distance);
+      g_autofree char *value = lightly_sampler_rules_format_number (self->min_distance);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "The min-distance %s is not a finite number: use a distance in "
@@ -855,7 +828,7 @@ lightly_sampler_config_validate (LightlySamplerConfig  *self,
 
   if (self->min_distance > MAX_DISTANCE)
     {
-      g_autofree char *value = format_number (self->min_distance);
+      g_autofree char *value = lightly_sampler_rules_format_number (self->min_distance);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "The min-distance %s can never be met: distances between "
@@ -864,21 +837,12 @@ lightly_sampler_config_validate (LightlySamplerConfig  *self,
       return FALSE;
     }
 
-  if (self->n_samples <= 0 && self->min_distance <= 0)
-    {
-      g_autofree char *value = format_number (self->min_distance);
-
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The selection has no stopping condition: n-samples is %d and "
-                   "min-distance is %s; set n-samples to the total size the labeled "
-                   "set should reach, or min-distance to a distance in (0, 2]",
-                   self->n_samples, value);
-      return FALSE;
-    }
+  if (!lightly_sampler_rules_check_n_samples (self->n_samples, self->min_distance, error))
+    return FALSE;
 
   if (!isfinite (self->score_strength) || self->score_strength < 0)
     {
-      g_autofree char *value = format_number (self->score_strength);
+      g_autofree char *value = lightly_sampler_rules_format_number (self->score_strength);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "The score-strength %s is invalid: use a finite number of at "

@@ -192,31 +192,6 @@ lightly_scorer_classification_init (LightlyScorerClassification *self)
   self->normalize = TRUE;
 }
 
-static gboolean
-check_shape (gsize    n_rows,
-             gsize    n_cols,
-             gsize   *n_values,
-             GError **error)
-{
-  if (!g_size_checked_mul (n_values, n_rows, n_cols))
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Predictions of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " values are too large",
-                   n_rows, n_cols);
-      return FALSE;
-    }
-  /* As in lightly, N = 0 is accepted whatever C is and gives empty scores. */
-  if (n_rows > 0 && n_cols == 0)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The classification predictions (%" G_GSIZE_FORMAT " rows × 0 columns) "
-                   "must not have an empty dimension 1: give at least one class probability per row",
-                   n_rows);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /**
  * lightly_scorer_classification_new:
  * @predictions: (array length=n_values) (element-type gdouble): the class
@@ -245,22 +220,13 @@ lightly_scorer_classification_new (const double  *predictions,
                                    GError       **error)
 {
   LightlyScorerClassification *self;
-  gsize expected;
 
   g_return_val_if_fail (predictions != NULL || n_values == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_shape (n_rows, n_cols, &expected, error))
+  if (!lightly_classification_check_shape (n_rows, n_cols, error) ||
+      !lightly_classification_check_n_values (n_values, n_rows, n_cols, error))
     return NULL;
-  if (n_values != expected)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Got %" G_GSIZE_FORMAT " prediction values, but %" G_GSIZE_FORMAT
-                   " rows × %" G_GSIZE_FORMAT " columns need %" G_GSIZE_FORMAT
-                   ": pass the N × C matrix row by row",
-                   n_values, n_rows, n_cols, expected);
-      return NULL;
-    }
 
   self = g_object_new (LIGHTLY_TYPE_SCORER_CLASSIFICATION, NULL);
   self->n_rows = n_rows;
@@ -294,31 +260,13 @@ lightly_scorer_classification_new_from_bytes (GBytes  *data,
                                               GError **error)
 {
   LightlyScorerClassification *self;
-  gsize n_values, expected;
-  gsize size;
 
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_shape (n_rows, n_cols, &n_values, error))
+  if (!lightly_classification_check_shape (n_rows, n_cols, error) ||
+      !lightly_classification_check_n_bytes (g_bytes_get_size (data), n_rows, n_cols, error))
     return NULL;
-  size = g_bytes_get_size (data);
-  if (!g_size_checked_mul (&expected, n_values, 4))
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Predictions of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " values are too large",
-                   n_rows, n_cols);
-      return NULL;
-    }
-  if (size != expected)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The predictions have %" G_GSIZE_FORMAT " bytes, but %" G_GSIZE_FORMAT
-                   " rows × %" G_GSIZE_FORMAT " columns of float32 need %" G_GSIZE_FORMAT
-                   " bytes: pass little-endian float32 values, row by row",
-                   size, n_rows, n_cols, expected);
-      return NULL;
-    }
 
   self = g_object_new (LIGHTLY_TYPE_SCORER_CLASSIFICATION, NULL);
   self->n_rows = n_rows;

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "lightly-tag.h"
-#include "lightly-models-private.h"
+#include "lightly-tag-private.h"
 
 /**
  * LightlyTag:

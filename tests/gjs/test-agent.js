@@ -200,6 +200,9 @@ test('blocking tutorial', () => {
     check(!result.skipped, 'CORESET not skipped');
     check(result.tag.name === 'coreset-30', 'tag name');
     check(result.get_added().length === 30, 'CORESET added 30');
+    check(result.method === Method.CORESET, 'result method');
+    check(result.batch_size === 30 && result.get_batch_size() === 30, 'result batch size');
+    check(result.total === 30 && result.get_total() === 30, 'result total');
     check(agent.preselected_tag_name === 'coreset-30', 'preselected follows');
     checkSets(agent, 30, 'after CORESET');
     const labeled1 = agent.labeled_set;
@@ -217,6 +220,7 @@ test('blocking tutorial', () => {
     result = agent.query(config(Method.CORESET, 10, 'skipped'), null, null);
     check(result.skipped, 'skipped');
     check(result.tag === null, 'no tag when skipped');
+    check(result.batch_size === 0 && result.total === 60, 'skipped: nothing added, total kept');
     checkSets(agent, 60, 'after skip');
     const tags = client.get_tags(null).map(t => t.name);
     check(JSON.stringify(tags) === JSON.stringify(['initial-tag', 'coreset-30', 'coral-60']), `tags ${tags}`);
@@ -240,6 +244,21 @@ test('blocking tutorial', () => {
         E.INVALID_INPUT, 'bytes of the wrong size');
     checkSets(agent, 60, 'after errors');
     check(client.get_tags(null).length === 3, 'errors made no tags');
+    rmRf(dir);
+});
+
+test('the result says what AUTO ran', () => {
+    const {dir, client} = newStore();
+    setupDataset(client);
+    const agent = Lightly.Agent.new(client, null, null, null);
+    let result = queryAsync(agent, config(Method.AUTO, 20, 'auto-20'), null);
+    check(result.method === Method.TYPICLUST, `AUTO ran ${result.method}`);
+    check(result.tag.creator === 'SAMPLER_TYPICLUST', 'the tag agrees');
+    check(result.batch_size === 20 && result.total === 20, 'first batch');
+    result = agent.query(config(Method.AUTO, 25, 'auto-25'), null, null);
+    check(result.get_method() === Method.TYPICLUST, 'still the cold start');
+    check(result.get_batch_size() === 5 && result.get_added().length === 5, 'batch is total minus labeled');
+    check(result.get_total() === 25, 'total');
     rmRf(dir);
 });
 

@@ -20,6 +20,7 @@ const expected = [
     }],
     [Lightly.QueryResult, {
         'skipped': GObject.TYPE_BOOLEAN, 'tag': Lightly.Tag.$gtype, 'added': GObject.type_from_name('GStrv'),
+        'method': Lightly.SamplingMethod.$gtype, 'batch-size': GObject.TYPE_UINT, 'total': GObject.TYPE_UINT,
     }],
     [Lightly.Dataset, {
         'id': S, 'name': S, 'n-samples': GObject.TYPE_UINT,
@@ -78,6 +79,9 @@ test('empty query result', () => {
     check(Array.isArray(result.added) && result.added.length === 0, 'added property empty');
     check(result.get_tag() === null, 'no tag');
     check(result.skipped === false, 'not skipped');
+    check(result.get_method() === Lightly.SamplingMethod.AUTO, 'nothing resolved');
+    check(result.batch_size === 0 && result.get_batch_size() === 0, 'empty batch');
+    check(result.total === 0 && result.get_total() === 0, 'zero total');
 });
 
 test('job status', () => {

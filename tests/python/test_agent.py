@@ -146,6 +146,10 @@ class BlockingTest(AgentTestBase):
         self.assertEqual(result.props.tag.props.name, 'coreset-30')
         self.assertEqual(len(result.get_added()), 30)
         self.assertEqual(result.get_added(), agent.props.added_set)
+        # what the query meant, as the agent decided it
+        self.assertEqual(result.get_method(), Lightly.SamplingMethod.CORESET)
+        self.assertEqual(result.props.batch_size, 30)
+        self.assertEqual(result.get_total(), 30)
         self.assertEqual(agent.props.preselected_tag_name, 'coreset-30')
         self.assertSets(agent, 30)
         labeled1 = agent.props.labeled_set
@@ -171,6 +175,9 @@ class BlockingTest(AgentTestBase):
         result = agent.query(config(Lightly.SamplingMethod.CORESET, 10, 'skipped'), None, None)
         self.assertTrue(result.props.skipped)
         self.assertIsNone(result.props.tag)
+        self.assertEqual(result.props.method, Lightly.SamplingMethod.CORESET)
+        self.assertEqual(result.get_batch_size(), 0)
+        self.assertEqual(result.props.total, 90)
         self.assertSets(agent, 90)
         self.assertEqual([t.props.name for t in self.client.get_tags(None)],
                          ['initial-tag', 'coreset-30', 'coral-60', 'al-90'])
@@ -178,6 +185,21 @@ class BlockingTest(AgentTestBase):
         # a new agent continues from the preselected tag
         again = Lightly.Agent.new(self.client, None, 'al-90', None)
         self.assertEqual(again.props.labeled_set, agent.props.labeled_set)
+
+    def test_auto_result(self):
+        # The result names what AUTO ran, so no caller repeats the rule.
+        self.setup_dataset()
+        agent = Lightly.Agent.new(self.client, None, None, None)
+        result = agent.query(config(Lightly.SamplingMethod.AUTO, 20, 'auto-20'), None, None)
+        self.assertEqual(result.props.method, Lightly.SamplingMethod.TYPICLUST)
+        self.assertEqual(result.props.tag.props.creator, 'SAMPLER_TYPICLUST')
+        self.assertEqual(result.props.batch_size, 20)
+        self.assertEqual(result.props.total, 20)
+        result = agent.query(config(Lightly.SamplingMethod.AUTO, 25, 'auto-25'), None, None)
+        self.assertEqual(result.get_method(), Lightly.SamplingMethod.TYPICLUST)
+        self.assertEqual(result.get_batch_size(), 5)
+        self.assertEqual(result.get_total(), 25)
+        self.assertEqual(len(result.get_added()), 5)
 
     def test_errors(self):
         self.setup_dataset()

@@ -26,6 +26,7 @@ EXPECTED = {
     },
     Lightly.QueryResult: {
         'skipped': GObject.TYPE_BOOLEAN, 'tag': Lightly.Tag, 'added': GObject.TYPE_STRV,
+        'method': Lightly.SamplingMethod, 'batch-size': GObject.TYPE_UINT, 'total': GObject.TYPE_UINT,
     },
     Lightly.Dataset: {
         'id': str, 'name': str, 'n-samples': GObject.TYPE_UINT,
@@ -83,6 +84,10 @@ class ModelTypesTest(unittest.TestCase):
         self.assertEqual(result.props.added, [])
         self.assertIsNone(result.get_tag())
         self.assertFalse(result.get_skipped())
+        # nothing ran: no method resolved, nothing added
+        self.assertEqual(result.get_method(), Lightly.SamplingMethod.AUTO)
+        self.assertEqual(result.props.batch_size, 0)
+        self.assertEqual(result.get_total(), 0)
 
     def test_job_status(self):
         names = {
