@@ -103,22 +103,30 @@ colour_of (const LightlyAlPlot *pl, guint s, double rgb[3])
   memcpy (rgb, palette[c % 6], sizeof palette[0]);
 }
 
+/* A series' colour, width (thicker when emphasised) and dash (RANDOM). */
 static void
-draw_series (cairo_t *cr, const LightlyAlPlot *pl, const Frame *f, guint s, gboolean delta)
+set_pen (cairo_t *cr, const LightlyAlPlot *pl, guint s)
 {
   double rgb[3];
-  gboolean is_auto = pl->series[s].emphasised;
-  guint r;
 
   colour_of (pl, s, rgb);
   cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-  cairo_set_line_width (cr, is_auto ? 3.5 : 2);
+  cairo_set_line_width (cr, pl->series[s].emphasised ? 3.5 : 2);
   if (s == pl->random_index)
     {
       double dash[] = { 6, 4 };
 
       cairo_set_dash (cr, dash, 2, 0);
     }
+}
+
+static void
+draw_series (cairo_t *cr, const LightlyAlPlot *pl, const Frame *f, guint s, gboolean delta)
+{
+  gboolean is_auto = pl->series[s].emphasised;
+  guint r;
+
+  set_pen (cr, pl, s);
   for (r = 0; r < pl->n_rounds; r++)
     {
       double m, sd;
@@ -348,18 +356,7 @@ draw_plot (cairo_t *cr, double width, double height, const LightlyAlPlot *pl, co
   ly = top.y0 + 10;
   for (s = 0; s < pl->n_series; s++)
     {
-      double rgb[3];
-      gboolean is_auto = pl->series[s].emphasised;
-
-      colour_of (pl, s, rgb);
-      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-      cairo_set_line_width (cr, is_auto ? 3.5 : 2);
-      if (s == pl->random_index)
-        {
-          double dash[] = { 6, 4 };
-
-          cairo_set_dash (cr, dash, 2, 0);
-        }
+      set_pen (cr, pl, s);
       cairo_move_to (cr, lx, ly);
       cairo_line_to (cr, lx + 28, ly);
       cairo_stroke (cr);
