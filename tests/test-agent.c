@@ -20,15 +20,6 @@
 
 #include <glib/gstdio.h>
 
-#if defined(__has_include)
-# if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-# endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-# define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "backend/lightly-local-backend.h"
 #include "ml/lightly-logreg.h"
 #include "store/lightly-store.h"

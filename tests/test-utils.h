@@ -7,6 +7,17 @@
 
 #include <glib.h>
 
+/* RUNNING_ON_VALGRIND: true under valgrind, where tests shrink their sizes;
+ * 0 when valgrind's header is not installed. */
+#if defined(__has_include)
+# if __has_include(<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>
+# endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+# define RUNNING_ON_VALGRIND 0
+#endif
+
 G_BEGIN_DECLS
 
 /* A new folder under the temporary dir; aborts the test on failure. */
