@@ -1,6 +1,6 @@
 /* server-test-util.h: helpers shared by the REST tests (test-json,
  * test-server-routes, test-server). Static functions, each test file
- * includes this once. */
+ * includes this once; temporary folders come from test-utils.h. */
 #pragma once
 
 #include <lightly/lightly.h>
@@ -11,37 +11,7 @@
 #include "backend/lightly-json-models.h"
 #include "backend/lightly-local-backend.h"
 #include "server/lightly-server.h"
-
-G_GNUC_UNUSED static char *
-test_make_tmp_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("lightly-rest-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-G_GNUC_UNUSED static void
-test_rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_unlink (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      test_rm_rf (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
+#include "test-utils.h"
 
 /* A deterministic embeddings CSV: n rows of dim Gaussian-ish values, file
  * names img0000.png…, Python csv style (\r\n). */

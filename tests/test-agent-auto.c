@@ -11,6 +11,8 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "test-utils.h"
+
 #define N_SAMPLES 1200
 
 typedef struct {
@@ -30,8 +32,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_autofree char *dataset = NULL;
   g_autofree char *embedding = NULL;
 
-  f->dir = g_dir_make_tmp ("lightly-agent-auto-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = test_make_tmp_dir ("lightly-agent-auto");
   for (guint i = 0; i < N_SAMPLES; i++)
     g_string_append_printf (csv, "s%04u.png,%.4f,%.4f,%.4f,%u\n", i, g_rand_double_range (rng, -1, 1) + (i % 3),
                             g_rand_double_range (rng, -1, 1), g_rand_double_range (rng, -1, 1), i % 3);
@@ -54,10 +55,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  const char *argv[] = { "rm", "-rf", "--", f->dir, NULL };
-
   g_clear_object (&f->client);
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  test_rm_rf (f->dir);
   g_free (f->dir);
 }
 

@@ -20,15 +20,6 @@
 
 #include <glib/gstdio.h>
 
-#if defined(__has_include)
-# if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-# endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-# define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "backend/lightly-local-backend.h"
 #include "lightly/lightly-sampler-rules-private.h"
 #include "ml/lightly-logreg.h"
@@ -43,69 +34,17 @@
 static const char *
 fixture_path (void)
 {
-  const char *path = g_getenv ("LIGHTLY_TEST_FMNIST_CSV");
-
-  if (path == NULL)
-    g_error ("LIGHTLY_TEST_FMNIST_CSV is not set: run the tests through meson");
-  return path;
+  return test_env_path ("LIGHTLY_TEST_FMNIST_CSV");
 }
 
-/* The fixture's rows: file names, embeddings and true labels, in file order
- * (which is the mapping order, since samples are registered from it). */
-typedef struct {
-  GPtrArray *names;
-  float *x;
-  guint *labels;
-  gsize n;
-  guint dim;
-} Fixture;
-
-static void
-fixture_free (Fixture *f)
-{
-  g_ptr_array_unref (f->names);
-  g_free (f->x);
-  g_free (f->labels);
-  g_free (f);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, fixture_free)
+/* The fixture's rows (tests/test-utils.h). */
+typedef TestFixture Fixture;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, test_fixture_free)
 
 static Fixture *
 fixture_load (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
-  Fixture *f = g_new0 (Fixture, 1);
-  guint n_lines;
-
-  g_file_get_contents (fixture_path (), &contents, NULL, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (contents, "\n", -1);
-  n_lines = g_strv_length (lines);
-  f->names = g_ptr_array_new_with_free_func (g_free);
-  f->dim = DIM_FIXTURE;
-  f->x = g_new (float, (gsize) n_lines * f->dim);
-  f->labels = g_new (guint, n_lines);
-  for (guint i = 1; i < n_lines; i++)
-    {
-      g_auto(GStrv) cols = NULL;
-
-      g_strchomp (lines[i]);
-      if (*lines[i] == '\0')
-        continue;
-      cols = g_strsplit (lines[i], ",", -1);
-      g_assert_cmpuint (g_strv_length (cols), ==, f->dim + 2);
-      g_ptr_array_add (f->names, g_strdup (cols[0]));
-      for (guint d = 0; d < f->dim; d++)
-        f->x[f->n * f->dim + d] = (float) g_ascii_strtod (cols[d + 1], NULL);
-      f->labels[f->n] = (guint) g_ascii_strtoull (cols[f->dim + 1], NULL, 10);
-      g_assert_cmpuint (f->labels[f->n], <, N_CLASSES);
-      f->n++;
-    }
-  g_assert_cmpuint (f->n, ==, N_FIXTURE);
-  return f;
+  return test_fixture_load (N_FIXTURE, DIM_FIXTURE, N_CLASSES);
 }
 
 static gssize

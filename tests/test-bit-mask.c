@@ -3,14 +3,7 @@
 
 #include <string.h>
 
-#if defined(__has_include)
-# if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-# endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-# define RUNNING_ON_VALGRIND 0
-#endif
+#include "test-utils.h"
 
 static LightlyBitMask *
 hex (const char *text)

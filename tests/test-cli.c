@@ -28,16 +28,6 @@ static const char *subcommands[] = {
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static const char *
-env_path (const char *name)
-{
-  const char *path = g_getenv (name);
-
-  if (path == NULL)
-    g_error ("%s is not set: run the tests through meson", name);
-  return path;
-}
-
 typedef struct {
   int status;
   char *out;
@@ -65,7 +55,7 @@ run_alv (Run                *run,
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *data_home = g_build_filename (home, "data", NULL);
 
-  g_ptr_array_add (argv, (gpointer) env_path ("LIGHTLY_TEST_LIGHTLY_AL"));
+  g_ptr_array_add (argv, (gpointer) test_env_path ("LIGHTLY_TEST_LIGHTLY_AL"));
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
@@ -126,57 +116,14 @@ assert_one_line_failure (const Run *run)
 
 /* ---- the workflow ----------------------------------------------------------- */
 
-typedef struct {
-  GPtrArray *names;
-  float *x;
-  guint *labels;
-  gsize n;
-} Fixture;
-
-static void
-fixture_free (Fixture *f)
-{
-  g_ptr_array_unref (f->names);
-  g_free (f->x);
-  g_free (f->labels);
-  g_free (f);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, fixture_free)
+/* The fixture's rows (tests/test-utils.h). */
+typedef TestFixture Fixture;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, test_fixture_free)
 
 static Fixture *
 fixture_load (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
-  Fixture *f = g_new0 (Fixture, 1);
-  guint n_lines;
-
-  g_file_get_contents (env_path ("LIGHTLY_TEST_FMNIST_CSV"), &contents, NULL, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (contents, "\n", -1);
-  n_lines = g_strv_length (lines);
-  f->names = g_ptr_array_new_with_free_func (g_free);
-  f->x = g_new (float, (gsize) n_lines * DIM_FIXTURE);
-  f->labels = g_new (guint, n_lines);
-  for (guint i = 1; i < n_lines; i++)
-    {
-      g_auto(GStrv) cols = NULL;
-
-      g_strchomp (lines[i]);
-      if (*lines[i] == '\0')
-        continue;
-      cols = g_strsplit (lines[i], ",", -1);
-      g_assert_cmpuint (g_strv_length (cols), ==, DIM_FIXTURE + 2);
-      g_ptr_array_add (f->names, g_strdup (cols[0]));
-      for (guint d = 0; d < DIM_FIXTURE; d++)
-        f->x[f->n * DIM_FIXTURE + d] = (float) g_ascii_strtod (cols[d + 1], NULL);
-      f->labels[f->n] = (guint) g_ascii_strtoull (cols[DIM_FIXTURE + 1], NULL, 10);
-      f->n++;
-    }
-  g_assert_cmpuint (f->n, ==, N_FIXTURE);
-  return f;
+  return test_fixture_load (N_FIXTURE, DIM_FIXTURE, 10);
 }
 
 /* Writes class probabilities of a logistic regression trained on @labeled
@@ -246,7 +193,7 @@ test_workflow (void)
   g_autofree guint *order = g_new (guint, N_FIXTURE);
   g_autoptr(Fixture) f = fixture_load ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (42);
-  const char *csv = env_path ("LIGHTLY_TEST_FMNIST_CSV");
+  const char *csv = test_env_path ("LIGHTLY_TEST_FMNIST_CSV");
   g_auto(Run) run = { 0 };
   g_auto(Run) run2 = { 0 };
   g_autofree char *round1 = NULL;

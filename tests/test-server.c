@@ -677,8 +677,8 @@ run_flow (LightlyApiWorkflowClient *client)
 static void
 test_e2e_same_picks (void)
 {
-  g_autofree char *local_dir = test_make_tmp_dir ();
-  g_autofree char *server_dir = test_make_tmp_dir ();
+  g_autofree char *local_dir = test_make_tmp_dir ("lightly-rest");
+  g_autofree char *server_dir = test_make_tmp_dir ("lightly-rest");
   g_autofree char *local_uri = g_filename_to_uri (local_dir, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) embedded = NULL;
@@ -1750,7 +1750,7 @@ static void
 test_serve_process (void)
 {
   const char *tool = g_getenv ("LIGHTLY_AL");
-  g_autofree char *dir = test_make_tmp_dir ();
+  g_autofree char *dir = test_make_tmp_dir ("lightly-rest");
   g_autofree char *store = g_build_filename (dir, "store", NULL);
   g_autofree char *token_path = g_build_filename (store, "token", NULL);
   g_autoptr(GError) error = NULL;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "test-utils.h"
+
 typedef struct {
   char *dir;
   char *csv;
@@ -46,10 +48,7 @@ write_csv (const char *path, gboolean with_labels)
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("lightly-simulate-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = test_make_tmp_dir ("lightly-simulate");
   f->csv = g_build_filename (f->dir, "embeddings.csv", NULL);
   write_csv (f->csv, TRUE);
 }
@@ -57,9 +56,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  const char *argv[] = { "rm", "-rf", "--", f->dir, NULL };
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  test_rm_rf (f->dir);
   g_free (f->csv);
   g_free (f->dir);
 }

@@ -1,4 +1,5 @@
-/* test-utils.c: helpers the C tests share (temporary folders, store hashes)
+/* test-utils.c: helpers the C tests share (temporary folders, store hashes,
+ * the Fashion-MNIST fixture)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -22,9 +23,11 @@ test_make_tmp_dir (const char *prefix)
 void
 test_rm_rf (const char *path)
 {
-  GDir *dir = g_dir_open (path, 0, NULL);
+  GDir *dir = NULL;
   const char *name;
 
+  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    dir = g_dir_open (path, 0, NULL);
   if (dir == NULL)
     {
       g_unlink (path);
@@ -93,4 +96,62 @@ test_hash_store (const char *root)
         g_checksum_update (sum, (const guchar *) contents, (gssize) len);
     }
   return g_strdup (g_checksum_get_string (sum));
+}
+
+const char *
+test_env_path (const char *name)
+{
+  const char *path = g_getenv (name);
+
+  if (path == NULL)
+    g_error ("%s is not set: run the tests through meson", name);
+  return path;
+}
+
+void
+test_fixture_free (TestFixture *f)
+{
+  g_ptr_array_unref (f->names);
+  g_free (f->x);
+  g_free (f->labels);
+  g_free (f);
+}
+
+TestFixture *
+test_fixture_load (gsize n_rows,
+                   guint dim,
+                   guint n_classes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  TestFixture *f = g_new0 (TestFixture, 1);
+  guint n_lines;
+
+  g_file_get_contents (test_env_path ("LIGHTLY_TEST_FMNIST_CSV"), &contents, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (contents, "\n", -1);
+  n_lines = g_strv_length (lines);
+  f->names = g_ptr_array_new_with_free_func (g_free);
+  f->dim = dim;
+  f->x = g_new (float, (gsize) n_lines * f->dim);
+  f->labels = g_new (guint, n_lines);
+  for (guint i = 1; i < n_lines; i++)
+    {
+      g_auto(GStrv) cols = NULL;
+
+      g_strchomp (lines[i]);
+      if (*lines[i] == '\0')
+        continue;
+      cols = g_strsplit (lines[i], ",", -1);
+      g_assert_cmpuint (g_strv_length (cols), ==, f->dim + 2);
+      g_ptr_array_add (f->names, g_strdup (cols[0]));
+      for (guint d = 0; d < f->dim; d++)
+        f->x[f->n * f->dim + d] = (float) g_ascii_strtod (cols[d + 1], NULL);
+      f->labels[f->n] = (guint) g_ascii_strtoull (cols[f->dim + 1], NULL, 10);
+      g_assert_cmpuint (f->labels[f->n], <, n_classes);
+      f->n++;
+    }
+  g_assert_cmpuint (f->n, ==, n_rows);
+  return f;
 }

@@ -155,12 +155,11 @@ prepare_out_dir (const char  *out,
 
   if (g_file_test (out, G_FILE_TEST_EXISTS))
     {
-      g_autofree char *argv_rm[] = { NULL };
       g_autofree char *store = g_build_filename (out, "store", NULL);
       g_autofree char *images = g_build_filename (out, "images", NULL);
-      g_autoptr(GFile) dir = NULL;
+      const char *rm_argv[] = { "rm", "-rf", "--", store, images, NULL };
+      int status = 0;
 
-      (void) argv_rm;
       if (!g_file_test (marker, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
@@ -168,16 +167,10 @@ prepare_out_dir (const char  *out,
           return FALSE;
         }
       /* A previous demo's folder: start afresh, so every run is the same. */
-      {
-        const char *rm_argv[] = { "rm", "-rf", "--", store, images, NULL };
-        int status = 0;
-
-        if (!g_spawn_sync (NULL, (char **) rm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                           NULL, NULL, &status, error) ||
-            !g_spawn_check_wait_status (status, error))
-          return FALSE;
-      }
-      (void) dir;
+      if (!g_spawn_sync (NULL, (char **) rm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                         NULL, NULL, &status, error) ||
+          !g_spawn_check_wait_status (status, error))
+        return FALSE;
     }
   if (g_mkdir_with_parents (out, 0700) != 0)
     {
@@ -188,9 +181,13 @@ prepare_out_dir (const char  *out,
   return g_file_set_contents (marker, "lightly-al demo output\n", -1, error);
 }
 
-int
-lightly_al_cmd_demo (int    argc,
-                     char **argv)
+/* Parses the options into the opt_* variables, @schedule and @later_method;
+ * returns 0, or the exit code for bad usage. */
+static int
+parse_options (int                    argc,
+               char                 **argv,
+               GArray                *schedule,
+               LightlySamplingMethod *later_method)
 {
   const GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
@@ -209,22 +206,7 @@ lightly_al_cmd_demo (int    argc,
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— active learning on Fashion-MNIST, against RANDOM");
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *images = NULL;
-  g_autofree char *csv = NULL;
-  g_autofree char *store = NULL;
-  g_autofree char *location = NULL;
-  g_autofree char *dataset_id = NULL;
-  g_autofree char *embedding_id = NULL;
-  g_autoptr(LightlyApiWorkflowClient) client = NULL;
-  g_autoptr(LightlyAgent) agent = NULL;
-  g_autoptr(LightlyFashionMnist) fm = NULL;
-  g_autoptr(GHashTable) index_of = NULL;
-  g_autoptr(GArray) schedule = g_array_new (FALSE, FALSE, sizeof (guint));
   g_auto(GStrv) parts = NULL;
-  LightlySamplingMethod later_method = LIGHTLY_SAMPLING_METHOD_CORAL;
-  Demo demo;
-  gint64 t0 = g_get_monotonic_time ();
 
   g_option_context_set_summary (context,
     "Loads a slice of Fashion-MNIST, embeds it (whitened PCA to 64 dimensions of the\n"
@@ -259,13 +241,118 @@ lightly_al_cmd_demo (int    argc,
     }
   if (opt_demo_method != NULL)
     {
-      later_method = lightly_sampling_method_from_string (opt_demo_method, &error);
+      *later_method = lightly_sampling_method_from_string (opt_demo_method, &error);
       if (error != NULL)
         {
           g_printerr ("lightly-al: %s\n", error->message);
           return 2;
         }
     }
+  return 0;
+}
+
+/* The embedded store at @location with the pool from @csv registered and
+ * its embeddings uploaded, and an agent on it. */
+static LightlyAgent *
+open_store (const char                *location,
+            const char                *csv,
+            LightlyApiWorkflowClient **client_out,
+            GError                   **error)
+{
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autofree char *dataset_id = NULL;
+  g_autofree char *embedding_id = NULL;
+  LightlyAgent *agent;
+
+  client = lightly_al_open_client (location, FALSE, error);
+  if (client == NULL)
+    return NULL;
+  dataset_id = lightly_api_workflow_client_create_dataset (client, "fashion-mnist", NULL, error);
+  if (dataset_id == NULL ||
+      !lightly_api_workflow_client_register_samples_from_path (client, csv, NULL, error))
+    return NULL;
+  embedding_id = lightly_api_workflow_client_upload_embeddings_from_path (client, csv, "whitened-pca-64",
+                                                                          NULL, error);
+  if (embedding_id == NULL)
+    return NULL;
+  agent = lightly_agent_new (client, NULL, NULL, NULL, error);
+  if (agent != NULL)
+    *client_out = g_steal_pointer (&client);
+  return agent;
+}
+
+/* One round: the query up to @budget labels, the accuracy of a model
+ * trained on the labeled set and RANDOM's at the same size, as one line. */
+static gboolean
+run_round (Demo                   *demo,
+           LightlyAgent           *agent,
+           guint                   round,
+           guint                   budget,
+           LightlySamplingMethod   later_method,
+           GError                **error)
+{
+  LightlySamplingMethod method = round == 0 && later_method != LIGHTLY_SAMPLING_METHOD_AUTO
+                                 ? LIGHTLY_SAMPLING_METHOD_CORESET : later_method;
+  guint n_before = g_strv_length ((char **) lightly_agent_get_labeled_set (agent));
+  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
+  g_autoptr(LightlyScorer) scorer = NULL;
+  g_autoptr(LightlyQueryResult) result = NULL;
+  g_autofree char *name = g_strdup_printf ("round-%u", round + 1);
+  g_autofree guint *rows = NULL;
+  g_autoptr(GString) picks = g_string_new (NULL);
+  const char * const *added;
+  gsize n_rows;
+  double acc, mean, sd;
+
+  g_object_set (config, "method", method, "n-samples", (int) budget, "name", name, NULL);
+  /* Scores need a model, so none in the first round. */
+  if (method != LIGHTLY_SAMPLING_METHOD_CORESET && method != LIGHTLY_SAMPLING_METHOD_RANDOM && n_before > 0)
+    {
+      scorer = scorer_for_round (demo, agent, error);
+      if (scorer == NULL)
+        return FALSE;
+    }
+  if (!lightly_al_query (agent, config, scorer, TRUE, &result, error))
+    return FALSE;
+  /* What AUTO ran, by the agent's rule. */
+  method = lightly_sampling_method_resolve (method, n_before, budget - MIN (budget, n_before), scorer != NULL);
+
+  rows = rows_of_names (demo, lightly_agent_get_labeled_set (agent), &n_rows);
+  acc = train_and_test (demo, rows, n_rows, error);
+  if (acc < 0 || !random_baseline (demo, budget, (guint) opt_seeds, &mean, &sd, error))
+    return FALSE;
+
+  added = lightly_query_result_get_added (result);
+  for (guint i = 0; added[i] != NULL && i < 3; i++)
+    g_string_append_printf (picks, "%s%s", i > 0 ? " " : "", added[i]);
+  g_print ("%7zu  %-9s %9.3f  %.3f ± %.3f    %s%s\n", n_rows, lightly_sampling_method_to_string (method),
+           acc, mean, sd, picks->str, added[0] != NULL && added[1] != NULL && added[2] != NULL ? " …" : "");
+  return TRUE;
+}
+
+int
+lightly_al_cmd_demo (int    argc,
+                     char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *images = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *location = NULL;
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autoptr(LightlyAgent) agent = NULL;
+  g_autoptr(LightlyFashionMnist) fm = NULL;
+  g_autoptr(GHashTable) index_of = NULL;
+  g_autoptr(GArray) schedule = g_array_new (FALSE, FALSE, sizeof (guint));
+  LightlySamplingMethod later_method = LIGHTLY_SAMPLING_METHOD_CORAL;
+  Demo demo;
+  gint64 t0 = g_get_monotonic_time ();
+  int code;
+
+  code = parse_options (argc, argv, schedule, &later_method);
+  if (code != 0)
+    return code;
 
   out = opt_out != NULL ? g_canonicalize_filename (opt_out, NULL)
                         : g_build_filename (g_get_user_data_dir (), "lightly", "demo", NULL);
@@ -293,18 +380,7 @@ lightly_al_cmd_demo (int    argc,
   location = g_filename_to_uri (store, NULL, &error);
   if (location == NULL)
     return lightly_al_fail (g_steal_pointer (&error));
-  client = lightly_al_open_client (location, FALSE, &error);
-  if (client == NULL)
-    return lightly_al_fail (g_steal_pointer (&error));
-  dataset_id = lightly_api_workflow_client_create_dataset (client, "fashion-mnist", NULL, &error);
-  if (dataset_id == NULL ||
-      !lightly_api_workflow_client_register_samples_from_path (client, csv, NULL, &error))
-    return lightly_al_fail (g_steal_pointer (&error));
-  embedding_id = lightly_api_workflow_client_upload_embeddings_from_path (client, csv, "whitened-pca-64",
-                                                                          NULL, &error);
-  if (embedding_id == NULL)
-    return lightly_al_fail (g_steal_pointer (&error));
-  agent = lightly_agent_new (client, NULL, NULL, NULL, &error);
+  agent = open_store (location, csv, &client, &error);
   if (agent == NULL)
     return lightly_al_fail (g_steal_pointer (&error));
 
@@ -315,46 +391,8 @@ lightly_al_cmd_demo (int    argc,
   g_print ("%7s  %-9s %9s  %-15s  %s\n", "labels", "method", "accuracy", "RANDOM mean±sd", "added (lowest indices)");
 
   for (guint round = 0; round < schedule->len; round++)
-    {
-      guint budget = g_array_index (schedule, guint, round);
-      LightlySamplingMethod method = round == 0 && later_method != LIGHTLY_SAMPLING_METHOD_AUTO
-                                     ? LIGHTLY_SAMPLING_METHOD_CORESET : later_method;
-      guint n_before = g_strv_length ((char **) lightly_agent_get_labeled_set (agent));
-      g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
-      g_autoptr(LightlyScorer) scorer = NULL;
-      g_autoptr(LightlyQueryResult) result = NULL;
-      g_autofree char *name = g_strdup_printf ("round-%u", round + 1);
-      g_autofree guint *rows = NULL;
-      const char * const *added;
-      gsize n_rows;
-      double acc, mean, sd;
-      GString *picks = g_string_new (NULL);
-
-      g_object_set (config, "method", method, "n-samples", (int) budget, "name", name, NULL);
-      /* Scores need a model, so none in the first round. */
-      if (method != LIGHTLY_SAMPLING_METHOD_CORESET && method != LIGHTLY_SAMPLING_METHOD_RANDOM && n_before > 0)
-        {
-          scorer = scorer_for_round (&demo, agent, &error);
-          if (scorer == NULL)
-            return lightly_al_fail (g_steal_pointer (&error));
-        }
-      if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))
-        return lightly_al_fail (g_steal_pointer (&error));
-      /* What AUTO ran, by the agent's rule. */
-      method = lightly_sampling_method_resolve (method, n_before, budget - MIN (budget, n_before), scorer != NULL);
-
-      rows = rows_of_names (&demo, lightly_agent_get_labeled_set (agent), &n_rows);
-      acc = train_and_test (&demo, rows, n_rows, &error);
-      if (acc < 0 || !random_baseline (&demo, budget, (guint) opt_seeds, &mean, &sd, &error))
-        return lightly_al_fail (g_steal_pointer (&error));
-
-      added = lightly_query_result_get_added (result);
-      for (guint i = 0; added[i] != NULL && i < 3; i++)
-        g_string_append_printf (picks, "%s%s", i > 0 ? " " : "", added[i]);
-      g_print ("%7zu  %-9s %9.3f  %.3f ± %.3f    %s%s\n", n_rows, lightly_sampling_method_to_string (method),
-               acc, mean, sd, picks->str, added[0] != NULL && added[1] != NULL && added[2] != NULL ? " …" : "");
-      g_string_free (picks, TRUE);
-    }
+    if (!run_round (&demo, agent, round, g_array_index (schedule, guint, round), later_method, &error))
+      return lightly_al_fail (g_steal_pointer (&error));
 
   g_print ("\nDone in %.1f s. Thumbnails: %s\n", (g_get_monotonic_time () - t0) / 1e6, images);
   return 0;

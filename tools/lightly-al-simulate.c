@@ -18,9 +18,6 @@
  */
 #include "config.h"
 
-#include <cairo.h>
-#include <cairo-svg.h>
-#include <fontconfig/fontconfig.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +26,7 @@
 
 #include "backend/lightly-local-backend.h"
 #include "lightly-al-common.h"
+#include "lightly-al-plot.h"
 #include "ml/lightly-fashion-mnist.h"
 #include "ml/lightly-logreg.h"
 #include "store/lightly-embeddings-csv.h"
@@ -362,400 +360,6 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
 }
 
 /* ---------------------------------------------------------------------- */
-/* Statistics                                                             */
-
-static void
-mean_sd (const double *acc, guint n_seeds, guint n_rounds, guint r, double *mean, double *sd)
-{
-  double s = 0, s2 = 0;
-
-  for (guint i = 0; i < n_seeds; i++)
-    s += acc[i * n_rounds + r];
-  *mean = s / n_seeds;
-  for (guint i = 0; i < n_seeds; i++)
-    s2 += (acc[i * n_rounds + r] - *mean) * (acc[i * n_rounds + r] - *mean);
-  *sd = n_seeds > 1 ? sqrt (s2 / (n_seeds - 1)) : 0.0;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Plot                                                                   */
-
-static const double palette[][3] = {
-  { 0.85, 0.37, 0.01 },         /* orange */
-  { 0.00, 0.45, 0.70 },         /* blue */
-  { 0.00, 0.62, 0.45 },         /* green */
-  { 0.80, 0.47, 0.65 },         /* purple */
-  { 0.34, 0.71, 0.91 },         /* sky */
-  { 0.90, 0.62, 0.00 },         /* yellow */
-  { 0.40, 0.40, 0.40 },         /* grey */
-};
-
-typedef struct {
-  double x0, x1, y0, y1;        /* plot area in device units */
-  double lmin, lmax;            /* log10 budget range */
-  double vmin, vmax;            /* value range */
-} Frame;
-
-typedef struct {
-  Strategy *strategies;
-  guint n_strategies;
-  guint random_index;
-  const guint *schedule;
-  guint n_rounds;
-  guint n_seeds;
-} Plot;
-
-static double
-fx (const Frame *f, double budget)
-{
-  return f->x0 + (log10 (budget) - f->lmin) / (f->lmax - f->lmin) * (f->x1 - f->x0);
-}
-
-static double
-fy (const Frame *f, double v)
-{
-  return f->y1 - (v - f->vmin) / (f->vmax - f->vmin) * (f->y1 - f->y0);
-}
-
-/* Panel values: accuracy, or points above RANDOM's mean (delta). */
-static void
-value_at (const Plot *pl, guint s, guint r, gboolean delta, double *mean, double *sd)
-{
-  mean_sd (pl->strategies[s].acc, pl->n_seeds, pl->n_rounds, r, mean, sd);
-  if (delta)
-    {
-      double rm, rsd;
-
-      mean_sd (pl->strategies[pl->random_index].acc, pl->n_seeds, pl->n_rounds, r, &rm, &rsd);
-      *mean = 100 * (*mean - rm);
-      *sd = 100 * *sd;
-    }
-}
-
-static void
-show_text_at (cairo_t *cr, double x, double y, double align, const char *text)
-{
-  cairo_text_extents_t ext;
-
-  cairo_text_extents (cr, text, &ext);
-  cairo_move_to (cr, x - align * ext.x_advance, y);
-  cairo_show_text (cr, text);
-}
-
-static void
-colour_of (const Plot *pl, guint s, double rgb[3])
-{
-  guint c = 0;
-
-  if (s == pl->random_index)
-    {
-      memcpy (rgb, palette[6], sizeof palette[6]);
-      return;
-    }
-  for (guint i = 0; i < s; i++)
-    c += i != pl->random_index;
-  memcpy (rgb, palette[c % 6], sizeof palette[0]);
-}
-
-static void
-draw_series (cairo_t *cr, const Plot *pl, const Frame *f, guint s, gboolean delta)
-{
-  double rgb[3];
-  gboolean is_auto = pl->strategies[s].method == LIGHTLY_SAMPLING_METHOD_AUTO;
-  guint r;
-
-  colour_of (pl, s, rgb);
-  cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-  cairo_set_line_width (cr, is_auto ? 3.5 : 2);
-  if (s == pl->random_index)
-    {
-      double dash[] = { 6, 4 };
-
-      cairo_set_dash (cr, dash, 2, 0);
-    }
-  for (r = 0; r < pl->n_rounds; r++)
-    {
-      double m, sd;
-
-      value_at (pl, s, r, delta, &m, &sd);
-      if (r == 0)
-        cairo_move_to (cr, fx (f, pl->schedule[r]), fy (f, m));
-      else
-        cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m));
-    }
-  cairo_stroke (cr);
-  cairo_set_dash (cr, NULL, 0, 0);
-  for (r = 0; r < pl->n_rounds; r++)
-    {
-      double m, sd;
-
-      value_at (pl, s, r, delta, &m, &sd);
-      cairo_arc (cr, fx (f, pl->schedule[r]), fy (f, m), is_auto ? 4 : 3, 0, 2 * G_PI);
-      cairo_fill (cr);
-    }
-}
-
-static void
-draw_panel (cairo_t *cr, const Plot *pl, Frame *f, gboolean delta, gboolean x_labels, const char *y_label)
-{
-  double lo = delta ? 0 : 1, hi = 0, step, v, last_right = -1e9, unit;
-  guint s, r;
-  char buf[64];
-
-  for (s = 0; s < pl->n_strategies; s++)
-    for (r = 0; r < pl->n_rounds; r++)
-      {
-        double m, sd;
-
-        value_at (pl, s, r, delta, &m, &sd);
-        if (s == pl->random_index || !delta)
-          {
-            lo = MIN (lo, m - sd);
-            hi = MAX (hi, m + sd);
-          }
-        lo = MIN (lo, m);
-        hi = MAX (hi, m);
-      }
-  /* Round the range to a step of the axis: 1, 2 or 5 times a power of ten. */
-  unit = (hi - lo) / 5;
-  if (!(unit > 0))
-    unit = delta ? 1 : 0.01;
-  step = pow (10, floor (log10 (unit)));
-  if (unit / step > 5)
-    step *= 5;
-  else if (unit / step > 2)
-    step *= 2;
-  f->vmin = floor (lo / step) * step;
-  f->vmax = ceil (hi / step) * step;
-  if (f->vmax <= f->vmin)
-    f->vmax = f->vmin + step;
-  if (!delta)
-    {
-      f->vmin = MAX (0, f->vmin);
-      f->vmax = MIN (1, f->vmax);
-    }
-
-  /* Grid and y ticks. */
-  cairo_set_font_size (cr, 11);
-  cairo_set_line_width (cr, 1);
-  for (v = f->vmin; v <= f->vmax + step / 2; v += step)
-    {
-      gboolean zero = delta && fabs (v) < step / 2;
-
-      cairo_set_source_rgb (cr, zero ? 0.55 : 0.88, zero ? 0.55 : 0.88, zero ? 0.55 : 0.88);
-      cairo_move_to (cr, f->x0, fy (f, v));
-      cairo_line_to (cr, f->x1, fy (f, v));
-      cairo_stroke (cr);
-      cairo_set_source_rgb (cr, 0, 0, 0);
-      if (delta)
-        g_snprintf (buf, sizeof buf, "%+.*f", step < 1 ? 1 : 0, fabs (v) < step / 2 ? 0.0 : v);
-      else
-        g_snprintf (buf, sizeof buf, "%.*f", step < 0.01 ? 3 : 2, v);
-      show_text_at (cr, f->x0 - 8, fy (f, v) + 4, 1.0, buf);
-    }
-  /* x ticks at the budgets (log scale); labels that would overlap are left out. */
-  for (r = 0; r < pl->n_rounds; r++)
-    {
-      double x = fx (f, pl->schedule[r]);
-      cairo_text_extents_t ext;
-
-      cairo_set_source_rgb (cr, 0.93, 0.93, 0.93);
-      cairo_move_to (cr, x, f->y0);
-      cairo_line_to (cr, x, f->y1);
-      cairo_stroke (cr);
-      cairo_set_source_rgb (cr, 0, 0, 0);
-      cairo_move_to (cr, x, f->y1);
-      cairo_line_to (cr, x, f->y1 + 4);
-      cairo_stroke (cr);
-      g_snprintf (buf, sizeof buf, "%u", pl->schedule[r]);
-      cairo_text_extents (cr, buf, &ext);
-      if (x_labels && x - ext.x_advance / 2 > last_right + 4)
-        {
-          show_text_at (cr, x, f->y1 + 17, 0.5, buf);
-          last_right = x + ext.x_advance / 2;
-        }
-    }
-  /* Axes and the y label. */
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_line_width (cr, 1.2);
-  cairo_move_to (cr, f->x0, f->y0);
-  cairo_line_to (cr, f->x0, f->y1);
-  cairo_line_to (cr, f->x1, f->y1);
-  cairo_stroke (cr);
-  cairo_set_font_size (cr, 12);
-  cairo_save (cr);
-  cairo_translate (cr, 24, (f->y0 + f->y1) / 2);
-  cairo_rotate (cr, -G_PI / 2);
-  show_text_at (cr, 0, 0, 0.5, y_label);
-  cairo_restore (cr);
-
-  /* RANDOM's band first, so that the lines stay on top. */
-  if (pl->random_index < pl->n_strategies)
-    {
-      for (r = 0; r < pl->n_rounds; r++)
-        {
-          double m, sd;
-
-          value_at (pl, pl->random_index, r, delta, &m, &sd);
-          if (r == 0)
-            cairo_move_to (cr, fx (f, pl->schedule[r]), fy (f, m + sd));
-          else
-            cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m + sd));
-        }
-      for (r = pl->n_rounds; r-- > 0;)
-        {
-          double m, sd;
-
-          value_at (pl, pl->random_index, r, delta, &m, &sd);
-          cairo_line_to (cr, fx (f, pl->schedule[r]), fy (f, m - sd));
-        }
-      cairo_close_path (cr);
-      cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.25);
-      cairo_fill (cr);
-    }
-  /* AUTO last and thicker: it often coincides with the method it ran. */
-  for (s = 0; s < pl->n_strategies; s++)
-    if (pl->strategies[s].method != LIGHTLY_SAMPLING_METHOD_AUTO)
-      draw_series (cr, pl, f, s, delta);
-  for (s = 0; s < pl->n_strategies; s++)
-    if (pl->strategies[s].method == LIGHTLY_SAMPLING_METHOD_AUTO)
-      draw_series (cr, pl, f, s, delta);
-}
-
-static void
-draw_plot (cairo_t *cr, double width, double height, const Plot *pl, const char *title)
-{
-  Frame top, bottom;
-  double legend_w = 0, lx, ly;
-  gboolean with_delta = pl->random_index < pl->n_strategies;
-  guint s;
-  char buf[64];
-
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, 12);
-  for (s = 0; s < pl->n_strategies; s++)
-    {
-      cairo_text_extents_t ext;
-
-      cairo_text_extents (cr, pl->strategies[s].name, &ext);
-      legend_w = MAX (legend_w, ext.x_advance);
-    }
-  legend_w = MAX (legend_w, 90) + 56;
-
-  top.x0 = bottom.x0 = 75;
-  top.x1 = bottom.x1 = width - legend_w - 10;
-  top.lmin = bottom.lmin = log10 (pl->schedule[0]) - 0.08;
-  top.lmax = bottom.lmax = log10 (pl->schedule[pl->n_rounds - 1]) + 0.08;
-  if (pl->n_rounds == 1)
-    {
-      top.lmin = bottom.lmin = top.lmin - 0.5;
-      top.lmax = bottom.lmax = top.lmax + 0.5;
-    }
-  top.y0 = 45;
-  top.y1 = with_delta ? 45 + (height - 45 - 60) * 0.62 : height - 60;
-  bottom.y0 = top.y1 + 30;
-  bottom.y1 = height - 60;
-
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_font_size (cr, 15);
-  show_text_at (cr, (top.x0 + top.x1) / 2, 28, 0.5, title);
-  draw_panel (cr, pl, &top, FALSE, !with_delta, "test accuracy");
-  if (with_delta)
-    draw_panel (cr, pl, &bottom, TRUE, TRUE, "points vs RANDOM");
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_set_font_size (cr, 12);
-  show_text_at (cr, (top.x0 + top.x1) / 2, height - 22, 0.5, "labeled samples (log scale)");
-
-  /* Legend. */
-  lx = top.x1 + 24;
-  ly = top.y0 + 10;
-  for (s = 0; s < pl->n_strategies; s++)
-    {
-      double rgb[3];
-      gboolean is_auto = pl->strategies[s].method == LIGHTLY_SAMPLING_METHOD_AUTO;
-
-      colour_of (pl, s, rgb);
-      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-      cairo_set_line_width (cr, is_auto ? 3.5 : 2);
-      if (s == pl->random_index)
-        {
-          double dash[] = { 6, 4 };
-
-          cairo_set_dash (cr, dash, 2, 0);
-        }
-      cairo_move_to (cr, lx, ly);
-      cairo_line_to (cr, lx + 28, ly);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
-      cairo_set_source_rgb (cr, 0, 0, 0);
-      show_text_at (cr, lx + 36, ly + 4, 0, pl->strategies[s].name);
-      ly += 22;
-      if (s == pl->random_index)
-        {
-          cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.25);
-          cairo_rectangle (cr, lx, ly - 7, 28, 12);
-          cairo_fill (cr);
-          cairo_set_source_rgb (cr, 0, 0, 0);
-          show_text_at (cr, lx + 36, ly + 4, 0, "RANDOM ± sd");
-          ly += 22;
-        }
-    }
-  cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
-  cairo_set_font_size (cr, 10);
-  g_snprintf (buf, sizeof buf, "mean of %u seeds", pl->n_seeds);
-  show_text_at (cr, lx, ly + 6, 0, buf);
-}
-
-static gboolean
-cairo_ok (cairo_status_t status, const char *path, GError **error)
-{
-  if (status == CAIRO_STATUS_SUCCESS)
-    return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s: %s", path,
-               cairo_status_to_string (status));
-  return FALSE;
-}
-
-static gboolean
-write_plots (const char *prefix, const Plot *pl, const char *title, GError **error)
-{
-  const double w = 900, h = pl->random_index < pl->n_strategies ? 640 : 540;
-  g_autofree char *png = g_strconcat (prefix, ".png", NULL);
-  g_autofree char *svg = g_strconcat (prefix, ".svg", NULL);
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  cairo_status_t status;
-
-  surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) w, (int) h);
-  cr = cairo_create (surface);
-  draw_plot (cr, w, h, pl, title);
-  status = cairo_status (cr);
-  cairo_destroy (cr);
-  if (status == CAIRO_STATUS_SUCCESS)
-    status = cairo_surface_write_to_png (surface, png);
-  cairo_surface_destroy (surface);
-  if (!cairo_ok (status, png, error))
-    return FALSE;
-
-  surface = cairo_svg_surface_create (svg, w, h);
-  cr = cairo_create (surface);
-  draw_plot (cr, w, h, pl, title);
-  status = cairo_status (cr);
-  cairo_destroy (cr);
-  cairo_surface_finish (surface);
-  if (status == CAIRO_STATUS_SUCCESS)
-    status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
-  /* The toy font API keeps caches (cairo's and fontconfig's) for the life of
-   * the process; let leak checkers see a clean exit. */
-  cairo_debug_reset_static_data ();
-  FcFini ();
-  return cairo_ok (status, svg, error);
-}
-
-/* ---------------------------------------------------------------------- */
 /* Command                                                                */
 
 static gboolean
@@ -779,9 +383,12 @@ parse_list (const char *what, const char *text, GArray *out, guint64 max)
   return out->len > 0;
 }
 
-int
-lightly_al_cmd_simulate (int    argc,
-                         char **argv)
+/* Parses the options into the opt_* variables and @schedule; returns 0, or
+ * the exit code for bad usage. Leaves the CSV's path, if any, in (*argv)[1]. */
+static int
+parse_options (int     *argc,
+               char  ***argv,
+               GArray  *schedule)
 {
   const GOptionEntry entries[] = {
     { "fashion-mnist", 0, 0, G_OPTION_ARG_NONE, &opt_fashion_mnist,
@@ -812,19 +419,6 @@ lightly_al_cmd_simulate (int    argc,
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("[EMBEDDINGS.CSV] — measure strategies against RANDOM");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) schedule = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_auto(GStrv) names = NULL;
-  g_autofree Strategy *strategies = NULL;
-  g_autofree float *pool_norm = NULL;
-  g_autofree char *csv_path = NULL;
-  g_autofree char *title = NULL;
-  g_autoptr(GString) csv = g_string_new ("strategy,seed,round,labels,method,accuracy\n");
-  Data d = { 0 };
-  Plot plot;
-  guint n_strategies, random_index = G_MAXUINT, step = 0, total_steps;
-  double started = g_get_monotonic_time ();
-  const char *prefix;
-  int code = 0;
 
   g_option_context_set_summary (context,
     "Simulates active learning on data whose true classes are known: the labels column of\n"
@@ -832,12 +426,12 @@ lightly_al_cmd_simulate (int    argc,
     "up to each budget of the schedule; a logistic regression trained on the picks is\n"
     "measured on the held-out split. RANDOM's spread over the seeds shows what luck does.");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (!g_option_context_parse (context, argc, argv, &error))
     {
       g_printerr ("lightly-al: %s\nTry “%s --help”.\n", error->message, g_get_prgname ());
       return 2;
     }
-  if ((opt_fashion_mnist ? argc != 1 : argc != 2) || opt_seeds < 1 || opt_seeds > 1000 || opt_pool < 20 ||
+  if ((opt_fashion_mnist ? *argc != 1 : *argc != 2) || opt_seeds < 1 || opt_seeds > 1000 || opt_pool < 20 ||
       opt_threads < 0 || opt_max_clusters < 0 || opt_pseudo_classes < 0 || !(opt_delta >= 0 && opt_delta <= 2))
     {
       g_printerr ("lightly-al: simulate takes one embeddings CSV, or --fashion-mnist; --seeds 1…1000, "
@@ -847,133 +441,143 @@ lightly_al_cmd_simulate (int    argc,
   if (!parse_list ("--schedule", opt_schedule != NULL ? opt_schedule : DEFAULT_SCHEDULE, schedule,
                    G_MAXINT32))
     return 2;
-  names = g_strsplit (opt_strategies != NULL ? opt_strategies : DEFAULT_STRATEGIES, ",", -1);
-  n_strategies = g_strv_length (names);
-  strategies = g_new0 (Strategy, MAX (n_strategies, 1));
-  for (guint s = 0; s < n_strategies; s++)
+  return 0;
+}
+
+/* A>B@N, or AUTO@N for TYPICLUST>ACTIVE_LEARNING@N: @name is cut at @at. */
+static gboolean
+parse_switch (Strategy *st, char *name, char *at)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) pair = NULL;
+  guint64 v = 0;
+
+  *at = '\0';
+  pair = g_strsplit (g_ascii_strcasecmp (name, "AUTO") == 0 ? "TYPICLUST>ACTIVE_LEARNING" : name, ">", 2);
+  if (pair[1] == NULL || !g_ascii_string_to_unsigned (at + 1, 10, 1, G_MAXINT32, &v, NULL))
     {
+      g_printerr ("lightly-al: “%s@%s”: a switch is A>B@N or AUTO@N, with N ≥ 1\n", name, at + 1);
+      return FALSE;
+    }
+  st->before = lightly_sampling_method_from_string (pair[0], &error);
+  if (error == NULL)
+    st->after = lightly_sampling_method_from_string (pair[1], &error);
+  if (error != NULL || st->before == LIGHTLY_SAMPLING_METHOD_AUTO || st->after == LIGHTLY_SAMPLING_METHOD_AUTO)
+    {
+      g_printerr ("lightly-al: %s\n", error != NULL ? error->message : "AUTO cannot be part of a switch");
+      return FALSE;
+    }
+  st->switch_at = (guint) v;
+  st->name = g_strdup_printf ("%s@%u", name, st->switch_at);
+  st->method = LIGHTLY_SAMPLING_METHOD_AUTO;
+  return TRUE;
+}
+
+/* Fills @strategies (one per name of @names) and notes the first RANDOM in
+ * @random_index; FALSE after printing what is wrong. */
+static gboolean
+parse_strategies (char **names, Strategy *strategies, guint *random_index)
+{
+  for (guint s = 0; names[s] != NULL; s++)
+    {
+      g_autoptr(GError) error = NULL;
       char *at;
 
       g_strstrip (names[s]);
       at = strchr (names[s], '@');
       if (at != NULL)
         {
-          g_auto(GStrv) pair = NULL;
-          guint64 v = 0;
-
-          *at = '\0';
-          pair = g_strsplit (g_ascii_strcasecmp (names[s], "AUTO") == 0 ? "TYPICLUST>ACTIVE_LEARNING" : names[s], ">", 2);
-          if (pair[1] == NULL || !g_ascii_string_to_unsigned (at + 1, 10, 1, G_MAXINT32, &v, NULL))
-            {
-              g_printerr ("lightly-al: “%s@%s”: a switch is A>B@N or AUTO@N, with N ≥ 1\n", names[s], at + 1);
-              code = 2;
-          goto out;
-            }
-          strategies[s].before = lightly_sampling_method_from_string (pair[0], &error);
-          if (error == NULL)
-            strategies[s].after = lightly_sampling_method_from_string (pair[1], &error);
-          if (error != NULL || strategies[s].before == LIGHTLY_SAMPLING_METHOD_AUTO ||
-              strategies[s].after == LIGHTLY_SAMPLING_METHOD_AUTO)
-            {
-              g_printerr ("lightly-al: %s\n", error != NULL ? error->message : "AUTO cannot be part of a switch");
-              code = 2;
-          goto out;
-            }
-          strategies[s].switch_at = (guint) v;
-          strategies[s].name = g_strdup_printf ("%s@%u", names[s], strategies[s].switch_at);
-          strategies[s].method = LIGHTLY_SAMPLING_METHOD_AUTO;
+          if (!parse_switch (&strategies[s], names[s], at))
+            return FALSE;
           continue;
         }
       strategies[s].method = lightly_sampling_method_from_string (names[s], &error);
       if (error != NULL)
         {
           g_printerr ("lightly-al: %s\n", error->message);
-          code = 2;
-          goto out;
+          return FALSE;
         }
       strategies[s].name = g_ascii_strup (names[s], -1);
-      if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && random_index == G_MAXUINT)
-        random_index = s;
+      if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && *random_index == G_MAXUINT)
+        *random_index = s;
     }
+  return TRUE;
+}
 
-  if (!opt_fashion_mnist)
-    {
-      g_autofree char *out_csv = g_strconcat (opt_out != NULL ? opt_out : "simulate", ".csv", NULL);
-      g_autofree char *a = g_canonicalize_filename (out_csv, NULL);
-      g_autofree char *b = g_canonicalize_filename (argv[1], NULL);
+/* Runs every strategy for every seed, with a progress line on a terminal. */
+static gboolean
+run_all (const Data *d, Strategy *strategies, guint n_strategies, const GArray *schedule, double started,
+         GError **error)
+{
+  g_autofree float *pool_norm = g_memdup2 (d->pool, d->n_pool * d->dim * sizeof (float));
+  guint step = 0, total_steps = n_strategies * (guint) opt_seeds * schedule->len;
 
-      if (g_strcmp0 (a, b) == 0)
-        {
-          g_printerr ("lightly-al: --out would overwrite the input %s; choose another prefix\n", argv[1]);
-          code = 2;
-          goto out;
-        }
-    }
-  if (opt_fashion_mnist ? !load_fashion_mnist (&d, &error) : !load_csv (argv[1], &d, &error))
-    {
-      code = lightly_al_fail (g_steal_pointer (&error));
-      goto out;
-    }
-  if (g_array_index (schedule, guint, schedule->len - 1) > d.n_pool)
-    {
-      g_printerr ("lightly-al: the schedule's last budget (%u) is larger than the pool (%" G_GSIZE_FORMAT ")\n",
-                  g_array_index (schedule, guint, schedule->len - 1), d.n_pool);
-      code = 2;
-      goto out;
-    }
-  pool_norm = g_memdup2 (d.pool, d.n_pool * d.dim * sizeof (float));
-  normalise_rows (pool_norm, d.n_pool, d.dim);
+  normalise_rows (pool_norm, d->n_pool, d->dim);
   progress_on_tty = isatty (STDERR_FILENO);
-
-  total_steps = n_strategies * (guint) opt_seeds * schedule->len;
   for (guint s = 0; s < n_strategies; s++)
     {
       strategies[s].acc = g_new0 (double, (gsize) opt_seeds * schedule->len);
       strategies[s].used = g_new0 (LightlySamplingMethod, (gsize) opt_seeds * schedule->len);
       for (guint seed = 0; seed < (guint) opt_seeds; seed++)
-        if (!run_one (&d, pool_norm, &strategies[s], seed, (const guint *) schedule->data, schedule->len,
-                      &step, total_steps, started, &error))
+        if (!run_one (d, pool_norm, &strategies[s], seed, (const guint *) schedule->data, schedule->len,
+                      &step, total_steps, started, error))
           {
             if (progress_on_tty)
               fprintf (stderr, "\n");
-            code = lightly_al_fail (g_steal_pointer (&error));
-            goto out;
+            return FALSE;
           }
     }
   if (progress_on_tty)
     fprintf (stderr, "\r\033[K");
+  return TRUE;
+}
 
-  /* CSV. */
+/* PREFIX.csv: one row per strategy, seed and round. */
+static gboolean
+write_csv (const char *prefix, const Data *d, const Strategy *strategies, guint n_strategies,
+           const GArray *schedule, GError **error)
+{
+  g_autoptr(GString) csv = g_string_new ("strategy,seed,round,labels,method,accuracy\n");
+  g_autofree char *path = g_strconcat (prefix, ".csv", NULL);
+
   for (guint s = 0; s < n_strategies; s++)
     for (guint seed = 0; seed < (guint) opt_seeds; seed++)
       for (guint r = 0; r < schedule->len; r++)
         g_string_append_printf (csv, "%s,%u,%u,%u,%s,%.4f\n", strategies[s].name, seed, r + 1,
-                                MIN (g_array_index (schedule, guint, r), (guint) d.n_pool),
+                                MIN (g_array_index (schedule, guint, r), (guint) d->n_pool),
                                 lightly_sampling_method_to_string (strategies[s].used[seed * schedule->len + r]),
                                 strategies[s].acc[seed * schedule->len + r]);
-  prefix = opt_out != NULL ? opt_out : "simulate";
-  plot.strategies = strategies;
-  plot.n_strategies = n_strategies;
+  return g_file_set_contents (path, csv->str, (gssize) csv->len, error);
+}
+
+/* PREFIX.png and PREFIX.svg. */
+static gboolean
+write_charts (const char *prefix, const Strategy *strategies, guint n_strategies, guint random_index,
+              const GArray *schedule, const char *title, GError **error)
+{
+  g_autofree LightlyAlPlotSeries *series = g_new0 (LightlyAlPlotSeries, MAX (n_strategies, 1));
+  LightlyAlPlot plot;
+
+  for (guint s = 0; s < n_strategies; s++)
+    {
+      series[s].name = strategies[s].name;
+      series[s].emphasised = strategies[s].method == LIGHTLY_SAMPLING_METHOD_AUTO;
+      series[s].acc = strategies[s].acc;
+    }
+  plot.series = series;
+  plot.n_series = n_strategies;
   plot.random_index = random_index;
   plot.schedule = (const guint *) schedule->data;
   plot.n_rounds = schedule->len;
   plot.n_seeds = (guint) opt_seeds;
-  {
-    g_autofree char *path = g_strconcat (prefix, ".csv", NULL);
+  return lightly_al_write_plots (prefix, &plot, title, error);
+}
 
-    title = opt_title != NULL ? g_strdup (opt_title)
-            : g_strdup_printf ("%s: pool %" G_GSIZE_FORMAT ", test %" G_GSIZE_FORMAT,
-                               opt_fashion_mnist ? "Fashion-MNIST" : (csv_path = g_path_get_basename (argv[1])),
-                               d.n_pool, d.n_test);
-    if (!g_file_set_contents (path, csv->str, (gssize) csv->len, &error) ||
-        !write_plots (prefix, &plot, title, &error))
-      {
-        code = lightly_al_fail (g_steal_pointer (&error));
-        goto out;
-      }
-  }
-
-  /* Summary: one line per budget. */
+/* The summary on stdout: one line per budget, then what AUTO ran. */
+static void
+print_summary (const char *title, const Strategy *strategies, guint n_strategies, guint random_index,
+               const GArray *schedule)
+{
   g_print ("%s; %d seeds; accuracy mean ± sd", title, opt_seeds);
   if (random_index != G_MAXUINT)
     g_print ("; Δ = points above RANDOM's mean, ! = below RANDOM's mean − 0.5 sd");
@@ -986,13 +590,13 @@ lightly_al_cmd_simulate (int    argc,
       double rm = 0, rsd = 0;
 
       if (random_index != G_MAXUINT)
-        mean_sd (strategies[random_index].acc, (guint) opt_seeds, schedule->len, r, &rm, &rsd);
+        lightly_al_mean_sd (strategies[random_index].acc, (guint) opt_seeds, schedule->len, r, &rm, &rsd);
       g_print ("%7u", g_array_index (schedule, guint, r));
       for (guint s = 0; s < n_strategies; s++)
         {
           double m, sd;
 
-          mean_sd (strategies[s].acc, (guint) opt_seeds, schedule->len, r, &m, &sd);
+          lightly_al_mean_sd (strategies[s].acc, (guint) opt_seeds, schedule->len, r, &m, &sd);
           if (s == random_index)
             g_print ("  %.3f ± %.3f", m, sd);
           else if (random_index != G_MAXUINT)
@@ -1012,16 +616,101 @@ lightly_al_cmd_simulate (int    argc,
         g_print ("\n");
         break;
       }
+}
+
+/* 2 when --out's CSV would be the input CSV. */
+static int
+check_out_is_not_input (const char *input)
+{
+  g_autofree char *out_csv = g_strconcat (opt_out != NULL ? opt_out : "simulate", ".csv", NULL);
+  g_autofree char *a = g_canonicalize_filename (out_csv, NULL);
+  g_autofree char *b = g_canonicalize_filename (input, NULL);
+
+  if (g_strcmp0 (a, b) == 0)
+    {
+      g_printerr ("lightly-al: --out would overwrite the input %s; choose another prefix\n", input);
+      return 2;
+    }
+  return 0;
+}
+
+static int
+simulate (const char *input, Strategy *strategies, guint n_strategies, guint random_index,
+          const GArray *schedule)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv_path = NULL;
+  g_autofree char *title = NULL;
+  Data d = { 0 };
+  double started = g_get_monotonic_time ();
+  const char *prefix = opt_out != NULL ? opt_out : "simulate";
+  int code = 0;
+
+  if (input != NULL && (code = check_out_is_not_input (input)) != 0)
+    return code;
+  if (input == NULL ? !load_fashion_mnist (&d, &error) : !load_csv (input, &d, &error))
+    {
+      code = lightly_al_fail (g_steal_pointer (&error));
+      goto out;
+    }
+  if (g_array_index (schedule, guint, schedule->len - 1) > d.n_pool)
+    {
+      g_printerr ("lightly-al: the schedule's last budget (%u) is larger than the pool (%" G_GSIZE_FORMAT ")\n",
+                  g_array_index (schedule, guint, schedule->len - 1), d.n_pool);
+      code = 2;
+      goto out;
+    }
+  if (!run_all (&d, strategies, n_strategies, schedule, started, &error))
+    {
+      code = lightly_al_fail (g_steal_pointer (&error));
+      goto out;
+    }
+
+  title = opt_title != NULL ? g_strdup (opt_title)
+          : g_strdup_printf ("%s: pool %" G_GSIZE_FORMAT ", test %" G_GSIZE_FORMAT,
+                             input == NULL ? "Fashion-MNIST" : (csv_path = g_path_get_basename (input)),
+                             d.n_pool, d.n_test);
+  if (!write_csv (prefix, &d, strategies, n_strategies, schedule, &error) ||
+      !write_charts (prefix, strategies, n_strategies, random_index, schedule, title, &error))
+    {
+      code = lightly_al_fail (g_steal_pointer (&error));
+      goto out;
+    }
+  print_summary (title, strategies, n_strategies, random_index, schedule);
   g_print ("Wrote %s.csv, %s.png, %s.svg in %.0f s\n", prefix, prefix, prefix,
            (g_get_monotonic_time () - started) / 1e6);
 
 out:
+  data_clear (&d);
+  return code;
+}
+
+int
+lightly_al_cmd_simulate (int    argc,
+                         char **argv)
+{
+  g_autoptr(GArray) schedule = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_auto(GStrv) names = NULL;
+  g_autofree Strategy *strategies = NULL;
+  guint n_strategies, random_index = G_MAXUINT;
+  int code;
+
+  code = parse_options (&argc, &argv, schedule);
+  if (code != 0)
+    return code;
+  names = g_strsplit (opt_strategies != NULL ? opt_strategies : DEFAULT_STRATEGIES, ",", -1);
+  n_strategies = g_strv_length (names);
+  strategies = g_new0 (Strategy, MAX (n_strategies, 1));
+  if (!parse_strategies (names, strategies, &random_index))
+    code = 2;
+  else
+    code = simulate (opt_fashion_mnist ? NULL : argv[1], strategies, n_strategies, random_index, schedule);
+
   for (guint s = 0; s < n_strategies; s++)
     {
       g_free (strategies[s].name);
       g_free (strategies[s].acc);
       g_free (strategies[s].used);
     }
-  data_clear (&d);
   return code;
 }

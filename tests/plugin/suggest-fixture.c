@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 
 #include <lightly/lightly.h>
+#include "test-utils.h"
 #include "ml/lightly-fashion-mnist.h"
 
 #define DEFAULT_POOL 300
@@ -64,32 +65,6 @@ make_store (const char  *dir,
   return g_steal_pointer (&dataset_id);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                                                  G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
-                                                                  NULL, NULL);
-
-  if (children != NULL)
-    {
-      GFileInfo *info;
-
-      while ((info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-
-          if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-            remove_tree (child);
-          else
-            g_unlink (child);
-          g_object_unref (info);
-        }
-    }
-  g_rmdir (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -122,7 +97,7 @@ main (int    argc,
           g_printerr ("suggest-fixture: %s: %s\n", argv[2], error->message);
           status = 1;
         }
-      remove_tree (dir);
+      test_rm_rf (dir);
       return status == 0 ? 0 : 1;
     }
 

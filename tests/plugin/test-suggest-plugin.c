@@ -20,6 +20,7 @@
 #include <libpeas/peas.h>
 
 #include <lightly/lightly.h>
+#include "test-utils.h"
 
 #define N_POOL 300
 #define N_CLASSES 10
@@ -29,24 +30,6 @@ typedef struct {
   char *uri;
   char *dataset_id;
 } Store;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 store_init (Store *store)
@@ -59,8 +42,7 @@ store_init (Store *store)
   int status;
 
   g_assert_nonnull (fixture);
-  store->dir = g_dir_make_tmp ("test-suggest-XXXXXX", &error);
-  g_assert_no_error (error);
+  store->dir = test_make_tmp_dir ("test-suggest");
   argv[1] = store->dir;
   g_assert_true (g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
   g_assert_no_error (error);
@@ -74,7 +56,7 @@ store_init (Store *store)
 static void
 store_clear (Store *store)
 {
-  remove_tree (store->dir);
+  test_rm_rf (store->dir);
   g_free (store->dir);
   g_free (store->uri);
   g_free (store->dataset_id);

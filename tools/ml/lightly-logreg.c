@@ -192,6 +192,160 @@ check_input (const float *x, gsize n, guint dim, const guint *y, guint n_classes
   return TRUE;
 }
 
+/* L-BFGS's memory: the last @m steps s = θ' − θ and gradient changes
+ * y = g' − g, in a ring starting at @head. */
+typedef struct {
+  gsize np;
+  guint m;
+  guint n_pairs;
+  guint head;
+  double *s_hist;
+  double *y_hist;
+  double *rho;
+  double *alpha;
+} Lbfgs;
+
+static void
+lbfgs_init (Lbfgs *lb, gsize np, guint m)
+{
+  lb->np = np;
+  lb->m = m;
+  lb->n_pairs = 0;
+  lb->head = 0;
+  lb->s_hist = g_new (double, np * m);
+  lb->y_hist = g_new (double, np * m);
+  lb->rho = g_new (double, m);
+  lb->alpha = g_new (double, m);
+}
+
+static void
+lbfgs_clear (Lbfgs *lb)
+{
+  g_free (lb->s_hist);
+  g_free (lb->y_hist);
+  g_free (lb->rho);
+  g_free (lb->alpha);
+}
+
+/* Two-loop recursion: dir = −H g. Returns g·dir, restarting from steepest
+ * descent when rounding left no descent direction. */
+static double
+lbfgs_direction (Lbfgs *lb, const double *g, double *dir)
+{
+  gsize np = lb->np, i;
+  guint m = lb->m, t;
+  double gd;
+
+  memcpy (dir, g, sizeof (double) * np);
+  for (t = 0; t < lb->n_pairs; t++)
+    {
+      guint idx = (lb->head + m - 1 - t) % m;
+
+      lb->alpha[idx] = lb->rho[idx] * dot (lb->s_hist + idx * np, dir, np);
+      for (i = 0; i < np; i++)
+        dir[i] -= lb->alpha[idx] * lb->y_hist[idx * np + i];
+    }
+  if (lb->n_pairs > 0)
+    {
+      guint last = (lb->head + m - 1) % m;
+      double gamma = dot (lb->s_hist + last * np, lb->y_hist + last * np, np)
+                     / dot (lb->y_hist + last * np, lb->y_hist + last * np, np);
+
+      for (i = 0; i < np; i++)
+        dir[i] *= gamma;
+    }
+  for (t = lb->n_pairs; t-- > 0;)
+    {
+      guint idx = (lb->head + m - 1 - t) % m;
+      double beta = lb->rho[idx] * dot (lb->y_hist + idx * np, dir, np);
+
+      for (i = 0; i < np; i++)
+        dir[i] += lb->s_hist[idx * np + i] * (lb->alpha[idx] - beta);
+    }
+  for (i = 0; i < np; i++)
+    dir[i] = -dir[i];
+  gd = dot (g, dir, np);
+  if (!(gd < 0))
+    {
+      lb->n_pairs = 0;
+      for (i = 0; i < np; i++)
+        dir[i] = -g[i];
+      gd = -dot (g, g, np);
+    }
+  return gd;
+}
+
+/* Remembers the step θ → θ' unless its curvature s·y is too small to be
+ * trusted. */
+static void
+lbfgs_push (Lbfgs *lb, const double *theta, const double *theta_new, const double *g, const double *g_next)
+{
+  gsize np = lb->np, i;
+  double *sv = lb->s_hist + lb->head * np, *yv = lb->y_hist + lb->head * np, sy;
+
+  for (i = 0; i < np; i++)
+    {
+      sv[i] = theta_new[i] - theta[i];
+      yv[i] = g_next[i] - g[i];
+    }
+  sy = dot (sv, yv, np);
+  if (sy > 1e-10 * dot (yv, yv, np))
+    {
+      lb->rho[lb->head] = 1.0 / sy;
+      lb->head = (lb->head + 1) % lb->m;
+      lb->n_pairs = MIN (lb->n_pairs + 1, lb->m);
+    }
+}
+
+/* The data and buffers of one fit. */
+typedef struct {
+  const double *xd;
+  gsize n;
+  guint dim;
+  const guint *y;
+  guint n_classes;
+  double c;
+  double *z;
+} Problem;
+
+/* Backtracking (Armijo) line search from @theta along @dir; writes the
+ * accepted point, its objective and gradient. FALSE when no step of 60
+ * halvings decreases the objective: at double precision, the optimum. */
+static gboolean
+line_search (const Problem *pb, const double *theta, const double *dir, gsize np, double f, double gd,
+             double step, double *theta_new, double *g_next, double *f_new)
+{
+  for (guint ls = 0; ls < 60; ls++)
+    {
+      for (gsize i = 0; i < np; i++)
+        theta_new[i] = theta[i] + step * dir[i];
+      *f_new = objective (theta_new, pb->xd, pb->n, pb->dim, pb->y, pb->n_classes, pb->c, g_next, pb->z);
+      if (*f_new <= f + 1e-4 * step * gd)
+        return TRUE;
+      step *= 0.5;
+    }
+  return FALSE;
+}
+
+/* θ holds one row of dim weights and an intercept per class. */
+static LightlyLogreg *
+model_from_theta (const double *theta, guint dim, guint n_classes, gboolean normalize)
+{
+  LightlyLogreg *model = g_new0 (LightlyLogreg, 1);
+
+  model->dim = dim;
+  model->n_classes = n_classes;
+  model->normalize = normalize;
+  model->weights = g_new (double, (gsize) n_classes * dim);
+  model->intercepts = g_new (double, n_classes);
+  for (guint c = 0; c < n_classes; c++)
+    {
+      memcpy (model->weights + (gsize) c * dim, theta + (gsize) c * (dim + 1), sizeof (double) * dim);
+      model->intercepts[c] = theta[(gsize) c * (dim + 1) + dim];
+    }
+  return model;
+}
+
 LightlyLogreg *
 lightly_logreg_fit (const float                 *x,
                     gsize                        n,
@@ -202,11 +356,13 @@ lightly_logreg_fit (const float                 *x,
                     GError                     **error)
 {
   LightlyLogregOptions opt;
-  g_autoptr(LightlyLogreg) model = NULL;
-  g_autofree double *xd = NULL, *theta = NULL, *g = NULL, *theta_new = NULL, *g_new_ = NULL;
-  g_autofree double *dir = NULL, *s_hist = NULL, *y_hist = NULL, *rho = NULL, *alpha = NULL, *z = NULL;
+  LightlyLogreg *model;
+  g_autofree double *xd = NULL, *theta = NULL, *g = NULL, *theta_new = NULL, *g_next = NULL;
+  g_autofree double *dir = NULL, *z = NULL;
+  Problem pb;
+  Lbfgs lb;
   gsize np;
-  guint m, n_pairs = 0, head = 0, iter, c;
+  guint iter;
   double f, gmax;
 
   g_return_val_if_fail (x != NULL && y != NULL, NULL);
@@ -228,96 +384,28 @@ lightly_logreg_fit (const float                 *x,
 
   xd = prepare (x, n, dim, opt.normalize);
   np = (gsize) n_classes * (dim + 1);
-  m = opt.history;
   theta = g_new0 (double, np);
   theta_new = g_new (double, np);
   g = g_new (double, np);
-  g_new_ = g_new (double, np);
+  g_next = g_new (double, np);
   dir = g_new (double, np);
-  s_hist = g_new (double, np * m);
-  y_hist = g_new (double, np * m);
-  rho = g_new (double, m);
-  alpha = g_new (double, m);
   z = g_new (double, n_classes);
+  pb = (Problem) { xd, n, dim, y, n_classes, opt.c, z };
+  lbfgs_init (&lb, np, opt.history);
 
   f = objective (theta, xd, n, dim, y, n_classes, opt.c, g, z);
   gmax = max_abs (g, np);
   for (iter = 0; iter < opt.max_iter && gmax > opt.gtol; iter++)
     {
-      double step, gd, f_new = f;
-      guint t, ls;
-      gsize i;
+      double gd = lbfgs_direction (&lb, g, dir);
+      double step = lb.n_pairs == 0 ? MIN (1.0, 1.0 / sqrt (-gd)) : 1.0;
+      double f_new = f;
 
-      /* Two-loop recursion: dir = −H g. */
-      memcpy (dir, g, sizeof (double) * np);
-      for (t = 0; t < n_pairs; t++)
-        {
-          guint idx = (head + m - 1 - t) % m;
-
-          alpha[idx] = rho[idx] * dot (s_hist + idx * np, dir, np);
-          for (i = 0; i < np; i++)
-            dir[i] -= alpha[idx] * y_hist[idx * np + i];
-        }
-      if (n_pairs > 0)
-        {
-          guint last = (head + m - 1) % m;
-          double gamma = dot (s_hist + last * np, y_hist + last * np, np)
-                         / dot (y_hist + last * np, y_hist + last * np, np);
-
-          for (i = 0; i < np; i++)
-            dir[i] *= gamma;
-        }
-      for (t = n_pairs; t-- > 0;)
-        {
-          guint idx = (head + m - 1 - t) % m;
-          double beta = rho[idx] * dot (y_hist + idx * np, dir, np);
-
-          for (i = 0; i < np; i++)
-            dir[i] += s_hist[idx * np + i] * (alpha[idx] - beta);
-        }
-      for (i = 0; i < np; i++)
-        dir[i] = -dir[i];
-      gd = dot (g, dir, np);
-      if (!(gd < 0))
-        {
-          /* Not a descent direction (rounding): restart from steepest descent. */
-          n_pairs = 0;
-          for (i = 0; i < np; i++)
-            dir[i] = -g[i];
-          gd = -dot (g, g, np);
-        }
-
-      step = n_pairs == 0 ? MIN (1.0, 1.0 / sqrt (-gd)) : 1.0;
-      for (ls = 0; ls < 60; ls++)
-        {
-          for (i = 0; i < np; i++)
-            theta_new[i] = theta[i] + step * dir[i];
-          f_new = objective (theta_new, xd, n, dim, y, n_classes, opt.c, g_new_, z);
-          if (f_new <= f + 1e-4 * step * gd)
-            break;
-          step *= 0.5;
-        }
-      if (ls == 60)
-        break;   /* no decrease possible at double precision: we are at the optimum */
-
-      {
-        double *sv = s_hist + head * np, *yv = y_hist + head * np, sy;
-
-        for (i = 0; i < np; i++)
-          {
-            sv[i] = theta_new[i] - theta[i];
-            yv[i] = g_new_[i] - g[i];
-          }
-        sy = dot (sv, yv, np);
-        if (sy > 1e-10 * dot (yv, yv, np))
-          {
-            rho[head] = 1.0 / sy;
-            head = (head + 1) % m;
-            n_pairs = MIN (n_pairs + 1, m);
-          }
-      }
+      if (!line_search (&pb, theta, dir, np, f, gd, step, theta_new, g_next, &f_new))
+        break;
+      lbfgs_push (&lb, theta, theta_new, g, g_next);
       memcpy (theta, theta_new, sizeof (double) * np);
-      memcpy (g, g_new_, sizeof (double) * np);
+      memcpy (g, g_next, sizeof (double) * np);
       gmax = max_abs (g, np);
       /* scikit-learn's stopping rule (scipy's ftol = 64 ε): a relative
        * decrease this small means rounding, not progress, and chasing it
@@ -330,23 +418,14 @@ lightly_logreg_fit (const float                 *x,
         }
       f = f_new;
     }
+  lbfgs_clear (&lb);
 
-  model = g_new0 (LightlyLogreg, 1);
-  model->dim = dim;
-  model->n_classes = n_classes;
-  model->normalize = opt.normalize;
-  model->weights = g_new (double, (gsize) n_classes * dim);
-  model->intercepts = g_new (double, n_classes);
-  for (c = 0; c < n_classes; c++)
-    {
-      memcpy (model->weights + (gsize) c * dim, theta + (gsize) c * (dim + 1), sizeof (double) * dim);
-      model->intercepts[c] = theta[(gsize) c * (dim + 1) + dim];
-    }
+  model = model_from_theta (theta, dim, n_classes, opt.normalize);
   model->n_iter = iter;
   model->objective = f;
   model->grad_max = gmax;
   model->converged = gmax <= opt.gtol;
-  return g_steal_pointer (&model);
+  return model;
 }
 
 void

@@ -463,6 +463,40 @@ tridiag_solve (const double *d, const double *e, guint n, double lambda, double 
     }
 }
 
+/* Back-transforms a vector of T to one of A, v ← H₀(H₁(⋯ H_{n−3} v)), and
+ * turns its largest entry positive so that fits are reproducible. */
+static void
+back_transform (const double *a, const double *beta, guint n, double *v)
+{
+  double big = 0;
+  guint arg = 0, i;
+  gint h;
+
+  for (h = (gint) n - 3; h >= 0; h--)
+    {
+      const double *hv = a + (gsize) h * n + h + 1;
+      guint m = n - (guint) h - 1;
+      double dot = 0;
+
+      if (beta[h] == 0)
+        continue;
+      for (i = 0; i < m; i++)
+        dot += hv[i] * v[h + 1 + i];
+      dot *= beta[h];
+      for (i = 0; i < m; i++)
+        v[h + 1 + i] -= dot * hv[i];
+    }
+  for (i = 0; i < n; i++)
+    if (fabs (v[i]) > big)
+      {
+        big = fabs (v[i]);
+        arg = i;
+      }
+  if (v[arg] < 0)
+    for (i = 0; i < n; i++)
+      v[i] = -v[i];
+}
+
 gboolean
 lightly_pca_symmetric_eigen (const double *a_in,
                              guint         n,
@@ -473,7 +507,7 @@ lightly_pca_symmetric_eigen (const double *a_in,
 {
   g_autofree double *a = NULL, *d = NULL, *e = NULL, *beta = NULL;
   g_autofree double *vals = NULL, *e2 = NULL, *u0 = NULL, *u1 = NULL, *u2 = NULL, *l = NULL;
-  g_autofree double *y = NULL, *lam = NULL;
+  g_autofree double *lam = NULL;
   g_autofree guint8 *piv = NULL;
   double tnorm = 0, ortol, tiny;
   guint i, j, it, c, cluster_start = 0;
@@ -564,39 +598,8 @@ lightly_pca_symmetric_eigen (const double *a_in,
       eigenvalues[j] = vals[j];
     }
 
-  /* Back-transform: v ← H₀(H₁(⋯ H_{n−3} v)). */
-  y = g_new (double, n);
   for (j = 0; j < k; j++)
-    {
-      double *v = eigenvectors + (gsize) j * n;
-      double big = 0;
-      guint arg = 0;
-      gint h;
-
-      for (h = (gint) n - 3; h >= 0; h--)
-        {
-          const double *hv = a + (gsize) h * n + h + 1;
-          guint m = n - (guint) h - 1;
-          double dot = 0;
-
-          if (beta[h] == 0)
-            continue;
-          for (i = 0; i < m; i++)
-            dot += hv[i] * v[h + 1 + i];
-          dot *= beta[h];
-          for (i = 0; i < m; i++)
-            v[h + 1 + i] -= dot * hv[i];
-        }
-      for (i = 0; i < n; i++)
-        if (fabs (v[i]) > big)
-          {
-            big = fabs (v[i]);
-            arg = i;
-          }
-      if (v[arg] < 0)
-        for (i = 0; i < n; i++)
-          v[i] = -v[i];
-    }
+    back_transform (a, beta, n, eigenvectors + (gsize) j * n);
   return TRUE;
 }
 
