@@ -808,63 +808,39 @@ test_spooled_body (Fixture       *f,
   error_code_is (gone, "MALFORMED_RESPONSE");
 }
 
-/* nSamples is the total labeled set: below the preselected tag's size is
- * refused by one check in the local backend, so the route and the
- * embedded backend give the same error (400 BAD_REQUEST ↔ INVALID_INPUT)
- * with the same message, and neither writes a job or a tag. */
+/* A tag's bit mask must fit the dataset: one check in the local backend's
+ * service, so the route and the embedded backend give the same error (400
+ * BAD_REQUEST ↔ INVALID_INPUT) with the same message, and neither writes a
+ * tag. */
 static void
-test_below_labeled (Fixture       *f,
-                    gconstpointer  data)
+test_mask_beyond_dataset (Fixture       *f,
+                          gconstpointer  data)
 {
   g_autoptr(LightlyBackend) backend = lightly_local_backend_new_for_store (f->store);
-  g_autoptr(GPtrArray) embeddings = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) created = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(LightlyHttpResponse) resp = NULL;
   g_autofree char *tags = g_strdup_printf ("/v1/datasets/%s/tags", f->ds);
-  g_autofree char *sampling = g_strdup_printf ("/v1/datasets/%s/embeddings/%s/sampling", f->ds, f->emb);
-  g_autofree char *tag_body = g_strdup_printf ("{\"name\":\"labeled\",\"prevTagId\":\"%s\","
-                                               "\"bitMaskData\":\"0x1f\",\"totSize\":12}", f->initial);
-  g_autofree char *labeled = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *job_id = NULL;
-  g_autofree char *before = NULL;
+  g_autofree char *tag_body = g_strdup_printf ("{\"name\":\"too-wide\",\"prevTagId\":\"%s\","
+                                               "\"bitMaskData\":\"0x1000\",\"totSize\":12}", f->initial);
+  g_autofree char *expected = g_strdup_printf ("Bit mask sets bit 12, but dataset %s has only 12 samples: "
+                                               "bit i is sample i of the mapping", f->ds);
+  g_autofree char *before = snapshot (f);
   g_autofree char *after = NULL;
-  LightlySelectionRequest request = { 0 };
-  const char *expected = "nSamples 3 is below the 5 samples already labeled (tag “labeled”): nSamples is the "
-                         "total size of the labeled set after the selection, so set it to at least 5";
+  g_autofree char *id = NULL;
   JsonObject *o;
 
-  created = call_json (f, "POST", tags, NULL, tag_body, &lightly_json_model_create_entity_response, FALSE);
-  labeled = id_of (created, "id");
-  before = snapshot (f);
-
-  /* Over http. */
-  body = g_strdup_printf ("{\"newTagName\":\"too-small\",\"method\":\"CORESET\",\"preselectedTagId\":\"%s\","
-                          "\"config\":{\"stoppingCondition\":{\"nSamples\":3,\"minDistance\":-1}}}", labeled);
-  resp = call (f, "POST", sampling, NULL, body, 400);
+  g_assert_cmpint (N_SAMPLES, ==, 12);
+  resp = call (f, "POST", tags, NULL, tag_body, 400);
   node = check_json (resp->body, &lightly_json_model_api_error_response, FALSE);
   o = json_node_get_object (node);
   g_assert_cmpstr (json_object_get_string_member (o, "code"), ==, "BAD_REQUEST");
   g_assert_cmpstr (json_object_get_string_member (o, "message"), ==, expected);
 
   /* Embedded, through the same seam method the route used. */
-  embeddings = lightly_backend_list_embeddings (backend, f->ds, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (embeddings->len, ==, 1);
-  request.method = LIGHTLY_SAMPLING_METHOD_CORESET;
-  request.n_samples = 3;
-  request.min_distance = -1;
-  request.new_tag_name = (char *) "too-small";
-  request.preselected_tag_id = labeled;
-  request.score_strength = 1.0;
-  request.row_count = N_SAMPLES;
-  job_id = lightly_backend_start_selection (backend, f->ds,
-                                            lightly_embedding_get_id (g_ptr_array_index (embeddings, 0)),
-                                            &request, NULL, &error);
+  id = lightly_backend_create_tag (backend, f->ds, "too-wide", "0x1000", f->initial, NULL, &error);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
-  g_assert_null (job_id);
+  g_assert_null (id);
   g_assert_cmpstr (error->message, ==, expected);
 
   after = snapshot (f);
@@ -881,7 +857,7 @@ main (int argc, char **argv)
   g_test_add ("/routes/delete-tag", Fixture, NULL, fixture_setup, test_delete_tag, fixture_teardown);
   g_test_add ("/routes/hostile", Fixture, NULL, fixture_setup, test_hostile, fixture_teardown);
   g_test_add_func ("/routes/loggable", test_loggable);
-  g_test_add ("/routes/below-labeled", Fixture, NULL, fixture_setup, test_below_labeled, fixture_teardown);
+  g_test_add ("/routes/mask-beyond-dataset", Fixture, NULL, fixture_setup, test_mask_beyond_dataset, fixture_teardown);
   g_test_add ("/routes/spooled-body", Fixture, NULL, fixture_setup, test_spooled_body, fixture_teardown);
   return g_test_run ();
 }

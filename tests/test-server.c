@@ -706,84 +706,73 @@ test_e2e_same_picks (void)
 }
 
 /* ---------------------------------------------------------------------------
- * One rule, two roads: nSamples below the labeled count
+ * One rule, two roads: a tag's bit mask must fit the dataset
  * ------------------------------------------------------------------------- */
 
-/* Labels 20 samples, then asks for a labeled set of 10 on top of them.
- * Returns the error's message; the error must be INVALID_INPUT and no tag
- * may have been written. */
+/* Registers 60 samples, then records a tag whose mask sets bit 100. The
+ * client does not look at the mask: the rule lives once, in the local
+ * backend's service, which the embedded default and the server's route both
+ * call. Returns the error's message; no tag may have been written. */
 static char *
-refuse_below_labeled (LightlyApiWorkflowClient *client)
+refuse_mask_beyond_dataset (LightlyApiWorkflowClient *client)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *csv = test_make_csv (60, 8, 3);
   g_autoptr(GInputStream) in1 = test_stream_for (csv);
-  g_autoptr(GInputStream) in2 = test_stream_for (csv);
-  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
-  g_autoptr(LightlyTag) labeled = NULL;
+  g_autoptr(LightlyBitMask) mask = lightly_bit_mask_new ();
   g_autoptr(LightlyTag) refused = NULL;
   g_autoptr(LightlyTag) missing = NULL;
   g_autofree char *ds = NULL;
-  g_autofree char *emb = NULL;
   char *message;
 
   ds = lightly_api_workflow_client_create_dataset (client, "rule", NULL, &error);
   g_assert_no_error (error);
   lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
   g_assert_no_error (error);
-  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
-  g_assert_no_error (error);
 
-  lightly_sampler_config_set_n_samples (config, 20);
-  lightly_sampler_config_set_name (config, "labeled");
-  labeled = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (lightly_tag_get_count (labeled), ==, 20);
-
-  lightly_sampler_config_set_n_samples (config, 10);
-  lightly_sampler_config_set_name (config, "too-small");
-  refused = lightly_api_workflow_client_sampling (client, config, lightly_tag_get_id (labeled), NULL,
-                                                  NULL, &error);
+  lightly_bit_mask_set_bit (mask, 100);
+  refused = lightly_api_workflow_client_create_tag (client, "too-wide", mask, NULL, NULL, &error);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
   g_assert_null (refused);
   message = g_strdup (error->message);
   g_clear_error (&error);
 
-  /* Refused before any job or tag exists. */
-  missing = lightly_api_workflow_client_get_tag_by_name (client, "too-small", NULL, &error);
+  missing = lightly_api_workflow_client_get_tag_by_name (client, "too-wide", NULL, &error);
   g_assert_null (missing);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
   return message;
 }
 
 static void
-test_rule_below_labeled (void)
+test_rule_mask_beyond_dataset (void)
 {
-  g_autofree char *local_dir = test_make_tmp_dir ();
-  g_autofree char *server_dir = test_make_tmp_dir ();
+  g_autofree char *local_dir = test_make_tmp_dir ("lightly-server");
+  g_autofree char *server_dir = test_make_tmp_dir ("lightly-server");
   g_autofree char *local_uri = g_filename_to_uri (local_dir, NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *embedded = NULL;
   g_autofree char *over_http = NULL;
+  const char *rule = " has only 60 samples: bit i is sample i of the mapping";
   TestServer *ts = test_server_start (server_dir);
 
   {
     g_autoptr(LightlyApiWorkflowClient) local = lightly_api_workflow_client_new (local_uri, NULL, NULL, &error);
 
     g_assert_no_error (error);
-    embedded = refuse_below_labeled (local);
+    embedded = refuse_mask_beyond_dataset (local);
   }
   {
     g_autoptr(LightlyApiWorkflowClient) remote = http_client (ts, ts->token);
 
-    over_http = refuse_below_labeled (remote);
+    over_http = refuse_mask_beyond_dataset (remote);
   }
-  /* One check in the local backend: the route answers 400 BAD_REQUEST with
-   * the very message the embedded default gives. */
-  g_assert_nonnull (strstr (embedded, "nSamples 10 is below the 20 samples already labeled"));
+  /* The same sentence on both roads (the dataset ids differ); over http the
+   * route maps it to 400 BAD_REQUEST. */
+  g_assert_true (g_str_has_prefix (embedded, "Bit mask sets bit 100, but dataset "));
+  g_assert_true (g_str_has_suffix (embedded, rule));
   g_assert_nonnull (strstr (over_http, "HTTP 400"));
-  g_assert_nonnull (strstr (over_http, "BAD_REQUEST: "));
-  g_assert_nonnull (strstr (over_http, embedded));
+  g_assert_nonnull (strstr (over_http, "BAD_REQUEST: Bit mask sets bit 100, but dataset "));
+  g_assert_nonnull (strstr (over_http, rule));
 
   test_server_stop (ts);
   test_rm_rf (local_dir);
@@ -1832,7 +1821,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/replay-2021", test_replay_2021);
   g_test_add_func ("/server/client-ops", test_client_ops);
   g_test_add_func ("/server/e2e-same-picks", test_e2e_same_picks);
-  g_test_add_func ("/server/rule-below-labeled", test_rule_below_labeled);
+  g_test_add_func ("/server/rule-mask-beyond-dataset", test_rule_mask_beyond_dataset);
   g_test_add_func ("/server/fake/bad-bodies", test_fake_bad_bodies);
   g_test_add_func ("/server/fake/delete-tag", test_fake_delete_tag);
   g_test_add_func ("/server/fake/retries", test_fake_retries);

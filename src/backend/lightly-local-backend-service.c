@@ -268,44 +268,6 @@ lightly_local_service_check_scores (const char  *score_type,
   return TRUE;
 }
 
-static gboolean
-check_selection_target (LightlyStore                  *store,
-                        const char                    *dataset_id,
-                        const LightlySelectionRequest *request,
-                        GError                       **error)
-{
-  g_autoptr(LightlyStoreTag) preselected = NULL;
-  g_autoptr(LightlyBitMask) mask = NULL;
-  guint64 n_labeled;
-  gint64 n_total;
-  double target;
-
-  /* Inactive (≤ 0, NaN) or nothing labeled: any target is reachable. */
-  if (!(request->n_samples > 0) || request->preselected_tag_id == NULL)
-    return TRUE;
-  preselected = lightly_store_get_tag (store, dataset_id, request->preselected_tag_id, error);
-  if (preselected == NULL)
-    return FALSE;
-  mask = lightly_bit_mask_new_from_hex (preselected->bitmask_hex, error);
-  if (mask == NULL)
-    return FALSE;
-  n_labeled = lightly_bit_mask_count (mask);
-  n_total = lightly_store_get_n_samples (store, dataset_id, error);
-  if (n_total < 0)
-    return FALSE;
-  /* As lightly_selection_target_k() reads nSamples. */
-  target = request->n_samples >= 1 ? floor (request->n_samples) : round (request->n_samples * (double) n_total);
-  if (target < (double) n_labeled)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "nSamples %g is below the %" G_GUINT64_FORMAT " samples already labeled (tag “%s”): "
-                   "nSamples is the total size of the labeled set after the selection, so set it to at least %"
-                   G_GUINT64_FORMAT, request->n_samples, n_labeled, preselected->name, n_labeled);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 lightly_local_service_check_selection (LightlyBackend                *backend,
                                        const char                    *dataset_id,
@@ -328,5 +290,5 @@ lightly_local_service_check_selection (LightlyBackend                *backend,
                    "The score type “%s” is not valid", request->score_type);
       return FALSE;
     }
-  return check_selection_target (store, dataset_id, request, error);
+  return TRUE;
 }

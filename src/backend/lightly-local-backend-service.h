@@ -81,11 +81,9 @@ gboolean               lightly_local_service_check_scores       (const char *sco
                                                                  GError **error);
 
 /* The rules of a selection request beyond its tags existing: scoreStrength
- * ≥ 0, a valid scoreType, and §13 Target size as lightly-glib enforces it:
- * nSamples ≥ 1 (or a fraction of the dataset) is the total size of the
- * labeled set afterwards, so a target below the preselected tag's size is
- * refused (LIGHTLY_ERROR_INVALID_INPUT) rather than silently adding
- * nothing. */
+ * ≥ 0 and a valid scoreType. A target at or below the preselected tag's
+ * size is not an error: protocol §13 (Target size) adds nothing then, and
+ * the agent skips such a query before it asks. */
 gboolean               lightly_local_service_check_selection    (LightlyBackend *backend, const char *dataset_id,
                                                                  const LightlySelectionRequest *request,
                                                                  GError **error);

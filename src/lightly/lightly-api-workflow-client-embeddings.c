@@ -29,16 +29,15 @@ static gpointer
 register_samples_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
 {
   StreamOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
   g_autofree char *initial_tag_id = NULL;
 
   if (!lightly_client_op_require_dataset (&op->op, error))
     return NULL;
 
   /* Samples are registered in the CSV's row order (protocol §13). */
-  if (!iface->register_samples (backend, op->op.dataset_id, op->csv, cancellable, error))
+  if (!lightly_backend_register_samples (backend, op->op.dataset_id, op->csv, cancellable, error))
     return NULL;
-  initial_tag_id = iface->create_initial_tag (backend, op->op.dataset_id, cancellable, error);
+  initial_tag_id = lightly_backend_create_initial_tag (backend, op->op.dataset_id, cancellable, error);
   return initial_tag_id != NULL ? LIGHTLY_CLIENT_OP_TRUE : NULL;
 }
 
@@ -108,7 +107,7 @@ get_file_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancel
 
   if (!lightly_client_op_require_dataset (op, error))
     return NULL;
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->get_file_names (backend, op->dataset_id, cancellable, error);
+  return lightly_backend_get_file_names (backend, op->dataset_id, cancellable, error);
 }
 
 /**
@@ -165,7 +164,7 @@ upload_embeddings_run (gpointer data, LightlyBackend *backend, GCancellable *can
 
   if (!lightly_client_op_require_dataset (&op->op, error))
     return NULL;
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->upload_embeddings (backend, op->op.dataset_id, op->name,
+  return lightly_backend_upload_embeddings (backend, op->op.dataset_id, op->name,
                                                                  op->csv, cancellable, error);
 }
 

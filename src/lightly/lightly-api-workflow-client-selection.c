@@ -40,7 +40,6 @@ static gpointer
 sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
 {
   SamplingOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
   g_autoptr(GPtrArray) tags = NULL;
   g_autofree char *job_id = NULL;
   g_autoptr(LightlyJob) job = NULL;
@@ -49,7 +48,7 @@ sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
   if (!lightly_client_op_require_dataset (&op->op, error))
     return NULL;
 
-  tags = iface->get_tags (backend, op->op.dataset_id, cancellable, error);
+  tags = lightly_backend_get_tags (backend, op->op.dataset_id, cancellable, error);
   if (tags == NULL)
     return NULL;
   if (tags->len == 0)
@@ -70,7 +69,7 @@ sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
   embedding_id = op->op.embedding_id;
   if (embedding_id == NULL)
     {
-      g_autoptr(GPtrArray) embeddings = iface->list_embeddings (backend, op->op.dataset_id,
+      g_autoptr(GPtrArray) embeddings = lightly_backend_list_embeddings (backend, op->op.dataset_id,
                                                                 cancellable, error);
       if (embeddings == NULL)
         return NULL;
@@ -88,12 +87,12 @@ sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  job_id = iface->start_selection (backend, op->op.dataset_id, embedding_id, &op->request,
+  job_id = lightly_backend_start_selection (backend, op->op.dataset_id, embedding_id, &op->request,
                                    cancellable, error);
   if (job_id == NULL)
     return NULL;
 
-  job = iface->follow_job (backend, job_id, op->progress, op->progress_data, cancellable, error);
+  job = lightly_backend_follow_job (backend, job_id, op->progress, op->progress_data, cancellable, error);
   if (job == NULL)
     return NULL;
 
@@ -111,7 +110,7 @@ sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
       return NULL;
     }
 
-  return iface->get_tag (backend, op->op.dataset_id, lightly_job_get_result_tag_id (job),
+  return lightly_backend_get_tag (backend, op->op.dataset_id, lightly_job_get_result_tag_id (job),
                          cancellable, error);
 }
 
@@ -248,7 +247,7 @@ get_job_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, 
 {
   JobOp *op = data;
 
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->get_job (backend, op->job_id, cancellable, error);
+  return lightly_backend_get_job (backend, op->job_id, cancellable, error);
 }
 
 /**

@@ -19,7 +19,7 @@ get_tags_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
 
   if (!lightly_client_op_require_dataset (op, error))
     return NULL;
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->get_tags (backend, op->dataset_id, cancellable, error);
+  return lightly_backend_get_tags (backend, op->dataset_id, cancellable, error);
 }
 
 /**
@@ -120,16 +120,15 @@ static gpointer
 create_tag_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
 {
   CreateTagOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
   g_autofree char *id = NULL;
 
   if (!lightly_client_op_require_dataset (&op->op, error))
     return NULL;
-  id = iface->create_tag (backend, op->op.dataset_id, op->name, op->bit_mask_hex, op->prev_tag_id,
+  id = lightly_backend_create_tag (backend, op->op.dataset_id, op->name, op->bit_mask_hex, op->prev_tag_id,
                           cancellable, error);
   if (id == NULL)
     return NULL;
-  return iface->get_tag (backend, op->op.dataset_id, id, cancellable, error);
+  return lightly_backend_get_tag (backend, op->op.dataset_id, id, cancellable, error);
 }
 
 /**
@@ -207,7 +206,7 @@ delete_tag_run (gpointer data, LightlyBackend *backend, GCancellable *cancellabl
 
   if (!lightly_client_op_require_dataset (&op->op, error))
     return NULL;
-  if (!LIGHTLY_BACKEND_GET_IFACE (backend)->delete_tag (backend, op->op.dataset_id, op->tag_id,
+  if (!lightly_backend_delete_tag (backend, op->op.dataset_id, op->tag_id,
                                                         cancellable, error))
     return NULL;
   return LIGHTLY_CLIENT_OP_TRUE;
@@ -287,7 +286,6 @@ static gpointer
 upload_scores_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
 {
   ScoresOp *op = data;
-  LightlyBackendInterface *iface = LIGHTLY_BACKEND_GET_IFACE (backend);
   g_auto(GStrv) names = NULL;
 
   if (!lightly_client_op_require_dataset (&op->op, error))
@@ -299,7 +297,7 @@ upload_scores_run (gpointer data, LightlyBackend *backend, GCancellable *cancell
     {
       gsize n = 0;
       const double *values = lightly_scores_get_values (op->scores, names[i], &n);
-      g_autofree char *id = iface->upload_scores (backend, op->op.dataset_id, op->tag_id, names[i],
+      g_autofree char *id = lightly_backend_upload_scores (backend, op->op.dataset_id, op->tag_id, names[i],
                                                   values, n, cancellable, error);
       if (id == NULL)
         return NULL;

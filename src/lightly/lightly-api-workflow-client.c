@@ -596,7 +596,7 @@ create_dataset_run (gpointer data, LightlyBackend *backend, GCancellable *cancel
 {
   NameOp *op = data;
 
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->create_dataset (backend, op->name, cancellable, error);
+  return lightly_backend_create_dataset (backend, op->name, cancellable, error);
 }
 
 /**
@@ -654,7 +654,7 @@ lightly_api_workflow_client_create_dataset_finish (LightlyApiWorkflowClient *sel
 static gpointer
 list_datasets_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
 {
-  return LIGHTLY_BACKEND_GET_IFACE (backend)->list_datasets (backend, cancellable, error);
+  return lightly_backend_list_datasets (backend, cancellable, error);
 }
 
 /**
