@@ -5,7 +5,7 @@
  * (canonical bitmasks, parent/query/preselected references, idempotent
  * creation, guarded deletion). The name and bitmask rules of protocol §2.2
  * live here too, since tags and jobs share them. Every write is one
- * transaction through write_begin() (DESIGN.md, Store).
+ * transaction through store_write_begin() (DESIGN.md, Store).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -20,11 +20,11 @@
 static gboolean
 check_sample_name (const char *name, GError **error)
 {
-  if (!check_text ("file name", name, MAX_SAMPLE_NAME_BYTES, error))
+  if (!store_check_text ("file name", name, MAX_SAMPLE_NAME_BYTES, error))
     return FALSE;
   if (strchr (name, ',') != NULL)
     {
-      g_autofree char *q = quote (name);
+      g_autofree char *q = store_quote (name);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "the file name %s contains a comma, which embeddings CSV files cannot "
@@ -55,7 +55,7 @@ lightly_store_check_tag_name (const char *name, GError **error)
         return TRUE;
     }
   {
-    g_autofree char *q = quote (name);
+    g_autofree char *q = store_quote (name);
 
     g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                  "the tag name %s is not valid; a tag name has at least 3 characters, "
@@ -77,7 +77,7 @@ hex_value (char c)
 
 /* Canonical "0x..." syntax only; the size check needs the dataset. */
 gboolean
-check_bitmask_syntax (const char *hex, GError **error)
+store_check_bitmask_syntax (const char *hex, GError **error)
 {
   const char *digits;
 
@@ -91,7 +91,7 @@ check_bitmask_syntax (const char *hex, GError **error)
 
 bad:
   {
-    g_autofree char *q = quote (hex);
+    g_autofree char *q = store_quote (hex);
 
     g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                  "the bitmask %s is not canonical; use lowercase hex with a 0x prefix "
@@ -141,8 +141,8 @@ dataset_from_row (LightlyStore *self, sqlite3_stmt *st)
 {
   LightlyStoreDataset *d = g_new0 (LightlyStoreDataset, 1);
 
-  d->id = col_text (st, 0);
-  d->name = col_text (st, 1);
+  d->id = store_col_text (st, 0);
+  d->name = store_col_text (st, 1);
   d->n_samples = (guint64) sqlite3_column_int64 (st, 2);
   d->created_at = sqlite3_column_int64 (st, 3);
   d->last_modified_at = sqlite3_column_int64 (st, 4);
@@ -154,23 +154,23 @@ lightly_store_create_dataset (LightlyStore *self, const char *name, GError **err
 {
   g_autofree char *id = NULL;
   Conn *c;
-  gint64 now = now_ms ();
+  gint64 now = store_now_ms ();
   int rc;
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  if (!check_text ("dataset name", name, MAX_NAME_BYTES, error))
+  if (!store_check_text ("dataset name", name, MAX_NAME_BYTES, error))
     return NULL;
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return NULL;
-  rc = query_text (c, "SELECT id FROM datasets WHERE name = ?", name, NULL,
+  rc = store_query_text (c, "SELECT id FROM datasets WHERE name = ?", name, NULL,
                    "looking up a dataset", &id, error);
   if (rc < 0)
     goto fail;
   if (rc > 0)
     {
-      g_autofree char *q = quote (name);
+      g_autofree char *q = store_quote (name);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
                    "a dataset named %s exists already (id %s); choose another name", q, id);
@@ -178,24 +178,24 @@ lightly_store_create_dataset (LightlyStore *self, const char *name, GError **err
     }
   id = lightly_store_new_id ();
   {
-    STMT st = prep (c, "INSERT INTO datasets (id, name, n_samples, created_at, "
+    STMT st = store_prep (c, "INSERT INTO datasets (id, name, n_samples, created_at, "
                        "last_modified_at) VALUES (?, ?, 0, ?, ?)", error);
 
     if (st == NULL)
       goto fail;
-    bind_text (st, 1, id);
-    bind_text (st, 2, name);
+    store_bind_text (st, 1, id);
+    store_bind_text (st, 2, name);
     sqlite3_bind_int64 (st, 3, now);
     sqlite3_bind_int64 (st, 4, now);
-    if (!step_done (c, st, "creating a dataset", error))
+    if (!store_step_done (c, st, "creating a dataset", error))
       goto fail;
   }
-  if (!write_commit (c, error))
+  if (!store_write_commit (c, error))
     return NULL;
   return g_steal_pointer (&id);
 
 fail:
-  conn_release (c);
+  store_conn_release (c);
   return NULL;
 }
 
@@ -203,7 +203,7 @@ static LightlyStoreDataset *
 get_dataset_where (LightlyStore *self, const char *sql, const char *key,
                    const char *what, GError **error)
 {
-  return read_one_row (self, sql, key, NULL, dataset_from_row, "dataset", what, key, error);
+  return store_read_one_row (self, sql, key, NULL, dataset_from_row, "dataset", what, key, error);
 }
 
 LightlyStoreDataset *
@@ -227,7 +227,7 @@ lightly_store_list_datasets (LightlyStore *self, GError **error)
 {
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  return list_rows (self, NULL, NULL, "SELECT " DATASET_COLUMNS " FROM datasets ORDER BY rowid",
+  return store_list_rows (self, NULL, NULL, "SELECT " DATASET_COLUMNS " FROM datasets ORDER BY rowid",
                     "listing datasets", dataset_from_row,
                     (GDestroyNotify) lightly_store_dataset_free, error);
 }
@@ -236,15 +236,15 @@ lightly_store_list_datasets (LightlyStore *self, GError **error)
 
 /* Appends names at indices n_before ... inside the caller's transaction. */
 gboolean
-insert_samples (Conn *c, const char *dataset_id, gint64 n_before,
+store_insert_samples (Conn *c, const char *dataset_id, gint64 n_before,
                 const char * const *names, gsize n, GError **error)
 {
-  STMT st = prep (c, "INSERT INTO samples (dataset_id, idx, file_name) VALUES (?, ?, ?)",
+  STMT st = store_prep (c, "INSERT INTO samples (dataset_id, idx, file_name) VALUES (?, ?, ?)",
                   error);
 
   if (st == NULL)
     return FALSE;
-  bind_text (st, 1, dataset_id);
+  store_bind_text (st, 1, dataset_id);
   for (gsize i = 0; i < n; i++)
     {
       int rc;
@@ -255,7 +255,7 @@ insert_samples (Conn *c, const char *dataset_id, gint64 n_before,
       sqlite3_reset (st);
       if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         {
-          g_autofree char *q = quote (names[i]);
+          g_autofree char *q = store_quote (names[i]);
 
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                        "the file name %s is already a sample of dataset %s; file names "
@@ -264,16 +264,16 @@ insert_samples (Conn *c, const char *dataset_id, gint64 n_before,
         }
       if (rc != SQLITE_DONE)
         {
-          set_sql_error (error, c->db, "adding samples");
+          store_set_sql_error (error, c->db, "adding samples");
           return FALSE;
         }
     }
-  return touch_dataset (c, dataset_id, (gint64) n, error);
+  return store_touch_dataset (c, dataset_id, (gint64) n, error);
 }
 
 /* Checks every name and that the list has no duplicates. */
 gboolean
-check_sample_list (const char * const *names, gsize n, GError **error)
+store_check_sample_list (const char * const *names, gsize n, GError **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -283,7 +283,7 @@ check_sample_list (const char * const *names, gsize n, GError **error)
         return FALSE;
       if (!g_hash_table_add (seen, (gpointer) names[i]))
         {
-          g_autofree char *q = quote (names[i]);
+          g_autofree char *q = store_quote (names[i]);
 
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                        "the file name %s appears twice in the list (again at position %"
@@ -309,19 +309,19 @@ lightly_store_add_samples (LightlyStore       *self,
   g_return_val_if_fail (names != NULL || n == 0, FALSE);
 
   count = n >= 0 ? (gsize) n : g_strv_length ((char **) names);
-  if (!check_sample_list (names, count, error))
+  if (!store_check_sample_list (names, count, error))
     return FALSE;
 
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return FALSE;
-  n_before = dataset_n_samples (c, dataset_id, error);
-  if (n_before < 0 || !insert_samples (c, dataset_id, n_before, names, count, error))
+  n_before = store_dataset_n_samples (c, dataset_id, error);
+  if (n_before < 0 || !store_insert_samples (c, dataset_id, n_before, names, count, error))
     {
-      conn_release (c);
+      store_conn_release (c);
       return FALSE;
     }
-  return write_commit (c, error);
+  return store_write_commit (c, error);
 }
 
 gssize
@@ -346,25 +346,25 @@ lightly_store_add_samples_from_csv (LightlyStore  *self,
 }
 
 char **
-sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **error)
+store_sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **error)
 {
   gint64 n;
   GPtrArray *names;
   int rc;
 
-  n = dataset_n_samples (c, dataset_id, error);
+  n = store_dataset_n_samples (c, dataset_id, error);
   if (n < 0)
     return NULL;
   names = g_ptr_array_sized_new ((guint) n + 1);
   {
-    STMT st = prep (c, "SELECT file_name FROM samples WHERE dataset_id = ? ORDER BY idx",
+    STMT st = store_prep (c, "SELECT file_name FROM samples WHERE dataset_id = ? ORDER BY idx",
                     error);
 
     if (st == NULL)
       goto fail;
-    bind_text (st, 1, dataset_id);
-    while ((rc = step_row (c, st, "reading samples", error)) > 0)
-      g_ptr_array_add (names, col_text (st, 0));
+    store_bind_text (st, 1, dataset_id);
+    while ((rc = store_step_row (c, st, "reading samples", error)) > 0)
+      g_ptr_array_add (names, store_col_text (st, 0));
     if (rc < 0)
       goto fail;
   }
@@ -390,11 +390,11 @@ lightly_store_get_sample_names (LightlyStore  *self,
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  c = conn_acquire (self, error);
-  if (c == NULL || !read_begin (c, error))
+  c = store_conn_acquire (self, error);
+  if (c == NULL || !store_read_begin (c, error))
     return NULL;
-  names = sample_names (c, dataset_id, n_out, error);
-  read_end (c);
+  names = store_sample_names (c, dataset_id, n_out, error);
+  store_read_end (c);
   return names;
 }
 
@@ -405,10 +405,10 @@ lightly_store_get_n_samples (LightlyStore *self, const char *dataset_id, GError 
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), -1);
 
-  c = conn_acquire (self, error);
+  c = store_conn_acquire (self, error);
   if (c == NULL)
     return -1;
-  return dataset_n_samples (c, dataset_id, error);
+  return store_dataset_n_samples (c, dataset_id, error);
 }
 
 gint64
@@ -422,27 +422,27 @@ lightly_store_lookup_sample (LightlyStore  *self,
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), -1);
 
-  c = conn_acquire (self, error);
+  c = store_conn_acquire (self, error);
   if (c == NULL)
     return -1;
   {
-    STMT st = prep (c, "SELECT idx FROM samples WHERE dataset_id = ? AND file_name = ?",
+    STMT st = store_prep (c, "SELECT idx FROM samples WHERE dataset_id = ? AND file_name = ?",
                     error);
 
     if (st == NULL)
       return -1;
-    bind_text (st, 1, dataset_id);
-    bind_text (st, 2, file_name);
-    rc = step_row (c, st, "looking up a sample", error);
+    store_bind_text (st, 1, dataset_id);
+    store_bind_text (st, 2, file_name);
+    rc = store_step_row (c, st, "looking up a sample", error);
     if (rc < 0)
       return -1;
     if (rc > 0)
       return sqlite3_column_int64 (st, 0);
   }
-  if (dataset_n_samples (c, dataset_id, error) < 0)
+  if (store_dataset_n_samples (c, dataset_id, error) < 0)
     return -1;
   {
-    g_autofree char *q = quote (file_name);
+    g_autofree char *q = store_quote (file_name);
 
     g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
                  "the file name %s is not a sample of dataset %s", q, dataset_id);
@@ -477,14 +477,14 @@ tag_from_row (LightlyStore *self, sqlite3_stmt *st)
 {
   LightlyStoreTag *t = g_new0 (LightlyStoreTag, 1);
 
-  t->id = col_text (st, 0);
-  t->dataset_id = col_text (st, 1);
-  t->name = col_text (st, 2);
-  t->bitmask_hex = col_text (st, 3);
-  t->prev_tag_id = col_text (st, 4);
-  t->query_tag_id = col_text (st, 5);
-  t->preselected_tag_id = col_text (st, 6);
-  t->creator = col_text (st, 7);
+  t->id = store_col_text (st, 0);
+  t->dataset_id = store_col_text (st, 1);
+  t->name = store_col_text (st, 2);
+  t->bitmask_hex = store_col_text (st, 3);
+  t->prev_tag_id = store_col_text (st, 4);
+  t->query_tag_id = store_col_text (st, 5);
+  t->preselected_tag_id = store_col_text (st, 6);
+  t->creator = store_col_text (st, 7);
   t->created_at = sqlite3_column_int64 (st, 8);
   t->tot_size = (guint64) sqlite3_column_int64 (st, 9);
   return t;
@@ -498,13 +498,13 @@ check_tag_ref (Conn *c, const char *dataset_id, const char *field, const char *t
 
   if (tag_id == NULL)
     return TRUE;
-  rc = row_exists (c, "SELECT 1 FROM tags WHERE id = ? AND dataset_id = ?", tag_id, dataset_id,
+  rc = store_row_exists (c, "SELECT 1 FROM tags WHERE id = ? AND dataset_id = ?", tag_id, dataset_id,
                    "looking up a tag", error);
   if (rc < 0)
     return FALSE;
   if (rc == 0)
     {
-      g_autofree char *q = quote (tag_id);
+      g_autofree char *q = store_quote (tag_id);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
                    "the %s %s is not a tag of dataset %s", field, q, dataset_id);
@@ -522,14 +522,14 @@ name_reserved (LightlyStore *self, Conn *c, const char *dataset_id, const char *
   g_autofree char *job_id = NULL;
   int rc;
 
-  rc = query_text (c, "SELECT id FROM jobs WHERE dataset_id = ? AND new_tag_name = ? AND "
+  rc = store_query_text (c, "SELECT id FROM jobs WHERE dataset_id = ? AND new_tag_name = ? AND "
                       "reserved IS NOT NULL AND status IN (0, 1)", dataset_id, name,
                    "looking up a reservation", &job_id, error);
   if (rc <= 0)
     return rc;
   if (exclude_job != NULL && strcmp (job_id, exclude_job) == 0)
     return 0;
-  rc = recover_if_orphaned (self, c, job_id, error);
+  rc = store_recover_if_orphaned (self, c, job_id, error);
   if (rc != 0)
     return rc > 0 ? 0 : -1;
   if (job_id_out != NULL)
@@ -540,7 +540,7 @@ name_reserved (LightlyStore *self, Conn *c, const char *dataset_id, const char *
 /* Inside a write transaction. Returns the tag id (new or, idempotently, the
  * existing one). */
 char *
-create_tag_tx (LightlyStore *self, Conn *c, const char *dataset_id, const char *name,
+store_create_tag_tx (LightlyStore *self, Conn *c, const char *dataset_id, const char *name,
                const char *bitmask_hex, const char *prev_tag_id, const char *query_tag_id,
                const char *preselected_tag_id, const char *creator, const char *exclude_job,
                GError **error)
@@ -549,18 +549,18 @@ create_tag_tx (LightlyStore *self, Conn *c, const char *dataset_id, const char *
   gint64 n_samples;
   int rc;
 
-  n_samples = dataset_n_samples (c, dataset_id, error);
+  n_samples = store_dataset_n_samples (c, dataset_id, error);
   if (n_samples < 0 || !check_bitmask_size (bitmask_hex, (guint64) n_samples, error))
     return NULL;
 
   {
-    STMT st = prep (c, "SELECT id, bitmask FROM tags WHERE dataset_id = ? AND name = ?", error);
+    STMT st = store_prep (c, "SELECT id, bitmask FROM tags WHERE dataset_id = ? AND name = ?", error);
 
     if (st == NULL)
       return NULL;
-    bind_text (st, 1, dataset_id);
-    bind_text (st, 2, name);
-    rc = step_row (c, st, "looking up a tag", error);
+    store_bind_text (st, 1, dataset_id);
+    store_bind_text (st, 2, name);
+    rc = store_step_row (c, st, "looking up a tag", error);
     if (rc < 0)
       return NULL;
     if (rc > 0)
@@ -568,8 +568,8 @@ create_tag_tx (LightlyStore *self, Conn *c, const char *dataset_id, const char *
         g_autofree char *q = NULL;
 
         if (strcmp ((const char *) sqlite3_column_text (st, 1), bitmask_hex) == 0)
-          return col_text (st, 0);
-        q = quote (name);
+          return store_col_text (st, 0);
+        q = store_quote (name);
         g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
                      "a tag named %s exists already in dataset %s with a different bitmask; "
                      "choose another name", q, dataset_id);
@@ -584,7 +584,7 @@ create_tag_tx (LightlyStore *self, Conn *c, const char *dataset_id, const char *
       return NULL;
     if (rc > 0)
       {
-        g_autofree char *q = quote (name);
+        g_autofree char *q = store_quote (name);
 
         g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
                      "the tag name %s is reserved by the running selection job %s; "
@@ -599,25 +599,25 @@ create_tag_tx (LightlyStore *self, Conn *c, const char *dataset_id, const char *
 
   id = lightly_store_new_id ();
   {
-    STMT st = prep (c, "INSERT INTO tags (id, dataset_id, name, bitmask, prev_tag_id, "
+    STMT st = store_prep (c, "INSERT INTO tags (id, dataset_id, name, bitmask, prev_tag_id, "
                        "query_tag_id, preselected_tag_id, creator, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
 
     if (st == NULL)
       return NULL;
-    bind_text (st, 1, id);
-    bind_text (st, 2, dataset_id);
-    bind_text (st, 3, name);
-    bind_text (st, 4, bitmask_hex);
-    bind_text (st, 5, prev_tag_id);
-    bind_text (st, 6, query_tag_id);
-    bind_text (st, 7, preselected_tag_id);
-    bind_text (st, 8, creator);
-    sqlite3_bind_int64 (st, 9, now_ms ());
-    if (!step_done (c, st, "creating a tag", error))
+    store_bind_text (st, 1, id);
+    store_bind_text (st, 2, dataset_id);
+    store_bind_text (st, 3, name);
+    store_bind_text (st, 4, bitmask_hex);
+    store_bind_text (st, 5, prev_tag_id);
+    store_bind_text (st, 6, query_tag_id);
+    store_bind_text (st, 7, preselected_tag_id);
+    store_bind_text (st, 8, creator);
+    sqlite3_bind_int64 (st, 9, store_now_ms ());
+    if (!store_step_done (c, st, "creating a tag", error))
       return NULL;
   }
-  if (!touch_dataset (c, dataset_id, 0, error))
+  if (!store_touch_dataset (c, dataset_id, 0, error))
     return NULL;
   return g_steal_pointer (&id);
 }
@@ -627,8 +627,8 @@ check_tag_input (const char *name, const char *bitmask_hex, const char *creator,
                  GError **error)
 {
   return lightly_store_check_tag_name (name, error) &&
-         check_bitmask_syntax (bitmask_hex, error) &&
-         (creator == NULL || check_text ("tag creator", creator, MAX_NAME_BYTES, error));
+         store_check_bitmask_syntax (bitmask_hex, error) &&
+         (creator == NULL || store_check_text ("tag creator", creator, MAX_NAME_BYTES, error));
 }
 
 char *
@@ -649,17 +649,17 @@ lightly_store_create_tag (LightlyStore *self,
 
   if (!check_tag_input (name, bitmask_hex, creator, error))
     return NULL;
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return NULL;
-  id = create_tag_tx (self, c, dataset_id, name, bitmask_hex, prev_tag_id, query_tag_id,
+  id = store_create_tag_tx (self, c, dataset_id, name, bitmask_hex, prev_tag_id, query_tag_id,
                       preselected_tag_id, creator, NULL, error);
   if (id == NULL)
     {
-      conn_release (c);
+      store_conn_release (c);
       return NULL;
     }
-  if (!write_commit (c, error))
+  if (!store_write_commit (c, error))
     {
       g_free (id);
       return NULL;
@@ -671,7 +671,7 @@ static LightlyStoreTag *
 get_tag_where (LightlyStore *self, const char *sql, const char *a, const char *b,
                const char *what, const char *key, GError **error)
 {
-  return read_one_row (self, sql, a, b, tag_from_row, "tag", what, key, error);
+  return store_read_one_row (self, sql, a, b, tag_from_row, "tag", what, key, error);
 }
 
 LightlyStoreTag *
@@ -705,7 +705,7 @@ lightly_store_list_tags (LightlyStore *self, const char *dataset_id, GError **er
 {
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  return list_dataset_rows (self, dataset_id,
+  return store_list_dataset_rows (self, dataset_id,
                             "SELECT " TAG_COLUMNS " FROM tags t JOIN datasets d "
                             "ON d.id = t.dataset_id WHERE t.dataset_id = ? ORDER BY t.seq",
                             "listing tags", tag_from_row,
@@ -720,18 +720,18 @@ tag_referrer (Conn *c, const char *tag_id, char **who, GError **error)
   int rc;
 
   {
-    STMT st = prep (c, "SELECT id, name, CASE WHEN prev_tag_id = ?1 THEN 'previous' "
+    STMT st = store_prep (c, "SELECT id, name, CASE WHEN prev_tag_id = ?1 THEN 'previous' "
                        "WHEN query_tag_id = ?1 THEN 'query' ELSE 'preselected' END "
                        "FROM tags WHERE prev_tag_id = ?1 OR query_tag_id = ?1 OR "
                        "preselected_tag_id = ?1 ORDER BY seq LIMIT 1", error);
 
     if (st == NULL)
       return -1;
-    bind_text (st, 1, tag_id);
-    rc = step_row (c, st, "looking up tags that refer to a tag", error);
+    store_bind_text (st, 1, tag_id);
+    rc = store_step_row (c, st, "looking up tags that refer to a tag", error);
     if (rc > 0)
       {
-        g_autofree char *q = quote ((const char *) sqlite3_column_text (st, 1));
+        g_autofree char *q = store_quote ((const char *) sqlite3_column_text (st, 1));
 
         *who = g_strdup_printf ("it is the %s tag of tag %s (id %s); delete that tag first",
                                 (const char *) sqlite3_column_text (st, 2), q,
@@ -744,15 +744,15 @@ tag_referrer (Conn *c, const char *tag_id, char **who, GError **error)
     /* A job's result tag, or the query or preselected tag of a job that is
      * still waiting or running (its parameters name the tag). A FAILED job's
      * parameters are history: nothing reads a tag through them any more. */
-    STMT st = prep (c, "SELECT id, CASE WHEN result_tag_id = ?1 THEN 'the result of' "
+    STMT st = store_prep (c, "SELECT id, CASE WHEN result_tag_id = ?1 THEN 'the result of' "
                        "ELSE 'an input of the unfinished' END "
                        "FROM jobs WHERE result_tag_id = ?1 OR (status IN (0, 1) AND "
                        "instr (params, '\"' || ?1 || '\"') > 0) ORDER BY seq LIMIT 1", error);
 
     if (st == NULL)
       return -1;
-    bind_text (st, 1, tag_id);
-    rc = step_row (c, st, "looking up jobs that refer to a tag", error);
+    store_bind_text (st, 1, tag_id);
+    rc = store_step_row (c, st, "looking up jobs that refer to a tag", error);
     if (rc > 0)
       *who = g_strdup_printf ("it is %s selection job %s",
                               (const char *) sqlite3_column_text (st, 1),
@@ -778,18 +778,18 @@ lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char
                            "deleting a tag needs a dataset id and a tag id");
       return FALSE;
     }
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return FALSE;
-  if (dataset_n_samples (c, dataset_id, error) < 0)
+  if (store_dataset_n_samples (c, dataset_id, error) < 0)
     return FALSE;
-  rc = query_text (c, "SELECT name FROM tags WHERE id = ? AND dataset_id = ?", tag_id,
+  rc = store_query_text (c, "SELECT name FROM tags WHERE id = ? AND dataset_id = ?", tag_id,
                    dataset_id, "looking up a tag", &name, error);
   if (rc < 0)
     return FALSE;
   if (rc == 0)
     {
-      g_autofree char *q = quote (tag_id);
+      g_autofree char *q = store_quote (tag_id);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
                    "there is no tag with id %s in dataset %s", q, dataset_id);
@@ -807,31 +807,31 @@ lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char
     return FALSE;
   if (rc > 0)
     {
-      g_autofree char *q = quote (name);
+      g_autofree char *q = store_quote (name);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "the tag %s (id %s) cannot be deleted: %s", q, tag_id, who);
       return FALSE;
     }
   {
-    STMT st = prep (c, "DELETE FROM scores WHERE tag_id = ?", error);
+    STMT st = store_prep (c, "DELETE FROM scores WHERE tag_id = ?", error);
 
     if (st == NULL)
       return FALSE;
-    bind_text (st, 1, tag_id);
-    if (!step_done (c, st, "deleting a tag's scores", error))
+    store_bind_text (st, 1, tag_id);
+    if (!store_step_done (c, st, "deleting a tag's scores", error))
       return FALSE;
   }
   {
-    STMT st = prep (c, "DELETE FROM tags WHERE id = ?", error);
+    STMT st = store_prep (c, "DELETE FROM tags WHERE id = ?", error);
 
     if (st == NULL)
       return FALSE;
-    bind_text (st, 1, tag_id);
-    if (!step_done (c, st, "deleting a tag", error))
+    store_bind_text (st, 1, tag_id);
+    if (!store_step_done (c, st, "deleting a tag", error))
       return FALSE;
   }
-  if (!touch_dataset (c, dataset_id, 0, error))
+  if (!store_touch_dataset (c, dataset_id, 0, error))
     return FALSE;
-  return write_commit (g_steal_pointer (&c), error);
+  return store_write_commit (g_steal_pointer (&c), error);
 }

@@ -56,9 +56,9 @@ embedding_from_row (LightlyStore *self, sqlite3_stmt *st)
 {
   LightlyStoreEmbedding *e = g_new0 (LightlyStoreEmbedding, 1);
 
-  e->id = col_text (st, 0);
-  e->dataset_id = col_text (st, 1);
-  e->name = col_text (st, 2);
+  e->id = store_col_text (st, 0);
+  e->dataset_id = store_col_text (st, 1);
+  e->name = store_col_text (st, 2);
   e->n_rows = (guint64) sqlite3_column_int64 (st, 3);
   e->dim = (guint64) sqlite3_column_int64 (st, 4);
   e->created_at = sqlite3_column_int64 (st, 5);
@@ -69,12 +69,12 @@ embedding_from_row (LightlyStore *self, sqlite3_stmt *st)
 static int
 embedding_name_taken (Conn *c, const char *dataset_id, const char *name, GError **error)
 {
-  int rc = row_exists (c, "SELECT 1 FROM embeddings WHERE dataset_id = ? AND name = ?",
+  int rc = store_row_exists (c, "SELECT 1 FROM embeddings WHERE dataset_id = ? AND name = ?",
                        dataset_id, name, "looking up an embedding", error);
 
   if (rc > 0)
     {
-      g_autofree char *q = quote (name);
+      g_autofree char *q = store_quote (name);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
                    "dataset %s has an embedding named %s already; choose another name",
@@ -133,7 +133,7 @@ rename_synced (const char *from, const char *to, const char *dir, GError **error
                    from, g_strerror (saved));
       return FALSE;
     }
-  return fsync_dir (dir, error);
+  return store_fsync_dir (dir, error);
 }
 
 /* Maps CSV rows to sample indices; the file-name sets must be equal. */
@@ -152,7 +152,7 @@ match_rows (const LightlyEmbeddingsCsv *csv, char **samples, gsize n_samples,
 
       if (v == NULL)
         {
-          g_autofree char *q = quote (csv->names[r]);
+          g_autofree char *q = store_quote (csv->names[r]);
 
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                        "the embeddings CSV names the file %s (line %" G_GUINT64_FORMAT "), "
@@ -173,7 +173,7 @@ match_rows (const LightlyEmbeddingsCsv *csv, char **samples, gsize n_samples,
 
       g_hash_table_iter_init (&iter, index);
       g_hash_table_iter_next (&iter, &key, NULL);
-      q = quote (key);
+      q = store_quote (key);
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "the sample %s of dataset %s is missing from the embeddings CSV; the CSV "
                    "has %" G_GSIZE_FORMAT " rows and the dataset %" G_GSIZE_FORMAT
@@ -201,7 +201,7 @@ normalise_rows (const LightlyEmbeddingsCsv *csv, const guint64 *perm, GError **e
         sum += (double) src[j] * (double) src[j];
       if (!(sum > 0.0))
         {
-          g_autofree char *q = quote (csv->names[r]);
+          g_autofree char *q = store_quote (csv->names[r]);
 
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                        "the embedding of %s (line %" G_GUINT64_FORMAT " of the CSV) is all "
@@ -272,7 +272,7 @@ import_open_copy (LightlyStore *self, Import *imp, GError **error)
       return TRUE;
     }
   import_lock = g_build_filename (self->dir, "import.lock", NULL);
-  imp->lock_fd = take_lock (import_lock, FALSE, TRUE, error);
+  imp->lock_fd = store_take_lock (import_lock, FALSE, TRUE, error);
   if (imp->lock_fd < 0)
     return FALSE;
   imp->csv_tmp = store_path (self, "csv", imp->id, ".csv.tmp");
@@ -302,23 +302,23 @@ import_check (LightlyStore *self, Import *imp, const char *dataset_id, const cha
   g_autofree guint64 *perm = NULL;
 
   {
-    g_autoptr(Conn) rc = conn_acquire (self, error);
+    g_autoptr(Conn) rc = store_conn_acquire (self, error);
 
-    if (rc == NULL || !read_begin (rc, error))
+    if (rc == NULL || !store_read_begin (rc, error))
       return FALSE;
-    samples = sample_names (rc, dataset_id, &imp->n_samples, error);
+    samples = store_sample_names (rc, dataset_id, &imp->n_samples, error);
     if (samples == NULL)
       return FALSE;
     if (embedding_name_taken (rc, dataset_id, name, error) != 0)
       return FALSE;
-    read_end (rc);
+    store_read_end (rc);
   }
 
   imp->register_samples = (flags & LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES) &&
                           imp->n_samples == 0;
   if (imp->register_samples)
     {
-      if (!check_sample_list (imp->parsed->names, imp->parsed->n_rows, error))
+      if (!store_check_sample_list (imp->parsed->names, imp->parsed->n_rows, error))
         return FALSE;
     }
   else
@@ -381,12 +381,12 @@ static gboolean
 import_insert (LightlyStore *self, Import *imp, const char *dataset_id, const char *name,
                GError **error)
 {
-  Conn *c = write_begin (self, error);
+  Conn *c = store_write_begin (self, error);
   gint64 now_n;
 
   if (c == NULL)
     return FALSE;
-  now_n = dataset_n_samples (c, dataset_id, error);
+  now_n = store_dataset_n_samples (c, dataset_id, error);
   if (now_n < 0)
     goto fail;
   if ((guint64) now_n != (imp->register_samples ? 0 : imp->n_samples))
@@ -399,29 +399,29 @@ import_insert (LightlyStore *self, Import *imp, const char *dataset_id, const ch
   if (embedding_name_taken (c, dataset_id, name, error) != 0)
     goto fail;
   if (imp->register_samples &&
-      !insert_samples (c, dataset_id, 0, imp->parsed->names, imp->parsed->n_rows, error))
+      !store_insert_samples (c, dataset_id, 0, imp->parsed->names, imp->parsed->n_rows, error))
     goto fail;
   {
-    STMT st = prep (c, "INSERT INTO embeddings (id, dataset_id, name, n_rows, dim, created_at) "
+    STMT st = store_prep (c, "INSERT INTO embeddings (id, dataset_id, name, n_rows, dim, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)", error);
 
     if (st == NULL)
       goto fail;
-    bind_text (st, 1, imp->id);
-    bind_text (st, 2, dataset_id);
-    bind_text (st, 3, name);
+    store_bind_text (st, 1, imp->id);
+    store_bind_text (st, 2, dataset_id);
+    store_bind_text (st, 3, name);
     sqlite3_bind_int64 (st, 4, (gint64) imp->parsed->n_rows);
     sqlite3_bind_int64 (st, 5, (gint64) imp->parsed->dim);
-    sqlite3_bind_int64 (st, 6, now_ms ());
-    if (!step_done (c, st, "adding an embedding", error))
+    sqlite3_bind_int64 (st, 6, store_now_ms ());
+    if (!store_step_done (c, st, "adding an embedding", error))
       goto fail;
   }
-  if (!touch_dataset (c, dataset_id, 0, error))
+  if (!store_touch_dataset (c, dataset_id, 0, error))
     goto fail;
-  return write_commit (c, error);
+  return store_write_commit (c, error);
 
 fail:
-  conn_release (c);
+  store_conn_release (c);
   return FALSE;
 }
 
@@ -467,7 +467,7 @@ lightly_store_add_embedding_full (LightlyStore               *self,
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
   g_return_val_if_fail (G_IS_INPUT_STREAM (csv), NULL);
 
-  if (!check_text ("embedding name", name, MAX_NAME_BYTES, error))
+  if (!store_check_text ("embedding name", name, MAX_NAME_BYTES, error))
     return NULL;
   imp.id = lightly_store_new_id ();
   ok = import_open_copy (self, &imp, error);
@@ -494,7 +494,7 @@ lightly_store_list_embeddings (LightlyStore *self, const char *dataset_id, GErro
 {
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  return list_dataset_rows (self, dataset_id,
+  return store_list_dataset_rows (self, dataset_id,
                             "SELECT " EMBEDDING_COLUMNS " FROM embeddings "
                             "WHERE dataset_id = ? ORDER BY seq",
                             "listing embeddings", embedding_from_row,
@@ -505,7 +505,7 @@ static LightlyStoreEmbedding *
 get_embedding_where (LightlyStore *self, const char *sql, const char *a, const char *b,
                      const char *what, const char *key, GError **error)
 {
-  return read_one_row (self, sql, a, b, embedding_from_row, "embedding", what, key, error);
+  return store_read_one_row (self, sql, a, b, embedding_from_row, "embedding", what, key, error);
 }
 
 LightlyStoreEmbedding *

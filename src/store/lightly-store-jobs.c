@@ -34,7 +34,7 @@ job_changed (LightlyStore *self)
 }
 
 void
-owned_job_free (OwnedJob *job)
+store_owned_job_free (OwnedJob *job)
 {
   if (job->fd >= 0)
     close (job->fd);
@@ -57,7 +57,7 @@ owns_job (LightlyStore *self, const char *job_id)
  * its reservation. Returns 1 when it did, 0 when the job is live (or ours),
  * -1 on error. */
 int
-recover_if_orphaned (LightlyStore *self, Conn *c, const char *job_id, GError **error)
+store_recover_if_orphaned (LightlyStore *self, Conn *c, const char *job_id, GError **error)
 {
   g_autofree char *path = NULL;
   int fd;
@@ -65,11 +65,11 @@ recover_if_orphaned (LightlyStore *self, Conn *c, const char *job_id, GError **e
   if (self->dir == NULL || owns_job (self, job_id))
     return 0;
   path = store_path (self, "jobs", job_id, ".lock");
-  fd = take_lock (path, TRUE, FALSE, NULL);
+  fd = store_take_lock (path, TRUE, FALSE, NULL);
   if (fd < 0)
     return 0;
   {
-    STMT st = prep (c, "UPDATE jobs SET status = 3, error = 'owner exited', finished_at = ?, "
+    STMT st = store_prep (c, "UPDATE jobs SET status = 3, error = 'owner exited', finished_at = ?, "
                        "reserved = NULL WHERE id = ? AND status IN (0, 1)", error);
 
     if (st == NULL)
@@ -77,21 +77,21 @@ recover_if_orphaned (LightlyStore *self, Conn *c, const char *job_id, GError **e
         close (fd);
         return -1;
       }
-    sqlite3_bind_int64 (st, 1, now_ms ());
-    bind_text (st, 2, job_id);
-    if (!step_done (c, st, "failing an orphaned job", error))
+    sqlite3_bind_int64 (st, 1, store_now_ms ());
+    store_bind_text (st, 2, job_id);
+    if (!store_step_done (c, st, "failing an orphaned job", error))
       {
         close (fd);
         return -1;
       }
   }
-  drop_lock (path, fd);
+  store_drop_lock (path, fd);
   return 1;
 }
 
 /* Checks every live job (at open). */
 gboolean
-recover_all_orphans (LightlyStore *self, GError **error)
+store_recover_all_orphans (LightlyStore *self, GError **error)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   Conn *c;
@@ -99,26 +99,26 @@ recover_all_orphans (LightlyStore *self, GError **error)
 
   if (self->dir == NULL)
     return TRUE;
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return FALSE;
   {
-    STMT st = prep (c, "SELECT id FROM jobs WHERE status IN (0, 1)", error);
+    STMT st = store_prep (c, "SELECT id FROM jobs WHERE status IN (0, 1)", error);
 
     if (st == NULL)
       goto fail;
-    while ((rc = step_row (c, st, "listing jobs", error)) > 0)
-      g_ptr_array_add (ids, col_text (st, 0));
+    while ((rc = store_step_row (c, st, "listing jobs", error)) > 0)
+      g_ptr_array_add (ids, store_col_text (st, 0));
     if (rc < 0)
       goto fail;
   }
   for (guint i = 0; i < ids->len; i++)
-    if (recover_if_orphaned (self, c, g_ptr_array_index (ids, i), error) < 0)
+    if (store_recover_if_orphaned (self, c, g_ptr_array_index (ids, i), error) < 0)
       goto fail;
-  return write_commit (c, error);
+  return store_write_commit (c, error);
 
 fail:
-  conn_release (c);
+  store_conn_release (c);
   return FALSE;
 }
 
@@ -167,19 +167,19 @@ job_from_row (LightlyStore *self, sqlite3_stmt *st)
   LightlyStoreJob *j = g_new0 (LightlyStoreJob, 1);
   OwnedJob *owned;
 
-  j->id = col_text (st, 0);
-  j->dataset_id = col_text (st, 1);
-  j->new_tag_name = col_text (st, 2);
-  j->params_json = col_text (st, 3);
+  j->id = store_col_text (st, 0);
+  j->dataset_id = store_col_text (st, 1);
+  j->new_tag_name = store_col_text (st, 2);
+  j->params_json = store_col_text (st, 3);
   j->status = (LightlyStoreJobStatus) sqlite3_column_int (st, 4);
   j->processed = sqlite3_column_int64 (st, 5);
   j->total = sqlite3_column_int64 (st, 6);
-  j->error_message = col_text (st, 7);
-  j->result_tag_id = col_text (st, 8);
+  j->error_message = store_col_text (st, 7);
+  j->result_tag_id = store_col_text (st, 8);
   j->created_at = sqlite3_column_int64 (st, 9);
   j->finished_at = sqlite3_column_int64 (st, 10);
   j->owner_pid = sqlite3_column_int64 (st, 11);
-  j->owner_boot_id = col_text (st, 12);
+  j->owner_boot_id = store_col_text (st, 12);
 
   /* Progress not yet written: ours is newer than the row. */
   g_mutex_lock (&self->state_lock);
@@ -214,24 +214,24 @@ check_reservation (LightlyStore  *self,
       int rc;
 
       {
-        STMT st = prep (c, "SELECT id, params, status FROM jobs WHERE dataset_id = ? AND "
+        STMT st = store_prep (c, "SELECT id, params, status FROM jobs WHERE dataset_id = ? AND "
                            "new_tag_name = ? AND reserved IS NOT NULL", error);
 
         if (st == NULL)
           return -1;
-        bind_text (st, 1, dataset_id);
-        bind_text (st, 2, new_tag_name);
-        rc = step_row (c, st, "looking up a reservation", error);
+        store_bind_text (st, 1, dataset_id);
+        store_bind_text (st, 2, new_tag_name);
+        rc = store_step_row (c, st, "looking up a reservation", error);
         if (rc <= 0)
           return rc;
-        other_id = col_text (st, 0);
-        other_params = col_text (st, 1);
+        other_id = store_col_text (st, 0);
+        other_params = store_col_text (st, 1);
         other_status = (LightlyStoreJobStatus) sqlite3_column_int (st, 2);
       }
       if (other_status == LIGHTLY_STORE_JOB_WAITING ||
           other_status == LIGHTLY_STORE_JOB_RUNNING)
         {
-          rc = recover_if_orphaned (self, c, other_id, error);
+          rc = store_recover_if_orphaned (self, c, other_id, error);
           if (rc < 0)
             return -1;
           if (rc > 0)
@@ -243,7 +243,7 @@ check_reservation (LightlyStore  *self,
           return 1;
         }
       {
-        g_autofree char *q = quote (new_tag_name);
+        g_autofree char *q = store_quote (new_tag_name);
 
         g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
                      "the tag name %s is reserved by selection job %s with other "
@@ -258,12 +258,12 @@ check_reservation (LightlyStore  *self,
 static gboolean
 check_tag_name_free (Conn *c, const char *dataset_id, const char *name, GError **error)
 {
-  int rc = row_exists (c, "SELECT 1 FROM tags WHERE dataset_id = ? AND name = ?",
+  int rc = store_row_exists (c, "SELECT 1 FROM tags WHERE dataset_id = ? AND name = ?",
                        dataset_id, name, "looking up a tag", error);
 
   if (rc > 0)
     {
-      g_autofree char *q = quote (name);
+      g_autofree char *q = store_quote (name);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EXISTS,
                    "a tag named %s exists already in dataset %s; choose another name",
@@ -276,20 +276,20 @@ static gboolean
 insert_job (LightlyStore *self, Conn *c, const char *id, const char *dataset_id,
             const char *new_tag_name, const char *params_json, GError **error)
 {
-  STMT st = prep (c, "INSERT INTO jobs (id, dataset_id, new_tag_name, params, status, "
+  STMT st = store_prep (c, "INSERT INTO jobs (id, dataset_id, new_tag_name, params, status, "
                      "created_at, owner_pid, owner_boot_id, reserved) "
                      "VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1)", error);
 
   if (st == NULL)
     return FALSE;
-  bind_text (st, 1, id);
-  bind_text (st, 2, dataset_id);
-  bind_text (st, 3, new_tag_name);
-  bind_text (st, 4, params_json);
-  sqlite3_bind_int64 (st, 5, now_ms ());
+  store_bind_text (st, 1, id);
+  store_bind_text (st, 2, dataset_id);
+  store_bind_text (st, 3, new_tag_name);
+  store_bind_text (st, 4, params_json);
+  sqlite3_bind_int64 (st, 5, store_now_ms ());
   sqlite3_bind_int64 (st, 6, (gint64) getpid ());
-  bind_text (st, 7, self->boot_id);
-  return step_done (c, st, "creating a job", error);
+  store_bind_text (st, 7, self->boot_id);
+  return store_step_done (c, st, "creating a job", error);
 }
 
 char *
@@ -327,7 +327,7 @@ lightly_store_create_selection_job (LightlyStore *self,
   if (self->dir != NULL)
     {
       lock_path = store_path (self, "jobs", id, ".lock");
-      lock_fd = take_lock (lock_path, TRUE, FALSE, error);
+      lock_fd = store_take_lock (lock_path, TRUE, FALSE, error);
       if (lock_fd < 0)
         {
           if (lock_fd == -1)
@@ -337,8 +337,8 @@ lightly_store_create_selection_job (LightlyStore *self,
         }
     }
 
-  c = write_begin (self, error);
-  if (c == NULL || dataset_n_samples (c, dataset_id, error) < 0)
+  c = store_write_begin (self, error);
+  if (c == NULL || store_dataset_n_samples (c, dataset_id, error) < 0)
     goto fail;
   rc = check_reservation (self, c, dataset_id, new_tag_name, params_json, &existing_id, error);
   if (rc < 0)
@@ -346,8 +346,8 @@ lightly_store_create_selection_job (LightlyStore *self,
   if (rc > 0)
     {
       /* A re-sent request: answer with the job it created. */
-      conn_release (c);
-      drop_lock (lock_path, lock_fd);
+      store_conn_release (c);
+      store_drop_lock (lock_path, lock_fd);
       if (existing != NULL)
         *existing = TRUE;
       return g_steal_pointer (&existing_id);
@@ -364,7 +364,7 @@ lightly_store_create_selection_job (LightlyStore *self,
     g_hash_table_insert (self->owned_jobs, g_strdup (id), owned);
     g_mutex_unlock (&self->state_lock);
   }
-  if (!write_commit (c, error))
+  if (!store_write_commit (c, error))
     {
       g_mutex_lock (&self->state_lock);
       g_hash_table_remove (self->owned_jobs, id);   /* closes lock_fd */
@@ -377,8 +377,8 @@ lightly_store_create_selection_job (LightlyStore *self,
 
 fail:
   if (c != NULL)
-    conn_release (c);
-  drop_lock (lock_path, lock_fd);
+    store_conn_release (c);
+  store_drop_lock (lock_path, lock_fd);
   return NULL;
 }
 
@@ -389,7 +389,7 @@ require_owned (LightlyStore *self, const char *job_id, GError **error)
   if (owns_job (self, job_id))
     return TRUE;
   {
-    g_autofree char *q = quote (job_id);
+    g_autofree char *q = store_quote (job_id);
 
     g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY,
                  "the job %s is not run by this process (unknown, finished, or owned by "
@@ -401,18 +401,18 @@ require_owned (LightlyStore *self, const char *job_id, GError **error)
 static gboolean
 job_state_error (Conn *c, const char *job_id, const char *action, GError **error)
 {
-  STMT st = prep (c, "SELECT status FROM jobs WHERE id = ?", error);
+  STMT st = store_prep (c, "SELECT status FROM jobs WHERE id = ?", error);
   LightlyStoreJobStatus status;
   int rc;
 
   if (st == NULL)
     return FALSE;
-  bind_text (st, 1, job_id);
-  rc = step_row (c, st, "reading a job", error);
+  store_bind_text (st, 1, job_id);
+  rc = store_step_row (c, st, "reading a job", error);
   if (rc < 0)
     return FALSE;
   if (rc == 0)
-    return not_found (error, "job", job_id);
+    return store_not_found (error, "job", job_id);
   status = (LightlyStoreJobStatus) sqlite3_column_int (st, 0);
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BUSY, "cannot %s job %s: it is %s",
                action, job_id, lightly_store_job_status_to_string (status));
@@ -425,7 +425,7 @@ static gboolean
 step_job_update (Conn *c, sqlite3_stmt *st, const char *what, const char *job_id,
                  const char *action, GError **error)
 {
-  if (!step_done (c, st, what, error))
+  if (!store_step_done (c, st, what, error))
     return FALSE;
   if (sqlite3_changes (c->db) > 0)
     return TRUE;
@@ -442,19 +442,19 @@ lightly_store_begin_job (LightlyStore *self, const char *job_id, gint64 total, G
 
   if (!require_owned (self, job_id, error))
     return FALSE;
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return FALSE;
   {
-    STMT st = prep (c, "UPDATE jobs SET status = 1, processed = 0, total = ?, owner_pid = ?, "
+    STMT st = store_prep (c, "UPDATE jobs SET status = 1, processed = 0, total = ?, owner_pid = ?, "
                        "owner_boot_id = ? WHERE id = ? AND status = 0", error);
 
     if (st == NULL)
       goto fail;
     sqlite3_bind_int64 (st, 1, total);
     sqlite3_bind_int64 (st, 2, (gint64) getpid ());
-    bind_text (st, 3, self->boot_id);
-    bind_text (st, 4, job_id);
+    store_bind_text (st, 3, self->boot_id);
+    store_bind_text (st, 4, job_id);
     if (!step_job_update (c, st, "starting a job", job_id, "start", error))
       goto fail;
   }
@@ -472,13 +472,13 @@ lightly_store_begin_job (LightlyStore *self, const char *job_id, gint64 total, G
       }
     g_mutex_unlock (&self->state_lock);
   }
-  if (!write_commit (c, error))
+  if (!store_write_commit (c, error))
     return FALSE;
   job_changed (self);
   return TRUE;
 
 fail:
-  conn_release (c);
+  store_conn_release (c);
   return FALSE;
 }
 
@@ -515,28 +515,28 @@ lightly_store_update_job_progress (LightlyStore *self, const char *job_id, gint6
   if (!write)
     return TRUE;
 
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return FALSE;
   {
-    STMT st = prep (c, "UPDATE jobs SET processed = ?, total = ? WHERE id = ? AND status = 1",
+    STMT st = store_prep (c, "UPDATE jobs SET processed = ?, total = ? WHERE id = ? AND status = 1",
                     error);
 
     if (st == NULL)
       {
-        conn_release (c);
+        store_conn_release (c);
         return FALSE;
       }
     sqlite3_bind_int64 (st, 1, processed);
     sqlite3_bind_int64 (st, 2, total);
-    bind_text (st, 3, job_id);
-    if (!step_done (c, st, "updating job progress", error))
+    store_bind_text (st, 3, job_id);
+    if (!store_step_done (c, st, "updating job progress", error))
       {
-        conn_release (c);
+        store_conn_release (c);
         return FALSE;
       }
   }
-  return write_commit (c, error);
+  return store_write_commit (c, error);
 }
 
 /* Forgets a finished job: closes and removes its lock. */
@@ -558,7 +558,7 @@ release_job (LightlyStore *self, const char *job_id)
 
       g_unlink (path);
     }
-  owned_job_free (owned);
+  store_owned_job_free (owned);
 }
 
 static void
@@ -578,7 +578,7 @@ owned_progress (LightlyStore *self, const char *job_id, gint64 *processed, gint6
 static gboolean
 commit_job_end (LightlyStore *self, Conn *c, const char *job_id, GError **error)
 {
-  if (!write_commit (c, error))
+  if (!store_write_commit (c, error))
     return FALSE;
   release_job (self, job_id);
   job_changed (self);
@@ -605,22 +605,22 @@ lightly_store_finish_job (LightlyStore *self,
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
   if (!require_owned (self, job_id, error) ||
-      !check_bitmask_syntax (bitmask_hex, error) ||
-      (creator != NULL && !check_text ("tag creator", creator, MAX_NAME_BYTES, error)))
+      !store_check_bitmask_syntax (bitmask_hex, error) ||
+      (creator != NULL && !store_check_text ("tag creator", creator, MAX_NAME_BYTES, error)))
     return NULL;
   owned_progress (self, job_id, &processed, &total);
 
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return NULL;
   {
-    STMT st = prep (c, "SELECT dataset_id, new_tag_name FROM jobs WHERE id = ? AND "
+    STMT st = store_prep (c, "SELECT dataset_id, new_tag_name FROM jobs WHERE id = ? AND "
                        "status IN (0, 1)", error);
 
     if (st == NULL)
       goto fail;
-    bind_text (st, 1, job_id);
-    rc = step_row (c, st, "reading a job", error);
+    store_bind_text (st, 1, job_id);
+    rc = store_step_row (c, st, "reading a job", error);
     if (rc < 0)
       goto fail;
     if (rc == 0)
@@ -628,15 +628,15 @@ lightly_store_finish_job (LightlyStore *self,
         job_state_error (c, job_id, "finish", error);
         goto fail;
       }
-    dataset_id = col_text (st, 0);
-    name = col_text (st, 1);
+    dataset_id = store_col_text (st, 0);
+    name = store_col_text (st, 1);
   }
-  tag_id = create_tag_tx (self, c, dataset_id, name, bitmask_hex, prev_tag_id, query_tag_id,
+  tag_id = store_create_tag_tx (self, c, dataset_id, name, bitmask_hex, prev_tag_id, query_tag_id,
                           preselected_tag_id, creator, job_id, error);
   if (tag_id == NULL)
     goto fail;
   {
-    STMT st = prep (c, "UPDATE jobs SET status = 2, processed = MAX (processed, ?), "
+    STMT st = store_prep (c, "UPDATE jobs SET status = 2, processed = MAX (processed, ?), "
                        "total = MAX (total, ?), result_tag_id = ?, finished_at = ? "
                        "WHERE id = ?", error);
 
@@ -644,10 +644,10 @@ lightly_store_finish_job (LightlyStore *self,
       goto fail;
     sqlite3_bind_int64 (st, 1, processed);
     sqlite3_bind_int64 (st, 2, total);
-    bind_text (st, 3, tag_id);
-    sqlite3_bind_int64 (st, 4, now_ms ());
-    bind_text (st, 5, job_id);
-    if (!step_done (c, st, "finishing a job", error))
+    store_bind_text (st, 3, tag_id);
+    sqlite3_bind_int64 (st, 4, store_now_ms ());
+    store_bind_text (st, 5, job_id);
+    if (!store_step_done (c, st, "finishing a job", error))
       goto fail;
   }
   if (!commit_job_end (self, c, job_id, error))
@@ -655,7 +655,7 @@ lightly_store_finish_job (LightlyStore *self,
   return g_steal_pointer (&tag_id);
 
 fail:
-  conn_release (c);
+  store_conn_release (c);
   return NULL;
 }
 
@@ -671,28 +671,28 @@ lightly_store_fail_job (LightlyStore *self, const char *job_id, const char *mess
   if (!require_owned (self, job_id, error))
     return FALSE;
   owned_progress (self, job_id, &processed, &total);
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return FALSE;
   {
-    STMT st = prep (c, "UPDATE jobs SET status = 3, error = ?, finished_at = ?, reserved = NULL, "
+    STMT st = store_prep (c, "UPDATE jobs SET status = 3, error = ?, finished_at = ?, reserved = NULL, "
                        "processed = MAX (processed, ?), total = MAX (total, ?) "
                        "WHERE id = ? AND status IN (0, 1)", error);
 
     if (st == NULL)
       goto fail;
-    bind_text (st, 1, message != NULL ? message : "failed");
-    sqlite3_bind_int64 (st, 2, now_ms ());
+    store_bind_text (st, 1, message != NULL ? message : "failed");
+    sqlite3_bind_int64 (st, 2, store_now_ms ());
     sqlite3_bind_int64 (st, 3, processed);
     sqlite3_bind_int64 (st, 4, total);
-    bind_text (st, 5, job_id);
+    store_bind_text (st, 5, job_id);
     if (!step_job_update (c, st, "failing a job", job_id, "fail", error))
       goto fail;
   }
   return commit_job_end (self, c, job_id, error);
 
 fail:
-  conn_release (c);
+  store_conn_release (c);
   return FALSE;
 }
 
@@ -700,12 +700,12 @@ static LightlyStoreJob *
 read_job (LightlyStore *self, const char *dataset_id, const char *job_id, GError **error)
 {
   gpointer job = NULL;
-  int rc = read_row (self, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1 AND "
+  int rc = store_read_row (self, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1 AND "
                            "(?2 IS NULL OR dataset_id = ?2)", job_id, dataset_id, job_from_row,
                      "reading a job", &job, error);
 
   if (rc == 0)
-    not_found (error, "job", job_id);
+    store_not_found (error, "job", job_id);
   return job;
 }
 
@@ -725,27 +725,27 @@ lightly_store_get_job (LightlyStore *self, const char *dataset_id, const char *j
     {
       /* Cheap test first: a live owner holds the lock, and then we are done. */
       g_autofree char *path = store_path (self, "jobs", job->id, ".lock");
-      int fd = take_lock (path, TRUE, FALSE, NULL);
+      int fd = store_take_lock (path, TRUE, FALSE, NULL);
       Conn *c;
       int recovered;
 
       if (fd < 0)
         return job;
       close (fd);
-      c = write_begin (self, error);
+      c = store_write_begin (self, error);
       if (c == NULL)
         {
           lightly_store_job_free (job);
           return NULL;
         }
-      recovered = recover_if_orphaned (self, c, job->id, error);
+      recovered = store_recover_if_orphaned (self, c, job->id, error);
       if (recovered < 0)
         {
-          conn_release (c);
+          store_conn_release (c);
           lightly_store_job_free (job);
           return NULL;
         }
-      if (!write_commit (c, error))
+      if (!store_write_commit (c, error))
         {
           lightly_store_job_free (job);
           return NULL;
@@ -807,7 +807,7 @@ lightly_store_list_jobs (LightlyStore *self, const char *dataset_id, GError **er
 {
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  return list_dataset_rows (self, dataset_id,
+  return store_list_dataset_rows (self, dataset_id,
                             "SELECT " JOB_COLUMNS " FROM jobs WHERE dataset_id = ? ORDER BY seq",
                             "listing jobs", job_from_row,
                             (GDestroyNotify) lightly_store_job_free, error);

@@ -60,11 +60,11 @@ struct _LightlyStore {
 
 /* ---- Small helpers (lightly-store.c) ---------------------------------------- */
 
-gint64   now_ms     (void);
+gint64   store_now_ms     (void);
 /* A short, printable rendering of a value for an error message. */
-char    *quote      (const char *s);
+char    *store_quote      (const char *s);
 /* Non-empty UTF-8 of at most max_bytes without control characters. */
-gboolean check_text (const char  *what,
+gboolean store_check_text (const char  *what,
                      const char  *s,
                      gsize        max_bytes,
                      GError     **error);
@@ -72,79 +72,79 @@ char    *store_path (LightlyStore *self,
                      const char   *sub,
                      const char   *id,
                      const char   *suffix);
-gboolean fsync_dir  (const char  *path,
+gboolean store_fsync_dir  (const char  *path,
                      GError     **error);
 /* An flock on path: the fd, -1 when another open file holds it (and !wait),
  * -2 (with error) on failure. */
-int      take_lock  (const char  *path,
+int      store_take_lock  (const char  *path,
                      gboolean     exclusive,
                      gboolean     wait,
                      GError     **error);
 /* Unlinks path (when not NULL) and closes fd (when >= 0). */
-void     drop_lock  (const char *path,
+void     store_drop_lock  (const char *path,
                      int         fd);
 
 /* ---- Connections, statements, transactions (lightly-store.c) ----------------- */
 
-void          set_sql_error (GError     **error,
+void          store_set_sql_error (GError     **error,
                              sqlite3     *db,
                              const char  *what);
-gboolean      exec_sql      (sqlite3     *db,
+gboolean      store_exec_sql      (sqlite3     *db,
                              const char  *sql,
                              GError     **error);
-Conn         *conn_acquire  (LightlyStore  *self,
+Conn         *store_conn_acquire  (LightlyStore  *self,
                              GError       **error);
 /* Rolls back an open transaction and releases the writer, then pools c. */
-void          conn_release  (Conn *c);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, conn_release)
+void          store_conn_release  (Conn *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Conn, store_conn_release)
 
 /* A statement prepared once per connection, keyed by the address of its
  * constant SQL text; nothing is ever built from input. */
-sqlite3_stmt *prep          (Conn        *c,
+sqlite3_stmt *store_prep          (Conn        *c,
                              const char  *sql,
                              GError     **error);
-void          stmt_done     (sqlite3_stmt **st);
+void          store_stmt_done     (sqlite3_stmt **st);
 /* A prepared statement that is reset when it leaves scope. */
-#define STMT __attribute__ ((cleanup (stmt_done))) sqlite3_stmt *
+#define STMT __attribute__ ((cleanup (store_stmt_done))) sqlite3_stmt *
 
-void          bind_text     (sqlite3_stmt *st,
+void          store_bind_text     (sqlite3_stmt *st,
                              int           i,
                              const char   *s);
-char         *col_text      (sqlite3_stmt *st,
+char         *store_col_text      (sqlite3_stmt *st,
                              int           i);
 /* Steps a statement that returns no rows. */
-gboolean      step_done     (Conn          *c,
+gboolean      store_step_done     (Conn          *c,
                              sqlite3_stmt  *st,
                              const char    *what,
                              GError       **error);
 /* Steps a query: 1 for a row, 0 when done, -1 on error. */
-int           step_row      (Conn          *c,
+int           store_step_row      (Conn          *c,
                              sqlite3_stmt  *st,
                              const char    *what,
                              GError       **error);
 
 /* One write transaction at a time per store: takes write_lock, then
- * BEGIN IMMEDIATE. write_commit() releases the connection either way. */
-Conn         *write_begin   (LightlyStore  *self,
+ * BEGIN IMMEDIATE. store_write_commit() releases the connection either way. */
+Conn         *store_write_begin   (LightlyStore  *self,
                              GError       **error);
-gboolean      write_commit  (Conn    *c,
+gboolean      store_write_commit  (Conn    *c,
                              GError **error);
 /* For multi-statement reads: one snapshot. */
-gboolean      read_begin    (Conn    *c,
+gboolean      store_read_begin    (Conn    *c,
                              GError **error);
-void          read_end      (Conn *c);
+void          store_read_end      (Conn *c);
 
 /* Runs sql (one or two text parameters; b may be NULL) and tells whether it
- * returns a row: 1, 0, or -1 on error. query_text() also hands out the
+ * returns a row: 1, 0, or -1 on error. store_query_text() also hands out the
  * row's first column (when text_out is not NULL). */
-int           query_text    (Conn         *c,
+int           store_query_text    (Conn         *c,
                              const char   *sql,
                              const char   *a,
                              const char   *b,
                              const char   *what,
                              char        **text_out,
                              GError      **error);
-int           row_exists    (Conn         *c,
+int           store_row_exists    (Conn         *c,
                              const char   *sql,
                              const char   *a,
                              const char   *b,
@@ -156,7 +156,7 @@ typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
 
 /* Reads the first row sql selects (one or two text parameters; b may be
  * NULL) into *row_out: 1, 0 when there is none, -1 on error. */
-int           read_row          (LightlyStore  *self,
+int           store_read_row          (LightlyStore  *self,
                                  const char    *sql,
                                  const char    *a,
                                  const char    *b,
@@ -164,9 +164,9 @@ int           read_row          (LightlyStore  *self,
                                  const char    *what,
                                  gpointer      *row_out,
                                  GError       **error);
-/* read_row(); no row is LIGHTLY_ERROR_NOT_FOUND: "there is no THING with
+/* store_read_row(); no row is LIGHTLY_ERROR_NOT_FOUND: "there is no THING with
  * WHAT “KEY”". */
-gpointer      read_one_row      (LightlyStore  *self,
+gpointer      store_read_one_row      (LightlyStore  *self,
                                  const char    *sql,
                                  const char    *a,
                                  const char    *b,
@@ -180,7 +180,7 @@ typedef gboolean (*CheckFunc) (Conn *c, const char *key, GError **error);
 
 /* The rows sql selects, in one read snapshot: key (nullable) is its one
  * parameter, and check (nullable) runs on it first. */
-GPtrArray    *list_rows         (LightlyStore   *self,
+GPtrArray    *store_list_rows         (LightlyStore   *self,
                                  CheckFunc       check,
                                  const char     *key,
                                  const char     *sql,
@@ -188,8 +188,8 @@ GPtrArray    *list_rows         (LightlyStore   *self,
                                  RowFunc         from_row,
                                  GDestroyNotify  free_func,
                                  GError        **error);
-/* list_rows() for one dataset's rows; the dataset must exist (NOT_FOUND). */
-GPtrArray    *list_dataset_rows (LightlyStore   *self,
+/* store_list_rows() for one dataset's rows; the dataset must exist (NOT_FOUND). */
+GPtrArray    *store_list_dataset_rows (LightlyStore   *self,
                                  const char     *dataset_id,
                                  const char     *sql,
                                  const char     *what,
@@ -200,39 +200,39 @@ GPtrArray    *list_dataset_rows (LightlyStore   *self,
 /* ---- Lookups inside transactions (lightly-store.c) --------------------------- */
 
 /* Sets "there is no WHAT with id ID" and returns FALSE. */
-gboolean not_found         (GError     **error,
+gboolean store_not_found         (GError     **error,
                             const char  *what,
                             const char  *id);
 /* The dataset's sample count, or -1 (NOT_FOUND or a store error). */
-gint64   dataset_n_samples (Conn        *c,
+gint64   store_dataset_n_samples (Conn        *c,
                             const char  *dataset_id,
                             GError     **error);
-gboolean touch_dataset     (Conn        *c,
+gboolean store_touch_dataset     (Conn        *c,
                             const char  *dataset_id,
                             gint64       added_samples,
                             GError     **error);
 
 /* ---- Samples and tags (lightly-store-datasets.c) ----------------------------- */
 
-gboolean check_sample_list   (const char * const  *names,
+gboolean store_check_sample_list   (const char * const  *names,
                               gsize                n,
                               GError             **error);
 /* Appends names at indices n_before ... inside the caller's transaction. */
-gboolean insert_samples      (Conn                *c,
+gboolean store_insert_samples      (Conn                *c,
                               const char          *dataset_id,
                               gint64               n_before,
                               const char * const  *names,
                               gsize                n,
                               GError             **error);
-char   **sample_names        (Conn        *c,
+char   **store_sample_names        (Conn        *c,
                               const char  *dataset_id,
                               gsize       *n_out,
                               GError     **error);
-gboolean check_bitmask_syntax (const char  *hex,
+gboolean store_check_bitmask_syntax (const char  *hex,
                                GError     **error);
 /* Inside a write transaction. Returns the tag id (new or, idempotently, the
  * existing one). exclude_job: the job whose reservation the name is. */
-char    *create_tag_tx       (LightlyStore  *self,
+char    *store_create_tag_tx       (LightlyStore  *self,
                               Conn          *c,
                               const char    *dataset_id,
                               const char    *name,
@@ -246,14 +246,14 @@ char    *create_tag_tx       (LightlyStore  *self,
 
 /* ---- Job ownership (lightly-store-jobs.c) ------------------------------------ */
 
-void     owned_job_free      (OwnedJob *job);
+void     store_owned_job_free      (OwnedJob *job);
 /* Inside a write transaction: fails the live job job_id "owner exited" when
  * its lock can be taken. 1 when it did, 0 when the owner lives, -1 on error. */
-int      recover_if_orphaned (LightlyStore  *self,
+int      store_recover_if_orphaned (LightlyStore  *self,
                               Conn          *c,
                               const char    *job_id,
                               GError       **error);
-gboolean recover_all_orphans (LightlyStore  *self,
+gboolean store_recover_all_orphans (LightlyStore  *self,
                               GError       **error);
 
 G_END_DECLS

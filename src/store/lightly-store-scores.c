@@ -33,11 +33,11 @@ lightly_store_score_free (LightlyStoreScore *score)
 static gboolean
 require_tag (Conn *c, const char *tag_id, GError **error)
 {
-  int rc = row_exists (c, "SELECT 1 FROM tags WHERE id = ?", tag_id, NULL, "looking up a tag",
+  int rc = store_row_exists (c, "SELECT 1 FROM tags WHERE id = ?", tag_id, NULL, "looking up a tag",
                        error);
 
   if (rc == 0)
-    not_found (error, "tag", tag_id);
+    store_not_found (error, "tag", tag_id);
   return rc > 0;
 }
 
@@ -57,7 +57,7 @@ lightly_store_set_scores (LightlyStore *self,
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
   g_return_val_if_fail (values != NULL || n_values == 0, NULL);
 
-  if (!check_text ("score type", score_type, MAX_NAME_BYTES, error))
+  if (!store_check_text ("score type", score_type, MAX_NAME_BYTES, error))
     return NULL;
   le = g_new (guint64, MAX (n_values, 1));
   for (gsize i = 0; i < n_values; i++)
@@ -75,12 +75,12 @@ lightly_store_set_scores (LightlyStore *self,
       le[i] = GUINT64_TO_LE (bits);
     }
 
-  c = write_begin (self, error);
+  c = store_write_begin (self, error);
   if (c == NULL)
     return NULL;
   if (!require_tag (c, tag_id, error))
     goto fail;
-  rc = query_text (c, "SELECT id FROM scores WHERE tag_id = ? AND score_type = ?", tag_id,
+  rc = store_query_text (c, "SELECT id FROM scores WHERE tag_id = ? AND score_type = ?", tag_id,
                    score_type, "looking up a score", &id, error);
   if (rc < 0)
     goto fail;
@@ -88,35 +88,35 @@ lightly_store_set_scores (LightlyStore *self,
     id = lightly_store_new_id ();
   {
     /* Delete and insert, so a replacement becomes the newest upload. */
-    STMT st = prep (c, "DELETE FROM scores WHERE id = ?", error);
+    STMT st = store_prep (c, "DELETE FROM scores WHERE id = ?", error);
 
     if (st == NULL)
       goto fail;
-    bind_text (st, 1, id);
-    if (!step_done (c, st, "replacing a score", error))
+    store_bind_text (st, 1, id);
+    if (!store_step_done (c, st, "replacing a score", error))
       goto fail;
   }
   {
-    STMT st = prep (c, "INSERT INTO scores (id, tag_id, score_type, n_values, vals, created_at) "
+    STMT st = store_prep (c, "INSERT INTO scores (id, tag_id, score_type, n_values, vals, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?)", error);
 
     if (st == NULL)
       goto fail;
-    bind_text (st, 1, id);
-    bind_text (st, 2, tag_id);
-    bind_text (st, 3, score_type);
+    store_bind_text (st, 1, id);
+    store_bind_text (st, 2, tag_id);
+    store_bind_text (st, 3, score_type);
     sqlite3_bind_int64 (st, 4, (gint64) n_values);
     sqlite3_bind_blob64 (st, 5, le, n_values * sizeof (guint64), SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 6, now_ms ());
-    if (!step_done (c, st, "storing scores", error))
+    sqlite3_bind_int64 (st, 6, store_now_ms ());
+    if (!store_step_done (c, st, "storing scores", error))
       goto fail;
   }
-  if (!write_commit (c, error))
+  if (!store_write_commit (c, error))
     return NULL;
   return g_steal_pointer (&id);
 
 fail:
-  conn_release (c);
+  store_conn_release (c);
   return NULL;
 }
 
@@ -125,9 +125,9 @@ score_from_row (sqlite3_stmt *st, gboolean with_values)
 {
   LightlyStoreScore *s = g_new0 (LightlyStoreScore, 1);
 
-  s->id = col_text (st, 0);
-  s->tag_id = col_text (st, 1);
-  s->score_type = col_text (st, 2);
+  s->id = store_col_text (st, 0);
+  s->tag_id = store_col_text (st, 1);
+  s->score_type = store_col_text (st, 2);
   s->created_at = sqlite3_column_int64 (st, 3);
   s->n_values = (gsize) sqlite3_column_int64 (st, 4);
   if (with_values)
@@ -171,11 +171,11 @@ get_score_where (LightlyStore *self, const char *sql, const char *a, const char 
                  const char *message_suffix, GError **error)
 {
   gpointer score = NULL;
-  int rc = read_row (self, sql, a, b, score_row, "reading a score", &score, error);
+  int rc = store_read_row (self, sql, a, b, score_row, "reading a score", &score, error);
 
   if (rc == 0)
     {
-      g_autofree char *q = quote (message_key);
+      g_autofree char *q = store_quote (message_key);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "%s %s%s", message_prefix, q,
                    message_suffix);
@@ -188,7 +188,7 @@ lightly_store_list_scores (LightlyStore *self, const char *tag_id, GError **erro
 {
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
-  return list_rows (self, require_tag, tag_id,
+  return store_list_rows (self, require_tag, tag_id,
                     "SELECT " SCORE_COLUMNS " FROM scores WHERE tag_id = ? ORDER BY seq",
                     "listing scores", score_list_row,
                     (GDestroyNotify) lightly_store_score_free, error);

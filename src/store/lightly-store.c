@@ -118,13 +118,13 @@ G_DEFINE_FINAL_TYPE (LightlyStore, lightly_store, G_TYPE_OBJECT)
 /* ---- Small helpers ------------------------------------------------------ */
 
 gint64
-now_ms (void)
+store_now_ms (void)
 {
   return g_get_real_time () / 1000;
 }
 
 char *
-quote (const char *s)
+store_quote (const char *s)
 {
   gsize len;
   g_autofree char *cut = NULL;
@@ -164,7 +164,7 @@ lightly_store_new_id (void)
 
 /* Non-empty UTF-8 of at most max_bytes without control characters. */
 gboolean
-check_text (const char *what, const char *s, gsize max_bytes, GError **error)
+store_check_text (const char *what, const char *s, gsize max_bytes, GError **error)
 {
   gsize len;
   const char *end = NULL;
@@ -178,7 +178,7 @@ check_text (const char *what, const char *s, gsize max_bytes, GError **error)
   len = strlen (s);
   if (!g_utf8_validate_len (s, len, &end))
     {
-      g_autofree char *q = quote (s);
+      g_autofree char *q = store_quote (s);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "the %s %s is not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")",
@@ -187,7 +187,7 @@ check_text (const char *what, const char *s, gsize max_bytes, GError **error)
     }
   if (len > max_bytes)
     {
-      g_autofree char *q = quote (s);
+      g_autofree char *q = store_quote (s);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "the %s %s is %" G_GSIZE_FORMAT " bytes long; at most %" G_GSIZE_FORMAT
@@ -200,7 +200,7 @@ check_text (const char *what, const char *s, gsize max_bytes, GError **error)
 
       if (c < 0x20 || (c >= 0x7f && c < 0xa0))
         {
-          g_autofree char *q = quote (s);
+          g_autofree char *q = store_quote (s);
 
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                        "the %s %s contains the control character U+%04X; remove it",
@@ -220,7 +220,7 @@ store_path (LightlyStore *self, const char *sub, const char *id, const char *suf
 }
 
 gboolean
-fsync_dir (const char *path, GError **error)
+store_fsync_dir (const char *path, GError **error)
 {
   int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int saved;
@@ -242,7 +242,7 @@ fsync_dir (const char *path, GError **error)
  * another open file holds it, -2 (with error) on failure. A lock file that is
  * unlinked while we wait is retried, so we never hold a lock on a dead inode. */
 int
-take_lock (const char *path, gboolean exclusive, gboolean wait, GError **error)
+store_take_lock (const char *path, gboolean exclusive, gboolean wait, GError **error)
 {
   for (int attempt = 0; attempt < 100; attempt++)
     {
@@ -281,7 +281,7 @@ take_lock (const char *path, gboolean exclusive, gboolean wait, GError **error)
 }
 
 void
-drop_lock (const char *path, int fd)
+store_drop_lock (const char *path, int fd)
 {
   if (path != NULL)
     g_unlink (path);
@@ -292,14 +292,14 @@ drop_lock (const char *path, int fd)
 /* ---- Connections and statements ------------------------------------------ */
 
 void
-set_sql_error (GError **error, sqlite3 *db, const char *what)
+store_set_sql_error (GError **error, sqlite3 *db, const char *what)
 {
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
                "store: %s failed: %s", what, db != NULL ? sqlite3_errmsg (db) : "no database");
 }
 
 gboolean
-exec_sql (sqlite3 *db, const char *sql, GError **error)
+store_exec_sql (sqlite3 *db, const char *sql, GError **error)
 {
   char *msg = NULL;
 
@@ -345,8 +345,8 @@ conn_open (LightlyStore *self, GError **error)
     }
   sqlite3_extended_result_codes (db, 1);
   sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-  if (!exec_sql (db, "PRAGMA foreign_keys = ON", error) ||
-      (self->dir != NULL && !exec_sql (db, "PRAGMA synchronous = FULL", error)))
+  if (!store_exec_sql (db, "PRAGMA foreign_keys = ON", error) ||
+      (self->dir != NULL && !store_exec_sql (db, "PRAGMA synchronous = FULL", error)))
     {
       sqlite3_close (db);
       return NULL;
@@ -361,7 +361,7 @@ conn_open (LightlyStore *self, GError **error)
 }
 
 Conn *
-conn_acquire (LightlyStore *self, GError **error)
+store_conn_acquire (LightlyStore *self, GError **error)
 {
   Conn *c = NULL;
 
@@ -375,7 +375,7 @@ conn_acquire (LightlyStore *self, GError **error)
 }
 
 void
-conn_release (Conn *c)
+store_conn_release (Conn *c)
 {
   LightlyStore *self = c->owner;
 
@@ -396,7 +396,7 @@ conn_release (Conn *c)
 /* Statements are prepared once per connection and keyed by the address of
  * their (constant) SQL text; nothing is ever built from input. */
 sqlite3_stmt *
-prep (Conn *c, const char *sql, GError **error)
+store_prep (Conn *c, const char *sql, GError **error)
 {
   sqlite3_stmt *st = g_hash_table_lookup (c->stmts, sql);
 
@@ -404,7 +404,7 @@ prep (Conn *c, const char *sql, GError **error)
     return st;
   if (sqlite3_prepare_v3 (c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
     {
-      set_sql_error (error, c->db, "preparing a statement");
+      store_set_sql_error (error, c->db, "preparing a statement");
       return NULL;
     }
   g_hash_table_insert (c->stmts, (gpointer) sql, st);
@@ -412,7 +412,7 @@ prep (Conn *c, const char *sql, GError **error)
 }
 
 void
-stmt_done (sqlite3_stmt **st)
+store_stmt_done (sqlite3_stmt **st)
 {
   if (*st != NULL)
     {
@@ -424,7 +424,7 @@ stmt_done (sqlite3_stmt **st)
 
 
 void
-bind_text (sqlite3_stmt *st, int i, const char *s)
+store_bind_text (sqlite3_stmt *st, int i, const char *s)
 {
   if (s == NULL)
     sqlite3_bind_null (st, i);
@@ -433,7 +433,7 @@ bind_text (sqlite3_stmt *st, int i, const char *s)
 }
 
 char *
-col_text (sqlite3_stmt *st, int i)
+store_col_text (sqlite3_stmt *st, int i)
 {
   const unsigned char *t = sqlite3_column_text (st, i);
 
@@ -442,19 +442,19 @@ col_text (sqlite3_stmt *st, int i)
 
 /* Steps a statement that returns no rows. */
 gboolean
-step_done (Conn *c, sqlite3_stmt *st, const char *what, GError **error)
+store_step_done (Conn *c, sqlite3_stmt *st, const char *what, GError **error)
 {
   int rc = sqlite3_step (st);
 
   if (rc == SQLITE_DONE || rc == SQLITE_ROW)
     return TRUE;
-  set_sql_error (error, c->db, what);
+  store_set_sql_error (error, c->db, what);
   return FALSE;
 }
 
 /* Steps a query: 1 for a row, 0 when done, -1 on error. */
 int
-step_row (Conn *c, sqlite3_stmt *st, const char *what, GError **error)
+store_step_row (Conn *c, sqlite3_stmt *st, const char *what, GError **error)
 {
   int rc = sqlite3_step (st);
 
@@ -462,7 +462,7 @@ step_row (Conn *c, sqlite3_stmt *st, const char *what, GError **error)
     return 1;
   if (rc == SQLITE_DONE)
     return 0;
-  set_sql_error (error, c->db, what);
+  store_set_sql_error (error, c->db, what);
   return -1;
 }
 
@@ -472,7 +472,7 @@ typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
 /* Reads the one row @sql selects, with one or two text parameters. No row
  * is LIGHTLY_ERROR_NOT_FOUND: "there is no THING with WHAT “KEY”". */
 int
-read_row (LightlyStore  *self,
+store_read_row (LightlyStore  *self,
           const char    *sql,
           const char    *a,
           const char    *b,
@@ -481,20 +481,20 @@ read_row (LightlyStore  *self,
           gpointer      *row_out,
           GError       **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
+  g_autoptr(Conn) c = store_conn_acquire (self, error);
   int rc;
 
   if (c == NULL)
     return -1;
   {
-    STMT st = prep (c, sql, error);
+    STMT st = store_prep (c, sql, error);
 
     if (st == NULL)
       return -1;
-    bind_text (st, 1, a);
+    store_bind_text (st, 1, a);
     if (b != NULL)
-      bind_text (st, 2, b);
-    rc = step_row (c, st, what, error);
+      store_bind_text (st, 2, b);
+    rc = store_step_row (c, st, what, error);
     if (rc > 0)
       *row_out = from_row (self, st);
     return rc;
@@ -502,7 +502,7 @@ read_row (LightlyStore  *self,
 }
 
 gpointer
-read_one_row (LightlyStore  *self,
+store_read_one_row (LightlyStore  *self,
               const char    *sql,
               const char    *a,
               const char    *b,
@@ -514,13 +514,13 @@ read_one_row (LightlyStore  *self,
 {
   g_autofree char *reading = g_strdup_printf ("reading a %s", thing);
   gpointer row = NULL;
-  int rc = read_row (self, sql, a, b, from_row, reading, &row, error);
+  int rc = store_read_row (self, sql, a, b, from_row, reading, &row, error);
 
   if (rc > 0)
     return row;
   if (rc == 0)
     {
-      g_autofree char *q = quote (key);
+      g_autofree char *q = store_quote (key);
 
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "there is no %s with %s %s",
                    thing, what, q);
@@ -529,67 +529,67 @@ read_one_row (LightlyStore  *self,
 }
 
 int
-query_text (Conn *c, const char *sql, const char *a, const char *b, const char *what,
+store_query_text (Conn *c, const char *sql, const char *a, const char *b, const char *what,
             char **text_out, GError **error)
 {
-  STMT st = prep (c, sql, error);
+  STMT st = store_prep (c, sql, error);
   int rc;
 
   if (st == NULL)
     return -1;
-  bind_text (st, 1, a);
+  store_bind_text (st, 1, a);
   if (b != NULL)
-    bind_text (st, 2, b);
-  rc = step_row (c, st, what, error);
+    store_bind_text (st, 2, b);
+  rc = store_step_row (c, st, what, error);
   if (rc > 0 && text_out != NULL)
-    *text_out = col_text (st, 0);
+    *text_out = store_col_text (st, 0);
   return rc;
 }
 
 int
-row_exists (Conn *c, const char *sql, const char *a, const char *b, const char *what,
+store_row_exists (Conn *c, const char *sql, const char *a, const char *b, const char *what,
             GError **error)
 {
-  return query_text (c, sql, a, b, what, NULL, error);
+  return store_query_text (c, sql, a, b, what, NULL, error);
 }
 
 /* One write transaction at a time per store: takes write_lock, then
  * BEGIN IMMEDIATE (waiting for other processes through busy_timeout). */
 Conn *
-write_begin (LightlyStore *self, GError **error)
+store_write_begin (LightlyStore *self, GError **error)
 {
-  Conn *c = conn_acquire (self, error);
+  Conn *c = store_conn_acquire (self, error);
 
   if (c == NULL)
     return NULL;
   g_mutex_lock (&self->write_lock);
   c->writing = TRUE;
-  if (!exec_sql (c->db, "BEGIN IMMEDIATE", error))
+  if (!store_exec_sql (c->db, "BEGIN IMMEDIATE", error))
     {
-      conn_release (c);
+      store_conn_release (c);
       return NULL;
     }
   return c;
 }
 
 gboolean
-write_commit (Conn *c, GError **error)
+store_write_commit (Conn *c, GError **error)
 {
-  gboolean ok = exec_sql (c->db, "COMMIT", error);
+  gboolean ok = store_exec_sql (c->db, "COMMIT", error);
 
-  conn_release (c);
+  store_conn_release (c);
   return ok;
 }
 
 /* For multi-statement reads: one snapshot. */
 gboolean
-read_begin (Conn *c, GError **error)
+store_read_begin (Conn *c, GError **error)
 {
-  return exec_sql (c->db, "BEGIN", error);
+  return store_exec_sql (c->db, "BEGIN", error);
 }
 
 void
-read_end (Conn *c)
+store_read_end (Conn *c)
 {
   sqlite3_exec (c->db, "COMMIT", NULL, NULL, NULL);
 }
@@ -597,9 +597,9 @@ read_end (Conn *c)
 /* ---- Lookups used inside transactions -------------------------------------- */
 
 gboolean
-not_found (GError **error, const char *what, const char *id)
+store_not_found (GError **error, const char *what, const char *id)
 {
-  g_autofree char *q = quote (id);
+  g_autofree char *q = store_quote (id);
 
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND, "there is no %s with id %s",
                what, q);
@@ -608,41 +608,41 @@ not_found (GError **error, const char *what, const char *id)
 
 /* The dataset's sample count, or -1 (NOT_FOUND or a store error). */
 gint64
-dataset_n_samples (Conn *c, const char *dataset_id, GError **error)
+store_dataset_n_samples (Conn *c, const char *dataset_id, GError **error)
 {
-  STMT st = prep (c, "SELECT n_samples FROM datasets WHERE id = ?", error);
+  STMT st = store_prep (c, "SELECT n_samples FROM datasets WHERE id = ?", error);
   int rc;
 
   if (st == NULL)
     return -1;
-  bind_text (st, 1, dataset_id);
-  rc = step_row (c, st, "reading a dataset", error);
+  store_bind_text (st, 1, dataset_id);
+  rc = store_step_row (c, st, "reading a dataset", error);
   if (rc < 0)
     return -1;
   if (rc == 0)
     {
-      not_found (error, "dataset", dataset_id);
+      store_not_found (error, "dataset", dataset_id);
       return -1;
     }
   return sqlite3_column_int64 (st, 0);
 }
 
 gboolean
-touch_dataset (Conn *c, const char *dataset_id, gint64 added_samples, GError **error)
+store_touch_dataset (Conn *c, const char *dataset_id, gint64 added_samples, GError **error)
 {
-  STMT st = prep (c, "UPDATE datasets SET n_samples = n_samples + ?, last_modified_at = ? "
+  STMT st = store_prep (c, "UPDATE datasets SET n_samples = n_samples + ?, last_modified_at = ? "
                      "WHERE id = ?", error);
 
   if (st == NULL)
     return FALSE;
   sqlite3_bind_int64 (st, 1, added_samples);
-  sqlite3_bind_int64 (st, 2, now_ms ());
-  bind_text (st, 3, dataset_id);
-  return step_done (c, st, "updating a dataset", error);
+  sqlite3_bind_int64 (st, 2, store_now_ms ());
+  store_bind_text (st, 3, dataset_id);
+  return store_step_done (c, st, "updating a dataset", error);
 }
 
 GPtrArray *
-list_rows (LightlyStore   *self,
+store_list_rows (LightlyStore   *self,
            CheckFunc       check,
            const char     *key,
            const char     *sql,
@@ -655,36 +655,36 @@ list_rows (LightlyStore   *self,
   g_autoptr(GPtrArray) list = NULL;
   int rc;
 
-  c = conn_acquire (self, error);
-  if (c == NULL || !read_begin (c, error))
+  c = store_conn_acquire (self, error);
+  if (c == NULL || !store_read_begin (c, error))
     return NULL;
   if (check != NULL && !check (c, key, error))
     return NULL;
   list = g_ptr_array_new_with_free_func (free_func);
   {
-    STMT st = prep (c, sql, error);
+    STMT st = store_prep (c, sql, error);
 
     if (st == NULL)
       return NULL;
     if (key != NULL)
-      bind_text (st, 1, key);
-    while ((rc = step_row (c, st, what, error)) > 0)
+      store_bind_text (st, 1, key);
+    while ((rc = store_step_row (c, st, what, error)) > 0)
       g_ptr_array_add (list, from_row (self, st));
     if (rc < 0)
       return NULL;
   }
-  read_end (c);
+  store_read_end (c);
   return g_steal_pointer (&list);
 }
 
 static gboolean
 dataset_exists (Conn *c, const char *dataset_id, GError **error)
 {
-  return dataset_n_samples (c, dataset_id, error) >= 0;
+  return store_dataset_n_samples (c, dataset_id, error) >= 0;
 }
 
 GPtrArray *
-list_dataset_rows (LightlyStore   *self,
+store_list_dataset_rows (LightlyStore   *self,
                    const char     *dataset_id,
                    const char     *sql,
                    const char     *what,
@@ -692,7 +692,7 @@ list_dataset_rows (LightlyStore   *self,
                    GDestroyNotify  free_func,
                    GError        **error)
 {
-  return list_rows (self, dataset_exists, dataset_id, sql, what, from_row, free_func, error);
+  return store_list_rows (self, dataset_exists, dataset_id, sql, what, from_row, free_func, error);
 }
 
 /* ---- Opening -------------------------------------------------------------- */
@@ -721,12 +721,12 @@ make_dirs (LightlyStore *self, GError **error)
 static gboolean
 read_user_version (Conn *c, int *version, GError **error)
 {
-  STMT st = prep (c, "PRAGMA user_version", error);
+  STMT st = store_prep (c, "PRAGMA user_version", error);
 
-  if (st == NULL || step_row (c, st, "reading the store version", error) <= 0)
+  if (st == NULL || store_step_row (c, st, "reading the store version", error) <= 0)
     {
       if (error != NULL && *error == NULL)
-        set_sql_error (error, c->db, "reading the store version");
+        store_set_sql_error (error, c->db, "reading the store version");
       return FALSE;
     }
   *version = sqlite3_column_int (st, 0);
@@ -748,12 +748,12 @@ version_too_new (LightlyStore *self, int version, GError **error)
 static gboolean
 migrate (LightlyStore *self, GError **error)
 {
-  g_autoptr(Conn) c = conn_acquire (self, error);
+  g_autoptr(Conn) c = store_conn_acquire (self, error);
   int version;
 
   if (c == NULL)
     return FALSE;
-  if (self->dir != NULL && !exec_sql (c->db, "PRAGMA journal_mode = WAL", error))
+  if (self->dir != NULL && !store_exec_sql (c->db, "PRAGMA journal_mode = WAL", error))
     return FALSE;
   if (!read_user_version (c, &version, error) || version_too_new (self, version, error))
     return FALSE;
@@ -763,14 +763,14 @@ migrate (LightlyStore *self, GError **error)
   /* Upgrade in one transaction; re-read inside it, another process may have won. */
   g_mutex_lock (&self->write_lock);
   c->writing = TRUE;
-  if (!exec_sql (c->db, "BEGIN IMMEDIATE", error) ||
+  if (!store_exec_sql (c->db, "BEGIN IMMEDIATE", error) ||
       !read_user_version (c, &version, error) || version_too_new (self, version, error))
     return FALSE;
   for (int v = version; v < LIGHTLY_STORE_SCHEMA_VERSION; v++)
-    if (!exec_sql (c->db, migrations[v], error))
+    if (!store_exec_sql (c->db, migrations[v], error))
       return FALSE;
-  if (!exec_sql (c->db, "PRAGMA user_version = 1", error) ||
-      !exec_sql (c->db, "COMMIT", error))
+  if (!store_exec_sql (c->db, "PRAGMA user_version = 1", error) ||
+      !store_exec_sql (c->db, "COMMIT", error))
     return FALSE;
   return TRUE;
 }
@@ -801,7 +801,7 @@ remove_orphan_files (LightlyStore *self, Conn *c, GError **error)
             {
               g_autofree char *id = g_strndup (name, (gsize) (dot - name));
 
-              rc = row_exists (c, "SELECT 1 FROM embeddings WHERE id = ?", id, NULL,
+              rc = store_row_exists (c, "SELECT 1 FROM embeddings WHERE id = ?", id, NULL,
                                "looking up an embedding", error);
               if (rc < 0)
                 return FALSE;
@@ -830,11 +830,11 @@ remove_stale_job_locks (LightlyStore *self, Conn *c, GError **error)
 
       if (!g_str_has_suffix (name, ".lock"))
         continue;
-      lock_fd = take_lock (file, TRUE, FALSE, NULL);
+      lock_fd = store_take_lock (file, TRUE, FALSE, NULL);
       if (lock_fd < 0)
         continue;
       id = g_strndup (name, strlen (name) - strlen (".lock"));
-      rc = row_exists (c, "SELECT 1 FROM jobs WHERE id = ? AND status IN (0, 1)", id, NULL,
+      rc = store_row_exists (c, "SELECT 1 FROM jobs WHERE id = ? AND status IN (0, 1)", id, NULL,
                        "looking up a job", error);
       if (rc < 0)
         {
@@ -842,7 +842,7 @@ remove_stale_job_locks (LightlyStore *self, Conn *c, GError **error)
           return FALSE;
         }
       if (rc == 0)
-        drop_lock (file, lock_fd);
+        store_drop_lock (file, lock_fd);
       else
         close (lock_fd);
     }
@@ -859,12 +859,12 @@ remove_orphans (LightlyStore *self, GError **error)
   gboolean ok;
   int fd;
 
-  fd = take_lock (lock_path, TRUE, FALSE, error);
+  fd = store_take_lock (lock_path, TRUE, FALSE, error);
   if (fd == -1)
     return TRUE;
   if (fd < 0)
     return FALSE;
-  c = conn_acquire (self, error);
+  c = store_conn_acquire (self, error);
   ok = c != NULL && remove_orphan_files (self, c, error);
   close (fd);
   return ok && remove_stale_job_locks (self, c, error);
@@ -904,7 +904,7 @@ lightly_store_open (const char *dir, GError **error)
   if (!migrate (self, error))
     return NULL;
   if (self->dir != NULL &&
-      (!recover_all_orphans (self, error) || !remove_orphans (self, error)))
+      (!store_recover_all_orphans (self, error) || !remove_orphans (self, error)))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -951,7 +951,7 @@ lightly_store_init (LightlyStore *self)
   g_cond_init (&self->job_cond);
   self->idle = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   self->owned_jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify) owned_job_free);
+                                            (GDestroyNotify) store_owned_job_free);
   self->mem_matrices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_bytes_unref);
   self->mem_csv = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
