@@ -460,26 +460,36 @@ test_demo (void)
           "--out", out_dir, NULL);
   g_assert_cmpint (run.status, ==, 0);
 
-  /* A table row per round: labels, method, accuracy, RANDOM mean ± sd. */
+  /* A table row per round: labels, RANDOM mean ± sd, then the tutorial's
+   * and AUTO's accuracy with the method each ran. */
   lines = g_strsplit (run.out, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       guint labels = 0;
-      char method[32] = "";
-      double accuracy = -1, mean = -1, sd = -1;
+      char tutorial_method[32] = "", auto_method[32] = "";
+      double mean = -1, sd = -1, tutorial = -1, automatic = -1;
 
-      if (sscanf (lines[i], " %u %31s %lf %lf ± %lf", &labels, method, &accuracy, &mean, &sd) != 5)
+      if (sscanf (lines[i], " %u %lf ± %lf %lf %31s %lf %31s", &labels, &mean, &sd, &tutorial, tutorial_method,
+                  &automatic, auto_method) != 7)
         continue;
-      g_test_message ("demo: %u %s %.3f (RANDOM %.3f ± %.3f)", labels, method, accuracy, mean, sd);
+      g_test_message ("demo: %u RANDOM %.3f ± %.3f, %s %.3f, %s %.3f", labels, mean, sd, tutorial_method, tutorial,
+                      auto_method, automatic);
       g_assert_cmpuint (labels, ==, n_rows == 0 ? 20 : 40);
-      g_assert_cmpstr (method, ==, n_rows == 0 ? "CORESET" : "CORAL");
-      g_assert_cmpfloat (accuracy, >, 0.0);
-      g_assert_cmpfloat (accuracy, <=, 1.0);
-      g_assert_cmpfloat (mean, >, 0.0);
-      g_assert_cmpfloat (mean, <=, 1.0);
+      g_assert_cmpstr (tutorial_method, ==, n_rows == 0 ? "CORESET" : "CORAL");
+      /* AUTO resolves to a concrete method, which the row names. */
+      g_assert_cmpstr (auto_method, !=, "AUTO");
+      g_assert_true (lightly_sampling_method_from_string (auto_method, NULL) != LIGHTLY_SAMPLING_METHOD_AUTO);
+      for (guint k = 0; k < 3; k++)
+        {
+          double v = k == 0 ? mean : k == 1 ? tutorial : automatic;
+
+          g_assert_cmpfloat (v, >, 0.0);
+          g_assert_cmpfloat (v, <=, 1.0);
+        }
       g_assert_cmpfloat (sd, >=, 0.0);
       n_rows++;
     }
+  g_assert_nonnull (strstr (run.out, "\nBest: "));
   g_assert_cmpuint (n_rows, ==, 2);
   {
     g_autofree char *csv = g_build_filename (out_dir, "embeddings.csv", NULL);
