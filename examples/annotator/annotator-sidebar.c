@@ -78,7 +78,9 @@ annotator_sidebar_init (AnnotatorSidebar *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 8);
   gtk_widget_add_css_class (GTK_WIDGET (self), "annotator-sidebar");
-  gtk_widget_set_size_request (GTK_WIDGET (self), 250, -1);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 260, -1);
+  /* The grid gets the room; the expanding labels inside must not claim it. */
+  gtk_widget_set_hexpand (GTK_WIDGET (self), FALSE);
   self->round_numbers = g_array_new (FALSE, FALSE, sizeof (guint));
 
   self->legend = gtk_grid_new ();

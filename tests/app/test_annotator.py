@@ -342,7 +342,8 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual((stats['round'], stats['from'], stats['off']), (2, BATCH // 2, 0))
         # The model trained on round 1 had predicted every image of batch 2.
         self.assertEqual(stats['scored'], BATCH // 2)
-        self.assertGreaterEqual(stats['correct'], BATCH // 4, r['half']['accuracy'])
+        # Four well-separated clusters: the model is right nearly always.
+        self.assertGreaterEqual(stats['correct'], BATCH // 2 - 1, r['half']['accuracy'])
         self.assertIn('%', r['half']['accuracy'])
         self.assertEqual(r['cancelled']['batch'], batch2)
         self.assertEqual(r['cancelled']['round'], '2')
