@@ -1,7 +1,7 @@
 /* annotator-window-private.h: the window's fields, shared by its files
  *
  *   annotator-window.c          the grid, labeling, undo, review, report
- *   annotator-window-suggest.c  suggesters, opening a folder, suggesting
+ *   annotator-window-suggest.c  suggesters, opening a folder, export, suggesting
  *   annotator-window-ui.c       building the widgets
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -106,6 +106,9 @@ void            annotator_window_batch_size_activated  (GSimpleAction *action,
                                                         GVariant      *parameter,
                                                         gpointer       user_data);
 void            annotator_window_suggester_activated   (GSimpleAction *action,
+                                                        GVariant      *parameter,
+                                                        gpointer       user_data);
+void            annotator_window_export_csv_activated  (GSimpleAction *action,
                                                         GVariant      *parameter,
                                                         gpointer       user_data);
 void            annotator_window_plugins_activated     (GSimpleAction *action,

@@ -1,4 +1,5 @@
-/* annotator-window-suggest.c: suggesters, opening a folder, suggesting
+/* annotator-window-suggest.c: suggesters, opening a folder, exporting its
+ * labels, suggesting
  *
  * "Suggest next batch" trains the shared logistic regression once labels of
  * two classes exist, then calls the chosen LightlyBatchSuggester with the
@@ -262,6 +263,72 @@ annotator_window_open_demo_activated (GSimpleAction *action,
       return;
     }
   annotator_window_open (self, demo);
+}
+
+/* ---------------------------------------------------------------------------
+ * Exporting the labels
+ * ------------------------------------------------------------------------- */
+
+static void
+export_to (AnnotatorWindow *self,
+           const char      *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!annotator_folder_export_csv (self->folder, path, &error))
+    {
+      annotator_window_show_message (self, TRUE, error->message);
+      return;
+    }
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u label to %s", "Exported %u labels to %s",
+                                       annotator_folder_get_n_labeled (self->folder)),
+                          annotator_folder_get_n_labeled (self->folder), path);
+  annotator_window_show_message (self, FALSE, text);
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    gpointer         user_data)
+{
+  AnnotatorWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->folder != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        export_to (self, path);
+    }
+  g_object_unref (dialog);
+}
+
+/* win.export-csv PATH writes the labels as `file,label`; an empty PATH asks
+ * for one. */
+void
+annotator_window_export_csv_activated (GSimpleAction *action,
+                                       GVariant      *parameter,
+                                       gpointer       user_data)
+{
+  AnnotatorWindow *self = user_data;
+  const char *path = g_variant_get_string (parameter, NULL);
+  GtkFileChooserNative *chooser;
+
+  if (self->folder == NULL)
+    return;
+  if (path[0] != '\0')
+    {
+      export_to (self, path);
+      return;
+    }
+  chooser = gtk_file_chooser_native_new (_("Export the Labels as CSV"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "labels-export.csv");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---------------------------------------------------------------------------

@@ -505,7 +505,7 @@ select_activated (GSimpleAction *action,
 }
 
 /* ---------------------------------------------------------------------------
- * Rounds, the large view, shortcuts, export
+ * Rounds, the large view, shortcuts
  * ------------------------------------------------------------------------- */
 
 static void
@@ -580,68 +580,6 @@ shortcuts_activated (GSimpleAction *action,
                      gpointer       user_data)
 {
   gtk_window_present (annotator_shortcuts_window_new (GTK_WINDOW (user_data)));
-}
-
-static void
-export_to (AnnotatorWindow *self,
-           const char      *path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-
-  if (!annotator_folder_export_csv (self->folder, path, &error))
-    {
-      annotator_window_show_message (self, TRUE, error->message);
-      return;
-    }
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u label to %s", "Exported %u labels to %s",
-                                       annotator_folder_get_n_labeled (self->folder)),
-                          annotator_folder_get_n_labeled (self->folder), path);
-  annotator_window_show_message (self, FALSE, text);
-}
-
-static void
-export_response_cb (GtkNativeDialog *dialog,
-                    int              response,
-                    gpointer         user_data)
-{
-  AnnotatorWindow *self = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT && self->folder != NULL)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-
-      if (path != NULL)
-        export_to (self, path);
-    }
-  g_object_unref (dialog);
-}
-
-/* win.export-csv PATH writes the labels as `file,label`; an empty PATH asks
- * for one. */
-static void
-export_csv_activated (GSimpleAction *action,
-                      GVariant      *parameter,
-                      gpointer       user_data)
-{
-  AnnotatorWindow *self = user_data;
-  const char *path = g_variant_get_string (parameter, NULL);
-  GtkFileChooserNative *chooser;
-
-  if (self->folder == NULL)
-    return;
-  if (path[0] != '\0')
-    {
-      export_to (self, path);
-      return;
-    }
-  chooser = gtk_file_chooser_native_new (_("Export the Labels as CSV"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "labels-export.csv");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---------------------------------------------------------------------------
@@ -994,7 +932,7 @@ static const GActionEntry win_entries[] = {
   { "preview", preview_activated, NULL, NULL, NULL, { 0 } },
   { "zoom", zoom_activated, "i", NULL, NULL, { 0 } },
   { "shortcuts", shortcuts_activated, NULL, NULL, NULL, { 0 } },
-  { "export-csv", export_csv_activated, "s", NULL, NULL, { 0 } },
+  { "export-csv", annotator_window_export_csv_activated, "s", NULL, NULL, { 0 } },
   { "batch-size", annotator_window_batch_size_activated, "i", NULL, NULL, { 0 } },
   { "suggester", annotator_window_suggester_activated, "s", NULL, NULL, { 0 } },
   { "plugins", annotator_window_plugins_activated, NULL, NULL, NULL, { 0 } },

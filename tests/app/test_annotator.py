@@ -417,6 +417,40 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(len(rounds), 3, tags.stdout)
         self.passed = True
 
+    def test_letter_keys(self):
+        # Beyond ten classes, the letters a–z follow the digits: the legend
+        # shows them and real key presses set them.
+        n_classes, n_images = 12, 36
+        folder = os.path.join(self.top, 'many')
+        os.makedirs(folder)
+        rng = random.Random(3)
+        rows = ['filenames,' + ','.join(f'embedding_{i}' for i in range(n_classes))]
+        for i in range(n_images):
+            name = f'm-{i:02d}.png'
+            with open(os.path.join(folder, name), 'wb') as f:
+                f.write(png_gray([pattern(i % N_CLASSES, x, y, rng) for y in range(SIDE) for x in range(SIDE)], SIDE))
+            emb = [rng.gauss(0, 0.6) for _ in range(n_classes)]
+            emb[i % n_classes] += 3.0
+            rows.append(name + ',' + ','.join(f'{v:.6f}' for v in emb))
+        with open(os.path.join(folder, 'embeddings.csv'), 'w') as f:
+            f.write('\n'.join(rows) + '\n')
+        names = [f'kind{k}' for k in range(n_classes)]
+        with open(os.path.join(folder, 'classes.txt'), 'w') as f:
+            f.write('\n'.join(names) + '\n')
+        r = self.run_app(['suggester lightly-suggest', 'batch-size 6', 'suggest',
+                          'keys Home b a 1 B', 'report keyed', 'class 12', 'expect-error There is no class 12'],
+                         folder=folder)
+        keyed = r['keyed']
+        batch = keyed['batch']
+        self.assertEqual(len(batch), 6)
+        self.assertEqual([keyed['shown'][name] for name in batch], [11, 10, 1, 11, -1, -1])
+        keys = [str(k) for k in range(10)] + ['a', 'b']
+        counts = {10: 1, 11: 2, 1: 1}
+        self.assertEqual(keyed['legend'], [(keys[k], names[k], str(counts.get(k, 0))) for k in range(n_classes)])
+        self.assertEqual(read_labels_csv(os.path.join(folder, 'labels.csv')),
+                         {batch[0]: 'kind11', batch[1]: 'kind10', batch[2]: 'kind1', batch[3]: 'kind11'})
+        self.passed = True
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)
