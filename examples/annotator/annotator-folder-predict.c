@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <string.h>
 
 #include "annotator-folder-private.h"
@@ -56,7 +58,7 @@ predict_thread (GTask        *task,
   model = lightly_logreg_fit (p->x, p->n_labeled, dim, p->y, p->n_classes, &options, &error);
   if (model == NULL)
     {
-      g_prefix_error (&error, "Training the classifier on the labels failed: ");
+      g_prefix_error (&error, _("Training the classifier on the labels failed: "));
       g_task_return_error (task, error);
       return;
     }
@@ -122,7 +124,7 @@ annotator_folder_predict_async (AnnotatorFolder     *self,
   if (p->n_classes < 2)
     {
       g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                               "Predictions need labels of at least two classes, there are %u", p->n_classes);
+                               _("Predictions need labels of at least two classes, there are %u"), p->n_classes);
       return;
     }
   /* A fit on a few hundred labels takes milliseconds. */

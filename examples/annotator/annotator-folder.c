@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "annotator-csv.h"
@@ -151,7 +152,7 @@ read_labels (AnnotatorFolder  *self,
       if (!annotator_csv_split_pair (lines[i], &name, &label))
         {
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "%s, line %u: expected two fields “file,label”, got “%s”: fix or remove the line",
+                       _("%s, line %u: expected two fields “file,label”, got “%s”: fix or remove the line"),
                        self->labels_path, i + 1, lines[i]);
           return FALSE;
         }
@@ -291,7 +292,7 @@ load_thread (GTask        *task,
   if (!g_file_test (self->path, G_FILE_TEST_IS_DIR))
     {
       g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                               "%s is not a folder: choose a folder of images with an embeddings.csv",
+                               _("%s is not a folder: choose a folder of images with an embeddings.csv"),
                                self->path);
       return;
     }
@@ -302,8 +303,8 @@ load_thread (GTask        *task,
         {
           g_clear_error (&error);
           g_set_error (&error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                       "%s has no embeddings.csv: create one with columns filenames,embedding_0,… "
-                       "(file names relative to the folder), or run “lightly-al demo”", self->path);
+                       _("%s has no embeddings.csv: create one with columns filenames,embedding_0,… "
+                         "(file names relative to the folder), or run “lightly-al demo”"), self->path);
         }
       g_task_return_error (task, error);
       return;
@@ -319,7 +320,7 @@ load_thread (GTask        *task,
   if (self->csv->n_rows == 0 || self->csv->dim == 0)
     {
       g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                               "%s has no images or no embedding columns: add rows and embedding_0,… columns",
+                               _("%s has no images or no embedding columns: add rows and embedding_0,… columns"),
                                self->csv_path);
       return;
     }
@@ -389,7 +390,7 @@ embeddings_uploaded_cb (GObject      *source,
                                                                        result, &error);
   if (embedding_id == NULL)
     {
-      g_prefix_error (&error, "Uploading %s to the store failed: ", ANNOTATOR_EMBEDDINGS_FILE);
+      g_prefix_error (&error, _("Uploading %s to the store failed: "), ANNOTATOR_EMBEDDINGS_FILE);
       g_task_return_error (task, error);
       return;
     }
@@ -409,7 +410,7 @@ samples_registered_cb (GObject      *source,
   if (!lightly_api_workflow_client_register_samples_finish (op->client, result, &error) ||
       (input = open_csv_stream (op->folder, op->cancellable, &error)) == NULL)
     {
-      g_prefix_error (&error, "Registering the images of %s failed: ", ANNOTATOR_EMBEDDINGS_FILE);
+      g_prefix_error (&error, _("Registering the images of %s failed: "), ANNOTATOR_EMBEDDINGS_FILE);
       g_task_return_error (task, error);
       return;
     }
@@ -433,7 +434,7 @@ dataset_created_cb (GObject      *source,
   if (id == NULL || (input = open_csv_stream (op->folder, op->cancellable, &error)) == NULL)
     {
       g_free (id);
-      g_prefix_error (&error, "Creating the dataset in %s failed: ", op->folder->location);
+      g_prefix_error (&error, _("Creating the dataset in %s failed: "), op->folder->location);
       g_task_return_error (task, error);
       return;
     }
@@ -487,7 +488,7 @@ datasets_listed_cb (GObject      *source,
   datasets = lightly_api_workflow_client_list_datasets_finish (op->client, result, &error);
   if (datasets == NULL)
     {
-      g_prefix_error (&error, "Reading the store %s failed: ", op->folder->location);
+      g_prefix_error (&error, _("Reading the store %s failed: "), op->folder->location);
       g_task_return_error (task, error);
       return;
     }
@@ -523,7 +524,7 @@ loaded_cb (GObject      *source,
       int saved = errno;
 
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "Cannot create the store folder %s: %s", store_dir, g_strerror (saved));
+                               _("Cannot create the store folder %s: %s"), store_dir, g_strerror (saved));
       return;
     }
   op->folder->location = g_filename_to_uri (store_dir, NULL, &error);
@@ -670,13 +671,13 @@ annotator_folder_set_label (AnnotatorFolder  *self,
   if (!g_hash_table_contains (self->row_of, name))
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                   "“%s” is not an image of %s: label only files listed in embeddings.csv", name, self->path);
+                   _("“%s” is not an image of %s: label only files listed in embeddings.csv"), name, self->path);
       return FALSE;
     }
   if (label >= (int) self->classes->len)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Class %d does not exist: this folder has classes 0 to %u", label, self->classes->len - 1);
+                   _("Class %d does not exist: this folder has classes 0 to %u"), label, self->classes->len - 1);
       return FALSE;
     }
   if (annotator_folder_get_label (self, name) == MAX (label, -1))
@@ -706,7 +707,7 @@ annotator_folder_export_csv (AnnotatorFolder  *self,
 {
   if (!write_labels (self, path, error))
     {
-      g_prefix_error (error, "Exporting the labels failed: ");
+      g_prefix_error (error, _("Exporting the labels failed: "));
       return FALSE;
     }
   return TRUE;
@@ -889,7 +890,7 @@ annotator_folder_set_batch_size (AnnotatorFolder  *self,
   if (batch_size == 0)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "A batch size of 0 asks for nothing: choose at least 1");
+                   _("A batch size of 0 asks for nothing: choose at least 1"));
       return FALSE;
     }
   if (self->batch_size == batch_size)

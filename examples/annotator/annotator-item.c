@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <math.h>
 
 #include "annotator-item.h"
@@ -259,7 +261,7 @@ thumbnail_thread (GTask        *task,
 
   if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s is not an image GTK can read", path);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s is not an image GTK can read"), path);
       return;
     }
   if (MAX (w, h) * 2 <= THUMB_SIZE)
