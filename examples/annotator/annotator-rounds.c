@@ -81,9 +81,6 @@ annotator_rounds_add (AnnotatorRounds    *rounds,
       g_ptr_array_add (rounds->rounds, round);
       g_ptr_array_sort (rounds->rounds, compare_rounds);
     }
-  if (round->batch != NULL)
-    for (guint i = 0; round->batch[i] != NULL; i++)
-      g_hash_table_remove (rounds->batched, round->batch[i]);
   g_strfreev (round->batch);
   g_strfreev (round->predicted);
   round->batch = g_new0 (char *, n + 1);
@@ -92,7 +89,16 @@ annotator_rounds_add (AnnotatorRounds    *rounds,
     {
       round->batch[i] = g_strdup (batch[i]);
       round->predicted[i] = g_strdup (i < n_predicted ? predicted[i] : "");
-      g_hash_table_add (rounds->batched, round->batch[i]);
+    }
+  /* An image left unlabeled may be in several batches: rebuild the set
+   * rather than remove the replaced batch's names from it. */
+  g_hash_table_remove_all (rounds->batched);
+  for (guint r = 0; r < rounds->rounds->len; r++)
+    {
+      AnnotatorRound *each = g_ptr_array_index (rounds->rounds, r);
+
+      for (guint i = 0; each->batch[i] != NULL; i++)
+        g_hash_table_add (rounds->batched, each->batch[i]);
     }
   return round;
 }
