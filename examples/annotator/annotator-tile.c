@@ -182,6 +182,10 @@ annotator_tile_new (AnnotatorItem *item,
   gtk_label_set_max_width_chars (GTK_LABEL (name), 14);
   gtk_widget_add_css_class (name, "caption");
 
+  /* Beyond the 36 keyed classes the picker is the way in: typing filters it. */
+  gtk_drop_down_set_expression (GTK_DROP_DOWN (picker),
+                                gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
+  gtk_drop_down_set_enable_search (GTK_DROP_DOWN (picker), TRUE);
   /* Focus stays on the tiles, so the arrows always move between images. */
   gtk_widget_set_can_focus (picker, FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (picker), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Class"), -1);

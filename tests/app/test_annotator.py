@@ -12,8 +12,8 @@
 #   2. reopen: the batch is back; label all of it (half with real key
 #      presses through xdotool, the rest through the keyboard's actions and
 #      win.label), one image off the suggestion; undo and redo through the
-#      actions and Ctrl+Z / Ctrl+Shift+Z; the large view and its zoom; the
-#      next batch comes with predictions of the logistic regression;
+#      actions and Ctrl+Z / Ctrl+Shift+Z; the large view (Space, Right,
+#      Escape) and its zoom; the next batch comes with predictions of the logistic regression;
 #   3. reopen: label half of the batch (the round's held-out accuracy); a
 #      cancelled suggestion leaves the batch alone; review round 1; export
 #      the labels as CSV; a screenshot; the next batch;
@@ -265,8 +265,8 @@ class AnnotatorTest(unittest.TestCase):
                      f'label {off} {self.truth[off]}', 'undo', 'report undone', 'redo', 'report redone',
                      f'label {batch1[0]} {wrong}', 'keys ctrl+z', 'report key-undone',
                      'keys ctrl+shift+z', 'report key-redone', 'undo',
-                     'select 2', 'preview', 'report preview', 'zoom 1', 'report zoomed', 'preview',
-                     'report back', 'suggest', 'report round2']
+                     'select 2', 'keys space', 'report preview', 'zoom 1', 'report zoomed', 'keys Right',
+                     'report next', 'keys Escape', 'report back', 'suggest', 'report round2']
         r = self.run_app(commands)
         self.assertEqual(r['reopened']['batch'], batch1)
         self.assertEqual(r['reopened']['batch-size'], str(BATCH))
@@ -305,6 +305,7 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(name, batch1[2])
         self.assertGreaterEqual(scale, 1)
         self.assertEqual(r['zoomed']['preview'], (batch1[2], scale * 2))
+        self.assertEqual(r['next']['preview'][0], batch1[3])
         self.assertEqual(r['back']['page'], 'grid')
         self.assertIsNone(r['back']['preview'])
 
