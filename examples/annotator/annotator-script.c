@@ -23,6 +23,7 @@
  *   plugins-dialog [keep] build and show the Suggesters dialog, then close it
  *                        (with keep: leave it open, for screenshots)
  *   shortcuts [keep]     open the keyboard shortcuts window, then close it
+ *   expect-shortcuts     a keyboard shortcuts window is open (Ctrl+?): close it
  *   expect-error TEXT    the message bar shows an error containing TEXT
  *   expect-message TEXT  the message bar shows a message containing TEXT
  *   report FILE          write annotator_window_dup_report() to FILE
@@ -343,6 +344,18 @@ run_command (AnnotatorScript *script,
     return open_dialog (script, "plugins", GTK_TYPE_WINDOW, arg);
   else if (g_str_equal (command, "shortcuts"))
     return open_dialog (script, "shortcuts", GTK_TYPE_SHORTCUTS_WINDOW, arg);
+  else if (g_str_equal (command, "expect-shortcuts"))
+    {
+      /* After "keys ctrl+question": the accelerator opened the window. */
+      GtkWindow *dialog = find_dialog (script, GTK_TYPE_SHORTCUTS_WINDOW);
+
+      if (dialog == NULL)
+        {
+          fail (script, "no keyboard shortcuts window is open");
+          return FALSE;
+        }
+      gtk_window_destroy (dialog);
+    }
   else if (g_str_equal (command, "expect-error") || g_str_equal (command, "expect-message"))
     return expect_message (script, g_str_equal (command, "expect-error"), arg);
   else if (g_str_equal (command, "report"))

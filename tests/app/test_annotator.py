@@ -264,7 +264,7 @@ class AnnotatorTest(unittest.TestCase):
         commands += ['report labeled',
                      f'label {off} {self.truth[off]}', 'undo', 'report undone', 'redo', 'report redone',
                      f'label {batch1[0]} {wrong}', 'keys ctrl+z', 'report key-undone',
-                     'keys ctrl+shift+z', 'report key-redone', 'undo',
+                     'keys ctrl+shift+z', 'report key-redone', 'undo', 'keys ctrl+question', 'expect-shortcuts',
                      'select 2', 'keys space', 'report preview', 'zoom 1', 'report zoomed', 'keys Right',
                      'report next', 'keys Escape', 'report back', 'suggest', 'report round2']
         r = self.run_app(commands)
