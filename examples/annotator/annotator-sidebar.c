@@ -150,6 +150,7 @@ update_legend (AnnotatorSidebar *self,
       GtkWidget *name = cell (annotator_folder_get_class_name (folder, i), NULL, 0);
 
       gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (name), 24);
       gtk_widget_set_hexpand (name, TRUE);
       gtk_grid_attach (GTK_GRID (self->legend), cell (key[0] != '\0' ? key : "", "annotator-key", 0.5f), 0, (int) i, 1, 1);
       gtk_grid_attach (GTK_GRID (self->legend), name, 1, (int) i, 1, 1);
@@ -176,9 +177,14 @@ add_stat (AnnotatorSidebar *self,
   GtkWidget *name = cell (what, "dim-label", 0);
   GtkWidget *v = cell (value, NULL, 1);
 
+  /* Wrapped labels ask for their whole text's width unless capped: the
+   * sidebar stays narrow. */
   gtk_label_set_wrap (GTK_LABEL (name), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (name), 26);
   gtk_widget_set_hexpand (name, TRUE);
   gtk_label_set_wrap (GTK_LABEL (v), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (v), 12);
+  gtk_label_set_justify (GTK_LABEL (v), GTK_JUSTIFY_RIGHT);
   gtk_grid_attach (GTK_GRID (self->stats), name, 0, row, 1, 1);
   gtk_grid_attach (GTK_GRID (self->stats), v, 1, row, 1, 1);
 }
