@@ -82,7 +82,7 @@ annotator_preview_init (AnnotatorPreview *self)
   gtk_box_append (GTK_BOX (bar), self->title);
   gtk_box_append (GTK_BOX (bar), self->scale_label);
   gtk_box_append (GTK_BOX (bar), zoom_button ("zoom-out-symbolic", _("Zoom out (minus)"), -1));
-  gtk_box_append (GTK_BOX (bar), zoom_button ("zoom-fit-best-symbolic", _("Fit to the view (0)"), 0));
+  gtk_box_append (GTK_BOX (bar), zoom_button ("zoom-fit-best-symbolic", _("Fit to the view"), 0));
   gtk_box_append (GTK_BOX (bar), zoom_button ("zoom-in-symbolic", _("Zoom in (plus)"), 1));
   gtk_box_append (GTK_BOX (bar), close);
 

@@ -37,7 +37,7 @@ static const char ui[] =
   SHORTCUT ("Home End", "First and last image")
   SHORTCUT ("space", "Show the image large, or go back to the batch")
   SHORTCUT ("plus minus", "Zoom in and out in the large view")
-  SHORTCUT ("0", "Fit the image to the view (in the large view)")
+  SHORTCUT ("Escape", "Back to the batch from the large view")
   "</object></child>"
   "<child><object class='GtkShortcutsGroup'>"
   "<property name='title' translatable='yes'>Rounds</property>"
