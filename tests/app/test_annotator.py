@@ -249,7 +249,7 @@ class AnnotatorTest(unittest.TestCase):
         # suggestion, undo and redo (actions and Ctrl+Z, Ctrl+Shift+Z), the
         # large view with zoom, and the next batch.
         labels = {name: self.truth[name] for name in batch1}
-        off = next(name for name in sorted(self.truth) if name not in batch1)
+        off = self.off = next(name for name in sorted(self.truth) if name not in batch1)
         wrong = (labels[batch1[0]] + 1) % N_CLASSES
         commands = ['report reopened']
         commands.append('keys Home ' + ' '.join(str(labels[name]) for name in batch1[:6]) + ' Left Left Delete')
@@ -416,6 +416,16 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(tags.returncode, 0, tags.stderr)
         rounds = [line for line in tags.stdout.splitlines() if 'lightly-suggest-round-' in line]
         self.assertEqual(len(rounds), 3, tags.stdout)
+        # Each round tag is the labeled set the suggester got plus the batch
+        # the app shows for that round.
+        labeled_before = {1: set(), 2: set(self.batch1) | {self.off}, 3: set(labels)}
+        for k, batch in ((1, self.batch1), (2, batch2), (3, batch3)):
+            names = subprocess.run([os.environ['LIGHTLY_AL'], 'export', '-l',
+                                    'file://' + os.path.join(self.folder, 'store'), '-d', dataset_id,
+                                    '-t', f'lightly-suggest-round-{k}'],
+                                   env=self.env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(names.returncode, 0, names.stderr)
+            self.assertEqual(set(names.stdout.split()), labeled_before[k] | set(batch), f'round {k}')
         self.passed = True
 
     def test_letter_keys(self):
