@@ -14,6 +14,7 @@
  *   suggest              win.suggest, then wait for the new batch
  *   undo, redo           win.undo, win.redo (Ctrl+Z, Ctrl+Shift+Z)
  *   view-round N         win.view-round: show round N's batch (0: the current)
+ *   pick-round N         choose round N in the sidebar's selector
  *   preview              win.preview: the selected image large, or back
  *   zoom N               win.zoom: in (N > 0), out (N < 0), fit (0)
  *   export PATH          win.export-csv: the labels as file,label
@@ -344,6 +345,14 @@ run_command (AnnotatorScript *script,
     return open_dialog (script, "plugins", GTK_TYPE_WINDOW, arg);
   else if (g_str_equal (command, "shortcuts"))
     return open_dialog (script, "shortcuts", GTK_TYPE_SHORTCUTS_WINDOW, arg);
+  else if (g_str_equal (command, "pick-round"))
+    {
+      if (!annotator_window_pick_round (script->window, (guint) g_ascii_strtoull (arg, NULL, 10)))
+        {
+          fail (script, "the sidebar lists no round %s", arg);
+          return FALSE;
+        }
+    }
   else if (g_str_equal (command, "expect-shortcuts"))
     {
       /* After "keys ctrl+question": the accelerator opened the window. */

@@ -25,6 +25,7 @@ struct _AnnotatorSidebar
   GtkStringList *round_titles;
   GArray *round_numbers;          /* guint, parallel to round_titles */
   GtkWidget *stats;               /* a GtkGrid, rebuilt */
+  guint viewed_round;
   gboolean updating;
 };
 
@@ -54,7 +55,10 @@ round_selected_cb (GObject    *dropdown,
   AnnotatorSidebar *self = user_data;
   guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown));
 
-  if (self->updating || i >= self->round_numbers->len)
+  /* The selection model notifies more than once for one change, and
+   * showing the round rebuilds this list: act only on a new round. */
+  if (self->updating || i >= self->round_numbers->len ||
+      g_array_index (self->round_numbers, guint, i) == self->viewed_round)
     return;
   gtk_widget_activate_action (GTK_WIDGET (self), "win.view-round", "u",
                               g_array_index (self->round_numbers, guint, i));
@@ -238,6 +242,7 @@ annotator_sidebar_update (AnnotatorSidebar *self,
   guint pick = GTK_INVALID_LIST_POSITION;
 
   update_legend (self, folder);
+  self->viewed_round = viewed_round;
   self->updating = TRUE;
   g_array_set_size (self->round_numbers, 0);
   /* Newest first: the current round is the one looked at most. */
@@ -260,4 +265,19 @@ annotator_sidebar_update (AnnotatorSidebar *self,
   gtk_widget_set_sensitive (self->round_dropdown, self->round_numbers->len > 1);
   self->updating = FALSE;
   update_stats (self, folder, viewed_round);
+}
+
+/* Picks round @number in the selector, as a click would; FALSE when the
+ * selector does not list it. */
+gboolean
+annotator_sidebar_pick_round (AnnotatorSidebar *self,
+                              guint             number)
+{
+  for (guint i = 0; i < self->round_numbers->len; i++)
+    if (g_array_index (self->round_numbers, guint, i) == number)
+      {
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (self->round_dropdown), i);
+        return TRUE;
+      }
+  return FALSE;
 }

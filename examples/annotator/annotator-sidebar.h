@@ -17,6 +17,8 @@ GtkWidget *annotator_sidebar_new    (void);
 void       annotator_sidebar_update (AnnotatorSidebar *self,
                                      AnnotatorFolder  *folder,
                                      guint             viewed_round);
+gboolean   annotator_sidebar_pick_round (AnnotatorSidebar *self,
+                                         guint             number);
 char      *annotator_round_stats_dup_accuracy (const AnnotatorRoundStats *stats);
 
 G_END_DECLS

@@ -529,6 +529,14 @@ view_round_activated (GSimpleAction *action,
   annotator_window_show_round (self, number);
 }
 
+/* For the test script: what choosing round @number in the sidebar does. */
+gboolean
+annotator_window_pick_round (AnnotatorWindow *self,
+                             guint            number)
+{
+  return annotator_sidebar_pick_round (ANNOTATOR_SIDEBAR (self->sidebar), number);
+}
+
 /* Space, a double click or Enter on a tile: the selected image large; again:
  * back to the grid. */
 static void

@@ -386,7 +386,7 @@ class AnnotatorTest(unittest.TestCase):
         export = os.path.join(self.top, 'export-after-restart.csv')
         r = self.run_app([
             'report reopened',
-            'view-round 2', 'report review2',
+            'view-round 2', 'report review2', 'pick-round 1', 'report picked1', 'pick-round 3', 'report picked3',
             'disable lightly-suggest',
             'suggest',
             'expect-error No suggester is switched on',
@@ -401,6 +401,9 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(r['reopened']['undo'], '0')     # the history does not outlive the window
         self.assertEqual(list(r['review2']['shown']), batch2)
         self.assertEqual(r['review2']['stats']['scored'], BATCH // 2)
+        # The sidebar's round selector does the same.
+        self.assertEqual((r['picked1']['viewing'], list(r['picked1']['shown'])), ('1', self.batch1))
+        self.assertEqual((r['picked3']['viewing'], list(r['picked3']['shown'])), ('3', batch3))
         self.assertEqual(r['after']['batch'], batch3)
         self.assertEqual(r['after']['plugin']['lightly-suggest'], 'loaded')
         self.check_labels_csv(labels)
