@@ -12,6 +12,7 @@ pot=$(mktemp)
 trap 'rm -f "$pot"' EXIT
 
 status=0
+grep -qx examples/annotator/annotator-shortcuts.ui "$list" || { echo "check-pot: the .ui file is not in $list" >&2; status=1; }
 for f in "$top"/examples/annotator/*.c; do
   if grep -q 'glib/gi18n.h\|annotator-window-private.h' "$f"; then
     name=examples/annotator/$(basename "$f")
@@ -26,7 +27,7 @@ n=$(grep -c '^msgid "' "$pot")
 echo "check-pot: $n strings"
 [ "$n" -ge 100 ] || { echo "check-pot: only $n strings extracted" >&2; status=1; }
 for want in 'Held-out accuracy' 'The folder could not be opened' 'Labeled off the suggestion' \
-            'Export the Labels as CSV' 'Exported %u label to %s'; do
+            'Export the Labels as CSV' 'Exported %u label to %s' 'Undo the last label'; do
   grep -q "\"$want" "$pot" || { echo "check-pot: “$want” is not in the template" >&2; status=1; }
 done
 exit $status
