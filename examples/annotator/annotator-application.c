@@ -14,6 +14,7 @@
 
 #include <errno.h>
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "annotator-application.h"
@@ -145,7 +146,7 @@ annotator_application_open (GApplication  *app,
   if (path != NULL)
     annotator_window_open (window, path);
   else
-    annotator_window_show_message (window, TRUE, "Only local folders can be opened");
+    annotator_window_show_message (window, TRUE, _("Only local folders can be opened"));
   start_script (self);
 }
 
@@ -168,15 +169,15 @@ about_activated (GSimpleAction *action,
                  gpointer       user_data)
 {
   AnnotatorApplication *self = user_data;
-  const char *authors[] = { "lightly-glib developers", NULL };
+  const char *authors[] = { _("lightly-glib developers"), NULL };
 
   gtk_show_about_dialog (self->window != NULL ? GTK_WINDOW (self->window) : NULL,
-                         "program-name", "Lightly Annotator",
+                         "program-name", _("Lightly Annotator"),
                          "version", PACKAGE_VERSION,
-                         "comments", "Label the images worth labeling first: active learning with lightly-glib",
+                         "comments", _("Label the images worth labeling first: active learning with lightly-glib"),
                          "license-type", GTK_LICENSE_LGPL_2_1,
                          "authors", authors,
-                         "logo-icon-name", "folder-pictures",
+                         "logo-icon-name", ANNOTATOR_APP_ID,
                          NULL);
 }
 
@@ -194,7 +195,7 @@ plugin_enabled_activated (GSimpleAction *action,
   g_variant_get (parameter, "(&sb)", &module, &enabled);
   info = annotator_plugins_find (self->plugins, module);
   if (info == NULL)
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No plugin “%s” was found", module);
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No plugin “%s” was found"), module);
   else
     annotator_plugins_set_enabled (self->plugins, info, enabled, &error);
   if (error != NULL && self->window != NULL)
@@ -218,6 +219,9 @@ annotator_application_startup (GApplication *app)
   const char *open_accels[] = { "<Control>o", NULL };
   const char *suggest_accels[] = { "<Control>Return", NULL };
   const char *cancel_accels[] = { "Escape", NULL };
+  const char *undo_accels[] = { "<Control>z", NULL };
+  const char *redo_accels[] = { "<Control><Shift>z", NULL };
+  const char *shortcuts_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (annotator_application_parent_class)->startup (app);
 
@@ -227,6 +231,9 @@ annotator_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open-folder::", open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.suggest", suggest_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.cancel", cancel_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.undo", undo_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.redo", redo_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.shortcuts", shortcuts_accels);
 }
 
 static int
@@ -275,19 +282,19 @@ static void
 annotator_application_init (AnnotatorApplication *self)
 {
   const GOptionEntry entries[] = {
-    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
     { "test-script", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
-      "Run a script of actions (for tests)", "FILE" },
+      N_("Run a script of actions (for tests)"), "FILE" },
     G_OPTION_ENTRY_NULL
   };
 
   self->config_dir = g_build_filename (g_get_user_config_dir (), "lightly-annotator", NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), "[FOLDER]");
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[FOLDER]"));
   g_application_set_option_context_summary (G_APPLICATION (self),
-    "Label a folder of images in the order active learning suggests.\n"
-    "FOLDER holds the images and Lightly’s embeddings.csv; without it the last folder is reopened.\n"
-    "The Fashion-MNIST demo made by “lightly-al demo” is in the menu.");
+    _("Label a folder of images in the order active learning suggests.\n"
+      "FOLDER holds the images and Lightly’s embeddings.csv; without it the last folder is reopened.\n"
+      "The Fashion-MNIST demo made by “lightly-al demo” is in the menu."));
 }
 
 AnnotatorApplication *

@@ -27,41 +27,19 @@
 #include <errno.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "annotator-folder.h"
+#include "annotator-csv.h"
+#include "annotator-folder-private.h"
+#include "annotator-rounds.h"
 #include "ml/lightly-fashion-mnist.h"
-#include "ml/lightly-logreg.h"
 #include "store/lightly-embeddings-csv.h"
 
 #define STATE_GROUP "folder"
 #define DEMO_TITLE "Fashion-MNIST demo"
 #define DEMO_DATASET_NAME "fashion-mnist"
 
-struct _AnnotatorFolder
-{
-  GObject parent_instance;
-
-  char *path;
-  char *title;
-  char *labels_path;
-  char *state_path;
-  char *csv_path;
-  char *location;
-  char *dataset_id;
-  gboolean is_demo;
-
-  LightlyEmbeddingsCsv *csv;
-  GHashTable *row_of;            /* name (in csv's arena) → row + 1 */
-  GPtrArray *classes;            /* char * */
-
-  GHashTable *labels;            /* owned name → label + 1 */
-  GPtrArray *label_order;        /* names (owned by labels) in file order */
-
-  char **batch;
-  guint round;
-  guint batch_size;
-};
 
 G_DEFINE_FINAL_TYPE (AnnotatorFolder, annotator_folder, G_TYPE_OBJECT)
 
@@ -83,6 +61,8 @@ annotator_folder_finalize (GObject *object)
   g_clear_pointer (&self->label_order, g_ptr_array_unref);
   g_clear_pointer (&self->labels, g_hash_table_unref);
   g_strfreev (self->batch);
+  g_clear_pointer (&self->rounds, annotator_rounds_free);
+  g_free (self->predicted);
 
   G_OBJECT_CLASS (annotator_folder_parent_class)->finalize (object);
 }
@@ -101,6 +81,7 @@ annotator_folder_init (AnnotatorFolder *self)
   self->label_order = g_ptr_array_new ();
   self->batch = g_new0 (char *, 1);
   self->batch_size = ANNOTATOR_DEFAULT_BATCH_SIZE;
+  self->rounds = annotator_rounds_new ();
 }
 
 /* ---------------------------------------------------------------------------
@@ -115,70 +96,6 @@ class_index (AnnotatorFolder *self,
     if (g_strcmp0 (g_ptr_array_index (self->classes, i), name) == 0)
       return (int) i;
   return -1;
-}
-
-/* Splits one CSV record of two fields, with Python csv module quoting. */
-static gboolean
-split_record (const char  *line,
-              char       **a,
-              char       **b)
-{
-  GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
-  GString *field = g_string_new (NULL);
-  const char *p = line;
-  gboolean ok;
-
-  for (;;)
-    {
-      if (*p == '"')
-        {
-          for (p++; *p != '\0'; p++)
-            {
-              if (*p == '"' && p[1] == '"')
-                g_string_append_c (field, *p++);
-              else if (*p == '"')
-                break;
-              else
-                g_string_append_c (field, *p);
-            }
-          if (*p == '"')
-            p++;
-        }
-      while (*p != '\0' && *p != ',')
-        g_string_append_c (field, *p++);
-      g_ptr_array_add (fields, g_string_free (g_steal_pointer (&field), FALSE));
-      if (*p != ',')
-        break;
-      p++;
-      field = g_string_new (NULL);
-    }
-  ok = fields->len == 2;
-  if (ok)
-    {
-      *a = g_strdup (g_ptr_array_index (fields, 0));
-      *b = g_strdup (g_ptr_array_index (fields, 1));
-    }
-  g_ptr_array_unref (fields);
-  return ok;
-}
-
-static void
-append_field (GString    *out,
-              const char *value)
-{
-  if (strpbrk (value, ",\"\r\n") == NULL)
-    {
-      g_string_append (out, value);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
 }
 
 static void
@@ -232,10 +149,10 @@ read_labels (AnnotatorFolder  *self,
       g_strchomp (lines[i]);
       if (lines[i][0] == '\0')
         continue;
-      if (!split_record (lines[i], &name, &label))
+      if (!annotator_csv_split_pair (lines[i], &name, &label))
         {
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "%s, line %u: expected two fields “file,label”, got “%s”: fix or remove the line",
+                       _("%s, line %u: expected two fields “file,label”, got “%s”: fix or remove the line"),
                        self->labels_path, i + 1, lines[i]);
           return FALSE;
         }
@@ -256,6 +173,7 @@ read_labels (AnnotatorFolder  *self,
 
 static gboolean
 write_labels (AnnotatorFolder  *self,
+              const char       *path,
               GError          **error)
 {
   g_autoptr(GString) out = g_string_new ("file,label\n");
@@ -265,12 +183,12 @@ write_labels (AnnotatorFolder  *self,
       const char *name = g_ptr_array_index (self->label_order, i);
       int label = GPOINTER_TO_INT (g_hash_table_lookup (self->labels, name)) - 1;
 
-      append_field (out, name);
+      annotator_csv_append_field (out, name);
       g_string_append_c (out, ',');
-      append_field (out, g_ptr_array_index (self->classes, label));
+      annotator_csv_append_field (out, g_ptr_array_index (self->classes, label));
       g_string_append_c (out, '\n');
     }
-  return g_file_set_contents (self->labels_path, out->str, (gssize) out->len, error);
+  return g_file_set_contents (path, out->str, (gssize) out->len, error);
 }
 
 /* ---------------------------------------------------------------------------
@@ -304,6 +222,11 @@ read_state (AnnotatorFolder *self)
   g_ptr_array_add (kept, NULL);
   g_strfreev (self->batch);
   self->batch = (char **) g_ptr_array_steal (kept, NULL);
+  annotator_rounds_load (self->rounds, kf);
+  /* A state file from before the history was kept: the batch on screen is
+   * its round's. */
+  if (self->round > 0 && self->batch[0] != NULL && annotator_rounds_find (self->rounds, self->round) == NULL)
+    annotator_rounds_add (self->rounds, self->round, (const char * const *) self->batch, NULL);
 }
 
 static gboolean
@@ -318,6 +241,7 @@ write_state (AnnotatorFolder  *self,
   g_key_file_set_uint64 (kf, STATE_GROUP, "batch-size", self->batch_size);
   g_key_file_set_string_list (kf, STATE_GROUP, "batch", (const char * const *) self->batch,
                               g_strv_length (self->batch));
+  annotator_rounds_save (self->rounds, kf);
   return g_key_file_save_to_file (kf, self->state_path, error);
 }
 
@@ -368,7 +292,7 @@ load_thread (GTask        *task,
   if (!g_file_test (self->path, G_FILE_TEST_IS_DIR))
     {
       g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                               "%s is not a folder: choose a folder of images with an embeddings.csv",
+                               _("%s is not a folder: choose a folder of images with an embeddings.csv"),
                                self->path);
       return;
     }
@@ -379,8 +303,8 @@ load_thread (GTask        *task,
         {
           g_clear_error (&error);
           g_set_error (&error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                       "%s has no embeddings.csv: create one with columns filenames,embedding_0,… "
-                       "(file names relative to the folder), or run “lightly-al demo”", self->path);
+                       _("%s has no embeddings.csv: create one with columns filenames,embedding_0,… "
+                         "(file names relative to the folder), or run “lightly-al demo”"), self->path);
         }
       g_task_return_error (task, error);
       return;
@@ -396,7 +320,7 @@ load_thread (GTask        *task,
   if (self->csv->n_rows == 0 || self->csv->dim == 0)
     {
       g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                               "%s has no images or no embedding columns: add rows and embedding_0,… columns",
+                               _("%s has no images or no embedding columns: add rows and embedding_0,… columns"),
                                self->csv_path);
       return;
     }
@@ -466,7 +390,7 @@ embeddings_uploaded_cb (GObject      *source,
                                                                        result, &error);
   if (embedding_id == NULL)
     {
-      g_prefix_error (&error, "Uploading %s to the store failed: ", ANNOTATOR_EMBEDDINGS_FILE);
+      g_prefix_error (&error, _("Uploading %s to the store failed: "), ANNOTATOR_EMBEDDINGS_FILE);
       g_task_return_error (task, error);
       return;
     }
@@ -486,7 +410,7 @@ samples_registered_cb (GObject      *source,
   if (!lightly_api_workflow_client_register_samples_finish (op->client, result, &error) ||
       (input = open_csv_stream (op->folder, op->cancellable, &error)) == NULL)
     {
-      g_prefix_error (&error, "Registering the images of %s failed: ", ANNOTATOR_EMBEDDINGS_FILE);
+      g_prefix_error (&error, _("Registering the images of %s failed: "), ANNOTATOR_EMBEDDINGS_FILE);
       g_task_return_error (task, error);
       return;
     }
@@ -510,7 +434,7 @@ dataset_created_cb (GObject      *source,
   if (id == NULL || (input = open_csv_stream (op->folder, op->cancellable, &error)) == NULL)
     {
       g_free (id);
-      g_prefix_error (&error, "Creating the dataset in %s failed: ", op->folder->location);
+      g_prefix_error (&error, _("Creating the dataset in %s failed: "), op->folder->location);
       g_task_return_error (task, error);
       return;
     }
@@ -564,7 +488,7 @@ datasets_listed_cb (GObject      *source,
   datasets = lightly_api_workflow_client_list_datasets_finish (op->client, result, &error);
   if (datasets == NULL)
     {
-      g_prefix_error (&error, "Reading the store %s failed: ", op->folder->location);
+      g_prefix_error (&error, _("Reading the store %s failed: "), op->folder->location);
       g_task_return_error (task, error);
       return;
     }
@@ -600,7 +524,7 @@ loaded_cb (GObject      *source,
       int saved = errno;
 
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "Cannot create the store folder %s: %s", store_dir, g_strerror (saved));
+                               _("Cannot create the store folder %s: %s"), store_dir, g_strerror (saved));
       return;
     }
   op->folder->location = g_filename_to_uri (store_dir, NULL, &error);
@@ -747,19 +671,122 @@ annotator_folder_set_label (AnnotatorFolder  *self,
   if (!g_hash_table_contains (self->row_of, name))
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                   "“%s” is not an image of %s: label only files listed in embeddings.csv", name, self->path);
+                   _("“%s” is not an image of %s: label only files listed in embeddings.csv"), name, self->path);
       return FALSE;
     }
   if (label >= (int) self->classes->len)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Class %d does not exist: this folder has classes 0 to %u", label, self->classes->len - 1);
+                   _("Class %d does not exist: this folder has classes 0 to %u"), label, self->classes->len - 1);
       return FALSE;
     }
   if (annotator_folder_get_label (self, name) == MAX (label, -1))
     return TRUE;
   store_label (self, name, MAX (label, -1));
-  return write_labels (self, error);
+  if (!write_labels (self, self->labels_path, error))
+    return FALSE;
+  if (label >= 0 && !annotator_rounds_in_a_batch (self->rounds, name))
+    {
+      /* Off the suggestion: the user picked this image, not the suggester. */
+      AnnotatorRound *round = annotator_rounds_find (self->rounds, self->round);
+
+      if (round == NULL)
+        round = annotator_rounds_add (self->rounds, self->round, NULL, NULL);
+      annotator_round_note_off (round, name);
+      return write_state (self, error);
+    }
+  return TRUE;
+}
+
+/* Writes every label of the folder to @path as CSV (`file,label`, the
+ * class names), the format of labels.csv. */
+gboolean
+annotator_folder_export_csv (AnnotatorFolder  *self,
+                             const char       *path,
+                             GError          **error)
+{
+  if (!write_labels (self, path, error))
+    {
+      g_prefix_error (error, _("Exporting the labels failed: "));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+AnnotatorRounds *
+annotator_folder_get_rounds (AnnotatorFolder *self)
+{
+  return self->rounds;
+}
+
+/*
+ * What round @number brought: the labels of its batch and those made off
+ * the suggestion while it was current, per class; and the accuracy on its
+ * batch of the model trained before it (the labels it had not seen).
+ * FALSE when the folder has no record of that round.
+ */
+gboolean
+annotator_folder_get_round_stats (AnnotatorFolder     *self,
+                                  guint                number,
+                                  AnnotatorRoundStats *stats)
+{
+  AnnotatorRound *round = annotator_rounds_find (self->rounds, number);
+
+  memset (stats, 0, sizeof *stats);
+  if (round == NULL)
+    return FALSE;
+  stats->number = number;
+  stats->n_classes = self->classes->len;
+  stats->per_class = g_new0 (guint, self->classes->len);
+  for (guint i = 0; round->batch[i] != NULL; i++)
+    {
+      int label = annotator_folder_get_label (self, round->batch[i]);
+
+      stats->n_batch++;
+      if (label < 0)
+        continue;
+      stats->per_class[label]++;
+      stats->from_suggestion++;
+      if (round->predicted[i][0] == '\0')
+        continue;
+      stats->n_scored++;
+      if (g_str_equal (round->predicted[i], g_ptr_array_index (self->classes, label)))
+        stats->n_correct++;
+    }
+  for (guint i = 0; i < round->off->len; i++)
+    {
+      const char *name = g_ptr_array_index (round->off, i);
+      int label = annotator_folder_get_label (self, name);
+
+      if (label < 0 || annotator_rounds_in_a_batch (self->rounds, name))
+        continue;
+      stats->per_class[label]++;
+      stats->off_suggestion++;
+    }
+  return TRUE;
+}
+
+void
+annotator_round_stats_clear (AnnotatorRoundStats *stats)
+{
+  g_clear_pointer (&stats->per_class, g_free);
+}
+
+/* How many images of the folder carry class @label. */
+guint
+annotator_folder_count_class (AnnotatorFolder *self,
+                              int              label)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->label_order->len; i++)
+    {
+      const char *name = g_ptr_array_index (self->label_order, i);
+
+      if (g_hash_table_contains (self->row_of, name) && annotator_folder_get_label (self, name) == label)
+        n++;
+    }
+  return n;
 }
 
 guint
@@ -830,9 +857,22 @@ annotator_folder_set_batch (AnnotatorFolder     *self,
                             const char * const  *batch,
                             GError             **error)
 {
+  g_autoptr(GPtrArray) predicted = g_ptr_array_new ();
+
   g_strfreev (self->batch);
   self->batch = g_strdupv ((char **) batch);
   self->round++;
+  /* What the model said about the new batch, before the user labels it. */
+  for (guint i = 0; self->predicted != NULL && batch[i] != NULL; i++)
+    {
+      gsize row = GPOINTER_TO_SIZE (g_hash_table_lookup (self->row_of, batch[i]));
+      int label = row > 0 ? self->predicted[row - 1] : -1;
+
+      g_ptr_array_add (predicted, label >= 0 ? g_ptr_array_index (self->classes, label) : (gpointer) "");
+    }
+  g_ptr_array_add (predicted, NULL);
+  g_clear_pointer (&self->predicted, g_free);
+  annotator_rounds_add (self->rounds, self->round, batch, (const char * const *) predicted->pdata);
   return write_state (self, error);
 }
 
@@ -850,133 +890,11 @@ annotator_folder_set_batch_size (AnnotatorFolder  *self,
   if (batch_size == 0)
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "A batch size of 0 asks for nothing: choose at least 1");
+                   _("A batch size of 0 asks for nothing: choose at least 1"));
       return FALSE;
     }
   if (self->batch_size == batch_size)
     return TRUE;
   self->batch_size = batch_size;
   return write_state (self, error);
-}
-
-/* ---------------------------------------------------------------------------
- * Predictions: the shared logistic regression over the embeddings
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  const LightlyEmbeddingsCsv *csv;   /* the folder is referenced by the task */
-  float *x;                          /* n_labeled × dim */
-  guint *y;
-  gsize n_labeled;
-  guint n_classes;                   /* classes present in the labels */
-  float *proba;                      /* n_rows × n_classes, the result */
-} Predict;
-
-static void
-predict_free (Predict *p)
-{
-  g_free (p->x);
-  g_free (p->y);
-  g_free (p->proba);
-  g_free (p);
-}
-
-static void
-predict_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  Predict *p = task_data;
-  gsize n = p->csv->n_rows;
-  guint dim = (guint) p->csv->dim;
-  g_autoptr(LightlyLogreg) model = NULL;
-  g_autofree double *proba = NULL;
-  LightlyLogregOptions options;
-  GError *error = NULL;
-
-  lightly_logreg_options_init (&options);
-  model = lightly_logreg_fit (p->x, p->n_labeled, dim, p->y, p->n_classes, &options, &error);
-  if (model == NULL)
-    {
-      g_prefix_error (&error, "Training the classifier on the labels failed: ");
-      g_task_return_error (task, error);
-      return;
-    }
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  proba = g_new (double, n * p->n_classes);
-  lightly_logreg_predict_proba (model, p->csv->matrix, n, proba);
-  p->proba = g_new (float, n * p->n_classes);
-  for (gsize i = 0; i < n * p->n_classes; i++)
-    p->proba[i] = (float) proba[i];
-  g_task_return_boolean (task, TRUE);
-}
-
-/*
- * Trains the logistic regression (tools/ml/lightly-logreg.h) on the labeled
- * images' embeddings and predicts every image of the folder. Needs labels of
- * at least two classes; the prediction columns are the classes present in
- * the labels, in class order.
- */
-void
-annotator_folder_predict_async (AnnotatorFolder     *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree int *column = g_new (int, self->classes->len);
-  Predict *p = g_new0 (Predict, 1);
-  gsize dim = self->csv->dim;
-
-  g_task_set_source_tag (task, annotator_folder_predict_async);
-  g_task_set_task_data (task, p, (GDestroyNotify) predict_free);
-  p->csv = self->csv;
-
-  for (guint c = 0; c < self->classes->len; c++)
-    column[c] = -1;
-  p->x = g_new (float, MAX (self->label_order->len, 1) * dim);
-  p->y = g_new (guint, MAX (self->label_order->len, 1));
-  for (guint i = 0; i < self->label_order->len; i++)
-    {
-      const char *name = g_ptr_array_index (self->label_order, i);
-      gsize row = GPOINTER_TO_SIZE (g_hash_table_lookup (self->row_of, name));
-      int label = annotator_folder_get_label (self, name);
-
-      if (row == 0)
-        continue;
-      if (column[label] < 0)
-        column[label] = 0;
-      memcpy (p->x + p->n_labeled * dim, self->csv->matrix + (row - 1) * dim, dim * sizeof (float));
-      p->y[p->n_labeled++] = (guint) label;
-    }
-  /* Compact the class ids to the classes that occur. */
-  for (guint c = 0; c < self->classes->len; c++)
-    if (column[c] == 0)
-      column[c] = (int) p->n_classes++;
-  for (gsize i = 0; i < p->n_labeled; i++)
-    p->y[i] = (guint) column[p->y[i]];
-
-  if (p->n_classes < 2)
-    {
-      g_task_return_new_error (task, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                               "Predictions need labels of at least two classes, there are %u", p->n_classes);
-      return;
-    }
-  /* A fit on a few hundred labels takes milliseconds. */
-  g_task_run_in_thread (task, predict_thread);
-}
-
-LightlyPredictions *
-annotator_folder_predict_finish (AnnotatorFolder  *self,
-                                 GAsyncResult     *result,
-                                 GError          **error)
-{
-  Predict *p = g_task_get_task_data (G_TASK (result));
-  gsize n = self->csv->n_rows;
-
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return NULL;
-  return lightly_predictions_new (self->csv->names, p->proba, n * p->n_classes, n, p->n_classes, error);
 }

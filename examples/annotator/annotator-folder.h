@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <lightly/lightly.h>
 
+#include "annotator-rounds.h"
+
 G_BEGIN_DECLS
 
 #define ANNOTATOR_TYPE_FOLDER (annotator_folder_get_type ())
@@ -61,6 +63,29 @@ gboolean            annotator_folder_set_batch         (AnnotatorFolder     *sel
 guint               annotator_folder_get_batch_size    (AnnotatorFolder     *self);
 gboolean            annotator_folder_set_batch_size    (AnnotatorFolder     *self,
                                                         guint                batch_size,
+                                                        GError             **error);
+
+/* What one round brought; see annotator_folder_get_round_stats(). */
+typedef struct {
+  guint number;
+  guint n_batch;
+  guint n_classes;
+  guint *per_class;          /* labels of the round per class (batch and off-suggestion) */
+  guint from_suggestion;     /* labeled images of the batch */
+  guint off_suggestion;      /* images labeled outside any batch during the round */
+  guint n_scored;            /* labeled batch images the model had predicted */
+  guint n_correct;           /* … and predicted right */
+} AnnotatorRoundStats;
+
+AnnotatorRounds    *annotator_folder_get_rounds        (AnnotatorFolder     *self);
+gboolean            annotator_folder_get_round_stats   (AnnotatorFolder     *self,
+                                                        guint                number,
+                                                        AnnotatorRoundStats *stats);
+void                annotator_round_stats_clear        (AnnotatorRoundStats *stats);
+guint               annotator_folder_count_class       (AnnotatorFolder     *self,
+                                                        int                  label);
+gboolean            annotator_folder_export_csv        (AnnotatorFolder     *self,
+                                                        const char          *path,
                                                         GError             **error);
 
 void                annotator_folder_predict_async     (AnnotatorFolder     *self,

@@ -8,6 +8,10 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
+#include <math.h>
+
 #include "annotator-item.h"
 
 #define THUMB_SIZE 112
@@ -22,6 +26,14 @@ struct _AnnotatorItem
   GdkPaintable *thumbnail;
   gboolean loading;
   gboolean broken;
+
+  /* Where the image stands in the batch the suggester returned, and (once
+   * the selection reports it) why it was picked. */
+  guint rank;                 /* 1-based; 0: not from a batch */
+  guint batch_length;
+  char *strategy;             /* nullable, e.g. "margin" */
+  double utility;             /* NAN when unknown */
+  char *reason;               /* nullable, one sentence */
 };
 
 G_DEFINE_FINAL_TYPE (AnnotatorItem, annotator_item, G_TYPE_OBJECT)
@@ -44,6 +56,8 @@ annotator_item_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->path);
+  g_free (self->strategy);
+  g_free (self->reason);
   g_clear_object (&self->thumbnail);
 
   G_OBJECT_CLASS (annotator_item_parent_class)->finalize (object);
@@ -121,6 +135,7 @@ static void
 annotator_item_init (AnnotatorItem *self)
 {
   self->label = -1;
+  self->utility = NAN;
 }
 
 AnnotatorItem *
@@ -159,6 +174,68 @@ annotator_item_set_label (AnnotatorItem *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABEL]);
 }
 
+/* The place of the image in its batch, as the suggester ranked it. */
+void
+annotator_item_set_rank (AnnotatorItem *self,
+                         guint          rank,
+                         guint          batch_length)
+{
+  self->rank = rank;
+  self->batch_length = batch_length;
+}
+
+guint
+annotator_item_get_rank (AnnotatorItem *self,
+                         guint         *batch_length)
+{
+  if (batch_length != NULL)
+    *batch_length = self->batch_length;
+  return self->rank;
+}
+
+/*
+ * Why the selection picked the image: its strategy (nullable), its utility
+ * (NAN when unknown) and a sentence for the tooltip (nullable). Selections
+ * that report no per-pick provenance leave all three unset, and the tile
+ * shows the rank alone.
+ */
+void
+annotator_item_set_provenance (AnnotatorItem *self,
+                               const char    *strategy,
+                               double         utility,
+                               const char    *reason)
+{
+  g_free (self->strategy);
+  g_free (self->reason);
+  self->strategy = g_strdup (strategy);
+  self->utility = utility;
+  self->reason = g_strdup (reason);
+}
+
+const char *
+annotator_item_get_strategy (AnnotatorItem *self)
+{
+  return self->strategy;
+}
+
+double
+annotator_item_get_utility (AnnotatorItem *self)
+{
+  return self->utility;
+}
+
+const char *
+annotator_item_get_reason (AnnotatorItem *self)
+{
+  return self->reason;
+}
+
+const char *
+annotator_item_get_path (AnnotatorItem *self)
+{
+  return self->path;
+}
+
 gboolean
 annotator_item_get_broken (AnnotatorItem *self)
 {
@@ -184,7 +261,7 @@ thumbnail_thread (GTask        *task,
 
   if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s is not an image GTK can read", path);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s is not an image GTK can read"), path);
       return;
     }
   if (MAX (w, h) * 2 <= THUMB_SIZE)

@@ -18,6 +18,19 @@ const char    *annotator_item_get_name    (AnnotatorItem *self);
 int            annotator_item_get_label   (AnnotatorItem *self);
 void           annotator_item_set_label   (AnnotatorItem *self,
                                            int            label);
+const char    *annotator_item_get_path    (AnnotatorItem *self);
+void           annotator_item_set_rank    (AnnotatorItem *self,
+                                           guint          rank,
+                                           guint          batch_length);
+guint          annotator_item_get_rank    (AnnotatorItem *self,
+                                           guint         *batch_length);
+void           annotator_item_set_provenance (AnnotatorItem *self,
+                                              const char    *strategy,
+                                              double         utility,
+                                              const char    *reason);
+const char    *annotator_item_get_strategy (AnnotatorItem *self);
+double         annotator_item_get_utility (AnnotatorItem *self);
+const char    *annotator_item_get_reason  (AnnotatorItem *self);
 gboolean       annotator_item_get_broken  (AnnotatorItem *self);
 GdkPaintable  *annotator_item_get_thumbnail (AnnotatorItem *self);
 void           annotator_item_load_thumbnail (AnnotatorItem *self);

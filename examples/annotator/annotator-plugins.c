@@ -19,6 +19,7 @@
 
 #include <errno.h>
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "annotator-plugins.h"
@@ -77,11 +78,11 @@ annotator_plugins_check_abi (PeasPluginInfo  *info,
     return TRUE;
   if (reason != NULL)
     *reason = abi == NULL
-      ? g_strdup_printf ("Refused: %s.plugin has no X-Lightly-ABI key; this app loads plugins "
-                         "built for X-Lightly-ABI=%s", peas_plugin_info_get_module_name (info),
+      ? g_strdup_printf (_("Refused: %s.plugin has no X-Lightly-ABI key; this app loads plugins "
+                           "built for X-Lightly-ABI=%s"), peas_plugin_info_get_module_name (info),
                          LIGHTLY_BATCH_SUGGESTER_ABI)
-      : g_strdup_printf ("Refused: %s.plugin is built for X-Lightly-ABI=%s; this app needs "
-                         "X-Lightly-ABI=%s", peas_plugin_info_get_module_name (info), abi,
+      : g_strdup_printf (_("Refused: %s.plugin is built for X-Lightly-ABI=%s; this app needs "
+                           "X-Lightly-ABI=%s"), peas_plugin_info_get_module_name (info), abi,
                          LIGHTLY_BATCH_SUGGESTER_ABI);
   return FALSE;
 }
@@ -126,14 +127,14 @@ load (AnnotatorPlugins  *self,
     return TRUE;
   if (!peas_plugin_info_is_available (info, &local_error) && local_error != NULL)
     {
-      g_propagate_prefixed_error (error, local_error, "The plugin %s could not be loaded: ",
+      g_propagate_prefixed_error (error, local_error, _("The plugin %s could not be loaded: "),
                                   peas_plugin_info_get_name (info));
       if (self->python_problem != NULL)
         g_prefix_error (error, "%s. ", self->python_problem);
     }
   else
     g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_FAILED,
-                 "The plugin %s could not be loaded; its messages are on the terminal%s%s",
+                 _("The plugin %s could not be loaded; its messages are on the terminal%s%s"),
                  peas_plugin_info_get_name (info), self->python_problem != NULL ? ". " : "",
                  self->python_problem != NULL ? self->python_problem : "");
   return FALSE;
@@ -161,8 +162,8 @@ annotator_plugins_new (const char *config_path)
   if (g_irepository_require (NULL, "Lightly", "1.0", 0, &error) != NULL)
     peas_engine_enable_loader (self->engine, "python3");
   else
-    self->python_problem = g_strdup_printf ("Python plugins are off: %s (set GI_TYPELIB_PATH to the folder "
-                                            "of Lightly-1.0.typelib)", error->message);
+    self->python_problem = g_strdup_printf (_("Python plugins are off: %s (set GI_TYPELIB_PATH to the folder "
+                                              "of Lightly-1.0.typelib)"), error->message);
 
   if (env != NULL && env[0] != '\0')
     {
@@ -221,7 +222,7 @@ annotator_plugins_set_enabled (AnnotatorPlugins  *self,
   if (!enabled && !peas_engine_unload_plugin (self->engine, info))
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_FAILED,
-                   "The plugin %s could not be unloaded: another plugin depends on it",
+                   _("The plugin %s could not be unloaded: another plugin depends on it"),
                    peas_plugin_info_get_name (info));
       return FALSE;
     }
@@ -410,10 +411,10 @@ annotator_plugins_dialog_new (AnnotatorPlugins *self,
   GtkWidget *list = gtk_list_box_new ();
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *hint = NULL;
-  g_autoptr(GString) where = g_string_new ("Plugins are searched in ");
+  g_autoptr(GString) where = g_string_new (_("Plugins are searched in "));
   const GList *plugins = peas_engine_get_plugin_list (self->engine);
 
-  gtk_window_set_title (GTK_WINDOW (window), "Suggesters");
+  gtk_window_set_title (GTK_WINDOW (window), _("Suggesters"));
   gtk_window_set_titlebar (GTK_WINDOW (window), gtk_header_bar_new ());
   gtk_window_set_transient_for (GTK_WINDOW (window), parent);
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
@@ -427,7 +428,7 @@ annotator_plugins_dialog_new (AnnotatorPlugins *self,
       gtk_list_box_append (GTK_LIST_BOX (list), make_row (self, l->data));
   if (plugins == NULL)
     {
-      GtkWidget *none = gtk_label_new ("No plugins found.");
+      GtkWidget *none = gtk_label_new (_("No plugins found."));
 
       gtk_widget_set_margin_top (none, 24);
       gtk_widget_set_margin_bottom (none, 24);

@@ -12,14 +12,23 @@
  *   keys KEY…            real key presses: focuses the window and types the
  *                        keys with xdotool (XTEST), e.g. "keys Home 3 Right"
  *   suggest              win.suggest, then wait for the new batch
+ *   undo, redo           win.undo, win.redo (Ctrl+Z, Ctrl+Shift+Z)
+ *   view-round N         win.view-round: show round N's batch (0: the current)
+ *   pick-round N         choose round N in the sidebar's selector
+ *   preview              win.preview: the selected image large, or back
+ *   zoom N               win.zoom: in (N > 0), out (N < 0), fit (0)
+ *   export PATH          win.export-csv: the labels as file,label
  *   suggest-cancel       win.suggest and at once win.cancel
  *   enable MODULE        app.plugin-enabled (MODULE, true)
  *   disable MODULE       app.plugin-enabled (MODULE, false)
  *   plugins-dialog [keep] build and show the Suggesters dialog, then close it
  *                        (with keep: leave it open, for screenshots)
+ *   shortcuts [keep]     open the keyboard shortcuts window, then close it
+ *   expect-shortcuts     a keyboard shortcuts window is open (Ctrl+?): close it
  *   expect-error TEXT    the message bar shows an error containing TEXT
  *   expect-message TEXT  the message bar shows a message containing TEXT
  *   report FILE          write annotator_window_dup_report() to FILE
+ *   screenshot FILE      draw the window into a PNG (GTK's own renderer)
  *   wait MS              let the main loop run (thumbnails, screenshots)
  *   hold                 stop here and keep running (for screenshots)
  *   quit                 app.quit
@@ -167,14 +176,237 @@ send_keys (AnnotatorScript *script,
   g_child_watch_add (pid, keys_done_cb, script);
 }
 
+/* A dialog the window opened: its newest transient toplevel of @type. */
+static GtkWindow *
+find_dialog (AnnotatorScript *script,
+             GType            type)
+{
+  GList *windows = gtk_window_list_toplevels ();
+  GtkWindow *dialog = NULL;
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (gtk_window_get_transient_for (l->data) == GTK_WINDOW (script->window) &&
+        G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      dialog = l->data;
+  g_list_free (windows);
+  return dialog;
+}
+
+/* Activates @action and checks that it opened a dialog of @type, which is
+ * closed again unless @arg is "keep". */
+static gboolean
+open_dialog (AnnotatorScript *script,
+             const char      *action,
+             GType            type,
+             const char      *arg)
+{
+  GtkWindow *dialog;
+
+  activate (script, G_ACTION_GROUP (script->window), action, NULL);
+  dialog = find_dialog (script, type);
+  if (dialog == NULL)
+    {
+      fail (script, "%s did not open its window", action);
+      return FALSE;
+    }
+  if (!g_str_equal (arg, "keep"))
+    gtk_window_destroy (dialog);
+  return TRUE;
+}
+
+/* Draws the window as it is on screen into a PNG, through the window's own
+ * renderer: no screen grabber needed. */
+static gboolean
+save_screenshot (GtkWidget   *widget,
+                 const char  *path,
+                 GError     **error)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL || width <= 0 || height <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window has drawn nothing yet");
+      return FALSE;
+    }
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Commands that activate one window action; the argument is its parameter. */
+static const struct {
+  const char *command;
+  const char *action;
+  char type;                      /* 's', 'i', 'u' or 0 for none */
+} simple_commands[] = {
+  { "open", "open-folder", 's' },
+  { "suggester", "suggester", 's' },
+  { "batch-size", "batch-size", 'i' },
+  { "select", "select", 'i' },
+  { "class", "set-class", 'i' },
+  { "suggest", "suggest", 0 },
+  { "undo", "undo", 0 },
+  { "redo", "redo", 0 },
+  { "view-round", "view-round", 'u' },
+  { "preview", "preview", 0 },
+  { "zoom", "zoom", 'i' },
+  { "export", "export-csv", 's' },
+};
+
+static gboolean
+run_simple (AnnotatorScript *script,
+            const char      *command,
+            const char      *arg)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (simple_commands); i++)
+    {
+      GVariant *parameter = NULL;
+
+      if (!g_str_equal (command, simple_commands[i].command))
+        continue;
+      if (simple_commands[i].type == 's')
+        parameter = g_variant_new_string (arg);
+      else if (simple_commands[i].type == 'i')
+        parameter = g_variant_new_int32 ((gint32) g_ascii_strtoll (arg, NULL, 10));
+      else if (simple_commands[i].type == 'u')
+        parameter = g_variant_new_uint32 ((guint32) g_ascii_strtoull (arg, NULL, 10));
+      activate (script, G_ACTION_GROUP (script->window), simple_commands[i].action, parameter);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+expect_message (AnnotatorScript *script,
+                gboolean         want_error,
+                const char      *arg)
+{
+  gboolean is_error;
+  const char *message = annotator_window_get_message (script->window, &is_error);
+
+  if (message == NULL || is_error != want_error || strstr (message, arg) == NULL)
+    {
+      fail (script, "expected %s containing “%s”, the window shows %s%s%s", want_error ? "an error" : "a message",
+            arg, message == NULL ? "none" : is_error ? "the error “" : "the message “",
+            message != NULL ? message : "", message != NULL ? "”" : "");
+      return FALSE;
+    }
+  annotator_window_show_message (script->window, FALSE, NULL);
+  script->errors_expected = FALSE;
+  return TRUE;
+}
+
+/* Runs one command; FALSE when the script stops here (failed, quit, hold). */
+static gboolean
+run_command (AnnotatorScript *script,
+             const char      *command,
+             char            *arg)
+{
+  GActionGroup *win = G_ACTION_GROUP (script->window);
+  GActionGroup *app = G_ACTION_GROUP (script->app);
+  g_autoptr(GError) error = NULL;
+
+  if (run_simple (script, command, arg))
+    return TRUE;
+  if (g_str_equal (command, "label"))
+    {
+      char *space = strrchr (arg, ' ');
+
+      if (space == NULL)
+        {
+          fail (script, "label needs a file name and a class");
+          return FALSE;
+        }
+      *space = '\0';
+      activate (script, win, "label", g_variant_new ("(si)", arg, (gint32) g_ascii_strtoll (space + 1, NULL, 10)));
+    }
+  else if (g_str_equal (command, "keys"))
+    send_keys (script, arg);
+  else if (g_str_equal (command, "suggest-cancel"))
+    {
+      activate (script, win, "suggest", NULL);
+      activate (script, win, "cancel", NULL);
+    }
+  else if (g_str_equal (command, "enable") || g_str_equal (command, "disable"))
+    activate (script, app, "plugin-enabled", g_variant_new ("(sb)", arg, g_str_equal (command, "enable")));
+  else if (g_str_equal (command, "plugins-dialog"))
+    return open_dialog (script, "plugins", GTK_TYPE_WINDOW, arg);
+  else if (g_str_equal (command, "shortcuts"))
+    return open_dialog (script, "shortcuts", GTK_TYPE_SHORTCUTS_WINDOW, arg);
+  else if (g_str_equal (command, "pick-round"))
+    {
+      if (!annotator_window_pick_round (script->window, (guint) g_ascii_strtoull (arg, NULL, 10)))
+        {
+          fail (script, "the sidebar lists no round %s", arg);
+          return FALSE;
+        }
+    }
+  else if (g_str_equal (command, "expect-shortcuts"))
+    {
+      /* After "keys ctrl+question": the accelerator opened the window. */
+      GtkWindow *dialog = find_dialog (script, GTK_TYPE_SHORTCUTS_WINDOW);
+
+      if (dialog == NULL)
+        {
+          fail (script, "no keyboard shortcuts window is open");
+          return FALSE;
+        }
+      gtk_window_destroy (dialog);
+    }
+  else if (g_str_equal (command, "expect-error") || g_str_equal (command, "expect-message"))
+    return expect_message (script, g_str_equal (command, "expect-error"), arg);
+  else if (g_str_equal (command, "report"))
+    {
+      g_autofree char *report = annotator_window_dup_report (script->window);
+
+      if (!g_file_set_contents (arg, report, -1, &error))
+        {
+          fail (script, "%s", error->message);
+          return FALSE;
+        }
+    }
+  else if (g_str_equal (command, "screenshot"))
+    {
+      if (!save_screenshot (GTK_WIDGET (script->window), arg, &error))
+        {
+          fail (script, "screenshot: %s", error->message);
+          return FALSE;
+        }
+    }
+  else if (g_str_equal (command, "wait"))
+    script->wait_until = g_get_monotonic_time () + g_ascii_strtoll (arg, NULL, 10) * 1000;
+  else if (g_str_equal (command, "hold"))
+    return FALSE;
+  else if (g_str_equal (command, "quit"))
+    {
+      activate (script, app, "quit", NULL);
+      return FALSE;
+    }
+  else
+    {
+      fail (script, "unknown command “%s”", command);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 step (gpointer user_data)
 {
   AnnotatorScript *script = user_data;
-  GActionGroup *win = G_ACTION_GROUP (script->window);
-  GActionGroup *app = G_ACTION_GROUP (script->app);
   g_auto(GStrv) words = NULL;
-  const char *arg;
   const char *message;
   gboolean is_error;
   char *line;
@@ -193,6 +425,7 @@ step (gpointer user_data)
   message = annotator_window_get_message (script->window, &is_error);
   if (is_error && !script->errors_expected)
     {
+      script->source_id = 0;
       fail (script, "the window shows an error: %s", message);
       return G_SOURCE_REMOVE;
     }
@@ -212,108 +445,10 @@ step (gpointer user_data)
   while (line[0] == '\0' || line[0] == '#');
 
   words = g_strsplit (line, " ", 2);
-  arg = words[1] != NULL ? g_strstrip (words[1]) : "";
   script->errors_expected = next_expects_error (script);
-
-  if (g_str_equal (words[0], "open"))
-    activate (script, win, "open-folder", g_variant_new_string (arg));
-  else if (g_str_equal (words[0], "suggester"))
-    activate (script, win, "suggester", g_variant_new_string (arg));
-  else if (g_str_equal (words[0], "batch-size"))
-    activate (script, win, "batch-size", g_variant_new_int32 ((gint32) g_ascii_strtoll (arg, NULL, 10)));
-  else if (g_str_equal (words[0], "select"))
-    activate (script, win, "select", g_variant_new_int32 ((gint32) g_ascii_strtoll (arg, NULL, 10)));
-  else if (g_str_equal (words[0], "class"))
-    activate (script, win, "set-class", g_variant_new_int32 ((gint32) g_ascii_strtoll (arg, NULL, 10)));
-  else if (g_str_equal (words[0], "label"))
-    {
-      char *space = strrchr (arg, ' ');
-
-      if (space == NULL)
-        {
-          fail (script, "label needs a file name and a class");
-          return G_SOURCE_REMOVE;
-        }
-      *space = '\0';
-      activate (script, win, "label", g_variant_new ("(si)", arg, (gint32) g_ascii_strtoll (space + 1, NULL, 10)));
-    }
-  else if (g_str_equal (words[0], "keys"))
-    send_keys (script, arg);
-  else if (g_str_equal (words[0], "suggest"))
-    activate (script, win, "suggest", NULL);
-  else if (g_str_equal (words[0], "suggest-cancel"))
-    {
-      activate (script, win, "suggest", NULL);
-      activate (script, win, "cancel", NULL);
-    }
-  else if (g_str_equal (words[0], "enable") || g_str_equal (words[0], "disable"))
-    activate (script, app, "plugin-enabled", g_variant_new ("(sb)", arg, g_str_equal (words[0], "enable")));
-  else if (g_str_equal (words[0], "plugins-dialog"))
-    {
-      GtkWindow *dialog;
-
-      activate (script, win, "plugins", NULL);
-      dialog = gtk_application_get_active_window (GTK_APPLICATION (script->app));
-      if (dialog == GTK_WINDOW (script->window) || dialog == NULL)
-        {
-          GList *windows = gtk_window_list_toplevels ();
-
-          dialog = NULL;
-          for (GList *l = windows; l != NULL; l = l->next)
-            if (gtk_window_get_transient_for (l->data) == GTK_WINDOW (script->window))
-              dialog = l->data;
-          g_list_free (windows);
-        }
-      if (dialog == NULL)
-        {
-          fail (script, "the Suggesters dialog did not open");
-          return G_SOURCE_REMOVE;
-        }
-      if (!g_str_equal (arg, "keep"))
-        gtk_window_destroy (dialog);
-    }
-  else if (g_str_equal (words[0], "expect-error") || g_str_equal (words[0], "expect-message"))
-    {
-      gboolean want_error = g_str_equal (words[0], "expect-error");
-
-      message = annotator_window_get_message (script->window, &is_error);
-      if (message == NULL || is_error != want_error || strstr (message, arg) == NULL)
-        {
-          fail (script, "expected %s containing “%s”, the window shows %s%s%s", want_error ? "an error" : "a message",
-                arg, message == NULL ? "none" : is_error ? "the error “" : "the message “",
-                message != NULL ? message : "", message != NULL ? "”" : "");
-          return G_SOURCE_REMOVE;
-        }
-      annotator_window_show_message (script->window, FALSE, NULL);
-      script->errors_expected = FALSE;
-    }
-  else if (g_str_equal (words[0], "report"))
-    {
-      g_autofree char *report = annotator_window_dup_report (script->window);
-      g_autoptr(GError) error = NULL;
-
-      if (!g_file_set_contents (arg, report, -1, &error))
-        {
-          fail (script, "%s", error->message);
-          return G_SOURCE_REMOVE;
-        }
-    }
-  else if (g_str_equal (words[0], "wait"))
-    script->wait_until = g_get_monotonic_time () + g_ascii_strtoll (arg, NULL, 10) * 1000;
-  else if (g_str_equal (words[0], "hold"))
+  if (!run_command (script, words[0], words[1] != NULL ? g_strstrip (words[1]) : (char *) ""))
     {
       script->source_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  else if (g_str_equal (words[0], "quit"))
-    {
-      script->source_id = 0;
-      activate (script, app, "quit", NULL);
-      return G_SOURCE_REMOVE;
-    }
-  else
-    {
-      fail (script, "unknown command “%s”", words[0]);
       return G_SOURCE_REMOVE;
     }
   return script->source_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;

@@ -23,5 +23,7 @@ void             annotator_window_show_message   (AnnotatorWindow  *self,
                                                   gboolean          is_error,
                                                   const char       *message);
 char            *annotator_window_dup_report     (AnnotatorWindow  *self);
+gboolean         annotator_window_pick_round     (AnnotatorWindow  *self,
+                                                  guint             number);
 
 G_END_DECLS
