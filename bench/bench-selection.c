@@ -624,10 +624,22 @@ run_ext (Dataset *ds, LightlySamplingMethod method, gsize k, double delta,
 }
 
 static void
+emit_meta (Dataset *ds, gsize k)
+{
+  emit (ds->name, "-", "n", ds->n);
+  emit (ds->name, "-", "dim", ds->dim);
+  emit (ds->name, "-", "n_pre", ds->n_pre);
+  emit (ds->name, "-", "k", k);
+}
+
+static void
 bench_ext_typiclust (Dataset *ds, gsize k)
 {
   double min, med;
-  g_autoptr(GArray) picks = run_ext (ds, LIGHTLY_SAMPLING_METHOD_TYPICLUST, k, 0, &min, &med);
+  g_autoptr(GArray) picks = NULL;
+
+  emit_meta (ds, k);
+  picks = run_ext (ds, LIGHTLY_SAMPLING_METHOD_TYPICLUST, k, 0, &min, &med);
 
   write_file (ds->name, ".TYPICLUST.picks", picks->data, picks->len * sizeof (guint32));
   g_print ("  %-11s TYPICLUST k=%" G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT " clusters): "
@@ -671,8 +683,12 @@ static void
 bench_ext_probcover (Dataset *ds, gsize k)
 {
   double delta = probcover_delta (ds, 50), min, med, pmin, pmed;
-  g_autoptr(GArray) picks = run_ext (ds, LIGHTLY_SAMPLING_METHOD_PROBCOVER, k, delta, &min, &med);
-  g_autoptr(GArray) purity = run_ext (ds, LIGHTLY_SAMPLING_METHOD_PROBCOVER, k, 0, &pmin, &pmed);
+  g_autoptr(GArray) picks = NULL;
+  g_autoptr(GArray) purity = NULL;
+
+  emit_meta (ds, k);
+  picks = run_ext (ds, LIGHTLY_SAMPLING_METHOD_PROBCOVER, k, delta, &min, &med);
+  purity = run_ext (ds, LIGHTLY_SAMPLING_METHOD_PROBCOVER, k, 0, &pmin, &pmed);
 
   write_file (ds->name, ".PROBCOVER.picks", picks->data, picks->len * sizeof (guint32));
   g_print ("  %-11s PROBCOVER k=%" G_GSIZE_FORMAT ", fixed delta %.6f (about 50 per ball): "
