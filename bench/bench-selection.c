@@ -7,7 +7,8 @@
  *
  *   _build/bench/bench-selection --dir DIR [--k 1000] [--small-k 100]
  *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
- *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--threads 2]
+ *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
+ *       [--threads 2]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
  * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
@@ -712,10 +713,12 @@ main (int argc, char **argv)
   g_auto(GStrv) names = NULL;
   char *dsets = NULL;
   char *methods = NULL;
-  gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100;
+  gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
     { "k", 0, 0, G_OPTION_ARG_INT, &k, "Picks per run (1000)", "K" },
+    { "k-large", 0, 0, G_OPTION_ARG_INT, &k_large, "Picks on sets of 500k rows or more "
+      "(default: --k)", "K" },
     { "small-k", 0, 0, G_OPTION_ARG_INT, &small_k, "Picks of the 1-thread and rerun checks (100)", "K" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (all cores)", "T" },
     { "datasets", 0, 0, G_OPTION_ARG_STRING, &dsets, "Comma-separated subset of "
@@ -792,8 +795,12 @@ main (int argc, char **argv)
       else if (strcmp (ds->name, "probcover") == 0)
         bench_ext_probcover (ds, (gsize) ext_k);
       else
-        bench_dataset (ds, (gsize) k, (gsize) small_k, bw,
-                       methods != NULL && strstr (methods, "CORAL") != NULL);
+        {
+          gint kk = k_large > 0 && ds->n >= 500000 ? k_large : k;
+
+          bench_dataset (ds, (gsize) kk, (gsize) small_k, bw,
+                         methods != NULL && strstr (methods, "CORAL") != NULL);
+        }
       dataset_free (ds);
     }
   fclose (tsv);

@@ -192,14 +192,15 @@ def main():
     L.extend(commands)
     L.append('```\n')
     L.append('and this report (`bench/report.py`). Options after `run.sh` go to bench-selection '
-             '(`--k`, `--small-k`, `--repeat`, `--ext-k`, `--threads`, `--methods CORESET,CORAL`, '
+             '(`--k`, `--k-large`, `--small-k`, `--repeat`, `--ext-k`, `--threads`, `--methods CORESET,CORAL`, '
              '`--datasets iid,clustered,preselected,fmnist,typiclust,probcover`). The BLAS is '
              'switched per command with `LD_LIBRARY_PATH` (the `libblas.so.3` alternatives of '
              '`update-alternatives --query libblas.so.3-x86_64-linux-gnu`); the system '
              'alternative is not changed.\n')
 
     L.append('## Machine, BLAS, load\n')
-    L.append('- CPU: %s, %d cores (%s); memory %s; kernel %s' % (model, cores, caches, mem, kernel))
+    L.append('- CPU: %s, %d cores%s; memory %s; kernel %s' % (
+        model, cores, ' (%s)' % caches if caches else '', mem, kernel))
     L.append('- Engine: SIMD path `%s` (the default here), %d threads' % (simd, int(g['threads'])))
     for lab, j in refs:
         L.append(blas_line(lab, j))
