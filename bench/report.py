@@ -89,8 +89,10 @@ def ratio(ref, eng):
     if ref is None or eng is None or eng <= 0:
         return '–', None
     r = ref / eng
-    if r >= 1:
-        return '%.1f× faster' % r if r >= 1.1 else '%.2f× (par)' % r, r
+    if r >= 1.05:
+        return '%.1f× faster' % r, r
+    if r >= 0.95:
+        return '%.2f× (par)' % r, r
     return '**%.2f× (we lose)**' % r, r
 
 
@@ -160,19 +162,57 @@ def main():
     ap.add_argument('--dir', required=True)
     ap.add_argument('--out', required=True)
     ap.add_argument('--command', default='bench/run.sh')
+    ap.add_argument('--sets', default=None,
+                    help='comma-separated sets, each run in its own DIR/SET (run.sh); '
+                    'without it, DIR holds one run of every set')
     a = ap.parse_args()
-    c = read_tsv(os.path.join(a.dir, 'c-results.tsv'))
-    refs = [(lab, j) for lab, j in ((lab, load_json(a.dir, 'numpy-%s.json' % lab))
+    dirs = [os.path.join(a.dir, s) for s in a.sets.split(',')] if a.sets else [a.dir]
+    dirs = [d for d in dirs if os.path.exists(os.path.join(d, 'c-results.tsv'))]
+    c = {}
+    for d in dirs:
+        for ds, v in read_tsv(os.path.join(d, 'c-results.tsv')).items():
+            if ds == '-':
+                # the first set's streaming baseline (iid's, the largest matrix)
+                for key, val in v['-'].items():
+                    c.setdefault('-', {}).setdefault('-', {}).setdefault(key, val)
+            else:
+                c[ds] = v
+
+    def merged(name):
+        out = None
+        for d in dirs:
+            j = load_json(d, name)
+            if j is None:
+                continue
+            if out is None:
+                out = j
+            else:
+                out['runs'].update(j['runs'])
+                out.get('checks', {}).update(j.get('checks', {}))
+        return out
+
+    refs = [(lab, j) for lab, j in ((lab, merged('numpy-%s.json' % lab))
                                     for lab in ('openblas', 'default', 'netlib')) if j]
-    ext = load_json(a.dir, 'ext-openblas.json') or load_json(a.dir, 'ext-default.json')
+    ext = merged('ext-openblas.json') or merged('ext-default.json')
     g = c['-']['-']
     simd = ['portable', 'avx2', 'avx512'][int(g['simd'])]
     bw, bw1 = g.get('stream_gbs', 0), g.get('stream_gbs_1', 0)
     model, cores, mem, caches, kernel = machine()
-    up = {n: open(os.path.join(a.dir, 'uptime-' + n)).read().strip()
-          for n in ('before', 'engine', 'after') if os.path.exists(os.path.join(a.dir, 'uptime-' + n))}
-    commands = open(os.path.join(a.dir, 'commands')).read().strip().split('\n') \
-        if os.path.exists(os.path.join(a.dir, 'commands')) else []
+
+    def first_line(path):
+        return open(path).read().strip() if os.path.exists(path) else '?'
+
+    up = {n: first_line(os.path.join(a.dir, 'uptime-' + n)) for n in ('before', 'after')}
+    set_load = ['%s: engine done `%s`, references done `%s`' % (
+        os.path.basename(d), first_line(os.path.join(d, 'uptime-engine')).split('load average: ')[-1],
+        first_line(os.path.join(d, 'uptime-refs')).split('load average: ')[-1])
+        for d in dirs if a.sets]
+    commands = []
+    if os.path.exists(os.path.join(a.dir, 'commands')):
+        for line in open(os.path.join(a.dir, 'commands')).read().strip().split('\n'):
+            if line not in commands:
+                commands.append(line)
+    envs = first_line(os.path.join(a.dir, 'env-openblas')).split()
     kc = kcenter_cases(c, refs)
     xc = ext_cases(c, ext)
     reps = int(max([r.get('reps', 1) for ds in c.values() for r in ds.values()] + [1]))
@@ -185,9 +225,9 @@ def main():
     L.append('```sh\n%s                 # builds _build if needed\n'
              'meson test -C _build --benchmark  # the same script as a benchmark() target\n```\n' %
              a.command)
-    L.append('The script makes the data sets in a temporary directory DIR, runs '
-             '`_build/bench/bench-selection --dir DIR` (the C engine), then the references on '
-             'the same files, each command on its own BLAS:\n')
+    L.append('The script makes each data set SET in a temporary directory DIR/SET and runs, one '
+             'set at a time, the C engine and then the references on the same files, each '
+             'reference command on its own BLAS:\n')
     L.append('```sh')
     L.extend(commands)
     L.append('```\n')
@@ -209,8 +249,13 @@ def main():
                                                       '; '.join(ext['pools'])))
     L.append('- Every timing ran %d times: the tables give the minimum / the median in seconds, '
              'and the ratios use the minima.' % reps)
-    L.append('- Load (`uptime`): before `%s`; after the engine `%s`; at the end `%s`.' % (
-        up.get('before', '?'), up.get('engine', '?'), up.get('after', '?')))
+    L.append('- The environment had %s; the OpenBLAS commands unset OPENBLAS_CORETYPE and '
+             'OPENBLAS_L2_SIZE (`env -u`), so OpenBLAS chose its kernel itself (above).' % (
+                 ', '.join('`%s`' % e for e in envs if e != '?') or 'no OPENBLAS_* variables'))
+    L.append('- Load (`uptime`): before `%s`; at the end `%s`.' % (up['before'], up['after']))
+    if set_load:
+        L.append('- Load averages (1, 5, 15 min) per set, one set at a time (the engine, then its '
+                 'references): %s.' % '; '.join(set_load))
     loads = ['%s %.1f→%.1f' % (ds, c[ds]['-']['load_start'], c[ds]['-']['load_end'])
              for ds in SETS if ds in c and 'load_start' in c[ds].get('-', {})]
     if loads:
@@ -234,8 +279,9 @@ def main():
              'serves embeddings. Scores for CORAL: uniform in [0, 1], β = 1.\n')
 
     L.append('## The engine against the fastest reference\n')
-    L.append('Same data, same k, same run. × = reference time / engine time (minima); above 1 the '
-             'engine is faster, below 1 the reference wins.\n')
+    L.append('Same data, same k, same run (the set\'s references right after its engine runs). '
+             '× = reference time / engine time (minima); above 1 the engine is faster, below 1 '
+             'the reference wins (0.95–1.05: par).\n')
     L.append('| set | method | k | engine s, pruning on (min / med) | engine s, pruning off '
              '(min / med) | fastest reference | reference s (min / med) | × pruning on | '
              '× pruning off |')
@@ -349,11 +395,12 @@ def main():
     L.append('')
     L.append('## Logs\n')
     L.append('```')
-    L.append(open(os.path.join(a.dir, 'c.log')).read().rstrip())
-    for lab in ('openblas', 'default', 'netlib'):
-        p = os.path.join(a.dir, 'ref-%s.log' % lab)
-        if os.path.exists(p):
-            L.append(open(p).read().rstrip())
+    for d in dirs:
+        L.append(open(os.path.join(d, 'c.log')).read().rstrip())
+        for lab in ('openblas', 'default', 'netlib'):
+            p = os.path.join(d, 'ref-%s.log' % lab)
+            if os.path.exists(p):
+                L.append(open(p).read().rstrip())
     L.append('```')
     with open(a.out, 'w') as f:
         f.write('\n'.join(L) + '\n')

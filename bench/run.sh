@@ -3,8 +3,10 @@
 #
 #   bench/run.sh [--bench-binary PATH] [bench-selection options, e.g. --k 1000 --repeat 3]
 #
-# Builds _build if needed, makes the data sets in a temporary directory and
-# runs bench-selection (the C engine), then the references on the same files:
+# Builds _build if needed and, one data set at a time (so that the engine and
+# the references see about the same load on a shared machine), makes the set
+# in a temporary directory and runs bench-selection (the C engine), then the
+# references on the same files:
 # the numpy k-center (bench/reference/kcenter_numpy.py) on OpenBLAS and, for
 # the record, on the reference BLAS (netlib), and scikit-learn's TYPICLUST
 # and PROBCOVER (bench/reference/ext_sklearn.py) on OpenBLAS. The BLAS is
@@ -26,14 +28,24 @@ if [ "${1:-}" = "--bench-binary" ]; then
   BIN=$2
   shift 2
 fi
+# --repeat also goes to the references; --datasets is taken out, as the
+# sets run one at a time (see below).
 REPEAT=3
+DATASETS=iid,clustered,preselected,fmnist,typiclust,probcover
 prev=
-for a in "$@"; do
+n=$#
+while [ "$n" -gt 0 ]; do
+  a=$1
+  shift
+  n=$((n - 1))
   case "$a" in
     --repeat=*) REPEAT=${a#--repeat=} ;;
+    --datasets=*) DATASETS=${a#--datasets=}; prev=$a; continue ;;
   esac
   if [ "$prev" = "--repeat" ]; then REPEAT=$a; fi
+  if [ "$prev" = "--datasets" ]; then DATASETS=$a; prev=; continue; fi
   prev=$a
+  if [ "$a" != "--datasets" ]; then set -- "$@" "$a"; fi
 done
 
 # The libblas.so.3 directory of an alternative whose path matches $1.
@@ -84,36 +96,47 @@ if awk "BEGIN { exit !($LOAD > $NPROC) }"; then
 fi
 uptime > "$WORK/uptime-before"
 
-"$BIN" --dir "$WORK" "$@" | tee "$WORK/c.log"
-uptime > "$WORK/uptime-engine"
+env | grep '^OPENBLAS_' > "$WORK/env-openblas" || true
 
-# One command per reference run; the report quotes them.
+# One command per reference run; the report quotes them (DIR/SET: the set's
+# directory).
 : > "$WORK/commands"
 ref () {
   label=$1
   shift
-  echo "$*" | sed "s|$WORK|DIR|g; s|$SRC/||g" >> "$WORK/commands"
-  "$@" 2>&1 | tee -a "$WORK/ref-$label.log"
+  echo "$*" | sed "s|$WORK/[a-z]*|DIR/SET|g; s|$SRC/||g" >> "$WORK/commands"
+  "$@" 2>&1 | tee -a "$D/ref-$label.log"
 }
-if [ -n "$OPENBLAS" ]; then
-  ref openblas env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH="$OPENBLAS" \
-    $PY "$SRC/bench/reference/kcenter_numpy.py" --dir "$WORK" --label openblas \
-    --repeat "$REPEAT" --check
-  ref openblas env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH="$OPENBLAS" \
-    $PY "$SRC/bench/reference/ext_sklearn.py" --dir "$WORK" --label openblas --repeat "$REPEAT"
-else
-  ref default $PY "$SRC/bench/reference/kcenter_numpy.py" --dir "$WORK" --label default \
-    --repeat "$REPEAT" --check
-  ref default $PY "$SRC/bench/reference/ext_sklearn.py" --dir "$WORK" --label default \
-    --repeat "$REPEAT"
-fi
-if [ -n "$NETLIB" ]; then
-  # For the record: the reference BLAS, once (it is the slowest by far).
-  ref netlib env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-    LD_LIBRARY_PATH="$NETLIB${NETLIB_LAPACK:+:$NETLIB_LAPACK}" \
-    $PY "$SRC/bench/reference/kcenter_numpy.py" --dir "$WORK" --label netlib --repeat 1
-fi
+# One set at a time, the engine then its references, so that both see about
+# the same load on a shared machine.
+for SET in $(echo "$DATASETS" | tr ',' ' '); do
+  D=$WORK/$SET
+  mkdir -p "$D"
+  echo "$*" | sed "s|^|bench-selection --dir DIR/SET --datasets SET |" >> "$WORK/commands"
+  "$BIN" --dir "$D" --datasets "$SET" "$@" | tee "$D/c.log"
+  uptime > "$D/uptime-engine"
+  if [ -n "$OPENBLAS" ]; then
+    ref openblas env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH="$OPENBLAS" \
+      $PY "$SRC/bench/reference/kcenter_numpy.py" --dir "$D" --label openblas \
+      --repeat "$REPEAT" --check
+    ref openblas env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH="$OPENBLAS" \
+      $PY "$SRC/bench/reference/ext_sklearn.py" --dir "$D" --label openblas --repeat "$REPEAT"
+  else
+    ref default $PY "$SRC/bench/reference/kcenter_numpy.py" --dir "$D" --label default \
+      --repeat "$REPEAT" --check
+    ref default $PY "$SRC/bench/reference/ext_sklearn.py" --dir "$D" --label default \
+      --repeat "$REPEAT"
+  fi
+  if [ -n "$NETLIB" ]; then
+    # For the record: the reference BLAS, once (it is the slowest by far).
+    ref netlib env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+      LD_LIBRARY_PATH="$NETLIB${NETLIB_LAPACK:+:$NETLIB_LAPACK}" \
+      $PY "$SRC/bench/reference/kcenter_numpy.py" --dir "$D" --label netlib --repeat 1
+  fi
+  uptime > "$D/uptime-refs"
+  rm -f "$D"/*.f32
+done
 uptime > "$WORK/uptime-after"
-$PY "$SRC/bench/report.py" --dir "$WORK" --out "$SRC/bench/README.md" \
+$PY "$SRC/bench/report.py" --dir "$WORK" --sets "$DATASETS" --out "$SRC/bench/README.md" \
   --command "bench/run.sh${*:+ $*}"
 echo "wrote $SRC/bench/README.md"
