@@ -22,6 +22,7 @@
 #include "lightly-scorer-semantic-segmentation.h"
 #include "lightly-keypoint-instance.h"
 #include "lightly-scorer-keypoint-detection.h"
+#include "lightly-scorer-ensemble.h"
 #include "lightly-tag.h"
 #include "lightly-job.h"
 #include "lightly-query-result.h"

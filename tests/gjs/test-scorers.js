@@ -198,4 +198,20 @@ test('keypoints', () => {
         'instance 1 of image 5', 'flat');
 });
 
+test('ensemble: BALD, variation ratio and predictive entropy (numpy vectors)', () => {
+    const probs = [
+        1, 0, 0, 0.5, 0.5, 0, 0.2, 0.3, 0.5, 0.9, 0.05, 0.05,
+        1, 0, 0, 0, 0.5, 0.5, 0.2, 0.3, 0.5, 0.05, 0.9, 0.05,
+        1, 0, 0, 0.5, 0, 0.5, 0.2, 0.3, 0.5, 0.05, 0.05, 0.9,
+    ];
+    const scorer = Lightly.ScorerEnsemble.new_from_bytes(f32Bytes(probs), 3, 4, 3);
+    const scores = scorer.calculate_scores();
+    sameNames(scores.dup_names(), ['uncertainty_bald', 'uncertainty_variation_ratio',
+        'uncertainty_predictive_entropy'], 'names');
+    close(scores.get_values('uncertainty_bald'), [0, 0.3690702464285425, 0, 0.6410037503534697], 1e-6, 'bald');
+    close(scores.get_values('uncertainty_variation_ratio'), [0, 0.5, 0, 1], 1e-9, 'vr');
+    close(scores.get_values('uncertainty_predictive_entropy'), [0, 1, 0.9372305632161296, 1], 1e-6, 'entropy');
+    throwsMessage(() => Lightly.ScorerEnsemble.new([0.5, 0.5], 0, 1, 2), INVALID, 'at least one member', 'T = 0');
+});
+
 finish();

@@ -293,5 +293,46 @@ class SegmentationAndKeypointsTest(unittest.TestCase):
         error_matches(self, cm, Lightly.Error.INVALID_INPUT, 'instance 1 of image 5', '1.5')
 
 
+class EnsembleScorer(unittest.TestCase):
+    """LightlyScorerEnsemble against numpy on random Dirichlet members."""
+
+    @staticmethod
+    def reference(p):
+        def entropy(q):
+            return -(q * numpy.log2(numpy.where(q > 0, q, 1))).sum(-1)
+        t, n, c = p.shape
+        mean = p.mean(0)
+        bald = numpy.maximum(0, entropy(mean) - entropy(p).mean(0))
+        votes = numpy.zeros((n, c), int)
+        for member in p.argmax(-1):
+            votes[numpy.arange(n), member] += 1
+        vr = 1 - votes.max(1) / t
+        vr_max = 1 - numpy.ceil(t / c) / t
+        return {'uncertainty_bald': bald / numpy.log2(c),
+                'uncertainty_variation_ratio': vr / vr_max,
+                'uncertainty_predictive_entropy': entropy(mean) / numpy.log2(c)}
+
+    def test_matches_numpy(self):
+        rng = numpy.random.default_rng(7)
+        p = rng.dirichlet(numpy.full(5, 0.3), size=(8, 200))
+        scorer = Lightly.ScorerEnsemble.new(p.ravel().tolist(), *p.shape)
+        scores = scorer.calculate_scores()
+        self.assertEqual(scores.dup_names(), list(Lightly.ScorerEnsemble.get_score_names()))
+        for name, want in self.reference(p).items():
+            numpy.testing.assert_allclose(scores.get_values(name), numpy.clip(want, 0, 1), atol=1e-9, err_msg=name)
+        f32 = p.astype(numpy.float32)
+        from_bytes = Lightly.ScorerEnsemble.new_from_bytes(GLib.Bytes.new(f32.tobytes()), *p.shape)
+        for name, want in self.reference(f32.astype(numpy.float64)).items():
+            numpy.testing.assert_allclose(from_bytes.calculate_scores().get_values(name),
+                                          numpy.clip(want, 0, 1), atol=1e-6, err_msg=name)
+
+    def test_bad_rows(self):
+        p = numpy.full((2, 3, 2), 0.5)
+        p[1, 2] = [0.9, 0.3]
+        with self.assertRaises(GLib.Error) as cm:
+            Lightly.ScorerEnsemble.new(p.ravel().tolist(), 2, 3, 2)
+        error_matches(self, cm, Lightly.Error.INVALID_INPUT, 'Member 1, row 2', 'sum to 1.2')
+
+
 if __name__ == '__main__':
     unittest.main()
