@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 /* J1 ?waitMs= is capped at this. */
 #define LIGHTLY_SERVER_MAX_WAIT_MS 30000
 #define LIGHTLY_SERVER_DEFAULT_MAX_JSON_BODY (256u * 1024u * 1024u)
+/* Routes that parse their body into a json-glib tree take at most this
+ * (LIGHTLY_JSON_MAX_TOKENS bounds the tree too); only the streaming routes
+ * (scores, samples/bulk) and the uploads take the larger limits. */
+#define LIGHTLY_SERVER_DEFAULT_MAX_TREE_BODY (16u * 1024u * 1024u)
 #define LIGHTLY_SERVER_DEFAULT_MAX_UPLOAD_BODY (G_GUINT64_CONSTANT (4) * 1024u * 1024u * 1024u)
 
 #define LIGHTLY_TYPE_SERVER_ROUTES (lightly_server_routes_get_type ())

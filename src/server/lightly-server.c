@@ -36,6 +36,8 @@ struct _LightlyServer
   GMutex spool_lock;          /* guards spool_dir and spool_threshold */
   char *spool_dir;            /* nullable: g_get_tmp_dir() */
   guint64 spool_threshold;
+  guint64 spool_cap;
+  guint64 spool_used;         /* body bytes held now, all connections */
   gint n_spooled;             /* atomic */
 };
 
@@ -417,6 +419,15 @@ lightly_server_set_spool (LightlyServer *self,
   g_free (self->spool_dir);
   self->spool_dir = g_strdup (dir);
   self->spool_threshold = threshold;
+  g_mutex_unlock (&self->spool_lock);
+}
+
+void
+lightly_server_set_spool_cap (LightlyServer *self,
+                              guint64        cap)
+{
+  g_mutex_lock (&self->spool_lock);
+  self->spool_cap = cap;
   g_mutex_unlock (&self->spool_lock);
 }
 

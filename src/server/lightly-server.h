@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 /* Request bodies larger than this go to a temporary file, not the heap. */
 #define LIGHTLY_SERVER_DEFAULT_SPOOL_THRESHOLD (1024u * 1024u)
+#define LIGHTLY_SERVER_DEFAULT_SPOOL_CAP (G_GUINT64_CONSTANT (1) << 30)
 
 #define LIGHTLY_TYPE_SERVER (lightly_server_get_type ())
 G_DECLARE_FINAL_TYPE (LightlyServer, lightly_server, LIGHTLY, SERVER, GObject)
@@ -43,6 +44,11 @@ void           lightly_server_set_log_func (LightlyServer        *self,
 void           lightly_server_set_spool    (LightlyServer        *self,
                                             const char           *dir,
                                             guint64               threshold);
+/* The most request-body bytes held at once across all connections (in
+ * memory and in spool files); a body that does not fit is answered 507.
+ * Default LIGHTLY_SERVER_DEFAULT_SPOOL_CAP. Thread-safe. */
+void           lightly_server_set_spool_cap (LightlyServer       *self,
+                                             guint64              cap);
 /* How many request bodies went to a temporary file (for tests). */
 guint          lightly_server_get_n_spooled (LightlyServer       *self);
 /* Stops listening, closes connections, finishes requests in flight, and
