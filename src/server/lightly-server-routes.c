@@ -292,6 +292,24 @@ lightly_server_routes_get_max_body (LightlyServerRoutes *self,
   return self->max_json;
 }
 
+/* A query key that may carry a credential, in any case and any percent
+ * encoding: ?Token= gets a 401, but its value must not reach the log. */
+static gboolean
+is_secret_key (const char *pair)
+{
+  const char *eq = strchr (pair, '=');
+  g_autofree char *raw = g_strndup (pair, eq != NULL ? (gsize) (eq - pair) : strlen (pair));
+  g_autofree char *decoded = g_uri_unescape_string (raw, NULL);
+  g_autofree char *lower = NULL;
+
+  /* Undecodable: show nothing rather than guess. */
+  if (decoded == NULL)
+    return TRUE;
+  lower = g_ascii_strdown (decoded, -1);
+  return strstr (lower, "token") != NULL || strstr (lower, "auth") != NULL ||
+         strstr (lower, "secret") != NULL || strstr (lower, "key") != NULL;
+}
+
 char *
 lightly_server_routes_loggable_target (const char *path,
                                        const char *query_string)
@@ -318,8 +336,13 @@ lightly_server_routes_loggable_target (const char *path,
     {
       g_string_append_c (out, first ? '?' : '&');
       first = FALSE;
-      if (g_str_has_prefix (pairs[i], "token=") || g_str_equal (pairs[i], "token"))
-        g_string_append (out, "token=***");
+      if (is_secret_key (pairs[i]))
+        {
+          const char *eq = strchr (pairs[i], '=');
+
+          g_string_append_len (out, pairs[i], eq != NULL ? eq - pairs[i] : (gssize) strlen (pairs[i]));
+          g_string_append (out, "=***");
+        }
       else
         g_string_append (out, pairs[i]);
     }
