@@ -473,7 +473,7 @@ expect_refusal (TestServer *ts,
   g_autofree char *text = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
 
   if (r->status != status || strstr (text, names) == NULL)
-    g_error ("%s %s %s: got %u %s, expected %u naming “%s”", method, path, body, r->status, text, status, names);
+    g_error ("%s %s %.200s: got %u %.300s, expected %u naming “%s”", method, path, body, r->status, text, status, names);
 }
 
 static void
@@ -508,26 +508,26 @@ test_loose_fields (void)
   g_assert_cmpuint (datasets->len, ==, 1);
   body = g_strdup_printf ("{\"name\":\"%s\",\"bitMaskData\":\"0x1\",\"totSize\":30}", long_name);
   expect_refusal (ts, "POST", tags, body, 400, "name");
-  g_free (body);
+  g_clear_pointer (&body, g_free);
   body = g_strdup_printf ("{\"name\":\"%s\"}", long_name);
   expect_refusal (ts, "POST", "/v1/datasets", body, 400, "name");
-  g_free (body);
+  g_clear_pointer (&body, g_free);
   /* totSize must be the dataset's size. */
   expect_refusal (ts, "POST", tags, "{\"name\":\"t\",\"bitMaskData\":\"0x1\",\"totSize\":31}", 400, "totSize");
   /* rowCount must be the dataset's size. */
   body = g_strdup_printf ("{\"newTagName\":\"s1\",\"method\":\"RANDOM\",\"rowCount\":12,"
                           "\"config\":{\"method\":\"RANDOM\",\"stoppingCondition\":{\"nSamples\":5}}}");
   expect_refusal (ts, "POST", sampling, body, 400, "rowCount");
-  g_free (body);
+  g_clear_pointer (&body, g_free);
   /* nSamples beyond the dataset, or not finite. */
   body = g_strdup_printf ("{\"newTagName\":\"s2\",\"method\":\"RANDOM\","
                           "\"config\":{\"method\":\"RANDOM\",\"stoppingCondition\":{\"nSamples\":1e308}}}");
   expect_refusal (ts, "POST", sampling, body, 400, "nSamples");
-  g_free (body);
+  g_clear_pointer (&body, g_free);
   body = g_strdup_printf ("{\"newTagName\":\"s3\",\"method\":\"RANDOM\","
                           "\"config\":{\"method\":\"RANDOM\",\"stoppingCondition\":{\"nSamples\":1e999}}}");
   expect_refusal (ts, "POST", sampling, body, 400, "nSamples");
-  g_free (body);
+  g_clear_pointer (&body, g_free);
   /* Samples beyond the embedding's rows. */
   expect_refusal (ts, "POST", samples, "{\"fileName\":\"extra.png\"}", 409, "rows");
   expect_refusal (ts, "POST", bulk, "[\"extra.png\"]", 409, "rows");

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "server/lightly-server-routes-private.h"
@@ -249,6 +250,43 @@ route_get_embeddings_csv (LightlyServerRoutes *self,
  * Selection and jobs
  * ------------------------------------------------------------------------- */
 
+/* rowCount and nSamples against the dataset. §13 reads nSamples ≥ 1 as
+ * the result tag's size: one beyond the dataset cannot be met and would
+ * silently select everything, so it is refused, as is a value that is not
+ * finite. rowCount is the dataset's size as the client saw it. */
+static gboolean
+check_sampling_numbers (Route      *r,
+                        JsonObject *o,
+                        JsonObject *stop)
+{
+  guint64 n = r->dataset->n_samples;
+
+  if (json_object_has_member (o, "rowCount"))
+    {
+      double rows = lightly_json_get_number (o, "rowCount", -1);
+
+      if (rows != (double) n)
+        {
+          routes_respond_error (r->resp, 400, "BAD_REQUEST", "rowCount is %g, but dataset %s has %" G_GUINT64_FORMAT
+                                " samples", rows, r->dataset->id, n);
+          return FALSE;
+        }
+    }
+  if (stop != NULL && json_object_has_member (stop, "nSamples"))
+    {
+      double want = lightly_json_get_number (stop, "nSamples", -1);
+
+      if (!isfinite (want) || want > (double) n)
+        {
+          routes_respond_error (r->resp, 400, "BAD_REQUEST", "nSamples is %g, but dataset %s has %" G_GUINT64_FORMAT
+                                " samples: ask for at most that many (or a fraction below 1)",
+                                want, r->dataset->id, n);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 void
 route_sampling (Route *r)
 {
@@ -279,6 +317,8 @@ route_sampling (Route *r)
    * are checked by the local backend's start_selection (one place for both
    * roads); the route only maps its errors. */
   name = lightly_json_get_string (o, "newTagName");
+  if (!routes_check_name (r->resp, "newTagName", name) || !check_sampling_numbers (r, o, stop))
+    return;
 
   request.n_samples = stop != NULL ? lightly_json_get_number (stop, "nSamples", -1) : -1;
   request.min_distance = stop != NULL ? lightly_json_get_number (stop, "minDistance", -1) : -1;
