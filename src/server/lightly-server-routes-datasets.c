@@ -112,8 +112,6 @@ route_create_samples_bulk (Route *r)
   JsonObject *o;
   JsonNode *node;
 
-  if (!routes_check_samples_open (r))
-    return;
   bytes = routes_request_body_bytes (r->req, r->resp);
   if (bytes == NULL)
     return;
@@ -122,6 +120,8 @@ route_create_samples_bulk (Route *r)
   if (names == NULL)
     return routes_respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s (expected a JSON array of file names)",
                                  error->message);
+  if (!routes_check_samples_open (r))
+    return;
   total = lightly_local_service_add_samples (r->self->backend, r->dataset->id, (const char * const *) names,
                                              n, &error);
   if (total < 0)

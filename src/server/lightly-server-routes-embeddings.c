@@ -265,7 +265,9 @@ check_sampling_numbers (Route      *r,
     {
       double rows = lightly_json_get_number (o, "rowCount", -1);
 
-      if (rows != (double) n)
+      /* 0: a caller that left LightlySelectionRequest.row_count unset
+       * (lightly_backend_start_selection() always sends the field). */
+      if (rows != (double) n && rows != 0)
         {
           routes_respond_error (r->resp, 400, "BAD_REQUEST", "rowCount is %g, but dataset %s has %" G_GUINT64_FORMAT
                                 " samples", rows, r->dataset->id, n);
