@@ -528,6 +528,22 @@ test_loose_fields (void)
                           "\"config\":{\"method\":\"RANDOM\",\"stoppingCondition\":{\"nSamples\":1e999}}}");
   expect_refusal (ts, "POST", sampling, body, 400, "nSamples");
   g_clear_pointer (&body, g_free);
+  /* More scores than the tag has members: refused while parsing. */
+  {
+    g_autofree char *path = g_strdup_printf ("/v1/datasets/%s/tags/initial?token=%s", ds, ts->token);
+    g_autoptr(RawResponse) made = raw_request (ts->port, "POST", path, json_headers, "{}", 2);
+    g_autoptr(JsonNode) id = check_json (made->body, NULL, FALSE);
+    g_autofree char *scores = g_strdup_printf ("/v1/datasets/%s/tags/%s/scores", ds,
+                                               json_object_get_string_member (json_node_get_object (id), "id"));
+    GString *many = g_string_new ("{\"scoreType\":\"m\",\"scores\":[0");
+
+    g_assert_cmpuint (made->status, ==, 200);
+    for (guint i = 0; i < 1000; i++)
+      g_string_append (many, ",0");
+    g_string_append (many, "]}");
+    expect_refusal (ts, "POST", scores, many->str, 400, "more than the 30 values");
+    g_string_free (many, TRUE);
+  }
   /* Samples beyond the embedding's rows. */
   expect_refusal (ts, "POST", samples, "{\"fileName\":\"extra.png\"}", 409, "rows");
   expect_refusal (ts, "POST", bulk, "[\"extra.png\"]", 409, "rows");

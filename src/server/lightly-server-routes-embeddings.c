@@ -25,6 +25,7 @@ route_upload_scores (Route *r)
   g_autofree double *values = NULL;
   g_autofree char *id = NULL;
   g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(LightlyBitMask) mask = NULL;
   gsize n = 0, len;
   const char *data;
 
@@ -34,8 +35,16 @@ route_upload_scores (Route *r)
   if (bytes == NULL)
     return;
   data = g_bytes_get_data (bytes, &len);
-  if (!lightly_json_parse_scores_request (data, len, &score_type, &values, &n, &error))
-    return routes_respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s", error->message);
+  mask = lightly_bit_mask_new_from_hex (tag->bitmask_hex, &error);
+  if (mask == NULL)
+    return routes_respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
+  /* One score per member of the tag: more are refused while parsing, so
+   * the values never take more than 8 bytes per member (issue 12). */
+  if (!lightly_json_parse_scores_request_max (data, len, (gsize) lightly_bit_mask_count (mask), &score_type,
+                                              &values, &n, &error))
+    return routes_respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s (tag “%s” has %" G_GUINT64_FORMAT
+                                 " members: one score each)", error->message, tag->name,
+                                 lightly_bit_mask_count (mask));
   /* The score type and count rules are the local backend's. */
   id = lightly_backend_upload_scores (r->self->backend, r->dataset->id, tag->id, score_type, values, n,
                                       r->cancellable, &error);
