@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "server/lightly-server.h"
-#include "backend/lightly-json-models.h"
 
 typedef struct _SpoolAccount SpoolAccount;
 
@@ -402,118 +401,6 @@ log_line (LightlyServer     *self,
   self->log_func (line, self->log_data);
 }
 
-/* ---------------------------------------------------------------------------
- * Refusing before the body: libsoup 3.2 answers a status set in the early
- * handler only after reading (and dropping) the whole body, unless the
- * client sent Expect: 100-continue. A refused request takes the
- * connection instead: the answer is written at once, the write side shut,
- * and what the client still sends is read and dropped (at most
- * REFUSE_DRAIN_MAX bytes, so its TCP stack doesn't reset the connection
- * before it reads the answer), then the connection is closed.
- * ------------------------------------------------------------------------- */
-
-#define REFUSE_DRAIN_MAX (4u * 1024u * 1024u)
-#define REFUSE_DRAIN_TIMEOUT_S 5
-
-typedef struct {
-  GIOStream *stream;
-  GBytes *answer;
-  GCancellable *cancellable;
-  guint timeout_id;
-  gsize drained;
-  guint8 buf[16384];
-} Refusal;
-
-static void
-refusal_finish (Refusal *r)
-{
-  if (r->timeout_id != 0)
-    g_source_remove (r->timeout_id);
-  g_io_stream_close (r->stream, NULL, NULL);
-  g_object_unref (r->stream);
-  g_bytes_unref (r->answer);
-  g_object_unref (r->cancellable);
-  g_free (r);
-}
-
-static gboolean
-refusal_timeout_cb (gpointer data)
-{
-  Refusal *r = data;
-
-  r->timeout_id = 0;
-  g_cancellable_cancel (r->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-refusal_read_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  Refusal *r = data;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
-
-  if (n <= 0 || (r->drained += (gsize) n) >= REFUSE_DRAIN_MAX)
-    {
-      refusal_finish (r);
-      return;
-    }
-  g_input_stream_read_async (G_INPUT_STREAM (source), r->buf, sizeof r->buf, G_PRIORITY_DEFAULT,
-                             r->cancellable, refusal_read_cb, r);
-}
-
-static void
-refusal_written_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      data)
-{
-  Refusal *r = data;
-  GSocket *socket = NULL;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
-    {
-      refusal_finish (r);
-      return;
-    }
-  if (G_IS_SOCKET_CONNECTION (r->stream))
-    socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (r->stream));
-  else
-    socket = g_object_get_data (G_OBJECT (r->stream), "GSocket");
-  if (socket != NULL)
-    g_socket_shutdown (socket, FALSE, TRUE, NULL);
-  r->timeout_id = g_timeout_add_seconds (REFUSE_DRAIN_TIMEOUT_S, refusal_timeout_cb, r);
-  g_input_stream_read_async (g_io_stream_get_input_stream (r->stream), r->buf, sizeof r->buf, G_PRIORITY_DEFAULT,
-                             r->cancellable, refusal_read_cb, r);
-}
-
-static void
-refuse_now (SoupServerMessage *msg,
-            guint              status,
-            const char        *code,
-            const char        *message)
-{
-  g_autoptr(JsonNode) node = lightly_json_encode_error (code, message);
-  g_autofree char *body = lightly_json_to_string (node);
-  g_autofree char *text = NULL;
-  Refusal *r;
-  gsize len;
-
-  text = g_strdup_printf ("HTTP/1.1 %u %s\r\nServer: lightly-glib/" PACKAGE_VERSION "\r\n"
-                          "Content-Type: application/json\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n"
-                          "Connection: close\r\n\r\n%s",
-                          status, soup_status_get_phrase (status) != NULL ? soup_status_get_phrase (status) : "",
-                          strlen (body), body);
-  r = g_new0 (Refusal, 1);
-  r->stream = soup_server_message_steal_connection (msg);
-  len = strlen (text);
-  r->answer = g_bytes_new_take (g_steal_pointer (&text), len);
-  r->cancellable = g_cancellable_new ();
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (r->stream), g_bytes_get_data (r->answer, NULL),
-                                   g_bytes_get_size (r->answer), G_PRIORITY_DEFAULT, r->cancellable,
-                                   refusal_written_cb, r);
-}
-
 /* Called once the headers are in, before the body is read. */
 static void
 early_handler (SoupServer        *server,
@@ -550,10 +437,18 @@ early_handler (SoupServer        *server,
     }
   if (status != 0)
     {
+      /* A status set here skips the handler. libsoup 3.2 answers at once
+       * when the client sent Expect: 100-continue; otherwise it reads the
+       * body first, which is dropped as it arrives: never stored, neither
+       * on disk nor in memory. (Stealing the connection to answer at once
+       * leaks a GSocket per request in libsoup 3.2, which would let anyone
+       * grow the server's memory without a token.) */
+      set_json_error (msg, status, status == 401 ? "UNAUTHORIZED" : status == 404 ? "NOT_FOUND"
+                      : status == 403 ? "FORBIDDEN" : status == 507 ? "MALFORMED_RESPONSE" : "BAD_REQUEST",
+                      message);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       log_line (self, msg, status, g_get_monotonic_time ());
-      refuse_now (msg, status, status == 401 ? "UNAUTHORIZED" : status == 404 ? "NOT_FOUND"
-                  : status == 403 ? "FORBIDDEN" : status == 507 ? "MALFORMED_RESPONSE" : "BAD_REQUEST",
-                  message);
       return;
     }
 
