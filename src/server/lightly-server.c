@@ -440,9 +440,9 @@ early_handler (SoupServer        *server,
       /* A status set here skips the handler. libsoup 3.2 answers at once
        * when the client sent Expect: 100-continue; otherwise it reads the
        * body first, which is dropped as it arrives: never stored, neither
-       * on disk nor in memory. (Stealing the connection to answer at once
-       * leaks a GSocket per request in libsoup 3.2, which would let anyone
-       * grow the server's memory without a token.) */
+       * on disk nor in memory. (Answering on a stolen connection and
+       * closing it would reset a client still sending, which then reports
+       * a broken connection instead of the 401.) */
       set_json_error (msg, status, status == 401 ? "UNAUTHORIZED" : status == 404 ? "NOT_FOUND"
                       : status == 403 ? "FORBIDDEN" : status == 507 ? "MALFORMED_RESPONSE" : "BAD_REQUEST",
                       message);
