@@ -980,6 +980,43 @@ test_fake_bad_bodies (void)
     }
 }
 
+/* A hostile server's deeply nested answer (issue 12): a clear GError, not
+ * a stack overflow in json-glib; as a 2xx body and as an error body. */
+static void
+test_fake_deep_body (void)
+{
+  GString *deep = g_string_new (NULL);
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, ']');
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *text = k == 0 ? ok_response (deep->str)
+        : g_strdup_printf ("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                           "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s",
+                           deep->len, deep->str);
+      FakeStep steps[] = { { FAKE_RESPOND, text } };
+      FakeServer *fs = fake_server_start (steps, 1);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) tags = NULL;
+      gint64 ms;
+
+      tags = fake_get_tags (fs, 5, &ms, &error);
+      g_assert_null (tags);
+      if (k == 0)
+        {
+          g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BAD_RESPONSE);
+          g_assert_nonnull (strstr (error->message, "nested"));
+        }
+      else
+        g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+      fake_server_stop (fs);
+    }
+  g_string_free (deep, TRUE);
+}
+
 /* The delete_tag answer: 2xx with an empty body or an object. */
 static void
 test_fake_delete_tag (void)
@@ -1473,15 +1510,25 @@ test_body_limits (void)
  * Large bodies go to a temporary file, which goes away with the request
  * ------------------------------------------------------------------------- */
 
+/* Request bodies in dir: the server spools into a folder of its own
+ * (lightly-spool-*, with its lock file) below the one it is given. */
 static guint
 count_files (const char *dir)
 {
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
   guint n = 0;
 
   g_assert_nonnull (d);
-  while (g_dir_read_name (d) != NULL)
-    n++;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_str_has_prefix (name, "lightly-spool-") && g_file_test (path, G_FILE_TEST_IS_DIR))
+        n += count_files (path);
+      else if (!g_str_equal (name, "lock"))
+        n++;
+    }
   return n;
 }
 
@@ -1823,6 +1870,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/e2e-same-picks", test_e2e_same_picks);
   g_test_add_func ("/server/rule-mask-beyond-dataset", test_rule_mask_beyond_dataset);
   g_test_add_func ("/server/fake/bad-bodies", test_fake_bad_bodies);
+  g_test_add_func ("/server/fake/deep-body", test_fake_deep_body);
   g_test_add_func ("/server/fake/delete-tag", test_fake_delete_tag);
   g_test_add_func ("/server/fake/retries", test_fake_retries);
   g_test_add_func ("/server/fake/hang", test_fake_hang);

@@ -150,6 +150,7 @@ lightly_al_cmd_serve (int    argc,
   g_autofree char *opt_address = NULL;
   g_autofree char *opt_token_file = NULL;
   gint opt_port = 8080;
+  gint opt_max_spool_mib = (gint) (LIGHTLY_SERVER_DEFAULT_SPOOL_CAP >> 20);
   gboolean opt_quiet = FALSE;
   const GOptionEntry entries[] = {
     { "store", 's', 0, G_OPTION_ARG_FILENAME, &opt_store,
@@ -159,6 +160,8 @@ lightly_al_cmd_serve (int    argc,
     { "port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "The port (default 8080; 0 picks a free one)", "PORT" },
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_token_file,
       "The token file, created (mode 0600) with a new token if missing (default: STORE/token)", "FILE" },
+    { "max-spool", 0, 0, G_OPTION_ARG_INT, &opt_max_spool_mib,
+      "The most request-body MiB held at once across connections; more is answered 507 (default 1024)", "MIB" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "Don't log requests", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -187,6 +190,11 @@ lightly_al_cmd_serve (int    argc,
   if (argc != 1)
     {
       g_printerr ("lightly-al: serve takes no arguments besides options\nTry “%s --help”.\n", g_get_prgname ());
+      return 2;
+    }
+  if (opt_max_spool_mib < 1)
+    {
+      g_printerr ("lightly-al: --max-spool %d must be at least 1 (MiB)\n", opt_max_spool_mib);
       return 2;
     }
   if (opt_port < 0 || opt_port > 65535)
@@ -221,6 +229,7 @@ lightly_al_cmd_serve (int    argc,
   explicit_bzero (token, strlen (token));
   server = lightly_server_new (routes);
   lightly_server_set_log_func (server, opt_quiet ? NULL : log_to_stderr, NULL);
+  lightly_server_set_spool_cap (server, (guint64) opt_max_spool_mib << 20);
   if (!lightly_server_listen (server, opt_address != NULL ? opt_address : "127.0.0.1", (guint) opt_port, &error))
     return lightly_al_fail (g_steal_pointer (&error));
 

@@ -444,10 +444,13 @@ lightly_json_scanner_string_array (LightlyJsonScanner  *s,
   return lightly_json_scanner_expect (s, ']', error);
 }
 
-gboolean
-lightly_json_scanner_double_array (LightlyJsonScanner  *s,
-                                   GArray              *out,
-                                   GError             **error)
+/* At most max values: a body of "0,0,…" holds one value per two bytes, and
+ * eight bytes for each would be four times the body. */
+static gboolean
+double_array_max (LightlyJsonScanner  *s,
+                  GArray              *out,
+                  gsize                max_values,
+                  GError             **error)
 {
   if (!lightly_json_scanner_expect (s, '[', error))
     return FALSE;
@@ -457,12 +460,27 @@ lightly_json_scanner_double_array (LightlyJsonScanner  *s,
     {
       double v;
 
+      if (out->len >= max_values)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "%s: the array holds more than the %" G_GSIZE_FORMAT " values it may hold (at byte %"
+                       G_GSIZE_FORMAT ")", s->what, max_values, (gsize) (s->p - s->start));
+          return FALSE;
+        }
       if (!lightly_json_scanner_number (s, &v, error))
         return FALSE;
       g_array_append_val (out, v);
     }
   while (lightly_json_scanner_accept (s, ','));
   return lightly_json_scanner_expect (s, ']', error);
+}
+
+gboolean
+lightly_json_scanner_double_array (LightlyJsonScanner  *s,
+                                   GArray              *out,
+                                   GError             **error)
+{
+  return double_array_max (s, out, G_MAXSIZE, error);
 }
 
 gboolean
@@ -519,6 +537,18 @@ lightly_json_parse_scores_request (const char  *data,
                                    gsize       *n_values,
                                    GError     **error)
 {
+  return lightly_json_parse_scores_request_max (data, len, G_MAXSIZE, score_type, values, n_values, error);
+}
+
+gboolean
+lightly_json_parse_scores_request_max (const char  *data,
+                                       gsize        len,
+                                       gsize        max_values,
+                                       char       **score_type,
+                                       double     **values,
+                                       gsize       *n_values,
+                                       GError     **error)
+{
   LightlyJsonScanner s;
   g_autofree char *type = NULL;
   g_autoptr(GArray) scores = NULL;
@@ -544,8 +574,10 @@ lightly_json_parse_scores_request (const char  *data,
           else if (g_str_equal (key, "scores"))
             {
               g_clear_pointer (&scores, g_array_unref);
-              scores = g_array_new (FALSE, FALSE, sizeof (double));
-              if (!lightly_json_scanner_double_array (&s, scores, error))
+              /* Sized once when the count is known: no doubling. */
+              scores = g_array_sized_new (FALSE, FALSE, sizeof (double), max_values == G_MAXSIZE ? 0
+                                          : (guint) MIN (max_values, MIN (len / 2 + 1, G_MAXUINT / 2)));
+              if (!double_array_max (&s, scores, max_values, error))
                 return FALSE;
             }
           else if (!lightly_json_scanner_skip_value (&s, error))

@@ -92,4 +92,14 @@ gboolean lightly_json_parse_scores_request (const char        *data,
                                             gsize             *n_values,
                                             GError           **error);
 
+/* The same, refusing more than max_values scores before holding them (the
+ * server knows how many the tag takes). */
+gboolean lightly_json_parse_scores_request_max (const char        *data,
+                                                gsize              len,
+                                                gsize              max_values,
+                                                char             **score_type,
+                                                double           **values,
+                                                gsize             *n_values,
+                                                GError           **error);
+
 G_END_DECLS

@@ -480,6 +480,95 @@ lightly_json_model_check_array (const LightlyJsonModel  *model,
   return TRUE;
 }
 
+/* One pass over the bytes, before json-glib: nesting depth, the number of
+ * values, and \u0000 escapes (json-glib keeps the NUL, and every C string
+ * read from the tree then stops there, so "ab\u0000cd" would be "ab"). It
+ * only counts: malformed documents are json-glib's to report. */
+static gboolean
+prescan (const char   *data,
+         gsize         len,
+         const char   *context,
+         LightlyError  code,
+         GError      **error)
+{
+  guint depth = 0;
+  guint64 values = 0;
+  gboolean in_string = FALSE;
+  gsize key_start = 0, key_len = 0, string_start = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '"')
+            {
+              in_string = FALSE;
+              /* Remember it in case a ':' makes it a key. */
+              key_start = string_start;
+              key_len = i - string_start;
+            }
+          else if (c == '\\' && i + 1 < len)
+            {
+              if (data[i + 1] == 'u' && i + 5 < len && memcmp (data + i + 2, "0000", 4) == 0)
+                {
+                  if (key_len > 0 && key_len < 64)
+                    g_set_error (error, LIGHTLY_ERROR, code, "%s: the string after “%.*s” holds \\u0000 (a NUL "
+                                 "character) at byte %" G_GSIZE_FORMAT ", which no field may contain", context,
+                                 (int) key_len, data + key_start, i);
+                  else
+                    g_set_error (error, LIGHTLY_ERROR, code, "%s: a string holds \\u0000 (a NUL character) at "
+                                 "byte %" G_GSIZE_FORMAT ", which no field may contain", context, i);
+                  return FALSE;
+                }
+              i++;
+            }
+          continue;
+        }
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          string_start = i + 1;
+          values++;
+          break;
+        case '[':
+        case '{':
+          if (++depth > LIGHTLY_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, LIGHTLY_ERROR, code, "%s: the document is nested deeper than %d arrays or "
+                           "objects (at byte %" G_GSIZE_FORMAT ")", context, LIGHTLY_JSON_MAX_DEPTH, i);
+              return FALSE;
+            }
+          values++;
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        case ',':
+          values++;
+          break;
+        case ':':
+          /* The string before was a key, not a value. */
+          if (values > 0)
+            values--;
+          break;
+        default:
+          break;
+        }
+      if (values > LIGHTLY_JSON_MAX_TOKENS)
+        {
+          g_set_error (error, LIGHTLY_ERROR, code, "%s: the document holds more than %d values, the most a "
+                       "request or answer of this kind may hold", context, LIGHTLY_JSON_MAX_TOKENS);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 JsonNode *
 lightly_json_parse (const char    *data,
                     gsize          len,
@@ -502,6 +591,8 @@ lightly_json_parse (const char    *data,
       g_set_error (error, LIGHTLY_ERROR, code, "%s: the body is not valid UTF-8", context);
       return NULL;
     }
+  if (!prescan (data, len, context, code, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, data != NULL ? data : "", (gssize) len, &local_error))
     {
       g_set_error (error, LIGHTLY_ERROR, code, "%s: the body is not valid JSON: %s",

@@ -97,7 +97,18 @@ gboolean lightly_json_model_check_array (const LightlyJsonModel *model,
                                          LightlyError            code,
                                          GError                **error);
 
-/* Parses a JSON document with json-glib (small bodies only). */
+/* The limits lightly_json_parse() checks with a byte scan before json-glib
+ * sees a document: json-glib recurses once per nesting level (a document
+ * nested 100,000 deep overflows the stack), and its tree costs about 40×
+ * the text for arrays of small numbers. Large arrays take the streaming
+ * codec of lightly-json-array.h instead. */
+#define LIGHTLY_JSON_MAX_DEPTH 64
+#define LIGHTLY_JSON_MAX_TOKENS 1000000
+
+/* Parses a JSON document with json-glib (small bodies only). Deeper than
+ * LIGHTLY_JSON_MAX_DEPTH, more than LIGHTLY_JSON_MAX_TOKENS values, a NUL
+ * byte or a \u0000 escape (names would be cut short), or invalid UTF-8:
+ * code in the LIGHTLY_ERROR domain, naming the problem. */
 JsonNode *lightly_json_parse           (const char   *data,
                                         gsize         len,
                                         const char   *context,

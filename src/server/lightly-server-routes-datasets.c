@@ -32,7 +32,7 @@ route_create_dataset (Route *r)
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
 
-  if (body == NULL)
+  if (body == NULL || !routes_check_name (r->resp, "name", lightly_json_get_string (json_node_get_object (body), "name")))
     return;
   id = lightly_backend_create_dataset (r->self->backend, lightly_json_get_string (json_node_get_object (body), "name"),
                                        r->cancellable, &error);
@@ -89,7 +89,7 @@ route_create_sample (Route *r)
   g_autofree char *id = NULL;
   gint64 n;
 
-  if (body == NULL)
+  if (body == NULL || !routes_check_samples_open (r))
     return;
   names[0] = lightly_json_get_string (json_node_get_object (body), "fileName");
   n = lightly_local_service_add_samples (r->self->backend, r->dataset->id, names, 1, &error);
@@ -105,13 +105,14 @@ route_create_samples_bulk (Route *r)
 {
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = NULL;
-  g_autoptr(GBytes) bytes = routes_request_body_bytes (r->req, r->resp);
+  g_autoptr(GBytes) bytes = NULL;
   gsize len, n = 0;
   const char *data;
   gint64 total;
   JsonObject *o;
   JsonNode *node;
 
+  bytes = routes_request_body_bytes (r->req, r->resp);
   if (bytes == NULL)
     return;
   data = g_bytes_get_data (bytes, &len);
@@ -119,6 +120,8 @@ route_create_samples_bulk (Route *r)
   if (names == NULL)
     return routes_respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s (expected a JSON array of file names)",
                                  error->message);
+  if (!routes_check_samples_open (r))
+    return;
   total = lightly_local_service_add_samples (r->self->backend, r->dataset->id, (const char * const *) names,
                                              n, &error);
   if (total < 0)
@@ -357,6 +360,14 @@ route_create_tag (Route *r)
   if (body == NULL)
     return;
   o = json_node_get_object (body);
+  if (!routes_check_name (r->resp, "name", lightly_json_get_string (o, "name")))
+    return;
+  /* totSize is the dataset's size when the client read it (§2.4): another
+   * value means the client works from a different dataset. */
+  if ((guint64) lightly_json_get_int (o, "totSize", -1) != r->dataset->n_samples)
+    return routes_respond_error (r->resp, 400, "BAD_REQUEST", "totSize is %" G_GINT64_FORMAT ", but dataset %s has "
+                                 "%" G_GUINT64_FORMAT " samples", lightly_json_get_int (o, "totSize", -1),
+                                 r->dataset->id, r->dataset->n_samples);
   mask = parse_mask (r, lightly_json_get_string (o, "bitMaskData"));
   if (mask == NULL)
     return;
@@ -413,6 +424,8 @@ route_tag_arithmetics (Route   *r,
   hex = lightly_bit_mask_to_hex (a);
 
   new_name = lightly_json_get_string (o, "newTagName");
+  if (!routes_check_name (r->resp, "newTagName", new_name))
+    return;
   if (bitmask_only || new_name == NULL)
     {
       JsonObject *out = json_object_new ();

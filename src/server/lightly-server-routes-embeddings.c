@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "server/lightly-server-routes-private.h"
@@ -24,6 +25,7 @@ route_upload_scores (Route *r)
   g_autofree double *values = NULL;
   g_autofree char *id = NULL;
   g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(LightlyBitMask) mask = NULL;
   gsize n = 0, len;
   const char *data;
 
@@ -33,8 +35,16 @@ route_upload_scores (Route *r)
   if (bytes == NULL)
     return;
   data = g_bytes_get_data (bytes, &len);
-  if (!lightly_json_parse_scores_request (data, len, &score_type, &values, &n, &error))
-    return routes_respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s", error->message);
+  mask = lightly_bit_mask_new_from_hex (tag->bitmask_hex, &error);
+  if (mask == NULL)
+    return routes_respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
+  /* One score per member of the tag: more are refused while parsing, so
+   * the values never take more than 8 bytes per member (issue 12). */
+  if (!lightly_json_parse_scores_request_max (data, len, (gsize) lightly_bit_mask_count (mask), &score_type,
+                                              &values, &n, &error))
+    return routes_respond_error (r->resp, 400, "MALFORMED_REQUEST", "%s (tag “%s” has %" G_GUINT64_FORMAT
+                                 " members: one score each)", error->message, tag->name,
+                                 lightly_bit_mask_count (mask));
   /* The score type and count rules are the local backend's. */
   id = lightly_backend_upload_scores (r->self->backend, r->dataset->id, tag->id, score_type, values, n,
                                       r->cancellable, &error);
@@ -249,6 +259,45 @@ route_get_embeddings_csv (LightlyServerRoutes *self,
  * Selection and jobs
  * ------------------------------------------------------------------------- */
 
+/* rowCount and nSamples against the dataset. §13 reads nSamples ≥ 1 as
+ * the result tag's size: one beyond the dataset cannot be met and would
+ * silently select everything, so it is refused, as is a value that is not
+ * finite. rowCount is the dataset's size as the client saw it. */
+static gboolean
+check_sampling_numbers (Route      *r,
+                        JsonObject *o,
+                        JsonObject *stop)
+{
+  guint64 n = r->dataset->n_samples;
+
+  if (json_object_has_member (o, "rowCount"))
+    {
+      double rows = lightly_json_get_number (o, "rowCount", -1);
+
+      /* 0: a caller that left LightlySelectionRequest.row_count unset
+       * (lightly_backend_start_selection() always sends the field). */
+      if (rows != (double) n && rows != 0)
+        {
+          routes_respond_error (r->resp, 400, "BAD_REQUEST", "rowCount is %g, but dataset %s has %" G_GUINT64_FORMAT
+                                " samples", rows, r->dataset->id, n);
+          return FALSE;
+        }
+    }
+  if (stop != NULL && json_object_has_member (stop, "nSamples"))
+    {
+      double want = lightly_json_get_number (stop, "nSamples", -1);
+
+      if (!isfinite (want) || want > (double) n)
+        {
+          routes_respond_error (r->resp, 400, "BAD_REQUEST", "nSamples is %g, but dataset %s has %" G_GUINT64_FORMAT
+                                " samples: ask for at most that many (or a fraction below 1)",
+                                want, r->dataset->id, n);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 void
 route_sampling (Route *r)
 {
@@ -279,6 +328,8 @@ route_sampling (Route *r)
    * are checked by the local backend's start_selection (one place for both
    * roads); the route only maps its errors. */
   name = lightly_json_get_string (o, "newTagName");
+  if (!routes_check_name (r->resp, "newTagName", name) || !check_sampling_numbers (r, o, stop))
+    return;
 
   request.n_samples = stop != NULL ? lightly_json_get_number (stop, "nSamples", -1) : -1;
   request.min_distance = stop != NULL ? lightly_json_get_number (stop, "minDistance", -1) : -1;

@@ -25,6 +25,9 @@ typedef enum {
   CAP_DISCARD,
 } CapabilityKind;
 
+/* The longest dataset or tag name a request may carry, in bytes. */
+#define LIGHTLY_SERVER_MAX_NAME 255
+
 typedef struct {
   CapabilityKind kind;
   char *dataset_id;
@@ -41,7 +44,8 @@ struct _LightlyServerRoutes
   LightlyBackend *backend;   /* a local backend: the seam plus its service layer */
   char *token;
   char *base_url;
-  guint64 max_json;
+  guint64 max_json;           /* the streaming routes */
+  guint64 max_tree;           /* routes that parse a json-glib tree */
   guint64 max_upload;
 
   GMutex lock;
@@ -84,6 +88,7 @@ JsonNode *routes_parse_body (const LightlyHttpRequest *req, LightlyHttpResponse 
 char *routes_request_base_url (LightlyServerRoutes *self, const LightlyHttpRequest *req);
 char *routes_new_capability (LightlyServerRoutes *self, CapabilityKind kind, const char *dataset_id,
                              const char *embedding_name, const char *embedding_id, GError **error);
+guint routes_peek_capability (LightlyServerRoutes *self, const char *hex, CapabilityKind kind, char **message);
 Capability *routes_take_capability (LightlyServerRoutes *self, const char *hex, CapabilityKind kind,
                                     LightlyHttpResponse *resp);
 char *routes_aliases_path (LightlyServerRoutes *self);
@@ -93,6 +98,8 @@ gint64 routes_sample_index (const char *dataset_id, const char *id);
 const char *routes_query_param (const LightlyHttpRequest *req, const char *name);
 gboolean routes_parse_bool_param (const char *value, gboolean *out);
 gboolean routes_require_dataset (Route *r);
+gboolean routes_check_name (LightlyHttpResponse *resp, const char *field, const char *value);
+gboolean routes_check_samples_open (Route *r);
 LightlyStoreTag *routes_require_tag (Route *r, const char *tag_id);
 LightlyStoreEmbedding *routes_require_embedding (Route *r, const char *embedding_id);
 

@@ -313,6 +313,39 @@ routes_new_capability (LightlyServerRoutes  *self,
   return g_strdup (hex);
 }
 
+/* Whether hex is a live capability of kind, without taking it: 0, or 404
+ * / 403 with *message set, as routes_take_capability() would answer. */
+guint
+routes_peek_capability (LightlyServerRoutes *self,
+                        const char          *hex,
+                        CapabilityKind       kind,
+                        char               **message)
+{
+  Capability *cap;
+  guint status = 0;
+
+  g_mutex_lock (&self->lock);
+  cap = is_capability (hex) ? g_hash_table_lookup (self->capabilities, hex) : NULL;
+  if (cap == NULL || cap->kind != kind)
+    {
+      *message = g_strdup ("This signed URL is unknown: ask for a new one");
+      status = 404;
+    }
+  else if (cap->expires_us < g_get_monotonic_time ())
+    {
+      *message = g_strdup_printf ("This signed URL expired after %d minutes: ask for a new one",
+                                  LIGHTLY_SERVER_CAPABILITY_LIFETIME_S / 60);
+      status = 403;
+    }
+  else if (cap->used)
+    {
+      *message = g_strdup ("This signed URL was used already: ask for a new one");
+      status = 403;
+    }
+  g_mutex_unlock (&self->lock);
+  return status;
+}
+
 /* Takes a capability for one use (CAP_CSV_READ stays valid until it
  * expires). Returns a copy, or NULL with the response set. */
 Capability *
@@ -491,4 +524,57 @@ routes_require_embedding (Route      *r,
   if (embedding == NULL)
     routes_respond_gerror (r->resp, error, "EMBEDDING_UNKNOWN", NULL);
   return embedding;
+}
+
+/* A name field of a request (dataset, tag): 1–LIGHTLY_SERVER_MAX_NAME
+ * bytes of UTF-8 without control characters. NULL passes (the model
+ * decides what is required). FALSE with the response set, naming field. */
+gboolean
+routes_check_name (LightlyHttpResponse *resp,
+                   const char          *field,
+                   const char          *value)
+{
+  gsize len;
+
+  if (value == NULL)
+    return TRUE;
+  len = strlen (value);
+  if (len == 0 || len > LIGHTLY_SERVER_MAX_NAME)
+    {
+      routes_respond_error (resp, 400, "BAD_REQUEST", "%s must be 1–%d bytes long, not %" G_GSIZE_FORMAT,
+                            field, LIGHTLY_SERVER_MAX_NAME, len);
+      return FALSE;
+    }
+  for (const char *p = value; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        routes_respond_error (resp, 400, "BAD_REQUEST", "%s holds a control character (byte %" G_GSIZE_FORMAT
+                              "), which names may not contain", field, (gsize) (p - value));
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* New samples would leave an embedding without rows for them (§2.6: an
+ * embedding has one row per sample), and every selection on it would
+ * fail: refused while the dataset has an embedding. */
+gboolean
+routes_check_samples_open (Route *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) embeddings = lightly_local_service_list_embeddings (r->self->backend, r->dataset->id, &error);
+  LightlyStoreEmbedding *e;
+
+  if (embeddings == NULL)
+    {
+      routes_respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
+      return FALSE;
+    }
+  if (embeddings->len == 0)
+    return TRUE;
+  e = g_ptr_array_index (embeddings, embeddings->len - 1);
+  routes_respond_error (r->resp, 409, "BAD_REQUEST", "Dataset %s has the embedding “%s” with %" G_GUINT64_FORMAT
+                        " rows, one per sample: new samples would have no rows in it. Add every sample before "
+                        "uploading embeddings", r->dataset->id, e->name, r->dataset->n_samples);
+  return FALSE;
 }

@@ -279,6 +279,113 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
 }
 
 /* ---------------------------------------------------------------------------
+ * The check before the body (the SoupServer adapter's early handler)
+ * ------------------------------------------------------------------------- */
+
+/* Every route shape under /v1 that needs the token, "*" for one segment.
+ * It mirrors the dispatch above: a path outside it is a 404 before any
+ * body byte is read (issue 12). Methods are the handlers' to check. */
+static const char * const authenticated_shapes[] = {
+  "quota",
+  "datasets",
+  "datasets/*",
+  "datasets/*/tags",
+  "datasets/*/tags/*",
+  "datasets/*/tags/arithmetics/bitmask",
+  "datasets/*/tags/*/filenames",
+  "datasets/*/tags/*/scores",
+  "datasets/*/tags/*/scores/*",
+  "datasets/*/mappings",
+  "datasets/*/samples",
+  "datasets/*/samples/bulk",
+  "datasets/*/samples/*/writeurl",
+  "datasets/*/samples/*/writeurls",
+  "datasets/*/registerDatasetUpload",
+  "datasets/*/embeddings",
+  "datasets/*/embeddings/writeCSVUrl",
+  "datasets/*/embeddings/*/readCSVUrl",
+  "datasets/*/embeddings/*/trigger2dEmbeddingsJob",
+  "datasets/*/embeddings/*/sampling",
+  "jobs/*",
+};
+
+static gboolean
+shape_matches (const char  *shape,
+               char       **seg,
+               guint        n)
+{
+  g_auto(GStrv) parts = g_strsplit (shape, "/", -1);
+
+  if (g_strv_length (parts) != n)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!g_str_equal (parts[i], "*") && !g_str_equal (parts[i], seg[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_public_version_route (char **seg,
+                         guint  n)
+{
+  if (n == 4 && g_str_equal (seg[1], "versions") && g_str_equal (seg[2], "pip"))
+    return g_str_equal (seg[3], "minimum") || g_str_equal (seg[3], "latest");
+  return n == 3 && g_str_equal (seg[1], "versions") && g_str_equal (seg[2], "lightly-glib");
+}
+
+guint
+lightly_server_routes_precheck (LightlyServerRoutes  *self,
+                                const char           *method,
+                                const char           *path,
+                                const char           *token,
+                                char                **message)
+{
+  g_auto(GStrv) seg = NULL;
+  guint n = 0;
+
+  g_return_val_if_fail (LIGHTLY_IS_SERVER_ROUTES (self), 500);
+
+  seg = split_path (path, &n);
+  if (seg == NULL)
+    {
+      *message = g_strdup ("The path is not valid percent-encoded UTF-8");
+      return 400;
+    }
+  /* Capability routes: the URL is the credential. */
+  if (n == 3 && (g_str_equal (seg[0], "upload") || g_str_equal (seg[0], "download")))
+    {
+      CapabilityKind kind;
+
+      if (g_str_equal (seg[0], "upload") && g_str_equal (seg[1], "embeddings"))
+        kind = CAP_CSV_WRITE;
+      else if (g_str_equal (seg[0], "upload") && g_str_equal (seg[1], "discard"))
+        kind = CAP_DISCARD;
+      else if (g_str_equal (seg[0], "download") && g_str_equal (seg[1], "embeddings"))
+        kind = CAP_CSV_READ;
+      else
+        goto no_route;
+      return routes_peek_capability (self, seg[2], kind, message);
+    }
+  if (n < 2 || !g_str_equal (seg[0], "v1"))
+    goto no_route;
+  if (is_public_version_route (seg, n))
+    return 0;
+  if (!routes_token_matches (self->token, token))
+    {
+      *message = g_strdup (token != NULL ? "The token is wrong: use the one in the server's token file"
+                                         : "This route needs ?token=: use the one in the server's token file");
+      return 401;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (authenticated_shapes); i++)
+    if (shape_matches (authenticated_shapes[i], seg + 1, n - 1))
+      return 0;
+
+no_route:
+  *message = g_strdup_printf ("No route %s %s", method, path);
+  return 404;
+}
+
+/* ---------------------------------------------------------------------------
  * Public helpers
  * ------------------------------------------------------------------------- */
 
@@ -287,9 +394,35 @@ lightly_server_routes_get_max_body (LightlyServerRoutes *self,
                                     const char          *method,
                                     const char          *path)
 {
+  g_auto(GStrv) seg = NULL;
+  guint n = 0;
+
   if (path != NULL && g_str_has_prefix (path, "/upload/"))
     return self->max_upload;
-  return self->max_json;
+  /* Only the streaming routes (lightly-json-array.h) take large JSON. */
+  seg = path != NULL ? split_path (path, &n) : NULL;
+  if (seg != NULL && (shape_matches ("v1/datasets/*/tags/*/scores", seg, n) ||
+                      shape_matches ("v1/datasets/*/samples/bulk", seg, n)))
+    return self->max_json;
+  return MIN (self->max_tree, self->max_json);
+}
+
+/* A query key that may carry a credential, in any case and any percent
+ * encoding: ?Token= gets a 401, but its value must not reach the log. */
+static gboolean
+is_secret_key (const char *pair)
+{
+  const char *eq = strchr (pair, '=');
+  g_autofree char *raw = g_strndup (pair, eq != NULL ? (gsize) (eq - pair) : strlen (pair));
+  g_autofree char *decoded = g_uri_unescape_string (raw, NULL);
+  g_autofree char *lower = NULL;
+
+  /* Undecodable: show nothing rather than guess. */
+  if (decoded == NULL)
+    return TRUE;
+  lower = g_ascii_strdown (decoded, -1);
+  return strstr (lower, "token") != NULL || strstr (lower, "auth") != NULL ||
+         strstr (lower, "secret") != NULL || strstr (lower, "key") != NULL;
 }
 
 char *
@@ -318,8 +451,13 @@ lightly_server_routes_loggable_target (const char *path,
     {
       g_string_append_c (out, first ? '?' : '&');
       first = FALSE;
-      if (g_str_has_prefix (pairs[i], "token=") || g_str_equal (pairs[i], "token"))
-        g_string_append (out, "token=***");
+      if (is_secret_key (pairs[i]))
+        {
+          const char *eq = strchr (pairs[i], '=');
+
+          g_string_append_len (out, pairs[i], eq != NULL ? eq - pairs[i] : (gssize) strlen (pairs[i]));
+          g_string_append (out, "=***");
+        }
       else
         g_string_append (out, pairs[i]);
     }
@@ -421,6 +559,7 @@ lightly_server_routes_init (LightlyServerRoutes *self)
   self->capabilities = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) routes_capability_free);
   self->aliases = g_key_file_new ();
   self->max_json = LIGHTLY_SERVER_DEFAULT_MAX_JSON_BODY;
+  self->max_tree = LIGHTLY_SERVER_DEFAULT_MAX_TREE_BODY;
   self->max_upload = LIGHTLY_SERVER_DEFAULT_MAX_UPLOAD_BODY;
 }
 

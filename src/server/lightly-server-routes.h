@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 /* J1 ?waitMs= is capped at this. */
 #define LIGHTLY_SERVER_MAX_WAIT_MS 30000
 #define LIGHTLY_SERVER_DEFAULT_MAX_JSON_BODY (256u * 1024u * 1024u)
+/* Routes that parse their body into a json-glib tree take at most this
+ * (LIGHTLY_JSON_MAX_TOKENS bounds the tree too); only the streaming routes
+ * (scores, samples/bulk) and the uploads take the larger limits. */
+#define LIGHTLY_SERVER_DEFAULT_MAX_TREE_BODY (16u * 1024u * 1024u)
 #define LIGHTLY_SERVER_DEFAULT_MAX_UPLOAD_BODY (G_GUINT64_CONSTANT (4) * 1024u * 1024u * 1024u)
 
 #define LIGHTLY_TYPE_SERVER_ROUTES (lightly_server_routes_get_type ())
@@ -40,6 +44,16 @@ void                 lightly_server_routes_set_max_body   (LightlyServerRoutes *
 guint64              lightly_server_routes_get_max_body   (LightlyServerRoutes *self,
                                                            const char          *method,
                                                            const char          *path);
+/* What can be decided from the request line alone, before any body byte is
+ * read: 0 when the request may go on, else the status to answer (401 for a
+ * missing or wrong token, 404 for no such route or signed URL, 403 for a
+ * used or expired one, 400 for a bad path) with *message set. token: the
+ * decoded ?token= value, or NULL. Thread-safe and quick (no SQL). */
+guint                lightly_server_routes_precheck       (LightlyServerRoutes *self,
+                                                           const char          *method,
+                                                           const char          *path,
+                                                           const char          *token,
+                                                           char               **message);
 /* Blocking; call from a worker thread. cancellable ends a long poll early
  * (the client went away). */
 void                 lightly_server_routes_handle         (LightlyServerRoutes       *self,

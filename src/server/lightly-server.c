@@ -9,9 +9,13 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server/lightly-server.h"
+
+typedef struct _SpoolAccount SpoolAccount;
 
 /* Route handlers may long poll for up to 30 s, so allow many at once. */
 #define MAX_WORKERS 64
@@ -33,13 +37,189 @@ struct _LightlyServer
   guint n_pending;            /* messages paused for a worker */
   gboolean shut_down;
 
-  GMutex spool_lock;          /* guards spool_dir and spool_threshold */
+  GMutex spool_lock;          /* guards the spool fields */
   char *spool_dir;            /* nullable: g_get_tmp_dir() */
   guint64 spool_threshold;
+  GPtrArray *own_spools;      /* OwnSpool: this server's folders, the current last */
+  SpoolAccount *account;
   gint n_spooled;             /* atomic */
 };
 
+/* The request-body bytes held now (memory and spool files) across all
+ * connections, against a cap. Shared with the collectors, which may
+ * outlive nothing but are freed by libsoup, hence the reference count. */
+struct _SpoolAccount {
+  GMutex lock;
+  guint64 used;
+  guint64 cap;
+};
+
+static SpoolAccount *
+spool_account_new (void)
+{
+  SpoolAccount *a = g_atomic_rc_box_new0 (SpoolAccount);
+
+  g_mutex_init (&a->lock);
+  a->cap = LIGHTLY_SERVER_DEFAULT_SPOOL_CAP;
+  return a;
+}
+
+static void
+spool_account_clear (SpoolAccount *a)
+{
+  g_mutex_clear (&a->lock);
+}
+
+static void
+spool_account_unref (SpoolAccount *a)
+{
+  g_atomic_rc_box_release_full (a, (GDestroyNotify) spool_account_clear);
+}
+
+/* Reserves n bytes; FALSE when the cap would be exceeded. */
+static gboolean
+spool_account_reserve (SpoolAccount *a,
+                       guint64       n)
+{
+  gboolean ok;
+
+  g_mutex_lock (&a->lock);
+  ok = a->used <= a->cap && n <= a->cap - a->used;
+  if (ok)
+    a->used += n;
+  g_mutex_unlock (&a->lock);
+  return ok;
+}
+
+static void
+spool_account_release (SpoolAccount *a,
+                       guint64       n)
+{
+  g_mutex_lock (&a->lock);
+  a->used -= MIN (n, a->used);
+  g_mutex_unlock (&a->lock);
+}
+
 G_DEFINE_FINAL_TYPE (LightlyServer, lightly_server, G_TYPE_OBJECT)
+
+/* ---------------------------------------------------------------------------
+ * Spool folders: one per server, held by a lock, so a restart can tell a
+ * dead server's files (removed) from a live one's (kept)
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  char *base;
+  char *dir;                  /* base/lightly-spool-XXXXXX */
+  int lock_fd;                /* flock held for the server's life */
+} OwnSpool;
+
+static void
+rm_spool_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+own_spool_free (OwnSpool *o)
+{
+  g_autofree char *lock = g_build_filename (o->dir, "lock", NULL);
+
+  /* Files still in flight are unlinked by their requests; rmdir fails
+   * then, and the next server's start removes the rest. */
+  g_unlink (lock);
+  g_rmdir (o->dir);
+  if (o->lock_fd >= 0)
+    close (o->lock_fd);
+  g_free (o->base);
+  g_free (o->dir);
+  g_free (o);
+}
+
+/* Removes what dead servers left in base: spool folders whose lock nobody
+ * holds, and loose lightly-body-* files of older versions untouched for a
+ * day (an upload in progress writes its file continuously). */
+static void
+remove_stale_spools (const char *base)
+{
+  g_autoptr(GDir) d = g_dir_open (base, 0, NULL);
+  const char *name;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (base, name, NULL);
+      GStatBuf st;
+
+      if (g_lstat (path, &st) != 0 || st.st_uid != getuid ())
+        continue;
+      if (g_str_has_prefix (name, "lightly-spool-") && S_ISDIR (st.st_mode))
+        {
+          g_autofree char *lock = g_build_filename (path, "lock", NULL);
+          int fd = open (lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+          /* No lock yet: a server may be creating it right now. */
+          if (fd < 0 && now - st.st_mtime < 60)
+            continue;
+          if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) == 0)
+            rm_spool_dir (path);
+          if (fd >= 0)
+            close (fd);
+        }
+      else if (g_str_has_prefix (name, "lightly-body-") && S_ISREG (st.st_mode) && now - st.st_mtime > 86400)
+        g_unlink (path);
+    }
+}
+
+/* This server's folder in the current base (spool_lock held); NULL with
+ * error when it cannot be made. */
+static char *
+own_spool_dir_locked (LightlyServer  *self,
+                      GError        **error)
+{
+  const char *base = self->spool_dir != NULL ? self->spool_dir : g_get_tmp_dir ();
+  OwnSpool *o = self->own_spools->len > 0 ? g_ptr_array_index (self->own_spools, self->own_spools->len - 1) : NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *lock = NULL;
+  int fd, saved;
+
+  if (o != NULL && g_str_equal (o->base, base))
+    return g_strdup (o->dir);
+  dir = g_build_filename (base, "lightly-spool-XXXXXX", NULL);
+  if (g_mkdir_with_parents (base, 0700) != 0 || g_mkdtemp_full (dir, 0700) == NULL)
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not create a folder for request bodies in %s: %s", base, g_strerror (saved));
+      return NULL;
+    }
+  lock = g_build_filename (dir, "lock", NULL);
+  fd = open (lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      saved = errno;
+      if (fd >= 0)
+        close (fd);
+      rm_spool_dir (dir);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not lock the request-body folder %s: %s", dir, g_strerror (saved));
+      return NULL;
+    }
+  o = g_new0 (OwnSpool, 1);
+  o->base = g_strdup (base);
+  o->dir = g_strdup (dir);
+  o->lock_fd = fd;
+  g_ptr_array_add (self->own_spools, o);
+  return g_steal_pointer (&dir);
+}
 
 /* ---------------------------------------------------------------------------
  * Body collection
@@ -52,10 +232,14 @@ typedef struct {
   guint64 count;
   guint64 limit;
   guint64 threshold;
-  char *spool_dir;
+  char *spool_dir;            /* NULL when it could not be made: spool_dir_error */
+  char *spool_dir_error;
   gboolean too_large;
+  gboolean over_cap;          /* the cap across connections ran out: 507 */
   GError *spool_error;        /* writing the spool failed: 503 */
   gint *n_spooled;            /* the server's counter */
+  SpoolAccount *account;
+  guint64 reserved;           /* bytes counted in account */
 } BodyCollector;
 
 static void
@@ -79,6 +263,9 @@ body_collector_free (BodyCollector *c)
   body_collector_drop_spool (c);
   g_clear_error (&c->spool_error);
   g_free (c->spool_dir);
+  g_free (c->spool_dir_error);
+  spool_account_release (c->account, c->reserved);
+  spool_account_unref (c->account);
   g_free (c);
 }
 
@@ -113,11 +300,14 @@ spool_start (BodyCollector *c)
 {
   int saved;
 
-  if (g_mkdir_with_parents (c->spool_dir, 0700) == 0)
+  if (c->spool_dir == NULL)
     {
-      c->spool_path = g_build_filename (c->spool_dir, "lightly-body-XXXXXX", NULL);
-      c->spool_fd = g_mkstemp_full (c->spool_path, O_RDWR | O_CLOEXEC, 0600);
+      g_set_error_literal (&c->spool_error, G_IO_ERROR, G_IO_ERROR_FAILED, c->spool_dir_error);
+      g_clear_pointer (&c->data, g_byte_array_unref);
+      return FALSE;
     }
+  c->spool_path = g_build_filename (c->spool_dir, "lightly-body-XXXXXX", NULL);
+  c->spool_fd = g_mkstemp_full (c->spool_path, O_RDWR | O_CLOEXEC, 0600);
   if (c->spool_fd < 0)
     {
       saved = errno;
@@ -148,7 +338,7 @@ got_chunk_cb (SoupServerMessage *msg,
   const guint8 *data = g_bytes_get_data (chunk, &len);
 
   c->count += len;
-  if (c->too_large || c->spool_error != NULL)
+  if (c->too_large || c->over_cap || c->spool_error != NULL)
     return;
   if (c->count > c->limit)
     {
@@ -157,6 +347,18 @@ got_chunk_cb (SoupServerMessage *msg,
       g_clear_pointer (&c->data, g_byte_array_unref);
       body_collector_drop_spool (c);
       return;
+    }
+  /* A chunked body (no Content-Length) reserves as it grows. */
+  if (c->count > c->reserved)
+    {
+      if (!spool_account_reserve (c->account, c->count - c->reserved))
+        {
+          c->over_cap = TRUE;
+          g_clear_pointer (&c->data, g_byte_array_unref);
+          body_collector_drop_spool (c);
+          return;
+        }
+      c->reserved = c->count;
     }
   if (c->spool_path == NULL && c->count > c->threshold && !spool_start (c))
     return;
@@ -209,19 +411,44 @@ early_handler (SoupServer        *server,
 {
   LightlyServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  guint64 limit = lightly_server_routes_get_max_body (self->routes, soup_server_message_get_method (msg), path);
+  const char *method = soup_server_message_get_method (msg);
+  guint64 limit = lightly_server_routes_get_max_body (self->routes, method, path);
+  gboolean has_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH;
+  guint64 length = has_length ? (guint64) soup_message_headers_get_content_length (headers) : 0;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) dir_error = NULL;
+  guint status;
   BodyCollector *c;
 
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (headers) > limit)
+  /* The token, the signed URL and the route first: a request that will be
+   * refused costs no disk and no memory, whatever it announces. */
+  status = lightly_server_routes_precheck (self->routes, method, path,
+                                           query != NULL ? g_hash_table_lookup (query, "token") : NULL, &message);
+  if (status == 0 && has_length && length > limit)
     {
-      g_autofree char *message = g_strdup_printf ("The request body is larger than the %" G_GUINT64_FORMAT
-                                                  " bytes this route accepts", limit);
-
-      /* A status set here makes libsoup answer without reading the body. */
-      set_json_error (msg, 413, "BAD_REQUEST", message);
+      status = 413;
+      message = g_strdup_printf ("The request body is larger than the %" G_GUINT64_FORMAT
+                                 " bytes this route accepts", limit);
+    }
+  if (status == 0 && !spool_account_reserve (self->account, length))
+    {
+      status = 507;
+      message = g_strdup ("The server holds as many request bodies as it may at once: try again later");
+    }
+  if (status != 0)
+    {
+      /* A status set here skips the handler. libsoup 3.2 answers at once
+       * when the client sent Expect: 100-continue; otherwise it reads the
+       * body first, which is dropped as it arrives: never stored, neither
+       * on disk nor in memory. (Answering on a stolen connection and
+       * closing it would reset a client still sending, which then reports
+       * a broken connection instead of the 401.) */
+      set_json_error (msg, status, status == 401 ? "UNAUTHORIZED" : status == 404 ? "NOT_FOUND"
+                      : status == 403 ? "FORBIDDEN" : status == 507 ? "MALFORMED_RESPONSE" : "BAD_REQUEST",
+                      message);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-      log_line (self, msg, 413, g_get_monotonic_time ());
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+      log_line (self, msg, status, g_get_monotonic_time ());
       return;
     }
 
@@ -230,9 +457,13 @@ early_handler (SoupServer        *server,
   c->spool_fd = -1;
   c->limit = limit;
   c->n_spooled = &self->n_spooled;
+  c->account = g_atomic_rc_box_acquire (self->account);
+  c->reserved = length;
   g_mutex_lock (&self->spool_lock);
   c->threshold = self->spool_threshold;
-  c->spool_dir = g_strdup (self->spool_dir != NULL ? self->spool_dir : g_get_tmp_dir ());
+  c->spool_dir = own_spool_dir_locked (self, &dir_error);
+  if (c->spool_dir == NULL)
+    c->spool_dir_error = g_strdup (dir_error->message);
   g_mutex_unlock (&self->spool_lock);
   /* A signed-URL upload is an embedding CSV: never worth holding in memory. */
   if (g_str_has_prefix (path, "/upload/embeddings/"))
@@ -342,6 +573,13 @@ server_handler (SoupServer        *server,
   g_autoptr(GBytes) body = NULL;
   Pending *p;
 
+  if (c != NULL && c->over_cap && !c->too_large)
+    {
+      set_json_error (msg, 507, "MALFORMED_RESPONSE",
+                      "The server holds as many request bodies as it may at once: try again later");
+      log_line (self, msg, 507, g_get_monotonic_time ());
+      return;
+    }
   if (c != NULL && c->spool_error != NULL && !c->too_large)
     {
       /* Not the client's fault: the disk is full or failing. */
@@ -417,7 +655,17 @@ lightly_server_set_spool (LightlyServer *self,
   g_free (self->spool_dir);
   self->spool_dir = g_strdup (dir);
   self->spool_threshold = threshold;
+  remove_stale_spools (dir != NULL ? dir : g_get_tmp_dir ());
   g_mutex_unlock (&self->spool_lock);
+}
+
+void
+lightly_server_set_spool_cap (LightlyServer *self,
+                              guint64        cap)
+{
+  g_mutex_lock (&self->account->lock);
+  self->account->cap = cap;
+  g_mutex_unlock (&self->account->lock);
 }
 
 guint
@@ -460,6 +708,9 @@ lightly_server_listen (LightlyServer  *self,
       return FALSE;
     }
 
+  g_mutex_lock (&self->spool_lock);
+  remove_stale_spools (self->spool_dir != NULL ? self->spool_dir : g_get_tmp_dir ());
+  g_mutex_unlock (&self->spool_lock);
   self->context = g_main_context_ref_thread_default ();
   self->soup = soup_server_new ("server-header", "lightly-glib/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
@@ -545,6 +796,8 @@ lightly_server_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->base_url);
   g_free (self->spool_dir);
+  g_ptr_array_unref (self->own_spools);
+  spool_account_unref (self->account);
   g_mutex_clear (&self->spool_lock);
   G_OBJECT_CLASS (lightly_server_parent_class)->finalize (object);
 }
@@ -562,4 +815,6 @@ lightly_server_init (LightlyServer *self)
   self->pool = g_thread_pool_new (worker, NULL, MAX_WORKERS, FALSE, NULL);
   g_mutex_init (&self->spool_lock);
   self->spool_threshold = LIGHTLY_SERVER_DEFAULT_SPOOL_THRESHOLD;
+  self->own_spools = g_ptr_array_new_with_free_func ((GDestroyNotify) own_spool_free);
+  self->account = spool_account_new ();
 }

@@ -1,9 +1,12 @@
 /* lightly-server.h: the SoupServer adapter of the REST routes (private)
  *
- * A thin layer: it collects request bodies (with a size limit checked from
- * Content-Length and while counting chunks), pauses the message, runs the
- * route on a worker thread, and unpauses it in the server's context. It
- * never runs SQL on the server's thread.
+ * A thin layer: once a request's headers are in, it checks the token, the
+ * signed URL and the route (lightly_server_routes_precheck()), the size
+ * limit from Content-Length and the cap on body bytes across connections,
+ * before any body byte is stored. It then collects the body (counting
+ * chunks against the same limits), pauses the message, runs the route on a
+ * worker thread, and unpauses it in the server's context. It never runs
+ * SQL on the server's thread.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,6 +18,7 @@ G_BEGIN_DECLS
 
 /* Request bodies larger than this go to a temporary file, not the heap. */
 #define LIGHTLY_SERVER_DEFAULT_SPOOL_THRESHOLD (1024u * 1024u)
+#define LIGHTLY_SERVER_DEFAULT_SPOOL_CAP (G_GUINT64_CONSTANT (1) << 30)
 
 #define LIGHTLY_TYPE_SERVER (lightly_server_get_type ())
 G_DECLARE_FINAL_TYPE (LightlyServer, lightly_server, LIGHTLY, SERVER, GObject)
@@ -38,11 +42,19 @@ void           lightly_server_set_log_func (LightlyServer        *self,
                                             LightlyServerLogFunc  func,
                                             gpointer              user_data);
 /* Where larger bodies are spooled (dir NULL: g_get_tmp_dir()) and above
- * which size. Signed-URL embedding uploads are always spooled. Thread-safe;
- * applies to requests whose headers arrive afterwards. */
+ * which size. Signed-URL embedding uploads are always spooled. The files
+ * go to a folder of this server's own, dir/lightly-spool-XXXXXX, locked
+ * while the server lives; setting dir (and listening) first removes the
+ * folders of servers that died. Thread-safe; applies to requests whose
+ * headers arrive afterwards. */
 void           lightly_server_set_spool    (LightlyServer        *self,
                                             const char           *dir,
                                             guint64               threshold);
+/* The most request-body bytes held at once across all connections (in
+ * memory and in spool files); a body that does not fit is answered 507.
+ * Default LIGHTLY_SERVER_DEFAULT_SPOOL_CAP. Thread-safe. */
+void           lightly_server_set_spool_cap (LightlyServer       *self,
+                                             guint64              cap);
 /* How many request bodies went to a temporary file (for tests). */
 guint          lightly_server_get_n_spooled (LightlyServer       *self);
 /* Stops listening, closes connections, finishes requests in flight, and

@@ -685,8 +685,21 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
 
     case COL_NAME:
       {
-        const char *name = g_string_chunk_insert_len (b->arena, fs, fe - fs);
+        const char *name;
         gpointer first;
+
+        /* A NUL would cut the name short, and two names would then collide. */
+        if (memchr (fs, '\0', (gsize) (fe - fs)) != NULL)
+          {
+            g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
+
+            g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                         "line %" G_GUINT64_FORMAT " (row %" G_GSIZE_FORMAT "), column %" G_GSIZE_FORMAT
+                         " (filenames) of the embeddings CSV: the file name %s holds a NUL byte, "
+                         "which no file name may contain", rec->line, b->n_rows + 1, col + 1, q);
+            return FALSE;
+          }
+        name = g_string_chunk_insert_len (b->arena, fs, fe - fs);
 
         if (g_hash_table_lookup_extended (b->seen, name, NULL, &first))
           {

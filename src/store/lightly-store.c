@@ -714,6 +714,38 @@ make_dirs (LightlyStore *self, GError **error)
                        "could not create the store folder %s: %s", path, g_strerror (saved));
           return FALSE;
         }
+      /* Private whatever the umask, and also when an older version or
+       * another tool made the folder: labels are the users' work. A
+       * folder we do not own keeps its mode (EPERM is not an error). */
+      g_chmod (path, 0700);
+    }
+  return TRUE;
+}
+
+/* SQLite creates lightly.db with 0644 & ~umask, and its -wal and -shm
+ * files with the database's mode: create the database 0600 first, and
+ * tighten the files of stores made before. */
+static gboolean
+make_private_db (LightlyStore *self, GError **error)
+{
+  static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+  int fd = open (self->db_uri, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                   "could not create the store database %s: %s", self->db_uri, g_strerror (saved));
+      return FALSE;
+    }
+  fchmod (fd, 0600);
+  close (fd);
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (self->db_uri, suffixes[i], NULL);
+
+      g_chmod (path, 0600);
     }
   return TRUE;
 }
@@ -891,7 +923,7 @@ lightly_store_open (const char *dir, GError **error)
     {
       self->dir = g_canonicalize_filename (dir, NULL);
       self->db_uri = g_build_filename (self->dir, "lightly.db", NULL);
-      if (!make_dirs (self, error))
+      if (!make_dirs (self, error) || !make_private_db (self, error))
         return NULL;
     }
   else
