@@ -4,7 +4,7 @@
 #
 #   bench/quality/run.sh [--quick] [--cells A,B] [--seeds N]   run missing cells, then report
 #   bench/quality/run.sh --report [--quick]                    summary.csv/json (+ docs/quality.md)
-#   bench/quality/run.sh --compare [--quick] [BASE.csv]        AUTO against RANDOM per cell and budget
+#   bench/quality/run.sh --compare [--quick] [--base SUMMARY.csv]      AUTO against RANDOM per cell and budget
 #   bench/quality/run.sh --list                                the cells and their budgets
 #
 # LIGHTLY_AL: the built lightly-al (default: _build/tools/lightly-al).
