@@ -499,7 +499,13 @@ def main():
         print("wrote %s/summary.csv, summary.json (%d cells)" % (out_dir, len(cells)))
         if not a.quick and rows:
             seeds_seen = sorted({r["n"] for r in rows})
-            write_doc(cells, rows, a.doc, "Seeds per cell: %s." % ", ".join(map(str, seeds_seen)))
+            metas = [cd["meta"] for cd in cells.values()]
+            done = sorted(m["finished"] for m in metas)
+            note = ("Seeds per cell: %s. Engine at commit %s; cells finished %s to %s on a shared %d-core "
+                    "machine (%.0f s of wall time in all)." % (
+                        ", ".join(map(str, seeds_seen)), ", ".join(sorted({m["commit"] for m in metas})),
+                        done[0], done[-1], os.cpu_count() or 0, sum(m["seconds"] for m in metas)))
+            write_doc(cells, rows, a.doc, note)
             print("wrote " + a.doc)
         return 0
     base_rows = read_summary(a.base) if a.base else None
