@@ -120,8 +120,10 @@ def simulate_binary():
 
 def git_commit():
     try:
-        return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
+        # The last commit that changed the engine or the CLI, not HEAD:
+        # committing results must not look like another engine.
+        return subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h", "--", "src", "tools"],
+                              capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
