@@ -357,6 +357,24 @@ def write_doc(cells, rows, path, seeds_note):
             fmt_delta(b["delta"], False), b["labels"], sum(c["within_sem"] for c in cc), len(cc),
             sum(c["above"] for c in cc), len(cc)))
     L.append("")
+    L.append("## Where AUTO is below RANDOM's mean")
+    L.append("")
+    L.append("Every failing pair, with the budget as a share of the pool and the strategy with the best mean "
+             "there (a hint for the next AUTO rule, not a rule: one cell, one budget).")
+    L.append("")
+    L.append("| cell | labels | share of pool | AUTO ran | AUTO Δ | ≥ mean − sem | best there (Δ) |")
+    L.append("|---|---:|---:|---|---:|---|---|")
+    for c in checks:
+        if c["above"]:
+            continue
+        pool = cells[c["cell"]]["meta"]["pool"]
+        best_s = max(STRATEGIES, key=lambda s: by[(c["cell"], c["labels"], s)]["mean"]
+                     if (c["cell"], c["labels"], s) in by else -1)
+        L.append("| %s | %d | %.0f %% | %s | %s | %s | %s (%s) |" % (
+            c["cell"], c["labels"], 100 * c["labels"] / pool, c["auto_ran"], fmt_delta(c["delta"], False),
+            "yes" if c["within_sem"] else "**no**", best_s,
+            fmt_delta(by[(c["cell"], c["labels"], best_s)]["delta"], False)))
+    L.append("")
     L.append("## Every strategy over the grid")
     L.append("")
     L.append("Over all (cell, budget) pairs: how often the strategy's mean is at or above RANDOM's mean − sem "
