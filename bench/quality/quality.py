@@ -359,8 +359,11 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("")
     L.append("## Where AUTO is below RANDOM's mean")
     L.append("")
+    bad = [c for c in checks if not c["within_sem"]]
+    late = [c for c in bad if c["labels"] >= 0.2 * cells[c["cell"]]["meta"]["pool"]]
     L.append("Every failing pair, with the budget as a share of the pool and the strategy with the best mean "
-             "there (a hint for the next AUTO rule, not a rule: one cell, one budget).")
+             "there (a hint for the next AUTO rule, not a rule: one cell, one budget). Of the %d pairs below "
+             "RANDOM's mean − sem, %d are at budgets of 20 %% of the pool or more." % (len(bad), len(late)))
     L.append("")
     L.append("| cell | labels | share of pool | AUTO ran | AUTO Δ | ≥ mean − sem | best there (Δ) |")
     L.append("|---|---:|---:|---|---:|---|---|")
