@@ -428,7 +428,8 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("bench/quality/run.sh             # the full grid, resumes: cells already in results/ are skipped")
     L.append("bench/quality/run.sh --quick     # 3 cells, 3 seeds, into bench/quality/results-quick/")
     L.append("bench/quality/run.sh --report    # summary.csv/json and this page from results/")
-    L.append("bench/quality/run.sh --compare [--base OLD/summary.csv]   # AUTO against RANDOM (and a base run)")
+    L.append("bench/quality/run.sh --compare [--base OLD/summary.csv]   # AUTO against RANDOM (and a base run);")
+    L.append("                                 # exits 0 only when issue 14's 'done when' holds")
     L.append("```")
     L.append("")
     L.append("`run.sh` finds `lightly-al` in `$LIGHTLY_AL` or `_build/`; it is never run in CI. For each cell it "
@@ -495,8 +496,8 @@ def main():
     ap.add_argument("--out", help="results directory (default bench/quality/results[-quick])")
     ap.add_argument("--work", default=os.path.join(HERE, "work"), help="data CSVs and simulate's plots")
     ap.add_argument("--threads", type=int, default=0, help="simulate --threads")
-    ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "quality.md"),
-                    help="report: the page to write (full runs only)")
+    ap.add_argument("--doc", help="report: the page to write (default docs/quality.md, only for the default "
+                    "full results; a run into --out leaves the committed page alone)")
     a = ap.parse_args()
     out_dir = a.out or results_dir(a.quick)
     seeds = a.seeds or (QUICK_SEEDS if a.quick else FULL_SEEDS)
@@ -520,7 +521,8 @@ def main():
         os.makedirs(out_dir, exist_ok=True)
         write_summary(rows, out_dir)
         print("wrote %s/summary.csv, summary.json (%d cells)" % (out_dir, len(cells)))
-        if not a.quick and rows:
+        doc = a.doc or (os.path.join(ROOT, "docs", "quality.md") if not a.quick and not a.out else None)
+        if doc and rows:
             seeds_seen = sorted({r["n"] for r in rows})
             metas = [cd["meta"] for cd in cells.values()]
             done = sorted(m["finished"] for m in metas)
@@ -528,8 +530,8 @@ def main():
                     "machine (%.0f s of wall time in all)." % (
                         ", ".join(map(str, seeds_seen)), ", ".join(sorted({m["commit"] for m in metas})),
                         done[0], done[-1], os.cpu_count() or 0, sum(m["seconds"] for m in metas)))
-            write_doc(cells, rows, a.doc, note)
-            print("wrote " + a.doc)
+            write_doc(cells, rows, doc, note)
+            print("wrote " + doc)
         return 0
     base_rows = read_summary(a.base) if a.base else None
     return compare(rows, base_rows)
