@@ -103,6 +103,9 @@ query (LightlyAgent *agent, LightlySamplingMethod method, int n_samples, Lightly
   g_assert_cmpstr (ran, ==, creator);
   g_assert_cmpuint (lightly_query_result_get_total (result), ==, (guint) n_samples);
   g_assert_cmpuint (lightly_query_result_get_batch_size (result), ==, (guint) n_samples - n_before);
+  /* The reason starts with the method that ran. */
+  g_assert_true (g_str_has_prefix (lightly_query_result_get_reason (result),
+                                   lightly_sampling_method_to_string (lightly_query_result_get_method (result))));
   if (name != NULL)
     *name = g_strdup (lightly_tag_get_name (lightly_query_result_get_tag (result)));
   /* The user's config is left as it was. */
@@ -121,11 +124,12 @@ test_auto_switch (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 20, NULL, NULL), ==, "SAMPLER_TYPICLUST");
-  /* Scores, but the labeled set stays below the switch point. */
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 999, scorer, &name), ==, "SAMPLER_TYPICLUST");
+  /* Scores, but the labeled set stays below the switch point: 20% of the
+   * pool of 1200 is 240. */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 239, scorer, &name), ==, "SAMPLER_TYPICLUST");
   /* The name generated from the config names the method that ran. */
-  g_assert_true (g_str_has_prefix (name, "TYPICLUST_999_"));
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 1000, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
+  g_assert_true (g_str_has_prefix (name, "TYPICLUST_239_"));
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 240, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
 
   /* Without scores, AUTO never ranks by them. */
   agent2 = lightly_agent_new (f->client, NULL, NULL, NULL, &error);

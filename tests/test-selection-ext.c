@@ -781,6 +781,48 @@ test_auto_rule (void)
     g_assert_cmpint (lightly_sampling_method_resolve (m, 0, 10, TRUE), ==, m);
   g_assert_cmpstr (lightly_sampling_method_to_string (A), ==, "AUTO");
   g_assert_cmpint (lightly_sampling_method_from_string ("typiclust", NULL), ==, T);
+}
+
+/* With the pool known, the switch is 20% of it (rounded up), at most 1000
+ * labels, and the reason names the method and the numbers. */
+static void
+test_auto_resolve_in_pool (void)
+{
+  const LightlySamplingMethod T = LIGHTLY_SAMPLING_METHOD_TYPICLUST, A = LIGHTLY_SAMPLING_METHOD_AUTO;
+  const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+  const struct { guint labeled, batch, pool; gboolean scores; LightlySamplingMethod want; const char *reason; } cases[] = {
+    { 0, 10, 1400, TRUE, T, "TYPICLUST: cold start" },
+    { 100, 179, 1400, TRUE, T, "TYPICLUST: 279 of 1400 labeled after the query (20%), below the switch at 280" },
+    { 100, 180, 1400, TRUE, AL, "ACTIVE_LEARNING: 280 of 1400 labeled after the query (20%), at or past the switch at 280" },
+    { 200, 300, 1400, FALSE, T, "TYPICLUST: no scores given" },
+    { 99, 1, 501, TRUE, T, "TYPICLUST: 100 of 501" },     /* ⌈100.2⌉ = 101 */
+    { 100, 1, 501, TRUE, AL, "ACTIVE_LEARNING: 101 of 501" },
+    { 500, 499, 20000, TRUE, T, "TYPICLUST: 999 of 20000 labeled after the query (5%), below the switch at 1000 (1000 labels at most)" },
+    { 500, 500, 20000, TRUE, AL, "ACTIVE_LEARNING: 1000 of 20000" },
+    { 500, 500, 0, TRUE, AL, "ACTIVE_LEARNING: 1000 labeled after the query, at or past the switch at 1000 (pool size unknown)" },
+    { 1, 0, 100, TRUE, LIGHTLY_SAMPLING_METHOD_CORAL, "CORAL: only a minimum distance" },
+    { 2, 1, 3, TRUE, AL, "ACTIVE_LEARNING: 3 of 3" },
+    { G_MAXUINT, G_MAXUINT, G_MAXUINT, TRUE, AL, "ACTIVE_LEARNING" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *reason = NULL;
+
+      g_assert_cmpint (lightly_sampling_method_resolve_in_pool (A, cases[i].labeled, cases[i].batch, cases[i].pool,
+                                                                cases[i].scores, &reason), ==, cases[i].want);
+      g_assert_true (g_str_has_prefix (reason, cases[i].reason));
+      /* Without a reason location, the same answer. */
+      g_assert_cmpint (lightly_sampling_method_resolve_in_pool (A, cases[i].labeled, cases[i].batch, cases[i].pool,
+                                                                cases[i].scores, NULL), ==, cases[i].want);
+    }
+  {
+    g_autofree char *reason = NULL;
+
+    g_assert_cmpint (lightly_sampling_method_resolve_in_pool (LIGHTLY_SAMPLING_METHOD_CORESET, 0, 5, 10, FALSE,
+                                                              &reason), ==, LIGHTLY_SAMPLING_METHOD_CORESET);
+    g_assert_cmpstr (reason, ==, "CORESET: the method asked for");
+  }
   g_assert_cmpint (lightly_sampling_method_from_string ("ProbCover", NULL), ==,
                    LIGHTLY_SAMPLING_METHOD_PROBCOVER);
 }
@@ -800,5 +842,6 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-ext/seeds", test_seeds);
   g_test_add_func ("/selection-ext/bad-input", test_bad_input);
   g_test_add_func ("/selection-ext/auto", test_auto_rule);
+  g_test_add_func ("/selection-ext/auto-in-pool", test_auto_resolve_in_pool);
   return g_test_run ();
 }

@@ -692,6 +692,7 @@ query_data_free (gpointer data)
   g_clear_object (&q->config);
   g_clear_object (&q->scores);
   g_clear_object (&q->tag);
+  lightly_agent_plan_clear (&q->plan);
   g_free (q);
 }
 
@@ -747,7 +748,8 @@ query_got_file_names (GObject      *source,
 
   query_result = lightly_query_result_new_internal (FALSE, q->plan.method, q->tag,
                                                     (const char * const *) self->sets.added_set,
-                                                    g_strv_length (self->sets.labeled_set));
+                                                    g_strv_length (self->sets.labeled_set),
+                                                    q->plan.reason);
   agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
   agent_flush_progress (self);
   agent_set_querying (self, FALSE);
@@ -852,7 +854,7 @@ lightly_agent_query_async (LightlyAgent         *self,
   g_autoptr(GError) error = NULL;
   QueryData *q;
   LightlyAgentPlan plan;
-  guint n_labeled;
+  guint n_labeled, n_pool;
 
   g_return_if_fail (LIGHTLY_IS_AGENT (self));
   g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
@@ -879,7 +881,9 @@ lightly_agent_query_async (LightlyAgent         *self,
   /* The public boundary of a query: every rule of its inputs is checked
    * here, once; the client and the backend behind it only assert. */
   n_labeled = g_strv_length (self->sets.labeled_set);
-  if (!lightly_agent_plan_make (&plan, config, n_labeled, scorer != NULL, &error))
+  /* The pool, labeled and unlabeled together, sets AUTO's switch point. */
+  n_pool = n_labeled + g_strv_length (self->sets.unlabeled_set);
+  if (!lightly_agent_plan_make (&plan, config, n_labeled, n_pool, scorer != NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -887,8 +891,10 @@ lightly_agent_query_async (LightlyAgent         *self,
   if (plan.skip)
     {
       g_task_return_pointer (task,
-                             lightly_query_result_new_internal (TRUE, plan.method, NULL, NULL, n_labeled),
+                             lightly_query_result_new_internal (TRUE, plan.method, NULL, NULL, n_labeled,
+                                                                plan.reason),
                              g_object_unref);
+      lightly_agent_plan_clear (&plan);
       return;
     }
 

@@ -17,6 +17,14 @@ test('resolve', () => {
     check(Lightly.sampling_method_resolve(M.RANDOM, 500, 500, true) === M.RANDOM, 'others stay');
 });
 
+test('resolve in pool', () => {
+    const [m1, r1] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 179, 1400, true);
+    check(m1 === M.TYPICLUST && r1.startsWith('TYPICLUST: 279 of 1400'), 'below 20% of the pool');
+    const [m2, r2] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 180, 1400, true);
+    check(m2 === M.ACTIVE_LEARNING && r2.includes('switch at 280'), 'at 20% of the pool');
+    check(new Lightly.QueryResult().reason === null, 'reason of an empty result');
+});
+
 test('config default stays CORESET', () => {
     check(new Lightly.SamplerConfig().method === M.CORESET, 'default');
 });

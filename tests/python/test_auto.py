@@ -22,6 +22,23 @@ class AutoTest(unittest.TestCase):
         self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 500, False), M.TYPICLUST)
         self.assertEqual(Lightly.sampling_method_resolve(M.CORAL, 0, 10, False), M.CORAL)
 
+    def test_resolve_in_pool(self):
+        # 20 % of a pool of 1400 is 280: the switch adapts to the pool.
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 179, 1400, True)
+        self.assertEqual(method, M.TYPICLUST)
+        self.assertTrue(reason.startswith('TYPICLUST: 279 of 1400'), reason)
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 180, 1400, True)
+        self.assertEqual(method, M.ACTIVE_LEARNING)
+        self.assertIn('switch at 280', reason)
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 0, 10, 1400, True)
+        self.assertEqual(method, M.TYPICLUST)
+        self.assertIn('cold start', reason)
+
+    def test_query_result_reason(self):
+        result = Lightly.QueryResult()
+        self.assertIsNone(result.props.reason)
+        self.assertIsNone(result.get_reason())
+
     def test_config_default_stays_coreset(self):
         self.assertEqual(Lightly.SamplerConfig().props.method, M.CORESET)
         config = Lightly.SamplerConfig(method=M.AUTO, n_samples=10)
