@@ -23,4 +23,9 @@ LightlyQueryResult *lightly_query_result_new_internal (gboolean               sk
                                                        guint                  total,
                                                        const char            *reason);
 
+/* @picks: element-type LightlyPick, in pick order; the result keeps a
+ * reference. */
+void                lightly_query_result_set_picks_internal (LightlyQueryResult *self,
+                                                             GPtrArray          *picks);
+
 G_END_DECLS

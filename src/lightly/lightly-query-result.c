@@ -7,6 +7,7 @@
 #include "lightly-query-result.h"
 #include "lightly-enum-types.h"
 #include "lightly-query-result-private.h"
+#include "lightly-pick.h"
 
 /**
  * LightlyQueryResult:
@@ -40,6 +41,7 @@ struct _LightlyQueryResult
   LightlySamplingMethod method;
   guint total;
   char *reason;
+  GPtrArray *picks;
 };
 
 G_DEFINE_FINAL_TYPE (LightlyQueryResult, lightly_query_result, G_TYPE_OBJECT)
@@ -66,6 +68,7 @@ lightly_query_result_finalize (GObject *object)
   g_clear_object (&self->tag);
   g_strfreev (self->added);
   g_free (self->reason);
+  g_clear_pointer (&self->picks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (lightly_query_result_parent_class)->finalize (object);
 }
@@ -207,6 +210,7 @@ lightly_query_result_init (LightlyQueryResult *self)
    * must be as empty-but-valid as the one from a real query. */
   self->added = g_new0 (char *, 1);
   self->method = LIGHTLY_SAMPLING_METHOD_AUTO;
+  self->picks = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_pick_free);
 }
 
 LightlyQueryResult *
@@ -352,4 +356,37 @@ lightly_query_result_get_reason (LightlyQueryResult *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), NULL);
   return self->reason;
+}
+
+void
+lightly_query_result_set_picks_internal (LightlyQueryResult *self,
+                                         GPtrArray          *picks)
+{
+  g_return_if_fail (LIGHTLY_IS_QUERY_RESULT (self));
+  g_return_if_fail (picks != NULL);
+
+  g_ptr_array_unref (self->picks);
+  self->picks = g_ptr_array_ref (picks);
+}
+
+/**
+ * lightly_query_result_get_picks:
+ * @self: a query result
+ *
+ * Gets why each added sample was picked: one [struct@Lightly.Pick] per
+ * sample of [property@Lightly.QueryResult:added], in pick order (the rank),
+ * with the method that picked it, its utility and its cluster or ball. An
+ * annotation tool can show them as badges and present the batch in rank
+ * order. Empty when the query was skipped, or when the server is not a
+ * lightly-glib server and cannot say.
+ *
+ * Returns: (transfer none) (element-type LightlyPick): the picks
+ *
+ * Since: 0.2
+ */
+GPtrArray *
+lightly_query_result_get_picks (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), NULL);
+  return self->picks;
 }

@@ -34,5 +34,7 @@ LIGHTLY_AVAILABLE_IN_ALL
 guint                 lightly_query_result_get_total      (LightlyQueryResult *self);
 LIGHTLY_AVAILABLE_IN_ALL
 const char           *lightly_query_result_get_reason     (LightlyQueryResult *self);
+LIGHTLY_AVAILABLE_IN_ALL
+GPtrArray            *lightly_query_result_get_picks      (LightlyQueryResult *self);
 
 G_END_DECLS

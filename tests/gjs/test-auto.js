@@ -25,6 +25,15 @@ test('resolve in pool', () => {
     check(new Lightly.QueryResult().reason === null, 'reason of an empty result');
 });
 
+test('pick', () => {
+    const pick = Lightly.Pick.new(3, 'a.png', M.TYPICLUST, 1.5, 7);
+    check(pick.get_rank() === 3 && pick.get_file_name() === 'a.png', 'rank and file name');
+    check(pick.get_method() === M.TYPICLUST && pick.get_utility() === 1.5 && pick.get_cluster() === 7,
+        'method, utility, cluster');
+    check(Lightly.Pick.new(0, null, M.RANDOM, NaN, -5).get_utility() === 0, 'NaN is stored as 0');
+    check(new Lightly.QueryResult().get_picks().length === 0, 'no picks on an empty result');
+});
+
 test('config default stays CORESET', () => {
     check(new Lightly.SamplerConfig().method === M.CORESET, 'default');
 });

@@ -39,6 +39,20 @@ class AutoTest(unittest.TestCase):
         self.assertIsNone(result.props.reason)
         self.assertIsNone(result.get_reason())
 
+    def test_pick(self):
+        pick = Lightly.Pick.new(3, 'a.png', M.TYPICLUST, 1.5, 7)
+        self.assertEqual(pick.get_rank(), 3)
+        self.assertEqual(pick.get_file_name(), 'a.png')
+        self.assertEqual(pick.get_method(), M.TYPICLUST)
+        self.assertEqual(pick.get_utility(), 1.5)
+        self.assertEqual(pick.get_cluster(), 7)
+        copy = pick.copy()
+        self.assertEqual(copy.get_file_name(), 'a.png')
+        # Not finite is stored as 0; clusters below -1 as -1.
+        self.assertEqual(Lightly.Pick.new(0, None, M.RANDOM, float('nan'), -5).get_utility(), 0.0)
+        self.assertEqual(Lightly.Pick.new(0, None, M.RANDOM, 0.0, -5).get_cluster(), -1)
+        self.assertEqual(len(Lightly.QueryResult().get_picks()), 0)
+
     def test_config_default_stays_coreset(self):
         self.assertEqual(Lightly.SamplerConfig().props.method, M.CORESET)
         config = Lightly.SamplerConfig(method=M.AUTO, n_samples=10)
