@@ -162,11 +162,11 @@ test_auto_switch (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 20, NULL, NULL), ==, "SAMPLER_TYPICLUST");
   /* Scores, but the labeled set stays below the switch point: 20% of the
-   * pool of 1200 is 240. */
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 239, scorer, &name), ==, "SAMPLER_TYPICLUST");
+   * pool of 1200 is 240, below the floor of 500 labels. */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 499, scorer, &name), ==, "SAMPLER_TYPICLUST");
   /* The name generated from the config names the method that ran. */
-  g_assert_true (g_str_has_prefix (name, "TYPICLUST_239_"));
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 240, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
+  g_assert_true (g_str_has_prefix (name, "TYPICLUST_499_"));
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 500, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
 
   /* Without scores, AUTO never ranks by them. */
   agent2 = lightly_agent_new (f->client, NULL, NULL, NULL, &error);

@@ -190,8 +190,8 @@ lightly_query_result_class_init (LightlyQueryResultClass *klass)
    * English sentence for logs and tooltips: for
    * %LIGHTLY_SAMPLING_METHOD_AUTO the rule of
    * [func@Lightly.sampling_method_resolve_in_pool] that decided, with the
-   * numbers it used, such as `"ACTIVE_LEARNING: 500 of 1500 labeled after
-   * the query (33%), at or past the switch at 300 (20% of the pool)"`. It
+   * numbers it used, such as `"ACTIVE_LEARNING: 750 of 3000 labeled after
+   * the query (25%), at or past the switch at 600 (20% of the pool)"`. It
    * starts with the method's wire name, or with `"skipped"` for a skipped
    * query. Not meant to be parsed; %NULL for a result not made by a query.
    *

@@ -34,7 +34,7 @@ G_BEGIN_DECLS
  * @LIGHTLY_SAMPLING_METHOD_AUTO: a lightly-glib extension: the agent picks a
  *   concrete method for each query by the rule of
  *   [func@Lightly.sampling_method_resolve_in_pool] (TYPICLUST for a cold
- *   start, ACTIVE_LEARNING from a fifth of the pool, at most 1000 labels,
+ *   start, ACTIVE_LEARNING from a fifth of the pool, but 500 to 1000 labels,
  *   on when scores are given). It is never sent to a server.
  *
  * How a selection picks samples. The wire names are the enum nicks in upper

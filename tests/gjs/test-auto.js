@@ -18,10 +18,10 @@ test('resolve', () => {
 });
 
 test('resolve in pool', () => {
-    const [m1, r1] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 179, 1400, true);
-    check(m1 === M.TYPICLUST && r1.startsWith('TYPICLUST: 279 of 1400'), 'below 20% of the pool');
-    const [m2, r2] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 180, 1400, true);
-    check(m2 === M.ACTIVE_LEARNING && r2.includes('switch at 280'), 'at 20% of the pool');
+    const [m1, r1] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 499, 3000, true);
+    check(m1 === M.TYPICLUST && r1.startsWith('TYPICLUST: 599 of 3000'), 'below 20% of the pool');
+    const [m2, r2] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 500, 3000, true);
+    check(m2 === M.ACTIVE_LEARNING && r2.includes('switch at 600'), 'at 20% of the pool');
     check(new Lightly.QueryResult().reason === null, 'reason of an empty result');
 });
 

@@ -23,13 +23,13 @@ class AutoTest(unittest.TestCase):
         self.assertEqual(Lightly.sampling_method_resolve(M.CORAL, 0, 10, False), M.CORAL)
 
     def test_resolve_in_pool(self):
-        # 20 % of a pool of 1400 is 280: the switch adapts to the pool.
-        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 179, 1400, True)
+        # 20 % of a pool of 3000 is 600: the switch adapts to the pool.
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 499, 3000, True)
         self.assertEqual(method, M.TYPICLUST)
-        self.assertTrue(reason.startswith('TYPICLUST: 279 of 1400'), reason)
-        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 180, 1400, True)
+        self.assertTrue(reason.startswith('TYPICLUST: 599 of 3000'), reason)
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 500, 3000, True)
         self.assertEqual(method, M.ACTIVE_LEARNING)
-        self.assertIn('switch at 280', reason)
+        self.assertIn('switch at 600', reason)
         method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 0, 10, 1400, True)
         self.assertEqual(method, M.TYPICLUST)
         self.assertIn('cold start', reason)
