@@ -34,6 +34,15 @@ test('pick', () => {
     check(new Lightly.QueryResult().get_picks().length === 0, 'no picks on an empty result');
 });
 
+test('suggest request picks', () => {
+    const request = new Lightly.SuggestRequest({batch_size: 2});
+    check(request.dup_picks().length === 0, 'empty before the suggester answers');
+    request.set_picks([Lightly.Pick.new(0, 'b.png', M.CORESET, 0.5, -1), Lightly.Pick.new(1, 'a.png', M.CORESET, 0.25, -1)]);
+    const picks = request.dup_picks();
+    check(picks.length === 2 && picks[0].get_file_name() === 'b.png' && picks[1].get_utility() === 0.25,
+        'the provenance, in rank order');
+});
+
 test('config default stays CORESET', () => {
     check(new Lightly.SamplerConfig().method === M.CORESET, 'default');
 });
