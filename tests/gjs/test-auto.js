@@ -35,12 +35,10 @@ test('pick', () => {
 });
 
 test('suggest request picks', () => {
+    // The suggester sets them (tests/python/test_suggest_plugin.py runs one);
+    // before, the request has none.
     const request = new Lightly.SuggestRequest({batch_size: 2});
     check(request.dup_picks().length === 0, 'empty before the suggester answers');
-    request.set_picks([Lightly.Pick.new(0, 'b.png', M.CORESET, 0.5, -1), Lightly.Pick.new(1, 'a.png', M.CORESET, 0.25, -1)]);
-    const picks = request.dup_picks();
-    check(picks.length === 2 && picks[0].get_file_name() === 'b.png' && picks[1].get_utility() === 0.25,
-        'the provenance, in rank order');
 });
 
 test('config default stays CORESET', () => {
