@@ -341,6 +341,11 @@ def write_doc(cells, rows, path, seeds_note):
              "minus RANDOM's mean over the same seeds, in accuracy points; **bold** marks a Δ below −1 standard "
              "error of RANDOM's mean (RANDOM sd/√seeds). The AUTO column says what AUTO resolved to "
              "(T = TYPICLUST, AL = ACTIVE_LEARNING, CS = CORESET, CO = CORAL, PC = PROBCOVER).")
+    missing = [c["name"] for c in CELLS if c["name"] not in cells]
+    if missing:
+        L.append("")
+        L.append("Not run yet (the grid is resumable; `bench/quality/run.sh` runs them in this order): "
+                 + ", ".join(missing) + ".")
     L.append("")
     L.append("## AUTO's Δ per cell")
     L.append("")
