@@ -8,6 +8,8 @@
  */
 #include <lightly/lightly.h>
 
+#include <math.h>
+
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -103,6 +105,44 @@ query (LightlyAgent *agent, LightlySamplingMethod method, int n_samples, Lightly
   g_assert_cmpstr (ran, ==, creator);
   g_assert_cmpuint (lightly_query_result_get_total (result), ==, (guint) n_samples);
   g_assert_cmpuint (lightly_query_result_get_batch_size (result), ==, (guint) n_samples - n_before);
+  /* Why picked: one pick per added sample, in rank order, by the method
+   * that ran; TYPICLUST's cold start makes one cluster per pick (clusters
+   * of under 5 members come last, so a large one may take two). */
+  {
+    GPtrArray *picks = lightly_query_result_get_picks (result);
+    const char * const *added = lightly_query_result_get_added (result);
+    g_autoptr(GHashTable) clusters = g_hash_table_new (NULL, NULL);
+
+    g_assert_cmpuint (picks->len, ==, (guint) n_samples - n_before);
+    for (guint i = 0; i < picks->len; i++)
+      {
+        const LightlyPick *p = g_ptr_array_index (picks, i);
+
+        g_assert_cmpuint (lightly_pick_get_rank (p), ==, i);
+        g_assert_cmpint (lightly_pick_get_method (p), ==, lightly_query_result_get_method (result));
+        g_assert_true (g_strv_contains (added, lightly_pick_get_file_name (p)));
+        g_assert_true (isfinite (lightly_pick_get_utility (p)));
+        if (lightly_pick_get_method (p) == LIGHTLY_SAMPLING_METHOD_TYPICLUST && n_before == 0)
+          {
+            g_assert_cmpint (lightly_pick_get_cluster (p), >=, 0);
+            g_assert_cmpint (lightly_pick_get_cluster (p), <, (gint) picks->len);
+            g_hash_table_add (clusters, GINT_TO_POINTER (lightly_pick_get_cluster (p) + 1));
+          }
+        else if (lightly_pick_get_method (p) == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
+          {
+            /* The score, highest first. */
+            g_assert_cmpint (lightly_pick_get_cluster (p), ==, -1);
+            if (i > 0)
+              g_assert_cmpfloat (lightly_pick_get_utility (p), <=,
+                                 lightly_pick_get_utility (g_ptr_array_index (picks, i - 1)) + 1e-9);
+          }
+      }
+    if (n_before == 0 && lightly_query_result_get_method (result) == LIGHTLY_SAMPLING_METHOD_TYPICLUST)
+      g_assert_cmpuint (g_hash_table_size (clusters), >, 1);
+  }
+  /* The reason starts with the method that ran. */
+  g_assert_true (g_str_has_prefix (lightly_query_result_get_reason (result),
+                                   lightly_sampling_method_to_string (lightly_query_result_get_method (result))));
   if (name != NULL)
     *name = g_strdup (lightly_tag_get_name (lightly_query_result_get_tag (result)));
   /* The user's config is left as it was. */
@@ -121,11 +161,12 @@ test_auto_switch (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 20, NULL, NULL), ==, "SAMPLER_TYPICLUST");
-  /* Scores, but the labeled set stays below the switch point. */
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 999, scorer, &name), ==, "SAMPLER_TYPICLUST");
+  /* Scores, but the labeled set stays below the switch point: 20% of the
+   * pool of 1200 is 240, below the floor of 500 labels. */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 499, scorer, &name), ==, "SAMPLER_TYPICLUST");
   /* The name generated from the config names the method that ran. */
-  g_assert_true (g_str_has_prefix (name, "TYPICLUST_999_"));
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 1000, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
+  g_assert_true (g_str_has_prefix (name, "TYPICLUST_499_"));
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 500, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
 
   /* Without scores, AUTO never ranks by them. */
   agent2 = lightly_agent_new (f->client, NULL, NULL, NULL, &error);

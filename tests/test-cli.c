@@ -8,6 +8,7 @@
  * Exit codes: 0 success, 1 the operation failed (one line on stderr),
  * 2 bad usage.
  */
+#include <json-glib/json-glib.h>
 #include <lightly/lightly.h>
 #include "test-utils.h"
 
@@ -310,6 +311,36 @@ test_workflow (void)
   g_assert_cmpuint (count_lines (run.out), ==, 5);
   g_assert_nonnull (strstr (run.err, "AUTO ran TYPICLUST\n"));
   g_assert_nonnull (strstr (run.err, "Tag auto-65: 65 labeled, 5 added"));
+  g_assert_nonnull (strstr (run.err, "Why: TYPICLUST: 65 of 300 labeled after the query"));
+  run_clear (&run);
+
+  /* --json: the method, AUTO's reason and why each sample was picked, in
+   * rank order. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "68", "--preselected", "auto-65",
+          "--name", "auto-68", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *o;
+    JsonArray *picks;
+
+    g_assert_true (json_parser_load_from_data (parser, run.out, -1, NULL));
+    o = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, "TYPICLUST");
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "reason"), "TYPICLUST: 68 of 300"));
+    g_assert_cmpint (json_object_get_int_member (o, "total"), ==, 68);
+    picks = json_object_get_array_member (o, "picks");
+    g_assert_cmpuint (json_array_get_length (picks), ==, 3);
+    for (guint i = 0; i < 3; i++)
+      {
+        JsonObject *p = json_array_get_object_element (picks, i);
+
+        g_assert_cmpint (json_object_get_int_member (p, "rank"), ==, i);
+        g_assert_cmpstr (json_object_get_string_member (p, "strategy"), ==, "TYPICLUST");
+        g_assert_cmpfloat (json_object_get_double_member (p, "utility"), >, 0);
+        g_assert_cmpint (json_object_get_int_member (p, "cluster"), >=, 0);
+      }
+  }
   run_clear (&run);
 
   /* LIGHTLY_SERVER_LOCATION is not needed, but --location wins: the default

@@ -275,7 +275,8 @@ test_query_result (void)
   const char * const *got;
 
   result = lightly_query_result_new_internal (FALSE, LIGHTLY_SAMPLING_METHOD_TYPICLUST, tag,
-                                              (const char * const *) names, 3);
+                                              (const char * const *) names, 3,
+                                              "TYPICLUST: cold start");
   /* Copies the list and refs the tag. */
   g_free (names[0]);
   g_free (names[1]);
@@ -304,20 +305,21 @@ test_query_result (void)
   g_assert_cmpint (method, ==, LIGHTLY_SAMPLING_METHOD_TYPICLUST);
   g_assert_cmpuint (batch_size, ==, 2);
   g_assert_cmpuint (total, ==, 3);
+  g_assert_cmpstr (lightly_query_result_get_reason (result), ==, "TYPICLUST: cold start");
 }
 
 static void
 test_query_result_skipped (void)
 {
   g_autoptr(LightlyQueryResult) result = lightly_query_result_new_internal (TRUE, LIGHTLY_SAMPLING_METHOD_AUTO,
-                                                                            NULL, NULL, 7);
+                                                                            NULL, NULL, 7, NULL);
   g_autoptr(LightlyTag) tag = NULL;
   g_auto(GStrv) added = NULL;
   gboolean skipped = FALSE;
   const char * const *got;
   const char * const empty[] = { NULL };
   g_autoptr(LightlyQueryResult) result2 = lightly_query_result_new_internal (FALSE, LIGHTLY_SAMPLING_METHOD_CORESET,
-                                                                             NULL, empty, 0);
+                                                                             NULL, empty, 0, NULL);
 
   g_assert_true (lightly_query_result_get_skipped (result));
   g_assert_null (lightly_query_result_get_tag (result));
@@ -328,6 +330,7 @@ test_query_result_skipped (void)
   g_assert_cmpint (lightly_query_result_get_method (result), ==, LIGHTLY_SAMPLING_METHOD_AUTO);
   g_assert_cmpuint (lightly_query_result_get_batch_size (result), ==, 0);
   g_assert_cmpuint (lightly_query_result_get_total (result), ==, 7);
+  g_assert_null (lightly_query_result_get_reason (result));
 
   g_object_get (result, "skipped", &skipped, "tag", &tag, "added", &added, NULL);
   g_assert_true (skipped);
@@ -342,7 +345,7 @@ test_query_result_skipped (void)
 static void
 test_query_result_properties (void)
 {
-  const char * const names[] = { "skipped", "tag", "added", "method", "batch-size", "total", NULL };
+  const char * const names[] = { "skipped", "tag", "added", "method", "batch-size", "total", "reason", NULL };
   g_autoptr(GTypeClass) klass = g_type_class_ref (LIGHTLY_TYPE_QUERY_RESULT);
 
   assert_read_only_properties (LIGHTLY_TYPE_QUERY_RESULT, names);

@@ -781,6 +781,63 @@ test_auto_rule (void)
     g_assert_cmpint (lightly_sampling_method_resolve (m, 0, 10, TRUE), ==, m);
   g_assert_cmpstr (lightly_sampling_method_to_string (A), ==, "AUTO");
   g_assert_cmpint (lightly_sampling_method_from_string ("typiclust", NULL), ==, T);
+}
+
+/* With the pool known, the switch is 20% of it (rounded up), 500 to 1000
+ * labels, and the reason names the method and the numbers. */
+static void
+test_auto_resolve_in_pool (void)
+{
+  const LightlySamplingMethod T = LIGHTLY_SAMPLING_METHOD_TYPICLUST, A = LIGHTLY_SAMPLING_METHOD_AUTO;
+  const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+  const struct {
+    guint labeled, batch, pool;
+    gboolean scores;
+    LightlySamplingMethod want;
+    const char *reason;
+  } cases[] = {
+    { 0, 10, 1400, TRUE, T, "TYPICLUST: cold start" },
+    { 100, 399, 1400, TRUE, T, "TYPICLUST: 499 of 1400 labeled after the query (36%), below" },
+    { 100, 400, 1400, TRUE, AL, "ACTIVE_LEARNING: 500 of 1400 labeled after the query (36%)" },
+    { 200, 300, 1400, FALSE, T, "TYPICLUST: no scores given" },
+    { 100, 499, 3001, TRUE, T, "TYPICLUST: 599 of 3001" },     /* ⌈600.2⌉ = 601 */
+    { 100, 500, 3001, TRUE, T, "TYPICLUST: 600 of 3001" },
+    { 100, 501, 3001, TRUE, AL, "ACTIVE_LEARNING: 601 of 3001 labeled after the query (20%)" },
+    { 100, 200, 400, TRUE, T, "TYPICLUST: 300 of 400" },      /* small pools never switch */
+    { 500, 499, 20000, TRUE, T, "TYPICLUST: 999 of 20000 labeled after the query (5%)" },
+    { 500, 500, 20000, TRUE, AL, "ACTIVE_LEARNING: 1000 of 20000" },
+    { 500, 500, 0, TRUE, AL, "ACTIVE_LEARNING: 1000 labeled after the query" },
+    { 1, 0, 100, TRUE, LIGHTLY_SAMPLING_METHOD_CORAL, "CORAL: only a minimum distance" },
+    { G_MAXUINT, G_MAXUINT, G_MAXUINT, TRUE, AL, "ACTIVE_LEARNING" },
+  };
+
+  g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL;
+
+  /* Which bound set the switch point. */
+  lightly_sampling_method_resolve_in_pool (A, 100, 400, 1400, TRUE, &r1);
+  g_assert_true (g_str_has_suffix (r1, "the switch at 500 (500 labels at least)"));
+  lightly_sampling_method_resolve_in_pool (A, 100, 501, 3001, TRUE, &r2);
+  g_assert_true (g_str_has_suffix (r2, "at or past the switch at 601 (20% of the pool)"));
+  lightly_sampling_method_resolve_in_pool (A, 500, 500, 0, TRUE, &r3);
+  g_assert_true (g_str_has_suffix (r3, "the switch at 1000 (pool size unknown)"));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *reason = NULL;
+
+      g_assert_cmpint (lightly_sampling_method_resolve_in_pool (A, cases[i].labeled, cases[i].batch, cases[i].pool,
+                                                                cases[i].scores, &reason), ==, cases[i].want);
+      g_assert_true (g_str_has_prefix (reason, cases[i].reason));
+      /* Without a reason location, the same answer. */
+      g_assert_cmpint (lightly_sampling_method_resolve_in_pool (A, cases[i].labeled, cases[i].batch, cases[i].pool,
+                                                                cases[i].scores, NULL), ==, cases[i].want);
+    }
+  {
+    g_autofree char *reason = NULL;
+
+    g_assert_cmpint (lightly_sampling_method_resolve_in_pool (LIGHTLY_SAMPLING_METHOD_CORESET, 0, 5, 10, FALSE,
+                                                              &reason), ==, LIGHTLY_SAMPLING_METHOD_CORESET);
+    g_assert_cmpstr (reason, ==, "CORESET: the method asked for");
+  }
   g_assert_cmpint (lightly_sampling_method_from_string ("ProbCover", NULL), ==,
                    LIGHTLY_SAMPLING_METHOD_PROBCOVER);
 }
@@ -800,5 +857,6 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-ext/seeds", test_seeds);
   g_test_add_func ("/selection-ext/bad-input", test_bad_input);
   g_test_add_func ("/selection-ext/auto", test_auto_rule);
+  g_test_add_func ("/selection-ext/auto-in-pool", test_auto_resolve_in_pool);
   return g_test_run ();
 }

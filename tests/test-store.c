@@ -856,9 +856,31 @@ check_jobs (LightlyStore *store)
   g_assert_cmpint (j->total, ==, 2);
   g_clear_pointer (&j, lightly_store_job_free);
 
-  tag = lightly_store_finish_job (store, job, "0x5", initial, initial, NULL, "SAMPLER_CORESET",
-                                  &error);
-  g_assert_no_error (error);
+  {
+    /* Why picked is kept with the result tag, bit for bit, in pick order. */
+    const LightlyStorePick why[] = { { 2, -1, 0.75 }, { 0, 3, -1e-300 } };
+    g_autoptr(GArray) got = NULL;
+    g_autofree char *method = NULL;
+
+    tag = lightly_store_finish_job_with_picks (store, job, "0x5", initial, initial, NULL, "SAMPLER_CORESET",
+                                               "CORESET", why, G_N_ELEMENTS (why), &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_get_tag_picks (store, ds, tag, &method, &got, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (method, ==, "CORESET");
+    g_assert_cmpuint (got->len, ==, 2);
+    g_assert_true (memcmp (got->data, why, sizeof why) == 0);
+    g_clear_pointer (&method, g_free);
+    g_clear_pointer (&got, g_array_unref);
+    /* A tag no selection made has none; an unknown tag is NOT_FOUND. */
+    g_assert_true (lightly_store_get_tag_picks (store, ds, initial, &method, &got, &error));
+    g_assert_null (method);
+    g_assert_cmpuint (got->len, ==, 0);
+    g_clear_pointer (&got, g_array_unref);
+    g_assert_false (lightly_store_get_tag_picks (store, ds, "no-such-tag", &method, &got, &error));
+    g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
   j = lightly_store_get_job (store, ds, job, &error);
   g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_FINISHED);
   g_assert_cmpstr (j->result_tag_id, ==, tag);
@@ -1143,7 +1165,7 @@ test_disk_version_too_new (void)
     g_assert_null (store);
     g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE_VERSION);
     assert_message (error, "version 99");
-    assert_message (error, "up to 1");
+    assert_message (error, "up to 2");
   }
   after = test_hash_store (dir);
   g_assert_cmpstr (before, ==, after);

@@ -7,7 +7,7 @@
  * (tools/ml/lightly-logreg.h) on the labeled set and measures the accuracy on
  * a held-out split. The picks come from the selection engine itself, with
  * the labeled set as the preselected rows, so what is measured is what a
- * query runs. AUTO is resolved per round by lightly_sampling_method_resolve(),
+ * query runs. AUTO is resolved per round by lightly_sampling_method_resolve_in_pool(),
  * as the agent does.
  *
  * Outputs: PREFIX.csv (one row per strategy, seed and round), PREFIX.png and
@@ -276,8 +276,9 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       gsize budget = MIN ((gsize) schedule[r], d->n_pool), n_cand = 0;
 
       show_progress (st->name, seed, (guint) opt_seeds, (guint) budget, *step, total_steps, started);
-      method = lightly_sampling_method_resolve (st->method, (guint) n_labeled,
-                                                (guint) (budget - MIN (budget, n_labeled)), n_labeled > 0);
+      method = lightly_sampling_method_resolve_in_pool (st->method, (guint) n_labeled,
+                                                        (guint) (budget - MIN (budget, n_labeled)),
+                                                        (guint) d->n_pool, n_labeled > 0, NULL);
       if (st->switch_at > 0)
         /* AUTO@N: the same rule with another switch point, to measure it. */
         method = n_labeled > 0 && budget >= st->switch_at ? st->after : st->before;

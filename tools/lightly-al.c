@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-glib/json-glib.h>
 #include <lightly/lightly.h>
 #include "lightly-al-common.h"
 
@@ -333,14 +334,72 @@ static gint64 opt_seed;
 static char *opt_score_type;
 static double opt_score_strength = 1.0;
 static gboolean opt_reuse_scores;
+static gboolean opt_json;
+
+/* `query --json`: what the query did and why each sample was picked, in
+ * rank order (the lightly-glib "why picked" of LightlyQueryResult:picks). */
+static void
+print_query_json (LightlyQueryResult *result)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  GPtrArray *picks = lightly_query_result_get_picks (result);
+  const char * const *added = lightly_query_result_get_added (result);
+  LightlyTag *tag = lightly_query_result_get_tag (result);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "skipped");
+  json_builder_add_boolean_value (b, lightly_query_result_get_skipped (result));
+  json_builder_set_member_name (b, "tag");
+  json_builder_add_string_value (b, tag != NULL ? lightly_tag_get_name (tag) : NULL);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, lightly_sampling_method_to_string (lightly_query_result_get_method (result)));
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, lightly_query_result_get_reason (result));
+  json_builder_set_member_name (b, "total");
+  json_builder_add_int_value (b, lightly_query_result_get_total (result));
+  json_builder_set_member_name (b, "added");
+  json_builder_begin_array (b);
+  for (guint i = 0; added[i] != NULL; i++)
+    json_builder_add_string_value (b, added[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "picks");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < picks->len; i++)
+    {
+      const LightlyPick *p = g_ptr_array_index (picks, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "rank");
+      json_builder_add_int_value (b, lightly_pick_get_rank (p));
+      json_builder_set_member_name (b, "fileName");
+      json_builder_add_string_value (b, lightly_pick_get_file_name (p));
+      json_builder_set_member_name (b, "strategy");
+      json_builder_add_string_value (b, lightly_sampling_method_to_string (lightly_pick_get_method (p)));
+      json_builder_set_member_name (b, "utility");
+      json_builder_add_double_value (b, lightly_pick_get_utility (p));
+      json_builder_set_member_name (b, "cluster");
+      json_builder_add_int_value (b, lightly_pick_get_cluster (p));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
 
 static int
 cmd_query (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
-      "AUTO (default: TYPICLUST for a cold start, ACTIVE_LEARNING from 1000 labels on when "
-      "--predictions are given), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST or PROBCOVER", "METHOD" },
+      "AUTO (default: TYPICLUST for a cold start, ACTIVE_LEARNING from 20% of the pool, but 500 "
+      "to 1000 labels, on when --predictions are given), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST or PROBCOVER", "METHOD" },
     { "n-samples", 'n', 0, G_OPTION_ARG_INT, &opt_n_samples,
       "Total size of the labeled set after the query (default 32; -1: use --min-distance only)", "N" },
     { "min-distance", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_distance,
@@ -359,6 +418,9 @@ cmd_query (int argc, char **argv)
       "CORAL's β: 0 is CORESET, large approaches ACTIVE_LEARNING (default 1)", "B" },
     { "reuse-scores", 0, 0, G_OPTION_ARG_NONE, &opt_reuse_scores,
       "Rank by the scores already stored on the query tag", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
+      "Print the result as JSON: method, AUTO's reason, and per pick its rank, strategy, utility and "
+      "cluster", NULL },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *context = g_option_context_new ("— select the next batch and print the added file names");
@@ -426,6 +488,11 @@ cmd_query (int argc, char **argv)
 
   /* The result says what the query meant (the agent owns the rules): print
    * it rather than working it out again. */
+  if (opt_json)
+    {
+      print_query_json (result);
+      return 0;
+    }
   if (lightly_query_result_get_skipped (result))
     {
       g_printerr ("Skipped: the labeled set has %u samples, more than --n-samples %d\n",
@@ -434,7 +501,10 @@ cmd_query (int argc, char **argv)
     }
   added = lightly_query_result_get_added (result);
   if (method == LIGHTLY_SAMPLING_METHOD_AUTO)
-    g_printerr ("AUTO ran %s\n", lightly_sampling_method_to_string (lightly_query_result_get_method (result)));
+    {
+      g_printerr ("AUTO ran %s\n", lightly_sampling_method_to_string (lightly_query_result_get_method (result)));
+      g_printerr ("Why: %s\n", lightly_query_result_get_reason (result));
+    }
   g_printerr ("Tag %s: %u labeled, %u added\n", lightly_tag_get_name (lightly_query_result_get_tag (result)),
               lightly_query_result_get_total (result), lightly_query_result_get_batch_size (result));
   for (guint i = 0; added[i] != NULL; i++)

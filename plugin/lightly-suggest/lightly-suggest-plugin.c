@@ -15,7 +15,9 @@
  *      set; when it differs from the request's `labeled`, a tag equal to
  *      `labeled` is recorded first (lightly-suggest-labeled-<n>[.<k>]);
  *   5. an agent with that tag as preselected tag, and one query whose new
- *      tag is lightly-suggest-round-<n>; the batch is the query's added set.
+ *      tag is lightly-suggest-round-<n>; the batch is the query's added set,
+ *      in rank order, and the request gets why each file was picked
+ *      (lightly_suggest_request_set_picks()).
  *
  * Tag names follow the TagName rule ^[a-zA-Z0-9][a-zA-Z0-9 .:;=@_-]+$, which
  * forbids '/', hence "-round-<n>" rather than "/round-<n>".
@@ -308,6 +310,8 @@ round_got_result (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(LightlyQueryResult) query_result = NULL;
   const char * const *added;
+  g_autofree const char **ranked = NULL;
+  GPtrArray *picks;
   g_autoptr(GStrvBuilder) batch = g_strv_builder_new ();
 
   query_result = lightly_agent_query_finish (r->agent, result, &error);
@@ -326,7 +330,19 @@ round_got_result (GObject      *source,
       round_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* The batch in rank order (the order of the picks) when the selection
+   * says why it picked each file; else in the dataset's order. */
+  picks = lightly_query_result_get_picks (query_result);
   added = lightly_query_result_get_added (query_result);
+  if (picks->len > 0 && picks->len == g_strv_length ((char **) added))
+    {
+      ranked = g_new0 (const char *, picks->len + 1);
+      for (guint i = 0; i < picks->len; i++)
+        ranked[i] = lightly_pick_get_file_name (g_ptr_array_index (picks, i));
+      if (ranked[0] != NULL && g_strv_length ((char **) ranked) == picks->len)
+        added = ranked;
+      lightly_suggest_request_set_picks (r->request, picks);
+    }
   for (gsize i = 0; added != NULL && added[i] != NULL; i++)
     {
       gsize index = GPOINTER_TO_SIZE (g_hash_table_lookup (r->index, added[i]));

@@ -266,3 +266,15 @@ lightly_backend_delete_tag (LightlyBackend  *self,
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->delete_tag (self, dataset_id, tag_id, cancellable, error);
 }
+
+GPtrArray *
+lightly_backend_get_tag_picks (LightlyBackend  *self,
+                               const char      *dataset_id,
+                               const char      *tag_id,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->get_tag_picks (self, dataset_id, tag_id, cancellable, error);
+}

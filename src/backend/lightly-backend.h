@@ -87,6 +87,10 @@ struct _LightlyBackendInterface
    * job refers to. */
   gboolean    (*delete_tag)         (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                      GCancellable *cancellable, GError **error);
+  /* Why the tag's samples were picked (element-type LightlyPick, in pick
+   * order; empty for a tag no selection made). lightly-glib extension. */
+  GPtrArray  *(*get_tag_picks)      (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                     GCancellable *cancellable, GError **error);
 };
 
 /* One wrapper per vfunc, so callers never reach into the interface
@@ -123,6 +127,8 @@ LightlyJob *lightly_backend_get_job            (LightlyBackend *self, const char
 LightlyJob *lightly_backend_follow_job         (LightlyBackend *self, const char *job_id,
                                                 LightlyBackendProgress progress, gpointer progress_data,
                                                 GCancellable *cancellable, GError **error);
+GPtrArray  *lightly_backend_get_tag_picks      (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                               GCancellable *cancellable, GError **error);
 gboolean    lightly_backend_delete_tag         (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                                 GCancellable *cancellable, GError **error);
 

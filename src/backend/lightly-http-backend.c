@@ -23,6 +23,7 @@
 #include "backend/lightly-http-backend.h"
 #include "backend/lightly-json-array.h"
 #include "backend/lightly-json-models.h"
+#include "backend/lightly-json-picks.h"
 #include "lightly/lightly-error.h"
 #include "lightly/lightly-tag-private.h"
 #include "store/lightly-embeddings-csv.h"
@@ -750,6 +751,39 @@ http_create_tag (LightlyBackend *backend, const char *dataset_id, const char *na
   }
 }
 
+/* GET /v1/datasets/{datasetId}/tags/{tagId}/lightly-glib/picks, a
+ * lightly-glib extension (lightly-json-picks.h). Another server has no such
+ * route: its tags have no picks, an empty list, and it is not asked. */
+static GPtrArray *
+http_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                    GCancellable *cancellable, GError **error)
+{
+  LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
+  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *tag = escape (tag_id);
+  g_auto(HttpCall) call = { "V-lightly-glib-picks", "GET",
+                            g_strdup_printf ("/v1/datasets/%s/tags/%s/lightly-glib/picks", ds, tag), NULL, NULL,
+                            NULL, RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *context = NULL;
+
+  if (!lightly_http_backend_is_lightly_glib (self, cancellable, &local_error))
+    {
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      return g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_pick_free);
+    }
+  node = http_json (self, &call, cancellable, error);
+  if (node == NULL)
+    return NULL;
+  context = call_context (&call);
+  return lightly_json_decode_picks (node, context, error);
+}
+
 /* DELETE /v1/datasets/{datasetId}/tags/{tagId} (delete_tag_by_tag_id). Not
  * retried on transport errors: a repeat after a lost answer would report
  * NOT_FOUND for a tag that was deleted. */
@@ -1091,6 +1125,7 @@ lightly_http_backend_iface_init (LightlyBackendInterface *iface)
   iface->get_job = http_get_job;
   iface->follow_job = http_follow_job;
   iface->delete_tag = http_delete_tag;
+  iface->get_tag_picks = http_get_tag_picks;
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "lightly/lightly-dataset.h"
 #include "lightly/lightly-embedding.h"
 #include "lightly/lightly-error.h"
+#include "lightly/lightly-pick.h"
 #include "lightly/lightly-dataset-private.h"
 #include "lightly/lightly-embedding-private.h"
 #include "lightly/lightly-job-private.h"
@@ -296,6 +297,38 @@ local_create_tag (LightlyBackend *backend, const char *dataset_id, const char *n
                                            "USER_PIP", error);
 }
 
+static GPtrArray *
+local_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                     GCancellable *cancellable, GError **error)
+{
+  LightlyStore *store = LIGHTLY_LOCAL_BACKEND (backend)->store;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_pick_free);
+  g_autoptr(GArray) picks = NULL;
+  g_autofree char *method_name = NULL;
+  g_auto(GStrv) names = NULL;
+  LightlySamplingMethod method;
+  guint n_names;
+
+  if (!lightly_store_get_tag_picks (store, dataset_id, tag_id, &method_name, &picks, error))
+    return NULL;
+  if (method_name == NULL || picks->len == 0)
+    return g_steal_pointer (&out);
+  /* The store only keeps names this library wrote. */
+  method = lightly_sampling_method_from_string (method_name, NULL);
+  names = lightly_store_get_sample_names (store, dataset_id, NULL, error);
+  if (names == NULL)
+    return NULL;
+  n_names = g_strv_length (names);
+  for (guint i = 0; i < picks->len; i++)
+    {
+      const LightlyStorePick *p = &g_array_index (picks, LightlyStorePick, i);
+
+      g_ptr_array_add (out, lightly_pick_new (i, p->row < n_names ? names[p->row] : NULL, method,
+                                              p->utility, p->cluster));
+    }
+  return g_steal_pointer (&out);
+}
+
 static gboolean
 local_delete_tag (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
                   GCancellable *cancellable, GError **error)
@@ -489,6 +522,9 @@ engine_method (LightlySamplingMethod   method,
     }
 }
 
+/* The engine's "why picked" records go to the store as they are. */
+G_STATIC_ASSERT (sizeof (LightlyStorePick) == sizeof (LightlySelectionPick));
+
 GArray *
 lightly_local_backend_select (LightlySamplingMethod          method,
                               const LightlySelectionParams  *params,
@@ -538,6 +574,7 @@ selection_job_execute (SelectionJob  *job,
   g_autofree double *row_scores = NULL;
   g_autofree char *hex = NULL;
   g_autofree char *creator = NULL;
+  g_autoptr(GArray) why = NULL;
   g_autoptr(GArray) picks = NULL;
   gsize n_query = 0, n_pre = 0, n_cand = 0;
   gint64 n_total;
@@ -627,6 +664,9 @@ selection_job_execute (SelectionJob  *job,
   params.progress = selection_progress;
   params.progress_data = job;
   params.cancel = &job->watch->cancel;
+  /* Why each row was picked, kept with the result tag. */
+  why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
+  params.why = why;
 
   picks = lightly_local_backend_select (req->method, &params, error);
   if (picks == NULL)
@@ -639,11 +679,14 @@ selection_job_execute (SelectionJob  *job,
   creator = g_strconcat ("SAMPLER_", lightly_sampling_method_to_string (req->method), NULL);
 
   /* prevTagId: the preselected tag if given, else the initial-tag (§3.7). */
-  *result_tag_id = lightly_store_finish_job (store, job->job_id, hex,
-                                             preselected_tag != NULL ? preselected_tag->id : query_tag->id,
-                                             query_tag->id,
-                                             preselected_tag != NULL ? preselected_tag->id : NULL,
-                                             creator, error);
+  *result_tag_id = lightly_store_finish_job_with_picks (store, job->job_id, hex,
+                                                        preselected_tag != NULL ? preselected_tag->id
+                                                                                : query_tag->id,
+                                                        query_tag->id,
+                                                        preselected_tag != NULL ? preselected_tag->id : NULL,
+                                                        creator, lightly_sampling_method_to_string (req->method),
+                                                        (const LightlyStorePick *) (gpointer) why->data,
+                                                        why->len, error);
   return *result_tag_id != NULL;
 }
 
@@ -834,6 +877,7 @@ lightly_local_backend_iface_init (LightlyBackendInterface *iface)
   iface->get_job = local_get_job;
   iface->follow_job = local_follow_job;
   iface->delete_tag = local_delete_tag;
+  iface->get_tag_picks = local_get_tag_picks;
 }
 
 static void

@@ -24,11 +24,16 @@ typedef struct {
   guint n_batch;
   /* Whether the selection ranks by scores the query must provide. */
   gboolean needs_scores;
+  /* Why the method was chosen (owned; lightly_agent_plan_clear frees it). */
+  char *reason;
 } LightlyAgentPlan;
+
+void     lightly_agent_plan_clear        (LightlyAgentPlan      *plan);
 
 gboolean lightly_agent_plan_make         (LightlyAgentPlan      *plan,
                                           LightlySamplerConfig  *config,
                                           guint                  n_labeled,
+                                          guint                  n_pool,
                                           gboolean               have_scorer,
                                           GError               **error);
 gboolean lightly_agent_plan_check_scores (const LightlyAgentPlan *plan,

@@ -13,13 +13,20 @@ method_ranks_by_scores (LightlySamplingMethod method)
   return method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
 }
 
+void
+lightly_agent_plan_clear (LightlyAgentPlan *plan)
+{
+  g_clear_pointer (&plan->reason, g_free);
+}
+
 /* Fills @plan for a query with @config over a labeled set of @n_labeled
- * samples. Fails, with the message of the rule broken, when the config is
+ * samples in a pool of @n_pool (labeled and unlabeled). Fails, with the message of the rule broken, when the config is
  * invalid or the method needs scores nobody gives. */
 gboolean
 lightly_agent_plan_make (LightlyAgentPlan      *plan,
                          LightlySamplerConfig  *config,
                          guint                  n_labeled,
+                         guint                  n_pool,
                          gboolean               have_scorer,
                          GError               **error)
 {
@@ -41,6 +48,8 @@ lightly_agent_plan_make (LightlyAgentPlan      *plan,
   if (n_samples >= 1 && (guint) n_samples < n_labeled)
     {
       plan->skip = TRUE;
+      plan->reason = g_strdup_printf ("skipped: %u samples are labeled already, n-samples asks for %d",
+                                      n_labeled, n_samples);
       return TRUE;
     }
   plan->n_batch = n_samples >= 1 ? (guint) n_samples - n_labeled : 0;
@@ -48,8 +57,8 @@ lightly_agent_plan_make (LightlyAgentPlan      *plan,
   /* §13 Defaults: AUTO is resolved here, before any request, so that a
    * server only ever sees a concrete method. */
   reuse_scores = lightly_sampler_config_get_reuse_scores (config);
-  plan->method = lightly_sampling_method_resolve (plan->method, n_labeled, plan->n_batch,
-                                                  have_scorer || reuse_scores);
+  plan->method = lightly_sampling_method_resolve_in_pool (plan->method, n_labeled, plan->n_batch, n_pool,
+                                                          have_scorer || reuse_scores, &plan->reason);
   plan->needs_scores = method_ranks_by_scores (plan->method) && !reuse_scores;
   if (plan->needs_scores && !have_scorer)
     {
@@ -57,6 +66,7 @@ lightly_agent_plan_make (LightlyAgentPlan      *plan,
                    "%s ranks by scores: pass a scorer with this round's predictions "
                    "(or set reuse-scores to use the scores already stored)",
                    lightly_sampling_method_to_string (plan->method));
+      lightly_agent_plan_clear (plan);
       return FALSE;
     }
   return TRUE;

@@ -682,6 +682,7 @@ typedef struct {
   LightlyAgentPlan plan;
   LightlyScores *scores;
   LightlyTag *tag;
+  LightlyQueryResult *result;     /* made once the sets are advanced */
 } QueryData;
 
 static void
@@ -692,6 +693,8 @@ query_data_free (gpointer data)
   g_clear_object (&q->config);
   g_clear_object (&q->scores);
   g_clear_object (&q->tag);
+  g_clear_object (&q->result);
+  lightly_agent_plan_clear (&q->plan);
   g_free (q);
 }
 
@@ -717,6 +720,8 @@ query_return_error (GTask  *task,
   g_task_return_error (task, error);
 }
 
+static void query_got_picks (GObject *source, GAsyncResult *result, gpointer user_data);
+
 static void
 query_got_file_names (GObject      *source,
                       GAsyncResult *result,
@@ -726,8 +731,8 @@ query_got_file_names (GObject      *source,
   LightlyAgent *self = g_task_get_source_object (task);
   QueryData *q = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
   g_auto(GStrv) names = NULL;
-  g_autoptr(LightlyQueryResult) query_result = NULL;
 
   names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
   if (names == NULL || !lightly_agent_sets_advance (&self->sets, q->tag, &error))
@@ -745,9 +750,35 @@ query_got_file_names (GObject      *source,
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESELECTED_TAG_NAME]);
 
-  query_result = lightly_query_result_new_internal (FALSE, q->plan.method, q->tag,
-                                                    (const char * const *) self->sets.added_set,
-                                                    g_strv_length (self->sets.labeled_set));
+  q->result = lightly_query_result_new_internal (FALSE, q->plan.method, q->tag,
+                                                 (const char * const *) self->sets.added_set,
+                                                 g_strv_length (self->sets.labeled_set),
+                                                 q->plan.reason);
+  /* Why each sample was picked, for the result's picks. */
+  cancellable = g_task_get_cancellable (task);
+  lightly_api_workflow_client_get_tag_picks_async (self->client, lightly_tag_get_id (q->tag), cancellable,
+                                                   query_got_picks, g_steal_pointer (&task));
+}
+
+static void
+query_got_picks (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LightlyAgent *self = g_task_get_source_object (task);
+  QueryData *q = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) picks = NULL;
+  g_autoptr(LightlyQueryResult) query_result = g_steal_pointer (&q->result);
+
+  /* The selection is done and the sets have moved on: a failure to read
+   * the picks leaves them empty rather than failing the query. */
+  picks = lightly_api_workflow_client_get_tag_picks_finish (self->client, result, &error);
+  if (picks == NULL)
+    g_debug ("No picks for tag %s: %s", lightly_tag_get_id (q->tag), error->message);
+  else
+    lightly_query_result_set_picks_internal (query_result, picks);
   agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
   agent_flush_progress (self);
   agent_set_querying (self, FALSE);
@@ -852,7 +883,7 @@ lightly_agent_query_async (LightlyAgent         *self,
   g_autoptr(GError) error = NULL;
   QueryData *q;
   LightlyAgentPlan plan;
-  guint n_labeled;
+  guint n_labeled, n_pool;
 
   g_return_if_fail (LIGHTLY_IS_AGENT (self));
   g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config));
@@ -879,7 +910,9 @@ lightly_agent_query_async (LightlyAgent         *self,
   /* The public boundary of a query: every rule of its inputs is checked
    * here, once; the client and the backend behind it only assert. */
   n_labeled = g_strv_length (self->sets.labeled_set);
-  if (!lightly_agent_plan_make (&plan, config, n_labeled, scorer != NULL, &error))
+  /* The pool, labeled and unlabeled together, sets AUTO's switch point. */
+  n_pool = n_labeled + g_strv_length (self->sets.unlabeled_set);
+  if (!lightly_agent_plan_make (&plan, config, n_labeled, n_pool, scorer != NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -887,8 +920,10 @@ lightly_agent_query_async (LightlyAgent         *self,
   if (plan.skip)
     {
       g_task_return_pointer (task,
-                             lightly_query_result_new_internal (TRUE, plan.method, NULL, NULL, n_labeled),
+                             lightly_query_result_new_internal (TRUE, plan.method, NULL, NULL, n_labeled,
+                                                                plan.reason),
                              g_object_unref);
+      lightly_agent_plan_clear (&plan);
       return;
     }
 

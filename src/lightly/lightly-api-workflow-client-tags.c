@@ -263,6 +263,76 @@ lightly_api_workflow_client_delete_tag_finish (LightlyApiWorkflowClient *self,
   return lightly_client_op_finish (self, result, lightly_api_workflow_client_delete_tag_async, error) != NULL;
 }
 
+static gpointer
+get_tag_picks_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+{
+  TagIdOp *op = data;
+
+  if (!lightly_client_op_require_dataset (&op->op, error))
+    return NULL;
+  return lightly_backend_get_tag_picks (backend, op->op.dataset_id, op->tag_id, cancellable, error);
+}
+
+/**
+ * lightly_api_workflow_client_get_tag_picks_async:
+ * @self: a client
+ * @tag_id: the id of a tag a selection made
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the picks
+ * @user_data: data for @callback
+ *
+ * Gets why each sample of a selection's result tag was picked ("why
+ * picked"): one [struct@Lightly.Pick] per added sample, in pick order. A
+ * tag no selection made, or one made by a server other than lightly-glib,
+ * has none: an empty array. A tag the dataset does not have is
+ * %LIGHTLY_ERROR_NOT_FOUND.
+ *
+ * Over http this is the lightly-glib extension
+ * `GET /v1/datasets/{datasetId}/tags/{tagId}/lightly-glib/picks`, only sent
+ * to a lightly-glib server.
+ *
+ * Since: 0.2
+ */
+void
+lightly_api_workflow_client_get_tag_picks_async (LightlyApiWorkflowClient *self,
+                                                 const char               *tag_id,
+                                                 GCancellable             *cancellable,
+                                                 GAsyncReadyCallback       callback,
+                                                 gpointer                  user_data)
+{
+  TagIdOp *op;
+
+  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
+  g_return_if_fail (tag_id != NULL);
+
+  op = lightly_client_op_new (self, sizeof (TagIdOp), get_tag_picks_run, tag_id_op_free,
+                              (GDestroyNotify) g_ptr_array_unref);
+  op->tag_id = g_strdup (tag_id);
+  lightly_client_op_start (self, op, lightly_api_workflow_client_get_tag_picks_async, cancellable, callback,
+                           user_data);
+}
+
+/**
+ * lightly_api_workflow_client_get_tag_picks_finish:
+ * @self: a client
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Lightly.ApiWorkflowClient.get_tag_picks_async].
+ *
+ * Returns: (transfer container) (element-type LightlyPick): the picks in
+ *   pick order, or %NULL on error
+ *
+ * Since: 0.2
+ */
+GPtrArray *
+lightly_api_workflow_client_get_tag_picks_finish (LightlyApiWorkflowClient *self,
+                                                  GAsyncResult             *result,
+                                                  GError                  **error)
+{
+  return lightly_client_op_finish (self, result, lightly_api_workflow_client_get_tag_picks_async, error);
+}
+
 /* ---------------------------------------------------------------------------
  * Scores
  * ------------------------------------------------------------------------- */

@@ -192,6 +192,17 @@ gboolean    lightly_api_workflow_client_delete_tag        (LightlyApiWorkflowCli
                                                            GCancellable             *cancellable,
                                                            GError                  **error);
 
+LIGHTLY_AVAILABLE_IN_ALL
+void        lightly_api_workflow_client_get_tag_picks_async  (LightlyApiWorkflowClient *self,
+                                                              const char               *tag_id,
+                                                              GCancellable             *cancellable,
+                                                              GAsyncReadyCallback       callback,
+                                                              gpointer                  user_data);
+LIGHTLY_AVAILABLE_IN_ALL
+GPtrArray  *lightly_api_workflow_client_get_tag_picks_finish (LightlyApiWorkflowClient *self,
+                                                              GAsyncResult             *result,
+                                                              GError                  **error);
+
 /* Scores */
 LIGHTLY_AVAILABLE_IN_ALL
 void        lightly_api_workflow_client_upload_scores_async  (LightlyApiWorkflowClient *self,

@@ -7,6 +7,7 @@
 #include "lightly-query-result.h"
 #include "lightly-enum-types.h"
 #include "lightly-query-result-private.h"
+#include "lightly-pick.h"
 
 /**
  * LightlyQueryResult:
@@ -39,6 +40,8 @@ struct _LightlyQueryResult
   char **added;
   LightlySamplingMethod method;
   guint total;
+  char *reason;
+  GPtrArray *picks;
 };
 
 G_DEFINE_FINAL_TYPE (LightlyQueryResult, lightly_query_result, G_TYPE_OBJECT)
@@ -51,6 +54,7 @@ enum {
   PROP_METHOD,
   PROP_BATCH_SIZE,
   PROP_TOTAL,
+  PROP_REASON,
   N_PROPS
 };
 
@@ -63,6 +67,8 @@ lightly_query_result_finalize (GObject *object)
 
   g_clear_object (&self->tag);
   g_strfreev (self->added);
+  g_free (self->reason);
+  g_clear_pointer (&self->picks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (lightly_query_result_parent_class)->finalize (object);
 }
@@ -94,6 +100,9 @@ lightly_query_result_get_property (GObject    *object,
       break;
     case PROP_TOTAL:
       g_value_set_uint (value, self->total);
+      break;
+    case PROP_REASON:
+      g_value_set_string (value, self->reason);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -174,6 +183,23 @@ lightly_query_result_class_init (LightlyQueryResultClass *klass)
   properties[PROP_TOTAL] =
     g_param_spec_uint ("total", NULL, NULL, 0, G_MAXUINT, 0, flags);
 
+  /**
+   * LightlyQueryResult:reason: (getter get_reason)
+   *
+   * Why the query ran [property@Lightly.QueryResult:method], as a short
+   * English sentence for logs and tooltips: for
+   * %LIGHTLY_SAMPLING_METHOD_AUTO the rule of
+   * [func@Lightly.sampling_method_resolve_in_pool] that decided, with the
+   * numbers it used, such as `"ACTIVE_LEARNING: 750 of 3000 labeled after
+   * the query (25%), at or past the switch at 600 (20% of the pool)"`. It
+   * starts with the method's wire name, or with `"skipped"` for a skipped
+   * query. Not meant to be parsed; %NULL for a result not made by a query.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_REASON] =
+    g_param_spec_string ("reason", NULL, NULL, NULL, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -184,6 +210,7 @@ lightly_query_result_init (LightlyQueryResult *self)
    * must be as empty-but-valid as the one from a real query. */
   self->added = g_new0 (char *, 1);
   self->method = LIGHTLY_SAMPLING_METHOD_AUTO;
+  self->picks = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_pick_free);
 }
 
 LightlyQueryResult *
@@ -191,7 +218,8 @@ lightly_query_result_new_internal (gboolean               skipped,
                                    LightlySamplingMethod  method,
                                    LightlyTag            *tag,
                                    const char * const    *added,
-                                   guint                  total)
+                                   guint                  total,
+                                   const char            *reason)
 {
   LightlyQueryResult *self;
 
@@ -201,6 +229,7 @@ lightly_query_result_new_internal (gboolean               skipped,
   self->skipped = !!skipped;
   self->method = method;
   self->total = total;
+  self->reason = g_strdup (reason);
   self->tag = tag != NULL ? g_object_ref (tag) : NULL;
   /* Bindings and callers index the list without a NULL check, so "nothing
    * added" stays the empty vector from init, not NULL. */
@@ -309,4 +338,55 @@ lightly_query_result_get_total (LightlyQueryResult *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), 0);
   return self->total;
+}
+
+/**
+ * lightly_query_result_get_reason: (get-property reason)
+ * @self: a query result
+ *
+ * Gets why the query ran its method, AUTO's decision included.
+ *
+ * Returns: (transfer none) (nullable): a short sentence starting with the
+ *   method's wire name (or `"skipped"`)
+ *
+ * Since: 0.2
+ */
+const char *
+lightly_query_result_get_reason (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), NULL);
+  return self->reason;
+}
+
+void
+lightly_query_result_set_picks_internal (LightlyQueryResult *self,
+                                         GPtrArray          *picks)
+{
+  g_return_if_fail (LIGHTLY_IS_QUERY_RESULT (self));
+  g_return_if_fail (picks != NULL);
+
+  g_ptr_array_unref (self->picks);
+  self->picks = g_ptr_array_ref (picks);
+}
+
+/**
+ * lightly_query_result_get_picks:
+ * @self: a query result
+ *
+ * Gets why each added sample was picked: one [struct@Lightly.Pick] per
+ * sample of [property@Lightly.QueryResult:added], in pick order (the rank),
+ * with the method that picked it, its utility and its cluster or ball. An
+ * annotation tool can show them as badges and present the batch in rank
+ * order. Empty when the query was skipped, or when the server is not a
+ * lightly-glib server and cannot say.
+ *
+ * Returns: (transfer none) (element-type LightlyPick): the picks
+ *
+ * Since: 0.2
+ */
+GPtrArray *
+lightly_query_result_get_picks (LightlyQueryResult *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_QUERY_RESULT (self), NULL);
+  return self->picks;
 }

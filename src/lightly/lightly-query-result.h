@@ -32,5 +32,9 @@ LIGHTLY_AVAILABLE_IN_ALL
 guint                 lightly_query_result_get_batch_size (LightlyQueryResult *self);
 LIGHTLY_AVAILABLE_IN_ALL
 guint                 lightly_query_result_get_total      (LightlyQueryResult *self);
+LIGHTLY_AVAILABLE_IN_ALL
+const char           *lightly_query_result_get_reason     (LightlyQueryResult *self);
+LIGHTLY_AVAILABLE_IN_ALL
+GPtrArray            *lightly_query_result_get_picks      (LightlyQueryResult *self);
 
 G_END_DECLS

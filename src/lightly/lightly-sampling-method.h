@@ -33,9 +33,9 @@ G_BEGIN_DECLS
  *   pseudo-labels (Yehuda et al., 2022)
  * @LIGHTLY_SAMPLING_METHOD_AUTO: a lightly-glib extension: the agent picks a
  *   concrete method for each query by the rule of
- *   [func@Lightly.sampling_method_resolve] (TYPICLUST for a cold start,
- *   ACTIVE_LEARNING from 1000 labels on when scores are given). It is never
- *   sent to a server.
+ *   [func@Lightly.sampling_method_resolve_in_pool] (TYPICLUST for a cold
+ *   start, ACTIVE_LEARNING from a fifth of the pool, but 500 to 1000 labels,
+ *   on when scores are given). It is never sent to a server.
  *
  * How a selection picks samples. The wire names are the enum nicks in upper
  * case with underscores (`"CORESET"`, `"ACTIVE_LEARNING"`), see
@@ -63,5 +63,12 @@ LightlySamplingMethod lightly_sampling_method_resolve     (LightlySamplingMethod
                                                            guint                 n_labeled,
                                                            guint                 n_batch,
                                                            gboolean              have_scores);
+LIGHTLY_AVAILABLE_IN_ALL
+LightlySamplingMethod lightly_sampling_method_resolve_in_pool (LightlySamplingMethod   method,
+                                                               guint                   n_labeled,
+                                                               guint                   n_batch,
+                                                               guint                   n_pool,
+                                                               gboolean                have_scores,
+                                                               char                  **out_reason);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "lightly-suggest-request.h"
+#include "lightly-pick.h"
 
 /**
  * LightlySuggestRequest:
@@ -32,6 +33,9 @@ struct _LightlySuggestRequest
   guint batch_size;
   char **labeled;
   LightlyPredictions *predictions;
+  /* The suggester's answer, set from its own context: guarded. */
+  GMutex lock;
+  GPtrArray *picks;
 };
 
 G_DEFINE_FINAL_TYPE (LightlySuggestRequest, lightly_suggest_request, G_TYPE_OBJECT)
@@ -53,6 +57,8 @@ lightly_suggest_request_finalize (GObject *object)
 
   g_strfreev (self->labeled);
   g_clear_object (&self->predictions);
+  g_clear_pointer (&self->picks, g_ptr_array_unref);
+  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (lightly_suggest_request_parent_class)->finalize (object);
 }
@@ -157,6 +163,8 @@ lightly_suggest_request_class_init (LightlySuggestRequestClass *klass)
 static void
 lightly_suggest_request_init (LightlySuggestRequest *self)
 {
+  g_mutex_init (&self->lock);
+  self->picks = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_pick_free);
   self->labeled = g_new0 (char *, 1);
 }
 
@@ -231,4 +239,63 @@ lightly_suggest_request_get_predictions (LightlySuggestRequest *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_SUGGEST_REQUEST (self), NULL);
   return self->predictions;
+}
+
+/**
+ * lightly_suggest_request_dup_picks:
+ * @self: a request
+ *
+ * Gets why each sample of the suggested batch was picked, as the suggester
+ * reported it with [method@Lightly.SuggestRequest.set_picks]: one
+ * [struct@Lightly.Pick] per suggested file, in rank order (the order of the
+ * batch), so an annotation tool can show badges. Empty until the suggester
+ * sets them, and when it cannot say (a suggester without provenance).
+ *
+ * Returns: (transfer container) (element-type LightlyPick): the picks
+ *
+ * Since: 0.2
+ */
+GPtrArray *
+lightly_suggest_request_dup_picks (LightlySuggestRequest *self)
+{
+  GPtrArray *out;
+
+  g_return_val_if_fail (LIGHTLY_IS_SUGGEST_REQUEST (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  out = g_ptr_array_ref (self->picks);
+  g_mutex_unlock (&self->lock);
+  return out;
+}
+
+/**
+ * lightly_suggest_request_set_picks:
+ * @self: a request
+ * @picks: (element-type LightlyPick): why each suggested file was picked,
+ *   in the batch's order; the request keeps copies
+ *
+ * Called by a suggester before it completes, to report the provenance of
+ * its batch ("why picked"); the app reads it with
+ * [method@Lightly.SuggestRequest.dup_picks] after
+ * [method@Lightly.BatchSuggester.suggest_finish]. Safe from any thread.
+ *
+ * Since: 0.2
+ */
+void
+lightly_suggest_request_set_picks (LightlySuggestRequest *self,
+                                   GPtrArray             *picks)
+{
+  GPtrArray *old, *copy;
+
+  g_return_if_fail (LIGHTLY_IS_SUGGEST_REQUEST (self));
+  g_return_if_fail (picks != NULL);
+
+  /* A copy: bindings pass arrays whose elements live only for the call. */
+  copy = g_ptr_array_copy (picks, (GCopyFunc) (void (*) (void)) lightly_pick_copy, NULL);
+  g_ptr_array_set_free_func (copy, (GDestroyNotify) lightly_pick_free);
+  g_mutex_lock (&self->lock);
+  old = self->picks;
+  self->picks = copy;
+  g_mutex_unlock (&self->lock);
+  g_ptr_array_unref (old);
 }

@@ -30,4 +30,10 @@ const char * const    *lightly_suggest_request_get_labeled     (LightlySuggestRe
 LIGHTLY_AVAILABLE_IN_ALL
 LightlyPredictions    *lightly_suggest_request_get_predictions (LightlySuggestRequest *self);
 
+LIGHTLY_AVAILABLE_IN_ALL
+GPtrArray             *lightly_suggest_request_dup_picks      (LightlySuggestRequest *self);
+LIGHTLY_AVAILABLE_IN_ALL
+void                   lightly_suggest_request_set_picks      (LightlySuggestRequest *self,
+                                                               GPtrArray             *picks);
+
 G_END_DECLS

@@ -25,6 +25,7 @@
 #include "lightly-scorer-ensemble.h"
 #include "lightly-tag.h"
 #include "lightly-job.h"
+#include "lightly-pick.h"
 #include "lightly-query-result.h"
 #include "lightly-dataset.h"
 #include "lightly-embedding.h"

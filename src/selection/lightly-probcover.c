@@ -463,6 +463,7 @@ greedy_cover (const LightlyPoints *cand, const GraphTask *g, gsize k, gboolean *
       top = heap[0];
       picked[top.pos] = TRUE;
       g_array_append_val (out, cand->rows[top.pos]);
+      lightly_selection_explain (pr->p, cand->rows[top.pos], top.deg, (gint32) MIN (t, (gsize) G_MAXINT32));
       nb = neighbours (g, top.pos, &n);
       for (e = 0; e < n; e++)
         if (!covered[nb[e]])
@@ -503,6 +504,7 @@ pick_uniform (const LightlySelectionParams *p, const LightlyPoints *cand, const 
       rest[i] = rest[j];
       rest[j] = tmp;
       g_array_append_val (out, cand->rows[rest[i]]);
+      lightly_selection_explain (p, cand->rows[rest[i]], 0.0, -1);
     }
 }
 

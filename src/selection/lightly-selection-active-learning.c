@@ -185,6 +185,7 @@ lightly_active_learning_run (const LightlySelectionParams  *p,
       picked[pj] = 1;
       c = cand[pj];
       g_array_append_val (out, c);
+      lightly_selection_explain (p, c, p->scores[c], -1);
       lightly_selection_report (p, t + 1, k);
       if ((t % 1024) == 1023 && lightly_selection_cancel_raised (p))
         return lightly_selection_set_cancelled (error);

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include "lightly-selection-private.h"
@@ -35,6 +37,18 @@ lightly_selection_thread_count (const LightlySelectionParams *p)
         return (guint) v;
     }
   return MAX (1, g_get_num_processors ());
+}
+
+void
+lightly_selection_explain (const LightlySelectionParams *p,
+                           guint32                       row,
+                           double                        utility,
+                           gint32                        cluster)
+{
+  LightlySelectionPick pick = { row, cluster, isfinite (utility) ? utility : 0.0 };
+
+  if (p->why != NULL)
+    g_array_append_val (p->why, pick);
 }
 
 gboolean

@@ -679,7 +679,7 @@ block_value (Run *r, ValueKind kind, gsize b, double dmax)
  * or −1 if every candidate is picked. The maximum of the values is the value
  * of the maximal d² (or u), as √ and division are monotone. */
 static gssize
-greedy_argmax (Run *r, gboolean coral)
+greedy_argmax (Run *r, gboolean coral, double *value)
 {
   double m2 = -1.0, mu = -1.0, dmax, thr;
   ValueKind kind = VALUE_D;
@@ -719,7 +719,12 @@ greedy_argmax (Run *r, gboolean coral)
       block_range (r, b, &lo, &hi);
       for (j = lo; j < hi; j++)
         if (r->mind2[j] >= 0 && value_of (r, kind, j, dmax) >= thr)
-          return (gssize) j;
+          {
+            /* The value compared, for "why picked". */
+            if (value != NULL)
+              *value = value_of (r, kind, j, dmax);
+            return (gssize) j;
+          }
     }
   g_assert_not_reached ();
   return -1;
@@ -866,7 +871,7 @@ first_pass (Run *r, gboolean coral, gboolean prune_seed, gssize *first, GError *
   else if (coral)
     *first = coral_first_pick (r, &ok);
   else if ((ok = mean_distances (r)))
-    *first = greedy_argmax (r, FALSE);
+    *first = greedy_argmax (r, FALSE, NULL);
   return ok ? TRUE : lightly_selection_set_cancelled (error);
 }
 
@@ -904,14 +909,19 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       UpdateTask ut;
       guint32 c;
       const float *x;
+      double utility = 0;
 
       if (cancel_requested (r))
         return lightly_selection_set_cancelled (error);
       if (t == 0 && np == 0)
-        pick = first;
+        {
+          /* CORAL: s^β; CORESET: the distance to the candidates' mean. */
+          pick = first;
+          utility = coral ? weight (r, (gsize) first) : sqrt (MAX (r->mind2[first], 0));
+        }
       else
         {
-          pick = greedy_argmax (r, coral);
+          pick = greedy_argmax (r, coral, &utility);
           if (pick < 0)
             break;
           if (p->min_distance > 0 && sqrt (r->mind2[pick]) < p->min_distance)
@@ -919,6 +929,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
         }
       c = r->cand[pick];
       g_array_append_val (out, c);
+      lightly_selection_explain (p, c, utility, -1);
       r->mind2[pick] = -1.0;
       lightly_selection_report (p, t + 1, k);
       if (t + 1 == k)

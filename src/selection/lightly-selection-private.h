@@ -88,6 +88,11 @@ guint    lightly_selection_thread_count (const LightlySelectionParams *p);
 
 /* Sets LIGHTLY_SELECTION_ERROR_CANCELLED; returns FALSE. */
 gboolean lightly_selection_set_cancelled (GError **error);
+/* Appends why @row was picked to p->why, when the caller asked for it. */
+void     lightly_selection_explain (const LightlySelectionParams *p,
+                                    guint32                       row,
+                                    double                        utility,
+                                    gint32                        cluster);
 
 /* Whether the caller raised p->cancel. */
 gboolean lightly_selection_cancel_raised (const LightlySelectionParams *p);

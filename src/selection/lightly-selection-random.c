@@ -32,6 +32,7 @@ lightly_random_run (const LightlySelectionParams  *p,
       a[t] = a[j];
       a[j] = tmp;
       g_array_append_val (out, a[t]);
+      lightly_selection_explain (p, a[t], 0.0, -1);
       lightly_selection_report (p, t + 1, k);
       if ((t % 1024) == 1023 && lightly_selection_cancel_raised (p))
         return lightly_selection_set_cancelled (error);

@@ -199,6 +199,8 @@ lightly_selection_run (const LightlySelectionParams  *params,
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (params->why != NULL)
+    g_array_set_size (params->why, 0);
   if (!validate (params, error))
     return NULL;
   if (lightly_selection_cancel_raised (params))
@@ -215,6 +217,11 @@ lightly_selection_run (const LightlySelectionParams  *params,
       return g_steal_pointer (&out);
     }
   if (!methods[params->method].run (params, k, out, error))
-    return NULL;
+    {
+      if (params->why != NULL)
+        g_array_set_size (params->why, 0);
+      return NULL;
+    }
+  g_assert (params->why == NULL || params->why->len == out->len);
   return g_steal_pointer (&out);
 }

@@ -54,6 +54,29 @@ G_BEGIN_DECLS
 /* Values within this of the step maximum are ties (§13 Arithmetic). */
 #define LIGHTLY_SELECTION_TIE_EPSILON 1e-9
 
+/* Why a row was picked (lightly-glib extension, "why picked"): one per
+ * pick, in pick order, so the rank is the index. utility is the value the
+ * method maximised at that pick, always finite:
+ *   RANDOM           0;
+ *   CORESET          d(c), the distance to P ∪ picks so far (without P,
+ *                    the first pick's distance to the candidates' mean);
+ *   CORAL            d̂(c)·s(c)^β (d̂ alone when every product is 0; the
+ *                    first pick without P: s^β);
+ *   ACTIVE_LEARNING  s(c);
+ *   TYPICLUST        typicality, 1 / the mean distance to its nearest
+ *                    fellow members (at most 1e12; 0 for the row-order
+ *                    fallback);
+ *   PROBCOVER        the candidates its ball newly covered (0 for the
+ *                    uniform picks once everything is covered).
+ * cluster: TYPICLUST's k-means cluster, PROBCOVER's ball (the index of the
+ * covering pick, so its rank), −1 for the other methods and PROBCOVER's
+ * uniform picks. */
+typedef struct {
+  guint32 row;
+  gint32 cluster;
+  double utility;
+} LightlySelectionPick;
+
 typedef void (*LightlySelectionProgress) (guint64  processed,
                                           guint64  total,
                                           gpointer user_data);
@@ -100,6 +123,10 @@ typedef struct {
   guint pseudo_classes;
   /* PROBCOVER: edges of the δ-graph at most (0: 2^26). */
   gsize max_edges;
+  /* Nullable, element-type LightlySelectionPick: when set, the run empties
+   * it and appends why each row was picked, in pick order (same length as
+   * the returned picks; empty after an error). Costs nothing when NULL. */
+  GArray *why;
 } LightlySelectionParams;
 
 /* The SIMD paths. By default the fastest the CPU supports: AVX-512, except

@@ -332,6 +332,7 @@ lightly_typiclust_run (const LightlySelectionParams  *p,
               {
                 picked[i] = TRUE;
                 g_array_append_val (out, cand->rows[i]);
+                lightly_selection_explain (p, cand->rows[i], 0.0, (gint32) assign[i]);
               }
           report_pick (&pr, k);
           break;
@@ -347,6 +348,8 @@ lightly_typiclust_run (const LightlySelectionParams  *p,
       cl[best].count++;
       picked[cl[best].typ_members[arg]] = TRUE;
       g_array_append_val (out, cand->rows[cl[best].typ_members[arg]]);
+      lightly_selection_explain (p, cand->rows[cl[best].typ_members[arg]],
+                                 1.0 / MAX (cl[best].mean[arg], 1e-12), (gint32) best);
       report_pick (&pr, t + 1);
       if (lightly_points_cancelled (cand))
         ok = FALSE;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/lightly-server-routes-private.h"
+#include "backend/lightly-json-picks.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-error.h"
 
@@ -282,6 +283,24 @@ route_get_tag (Route *r)
 
   if (tag != NULL)
     routes_respond_take_node (r->resp, lightly_json_encode_tag (tag));
+}
+
+/* GET /v1/datasets/{datasetId}/tags/{tagId}/lightly-glib/picks, a
+ * lightly-glib extension: why each sample of the tag was picked
+ * (backend/lightly-json-picks.h). */
+void
+route_tag_picks (Route *r)
+{
+  g_autoptr(LightlyStoreTag) tag = routes_require_tag (r, r->seg[3]);
+  g_autoptr(GPtrArray) picks = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (tag == NULL)
+    return;
+  picks = lightly_backend_get_tag_picks (r->self->backend, r->dataset->id, r->seg[3], r->cancellable, &error);
+  if (picks == NULL)
+    return routes_respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
+  routes_respond_take_node (r->resp, lightly_json_encode_picks (picks));
 }
 
 void

@@ -112,6 +112,7 @@ void route_create_samples_bulk (Route *r);
 void route_list_samples (Route *r);
 void route_sample_write_url (Route *r, gboolean both);
 void route_list_tags (Route *r);
+void route_tag_picks (Route *r);
 void route_get_tag (Route *r);
 void route_create_initial_tag (Route *r);
 void route_delete_tag (Route *r);

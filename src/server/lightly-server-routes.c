@@ -114,6 +114,8 @@ dispatch_dataset (Route *r)
             return route_delete_tag (r);
           return method_not_allowed (r->resp, "GET, DELETE");
         }
+      if (n == 6 && g_str_equal (s[4], "lightly-glib") && g_str_equal (s[5], "picks"))
+        return is_method (req, "GET") ? route_tag_picks (r) : method_not_allowed (r->resp, "GET");
       if (n == 5 && g_str_equal (s[4], "filenames"))
         return is_method (req, "GET") ? route_tag_filenames (r) : method_not_allowed (r->resp, "GET");
       if (n == 5 && g_str_equal (s[4], "scores"))

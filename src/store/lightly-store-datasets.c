@@ -823,6 +823,15 @@ lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char
       return FALSE;
   }
   {
+    STMT st = store_prep (c, "DELETE FROM tag_picks WHERE tag_id = ?", error);
+
+    if (st == NULL)
+      return FALSE;
+    store_bind_text (st, 1, tag_id);
+    if (!store_step_done (c, st, "deleting why a tag's samples were picked", error))
+      return FALSE;
+  }
+  {
     STMT st = store_prep (c, "DELETE FROM tags WHERE id = ?", error);
 
     if (st == NULL)

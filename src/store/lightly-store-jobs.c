@@ -595,6 +595,23 @@ lightly_store_finish_job (LightlyStore *self,
                           const char   *creator,
                           GError      **error)
 {
+  return lightly_store_finish_job_with_picks (self, job_id, bitmask_hex, prev_tag_id, query_tag_id,
+                                              preselected_tag_id, creator, NULL, NULL, 0, error);
+}
+
+char *
+lightly_store_finish_job_with_picks (LightlyStore           *self,
+                                     const char             *job_id,
+                                     const char             *bitmask_hex,
+                                     const char             *prev_tag_id,
+                                     const char             *query_tag_id,
+                                     const char             *preselected_tag_id,
+                                     const char             *creator,
+                                     const char             *method,
+                                     const LightlyStorePick *picks,
+                                     gsize                   n_picks,
+                                     GError                **error)
+{
   g_autofree char *dataset_id = NULL;
   g_autofree char *name = NULL;
   g_autofree char *tag_id = NULL;
@@ -634,6 +651,8 @@ lightly_store_finish_job (LightlyStore *self,
   tag_id = store_create_tag_tx (self, c, dataset_id, name, bitmask_hex, prev_tag_id, query_tag_id,
                           preselected_tag_id, creator, job_id, error);
   if (tag_id == NULL)
+    goto fail;
+  if (method != NULL && !store_set_tag_picks_tx (c, tag_id, method, picks, n_picks, error))
     goto fail;
   {
     STMT st = store_prep (c, "UPDATE jobs SET status = 2, processed = MAX (processed, ?), "

@@ -151,6 +151,15 @@ int           store_row_exists    (Conn         *c,
                              const char   *what,
                              GError      **error);
 
+/* Keeps why a tag's rows were picked (lightly-store-picks.c), inside an
+ * open write transaction. */
+gboolean      store_set_tag_picks_tx (Conn                   *c,
+                                      const char             *tag_id,
+                                      const char             *method,
+                                      const LightlyStorePick *picks,
+                                      gsize                   n_picks,
+                                      GError                **error);
+
 /* Builds a store struct from the current row of a statement. */
 typedef gpointer (*RowFunc) (LightlyStore *self, sqlite3_stmt *st);
 

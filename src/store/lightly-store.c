@@ -108,10 +108,17 @@ static const char *const migrations[LIGHTLY_STORE_SCHEMA_VERSION] = {
   "CREATE UNIQUE INDEX jobs_reservations ON jobs (dataset_id, new_tag_name)"
   "  WHERE reserved IS NOT NULL;"
   "CREATE INDEX jobs_by_status ON jobs (status);",
+  /* 1 → 2: why each sample of a selection's tag was picked
+   * (lightly-store-picks.c). Tags of version 1 have no row. */
+  "CREATE TABLE tag_picks ("
+  "  tag_id TEXT PRIMARY KEY NOT NULL REFERENCES tags (id),"
+  "  method TEXT NOT NULL,"
+  "  n_picks INTEGER NOT NULL,"
+  "  picks BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 /* migrate() writes the version literally. */
-G_STATIC_ASSERT (LIGHTLY_STORE_SCHEMA_VERSION == 1);
+G_STATIC_ASSERT (LIGHTLY_STORE_SCHEMA_VERSION == 2);
 
 G_DEFINE_FINAL_TYPE (LightlyStore, lightly_store, G_TYPE_OBJECT)
 
@@ -801,7 +808,7 @@ migrate (LightlyStore *self, GError **error)
   for (int v = version; v < LIGHTLY_STORE_SCHEMA_VERSION; v++)
     if (!store_exec_sql (c->db, migrations[v], error))
       return FALSE;
-  if (!store_exec_sql (c->db, "PRAGMA user_version = 1", error) ||
+  if (!store_exec_sql (c->db, "PRAGMA user_version = 2", error) ||
       !store_exec_sql (c->db, "COMMIT", error))
     return FALSE;
   return TRUE;

@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define LIGHTLY_STORE_SCHEMA_VERSION 1
+#define LIGHTLY_STORE_SCHEMA_VERSION 2
 
 /* ---- The store -------------------------------------------------------- */
 
@@ -334,6 +334,34 @@ char            *lightly_store_finish_job           (LightlyStore *self,
                                                      const char   *preselected_tag_id,
                                                      const char   *creator,
                                                      GError      **error);
+/* Why a selection picked a row ("why picked"): the engine's
+ * LightlySelectionPick in the store's own terms. */
+typedef struct {
+  guint32 row;
+  gint32 cluster;
+  double utility;
+} LightlyStorePick;
+
+/* lightly_store_finish_job() that also keeps why each row was picked, in
+ * pick order, with the result tag (table tag_picks), in the same
+ * transaction; @method is the method's wire name. */
+char            *lightly_store_finish_job_with_picks (LightlyStore           *self,
+                                                      const char             *job_id,
+                                                      const char             *bitmask_hex,
+                                                      const char             *prev_tag_id,
+                                                      const char             *query_tag_id,
+                                                      const char             *preselected_tag_id,
+                                                      const char             *creator,
+                                                      const char             *method,
+                                                      const LightlyStorePick *picks,
+                                                      gsize                   n_picks,
+                                                      GError                **error);
+gboolean         lightly_store_get_tag_picks        (LightlyStore  *self,
+                                                     const char    *dataset_id,
+                                                     const char    *tag_id,
+                                                     char         **out_method,
+                                                     GArray       **out_picks,
+                                                     GError       **error);
 /* Marks the job FAILED with message and releases the name reservation. */
 gboolean         lightly_store_fail_job             (LightlyStore *self,
                                                      const char   *job_id,

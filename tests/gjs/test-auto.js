@@ -17,6 +17,30 @@ test('resolve', () => {
     check(Lightly.sampling_method_resolve(M.RANDOM, 500, 500, true) === M.RANDOM, 'others stay');
 });
 
+test('resolve in pool', () => {
+    const [m1, r1] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 499, 3000, true);
+    check(m1 === M.TYPICLUST && r1.startsWith('TYPICLUST: 599 of 3000'), 'below 20% of the pool');
+    const [m2, r2] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 500, 3000, true);
+    check(m2 === M.ACTIVE_LEARNING && r2.includes('switch at 600'), 'at 20% of the pool');
+    check(new Lightly.QueryResult().reason === null, 'reason of an empty result');
+});
+
+test('pick', () => {
+    const pick = Lightly.Pick.new(3, 'a.png', M.TYPICLUST, 1.5, 7);
+    check(pick.get_rank() === 3 && pick.get_file_name() === 'a.png', 'rank and file name');
+    check(pick.get_method() === M.TYPICLUST && pick.get_utility() === 1.5 && pick.get_cluster() === 7,
+        'method, utility, cluster');
+    check(Lightly.Pick.new(0, null, M.RANDOM, NaN, -5).get_utility() === 0, 'NaN is stored as 0');
+    check(new Lightly.QueryResult().get_picks().length === 0, 'no picks on an empty result');
+});
+
+test('suggest request picks', () => {
+    // The suggester sets them (tests/python/test_suggest_plugin.py runs one);
+    // before, the request has none.
+    const request = new Lightly.SuggestRequest({batch_size: 2});
+    check(request.dup_picks().length === 0, 'empty before the suggester answers');
+});
+
 test('config default stays CORESET', () => {
     check(new Lightly.SamplerConfig().method === M.CORESET, 'default');
 });

@@ -21,6 +21,7 @@ const expected = [
     [Lightly.QueryResult, {
         'skipped': GObject.TYPE_BOOLEAN, 'tag': Lightly.Tag.$gtype, 'added': GObject.type_from_name('GStrv'),
         'method': Lightly.SamplingMethod.$gtype, 'batch-size': GObject.TYPE_UINT, 'total': GObject.TYPE_UINT,
+        'reason': GObject.TYPE_STRING,
     }],
     [Lightly.Dataset, {
         'id': S, 'name': S, 'n-samples': GObject.TYPE_UINT,

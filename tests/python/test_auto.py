@@ -22,6 +22,37 @@ class AutoTest(unittest.TestCase):
         self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 500, False), M.TYPICLUST)
         self.assertEqual(Lightly.sampling_method_resolve(M.CORAL, 0, 10, False), M.CORAL)
 
+    def test_resolve_in_pool(self):
+        # 20 % of a pool of 3000 is 600: the switch adapts to the pool.
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 499, 3000, True)
+        self.assertEqual(method, M.TYPICLUST)
+        self.assertTrue(reason.startswith('TYPICLUST: 599 of 3000'), reason)
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 500, 3000, True)
+        self.assertEqual(method, M.ACTIVE_LEARNING)
+        self.assertIn('switch at 600', reason)
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 0, 10, 1400, True)
+        self.assertEqual(method, M.TYPICLUST)
+        self.assertIn('cold start', reason)
+
+    def test_query_result_reason(self):
+        result = Lightly.QueryResult()
+        self.assertIsNone(result.props.reason)
+        self.assertIsNone(result.get_reason())
+
+    def test_pick(self):
+        pick = Lightly.Pick.new(3, 'a.png', M.TYPICLUST, 1.5, 7)
+        self.assertEqual(pick.get_rank(), 3)
+        self.assertEqual(pick.get_file_name(), 'a.png')
+        self.assertEqual(pick.get_method(), M.TYPICLUST)
+        self.assertEqual(pick.get_utility(), 1.5)
+        self.assertEqual(pick.get_cluster(), 7)
+        copy = pick.copy()
+        self.assertEqual(copy.get_file_name(), 'a.png')
+        # Not finite is stored as 0; clusters below -1 as -1.
+        self.assertEqual(Lightly.Pick.new(0, None, M.RANDOM, float('nan'), -5).get_utility(), 0.0)
+        self.assertEqual(Lightly.Pick.new(0, None, M.RANDOM, 0.0, -5).get_cluster(), -1)
+        self.assertEqual(len(Lightly.QueryResult().get_picks()), 0)
+
     def test_config_default_stays_coreset(self):
         self.assertEqual(Lightly.SamplerConfig().props.method, M.CORESET)
         config = Lightly.SamplerConfig(method=M.AUTO, n_samples=10)

@@ -27,6 +27,7 @@ EXPECTED = {
     Lightly.QueryResult: {
         'skipped': GObject.TYPE_BOOLEAN, 'tag': Lightly.Tag, 'added': GObject.TYPE_STRV,
         'method': Lightly.SamplingMethod, 'batch-size': GObject.TYPE_UINT, 'total': GObject.TYPE_UINT,
+        'reason': GObject.TYPE_STRING,
     },
     Lightly.Dataset: {
         'id': str, 'name': str, 'n-samples': GObject.TYPE_UINT,

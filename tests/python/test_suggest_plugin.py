@@ -110,6 +110,20 @@ class TestCPluginFromPython(unittest.TestCase):
             self.assertEqual(sorted(mask.masked_select(self.pool)), sorted(labeled))
         self.assertIsNone(self.store.tag_mask('lightly-suggest-labeled-2'))
 
+    def test_picks_in_rank_order(self):
+        # Why picked: the request carries one pick per suggested file, and
+        # the batch comes in rank order.
+        host = Host(self.store, 'lightly-suggest')
+        request = Lightly.SuggestRequest(batch_size=6, labeled=[])
+        self.assertEqual(len(request.dup_picks()), 0)
+        batch = host.suggester.suggest(request, None)
+        picks = request.dup_picks()
+        self.assertEqual([p.get_file_name() for p in picks], list(batch))
+        self.assertEqual([p.get_rank() for p in picks], list(range(6)))
+        for p in picks:
+            self.assertNotEqual(p.get_method(), Lightly.SamplingMethod.AUTO)
+            self.assertTrue(numpy.isfinite(p.get_utility()))
+
     def test_half_labeled(self):
         host = Host(self.store, 'lightly-suggest')
         first = host.suggest(10)
