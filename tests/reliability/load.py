@@ -4,7 +4,7 @@
 Each client keeps one keep-alive connection and, for a bounded time, picks
 an action: a tag read (GET tags, GET one tag; 70 %), a score upload on the
 initial tag (POST scores; 20 %), or one round of an agent loop (`lightly-al
-query` as a process, a new tag each time; 10 %). It reports requests,
+query` as a process, a new tag each time; 10 %); --mix changes the weights. It reports requests,
 errors (target 0), p50/p99 latency per kind, and the server's RSS after the
 warm-up and at the end (target: flat).
 
@@ -116,9 +116,9 @@ class Client(threading.Thread):
     def run(self):
         while time.monotonic() < self.load.end:
             r = self.rng.random()
-            if r < 0.7:
+            if r < self.load.mix[0]:
                 self.timed('tag-read', self.tag_read)
-            elif r < 0.9:
+            elif r < self.load.mix[0] + self.load.mix[1]:
                 self.timed('score-upload', self.score_upload)
             else:
                 self.timed('agent-round', self.agent_round)
@@ -127,6 +127,8 @@ class Client(threading.Thread):
 class Load:
     def __init__(self, args):
         self.args = args
+        w = [float(x) for x in args.mix.split(',')]
+        self.mix = [x / sum(w) for x in w]
         self.tmp = None
         self.server = None
 
@@ -172,6 +174,7 @@ class Load:
             print(self.wrk_command(), flush=True)
             self.server.proc.wait()
             return 0
+        print('server %s (pid %d); a read route for wrk: %s' % (self.url, self.pid, self.wrk_command()), flush=True)
         start = time.monotonic()
         warm = min(5.0, a.seconds / 5.0)
         self.warm_until = start + warm
@@ -229,6 +232,7 @@ def main():
     ap.add_argument('--seconds', type=float, default=60)
     ap.add_argument('--rows', type=int, default=2000)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--mix', default='70,20,10', help='weights of tag reads, score uploads, agent rounds')
     ap.add_argument('--url', help='an already running server (else one is started)')
     ap.add_argument('--token-file')
     ap.add_argument('--pid', type=int, default=0, help="the running server's pid, for RSS")

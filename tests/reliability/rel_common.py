@@ -59,7 +59,9 @@ class Server:
         self.token = None
 
     def start(self, timeout=20):
-        args = [LIGHTLY_AL, 'serve', '--store', self.store_dir, '--port', '0', '--quiet']
+        # With a log file, keep the request log: each line has the time the
+        # request spent in the server.
+        args = [LIGHTLY_AL, 'serve', '--store', self.store_dir, '--port', '0'] + ([] if self.log else ['--quiet'])
         err = open(self.log, 'ab') if self.log else subprocess.DEVNULL
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True,
                                      preexec_fn=self.preexec_fn, env=self.env)
