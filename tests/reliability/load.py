@@ -10,6 +10,7 @@ warm-up and at the end (target: flat).
 
   tests/reliability/load.py --clients 50 --seconds 60        (README)
   tests/reliability/load.py --clients 10 --seconds 10 --check (CI smoke)
+  tests/reliability/load.py --clients 0 --seconds 10 --wrk    (wrk alone on GET tags)
   tests/reliability/load.py --serve-only                      (prints a wrk command line, then serves)
 
 Starts its own server on a fresh store unless --url/--token-file are given.
@@ -182,6 +183,15 @@ class Load:
         clients = [Client(i, self) for i in range(a.clients)]
         for c in clients:
             c.start()
+        wrk = None
+        if a.wrk:
+            # wrk measures the read route from C, beside the Python clients
+            # (whose own GIL adds to their latencies), after the warm-up.
+            time.sleep(warm)
+            wrk = subprocess.Popen(['wrk', '-t2', '-c%d' % a.wrk_connections,
+                                    '-d%ds' % max(1, int(a.seconds - warm)), '--latency',
+                                    '%s/v1/datasets/%s/tags?token=%s' % (self.url, self.dataset_id, self.token)],
+                                   stdout=subprocess.PIPE, text=True)
         rss_samples = []
         rss_warm = None
         while time.monotonic() < self.end:
@@ -191,9 +201,10 @@ class Load:
                 rss_warm = rss_samples[-1]
         for c in clients:
             c.join(180)
+        wrk_out = wrk.communicate(timeout=120)[0] if wrk is not None else ''
         rss_end = rss_kb(self.pid)
         elapsed = time.monotonic() - start
-        lat = {k: [x for c in clients for x in c.lat[k]] for k in clients[0].lat}
+        lat = {k: [x for c in clients for x in c.lat[k]] for k in Client(0, self).lat}
         errors = [e for c in clients for e in c.errors]
         total = sum(len(v) for v in lat.values())
         print('load: %d clients, %.0f s (first %.0f s warm-up, not timed): %d requests timed '
@@ -205,14 +216,22 @@ class Load:
               % ((rss_warm or 0) / 1024, rss_end / 1024, max(rss_samples or [0]) / 1024))
         for e in errors[:10]:
             print('  error: ' + e)
-        print('  wrk on a read route: ' + self.wrk_command())
+        if wrk is not None:
+            print('  wrk -c%d GET tags: %s' % (a.wrk_connections, ' '.join(
+                line.strip() for line in wrk_out.splitlines()
+                if line.strip().startswith(('50%', '90%', '99%', 'Requests/sec', 'Non-2xx', 'Socket errors'))
+                or 'requests in' in line)))
+            if a.check and ('Non-2xx' in wrk_out or 'Socket errors' in wrk_out or wrk.returncode != 0):
+                errors.append('wrk: ' + wrk_out)
+        else:
+            print('  wrk on a read route: ' + self.wrk_command())
         sys.stdout.flush()
         if a.check:
             if errors:
                 raise rc.CheckFailed('%d errors under load' % len(errors))
             if self.server is not None and not self.server.alive():
                 raise rc.CheckFailed('the server died under load')
-            if not lat['tag-read']:
+            if a.clients and not lat['tag-read'] and not wrk:
                 raise rc.CheckFailed('no tag read was timed')
         if self.tmp is not None:
             self.server.stop()
@@ -236,6 +255,8 @@ def main():
     ap.add_argument('--url', help='an already running server (else one is started)')
     ap.add_argument('--token-file')
     ap.add_argument('--pid', type=int, default=0, help="the running server's pid, for RSS")
+    ap.add_argument('--wrk', action='store_true', help='also run wrk on GET tags for the timed part')
+    ap.add_argument('--wrk-connections', type=int, default=10)
     ap.add_argument('--check', action='store_true', help='exit 1 on any error (CI)')
     ap.add_argument('--serve-only', action='store_true', help='set up, print a wrk command, serve until killed')
     ap.add_argument('--log', action='store_true', help="keep the server's request log")
