@@ -3,8 +3,10 @@
 
 Each client keeps one keep-alive connection and, for a bounded time, picks
 an action: a tag read (GET tags, GET one tag; 70 %), a score upload on the
-initial tag (POST scores; 20 %), or one round of an agent loop (`lightly-al
-query` as a process, a new tag each time; 10 %); --mix changes the weights. It reports requests,
+initial tag (POST scores; 20 %), or one round of an agent loop (10 %: read
+the tags, start a selection, long-poll its job, read the new tag, as the
+http backend does; --agent cli runs `lightly-al query` processes instead,
+which on 2 cores mostly measures process start-up); --mix changes the weights. It reports requests,
 errors (target 0), p50/p99 latency per kind, and the server's RSS after the
 warm-up and at the end (target: flat).
 
@@ -41,6 +43,16 @@ def rss_kb(pid):
     except OSError:
         pass
     return 0
+
+
+def cpu_s(pid):
+    """User + system CPU seconds the process used so far."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except OSError:
+        return 0.0
 
 
 def pct(values, p):
@@ -108,6 +120,34 @@ class Client(threading.Thread):
         return code in (200, 201), '%d %s' % (code, raw[:200])
 
     def agent_round(self):
+        return self.agent_round_cli() if self.load.args.agent == 'cli' else self.agent_round_rest()
+
+    def agent_round_rest(self):
+        """One agent round as the library's http backend does it: read the
+        tags, start a selection, long-poll its job, read the new tag."""
+        self.rounds += 1
+        ds = self.load.dataset_id
+        code, raw = self.request('GET', '/v1/datasets/%s/tags' % ds)
+        if code != 200:
+            return False, 'tags %d' % code
+        code, raw = self.request('POST', '/v1/datasets/%s/embeddings/%s/sampling' % (ds, self.load.embedding_id),
+                                 {'newTagName': 'load-%d-%d' % (self.n, self.rounds), 'method': 'RANDOM',
+                                  'config': {'stoppingCondition': {'nSamples': 10 + self.rounds}},
+                                  'queryTagId': self.load.initial_id, 'seed': self.rounds})
+        if code != 200:
+            return False, 'sampling %d %s' % (code, raw[:200])
+        job = json.loads(raw)['jobId']
+        for _ in range(100):
+            code, raw = self.request('GET', '/v1/jobs/%s?waitMs=10000' % job)
+            body = json.loads(raw) if code == 200 else {}
+            if body.get('status') in ('FINISHED', 'FAILED'):
+                break
+        if body.get('status') != 'FINISHED':
+            return False, 'job %s' % body
+        code, raw = self.request('GET', '/v1/datasets/%s/tags/%s' % (ds, body['result']['data']))
+        return code == 200, 'tag %d' % code
+
+    def agent_round_cli(self):
         self.rounds += 1
         name = 'load-%d-%d' % (self.n, self.rounds)
         code, out, err = rc.cli(self.load.env, 'query', '-d', 'ds', '-m', 'RANDOM', '--seed', str(self.rounds),
@@ -163,6 +203,8 @@ class Load:
         self.dataset_id = [d for d in dsets if d['name'] == 'ds'][0]['id']
         _, tags = probe.request('GET', '/v1/datasets/%s/tags' % self.dataset_id)
         self.initial_id = [t for t in tags if t['name'] == 'initial-tag'][0]['id']
+        _, embs = probe.request('GET', '/v1/datasets/%s/embeddings' % self.dataset_id)
+        self.embedding_id = embs[0]['id']
 
     def wrk_command(self):
         return ('wrk -t2 -c50 -d30s --latency "%s/v1/datasets/%s/tags?token=%s"'
@@ -194,11 +236,14 @@ class Load:
                                    stdout=subprocess.PIPE, text=True)
         rss_samples = []
         rss_warm = None
+        cpu_warm = None
         while time.monotonic() < self.end:
             time.sleep(0.5)
             rss_samples.append(rss_kb(self.pid))
             if rss_warm is None and time.monotonic() >= self.warm_until:
                 rss_warm = rss_samples[-1]
+                cpu_warm = cpu_s(self.pid)
+        cpu_used = cpu_s(self.pid) - (cpu_warm or 0)
         for c in clients:
             c.join(180)
         wrk_out = wrk.communicate(timeout=120)[0] if wrk is not None else ''
@@ -212,8 +257,9 @@ class Load:
                                        len(errors)))
         for k, v in lat.items():
             print('  %-13s %6d  p50 %7.1f ms  p99 %7.1f ms' % (k, len(v), 1000 * pct(v, 50), 1000 * pct(v, 99)))
-        print('  server RSS: %.1f MB after warm-up, %.1f MB at the end (peak %.1f MB)'
-              % ((rss_warm or 0) / 1024, rss_end / 1024, max(rss_samples or [0]) / 1024))
+        print('  server RSS: %.1f MB after warm-up, %.1f MB at the end (peak %.1f MB); server CPU %.1f s '
+              'in the %.0f s timed' % ((rss_warm or 0) / 1024, rss_end / 1024, max(rss_samples or [0]) / 1024,
+                                      cpu_used, a.seconds - warm))
         for e in errors[:10]:
             print('  error: ' + e)
         if wrk is not None:
@@ -252,6 +298,8 @@ def main():
     ap.add_argument('--rows', type=int, default=2000)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--mix', default='70,20,10', help='weights of tag reads, score uploads, agent rounds')
+    ap.add_argument('--agent', choices=['rest', 'cli'], default='rest',
+                    help='agent rounds over REST from the client thread, or as `lightly-al query` processes')
     ap.add_argument('--url', help='an already running server (else one is started)')
     ap.add_argument('--token-file')
     ap.add_argument('--pid', type=int, default=0, help="the running server's pid, for RSS")
