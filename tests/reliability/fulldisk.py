@@ -19,6 +19,7 @@ import resource
 import shutil
 import signal
 import sys
+import subprocess
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -97,7 +98,7 @@ def main():
 
         # The embedded store, written by the CLI itself under the limit.
         loc = 'file://' + store
-        p = __import__('subprocess').run(
+        p = subprocess.run(
             [rc.LIGHTLY_AL, 'upload-embeddings', '-l', loc, '-d', 'ds', '--name', 'big', big],
             env=full_env, capture_output=True, text=True, preexec_fn=limited(limit), timeout=120)
         expect_clear_failure('upload-embeddings into the embedded store', p.returncode, p.stderr)

@@ -4,7 +4,8 @@
 Each iteration starts one operation against a served store, waits a seeded
 random delay (0 to 1.2× the operation's measured length, so most kills land
 mid-flight), then SIGKILLs the server (and with it the client) or only the
-client. The operations:
+client. Half of the server kills during a score upload or a selection wait
+for the job to be live instead, since jobs are short. The operations:
 
   upload     lightly-al upload-embeddings (a new embedding)
   scores     lightly-al query -m ACTIVE_LEARNING --predictions (score upload,
@@ -158,7 +159,12 @@ class KillTest:
         proc, victim_tag = self.start_op(scenario)
         # The tag under deletion may vanish; every other entry must stay.
         watched = {k: v for k, v in self.ledger.items() if victim_tag is None or k != 'tag:' + victim_tag}
-        time.sleep(delay)
+        if victim == 'server' and scenario in ('scores', 'selection') and self.rng.random() < 0.5:
+            # Jobs are short: half of these kills wait for a live job first,
+            # so that "interrupted jobs report FAILED" is exercised.
+            delay = self.wait_for_live_job(proc, 2 * self.durations[scenario])
+        else:
+            time.sleep(delay)
         mid_flight = proc.poll() is None
         live_jobs = []
         if victim == 'server':
@@ -177,8 +183,6 @@ class KillTest:
         self.counts['kills'] += 1
         self.counts[victim] += 1
         self.counts['mid_flight'] += mid_flight
-        if self.args.verbose or not mid_flight:
-            pass
         print('iter %d: %s, kill %s after %.3f s%s' % (i, scenario, victim, delay,
                                                      ' (mid-flight)' if mid_flight else ' (already done)'),
               flush=True)
@@ -200,6 +204,20 @@ class KillTest:
         code, out, err = rc.cli(self.server.env_for_client(), 'tags', '-d', 'ds')
         if code != 0 or 'initial-tag' not in out:
             raise rc.CheckFailed('`lightly-al tags` after the kill: %d %s' % (code, err))
+
+    def wait_for_live_job(self, proc, limit):
+        """Polls until the store has a WAITING or RUNNING job (or the client
+        ended, or limit seconds passed); returns the time waited."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < limit and proc.poll() is None:
+            db = rc.open_db(self.store)
+            live = db.execute('SELECT 1 FROM jobs WHERE status IN (?, ?)',
+                              (rc.JOB_WAITING, rc.JOB_RUNNING)).fetchone()
+            db.close()
+            if live:
+                break
+            time.sleep(0.002)
+        return time.monotonic() - t0
 
     def settle(self, timeout=30):
         """After a client kill the server finishes (or drops) what it was
@@ -256,7 +274,6 @@ def main():
     ap.add_argument('--reset-every', type=int, default=100, help='start a new store every N iterations (disk)')
     ap.add_argument('--lightly-al', help='the lightly-al binary (default: $LIGHTLY_TEST_LIGHTLY_AL)')
     ap.add_argument('--keep', action='store_true', help='keep the stores for a post-mortem')
-    ap.add_argument('--verbose', action='store_true')
     args = ap.parse_args()
     if args.lightly_al:
         rc.LIGHTLY_AL = args.lightly_al
@@ -276,4 +293,6 @@ def main():
 
 if __name__ == '__main__':
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # A timeout (meson sends SIGTERM) still stops the server it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     sys.exit(main())
