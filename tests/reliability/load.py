@@ -257,6 +257,8 @@ class Load:
                                        len(errors)))
         for k, v in lat.items():
             print('  %-13s %6d  p50 %7.1f ms  p99 %7.1f ms' % (k, len(v), 1000 * pct(v, 50), 1000 * pct(v, 99)))
+        step = max(1, len(rss_samples) // 6)
+        print('  server RSS over time (MB): ' + ' '.join('%.0f' % (r / 1024) for r in rss_samples[::step]))
         print('  server RSS: %.1f MB after warm-up, %.1f MB at the end (peak %.1f MB); server CPU %.1f s '
               'in the %.0f s timed' % ((rss_warm or 0) / 1024, rss_end / 1024, max(rss_samples or [0]) / 1024,
                                       cpu_used, a.seconds - warm))
