@@ -69,6 +69,7 @@ class KillTest:
         self.durations = {}
         self.counts = {'kills': 0, 'server': 0, 'client': 0, 'mid_flight': 0, 'failed_jobs_seen': 0}
         self.serial = 0
+        self.serial_op = 0
         self.server = None
 
     # ---- setup ------------------------------------------------------------
@@ -111,7 +112,8 @@ class KillTest:
 
     def start_op(self, scenario):
         """Starts the client process of one operation: (Popen, tag id to delete or None)."""
-        n = self.serial_op = getattr(self, 'serial_op', 0) + 1
+        self.serial_op += 1
+        n = self.serial_op
         env = self.server.env_for_client()
         victim_tag = None
         if scenario == 'upload':
