@@ -92,6 +92,7 @@ def main():
             outs, err = run_loop(server.env_for_client(url), csv, preds)
             masks = tag_masks(server)
             server.stop()
+            server.check_sanitizers()
             rc.check_store(server.store_dir, {})
             for name, mask in masks.items():
                 if name not in ref_masks:

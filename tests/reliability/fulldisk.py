@@ -117,6 +117,7 @@ def main():
         if leftovers:
             raise rc.CheckFailed('spool files left in $TMPDIR: %r' % leftovers)
         server.stop()
+        server.check_sanitizers()
         rc.check_store(store, ledger)
         print('full-disk test: ok', flush=True)
         return 0

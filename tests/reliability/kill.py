@@ -180,7 +180,8 @@ class KillTest:
             self.server.start()
         else:
             proc.kill()
-            proc.communicate()
+            _, err = proc.communicate()
+            rc.check_output_clean(scenario + ' client', err)
             self.settle()
         self.counts['kills'] += 1
         self.counts[victim] += 1
@@ -255,6 +256,7 @@ class KillTest:
         self.server.start()
         rc.check_store(self.store, self.ledger)
         self.server.stop()
+        self.server.check_sanitizers()
         c = self.counts
         print('kill test: %d kills (%d server, %d client; %d mid-flight), %d interrupted jobs FAILED, '
               '0 check failures, %.1f s' % (c['kills'], c['server'], c['client'], c['mid_flight'],

@@ -283,6 +283,7 @@ class Load:
                 raise rc.CheckFailed('no tag read was timed')
         if self.tmp is not None:
             self.server.stop()
+            self.server.check_sanitizers()
             rc.check_store(self.server.store_dir, {})
         return 0
 

@@ -54,6 +54,9 @@ class Server:
         self.preexec_fn = preexec_fn
         self.env = env
         self.log = log
+        # stderr always goes to a file beside the store, so that a
+        # sanitizer report of any run is found (check_sanitizers()).
+        self.err_path = log or (store_dir.rstrip('/') + '.stderr' if store_dir else None)
         self.proc = None
         self.url = None
         self.token = None
@@ -62,11 +65,10 @@ class Server:
         # With a log file, keep the request log: each line has the time the
         # request spent in the server.
         args = [LIGHTLY_AL, 'serve', '--store', self.store_dir, '--port', '0'] + ([] if self.log else ['--quiet'])
-        err = open(self.log, 'ab') if self.log else subprocess.DEVNULL
+        err = open(self.err_path, 'ab')
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True,
                                      preexec_fn=self.preexec_fn, env=self.env)
-        if self.log:
-            err.close()
+        err.close()
         line = self.proc.stdout.readline().strip()
         if not line.startswith('http://'):
             self.proc.wait(timeout)
@@ -92,6 +94,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
+
+    def check_sanitizers(self):
+        """Raises CheckFailed if an ASan/UBSan report is in the server's stderr."""
+        if self.err_path and os.path.exists(self.err_path):
+            with open(self.err_path, errors='replace') as f:
+                check_output_clean('lightly-al serve', f.read())
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -121,9 +129,20 @@ class Server:
                 return e.code, None
 
 
+SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:')
+
+
+def check_output_clean(what, text):
+    for mark in SANITIZER_MARKS:
+        if mark in text:
+            i = text.index(mark)
+            raise CheckFailed('%s: sanitizer report: %s' % (what, text[max(0, i - 200):i + 2000]))
+
+
 def cli(env, *args, timeout=120):
     """Runs lightly-al to the end: (exit code, stdout, stderr)."""
     p = subprocess.run([LIGHTLY_AL] + list(args), env=env, capture_output=True, text=True, timeout=timeout)
+    check_output_clean('lightly-al ' + args[0], p.stderr)
     return p.returncode, p.stdout, p.stderr
 
 
