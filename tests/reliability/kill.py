@@ -66,6 +66,8 @@ class KillTest:
         self.preds = os.path.join(self.tmp, 'preds.csv')
         rc.make_csv(self.csv, args.rows, args.dim, args.seed)
         rc.make_predictions(self.preds, args.rows, 10, args.seed)
+        self.spool = os.path.join(self.tmp, 'spool')
+        os.mkdir(self.spool)
         self.durations = {}
         self.counts = {'kills': 0, 'server': 0, 'client': 0, 'mid_flight': 0, 'failed_jobs_seen': 0}
         self.serial = 0
@@ -79,7 +81,9 @@ class KillTest:
             self.server.stop()
         self.store = os.path.join(self.tmp, 'store-%d' % self.serial)
         self.serial += 1
-        self.server = rc.Server(self.store).start()
+        # The server spools large bodies to $TMPDIR: a private one, so that
+        # what a kill leaves there can be counted.
+        self.server = rc.Server(self.store, env=dict(os.environ, TMPDIR=self.spool)).start()
         env = self.server.env_for_client()
         for argv in (['create-dataset', 'ds'], ['register-samples', '-d', 'ds', self.csv],
                      ['upload-embeddings', '-d', 'ds', self.csv]):
@@ -258,6 +262,9 @@ class KillTest:
         self.server.stop()
         self.server.check_sanitizers()
         c = self.counts
+        # Reported, not failed: removing stale spool files at start is the
+        # server's job (issue 12, hole 5) and has its own test.
+        print('spool files left in $TMPDIR after the last clean stop: %d' % len(os.listdir(self.spool)), flush=True)
         print('kill test: %d kills (%d server, %d client; %d mid-flight), %d interrupted jobs FAILED, '
               '0 check failures, %.1f s' % (c['kills'], c['server'], c['client'], c['mid_flight'],
                                            c['failed_jobs_seen'], t.elapsed()), flush=True)
