@@ -314,9 +314,9 @@ complete_in_server (gpointer data)
 
 /* Every answer goes out through the one thread that owns the sockets, so
  * under load that thread must not wait behind the workers for a core: on
- * two busy cores it did, and a tag read took ~400 ms instead of ~8 ms
- * (README, Reliability). Workers therefore run at nice +10, set once per
- * pool thread; a thread keeps it if GLib later lends it to another pool. */
+ * two busy cores it did, and a tag read's p50 was ~400 ms, 8–114 ms with
+ * this (README, Reliability). Workers therefore run at nice +10, set once
+ * per pool thread; a thread keeps it if GLib later lends it to another pool. */
 static void
 worker_lower_priority (void)
 {
