@@ -59,6 +59,13 @@ struct _Run
   gint64 n_skipped;             /* … proven unnecessary by the triangle inequality */
   gint64 rows_read;             /* candidate rows read from the matrix */
   gint64 n_overhead;            /* anchor–anchor distances for the pruning */
+  gint64 n_fast;                /* update distances computed in float32 */
+  gint64 n_exact;               /* … of which the bound left undecided: redone in double */
+
+  /* The float32 fast path of the updates (see fast_lower()); off: every
+   * update distance in double. */
+  gboolean fast;
+  double fast_a0, fast_up, fast_down, fast_gd;
 
   gsize block_rows;
   gsize n_blocks;
@@ -95,6 +102,15 @@ weight (Run *r, gsize j)
 static gsize forced_block_rows = 0;
 static LightlySelectionStats last_stats;
 static gint pruning = 1;
+static gint fast_mode = 1;
+
+/* Tests only: the float32 fast path of the updates 0: off (every distance
+ * in double), 1: on where it applies, to compare the picks. */
+void
+lightly_selection_set_fast_path (gint mode)
+{
+  fast_mode = mode;
+}
 
 /* Tests only: triangle-inequality pruning 0: off, 1: automatic, 2: always
  * (also for few candidates), to compare the picks. */
@@ -461,6 +477,8 @@ seed_pruned (Run *r)
 
 typedef struct {
   const double *qd;             /* the query, converted and padded */
+  const float *qf;              /* the query row (fast path) */
+  double qterm;                 /* fast path: 2·√‖q‖² with slack, see fast_lower() */
   double qnorm;
   gboolean replace;             /* first update after a first pick without P */
   gint32 tag;                   /* anchor id of the query, −1 for the mean */
@@ -511,6 +529,112 @@ update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const 
   return changed;
 }
 
+/* The float32 fast path.
+ *
+ * The picks are those of the double arithmetic of §13: mind2[j] always
+ * holds the double-path value d_D = max(0, (‖c‖²_D + ‖q‖²_D) − 2⟨c,q⟩_D),
+ * bit for bit. The fast path only decides, per row, whether an update
+ * `if (d_D < mind2[j]) mind2[j] = d_D` can change anything; when it cannot
+ * be sure, it computes d_D with the double kernels (same bits as the double
+ * pass), so every mind2, anchor, maximum and pick is the same.
+ *
+ * Claim: with n = dim, u = 2⁻²⁴, U = 2⁻⁵³, γ_k = k·u/(1 − k·u), Γ_k the same
+ * with U, f = d2f() of the row (float32, any summation order, with or
+ * without FMA) and d = Σ (q_i − c_i)² the exact real value,
+ *   (1) |f − d| ≤ γ_{n+2}·d + n·2⁻¹⁴⁹          if f is finite,
+ *   (2) |d_D − d| ≤ Γ_{n+1}·(‖q‖ + ‖c‖)² ≤ Γ_{n+1}·(2‖q‖ + √d)².
+ * Proof of (1): fl(q_i − c_i) = (q_i − c_i)(1 + ε₁) (exact when the result
+ * is subnormal); its square, alone or inside an FMA, is rounded once to
+ * t_i = (q_i − c_i)²(1 + ε₁)²(1 + ε₂) + η_i with |ε| ≤ u and |η_i| ≤ 2⁻¹⁵⁰
+ * (underflow; 0 for the FMA's product, which is not rounded on its own).
+ * Summing n terms of one sign in any order makes at most n − 1 roundings
+ * per term, each relative (sums of floats are exact in the subnormal
+ * range), so f = Σ t_i (1 + θ_i), |θ_i| ≤ γ_{n−1}, and the factors combine
+ * to |1 − Π| ≤ γ_{n+2} (Higham, Lemma 3.3) on terms ≥ 0: (1), the η
+ * terms giving n·2⁻¹⁵⁰·(1 + γ) ≤ n·2⁻¹⁴⁹. No overflow happened when f is
+ * finite, as every partial sum is ≤ f (terms ≥ 0, rounding monotone).
+ * Proof of (2): the products of two floats are exact in double (48 bits,
+ * exponents far inside double's range), so ‖c‖²_D, ‖q‖²_D and ⟨c,q⟩_D are
+ * sums of n exact terms: relative error ≤ Γ_{n−1} of Σ|terms|, and
+ * Σ|c_i q_i| ≤ ‖c‖‖q‖. The sum of the norms and the difference add two
+ * roundings; the doubling is exact; the clamp at 0 moves toward d ≥ 0. So
+ * |d_D − d| ≤ Γ_{n+1}(‖c‖² + ‖q‖² + 2‖c‖‖q‖), and ‖c‖ ≤ ‖q‖ + √d.
+ * Hence with d ≤ D⁺ = (f + a₀)/(1 − γ) and d ≥ (f − a₀)/(1 + γ):
+ *   d_D ≥ (f − a₀)/(1 + γ) − Γ_{n+1}·(2‖q‖ + √D⁺)²,
+ * and when that lower bound is ≥ mind2[j], d_D < mind2[j] is false: the
+ * update cannot change anything and is skipped. fast_lower() evaluates the
+ * bound with its factors doubled (γ → 4γ in the scale factors, Γ → 2Γ,
+ * ‖q‖²_D inflated by 4Γ), which covers the few double roundings of its own
+ * evaluation (each ≤ U, against slack ≥ 3γ ≈ 2·10⁻⁷·n relative). A row
+ * whose f is not finite (overflow) or whose bound is below mind2[j] is
+ * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16). */
+#define FAST_MAX_DIM ((gsize) 1 << 20)
+
+static void
+fast_init (Run *r)
+{
+  double n = (double) r->dim, g = (n + 2) * 0x1p-24 / (1 - (n + 2) * 0x1p-24);
+  double gd = (n + 1) * 0x1p-53 / (1 - (n + 1) * 0x1p-53);
+
+  r->fast = fast_mode != 0 && r->dim > 0 && r->dim < FAST_MAX_DIM;
+  r->fast_a0 = n * 0x1p-149;
+  r->fast_up = 1 + 4 * g;       /* ≥ 1/(1 − γ) */
+  r->fast_down = 1 - 4 * g;     /* ≤ 1/(1 + γ) */
+  r->fast_gd = 2 * gd;
+}
+
+static inline double
+fast_qterm (Run *r, double qnorm)
+{
+  return 2 * sqrt (qnorm * (1 + 2 * r->fast_gd));
+}
+
+/* A lower bound of the double path's d² (see above), or −1 if f is not
+ * finite. */
+static inline double
+fast_lower (Run *r, const UpdateTask *u, float f)
+{
+  double fd = f, hi, lo, s;
+
+  if (!isfinite (fd))
+    return -1.0;
+  hi = (fd + r->fast_a0) * r->fast_up;
+  lo = (fd - r->fast_a0) * r->fast_down;
+  s = u->qterm + sqrt (hi);
+  return lo - r->fast_gd * s * s;
+}
+
+/* update_batch() through the float32 distances: only rows the bound cannot
+ * rule out are computed in double, by the same kernels as the double pass. */
+static inline gboolean
+update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows,
+                   gsize n, gsize *n_exact)
+{
+  float f[UPDATE_BATCH];
+  gboolean changed = FALSE;
+  gsize l;
+
+  r->kern->d2f (u->qf, rows, n, r->dim, f);
+  for (l = 0; l < n; l++)
+    {
+      gsize j = idx[l];
+      double d2;
+
+      if (fast_lower (r, u, f[l]) >= r->mind2[j])
+        continue;
+      d2 = lightly_sqdist (r->kern->dot (rows[l], rows[l], r->dim), u->qnorm,
+                           r->kern->dot (u->qf, rows[l], r->dim));
+      (*n_exact)++;
+      if (d2 < r->mind2[j])
+        {
+          r->mind2[j] = d2;
+          r->anchor[j] = u->tag;
+          changed = TRUE;
+        }
+    }
+  return changed;
+}
+
 static inline void
 prefetch_rows (Run *r, const float *const *rows, gsize n)
 {
@@ -535,6 +659,8 @@ update_block (gpointer ctx, gsize b, gpointer data)
   Run *r = ctx;
   const UpdateTask *u = data;
   gsize lo, hi, j, idx[2][UPDATE_BATCH], n[2] = { 0, 0 }, computed = 0, skipped = 0;
+  gsize n_exact = 0;
+  gboolean fast = r->fast && !u->replace;
   gsize batch = CLAMP (65536 / (r->dim * sizeof (float)), 4, UPDATE_BATCH);
   const float *rows[2][UPDATE_BATCH];
   gboolean changed = FALSE;
@@ -562,7 +688,10 @@ update_block (gpointer ctx, gsize b, gpointer data)
       cur ^= 1;
       if (n[cur] > 0)
         {
-          changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
+          if (fast)
+            changed |= update_batch_fast (r, u, idx[cur], rows[cur], n[cur], &n_exact);
+          else
+            changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
           computed += n[cur];
           n[cur] = 0;
         }
@@ -570,8 +699,16 @@ update_block (gpointer ctx, gsize b, gpointer data)
   cur ^= 1;
   if (n[cur] > 0)
     {
-      changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
+      if (fast)
+        changed |= update_batch_fast (r, u, idx[cur], rows[cur], n[cur], &n_exact);
+      else
+        changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
       computed += n[cur];
+    }
+  if (fast)
+    {
+      count_add (&r->n_fast, computed);
+      count_add (&r->n_exact, n_exact);
     }
   count_add (&r->n_computed, computed);
   count_add (&r->n_skipped, skipped);
@@ -926,7 +1063,9 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       x = row (r, c);
       lightly_to_double (qd, x, r->dim, LIGHTLY_SELECTION_PAD8 (r->dim));
       ut.qd = qd;
+      ut.qf = x;
       ut.qnorm = r->kern->dot (x, x, r->dim);
+      ut.qterm = fast_qterm (r, ut.qnorm);
       ut.replace = (t == 0 && np == 0);
       ut.pick = pick;
       ut.dsp = NULL;
@@ -971,6 +1110,7 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   if (forced_block_rows > 0)
     r.block_rows = forced_block_rows;
   r.n_blocks = (r.m + r.block_rows - 1) / r.block_rows;
+  fast_init (&r);
   n_threads = lightly_selection_thread_count (p);
   /* Seeding with P can split P, so it can use every thread. */
   if (p->n_preselected == 0)
@@ -982,6 +1122,8 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.skipped = (guint64) r.n_skipped;
   last_stats.rows_read = (guint64) r.rows_read;
   last_stats.overhead = (guint64) r.n_overhead;
+  last_stats.fast = (guint64) r.n_fast;
+  last_stats.exact = (guint64) r.n_exact;
   g_free (r.anchor);
   g_free (r.arow);
   g_free (r.anorm);
