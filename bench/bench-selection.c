@@ -6,7 +6,9 @@
  * writes bench/README.md), or by hand:
  *
  *   _build/bench/bench-selection --dir DIR [--k 1000] [--small-k 100]
- *       [--datasets iid,mixture,preselected,fmnist] [--threads 2]
+ *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
+ *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
+ *       [--threads 2]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
  * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
@@ -16,9 +18,12 @@
  * share of distance work the triangle inequality skipped. It also runs the
  * same data with pruning off (identical picks required), with 1 thread and
  * twice with all threads (identical picks required), and measures the
- * streaming read bandwidth of the mapped matrix. Results go to
- * DIR/c-results.tsv and the picks to DIR/<name>.<method>.picks (uint32) for
- * bench/reference/kcenter_numpy.py.
+ * streaming read bandwidth of the mapped matrix. Every timed run is
+ * repeated --repeat times (the machine may be shared) and the minimum and
+ * median are recorded. The typiclust and probcover sets run those methods
+ * alone (bench_ext_typiclust / bench_ext_probcover), for
+ * bench/reference/ext_sklearn.py. Results go to DIR/c-results.tsv and the
+ * picks to DIR/<name>.<method>.picks (uint32) for the references.
  */
 #include "config.h"
 
@@ -48,6 +53,7 @@ typedef struct {
 static const char *dir;
 static FILE *tsv;
 static guint n_threads;
+static guint n_repeat = 3;
 
 /* ---------------------------------------------------------------------- */
 /* Random numbers: xoshiro256** seeded by splitmix64, Box–Muller normals.   */
@@ -210,8 +216,12 @@ dataset_load (Dataset *ds)
 
   if (strcmp (ds->name, "iid") == 0)
     x = gaussian (ds->n, ds->dim, 0, 0, 1);
-  else if (strcmp (ds->name, "mixture") == 0)
+  else if (strcmp (ds->name, "clustered") == 0)
     x = gaussian (ds->n, ds->dim, 200, 0.5, 2);
+  else if (strcmp (ds->name, "typiclust") == 0)
+    x = gaussian (ds->n, ds->dim, 200, 0.5, 5);
+  else if (strcmp (ds->name, "probcover") == 0)
+    x = gaussian (ds->n, ds->dim, 200, 0.5, 6);
   else if (strcmp (ds->name, "preselected") == 0)
     x = gaussian (ds->n, ds->dim, 200, 0.5, 3);
   else
@@ -405,6 +415,49 @@ run (Dataset *ds, LightlySelectionMethod method, gsize k, guint threads, gint pr
   return res;
 }
 
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Wall times of n runs: the minimum and the median. */
+static void
+min_median (double *w, guint n, double *min, double *med)
+{
+  qsort (w, n, sizeof (double), cmp_double);
+  *min = w[0];
+  *med = n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
+}
+
+/* run() n_repeat times: the first run's result (its picks, memory, work)
+ * with the minimum wall time in .wall, the median in *med. Every repeat
+ * must give the same picks. */
+static Result
+run_rep (Dataset *ds, LightlySelectionMethod method, gsize k, guint threads, gint prune,
+         double *med)
+{
+  g_autofree double *w = g_new (double, MAX (n_repeat, 1));
+  Result first = run (ds, method, k, threads, prune);
+  guint i;
+
+  w[0] = first.wall;
+  for (i = 1; i < n_repeat; i++)
+    {
+      Result r = run (ds, method, k, threads, prune);
+
+      if (r.picks->len != first.picks->len ||
+          memcmp (r.picks->data, first.picks->data, r.picks->len * sizeof (guint32)) != 0)
+        g_error ("%s: repeat %u gave other picks", ds->name, i);
+      w[i] = r.wall;
+      g_array_unref (r.picks);
+    }
+  min_median (w, MAX (n_repeat, 1), &first.wall, med);
+  return first;
+}
+
 static gboolean
 is_prefix (GArray *a, GArray *full)
 {
@@ -419,10 +472,11 @@ emit (const char *ds, const char *method, const char *key, double v)
 }
 
 static void
-bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
+bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_coral)
 {
   LightlySelectionMethod methods[] = { LIGHTLY_SELECTION_METHOD_CORESET, LIGHTLY_SELECTION_METHOD_CORAL };
   gboolean prunable = strcmp (ds->name, "iid") != 0;
+  double med, med_small, med_off;
   double row_bytes = ds->dim * 4.0;
   guint mi;
 
@@ -454,17 +508,17 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
       g_array_unref (on.picks);
       g_array_unref (off.picks);
     }
-  for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
+  for (mi = 0; mi < (with_coral ? 2u : 1u); mi++)
     {
       const char *mname = lightly_selection_method_name (methods[mi]);
-      Result r = run (ds, methods[mi], k, n_threads, 1);
+      Result r = run_rep (ds, methods[mi], k, n_threads, 1, &med);
       double passes = (double) r.picks->len - 1 + (ds->n_pre == 0 ? 1 : 0);
       double nominal = passes * ds->n_cand * row_bytes;
       double read = r.st.rows_read * row_bytes;
       double share = (double) r.st.skipped / MAX (1, r.st.skipped + r.st.computed);
       g_autofree char *suffix = g_strdup_printf (".%s.picks", mname);
       Result one = run (ds, methods[mi], small_k, 1, 1);
-      Result again = run (ds, methods[mi], small_k, n_threads, 1);
+      Result again = run_rep (ds, methods[mi], small_k, n_threads, 1, &med_small);
       gboolean same_threads = is_prefix (one.picks, r.picks) && is_prefix (again.picks, r.picks);
 
       write_file (ds->name, suffix, r.picks->data, r.picks->len * sizeof (guint32));
@@ -475,6 +529,8 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
                100 * read / r.wall / 1e9 / bw, nominal / r.wall / 1e9, 100 * share,
                r.peak / 1e6, r.extra / 1e6, n_threads, same_threads ? "yes" : "NO");
       emit (ds->name, mname, "wall", r.wall);
+      emit (ds->name, mname, "wall_med", med);
+      emit (ds->name, mname, "reps", n_repeat);
       emit (ds->name, mname, "cpu", r.cpu);
       emit (ds->name, mname, "picks", r.picks->len);
       emit (ds->name, mname, "read_gbs", read / r.wall / 1e9);
@@ -485,28 +541,23 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
       emit (ds->name, mname, "same_threads_rerun", same_threads);
       emit (ds->name, mname, "small_k", small_k);
       emit (ds->name, mname, "wall_small", again.wall);
+      emit (ds->name, mname, "wall_small_med", med_small);
       emit (ds->name, mname, "wall_small_1thread", one.wall);
       if (prunable || mi == 0)
         {
           /* Pruning off, identical picks required; on the iid set only a
            * short run (nothing is skipped there). */
           gsize koff = prunable ? k : small_k;
-          Result off = run (ds, methods[mi], koff, n_threads, 0);
+          Result off = run_rep (ds, methods[mi], koff, n_threads, 0, &med_off);
           gboolean same = is_prefix (off.picks, r.picks);
-          double t_on = r.wall;
+          double t_on = prunable ? r.wall : again.wall;
 
-          if (!prunable)
-            {
-              Result on_small = run (ds, methods[mi], koff, n_threads, 1);
-
-              t_on = on_small.wall;
-              g_array_unref (on_small.picks);
-            }
           g_print ("  %-11s %-8s pruning off, k=%" G_GSIZE_FORMAT ": %.2f s, %.2fx slower, "
                    "identical picks: %s\n", ds->name, mname, koff, off.wall, off.wall / t_on,
                    same ? "yes" : "NO");
           emit (ds->name, mname, "k_unpruned", koff);
           emit (ds->name, mname, "wall_unpruned", off.wall);
+          emit (ds->name, mname, "wall_unpruned_med", med_off);
           emit (ds->name, mname, "speedup_pruning", off.wall / t_on);
           emit (ds->name, mname, "same_unpruned", same);
           emit (ds->name, mname, "read_gbs_unpruned", off.st.rows_read * row_bytes / off.wall / 1e9);
@@ -519,6 +570,140 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw)
   emit (ds->name, "-", "load_end", load_average ());
 }
 
+/* ---------------------------------------------------------------------- */
+/* The extensions, timed against bench/reference/ext_sklearn.py            */
+
+/* TYPICLUST's cluster cap, set explicitly so that the reference uses the
+ * same K = min(k, cap). */
+#define TYPICLUST_CAP 500
+
+/* One TYPICLUST or PROBCOVER run through the engine's entry point,
+ * n_repeat times (identical picks required); the first run's picks. */
+static GArray *
+run_ext (Dataset *ds, LightlySelectionMethod method, gsize k, double delta,
+         double *min, double *med)
+{
+  g_autofree double *w = g_new (double, MAX (n_repeat, 1));
+  GArray *first = NULL;
+  guint i;
+
+  for (i = 0; i < MAX (n_repeat, 1); i++)
+    {
+      LightlySelectionParams p = { 0 };
+      g_autoptr(GError) error = NULL;
+      gint64 t0;
+      GArray *picks;
+
+      p.method = method;
+      p.matrix = ds->x;
+      p.n_rows = ds->n;
+      p.dim = ds->dim;
+      p.candidates = ds->cand;
+      p.n_candidates = ds->n_cand;
+      p.k = k;
+      p.seed = 1;
+      p.delta = delta;
+      p.max_clusters = TYPICLUST_CAP;
+      p.n_threads = n_threads;
+      t0 = g_get_monotonic_time ();
+      picks = lightly_selection_run (&p, &error);
+      w[i] = (g_get_monotonic_time () - t0) / 1e6;
+      if (picks == NULL)
+        g_error ("%s: %s", ds->name, error->message);
+      if (first == NULL)
+        first = picks;
+      else
+        {
+          if (picks->len != first->len ||
+              memcmp (picks->data, first->data, picks->len * sizeof (guint32)) != 0)
+            g_error ("%s: repeat %u gave other picks", ds->name, i);
+          g_array_unref (picks);
+        }
+    }
+  min_median (w, MAX (n_repeat, 1), min, med);
+  return first;
+}
+
+static void
+emit_meta (Dataset *ds, gsize k)
+{
+  emit (ds->name, "-", "n", ds->n);
+  emit (ds->name, "-", "dim", ds->dim);
+  emit (ds->name, "-", "n_pre", ds->n_pre);
+  emit (ds->name, "-", "k", k);
+}
+
+static void
+bench_ext_typiclust (Dataset *ds, gsize k)
+{
+  double min, med;
+  g_autoptr(GArray) picks = NULL;
+
+  emit_meta (ds, k);
+  picks = run_ext (ds, LIGHTLY_SELECTION_METHOD_TYPICLUST, k, 0, &min, &med);
+
+  write_file (ds->name, ".TYPICLUST.picks", picks->data, picks->len * sizeof (guint32));
+  g_print ("  %-11s TYPICLUST k=%" G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT " clusters): "
+           "%.2f s min, %.2f s median of %u\n", ds->name, k,
+           MIN (k, (gsize) TYPICLUST_CAP), min, med, n_repeat);
+  emit (ds->name, "TYPICLUST", "wall", min);
+  emit (ds->name, "TYPICLUST", "wall_med", med);
+  emit (ds->name, "TYPICLUST", "picks", picks->len);
+  emit (ds->name, "TYPICLUST", "clusters", MIN (k, (gsize) TYPICLUST_CAP));
+  emit (ds->name, "TYPICLUST", "reps", n_repeat);
+}
+
+/* A fixed δ for the PROBCOVER comparison, so that both sides build the same
+ * graph: the distance within which a row has about `ball` candidates, from
+ * the distances of 100 evenly spaced rows to all rows (float64 here). */
+static double
+probcover_delta (Dataset *ds, gsize ball)
+{
+  gsize n_s = MIN ((gsize) 100, ds->n_cand), i, j, d, at = 0;
+  g_autofree double *dist = g_new (double, n_s * ds->n_cand);
+
+  for (i = 0; i < n_s; i++)
+    {
+      const float *a = ds->x + (gsize) ds->cand[i * ds->n_cand / n_s] * ds->dim;
+
+      for (j = 0; j < ds->n_cand; j++)
+        {
+          const float *b = ds->x + (gsize) ds->cand[j] * ds->dim;
+          double s = 0;
+
+          for (d = 0; d < ds->dim; d++)
+            s += ((double) a[d] - b[d]) * ((double) a[d] - b[d]);
+          dist[at++] = sqrt (s);
+        }
+    }
+  qsort (dist, at, sizeof (double), cmp_double);
+  return dist[MIN (at - 1, n_s * ball)];
+}
+
+static void
+bench_ext_probcover (Dataset *ds, gsize k)
+{
+  double delta = probcover_delta (ds, 50), min, med, pmin, pmed;
+  g_autoptr(GArray) picks = NULL;
+  g_autoptr(GArray) purity = NULL;
+
+  emit_meta (ds, k);
+  picks = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, delta, &min, &med);
+  purity = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, 0, &pmin, &pmed);
+
+  write_file (ds->name, ".PROBCOVER.picks", picks->data, picks->len * sizeof (guint32));
+  g_print ("  %-11s PROBCOVER k=%" G_GSIZE_FORMAT ", fixed delta %.6f (about 50 per ball): "
+           "%.3f s min, %.3f s median of %u; with the purity rule (delta 0): %.3f s min, "
+           "%.3f s median\n", ds->name, k, delta, min, med, n_repeat, pmin, pmed);
+  emit (ds->name, "PROBCOVER", "delta", delta);
+  emit (ds->name, "PROBCOVER", "wall", min);
+  emit (ds->name, "PROBCOVER", "wall_med", med);
+  emit (ds->name, "PROBCOVER", "picks", picks->len);
+  emit (ds->name, "PROBCOVER", "wall_purity", pmin);
+  emit (ds->name, "PROBCOVER", "wall_purity_med", pmed);
+  emit (ds->name, "PROBCOVER", "reps", n_repeat);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -527,21 +712,29 @@ main (int argc, char **argv)
   g_autofree char *tsv_path = NULL;
   g_auto(GStrv) names = NULL;
   char *dsets = NULL;
-  gint k = 1000, small_k = 100, threads = 0;
+  char *methods = NULL;
+  gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
     { "k", 0, 0, G_OPTION_ARG_INT, &k, "Picks per run (1000)", "K" },
+    { "k-large", 0, 0, G_OPTION_ARG_INT, &k_large, "Picks on sets of 500k rows or more "
+      "(default: --k)", "K" },
     { "small-k", 0, 0, G_OPTION_ARG_INT, &small_k, "Picks of the 1-thread and rerun checks (100)", "K" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (all cores)", "T" },
     { "datasets", 0, 0, G_OPTION_ARG_STRING, &dsets, "Comma-separated subset of "
-      "iid,mixture,preselected,fmnist", "LIST" },
+      "iid,clustered,preselected,fmnist,typiclust,probcover", "LIST" },
+    { "methods", 0, 0, G_OPTION_ARG_STRING, &methods, "CORESET (default) or CORESET,CORAL", "LIST" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs of every timing (3)", "N" },
+    { "ext-k", 0, 0, G_OPTION_ARG_INT, &ext_k, "Picks of TYPICLUST and PROBCOVER (100)", "K" },
     { NULL }
   };
   Dataset all[] = {
     { "iid", "iid Gaussian, L2-normalised", 1000000, 128, 0 },
-    { "mixture", "200-cluster Gaussian mixture (σ 0.5), L2-normalised", 1000000, 128, 0 },
+    { "clustered", "200-cluster Gaussian mixture (σ 0.5), L2-normalised", 200000, 64, 0 },
     { "preselected", "200-cluster mixture, 1,000 preselected (every 100th row)", 100000, 512, 1000 },
     { "fmnist", "Fashion-MNIST train + test pixels, L2-normalised", 70000, 784, 0 },
+    { "typiclust", "200-cluster mixture for TYPICLUST", 100000, 64, 0 },
+    { "probcover", "200-cluster mixture for PROBCOVER", 20000, 64, 0 },
   };
   double bw1 = 0, bw = 0;
   guint i;
@@ -559,7 +752,9 @@ main (int argc, char **argv)
     dir = g_get_tmp_dir ();
   g_mkdir_with_parents (dir, 0755);
   n_threads = threads > 0 ? (guint) threads : g_get_num_processors ();
-  names = g_strsplit (dsets ? dsets : "iid,mixture,preselected,fmnist", ",", -1);
+  n_repeat = (guint) MAX (repeat, 1);
+  names = g_strsplit (dsets ? dsets : "iid,clustered,preselected,fmnist,typiclust,probcover",
+                      ",", -1);
   tsv_path = g_build_filename (dir, "c-results.tsv", NULL);
   tsv = fopen (tsv_path, "w");
   if (tsv == NULL)
@@ -595,10 +790,21 @@ main (int argc, char **argv)
         }
       else
         stream_bandwidth (ds->x, ds->n * ds->dim, n_threads);
-      bench_dataset (ds, (gsize) k, (gsize) small_k, bw);
+      if (strcmp (ds->name, "typiclust") == 0)
+        bench_ext_typiclust (ds, (gsize) ext_k);
+      else if (strcmp (ds->name, "probcover") == 0)
+        bench_ext_probcover (ds, (gsize) ext_k);
+      else
+        {
+          gint kk = k_large > 0 && ds->n >= 500000 ? k_large : k;
+
+          bench_dataset (ds, (gsize) kk, (gsize) small_k, bw,
+                         methods != NULL && strstr (methods, "CORAL") != NULL);
+        }
       dataset_free (ds);
     }
   fclose (tsv);
   g_free (dsets);
+  g_free (methods);
   return 0;
 }

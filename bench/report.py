@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """Writes bench/README.md from a bench/run.sh run (standard library only).
 
+Every ratio is reference time / engine time on the same data and k in the
+same run, against the fastest reference measured for that case (minimum
+over its repeats); above 1 the engine is faster, below 1 it loses.
+
   /usr/bin/python3 bench/report.py --dir DIR --out bench/README.md [--command CMD]
 """
 import argparse
@@ -11,9 +15,29 @@ import time
 
 SETS = {
     'iid': '(a) iid Gaussian',
-    'mixture': '(b) 200-cluster mixture',
+    'clustered': '(b) 200-cluster mixture',
     'preselected': '(c) mixture, 1,000 preselected',
     'fmnist': '(d) Fashion-MNIST pixels',
+    'typiclust': '(e) mixture for TYPICLUST',
+    'probcover': '(f) mixture for PROBCOVER',
+}
+WHAT = {
+    'iid': 'N(0, I) rows, L2-normalised',
+    'clustered': '200 centres N(0, I), rows = centre + 0.5·N(0, I), L2-normalised',
+    'preselected': 'like (b) at dim 512; P = every 100th row, C = the rest',
+    'fmnist': 'the 70,000 Fashion-MNIST images (train + test), pixels / 255, L2-normalised',
+    'typiclust': 'like (b), another seed',
+    'probcover': 'like (b), another seed',
+}
+# Reference variants: (json file, run key suffix) -> what it is.
+REF_NAME = {
+    'openblas': 'numpy float32 k-center on OpenBLAS',
+    'netlib': 'numpy float32 k-center on the reference BLAS (netlib)',
+    'default': 'numpy float32 k-center on the default BLAS',
+    'KMeans': 'sklearn KMeans (Lloyd, 1 init) + numpy typicality',
+    'MiniBatchKMeans': 'sklearn MiniBatchKMeans (batch 5000) + numpy typicality',
+    'NearestNeighbors': 'sklearn NearestNeighbors radius graph + greedy coverage',
+    'numpy': 'numpy blocked float32 δ-graph + greedy coverage',
 }
 
 
@@ -55,20 +79,143 @@ def yn(v):
     return 'yes' if v else '**NO**'
 
 
+
+def load_json(d, name):
+    path = os.path.join(d, name)
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+def ratio(ref, eng):
+    if ref is None or eng is None or eng <= 0:
+        return '–', None
+    r = ref / eng
+    if r >= 1.05:
+        return '%.1f× faster' % r, r
+    if r >= 0.95:
+        return '%.2f× (par)' % r, r
+    return '**%.2f× (we lose)**' % r, r
+
+
+def mm(a, b):
+    return '%.2f / %.2f' % (a, b)
+
+
+def blas_line(label, npj):
+    b = npj['blas']
+    pools = b.get('threadpoolctl')
+    env = b.get('env', {})
+    line = '- `%s`: numpy %s, BLAS %s' % (label, b['numpy'], b['blas'])
+    if isinstance(pools, list) and not any(p.get('user_api') == 'blas' for p in pools):
+        line += ' (threadpoolctl sees no BLAS pool: netlib has no threads, so 1 thread)'
+    line += '; OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s, OPENBLAS_NUM_THREADS=%s' % (
+        env.get('OPENBLAS_CORETYPE'), env.get('OPENBLAS_L2_SIZE'), env.get('OPENBLAS_NUM_THREADS'))
+    return line
+
+
+def kcenter_cases(c, refs):
+    """One comparison per set and method at the reference's k."""
+    out = []
+    for ds in SETS:
+        if ds not in c:
+            continue
+        for meth in ('CORESET', 'CORAL'):
+            r = c[ds].get(meth)
+            if r is None:
+                continue
+            key = '%s/%s' % (ds, meth)
+            variants = [(lab, j['runs'][key]) for lab, j in refs if key in j['runs']]
+            if not variants:
+                continue
+            k = variants[0][1]['k']
+            if k == int(r['picks']):
+                on = (r['wall'], r['wall_med'])
+            else:
+                on = (r['wall_small'], r['wall_small_med'])
+            off = None
+            if 'wall_unpruned' in r and int(r['k_unpruned']) == k:
+                off = (r['wall_unpruned'], r['wall_unpruned_med'])
+            best = min(variants, key=lambda v: v[1]['min'])
+            out.append({'ds': ds, 'meth': meth, 'k': k, 'on': on, 'off': off, 'best': best,
+                        'variants': variants, 'r': r})
+    return out
+
+
+def ext_cases(c, ext):
+    out = []
+    if ext is None:
+        return out
+    for ds, meth in (('typiclust', 'TYPICLUST'), ('probcover', 'PROBCOVER')):
+        if ds not in c or meth not in c[ds]:
+            continue
+        r = c[ds][meth]
+        variants = [(k.split('/', 1)[1], v) for k, v in ext['runs'].items() if k.startswith(ds + '/')]
+        if not variants:
+            continue
+        best = min(variants, key=lambda v: v[1]['min'])
+        out.append({'ds': ds, 'meth': meth, 'k': int(r['picks']), 'on': (r['wall'], r['wall_med']),
+                    'off': None, 'best': best, 'variants': variants, 'r': r})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--dir', required=True)
     ap.add_argument('--out', required=True)
     ap.add_argument('--command', default='bench/run.sh')
+    ap.add_argument('--sets', default=None,
+                    help='comma-separated sets, each run in its own DIR/SET (run.sh); '
+                    'without it, DIR holds one run of every set')
     a = ap.parse_args()
-    c = read_tsv(os.path.join(a.dir, 'c-results.tsv'))
-    npj = json.load(open(os.path.join(a.dir, 'numpy.json')))
+    dirs = [os.path.join(a.dir, s) for s in a.sets.split(',')] if a.sets else [a.dir]
+    dirs = [d for d in dirs if os.path.exists(os.path.join(d, 'c-results.tsv'))]
+    c = {}
+    for d in dirs:
+        for ds, v in read_tsv(os.path.join(d, 'c-results.tsv')).items():
+            if ds == '-':
+                # the first set's streaming baseline (iid's, the largest matrix)
+                for key, val in v['-'].items():
+                    c.setdefault('-', {}).setdefault('-', {}).setdefault(key, val)
+            else:
+                c[ds] = v
+
+    def merged(name):
+        out = None
+        for d in dirs:
+            j = load_json(d, name)
+            if j is None:
+                continue
+            if out is None:
+                out = j
+            else:
+                out['runs'].update(j['runs'])
+                out.get('checks', {}).update(j.get('checks', {}))
+        return out
+
+    refs = [(lab, j) for lab, j in ((lab, merged('numpy-%s.json' % lab))
+                                    for lab in ('openblas', 'default', 'netlib')) if j]
+    ext = merged('ext-openblas.json') or merged('ext-default.json')
     g = c['-']['-']
     simd = ['portable', 'avx2', 'avx512'][int(g['simd'])]
-    bw, bw1 = g['stream_gbs'], g['stream_gbs_1']
+    bw, bw1 = g.get('stream_gbs', 0), g.get('stream_gbs_1', 0)
     model, cores, mem, caches, kernel = machine()
-    before = open(os.path.join(a.dir, 'uptime-before')).read().strip()
-    after = open(os.path.join(a.dir, 'uptime-after')).read().strip()
+
+    def first_line(path):
+        return open(path).read().strip() if os.path.exists(path) else '?'
+
+    up = {n: first_line(os.path.join(a.dir, 'uptime-' + n)) for n in ('before', 'after')}
+    set_load = ['%s: engine done `%s`, references done `%s`' % (
+        os.path.basename(d), first_line(os.path.join(d, 'uptime-engine')).split('load average: ')[-1],
+        first_line(os.path.join(d, 'uptime-refs')).split('load average: ')[-1])
+        for d in dirs if a.sets]
+    commands = []
+    if os.path.exists(os.path.join(a.dir, 'commands')):
+        for line in open(os.path.join(a.dir, 'commands')).read().strip().split('\n'):
+            if line not in commands:
+                commands.append(line)
+    envs = first_line(os.path.join(a.dir, 'env-openblas')).split()
+    kc = kcenter_cases(c, refs)
+    xc = ext_cases(c, ext)
+    reps = int(max([r.get('reps', 1) for ds in c.values() for r in ds.values()] + [1]))
 
     L = []
     L.append('# Selection engine benchmark\n')
@@ -78,43 +225,118 @@ def main():
     L.append('```sh\n%s                 # builds _build if needed\n'
              'meson test -C _build --benchmark  # the same script as a benchmark() target\n```\n' %
              a.command)
-    L.append('The script makes the data sets in a temporary directory, runs '
-             '`_build/bench/bench-selection --dir DIR` (the C engine), then '
-             '`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 '
-             'bench/reference/kcenter_numpy.py --dir DIR` (the numpy reference) and this '
-             'report (`bench/report.py`). Options after `run.sh` go to bench-selection '
-             '(`--k`, `--small-k`, `--threads`, `--datasets iid,mixture,preselected,fmnist`).\n')
-    L.append('## Machine\n')
-    L.append('- CPU: %s, %d cores (%s)' % (model, cores, caches))
-    L.append('- Memory: %s; kernel %s' % (mem, kernel))
+    L.append('The script makes each data set SET in a temporary directory DIR/SET and runs, one '
+             'set at a time, the C engine and then the references on the same files, each '
+             'reference command on its own BLAS:\n')
+    L.append('```sh')
+    L.extend(commands)
+    L.append('```\n')
+    L.append('and this report (`bench/report.py`). Options after `run.sh` go to bench-selection '
+             '(`--k`, `--k-large`, `--small-k`, `--repeat`, `--ext-k`, `--threads`, `--methods CORESET,CORAL`, '
+             '`--datasets iid,clustered,preselected,fmnist,typiclust,probcover`). The BLAS is '
+             'switched per command with `LD_LIBRARY_PATH` (the `libblas.so.3` alternatives of '
+             '`update-alternatives --query libblas.so.3-x86_64-linux-gnu`); the system '
+             'alternative is not changed.\n')
+
+    L.append('## Machine, BLAS, load\n')
+    L.append('- CPU: %s, %d cores%s; memory %s; kernel %s' % (
+        model, cores, ' (%s)' % caches if caches else '', mem, kernel))
     L.append('- Engine: SIMD path `%s` (the default here), %d threads' % (simd, int(g['threads'])))
-    L.append('- numpy %s; BLAS: %s' % (npj['blas']['numpy'], npj['blas']['blas']))
-    L.append('- Load: before `%s`; after `%s`. The machine is shared: compare the ratios, '
-             'which are measured in the same run, more than absolute times.\n' % (before, after))
-    L.append('- Streaming read of the mapped matrix (the baseline): **%.1f GB/s** with %d threads, '
-             '%.1f GB/s with 1.\n' % (bw, int(g['threads']), bw1))
+    for lab, j in refs:
+        L.append(blas_line(lab, j))
+    if ext:
+        L.append('- scikit-learn %s (numpy %s): %s' % (ext['sklearn'], ext['numpy'],
+                                                      '; '.join(ext['pools'])))
+    L.append('- Every timing ran %d times: the tables give the minimum / the median in seconds, '
+             'and the ratios use the minima.' % reps)
+    L.append('- The environment had %s; the OpenBLAS commands unset OPENBLAS_CORETYPE and '
+             'OPENBLAS_L2_SIZE (`env -u`), so OpenBLAS chose its kernel itself (above).' % (
+                 ', '.join('`%s`' % e for e in envs if e != '?') or 'no OPENBLAS_* variables'))
+    L.append('- Load (`uptime`): before `%s`; at the end `%s`.' % (up['before'], up['after']))
+    if set_load:
+        L.append('- Load averages (1, 5, 15 min) per set, one set at a time (the engine, then its '
+                 'references): %s.' % '; '.join(set_load))
+    loads = ['%s %.1f→%.1f' % (ds, c[ds]['-']['load_start'], c[ds]['-']['load_end'])
+             for ds in SETS if ds in c and 'load_start' in c[ds].get('-', {})]
+    if loads:
+        L.append('- 1-minute load average at the start → end of each engine set: %s.' % ', '.join(loads))
+    L.append('- The machine (2 cores) was shared with other builds during the run: absolute times '
+             'are inflated and noisy; engine and reference ran on the same data minutes apart, '
+             'so compare the ratios, and the minima more than the medians.')
+    if bw:
+        L.append('- Streaming read of the first mapped matrix: %.1f GB/s with %d threads, %.1f GB/s '
+                 'with 1.' % (bw, int(g['threads']), bw1))
+    L.append('')
 
     L.append('## Data sets\n')
     L.append('| set | rows × dim | |P| | what |')
     L.append('|---|---|---|---|')
-    what = {
-        'iid': 'N(0, I) rows, L2-normalised',
-        'mixture': '200 centres N(0, I), rows = centre + 0.5·N(0, I), L2-normalised',
-        'preselected': 'like (b) at dim 512; P = every 100th row, C = the rest',
-        'fmnist': 'the 70,000 Fashion-MNIST images (train + test), pixels / 255, L2-normalised',
-    }
     for ds in SETS:
-        if ds in c:
+        if ds in c and '-' in c[ds]:
             m = c[ds]['-']
-            L.append('| %s | %d × %d | %d | %s |' % (SETS[ds], m['n'], m['dim'], m['n_pre'], what[ds]))
-    L.append('\nEvery matrix is written to a file and memory-mapped read-only, as the store serves '
-             'embeddings. Scores for CORAL: uniform in [0, 1], β = 1.\n')
+            L.append('| %s | %d × %d | %d | %s |' % (SETS[ds], m['n'], m['dim'], m['n_pre'], WHAT[ds]))
+    L.append('\nEvery matrix is written to a file; the engine reads it memory-mapped, as the store '
+             'serves embeddings. Scores for CORAL: uniform in [0, 1], β = 1.\n')
 
-    L.append('## Results (CORESET and CORAL, k picks, all threads)\n')
-    L.append('| set | method | k | wall s | CPU s | picks/s | read GB/s | % of stream | '
-             'effective GB/s | skipped | pruning off s | speed-up | numpy s (k) | × numpy | '
-             'peak RSS MB | engine MB (B/cand.) |')
-    L.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    L.append('## The engine against the fastest reference\n')
+    L.append('Same data, same k, same run (the set\'s references right after its engine runs). '
+             '× = reference time / engine time (minima); above 1 the engine is faster, below 1 '
+             'the reference wins (0.95–1.05: par).\n')
+    L.append('| set | method | k | engine s, pruning on (min / med) | engine s, pruning off '
+             '(min / med) | fastest reference | reference s (min / med) | × pruning on | '
+             '× pruning off |')
+    L.append('|---|---|---|---|---|---|---|---|---|')
+    allr = []
+    for cs in kc + xc:
+        lab, bv = cs['best']
+        ron, von = ratio(bv['min'], cs['on'][0])
+        roff, voff = ratio(bv['min'], cs['off'][0]) if cs['off'] else ('–', None)
+        kk = '%d' % cs['k']
+        if cs['meth'] == 'TYPICLUST':
+            kk += ' (%d clusters)' % cs['r']['clusters']
+        if cs['meth'] == 'PROBCOVER':
+            kk += ' (δ = %.4f)' % cs['r']['delta']
+        L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            SETS[cs['ds']], cs['meth'], kk, mm(*cs['on']), mm(*cs['off']) if cs['off'] else '–',
+            REF_NAME.get(lab, lab), mm(bv['min'], bv['median']), ron, roff))
+        allr.append((von, '%s %s, pruning on' % (SETS[cs['ds']], cs['meth'])))
+        if voff is not None:
+            allr.append((voff, '%s %s, pruning off' % (SETS[cs['ds']], cs['meth'])))
+    allr = [x for x in allr if x[0] is not None]
+    L.append('')
+    if allr:
+        best, worst = max(allr), min(allr)
+        L.append('**Best case: %.1f× (%s). Worst case: %.2f× (%s).** %d of %d comparisons are '
+                 'losses.\n' % (best[0], best[1], worst[0], worst[1],
+                                sum(1 for x in allr if x[0] < 1), len(allr)))
+    if 'probcover' in c and 'PROBCOVER' in c['probcover']:
+        pc = c['probcover']['PROBCOVER']
+        L.append('PROBCOVER is compared at a fixed δ (about 50 candidates per ball, from 100 sampled '
+                 'rows) so that both sides build the same graph; the engine with its purity rule '
+                 '(δ = 0: k-means pseudo-labels pick δ) took %s s. TYPICLUST\'s k-means differs '
+                 'between the engine and scikit-learn (own seeding), so its picks differ; the '
+                 'work is the same: K clusters, then one typicality search per pick.\n' %
+                 mm(pc['wall_purity'], pc['wall_purity_med']))
+
+    L.append('## Every reference run\n')
+    L.append('| set | method | k | reference | s (min / med) | first pass s | picks equal to the '
+             'engine\'s | × (engine, pruning on) |')
+    L.append('|---|---|---|---|---|---|---|---|')
+    for cs in kc + xc:
+        for lab, v in cs['variants']:
+            fp = v.get('first_pass', v.get('kmeans_last', v.get('graph_last')))
+            same = v.get('same_prefix')
+            L.append('| %s | %s | %d | %s | %s | %s | %s | %s |' % (
+                SETS[cs['ds']], cs['meth'], v['k'], REF_NAME.get(lab, lab), mm(v['min'], v['median']),
+                '%.2f' % fp if fp is not None else '–',
+                'first %d' % same if same is not None else '–', ratio(v['min'], cs['on'][0])[0]))
+    L.append('\n*first pass*: numpy: the norms and the mean or the distances to P; TYPICLUST: '
+             'k-means (last repeat); PROBCOVER: the δ-graph (last repeat).\n')
+
+    L.append('## Engine details (k picks, all threads)\n')
+    L.append('| set | method | k | wall s (min / med) | CPU s | picks/s | read GB/s | effective GB/s '
+             '| skipped | peak RSS MB | engine MB (B/cand.) |')
+    L.append('|---|---|---|---|---|---|---|---|---|---|---|')
     checks = []
     for ds in SETS:
         if ds not in c:
@@ -125,64 +347,47 @@ def main():
             r = c[ds].get(meth)
             if r is None:
                 continue
-            nr = npj['runs'].get('%s/%s' % (ds, meth))
-            if nr:
-                if nr['k'] == int(r['picks']):
-                    cw = r['wall']
-                else:
-                    cw = r['wall_small']
-                ratio = nr['compute'] / cw
-                nps = '%.1f (%d)' % (nr['compute'], nr['k'])
-                rat = '%.1f×' % ratio
-                checks.append('%s %s: numpy\'s own pick equals the engine\'s at %d of %d steps; '
-                              'at %d more the engine\'s pick is within ε (1e-6) of numpy\'s; '
-                              'disagreements: %d.' % (SETS[ds], meth, nr['same'], nr['k'],
-                                                      nr['eps_agree'], nr['disagree']))
-            else:
-                nps, rat = '–', '–'
-            off = '%.1f (k=%d)' % (r['wall_unpruned'], r['k_unpruned']) if 'wall_unpruned' in r else '–'
-            sp = '%.1f×' % r['speedup_pruning'] if 'speedup_pruning' in r else '–'
-            L.append('| %s | %s | %d | %.2f | %.2f | %.0f | %.1f | %.0f%% | %.1f | %.1f%% | %s | %s | '
-                     '%s | %s | %.0f | %.1f (%.1f) |' % (
-                         SETS[ds], meth, r['picks'], r['wall'], r['cpu'], r['picks'] / r['wall'],
-                         r['read_gbs'], 100 * r['read_gbs'] / bw, r['effective_gbs'],
-                         100 * r['skipped_share'], off, sp, nps, rat, r['peak_rss'] / 1e6,
-                         r['extra_bytes'] / 1e6, r['extra_bytes'] / ncand))
+            L.append('| %s | %s | %d | %s | %.2f | %.0f | %.1f | %.1f | %.1f%% | %.0f | %.1f (%.1f) |' % (
+                SETS[ds], meth, r['picks'], mm(r['wall'], r['wall_med']), r['cpu'],
+                r['picks'] / r['wall'], r['read_gbs'], r['effective_gbs'], 100 * r['skipped_share'],
+                r['peak_rss'] / 1e6, r['extra_bytes'] / 1e6, r['extra_bytes'] / ncand))
             checks.append('%s %s: pruning off gives identical picks: %s; 1 thread (k=%d) and a '
                           'rerun give identical picks: %s.' % (
                               SETS[ds], meth, yn(r.get('same_unpruned', 1)), r['small_k'],
                               yn(r['same_threads_rerun'])))
-    L.append('')
-    L.append('- *read GB/s*: candidate rows the engine actually read (rows the triangle inequality '
-             'skipped are not read) × row bytes / wall time; *% of stream* compares it with the '
-             'streaming baseline. *effective GB/s*: the bytes an unpruned pass per pick would read '
-             '(|C| rows per pick) / wall time. *skipped*: share of candidate–centre distances the '
-             'triangle inequality proved unnecessary (including the mean pass and the first pass '
-             'over P). *pruning off*: the same run with pruning disabled (on the iid set only '
-             'for k = small k, where nothing is skipped). *numpy*: time of the numpy reference '
-             '(first pass plus its greedy, without its checks) for the k in brackets, and the '
-             'engine\'s time for the same k in the ratio. *engine MB*: peak RSS during the run '
-             'minus RSS before it (the mapped matrix was already resident), and per candidate.')
-    L.append('')
+            for lab, j in refs:
+                ch = j.get('checks', {}).get('%s/%s' % (ds, meth))
+                if ch:
+                    checks.append('%s %s: the checking greedy (float64, %s) picks the engine\'s pick '
+                                  'at %d of %d steps; at %d more the engine\'s pick is within ε '
+                                  '(1e-6) of numpy\'s; disagreements: %d.' % (
+                                      SETS[ds], meth, lab, ch['same'], ch['k'], ch['eps_agree'],
+                                      ch['disagree']))
+    L.append('\n*read GB/s*: candidate rows the engine read (rows the triangle inequality skipped '
+             'are not read) × row bytes / wall time. *effective GB/s*: the bytes an unpruned pass '
+             'per pick would read / wall time. *skipped*: share of candidate–centre distances the '
+             'triangle inequality proved unnecessary. *engine MB*: peak RSS during the run minus '
+             'RSS before it, and per candidate.\n')
+
     if 'preselected' in c and 'seed' in c['preselected']:
         s = c['preselected']['seed']
         m = c['preselected']['-']
-        nr = [npj['runs'][k] for k in npj['runs'] if k.startswith('preselected/')]
         L.append('## First pass over a large P (set c)\n')
         L.append('The distances from the %d candidates to the %d preselected rows, run alone '
-                 '(k = 1):\n' % (m['n'] - m['n_pre'], m['n_pre']))
+                 '(k = 1, one run):\n' % (m['n'] - m['n_pre'], m['n_pre']))
         L.append('| | wall s | extra memory MB | skipped |')
         L.append('|---|---|---|---|')
         L.append('| engine, pruned (tiles of P, anchors) | %.2f | %.1f | %.1f%% |' %
                  (s['wall'], s['extra_bytes'] / 1e6, 100 * s['skipped_share']))
         L.append('| engine, pruning off | %.2f | %.1f | 0%% |' % (s['wall_unpruned'],
                                                              s['extra_bytes_unpruned'] / 1e6))
-        if nr:
-            L.append('| numpy (blocks of 128 rows of P, float32 BLAS) | %.2f | – | 0%% |' %
-                     nr[0]['first_pass'])
-        L.append('\nSame first pick with and without pruning: %s. |C|·|P| doubles would be %.0f MB; '
-                 'the engine keeps 12 bytes per candidate plus at most 4 MiB of distances within P.\n' %
-                 (yn(s['same']), (m['n'] - m['n_pre']) * m['n_pre'] * 8 / 1e6))
+        for lab, j in refs:
+            for key, v in j['runs'].items():
+                if key.startswith('preselected/'):
+                    L.append('| numpy on %s (float32 GEMM, blocks of 256 rows of P; min of repeats) '
+                             '| %.2f | – | 0%% |' % (lab, v['first_pass']))
+                    break
+        L.append('\nSame first pick with and without pruning: %s.\n' % yn(s['same']))
 
     L.append('## Checks\n')
     for ch in checks:
@@ -190,8 +395,12 @@ def main():
     L.append('')
     L.append('## Logs\n')
     L.append('```')
-    L.append(open(os.path.join(a.dir, 'c.log')).read().rstrip())
-    L.append(open(os.path.join(a.dir, 'numpy.log')).read().rstrip())
+    for d in dirs:
+        L.append(open(os.path.join(d, 'c.log')).read().rstrip())
+        for lab in ('openblas', 'default', 'netlib'):
+            p = os.path.join(d, 'ref-%s.log' % lab)
+            if os.path.exists(p):
+                L.append(open(p).read().rstrip())
     L.append('```')
     with open(a.out, 'w') as f:
         f.write('\n'.join(L) + '\n')
