@@ -471,6 +471,34 @@ emit (const char *ds, const char *method, const char *key, double v)
   fflush (tsv);
 }
 
+/* The same run with the float32 fast path off (every distance in double,
+ * the engine before issue 13): its time, and its picks, which must be the
+ * fast path's (also written to DIR/<name>.<method>.double.picks for cmp). */
+static void
+bench_double_path (Dataset *ds, LightlySelectionMethod method, gsize k, GArray *fast_picks,
+                   double fast_wall)
+{
+  const char *mname = lightly_selection_method_name (method);
+  g_autofree char *suffix = g_strdup_printf (".%s.double.picks", mname);
+  double med;
+  Result d;
+  gboolean same;
+
+  lightly_selection_set_fast_path (0);
+  d = run_rep (ds, method, k, n_threads, 1, &med);
+  lightly_selection_set_fast_path (1);
+  same = d.picks->len == fast_picks->len &&
+         memcmp (d.picks->data, fast_picks->data, d.picks->len * sizeof (guint32)) == 0;
+  write_file (ds->name, suffix, d.picks->data, d.picks->len * sizeof (guint32));
+  g_print ("  %-11s %-8s double path (fast path off): %.2f s, fast path %.2fx faster, "
+           "identical picks: %s\n", ds->name, mname, d.wall, d.wall / fast_wall,
+           same ? "yes" : "NO");
+  emit (ds->name, mname, "wall_double", d.wall);
+  emit (ds->name, mname, "wall_double_med", med);
+  emit (ds->name, mname, "same_double", same);
+  g_array_unref (d.picks);
+}
+
 static void
 bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_coral)
 {
@@ -528,6 +556,13 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
                ds->name, mname, k, r.wall, r.cpu, r.picks->len / r.wall, read / r.wall / 1e9,
                100 * read / r.wall / 1e9 / bw, nominal / r.wall / 1e9, 100 * share,
                r.peak / 1e6, r.extra / 1e6, n_threads, same_threads ? "yes" : "NO");
+      g_print ("  %-11s %-8s float32 fast path: %.3f%% of %" G_GUINT64_FORMAT
+               " update distances redone in double\n", ds->name, mname,
+               100.0 * r.st.exact / MAX (1, r.st.fast), r.st.fast);
+      emit (ds->name, mname, "fast_distances", r.st.fast);
+      emit (ds->name, mname, "exact_share", (double) r.st.exact / MAX (1, r.st.fast));
+      if (mi == 0)
+        bench_double_path (ds, methods[mi], k, r.picks, r.wall);
       emit (ds->name, mname, "wall", r.wall);
       emit (ds->name, mname, "wall_med", med);
       emit (ds->name, mname, "reps", n_repeat);

@@ -141,6 +141,11 @@ lightly_selection_get_stats (LightlySelectionStats *out)
 /* ---------------------------------------------------------------------- */
 /* Block passes                                                           */
 
+static inline double fast_lower (Run *r, double qterm, float f);
+static inline double fast_qterm (Run *r, double qnorm);
+static gsize seed_exact_row (Run *r, const float *x, double cn, const float *const *rows,
+                             const gsize *pidx, gsize n, double *best, gint32 *anchor);
+
 static inline gboolean
 cancel_requested (Run *r)
 {
@@ -258,6 +263,7 @@ seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
   g_autofree double *cd = g_new (double, dim8);
   const float *tile[P_TILE];
   double dots[P_TILE];
+  gsize pidx[P_TILE], n_exact = 0;
 
   for (j = lo; j < hi; j++)
     out[j] = INFINITY;
@@ -270,12 +276,21 @@ seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
       if (cancel_requested (r))
         return;
       for (t = 0; t < tn; t++)
-        tile[t] = row (r, pre[t0 + t]);
+        {
+          tile[t] = row (r, pre[t0 + t]);
+          pidx[t] = t0 + t;
+        }
       for (j = lo; j < hi; j++)
         {
           const float *x = row (r, r->cand[j]);
           double best = out[j], cn = r->kern->dot (x, x, r->dim);
 
+          if (r->fast)
+            {
+              n_exact += seed_exact_row (r, x, cn, tile, pidx, tn, &best, NULL);
+              out[j] = best;
+              continue;
+            }
           lightly_to_double (cd, x, r->dim, dim8);
           r->kern->dot_qf (cd, tile, tn, r->dim, dots);
           for (t = 0; t < tn; t++)
@@ -287,6 +302,11 @@ seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
             }
           out[j] = best;
         }
+    }
+  if (r->fast)
+    {
+      count_add (&r->n_fast, (hi - lo) * (t_hi - t_lo));
+      count_add (&r->n_exact, n_exact);
     }
 }
 
@@ -352,6 +372,7 @@ seed (Run *r)
  * the minimum cannot change. The minima are the same bits as without
  * pruning (see PRUNE_MARGIN); the anchors are kept for the picks' updates. */
 #define SEED_TILE 64
+G_STATIC_ASSERT (SEED_TILE <= P_TILE);
 #define SEED_CAP (4u << 20)
 
 typedef struct {
@@ -407,7 +428,7 @@ seed_tile_block (gpointer ctx, gsize b, gpointer data)
   gsize computed = 0, read = 0;
   g_autofree double *cd = g_new (double, dim8);
   const float *rows[SEED_TILE];
-  gsize keep[SEED_TILE];
+  gsize keep[SEED_TILE], n_exact = 0;
   double dots[SEED_TILE];
 
   block_range (r, b, &lo, &hi);
@@ -428,22 +449,32 @@ seed_tile_block (gpointer ctx, gsize b, gpointer data)
         continue;
       x = row (r, r->cand[j]);
       cn = r->kern->dot (x, x, r->dim);
-      lightly_to_double (cd, x, r->dim, dim8);
-      r->kern->dot_qf (cd, rows, n, r->dim, dots);
-      for (t = 0; t < n; t++)
+      if (r->fast)
+        n_exact += seed_exact_row (r, x, cn, rows, keep, n, &best, &a);
+      else
         {
-          double d2 = lightly_sqdist (cn, r->pnorm[keep[t]], dots[t]);
-
-          if (d2 < best)
+          lightly_to_double (cd, x, r->dim, dim8);
+          r->kern->dot_qf (cd, rows, n, r->dim, dots);
+          for (t = 0; t < n; t++)
             {
-              best = d2;
-              a = (gint32) keep[t];
+              double d2 = lightly_sqdist (cn, r->pnorm[keep[t]], dots[t]);
+
+              if (d2 < best)
+                {
+                  best = d2;
+                  a = (gint32) keep[t];
+                }
             }
         }
       r->mind2[j] = best;
       r->anchor[j] = a;
       computed += n;
       read++;
+    }
+  if (r->fast)
+    {
+      count_add (&r->n_fast, computed);
+      count_add (&r->n_exact, n_exact);
     }
   count_add (&r->n_computed, computed);
   count_add (&r->n_skipped, (hi - lo) * st->tn - computed);
@@ -592,7 +623,7 @@ fast_qterm (Run *r, double qnorm)
 /* A lower bound of the double path's d² (see above), or −1 if f is not
  * finite. */
 static inline double
-fast_lower (Run *r, const UpdateTask *u, float f)
+fast_lower (Run *r, double qterm, float f)
 {
   double fd = f, hi, lo, s;
 
@@ -600,7 +631,7 @@ fast_lower (Run *r, const UpdateTask *u, float f)
     return -1.0;
   hi = (fd + r->fast_a0) * r->fast_up;
   lo = (fd - r->fast_a0) * r->fast_down;
-  s = u->qterm + sqrt (hi);
+  s = qterm + sqrt (hi);
   return lo - r->fast_gd * s * s;
 }
 
@@ -620,7 +651,7 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
       gsize j = idx[l];
       double d2;
 
-      if (fast_lower (r, u, f[l]) >= r->mind2[j])
+      if (fast_lower (r, u->qterm, f[l]) >= r->mind2[j])
         continue;
       d2 = lightly_sqdist (r->kern->dot (rows[l], rows[l], r->dim), u->qnorm,
                            r->kern->dot (u->qf, rows[l], r->dim));
@@ -633,6 +664,38 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
         }
     }
   return changed;
+}
+
+/* The first pass's minimum over some rows of P (pidx[t] their positions in
+ * P) for candidate row x, through the fast path: in the order of the double
+ * pass, each row either proven unable to lower *best or computed in double,
+ * so *best and *anchor (when not NULL) end as the double pass leaves them.
+ * Returns the rows computed in double. */
+static gsize
+seed_exact_row (Run *r, const float *x, double cn, const float *const *rows,
+                const gsize *pidx, gsize n, double *best, gint32 *anchor)
+{
+  float f[P_TILE];
+  double qterm = fast_qterm (r, cn);
+  gsize t, n_exact = 0;
+
+  r->kern->d2f (x, rows, n, r->dim, f);
+  for (t = 0; t < n; t++)
+    {
+      double d2;
+
+      if (fast_lower (r, qterm, f[t]) >= *best)
+        continue;
+      d2 = lightly_sqdist (cn, r->pnorm[pidx[t]], r->kern->dot (x, rows[t], r->dim));
+      n_exact++;
+      if (d2 < *best)
+        {
+          *best = d2;
+          if (anchor != NULL)
+            *anchor = (gint32) pidx[t];
+        }
+    }
+  return n_exact;
 }
 
 static inline void
@@ -919,8 +982,27 @@ anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
   r->n_overhead += (gint64) n;
 }
 
-/* The per-candidate state, the anchors' arrays and CORAL's weights. */
+/* First touch: each block's per-candidate state is written first by the
+ * worker that later runs the block's passes, so on a NUMA machine its pages
+ * sit on that worker's node (the blocks go to the workers in the same
+ * order in every pass, so most blocks stay where they were touched). */
 static void
+init_block (gpointer ctx, gsize b, gpointer data)
+{
+  Run *r = ctx;
+  gsize lo, hi, j;
+
+  block_range (r, b, &lo, &hi);
+  for (j = lo; j < hi; j++)
+    {
+      r->anchor[j] = -1;
+      r->mind2[j] = 0.0;   /* ≥ 0: not picked */
+    }
+}
+
+/* The per-candidate state, the anchors' arrays and CORAL's weights. FALSE
+ * if cancelled. */
+static gboolean
 alloc_state (Run *r, gsize n_anchors, gboolean coral)
 {
   const LightlySelectionParams *p = r->p;
@@ -929,9 +1011,7 @@ alloc_state (Run *r, gsize n_anchors, gboolean coral)
   r->arow = g_new (guint32, MAX (n_anchors, 1));
   r->anorm = g_new (double, MAX (n_anchors, 1));
   r->anchor = g_new (gint32, r->m);
-  for (j = 0; j < r->m; j++)
-    r->anchor[j] = -1;
-  r->mind2 = g_new0 (double, r->m);   /* ≥ 0: not picked */
+  r->mind2 = g_new (double, r->m);
   r->bmax2 = g_new (double, r->n_blocks);
   if (coral)
     {
@@ -950,6 +1030,7 @@ alloc_state (Run *r, gsize n_anchors, gboolean coral)
     }
   if (p->n_preselected > 0)
     r->pnorm = g_new (double, p->n_preselected);
+  return parallel (r, init_block, NULL, r->n_blocks);
 }
 
 /* Every row of C and P has a finite norm (one NaN would poison every
@@ -1027,7 +1108,8 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
   r->n_panchor = prune_seed ? np : 0;
   n_anchors = r->n_panchor + MIN (k, prune_picks);
   dsp = g_new (double, MAX (n_anchors, 1));
-  alloc_state (r, n_anchors, coral);
+  if (!alloc_state (r, n_anchors, coral))
+    return lightly_selection_set_cancelled (error);
   if (!check_rows (r, error))
     return FALSE;
   if (k == 0)
