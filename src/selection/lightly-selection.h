@@ -152,5 +152,7 @@ void lightly_selection_set_block_rows (gsize rows);
 void lightly_selection_set_simd (gint simd);
 void lightly_selection_set_pruning (gint mode);
 void lightly_selection_set_fast_path (gint mode);
+void lightly_selection_set_kmeans_bounds (gint mode);
+guint64 lightly_selection_kmeans_last_skipped (void);
 
 G_END_DECLS
