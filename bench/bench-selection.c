@@ -687,6 +687,26 @@ bench_ext_typiclust (Dataset *ds, gsize k)
   emit (ds->name, "TYPICLUST", "picks", picks->len);
   emit (ds->name, "TYPICLUST", "clusters", MIN (k, (gsize) TYPICLUST_CAP));
   emit (ds->name, "TYPICLUST", "reps", n_repeat);
+  {
+    /* The plain Lloyd loop (before issue 13): same picks required. */
+    g_autoptr(GArray) plain = NULL;
+    double pmin, pmed;
+    guint64 skipped;
+    gboolean same;
+
+    run_ext (ds, LIGHTLY_SELECTION_METHOD_TYPICLUST, k, 0, &pmin, &pmed);
+    skipped = lightly_selection_kmeans_last_skipped ();
+    lightly_selection_set_kmeans_bounds (0);
+    plain = run_ext (ds, LIGHTLY_SELECTION_METHOD_TYPICLUST, k, 0, &pmin, &pmed);
+    lightly_selection_set_kmeans_bounds (1);
+    same = plain->len == picks->len &&
+           memcmp (plain->data, picks->data, picks->len * sizeof (guint32)) == 0;
+    g_print ("  %-11s TYPICLUST without Hamerly's bounds: %.2f s min, %.2fx slower; the bounds "
+             "skipped %" G_GUINT64_FORMAT " point assignments; identical picks: %s\n",
+             ds->name, pmin, pmin / min, skipped, same ? "yes" : "NO");
+    emit (ds->name, "TYPICLUST", "wall_plain_lloyd", pmin);
+    emit (ds->name, "TYPICLUST", "same_plain_lloyd", same);
+  }
 }
 
 /* A fixed δ for the PROBCOVER comparison, so that both sides build the same
