@@ -13,6 +13,10 @@
  * Arithmetic: squared distances `max(0, ‖a‖² + ‖b‖² − 2⟨a,b⟩)` from the
  * kernels of lightly-selection-kernels.h (bit-identical on every SIMD path),
  * ties within LIGHTLY_SELECTION_TIE_EPSILON to the smallest row index.
+ * Shortcuts never change a value: CORESET/CORAL compute in float32 and redo
+ * in double what an error bound cannot decide (fast_lower() in
+ * lightly-selection-coreset.c), k-means skips points whose Hamerly bounds,
+ * widened by the same error bound, prove their cluster (16 bytes per point).
  *
  * Determinism: work is cut into blocks whose size depends only on the
  * input, never on the thread count; each block writes only its own
