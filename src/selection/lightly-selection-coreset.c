@@ -65,7 +65,7 @@ struct _Run
   /* The float32 fast path of the updates (see fast_lower()); off: every
    * update distance in double. */
   gboolean fast;
-  double fast_a0, fast_up, fast_down, fast_gd;
+  LightlyFastBound fb;
 
   gsize block_rows;
   gsize n_blocks;
@@ -599,25 +599,16 @@ update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const 
  * evaluation (each ≤ U, against slack ≥ 3γ ≈ 2·10⁻⁷·n relative). A row
  * whose f is not finite (overflow) or whose bound is below mind2[j] is
  * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16). */
-#define FAST_MAX_DIM ((gsize) 1 << 20)
-
 static void
 fast_init (Run *r)
 {
-  double n = (double) r->dim, g = (n + 2) * 0x1p-24 / (1 - (n + 2) * 0x1p-24);
-  double gd = (n + 1) * 0x1p-53 / (1 - (n + 1) * 0x1p-53);
-
-  r->fast = fast_mode != 0 && r->dim > 0 && r->dim < FAST_MAX_DIM;
-  r->fast_a0 = n * 0x1p-149;
-  r->fast_up = 1 + 4 * g;       /* ≥ 1/(1 − γ) */
-  r->fast_down = 1 - 4 * g;     /* ≤ 1/(1 + γ) */
-  r->fast_gd = 2 * gd;
+  r->fast = fast_mode != 0 && lightly_fast_bound_init (&r->fb, r->dim);
 }
 
 static inline double
 fast_qterm (Run *r, double qnorm)
 {
-  return 2 * sqrt (qnorm * (1 + 2 * r->fast_gd));
+  return lightly_fast_qterm (&r->fb, qnorm);
 }
 
 /* A lower bound of the double path's d² (see above), or −1 if f is not
@@ -625,14 +616,7 @@ fast_qterm (Run *r, double qnorm)
 static inline double
 fast_lower (Run *r, double qterm, float f)
 {
-  double fd = f, hi, lo, s;
-
-  if (!isfinite (fd))
-    return -1.0;
-  hi = (fd + r->fast_a0) * r->fast_up;
-  lo = (fd - r->fast_a0) * r->fast_down;
-  s = qterm + sqrt (hi);
-  return lo - r->fast_gd * s * s;
+  return lightly_fast_lower (&r->fb, qterm, f);
 }
 
 /* update_batch() through the float32 distances: only rows the bound cannot

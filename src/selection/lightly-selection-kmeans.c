@@ -17,6 +17,10 @@
  * 64 KiB, and a block is short enough to check the cancel flag often. */
 #define KM_BLOCK 256
 
+/* Hamerly's bounds in the Lloyd loop and the float32 fast path in the
+ * k-means++ seeding (tests: lightly_selection_set_kmeans_bounds()). */
+static gint kmeans_bounds = 1;
+
 /* Nearest of k float centroids for every point of a block. */
 typedef struct {
   const LightlyPoints *pts;
@@ -156,6 +160,10 @@ typedef struct {
   double *q;                    /* the new centre, as padded doubles */
   double qnorm;
   double *d2;
+  /* The float32 fast path (as CORESET's updates): NULL qf: off. */
+  const float *qf;              /* the new centre's row */
+  double qterm;
+  LightlyFastBound fb;
 } SeedTask;
 
 static void
@@ -169,6 +177,26 @@ seed_block (gsize b, gpointer data)
 
   for (i = 0; i < n; i++)
     rows[i] = pts->matrix + (gsize) pts->rows[lo + i] * pts->dim;
+  if (t->qf != NULL)
+    {
+      /* Only rows the bound cannot rule out are computed in double, with
+       * the same bits as dot_qf: the minima are the double path's. */
+      float f[KM_BLOCK];
+
+      pts->kern->d2f (t->qf, rows, n, pts->dim, f);
+      for (i = 0; i < n; i++)
+        {
+          double d2;
+
+          if (lightly_fast_lower (&t->fb, t->qterm, f[i]) >= t->d2[lo + i])
+            continue;
+          d2 = lightly_sqdist (t->pnorm[lo + i], t->qnorm,
+                               pts->kern->dot (t->qf, rows[i], pts->dim));
+          if (d2 < t->d2[lo + i])
+            t->d2[lo + i] = d2;
+        }
+      return;
+    }
   pts->kern->dot_qf (t->q, rows, n, pts->dim, dots);
   for (i = 0; i < n; i++)
     {
@@ -217,7 +245,8 @@ kmeanspp (const LightlyPoints *pts, const double *pnorm, guint k, LightlyRng *rn
   gsize n_blocks = (n + KM_BLOCK - 1) / KM_BLOCK, i;
   g_autofree double *d2 = g_new (double, n);
   g_autofree double *q = g_new (double, dim8);
-  SeedTask st = { pts, pnorm, q, 0, d2 };
+  SeedTask st = { pts, pnorm, q, 0, d2, NULL, 0, { 0 } };
+  gboolean fast = kmeans_bounds && lightly_fast_bound_init (&st.fb, dim);
   guint c, kk = 0;
 
   for (i = 0; i < n; i++)
@@ -234,6 +263,11 @@ kmeanspp (const LightlyPoints *pts, const double *pnorm, guint k, LightlyRng *rn
       kk = c + 1;
       lightly_to_double (q, x, dim, dim8);
       st.qnorm = pnorm[pick];
+      if (fast)
+        {
+          st.qf = x;
+          st.qterm = lightly_fast_qterm (&st.fb, st.qnorm);
+        }
       if (!lightly_points_parallel (pts, n_blocks, seed_block, &st))
         return 0;
       if (progress != NULL)
@@ -268,7 +302,6 @@ update_centroids (const LightlyPoints *pts, const guint32 *assign, guint k, floa
         centroids[(gsize) c * dim + j] = (float) (sums[(gsize) c * dim + j] / counts[c]);
 }
 
-static gint kmeans_bounds = 1;
 static gint64 kmeans_last_skipped;
 
 /* Tests and benchmarks: point assignments the bounds skipped in the last
@@ -279,7 +312,8 @@ lightly_selection_kmeans_last_skipped (void)
   return (guint64) kmeans_last_skipped;
 }
 
-/* Tests only: Hamerly's bounds in the Lloyd loop 0: off, 1: on. */
+/* Tests only: Hamerly's bounds in the Lloyd loop and the fast path of the
+ * seeding 0: off, 1: on. */
 void
 lightly_selection_set_kmeans_bounds (gint mode)
 {
