@@ -15,6 +15,24 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_VALGRIND_H 1
+#endif
+#endif
+
+/* Under valgrind (CI) or LIGHTLY_TEST_SMALL: fewer dims and rows. */
+static gboolean
+slow_mode (void)
+{
+#ifdef HAVE_VALGRIND_H
+  if (RUNNING_ON_VALGRIND)
+    return TRUE;
+#endif
+  return g_getenv ("LIGHTLY_TEST_SMALL") != NULL;
+}
+
 typedef enum {
   CASE_ULPS,          /* one row and copies a few ulps off it */
   CASE_DUPLICATES,    /* a few rows, each repeated, some nudged by an ulp */
@@ -145,12 +163,12 @@ static void
 test_adversarial (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (1313);
-  gsize dims[] = { 1, 3, 13, 37, 130 }, n = 240, di, i;
+  gsize dims[] = { 1, 3, 13, 37, 130 }, n = slow_mode () ? 80 : 240, di, i;
   guint64 fast = 0, exact = 0, case_fast[N_CASES] = { 0 }, case_exact[N_CASES] = { 0 };
   gint c;
 
   for (c = 0; c < N_CASES; c++)
-    for (di = 0; di < G_N_ELEMENTS (dims); di++)
+    for (di = slow_mode () ? 1 : 0; di < G_N_ELEMENTS (dims); di += slow_mode () ? 2 : 1)
       {
         gsize dim = dims[di];
         g_autofree float *x = make_rows (rng, (Case) c, n, dim);
@@ -189,7 +207,7 @@ test_adversarial (void)
                 p.n_preselected = pre->len;
                 p.scores = scores;
                 p.beta = 1.0;
-                p.k = 60;
+                p.k = slow_mode () ? 30 : 60;
                 compare_all (&p, what, &case_fast[c], &case_exact[c]);
               }
           }
@@ -215,7 +233,7 @@ static void
 test_share (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (7);
-  gsize n = 4000, dim = 32, i, j;
+  gsize n = slow_mode () ? 800 : 4000, dim = 32, i, j;
   g_autofree float *x = g_new (float, n * dim);
   g_autofree guint32 *cand = g_new (guint32, n);
   LightlySelectionParams p = { 0 };
