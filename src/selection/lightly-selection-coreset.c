@@ -18,86 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "lightly-selection-private.h"
-
-#define EPS LIGHTLY_SELECTION_TIE_EPSILON
-
-/* At most this many rows of P per tile while seeding the distances (32 KiB
- * of float rows: 64 rows of dim 128); one tile is also short enough to check
- * the cancel flag between tiles. */
-#define P_TILE 64
-/* Rows per chunk of the mean; fixed, so the sum is the same for any thread count. */
-#define MEAN_CHUNK 8192
-
-typedef struct _Run Run;
-
-struct _Run
-{
-  const LightlySelectionParams *p;
-  const LightlySelectionKernels *kern;
-  gsize dim;
-  gsize m;                      /* |C| */
-  const guint32 *cand;
-
-  /* Per candidate: 12 bytes (20 for CORAL with β other than 0 and 1). The
-   * norms ‖c‖² are recomputed by the fused kernel in every pass that reads
-   * the row anyway, so they take no memory. */
-  double *mind2;                /* d² to the selected set; < 0: picked */
-  double *w;                    /* CORAL with β ∉ {0, 1}: s^β per candidate */
-  gint32 *anchor;               /* anchor (see below) that gave mind2, −1: none */
-  int wmode;                    /* WEIGHT_* */
-  double *pnorm;                /* ‖p‖² per preselected row */
-
-  /* Anchors of the triangle-inequality pruning: ids [0, n_panchor) are the
-   * rows of P (when the seeding was pruned), n_panchor + t is pick t. */
-  gsize n_panchor;
-  guint32 *arow;                /* row index per anchor */
-  double *anorm;                /* ‖row‖² per anchor */
-
-  /* Work counters (benchmarks), summed per block with atomics. */
-  gint64 n_computed;            /* candidate–centre distances evaluated */
-  gint64 n_skipped;             /* … proven unnecessary by the triangle inequality */
-  gint64 rows_read;             /* candidate rows read from the matrix */
-  gint64 n_overhead;            /* anchor–anchor distances for the pruning */
-  gint64 n_fast;                /* update distances computed in float32 */
-  gint64 n_exact;               /* … of which the bound left undecided: redone in double */
-
-  /* The float32 fast path of the updates (see fast_lower()); off: every
-   * update distance in double. */
-  gboolean fast;
-  LightlyFastBound fb;
-
-  gsize block_rows;
-  gsize n_blocks;
-  double *bmax2;                /* per block: max d² of its unpicked rows, −1 if none */
-  double *bmaxu;                /* per block (CORAL): max √d²·w */
-
-  /* The workers; every pass below runs on them with this Run as context. */
-  LightlyPool *pool;
-};
-
-enum {
-  WEIGHT_NONE,                  /* CORESET */
-  WEIGHT_ONE,                   /* β = 0: s^0 = 1 */
-  WEIGHT_SCORE,                 /* β = 1: s^1 = s exactly, read from the scores */
-  WEIGHT_ARRAY,                 /* r->w */
-};
-
-static inline double
-weight (Run *r, gsize j)
-{
-  switch (r->wmode)
-    {
-    case WEIGHT_ONE:
-      return 1.0;
-    case WEIGHT_SCORE:
-      return r->p->scores[r->cand[j]];
-    case WEIGHT_ARRAY:
-      return r->w[j];
-    default:
-      return 1.0;
-    }
-}
+#include "lightly-selection-coreset-private.h"
 
 static gsize forced_block_rows = 0;
 static LightlySelectionStats last_stats;
@@ -141,44 +62,8 @@ lightly_selection_get_stats (LightlySelectionStats *out)
 /* ---------------------------------------------------------------------- */
 /* Block passes                                                           */
 
-static inline double fast_lower (Run *r, double qterm, float f);
-static inline double fast_qterm (Run *r, double qnorm);
-static gsize seed_exact_row (Run *r, const float *x, double cn, const float *const *rows,
-                             const gsize *pidx, gsize n, double *best, gint32 *anchor);
-
-static inline gboolean
-cancel_requested (Run *r)
-{
-  return lightly_pool_cancelled (r->pool);
-}
-
-static inline gboolean
-parallel (Run *r, LightlyPoolFunc fn, gpointer data, gsize n_blocks)
-{
-  return lightly_pool_run (r->pool, fn, data, n_blocks);
-}
-
-static inline void
-count_add (gint64 *counter, gsize v)
-{
-  __atomic_fetch_add (counter, (gint64) v, __ATOMIC_RELAXED);
-}
-
-static inline const float *
-row (Run *r, guint32 i)
-{
-  return r->p->matrix + (gsize) i * r->dim;
-}
-
-static inline void
-block_range (Run *r, gsize b, gsize *lo, gsize *hi)
-{
-  *lo = b * r->block_rows;
-  *hi = MIN (r->m, *lo + r->block_rows);
-}
-
-static void
-block_stats (Run *r, gsize b)
+void
+lightly_coreset_block_stats (Run *r, gsize b)
 {
   gsize lo, hi, j;
   double m2 = -1.0, mu = -1.0;
@@ -243,267 +128,6 @@ pnorms_block (gpointer ctx, gsize b, gpointer data)
 
       r->pnorm[j] = r->kern->dot (x, x, r->dim);
     }
-}
-
-typedef struct {
-  gsize n_split;                /* parts of P; a task is (candidate block, part) */
-  double *partial;              /* n_split × m minima, or NULL if n_split is 1 */
-} SeedTask;
-
-/* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates of a block, into
- * out[j], tile by tile: a tile of P rows stays in L1 while the block's
- * candidates pass by, each converted to double once per tile. */
-static void
-seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
-{
-  const guint32 *pre = r->p->preselected;
-  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim);
-  gsize tile_rows = CLAMP (8192 / MAX (r->dim, 1), 4, P_TILE);
-  gsize j, t0, t;
-  g_autofree double *cd = g_new (double, dim8);
-  const float *tile[P_TILE];
-  double dots[P_TILE];
-  gsize pidx[P_TILE], n_exact = 0;
-
-  for (j = lo; j < hi; j++)
-    out[j] = INFINITY;
-  count_add (&r->n_computed, (hi - lo) * (t_hi - t_lo));
-  count_add (&r->rows_read, hi - lo);
-  for (t0 = t_lo; t0 < t_hi; t0 += tile_rows)
-    {
-      gsize tn = MIN (t_hi - t0, tile_rows);
-
-      if (cancel_requested (r))
-        return;
-      for (t = 0; t < tn; t++)
-        {
-          tile[t] = row (r, pre[t0 + t]);
-          pidx[t] = t0 + t;
-        }
-      for (j = lo; j < hi; j++)
-        {
-          const float *x = row (r, r->cand[j]);
-          double best = out[j], cn = r->kern->dot (x, x, r->dim);
-
-          if (r->fast)
-            {
-              n_exact += seed_exact_row (r, x, cn, tile, pidx, tn, &best, NULL);
-              out[j] = best;
-              continue;
-            }
-          lightly_to_double (cd, x, r->dim, dim8);
-          r->kern->dot_qf (cd, tile, tn, r->dim, dots);
-          for (t = 0; t < tn; t++)
-            {
-              double d2 = lightly_sqdist (cn, r->pnorm[t0 + t], dots[t]);
-
-              if (d2 < best)
-                best = d2;
-            }
-          out[j] = best;
-        }
-    }
-  if (r->fast)
-    {
-      count_add (&r->n_fast, (hi - lo) * (t_hi - t_lo));
-      count_add (&r->n_exact, n_exact);
-    }
-}
-
-/* mind2 = distances to P. Minima are exact, so splitting P (to keep every
- * thread busy when there are few candidates) does not change a bit. */
-static void
-seed_block (gpointer ctx, gsize b, gpointer data)
-{
-  Run *r = ctx;
-  SeedTask *st = data;
-  gsize np = r->p->n_preselected, cb = b / st->n_split, part = b % st->n_split;
-  gsize lo, hi;
-
-  block_range (r, cb, &lo, &hi);
-  if (st->n_split == 1)
-    {
-      seed_range (r, lo, hi, 0, np, r->mind2);
-      block_stats (r, cb);
-    }
-  else
-    seed_range (r, lo, hi, part * np / st->n_split, (part + 1) * np / st->n_split,
-                st->partial + part * r->m);
-}
-
-static gboolean
-seed (Run *r)
-{
-  gsize threads = lightly_pool_n_workers (r->pool) + 1, np = r->p->n_preselected, j, i, b;
-  SeedTask st = { 1, NULL };
-
-  if (r->n_blocks < 2 * threads)
-    st.n_split = MAX (1, MIN ((2 * threads + r->n_blocks - 1) / r->n_blocks, np / 256));
-  if (st.n_split > 1)
-    st.partial = g_new (double, st.n_split * r->m);
-  if (!parallel (r, seed_block, &st, r->n_blocks * st.n_split))
-    {
-      g_free (st.partial);
-      return FALSE;
-    }
-  if (st.n_split > 1)
-    {
-      for (j = 0; j < r->m; j++)
-        {
-          double best = st.partial[j];
-
-          for (i = 1; i < st.n_split; i++)
-            best = MIN (best, st.partial[i * r->m + j]);
-          r->mind2[j] = best;
-        }
-      for (b = 0; b < r->n_blocks; b++)
-        block_stats (r, b);
-      g_free (st.partial);
-    }
-  return TRUE;
-}
-
-/* The first pass with the triangle inequality. P is cut into tiles of at
- * most SEED_TILE rows, and at most SEED_CAP bytes of distances from the
- * tile's rows to the earlier rows of P (so the memory is O(|P|), never
- * |C|·|P|). Per tile, every candidate skips the tile rows b with
- * d(p_b, p_a) ≥ 2·d(c, p_a) + margin, where a is the candidate's anchor (the
- * row of P that gave its current minimum): then d(c, p_b) ≥ d(c, p_a) and
- * the minimum cannot change. The minima are the same bits as without
- * pruning (see PRUNE_MARGIN); the anchors are kept for the picks' updates. */
-#define SEED_TILE 64
-G_STATIC_ASSERT (SEED_TILE <= P_TILE);
-#define SEED_CAP (4u << 20)
-
-typedef struct {
-  gsize t0, tn;                 /* the tile: P rows [t0, t0 + tn) */
-  gsize stride;                 /* |P| */
-  double *pd;                   /* pd[b·stride + a] = d(p_{t0+b}, p_a), a < t0 + b */
-  gboolean last;
-} SeedTileTask;
-
-static void
-seed_tile_dists (gpointer ctx, gsize b, gpointer data)
-{
-  Run *r = ctx;
-  SeedTileTask *st = data;
-  const guint32 *pre = r->p->preselected;
-  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), i0, i, n = st->t0 + b;
-  g_autofree double *qd = g_new (double, dim8);
-  const float *rows[64];
-  double dots[64], *out = st->pd + b * st->stride;
-
-  lightly_to_double (qd, row (r, pre[n]), r->dim, dim8);
-  for (i0 = 0; i0 < n; i0 += 64)
-    {
-      gsize bn = MIN (n - i0, 64);
-
-      for (i = 0; i < bn; i++)
-        rows[i] = row (r, pre[i0 + i]);
-      r->kern->dot_qf (qd, rows, bn, r->dim, dots);
-      for (i = 0; i < bn; i++)
-        out[i0 + i] = sqrt (lightly_sqdist (r->pnorm[n], r->pnorm[i0 + i], dots[i]));
-    }
-  count_add (&r->n_overhead, n);
-}
-
-/* Margin above the rounding error of computed distances; see can_skip(). */
-#define PRUNE_MARGIN 1e-4
-
-static inline gboolean
-far_enough (double d_anchors, double mind2)
-{
-  double h = (d_anchors - PRUNE_MARGIN) * 0.5;
-
-  return h > 0 && h * h >= mind2;
-}
-
-static void
-seed_tile_block (gpointer ctx, gsize b, gpointer data)
-{
-  Run *r = ctx;
-  SeedTileTask *st = data;
-  const guint32 *pre = r->p->preselected;
-  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), lo, hi, j, t;
-  gsize computed = 0, read = 0;
-  g_autofree double *cd = g_new (double, dim8);
-  const float *rows[SEED_TILE];
-  gsize keep[SEED_TILE], n_exact = 0;
-  double dots[SEED_TILE];
-
-  block_range (r, b, &lo, &hi);
-  for (j = lo; j < hi; j++)
-    {
-      gint32 a = r->anchor[j];
-      double best = r->mind2[j], cn;
-      const float *x;
-      gsize n = 0;
-
-      for (t = 0; t < st->tn; t++)
-        if (a < 0 || !far_enough (st->pd[t * st->stride + (gsize) a], best))
-          {
-            keep[n] = st->t0 + t;
-            rows[n++] = row (r, pre[st->t0 + t]);
-          }
-      if (n == 0)
-        continue;
-      x = row (r, r->cand[j]);
-      cn = r->kern->dot (x, x, r->dim);
-      if (r->fast)
-        n_exact += seed_exact_row (r, x, cn, rows, keep, n, &best, &a);
-      else
-        {
-          lightly_to_double (cd, x, r->dim, dim8);
-          r->kern->dot_qf (cd, rows, n, r->dim, dots);
-          for (t = 0; t < n; t++)
-            {
-              double d2 = lightly_sqdist (cn, r->pnorm[keep[t]], dots[t]);
-
-              if (d2 < best)
-                {
-                  best = d2;
-                  a = (gint32) keep[t];
-                }
-            }
-        }
-      r->mind2[j] = best;
-      r->anchor[j] = a;
-      computed += n;
-      read++;
-    }
-  if (r->fast)
-    {
-      count_add (&r->n_fast, computed);
-      count_add (&r->n_exact, n_exact);
-    }
-  count_add (&r->n_computed, computed);
-  count_add (&r->n_skipped, (hi - lo) * st->tn - computed);
-  count_add (&r->rows_read, read);
-  if (st->last)
-    block_stats (r, b);
-}
-
-static gboolean
-seed_pruned (Run *r)
-{
-  gsize np = r->p->n_preselected, j;
-  gsize tile = CLAMP (SEED_CAP / (sizeof (double) * np), 1, SEED_TILE);
-  g_autofree double *pd = g_new (double, tile * np);
-  SeedTileTask st = { 0, 0, np, pd, FALSE };
-
-  for (j = 0; j < r->m; j++)
-    r->mind2[j] = INFINITY;
-  for (st.t0 = 0; st.t0 < np; st.t0 += st.tn)
-    {
-      /* Tiles grow from 4 rows (4, 4, 8, 16, …): the rows of a tile cannot
-       * prune each other, and the first anchors should come soon. */
-      st.tn = MIN (MIN (tile, MAX (st.t0, 4)), np - st.t0);
-      st.last = st.t0 + st.tn == np;
-      if (!parallel (r, seed_tile_dists, &st, st.tn) ||
-          !parallel (r, seed_tile_block, &st, r->n_blocks))
-        return FALSE;
-    }
-  return TRUE;
 }
 
 typedef struct {
@@ -605,20 +229,6 @@ fast_init (Run *r)
   r->fast = fast_mode != 0 && lightly_fast_bound_init (&r->fb, r->dim);
 }
 
-static inline double
-fast_qterm (Run *r, double qnorm)
-{
-  return lightly_fast_qterm (&r->fb, qnorm);
-}
-
-/* A lower bound of the double path's d² (see above), or −1 if f is not
- * finite. */
-static inline double
-fast_lower (Run *r, double qterm, float f)
-{
-  return lightly_fast_lower (&r->fb, qterm, f);
-}
-
 /* update_batch() through the float32 distances: only rows the bound cannot
  * rule out are computed in double, by the same kernels as the double pass. */
 static inline gboolean
@@ -648,38 +258,6 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
         }
     }
   return changed;
-}
-
-/* The first pass's minimum over some rows of P (pidx[t] their positions in
- * P) for candidate row x, through the fast path: in the order of the double
- * pass, each row either proven unable to lower *best or computed in double,
- * so *best and *anchor (when not NULL) end as the double pass leaves them.
- * Returns the rows computed in double. */
-static gsize
-seed_exact_row (Run *r, const float *x, double cn, const float *const *rows,
-                const gsize *pidx, gsize n, double *best, gint32 *anchor)
-{
-  float f[P_TILE];
-  double qterm = fast_qterm (r, cn);
-  gsize t, n_exact = 0;
-
-  r->kern->d2f (x, rows, n, r->dim, f);
-  for (t = 0; t < n; t++)
-    {
-      double d2;
-
-      if (fast_lower (r, qterm, f[t]) >= *best)
-        continue;
-      d2 = lightly_sqdist (cn, r->pnorm[pidx[t]], r->kern->dot (x, rows[t], r->dim));
-      n_exact++;
-      if (d2 < *best)
-        {
-          *best = d2;
-          if (anchor != NULL)
-            *anchor = (gint32) pidx[t];
-        }
-    }
-  return n_exact;
 }
 
 static inline void
@@ -762,7 +340,7 @@ update_block (gpointer ctx, gsize b, gpointer data)
   count_add (&r->rows_read, computed);
   /* The block's maxima only move if a minimum did or the pick is in it. */
   if (changed || u->replace || (u->pick >= (gssize) lo && u->pick < (gssize) hi))
-    block_stats (r, b);
+    lightly_coreset_block_stats (r, b);
 }
 
 typedef struct {
@@ -1064,7 +642,7 @@ first_pass (Run *r, gboolean coral, gboolean prune_seed, gssize *first, GError *
   gboolean ok = TRUE;
 
   if (r->p->n_preselected > 0)
-    ok = prune_seed ? seed_pruned (r) : seed (r);
+    ok = prune_seed ? lightly_coreset_seed_pruned (r) : lightly_coreset_seed (r);
   else if (coral)
     *first = coral_first_pick (r, &ok);
   else if ((ok = mean_distances (r)))

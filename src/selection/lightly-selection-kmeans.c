@@ -322,7 +322,7 @@ lightly_selection_set_kmeans_bounds (gint mode)
 
 /* A bound on |√d²_D − d| for distances between rows and centroids of norm at
  * most √max_norm2: |d²_D − d²| ≤ Γ_{n+1}(‖x‖ + ‖c‖)² (the proof at
- * fast_lower() in lightly-selection-coreset.c) and |√a − √b| ≤ √|a − b|, so
+ * fast_init() in lightly-selection-coreset.c) and |√a − √b| ≤ √|a − b|, so
  * 2·‖max‖·√Γ_{n+1}; doubled for the roundings of the bounds' arithmetic. */
 static double
 distance_error (gsize dim, double max_norm2)

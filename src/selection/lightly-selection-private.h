@@ -14,7 +14,7 @@
  * kernels of lightly-selection-kernels.h (bit-identical on every SIMD path),
  * ties within LIGHTLY_SELECTION_TIE_EPSILON to the smallest row index.
  * Shortcuts never change a value: CORESET/CORAL compute in float32 and redo
- * in double what an error bound cannot decide (fast_lower() in
+ * in double what an error bound cannot decide (the proof above fast_init() in
  * lightly-selection-coreset.c), k-means skips points whose Hamerly bounds,
  * widened by the same error bound, prove their cluster (16 bytes per point).
  *
@@ -84,7 +84,7 @@ lightly_to_double (double *dst, const float *src, gsize dim, gsize dim8)
 
 /* The float32 fast path's error bound: a lower bound of the double path's
  * d² = max(0, (‖c‖² + ‖q‖²) − 2⟨c,q⟩) from the float32 f = d2f() of the same
- * pair. The proof is at fast_lower() in lightly-selection-coreset.c. */
+ * pair. The proof is in lightly-selection-coreset.c, above fast_init(). */
 typedef struct {
   double a0, up, down, gd;
 } LightlyFastBound;
