@@ -471,6 +471,35 @@ emit (const char *ds, const char *method, const char *key, double v)
   fflush (tsv);
 }
 
+/* The same run with the float32 fast path off (every distance in double,
+ * the engine before issue 13): its time, and its picks, which must be the
+ * fast path's (also written to DIR/<name>.<method>.double.picks for cmp). */
+static void
+bench_double_path (Dataset *ds, LightlySelectionMethod method, gsize k, GArray *fast_picks,
+                   double fast_wall)
+{
+  const char *mname = lightly_selection_method_name (method);
+  g_autofree char *suffix = g_strdup_printf (".%s.double.picks", mname);
+  double med;
+  Result d;
+  gboolean same;
+
+  lightly_selection_set_fast_path (0);
+  d = run_rep (ds, method, k, n_threads, 1, &med);
+  lightly_selection_set_fast_path (1);
+  same = d.picks->len == fast_picks->len &&
+         memcmp (d.picks->data, fast_picks->data, d.picks->len * sizeof (guint32)) == 0;
+  write_file (ds->name, suffix, d.picks->data, d.picks->len * sizeof (guint32));
+  g_print ("  %-11s %-8s double path (fast path off): %.2f s wall (%.2f s CPU), fast path "
+           "%.2fx faster, identical picks: %s\n", ds->name, mname, d.wall, d.cpu,
+           d.wall / fast_wall, same ? "yes" : "NO");
+  emit (ds->name, mname, "cpu_double", d.cpu);
+  emit (ds->name, mname, "wall_double", d.wall);
+  emit (ds->name, mname, "wall_double_med", med);
+  emit (ds->name, mname, "same_double", same);
+  g_array_unref (d.picks);
+}
+
 static void
 bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_coral)
 {
@@ -528,6 +557,13 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
                ds->name, mname, k, r.wall, r.cpu, r.picks->len / r.wall, read / r.wall / 1e9,
                100 * read / r.wall / 1e9 / bw, nominal / r.wall / 1e9, 100 * share,
                r.peak / 1e6, r.extra / 1e6, n_threads, same_threads ? "yes" : "NO");
+      g_print ("  %-11s %-8s float32 fast path: %.3f%% of %" G_GUINT64_FORMAT
+               " update distances redone in double\n", ds->name, mname,
+               100.0 * r.st.exact / MAX (1, r.st.fast), r.st.fast);
+      emit (ds->name, mname, "fast_distances", r.st.fast);
+      emit (ds->name, mname, "exact_share", (double) r.st.exact / MAX (1, r.st.fast));
+      if (mi == 0)
+        bench_double_path (ds, methods[mi], k, r.picks, r.wall);
       emit (ds->name, mname, "wall", r.wall);
       emit (ds->name, mname, "wall_med", med);
       emit (ds->name, mname, "reps", n_repeat);
@@ -651,6 +687,26 @@ bench_ext_typiclust (Dataset *ds, gsize k)
   emit (ds->name, "TYPICLUST", "picks", picks->len);
   emit (ds->name, "TYPICLUST", "clusters", MIN (k, (gsize) TYPICLUST_CAP));
   emit (ds->name, "TYPICLUST", "reps", n_repeat);
+  {
+    /* The plain Lloyd loop (before issue 13): same picks required. */
+    g_autoptr(GArray) plain = NULL;
+    double pmin, pmed;
+    guint64 skipped;
+    gboolean same;
+
+    run_ext (ds, LIGHTLY_SELECTION_METHOD_TYPICLUST, k, 0, &pmin, &pmed);
+    skipped = lightly_selection_kmeans_last_skipped ();
+    lightly_selection_set_kmeans_bounds (0);
+    plain = run_ext (ds, LIGHTLY_SELECTION_METHOD_TYPICLUST, k, 0, &pmin, &pmed);
+    lightly_selection_set_kmeans_bounds (1);
+    same = plain->len == picks->len &&
+           memcmp (plain->data, picks->data, picks->len * sizeof (guint32)) == 0;
+    g_print ("  %-11s TYPICLUST without Hamerly's bounds: %.2f s min, %.2fx slower; the bounds "
+             "skipped %" G_GUINT64_FORMAT " point assignments; identical picks: %s\n",
+             ds->name, pmin, pmin / min, skipped, same ? "yes" : "NO");
+    emit (ds->name, "TYPICLUST", "wall_plain_lloyd", pmin);
+    emit (ds->name, "TYPICLUST", "same_plain_lloyd", same);
+  }
 }
 
 /* A fixed δ for the PROBCOVER comparison, so that both sides build the same

@@ -262,6 +262,48 @@ test_kmeans_threads (void)
   g_assert_cmpmem (c1, 20 * d->dim * sizeof (float), c4, 20 * d->dim * sizeof (float));
 }
 
+/* Hamerly's bounds give the plain Lloyd loop's assignments and centroids
+ * bit for bit (issue 13), also with duplicate rows (exact ties), and skip
+ * work. */
+static void
+test_kmeans_bounds (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (31);
+  guint ks[] = { 1, 7, 20, 60 }, ki, dims[] = { 3, 16 }, di, t;
+  guint64 skipped = 0;
+
+  for (di = 0; di < G_N_ELEMENTS (dims); di++)
+    {
+      g_autoptr(Data) d = make_data (rng, 2000, dims[di], 9, 0.0);
+      g_autofree guint32 *a0 = g_new (guint32, d->n_cand);
+      g_autofree guint32 *a1 = g_new (guint32, d->n_cand);
+      g_autofree float *c0 = g_new (float, 60 * d->dim);
+      g_autofree float *c1 = g_new (float, 60 * d->dim);
+      gsize i;
+
+      /* Every tenth row a copy of the one before: exact ties. */
+      for (i = 10; i < d->n; i += 10)
+        memcpy (d->x + i * d->dim, d->x + (i - 1) * d->dim, d->dim * sizeof (float));
+      for (ki = 0; ki < G_N_ELEMENTS (ks); ki++)
+        for (t = 1; t <= 2; t++)
+          {
+            LightlyPoints pts = points_of (d, t);
+            guint k0, k1;
+
+            lightly_selection_set_kmeans_bounds (0);
+            k0 = lightly_kmeans (&pts, ks[ki], 5, a0, c0, NULL, NULL, NULL);
+            g_assert_cmpuint (lightly_selection_kmeans_last_skipped (), ==, 0);
+            lightly_selection_set_kmeans_bounds (1);
+            k1 = lightly_kmeans (&pts, ks[ki], 5, a1, c1, NULL, NULL, NULL);
+            skipped += lightly_selection_kmeans_last_skipped ();
+            g_assert_cmpuint (k0, ==, k1);
+            g_assert_cmpmem (a0, d->n_cand * sizeof (guint32), a1, d->n_cand * sizeof (guint32));
+            g_assert_cmpmem (c0, k0 * d->dim * sizeof (float), c1, k1 * d->dim * sizeof (float));
+          }
+    }
+  g_assert_cmpuint (skipped, >, 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* TYPICLUST                                                              */
 
@@ -848,6 +890,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/selection-ext/kmeans/fixed-point", test_kmeans_fixed_point);
   g_test_add_func ("/selection-ext/kmeans/threads", test_kmeans_threads);
+  g_test_add_func ("/selection-ext/kmeans/bounds", test_kmeans_bounds);
   g_test_add_func ("/selection-ext/typiclust/brute-force", test_typiclust_brute_force);
   g_test_add_func ("/selection-ext/typiclust/ties", test_typiclust_ties);
   g_test_add_func ("/selection-ext/probcover/brute-force", test_probcover_brute_force);

@@ -342,7 +342,8 @@ struct _LightlyPool
   GCond work_cond;
   GCond done_cond;
   guint generation;
-  guint busy;
+  guint busy;                   /* workers inside the open pass */
+  gboolean open;                /* workers may still join the pass */
   gboolean quit;
 };
 
@@ -389,6 +390,9 @@ worker_main (gpointer data)
       if (pool->quit)
         break;
       seen = pool->generation;
+      if (!pool->open)
+        continue;       /* woke after the caller finished the pass alone */
+      pool->busy++;
       g_mutex_unlock (&pool->lock);
       do_blocks (pool);
       g_mutex_lock (&pool->lock);
@@ -416,13 +420,18 @@ lightly_pool_run (LightlyPool     *pool,
     }
   g_mutex_lock (&pool->lock);
   pool->generation++;
-  pool->busy = pool->n_workers;
+  pool->open = TRUE;
   g_cond_broadcast (&pool->work_cond);
   g_mutex_unlock (&pool->lock);
 
   do_blocks (pool);
 
+  /* Blocks are claimed one by one, so when the caller runs out every block
+   * is done or held by a worker that joined (busy). A worker that has not
+   * woken up yet (on a loaded machine it waits for a time slice) is not
+   * waited for: closing the pass keeps it out. */
   g_mutex_lock (&pool->lock);
+  pool->open = FALSE;
   while (pool->busy > 0)
     g_cond_wait (&pool->done_cond, &pool->lock);
   g_mutex_unlock (&pool->lock);

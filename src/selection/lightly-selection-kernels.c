@@ -138,9 +138,38 @@ portable_dot_qf_norm (const double *q, const float *const *rows, size_t n, size_
     }
 }
 
+/* Eight float lanes, which the compiler can keep in one vector register. */
+static void
+portable_d2f (const float *q, const float *const *rows, size_t n, size_t dim, float *out)
+{
+  size_t r, i, l;
+
+  for (r = 0; r < n; r++)
+    {
+      const float *b = rows[r];
+      float acc[8] = { 0 };
+
+      for (i = 0; i + 8 <= dim; i += 8)
+        for (l = 0; l < 8; l++)
+          {
+            float t = q[i + l] - b[i + l];
+
+            acc[l] += t * t;
+          }
+      for (l = 0; i + l < dim; l++)
+        {
+          float t = q[i + l] - b[i + l];
+
+          acc[l] += t * t;
+        }
+      out[r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    }
+}
+
 const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot,
   portable_dot4,
   portable_dot_qf,
   portable_dot_qf_norm,
+  portable_d2f,
 };

@@ -28,6 +28,12 @@ typedef struct {
    * reads each row once for both, so no per-row norm array is kept. */
   void   (*dot_qf_norm) (const double *q, const float *const *rows, size_t n, size_t dim,
                          double *out, double *norms);
+  /* out[r] ≈ Σ_i (q[i] − rows[r][i])² in float32 arithmetic, in any order
+   * and on any path: an approximation for the exact fast path of
+   * lightly-selection-coreset.c, which proves its error bound for every
+   * summation order. Not bit-identical across paths, and need not be. */
+  void   (*d2f) (const float *q, const float *const *rows, size_t n, size_t dim,
+                 float *out);
 } LightlySelectionKernels;
 
 /* Elements of a padded double row. */

@@ -17,6 +17,10 @@
  * 64 KiB, and a block is short enough to check the cancel flag often. */
 #define KM_BLOCK 256
 
+/* Hamerly's bounds in the Lloyd loop and the float32 fast path in the
+ * k-means++ seeding (tests: lightly_selection_set_kmeans_bounds()). */
+static gint kmeans_bounds = 1;
+
 /* Nearest of k float centroids for every point of a block. */
 typedef struct {
   const LightlyPoints *pts;
@@ -27,7 +31,28 @@ typedef struct {
   guint32 *assign;
   double *best_d2;              /* nullable */
   gint changed;                 /* atomically counted */
+  /* Hamerly's bounds (nullable: every point computed), see lightly_kmeans(). */
+  double *ub, *lb;              /* per point */
+  const double *half_s;         /* per cluster: s(c)/2 */
+  double delta;
+  gint skipped;                 /* atomically counted */
 } AssignTask;
+
+/* Whether the bounds prove that point i keeps its cluster a: with true
+ * distances d(x, c_a) ≤ ub and d(x, c) ≥ max(lb, s(a) − ub) for every other
+ * c, and computed distances within delta of the true ones, ub + 2·delta
+ * below that makes a the strict argmin of the computed distances, which is
+ * what the full pass would find (no tie for the smallest-index rule). */
+static inline gboolean
+hamerly_keeps (const AssignTask *t, gsize i)
+{
+  guint32 a = t->assign[i];
+  double u = t->ub[i] + 2 * t->delta;
+
+  if (a == G_MAXUINT32)
+    return FALSE;
+  return u < t->lb[i] || u < 2 * t->half_s[a] - t->ub[i];
+}
 
 static void
 assign_block (gsize b, gpointer data)
@@ -37,19 +62,28 @@ assign_block (gsize b, gpointer data)
   gsize lo = b * KM_BLOCK, hi = MIN (pts->n, lo + KM_BLOCK), n = hi - lo, i;
   gsize dim8 = LIGHTLY_SELECTION_PAD8 (pts->dim);
   const float *rows[KM_BLOCK] = { NULL };
-  double dots[KM_BLOCK], best[KM_BLOCK], pn[KM_BLOCK];
+  double dots[KM_BLOCK], best[KM_BLOCK], second[KM_BLOCK], pn[KM_BLOCK];
   guint32 arg[KM_BLOCK];
+  gsize at[KM_BLOCK];           /* point of each computed row */
   g_autofree double *q = g_new (double, dim8);
   guint c;
   gint changed = 0;
 
-  for (i = 0; i < n; i++)
+  for (i = 0, n = 0; lo + i < hi; i++)
     {
-      rows[i] = pts->matrix + (gsize) pts->rows[lo + i] * pts->dim;
-      pn[i] = t->pnorm != NULL ? t->pnorm[lo + i] : pts->kern->dot (rows[i], rows[i], pts->dim);
-      best[i] = INFINITY;
-      arg[i] = 0;
+      if (t->ub != NULL && hamerly_keeps (t, lo + i))
+        continue;
+      at[n] = lo + i;
+      rows[n] = pts->matrix + (gsize) pts->rows[lo + i] * pts->dim;
+      pn[n] = t->pnorm != NULL ? t->pnorm[lo + i] : pts->kern->dot (rows[n], rows[n], pts->dim);
+      best[n] = second[n] = INFINITY;
+      arg[n] = 0;
+      n++;
     }
+  if (t->ub != NULL && n < hi - lo)
+    g_atomic_int_add (&t->skipped, (gint) (hi - lo - n));
+  if (n == 0)
+    return;
   for (c = 0; c < t->k; c++)
     {
       lightly_to_double (q, t->centroids + (gsize) c * pts->dim, pts->dim, dim8);
@@ -61,18 +95,28 @@ assign_block (gsize b, gpointer data)
           /* Strictly smaller: the first (smallest) cluster wins ties. */
           if (d2 < best[i])
             {
+              second[i] = best[i];
               best[i] = d2;
               arg[i] = c;
             }
+          else if (d2 < second[i])
+            second[i] = d2;
         }
     }
   for (i = 0; i < n; i++)
     {
-      if (t->assign[lo + i] != arg[i])
+      gsize p = at[i];
+
+      if (t->assign[p] != arg[i])
         changed++;
-      t->assign[lo + i] = arg[i];
+      t->assign[p] = arg[i];
       if (t->best_d2 != NULL)
-        t->best_d2[lo + i] = best[i];
+        t->best_d2[p] = best[i];
+      if (t->ub != NULL)
+        {
+          t->ub[p] = sqrt (best[i]) + t->delta;
+          t->lb[p] = sqrt (second[i]) - t->delta;
+        }
     }
   if (changed > 0)
     g_atomic_int_add (&t->changed, changed);
@@ -100,7 +144,7 @@ lightly_kmeans_assign (const LightlyPoints *pts,
                        guint32             *assign)
 {
   g_autofree double *cn = centroid_norms (pts, centroids, k);
-  AssignTask t = { pts, centroids, cn, NULL, k, assign, NULL, 0 };
+  AssignTask t = { pts, centroids, cn, NULL, k, assign, NULL, 0, NULL, NULL, NULL, 0, 0 };
   gsize i;
 
   /* assign_block counts changes, so it reads the previous values. */
@@ -116,6 +160,10 @@ typedef struct {
   double *q;                    /* the new centre, as padded doubles */
   double qnorm;
   double *d2;
+  /* The float32 fast path (as CORESET's updates): NULL qf: off. */
+  const float *qf;              /* the new centre's row */
+  double qterm;
+  LightlyFastBound fb;
 } SeedTask;
 
 static void
@@ -129,6 +177,26 @@ seed_block (gsize b, gpointer data)
 
   for (i = 0; i < n; i++)
     rows[i] = pts->matrix + (gsize) pts->rows[lo + i] * pts->dim;
+  if (t->qf != NULL)
+    {
+      /* Only rows the bound cannot rule out are computed in double, with
+       * the same bits as dot_qf: the minima are the double path's. */
+      float f[KM_BLOCK];
+
+      pts->kern->d2f (t->qf, rows, n, pts->dim, f);
+      for (i = 0; i < n; i++)
+        {
+          double d2;
+
+          if (lightly_fast_lower (&t->fb, t->qterm, f[i]) >= t->d2[lo + i])
+            continue;
+          d2 = lightly_sqdist (t->pnorm[lo + i], t->qnorm,
+                               pts->kern->dot (t->qf, rows[i], pts->dim));
+          if (d2 < t->d2[lo + i])
+            t->d2[lo + i] = d2;
+        }
+      return;
+    }
   pts->kern->dot_qf (t->q, rows, n, pts->dim, dots);
   for (i = 0; i < n; i++)
     {
@@ -177,7 +245,8 @@ kmeanspp (const LightlyPoints *pts, const double *pnorm, guint k, LightlyRng *rn
   gsize n_blocks = (n + KM_BLOCK - 1) / KM_BLOCK, i;
   g_autofree double *d2 = g_new (double, n);
   g_autofree double *q = g_new (double, dim8);
-  SeedTask st = { pts, pnorm, q, 0, d2 };
+  SeedTask st = { pts, pnorm, q, 0, d2, NULL, 0, { 0 } };
+  gboolean fast = kmeans_bounds && lightly_fast_bound_init (&st.fb, dim);
   guint c, kk = 0;
 
   for (i = 0; i < n; i++)
@@ -194,6 +263,11 @@ kmeanspp (const LightlyPoints *pts, const double *pnorm, guint k, LightlyRng *rn
       kk = c + 1;
       lightly_to_double (q, x, dim, dim8);
       st.qnorm = pnorm[pick];
+      if (fast)
+        {
+          st.qf = x;
+          st.qterm = lightly_fast_qterm (&st.fb, st.qnorm);
+        }
       if (!lightly_points_parallel (pts, n_blocks, seed_block, &st))
         return 0;
       if (progress != NULL)
@@ -228,6 +302,81 @@ update_centroids (const LightlyPoints *pts, const guint32 *assign, guint k, floa
         centroids[(gsize) c * dim + j] = (float) (sums[(gsize) c * dim + j] / counts[c]);
 }
 
+static gint64 kmeans_last_skipped;
+
+/* Tests and benchmarks: point assignments the bounds skipped in the last
+ * k-means of this process. */
+guint64
+lightly_selection_kmeans_last_skipped (void)
+{
+  return (guint64) kmeans_last_skipped;
+}
+
+/* Tests only: Hamerly's bounds in the Lloyd loop and the fast path of the
+ * seeding 0: off, 1: on. */
+void
+lightly_selection_set_kmeans_bounds (gint mode)
+{
+  kmeans_bounds = mode;
+}
+
+/* A bound on |√d²_D − d| for distances between rows and centroids of norm at
+ * most √max_norm2: |d²_D − d²| ≤ Γ_{n+1}(‖x‖ + ‖c‖)² (the proof at
+ * fast_init() in lightly-selection-coreset.c) and |√a − √b| ≤ √|a − b|, so
+ * 2·‖max‖·√Γ_{n+1}; doubled for the roundings of the bounds' arithmetic. */
+static double
+distance_error (gsize dim, double max_norm2)
+{
+  double n = (double) dim, g = (n + 1) * 0x1p-53 / (1 - (n + 1) * 0x1p-53);
+
+  return 4 * sqrt (max_norm2 * (1 + 1e-9)) * sqrt (g) + 1e-300;
+}
+
+/* The computed distance between two float rows with their norms. */
+static double
+row_distance (const LightlyPoints *pts, const float *a, double na, const float *b, double nb)
+{
+  return sqrt (lightly_sqdist (na, nb, pts->kern->dot (a, b, pts->dim)));
+}
+
+/* Hamerly's per-cluster data after an update: half the distance to the
+ * nearest other centroid, lowered by delta (a lower bound), and the bounds
+ * moved by each centroid's shift, raised by delta (an upper bound). */
+static void
+hamerly_refresh (const LightlyPoints *pts, AssignTask *t, const float *old, const double *old_n,
+                 const float *cent, const double *cn, guint k, double *half_s)
+{
+  gsize dim = pts->dim, i;
+  g_autofree double *mv = g_new (double, k);
+  double mv_max = 0;
+  guint c, e;
+
+  for (c = 0; c < k; c++)
+    {
+      const float *x = cent + (gsize) c * dim, *o = old + (gsize) c * dim;
+
+      mv[c] = memcmp (x, o, dim * sizeof (float)) == 0
+        ? 0.0 : row_distance (pts, x, cn[c], o, old_n[c]) + t->delta;
+      mv_max = MAX (mv_max, mv[c]);
+      half_s[c] = INFINITY;
+    }
+  for (c = 0; c < k; c++)
+    for (e = c + 1; e < k; e++)
+      {
+        double s = row_distance (pts, cent + (gsize) c * dim, cn[c], cent + (gsize) e * dim, cn[e]);
+
+        s = (s - t->delta) * 0.5;
+        half_s[c] = MIN (half_s[c], s);
+        half_s[e] = MIN (half_s[e], s);
+      }
+  for (i = 0; i < pts->n; i++)
+    if (t->assign[i] != G_MAXUINT32)
+      {
+        t->ub[i] += mv[t->assign[i]];
+        t->lb[i] -= mv_max;
+      }
+}
+
 guint
 lightly_kmeans (const LightlyPoints  *pts,
                 guint                 k,
@@ -243,6 +392,10 @@ lightly_kmeans (const LightlyPoints  *pts,
   g_autofree double *pnorm = NULL;
   g_autofree double *sums = NULL;
   g_autofree guint32 *counts = NULL;
+  g_autofree double *ub = NULL, *lb = NULL, *half_s = NULL, *old_n = NULL;
+  g_autofree float *old = NULL;
+  double delta = 0, max_norm2 = 0;
+  gint64 n_skipped = 0;
   LightlyRng rng;
   guint iter;
   /* Progress counts in units of the asked k, before it is capped at n. */
@@ -261,13 +414,47 @@ lightly_kmeans (const LightlyPoints  *pts,
   counts = g_new (guint32, k);
   for (i = 0; i < n; i++)
     assign[i] = G_MAXUINT32;
+  /* Hamerly (2010): per point an upper bound on the distance to its
+   * centroid and a lower bound on the distance to every other; a point
+   * whose bounds prove it keeps its cluster (hamerly_keeps()) is not
+   * computed. The bounds carry the rounding error of the computed
+   * distances, so the assignments, and thus the centroids, are those of
+   * the plain Lloyd loop bit for bit. 16 bytes per point. */
+  if (kmeans_bounds)
+    {
+      ub = g_new (double, n);
+      lb = g_new (double, n);
+      half_s = g_new0 (double, k);
+      old = g_new (float, (gsize) k * dim);
+      old_n = g_new (double, k);
+      for (i = 0; i < n; i++)
+        {
+          ub[i] = INFINITY;
+          lb[i] = -INFINITY;
+          max_norm2 = MAX (max_norm2, pnorm[i]);
+        }
+    }
   for (iter = 0; iter < LIGHTLY_KMEANS_MAX_ITER; iter++)
     {
       g_autofree double *cn = centroid_norms (pts, centroids, k);
-      AssignTask at = { pts, centroids, cn, pnorm, k, assign, NULL, 0 };
+      AssignTask at = { pts, centroids, cn, pnorm, k, assign, NULL, 0, ub, lb, half_s, 0, 0 };
 
+      if (ub != NULL)
+        {
+          guint c;
+
+          for (c = 0; c < k; c++)
+            max_norm2 = MAX (max_norm2, cn[c]);
+          delta = MAX (delta, distance_error (dim, max_norm2));
+          at.delta = delta;
+          if (iter > 0)
+            hamerly_refresh (pts, &at, old, old_n, centroids, cn, k, half_s);
+          memcpy (old, centroids, (gsize) k * dim * sizeof (float));
+          memcpy (old_n, cn, k * sizeof (double));
+        }
       if (!lightly_points_parallel (pts, n_blocks, assign_block, &at))
         return lightly_selection_set_cancelled (error);
+      n_skipped += at.skipped;
       if (progress != NULL)
         progress ((work_seed + (double) k * (iter + 1)) / work_total, progress_data);
       if (at.changed == 0)
@@ -276,5 +463,6 @@ lightly_kmeans (const LightlyPoints  *pts,
     }
   if (progress != NULL)
     progress (1.0, progress_data);
+  kmeans_last_skipped = n_skipped;
   return k;
 }

@@ -13,6 +13,10 @@
  * Arithmetic: squared distances `max(0, ‖a‖² + ‖b‖² − 2⟨a,b⟩)` from the
  * kernels of lightly-selection-kernels.h (bit-identical on every SIMD path),
  * ties within LIGHTLY_SELECTION_TIE_EPSILON to the smallest row index.
+ * Shortcuts never change a value: CORESET/CORAL compute in float32 and redo
+ * in double what an error bound cannot decide (the proof above fast_init() in
+ * lightly-selection-coreset.c), k-means skips points whose Hamerly bounds,
+ * widened by the same error bound, prove their cluster (16 bytes per point).
  *
  * Determinism: work is cut into blocks whose size depends only on the
  * input, never on the thread count; each block writes only its own
@@ -27,6 +31,7 @@
  */
 #pragma once
 
+#include <math.h>
 #include <glib.h>
 #include "lightly-selection.h"
 #include "lightly-selection-kernels.h"
@@ -75,6 +80,48 @@ lightly_to_double (double *dst, const float *src, gsize dim, gsize dim8)
     dst[i] = src[i];
   for (; i < dim8; i++)
     dst[i] = 0.0;
+}
+
+/* The float32 fast path's error bound: a lower bound of the double path's
+ * d² = max(0, (‖c‖² + ‖q‖²) − 2⟨c,q⟩) from the float32 f = d2f() of the same
+ * pair. The proof is in lightly-selection-coreset.c, above fast_init(). */
+typedef struct {
+  double a0, up, down, gd;
+} LightlyFastBound;
+
+/* FALSE when the bound does not apply (dim 0, or 2²⁰ or more: γ ≥ 1/16). */
+static inline gboolean
+lightly_fast_bound_init (LightlyFastBound *b, gsize dim)
+{
+  double n = (double) dim, g = (n + 2) * 0x1p-24 / (1 - (n + 2) * 0x1p-24);
+  double gd = (n + 1) * 0x1p-53 / (1 - (n + 1) * 0x1p-53);
+
+  b->a0 = n * 0x1p-149;
+  b->up = 1 + 4 * g;            /* ≥ 1/(1 − γ) */
+  b->down = 1 - 4 * g;          /* ≤ 1/(1 + γ) */
+  b->gd = 2 * gd;
+  return dim > 0 && dim < ((gsize) 1 << 20);
+}
+
+/* Per query: 2·√‖q‖² with slack, ‖q‖² from the double kernels. */
+static inline double
+lightly_fast_qterm (const LightlyFastBound *b, double qnorm)
+{
+  return 2 * sqrt (qnorm * (1 + 2 * b->gd));
+}
+
+/* The lower bound, or −1 if f is not finite (overflow: decide in double). */
+static inline double
+lightly_fast_lower (const LightlyFastBound *b, double qterm, float f)
+{
+  double fd = f, hi, lo, s;
+
+  if (!isfinite (fd))
+    return -1.0;
+  hi = (fd + b->a0) * b->up;
+  lo = (fd - b->a0) * b->down;
+  s = qterm + sqrt (hi);
+  return lo - b->gd * s * s;
 }
 
 /* The kernels of lightly_selection_simd_current() (lightly-selection-simd.c). */

@@ -166,6 +166,10 @@ typedef struct {
   guint64 skipped;
   guint64 rows_read;
   guint64 overhead;
+  /* Update distances computed in float32 by the exact fast path, and how
+   * many of those the error bound could not decide (redone in double). */
+  guint64 fast;
+  guint64 exact;
 } LightlySelectionStats;
 
 void lightly_selection_get_stats (LightlySelectionStats *out);
@@ -174,5 +178,8 @@ void lightly_selection_get_stats (LightlySelectionStats *out);
 void lightly_selection_set_block_rows (gsize rows);
 void lightly_selection_set_simd (gint simd);
 void lightly_selection_set_pruning (gint mode);
+void lightly_selection_set_fast_path (gint mode);
+void lightly_selection_set_kmeans_bounds (gint mode);
+guint64 lightly_selection_kmeans_last_skipped (void);
 
 G_END_DECLS

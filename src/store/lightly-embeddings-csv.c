@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
@@ -303,13 +305,132 @@ typedef enum {
   NUM_NOT_FINITE,
 } NumResult;
 
-/* Parses [p, end) as a double, exactly as g_ascii_strtod would. The fast path
- * is Clinger's: a mantissa of at most 2^53 and a power of ten of at most 22
- * are both exact, so one IEEE multiplication or division rounds correctly.
- * Everything else goes to g_ascii_strtod. *end must not be a digit, so strtod
- * stops at the field end. */
+/* The float32 nearest to ±m·10^e10 (ties to even, as strtof), if Clinger's
+ * fast path gets it: a mantissa of at most 2^53 and a power of ten of at
+ * most 22 are both exact doubles, so one IEEE multiplication or division
+ * gives d, the double nearest to the decimal x. Rounding d to float gives the
+ * float nearest to x unless d is a float midpoint: every float and every
+ * float midpoint (25 bits) is a double, so a midpoint strictly between x and
+ * d would be a double nearer to x than d; only d itself on a midpoint (where
+ * x may lie on either side) is ambiguous, and goes to the slow path (about
+ * one value in 2^29). FALSE: use the slow path. */
+static inline gboolean
+clinger_float (guint64 m, int e10, gboolean neg, float *out)
+{
+  double d;
+  float f;
+  guint64 bits;
+
+  if (m == 0)
+    {
+      *out = neg ? -0.0f : 0.0f;
+      return TRUE;
+    }
+  if (m > (G_GUINT64_CONSTANT (1) << 53) || e10 < -22 || e10 > 22)
+    return FALSE;
+  d = (double) (gint64) m;      /* m ≤ 2^53: a signed conversion is exact and cheaper */
+  if (e10 < 0)
+    d /= pow10_table[-e10];
+  else
+    d *= pow10_table[e10];
+  f = (float) d;
+  if (!isfinite (f))
+    return FALSE;
+  memcpy (&bits, &d, sizeof bits);
+  if (fabs (d) >= 0x1p-126)
+    {
+      /* A float midpoint in the normal range: the 29 bits below float
+       * precision are exactly 1000…0. */
+      if ((bits & G_GUINT64_CONSTANT (0x1FFFFFFF)) == G_GUINT64_CONSTANT (0x10000000))
+        return FALSE;
+    }
+  else if ((double) f != d)
+    {
+      float g = nextafterf (f, (double) f < d ? INFINITY : -INFINITY);
+
+      /* f, g and d are within a factor 2: both differences are exact. */
+      if (isfinite (g) && d - (double) f == (double) g - d)
+        return FALSE;
+    }
+  *out = neg ? -f : f;
+  return TRUE;
+}
+
+/* strtof in the C locale, whatever the process's locale: the slow path. */
+static float
+strtof_c (const char *s, char **endp)
+{
+  static gsize c_locale = 0;
+  locale_t old;
+  float f;
+
+  if (g_once_init_enter (&c_locale))
+    g_once_init_leave (&c_locale, (gsize) newlocale (LC_ALL_MASK, "C", (locale_t) 0));
+  old = uselocale ((locale_t) c_locale);
+  f = strtof (s, endp);
+  uselocale (old);
+  return f;
+}
+
+/* The common case of an embedding field, fused with splitting the record:
+ * an unquoted plain decimal at p that ends at ',' or at end and that
+ * clinger_float() resolves. Then *out is the value, *stop the field's end,
+ * and TRUE; anything else (spaces, quotes, long mantissas, errors) is FALSE
+ * and goes through next_field() and parse_float(). */
+static gboolean
+parse_float_fast (const char *p, const char *end, float *out, const char **stop)
+{
+  gboolean neg = FALSE, any = FALSE;
+  guint64 m = 0;
+  int nd = 0, e10 = 0;
+
+  if (p < end && *p == '-')
+    {
+      neg = TRUE;
+      p++;
+    }
+  for (; p < end && *p == '0'; p++)
+    any = TRUE;
+  for (; p < end && (unsigned) (*p - '0') < 10u; p++, nd++)
+    m = m * 10 + (guint64) (*p - '0');
+  if (p < end && *p == '.')
+    {
+      p++;
+      if (m == 0)
+        for (; p < end && *p == '0'; p++, e10--)
+          any = TRUE;
+      for (; p < end && (unsigned) (*p - '0') < 10u; p++, nd++, e10--)
+        m = m * 10 + (guint64) (*p - '0');
+    }
+  if ((!any && nd == 0) || nd > 19)
+    return FALSE;
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      gboolean eneg = FALSE;
+      int ex = 0, ed = 0;
+
+      p++;
+      if (p < end && (*p == '-' || *p == '+'))
+        eneg = *p++ == '-';
+      for (; p < end && (unsigned) (*p - '0') < 10u && ed < 4; p++, ed++)
+        ex = ex * 10 + (*p - '0');
+      if (ed == 0 || ed == 4)
+        return FALSE;
+      e10 += eneg ? -ex : ex;
+    }
+  if (p != end && *p != ',')
+    return FALSE;
+  if (!clinger_float (m, e10, neg, out))
+    return FALSE;
+  *stop = p;
+  return TRUE;
+}
+
+/* Parses [p, end) as the float32 nearest to its decimal value, exactly as
+ * strtof in the C locale would: clinger_float() where it can, strtof_c()
+ * for the rest. *end must not be a digit, so strtof stops at the field end. */
 static NumResult
-parse_double (const char *p, const char *end, double *out)
+parse_float (const char *p, const char *end, float *out)
 {
   const char *start = p;
   gboolean neg = FALSE;
@@ -317,7 +438,7 @@ parse_double (const char *p, const char *end, double *out)
   guint64 m = 0;
   int nd = 0;
   int e10 = 0;
-  double d;
+  float d;
   char *endp = NULL;
 
   while (p < end && *p == ' ')
@@ -385,20 +506,8 @@ parse_double (const char *p, const char *end, double *out)
     p++;
   if (p != end)
     goto slow;
-  if (m == 0)
-    {
-      *out = neg ? -0.0 : 0.0;
-      return NUM_OK;
-    }
-  if (m > (G_GUINT64_CONSTANT (1) << 53) || e10 < -22 || e10 > 22)
-    goto slow;
-  d = (double) m;
-  if (e10 < 0)
-    d /= pow10_table[-e10];
-  else
-    d *= pow10_table[e10];
-  *out = neg ? -d : d;
-  return NUM_OK;
+  if (clinger_float (m, e10, neg, out))
+    return NUM_OK;
 
 slow:
   {
@@ -415,7 +524,7 @@ slow:
       copy = heap = g_malloc (len + 1);
     memcpy (copy, start, len);
     copy[len] = '\0';
-    d = g_ascii_strtod (copy, &endp);
+    d = strtof_c (copy, &endp);
     if (endp == copy)
       return NUM_BAD;
     while (*endp == ' ')
@@ -660,12 +769,9 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
     {
     case COL_EMBEDDING:
       {
-        double d = 0.0;
-        NumResult nr = parse_double (fs, fe, &d);
-        float f = (float) d;
+        float f = 0.0f;
+        NumResult nr = parse_float (fs, fe, &f);
 
-        if (nr == NUM_OK && !isfinite (f))
-          nr = NUM_NOT_FINITE;
         if (nr != NUM_OK)
           {
             g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
@@ -760,6 +866,16 @@ parse_row (Rows *b, const Record *rec, GError **error)
 
       if (col >= b->n_cols)
         goto wrong_count;
+      if (b->cols[col].kind == COL_EMBEDDING &&
+          parse_float_fast (p, rec->end, &row[b->cols[col].target], &fe))
+        {
+          col++;
+          p = fe;
+          if (p >= rec->end)
+            break;
+          p++;
+          continue;
+        }
       if (!next_field (&p, rec->end, b->scratch, &fs, &fe))
         {
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,

@@ -1,0 +1,111 @@
+/* bench-csv.c: embeddings CSV ingestion speed (issue 13, deliverable 6)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ *   _build/bench/bench-csv [--rows 100000] [--dim 128] [--repeat 3] FILE.csv
+ *
+ * Writes FILE.csv (filenames, embedding_0 … embedding_{dim−1}, labels; the
+ * values as Python's repr of a float32 would print them: shortest "%.9g"
+ * form, some with exponents) unless it exists, then times
+ * lightly_embeddings_csv_parse() over it (minimum of --repeat) and prints
+ * MB/s. Compare with bench/reference/loadtxt.py on the same file.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <sys/resource.h>
+#include <gio/gio.h>
+
+#include "store/lightly-embeddings-csv.h"
+
+static void
+write_csv (const char *path, gsize rows, gsize dim)
+{
+  FILE *f = fopen (path, "w");
+  GRand *rng = g_rand_new_with_seed (13);
+  gsize i, j;
+
+  if (f == NULL)
+    g_error ("cannot write %s", path);
+  fprintf (f, "filenames");
+  for (j = 0; j < dim; j++)
+    fprintf (f, ",embedding_%" G_GSIZE_FORMAT, j);
+  fprintf (f, ",labels\n");
+  for (i = 0; i < rows; i++)
+    {
+      fprintf (f, "img_%07" G_GSIZE_FORMAT ".jpg", i);
+      for (j = 0; j < dim; j++)
+        {
+          float v = (float) g_rand_double_range (rng, -0.3, 0.3);
+
+          if (j % 17 == 5)
+            v *= 1e-4f;
+          fprintf (f, ",%.9g", v);
+        }
+      fprintf (f, ",%u\n", (guint) (i % 10));
+    }
+  fclose (f);
+  g_rand_free (rng);
+}
+
+/* User + system CPU seconds of this process: on a shared machine the wall
+ * time measures the other tenants as much as the parser. */
+static double
+cpu_seconds (void)
+{
+  struct rusage u;
+
+  getrusage (RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+int
+main (int argc, char **argv)
+{
+  gint rows = 100000, dim = 128, repeat = 3, i;
+  GOptionEntry entries[] = {
+    { "rows", 0, 0, G_OPTION_ARG_INT, &rows, "Rows of a new file (100000)", "N" },
+    { "dim", 0, 0, G_OPTION_ARG_INT, &dim, "Dimension of a new file (128)", "D" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs (3)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("FILE.csv");
+  g_autoptr(GError) error = NULL;
+  double best = G_MAXDOUBLE, best_cpu = G_MAXDOUBLE;
+  goffset size;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 2)
+    g_error ("usage: bench-csv [--rows N] [--dim D] [--repeat N] FILE.csv");
+  if (!g_file_test (argv[1], G_FILE_TEST_EXISTS))
+    write_csv (argv[1], (gsize) rows, (gsize) dim);
+  for (i = 0; i < MAX (repeat, 1); i++)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (argv[1]);
+      g_autoptr(GFileInputStream) in = g_file_read (file, NULL, &error);
+      g_autoptr(LightlyEmbeddingsCsv) csv = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+      double c0 = cpu_seconds (), s;
+
+      if (in == NULL)
+        g_error ("%s", error->message);
+      csv = lightly_embeddings_csv_parse (G_INPUT_STREAM (in), NULL, 0, NULL, &error);
+      s = (g_get_monotonic_time () - t0) / 1e6;
+      if (csv == NULL)
+        g_error ("%s", error->message);
+      best = MIN (best, s);
+      best_cpu = MIN (best_cpu, cpu_seconds () - c0);
+      if (i == 0)
+        g_print ("%" G_GSIZE_FORMAT " rows x %" G_GSIZE_FORMAT "\n", csv->n_rows, csv->dim);
+    }
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (argv[1]);
+    g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                   G_FILE_QUERY_INFO_NONE, NULL, NULL);
+
+    size = info != NULL ? g_file_info_get_size (info) : 0;
+  }
+  g_print ("lightly_embeddings_csv_parse: %.3f s wall, %.3f s CPU (minima of %d), "
+           "%.0f MB/s of CPU\n", best, best_cpu, MAX (repeat, 1), size / best_cpu / 1e6);
+  return 0;
+}

@@ -1,0 +1,156 @@
+/* lightly-selection-coreset-private.h: what the CORESET/CORAL files share
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lightly-selection-coreset.c (the greedy loop and its update passes) and
+ * lightly-selection-coreset-seed.c (the first pass over P) work on one Run.
+ */
+#pragma once
+
+#include "lightly-selection-private.h"
+
+G_BEGIN_DECLS
+
+#define EPS LIGHTLY_SELECTION_TIE_EPSILON
+
+/* At most this many rows of P per tile while seeding the distances (32 KiB
+ * of float rows: 64 rows of dim 128); one tile is also short enough to check
+ * the cancel flag between tiles. */
+#define P_TILE 64
+/* Rows per chunk of the mean; fixed, so the sum is the same for any thread count. */
+#define MEAN_CHUNK 8192
+
+typedef struct _Run Run;
+
+struct _Run
+{
+  const LightlySelectionParams *p;
+  const LightlySelectionKernels *kern;
+  gsize dim;
+  gsize m;                      /* |C| */
+  const guint32 *cand;
+
+  /* Per candidate: 12 bytes (20 for CORAL with β other than 0 and 1). The
+   * norms ‖c‖² are recomputed by the fused kernel in every pass that reads
+   * the row anyway, so they take no memory. */
+  double *mind2;                /* d² to the selected set; < 0: picked */
+  double *w;                    /* CORAL with β ∉ {0, 1}: s^β per candidate */
+  gint32 *anchor;               /* anchor (see below) that gave mind2, −1: none */
+  int wmode;                    /* WEIGHT_* */
+  double *pnorm;                /* ‖p‖² per preselected row */
+
+  /* Anchors of the triangle-inequality pruning: ids [0, n_panchor) are the
+   * rows of P (when the seeding was pruned), n_panchor + t is pick t. */
+  gsize n_panchor;
+  guint32 *arow;                /* row index per anchor */
+  double *anorm;                /* ‖row‖² per anchor */
+
+  /* Work counters (benchmarks), summed per block with atomics. */
+  gint64 n_computed;            /* candidate–centre distances evaluated */
+  gint64 n_skipped;             /* … proven unnecessary by the triangle inequality */
+  gint64 rows_read;             /* candidate rows read from the matrix */
+  gint64 n_overhead;            /* anchor–anchor distances for the pruning */
+  gint64 n_fast;                /* update distances computed in float32 */
+  gint64 n_exact;               /* … of which the bound left undecided: redone in double */
+
+  /* The float32 fast path of the updates (see fast_lower()); off: every
+   * update distance in double. */
+  gboolean fast;
+  LightlyFastBound fb;
+
+  gsize block_rows;
+  gsize n_blocks;
+  double *bmax2;                /* per block: max d² of its unpicked rows, −1 if none */
+  double *bmaxu;                /* per block (CORAL): max √d²·w */
+
+  /* The workers; every pass below runs on them with this Run as context. */
+  LightlyPool *pool;
+};
+
+enum {
+  WEIGHT_NONE,                  /* CORESET */
+  WEIGHT_ONE,                   /* β = 0: s^0 = 1 */
+  WEIGHT_SCORE,                 /* β = 1: s^1 = s exactly, read from the scores */
+  WEIGHT_ARRAY,                 /* r->w */
+};
+
+static inline double
+weight (Run *r, gsize j)
+{
+  switch (r->wmode)
+    {
+    case WEIGHT_ONE:
+      return 1.0;
+    case WEIGHT_SCORE:
+      return r->p->scores[r->cand[j]];
+    case WEIGHT_ARRAY:
+      return r->w[j];
+    default:
+      return 1.0;
+    }
+}
+
+static inline gboolean
+cancel_requested (Run *r)
+{
+  return lightly_pool_cancelled (r->pool);
+}
+
+static inline gboolean
+parallel (Run *r, LightlyPoolFunc fn, gpointer data, gsize n_blocks)
+{
+  return lightly_pool_run (r->pool, fn, data, n_blocks);
+}
+
+static inline void
+count_add (gint64 *counter, gsize v)
+{
+  __atomic_fetch_add (counter, (gint64) v, __ATOMIC_RELAXED);
+}
+
+static inline const float *
+row (Run *r, guint32 i)
+{
+  return r->p->matrix + (gsize) i * r->dim;
+}
+
+static inline void
+block_range (Run *r, gsize b, gsize *lo, gsize *hi)
+{
+  *lo = b * r->block_rows;
+  *hi = MIN (r->m, *lo + r->block_rows);
+}
+
+/* Margin above the rounding error of computed distances; see can_skip(). */
+#define PRUNE_MARGIN 1e-4
+
+static inline gboolean
+far_enough (double d_anchors, double mind2)
+{
+  double h = (d_anchors - PRUNE_MARGIN) * 0.5;
+
+  return h > 0 && h * h >= mind2;
+}
+
+static inline double
+fast_qterm (Run *r, double qnorm)
+{
+  return lightly_fast_qterm (&r->fb, qnorm);
+}
+
+/* A lower bound of the double path's d² (see above), or −1 if f is not
+ * finite. */
+static inline double
+fast_lower (Run *r, double qterm, float f)
+{
+  return lightly_fast_lower (&r->fb, qterm, f);
+}
+
+/* The block's maxima (bmax2, bmaxu) from its mind2. */
+void     lightly_coreset_block_stats (Run *r, gsize b);
+/* mind2 = the distances to P: all of them, or with the triangle inequality
+ * (anchors kept for the updates). FALSE if cancelled. */
+gboolean lightly_coreset_seed        (Run *r);
+gboolean lightly_coreset_seed_pruned (Run *r);
+
+G_END_DECLS

@@ -1,0 +1,299 @@
+/* lightly-selection-coreset-seed.c: CORESET's and CORAL's first pass over P
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The distances of every candidate to the preselected set P, unpruned
+ * (lightly_coreset_seed()) or with the triangle inequality
+ * (lightly_coreset_seed_pruned()), both through the exact float32 fast path
+ * when it is on. Split from lightly-selection-coreset.c, whose Run it shares
+ * (lightly-selection-coreset-private.h).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lightly-selection-coreset-private.h"
+
+/* The first pass's minimum over some rows of P (pidx[t] their positions in
+ * P) for candidate row x, through the fast path: in the order of the double
+ * pass, each row either proven unable to lower *best or computed in double,
+ * so *best and *anchor (when not NULL) end as the double pass leaves them.
+ * Returns the rows computed in double. */
+static gsize
+seed_exact_row (Run *r, const float *x, double cn, const float *const *rows,
+                const gsize *pidx, gsize n, double *best, gint32 *anchor)
+{
+  float f[P_TILE];
+  double qterm = fast_qterm (r, cn);
+  gsize t, n_exact = 0;
+
+  r->kern->d2f (x, rows, n, r->dim, f);
+  for (t = 0; t < n; t++)
+    {
+      double d2;
+
+      if (fast_lower (r, qterm, f[t]) >= *best)
+        continue;
+      d2 = lightly_sqdist (cn, r->pnorm[pidx[t]], r->kern->dot (x, rows[t], r->dim));
+      n_exact++;
+      if (d2 < *best)
+        {
+          *best = d2;
+          if (anchor != NULL)
+            *anchor = (gint32) pidx[t];
+        }
+    }
+  return n_exact;
+}
+
+typedef struct {
+  gsize n_split;                /* parts of P; a task is (candidate block, part) */
+  double *partial;              /* n_split × m minima, or NULL if n_split is 1 */
+} SeedTask;
+
+/* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates of a block, into
+ * out[j], tile by tile: a tile of P rows stays in L1 while the block's
+ * candidates pass by, each converted to double once per tile. */
+static void
+seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
+{
+  const guint32 *pre = r->p->preselected;
+  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim);
+  gsize tile_rows = CLAMP (8192 / MAX (r->dim, 1), 4, P_TILE);
+  gsize j, t0, t;
+  g_autofree double *cd = g_new (double, dim8);
+  const float *tile[P_TILE];
+  double dots[P_TILE];
+  gsize pidx[P_TILE], n_exact = 0;
+
+  for (j = lo; j < hi; j++)
+    out[j] = INFINITY;
+  count_add (&r->n_computed, (hi - lo) * (t_hi - t_lo));
+  count_add (&r->rows_read, hi - lo);
+  for (t0 = t_lo; t0 < t_hi; t0 += tile_rows)
+    {
+      gsize tn = MIN (t_hi - t0, tile_rows);
+
+      if (cancel_requested (r))
+        return;
+      for (t = 0; t < tn; t++)
+        {
+          tile[t] = row (r, pre[t0 + t]);
+          pidx[t] = t0 + t;
+        }
+      for (j = lo; j < hi; j++)
+        {
+          const float *x = row (r, r->cand[j]);
+          double best = out[j], cn = r->kern->dot (x, x, r->dim);
+
+          if (r->fast)
+            {
+              n_exact += seed_exact_row (r, x, cn, tile, pidx, tn, &best, NULL);
+              out[j] = best;
+              continue;
+            }
+          lightly_to_double (cd, x, r->dim, dim8);
+          r->kern->dot_qf (cd, tile, tn, r->dim, dots);
+          for (t = 0; t < tn; t++)
+            {
+              double d2 = lightly_sqdist (cn, r->pnorm[t0 + t], dots[t]);
+
+              if (d2 < best)
+                best = d2;
+            }
+          out[j] = best;
+        }
+    }
+  if (r->fast)
+    {
+      count_add (&r->n_fast, (hi - lo) * (t_hi - t_lo));
+      count_add (&r->n_exact, n_exact);
+    }
+}
+
+/* mind2 = distances to P. Minima are exact, so splitting P (to keep every
+ * thread busy when there are few candidates) does not change a bit. */
+static void
+seed_block (gpointer ctx, gsize b, gpointer data)
+{
+  Run *r = ctx;
+  SeedTask *st = data;
+  gsize np = r->p->n_preselected, cb = b / st->n_split, part = b % st->n_split;
+  gsize lo, hi;
+
+  block_range (r, cb, &lo, &hi);
+  if (st->n_split == 1)
+    {
+      seed_range (r, lo, hi, 0, np, r->mind2);
+      lightly_coreset_block_stats (r, cb);
+    }
+  else
+    seed_range (r, lo, hi, part * np / st->n_split, (part + 1) * np / st->n_split,
+                st->partial + part * r->m);
+}
+
+gboolean
+lightly_coreset_seed (Run *r)
+{
+  gsize threads = lightly_pool_n_workers (r->pool) + 1, np = r->p->n_preselected, j, i, b;
+  SeedTask st = { 1, NULL };
+
+  if (r->n_blocks < 2 * threads)
+    st.n_split = MAX (1, MIN ((2 * threads + r->n_blocks - 1) / r->n_blocks, np / 256));
+  if (st.n_split > 1)
+    st.partial = g_new (double, st.n_split * r->m);
+  if (!parallel (r, seed_block, &st, r->n_blocks * st.n_split))
+    {
+      g_free (st.partial);
+      return FALSE;
+    }
+  if (st.n_split > 1)
+    {
+      for (j = 0; j < r->m; j++)
+        {
+          double best = st.partial[j];
+
+          for (i = 1; i < st.n_split; i++)
+            best = MIN (best, st.partial[i * r->m + j]);
+          r->mind2[j] = best;
+        }
+      for (b = 0; b < r->n_blocks; b++)
+        lightly_coreset_block_stats (r, b);
+      g_free (st.partial);
+    }
+  return TRUE;
+}
+
+/* The first pass with the triangle inequality. P is cut into tiles of at
+ * most SEED_TILE rows, and at most SEED_CAP bytes of distances from the
+ * tile's rows to the earlier rows of P (so the memory is O(|P|), never
+ * |C|·|P|). Per tile, every candidate skips the tile rows b with
+ * d(p_b, p_a) ≥ 2·d(c, p_a) + margin, where a is the candidate's anchor (the
+ * row of P that gave its current minimum): then d(c, p_b) ≥ d(c, p_a) and
+ * the minimum cannot change. The minima are the same bits as without
+ * pruning (see PRUNE_MARGIN); the anchors are kept for the picks' updates. */
+#define SEED_TILE 64
+G_STATIC_ASSERT (SEED_TILE <= P_TILE);
+#define SEED_CAP (4u << 20)
+
+typedef struct {
+  gsize t0, tn;                 /* the tile: P rows [t0, t0 + tn) */
+  gsize stride;                 /* |P| */
+  double *pd;                   /* pd[b·stride + a] = d(p_{t0+b}, p_a), a < t0 + b */
+  gboolean last;
+} SeedTileTask;
+
+static void
+seed_tile_dists (gpointer ctx, gsize b, gpointer data)
+{
+  Run *r = ctx;
+  SeedTileTask *st = data;
+  const guint32 *pre = r->p->preselected;
+  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), i0, i, n = st->t0 + b;
+  g_autofree double *qd = g_new (double, dim8);
+  const float *rows[64];
+  double dots[64], *out = st->pd + b * st->stride;
+
+  lightly_to_double (qd, row (r, pre[n]), r->dim, dim8);
+  for (i0 = 0; i0 < n; i0 += 64)
+    {
+      gsize bn = MIN (n - i0, 64);
+
+      for (i = 0; i < bn; i++)
+        rows[i] = row (r, pre[i0 + i]);
+      r->kern->dot_qf (qd, rows, bn, r->dim, dots);
+      for (i = 0; i < bn; i++)
+        out[i0 + i] = sqrt (lightly_sqdist (r->pnorm[n], r->pnorm[i0 + i], dots[i]));
+    }
+  count_add (&r->n_overhead, n);
+}
+
+
+static void
+seed_tile_block (gpointer ctx, gsize b, gpointer data)
+{
+  Run *r = ctx;
+  SeedTileTask *st = data;
+  const guint32 *pre = r->p->preselected;
+  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), lo, hi, j, t;
+  gsize computed = 0, read = 0;
+  g_autofree double *cd = g_new (double, dim8);
+  const float *rows[SEED_TILE];
+  gsize keep[SEED_TILE], n_exact = 0;
+  double dots[SEED_TILE];
+
+  block_range (r, b, &lo, &hi);
+  for (j = lo; j < hi; j++)
+    {
+      gint32 a = r->anchor[j];
+      double best = r->mind2[j], cn;
+      const float *x;
+      gsize n = 0;
+
+      for (t = 0; t < st->tn; t++)
+        if (a < 0 || !far_enough (st->pd[t * st->stride + (gsize) a], best))
+          {
+            keep[n] = st->t0 + t;
+            rows[n++] = row (r, pre[st->t0 + t]);
+          }
+      if (n == 0)
+        continue;
+      x = row (r, r->cand[j]);
+      cn = r->kern->dot (x, x, r->dim);
+      if (r->fast)
+        n_exact += seed_exact_row (r, x, cn, rows, keep, n, &best, &a);
+      else
+        {
+          lightly_to_double (cd, x, r->dim, dim8);
+          r->kern->dot_qf (cd, rows, n, r->dim, dots);
+          for (t = 0; t < n; t++)
+            {
+              double d2 = lightly_sqdist (cn, r->pnorm[keep[t]], dots[t]);
+
+              if (d2 < best)
+                {
+                  best = d2;
+                  a = (gint32) keep[t];
+                }
+            }
+        }
+      r->mind2[j] = best;
+      r->anchor[j] = a;
+      computed += n;
+      read++;
+    }
+  if (r->fast)
+    {
+      count_add (&r->n_fast, computed);
+      count_add (&r->n_exact, n_exact);
+    }
+  count_add (&r->n_computed, computed);
+  count_add (&r->n_skipped, (hi - lo) * st->tn - computed);
+  count_add (&r->rows_read, read);
+  if (st->last)
+    lightly_coreset_block_stats (r, b);
+}
+
+gboolean
+lightly_coreset_seed_pruned (Run *r)
+{
+  gsize np = r->p->n_preselected, j;
+  gsize tile = CLAMP (SEED_CAP / (sizeof (double) * np), 1, SEED_TILE);
+  g_autofree double *pd = g_new (double, tile * np);
+  SeedTileTask st = { 0, 0, np, pd, FALSE };
+
+  for (j = 0; j < r->m; j++)
+    r->mind2[j] = INFINITY;
+  for (st.t0 = 0; st.t0 < np; st.t0 += st.tn)
+    {
+      /* Tiles grow from 4 rows (4, 4, 8, 16, …): the rows of a tile cannot
+       * prune each other, and the first anchors should come soon. */
+      st.tn = MIN (MIN (tile, MAX (st.t0, 4)), np - st.t0);
+      st.last = st.t0 + st.tn == np;
+      if (!parallel (r, seed_tile_dists, &st, st.tn) ||
+          !parallel (r, seed_tile_block, &st, r->n_blocks))
+        return FALSE;
+    }
+  return TRUE;
+}

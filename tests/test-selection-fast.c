@@ -1,0 +1,277 @@
+/* test-selection-fast.c: the float32 fast path of CORESET/CORAL gives the
+ * picks of the pure double path (issue 13)
+ *
+ * The fast path computes update distances in float32 and recomputes in
+ * double only the rows its error bound cannot decide. Its picks must be
+ * those of the double path bit for bit, on inputs built to break it: rows a
+ * few ulps apart (distances below float resolution), exact duplicates,
+ * exact ties (hypercube vertices), and magnitudes whose float squares
+ * underflow or overflow; on every SIMD path, thread count, block size and
+ * pruning mode, for dims that exercise every kernel tail.
+ */
+#include <lightly/lightly.h>
+#include "selection/lightly-selection.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_VALGRIND_H 1
+#endif
+#endif
+
+/* Under valgrind (CI) or LIGHTLY_TEST_SMALL: fewer dims and rows. */
+static gboolean
+slow_mode (void)
+{
+#ifdef HAVE_VALGRIND_H
+  if (RUNNING_ON_VALGRIND)
+    return TRUE;
+#endif
+  return g_getenv ("LIGHTLY_TEST_SMALL") != NULL;
+}
+
+typedef enum {
+  CASE_ULPS,          /* one row and copies a few ulps off it */
+  CASE_DUPLICATES,    /* a few rows, each repeated, some nudged by an ulp */
+  CASE_VERTICES,      /* ±1/√dim: many exactly equal distances */
+  CASE_SCALES,        /* random rows scaled by 10^[-25, 25] */
+  N_CASES
+} Case;
+
+static const char *case_names[] = { "ulps", "duplicates", "vertices", "scales" };
+
+static float *
+make_rows (GRand *rng, Case c, gsize n, gsize dim)
+{
+  float *x = g_new (float, n * dim);
+  gsize i, j;
+
+  for (i = 0; i < n; i++)
+    {
+      float *r = x + i * dim;
+
+      switch (c)
+        {
+        case CASE_ULPS:
+          for (j = 0; j < dim; j++)
+            {
+              gint steps = g_rand_int_range (rng, 0, 4);
+
+              r[j] = 0.3f + 0.01f * (float) j;
+              while (steps-- > 0)
+                r[j] = nextafterf (r[j], g_rand_boolean (rng) ? 1.0f : -1.0f);
+            }
+          break;
+        case CASE_DUPLICATES:
+          if (i < 6)
+            for (j = 0; j < dim; j++)
+              r[j] = (float) g_rand_double_range (rng, -1, 1);
+          else
+            {
+              memcpy (r, x + (i % 6) * dim, dim * sizeof (float));
+              if (i % 5 == 0)
+                r[i % dim] = nextafterf (r[i % dim], 2.0f);
+            }
+          break;
+        case CASE_VERTICES:
+          for (j = 0; j < dim; j++)
+            r[j] = (g_rand_boolean (rng) ? 1.0f : -1.0f) / sqrtf ((float) dim);
+          break;
+        case CASE_SCALES:
+        default:
+          {
+            float s = powf (10.0f, (float) g_rand_int_range (rng, -25, 26));
+
+            for (j = 0; j < dim; j++)
+              r[j] = s * (float) g_rand_double_range (rng, -1, 1);
+          }
+          break;
+        }
+    }
+  return x;
+}
+
+static GArray *
+run_ok (const LightlySelectionParams *p)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *a = lightly_selection_run (p, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (a);
+  return a;
+}
+
+static void
+assert_same (GArray *ref, GArray *a, const char *what)
+{
+  if (ref->len != a->len ||
+      (a->len > 0 && memcmp (ref->data, a->data, a->len * sizeof (guint32)) != 0))
+    g_error ("fast path picks differ from the double path (%s): %u vs %u picks",
+             what, ref->len, a->len);
+}
+
+/* The double path (portable, 1 thread) against the fast path on every
+ * configuration; returns the rows the fast path computed and redid. */
+static void
+compare_all (LightlySelectionParams *p, const char *what, guint64 *fast, guint64 *exact)
+{
+  g_autoptr(GArray) ref = NULL;
+  LightlySelectionStats st;
+  LightlySelectionSimd s;
+  guint threads[] = { 1, 2, 5 }, t, blocks, prune;
+
+  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
+  lightly_selection_set_fast_path (0);
+  lightly_selection_set_pruning (0);
+  p->n_threads = 1;
+  ref = run_ok (p);
+  lightly_selection_get_stats (&st);
+  g_assert_cmpuint (st.fast, ==, 0);
+  lightly_selection_set_fast_path (1);
+  for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+    {
+      if (!lightly_selection_simd_supported (s))
+        continue;
+      lightly_selection_set_simd (s);
+      for (t = 0; t < G_N_ELEMENTS (threads); t++)
+        for (blocks = 0; blocks < 2; blocks++)
+          for (prune = 0; prune <= 2; prune += 2)
+            {
+              g_autoptr(GArray) a = NULL;
+
+              p->n_threads = threads[t];
+              lightly_selection_set_block_rows (blocks ? 7 : 0);
+              lightly_selection_set_pruning ((gint) prune);
+              a = run_ok (p);
+              assert_same (ref, a, what);
+              lightly_selection_get_stats (&st);
+              g_assert_cmpuint (st.exact, <=, st.fast);
+              *fast += st.fast;
+              *exact += st.exact;
+            }
+    }
+  lightly_selection_set_block_rows (0);
+  lightly_selection_set_pruning (1);
+  lightly_selection_set_simd (-1);
+}
+
+static void
+test_adversarial (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (1313);
+  gsize dims[] = { 1, 3, 13, 37, 130 }, n = slow_mode () ? 80 : 240, di, i;
+  guint64 fast = 0, exact = 0, case_fast[N_CASES] = { 0 }, case_exact[N_CASES] = { 0 };
+  gint c;
+
+  for (c = 0; c < N_CASES; c++)
+    for (di = slow_mode () ? 1 : 0; di < G_N_ELEMENTS (dims); di += slow_mode () ? 2 : 1)
+      {
+        gsize dim = dims[di];
+        g_autofree float *x = make_rows (rng, (Case) c, n, dim);
+        g_autofree double *scores = g_new (double, n);
+        g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+        g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+        gint with_p, method;
+
+        for (i = 0; i < n; i++)
+          scores[i] = (double) (i % 7) / 6.0;
+        for (with_p = 0; with_p < 2; with_p++)
+          {
+            g_array_set_size (cand, 0);
+            g_array_set_size (pre, 0);
+            for (i = 0; i < n; i++)
+              {
+                guint32 v = (guint32) i;
+
+                g_array_append_val (with_p && i % 9 == 4 ? pre : cand, v);
+              }
+            for (method = 0; method < 2; method++)
+              {
+                LightlySelectionParams p = { 0 };
+                g_autofree char *what = g_strdup_printf ("%s dim %zu %s%s", case_names[c],
+                                                         dim, method ? "CORAL" : "CORESET",
+                                                         with_p ? " with P" : "");
+
+                p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL
+                                  : LIGHTLY_SELECTION_METHOD_CORESET;
+                p.matrix = x;
+                p.n_rows = n;
+                p.dim = dim;
+                p.candidates = (const guint32 *) cand->data;
+                p.n_candidates = cand->len;
+                p.preselected = (const guint32 *) pre->data;
+                p.n_preselected = pre->len;
+                p.scores = scores;
+                p.beta = 1.0;
+                p.k = slow_mode () ? 30 : 60;
+                compare_all (&p, what, &case_fast[c], &case_exact[c]);
+              }
+          }
+      }
+  for (c = 0; c < N_CASES; c++)
+    {
+      g_test_message ("%s: %" G_GUINT64_FORMAT " fast distances, %" G_GUINT64_FORMAT
+                      " redone in double", case_names[c], case_fast[c], case_exact[c]);
+      fast += case_fast[c];
+      exact += case_exact[c];
+    }
+  /* The path ran, the bound sent rows back to double, and decided others. */
+  g_assert_cmpuint (fast, >, 0);
+  g_assert_cmpuint (exact, >, 0);
+  g_assert_cmpuint (exact, <, fast);
+  /* Rows a few ulps apart are below float resolution: mostly redone. */
+  g_assert_cmpuint (case_exact[CASE_ULPS] * 2, >, case_fast[CASE_ULPS]);
+}
+
+/* Well-separated random rows: the bound decides nearly every row, so the
+ * path does its job (and the picks still equal the double path's). */
+static void
+test_share (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (7);
+  gsize n = slow_mode () ? 800 : 4000, dim = 32, i, j;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autofree guint32 *cand = g_new (guint32, n);
+  LightlySelectionParams p = { 0 };
+  guint64 fast = 0, exact = 0;
+
+  for (i = 0; i < n; i++)
+    {
+      double s = 0;
+
+      for (j = 0; j < dim; j++)
+        {
+          x[i * dim + j] = (float) g_rand_double_range (rng, -1, 1);
+          s += (double) x[i * dim + j] * x[i * dim + j];
+        }
+      for (j = 0; j < dim; j++)
+        x[i * dim + j] = (float) (x[i * dim + j] / sqrt (s));
+      cand[i] = (guint32) i;
+    }
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+  p.matrix = x;
+  p.n_rows = n;
+  p.dim = dim;
+  p.candidates = cand;
+  p.n_candidates = n;
+  p.k = 100;
+  compare_all (&p, "random unit rows", &fast, &exact);
+  g_test_message ("random: %" G_GUINT64_FORMAT " fast, %" G_GUINT64_FORMAT " exact",
+                  fast, exact);
+  g_assert_cmpuint (fast, >, 0);
+  /* Only the rows whose minimum changes (and a sliver within the bound). */
+  g_assert_cmpuint (exact * 5, <, fast);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/selection-fast/adversarial", test_adversarial);
+  g_test_add_func ("/selection-fast/share", test_share);
+  return g_test_run ();
+}
