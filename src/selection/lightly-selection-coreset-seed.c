@@ -15,6 +15,37 @@
 
 #include "lightly-selection-coreset-private.h"
 
+/* A block's largest current distance (and weighted utility), which the
+ * pruning bounds of every pass read: the seeding pass fills them first. */
+void
+lightly_coreset_block_stats (Run *r, gsize b)
+{
+  gsize lo, hi, j;
+  double m2 = -1.0, mu = -1.0;
+
+  block_range (r, b, &lo, &hi);
+  for (j = lo; j < hi; j++)
+    {
+      double d2 = r->mind2[j];
+
+      if (d2 < 0)
+        continue;
+      if (d2 > m2)
+        m2 = d2;
+      if (r->wmode != WEIGHT_NONE)
+        {
+          double u = sqrt (d2) * weight (r, j);
+
+          if (u > mu)
+            mu = u;
+        }
+    }
+  r->bmax2[b] = m2;
+  if (r->bmaxu != NULL)
+    r->bmaxu[b] = mu;
+}
+
+
 /* The first pass's minimum over some rows of P (pidx[t] their positions in
  * P) for candidate row x, through the fast path: in the order of the double
  * pass, each row either proven unable to lower *best or computed in double,

@@ -62,34 +62,6 @@ lightly_selection_get_stats (LightlySelectionStats *out)
 /* ---------------------------------------------------------------------- */
 /* Block passes                                                           */
 
-void
-lightly_coreset_block_stats (Run *r, gsize b)
-{
-  gsize lo, hi, j;
-  double m2 = -1.0, mu = -1.0;
-
-  block_range (r, b, &lo, &hi);
-  for (j = lo; j < hi; j++)
-    {
-      double d2 = r->mind2[j];
-
-      if (d2 < 0)
-        continue;
-      if (d2 > m2)
-        m2 = d2;
-      if (r->wmode != WEIGHT_NONE)
-        {
-          double u = sqrt (d2) * weight (r, j);
-
-          if (u > mu)
-            mu = u;
-        }
-    }
-  r->bmax2[b] = m2;
-  if (r->bmaxu != NULL)
-    r->bmaxu[b] = mu;
-}
-
 /* Finds the first candidate of the block whose norm is not finite (a NaN
  * or an infinity in the row); data is a guint32 per block, G_MAXUINT32 if
  * none. */
