@@ -138,6 +138,30 @@ char       *lightly_api_workflow_client_upload_embeddings_from_path (LightlyApiW
                                                                      GCancellable             *cancellable,
                                                                      GError                  **error);
 
+LIGHTLY_AVAILABLE_IN_ALL
+void        lightly_api_workflow_client_upload_embeddings_from_bytes_async  (LightlyApiWorkflowClient *self,
+                                                                             const char * const       *file_names,
+                                                                             GBytes                   *data,
+                                                                             gsize                     n_rows,
+                                                                             gsize                     dim,
+                                                                             const char               *name,
+                                                                             GCancellable             *cancellable,
+                                                                             GAsyncReadyCallback       callback,
+                                                                             gpointer                  user_data);
+LIGHTLY_AVAILABLE_IN_ALL
+char       *lightly_api_workflow_client_upload_embeddings_from_bytes_finish (LightlyApiWorkflowClient *self,
+                                                                             GAsyncResult             *result,
+                                                                             GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
+char       *lightly_api_workflow_client_upload_embeddings_from_bytes        (LightlyApiWorkflowClient *self,
+                                                                             const char * const       *file_names,
+                                                                             GBytes                   *data,
+                                                                             gsize                     n_rows,
+                                                                             gsize                     dim,
+                                                                             const char               *name,
+                                                                             GCancellable             *cancellable,
+                                                                             GError                  **error);
+
 /* Tags */
 LIGHTLY_AVAILABLE_IN_ALL
 void        lightly_api_workflow_client_get_tags_async  (LightlyApiWorkflowClient *self,
