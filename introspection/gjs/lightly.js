@@ -10,48 +10,43 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-import GIRepository from 'gi://GIRepository?version=2.0';
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import Lightly from 'gi://Lightly?version=1.0';
 
-// The async pairs are read from the typelib itself, so a new _async/_finish
-// pair is promisified without a change here.
-function asyncPairs() {
-    const repo = GIRepository.Repository.get_default();
+// The async pairs are read from the namespace itself (GJS lists a GI
+// prototype's methods), so a new _async/_finish pair is promisified without
+// a change here: methods on prototypes, and static pairs such as
+// Agent.new_async/new_finish on the classes.
+function pairsOf(owner, label) {
+    const names = new Set(Object.getOwnPropertyNames(owner));
     const pairs = [];
-    const n = repo.get_n_infos('Lightly');
-    for (let i = 0; i < n; i++) {
-        const info = repo.get_info('Lightly', i);
-        const type = GIRepository.base_info_get_type(info);
-        let nMethods, getMethod;
-        if (type === GIRepository.InfoType.OBJECT) {
-            nMethods = GIRepository.object_info_get_n_methods(info);
-            getMethod = k => GIRepository.object_info_get_method(info, k);
-        } else if (type === GIRepository.InfoType.INTERFACE) {
-            nMethods = GIRepository.interface_info_get_n_methods(info);
-            getMethod = k => GIRepository.interface_info_get_method(info, k);
-        } else {
+    for (const name of names) {
+        if (!name.endsWith('_async'))
             continue;
-        }
-        const names = new Set();
-        for (let k = 0; k < nMethods; k++)
-            names.add(getMethod(k).get_name());
-        for (const name of names) {
-            if (!name.endsWith('_async'))
-                continue;
-            const finish = `${name.slice(0, -'_async'.length)}_finish`;
-            if (names.has(finish))
-                pairs.push([info.get_name(), name, finish]);
-        }
+        const finish = `${name.slice(0, -'_async'.length)}_finish`;
+        if (names.has(finish))
+            pairs.push([label, name, finish, owner]);
+    }
+    return pairs;
+}
+
+function asyncPairs() {
+    const pairs = [];
+    for (const klass of Object.getOwnPropertyNames(Lightly)) {
+        const value = Lightly[klass];
+        if (typeof value !== 'function' || !value.prototype || !/^[A-Z]/.test(klass))
+            continue;
+        pairs.push(...pairsOf(value.prototype, klass), ...pairsOf(value, klass));
     }
     return pairs;
 }
 
 /** The [class, async method, finish method] triples made promise-aware. */
-export const promisified = asyncPairs();
-for (const [klass, method, finish] of promisified)
-    Gio._promisify(Lightly[klass].prototype, method, finish);
+export const promisified = asyncPairs().map(([klass, method, finish, owner]) => {
+    Gio._promisify(owner, method, finish);
+    return [klass, method, finish];
+});
 
 /**
  * Wraps a typed array (Float32Array for embeddings and predictions) as

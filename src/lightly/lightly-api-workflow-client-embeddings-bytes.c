@@ -69,6 +69,16 @@ check_matrix (BytesOp *op, const float **out, GError **error)
                    n_names, op->n_rows);
       return FALSE;
     }
+  /* Embeddings CSV files cannot hold these (protocol §8), and the samples
+   * were registered from one, so no such name can match a sample. */
+  for (guint i = 0; i < n_names; i++)
+    if (strpbrk (op->file_names[i], ",\"\r\n") != NULL || op->file_names[i][0] == '\0')
+      {
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EMBEDDING_INVALID,
+                     "File name %u (“%s”) is empty or holds a comma, a quote or a line break, "
+                     "which embeddings cannot be stored under; rename the file", i, op->file_names[i]);
+        return FALSE;
+      }
   for (gsize i = 0; i < op->n_rows * op->dim; i++)
     if (!isfinite (m[i]))
       {
@@ -81,26 +91,6 @@ check_matrix (BytesOp *op, const float **out, GError **error)
       }
   *out = m;
   return TRUE;
-}
-
-/* A file name as Python's csv module writes it: quoted only when it holds a
- * comma, a quote or a line break, quotes doubled. */
-static void
-append_name (GString *csv, const char *name)
-{
-  if (strpbrk (name, ",\"\r\n") == NULL)
-    {
-      g_string_append (csv, name);
-      return;
-    }
-  g_string_append_c (csv, '"');
-  for (const char *p = name; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (csv, '"');
-      g_string_append_c (csv, *p);
-    }
-  g_string_append_c (csv, '"');
 }
 
 /* The CSV of protocol §8. "%.9g" gives back the same float32 when parsed;
@@ -120,7 +110,7 @@ matrix_to_csv (BytesOp *op, const float *m)
   g_string_append (csv, "\r\n");
   for (gsize i = 0; i < op->n_rows; i++)
     {
-      append_name (csv, op->file_names[i]);
+      g_string_append (csv, op->file_names[i]);
       for (gsize j = 0; j < op->dim; j++)
         {
           int len = snprintf (buf, sizeof buf, ",%.9g", (double) m[i * op->dim + j]);
@@ -176,8 +166,9 @@ upload_bytes_run (gpointer data, LightlyBackend *backend, GCancellable *cancella
  * A reference to @data is kept until the upload no longer needs it; the
  * bytes are not copied. Fails with %LIGHTLY_ERROR_EMBEDDING_INVALID when
  * @data does not hold @n_rows × @dim float32 values, when there are no rows
- * or no dimensions, when a value is NaN or infinite, or when the number of
- * @file_names is not @n_rows.
+ * or no dimensions, when a value is NaN or infinite, when the number of
+ * @file_names is not @n_rows, or when a file name is empty or holds a comma,
+ * a quote or a line break.
  *
  * In Python the overrides take a numpy array instead
  * (`client.upload_embeddings_from_array(names, array, name)`); in GJS
