@@ -187,11 +187,39 @@ test_refusals (Fixture *f, gconstpointer data)
   }
 }
 
+/* Samples from a list of names: the same order back, the same refusals. */
+static void
+test_register_names (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = lightly_api_workflow_client_create_dataset (f->client, "names", NULL, &error);
+  const char *bad[] = { "ok.png", "a,b.png", NULL };
+  const char *none[] = { NULL };
+  g_auto(GStrv) back = NULL;
+
+  g_assert_no_error (error);
+  g_assert_false (lightly_api_workflow_client_register_samples_from_names (f->client, bad, NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EMBEDDING_INVALID);
+  g_clear_error (&error);
+  g_assert_false (lightly_api_workflow_client_register_samples_from_names (f->client, none, NULL, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_true (lightly_api_workflow_client_register_samples_from_names (f->client,
+                                                                          (const char * const *) f->names,
+                                                                          NULL, &error));
+  g_assert_no_error (error);
+  back = lightly_api_workflow_client_get_file_names (f->client, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_equal ((const char * const *) back, (const char * const *) f->names));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/embeddings-bytes/same-as-csv", Fixture, NULL, fixture_setup, test_same_as_csv, fixture_teardown);
   g_test_add ("/embeddings-bytes/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
+  g_test_add ("/embeddings-bytes/register-names", Fixture, NULL, fixture_setup, test_register_names,
+              fixture_teardown);
   return g_test_run ();
 }

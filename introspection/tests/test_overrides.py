@@ -123,11 +123,8 @@ class EmbeddingsAndMasksTest(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix='lightly-py-overrides-')
         self.client = Lightly.ApiWorkflowClient.new(GLib.filename_to_uri(self.dir, None), None, None)
         self.names = [f'img-{i:03d}.png' for i in range(self.N)]
-        csv = os.path.join(self.dir, 'names.csv')
-        with open(csv, 'w') as f:
-            f.write('filenames,embedding_0\n' + ''.join(f'{n},0\n' for n in self.names))
         self.client.create_dataset('ds', None)
-        self.client.register_samples_from_path(csv, None)
+        self.assertTrue(self.client.register_samples_from_names(self.names, None))
         self.x = numpy.random.default_rng(3).standard_normal((self.N, self.D)).astype(numpy.float32)
 
     def tearDown(self):

@@ -1,4 +1,4 @@
-/* lightly-api-workflow-client-embeddings-bytes.c: embeddings from memory
+/* lightly-api-workflow-client-embeddings-bytes.c: samples and embeddings from memory
  *
  * Python (numpy), GJS (Float32Array) and C programs hold their embeddings as
  * a float32 matrix; these calls take it as it is, so no caller writes a CSV.
@@ -39,6 +39,22 @@ bytes_op_free (gpointer data)
   g_free (op->name);
 }
 
+/* Embeddings CSV files cannot hold these (protocol §8), and samples are
+ * registered from one, so no such name can be a sample. */
+static gboolean
+check_names (char **names, GError **error)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    if (strpbrk (names[i], ",\"\r\n") != NULL || names[i][0] == '\0')
+      {
+        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EMBEDDING_INVALID,
+                     "File name %u (“%s”) is empty or holds a comma, a quote or a line break, "
+                     "which samples cannot be stored under; rename the file", i, names[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 check_matrix (BytesOp *op, const float **out, GError **error)
 {
@@ -69,16 +85,8 @@ check_matrix (BytesOp *op, const float **out, GError **error)
                    n_names, op->n_rows);
       return FALSE;
     }
-  /* Embeddings CSV files cannot hold these (protocol §8), and the samples
-   * were registered from one, so no such name can match a sample. */
-  for (guint i = 0; i < n_names; i++)
-    if (strpbrk (op->file_names[i], ",\"\r\n") != NULL || op->file_names[i][0] == '\0')
-      {
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EMBEDDING_INVALID,
-                     "File name %u (“%s”) is empty or holds a comma, a quote or a line break, "
-                     "which embeddings cannot be stored under; rename the file", i, op->file_names[i]);
-        return FALSE;
-      }
+  if (!check_names (op->file_names, error))
+    return FALSE;
   for (gsize i = 0; i < op->n_rows * op->dim; i++)
     if (!isfinite (m[i]))
       {
@@ -261,6 +269,119 @@ lightly_api_workflow_client_upload_embeddings_from_bytes (LightlyApiWorkflowClie
   lightly_api_workflow_client_upload_embeddings_from_bytes_async (self, file_names, data, n_rows, dim, name,
                                                                   cancellable, lightly_sync_done, &sync);
   ret = lightly_api_workflow_client_upload_embeddings_from_bytes_finish (self, lightly_sync_wait (&sync), error);
+  lightly_sync_end (&sync);
+  return ret;
+}
+
+/* ---------------------------------------------------------------------------
+ * Samples from a list of file names
+ * ------------------------------------------------------------------------- */
+
+static gpointer
+register_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+{
+  BytesOp *op = data;
+  g_autoptr(GString) csv = g_string_new ("filenames\r\n");
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autofree char *initial_tag_id = NULL;
+
+  if (!lightly_client_op_require_dataset (&op->op, error) || !check_names (op->file_names, error))
+    return NULL;
+  if (op->file_names[0] == NULL)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "No file names: give at least one sample");
+      return NULL;
+    }
+  for (guint i = 0; op->file_names[i] != NULL; i++)
+    {
+      g_string_append (csv, op->file_names[i]);
+      g_string_append (csv, "\r\n");
+    }
+  bytes = g_string_free_to_bytes (g_steal_pointer (&csv));
+  stream = g_memory_input_stream_new_from_bytes (bytes);
+  if (!lightly_backend_register_samples (backend, op->op.dataset_id, stream, cancellable, error))
+    return NULL;
+  initial_tag_id = lightly_backend_create_initial_tag (backend, op->op.dataset_id, cancellable, error);
+  return initial_tag_id != NULL ? LIGHTLY_CLIENT_OP_TRUE : NULL;
+}
+
+/**
+ * lightly_api_workflow_client_register_samples_from_names_async:
+ * @self: a client
+ * @file_names: (array zero-terminated=1): the samples' file names, in order
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the samples are registered
+ * @user_data: data for @callback
+ *
+ * Registers @file_names as the dataset's samples, in this order, and
+ * creates the `initial-tag`, as
+ * [method@Lightly.ApiWorkflowClient.register_samples_async] does for the
+ * `filenames` column of a CSV. Sample i of the dataset is bit i of every tag.
+ */
+void
+lightly_api_workflow_client_register_samples_from_names_async (LightlyApiWorkflowClient *self,
+                                                               const char * const       *file_names,
+                                                               GCancellable             *cancellable,
+                                                               GAsyncReadyCallback       callback,
+                                                               gpointer                  user_data)
+{
+  BytesOp *op;
+
+  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
+  g_return_if_fail (file_names != NULL);
+
+  op = lightly_client_op_new (self, sizeof (BytesOp), register_names_run, bytes_op_free, NULL);
+  op->file_names = g_strdupv ((char **) file_names);
+  lightly_client_op_start (self, op, lightly_api_workflow_client_register_samples_from_names_async,
+                           cancellable, callback, user_data);
+}
+
+/**
+ * lightly_api_workflow_client_register_samples_from_names_finish:
+ * @self: a client
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Lightly.ApiWorkflowClient.register_samples_from_names_async].
+ *
+ * Returns: %TRUE when the samples and the `initial-tag` exist
+ */
+gboolean
+lightly_api_workflow_client_register_samples_from_names_finish (LightlyApiWorkflowClient *self,
+                                                                GAsyncResult             *result,
+                                                                GError                  **error)
+{
+  return lightly_client_op_finish (self, result, lightly_api_workflow_client_register_samples_from_names_async,
+                                   error) != NULL;
+}
+
+/**
+ * lightly_api_workflow_client_register_samples_from_names:
+ * @self: a client
+ * @file_names: (array zero-terminated=1): the samples' file names, in order
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Blocking variant of
+ * [method@Lightly.ApiWorkflowClient.register_samples_from_names_async].
+ *
+ * Returns: %TRUE when the samples and the `initial-tag` exist
+ */
+gboolean
+lightly_api_workflow_client_register_samples_from_names (LightlyApiWorkflowClient *self,
+                                                         const char * const       *file_names,
+                                                         GCancellable             *cancellable,
+                                                         GError                  **error)
+{
+  LightlySync sync;
+  gboolean ret;
+
+  lightly_sync_begin (&sync);
+  lightly_api_workflow_client_register_samples_from_names_async (self, file_names, cancellable,
+                                                                 lightly_sync_done, &sync);
+  ret = lightly_api_workflow_client_register_samples_from_names_finish (self, lightly_sync_wait (&sync), error);
   lightly_sync_end (&sync);
   return ret;
 }

@@ -100,6 +100,21 @@ gboolean    lightly_api_workflow_client_register_samples_from_path (LightlyApiWo
                                                                     GCancellable             *cancellable,
                                                                     GError                  **error);
 LIGHTLY_AVAILABLE_IN_ALL
+void        lightly_api_workflow_client_register_samples_from_names_async  (LightlyApiWorkflowClient *self,
+                                                                            const char * const       *file_names,
+                                                                            GCancellable             *cancellable,
+                                                                            GAsyncReadyCallback       callback,
+                                                                            gpointer                  user_data);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean    lightly_api_workflow_client_register_samples_from_names_finish (LightlyApiWorkflowClient *self,
+                                                                            GAsyncResult             *result,
+                                                                            GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean    lightly_api_workflow_client_register_samples_from_names        (LightlyApiWorkflowClient *self,
+                                                                            const char * const       *file_names,
+                                                                            GCancellable             *cancellable,
+                                                                            GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
 void        lightly_api_workflow_client_get_file_names_async  (LightlyApiWorkflowClient *self,
                                                                GCancellable             *cancellable,
                                                                GAsyncReadyCallback       callback,
