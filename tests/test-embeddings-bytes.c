@@ -204,9 +204,8 @@ test_register_names (Fixture *f, gconstpointer data)
   g_assert_false (lightly_api_workflow_client_register_samples_from_names (f->client, none, NULL, &error));
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
   g_clear_error (&error);
-  g_assert_true (lightly_api_workflow_client_register_samples_from_names (f->client,
-                                                                          (const char * const *) f->names,
-                                                                          NULL, &error));
+  lightly_api_workflow_client_register_samples_from_names (f->client, (const char * const *) f->names,
+                                                           NULL, &error);
   g_assert_no_error (error);
   back = lightly_api_workflow_client_get_file_names (f->client, NULL, &error);
   g_assert_no_error (error);

@@ -281,7 +281,9 @@ static gpointer
 register_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
 {
   BytesOp *op = data;
-  g_autoptr(GString) csv = g_string_new ("filenames\r\n");
+  /* The backends' register_samples reads an embeddings CSV, whose format
+   * needs one embedding column; only the names are read. */
+  g_autoptr(GString) csv = g_string_new ("filenames,embedding_0\r\n");
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GInputStream) stream = NULL;
   g_autofree char *initial_tag_id = NULL;
@@ -297,7 +299,7 @@ register_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancel
   for (guint i = 0; op->file_names[i] != NULL; i++)
     {
       g_string_append (csv, op->file_names[i]);
-      g_string_append (csv, "\r\n");
+      g_string_append (csv, ",0\r\n");
     }
   bytes = g_string_free_to_bytes (g_steal_pointer (&csv));
   stream = g_memory_input_stream_new_from_bytes (bytes);
