@@ -30,6 +30,7 @@ typedef struct {
   PeasPluginInfo *info;
   GSettings *settings;
   GHashTable *datasets;     /* dataset id → Dataset */
+  gboolean owned;
 } Service;
 
 /* One dataset's plugin instance and its running request. */
@@ -245,11 +246,20 @@ on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_da
 }
 
 static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  ((Service *) user_data)->owned = TRUE;
+}
+
+static void
 on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Service *self = user_data;
 
-  g_printerr ("lightly-suggest-service: could not own %s on the session bus\n", name);
+  /* Also called when the bus goes away at the end of a session: only a name
+   * never owned is worth a message. */
+  if (!self->owned)
+    g_printerr ("lightly-suggest-service: could not own %s on the session bus\n", name);
   g_main_loop_quit (self->loop);
 }
 
@@ -308,7 +318,7 @@ main (int argc, char **argv)
   g_signal_connect (self.skeleton, "handle-suggest", G_CALLBACK (handle_suggest), &self);
   g_signal_connect (self.skeleton, "handle-cancel", G_CALLBACK (handle_cancel), &self);
   owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
-                             on_bus_acquired, NULL, on_name_lost, &self, NULL);
+                             on_bus_acquired, on_name_acquired, on_name_lost, &self, NULL);
   g_main_loop_run (self.loop);
   g_bus_unown_name (owner_id);
   g_hash_table_unref (self.datasets);
