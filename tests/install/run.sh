@@ -16,6 +16,7 @@ cleanup() {
       if [ -f "$f" ] || [ -L "$f" ]; then rm -f "$f"; fi
     done
     find /usr/local/include/lightly-1.0 /usr/local/share/lightly-glib /usr/local/share/lightly-1.0 \
+      /usr/local/share/vala /usr/local/share/dbus-1 /usr/local/libexec \
       /usr/local/share/doc/lightly-1.0 -depth -type d -empty -delete 2>/dev/null || true
     ldconfig
   fi
