@@ -77,6 +77,10 @@ class Scores(Lightly.Scores):
     def __len__(self):
         return self.get_n_names()
 
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
+
     def __iter__(self):
         return iter(self.dup_names())
 
@@ -121,6 +125,10 @@ class ScorerClassification(Lightly.ScorerClassification):
     def __len__(self):
         return self.get_n_rows()
 
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
+
 
 ScorerClassification = override(ScorerClassification)
 __all__.append('ScorerClassification')
@@ -146,6 +154,10 @@ class ScorerSemanticSegmentation(Lightly.ScorerSemanticSegmentation):
     def __len__(self):
         return self.get_n_images()
 
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
+
 
 ScorerSemanticSegmentation = override(ScorerSemanticSegmentation)
 __all__.append('ScorerSemanticSegmentation')
@@ -154,6 +166,10 @@ __all__.append('ScorerSemanticSegmentation')
 class ScorerObjectDetection(Lightly.ScorerObjectDetection):
     def __len__(self):
         return self.get_n_outputs()
+
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
 
 
 ScorerObjectDetection = override(ScorerObjectDetection)
@@ -177,6 +193,10 @@ class ScorerKeypointDetection(Lightly.ScorerKeypointDetection):
     def __len__(self):
         return self.get_n_images()
 
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
+
 
 ScorerKeypointDetection = override(ScorerKeypointDetection)
 __all__.append('ScorerKeypointDetection')
@@ -194,6 +214,10 @@ class Predictions(Lightly.Predictions):
 
     def __len__(self):
         return self.get_n_rows()
+
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
 
     def to_numpy(self):
         """The predictions as an N × C float32 array (a read-only view)."""
@@ -258,6 +282,10 @@ class BitMask(Lightly.BitMask):
     def __len__(self):
         return self.count()
 
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
+
     def __iter__(self):
         return iter(self.to_indices())
 
@@ -280,6 +308,10 @@ __all__.append('BitMask')
 class Tag(Lightly.Tag):
     def __len__(self):
         return self.get_count()
+
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
 
     def __iter__(self):
         return iter(self.indices().tolist())
@@ -304,6 +336,10 @@ __all__.append('Tag')
 class QueryResult(Lightly.QueryResult):
     def __len__(self):
         return len(self.get_added())
+
+    def __bool__(self):
+        # An object is never false, even with len() 0 (GObject convention).
+        return True
 
     def __iter__(self):
         return iter(self.get_added())

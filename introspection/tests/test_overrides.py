@@ -85,6 +85,8 @@ class ScorerTest(unittest.TestCase):
         images = rng.random((2, 4, 5, 3))
         images /= images.sum(axis=3, keepdims=True)
         a = Lightly.ScorerSemanticSegmentation.new()
+        self.assertEqual(len(a), 0)
+        self.assertTrue(a)                      # empty, but an object is never false
         for image in images:
             self.assertTrue(a.add_image(image))
         b = Lightly.ScorerSemanticSegmentation.new()
