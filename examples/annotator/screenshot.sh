@@ -40,7 +40,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
 export LIGHTLY_PLUGIN_DIR=$build/plugin GSETTINGS_SCHEMA_DIR=$build/data GSETTINGS_BACKEND=memory
-export LD_LIBRARY_PATH=$build/src${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} GI_TYPELIB_PATH=$build/src
+export LD_LIBRARY_PATH=$build/src${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} GI_TYPELIB_PATH=$build/introspection
 demo=$HOME/.local/share/lightly/demo
 
 echo "screenshot.sh: making a demo folder with lightly-al demo"

@@ -18,7 +18,7 @@
  * LightlyAgent:
  *
  * The active-learning loop of one dataset, as Lightly's
- * `ActiveLearningAgent` (protocol §4) with lightly-glib's decisions (§13).
+ * `ActiveLearningAgent` ([protocol](protocol.html) §4) with lightly-glib's decisions (§13).
  *
  * An agent is created from a client, a query tag (the pool to select from,
  * default `initial-tag`, the whole dataset) and an optional preselected tag
@@ -847,7 +847,7 @@ query_scores_uploaded (GObject      *source,
  * @self: an agent
  * @config: what to select; `n-samples` is the total size of the labeled set
  *   afterwards; %LIGHTLY_SAMPLING_METHOD_AUTO is resolved by
- *   [func@Lightly.sampling_method_resolve] before the request
+ *   [func@Lightly.SamplingMethod.resolve] before the request
  * @scorer: (nullable): the scorer of the model's predictions, in query-set
  *   order; required for CORAL and ACTIVE_LEARNING unless the config's
  *   `reuse-scores` is set
@@ -861,7 +861,7 @@ query_scores_uploaded (GObject      *source,
  * which becomes the preselected tag.
  *
  * The query is skipped, and the result says so, when `n-samples` is at least
- * 1 and smaller than the labeled set (protocol §13, Skip). A second query
+ * 1 and smaller than the labeled set ([protocol](protocol.html) §13, Skip). A second query
  * while one runs fails with %LIGHTLY_ERROR_BUSY.
  *
  * The agent is where a query's inputs are checked, once: an invalid config

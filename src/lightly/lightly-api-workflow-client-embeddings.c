@@ -118,7 +118,7 @@ get_file_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancel
  * @user_data: data for @callback
  *
  * Gets the dataset's file names in mapping order: index i is bit i of every
- * tag (protocol M1).
+ * tag ([protocol](protocol.html) M1).
  */
 void
 lightly_api_workflow_client_get_file_names_async (LightlyApiWorkflowClient *self,

@@ -172,7 +172,7 @@ lightly_api_workflow_client_sampling_full_async (LightlyApiWorkflowClient *self,
  * @user_data: data for @callback
  *
  * Runs one selection and returns the new tag, which holds the preselected
- * samples plus the picks (protocol §4.3, step 3). `n-samples` is the total
+ * samples plus the picks ([protocol](protocol.html) §4.3, step 3). `n-samples` is the total
  * size of the new tag. Most programs use [class@Lightly.Agent] instead,
  * which also uploads scores and keeps the sets.
  *
@@ -257,7 +257,7 @@ get_job_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, 
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Blocking: reads a selection job's status (protocol J1).
+ * Blocking: reads a selection job's status ([protocol](protocol.html) J1).
  *
  * Returns: (transfer full): the job, or %NULL with %LIGHTLY_ERROR_NOT_FOUND
  */

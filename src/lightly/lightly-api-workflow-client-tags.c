@@ -142,7 +142,7 @@ create_tag_run (gpointer data, LightlyBackend *backend, GCancellable *cancellabl
  * @user_data: data for @callback
  *
  * Creates a tag from a bit mask. Creating a tag again with the same name and
- * the same members is not an error and returns the existing tag (protocol
+ * the same members is not an error and returns the existing tag ([protocol](protocol.html)
  * §13, idempotent writes); the same name with other members is
  * %LIGHTLY_ERROR_EXISTS.
  */

@@ -100,6 +100,21 @@ gboolean    lightly_api_workflow_client_register_samples_from_path (LightlyApiWo
                                                                     GCancellable             *cancellable,
                                                                     GError                  **error);
 LIGHTLY_AVAILABLE_IN_ALL
+void        lightly_api_workflow_client_register_samples_from_names_async  (LightlyApiWorkflowClient *self,
+                                                                            const char * const       *file_names,
+                                                                            GCancellable             *cancellable,
+                                                                            GAsyncReadyCallback       callback,
+                                                                            gpointer                  user_data);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean    lightly_api_workflow_client_register_samples_from_names_finish (LightlyApiWorkflowClient *self,
+                                                                            GAsyncResult             *result,
+                                                                            GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean    lightly_api_workflow_client_register_samples_from_names        (LightlyApiWorkflowClient *self,
+                                                                            const char * const       *file_names,
+                                                                            GCancellable             *cancellable,
+                                                                            GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
 void        lightly_api_workflow_client_get_file_names_async  (LightlyApiWorkflowClient *self,
                                                                GCancellable             *cancellable,
                                                                GAsyncReadyCallback       callback,
@@ -137,6 +152,30 @@ char       *lightly_api_workflow_client_upload_embeddings_from_path (LightlyApiW
                                                                      const char               *name,
                                                                      GCancellable             *cancellable,
                                                                      GError                  **error);
+
+LIGHTLY_AVAILABLE_IN_ALL
+void        lightly_api_workflow_client_upload_embeddings_from_bytes_async  (LightlyApiWorkflowClient *self,
+                                                                             const char * const       *file_names,
+                                                                             GBytes                   *data,
+                                                                             gsize                     n_rows,
+                                                                             gsize                     dim,
+                                                                             const char               *name,
+                                                                             GCancellable             *cancellable,
+                                                                             GAsyncReadyCallback       callback,
+                                                                             gpointer                  user_data);
+LIGHTLY_AVAILABLE_IN_ALL
+char       *lightly_api_workflow_client_upload_embeddings_from_bytes_finish (LightlyApiWorkflowClient *self,
+                                                                             GAsyncResult             *result,
+                                                                             GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
+char       *lightly_api_workflow_client_upload_embeddings_from_bytes        (LightlyApiWorkflowClient *self,
+                                                                             const char * const       *file_names,
+                                                                             GBytes                   *data,
+                                                                             gsize                     n_rows,
+                                                                             gsize                     dim,
+                                                                             const char               *name,
+                                                                             GCancellable             *cancellable,
+                                                                             GError                  **error);
 
 /* Tags */
 LIGHTLY_AVAILABLE_IN_ALL

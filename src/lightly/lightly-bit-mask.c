@@ -13,7 +13,7 @@
  * LightlyBitMask:
  *
  * The membership of a tag: bit *i* is set when sample *i* of the dataset's
- * file-name list (the mapping order, protocol §3.1) belongs to the tag.
+ * file-name list (the mapping order, [protocol](protocol.html) §3.1) belongs to the tag.
  *
  * A bit mask is a boxed value type with copy semantics: bindings copy it
  * whenever they take ownership, and [method@Lightly.BitMask.copy] gives an
@@ -236,7 +236,7 @@ parse_digits (const char  *text,
  * @hex: a hexadecimal bit mask such as `"0x59"`
  * @error: return location for a #GError
  *
- * Parses a mask in the wire form of protocol §3.1, as leniently as Python's
+ * Parses a mask in the wire form of [protocol](protocol.html) §3.1, as leniently as Python's
  * `int(hex, 16)`: the `0x` or `0X` prefix is optional, digits may be upper or
  * lower case, and leading zeros are allowed, so `"0x59"`, `"0X59"`,
  * `"0x0059"` and `"59"` all hold samples 0, 3, 4 and 6. Signs, blanks and
@@ -778,7 +778,7 @@ lightly_bit_mask_to_indices (const LightlyBitMask *self,
  * Picks the names of the samples in the mask: `[names[i] for i in
  * to_indices()]`, in ascending index order (Python's
  * `BitMask.masked_select_from_list()` since lightly 1.1.16; bit 0 is the
- * first name, see protocol §3.6). With names `[4, 7, 9, 1]` and mask
+ * first name, see [protocol](protocol.html) §3.6). With names `[4, 7, 9, 1]` and mask
  * `0b0101` the result is `[4, 9]`.
  *
  * Returns: (array zero-terminated=1) (transfer full) (nullable): the selected

@@ -44,6 +44,9 @@ G_BEGIN_DECLS
  * @LIGHTLY_ERROR_INSECURE: a token would have been sent over plain http to a
  *   host that is not loopback
  * @LIGHTLY_ERROR_NOT_SUPPORTED: the operation is not supported by this backend
+ * @LIGHTLY_ERROR_EMBEDDING_INVALID: embeddings given from memory are malformed:
+ *   a size that does not match, no rows, a NaN or infinite value, or a file
+ *   name count other than the row count
  *
  * Error codes of the %LIGHTLY_ERROR domain. This enumeration can be extended
  * at a later date.
@@ -64,6 +67,7 @@ typedef enum {
   LIGHTLY_ERROR_JOB_FAILED,
   LIGHTLY_ERROR_INSECURE,
   LIGHTLY_ERROR_NOT_SUPPORTED,
+  LIGHTLY_ERROR_EMBEDDING_INVALID,
 } LightlyError;
 
 LIGHTLY_AVAILABLE_IN_ALL

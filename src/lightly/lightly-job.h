@@ -25,7 +25,7 @@ G_BEGIN_DECLS
  * @LIGHTLY_JOB_STATUS_FAILED: given up; [property@Lightly.Job:error] says why
  *
  * The state of a job, the wire's `JobState`. The wire names are the upper
- * case forms, see [func@Lightly.job_status_to_string].
+ * case forms, see [func@Lightly.JobStatus.to_string].
  */
 typedef enum {
   LIGHTLY_JOB_STATUS_UNKNOWN,

@@ -150,7 +150,7 @@ lightly_query_result_class_init (LightlyQueryResultClass *klass)
    *
    * The sampling method the query ran: the config's method, with
    * %LIGHTLY_SAMPLING_METHOD_AUTO resolved by
-   * [func@Lightly.sampling_method_resolve]. A skipped query ran nothing: it
+   * [func@Lightly.SamplingMethod.resolve]. A skipped query ran nothing: it
    * keeps the config's method as given, which may be AUTO.
    *
    * Since: 0.2

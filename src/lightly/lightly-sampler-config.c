@@ -18,10 +18,10 @@
  * The parameters of one selection: which method picks the samples, when it
  * stops, and the name of the tag it creates. It follows Lightly's
  * `SamplerConfig(method=CORESET, n_samples=32, min_distance=-1, name=None)`
- * (protocol §5) and adds [property@Lightly.SamplerConfig:score-type],
+ * ([protocol](protocol.html) §5) and adds [property@Lightly.SamplerConfig:score-type],
  * [property@Lightly.SamplerConfig:score-strength],
  * [property@Lightly.SamplerConfig:seed] and
- * [property@Lightly.SamplerConfig:reuse-scores] (protocol §13).
+ * [property@Lightly.SamplerConfig:reuse-scores] ([protocol](protocol.html) §13).
  *
  * Setting a property never fails, so that a binding can set values one at a
  * time in any order. [method@Lightly.SamplerConfig.validate] checks the whole
@@ -191,7 +191,7 @@ lightly_sampler_config_class_init (LightlySamplerConfigClass *klass)
    * LightlySamplerConfig:n-samples: (attributes org.gtk.Property.get=lightly_sampler_config_get_n_samples org.gtk.Property.set=lightly_sampler_config_set_n_samples)
    *
    * The total size of the labeled (preselected) set after the selection,
-   * counting the samples that were labeled before it (protocol §3.4): 150
+   * counting the samples that were labeled before it ([protocol](protocol.html) §3.4): 150
    * labeled samples and `n-samples` 200 add 50. Zero or a negative value
    * (Lightly writes −1) makes this stopping condition inactive; then
    * [property@Lightly.SamplerConfig:min-distance] must be active. The
@@ -232,7 +232,7 @@ lightly_sampler_config_class_init (LightlySamplerConfigClass *klass)
    * The active-learning score that %LIGHTLY_SAMPLING_METHOD_CORAL and
    * %LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING rank by, such as
    * `"uncertainty_margin"`. When %NULL (the default) the server chooses
-   * (protocol §13: `uncertainty_margin` if present, else the score uploaded
+   * ([protocol](protocol.html) §13: `uncertainty_margin` if present, else the score uploaded
    * last). Other methods ignore it. It may contain letters, digits and
    * `_ + = , . @ : / -`.
    */
@@ -243,7 +243,7 @@ lightly_sampler_config_class_init (LightlySamplerConfigClass *klass)
    * LightlySamplerConfig:score-strength: (attributes org.gtk.Property.get=lightly_sampler_config_get_score_strength org.gtk.Property.set=lightly_sampler_config_set_score_strength)
    *
    * β of the CORAL rule, which picks the candidate that maximises
-   * `d̂(c) · s(c)^β` (protocol §13): 0 is pure diversity (CORESET), a
+   * `d̂(c) · s(c)^β` ([protocol](protocol.html) §13): 0 is pure diversity (CORESET), a
    * large value approaches %LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING. It must
    * be finite and at least 0; the default is 1. Other methods ignore it.
    */
@@ -267,7 +267,7 @@ lightly_sampler_config_class_init (LightlySamplerConfigClass *klass)
    * Whether a CORAL or ACTIVE_LEARNING query without a scorer may rank by
    * the scores uploaded in an earlier round. The default %FALSE makes such
    * a query fail with %LIGHTLY_ERROR_SCORES_REQUIRED, so stale scores are
-   * never used silently (protocol §13). Other methods ignore it.
+   * never used silently ([protocol](protocol.html) §13). Other methods ignore it.
    */
   properties[PROP_REUSE_SCORES] =
     g_param_spec_boolean ("reuse-scores", NULL, NULL, FALSE, flags);

@@ -33,13 +33,13 @@ G_BEGIN_DECLS
  *   pseudo-labels (Yehuda et al., 2022)
  * @LIGHTLY_SAMPLING_METHOD_AUTO: a lightly-glib extension: the agent picks a
  *   concrete method for each query by the rule of
- *   [func@Lightly.sampling_method_resolve_in_pool] (TYPICLUST for a cold
+ *   [func@Lightly.SamplingMethod.resolve_in_pool] (TYPICLUST for a cold
  *   start, ACTIVE_LEARNING from a fifth of the pool, but 500 to 1000 labels,
  *   on when scores are given). It is never sent to a server.
  *
  * How a selection picks samples. The wire names are the enum nicks in upper
  * case with underscores (`"CORESET"`, `"ACTIVE_LEARNING"`), see
- * [func@Lightly.sampling_method_to_string]. RANDOM, CORESET, CORAL and
+ * [func@Lightly.SamplingMethod.to_string]. RANDOM, CORESET, CORAL and
  * ACTIVE_LEARNING are Lightly's methods of 2021; the others are lightly-glib
  * extensions that only a lightly-glib server or the embedded store run.
  */

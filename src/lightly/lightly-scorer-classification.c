@@ -13,7 +13,7 @@
 /**
  * LightlyScorerClassification:
  *
- * Scores a classifier's predictions by its uncertainty (protocol.md §6.1,
+ * Scores a classifier's predictions by its uncertainty ([protocol](protocol.html) §6.1,
  * lightly's `ScorerClassification`).
  *
  * The predictions are an N × C matrix, one row of class probabilities per

@@ -11,7 +11,7 @@
 /**
  * LightlyScorerKeypointDetection:
  *
- * Scores a keypoint detector's output (protocol.md §6.5, lightly 1.2.10's
+ * Scores a keypoint detector's output ([protocol](protocol.html) §6.5, lightly 1.2.10's
  * `ScorerKeypointDetection`; lightly 1.1 listed it as "coming soon").
  *
  * Add one image after the other, in query-set order, each with its list of

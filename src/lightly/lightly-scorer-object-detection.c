@@ -15,7 +15,7 @@
  * LightlyScorerObjectDetection:
  *
  * Scores an object detector's outputs, one [class@Lightly.ObjectDetectionOutput]
- * per image of the query set (protocol.md §6.3, lightly's
+ * per image of the query set ([protocol](protocol.html) §6.3, lightly's
  * `ScorerObjectDetection`).
  *
  * The scores, in this order, are

@@ -12,7 +12,7 @@
  * LightlyScorerSemanticSegmentation:
  *
  * Scores a semantic-segmentation model's per-pixel class probabilities
- * (protocol.md §6.4, lightly's `ScorerSemanticSegmentation`).
+ * ([protocol](protocol.html) §6.4, lightly's `ScorerSemanticSegmentation`).
  *
  * Add one image after the other, in query-set order, with
  * [method@Lightly.ScorerSemanticSegmentation.add_image] or

@@ -15,7 +15,9 @@ cleanup() {
       f=${f#"$stage"}
       if [ -f "$f" ] || [ -L "$f" ]; then rm -f "$f"; fi
     done
-    find /usr/local/include/lightly-1.0 /usr/local/share/lightly-glib -depth -type d -empty -delete 2>/dev/null || true
+    find /usr/local/include/lightly-1.0 /usr/local/share/lightly-glib /usr/local/share/lightly-1.0 \
+      /usr/local/share/vala /usr/local/share/dbus-1 /usr/local/libexec \
+      /usr/local/share/doc/lightly-1.0 -depth -type d -empty -delete 2>/dev/null || true
     ldconfig
   fi
   rm -rf "$stage" "$work"
@@ -37,3 +39,56 @@ cc -Wall -Werror -o hello hello.c $(pkg-config --cflags --libs lightly-1.0)
 /usr/bin/python3 hello.py
 gjs -m hello.js
 echo "install test: C, Python and GJS programs ran against /usr/local"
+
+# The bindings as installed: the tutorials (numpy through the PyGObject
+# overrides, await through the GJS module at its installed URI, C from
+# memory) and the README's Python and GJS examples, exactly as written.
+src=$(dirname "$(dirname "$here")")
+/usr/bin/python3 -c '
+import gi
+gi.require_version("Lightly", "1.0")
+from gi.repository import Lightly
+f = Lightly.ApiWorkflowClient.upload_embeddings_from_array.__code__.co_filename
+assert f.startswith("/usr/local/"), f
+print("overrides:", f)'
+for page in c:tutorial-c python:tutorial-python js:tutorial-gjs; do
+  /usr/bin/python3 "$src/docs/run-snippets.py" "${page%%:*}" "$src/docs/tutorials/${page##*:}.md"
+done
+/usr/bin/python3 "$src/docs/run-snippets.py" python "$src/README.md" --marked
+/usr/bin/python3 "$src/docs/run-snippets.py" js "$src/README.md" --marked
+
+# Vala: compile and run a query against the installed vapi.
+if [ -f /usr/local/share/vala/vapi/lightly-1.0.vapi ]; then
+  cp "$src/introspection/tests/query.vala" .
+  valac -q --vapidir /usr/local/share/vala/vapi --pkg lightly-1.0 -X -w -o query-vala query.vala
+  ./query-vala
+else
+  echo "install test: no vapi installed"; exit 1
+fi
+
+# The API reference: installed, with no broken local link.
+test -f /usr/local/share/doc/lightly-1.0/index.html
+/usr/bin/python3 "$src/docs/check-links.py" /usr/local/share/doc/lightly-1.0
+
+# org.lightly.Suggest1: activated from the installed .service file on a
+# fresh session bus, over a store made with the installed Python bindings.
+export XDG_DATA_HOME="$work/xdg"
+mkdir -p "$XDG_DATA_HOME"
+dataset=$(/usr/bin/python3 - <<'EOP'
+import numpy, gi
+gi.require_version('Lightly', '1.0')
+from gi.repository import Lightly
+client = Lightly.ApiWorkflowClient.new(None, None, None)
+names = [f'img-{i:03d}.png' for i in range(80)]
+print(client.create_dataset('dbus', None))
+client.register_samples_from_names(names, None)
+client.upload_embeddings_from_array(names, numpy.random.default_rng(1).standard_normal((80, 6)), 'default')
+EOP
+)
+GSETTINGS_BACKEND=memory dbus-run-session -- sh -eu -c "
+  out=\$(gdbus call --session --dest org.lightly.Suggest1 --object-path /org/lightly/Suggest1 \
+        --method org.lightly.Suggest1.Suggest '$dataset' '[\"img-000.png\"]' 6 '@as []' '@ad []' 0)
+  echo \"gdbus call: \$out\"
+  [ \$(printf '%s' \"\$out\" | tr ',' '\\n' | grep -c png) = 6 ]
+" 2>&1 | grep -v '^dbus-daemon'
+echo "install test: overrides, GJS module, vapi, docs and the D-Bus service work from /usr/local"
