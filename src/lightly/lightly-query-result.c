@@ -189,7 +189,7 @@ lightly_query_result_class_init (LightlyQueryResultClass *klass)
    * Why the query ran [property@Lightly.QueryResult:method], as a short
    * English sentence for logs and tooltips: for
    * %LIGHTLY_SAMPLING_METHOD_AUTO the rule of
-   * [func@Lightly.sampling_method_resolve_in_pool] that decided, with the
+   * [func@Lightly.SamplingMethod.resolve_in_pool] that decided, with the
    * numbers it used, such as `"ACTIVE_LEARNING: 750 of 3000 labeled after
    * the query (25%), at or past the switch at 600 (20% of the pool)"`. It
    * starts with the method's wire name, or with `"skipped"` for a skipped

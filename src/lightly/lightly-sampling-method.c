@@ -94,10 +94,10 @@ auto_switch_point (guint n_pool)
  * @have_scores: whether active-learning scores of this round are given
  *
  * The concrete method a query with @method runs when the pool's size is
- * not known: [func@Lightly.sampling_method_resolve_in_pool] with a pool of
+ * not known: [func@Lightly.SamplingMethod.resolve_in_pool] with a pool of
  * 0, so AUTO switches to ranking by scores at 1000 labels.
  * [class@Lightly.Agent] knows its pool and uses
- * [func@Lightly.sampling_method_resolve_in_pool].
+ * [func@Lightly.SamplingMethod.resolve_in_pool].
  *
  * Returns: the method to run, never %LIGHTLY_SAMPLING_METHOD_AUTO
  */
