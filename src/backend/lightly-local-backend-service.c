@@ -9,6 +9,7 @@
 
 #include "backend/lightly-local-backend-service.h"
 #include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-rules.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-error.h"
 
@@ -119,29 +120,10 @@ lightly_local_service_create_tag (LightlyBackend *backend, const char *dataset_i
                                   const char *creator, GError **error)
 {
   LightlyStore *store = service_store (backend, error);
-  g_autoptr(LightlyBitMask) mask = NULL;
-  g_autofree char *canonical = NULL;
-  gint64 n;
 
-  if (store == NULL)
-    return NULL;
-  n = lightly_store_get_n_samples (store, dataset_id, error);
-  if (n < 0)
-    return NULL;
-  mask = lightly_bit_mask_new_from_hex (bit_mask_hex, error);
-  if (mask == NULL)
-    return NULL;
-  if (lightly_bit_mask_get_bit_length (mask) > (guint64) n)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Bit mask sets bit %" G_GUINT64_FORMAT ", but dataset %s has only %" G_GINT64_FORMAT
-                   " samples: bit i is sample i of the mapping",
-                   lightly_bit_mask_get_bit_length (mask) - 1, dataset_id, n);
-      return NULL;
-    }
-  canonical = lightly_bit_mask_to_hex (mask);
-  return lightly_store_create_tag (store, dataset_id, name, canonical, prev_tag_id, query_tag_id,
-                                   preselected_tag_id, creator != NULL ? creator : "USER_PIP", error);
+  return store != NULL ? lightly_local_rules_create_tag (store, dataset_id, name, bit_mask_hex, prev_tag_id,
+                                                         query_tag_id, preselected_tag_id, creator, error)
+                       : NULL;
 }
 
 GPtrArray *
@@ -234,61 +216,4 @@ lightly_local_service_parse_job_status (const char *name, LightlyStoreJobStatus 
         return TRUE;
       }
   return FALSE;
-}
-
-static gboolean
-is_score_type (const char *s)
-{
-  if (s == NULL || *s == '\0' || strlen (s) > 256)
-    return FALSE;
-  for (const char *p = s; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("_+=,.@:/-", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
-gboolean
-lightly_local_service_check_scores (const char  *score_type,
-                                    gsize        n_values,
-                                    GError     **error)
-{
-  if (!is_score_type (score_type))
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The score type “%s” is not valid: use 1–256 letters, digits and _+=,.@:/-",
-                   score_type != NULL ? score_type : "");
-      return FALSE;
-    }
-  if (n_values == 0)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "Score “%s” has no values: send one per tag member", score_type);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-lightly_local_service_check_selection (LightlyBackend                *backend,
-                                       const char                    *dataset_id,
-                                       const LightlySelectionRequest *request,
-                                       GError                       **error)
-{
-  LightlyStore *store = service_store (backend, error);
-
-  if (store == NULL)
-    return FALSE;
-  if (!(request->score_strength >= 0) || !isfinite (request->score_strength))
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "scoreStrength must be ≥ 0, not %g", request->score_strength);
-      return FALSE;
-    }
-  if (request->score_type != NULL && !is_score_type (request->score_type))
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The score type “%s” is not valid", request->score_type);
-      return FALSE;
-    }
-  return TRUE;
 }

@@ -75,17 +75,4 @@ GPtrArray             *lightly_local_service_list_jobs          (LightlyBackend 
                                                                  GError **error);
 gboolean               lightly_local_service_parse_job_status   (const char *name, LightlyStoreJobStatus *out);
 
-/* The rules of an uploaded score: a valid score type (1–256 letters,
- * digits and _+=,.@:/-) and at least one value. */
-gboolean               lightly_local_service_check_scores       (const char *score_type, gsize n_values,
-                                                                 GError **error);
-
-/* The rules of a selection request beyond its tags existing: scoreStrength
- * ≥ 0 and a valid scoreType. A target at or below the preselected tag's
- * size is not an error: protocol §13 (Target size) adds nothing then, and
- * the agent skips such a query before it asks. */
-gboolean               lightly_local_service_check_selection    (LightlyBackend *backend, const char *dataset_id,
-                                                                 const LightlySelectionRequest *request,
-                                                                 GError **error);
-
 G_END_DECLS

@@ -15,7 +15,7 @@
 
 #include "backend/lightly-local-backend.h"
 #include "backend/lightly-local-jobs.h"
-#include "backend/lightly-local-backend-service.h"
+#include "backend/lightly-local-rules.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-dataset.h"
 #include "lightly/lightly-embedding.h"
@@ -293,8 +293,8 @@ local_create_tag (LightlyBackend *backend, const char *dataset_id, const char *n
                   const char *bit_mask_hex, const char *prev_tag_id,
                   GCancellable *cancellable, GError **error)
 {
-  return lightly_local_service_create_tag (backend, dataset_id, name, bit_mask_hex, prev_tag_id, NULL, NULL,
-                                           "USER_PIP", error);
+  return lightly_local_rules_create_tag (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, name, bit_mask_hex,
+                                         prev_tag_id, NULL, NULL, "USER_PIP", error);
 }
 
 static GPtrArray *
@@ -374,7 +374,7 @@ local_upload_scores (LightlyBackend *backend, const char *dataset_id, const char
   g_autoptr(LightlyBitMask) mask = NULL;
   guint64 count;
 
-  if (tag == NULL || !lightly_local_service_check_scores (score_type, n_values, error))
+  if (tag == NULL || !lightly_local_rules_check_scores (score_type, n_values, error))
     return NULL;
   mask = lightly_bit_mask_new_from_hex (tag->bitmask_hex, error);
   if (mask == NULL)
@@ -764,7 +764,7 @@ local_start_selection (LightlyBackend *backend, const char *dataset_id, const ch
    * a job that is created only to fail, and they must not write anything. */
   if (!check_tag_exists (self->store, dataset_id, request->query_tag_id, "query", error) ||
       !check_tag_exists (self->store, dataset_id, request->preselected_tag_id, "preselected", error) ||
-      !lightly_local_service_check_selection (backend, dataset_id, request, error))
+      !lightly_local_rules_check_selection (request, error))
     return NULL;
 
   params_json = lightly_selection_request_to_json (request);
