@@ -253,9 +253,13 @@ char    *store_create_tag_tx       (LightlyStore  *self,
                               const char    *exclude_job,
                               GError       **error);
 
-/* ---- Job ownership (lightly-store-jobs.c) ------------------------------------ */
+/* ---- Job ownership (lightly-store.c frees, lightly-store-owners.c recovers) -- */
 
 void     store_owned_job_free      (OwnedJob *job);
+/* lightly-store-owners.c: wakes the waiters of job_cond after a job row changed. */
+void     store_job_changed         (LightlyStore  *self);
+gboolean store_owns_job            (LightlyStore  *self,
+                                    const char    *job_id);
 /* Inside a write transaction: fails the live job job_id "owner exited" when
  * its lock can be taken. 1 when it did, 0 when the owner lives, -1 on error. */
 int      store_recover_if_orphaned (LightlyStore  *self,
