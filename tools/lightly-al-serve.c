@@ -151,6 +151,10 @@ lightly_al_cmd_serve (int    argc,
   g_autofree char *opt_token_file = NULL;
   gint opt_port = 8080;
   gboolean opt_quiet = FALSE;
+  g_autofree char *opt_public_url = NULL;
+  g_auto(GStrv) opt_trusted = NULL;
+  g_autofree char *opt_tls_cert = NULL;
+  g_autofree char *opt_tls_key = NULL;
   const GOptionEntry entries[] = {
     { "store", 's', 0, G_OPTION_ARG_FILENAME, &opt_store,
       "The store directory (default: the file:// $LIGHTLY_SERVER_LOCATION, else ~/.local/share/lightly)", "DIR" },
@@ -160,6 +164,14 @@ lightly_al_cmd_serve (int    argc,
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_token_file,
       "The token file, created (mode 0600) with a new token if missing (default: STORE/token)", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "Don't log requests", NULL },
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &opt_public_url,
+      "The URL clients reach the server at, behind a proxy (e.g. https://example.com/lightly): "
+      "the base of the signed upload URLs", "URL" },
+    { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_trusted,
+      "Honour X-Forwarded-Proto, -Host and -Prefix from this proxy address (repeatable)", "ADDR" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert, "Serve https with this PEM certificate", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key,
+      "The certificate's PEM private key (default: in the --tls-cert file)", "FILE" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— serve a store over the Lightly v1 REST API");
@@ -187,6 +199,11 @@ lightly_al_cmd_serve (int    argc,
   if (argc != 1)
     {
       g_printerr ("lightly-al: serve takes no arguments besides options\nTry “%s --help”.\n", g_get_prgname ());
+      return 2;
+    }
+  if (opt_tls_key != NULL && opt_tls_cert == NULL)
+    {
+      g_printerr ("lightly-al: --tls-key goes with --tls-cert FILE\n");
       return 2;
     }
   if (opt_port < 0 || opt_port > 65535)
@@ -220,6 +237,25 @@ lightly_al_cmd_serve (int    argc,
   }
   explicit_bzero (token, strlen (token));
   server = lightly_server_new (routes);
+  if (opt_public_url != NULL || opt_trusted != NULL)
+    {
+      LightlyServerProxy *proxy = lightly_server_proxy_new (opt_public_url, (const char * const *) opt_trusted,
+                                                            &error);
+
+      if (proxy == NULL)
+        return lightly_al_fail (g_steal_pointer (&error));
+      lightly_server_set_proxy (server, proxy);
+    }
+  if (opt_tls_cert != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate =
+        opt_tls_key != NULL ? g_tls_certificate_new_from_files (opt_tls_cert, opt_tls_key, &error)
+                            : g_tls_certificate_new_from_file (opt_tls_cert, &error);
+
+      if (certificate == NULL)
+        return lightly_al_fail (g_steal_pointer (&error));
+      lightly_server_set_tls_certificate (server, certificate);
+    }
   lightly_server_set_log_func (server, opt_quiet ? NULL : log_to_stderr, NULL);
   if (!lightly_server_listen (server, opt_address != NULL ? opt_address : "127.0.0.1", (guint) opt_port, &error))
     return lightly_al_fail (g_steal_pointer (&error));

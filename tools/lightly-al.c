@@ -29,6 +29,7 @@ static char *opt_location;
 static char *opt_token_file;
 static char *opt_dataset;
 static gboolean opt_allow_insecure;
+static char *opt_ca_file;
 
 static const GOptionEntry common_entries[] = {
   { "location", 'l', 0, G_OPTION_ARG_STRING, &opt_location,
@@ -40,6 +41,9 @@ static const GOptionEntry common_entries[] = {
     "The dataset, by name or id", "DATASET" },
   { "allow-insecure", 0, 0, G_OPTION_ARG_NONE, &opt_allow_insecure,
     "Send the token over plain http to a host that is not loopback", NULL },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+    "Trust the https server certificates signed by this PEM file (default: $LIGHTLY_CA_FILE, "
+    "else the system's)", "FILE" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -116,6 +120,9 @@ lightly_al_open_client (const char  *location,
       *g_getenv ("LIGHTLY_SERVER_LOCATION") != '\0')
     location = g_getenv ("LIGHTLY_SERVER_LOCATION");
 
+  /* The http backend reads it when it makes its session. */
+  if (opt_ca_file != NULL)
+    g_setenv ("LIGHTLY_CA_FILE", opt_ca_file, TRUE);
   token = read_token (error);
   if (token == NULL && opt_token_file != NULL)
     return NULL;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "server/lightly-server-routes-private.h"
+#include "server/lightly-server-proxy.h"
 
 G_DEFINE_FINAL_TYPE (LightlyServerRoutes, lightly_server_routes, G_TYPE_OBJECT)
 
@@ -223,6 +224,10 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
     }
   if (n == 3 && g_str_equal (seg[0], "download") && g_str_equal (seg[1], "embeddings"))
     return is_method (req, "GET") ? route_get_embeddings_csv (self, resp, seg[2]) : method_not_allowed (resp, "GET");
+
+  /* Public, for proxies, load balancers and Label Studio (issue 17). */
+  if (n == 1 && g_str_equal (seg[0], "health"))
+    return lightly_server_route_health (req, resp);
 
   if (n < 2 || !g_str_equal (seg[0], "v1"))
     return routes_respond_error (resp, 404, "NOT_FOUND", "No route %s %s: the API is under /v1",
