@@ -1207,7 +1207,9 @@ lightly_http_backend_new (const char                      *location,
    * system's trust store. */
   if (g_getenv ("LIGHTLY_CA_FILE") != NULL && *g_getenv ("LIGHTLY_CA_FILE") != '\0')
     {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (g_getenv ("LIGHTLY_CA_FILE"), &local_error);
+      /* GTlsFileDatabase wants an absolute path. */
+      g_autofree char *ca_file = g_canonicalize_filename (g_getenv ("LIGHTLY_CA_FILE"), NULL);
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &local_error);
 
       if (database == NULL)
         {

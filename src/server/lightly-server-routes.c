@@ -250,7 +250,7 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
     return routes_respond_error (resp, 401, "UNAUTHORIZED", "%s",
                                  g_hash_table_contains (req->query, "token")
                                  ? "The token is wrong: use the one in the server's token file"
-                                 : "This route needs ?token=: use the one in the server's token file");
+                                 : "This route needs ?token= (or Authorization: Bearer): use the one in the server's token file");
 
   r.self = self;
   r.req = req;
