@@ -105,7 +105,7 @@ test_bearer (void)
 
   lightly_http_request_set_header (basic, "Authorization", "Basic dXNlcjpwYXNz");
   lightly_server_proxy_prepare (NULL, basic, NULL, FALSE);
-  g_assert_false (g_hash_table_contains (basic->query, "token"));
+  g_assert_cmpstr (g_hash_table_lookup (basic->query, "token"), ==, "pass");   /* user:pass */
 
   lightly_server_route_health (req, resp);
   g_assert_cmpuint (resp->status, ==, 200);

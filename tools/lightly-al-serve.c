@@ -155,6 +155,10 @@ lightly_al_cmd_serve (int    argc,
   g_auto(GStrv) opt_trusted = NULL;
   g_autofree char *opt_tls_cert = NULL;
   g_autofree char *opt_tls_key = NULL;
+  gboolean opt_ml_backend = FALSE;
+  g_autofree char *opt_dataset = NULL;
+  g_autofree char *opt_ml_picks = NULL;
+  g_autofree char *opt_ml_tag = NULL;
   const GOptionEntry entries[] = {
     { "store", 's', 0, G_OPTION_ARG_FILENAME, &opt_store,
       "The store directory (default: the file:// $LIGHTLY_SERVER_LOCATION, else ~/.local/share/lightly)", "DIR" },
@@ -172,6 +176,13 @@ lightly_al_cmd_serve (int    argc,
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert, "Serve https with this PEM certificate", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key,
       "The certificate's PEM private key (default: in the --tls-cert file)", "FILE" },
+    { "ml-backend", 0, 0, G_OPTION_ARG_NONE, &opt_ml_backend,
+      "Also answer Label Studio's ML-backend routes (/setup, /predict, /webhook) for --dataset", NULL },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &opt_dataset, "--ml-backend: the dataset, by name or id", "DATASET" },
+    { "ml-picks", 0, 0, G_OPTION_ARG_FILENAME, &opt_ml_picks,
+      "--ml-backend: the output of “lightly-al query --json”; /predict scores by its ranks", "FILE" },
+    { "ml-tag", 0, 0, G_OPTION_ARG_STRING, &opt_ml_tag,
+      "--ml-backend: the tag /webhook keeps of the labeled samples (default label-studio)", "NAME" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— serve a store over the Lightly v1 REST API");
@@ -199,6 +210,11 @@ lightly_al_cmd_serve (int    argc,
   if (argc != 1)
     {
       g_printerr ("lightly-al: serve takes no arguments besides options\nTry “%s --help”.\n", g_get_prgname ());
+      return 2;
+    }
+  if (!opt_ml_backend && (opt_dataset != NULL || opt_ml_picks != NULL || opt_ml_tag != NULL))
+    {
+      g_printerr ("lightly-al: --dataset, --ml-picks and --ml-tag go with --ml-backend\n");
       return 2;
     }
   if (opt_tls_key != NULL && opt_tls_cert == NULL)
@@ -234,6 +250,15 @@ lightly_al_cmd_serve (int    argc,
     g_autoptr(LightlyBackend) backend = lightly_local_backend_new_for_store (store);
 
     routes = lightly_server_routes_new (backend, token);
+    if (opt_ml_backend)
+      {
+        LightlyServerMlBackend *ml = lightly_server_ml_backend_new (backend, opt_dataset, opt_ml_picks, opt_ml_tag,
+                                                                    &error);
+
+        if (ml == NULL)
+          return lightly_al_fail (g_steal_pointer (&error));
+        lightly_server_routes_set_ml_backend (routes, ml);
+      }
   }
   explicit_bzero (token, strlen (token));
   server = lightly_server_new (routes);

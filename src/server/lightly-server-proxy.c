@@ -144,6 +144,23 @@ lightly_server_proxy_prepare (const LightlyServerProxy *proxy,
 
   lightly_http_request_set_header (request, LIGHTLY_SERVER_BASE_URL_HEADER, base != NULL ? base : "");
 
+  /* Label Studio's ML-backend connection sends basic auth: the password
+   * is the token (any user name). */
+  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0 &&
+      !g_hash_table_contains (request->query, "token"))
+    {
+      gsize length = 0;
+      g_autofree guchar *decoded = g_base64_decode (authorization + 6, &length);
+      g_autofree char *text = decoded != NULL ? g_strndup ((const char *) decoded, length) : NULL;
+      const char *colon = text != NULL ? strchr (text, ':') : NULL;
+
+      if (colon != NULL && colon[1] != '\0')
+        g_hash_table_insert (request->query, g_strdup ("token"), g_strdup (colon + 1));
+      if (text != NULL)
+        explicit_bzero (text, strlen (text));
+      return;
+    }
+
   /* `Authorization: Bearer T` is `?token=T` (RFC 6750: the scheme is
    * case-insensitive); an explicit ?token= wins. */
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0 &&

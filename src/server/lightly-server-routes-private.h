@@ -41,6 +41,7 @@ struct _LightlyServerRoutes
   LightlyBackend *backend;   /* a local backend: the seam plus its service layer */
   char *token;
   char *base_url;
+  LightlyServerMlBackend *ml_backend;  /* nullable: `serve --ml-backend` */
   guint64 max_json;
   guint64 max_upload;
 

@@ -229,6 +229,15 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
   if (n == 1 && g_str_equal (seg[0], "health"))
     return lightly_server_route_health (req, resp);
 
+  /* Label Studio's ML-backend routes, with the same token (issue 17). */
+  if (n == 1 && self->ml_backend != NULL && lightly_server_ml_backend_owns (seg[0]))
+    {
+      if (!routes_token_matches (self->token, g_hash_table_lookup (req->query, "token")))
+        return routes_respond_error (resp, 401, "UNAUTHORIZED", "The ML backend needs the server's token: "
+                                     "set it as the ML backend's basic auth password in Label Studio");
+      return lightly_server_ml_backend_handle (self->ml_backend, seg[0], req, resp);
+    }
+
   if (n < 2 || !g_str_equal (seg[0], "v1"))
     return routes_respond_error (resp, 404, "NOT_FOUND", "No route %s %s: the API is under /v1",
                                  req->method, req->path);
@@ -407,6 +416,7 @@ lightly_server_routes_finalize (GObject *object)
       g_free (self->token);
     }
   g_free (self->base_url);
+  g_clear_pointer (&self->ml_backend, lightly_server_ml_backend_free);
   g_hash_table_unref (self->capabilities);
   g_key_file_unref (self->aliases);
   g_mutex_clear (&self->lock);
@@ -457,6 +467,16 @@ LightlyBackend *
 lightly_server_routes_get_backend (LightlyServerRoutes *self)
 {
   return self->backend;
+}
+
+void
+lightly_server_routes_set_ml_backend (LightlyServerRoutes    *self,
+                                      LightlyServerMlBackend *ml)
+{
+  g_return_if_fail (LIGHTLY_IS_SERVER_ROUTES (self));
+
+  g_clear_pointer (&self->ml_backend, lightly_server_ml_backend_free);
+  self->ml_backend = ml;
 }
 
 void
