@@ -86,6 +86,43 @@ write_predictions (const char *path)
   write_text (path, csv->str);
 }
 
+/* Label Studio's JSON export of the first three tasks, labeled (a choice;
+ * a choice and a box; a rectangle only, the task known by its URL alone),
+ * and a fourth whose only annotation was cancelled. */
+static void
+write_ls_export (const char  *path,
+                 const char **files)
+{
+  g_autofree char *ls_export = NULL;
+
+  ls_export = g_strdup_printf (
+    "[\n"
+    " {\"id\": 1, \"project\": 2, \"data\": {\"image\": \"/data/local-files/?d=%s\", \"lightly_file\": \"%s\"},\n"
+    "  \"meta\": {\"rank\": 1},\n"
+    "  \"annotations\": [{\"id\": 11, \"completed_by\": 1, \"was_cancelled\": false, \"ground_truth\": false,\n"
+    "    \"result\": [{\"id\": \"a1\", \"from_name\": \"choice\", \"to_name\": \"image\", \"type\": \"choices\",\n"
+    "                 \"origin\": \"manual\", \"value\": {\"choices\": [\"cat\"]}}],\n"
+    "    \"created_at\": \"2026-12-04T10:00:00.000000Z\", \"lead_time\": 2.5, \"task\": 1}],\n"
+    "  \"predictions\": []},\n"
+    " {\"id\": 2, \"data\": {\"image\": \"/data/local-files/?d=%s\", \"lightly_file\": \"%s\"},\n"
+    "  \"annotations\": [{\"id\": 12, \"was_cancelled\": false, \"result\": [\n"
+    "    {\"id\": \"b1\", \"from_name\": \"choice\", \"to_name\": \"image\", \"type\": \"choices\",\n"
+    "     \"value\": {\"choices\": [\"dog\"]}},\n"
+    "    {\"id\": \"b2\", \"from_name\": \"label\", \"to_name\": \"image\", \"type\": \"rectanglelabels\",\n"
+    "     \"original_width\": 28, \"original_height\": 28, \"image_rotation\": 0,\n"
+    "     \"value\": {\"x\": 10, \"y\": 20, \"width\": 50, \"height\": 25, \"rotation\": 0,\n"
+    "               \"rectanglelabels\": [\"snout\"]}}]}]},\n"
+    " {\"id\": 3, \"data\": {\"image\": \"http://localhost:8080/data/local-files/?d=%s\"},\n"
+    "  \"annotations\": [{\"id\": 13, \"was_cancelled\": false, \"result\": [\n"
+    "    {\"id\": \"c1\", \"from_name\": \"label\", \"to_name\": \"image\", \"type\": \"rectanglelabels\",\n"
+    "     \"original_width\": 28, \"original_height\": 28,\n"
+    "     \"value\": {\"x\": 0, \"y\": 0, \"width\": 100, \"height\": 100, \"rectanglelabels\": [\"bird\"]}}]}]},\n"
+    " {\"id\": 4, \"data\": {\"image\": \"/data/local-files/?d=fmnist-00299.png\"},\n"
+    "  \"annotations\": [{\"id\": 14, \"was_cancelled\": true, \"result\": []}]}\n"
+    "]\n", files[0], files[0], files[1], files[1], files[2]);
+  write_text (path, ls_export);
+}
+
 static void
 test_label_studio (void)
 {
@@ -102,7 +139,6 @@ test_label_studio (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *labels = NULL;
   g_autofree char *boxes = NULL;
-  g_autofree char *ls_export = NULL;
   g_auto(Run) run = { 0 };
   JsonArray *tasks;
   JsonObject *task, *meta, *prediction;
@@ -143,35 +179,8 @@ test_label_studio (void)
                          json_object_get_array_member (prediction, "result"), 0), "type"), ==, "choices");
     }
 
-  /* Back: Label Studio's JSON export of the first three tasks, labeled
-   * (a choice; a choice and a box; a rectangle only, the task known by its
-   * URL alone), and a fourth whose only annotation was cancelled. */
-  ls_export = g_strdup_printf (
-    "[\n"
-    " {\"id\": 1, \"project\": 2, \"data\": {\"image\": \"/data/local-files/?d=%s\", \"lightly_file\": \"%s\"},\n"
-    "  \"meta\": {\"rank\": 1},\n"
-    "  \"annotations\": [{\"id\": 11, \"completed_by\": 1, \"was_cancelled\": false, \"ground_truth\": false,\n"
-    "    \"result\": [{\"id\": \"a1\", \"from_name\": \"choice\", \"to_name\": \"image\", \"type\": \"choices\",\n"
-    "                 \"origin\": \"manual\", \"value\": {\"choices\": [\"cat\"]}}],\n"
-    "    \"created_at\": \"2026-12-04T10:00:00.000000Z\", \"lead_time\": 2.5, \"task\": 1}],\n"
-    "  \"predictions\": []},\n"
-    " {\"id\": 2, \"data\": {\"image\": \"/data/local-files/?d=%s\", \"lightly_file\": \"%s\"},\n"
-    "  \"annotations\": [{\"id\": 12, \"was_cancelled\": false, \"result\": [\n"
-    "    {\"id\": \"b1\", \"from_name\": \"choice\", \"to_name\": \"image\", \"type\": \"choices\",\n"
-    "     \"value\": {\"choices\": [\"dog\"]}},\n"
-    "    {\"id\": \"b2\", \"from_name\": \"label\", \"to_name\": \"image\", \"type\": \"rectanglelabels\",\n"
-    "     \"original_width\": 28, \"original_height\": 28, \"image_rotation\": 0,\n"
-    "     \"value\": {\"x\": 10, \"y\": 20, \"width\": 50, \"height\": 25, \"rotation\": 0,\n"
-    "               \"rectanglelabels\": [\"snout\"]}}]}]},\n"
-    " {\"id\": 3, \"data\": {\"image\": \"http://localhost:8080/data/local-files/?d=%s\"},\n"
-    "  \"annotations\": [{\"id\": 13, \"was_cancelled\": false, \"result\": [\n"
-    "    {\"id\": \"c1\", \"from_name\": \"label\", \"to_name\": \"image\", \"type\": \"rectanglelabels\",\n"
-    "     \"original_width\": 28, \"original_height\": 28,\n"
-    "     \"value\": {\"x\": 0, \"y\": 0, \"width\": 100, \"height\": 100, \"rectanglelabels\": [\"bird\"]}}]}]},\n"
-    " {\"id\": 4, \"data\": {\"image\": \"/data/local-files/?d=fmnist-00299.png\"},\n"
-    "  \"annotations\": [{\"id\": 14, \"was_cancelled\": true, \"result\": []}]}\n"
-    "]\n", files[0], files[0], files[1], files[1], files[2]);
-  write_text (export_path, ls_export);
+  /* Back: Label Studio's JSON export of three of them. */
+  write_ls_export (export_path, files);
 
   run_al (&run, home, "import-labels", "-l", location, "-d", "ds", "--preselected", "batch-1", "--tag", "labeled-1",
           "--out", labels_path, "--boxes", boxes_path, export_path, NULL);

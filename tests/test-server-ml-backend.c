@@ -91,25 +91,18 @@ webhook (const char *action,
     action, file);
 }
 
-static void
-test_conversation (void)
+/* The dataset and a CORESET query's picks (`query --json`, into @parser
+ * and @picks_path), made with the CLI. Returns the dataset id. */
+static char *
+make_dataset (const char *home,
+              const char *location,
+              const char *picks_path,
+              JsonParser *parser)
 {
-  g_autofree char *home = test_make_tmp_dir ("lightly-ml");
-  g_autofree char *store_dir = g_build_filename (home, "store", NULL);
-  g_autofree char *location = g_filename_to_uri (store_dir, NULL, NULL);
-  g_autofree char *picks_path = g_build_filename (home, "picks.json", NULL);
-  g_autofree char *dataset_id = NULL;
-  g_autofree char *predict = NULL;
-  g_autofree char *event = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
   const char *csv = test_env_path ("LIGHTLY_TEST_FMNIST_CSV");
-  g_autofree char *top = NULL;
-  g_autofree char *second = NULL;
+  g_autoptr(GError) error = NULL;
   g_auto(Run) run = { 0 };
-  Fixture f = { 0 };
-  JsonArray *added, *results;
-  char *plain;
+  char *dataset_id;
 
   run_al (&run, home, "create-dataset", "-l", location, "fmnist", NULL);
   g_assert_cmpint (run.status, ==, 0);
@@ -126,6 +119,28 @@ test_conversation (void)
   g_assert_true (g_file_set_contents (picks_path, run.out, -1, NULL));
   json_parser_load_from_data (parser, run.out, -1, &error);
   g_assert_no_error (error);
+  return dataset_id;
+}
+
+static void
+test_conversation (void)
+{
+  g_autofree char *home = test_make_tmp_dir ("lightly-ml");
+  g_autofree char *store_dir = g_build_filename (home, "store", NULL);
+  g_autofree char *location = g_filename_to_uri (store_dir, NULL, NULL);
+  g_autofree char *picks_path = g_build_filename (home, "picks.json", NULL);
+  g_autofree char *dataset_id = NULL;
+  g_autofree char *predict = NULL;
+  g_autofree char *event = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *top = NULL;
+  g_autofree char *second = NULL;
+  Fixture f = { 0 };
+  JsonArray *added, *results;
+  char *plain;
+
+  dataset_id = make_dataset (home, location, picks_path, parser);
   added = json_object_get_array_member (root_object (parser), "added");
   /* Copies: the parser is reused below. */
   top = g_strdup (json_object_get_string_member (json_array_get_object_element (added, 0), "file"));
@@ -139,7 +154,6 @@ test_conversation (void)
     " \"project\": \"1.1764841200\",\n"
     " \"label_config\": \"" LABEL_CONFIG "\",\n"
     " \"params\": {\"login\": null, \"password\": null, \"context\": null}}", top, second);
-  run_clear (&run);
 
   /* The server, in process, on the store the CLI made. */
   f.store = lightly_store_open (store_dir, &error);
