@@ -324,6 +324,110 @@ test_public_url (void)
   test_rm_rf (home);
 }
 
+/* One call with @session; returns the body, sets @status. */
+static char *
+call (SoupSession *session,
+      const char  *method,
+      const char  *url,
+      GBytes      *body,
+      guint       *status)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (msg);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* The 2021 Lightly client's way through the proxy: the token as ?token=,
+ * and an embeddings upload to the signed URL the server hands out, which
+ * must lead back through the proxy's https and sub-path. */
+static void
+flow_2021 (const char *location,
+           const char *cert,
+           const char *token_file)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (cert, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) csv = NULL;
+  static const char create_body[] = "{\"name\": \"client-2021\"}";
+  g_autoptr(GBytes) create = g_bytes_new_static (create_body, sizeof create_body - 1);
+  g_autofree char *token = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *signed_url = NULL;
+  g_autofree char *expected_prefix = g_strconcat (location, "upload/embeddings/", NULL);
+  char *csv_text = NULL;
+  gsize csv_length = 0;
+  guint status = 0;
+
+  soup_session_set_tls_database (session, database);
+  g_assert_true (g_file_get_contents (token_file, &token, NULL, NULL));
+  g_strstrip (token);
+
+  url = g_strdup_printf ("%sv1/datasets/?token=%s", location, token);
+  text = call (session, "POST", url, create, &status);
+  g_assert_cmpuint (status, ==, 200);
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "id"));
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&text, g_free);
+
+  /* The upload goes to the dataset whose samples the CLI registered. */
+  url = g_strdup_printf ("%sv1/datasets?token=%s", location, token);
+  text = call (session, "GET", url, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  {
+    JsonArray *datasets = json_node_get_array (json_parser_get_root (parser));
+
+    for (guint i = 0; i < json_array_get_length (datasets); i++)
+      {
+        JsonObject *d = json_array_get_object_element (datasets, i);
+
+        if (g_strcmp0 (json_object_get_string_member (d, "name"), "proxied") == 0)
+          id = g_strdup (json_object_get_string_member (d, "id"));
+      }
+  }
+  g_assert_nonnull (id);
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&text, g_free);
+
+  url = g_strdup_printf ("%sv1/datasets/%s/embeddings/writeCSVUrl?name=e2021&token=%s", location, id, token);
+  text = call (session, "GET", url, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  signed_url = g_strdup (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                                        "signedWriteUrl"));
+  g_test_message ("signed URL behind the proxy: %s", signed_url);
+  g_assert_true (g_str_has_prefix (signed_url, expected_prefix));
+  g_clear_pointer (&text, g_free);
+
+  g_assert_true (g_file_get_contents (test_env_path ("LIGHTLY_TEST_FMNIST_CSV"), &csv_text, &csv_length, NULL));
+  csv = g_bytes_new_take (csv_text, csv_length);
+  text = call (session, "PUT", signed_url, csv, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&url, g_free);
+
+  url = g_strdup_printf ("%sv1/datasets/%s/embeddings?token=%s", location, id, token);
+  text = call (session, "GET", url, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (text, "\"e2021\""));
+}
+
 static void
 test_nginx (void)
 {
@@ -418,6 +522,7 @@ test_nginx (void)
     g_assert_cmpuint (status, ==, 200);
   }
   run_flow (home, location, cert, token_file, "proxied");
+  flow_2021 (location, cert, token_file);
 
   g_subprocess_send_signal (proxy, SIGTERM);
   g_subprocess_wait (proxy, NULL, NULL);
