@@ -29,10 +29,15 @@ check_predictions_header (const char  *path,
 
   if (n < 2 || strcmp (g_strstrip (columns[0]), "filenames") != 0)
     {
+      /* Not all of a line that may be the whole file (a JSON, say). */
+      g_autofree char *shown = g_utf8_validate (header, -1, NULL) && g_utf8_strlen (header, -1) > 60
+        ? g_utf8_substring (header, 0, 60) : g_strdup (header);
+      const char *more = strlen (shown) < strlen (header) ? "…" : "";
+
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "%s: wrong columns: the header is “%s”, expected “filenames,p_0,…,p_{C-1}” "
+                   "%s: wrong columns: the header is “%s%s”, expected “filenames,p_0,…,p_{C-1}” "
                    "(the first column “filenames”, then one probability column per class)",
-                   path, header);
+                   path, shown, more);
       return FALSE;
     }
   for (guint i = 1; i < n; i++)

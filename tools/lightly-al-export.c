@@ -176,9 +176,16 @@ tag_rows (LightlyApiWorkflowClient *client,
   g_auto(GStrv) members = lightly_al_tag_members (client, tag, NULL, error);
   g_auto(GStrv) excluded = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (export_row_free);
+  g_autoptr(LightlyTag) tag_object = NULL;
+  const char *strategy = NULL;
 
   if (members == NULL)
     return NULL;
+  /* A query's tag says which sampler made it (creator SAMPLER_CORESET…). */
+  tag_object = lightly_api_workflow_client_get_tag_by_name (client, tag, NULL, NULL);
+  if (tag_object != NULL && lightly_tag_get_creator (tag_object) != NULL &&
+      g_str_has_prefix (lightly_tag_get_creator (tag_object), "SAMPLER_"))
+    strategy = lightly_tag_get_creator (tag_object) + strlen ("SAMPLER_");
   if (opt_exclude != NULL)
     {
       excluded = lightly_al_tag_members (client, opt_exclude, NULL, error);
@@ -194,6 +201,7 @@ tag_rows (LightlyApiWorkflowClient *client,
       row = g_new0 (ExportRow, 1);
       row->file = g_strdup (members[i]);
       row->rank = rows->len + 1;
+      row->strategy = g_strdup (strategy);
       row->utility = NAN;
       g_ptr_array_add (rows, row);
     }
