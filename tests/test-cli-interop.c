@@ -123,6 +123,33 @@ write_ls_export (const char  *path,
   write_text (path, ls_export);
 }
 
+/* From the tag alone: ranked in bit order, the strategy from its creator. */
+static void
+check_tag_export (const char *home,
+                  const char *location)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(Run) run = { 0 };
+
+  run_al (&run, home, "export", "-l", location, "-d", "ds", "--format", "label-studio", "--tag", "batch-1",
+          "--url-prefix", "https://img.example/ds/", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  {
+    g_autoptr(JsonParser) tag_parser = json_parser_new ();
+    JsonObject *first;
+
+    json_parser_load_from_data (tag_parser, run.out, -1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (tag_parser))), ==, 8);
+    first = json_array_get_object_element (json_node_get_array (json_parser_get_root (tag_parser)), 0);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (first, "meta"), "strategy"), ==,
+                     "CORESET");
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (json_object_get_object_member (first, "data"),
+                                                                    "image"), "https://img.example/ds/fmnist-"));
+  }
+
+}
+
 static void
 test_label_studio (void)
 {
@@ -179,24 +206,7 @@ test_label_studio (void)
                          json_object_get_array_member (prediction, "result"), 0), "type"), ==, "choices");
     }
 
-  /* From the tag alone: ranked in bit order, the strategy from its creator. */
-  run_al (&run, home, "export", "-l", location, "-d", "ds", "--format", "label-studio", "--tag", "batch-1",
-          "--url-prefix", "https://img.example/ds/", NULL);
-  g_assert_cmpint (run.status, ==, 0);
-  {
-    g_autoptr(JsonParser) tag_parser = json_parser_new ();
-    JsonObject *first;
-
-    json_parser_load_from_data (tag_parser, run.out, -1, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (tag_parser))), ==, 8);
-    first = json_array_get_object_element (json_node_get_array (json_parser_get_root (tag_parser)), 0);
-    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (first, "meta"), "strategy"), ==,
-                     "CORESET");
-    g_assert_true (g_str_has_prefix (json_object_get_string_member (json_object_get_object_member (first, "data"),
-                                                                    "image"), "https://img.example/ds/fmnist-"));
-  }
-  run_clear (&run);
+  check_tag_export (home, location);
 
   /* Back: Label Studio's JSON export of three of them. */
   write_ls_export (export_path, files);
