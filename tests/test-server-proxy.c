@@ -530,11 +530,34 @@ test_nginx (void)
   test_rm_rf (home);
 }
 
+/* The same for this test's own https requests: ASan reads this hook at
+ * start (it is unused without ASan). */
+const char *__asan_default_options (void);
+
+const char *
+__asan_default_options (void)
+{
+  return "detect_leaks=0";
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  /* Under ASan, LeakSanitizer's exit-time scan crashes in a CLI that made
+   * an https request with GIO_USE_PROXY_RESOLVER=dummy (the test
+   * environment): its tracer gets SIGSEGV, with no report. Leaks of the CLI
+   * are checked by test-cli over file:// stores; not here. ASAN_OPTIONS is
+   * read at start, so this reaches the children only. */
+  {
+    const char *asan = g_getenv ("ASAN_OPTIONS");
+    g_autofree char *options = g_strconcat (asan != NULL && *asan != '\0' ? asan : "",
+                                            asan != NULL && *asan != '\0' ? ":" : "", "detect_leaks=0", NULL);
+
+    g_setenv ("ASAN_OPTIONS", options, TRUE);
+  }
 
   g_test_add_func ("/server/proxy/base-url", test_base_url);
   g_test_add_func ("/server/proxy/bearer-health", test_bearer);
