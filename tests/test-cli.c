@@ -24,96 +24,11 @@
 #define N_CLASSES 10
 
 static const char *subcommands[] = {
-  "create-dataset", "register-samples", "upload-embeddings", "tags", "query", "export", "demo",
+  "create-dataset", "register-samples", "upload-embeddings", "datasets", "tags", "query", "export",
+  "import-labels", "demo",
 };
 
-/* ---- helpers ---------------------------------------------------------------- */
-
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_clear_pointer (&run->out, g_free);
-  g_clear_pointer (&run->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-/* Runs `lightly-al ARGS…` with @home as HOME and XDG data dir. */
-static void
-run_alv (Run                *run,
-         const char         *home,
-         const char * const *args)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *data_home = g_build_filename (home, "data", NULL);
-
-  g_ptr_array_add (argv, (gpointer) test_env_path ("LIGHTLY_TEST_LIGHTLY_AL"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_unsetenv (launcher, "LIGHTLY_SERVER_LOCATION");
-  g_subprocess_launcher_unsetenv (launcher, "LIGHTLY_TOKEN");
-  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  run->status = g_subprocess_get_exit_status (proc);
-  if (run->status != 0)
-    g_test_message ("lightly-al %s → %d: %s", args[0] != NULL ? args[0] : "", run->status, run->err);
-}
-
-/* Same, with the arguments NULL-terminated after @home. */
-static void
-run_al (Run        *run,
-        const char *home,
-        ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
-  va_list ap;
-
-  va_start (ap, home);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  run_alv (run, home, (const char * const *) args->pdata);
-}
-
-static guint
-count_lines (const char *text)
-{
-  guint n = 0;
-
-  for (const char *p = text; *p != '\0'; p++)
-    n += *p == '\n';
-  return n;
-}
-
-/* A failing operation prints exactly one line, "lightly-al: …". */
-static void
-assert_one_line_failure (const Run *run)
-{
-  g_assert_cmpint (run->status, ==, 1);
-  g_assert_true (g_str_has_prefix (run->err, "lightly-al: "));
-  g_assert_cmpuint (count_lines (run->err), ==, 1);
-  g_assert_cmpuint (strlen (run->err), >, strlen ("lightly-al: \n") + 10);
-}
+#include "test-cli-util.h"
 
 /* ---- the workflow ----------------------------------------------------------- */
 
@@ -288,10 +203,10 @@ test_workflow (void)
   run_clear (&run);
   run_clear (&run2);
 
-  /* Skipped: fewer than already labeled. Exit 0, no new tag. */
+  /* Skipped: fewer than already labeled. Its own exit code (3), no new tag. */
   run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "10", "--preselected", "coral-a",
           "--name", "skipped", NULL);
-  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpint (run.status, ==, 3);
   g_assert_cmpstr (run.out, ==, "");
   g_assert_nonnull (strstr (run.err, "Skipped: the labeled set has 60 samples"));
   run_clear (&run);
@@ -352,6 +267,154 @@ test_workflow (void)
   test_rm_rf (home);
 }
 
+/* ---- rough edges (issue 17) ------------------------------------------------- */
+
+/* Parses @text as JSON and returns its root object (asserting it is one). */
+static JsonObject *
+parse_object (JsonParser *parser,
+              const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static void
+setup_dataset (const char *home,
+               const char *location)
+{
+  const char *csv = test_env_path ("LIGHTLY_TEST_FMNIST_CSV");
+  g_auto(Run) run = { 0 };
+
+  run_al (&run, home, "create-dataset", "-l", location, "ds", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  run_al (&run, home, "register-samples", "-l", location, "-d", "ds", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  run_al (&run, home, "upload-embeddings", "-l", location, "-d", "ds", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+}
+
+static void
+test_rough_edges (void)
+{
+  g_autofree char *home = test_make_tmp_dir ("lightly-cli");
+  g_autofree char *store = g_build_filename (home, "store", NULL);
+  g_autofree char *location = g_filename_to_uri (store, NULL, NULL);
+  g_autofree char *bad_csv = g_build_filename (home, "bad.csv", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(Run) run = { 0 };
+  JsonObject *o;
+  JsonArray *tags;
+
+  setup_dataset (home, location);
+
+  /* More than the pool: an error naming the pool, unless --up-to. */
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "400", NULL);
+  assert_one_line_failure (&run);
+  g_assert_nonnull (strstr (run.err, "300 samples"));
+  g_assert_nonnull (strstr (run.err, "--up-to"));
+  run_clear (&run);
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "400", "--up-to", "--method", "RANDOM",
+          "--name", "everything", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 300);
+  run_clear (&run);
+
+  /* Wrong predictions columns are named as such. */
+  g_assert_true (g_file_set_contents (bad_csv, "file,p_0,p_1\nfmnist-00000.png,0.5,0.5\n", -1, NULL));
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "20", "--method", "ACTIVE_LEARNING",
+          "--predictions", bad_csv, NULL);
+  assert_one_line_failure (&run);
+  g_assert_nonnull (strstr (run.err, "wrong columns"));
+  g_assert_nonnull (strstr (run.err, "filenames"));
+  run_clear (&run);
+
+  /* Errors speak CLI flags. */
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "20", "--method", "ACTIVE_LEARNING", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--predictions FILE"));
+  run_clear (&run);
+
+  /* The tag-name rule is stated. */
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "20", "--name", "ab", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "at least 3 characters"));
+  g_assert_nonnull (strstr (run.err, "start with a letter or a digit"));
+  g_assert_nonnull (strstr (run.err, "--name"));
+  run_clear (&run);
+
+  /* The same query twice, at once: two tags, not a collision. */
+  for (guint i = 0; i < 2; i++)
+    {
+      run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "20", "--method", "RANDOM", NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      run_clear (&run);
+    }
+
+  /* --json: tags, datasets, export and query, with stable keys. */
+  run_al (&run, home, "tags", "-l", location, "-d", "ds", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  o = parse_object (parser, run.out);
+  tags = json_object_get_array_member (o, "tags");
+  g_assert_cmpuint (json_array_get_length (tags), ==, 4);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tags, 2), "name"), !=,
+                   json_object_get_string_member (json_array_get_object_element (tags, 3), "name"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (json_array_get_object_element (tags, 3), "name"),
+                                   "RANDOM_20_"));
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (tags, 3), "count"), ==, 20);
+  run_clear (&run);
+
+  run_al (&run, home, "datasets", "-l", location, "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  o = parse_object (parser, run.out);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (o, "datasets"), 0), "name"), ==, "ds");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (
+                     json_object_get_array_member (o, "datasets"), 0), "n_samples"), ==, 300);
+  run_clear (&run);
+
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "12", "--method", "CORESET", "--name",
+          "core-12", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  o = parse_object (parser, run.out);
+  g_assert_false (json_object_get_boolean_member (o, "skipped"));
+  g_assert_cmpstr (json_object_get_string_member (o, "tag"), ==, "core-12");
+  g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, "CORESET");
+  g_assert_cmpint (json_object_get_int_member (o, "batch_size"), ==, 12);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "added")), ==, 12);
+  {
+    JsonObject *pick = json_array_get_object_element (json_object_get_array_member (o, "added"), 0);
+
+    g_assert_cmpint (json_object_get_int_member (pick, "rank"), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (pick, "strategy"), ==, "CORESET");
+    g_assert_true (json_object_has_member (pick, "utility"));
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (pick, "file"), "fmnist-"));
+  }
+  run_clear (&run);
+
+  run_al (&run, home, "export", "-l", location, "-d", "ds", "--tag", "core-12", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  o = parse_object (parser, run.out);
+  g_assert_cmpstr (json_object_get_string_member (o, "tag"), ==, "core-12");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "files")), ==, 12);
+  run_clear (&run);
+
+  /* A skipped query in JSON says so, with exit 3. */
+  run_al (&run, home, "query", "-l", location, "-d", "ds", "-n", "5", "-p", "core-12", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  o = parse_object (parser, run.out);
+  g_assert_true (json_object_get_boolean_member (o, "skipped"));
+  g_assert_cmpint (json_object_get_int_member (o, "total"), ==, 12);
+  run_clear (&run);
+
+  test_rm_rf (home);
+}
+
 /* ---- help, usage and failures ----------------------------------------------- */
 
 static void
@@ -400,6 +463,9 @@ test_usage (void)
     { "upload-embeddings", NULL },
     { "tags", "extra", NULL },
     { "export", NULL },
+    { "export", "--tag", "t", "--format", "yaml", NULL },
+    { "import-labels", NULL },
+    { "import-labels", "--format", "coco", "x.json", NULL },
     { "query", "--method", "NOPE", NULL },
     { "query", "--n-samples", "many", NULL },
     { "query", "-n", "-1", NULL },
@@ -539,6 +605,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cli/workflow", test_workflow);
+  g_test_add_func ("/cli/rough-edges", test_rough_edges);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/usage", test_usage);
   g_test_add_func ("/cli/failures", test_failures);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,50 @@
 /* ---------------------------------------------------------------------------
  * Predictions CSV
  * ------------------------------------------------------------------------- */
+
+/* The header names the columns: `filenames` first, then one column per
+ * class. A file whose columns are named otherwise (or in another order) is
+ * refused by name here, rather than reported later as a missing row. */
+static gboolean
+check_predictions_header (const char  *path,
+                          const char  *header,
+                          guint       *n_classes,
+                          GError     **error)
+{
+  g_auto(GStrv) columns = g_strsplit (header, ",", -1);
+  guint n = g_strv_length (columns);
+
+  if (n < 2 || strcmp (g_strstrip (columns[0]), "filenames") != 0)
+    {
+      /* Not all of a line that may be the whole file (a JSON, say). */
+      g_autofree char *shown = g_utf8_validate (header, -1, NULL) && g_utf8_strlen (header, -1) > 60
+        ? g_utf8_substring (header, 0, 60) : g_strdup (header);
+      const char *more = strlen (shown) < strlen (header) ? "…" : "";
+
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "%s: wrong columns: the header is “%s%s”, expected “filenames,p_0,…,p_{C-1}” "
+                   "(the first column “filenames”, then one probability column per class)",
+                   path, shown, more);
+      return FALSE;
+    }
+  for (guint i = 1; i < n; i++)
+    {
+      char *name = g_strstrip (columns[i]);
+      char *end = NULL;
+
+      if (*name == '\0' || strcmp (name, "filenames") == 0 ||
+          (g_ascii_strtod (name, &end), end != name && *end == '\0'))
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "%s: wrong columns: column %u of the header is named “%s”; expected a class "
+                       "column name such as p_%u (the header is filenames,p_0,…,p_{C-1})",
+                       path, i + 1, name, i - 1);
+          return FALSE;
+        }
+    }
+  *n_classes = n - 1;
+  return TRUE;
+}
 
 LightlyScorer *
 lightly_al_load_predictions (const char          *path,
@@ -25,6 +70,7 @@ lightly_al_load_predictions (const char          *path,
   g_autofree double *matrix = NULL;
   guint n_query = g_strv_length ((char **) query_set);
   guint n_cols = 0;
+  guint n_header = 0;
   guint n_lines;
 
   if (!g_file_get_contents (path, &contents, NULL, error))
@@ -37,6 +83,9 @@ lightly_al_load_predictions (const char          *path,
                    "%s: no predictions: expected a header line and one line per file", path);
       return NULL;
     }
+
+  if (!check_predictions_header (path, g_strstrip (lines[0]), &n_header, error))
+    return NULL;
 
   rows = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 1; i < n_lines; i++)
@@ -84,6 +133,13 @@ lightly_al_load_predictions (const char          *path,
           for (const char *c = p; *c != '\0'; c++)
             n_cols += *c == ',';
           n_cols++;
+          if (n_cols != n_header)
+            {
+              g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "%s:%u: %u probabilities, but the header names %u columns after “filenames”",
+                           path, line_no + 1, n_cols, n_header);
+              return NULL;
+            }
           matrix = g_new (double, (gsize) n_query * n_cols);
         }
       while (col < n_cols)
@@ -195,4 +251,98 @@ lightly_al_query (LightlyAgent          *agent,
     }
   *result = run.result;
   return TRUE;
+}
+
+/* ---------------------------------------------------------------------------
+ * JSON output, tags and picks
+ * ------------------------------------------------------------------------- */
+
+void
+lightly_al_print_json (JsonNode *root)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  json_node_unref (root);
+  g_print ("%s\n", text);
+}
+
+char **
+lightly_al_tag_members (LightlyApiWorkflowClient *client,
+                        const char               *tag_name,
+                        char                   ***all_names,
+                        GError                  **error)
+{
+  g_autoptr(LightlyTag) tag = NULL;
+  g_autoptr(LightlyBitMask) mask = NULL;
+  g_auto(GStrv) names = NULL;
+  char **selected;
+
+  tag = lightly_api_workflow_client_get_tag_by_name (client, tag_name, NULL, error);
+  if (tag == NULL)
+    return NULL;
+  names = lightly_api_workflow_client_get_file_names (client, NULL, error);
+  if (names == NULL)
+    return NULL;
+  mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (tag), error);
+  if (mask == NULL)
+    return NULL;
+  selected = lightly_bit_mask_masked_select (mask, (const char * const *) names, error);
+  if (selected != NULL && all_names != NULL)
+    *all_names = g_steal_pointer (&names);
+  return selected;
+}
+
+char *
+lightly_al_unique_tag_name (LightlyApiWorkflowClient *client,
+                            const char               *base,
+                            GError                  **error)
+{
+  g_autoptr(GPtrArray) tags = lightly_api_workflow_client_get_tags (client, NULL, error);
+  g_autoptr(GHashTable) taken = NULL;
+  char *name;
+
+  if (tags == NULL)
+    return NULL;
+  taken = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < tags->len; i++)
+    g_hash_table_add (taken, (gpointer) lightly_tag_get_name (g_ptr_array_index (tags, i)));
+  name = g_strdup (base);
+  for (guint k = 2; g_hash_table_contains (taken, name); k++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("%s-%u", base, k);
+    }
+  return name;
+}
+
+void
+lightly_al_pick_info (LightlyQueryResult *result,
+                      guint               index,
+                      LightlyAlPick      *pick)
+{
+  GPtrArray *picks = lightly_query_result_get_picks (result);
+
+  /* The selection's own record, in rank order, when it kept one (the
+   * embedded store and lightly-glib servers); else the added set in sample
+   * order, ranked by that order. */
+  if (picks != NULL && index < picks->len)
+    {
+      const LightlyPick *p = g_ptr_array_index (picks, index);
+
+      pick->file = lightly_pick_get_file_name (p);
+      pick->rank = lightly_pick_get_rank (p) + 1;
+      pick->strategy = lightly_sampling_method_to_string (lightly_pick_get_method (p));
+      pick->utility = lightly_pick_get_utility (p);
+      pick->cluster = lightly_pick_get_cluster (p);
+      return;
+    }
+  pick->file = lightly_query_result_get_added (result)[index];
+  pick->rank = index + 1;
+  pick->strategy = lightly_sampling_method_to_string (lightly_query_result_get_method (result));
+  pick->utility = NAN;
+  pick->cluster = -1;
 }

@@ -142,6 +142,83 @@ default_store_dir (void)
   return g_build_filename (g_get_user_data_dir (), "lightly", NULL);
 }
 
+/* What the clients see: --public-url and trusted proxies (the signed URLs'
+ * base), and https. */
+static gboolean
+configure_front (LightlyServer       *server,
+                 const char          *public_url,
+                 const char * const  *trusted,
+                 const char          *tls_cert,
+                 const char          *tls_key,
+                 GError             **error)
+{
+  if (public_url != NULL || trusted != NULL)
+    {
+      LightlyServerProxy *proxy = lightly_server_proxy_new (public_url, trusted, error);
+
+      if (proxy == NULL)
+        return FALSE;
+      lightly_server_set_proxy (server, proxy);
+    }
+  if (tls_cert != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate =
+        tls_key != NULL ? g_tls_certificate_new_from_files (tls_cert, tls_key, error)
+                        : g_tls_certificate_new_from_file (tls_cert, error);
+
+      if (certificate == NULL)
+        return FALSE;
+      lightly_server_set_tls_certificate (server, certificate);
+    }
+  return TRUE;
+}
+
+/* `serve`'s flags that go together, checked before anything is opened. */
+static gboolean
+check_serve_flags (gboolean    ml_backend,
+                   const char *dataset,
+                   const char *ml_picks,
+                   const char *ml_tag,
+                   const char *tls_cert,
+                   const char *tls_key,
+                   int         port)
+{
+  if (!ml_backend && (dataset != NULL || ml_picks != NULL || ml_tag != NULL))
+    g_printerr ("lightly-al: --dataset, --ml-picks and --ml-tag go with --ml-backend\n");
+  else if (tls_key != NULL && tls_cert == NULL)
+    g_printerr ("lightly-al: --tls-key goes with --tls-cert FILE\n");
+  else if (port < 0 || port > 65535)
+    g_printerr ("lightly-al: --port %d is not in 0–65535\n", port);
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* The REST routes over @store, with Label Studio's ML-backend routes when
+ * @ml_backend. */
+static LightlyServerRoutes *
+make_routes (LightlyStore  *store,
+             const char    *token,
+             gboolean       ml_backend,
+             const char    *dataset,
+             const char    *ml_picks,
+             const char    *ml_tag,
+             GError       **error)
+{
+  g_autoptr(LightlyBackend) backend = lightly_local_backend_new_for_store (store);
+  g_autoptr(LightlyServerRoutes) routes = lightly_server_routes_new (backend, token);
+
+  if (ml_backend)
+    {
+      LightlyServerMlBackend *ml = lightly_server_ml_backend_new (backend, dataset, ml_picks, ml_tag, error);
+
+      if (ml == NULL)
+        return NULL;
+      lightly_server_routes_set_ml_backend (routes, ml);
+    }
+  return g_steal_pointer (&routes);
+}
+
 int
 lightly_al_cmd_serve (int    argc,
                       char **argv)
@@ -152,6 +229,14 @@ lightly_al_cmd_serve (int    argc,
   gint opt_port = 8080;
   gint opt_max_spool_mib = (gint) (LIGHTLY_SERVER_DEFAULT_SPOOL_CAP >> 20);
   gboolean opt_quiet = FALSE;
+  g_autofree char *opt_public_url = NULL;
+  g_auto(GStrv) opt_trusted = NULL;
+  g_autofree char *opt_tls_cert = NULL;
+  g_autofree char *opt_tls_key = NULL;
+  gboolean opt_ml_backend = FALSE;
+  g_autofree char *opt_dataset = NULL;
+  g_autofree char *opt_ml_picks = NULL;
+  g_autofree char *opt_ml_tag = NULL;
   const GOptionEntry entries[] = {
     { "store", 's', 0, G_OPTION_ARG_FILENAME, &opt_store,
       "The store directory (default: the file:// $LIGHTLY_SERVER_LOCATION, else ~/.local/share/lightly)", "DIR" },
@@ -163,6 +248,21 @@ lightly_al_cmd_serve (int    argc,
     { "max-spool", 0, 0, G_OPTION_ARG_INT, &opt_max_spool_mib,
       "The most request-body MiB held at once across connections; more is answered 507 (default 1024)", "MIB" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "Don't log requests", NULL },
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &opt_public_url,
+      "The URL clients reach the server at, behind a proxy (e.g. https://example.com/lightly): "
+      "the base of the signed upload URLs", "URL" },
+    { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_trusted,
+      "Honour X-Forwarded-Proto, -Host and -Prefix from this proxy address (repeatable)", "ADDR" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert, "Serve https with this PEM certificate", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key,
+      "The certificate's PEM private key (default: in the --tls-cert file)", "FILE" },
+    { "ml-backend", 0, 0, G_OPTION_ARG_NONE, &opt_ml_backend,
+      "Also answer Label Studio's ML-backend routes (/setup, /predict, /webhook) for --dataset", NULL },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &opt_dataset, "--ml-backend: the dataset, by name or id", "DATASET" },
+    { "ml-picks", 0, 0, G_OPTION_ARG_FILENAME, &opt_ml_picks,
+      "--ml-backend: the output of “lightly-al query --json”; /predict scores by its ranks", "FILE" },
+    { "ml-tag", 0, 0, G_OPTION_ARG_STRING, &opt_ml_tag,
+      "--ml-backend: the tag /webhook keeps of the labeled samples (default label-studio)", "NAME" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— serve a store over the Lightly v1 REST API");
@@ -197,12 +297,9 @@ lightly_al_cmd_serve (int    argc,
       g_printerr ("lightly-al: --max-spool %d must be at least 1 (MiB)\n", opt_max_spool_mib);
       return 2;
     }
-  if (opt_port < 0 || opt_port > 65535)
-    {
-      g_printerr ("lightly-al: --port %d is not in 0–65535\n", opt_port);
-      return 2;
-    }
-
+  if (!check_serve_flags (opt_ml_backend, opt_dataset, opt_ml_picks, opt_ml_tag, opt_tls_cert, opt_tls_key,
+                          opt_port))
+    return 2;
   if (opt_store == NULL)
     opt_store = default_store_dir ();
   if (g_mkdir_with_parents (opt_store, 0700) != 0)
@@ -221,13 +318,14 @@ lightly_al_cmd_serve (int    argc,
   if (token == NULL)
     return lightly_al_fail (g_steal_pointer (&error));
 
-  {
-    g_autoptr(LightlyBackend) backend = lightly_local_backend_new_for_store (store);
-
-    routes = lightly_server_routes_new (backend, token);
-  }
+  routes = make_routes (store, token, opt_ml_backend, opt_dataset, opt_ml_picks, opt_ml_tag, &error);
+  if (routes == NULL)
+    return lightly_al_fail (g_steal_pointer (&error));
   explicit_bzero (token, strlen (token));
   server = lightly_server_new (routes);
+  if (!configure_front (server, opt_public_url, (const char * const *) opt_trusted, opt_tls_cert, opt_tls_key,
+                        &error))
+    return lightly_al_fail (g_steal_pointer (&error));
   lightly_server_set_log_func (server, opt_quiet ? NULL : log_to_stderr, NULL);
   lightly_server_set_spool_cap (server, (guint64) opt_max_spool_mib << 20);
   if (!lightly_server_listen (server, opt_address != NULL ? opt_address : "127.0.0.1", (guint) opt_port, &error))

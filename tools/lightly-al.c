@@ -5,7 +5,8 @@
  * from LIGHTLY_TOKEN or --token-file, never from an argument, so it does not
  * end up in shell history or `ps`.
  *
- * Exit codes: 0 success, 1 the operation failed, 2 bad usage.
+ * Exit codes: 0 success, 1 the operation failed, 2 bad usage, 3 a query
+ * skipped because the labeled set already has --n-samples.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -29,6 +30,7 @@ static char *opt_location;
 static char *opt_token_file;
 static char *opt_dataset;
 static gboolean opt_allow_insecure;
+static char *opt_ca_file;
 
 static const GOptionEntry common_entries[] = {
   { "location", 'l', 0, G_OPTION_ARG_STRING, &opt_location,
@@ -40,6 +42,9 @@ static const GOptionEntry common_entries[] = {
     "The dataset, by name or id", "DATASET" },
   { "allow-insecure", 0, 0, G_OPTION_ARG_NONE, &opt_allow_insecure,
     "Send the token over plain http to a host that is not loopback", NULL },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+    "Trust the https server certificates signed by this PEM file (default: $LIGHTLY_CA_FILE, "
+    "else the system's)", "FILE" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -51,9 +56,9 @@ lightly_al_fail (GError *error)
   return 1;
 }
 
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
+int
+lightly_al_usage_error (GOptionContext *context,
+                        const char     *message)
 {
   g_printerr ("lightly-al: %s\n", message);
   g_printerr ("Try “%s --help”.\n", g_get_prgname ());
@@ -62,12 +67,11 @@ usage_error (GOptionContext *context,
   return 2;
 }
 
-/* Parses a subcommand's options; prints usage errors itself. */
-static gboolean
-parse_options (GOptionContext *context,
-               int            *argc,
-               char         ***argv,
-               int            *exit_code)
+gboolean
+lightly_al_parse_options (GOptionContext *context,
+                          int            *argc,
+                          char         ***argv,
+                          int            *exit_code)
 {
   g_autoptr(GError) error = NULL;
 
@@ -96,6 +100,12 @@ read_token (GError **error)
   return g_strdup (g_getenv ("LIGHTLY_TOKEN"));
 }
 
+gboolean
+lightly_al_has_dataset (void)
+{
+  return opt_dataset != NULL;
+}
+
 LightlyApiWorkflowClient *
 lightly_al_open_client (const char  *location,
                         gboolean     need_dataset,
@@ -111,6 +121,9 @@ lightly_al_open_client (const char  *location,
       *g_getenv ("LIGHTLY_SERVER_LOCATION") != '\0')
     location = g_getenv ("LIGHTLY_SERVER_LOCATION");
 
+  /* The http backend reads it when it makes its session. */
+  if (opt_ca_file != NULL)
+    g_setenv ("LIGHTLY_CA_FILE", opt_ca_file, TRUE);
   token = read_token (error);
   if (token == NULL && opt_token_file != NULL)
     return NULL;
@@ -161,10 +174,10 @@ cmd_create_dataset (int argc, char **argv)
   GError *error = NULL;
   int code = 0;
 
-  if (!parse_options (context, &argc, &argv, &code))
+  if (!lightly_al_parse_options (context, &argc, &argv, &code))
     return g_option_context_free (context), code;
   if (argc != 2)
-    return usage_error (context, "create-dataset takes one NAME");
+    return lightly_al_usage_error (context, "create-dataset takes one NAME");
   g_option_context_free (context);
 
   client = lightly_al_open_client (NULL, FALSE, &error);
@@ -187,10 +200,10 @@ cmd_register_samples (int argc, char **argv)
   GError *error = NULL;
   int code = 0;
 
-  if (!parse_options (context, &argc, &argv, &code))
+  if (!lightly_al_parse_options (context, &argc, &argv, &code))
     return g_option_context_free (context), code;
   if (argc != 2)
-    return usage_error (context, "register-samples takes one CSV file");
+    return lightly_al_usage_error (context, "register-samples takes one CSV file");
   g_option_context_free (context);
 
   client = lightly_al_open_client (NULL, TRUE, &error);
@@ -221,10 +234,10 @@ cmd_upload_embeddings (int argc, char **argv)
   int code = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse_options (context, &argc, &argv, &code))
+  if (!lightly_al_parse_options (context, &argc, &argv, &code))
     return g_option_context_free (context), code;
   if (argc != 2)
-    return usage_error (context, "upload-embeddings takes one CSV file");
+    return lightly_al_usage_error (context, "upload-embeddings takes one CSV file");
   g_option_context_free (context);
 
   client = lightly_al_open_client (NULL, TRUE, &error);
@@ -236,87 +249,6 @@ cmd_upload_embeddings (int argc, char **argv)
   if (id == NULL)
     return lightly_al_fail (error);
   g_print ("%s\n", id);
-  return 0;
-}
-
-/* ---------------------------------------------------------------------------
- * tags, export
- * ------------------------------------------------------------------------- */
-
-static int
-cmd_tags (int argc, char **argv)
-{
-  GOptionContext *context = g_option_context_new ("— list the dataset's tags");
-  g_autoptr(LightlyApiWorkflowClient) client = NULL;
-  g_autoptr(GPtrArray) tags = NULL;
-  GError *error = NULL;
-  int code = 0;
-
-  if (!parse_options (context, &argc, &argv, &code))
-    return g_option_context_free (context), code;
-  if (argc != 1)
-    return usage_error (context, "tags takes no arguments");
-  g_option_context_free (context);
-
-  client = lightly_al_open_client (NULL, TRUE, &error);
-  if (client == NULL)
-    return lightly_al_fail (error);
-  tags = lightly_api_workflow_client_get_tags (client, NULL, &error);
-  if (tags == NULL)
-    return lightly_al_fail (error);
-  g_print ("%-32s %8s  %-24s %s\n", "NAME", "SAMPLES", "ID", "CREATOR");
-  for (guint i = 0; i < tags->len; i++)
-    {
-      LightlyTag *t = g_ptr_array_index (tags, i);
-
-      g_print ("%-32s %8u  %-24s %s\n", lightly_tag_get_name (t), lightly_tag_get_count (t),
-               lightly_tag_get_id (t), lightly_tag_get_creator (t) ? lightly_tag_get_creator (t) : "");
-    }
-  return 0;
-}
-
-static char *opt_tag;
-
-static int
-cmd_export (int argc, char **argv)
-{
-  const GOptionEntry entries[] = {
-    { "tag", 't', 0, G_OPTION_ARG_STRING, &opt_tag, "The tag to export (required)", "TAG" },
-    G_OPTION_ENTRY_NULL
-  };
-  GOptionContext *context = g_option_context_new ("— print the file names of a tag, one per line, in bit order");
-  g_autoptr(LightlyApiWorkflowClient) client = NULL;
-  g_autoptr(LightlyTag) tag = NULL;
-  g_autoptr(LightlyBitMask) mask = NULL;
-  g_auto(GStrv) names = NULL;
-  g_auto(GStrv) selected = NULL;
-  GError *error = NULL;
-  int code = 0;
-
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse_options (context, &argc, &argv, &code))
-    return g_option_context_free (context), code;
-  if (argc != 1 || opt_tag == NULL)
-    return usage_error (context, "export needs --tag TAG");
-  g_option_context_free (context);
-
-  client = lightly_al_open_client (NULL, TRUE, &error);
-  if (client == NULL)
-    return lightly_al_fail (error);
-  tag = lightly_api_workflow_client_get_tag_by_name (client, opt_tag, NULL, &error);
-  if (tag == NULL)
-    return lightly_al_fail (error);
-  names = lightly_api_workflow_client_get_file_names (client, NULL, &error);
-  if (names == NULL)
-    return lightly_al_fail (error);
-  mask = lightly_bit_mask_new_from_hex (lightly_tag_get_bit_mask_data (tag), &error);
-  if (mask == NULL)
-    return lightly_al_fail (error);
-  selected = lightly_bit_mask_masked_select (mask, (const char * const *) names, &error);
-  if (selected == NULL)
-    return lightly_al_fail (error);
-  for (guint i = 0; selected[i] != NULL; i++)
-    g_print ("%s\n", selected[i]);
   return 0;
 }
 
@@ -334,63 +266,157 @@ static gint64 opt_seed;
 static char *opt_score_type;
 static double opt_score_strength = 1.0;
 static gboolean opt_reuse_scores;
-static gboolean opt_json;
+static gboolean opt_up_to;
+static gboolean opt_query_json;
 
-/* `query --json`: what the query did and why each sample was picked, in
- * rank order (the lightly-glib "why picked" of LightlyQueryResult:picks). */
+#define TAG_NAME_RULE \
+  "tag names have at least 3 characters, start with a letter or a digit, and use only " \
+  "letters, digits, spaces and . : ; = @ _ -"
+
+/* The checks that need no store, in the CLI's own words: flags, not
+ * library properties. Sets @code (2) on failure. */
+static gboolean
+check_query_flags (LightlySamplingMethod  method,
+                   LightlySamplerConfig  *config,
+                   int                   *code)
+{
+  g_autoptr(GError) error = NULL;
+
+  *code = LIGHTLY_AL_EXIT_USAGE;
+  if ((method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING || method == LIGHTLY_SAMPLING_METHOD_CORAL) &&
+      opt_predictions == NULL && !opt_reuse_scores)
+    {
+      g_printerr ("lightly-al: --method %s ranks by model scores: give --predictions FILE (a CSV of "
+                  "filenames,p_0,…,p_{C-1}) or --reuse-scores\n", lightly_sampling_method_to_string (method));
+      return FALSE;
+    }
+  if (opt_name != NULL)
+    {
+      g_autoptr(LightlySamplerConfig) named = lightly_sampler_config_new ();
+
+      g_object_set (named, "name", opt_name, NULL);
+      if (!lightly_sampler_config_validate (named, &error))
+        {
+          g_autoptr(GString) message = g_string_new (error->message);
+
+          /* The library speaks of its property; the CLI of its flag. */
+          g_string_replace (message, "leave the name unset", "leave out --name", 0);
+          g_printerr ("lightly-al: --name: %s (%s)\n", message->str, TAG_NAME_RULE);
+          return FALSE;
+        }
+    }
+  if (!lightly_sampler_config_validate (config, &error))
+    {
+      g_printerr ("lightly-al: %s\n", error->message);
+      return FALSE;
+    }
+  *code = 0;
+  return TRUE;
+}
+
+/* More than the pool is an error that names the pool, unless --up-to. */
+static gboolean
+fit_pool (LightlyAgent          *agent,
+          LightlySamplerConfig  *config,
+          GError               **error)
+{
+  guint pool = g_strv_length ((char **) lightly_agent_get_query_set (agent));
+
+  if (opt_n_samples < 0 || (guint) opt_n_samples <= pool)
+    return TRUE;
+  if (opt_up_to)
+    {
+      opt_n_samples = (int) pool;
+      g_object_set (config, "n-samples", opt_n_samples, NULL);
+      return TRUE;
+    }
+  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+               "--n-samples %d is more than the pool: the query tag “%s” has %u samples "
+               "(give --up-to to take at most the pool)",
+               opt_n_samples, lightly_agent_get_query_tag_name (agent), pool);
+  return FALSE;
+}
+
+/* Lightly's generated name has a one-second clock: two queries within a
+ * second would collide, so the CLI makes it unique against the tags. */
+static gboolean
+name_query_tag (LightlyApiWorkflowClient *client,
+                LightlySamplerConfig     *config,
+                GError                  **error)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+
+  if (opt_name != NULL)
+    return TRUE;
+  base = lightly_sampler_config_generate_name (config, NULL);
+  name = lightly_al_unique_tag_name (client, base, error);
+  if (name == NULL)
+    return FALSE;
+  g_object_set (config, "name", name, NULL);
+  return TRUE;
+}
+
+/* `query --json`: stable keys, documented in docs/cli.md. */
 static void
-print_query_json (LightlyQueryResult *result)
+print_query_json (LightlyApiWorkflowClient *client,
+                  LightlySamplingMethod     requested,
+                  LightlyQueryResult       *result)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
-  GPtrArray *picks = lightly_query_result_get_picks (result);
-  const char * const *added = lightly_query_result_get_added (result);
   LightlyTag *tag = lightly_query_result_get_tag (result);
+  const char * const *added = lightly_query_result_get_added (result);
 
   json_builder_begin_object (b);
+  json_builder_set_member_name (b, "dataset_id");
+  json_builder_add_string_value (b, lightly_api_workflow_client_get_dataset_id (client));
   json_builder_set_member_name (b, "skipped");
   json_builder_add_boolean_value (b, lightly_query_result_get_skipped (result));
   json_builder_set_member_name (b, "tag");
-  json_builder_add_string_value (b, tag != NULL ? lightly_tag_get_name (tag) : NULL);
+  if (tag != NULL)
+    json_builder_add_string_value (b, lightly_tag_get_name (tag));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "requested_method");
+  json_builder_add_string_value (b, lightly_sampling_method_to_string (requested));
   json_builder_set_member_name (b, "method");
   json_builder_add_string_value (b, lightly_sampling_method_to_string (lightly_query_result_get_method (result)));
   json_builder_set_member_name (b, "reason");
   json_builder_add_string_value (b, lightly_query_result_get_reason (result));
   json_builder_set_member_name (b, "total");
   json_builder_add_int_value (b, lightly_query_result_get_total (result));
+  json_builder_set_member_name (b, "batch_size");
+  json_builder_add_int_value (b, lightly_query_result_get_skipped (result) ? 0 :
+                              lightly_query_result_get_batch_size (result));
   json_builder_set_member_name (b, "added");
   json_builder_begin_array (b);
-  for (guint i = 0; added[i] != NULL; i++)
-    json_builder_add_string_value (b, added[i]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "picks");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < picks->len; i++)
+  for (guint i = 0; added != NULL && added[i] != NULL; i++)
     {
-      const LightlyPick *p = g_ptr_array_index (picks, i);
+      LightlyAlPick pick;
 
+      lightly_al_pick_info (result, i, &pick);
       json_builder_begin_object (b);
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, pick.file);
       json_builder_set_member_name (b, "rank");
-      json_builder_add_int_value (b, lightly_pick_get_rank (p));
-      json_builder_set_member_name (b, "fileName");
-      json_builder_add_string_value (b, lightly_pick_get_file_name (p));
+      json_builder_add_int_value (b, pick.rank);
       json_builder_set_member_name (b, "strategy");
-      json_builder_add_string_value (b, lightly_sampling_method_to_string (lightly_pick_get_method (p)));
+      json_builder_add_string_value (b, pick.strategy);
       json_builder_set_member_name (b, "utility");
-      json_builder_add_double_value (b, lightly_pick_get_utility (p));
+      if (isnan (pick.utility))
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_double_value (b, pick.utility);
       json_builder_set_member_name (b, "cluster");
-      json_builder_add_int_value (b, lightly_pick_get_cluster (p));
+      if (pick.cluster < 0)
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_int_value (b, pick.cluster);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
+  lightly_al_print_json (json_builder_get_root (b));
 }
 
 static int
@@ -418,9 +444,10 @@ cmd_query (int argc, char **argv)
       "CORAL's β: 0 is CORESET, large approaches ACTIVE_LEARNING (default 1)", "B" },
     { "reuse-scores", 0, 0, G_OPTION_ARG_NONE, &opt_reuse_scores,
       "Rank by the scores already stored on the query tag", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
-      "Print the result as JSON: method, AUTO's reason, and per pick its rank, strategy, utility and "
-      "cluster", NULL },
+    { "up-to", 0, 0, G_OPTION_ARG_NONE, &opt_up_to,
+      "Take at most the pool when --n-samples is larger (default: that is an error)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &opt_query_json,
+      "Print the result as JSON on stdout (keys: see docs/cli.md)", NULL },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *context = g_option_context_new ("— select the next batch and print the added file names");
@@ -435,16 +462,16 @@ cmd_query (int argc, char **argv)
   int code = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse_options (context, &argc, &argv, &code))
+  if (!lightly_al_parse_options (context, &argc, &argv, &code))
     return g_option_context_free (context), code;
   if (argc != 1)
-    return usage_error (context, "query takes options only");
+    return lightly_al_usage_error (context, "query takes options only");
   if (opt_method != NULL)
     {
       method = lightly_sampling_method_from_string (opt_method, &error);
       if (error != NULL)
         {
-          code = usage_error (context, error->message);
+          code = lightly_al_usage_error (context, error->message);
           g_error_free (error);
           return code;
         }
@@ -462,18 +489,16 @@ cmd_query (int argc, char **argv)
                 "score-strength", opt_score_strength,
                 "reuse-scores", opt_reuse_scores,
                 NULL);
-  if (!lightly_sampler_config_validate (config, &error))
-    {
-      g_printerr ("lightly-al: %s\n", error->message);
-      g_error_free (error);
-      return 2;
-    }
+  if (!check_query_flags (method, config, &code))
+    return code;
 
   client = lightly_al_open_client (NULL, TRUE, &error);
   if (client == NULL)
     return lightly_al_fail (error);
   agent = lightly_agent_new (client, opt_query_tag, opt_preselected, NULL, &error);
   if (agent == NULL)
+    return lightly_al_fail (error);
+  if (!fit_pool (agent, config, &error) || !name_query_tag (client, config, &error))
     return lightly_al_fail (error);
 
   if (opt_predictions != NULL)
@@ -486,6 +511,9 @@ cmd_query (int argc, char **argv)
   if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))
     return lightly_al_fail (error);
 
+  if (opt_query_json)
+    print_query_json (client, method, result);
+
   /* The result says what the query meant (the agent owns the rules): print
    * it rather than working it out again. */
   if (opt_json)
@@ -497,7 +525,7 @@ cmd_query (int argc, char **argv)
     {
       g_printerr ("Skipped: the labeled set has %u samples, more than --n-samples %d\n",
                   lightly_query_result_get_total (result), opt_n_samples);
-      return 0;
+      return LIGHTLY_AL_EXIT_SKIPPED;
     }
   added = lightly_query_result_get_added (result);
   if (method == LIGHTLY_SAMPLING_METHOD_AUTO)
@@ -507,8 +535,9 @@ cmd_query (int argc, char **argv)
     }
   g_printerr ("Tag %s: %u labeled, %u added\n", lightly_tag_get_name (lightly_query_result_get_tag (result)),
               lightly_query_result_get_total (result), lightly_query_result_get_batch_size (result));
-  for (guint i = 0; added[i] != NULL; i++)
-    g_print ("%s\n", added[i]);
+  if (!opt_query_json)
+    for (guint i = 0; added[i] != NULL; i++)
+      g_print ("%s\n", added[i]);
   return 0;
 }
 
@@ -526,9 +555,11 @@ static const Command commands[] = {
   { "create-dataset", cmd_create_dataset, "Create a dataset and print its id" },
   { "register-samples", cmd_register_samples, "Register an embeddings CSV's file names as samples" },
   { "upload-embeddings", cmd_upload_embeddings, "Upload embeddings in Lightly's CSV format" },
-  { "tags", cmd_tags, "List the dataset's tags" },
+  { "datasets", lightly_al_cmd_datasets, "List the datasets" },
+  { "tags", lightly_al_cmd_tags, "List the dataset's tags" },
   { "query", cmd_query, "Select the next batch (the active-learning step)" },
-  { "export", cmd_export, "Print the file names of a tag" },
+  { "export", lightly_al_cmd_export, "Print a tag's files, or write Label Studio tasks or a CVAT file list" },
+  { "import-labels", lightly_al_cmd_import_labels, "Read Label Studio or CVAT labels: tag them and write labels.csv" },
   { "demo", lightly_al_cmd_demo, "Run active learning on Fashion-MNIST, against RANDOM" },
   { "serve", lightly_al_cmd_serve, "Serve a store over the Lightly v1 REST API (for remote clients)" },
   { "simulate", lightly_al_cmd_simulate, "Measure selection methods against RANDOM on labeled data" },
@@ -546,7 +577,8 @@ print_help (FILE *out)
   fprintf (out,
            "\nRun “lightly-al COMMAND --help” for a command's options.\n"
            "The store is --location, else $LIGHTLY_SERVER_LOCATION, else the embedded store\n"
-           "in ~/.local/share/lightly. The token is read from $LIGHTLY_TOKEN or --token-file.\n");
+           "in ~/.local/share/lightly. The token is read from $LIGHTLY_TOKEN or --token-file.\n"
+           "Exit codes: 0 success, 1 failure, 2 bad usage, 3 query skipped (already labeled enough).\n");
 }
 
 int

@@ -1238,5 +1238,21 @@ lightly_http_backend_new (const char                      *location,
                                                  "idle-timeout", 60,
                                                  "user-agent", "lightly-glib/" PACKAGE_VERSION,
                                                  NULL);
+  /* A private CA (a self-signed server, a company proxy) instead of the
+   * system's trust store. */
+  if (g_getenv ("LIGHTLY_CA_FILE") != NULL && *g_getenv ("LIGHTLY_CA_FILE") != '\0')
+    {
+      /* GTlsFileDatabase wants an absolute path. */
+      g_autofree char *ca_file = g_canonicalize_filename (g_getenv ("LIGHTLY_CA_FILE"), NULL);
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &local_error);
+
+      if (database == NULL)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT, "LIGHTLY_CA_FILE %s: %s",
+                       g_getenv ("LIGHTLY_CA_FILE"), local_error->message);
+          return NULL;
+        }
+      soup_session_set_tls_database (self->session, database);
+    }
   return LIGHTLY_BACKEND (g_steal_pointer (&self));
 }

@@ -44,6 +44,7 @@ struct _LightlyServerRoutes
   LightlyBackend *backend;   /* a local backend: the seam plus its service layer */
   char *token;
   char *base_url;
+  LightlyServerMlBackend *ml_backend;  /* nullable: `serve --ml-backend` */
   guint64 max_json;           /* the streaming routes */
   guint64 max_tree;           /* routes that parse a json-glib tree */
   guint64 max_upload;

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "server/lightly-server-routes-private.h"
+#include "server/lightly-server-proxy.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-error.h"
 
@@ -264,6 +265,12 @@ routes_request_base_url (LightlyServerRoutes      *self,
                                 const LightlyHttpRequest *req)
 {
   const char *host = lightly_http_request_get_header (req, "host");
+  const char *computed = lightly_http_request_get_header (req, LIGHTLY_SERVER_BASE_URL_HEADER);
+
+  /* The adapter's answer (lightly-server-proxy.c): --public-url, a trusted
+   * proxy's X-Forwarded-* headers, the scheme of the connection. */
+  if (computed != NULL && *computed != '\0')
+    return g_strdup (computed);
 
   /* The Host header is what the client used to reach us, so the URLs we
    * hand out reach us too, whatever address we listen on. */

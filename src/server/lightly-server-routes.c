@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "server/lightly-server-routes-private.h"
+#include "server/lightly-server-proxy.h"
 
 G_DEFINE_FINAL_TYPE (LightlyServerRoutes, lightly_server_routes, G_TYPE_OBJECT)
 
@@ -226,6 +227,19 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
   if (n == 3 && g_str_equal (seg[0], "download") && g_str_equal (seg[1], "embeddings"))
     return is_method (req, "GET") ? route_get_embeddings_csv (self, resp, seg[2]) : method_not_allowed (resp, "GET");
 
+  /* Public, for proxies, load balancers and Label Studio (issue 17). */
+  if (n == 1 && g_str_equal (seg[0], "health"))
+    return lightly_server_route_health (req, resp);
+
+  /* Label Studio's ML-backend routes, with the same token (issue 17). */
+  if (n == 1 && self->ml_backend != NULL && lightly_server_ml_backend_owns (seg[0]))
+    {
+      if (!routes_token_matches (self->token, g_hash_table_lookup (req->query, "token")))
+        return routes_respond_error (resp, 401, "UNAUTHORIZED", "The ML backend needs the server's token: "
+                                     "set it as the ML backend's basic auth password in Label Studio");
+      return lightly_server_ml_backend_handle (self->ml_backend, seg[0], req, resp);
+    }
+
   if (n < 2 || !g_str_equal (seg[0], "v1"))
     return routes_respond_error (resp, 404, "NOT_FOUND", "No route %s %s: the API is under /v1",
                                  req->method, req->path);
@@ -247,7 +261,7 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
     return routes_respond_error (resp, 401, "UNAUTHORIZED", "%s",
                                  g_hash_table_contains (req->query, "token")
                                  ? "The token is wrong: use the one in the server's token file"
-                                 : "This route needs ?token=: use the one in the server's token file");
+                                 : "This route needs ?token= (or Authorization: Bearer): use the one in the server's token file");
 
   r.self = self;
   r.req = req;
@@ -542,6 +556,7 @@ lightly_server_routes_finalize (GObject *object)
       g_free (self->token);
     }
   g_free (self->base_url);
+  g_clear_pointer (&self->ml_backend, lightly_server_ml_backend_free);
   g_hash_table_unref (self->capabilities);
   g_key_file_unref (self->aliases);
   g_mutex_clear (&self->lock);
@@ -593,6 +608,16 @@ LightlyBackend *
 lightly_server_routes_get_backend (LightlyServerRoutes *self)
 {
   return self->backend;
+}
+
+void
+lightly_server_routes_set_ml_backend (LightlyServerRoutes    *self,
+                                      LightlyServerMlBackend *ml)
+{
+  g_return_if_fail (LIGHTLY_IS_SERVER_ROUTES (self));
+
+  g_clear_pointer (&self->ml_backend, lightly_server_ml_backend_free);
+  self->ml_backend = ml;
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include "server/lightly-http-message.h"
 #include "backend/lightly-backend.h"
+#include "server/lightly-server-ml-backend.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,10 @@ LightlyBackend      *lightly_server_routes_get_backend    (LightlyServerRoutes *
 /* Used for signed URLs when a request has no Host header. */
 void                 lightly_server_routes_set_base_url   (LightlyServerRoutes *self,
                                                            const char          *base_url);
+/* Takes @ml (nullable): answer Label Studio's ML-backend routes too. Call
+ * before serving. */
+void                 lightly_server_routes_set_ml_backend (LightlyServerRoutes    *self,
+                                                           LightlyServerMlBackend *ml);
 void                 lightly_server_routes_set_max_body   (LightlyServerRoutes *self,
                                                            guint64              max_json,
                                                            guint64              max_upload);

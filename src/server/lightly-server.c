@@ -32,6 +32,8 @@ struct _LightlyServer
   GThreadPool *pool;
   guint port;
   char *base_url;
+  LightlyServerProxy *proxy;  /* nullable */
+  GTlsCertificate *tls;       /* nullable: plain http */
 
   LightlyServerLogFunc log_func;
   gpointer log_data;
@@ -634,6 +636,8 @@ server_handler (SoupServer        *server,
       lightly_http_request_take_body_file (p->request, g_steal_pointer (&c->spool_path), c->count);
     }
   soup_message_headers_foreach (soup_server_message_get_request_headers (msg), collect_header, p->request);
+  lightly_server_proxy_prepare (self->proxy, p->request, soup_server_message_get_remote_address (msg),
+                                self->tls != NULL);
   p->response = lightly_http_response_new ();
   p->cancellable = g_cancellable_new ();
   p->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), p);
@@ -733,11 +737,12 @@ lightly_server_listen (LightlyServer  *self,
   remove_stale_spools (self->spool_dir != NULL ? self->spool_dir : g_get_tmp_dir ());
   g_mutex_unlock (&self->spool_lock);
   self->context = g_main_context_ref_thread_default ();
-  self->soup = soup_server_new ("server-header", "lightly-glib/" PACKAGE_VERSION " ", NULL);
+  self->soup = soup_server_new ("server-header", "lightly-glib/" PACKAGE_VERSION " ",
+                                "tls-certificate", self->tls, NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_handler, self, NULL);
   sockaddr = g_inet_socket_address_new (inet, (guint16) port);
-  if (!soup_server_listen (self->soup, sockaddr, 0, error))
+  if (!soup_server_listen (self->soup, sockaddr, self->tls != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     {
       g_clear_object (&self->soup);
       return FALSE;
@@ -761,10 +766,31 @@ lightly_server_listen (LightlyServer  *self,
       self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
       host = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6
              ? g_strdup_printf ("[%s]", address) : g_strdup (address != NULL ? address : "127.0.0.1");
-      self->base_url = g_strdup_printf ("http://%s:%u", host, self->port);
+      self->base_url = g_strdup_printf ("%s://%s:%u", self->tls != NULL ? "https" : "http", host, self->port);
     }
   lightly_server_routes_set_base_url (self->routes, self->base_url);
   return TRUE;
+}
+
+void
+lightly_server_set_proxy (LightlyServer      *self,
+                          LightlyServerProxy *proxy)
+{
+  g_return_if_fail (LIGHTLY_IS_SERVER (self));
+  g_return_if_fail (self->soup == NULL);
+
+  g_clear_pointer (&self->proxy, lightly_server_proxy_free);
+  self->proxy = proxy;
+}
+
+void
+lightly_server_set_tls_certificate (LightlyServer   *self,
+                                    GTlsCertificate *certificate)
+{
+  g_return_if_fail (LIGHTLY_IS_SERVER (self));
+  g_return_if_fail (self->soup == NULL);
+
+  g_set_object (&self->tls, certificate);
 }
 
 guint
@@ -816,6 +842,8 @@ lightly_server_finalize (GObject *object)
   g_clear_object (&self->routes);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->base_url);
+  g_clear_pointer (&self->proxy, lightly_server_proxy_free);
+  g_clear_object (&self->tls);
   g_free (self->spool_dir);
   g_ptr_array_unref (self->own_spools);
   spool_account_unref (self->account);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "server/lightly-server-routes.h"
+#include "server/lightly-server-proxy.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,13 @@ gboolean       lightly_server_listen       (LightlyServer        *self,
                                             const char           *address,
                                             guint                 port,
                                             GError              **error);
+/* Before listen(): takes @proxy (nullable): --public-url and the trusted
+ * proxies whose X-Forwarded-* headers set the signed URLs' base. */
+void           lightly_server_set_proxy    (LightlyServer        *self,
+                                            LightlyServerProxy   *proxy);
+/* Before listen(): serve https with @certificate (nullable: plain http). */
+void           lightly_server_set_tls_certificate (LightlyServer   *self,
+                                                   GTlsCertificate *certificate);
 guint          lightly_server_get_port     (LightlyServer        *self);
 /* "http://127.0.0.1:PORT" */
 char          *lightly_server_dup_base_url (LightlyServer        *self);
