@@ -244,13 +244,13 @@ test_workflow (void)
     g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, "TYPICLUST");
     g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "reason"), "TYPICLUST: 68 of 300"));
     g_assert_cmpint (json_object_get_int_member (o, "total"), ==, 68);
-    picks = json_object_get_array_member (o, "picks");
+    picks = json_object_get_array_member (o, "added");
     g_assert_cmpuint (json_array_get_length (picks), ==, 3);
     for (guint i = 0; i < 3; i++)
       {
         JsonObject *p = json_array_get_object_element (picks, i);
 
-        g_assert_cmpint (json_object_get_int_member (p, "rank"), ==, i);
+        g_assert_cmpint (json_object_get_int_member (p, "rank"), ==, i + 1);
         g_assert_cmpstr (json_object_get_string_member (p, "strategy"), ==, "TYPICLUST");
         g_assert_cmpfloat (json_object_get_double_member (p, "utility"), >, 0);
         g_assert_cmpint (json_object_get_int_member (p, "cluster"), >=, 0);

@@ -516,11 +516,6 @@ cmd_query (int argc, char **argv)
 
   /* The result says what the query meant (the agent owns the rules): print
    * it rather than working it out again. */
-  if (opt_json)
-    {
-      print_query_json (result);
-      return 0;
-    }
   if (lightly_query_result_get_skipped (result))
     {
       g_printerr ("Skipped: the labeled set has %u samples, more than --n-samples %d\n",

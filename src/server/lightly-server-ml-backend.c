@@ -80,12 +80,11 @@ load_picks (LightlyServerMlBackend  *ml,
 
       if (file == NULL)
         continue;
+      /* The priority is the rank, not the utility: utilities of different
+       * strategies (a distance, a score, a typicality) share no scale, and
+       * Label Studio sorts by this number. */
       score = g_new (double, 1);
-      if (json_object_has_member (pick, "utility") &&
-          JSON_NODE_TYPE (json_object_get_member (pick, "utility")) == JSON_NODE_VALUE)
-        *score = json_object_get_double_member (pick, "utility");
-      else
-        *score = (double) (n - (guint) CLAMP (rank, 1, n) + 1) / n;
+      *score = (double) (n - (guint) CLAMP (rank, 1, n) + 1) / n;
       g_hash_table_replace (ml->scores, g_strdup (file), score);
     }
   if (json_object_get_string_member_with_default (root, "tag", NULL) != NULL)

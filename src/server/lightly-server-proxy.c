@@ -144,35 +144,47 @@ lightly_server_proxy_prepare (const LightlyServerProxy *proxy,
 
   lightly_http_request_set_header (request, LIGHTLY_SERVER_BASE_URL_HEADER, base != NULL ? base : "");
 
+  if (!g_hash_table_contains (request->query, "token"))
+    {
+      char *token = lightly_server_token_from_authorization (authorization);
+
+      if (token != NULL)
+        g_hash_table_insert (request->query, g_strdup ("token"), token);
+    }
+}
+
+char *
+lightly_server_token_from_authorization (const char *authorization)
+{
+  if (authorization == NULL)
+    return NULL;
+
   /* Label Studio's ML-backend connection sends basic auth: the password
    * is the token (any user name). */
-  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0 &&
-      !g_hash_table_contains (request->query, "token"))
+  if (g_ascii_strncasecmp (authorization, "Basic ", 6) == 0)
     {
       gsize length = 0;
       g_autofree guchar *decoded = g_base64_decode (authorization + 6, &length);
       g_autofree char *text = decoded != NULL ? g_strndup ((const char *) decoded, length) : NULL;
       const char *colon = text != NULL ? strchr (text, ':') : NULL;
+      char *token = colon != NULL && colon[1] != '\0' ? g_strdup (colon + 1) : NULL;
 
-      if (colon != NULL && colon[1] != '\0')
-        g_hash_table_insert (request->query, g_strdup ("token"), g_strdup (colon + 1));
       if (text != NULL)
         explicit_bzero (text, strlen (text));
-      return;
+      return token;
     }
 
   /* `Authorization: Bearer T` is `?token=T` (RFC 6750: the scheme is
-   * case-insensitive); an explicit ?token= wins. */
-  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0 &&
-      !g_hash_table_contains (request->query, "token"))
+   * case-insensitive). */
+  if (g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
     {
       const char *token = authorization + 7;
 
       while (*token == ' ')
         token++;
-      if (*token != '\0')
-        g_hash_table_insert (request->query, g_strdup ("token"), g_strdup (token));
+      return *token != '\0' ? g_strdup (token) : NULL;
     }
+  return NULL;
 }
 
 void

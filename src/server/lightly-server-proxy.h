@@ -41,6 +41,11 @@ void                lightly_server_proxy_prepare (const LightlyServerProxy *prox
 void                lightly_server_route_health  (const LightlyHttpRequest *request,
                                                   LightlyHttpResponse      *response);
 
+/* The token an Authorization header carries: Bearer T, or Basic with the
+ * token as the password (Label Studio); NULL for none. The request's
+ * explicit ?token= wins over it wherever both are given. */
+char               *lightly_server_token_from_authorization (const char *authorization);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyServerProxy, lightly_server_proxy_free)
 
 G_END_DECLS

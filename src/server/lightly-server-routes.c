@@ -382,6 +382,11 @@ lightly_server_routes_precheck (LightlyServerRoutes  *self,
         goto no_route;
       return routes_peek_capability (self, seg[2], kind, message);
     }
+  /* /health is public; the ML backend's routes check the token in their
+   * handler, with a message Label Studio's users can act on. */
+  if (n == 1 && (g_str_equal (seg[0], "health") ||
+                 (self->ml_backend != NULL && lightly_server_ml_backend_owns (seg[0]))))
+    return 0;
   if (n < 2 || !g_str_equal (seg[0], "v1"))
     goto no_route;
   if (is_public_version_route (seg, n))
@@ -389,7 +394,8 @@ lightly_server_routes_precheck (LightlyServerRoutes  *self,
   if (!routes_token_matches (self->token, token))
     {
       *message = g_strdup (token != NULL ? "The token is wrong: use the one in the server's token file"
-                                         : "This route needs ?token=: use the one in the server's token file");
+                                         : "This route needs ?token= (or Authorization: Bearer): use the one in the "
+                                           "server's token file");
       return 401;
     }
   for (guint i = 0; i < G_N_ELEMENTS (authenticated_shapes); i++)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "server/lightly-server.h"
+#include "server/lightly-server-proxy.h"
 
 typedef struct _SpoolAccount SpoolAccount;
 
@@ -419,15 +420,20 @@ early_handler (SoupServer        *server,
   guint64 limit = lightly_server_routes_get_max_body (self->routes, method, path);
   gboolean has_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH;
   guint64 length = has_length ? (guint64) soup_message_headers_get_content_length (headers) : 0;
+  const char *query_token = query != NULL ? g_hash_table_lookup (query, "token") : NULL;
+  g_autofree char *header_token = NULL;
   g_autofree char *message = NULL;
   g_autoptr(GError) dir_error = NULL;
   guint status;
   BodyCollector *c;
 
+  if (query_token == NULL)
+    header_token = lightly_server_token_from_authorization (soup_message_headers_get_one (headers,
+                                                                                          "Authorization"));
   /* The token, the signed URL and the route first: a request that will be
    * refused costs no disk and no memory, whatever it announces. */
   status = lightly_server_routes_precheck (self->routes, method, path,
-                                           query != NULL ? g_hash_table_lookup (query, "token") : NULL, &message);
+                                           query_token != NULL ? query_token : header_token, &message);
   if (status == 0 && has_length && length > limit)
     {
       status = 413;
