@@ -175,8 +175,9 @@ object_detection (Input *in)
       g_assert_nonnull (error);
       return;
     }
-  lightly_scorer_object_detection_set_frequency_penalty (scorer, take_value (in));
-  lightly_scorer_object_detection_set_min_score (scorer, take_value (in));
+  /* The setters' ranges are preconditions (criticals), not input checks. */
+  lightly_scorer_object_detection_set_frequency_penalty (scorer, take_count (in, 100) / 100.0);
+  lightly_scorer_object_detection_set_min_score (scorer, take_count (in, 100) / 100.0);
   check_scores (LIGHTLY_SCORER (scorer), n_outputs);
 }
 
