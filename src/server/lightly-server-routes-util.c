@@ -164,6 +164,15 @@ routes_respond_error (LightlyHttpResponse *resp,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Messages quote the request (its method, names), and JSON is UTF-8:
+   * found by fuzz/fuzz-server-routes.c. */
+  if (!g_utf8_validate (message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (message, -1);
+
+      g_free (message);
+      message = valid;
+    }
   node = lightly_json_encode_error (code, message);
   respond_node (resp, status, node);
   g_free (resp->error_code);
