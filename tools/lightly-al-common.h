@@ -33,6 +33,7 @@ gboolean                  lightly_al_query           (LightlyAgent          *age
                                                       GError               **error);
 
 int                       lightly_al_cmd_demo        (int argc, char **argv);
+int                       lightly_al_cmd_embed       (int argc, char **argv);
 int                       lightly_al_cmd_serve       (int argc, char **argv);
 int                       lightly_al_cmd_simulate    (int argc, char **argv);
 

@@ -459,6 +459,7 @@ static const Command commands[] = {
   { "tags", cmd_tags, "List the dataset's tags" },
   { "query", cmd_query, "Select the next batch (the active-learning step)" },
   { "export", cmd_export, "Print the file names of a tag" },
+  { "embed", lightly_al_cmd_embed, "Compute embeddings for a folder of your own images" },
   { "demo", lightly_al_cmd_demo, "Run active learning on Fashion-MNIST, against RANDOM" },
   { "serve", lightly_al_cmd_serve, "Serve a store over the Lightly v1 REST API (for remote clients)" },
   { "simulate", lightly_al_cmd_simulate, "Measure selection methods against RANDOM on labeled data" },
