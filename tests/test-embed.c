@@ -17,6 +17,8 @@
 #include "ml/lightly-image-embedder.h"
 #include "ml/lightly-png.h"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
 #define SIDE 32
 #define N_RANDOM 12
 
@@ -174,6 +176,86 @@ test_embed_folder (void)
   remove_tree (folder);
 }
 
+/* ---- other formats ---------------------------------------------------------- */
+
+static gboolean
+can_save (const char *format)
+{
+  g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
+
+  for (GSList *l = formats; l != NULL; l = l->next)
+    if (g_strcmp0 (gdk_pixbuf_format_get_name (l->data), format) == 0)
+      return gdk_pixbuf_format_is_writable (l->data);
+  return FALSE;
+}
+
+/* Colour images in JPEG, TIFF and (when its loader is installed) WebP all
+ * decode, and a lossless TIFF copy of a JPEG lands next to it. */
+static void
+test_embed_formats (void)
+{
+  const char *formats[] = { "jpeg", "tiff", "webp" };
+  const char *extensions[] = { "jpg", "tif", "webp" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autofree char *folder = g_dir_make_tmp ("lightly-embed-formats-XXXXXX", &error);
+  g_autoptr(LightlyImageEmbedding) emb = NULL;
+  g_autoptr(GdkPixbuf) first = NULL;
+  g_autofree char *copy = NULL;
+  guint n_written = 0, n_formats = can_save ("webp") ? 3 : 2, i_first = 0, i_copy = 0;
+  double d_copy, d_other = G_MAXDOUBLE;
+
+  g_assert_no_error (error);
+  if (n_formats == 2)
+    g_test_message ("no WebP saver installed: WebP not tested");
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, SIDE, SIDE);
+      guint8 *pixels = gdk_pixbuf_get_pixels (pb);
+      int stride = gdk_pixbuf_get_rowstride (pb);
+      guint8 grid[16][3];
+      guint f = i % n_formats;
+      g_autofree char *name = g_strdup_printf ("c%02u.%s", i, extensions[f]);
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+
+      for (int b = 0; b < 16; b++)
+        for (int c = 0; c < 3; c++)
+          grid[b][c] = (guint8) g_rand_int_range (rand, 0, 256);
+      for (int y = 0; y < SIDE; y++)
+        for (int x = 0; x < SIDE; x++)
+          memcpy (pixels + y * stride + x * 3, grid[(y / 8) * 4 + x / 8], 3);
+      g_assert_true (gdk_pixbuf_save (pb, path, formats[f], &error, NULL));
+      g_assert_no_error (error);
+      if (i == 0)
+        first = g_object_ref (pb);
+      n_written++;
+    }
+  copy = g_build_filename (folder, "z-copy-of-c00.tif", NULL);
+  g_assert_true (gdk_pixbuf_save (first, copy, "tiff", &error, NULL));
+  n_written++;
+
+  emb = lightly_image_embed_folder (folder, 64, 2, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (emb->failed->len, ==, 0);
+  g_assert_cmpuint (emb->file_names->len, ==, n_written);
+  for (guint i = 0; i < emb->file_names->len; i++)
+    {
+      if (g_strcmp0 (g_ptr_array_index (emb->file_names, i), "c00.jpg") == 0)
+        i_first = i;
+      if (g_strcmp0 (g_ptr_array_index (emb->file_names, i), "z-copy-of-c00.tif") == 0)
+        i_copy = i;
+    }
+  d_copy = distance (emb->embeddings + (gsize) i_first * emb->dim,
+                     emb->embeddings + (gsize) i_copy * emb->dim, emb->dim);
+  for (guint i = 0; i < emb->file_names->len; i++)
+    if (i != i_first && i != i_copy)
+      d_other = MIN (d_other, distance (emb->embeddings + (gsize) i_first * emb->dim,
+                                        emb->embeddings + (gsize) i * emb->dim, emb->dim));
+  g_test_message ("TIFF copy of a JPEG at %.4f, nearest other image at %.4f", d_copy, d_other);
+  g_assert_cmpfloat (d_copy * 3, <, d_other);
+  remove_tree (folder);
+}
+
 /* ---- lightly-al embed ------------------------------------------------------- */
 
 static int
@@ -291,6 +373,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/embed/folder", test_embed_folder);
+  g_test_add_func ("/embed/formats", test_embed_formats);
   if (g_getenv ("LIGHTLY_TEST_LIGHTLY_AL") != NULL)
     g_test_add_func ("/embed/cli", test_cli_embed);
   return g_test_run ();
