@@ -177,7 +177,9 @@ lightly_al_cmd_embed (int argc, char **argv)
 
   if (opt_upload)
     {
-      g_autofree char *base = g_path_get_basename (folder);
+      /* Canonical first, so that "." or "photos/" still name the folder. */
+      g_autofree char *canonical = g_canonicalize_filename (folder, NULL);
+      g_autofree char *base = g_path_get_basename (canonical);
 
       if (!upload (opt_location, opt_dataset != NULL ? opt_dataset : base, output,
                    emb->file_names->len, &error))
