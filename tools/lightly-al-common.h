@@ -92,6 +92,7 @@ int                       lightly_al_cmd_tags        (int argc, char **argv);
 int                       lightly_al_cmd_export      (int argc, char **argv);
 int                       lightly_al_cmd_import_labels (int argc, char **argv);
 int                       lightly_al_cmd_demo        (int argc, char **argv);
+int                       lightly_al_cmd_embed       (int argc, char **argv);
 int                       lightly_al_cmd_serve       (int argc, char **argv);
 int                       lightly_al_cmd_simulate    (int argc, char **argv);
 

@@ -555,6 +555,7 @@ static const Command commands[] = {
   { "query", cmd_query, "Select the next batch (the active-learning step)" },
   { "export", lightly_al_cmd_export, "Print a tag's files, or write Label Studio tasks or a CVAT file list" },
   { "import-labels", lightly_al_cmd_import_labels, "Read Label Studio or CVAT labels: tag them and write labels.csv" },
+  { "embed", lightly_al_cmd_embed, "Compute embeddings for a folder of your own images" },
   { "demo", lightly_al_cmd_demo, "Run active learning on Fashion-MNIST, against RANDOM" },
   { "serve", lightly_al_cmd_serve, "Serve a store over the Lightly v1 REST API (for remote clients)" },
   { "simulate", lightly_al_cmd_simulate, "Measure selection methods against RANDOM on labeled data" },
