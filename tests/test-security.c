@@ -631,9 +631,13 @@ test_auth_table (void)
       const char *sep = strchr (path, '?') != NULL ? "&" : "?";
       g_autofree char *upper = g_ascii_strup (ts->token, -1);
       g_autofree char *wrong_token = g_strnfill (strlen (ts->token), 'f');
-      g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s", ts->token);
+      /* Authorization: Bearer is a right place (issue 17); another scheme,
+       * a made-up header and the body are not. */
+      g_autofree char *auth = g_strdup_printf ("Authorization: Token %s", ts->token);
       g_autofree char *xtoken = g_strdup_printf ("token: %s", ts->token);
       const char * const header_auth[] = { auth, xtoken, "Content-Type: application/json", NULL };
+      g_autofree char *bearer_wrong = g_strdup_printf ("Authorization: Bearer %s", wrong_token);
+      const char * const header_wrong[] = { bearer_wrong, "Content-Type: application/json", NULL };
       g_autofree char *t_none = g_strdup (path);
       g_autofree char *t_wrong = g_strdup_printf ("%s%stoken=%s", path, sep, wrong_token);
       g_autofree char *t_short = g_strdup_printf ("%s%stoken=%.31s", path, sep, ts->token);
@@ -657,6 +661,12 @@ test_auth_table (void)
 
         if (r->status != 401)
           g_error ("%s %s with the token in a header answered %u, expected 401", routes[i][0], path, r->status);
+      }
+      {
+        g_autoptr(RawResponse) r = raw_request (ts->port, routes[i][0], path, header_wrong, "{}", 2);
+
+        if (r->status != 401)
+          g_error ("%s %s with a wrong Bearer token answered %u, expected 401", routes[i][0], path, r->status);
       }
     }
   for (guint i = 0; i < G_N_ELEMENTS (public_routes); i++)

@@ -20,7 +20,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "backend/lightly-http-backend.h"
+#include "backend/lightly-http-backend-private.h"
 #include "backend/lightly-json-array.h"
 #include "backend/lightly-json-models.h"
 #include "backend/lightly-json-picks.h"
@@ -28,16 +28,6 @@
 #include "lightly/lightly-tag-private.h"
 #include "store/lightly-embeddings-csv.h"
 
-struct _LightlyHttpBackend
-{
-  GObject parent_instance;
-
-  char *base;          /* scheme://host[:port][/prefix], no trailing slash */
-  char *token;         /* nullable */
-  SoupSession *session;
-  LightlyHttpBackendOptions options;
-  gint lightly_glib;   /* -1 unknown, 0 no, 1 yes (atomic) */
-};
 
 static void lightly_http_backend_iface_init (LightlyBackendInterface *iface);
 
@@ -54,463 +44,6 @@ lightly_http_backend_options_init (LightlyHttpBackendOptions *options)
   options->long_poll_ms = 10000;
   options->poll_min_ms = 1000;
   options->allow_insecure = FALSE;
-}
-
-/* ---------------------------------------------------------------------------
- * Sending
- * ------------------------------------------------------------------------- */
-
-typedef enum {
-  RETRY_NEVER,         /* not even on 429 */
-  RETRY_ON_429,        /* the server refused before doing anything */
-  RETRY_IDEMPOTENT,    /* transport errors, 429, 5xx */
-} RetryPolicy;
-
-typedef struct {
-  const char *name;          /* "T1": names the endpoint in messages */
-  const char *method;
-  char *path;                /* /v1/…, escaped; or an absolute URL when absolute */
-  char *query;               /* extra query (escaped), nullable */
-  GBytes *body;              /* nullable: GET has none, others send {} */
-  const char *content_type;  /* of body; default application/json */
-  RetryPolicy retry;
-  gboolean absolute;         /* path is a signed URL: no token, no JSON headers */
-  /* out */
-  guint status;
-  guint attempts;
-  GBytes *response;
-} HttpCall;
-
-static void
-http_call_clear (HttpCall *call)
-{
-  g_clear_pointer (&call->path, g_free);
-  g_clear_pointer (&call->query, g_free);
-  g_clear_pointer (&call->body, g_bytes_unref);
-  g_clear_pointer (&call->response, g_bytes_unref);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HttpCall, http_call_clear)
-
-static char *
-escape (const char *s)
-{
-  return g_uri_escape_string (s != NULL ? s : "", NULL, FALSE);
-}
-
-/* "T1 GET /v1/datasets/…/tags", for messages; never shows the token. */
-static char *
-call_context (const HttpCall *call)
-{
-  if (call->absolute)
-    return g_strdup_printf ("%s %s <signed URL>", call->name, call->method);
-  return g_strdup_printf ("%s %s %s", call->name, call->method, call->path);
-}
-
-static gboolean
-sleep_ms (guint64        ms,
-          GCancellable  *cancellable,
-          GError       **error)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * G_TIME_SPAN_MILLISECOND;
-
-  for (;;)
-    {
-      gint64 now = g_get_monotonic_time ();
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (now >= end)
-        return TRUE;
-      g_usleep (MIN (end - now, 20 * G_TIME_SPAN_MILLISECOND));
-    }
-}
-
-static guint64
-backoff_delay (LightlyHttpBackend *self,
-               guint               attempt)
-{
-  double base = (double) self->options.backoff_ms * pow (2.0, (double) (attempt - 1));
-
-  base = MIN (base, (double) self->options.max_backoff_ms);
-  /* ±50 % jitter, so many clients retrying at once spread out. */
-  return (guint64) (base * g_random_double_range (0.5, 1.5));
-}
-
-static gboolean
-is_transient_transport_error (const GError *error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return FALSE;
-  /* TLS certificate problems won't go away by retrying. */
-  if (error->domain == G_TLS_ERROR)
-    return FALSE;
-  return TRUE;
-}
-
-/* libsoup re-sends a PUT on its own when a kept-alive connection turns out
- * closed, but with the body stream already consumed: an empty PUT. Give it
- * the body again. */
-static void
-message_restarted_cb (SoupMessage *msg,
-                      HttpCall    *call)
-{
-  soup_message_set_request_body_from_bytes (msg, call->content_type, call->body);
-}
-
-static SoupMessage *
-build_message (LightlyHttpBackend  *self,
-               HttpCall            *call,
-               GError             **error)
-{
-  g_autofree char *url = NULL;
-  SoupMessage *msg;
-  SoupMessageHeaders *headers;
-
-  if (call->absolute)
-    url = g_strdup (call->path);
-  else
-    {
-      GString *u = g_string_new (self->base);
-
-      g_string_append (u, call->path);
-      if (call->query != NULL || self->token != NULL)
-        g_string_append_c (u, '?');
-      if (call->query != NULL)
-        g_string_append (u, call->query);
-      if (self->token != NULL)
-        {
-          g_autofree char *t = escape (self->token);
-
-          if (call->query != NULL)
-            g_string_append_c (u, '&');
-          g_string_append (u, "token=");
-          g_string_append (u, t);
-        }
-      url = g_string_free (u, FALSE);
-    }
-
-  msg = soup_message_new (call->method, url);
-  if (msg == NULL)
-    {
-      g_autofree char *context = call_context (call);
-
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BAD_RESPONSE,
-                   "%s: the URL is not valid%s", context,
-                   call->absolute ? " (the server handed out a signed URL libsoup cannot parse)" : "");
-      return NULL;
-    }
-  headers = soup_message_get_request_headers (msg);
-  if (!call->absolute)
-    {
-      /* As the 2021 Python client: JSON headers on every call, GET included. */
-      soup_message_headers_replace (headers, "Accept", "application/json");
-      if (call->body == NULL)
-        soup_message_headers_replace (headers, "Content-Type", "application/json");
-    }
-  if (call->body != NULL)
-    {
-      soup_message_set_request_body_from_bytes (msg, call->content_type, call->body);
-      g_signal_connect (msg, "restarted", G_CALLBACK (message_restarted_cb), call);
-    }
-  else if (!g_str_equal (call->method, "GET") && !call->absolute)
-    {
-      g_autoptr(GBytes) empty = g_bytes_new_static ("{}", 2);
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", empty);
-    }
-  return msg;
-}
-
-static guint64
-retry_after_ms (SoupMessage *msg)
-{
-  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
-  g_autofree char *trimmed = NULL;
-  guint64 seconds;
-
-  /* Seconds only; an HTTP-date falls back to our own backoff. */
-  if (value == NULL)
-    return 0;
-  trimmed = g_strstrip (g_strdup (value));
-  if (g_ascii_string_to_unsigned (trimmed, 10, 0, 3600, &seconds, NULL))
-    return seconds * 1000;
-  return 0;
-}
-
-/* Sends call, retrying per its policy. Returns FALSE only for transport
- * errors and cancellation; any HTTP status is returned in call->status. */
-static gboolean
-http_send (LightlyHttpBackend  *self,
-           HttpCall            *call,
-           GCancellable        *cancellable,
-           GError             **error)
-{
-  guint max = MAX (self->options.max_attempts, 1);
-
-  for (call->attempts = 1; ; call->attempts++)
-    {
-      g_autoptr(SoupMessage) msg = build_message (self, call, error);
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(GBytes) bytes = NULL;
-      guint64 delay;
-      guint status;
-
-      if (msg == NULL)
-        return FALSE;
-      bytes = soup_session_send_and_read (self->session, msg, cancellable, &local_error);
-      if (bytes != NULL)
-        {
-          SoupMessageHeaders *rh = soup_message_get_response_headers (msg);
-
-          /* libsoup 3.2 hands back a body cut short by a closed connection
-           * as if it were whole: compare with Content-Length ourselves. */
-          if (soup_message_headers_get_encoding (rh) == SOUP_ENCODING_CONTENT_LENGTH &&
-              (guint64) soup_message_headers_get_content_length (rh) != g_bytes_get_size (bytes))
-            {
-              g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                           "the connection closed after %" G_GSIZE_FORMAT " of %" G_GOFFSET_FORMAT
-                           " body bytes", g_bytes_get_size (bytes),
-                           soup_message_headers_get_content_length (rh));
-              g_clear_pointer (&bytes, g_bytes_unref);
-            }
-        }
-      if (bytes == NULL)
-        {
-          g_autofree char *context = call_context (call);
-
-          if (call->retry == RETRY_IDEMPOTENT && call->attempts < max &&
-              is_transient_transport_error (local_error))
-            {
-              if (!sleep_ms (backoff_delay (self, call->attempts), cancellable, error))
-                return FALSE;
-              continue;
-            }
-          g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: %s", context,
-                                      call->attempts > 1 ? "gave up after retries: " : "");
-          return FALSE;
-        }
-
-      status = soup_message_get_status (msg);
-      if (call->attempts < max &&
-          ((status == 429 && call->retry != RETRY_NEVER) ||
-           (SOUP_STATUS_IS_SERVER_ERROR (status) && call->retry == RETRY_IDEMPOTENT)))
-        {
-          delay = status == 429 ? retry_after_ms (msg) : 0;
-          if (delay == 0)
-            delay = backoff_delay (self, call->attempts);
-          if (!sleep_ms (MIN (delay, self->options.max_backoff_ms), cancellable, error))
-            return FALSE;
-          continue;
-        }
-      call->status = status;
-      g_clear_pointer (&call->response, g_bytes_unref);
-      call->response = g_steal_pointer (&bytes);
-      return TRUE;
-    }
-}
-
-/* A printable excerpt of a body, for error messages. */
-static char *
-body_excerpt (GBytes *body)
-{
-  gsize len = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
-  GString *out;
-
-  if (len == 0)
-    return g_strdup ("an empty body");
-  out = g_string_new ("“");
-  for (gsize i = 0; i < len && i < 160; i++)
-    {
-      guchar c = (guchar) data[i];
-
-      if (c >= 0x20 && c < 0x7f)
-        g_string_append_c (out, (char) c);
-      else
-        g_string_append_printf (out, "\\x%02x", c);
-    }
-  g_string_append (out, len > 160 ? "…”" : "”");
-  return g_string_free (out, FALSE);
-}
-
-static void
-prefix_bad_response (GError         **error,
-                     const HttpCall  *call)
-{
-  g_autofree char *excerpt = NULL;
-  g_autofree char *message = NULL;
-
-  if (error == NULL || *error == NULL)
-    return;
-  excerpt = body_excerpt (call->response);
-  message = g_strdup_printf ("%s (HTTP %u, body %s)", (*error)->message, call->status, excerpt);
-  g_free ((*error)->message);
-  (*error)->message = g_steal_pointer (&message);
-  (*error)->domain = LIGHTLY_ERROR;
-  (*error)->code = LIGHTLY_ERROR_BAD_RESPONSE;
-}
-
-/* Turns a non-2xx answer into a LightlyError with the server's message. */
-static void
-set_http_error (const HttpCall  *call,
-                GError         **error)
-{
-  g_autofree char *context = call_context (call);
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *detail = NULL;
-  LightlyError code;
-  gsize len = 0;
-  const char *data = call->response != NULL ? g_bytes_get_data (call->response, &len) : NULL;
-
-  node = lightly_json_parse (data, len, context, LIGHTLY_ERROR_BAD_RESPONSE, NULL);
-  if (node != NULL && lightly_json_model_check (&lightly_json_model_api_error_response, node, context,
-                                                LIGHTLY_ERROR_BAD_RESPONSE, NULL))
-    {
-      JsonObject *o = json_node_get_object (node);
-
-      detail = g_strdup_printf ("%s: %s", lightly_json_get_string (o, "code"), lightly_json_get_string (o, "message"));
-    }
-  else
-    detail = body_excerpt (call->response);
-
-  switch (call->status)
-    {
-    case 400: case 413: case 422: code = LIGHTLY_ERROR_INVALID_INPUT; break;
-    case 401: case 403: code = LIGHTLY_ERROR_UNAUTHORIZED; break;
-    case 404: code = LIGHTLY_ERROR_NOT_FOUND; break;
-    case 409: code = LIGHTLY_ERROR_EXISTS; break;
-    default: code = LIGHTLY_ERROR_HTTP; break;
-    }
-  g_set_error (error, LIGHTLY_ERROR, code, "%s: HTTP %u %s (%s)", context, call->status,
-               soup_status_get_phrase (call->status) != NULL ? soup_status_get_phrase (call->status) : "",
-               detail);
-}
-
-/* Sends; on 2xx parses the JSON body (small documents only). */
-static JsonNode *
-http_json (LightlyHttpBackend  *self,
-           HttpCall            *call,
-           GCancellable        *cancellable,
-           GError             **error)
-{
-  g_autofree char *context = NULL;
-  JsonNode *node;
-  gsize len = 0;
-  const char *data;
-
-  if (!http_send (self, call, cancellable, error))
-    return NULL;
-  if (!SOUP_STATUS_IS_SUCCESSFUL (call->status))
-    {
-      set_http_error (call, error);
-      return NULL;
-    }
-  context = call_context (call);
-  data = g_bytes_get_data (call->response, &len);
-  node = lightly_json_parse (data, len, context, LIGHTLY_ERROR_BAD_RESPONSE, error);
-  if (node == NULL)
-    prefix_bad_response (error, call);
-  return node;
-}
-
-static JsonNode *
-http_model (LightlyHttpBackend      *self,
-            HttpCall                *call,
-            const LightlyJsonModel  *model,
-            gboolean                 array,
-            GCancellable            *cancellable,
-            GError                 **error)
-{
-  g_autoptr(JsonNode) node = http_json (self, call, cancellable, error);
-  g_autofree char *context = NULL;
-
-  if (node == NULL)
-    return NULL;
-  context = call_context (call);
-  if (!(array ? lightly_json_model_check_array (model, node, context, LIGHTLY_ERROR_BAD_RESPONSE, error)
-              : lightly_json_model_check (model, node, context, LIGHTLY_ERROR_BAD_RESPONSE, error)))
-    {
-      prefix_bad_response (error, call);
-      return NULL;
-    }
-  return g_steal_pointer (&node);
-}
-
-static GBytes *
-json_body (JsonNode *node)
-{
-  g_autofree char *text = lightly_json_to_string (node);
-  gsize len = strlen (text);
-
-  return g_bytes_new_take (g_steal_pointer (&text), len);
-}
-
-static GBytes *
-object_body (const char *first_member,
-             ...)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  JsonObject *o = json_object_new ();
-  const char *member = first_member;
-  va_list args;
-
-  va_start (args, first_member);
-  while (member != NULL)
-    {
-      const char *value = va_arg (args, const char *);
-
-      if (value != NULL)
-        json_object_set_string_member (o, member, value);
-      member = va_arg (args, const char *);
-    }
-  va_end (args);
-  json_node_take_object (node, o);
-  return json_body (node);
-}
-
-static char *
-get_created_id (LightlyHttpBackend  *self,
-                HttpCall            *call,
-                GCancellable        *cancellable,
-                GError             **error)
-{
-  g_autoptr(JsonNode) node = http_model (self, call, &lightly_json_model_create_entity_response, FALSE,
-                                         cancellable, error);
-
-  return node != NULL ? g_strdup (lightly_json_get_string (json_node_get_object (node), "id")) : NULL;
-}
-
-/* ---------------------------------------------------------------------------
- * lightly-glib detection
- * ------------------------------------------------------------------------- */
-
-gboolean
-lightly_http_backend_is_lightly_glib (LightlyHttpBackend  *self,
-                                      GCancellable        *cancellable,
-                                      GError             **error)
-{
-  g_auto(HttpCall) call = { "V-lightly-glib", "GET", g_strdup ("/v1/versions/lightly-glib"), NULL, NULL,
-                            NULL, RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
-  gint known = g_atomic_int_get (&self->lightly_glib);
-  gboolean yes;
-
-  if (known >= 0)
-    return known == 1;
-  if (!http_send (self, &call, cancellable, error))
-    return FALSE;
-  /* Other servers answer 404 (§13 Defaults); only a version string counts. */
-  yes = FALSE;
-  if (call.status == 200)
-    {
-      gsize len = 0;
-      const char *data = g_bytes_get_data (call.response, &len);
-      g_autoptr(JsonNode) node = lightly_json_parse (data, len, "version", LIGHTLY_ERROR_BAD_RESPONSE, NULL);
-
-      yes = node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
-    }
-  g_atomic_int_set (&self->lightly_glib, yes ? 1 : 0);
-  return yes;
 }
 
 /* ---------------------------------------------------------------------------
@@ -541,13 +74,13 @@ http_create_dataset (LightlyBackend *backend, const char *name, GCancellable *ca
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
   g_auto(HttpCall) call = { "D2", "POST", g_strdup ("/v1/datasets"), NULL,
-                            object_body ("name", name, "type", "Images", "imgType", "full", NULL),
+                            http_object_body ("name", name, "type", "Images", "imgType", "full", NULL),
                             "application/json", RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GPtrArray) datasets = NULL;
   char *id;
 
-  id = get_created_id (self, &call, cancellable, &local_error);
+  id = http_get_created_id (self, &call, cancellable, &local_error);
   if (id != NULL)
     return id;
   /* A 409 after a retry: our first attempt probably created it (§13). */
@@ -570,7 +103,7 @@ static char **
 http_get_file_names (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *ds = http_escape (dataset_id);
   g_auto(HttpCall) call = { "M1", "GET", g_strdup_printf ("/v1/datasets/%s/mappings", ds),
                             g_strdup ("field=fileName"), NULL, NULL, RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
   g_autofree char *context = NULL;
@@ -582,15 +115,15 @@ http_get_file_names (LightlyBackend *backend, const char *dataset_id, GCancellab
     return NULL;
   if (!SOUP_STATUS_IS_SUCCESSFUL (call.status))
     {
-      set_http_error (&call, error);
+      http_set_status_error (&call, error);
       return NULL;
     }
   /* Up to millions of names: the streaming codec, no DOM. */
-  context = call_context (&call);
+  context = http_call_context (&call);
   data = g_bytes_get_data (call.response, &len);
   names = lightly_json_parse_string_array (data, len, context, NULL, error);
   if (names == NULL)
-    prefix_bad_response (error, &call);
+    http_prefix_bad_response (error, &call);
   return names;
 }
 
@@ -600,7 +133,7 @@ http_register_samples (LightlyBackend *backend, const char *dataset_id, GInputSt
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
   g_autoptr(LightlyEmbeddingsCsv) parsed = NULL;
-  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *ds = http_escape (dataset_id);
   g_autoptr(GError) local_error = NULL;
 
   parsed = lightly_embeddings_csv_parse (csv, NULL, LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT, cancellable, error);
@@ -625,7 +158,7 @@ http_register_samples (LightlyBackend *backend, const char *dataset_id, GInputSt
           g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_BAD_RESPONSE,
                        "samples/bulk POST /v1/datasets/%s/samples/bulk: expected {\"nSamples\": n ≥ %" G_GSIZE_FORMAT "}",
                        dataset_id, parsed->n_rows);
-          prefix_bad_response (error, &call);
+          http_prefix_bad_response (error, &call);
           return FALSE;
         }
       return TRUE;
@@ -640,9 +173,9 @@ http_register_samples (LightlyBackend *backend, const char *dataset_id, GInputSt
   for (gsize i = 0; i < parsed->n_rows; i++)
     {
       g_auto(HttpCall) call = { "samples", "POST", g_strdup_printf ("/v1/datasets/%s/samples", ds), NULL,
-                                object_body ("fileName", parsed->names[i], NULL), "application/json",
+                                http_object_body ("fileName", parsed->names[i], NULL), "application/json",
                                 RETRY_ON_429, FALSE, 0, 0, NULL };
-      g_autofree char *id = get_created_id (self, &call, cancellable, error);
+      g_autofree char *id = http_get_created_id (self, &call, cancellable, error);
 
       if (id == NULL)
         return FALSE;
@@ -659,19 +192,19 @@ http_create_initial_tag (LightlyBackend *backend, const char *dataset_id, GCance
                          GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *ds = http_escape (dataset_id);
   g_auto(HttpCall) call = { "T3", "POST", g_strdup_printf ("/v1/datasets/%s/tags/initial", ds), NULL,
-                            object_body ("imgType", "full", "creator", "USER_PIP", NULL), "application/json",
+                            http_object_body ("imgType", "full", "creator", "USER_PIP", NULL), "application/json",
                             RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
 
-  return get_created_id (self, &call, cancellable, error);
+  return http_get_created_id (self, &call, cancellable, error);
 }
 
 static GPtrArray *
 http_get_tags (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *ds = http_escape (dataset_id);
   g_auto(HttpCall) call = { "T1", "GET", g_strdup_printf ("/v1/datasets/%s/tags", ds), NULL, NULL, NULL,
                             RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
   g_autoptr(JsonNode) node = http_model (self, &call, &lightly_json_model_tag_data, TRUE, cancellable, error);
@@ -692,8 +225,8 @@ http_get_tag (LightlyBackend *backend, const char *dataset_id, const char *tag_i
               GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
-  g_autofree char *tag = escape (tag_id);
+  g_autofree char *ds = http_escape (dataset_id);
+  g_autofree char *tag = http_escape (tag_id);
   g_auto(HttpCall) call = { "T2", "GET", g_strdup_printf ("/v1/datasets/%s/tags/%s", ds, tag), NULL, NULL,
                             NULL, RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
   g_autoptr(JsonNode) node = http_model (self, &call, &lightly_json_model_tag_data, FALSE, cancellable, error);
@@ -707,7 +240,7 @@ http_create_tag (LightlyBackend *backend, const char *dataset_id, const char *na
                  GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *ds = http_escape (dataset_id);
   g_autoptr(GPtrArray) tags = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) body = json_node_new (JSON_NODE_OBJECT);
@@ -744,10 +277,10 @@ http_create_tag (LightlyBackend *backend, const char *dataset_id, const char *na
   json_node_take_object (body, o);
 
   {
-    g_auto(HttpCall) call = { "T4", "POST", g_strdup_printf ("/v1/datasets/%s/tags", ds), NULL, json_body (body),
+    g_auto(HttpCall) call = { "T4", "POST", g_strdup_printf ("/v1/datasets/%s/tags", ds), NULL, http_json_body (body),
                               "application/json", RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
 
-    return get_created_id (self, &call, cancellable, error);
+    return http_get_created_id (self, &call, cancellable, error);
   }
 }
 
@@ -759,8 +292,8 @@ http_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char 
                     GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
-  g_autofree char *tag = escape (tag_id);
+  g_autofree char *ds = http_escape (dataset_id);
+  g_autofree char *tag = http_escape (tag_id);
   g_auto(HttpCall) call = { "V-lightly-glib-picks", "GET",
                             g_strdup_printf ("/v1/datasets/%s/tags/%s/lightly-glib/picks", ds, tag), NULL, NULL,
                             NULL, RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
@@ -780,7 +313,7 @@ http_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char 
   node = http_json (self, &call, cancellable, error);
   if (node == NULL)
     return NULL;
-  context = call_context (&call);
+  context = http_call_context (&call);
   return lightly_json_decode_picks (node, context, error);
 }
 
@@ -792,8 +325,8 @@ http_delete_tag (LightlyBackend *backend, const char *dataset_id, const char *ta
                  GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
-  g_autofree char *tag = escape (tag_id);
+  g_autofree char *ds = http_escape (dataset_id);
+  g_autofree char *tag = http_escape (tag_id);
   g_auto(HttpCall) call = { "tags/delete", "DELETE", g_strdup_printf ("/v1/datasets/%s/tags/%s", ds, tag), NULL, NULL,
                             NULL, RETRY_ON_429, FALSE, 0, 0, NULL };
   g_autoptr(JsonNode) node = NULL;
@@ -805,14 +338,14 @@ http_delete_tag (LightlyBackend *backend, const char *dataset_id, const char *ta
     return FALSE;
   if (!SOUP_STATUS_IS_SUCCESSFUL (call.status))
     {
-      set_http_error (&call, error);
+      http_set_status_error (&call, error);
       return FALSE;
     }
   /* The answer is empty or an object; nothing in it is used. */
   data = g_bytes_get_data (call.response, &len);
   if (len == 0)
     return TRUE;
-  context = call_context (&call);
+  context = http_call_context (&call);
   node = lightly_json_parse (data, len, context, LIGHTLY_ERROR_BAD_RESPONSE, error);
   if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -822,7 +355,7 @@ http_delete_tag (LightlyBackend *backend, const char *dataset_id, const char *ta
     }
   if (node == NULL)
     {
-      prefix_bad_response (error, &call);
+      http_prefix_bad_response (error, &call);
       return FALSE;
     }
   return TRUE;
@@ -837,7 +370,7 @@ http_list_embeddings (LightlyBackend *backend, const char *dataset_id, GCancella
                       GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
+  g_autofree char *ds = http_escape (dataset_id);
   g_auto(HttpCall) call = { "E1", "GET", g_strdup_printf ("/v1/datasets/%s/embeddings", ds), NULL, NULL, NULL,
                             RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
   g_autoptr(JsonNode) node = http_model (self, &call, &lightly_json_model_dataset_embedding_data, TRUE,
@@ -876,8 +409,8 @@ http_upload_embeddings (LightlyBackend *backend, const char *dataset_id, const c
                         GInputStream *csv, GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
-  g_autofree char *escaped_name = escape (name);
+  g_autofree char *ds = http_escape (dataset_id);
+  g_autofree char *escaped_name = http_escape (name);
   g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonNode) url_data = NULL;
@@ -917,7 +450,7 @@ http_upload_embeddings (LightlyBackend *backend, const char *dataset_id, const c
           }
       }
     else if (call.status != 200)
-      set_http_error (&call, &put_error);
+      http_set_status_error (&call, &put_error);
   }
 
   found = find_embedding (backend, dataset_id, name, cancellable, error);
@@ -940,8 +473,8 @@ http_upload_scores (LightlyBackend *backend, const char *dataset_id, const char 
                     GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
-  g_autofree char *ds = escape (dataset_id);
-  g_autofree char *tag = escape (tag_id);
+  g_autofree char *ds = http_escape (dataset_id);
+  g_autofree char *tag = http_escape (tag_id);
   GString *json = g_string_sized_new (n_values * 20 + 64);
   g_auto(HttpCall) call = { "S1", "POST", g_strdup_printf ("/v1/datasets/%s/tags/%s/scores", ds, tag), NULL,
                             NULL, "application/json", RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
@@ -960,7 +493,7 @@ http_upload_scores (LightlyBackend *backend, const char *dataset_id, const char 
   lightly_json_append_double_array (json, values, n_values);
   g_string_append_c (json, '}');
   call.body = g_string_free_to_bytes (json);
-  return get_created_id (self, &call, cancellable, error);
+  return http_get_created_id (self, &call, cancellable, error);
 }
 
 /* ---------------------------------------------------------------------------
@@ -977,8 +510,8 @@ post_selection (LightlyHttpBackend            *self,
                 GCancellable                  *cancellable,
                 GError                       **error)
 {
-  g_autofree char *ds = escape (dataset_id);
-  g_autofree char *emb = escape (embedding_id);
+  g_autofree char *ds = http_escape (dataset_id);
+  g_autofree char *emb = http_escape (embedding_id);
   g_autofree char *body = lightly_selection_request_to_json (request);
   gsize len = strlen (body);
   g_auto(HttpCall) call = { "P1", "POST", g_strdup_printf ("/v1/datasets/%s/embeddings/%s/sampling", ds, emb),
@@ -1020,7 +553,7 @@ get_job_full (LightlyHttpBackend  *self,
               GCancellable        *cancellable,
               GError             **error)
 {
-  g_autofree char *job = escape (job_id);
+  g_autofree char *job = http_escape (job_id);
   g_auto(HttpCall) call = { "J1", "GET", g_strdup_printf ("/v1/jobs/%s", job), g_strdup (extra_query), NULL,
                             NULL, RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
   g_autoptr(JsonNode) node = http_model (self, &call, &lightly_json_model_job_status_data, FALSE,
@@ -1069,7 +602,7 @@ http_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendProg
           /* §2.8: sleep waitTimeTillNextPoll (first: 1 s), never busy-poll. */
           guint64 ms = last != NULL ? (guint64) lightly_job_get_wait_time_till_next_poll (last) * 1000 : 0;
 
-          if (!sleep_ms (MAX (ms, self->options.poll_min_ms), cancellable, error))
+          if (!http_sleep_ms (MAX (ms, self->options.poll_min_ms), cancellable, error))
             return NULL;
         }
 
@@ -1084,7 +617,7 @@ http_follow_job (LightlyBackend *backend, const char *job_id, LightlyBackendProg
               return NULL;
             }
           g_clear_error (&local_error);
-          if (!sleep_ms (backoff_delay (self, failures), cancellable, error))
+          if (!http_sleep_ms (http_backoff_delay (self, failures), cancellable, error))
             return NULL;
           continue;
         }
