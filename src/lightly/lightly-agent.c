@@ -125,20 +125,6 @@ agent_emit_progress (GObject *owner,
   g_signal_emit (owner, signals[SIGNAL_PROGRESS], 0, (LightlyQueryStage) stage, fraction);
 }
 
-static void
-agent_report_progress (LightlyAgent      *self,
-                       LightlyQueryStage  stage,
-                       double             fraction)
-{
-  lightly_agent_progress_report (&self->progress, stage, fraction);
-}
-
-static void
-agent_flush_progress (LightlyAgent *self)
-{
-  lightly_agent_progress_flush (&self->progress);
-}
-
 /* Runs in a worker thread of the client. */
 static void
 agent_job_progress (LightlyJob *job,
@@ -147,8 +133,8 @@ agent_job_progress (LightlyJob *job,
   LightlyAgent *self = data;
   guint64 total = lightly_job_get_total (job);
 
-  agent_report_progress (self, LIGHTLY_QUERY_STAGE_SELECTING,
-                         total > 0 ? (double) lightly_job_get_processed (job) / (double) total : 0.0);
+  lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_SELECTING,
+                                 total > 0 ? (double) lightly_job_get_processed (job) / (double) total : 0.0);
 }
 
 /* ---------------------------------------------------------------------------
@@ -715,7 +701,7 @@ query_return_error (GTask  *task,
 {
   LightlyAgent *self = g_task_get_source_object (task);
 
-  agent_flush_progress (self);
+  lightly_agent_progress_flush (&self->progress);
   agent_set_querying (self, FALSE);
   g_task_return_error (task, error);
 }
@@ -779,8 +765,8 @@ query_got_picks (GObject      *source,
     g_debug ("No picks for tag %s: %s", lightly_tag_get_id (q->tag), error->message);
   else
     lightly_query_result_set_picks_internal (query_result, picks);
-  agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
-  agent_flush_progress (self);
+  lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
+  lightly_agent_progress_flush (&self->progress);
   agent_set_querying (self, FALSE);
   g_signal_emit (self, signals[SIGNAL_BATCH_READY], 0, query_result);
   g_task_return_pointer (task, g_steal_pointer (&query_result), g_object_unref);
@@ -802,7 +788,7 @@ query_sampled (GObject      *source,
       query_return_error (task, error);
       return;
     }
-  agent_report_progress (self, LIGHTLY_QUERY_STAGE_FINISHING, 0.0);
+  lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_FINISHING, 0.0);
   /* The selection finished and its tag exists: from here the query
    * completes even if it is cancelled, so the agent's sets never miss a
    * tag the store has. */
@@ -816,7 +802,7 @@ query_start_sampling (GTask *task)
   LightlyAgent *self = g_task_get_source_object (task);
   QueryData *q = g_task_get_task_data (task);
 
-  agent_report_progress (self, LIGHTLY_QUERY_STAGE_SELECTING, 0.0);
+  lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_SELECTING, 0.0);
   lightly_api_workflow_client_sampling_full_async (self->client, q->config,
                                                    self->sets.preselected_tag_id, self->sets.query_tag_id,
                                                    agent_job_progress, g_object_ref (self), g_object_unref,
@@ -938,7 +924,7 @@ lightly_agent_query_async (LightlyAgent         *self,
     {
       /* Bindings implement calculate_scores, so it runs here, in the owner
        * context, before any thread is involved. */
-      agent_report_progress (self, LIGHTLY_QUERY_STAGE_SCORING, 0.0);
+      lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_SCORING, 0.0);
       q->scores = lightly_scorer_calculate_scores (scorer, &error);
       if (q->scores == NULL ||
           !lightly_agent_plan_check_scores (&q->plan, q->scores, g_strv_length (self->sets.query_set), &error))
@@ -948,7 +934,7 @@ lightly_agent_query_async (LightlyAgent         *self,
         }
       if (lightly_scores_get_n_names (q->scores) > 0)
         {
-          agent_report_progress (self, LIGHTLY_QUERY_STAGE_UPLOADING_SCORES, 0.0);
+          lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_UPLOADING_SCORES, 0.0);
           lightly_api_workflow_client_upload_scores_async (self->client, q->scores, self->sets.query_tag_id,
                                                            cancellable, query_scores_uploaded,
                                                            g_steal_pointer (&task));
