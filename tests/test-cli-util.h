@@ -78,6 +78,25 @@ run_al (Run        *run,
   run_alv (run, home, (const char * const *) args->pdata);
 }
 
+/* A dataset "ds" at @location with the Fashion-MNIST fixture registered and
+ * its embeddings uploaded, through the CLI. */
+static inline void
+setup_dataset (const char *home,
+               const char *location)
+{
+  const char *csv = test_env_path ("LIGHTLY_TEST_FMNIST_CSV");
+  g_auto(Run) run = { 0 };
+
+  run_al (&run, home, "create-dataset", "-l", location, "ds", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  run_al (&run, home, "register-samples", "-l", location, "-d", "ds", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  run_al (&run, home, "upload-embeddings", "-l", location, "-d", "ds", csv, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+}
+
 static inline guint
 count_lines (const char *text)
 {

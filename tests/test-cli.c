@@ -282,22 +282,6 @@ parse_object (JsonParser *parser,
   return json_node_get_object (json_parser_get_root (parser));
 }
 
-static void
-setup_dataset (const char *home,
-               const char *location)
-{
-  const char *csv = test_env_path ("LIGHTLY_TEST_FMNIST_CSV");
-  g_auto(Run) run = { 0 };
-
-  run_al (&run, home, "create-dataset", "-l", location, "ds", NULL);
-  g_assert_cmpint (run.status, ==, 0);
-  run_clear (&run);
-  run_al (&run, home, "register-samples", "-l", location, "-d", "ds", csv, NULL);
-  g_assert_cmpint (run.status, ==, 0);
-  run_clear (&run);
-  run_al (&run, home, "upload-embeddings", "-l", location, "-d", "ds", csv, NULL);
-  g_assert_cmpint (run.status, ==, 0);
-}
 
 static void
 test_rough_edges (void)
