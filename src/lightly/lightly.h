@@ -35,5 +35,7 @@
 #include "lightly-suggest-context.h"
 #include "lightly-suggest-request.h"
 #include "lightly-batch-suggester.h"
+#include "lightly-embedder-result.h"
+#include "lightly-embedder.h"
 
 #undef __LIGHTLY_INSIDE__

@@ -12,6 +12,7 @@
 #include "lightly-image-embedder.h"
 #include "lightly-pca.h"
 #include "lightly/lightly-error.h"
+#include "lightly/lightly-embedder.h"
 
 #define GREY_SIDE 24
 #define COLOUR_SIDE 8
@@ -125,63 +126,23 @@ lightly_image_features (const char  *path,
  * Listing
  * ------------------------------------------------------------------------- */
 
-static gboolean
-list_into (GFile      *root,
-           GFile      *dir,
-           GPtrArray  *names,
-           GError    **error)
-{
-  g_autoptr(GFileEnumerator) e = NULL;
-
-  e = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME ","
-                                 G_FILE_ATTRIBUTE_STANDARD_TYPE ","
-                                 G_FILE_ATTRIBUTE_STANDARD_IS_HIDDEN,
-                                 G_FILE_QUERY_INFO_NONE, NULL, error);
-  if (e == NULL)
-    return FALSE;
-  for (;;)
-    {
-      GFileInfo *info;
-      GFile *child;
-
-      if (!g_file_enumerator_iterate (e, &info, &child, NULL, error))
-        return FALSE;
-      if (info == NULL)
-        break;
-      if (g_file_info_get_is_hidden (info))
-        continue;
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        {
-          if (!list_into (root, child, names, error))
-            return FALSE;
-        }
-      /* Embeddings and label CSVs usually sit next to the images; they are
-       * never images, so they are not reported as unreadable ones. */
-      else if (g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR &&
-               !g_str_has_suffix (g_file_info_get_name (info), ".csv"))
-        g_ptr_array_add (names, g_file_get_relative_path (root, child));
-    }
-  return TRUE;
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
+/* The listing rules are the library's, so every embedder (this one, the
+ * TorchScript plugin) sees the same files in the same order. */
 GPtrArray *
 lightly_image_list_folder (const char  *folder,
                            GError     **error)
 {
   g_autoptr(GFile) root = g_file_new_for_path (folder);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  char **names = lightly_embedder_list_images (root, NULL, error);
+  GPtrArray *array;
 
-  if (!list_into (root, root, names, error))
+  if (names == NULL)
     return NULL;
-  g_ptr_array_sort (names, compare_names);
-  return g_steal_pointer (&names);
+  array = g_ptr_array_new_with_free_func (g_free);
+  for (char **n = names; *n != NULL; n++)
+    g_ptr_array_add (array, *n);
+  g_free (names);
+  return array;
 }
 
 /* ---------------------------------------------------------------------------
