@@ -4,8 +4,8 @@
  * no model: pixels and colour statistics, then a whitened PCA fitted on the
  * folder) is linked in, so the default works without any plugin installed;
  * others (--embedder torchscript --model model.pt) are libpeas plugins,
- * found in $LIGHTLY_PLUGIN_DIR (in-tree builds) and the installed plugin
- * folder. The result is Lightly's embeddings CSV, and with --upload (or
+ * which lightly-al-embed-host loads and runs (see there for why it is a
+ * program of its own). The result is Lightly's embeddings CSV, and with --upload (or
  * --location / --dataset) the samples are registered and the embeddings
  * uploaded into a store in the same run.
  *
@@ -14,138 +14,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <libpeas/peas.h>
-
 #include "lightly-al-common.h"
-#include "ml/lightly-fashion-mnist.h"
+#include "lightly-al-embed-run.h"
 #include "ml/lightly-pixel-embedder.h"
-
-typedef struct {
-  gboolean bar;
-  gint64 start;
-} EmbedProgress;
-
-static void
-on_embed_progress (LightlyEmbedder *embedder,
-                   guint            done,
-                   guint            total,
-                   gpointer         user_data)
-{
-  EmbedProgress *p = user_data;
-  const int width = 30;
-  int filled = total > 0 ? (int) ((double) done / total * width + 0.5) : width;
-  double seconds = (g_get_monotonic_time () - p->start) / 1e6;
-  char bar[64];
-
-  if (!p->bar)
-    return;
-  for (int i = 0; i < width; i++)
-    bar[i] = i < filled ? '#' : '.';
-  bar[width] = '\0';
-  fprintf (stderr, "\rembedding [%s] %u/%u (%.0f images/s)",
-           bar, done, total, seconds > 0 ? done / seconds : 0.0);
-  fflush (stderr);
-}
-
-/* The embedders that @engine can load, for error messages. */
-static char *
-list_embedders (PeasEngine *engine)
-{
-  GString *names = g_string_new ("pixels");
-
-  for (const GList *l = peas_engine_get_plugin_list (engine); l != NULL; l = l->next)
-    if (peas_plugin_info_get_external_data (l->data, "Lightly-Embedder-ABI") != NULL &&
-        g_strcmp0 (peas_plugin_info_get_module_name (l->data), "lightly-embed-pixels") != 0)
-      g_string_append_printf (names, ", %s", peas_plugin_info_get_module_name (l->data));
-  return g_string_free (names, FALSE);
-}
-
-/* Loads the plugin embedder @name ("torchscript" is short for
- * lightly_embed_torchscript) through @engine. */
-static LightlyEmbedder *
-load_plugin_embedder (PeasEngine  *engine,
-                      const char  *name,
-                      GError     **error)
-{
-  const char *dir = g_getenv ("LIGHTLY_PLUGIN_DIR");
-  const char *module = g_str_equal (name, "torchscript") ? "lightly_embed_torchscript" : name;
-  PeasPluginInfo *info;
-
-  peas_engine_enable_loader (engine, "python3");
-  if (dir != NULL && *dir != '\0')
-    peas_engine_add_search_path (engine, dir, NULL);
-  peas_engine_add_search_path (engine, LIGHTLY_PLUGINS_DIR, NULL);
-  info = peas_engine_get_plugin_info (engine, module);
-  if (info == NULL || peas_plugin_info_get_external_data (info, "Lightly-Embedder-ABI") == NULL)
-    {
-      g_autofree char *known = list_embedders (engine);
-
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                   "No embedder “%s” (known: %s; plugins are looked for in $LIGHTLY_PLUGIN_DIR "
-                   "and %s)", name, known, LIGHTLY_PLUGINS_DIR);
-      return NULL;
-    }
-  if (g_strcmp0 (peas_plugin_info_get_external_data (info, "Lightly-Embedder-ABI"),
-                 LIGHTLY_EMBEDDER_ABI) != 0)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED,
-                   "The embedder “%s” was built for another version of lightly-glib "
-                   "(X-Lightly-Embedder-ABI=%s, this one is %s)", name,
-                   peas_plugin_info_get_external_data (info, "Lightly-Embedder-ABI"), LIGHTLY_EMBEDDER_ABI);
-      return NULL;
-    }
-  if (!peas_engine_load_plugin (engine, info) ||
-      !peas_engine_provides_extension (engine, info, LIGHTLY_TYPE_EMBEDDER))
-    {
-      g_autoptr(GError) why = NULL;
-
-      peas_plugin_info_is_available (info, &why);
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED,
-                   "The embedder “%s” could not be loaded%s%s (a Python plugin needs libpeas's "
-                   "python3 loader and python3-gi)", name, why != NULL ? ": " : "",
-                   why != NULL ? why->message : "");
-      return NULL;
-    }
-  return LIGHTLY_EMBEDDER (peas_engine_create_extension (engine, info, LIGHTLY_TYPE_EMBEDDER, NULL));
-}
-
-/* Sets what the command line says on the properties @embedder has. */
-static gboolean
-configure (LightlyEmbedder  *embedder,
-           const char       *name,
-           const char       *model,
-           int               dim,
-           int               threads,
-           GError          **error)
-{
-  GObjectClass *klass = G_OBJECT_GET_CLASS (embedder);
-  g_autofree char *current = NULL;
-
-  if (g_object_class_find_property (klass, "max-dim") != NULL)
-    g_object_set (embedder, "max-dim", (guint) dim, NULL);
-  if (g_object_class_find_property (klass, "threads") != NULL)
-    g_object_set (embedder, "threads", (guint) threads, NULL);
-  if (g_object_class_find_property (klass, "model") == NULL)
-    {
-      if (model == NULL)
-        return TRUE;
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The embedder “%s” takes no --model", name);
-      return FALSE;
-    }
-  if (model != NULL)
-    g_object_set (embedder, "model", model, NULL);
-  g_object_get (embedder, "model", &current, NULL);
-  if (current == NULL || *current == '\0')
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The embedder “%s” needs --model FILE", name);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* Finds the dataset @name (or id) in the store, creating it when absent. */
 static gboolean
@@ -199,27 +73,87 @@ upload (const char  *location,
   return TRUE;
 }
 
-static void
-warn_failed (LightlyEmbedderResult *result)
+/* The host program: next to this one in a build tree, else installed. */
+static char *
+find_host (void)
 {
-  const char * const *failed = lightly_embedder_result_get_failed (result);
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
 
-  for (guint i = 0; failed[i] != NULL; i++)
-    g_printerr ("lightly-al: warning: skipped %s\n", failed[i]);
+  if (self != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self);
+      char *sibling = g_build_filename (dir, "lightly-al-embed-host", NULL);
+
+      if (g_file_test (sibling, G_FILE_TEST_IS_EXECUTABLE))
+        return sibling;
+      g_free (sibling);
+    }
+  return g_build_filename (LIGHTLY_LIBEXECDIR, "lightly-al-embed-host", NULL);
 }
 
-static gboolean
-write_csv (LightlyEmbedderResult  *result,
-           const char             *output,
-           GError                **error)
+/* Runs a plugin embedder in lightly-al-embed-host, which prints the bar,
+ * the warnings and the summary on our stdout and stderr. Returns its exit
+ * code; sets @n_rows from the CSV it wrote. */
+static int
+run_host (const char *name,
+          const char *model,
+          int         dim,
+          int         threads,
+          gboolean    quiet,
+          const char *output,
+          const char *folder,
+          guint      *n_rows)
 {
-  guint n = lightly_embedder_result_get_n_rows (result);
-  /* No labels yet: the column is Lightly's format, 0 for every row. */
-  g_autofree guint *labels = g_new0 (guint, n + 1);
+  g_autofree char *host = find_host ();
+  g_autofree char *dim_arg = g_strdup_printf ("--dim=%d", dim);
+  g_autofree char *threads_arg = g_strdup_printf ("--threads=%d", threads);
+  g_autofree char *model_arg = model != NULL ? g_strconcat ("--model=", model, NULL) : NULL;
+  g_autofree char *output_arg = g_strconcat ("--output=", output, NULL);
+  g_autofree char *csv = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  GError *error = NULL;
+  int wait_status;
 
-  return lightly_embeddings_csv_write (output, lightly_embedder_result_get_file_names (result),
-                                       g_bytes_get_data (lightly_embedder_result_get_embeddings (result), NULL),
-                                       n, lightly_embedder_result_get_dim (result), labels, error);
+  g_ptr_array_add (args, host);
+  g_ptr_array_add (args, (char *) "--embedder");
+  g_ptr_array_add (args, (char *) name);
+  g_ptr_array_add (args, dim_arg);
+  g_ptr_array_add (args, threads_arg);
+  g_ptr_array_add (args, output_arg);
+  if (model_arg != NULL)
+    g_ptr_array_add (args, model_arg);
+  if (quiet)
+    g_ptr_array_add (args, (char *) "--quiet");
+  g_ptr_array_add (args, (char *) "--");
+  g_ptr_array_add (args, (char *) folder);
+  g_ptr_array_add (args, NULL);
+
+  /* Flushed first, so our own lines keep their order with the host's. */
+  fflush (stdout);
+  if (!g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
+                     NULL, NULL, &wait_status, &error))
+    {
+      g_prefix_error (&error, "Cannot run %s, which runs plugin embedders: ", host);
+      return lightly_al_fail (error);
+    }
+  if (!WIFEXITED (wait_status))
+    {
+      g_printerr ("lightly-al: %s died (signal %d)\n", host,
+                  WIFSIGNALED (wait_status) ? WTERMSIG (wait_status) : 0);
+      return 1;
+    }
+  if (WEXITSTATUS (wait_status) != 0)
+    return WEXITSTATUS (wait_status);
+
+  /* One header line, then one line per image. */
+  *n_rows = 0;
+  if (!g_file_get_contents (output, &csv, NULL, &error))
+    return lightly_al_fail (error);
+  for (const char *p = csv; *p != '\0'; p++)
+    if (*p == '\n')
+      (*n_rows)++;
+  *n_rows = *n_rows > 0 ? *n_rows - 1 : 0;
+  return 0;
 }
 
 int
@@ -255,17 +189,10 @@ lightly_al_cmd_embed (int argc, char **argv)
   };
   g_autoptr(GOptionContext) context =
     g_option_context_new ("FOLDER — embeddings for a folder of images (Lightly's CSV format)");
-  /* The engine outlives the embedder it made: declared first, freed last. */
-  g_autoptr(PeasEngine) engine = NULL;
-  g_autoptr(LightlyEmbedder) embedder = NULL;
-  g_autoptr(LightlyEmbedderResult) result = NULL;
-  g_autoptr(GFile) folder_file = NULL;
   g_autofree char *folder = NULL;
   g_autofree char *output = NULL;
   const char *name;
-  EmbedProgress progress = { 0 };
   GError *error = NULL;
-  double seconds;
   guint n;
 
   g_option_context_set_summary (context,
@@ -295,32 +222,20 @@ lightly_al_cmd_embed (int argc, char **argv)
 
   name = opt_embedder != NULL ? opt_embedder : "pixels";
   if (g_str_equal (name, "pixels") || g_str_equal (name, "lightly-embed-pixels"))
-    embedder = lightly_pixel_embedder_new ((guint) opt_dim, (guint) opt_threads);
+    {
+      g_autoptr(LightlyEmbedder) embedder = lightly_pixel_embedder_new ((guint) opt_dim, (guint) opt_threads);
+
+      if (!lightly_al_embed_configure (embedder, name, opt_model, opt_dim, opt_threads, &error) ||
+          !lightly_al_embed_run (embedder, folder, output, opt_quiet, &n, &error))
+        return lightly_al_fail (error);
+    }
   else
     {
-      engine = peas_engine_new ();
-      embedder = load_plugin_embedder (engine, name, &error);
-    }
-  if (embedder == NULL || !configure (embedder, name, opt_model, opt_dim, opt_threads, &error))
-    return lightly_al_fail (error);
+      int status = run_host (name, opt_model, opt_dim, opt_threads, opt_quiet, output, folder, &n);
 
-  progress.bar = !opt_quiet && isatty (STDERR_FILENO);
-  progress.start = g_get_monotonic_time ();
-  g_signal_connect (embedder, "progress", G_CALLBACK (on_embed_progress), &progress);
-  folder_file = g_file_new_for_commandline_arg (folder);
-  result = lightly_embedder_embed (embedder, folder_file, NULL, &error);
-  if (progress.bar)
-    fputc ('\n', stderr);
-  if (result == NULL)
-    return lightly_al_fail (error);
-  warn_failed (result);
-  if (!write_csv (result, output, &error))
-    return lightly_al_fail (error);
-  n = lightly_embedder_result_get_n_rows (result);
-  seconds = (g_get_monotonic_time () - progress.start) / 1e6;
-  g_print ("%u images embedded (%u dimensions) in %.1f s (%.0f images/s), %u unreadable skipped: %s\n",
-           n, lightly_embedder_result_get_dim (result), seconds, n / MAX (seconds, 1e-6),
-           g_strv_length ((char **) lightly_embedder_result_get_failed (result)), output);
+      if (status != 0)
+        return status;
+    }
 
   if (opt_upload)
     {

@@ -117,8 +117,11 @@ class TorchscriptPlugin(unittest.TestCase):
         with self.assertRaises(GLib.Error) as cm:
             self.embedder(model=not_model).embed(folder, None)
         self.assertIn('not a TorchScript model', cm.exception.message)
-        # A model that wants another input size fails with a clear message.
-        wrong = self.embedder(model=self.model, input_size=1)
+        # A model made for another input size fails with a clear message.
+        fixed = os.path.join(self.dir, 'fixed.pt')
+        net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * INPUT * INPUT, 4)).eval()
+        torch.jit.trace(net, torch.rand(1, 3, INPUT, INPUT)).save(fixed)
+        wrong = self.embedder(model=fixed, input_size=INPUT + 1)
         with self.assertRaises(GLib.Error) as cm:
             wrong.embed(folder, None)
         self.assertTrue(cm.exception.matches(Lightly.error_quark(), Lightly.Error.INVALID_INPUT))
