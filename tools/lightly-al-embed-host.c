@@ -32,7 +32,12 @@ list_embedders (PeasEngine *engine)
   for (const GList *l = peas_engine_get_plugin_list (engine); l != NULL; l = l->next)
     if (peas_plugin_info_get_external_data (l->data, "Lightly-Embedder-ABI") != NULL &&
         g_strcmp0 (peas_plugin_info_get_module_name (l->data), "lightly-embed-pixels") != 0)
-      g_string_append_printf (names, ", %s", peas_plugin_info_get_module_name (l->data));
+      {
+        const char *module = peas_plugin_info_get_module_name (l->data);
+
+        g_string_append_printf (names, ", %s",
+                                g_str_equal (module, "lightly_embed_torchscript") ? "torchscript" : module);
+      }
   return g_string_free (names, FALSE);
 }
 
