@@ -106,9 +106,11 @@ class LightlyEmbedTorchscript(GObject.Object, Lightly.Embedder):
 
     def _forward(self, numpy, torch, module, images):
         size = self.props.input_size
-        x = torch.from_numpy(numpy.stack(images)).permute(0, 3, 1, 2).float().div_(255.0)
-        if self.props.normalize:
-            x = (x - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        x = torch.from_numpy(numpy.stack(images)).permute(0, 3, 1, 2).float()
+        # One multiply and one subtract in place: (x / 255 − mean) / std.
+        mean = torch.tensor(IMAGENET_MEAN if self.props.normalize else (0.0, 0.0, 0.0))
+        std = torch.tensor(IMAGENET_STD if self.props.normalize else (1.0, 1.0, 1.0))
+        x.mul_((1.0 / (255.0 * std)).view(1, 3, 1, 1)).sub_((mean / std).view(1, 3, 1, 1))
         try:
             with torch.no_grad():
                 out = module(x.contiguous())

@@ -18,9 +18,10 @@ import tempfile
 import unittest
 
 import gi
+gi.require_version('GdkPixbuf', '2.0')
 gi.require_version('Lightly', '1.0')
 gi.require_version('Peas', '1.0')
-from gi.repository import Gio, GLib, Lightly, Peas  # noqa: E402
+from gi.repository import GdkPixbuf, Gio, GLib, Lightly, Peas  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_embedder import rows_of, write_folder  # noqa: E402
@@ -98,6 +99,18 @@ class TorchscriptPlugin(unittest.TestCase):
         self.assertTrue((rows[names.index('img-00.png')] == rows[names.index('img-00-copy.png')]).all())
         self.assertFalse(numpy.allclose(rows[names.index('img-01.png')], rows[names.index('img-02.png')]))
         self.assertEqual(seen[-1], (9, 9))
+
+        # The pipeline, computed here independently: the PNGs are already
+        # INPUT × INPUT, so no resizing; RGB order, [0, 1], ImageNet statistics.
+        pixbuf = GdkPixbuf.Pixbuf.new_from_file(os.path.join(self.images, 'img-03.png'))
+        self.assertEqual((pixbuf.get_width(), pixbuf.get_n_channels()), (INPUT, 3))
+        pixels = numpy.frombuffer(pixbuf.read_pixel_bytes().get_data(), numpy.uint8)
+        pixels = pixels[:INPUT * pixbuf.get_rowstride()].reshape(INPUT, -1)[:, :INPUT * 3].reshape(INPUT, INPUT, 3)
+        x = torch.from_numpy(pixels.astype(numpy.float32) / 255).permute(2, 0, 1)
+        x = (x - torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+        with torch.no_grad():
+            expected = torch.jit.load(self.model)(x.unsqueeze(0))[0].numpy()
+        numpy.testing.assert_allclose(rows[names.index('img-03.png')], expected, rtol=1e-4, atol=1e-5)
 
         # Deterministic, and batching does not mix images up.
         again = e.embed(folder, None)
