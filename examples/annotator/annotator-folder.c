@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -49,6 +50,7 @@ annotator_folder_finalize (GObject *object)
   AnnotatorFolder *self = ANNOTATOR_FOLDER (object);
 
   g_free (self->path);
+  g_free (self->work_dir);
   g_free (self->title);
   g_free (self->labels_path);
   g_free (self->state_path);
@@ -511,7 +513,7 @@ loaded_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Open *op = g_task_get_task_data (task);
-  g_autofree char *store_dir = g_build_filename (op->folder->path, ANNOTATOR_STORE_DIR, NULL);
+  g_autofree char *store_dir = g_build_filename (op->folder->work_dir, ANNOTATOR_STORE_DIR, NULL);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -544,6 +546,40 @@ loaded_cb (GObject      *source,
 }
 
 /*
+ * Where the app writes for the folder @path (canonical): the folder itself,
+ * or, when it is read-only, a folder of its own in the user's data dir
+ * (named after the folder and a hash of its path).
+ */
+char *
+annotator_folder_dup_work_dir (const char *path)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *name = NULL;
+
+  if (g_access (path, W_OK) == 0)
+    return g_strdup (path);
+  base = g_path_get_basename (path);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, path, -1);
+  name = g_strdup_printf ("%s-%.12s", base, hash);
+  return g_build_filename (g_get_user_data_dir (), "lightly-annotator", "folders", name, NULL);
+}
+
+/* The embeddings.csv of the folder @path (canonical): the folder's own when
+ * it has one, else the one in its work dir (which may not exist yet). */
+char *
+annotator_folder_dup_embeddings_path (const char *path)
+{
+  g_autofree char *in_folder = g_build_filename (path, ANNOTATOR_EMBEDDINGS_FILE, NULL);
+  g_autofree char *work_dir = NULL;
+
+  if (g_file_test (in_folder, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&in_folder);
+  work_dir = annotator_folder_dup_work_dir (path);
+  return g_build_filename (work_dir, ANNOTATOR_EMBEDDINGS_FILE, NULL);
+}
+
+/*
  * Opens @path: parses embeddings.csv, classes, labels.csv and the state file
  * in a worker, then finds the folder's dataset in the store at
  * @path/store, creating it (samples and embeddings from the CSV) the first
@@ -562,9 +598,10 @@ annotator_folder_open_async (const char          *path,
 
   g_task_set_source_tag (task, annotator_folder_open_async);
   self->path = g_canonicalize_filename (path, NULL);
-  self->csv_path = g_build_filename (self->path, ANNOTATOR_EMBEDDINGS_FILE, NULL);
-  self->labels_path = g_build_filename (self->path, ANNOTATOR_LABELS_FILE, NULL);
-  self->state_path = g_build_filename (self->path, ANNOTATOR_STATE_FILE, NULL);
+  self->work_dir = annotator_folder_dup_work_dir (self->path);
+  self->csv_path = annotator_folder_dup_embeddings_path (self->path);
+  self->labels_path = g_build_filename (self->work_dir, ANNOTATOR_LABELS_FILE, NULL);
+  self->state_path = g_build_filename (self->work_dir, ANNOTATOR_STATE_FILE, NULL);
   op->folder = self;
   op->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, op, (GDestroyNotify) open_free);

@@ -24,6 +24,9 @@ G_DECLARE_FINAL_TYPE (AnnotatorFolder, annotator_folder, ANNOTATOR, FOLDER, GObj
 
 #define ANNOTATOR_DEFAULT_BATCH_SIZE 16
 
+char               *annotator_folder_dup_work_dir      (const char          *path);
+char               *annotator_folder_dup_embeddings_path (const char        *path);
+
 void                annotator_folder_open_async        (const char          *path,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,

@@ -42,6 +42,11 @@ struct _AnnotatorWindow
   char *message;
   gboolean message_is_error;
   char *last_request;               /* for the report: what the suggester got */
+  gboolean embedding;               /* computing the embeddings of a folder */
+  gsize embed_done;                 /* the progress the main loop last got, for the report */
+  gsize embed_total;
+  guint n_embedded;                 /* images the last embedding run took, for the report */
+  GStrv unreadable;                 /* "name: reason" per file it could not read */
 
   GtkWidget *title;
   GtkWidget *subtitle;

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "annotator-embed.h"
 #include "annotator-tile.h"
 #include "annotator-window-private.h"
 
@@ -140,6 +141,44 @@ set_titles (AnnotatorWindow *self,
   gtk_label_set_text (GTK_LABEL (self->subtitle), subtitle);
 }
 
+/* After computing the embeddings: how many images, and which files could
+ * not be read (news, not an error: the rest of the folder is usable). */
+static void
+show_embedded (AnnotatorWindow *self,
+               AnnotatorFolder *folder)
+{
+  guint n_unreadable = self->unreadable != NULL ? g_strv_length (self->unreadable) : 0;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_string_printf (text, g_dngettext (GETTEXT_PACKAGE, "Embeddings computed for %u image",
+                                      "Embeddings computed for %u images", self->n_embedded),
+                   self->n_embedded);
+  if (n_unreadable > 0)
+    {
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "; %u file is not a readable image: ",
+                                                 "; %u files are not readable images: ", n_unreadable),
+                              n_unreadable);
+      for (guint i = 0; i < MIN (n_unreadable, 3); i++)
+        {
+          g_autofree char *name = g_strdup (self->unreadable[i]);
+          char *colon = strstr (name, ": ");
+
+          if (colon != NULL)
+            *colon = '\0';
+          g_string_append_printf (text, "%s%s", i > 0 ? ", " : "", name);
+        }
+      if (n_unreadable > 3)
+        g_string_append_printf (text, _(" and %u more"), n_unreadable - 3);
+    }
+  annotator_window_show_message (self, FALSE, text->str);
+  if (n_unreadable > 0)
+    {
+      g_autofree char *all = g_strjoinv ("\n", self->unreadable);
+
+      gtk_widget_set_tooltip_text (self->message_label, all);
+    }
+}
+
 static void
 folder_opened_cb (GObject      *source,
                   GAsyncResult *result,
@@ -181,10 +220,143 @@ folder_opened_cb (GObject      *source,
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->batch_spin), annotator_folder_get_batch_size (folder));
   annotator_window_update_actions (self);
   annotator_window_show_round (self, 0);
+  if (self->n_embedded > 0)
+    show_embedded (self, folder);
   g_signal_emit_by_name (self, "folder-opened", annotator_folder_get_path (folder));
 }
 
-/* Opens @path (a folder with an embeddings.csv). */
+/* A folder of images without embeddings: compute them first. */
+static gboolean
+needs_embeddings (const char *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char *csv = annotator_folder_dup_embeddings_path (canonical);
+
+  return g_file_test (canonical, G_FILE_TEST_IS_DIR) && !g_file_test (csv, G_FILE_TEST_EXISTS);
+}
+
+static void
+embed_progress_cb (gsize    done,
+                   gsize    total,
+                   gpointer user_data)
+{
+  AnnotatorWindow *self = user_data;
+  g_autofree char *text = g_strdup_printf (_("Computing the embeddings: %zu of %zu images read"), done, total);
+
+  if (!self->embedding)
+    return;
+  self->embed_done = done;
+  self->embed_total = total;
+  /* Now that the count is known, a real fraction instead of the pulse. */
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
+  annotator_window_set_progress_text (self, text);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), total > 0 ? (double) done / total : 0);
+}
+
+static void open_now (AnnotatorWindow *self,
+                      const char      *path);
+
+typedef struct {
+  AnnotatorWindow *window;
+  char *path;
+} EmbedOpen;
+
+static void
+embed_open_free (EmbedOpen *eo)
+{
+  g_object_unref (eo->window);
+  g_free (eo->path);
+  g_free (eo);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbedOpen, embed_open_free)
+
+static void
+embedded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(EmbedOpen) eo = user_data;
+  AnnotatorWindow *self = eo->window;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) unreadable = NULL;
+  guint n = 0;
+
+  self->embedding = FALSE;
+  if (!annotator_embed_folder_finish (result, &n, &unreadable, &error))
+    {
+      if (!annotator_window_finish_busy (self))
+        return;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          annotator_window_show_message (self, FALSE, _("Computing the embeddings was cancelled: nothing was written"));
+          if (self->folder != NULL)
+            annotator_window_show_round (self, self->viewed_round);
+          else
+            {
+              gtk_label_set_text (GTK_LABEL (self->empty_title), _("Open a folder to label"));
+              gtk_label_set_text (GTK_LABEL (self->empty_text), _("Computing the embeddings was cancelled."));
+            }
+          return;
+        }
+      annotator_window_show_error (self, _("Computing the embeddings failed"), error);
+      if (self->folder != NULL)
+        annotator_window_show_round (self, self->viewed_round);
+      else
+        {
+          gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "dialog-error-symbolic");
+          gtk_label_set_text (GTK_LABEL (self->empty_title), _("The folder could not be opened"));
+          gtk_label_set_text (GTK_LABEL (self->empty_text), error->message);
+        }
+      return;
+    }
+  self->n_embedded = n;
+  g_strfreev (self->unreadable);
+  self->unreadable = g_steal_pointer (&unreadable);
+  if (!annotator_window_finish_busy (self))
+    return;
+  open_now (self, eo->path);
+}
+
+/* Computes the embeddings of the folder @path, then opens it. */
+static void
+embed_then_open (AnnotatorWindow *self,
+                 const char      *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char *csv = annotator_folder_dup_embeddings_path (canonical);
+  EmbedOpen *eo = g_new0 (EmbedOpen, 1);
+
+  eo->window = g_object_ref (self);
+  eo->path = g_strdup (canonical);
+  annotator_window_set_busy (self, _("Listing the images of the folder…"));
+  self->embedding = TRUE;
+  self->cancellable = g_cancellable_new ();
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "folder-pictures-symbolic");
+  gtk_label_set_text (GTK_LABEL (self->empty_title), _("Computing the embeddings…"));
+  gtk_label_set_text (GTK_LABEL (self->empty_text), canonical);
+  gtk_widget_set_visible (self->empty_suggest, FALSE);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+  annotator_embed_folder_async (canonical, csv, self->cancellable, embed_progress_cb, self,
+                                embedded_cb, eo);
+}
+
+static void
+open_now (AnnotatorWindow *self,
+          const char      *path)
+{
+  annotator_window_set_busy (self, _("Opening the folder and its embeddings…"));
+  self->cancellable = g_cancellable_new ();
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "folder-pictures-symbolic");
+  gtk_label_set_text (GTK_LABEL (self->empty_title), _("Opening…"));
+  gtk_label_set_text (GTK_LABEL (self->empty_text), path);
+  gtk_widget_set_visible (self->empty_suggest, FALSE);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+  annotator_folder_open_async (path, self->cancellable, folder_opened_cb, g_object_ref (self));
+}
+
+/* Opens @path, a folder of images; when it has no embeddings.csv, computes
+ * one first (with a progress bar and Cancel). */
 void
 annotator_window_open (AnnotatorWindow *self,
                        const char      *path)
@@ -195,14 +367,13 @@ annotator_window_open (AnnotatorWindow *self,
       return;
     }
   annotator_window_show_message (self, FALSE, NULL);
-  annotator_window_set_busy (self, _("Opening the folder and its embeddings…"));
-  self->cancellable = g_cancellable_new ();
-  gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "folder-pictures-symbolic");
-  gtk_label_set_text (GTK_LABEL (self->empty_title), _("Opening…"));
-  gtk_label_set_text (GTK_LABEL (self->empty_text), path);
-  gtk_widget_set_visible (self->empty_suggest, FALSE);
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
-  annotator_folder_open_async (path, self->cancellable, folder_opened_cb, g_object_ref (self));
+  self->n_embedded = 0;
+  self->embed_done = self->embed_total = 0;
+  g_clear_pointer (&self->unreadable, g_strfreev);
+  if (needs_embeddings (path))
+    embed_then_open (self, path);
+  else
+    open_now (self, path);
 }
 
 static void

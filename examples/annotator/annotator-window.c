@@ -55,6 +55,7 @@ annotator_window_show_message (AnnotatorWindow *self,
   g_free (self->message);
   self->message = g_strdup (message);
   self->message_is_error = message != NULL && is_error;
+  gtk_widget_set_tooltip_text (self->message_label, NULL);
   if (message == NULL)
     {
       gtk_revealer_set_reveal_child (GTK_REVEALER (self->message_revealer), FALSE);
@@ -793,10 +794,16 @@ annotator_window_dup_report (AnnotatorWindow *self)
         {
           g_autoptr(AnnotatorItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
           g_autofree char *badge = annotator_item_dup_badge (item);
+          g_autofree char *why = annotator_item_dup_why (item);
 
           g_string_append_printf (out, "shown\t%s\t%d\n", annotator_item_get_name (item),
                                   annotator_item_get_label (item));
           g_string_append_printf (out, "badge\t%s\t%s\n", annotator_item_get_name (item), badge);
+          if (why != NULL)
+            {
+              g_strdelimit (why, "\n\t", ' ');
+              g_string_append_printf (out, "why\t%s\t%s\n", annotator_item_get_name (item), why);
+            }
         }
       report_sidebar (self, out);
       g_string_append_printf (out, "undo\t%u\nredo\t%u\n", annotator_history_get_n_undo (self->history),
@@ -807,6 +814,11 @@ annotator_window_dup_report (AnnotatorWindow *self)
     }
   if (self->last_request != NULL)
     g_string_append (out, self->last_request);
+  if (self->embed_total > 0)
+    g_string_append_printf (out, "embed-progress\t%zu\t%zu\n", self->embed_done, self->embed_total);
+  g_string_append_printf (out, "embedded\t%u\n", self->n_embedded);
+  for (guint i = 0; self->unreadable != NULL && self->unreadable[i] != NULL; i++)
+    g_string_append_printf (out, "unreadable\t%s\n", self->unreadable[i]);
   if (info != NULL)
     g_string_append_printf (out, "suggester\t%s\n", peas_plugin_info_get_module_name (info));
   if (self->message != NULL)
@@ -885,6 +897,7 @@ annotator_window_finalize (GObject *object)
   g_free (self->progress_text);
   g_free (self->message);
   g_free (self->last_request);
+  g_strfreev (self->unreadable);
 
   G_OBJECT_CLASS (annotator_window_parent_class)->finalize (object);
 }
