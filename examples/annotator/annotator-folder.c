@@ -228,7 +228,7 @@ read_state (AnnotatorFolder *self)
   /* A state file from before the history was kept: the batch on screen is
    * its round's. */
   if (self->round > 0 && self->batch[0] != NULL && annotator_rounds_find (self->rounds, self->round) == NULL)
-    annotator_rounds_add (self->rounds, self->round, (const char * const *) self->batch, NULL);
+    annotator_rounds_add (self->rounds, self->round, (const char * const *) self->batch, NULL, NULL);
 }
 
 static gboolean
@@ -728,7 +728,7 @@ annotator_folder_set_label (AnnotatorFolder  *self,
       AnnotatorRound *round = annotator_rounds_find (self->rounds, self->round);
 
       if (round == NULL)
-        round = annotator_rounds_add (self->rounds, self->round, NULL, NULL);
+        round = annotator_rounds_add (self->rounds, self->round, NULL, NULL, NULL);
       annotator_round_note_off (round, name);
       return write_state (self, error);
     }
@@ -888,10 +888,13 @@ annotator_folder_get_round (AnnotatorFolder *self)
   return self->round;
 }
 
-/* Replaces the batch on screen with a new round's and saves the state. */
+/* Replaces the batch on screen with a new round's and saves the state;
+ * @why (nullable) is why the selection picked each image of @batch, as
+ * annotator_pick_dup_why_text() writes it. */
 gboolean
 annotator_folder_set_batch (AnnotatorFolder     *self,
                             const char * const  *batch,
+                            const char * const  *why,
                             GError             **error)
 {
   g_autoptr(GPtrArray) predicted = g_ptr_array_new ();
@@ -909,7 +912,7 @@ annotator_folder_set_batch (AnnotatorFolder     *self,
     }
   g_ptr_array_add (predicted, NULL);
   g_clear_pointer (&self->predicted, g_free);
-  annotator_rounds_add (self->rounds, self->round, batch, (const char * const *) predicted->pdata);
+  annotator_rounds_add (self->rounds, self->round, batch, (const char * const *) predicted->pdata, why);
   return write_state (self, error);
 }
 

@@ -62,6 +62,7 @@ const char * const *annotator_folder_get_batch         (AnnotatorFolder     *sel
 guint               annotator_folder_get_round         (AnnotatorFolder     *self);
 gboolean            annotator_folder_set_batch         (AnnotatorFolder     *self,
                                                         const char * const  *batch,
+                                                        const char * const  *why,
                                                         GError             **error);
 guint               annotator_folder_get_batch_size    (AnnotatorFolder     *self);
 gboolean            annotator_folder_set_batch_size    (AnnotatorFolder     *self,

@@ -509,16 +509,54 @@ annotator_window_export_csv_activated (GSimpleAction *action,
 typedef struct {
   AnnotatorWindow *window;
   LightlyBatchSuggester *suggester;
+  LightlySuggestRequest *request;
   char *suggester_name;
 } Suggest;
 
 static void
 suggest_free (Suggest *s)
 {
+  g_clear_object (&s->request);
   g_object_unref (s->window);
   g_object_unref (s->suggester);
   g_free (s->suggester_name);
   g_free (s);
+}
+
+static int
+compare_rank (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  GHashTable *pick_of = user_data;
+  guint ra = lightly_pick_get_rank (g_hash_table_lookup (pick_of, *(const char **) a));
+  guint rb = lightly_pick_get_rank (g_hash_table_lookup (pick_of, *(const char **) b));
+
+  return ra < rb ? -1 : ra > rb;
+}
+
+/* Why each image of @batch was picked, from the provenance the suggester
+ * left in @request, and @batch sorted into the selection's rank order;
+ * NULL (and @batch as returned) when the suggester gave none for some image. */
+static GPtrArray *
+batch_why (LightlySuggestRequest *request,
+           GPtrArray             *batch)
+{
+  g_autoptr(GPtrArray) picks = lightly_suggest_request_dup_picks (request);
+  g_autoptr(GHashTable) pick_of = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *why;
+
+  for (guint i = 0; i < picks->len; i++)
+    g_hash_table_insert (pick_of, (gpointer) lightly_pick_get_file_name (picks->pdata[i]), picks->pdata[i]);
+  for (guint i = 0; i < batch->len; i++)
+    if (!g_hash_table_contains (pick_of, batch->pdata[i]))
+      return NULL;
+  g_ptr_array_sort_with_data (batch, compare_rank, pick_of);
+  why = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < batch->len; i++)
+    g_ptr_array_add (why, annotator_pick_dup_why_text (g_hash_table_lookup (pick_of, batch->pdata[i])));
+  g_ptr_array_add (why, NULL);
+  return why;
 }
 
 static void
@@ -531,6 +569,7 @@ suggested_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = lightly_batch_suggester_suggest_finish (LIGHTLY_BATCH_SUGGESTER (source), result, &error);
   g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+  g_autoptr(GPtrArray) why = NULL;
   guint dropped = 0;
 
   if (!annotator_window_finish_busy (self))
@@ -563,9 +602,11 @@ suggested_cb (GObject      *source,
       else
         g_ptr_array_add (batch, names[i]);
     }
+  why = batch_why (s->request, batch);
   g_ptr_array_add (batch, NULL);
 
-  if (!annotator_folder_set_batch (self->folder, (const char * const *) batch->pdata, &error))
+  if (!annotator_folder_set_batch (self->folder, (const char * const *) batch->pdata,
+                                   why != NULL ? (const char * const *) why->pdata : NULL, &error))
     annotator_window_show_error (self, _("Saving the batch failed"), error);
   else if (dropped > 0)
     {
@@ -589,7 +630,7 @@ ask_suggester (Suggest            *s,
   AnnotatorWindow *self = s->window;
   g_auto(GStrv) labeled = annotator_folder_dup_labeled (self->folder);
   guint batch_size = annotator_folder_get_batch_size (self->folder);
-  g_autoptr(LightlySuggestRequest) request =
+  LightlySuggestRequest *request =
     lightly_suggest_request_new (batch_size, (const char * const *) labeled, predictions);
   g_autofree char *text = g_strdup_printf (_("%s is picking %u images (%u labeled%s)…"), s->suggester_name,
                                            batch_size, g_strv_length (labeled),
@@ -599,6 +640,8 @@ ask_suggester (Suggest            *s,
   g_free (self->last_request);
   self->last_request = g_strdup_printf ("request\t%u\t%u\t%zu\n", batch_size, g_strv_length (labeled),
                                         predictions != NULL ? lightly_predictions_get_n_cols (predictions) : 0);
+  /* Kept: after the suggestion it holds why each image was picked. */
+  s->request = request;
   lightly_batch_suggester_suggest_async (s->suggester, request, self->cancellable, suggested_cb, s);
 }
 

@@ -324,8 +324,11 @@ void
 annotator_window_show_round (AnnotatorWindow *self,
                              guint            number)
 {
-  AnnotatorRound *round = annotator_rounds_find (annotator_folder_get_rounds (self->folder), number);
+  AnnotatorRounds *rounds = annotator_folder_get_rounds (self->folder);
+  AnnotatorRound *round = annotator_rounds_find (rounds, number);
+  AnnotatorRound *current = annotator_rounds_find (rounds, annotator_folder_get_round (self->folder));
   const char * const *batch = annotator_folder_get_batch (self->folder);
+  const char * const *why = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   int first_unlabeled = -1;
   guint n;
@@ -336,7 +339,12 @@ annotator_window_show_round (AnnotatorWindow *self,
       batch = (const char * const *) round->batch;
       self->viewed_round = number;
     }
+  else
+    round = current;
   n = g_strv_length ((char **) batch);
+  /* The provenance is kept per round, parallel to its batch. */
+  if (round != NULL && round->why != NULL && g_strv_equal ((const char * const *) round->batch, batch))
+    why = (const char * const *) round->why;
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *path = annotator_folder_dup_image_path (self->folder, batch[i]);
@@ -344,6 +352,8 @@ annotator_window_show_round (AnnotatorWindow *self,
       AnnotatorItem *item = annotator_item_new (batch[i], path, label);
 
       annotator_item_set_rank (item, i + 1, n);
+      if (why != NULL)
+        annotator_item_set_why_text (item, why[i]);
       g_signal_connect_object (item, "notify::label", G_CALLBACK (item_label_changed_cb), self, 0);
       g_ptr_array_add (items, item);
       if (label < 0 && first_unlabeled < 0)
