@@ -18,6 +18,9 @@
  *   preview              win.preview: the selected image large, or back
  *   zoom N               win.zoom: in (N > 0), out (N < 0), fit (0)
  *   export PATH          win.export-csv: the labels as file,label
+ *   export-label-studio PATH  win.export-label-studio: Label Studio tasks
+ *   export-cvat PATH     win.export-cvat: CVAT for images 1.1 XML
+ *   open-cancel PATH     win.open-folder and at once win.cancel
  *   suggest-cancel       win.suggest and at once win.cancel
  *   enable MODULE        app.plugin-enabled (MODULE, true)
  *   disable MODULE       app.plugin-enabled (MODULE, false)
@@ -263,6 +266,8 @@ static const struct {
   { "preview", "preview", 0 },
   { "zoom", "zoom", 'i' },
   { "export", "export-csv", 's' },
+  { "export-label-studio", "export-label-studio", 's' },
+  { "export-cvat", "export-cvat", 's' },
 };
 
 static gboolean
@@ -334,6 +339,11 @@ run_command (AnnotatorScript *script,
     }
   else if (g_str_equal (command, "keys"))
     send_keys (script, arg);
+  else if (g_str_equal (command, "open-cancel"))
+    {
+      activate (script, win, "open-folder", g_variant_new_string (arg));
+      activate (script, win, "cancel", NULL);
+    }
   else if (g_str_equal (command, "suggest-cancel"))
     {
       activate (script, win, "suggest", NULL);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "annotator-embed.h"
+#include "annotator-export.h"
 #include "annotator-tile.h"
 #include "annotator-window-private.h"
 
@@ -440,16 +441,29 @@ annotator_window_open_demo_activated (GSimpleAction *action,
  * Exporting the labels
  * ------------------------------------------------------------------------- */
 
+static AnnotatorExportFormat
+export_format (GAction *action)
+{
+  const char *name = g_action_get_name (action);
+
+  if (g_str_equal (name, "export-label-studio"))
+    return ANNOTATOR_EXPORT_LABEL_STUDIO;
+  if (g_str_equal (name, "export-cvat"))
+    return ANNOTATOR_EXPORT_CVAT;
+  return ANNOTATOR_EXPORT_CSV;
+}
+
 static void
-export_to (AnnotatorWindow *self,
-           const char      *path)
+export_to (AnnotatorWindow       *self,
+           AnnotatorExportFormat  format,
+           const char            *path)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
-  if (!annotator_folder_export_csv (self->folder, path, &error))
+  if (!annotator_export_labels (self->folder, format, path, &error))
     {
-      annotator_window_show_message (self, TRUE, error->message);
+      annotator_window_show_error (self, _("Exporting the labels failed"), error);
       return;
     }
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u label to %s", "Exported %u labels to %s",
@@ -464,6 +478,7 @@ export_response_cb (GtkNativeDialog *dialog,
                     gpointer         user_data)
 {
   AnnotatorWindow *self = user_data;
+  AnnotatorExportFormat format = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "format"));
 
   if (response == GTK_RESPONSE_ACCEPT && self->folder != NULL)
     {
@@ -471,19 +486,24 @@ export_response_cb (GtkNativeDialog *dialog,
       g_autofree char *path = g_file_get_path (file);
 
       if (path != NULL)
-        export_to (self, path);
+        export_to (self, format, path);
     }
   g_object_unref (dialog);
 }
 
-/* win.export-csv PATH writes the labels as `file,label`; an empty PATH asks
- * for one. */
+/* win.export-csv, win.export-label-studio and win.export-cvat PATH write
+ * the labels as `file,label`, Label Studio tasks or CVAT for images 1.1;
+ * an empty PATH asks for one. */
 void
 annotator_window_export_csv_activated (GSimpleAction *action,
                                        GVariant      *parameter,
                                        gpointer       user_data)
 {
+  static const char *const titles[] = {
+    N_("Export the Labels as CSV"), N_("Export the Labels for Label Studio"), N_("Export the Labels for CVAT"),
+  };
   AnnotatorWindow *self = user_data;
+  AnnotatorExportFormat format = export_format (G_ACTION (action));
   const char *path = g_variant_get_string (parameter, NULL);
   GtkFileChooserNative *chooser;
 
@@ -491,13 +511,14 @@ annotator_window_export_csv_activated (GSimpleAction *action,
     return;
   if (path[0] != '\0')
     {
-      export_to (self, path);
+      export_to (self, format, path);
       return;
     }
-  chooser = gtk_file_chooser_native_new (_("Export the Labels as CSV"), GTK_WINDOW (self),
+  chooser = gtk_file_chooser_native_new (_(titles[format]), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "labels-export.csv");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), annotator_export_default_name (format));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "format", GINT_TO_POINTER (format));
   g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }

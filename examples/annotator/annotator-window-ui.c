@@ -84,6 +84,8 @@ build_header (AnnotatorWindow *self)
   g_menu_append (section, _("Open a _Folder of Images…"), "win.open-folder::");
   g_menu_append (section, _("Open the Fashion-MNIST _Demo"), "win.open-demo");
   g_menu_append (section, _("_Export the Labels as CSV…"), "win.export-csv::");
+  g_menu_append (section, _("Export the Labels for Label _Studio…"), "win.export-label-studio::");
+  g_menu_append (section, _("Export the Labels for _CVAT…"), "win.export-cvat::");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   g_clear_object (&section);
   section = g_menu_new ();

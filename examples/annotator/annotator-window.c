@@ -131,6 +131,8 @@ annotator_window_update_actions (AnnotatorWindow *self)
   enable (self, "undo", idle && open && annotator_history_get_n_undo (self->history) > 0);
   enable (self, "redo", idle && open && annotator_history_get_n_redo (self->history) > 0);
   enable (self, "export-csv", open);
+  enable (self, "export-label-studio", open);
+  enable (self, "export-cvat", open);
   enable (self, "view-round", idle && open);
   gtk_widget_set_sensitive (self->suggester_dropdown, idle);
   gtk_widget_set_sensitive (self->batch_spin, idle && open);
@@ -964,6 +966,8 @@ static const GActionEntry win_entries[] = {
   { "zoom", zoom_activated, "i", NULL, NULL, { 0 } },
   { "shortcuts", shortcuts_activated, NULL, NULL, NULL, { 0 } },
   { "export-csv", annotator_window_export_csv_activated, "s", NULL, NULL, { 0 } },
+  { "export-label-studio", annotator_window_export_csv_activated, "s", NULL, NULL, { 0 } },
+  { "export-cvat", annotator_window_export_csv_activated, "s", NULL, NULL, { 0 } },
   { "batch-size", annotator_window_batch_size_activated, "i", NULL, NULL, { 0 } },
   { "suggester", annotator_window_suggester_activated, "s", NULL, NULL, { 0 } },
   { "plugins", annotator_window_plugins_activated, NULL, NULL, NULL, { 0 } },
