@@ -173,7 +173,15 @@ embed_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   Embed *e = g_task_get_task_data (task);
   GError *error = NULL;
+  gsize done, total;
 
+  /* The last count, which an idle still queued would bring too late. */
+  g_mutex_lock (&e->lock);
+  done = e->done;
+  total = e->total;
+  g_mutex_unlock (&e->lock);
+  if (e->progress != NULL && total > 0)
+    e->progress (done, total, e->progress_object);
   e->finished = TRUE;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {

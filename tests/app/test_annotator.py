@@ -211,7 +211,7 @@ class AnnotatorTest(unittest.TestCase):
         # Run 0: a folder without embeddings.csv: an error page, not "Opening…".
         empty = os.path.join(self.top, 'no-embeddings')
         os.makedirs(empty)
-        r = self.run_app(['expect-error no embeddings.csv', 'report failed'], folder=empty)
+        r = self.run_app(['expect-error embeddings need at least two', 'report failed'], folder=empty)
         self.assertEqual(r['failed']['page'], 'empty')
         self.assertEqual(r['failed']['page-title'], 'The folder could not be opened')
         self.assertNotIn('folder', r['failed'])
