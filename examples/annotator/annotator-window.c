@@ -171,6 +171,13 @@ annotator_window_get_busy (AnnotatorWindow *self)
   return self->busy;
 }
 
+/* The fraction the progress bar shows (0 while it pulses), -1 when idle. */
+double
+annotator_window_get_progress (AnnotatorWindow *self)
+{
+  return self->busy ? gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (self->progress_bar)) : -1;
+}
+
 /* Finishes an operation; a close requested meanwhile happens now. */
 gboolean
 annotator_window_finish_busy (AnnotatorWindow *self)
