@@ -3,6 +3,7 @@
  *   annotator-window.c          the grid, labeling, undo, review, report
  *   annotator-window-suggest.c  suggesters, opening a folder, export, suggesting
  *   annotator-window-ui.c       building the widgets
+ *   annotator-window-report.c   the report for the test script
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -83,6 +84,10 @@ void            annotator_window_update_actions   (AnnotatorWindow *self);
 void            annotator_window_show_round       (AnnotatorWindow *self,
                                                    guint            number);
 void            annotator_window_update_status    (AnnotatorWindow *self);
+AnnotatorItem  *annotator_window_selected_item    (AnnotatorWindow *self,
+                                                   int             *index);
+gboolean        annotator_window_previewing       (AnnotatorWindow *self);
+int             annotator_window_per_row          (AnnotatorWindow *self);
 
 /* annotator-window-suggest.c */
 PeasPluginInfo *annotator_window_chosen_info      (AnnotatorWindow *self);
