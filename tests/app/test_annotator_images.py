@@ -166,7 +166,6 @@ class OwnImagesTest(unittest.TestCase):
 
         # Run 1: a cancelled embedding leaves the folder as it was; then the
         # embeddings, the first batch, a label undone.
-        first = None
         r = self.run_app([
             f'open-cancel {self.folder}', 'expect-message cancelled', 'report cancelled',
             f'open {self.folder}', 'report opened',
@@ -188,6 +187,7 @@ class OwnImagesTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.folder)),
                          sorted(listing + ['embeddings.csv', 'store', '.lightly-annotator.ini']))
         batch1 = self.check_batch(r['round1'], [], 1)
+        badges1, why1 = r['round1']['badge'], r['round1']['why']
         first = batch1[0]
 
         # Run 2: a wrong label, undone: nothing stays.
@@ -199,6 +199,8 @@ class OwnImagesTest(unittest.TestCase):
         self.assertEqual(r['reopened']['embedded'], '0')          # embeddings.csv is there now
         self.assertNotIn('embed-progress', r['reopened'])
         self.assertEqual(r['reopened']['batch'], batch1)
+        # The why badges are kept with the round, across the restart.
+        self.assertEqual((r['reopened']['badge'], r['reopened']['why']), (badges1, why1))
         self.assertEqual(r['undone']['labeled'], {})
         self.assertEqual(r['labeled']['labeled'], {first: self.truth[first]})
         labels = {first: self.truth[first]}
