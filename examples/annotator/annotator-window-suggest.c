@@ -145,8 +145,7 @@ set_titles (AnnotatorWindow *self,
 /* After computing the embeddings: how many images, and which files could
  * not be read (news, not an error: the rest of the folder is usable). */
 static void
-show_embedded (AnnotatorWindow *self,
-               AnnotatorFolder *folder)
+show_embedded (AnnotatorWindow *self)
 {
   guint n_unreadable = self->unreadable != NULL ? g_strv_length (self->unreadable) : 0;
   g_autoptr(GString) text = g_string_new (NULL);
@@ -222,7 +221,7 @@ folder_opened_cb (GObject      *source,
   annotator_window_update_actions (self);
   annotator_window_show_round (self, 0);
   if (self->n_embedded > 0)
-    show_embedded (self, folder);
+    show_embedded (self);
   g_signal_emit_by_name (self, "folder-opened", annotator_folder_get_path (folder));
 }
 
@@ -304,11 +303,7 @@ embedded_cb (GObject      *source,
       if (self->folder != NULL)
         annotator_window_show_round (self, self->viewed_round);
       else
-        {
-          gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "dialog-error-symbolic");
-          gtk_label_set_text (GTK_LABEL (self->empty_title), _("The folder could not be opened"));
-          gtk_label_set_text (GTK_LABEL (self->empty_text), error->message);
-        }
+        show_error_page (self, error);
       return;
     }
   self->n_embedded = n;
