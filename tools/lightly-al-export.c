@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lightly-al-common.h"
+#include "ml/lightly-label-export.h"
 
 static char *opt_tag;
 static char *opt_format;
@@ -211,9 +212,7 @@ tag_rows (LightlyApiWorkflowClient *client,
 static char *
 image_reference (const char *file)
 {
-  g_autofree char *escaped = g_uri_escape_string (file, "/", FALSE);
-
-  return g_strconcat (opt_url_prefix != NULL ? opt_url_prefix : "/data/local-files/?d=", escaped, NULL);
+  return lightly_label_studio_image_url (opt_url_prefix, file);
 }
 
 static void
@@ -230,33 +229,8 @@ add_prediction (JsonBuilder *b,
   for (guint c = 1; c < n; c++)
     if (p[c] > p[best])
       best = c;
-  json_builder_set_member_name (b, "predictions");
-  json_builder_begin_array (b);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model_version");
-  json_builder_add_string_value (b, "lightly-al predictions");
-  json_builder_set_member_name (b, "score");
-  json_builder_add_double_value (b, p[best]);
-  json_builder_set_member_name (b, "result");
-  json_builder_begin_array (b);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "from_name");
-  json_builder_add_string_value (b, opt_from_name != NULL ? opt_from_name : "choice");
-  json_builder_set_member_name (b, "to_name");
-  json_builder_add_string_value (b, opt_to_name != NULL ? opt_to_name : "image");
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "choices");
-  json_builder_set_member_name (b, "value");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "choices");
-  json_builder_begin_array (b);
-  json_builder_add_string_value (b, predictions->classes[best]);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  json_builder_end_array (b);
+  lightly_label_studio_add_choice (b, "predictions", opt_from_name, opt_to_name, predictions->classes[best],
+                                   "lightly-al predictions", p[best]);
 }
 
 /* Label Studio's task import format: a list of {data, meta, predictions}. */

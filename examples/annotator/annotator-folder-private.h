@@ -14,6 +14,7 @@ struct _AnnotatorFolder
   GObject parent_instance;
 
   char *path;
+  char *work_dir;                /* where labels, state and store go */
   char *title;
   char *labels_path;
   char *state_path;

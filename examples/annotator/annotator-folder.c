@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -49,6 +50,7 @@ annotator_folder_finalize (GObject *object)
   AnnotatorFolder *self = ANNOTATOR_FOLDER (object);
 
   g_free (self->path);
+  g_free (self->work_dir);
   g_free (self->title);
   g_free (self->labels_path);
   g_free (self->state_path);
@@ -226,7 +228,7 @@ read_state (AnnotatorFolder *self)
   /* A state file from before the history was kept: the batch on screen is
    * its round's. */
   if (self->round > 0 && self->batch[0] != NULL && annotator_rounds_find (self->rounds, self->round) == NULL)
-    annotator_rounds_add (self->rounds, self->round, (const char * const *) self->batch, NULL);
+    annotator_rounds_add (self->rounds, self->round, (const char * const *) self->batch, NULL, NULL);
 }
 
 static gboolean
@@ -511,7 +513,7 @@ loaded_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Open *op = g_task_get_task_data (task);
-  g_autofree char *store_dir = g_build_filename (op->folder->path, ANNOTATOR_STORE_DIR, NULL);
+  g_autofree char *store_dir = g_build_filename (op->folder->work_dir, ANNOTATOR_STORE_DIR, NULL);
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -544,6 +546,40 @@ loaded_cb (GObject      *source,
 }
 
 /*
+ * Where the app writes for the folder @path (canonical): the folder itself,
+ * or, when it is read-only, a folder of its own in the user's data dir
+ * (named after the folder and a hash of its path).
+ */
+char *
+annotator_folder_dup_work_dir (const char *path)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *name = NULL;
+
+  if (g_access (path, W_OK) == 0)
+    return g_strdup (path);
+  base = g_path_get_basename (path);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, path, -1);
+  name = g_strdup_printf ("%s-%.12s", base, hash);
+  return g_build_filename (g_get_user_data_dir (), "lightly-annotator", "folders", name, NULL);
+}
+
+/* The embeddings.csv of the folder @path (canonical): the folder's own when
+ * it has one, else the one in its work dir (which may not exist yet). */
+char *
+annotator_folder_dup_embeddings_path (const char *path)
+{
+  g_autofree char *in_folder = g_build_filename (path, ANNOTATOR_EMBEDDINGS_FILE, NULL);
+  g_autofree char *work_dir = NULL;
+
+  if (g_file_test (in_folder, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&in_folder);
+  work_dir = annotator_folder_dup_work_dir (path);
+  return g_build_filename (work_dir, ANNOTATOR_EMBEDDINGS_FILE, NULL);
+}
+
+/*
  * Opens @path: parses embeddings.csv, classes, labels.csv and the state file
  * in a worker, then finds the folder's dataset in the store at
  * @path/store, creating it (samples and embeddings from the CSV) the first
@@ -562,9 +598,10 @@ annotator_folder_open_async (const char          *path,
 
   g_task_set_source_tag (task, annotator_folder_open_async);
   self->path = g_canonicalize_filename (path, NULL);
-  self->csv_path = g_build_filename (self->path, ANNOTATOR_EMBEDDINGS_FILE, NULL);
-  self->labels_path = g_build_filename (self->path, ANNOTATOR_LABELS_FILE, NULL);
-  self->state_path = g_build_filename (self->path, ANNOTATOR_STATE_FILE, NULL);
+  self->work_dir = annotator_folder_dup_work_dir (self->path);
+  self->csv_path = annotator_folder_dup_embeddings_path (self->path);
+  self->labels_path = g_build_filename (self->work_dir, ANNOTATOR_LABELS_FILE, NULL);
+  self->state_path = g_build_filename (self->work_dir, ANNOTATOR_STATE_FILE, NULL);
   op->folder = self;
   op->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, op, (GDestroyNotify) open_free);
@@ -691,7 +728,7 @@ annotator_folder_set_label (AnnotatorFolder  *self,
       AnnotatorRound *round = annotator_rounds_find (self->rounds, self->round);
 
       if (round == NULL)
-        round = annotator_rounds_add (self->rounds, self->round, NULL, NULL);
+        round = annotator_rounds_add (self->rounds, self->round, NULL, NULL, NULL);
       annotator_round_note_off (round, name);
       return write_state (self, error);
     }
@@ -851,10 +888,13 @@ annotator_folder_get_round (AnnotatorFolder *self)
   return self->round;
 }
 
-/* Replaces the batch on screen with a new round's and saves the state. */
+/* Replaces the batch on screen with a new round's and saves the state;
+ * @why (nullable) is why the selection picked each image of @batch, as
+ * annotator_pick_dup_why_text() writes it. */
 gboolean
 annotator_folder_set_batch (AnnotatorFolder     *self,
                             const char * const  *batch,
+                            const char * const  *why,
                             GError             **error)
 {
   g_autoptr(GPtrArray) predicted = g_ptr_array_new ();
@@ -872,7 +912,7 @@ annotator_folder_set_batch (AnnotatorFolder     *self,
     }
   g_ptr_array_add (predicted, NULL);
   g_clear_pointer (&self->predicted, g_free);
-  annotator_rounds_add (self->rounds, self->round, batch, (const char * const *) predicted->pdata);
+  annotator_rounds_add (self->rounds, self->round, batch, (const char * const *) predicted->pdata, why);
   return write_state (self, error);
 }
 

@@ -24,6 +24,9 @@ G_DECLARE_FINAL_TYPE (AnnotatorFolder, annotator_folder, ANNOTATOR, FOLDER, GObj
 
 #define ANNOTATOR_DEFAULT_BATCH_SIZE 16
 
+char               *annotator_folder_dup_work_dir      (const char          *path);
+char               *annotator_folder_dup_embeddings_path (const char        *path);
+
 void                annotator_folder_open_async        (const char          *path,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
@@ -59,6 +62,7 @@ const char * const *annotator_folder_get_batch         (AnnotatorFolder     *sel
 guint               annotator_folder_get_round         (AnnotatorFolder     *self);
 gboolean            annotator_folder_set_batch         (AnnotatorFolder     *self,
                                                         const char * const  *batch,
+                                                        const char * const  *why,
                                                         GError             **error);
 guint               annotator_folder_get_batch_size    (AnnotatorFolder     *self);
 gboolean            annotator_folder_set_batch_size    (AnnotatorFolder     *self,

@@ -4,7 +4,8 @@
  * model predicted for each of its images when the batch was asked for (the
  * model had not seen those labels: comparing them with the labels the user
  * then gives is a held-out accuracy) and the images labeled off the
- * suggestion during the round. It lives in .lightly-annotator.ini, one
+ * suggestion during the round, and why the selection picked each image (its
+ * per-pick provenance, when the suggester reports it). It lives in .lightly-annotator.ini, one
  * group per round ("round 3"), so earlier rounds can be reviewed after a
  * restart.
  *
@@ -29,6 +30,7 @@ round_free (AnnotatorRound *round)
 {
   g_strfreev (round->batch);
   g_strfreev (round->predicted);
+  g_strfreev (round->why);
   g_ptr_array_unref (round->off);
   g_free (round);
 }
@@ -61,17 +63,19 @@ compare_rounds (gconstpointer a,
   return ra->number < rb->number ? -1 : ra->number > rb->number;
 }
 
-/* Adds round @number (replacing one of the same number); @predicted may be
- * NULL or shorter than @batch. */
+/* Adds round @number (replacing one of the same number); @predicted and
+ * @why may be NULL or shorter than @batch. */
 AnnotatorRound *
 annotator_rounds_add (AnnotatorRounds    *rounds,
                       guint               number,
                       const char * const *batch,
-                      const char * const *predicted)
+                      const char * const *predicted,
+                      const char * const *why)
 {
   AnnotatorRound *round = annotator_rounds_find (rounds, number);
   guint n = batch != NULL ? g_strv_length ((char **) batch) : 0;
   guint n_predicted = predicted != NULL ? g_strv_length ((char **) predicted) : 0;
+  guint n_why = why != NULL ? g_strv_length ((char **) why) : 0;
 
   if (round == NULL)
     {
@@ -83,12 +87,15 @@ annotator_rounds_add (AnnotatorRounds    *rounds,
     }
   g_strfreev (round->batch);
   g_strfreev (round->predicted);
+  g_strfreev (round->why);
   round->batch = g_new0 (char *, n + 1);
   round->predicted = g_new0 (char *, n + 1);
+  round->why = g_new0 (char *, n + 1);
   for (guint i = 0; i < n; i++)
     {
       round->batch[i] = g_strdup (batch[i]);
       round->predicted[i] = g_strdup (i < n_predicted ? predicted[i] : "");
+      round->why[i] = g_strdup (i < n_why ? why[i] : "");
     }
   /* An image left unlabeled may be in several batches: rebuild the set
    * rather than remove the replaced batch's names from it. */
@@ -161,6 +168,7 @@ annotator_rounds_load (AnnotatorRounds *rounds,
       g_auto(GStrv) batch = NULL;
       g_auto(GStrv) predicted = NULL;
       g_auto(GStrv) off = NULL;
+      g_auto(GStrv) why = NULL;
       AnnotatorRound *round;
       guint64 number;
 
@@ -170,8 +178,9 @@ annotator_rounds_load (AnnotatorRounds *rounds,
       batch = g_key_file_get_string_list (kf, groups[i], "batch", NULL, NULL);
       predicted = g_key_file_get_string_list (kf, groups[i], "predicted", NULL, NULL);
       off = g_key_file_get_string_list (kf, groups[i], "off-suggestion", NULL, NULL);
+      why = g_key_file_get_string_list (kf, groups[i], "why", NULL, NULL);
       round = annotator_rounds_add (rounds, (guint) number, (const char * const *) batch,
-                                    (const char * const *) predicted);
+                                    (const char * const *) predicted, (const char * const *) why);
       for (guint j = 0; off != NULL && off[j] != NULL; j++)
         annotator_round_note_off (round, off[j]);
     }
@@ -190,6 +199,8 @@ annotator_rounds_save (AnnotatorRounds *rounds,
                                   g_strv_length (round->batch));
       g_key_file_set_string_list (kf, group, "predicted", (const char * const *) round->predicted,
                                   g_strv_length (round->predicted));
+      g_key_file_set_string_list (kf, group, "why", (const char * const *) round->why,
+                                  g_strv_length (round->why));
       g_key_file_set_string_list (kf, group, "off-suggestion", (const char * const *) round->off->pdata,
                                   round->off->len);
     }

@@ -12,6 +12,7 @@ typedef struct {
   guint number;
   GStrv batch;          /* in the order the suggester returned it */
   GStrv predicted;      /* the class name the model predicted per batch image, "" for none */
+  GStrv why;            /* per batch image, why the selection picked it ("METHOD utility cluster"), "" unknown */
   GPtrArray *off;       /* char *: images labeled off the suggestion while this round was current */
 } AnnotatorRound;
 
@@ -26,7 +27,8 @@ void             annotator_rounds_save       (AnnotatorRounds     *rounds,
 AnnotatorRound  *annotator_rounds_add        (AnnotatorRounds     *rounds,
                                               guint                number,
                                               const char * const  *batch,
-                                              const char * const  *predicted);
+                                              const char * const  *predicted,
+                                              const char * const  *why);
 guint            annotator_rounds_get_n      (AnnotatorRounds     *rounds);
 AnnotatorRound  *annotator_rounds_get        (AnnotatorRounds     *rounds,
                                               guint                index);

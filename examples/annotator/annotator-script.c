@@ -18,6 +18,9 @@
  *   preview              win.preview: the selected image large, or back
  *   zoom N               win.zoom: in (N > 0), out (N < 0), fit (0)
  *   export PATH          win.export-csv: the labels as file,label
+ *   export-label-studio PATH  win.export-label-studio: Label Studio tasks
+ *   export-cvat PATH     win.export-cvat: CVAT for images 1.1 XML
+ *   open-cancel PATH     win.open-folder and at once win.cancel
  *   suggest-cancel       win.suggest and at once win.cancel
  *   enable MODULE        app.plugin-enabled (MODULE, true)
  *   disable MODULE       app.plugin-enabled (MODULE, false)
@@ -29,6 +32,9 @@
  *   expect-message TEXT  the message bar shows a message containing TEXT
  *   report FILE          write annotator_window_dup_report() to FILE
  *   screenshot FILE      draw the window into a PNG (GTK's own renderer)
+ *   screenshot-during F FILE  the same, during the next long operation, once
+ *                        its progress bar reaches the fraction F (the
+ *                        operation must get there)
  *   wait MS              let the main loop run (thumbnails, screenshots)
  *   hold                 stop here and keep running (for screenshots)
  *   quit                 app.quit
@@ -58,6 +64,8 @@ struct _AnnotatorScript
   gint64 wait_until;
   gboolean errors_expected;
   gboolean child_running;
+  char *busy_shot;                  /* screenshot-during: the file, and when */
+  double busy_shot_at;
 };
 
 void
@@ -67,6 +75,7 @@ annotator_script_free (AnnotatorScript *script)
     g_object_remove_weak_pointer (G_OBJECT (script->window), (gpointer *) &script->window);
   g_clear_handle_id (&script->source_id, g_source_remove);
   g_free (script->path);
+  g_free (script->busy_shot);
   g_strfreev (script->lines);
   g_free (script);
 }
@@ -263,6 +272,8 @@ static const struct {
   { "preview", "preview", 0 },
   { "zoom", "zoom", 'i' },
   { "export", "export-csv", 's' },
+  { "export-label-studio", "export-label-studio", 's' },
+  { "export-cvat", "export-cvat", 's' },
 };
 
 static gboolean
@@ -334,6 +345,11 @@ run_command (AnnotatorScript *script,
     }
   else if (g_str_equal (command, "keys"))
     send_keys (script, arg);
+  else if (g_str_equal (command, "open-cancel"))
+    {
+      activate (script, win, "open-folder", g_variant_new_string (arg));
+      activate (script, win, "cancel", NULL);
+    }
   else if (g_str_equal (command, "suggest-cancel"))
     {
       activate (script, win, "suggest", NULL);
@@ -385,6 +401,20 @@ run_command (AnnotatorScript *script,
           return FALSE;
         }
     }
+  else if (g_str_equal (command, "screenshot-during"))
+    {
+      char *space = strchr (arg, ' ');
+
+      if (space == NULL)
+        {
+          fail (script, "screenshot-during needs a fraction and a file");
+          return FALSE;
+        }
+      *space = '\0';
+      script->busy_shot_at = g_ascii_strtod (arg, NULL);
+      g_free (script->busy_shot);
+      script->busy_shot = g_strdup (g_strstrip (space + 1));
+    }
   else if (g_str_equal (command, "wait"))
     script->wait_until = g_get_monotonic_time () + g_ascii_strtoll (arg, NULL, 10) * 1000;
   else if (g_str_equal (command, "hold"))
@@ -417,9 +447,28 @@ step (gpointer user_data)
       fail (script, "the window closed before the script ended");
       return G_SOURCE_REMOVE;
     }
+  if (script->busy_shot != NULL && annotator_window_get_progress (script->window) >= script->busy_shot_at)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!save_screenshot (GTK_WIDGET (script->window), script->busy_shot, &error))
+        {
+          script->source_id = 0;
+          fail (script, "screenshot: %s", error->message);
+          return G_SOURCE_REMOVE;
+        }
+      g_clear_pointer (&script->busy_shot, g_free);
+    }
   if (annotator_window_get_busy (script->window) || script->child_running ||
       g_get_monotonic_time () < script->wait_until)
     return G_SOURCE_CONTINUE;
+  if (script->busy_shot != NULL && script->next > 0 &&
+      !g_str_has_prefix (g_strstrip (script->lines[script->next - 1]), "screenshot-during"))
+    {
+      script->source_id = 0;
+      fail (script, "the operation ended before its progress reached %g", script->busy_shot_at);
+      return G_SOURCE_REMOVE;
+    }
 
   /* The previous command is done: did it end in an error? */
   message = annotator_window_get_message (script->window, &is_error);

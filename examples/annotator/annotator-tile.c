@@ -1,9 +1,10 @@
 /* annotator-tile.c: one image of the batch in the grid, and the class keys
  *
  * A tile is the thumbnail with a small badge saying why the image is in
- * the batch (today its rank in the batch as the suggester returned it;
- * once the selection reports per-pick provenance, its strategy too, with
- * the full reason in the tooltip), the file name and a class picker.
+ * the batch: its rank, and when the selection reports per-pick provenance
+ * (LightlyPick, through the suggester's request) the strategy that picked
+ * it and the utility it maximised, with the full reason in the tooltip;
+ * then the file name and a class picker.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -50,16 +51,99 @@ annotator_class_dup_title (guint       index,
   return key != '\0' ? g_strdup_printf ("%c · %s", key, name) : g_strdup (name);
 }
 
-/* The badge's text: "#3", or "#3 · margin" with the selection's strategy. */
+/* The badge's text: "#3", or "#3 · coreset 1.84" with the selection's
+ * strategy and utility. */
 char *
 annotator_item_dup_badge (AnnotatorItem *item)
 {
   guint rank = annotator_item_get_rank (item, NULL);
   const char *strategy = annotator_item_get_strategy (item);
+  double utility = annotator_item_get_utility (item);
 
   if (rank == 0)
     return NULL;
-  return strategy != NULL ? g_strdup_printf ("#%u · %s", rank, strategy) : g_strdup_printf ("#%u", rank);
+  if (strategy == NULL)
+    return g_strdup_printf ("#%u", rank);
+  if (isnan (utility))
+    return g_strdup_printf ("#%u · %s", rank, strategy);
+  return g_strdup_printf ("#%u · %s %.3g", rank, strategy, utility);
+}
+
+/*
+ * Per-pick provenance is kept in the folder's state file as one short text
+ * per batch image, "METHOD UTILITY CLUSTER" (the method's wire name, the
+ * utility in C locale, the cluster or -1), so earlier rounds show their
+ * badges after a restart too.
+ */
+char *
+annotator_pick_dup_why_text (const LightlyPick *pick)
+{
+  char utility[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_dtostr (utility, sizeof utility, lightly_pick_get_utility (pick));
+  return g_strdup_printf ("%s %s %d", lightly_sampling_method_to_string (lightly_pick_get_method (pick)),
+                          utility, lightly_pick_get_cluster (pick));
+}
+
+/* The full reason for the tooltip, one sentence per method (the meaning of
+ * the utility is LightlyPick's). */
+static char *
+dup_reason (LightlySamplingMethod method,
+            double                utility,
+            gint64                cluster)
+{
+  switch (method)
+    {
+    case LIGHTLY_SAMPLING_METHOD_RANDOM:
+      return g_strdup (_("Picked at random among the unlabeled images (RANDOM)."));
+    case LIGHTLY_SAMPLING_METHOD_CORESET:
+      return g_strdup_printf (_("Far from every labeled image and every earlier pick: distance %.3g "
+                                "(CORESET, diversity)."), utility);
+    case LIGHTLY_SAMPLING_METHOD_CORAL:
+      return g_strdup_printf (_("Both far from the labeled images and uncertain for the model: "
+                                "distance × score^β = %.3g (CORAL)."), utility);
+    case LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING:
+      return g_strdup_printf (_("The model is unsure about it: active-learning score %.3g "
+                                "(ACTIVE_LEARNING)."), utility);
+    case LIGHTLY_SAMPLING_METHOD_TYPICLUST:
+      return g_strdup_printf (_("The most typical image of cluster %" G_GINT64_FORMAT ", a cluster with "
+                                "no label yet: typicality %.3g (TYPICLUST, cold start)."), cluster, utility);
+    case LIGHTLY_SAMPLING_METHOD_PROBCOVER:
+      return g_strdup_printf (_("Its neighbourhood (ball %" G_GINT64_FORMAT ") covers %.0f images no "
+                                "earlier pick covered (PROBCOVER, cold start)."), cluster, utility);
+    case LIGHTLY_SAMPLING_METHOD_AUTO:
+    default:
+      return NULL;
+    }
+}
+
+/* Sets the item's provenance from a text of annotator_pick_dup_why_text();
+ * an empty or damaged text leaves the rank alone on the badge. */
+void
+annotator_item_set_why_text (AnnotatorItem *item,
+                             const char    *text)
+{
+  g_auto(GStrv) fields = text != NULL ? g_strsplit (text, " ", 3) : NULL;
+  g_autofree char *strategy = NULL;
+  g_autofree char *reason = NULL;
+  g_autoptr(GError) error = NULL;
+  LightlySamplingMethod method;
+  char *end = NULL;
+  double utility;
+  gint64 cluster;
+
+  if (fields == NULL || g_strv_length (fields) != 3)
+    return;
+  method = lightly_sampling_method_from_string (fields[0], &error);
+  utility = g_ascii_strtod (fields[1], &end);
+  if (error != NULL || end == fields[1] || *end != '\0' ||
+      !g_ascii_string_to_signed (fields[2], 10, -1, G_MAXINT, &cluster, NULL))
+    return;
+  /* "ACTIVE_LEARNING" → "active learning": the badge is small. */
+  strategy = g_ascii_strdown (fields[0], -1);
+  g_strdelimit (strategy, "_", ' ');
+  reason = dup_reason (method, utility, cluster);
+  annotator_item_set_provenance (item, strategy, utility, reason);
 }
 
 /* The tooltip: the selection's reason when it gave one, else the rank. */
@@ -74,7 +158,10 @@ annotator_item_dup_why (AnnotatorItem *item)
 
   if (rank == 0)
     return NULL;
-  g_string_printf (text, _("Pick %u of %u, in the order the suggester returned the batch"), rank, n);
+  if (annotator_item_get_strategy (item) != NULL)
+    g_string_printf (text, _("Pick %u of %u, in the order the selection ranked the batch"), rank, n);
+  else
+    g_string_printf (text, _("Pick %u of %u, in the order the suggester returned the batch"), rank, n);
   if (!isnan (utility))
     g_string_append_printf (text, _(" · utility %.3g"), utility);
   if (reason != NULL)

@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include <lightly/lightly.h>
+
 #include "annotator-item.h"
 
 G_BEGIN_DECLS
@@ -23,5 +25,9 @@ GtkWidget *annotator_tile_new             (AnnotatorItem *item,
                                            GListModel    *class_titles);
 char      *annotator_item_dup_badge       (AnnotatorItem *item);
 char      *annotator_item_dup_why         (AnnotatorItem *item);
+
+char      *annotator_pick_dup_why_text    (const LightlyPick *pick);
+void       annotator_item_set_why_text    (AnnotatorItem *item,
+                                           const char    *text);
 
 G_END_DECLS

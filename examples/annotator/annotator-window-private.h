@@ -3,6 +3,7 @@
  *   annotator-window.c          the grid, labeling, undo, review, report
  *   annotator-window-suggest.c  suggesters, opening a folder, export, suggesting
  *   annotator-window-ui.c       building the widgets
+ *   annotator-window-report.c   the report for the test script
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -42,6 +43,11 @@ struct _AnnotatorWindow
   char *message;
   gboolean message_is_error;
   char *last_request;               /* for the report: what the suggester got */
+  gboolean embedding;               /* computing the embeddings of a folder */
+  gsize embed_done;                 /* the progress the main loop last got, for the report */
+  gsize embed_total;
+  guint n_embedded;                 /* images the last embedding run took, for the report */
+  GStrv unreadable;                 /* "name: reason" per file it could not read */
 
   GtkWidget *title;
   GtkWidget *subtitle;
@@ -78,6 +84,10 @@ void            annotator_window_update_actions   (AnnotatorWindow *self);
 void            annotator_window_show_round       (AnnotatorWindow *self,
                                                    guint            number);
 void            annotator_window_update_status    (AnnotatorWindow *self);
+AnnotatorItem  *annotator_window_selected_item    (AnnotatorWindow *self,
+                                                   int             *index);
+gboolean        annotator_window_previewing       (AnnotatorWindow *self);
+int             annotator_window_per_row          (AnnotatorWindow *self);
 
 /* annotator-window-suggest.c */
 PeasPluginInfo *annotator_window_chosen_info      (AnnotatorWindow *self);

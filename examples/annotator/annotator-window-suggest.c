@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "annotator-embed.h"
+#include "annotator-export.h"
 #include "annotator-tile.h"
 #include "annotator-window-private.h"
 
@@ -140,6 +142,43 @@ set_titles (AnnotatorWindow *self,
   gtk_label_set_text (GTK_LABEL (self->subtitle), subtitle);
 }
 
+/* After computing the embeddings: how many images, and which files could
+ * not be read (news, not an error: the rest of the folder is usable). */
+static void
+show_embedded (AnnotatorWindow *self)
+{
+  guint n_unreadable = self->unreadable != NULL ? g_strv_length (self->unreadable) : 0;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_string_printf (text, g_dngettext (GETTEXT_PACKAGE, "Embeddings computed for %u image",
+                                      "Embeddings computed for %u images", self->n_embedded),
+                   self->n_embedded);
+  if (n_unreadable > 0)
+    {
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "; %u file is not a readable image: ",
+                                                 "; %u files are not readable images: ", n_unreadable),
+                              n_unreadable);
+      for (guint i = 0; i < MIN (n_unreadable, 3); i++)
+        {
+          g_autofree char *name = g_strdup (self->unreadable[i]);
+          char *colon = strstr (name, ": ");
+
+          if (colon != NULL)
+            *colon = '\0';
+          g_string_append_printf (text, "%s%s", i > 0 ? ", " : "", name);
+        }
+      if (n_unreadable > 3)
+        g_string_append_printf (text, _(" and %u more"), n_unreadable - 3);
+    }
+  annotator_window_show_message (self, FALSE, text->str);
+  if (n_unreadable > 0)
+    {
+      g_autofree char *all = g_strjoinv ("\n", self->unreadable);
+
+      gtk_widget_set_tooltip_text (self->message_label, all);
+    }
+}
+
 static void
 folder_opened_cb (GObject      *source,
                   GAsyncResult *result,
@@ -181,10 +220,139 @@ folder_opened_cb (GObject      *source,
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->batch_spin), annotator_folder_get_batch_size (folder));
   annotator_window_update_actions (self);
   annotator_window_show_round (self, 0);
+  if (self->n_embedded > 0)
+    show_embedded (self);
   g_signal_emit_by_name (self, "folder-opened", annotator_folder_get_path (folder));
 }
 
-/* Opens @path (a folder with an embeddings.csv). */
+/* A folder of images without embeddings: compute them first. */
+static gboolean
+needs_embeddings (const char *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char *csv = annotator_folder_dup_embeddings_path (canonical);
+
+  return g_file_test (canonical, G_FILE_TEST_IS_DIR) && !g_file_test (csv, G_FILE_TEST_EXISTS);
+}
+
+static void
+embed_progress_cb (gsize    done,
+                   gsize    total,
+                   gpointer user_data)
+{
+  AnnotatorWindow *self = user_data;
+  g_autofree char *text = g_strdup_printf (_("Computing the embeddings: %zu of %zu images read"), done, total);
+
+  if (!self->embedding)
+    return;
+  self->embed_done = done;
+  self->embed_total = total;
+  /* Now that the count is known, a real fraction instead of the pulse. */
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
+  annotator_window_set_progress_text (self, text);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), total > 0 ? (double) done / total : 0);
+}
+
+static void open_now (AnnotatorWindow *self,
+                      const char      *path);
+
+typedef struct {
+  AnnotatorWindow *window;
+  char *path;
+} EmbedOpen;
+
+static void
+embed_open_free (EmbedOpen *eo)
+{
+  g_object_unref (eo->window);
+  g_free (eo->path);
+  g_free (eo);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbedOpen, embed_open_free)
+
+static void
+embedded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(EmbedOpen) eo = user_data;
+  AnnotatorWindow *self = eo->window;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) unreadable = NULL;
+  guint n = 0;
+
+  self->embedding = FALSE;
+  if (!annotator_embed_folder_finish (result, &n, &unreadable, &error))
+    {
+      if (!annotator_window_finish_busy (self))
+        return;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          annotator_window_show_message (self, FALSE, _("Computing the embeddings was cancelled: nothing was written"));
+          if (self->folder != NULL)
+            annotator_window_show_round (self, self->viewed_round);
+          else
+            {
+              gtk_label_set_text (GTK_LABEL (self->empty_title), _("Open a folder to label"));
+              gtk_label_set_text (GTK_LABEL (self->empty_text), _("Computing the embeddings was cancelled."));
+            }
+          return;
+        }
+      annotator_window_show_error (self, _("Computing the embeddings failed"), error);
+      if (self->folder != NULL)
+        annotator_window_show_round (self, self->viewed_round);
+      else
+        show_error_page (self, error);
+      return;
+    }
+  self->n_embedded = n;
+  g_strfreev (self->unreadable);
+  self->unreadable = g_steal_pointer (&unreadable);
+  if (!annotator_window_finish_busy (self))
+    return;
+  open_now (self, eo->path);
+}
+
+/* Computes the embeddings of the folder @path, then opens it. */
+static void
+embed_then_open (AnnotatorWindow *self,
+                 const char      *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  g_autofree char *csv = annotator_folder_dup_embeddings_path (canonical);
+  EmbedOpen *eo = g_new0 (EmbedOpen, 1);
+
+  eo->window = g_object_ref (self);
+  eo->path = g_strdup (canonical);
+  annotator_window_set_busy (self, _("Listing the images of the folder…"));
+  self->embedding = TRUE;
+  self->cancellable = g_cancellable_new ();
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "folder-pictures-symbolic");
+  gtk_label_set_text (GTK_LABEL (self->empty_title), _("Computing the embeddings…"));
+  gtk_label_set_text (GTK_LABEL (self->empty_text), canonical);
+  gtk_widget_set_visible (self->empty_suggest, FALSE);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+  annotator_embed_folder_async (canonical, csv, self->cancellable, embed_progress_cb, self,
+                                embedded_cb, eo);
+}
+
+static void
+open_now (AnnotatorWindow *self,
+          const char      *path)
+{
+  annotator_window_set_busy (self, _("Opening the folder and its embeddings…"));
+  self->cancellable = g_cancellable_new ();
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "folder-pictures-symbolic");
+  gtk_label_set_text (GTK_LABEL (self->empty_title), _("Opening…"));
+  gtk_label_set_text (GTK_LABEL (self->empty_text), path);
+  gtk_widget_set_visible (self->empty_suggest, FALSE);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+  annotator_folder_open_async (path, self->cancellable, folder_opened_cb, g_object_ref (self));
+}
+
+/* Opens @path, a folder of images; when it has no embeddings.csv, computes
+ * one first (with a progress bar and Cancel). */
 void
 annotator_window_open (AnnotatorWindow *self,
                        const char      *path)
@@ -195,14 +363,13 @@ annotator_window_open (AnnotatorWindow *self,
       return;
     }
   annotator_window_show_message (self, FALSE, NULL);
-  annotator_window_set_busy (self, _("Opening the folder and its embeddings…"));
-  self->cancellable = g_cancellable_new ();
-  gtk_image_set_from_icon_name (GTK_IMAGE (self->empty_icon), "folder-pictures-symbolic");
-  gtk_label_set_text (GTK_LABEL (self->empty_title), _("Opening…"));
-  gtk_label_set_text (GTK_LABEL (self->empty_text), path);
-  gtk_widget_set_visible (self->empty_suggest, FALSE);
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
-  annotator_folder_open_async (path, self->cancellable, folder_opened_cb, g_object_ref (self));
+  self->n_embedded = 0;
+  self->embed_done = self->embed_total = 0;
+  g_clear_pointer (&self->unreadable, g_strfreev);
+  if (needs_embeddings (path))
+    embed_then_open (self, path);
+  else
+    open_now (self, path);
 }
 
 static void
@@ -269,16 +436,29 @@ annotator_window_open_demo_activated (GSimpleAction *action,
  * Exporting the labels
  * ------------------------------------------------------------------------- */
 
+static AnnotatorExportFormat
+export_format (GAction *action)
+{
+  const char *name = g_action_get_name (action);
+
+  if (g_str_equal (name, "export-label-studio"))
+    return ANNOTATOR_EXPORT_LABEL_STUDIO;
+  if (g_str_equal (name, "export-cvat"))
+    return ANNOTATOR_EXPORT_CVAT;
+  return ANNOTATOR_EXPORT_CSV;
+}
+
 static void
-export_to (AnnotatorWindow *self,
-           const char      *path)
+export_to (AnnotatorWindow       *self,
+           AnnotatorExportFormat  format,
+           const char            *path)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
-  if (!annotator_folder_export_csv (self->folder, path, &error))
+  if (!annotator_export_labels (self->folder, format, path, &error))
     {
-      annotator_window_show_message (self, TRUE, error->message);
+      annotator_window_show_error (self, _("Exporting the labels failed"), error);
       return;
     }
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u label to %s", "Exported %u labels to %s",
@@ -293,6 +473,7 @@ export_response_cb (GtkNativeDialog *dialog,
                     gpointer         user_data)
 {
   AnnotatorWindow *self = user_data;
+  AnnotatorExportFormat format = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "format"));
 
   if (response == GTK_RESPONSE_ACCEPT && self->folder != NULL)
     {
@@ -300,19 +481,24 @@ export_response_cb (GtkNativeDialog *dialog,
       g_autofree char *path = g_file_get_path (file);
 
       if (path != NULL)
-        export_to (self, path);
+        export_to (self, format, path);
     }
   g_object_unref (dialog);
 }
 
-/* win.export-csv PATH writes the labels as `file,label`; an empty PATH asks
- * for one. */
+/* win.export-csv, win.export-label-studio and win.export-cvat PATH write
+ * the labels as `file,label`, Label Studio tasks or CVAT for images 1.1;
+ * an empty PATH asks for one. */
 void
 annotator_window_export_csv_activated (GSimpleAction *action,
                                        GVariant      *parameter,
                                        gpointer       user_data)
 {
+  static const char *const titles[] = {
+    N_("Export the Labels as CSV"), N_("Export the Labels for Label Studio"), N_("Export the Labels for CVAT"),
+  };
   AnnotatorWindow *self = user_data;
+  AnnotatorExportFormat format = export_format (G_ACTION (action));
   const char *path = g_variant_get_string (parameter, NULL);
   GtkFileChooserNative *chooser;
 
@@ -320,13 +506,14 @@ annotator_window_export_csv_activated (GSimpleAction *action,
     return;
   if (path[0] != '\0')
     {
-      export_to (self, path);
+      export_to (self, format, path);
       return;
     }
-  chooser = gtk_file_chooser_native_new (_("Export the Labels as CSV"), GTK_WINDOW (self),
+  chooser = gtk_file_chooser_native_new (_(titles[format]), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "labels-export.csv");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), annotator_export_default_name (format));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "format", GINT_TO_POINTER (format));
   g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
@@ -338,16 +525,54 @@ annotator_window_export_csv_activated (GSimpleAction *action,
 typedef struct {
   AnnotatorWindow *window;
   LightlyBatchSuggester *suggester;
+  LightlySuggestRequest *request;
   char *suggester_name;
 } Suggest;
 
 static void
 suggest_free (Suggest *s)
 {
+  g_clear_object (&s->request);
   g_object_unref (s->window);
   g_object_unref (s->suggester);
   g_free (s->suggester_name);
   g_free (s);
+}
+
+static int
+compare_rank (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  GHashTable *pick_of = user_data;
+  guint ra = lightly_pick_get_rank (g_hash_table_lookup (pick_of, *(const char **) a));
+  guint rb = lightly_pick_get_rank (g_hash_table_lookup (pick_of, *(const char **) b));
+
+  return ra < rb ? -1 : ra > rb;
+}
+
+/* Why each image of @batch was picked, from the provenance the suggester
+ * left in @request, and @batch sorted into the selection's rank order;
+ * NULL (and @batch as returned) when the suggester gave none for some image. */
+static GPtrArray *
+batch_why (LightlySuggestRequest *request,
+           GPtrArray             *batch)
+{
+  g_autoptr(GPtrArray) picks = lightly_suggest_request_dup_picks (request);
+  g_autoptr(GHashTable) pick_of = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *why;
+
+  for (guint i = 0; i < picks->len; i++)
+    g_hash_table_insert (pick_of, (gpointer) lightly_pick_get_file_name (picks->pdata[i]), picks->pdata[i]);
+  for (guint i = 0; i < batch->len; i++)
+    if (!g_hash_table_contains (pick_of, batch->pdata[i]))
+      return NULL;
+  g_ptr_array_sort_with_data (batch, compare_rank, pick_of);
+  why = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < batch->len; i++)
+    g_ptr_array_add (why, annotator_pick_dup_why_text (g_hash_table_lookup (pick_of, batch->pdata[i])));
+  g_ptr_array_add (why, NULL);
+  return why;
 }
 
 static void
@@ -360,6 +585,7 @@ suggested_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = lightly_batch_suggester_suggest_finish (LIGHTLY_BATCH_SUGGESTER (source), result, &error);
   g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+  g_autoptr(GPtrArray) why = NULL;
   guint dropped = 0;
 
   if (!annotator_window_finish_busy (self))
@@ -392,9 +618,11 @@ suggested_cb (GObject      *source,
       else
         g_ptr_array_add (batch, names[i]);
     }
+  why = batch_why (s->request, batch);
   g_ptr_array_add (batch, NULL);
 
-  if (!annotator_folder_set_batch (self->folder, (const char * const *) batch->pdata, &error))
+  if (!annotator_folder_set_batch (self->folder, (const char * const *) batch->pdata,
+                                   why != NULL ? (const char * const *) why->pdata : NULL, &error))
     annotator_window_show_error (self, _("Saving the batch failed"), error);
   else if (dropped > 0)
     {
@@ -418,7 +646,7 @@ ask_suggester (Suggest            *s,
   AnnotatorWindow *self = s->window;
   g_auto(GStrv) labeled = annotator_folder_dup_labeled (self->folder);
   guint batch_size = annotator_folder_get_batch_size (self->folder);
-  g_autoptr(LightlySuggestRequest) request =
+  LightlySuggestRequest *request =
     lightly_suggest_request_new (batch_size, (const char * const *) labeled, predictions);
   g_autofree char *text = g_strdup_printf (_("%s is picking %u images (%u labeled%s)…"), s->suggester_name,
                                            batch_size, g_strv_length (labeled),
@@ -428,6 +656,8 @@ ask_suggester (Suggest            *s,
   g_free (self->last_request);
   self->last_request = g_strdup_printf ("request\t%u\t%u\t%zu\n", batch_size, g_strv_length (labeled),
                                         predictions != NULL ? lightly_predictions_get_n_cols (predictions) : 0);
+  /* Kept: after the suggestion it holds why each image was picked. */
+  s->request = request;
   lightly_batch_suggester_suggest_async (s->suggester, request, self->cancellable, suggested_cb, s);
 }
 

@@ -81,9 +81,11 @@ build_header (AnnotatorWindow *self)
   gtk_widget_set_tooltip_text (open, _("Open a folder of images with an embeddings.csv"));
   gtk_header_bar_pack_start (GTK_HEADER_BAR (header), open);
 
-  g_menu_append (section, _("Open _Folder…"), "win.open-folder::");
+  g_menu_append (section, _("Open a _Folder of Images…"), "win.open-folder::");
   g_menu_append (section, _("Open the Fashion-MNIST _Demo"), "win.open-demo");
   g_menu_append (section, _("_Export the Labels as CSV…"), "win.export-csv::");
+  g_menu_append (section, _("Export the Labels for Label _Studio…"), "win.export-label-studio::");
+  g_menu_append (section, _("Export the Labels for _CVAT…"), "win.export-cvat::");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   g_clear_object (&section);
   section = g_menu_new ();
@@ -123,7 +125,7 @@ build_empty_page (AnnotatorWindow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *open = gtk_button_new_with_mnemonic (_("Open _Folder…"));
+  GtkWidget *open = gtk_button_new_with_mnemonic (_("Open a _Folder of Images…"));
   GtkWidget *demo = gtk_button_new_with_mnemonic (_("Open the _Demo"));
 
   self->empty_icon = gtk_image_new_from_icon_name ("folder-pictures-symbolic");

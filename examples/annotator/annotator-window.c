@@ -55,6 +55,7 @@ annotator_window_show_message (AnnotatorWindow *self,
   g_free (self->message);
   self->message = g_strdup (message);
   self->message_is_error = message != NULL && is_error;
+  gtk_widget_set_tooltip_text (self->message_label, NULL);
   if (message == NULL)
     {
       gtk_revealer_set_reveal_child (GTK_REVEALER (self->message_revealer), FALSE);
@@ -130,6 +131,8 @@ annotator_window_update_actions (AnnotatorWindow *self)
   enable (self, "undo", idle && open && annotator_history_get_n_undo (self->history) > 0);
   enable (self, "redo", idle && open && annotator_history_get_n_redo (self->history) > 0);
   enable (self, "export-csv", open);
+  enable (self, "export-label-studio", open);
+  enable (self, "export-cvat", open);
   enable (self, "view-round", idle && open);
   gtk_widget_set_sensitive (self->suggester_dropdown, idle);
   gtk_widget_set_sensitive (self->batch_spin, idle && open);
@@ -168,6 +171,13 @@ annotator_window_get_busy (AnnotatorWindow *self)
   return self->busy;
 }
 
+/* The fraction the progress bar shows (0 while it pulses), -1 when idle. */
+double
+annotator_window_get_progress (AnnotatorWindow *self)
+{
+  return self->busy ? gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (self->progress_bar)) : -1;
+}
+
 /* Finishes an operation; a close requested meanwhile happens now. */
 gboolean
 annotator_window_finish_busy (AnnotatorWindow *self)
@@ -185,9 +195,9 @@ annotator_window_finish_busy (AnnotatorWindow *self)
  * The grid and the large view
  * ------------------------------------------------------------------------- */
 
-static AnnotatorItem *
-selected_item (AnnotatorWindow *self,
-               int             *index)
+AnnotatorItem *
+annotator_window_selected_item (AnnotatorWindow *self,
+                                int             *index)
 {
   GList *selected = gtk_flow_box_get_selected_children (GTK_FLOW_BOX (self->flowbox));
   AnnotatorItem *item = NULL;
@@ -205,8 +215,8 @@ selected_item (AnnotatorWindow *self,
   return item;
 }
 
-static gboolean
-previewing (AnnotatorWindow *self)
+gboolean
+annotator_window_previewing (AnnotatorWindow *self)
 {
   return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "preview") == 0;
 }
@@ -231,7 +241,7 @@ select_index (AnnotatorWindow *self,
   if (child == NULL)
     return;
   gtk_flow_box_select_child (GTK_FLOW_BOX (self->flowbox), child);
-  if (previewing (self))
+  if (annotator_window_previewing (self))
     {
       g_autoptr(AnnotatorItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), (guint) index);
 
@@ -323,8 +333,11 @@ void
 annotator_window_show_round (AnnotatorWindow *self,
                              guint            number)
 {
-  AnnotatorRound *round = annotator_rounds_find (annotator_folder_get_rounds (self->folder), number);
+  AnnotatorRounds *rounds = annotator_folder_get_rounds (self->folder);
+  AnnotatorRound *round = annotator_rounds_find (rounds, number);
+  AnnotatorRound *current = annotator_rounds_find (rounds, annotator_folder_get_round (self->folder));
   const char * const *batch = annotator_folder_get_batch (self->folder);
+  const char * const *why = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   int first_unlabeled = -1;
   guint n;
@@ -335,7 +348,12 @@ annotator_window_show_round (AnnotatorWindow *self,
       batch = (const char * const *) round->batch;
       self->viewed_round = number;
     }
+  else
+    round = current;
   n = g_strv_length ((char **) batch);
+  /* The provenance is kept per round, parallel to its batch. */
+  if (round != NULL && round->why != NULL && g_strv_equal ((const char * const *) round->batch, batch))
+    why = (const char * const *) round->why;
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *path = annotator_folder_dup_image_path (self->folder, batch[i]);
@@ -343,6 +361,8 @@ annotator_window_show_round (AnnotatorWindow *self,
       AnnotatorItem *item = annotator_item_new (batch[i], path, label);
 
       annotator_item_set_rank (item, i + 1, n);
+      if (why != NULL)
+        annotator_item_set_why_text (item, why[i]);
       g_signal_connect_object (item, "notify::label", G_CALLBACK (item_label_changed_cb), self, 0);
       g_ptr_array_add (items, item);
       if (label < 0 && first_unlabeled < 0)
@@ -405,7 +425,7 @@ set_class_activated (GSimpleAction *action,
   AnnotatorWindow *self = user_data;
   int label = g_variant_get_int32 (parameter);
   int index = 0;
-  AnnotatorItem *item = selected_item (self, &index);
+  AnnotatorItem *item = annotator_window_selected_item (self, &index);
 
   if (item == NULL || self->folder == NULL)
     return;
@@ -546,9 +566,9 @@ preview_activated (GSimpleAction *action,
 {
   AnnotatorWindow *self = user_data;
   int index = 0;
-  AnnotatorItem *item = selected_item (self, &index);
+  AnnotatorItem *item = annotator_window_selected_item (self, &index);
 
-  if (previewing (self))
+  if (annotator_window_previewing (self))
     {
       gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "grid");
       select_index (self, index);
@@ -578,7 +598,7 @@ tile_activated_cb (GtkFlowBox      *flowbox,
   AnnotatorWindow *self = user_data;
 
   gtk_flow_box_select_child (flowbox, child);
-  if (!previewing (self))
+  if (!annotator_window_previewing (self))
     g_action_group_activate_action (G_ACTION_GROUP (self), "preview", NULL);
 }
 
@@ -595,8 +615,8 @@ shortcuts_activated (GSimpleAction *action,
  * ------------------------------------------------------------------------- */
 
 /* Images per row, as laid out now. */
-static int
-per_row (AnnotatorWindow *self)
+int
+annotator_window_per_row (AnnotatorWindow *self)
 {
   GtkFlowBoxChild *first = gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->flowbox), 0);
   graphene_rect_t first_bounds, bounds;
@@ -629,18 +649,18 @@ view_key (AnnotatorWindow *self,
     {
     case GDK_KEY_space:
       if (g_list_model_get_n_items (G_LIST_MODEL (self->items)) == 0 ||
-          (!previewing (self) && g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "grid") != 0))
+          (!annotator_window_previewing (self) && g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "grid") != 0))
         return FALSE;
       g_action_group_activate_action (G_ACTION_GROUP (self), "preview", NULL);
       return TRUE;
     case GDK_KEY_Escape:
-      if (!previewing (self) || self->busy)
+      if (!annotator_window_previewing (self) || self->busy)
         return FALSE;
       g_action_group_activate_action (G_ACTION_GROUP (self), "preview", NULL);
       return TRUE;
     case GDK_KEY_plus: case GDK_KEY_KP_Add: case GDK_KEY_equal:
     case GDK_KEY_minus: case GDK_KEY_KP_Subtract:
-      if (!previewing (self))
+      if (!annotator_window_previewing (self))
         return FALSE;
       annotator_preview_zoom (ANNOTATOR_PREVIEW (self->preview),
                               keyval == GDK_KEY_minus || keyval == GDK_KEY_KP_Subtract ? -1 : 1);
@@ -670,8 +690,8 @@ arrow_pressed_cb (GtkEventControllerKey *controller,
     return FALSE;
   if (view_key (self, keyval))
     return TRUE;
-  if ((state & GDK_SHIFT_MASK) != 0 || selected_item (self, &index) == NULL ||
-      (!previewing (self) && (focus == NULL || !gtk_widget_is_ancestor (focus, self->flowbox))))
+  if ((state & GDK_SHIFT_MASK) != 0 || annotator_window_selected_item (self, &index) == NULL ||
+      (!annotator_window_previewing (self) && (focus == NULL || !gtk_widget_is_ancestor (focus, self->flowbox))))
     return FALSE;
   switch (keyval)
     {
@@ -682,10 +702,10 @@ arrow_pressed_cb (GtkEventControllerKey *controller,
       target = index + 1;
       break;
     case GDK_KEY_Up: case GDK_KEY_KP_Up:
-      target = index - per_row (self);
+      target = index - annotator_window_per_row (self);
       break;
     case GDK_KEY_Down: case GDK_KEY_KP_Down:
-      target = index + per_row (self);
+      target = index + annotator_window_per_row (self);
       break;
     case GDK_KEY_Home: case GDK_KEY_KP_Home:
       target = 0;
@@ -720,99 +740,6 @@ key_pressed_cb (GtkEventControllerKey *controller,
     return FALSE;
   g_action_group_activate_action (G_ACTION_GROUP (self), "set-class", g_variant_new_int32 (label));
   return TRUE;
-}
-
-/* ---------------------------------------------------------------------------
- * Report for the test script
- * ------------------------------------------------------------------------- */
-
-/* The sidebar's numbers: the legend and the viewed round's stats. */
-static void
-report_sidebar (AnnotatorWindow *self,
-                GString         *out)
-{
-  AnnotatorRounds *rounds = annotator_folder_get_rounds (self->folder);
-  AnnotatorRoundStats stats;
-
-  for (guint c = 0; c < annotator_folder_get_n_classes (self->folder); c++)
-    {
-      char key = annotator_class_key (c);
-
-      g_string_append_printf (out, "legend\t%s\t%s\t%u\n", key != '\0' ? (char[]) { key, '\0' } : "",
-                              annotator_folder_get_class_name (self->folder, c),
-                              annotator_folder_count_class (self->folder, (int) c));
-    }
-  g_string_append (out, "rounds");
-  for (guint i = 0; i < annotator_rounds_get_n (rounds); i++)
-    if (annotator_rounds_get (rounds, i)->batch[0] != NULL)
-      g_string_append_printf (out, "\t%u", annotator_rounds_get (rounds, i)->number);
-  g_string_append_c (out, '\n');
-  if (annotator_folder_get_round_stats (self->folder, self->viewed_round, &stats))
-    {
-      g_autofree char *accuracy = annotator_round_stats_dup_accuracy (&stats);
-
-      g_string_append_printf (out, "stats\t%u\t%u\t%u\t%u\t%u\t%u\n", stats.number, stats.n_batch,
-                              stats.from_suggestion, stats.off_suggestion, stats.n_scored, stats.n_correct);
-      g_string_append_printf (out, "accuracy\t%s\n", accuracy);
-      annotator_round_stats_clear (&stats);
-    }
-}
-
-/* Tab-separated lines: folder, round, batch names, labeled names with their
- * class, what the grid shows (round, tiles with label and badge, page), the
- * sidebar, undo and redo depth, the last request (batch size, labeled,
- * prediction columns), the message bar, the plugins. */
-char *
-annotator_window_dup_report (AnnotatorWindow *self)
-{
-  GString *out = g_string_new (NULL);
-  g_autofree char *plugins = annotator_plugins_describe (self->plugins);
-  PeasPluginInfo *info = annotator_window_chosen_info (self);
-  int selected = -1;
-
-  g_string_append_printf (out, "page\t%s\n", gtk_stack_get_visible_child_name (GTK_STACK (self->stack)));
-  g_string_append_printf (out, "page-title\t%s\n", gtk_label_get_text (GTK_LABEL (self->empty_title)));
-  if (self->folder != NULL)
-    {
-      const char * const *batch = annotator_folder_get_batch (self->folder);
-      g_auto(GStrv) labeled = annotator_folder_dup_labeled (self->folder);
-
-      g_string_append_printf (out, "folder\t%s\n", annotator_folder_get_path (self->folder));
-      g_string_append_printf (out, "round\t%u\n", annotator_folder_get_round (self->folder));
-      g_string_append_printf (out, "viewing\t%u\n", self->viewed_round);
-      g_string_append_printf (out, "batch-size\t%u\n", annotator_folder_get_batch_size (self->folder));
-      for (guint i = 0; batch[i] != NULL; i++)
-        g_string_append_printf (out, "batch\t%s\n", batch[i]);
-      for (guint i = 0; labeled[i] != NULL; i++)
-        g_string_append_printf (out, "labeled\t%s\t%d\n", labeled[i],
-                                annotator_folder_get_label (self->folder, labeled[i]));
-      if (selected_item (self, &selected) != NULL)
-        g_string_append_printf (out, "selected\t%d\n", selected);
-      g_string_append_printf (out, "columns\t%d\n", per_row (self));
-      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->items)); i++)
-        {
-          g_autoptr(AnnotatorItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
-          g_autofree char *badge = annotator_item_dup_badge (item);
-
-          g_string_append_printf (out, "shown\t%s\t%d\n", annotator_item_get_name (item),
-                                  annotator_item_get_label (item));
-          g_string_append_printf (out, "badge\t%s\t%s\n", annotator_item_get_name (item), badge);
-        }
-      report_sidebar (self, out);
-      g_string_append_printf (out, "undo\t%u\nredo\t%u\n", annotator_history_get_n_undo (self->history),
-                              annotator_history_get_n_redo (self->history));
-      if (previewing (self))
-        g_string_append_printf (out, "preview\t%s\t%g\n", annotator_preview_get_name (ANNOTATOR_PREVIEW (self->preview)),
-                                annotator_preview_get_scale (ANNOTATOR_PREVIEW (self->preview)));
-    }
-  if (self->last_request != NULL)
-    g_string_append (out, self->last_request);
-  if (info != NULL)
-    g_string_append_printf (out, "suggester\t%s\n", peas_plugin_info_get_module_name (info));
-  if (self->message != NULL)
-    g_string_append_printf (out, "%s\t%s\n", self->message_is_error ? "error" : "message", self->message);
-  g_string_append (out, plugins);
-  return g_string_free (out, FALSE);
 }
 
 /* ---------------------------------------------------------------------------
@@ -885,6 +812,7 @@ annotator_window_finalize (GObject *object)
   g_free (self->progress_text);
   g_free (self->message);
   g_free (self->last_request);
+  g_strfreev (self->unreadable);
 
   G_OBJECT_CLASS (annotator_window_parent_class)->finalize (object);
 }
@@ -941,6 +869,8 @@ static const GActionEntry win_entries[] = {
   { "zoom", zoom_activated, "i", NULL, NULL, { 0 } },
   { "shortcuts", shortcuts_activated, NULL, NULL, NULL, { 0 } },
   { "export-csv", annotator_window_export_csv_activated, "s", NULL, NULL, { 0 } },
+  { "export-label-studio", annotator_window_export_csv_activated, "s", NULL, NULL, { 0 } },
+  { "export-cvat", annotator_window_export_csv_activated, "s", NULL, NULL, { 0 } },
   { "batch-size", annotator_window_batch_size_activated, "i", NULL, NULL, { 0 } },
   { "suggester", annotator_window_suggester_activated, "s", NULL, NULL, { 0 } },
   { "plugins", annotator_window_plugins_activated, NULL, NULL, NULL, { 0 } },

@@ -17,6 +17,7 @@ AnnotatorWindow *annotator_window_new            (GtkApplication   *app,
 void             annotator_window_open           (AnnotatorWindow  *self,
                                                   const char       *path);
 gboolean         annotator_window_get_busy       (AnnotatorWindow  *self);
+double           annotator_window_get_progress   (AnnotatorWindow  *self);
 const char      *annotator_window_get_message    (AnnotatorWindow  *self,
                                                   gboolean         *is_error);
 void             annotator_window_show_message   (AnnotatorWindow  *self,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # screenshot.sh: docs/annotator.png, Lightly Annotator in round two of the
-# Fashion-MNIST demo.
+# Fashion-MNIST demo, and docs/annotator-embed.png, the app computing the
+# embeddings of a folder of your own images.
 #
-#   examples/annotator/screenshot.sh [BUILD_DIR [OUT.png]]   (defaults: _build, docs/annotator.png)
+#   examples/annotator/screenshot.sh [BUILD_DIR [OUT.png]]   (defaults: _build, docs/annotator.png;
+#                                                         the second is OUT-embed.png)
 #
 # Needs: a build of the tree, the dataset-fashion-mnist package (for
 # `lightly-al demo`), and xvfb, xauth and dbus: all in .ci/packages. The app
@@ -17,7 +19,13 @@
 # which the app itself ignores); round two: the next 24 come with the
 # classifier's predictions, and a third of them are labeled when the
 # window is captured: the legend counts them, the sidebar shows round two
-# with its held-out accuracy, the tiles their rank badges.
+# with its held-out accuracy, the tiles their "why" badges (rank, strategy
+# and utility of each pick).
+#
+# Your own images: 1500 of the demo's images, enlarged to 96 × 96 and saved
+# as JPEG by gdk-pixbuf (python3-gi), plus a file that is not an image, in a
+# folder without embeddings.csv; the app is captured while it computes the
+# embeddings (the script's screenshot-during command, at 40 %).
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
@@ -26,6 +34,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$top/_build}" && pwd)
 out=${2:-$top/docs/annotator.png}
 case $out in /*) ;; *) out=$PWD/$out ;; esac
+out_embed=${out%.png}-embed.png
 
 if [ -z "${ANNOTATOR_SCREENSHOT_INNER:-}" ]; then
   for tool in xvfb-run xauth dbus-run-session; do
@@ -82,3 +91,25 @@ mkdir -p "$(dirname "$out")"
 } >"$tmp/round2-shot"
 "$app" --test-script "$tmp/round2-shot"
 echo "screenshot.sh: wrote $out"
+
+photos=$tmp/my-photos
+mkdir -p "$photos"
+/usr/bin/python3 - "$demo/images" "$photos" <<'EOF'
+import os, sys
+import gi
+gi.require_version('GdkPixbuf', '2.0')
+from gi.repository import GdkPixbuf
+src, dst = sys.argv[1:]
+for i, name in enumerate(sorted(os.listdir(src))[:1500]):
+    pixbuf = GdkPixbuf.Pixbuf.new_from_file(os.path.join(src, name))
+    pixbuf.scale_simple(96, 96, GdkPixbuf.InterpType.BILINEAR).savev(
+        os.path.join(dst, f'photo-{i:04d}.jpg'), 'jpeg', ['quality'], ['90'])
+EOF
+echo "shopping list" >"$photos/notes.txt"
+cat >"$tmp/embed-shot" <<EOF
+screenshot-during 0.4 $out_embed
+open $photos
+quit
+EOF
+"$app" --test-script "$tmp/embed-shot"
+echo "screenshot.sh: wrote $out_embed"

@@ -97,7 +97,7 @@ def make_folder(path):
 
 def read_report(path):
     report = {'batch': [], 'labeled': {}, 'shown': {}, 'plugin': {}, 'error': None, 'message': None,
-              'selected': None, 'badge': {}, 'legend': [], 'rounds': [], 'stats': None, 'preview': None}
+              'selected': None, 'badge': {}, 'why': {}, 'unreadable': [], 'legend': [], 'rounds': [], 'stats': None, 'preview': None}
     with open(path) as f:
         for line in f.read().splitlines():
             key, _, rest = line.partition('\t')
@@ -108,9 +108,11 @@ def read_report(path):
                 report[key][name] = int(label)
             elif key == 'request':
                 report['request'] = tuple(int(v) for v in rest.split('\t'))
-            elif key == 'badge':
-                name, _, badge = rest.rpartition('\t')
-                report['badge'][name] = badge
+            elif key in ('badge', 'why'):
+                name, _, text = rest.partition('\t')
+                report[key][name] = text
+            elif key == 'unreadable':
+                report['unreadable'].append(rest)
             elif key == 'legend':
                 report['legend'].append(tuple(rest.split('\t')))
             elif key == 'rounds':
@@ -190,9 +192,16 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(on_disk, {name: CLASSES[c] for name, c in expected.items()})
 
     def check_badges(self, report, batch):
-        """Each tile shows its rank in the batch as the suggester returned it."""
+        """Each tile shows its rank in the batch as the selection ranked it,
+        the strategy that picked it and its utility; the tooltip says why."""
         self.assertEqual(list(report['shown']), batch)
-        self.assertEqual(report['badge'], {name: f'#{i + 1}' for i, name in enumerate(batch)})
+        self.assertEqual(list(report['badge']), batch)
+        for i, name in enumerate(batch):
+            self.assertRegex(report['badge'][name],
+                             rf'^#{i + 1} · (typiclust|probcover|coreset|coral|active learning|random) [-0-9.e+]+$')
+            self.assertRegex(report['why'][name], rf'^Pick {i + 1} of {len(batch)}, in the order the selection '
+                             r'ranked the batch · utility [-0-9.e+]+ [A-Z].*\((TYPICLUST|PROBCOVER|CORESET|CORAL|'
+                             r'ACTIVE_LEARNING|RANDOM)\b')
 
     def check_legend(self, report, labels):
         counts = [sum(1 for c in labels.values() if c == k) for k in range(N_CLASSES)]
@@ -202,7 +211,7 @@ class AnnotatorTest(unittest.TestCase):
         # Run 0: a folder without embeddings.csv: an error page, not "Opening…".
         empty = os.path.join(self.top, 'no-embeddings')
         os.makedirs(empty)
-        r = self.run_app(['expect-error no embeddings.csv', 'report failed'], folder=empty)
+        r = self.run_app(['expect-error embeddings need at least two', 'report failed'], folder=empty)
         self.assertEqual(r['failed']['page'], 'empty')
         self.assertEqual(r['failed']['page-title'], 'The folder could not be opened')
         self.assertNotIn('folder', r['failed'])
