@@ -510,6 +510,7 @@ engine_method (LightlySamplingMethod   method,
       return TRUE;
     case LIGHTLY_SAMPLING_METHOD_TYPICLUST: *out = LIGHTLY_SELECTION_METHOD_TYPICLUST; return TRUE;
     case LIGHTLY_SAMPLING_METHOD_PROBCOVER: *out = LIGHTLY_SELECTION_METHOD_PROBCOVER; return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_BADGE: *out = LIGHTLY_SELECTION_METHOD_BADGE; return TRUE;
     case LIGHTLY_SAMPLING_METHOD_AUTO:
       g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                            "AUTO is not a method a server runs: the client resolves it to a "

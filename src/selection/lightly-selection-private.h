@@ -285,6 +285,27 @@ gboolean lightly_probcover_run       (const LightlySelectionParams  *p,
                                       GArray                        *out,
                                       GError                       **error);
 
+gboolean lightly_badge_run           (const LightlySelectionParams  *p,
+                                      gsize                          k,
+                                      GArray                        *out,
+                                      GError                       **error);
+
+/* Class balance over any method's ranking (lightly-selection-balance.c):
+ * @run ranks with the params of @p, then the quotas choose k of them. */
+typedef gboolean (*LightlySelectionRunFunc) (const LightlySelectionParams  *p,
+                                             gsize                          k,
+                                             GArray                        *out,
+                                             GError                       **error);
+gboolean lightly_selection_balance_run (const LightlySelectionParams  *p,
+                                        LightlySelectionRunFunc        run,
+                                        gsize                          k,
+                                        GArray                        *out,
+                                        GError                       **error);
+/* The predicted class of @row: argmax of its probabilities, ties to the
+ * smallest class. */
+guint    lightly_selection_predicted_class (const LightlySelectionParams *p,
+                                            guint32                       row);
+
 /* Tests: the δ of the last PROBCOVER run and the clusters of the last
  * TYPICLUST run in this process. */
 double lightly_probcover_last_delta (void);
