@@ -33,6 +33,8 @@
 
 #define DEFAULT_SCHEDULE "10,20,50,100,200,500,1000,2000,3000"
 #define DEFAULT_STRATEGIES "RANDOM,AUTO"
+/* The BALD strategy's bootstrap ensemble: logistic regressions. */
+#define ENSEMBLE_MEMBERS 5
 
 static gboolean opt_fashion_mnist;
 static char *opt_data_dir;
@@ -78,6 +80,10 @@ typedef struct {
    * to measure a switch point. */
   guint switch_at;
   LightlySamplingMethod before, after;
+  /* BALD: ACTIVE_LEARNING on the BALD of a bootstrap ensemble. */
+  gboolean ensemble;
+  /* NAME+BALANCE: per-class quotas from the model's predicted classes. */
+  gboolean balance;
 } Strategy;
 
 /* ---------------------------------------------------------------------- */
@@ -256,6 +262,101 @@ show_progress (const char *strategy, guint seed, guint n_seeds, guint budget, gu
   fflush (stderr);
 }
 
+/* Whether this round needs the model's outputs: scores for CORAL and
+ * ACTIVE_LEARNING, probabilities for BADGE and for balance. */
+static gboolean
+needs_model (const Strategy *st, LightlySamplingMethod method)
+{
+  return method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING ||
+         method == LIGHTLY_SAMPLING_METHOD_BADGE || st->balance;
+}
+
+/* Lightly's uncertainty_margin: 1 − (p₁ − p₂). */
+static void
+margin_scores (const double *proba, gsize n, guint n_classes, double *scores)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      double a = 0, b = 0;
+
+      for (guint c = 0; c < n_classes; c++)
+        {
+          double v = proba[i * n_classes + c];
+
+          if (v > a)
+            {
+              b = a;
+              a = v;
+            }
+          else if (v > b)
+            b = v;
+        }
+      scores[i] = CLAMP (1.0 - (a - b), 0.0, 1.0);
+    }
+}
+
+/* BALD of a bootstrap ensemble: ENSEMBLE_MEMBERS logistic regressions, each
+ * on a resample (with replacement, seeded by @seed) of the labeled set, give
+ * T × N × C probabilities for LightlyScorerEnsemble. */
+static gboolean
+bald_scores (const Data *d, const guint32 *labeled, gsize n_labeled, guint seed, double *scores,
+             GError **error)
+{
+  g_autofree double *probs = g_new (double, ENSEMBLE_MEMBERS * d->n_pool * d->n_classes);
+  g_autofree guint32 *rows = g_new (guint32, MAX (n_labeled, 1));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(LightlyScorerEnsemble) ens = NULL;
+  g_autoptr(LightlyScores) out = NULL;
+  const double *v;
+  gsize n = 0;
+
+  for (guint t = 0; t < ENSEMBLE_MEMBERS; t++)
+    {
+      LightlyLogreg *m;
+
+      for (gsize i = 0; i < n_labeled; i++)
+        rows[i] = labeled[g_rand_int_range (rand, 0, (gint32) n_labeled)];
+      m = train (d, rows, n_labeled, d->pool, error);
+      if (m == NULL)
+        return FALSE;
+      lightly_logreg_predict_proba (m, d->pool, d->n_pool, probs + (gsize) t * d->n_pool * d->n_classes);
+      lightly_logreg_free (m);
+    }
+  ens = lightly_scorer_ensemble_new (probs, ENSEMBLE_MEMBERS * d->n_pool * d->n_classes, ENSEMBLE_MEMBERS,
+                                     d->n_pool, d->n_classes, error);
+  if (ens == NULL)
+    return FALSE;
+  out = lightly_scorer_calculate_scores (LIGHTLY_SCORER (ens), error);
+  if (out == NULL)
+    return FALSE;
+  v = lightly_scores_get_values (out, "uncertainty_bald", &n);
+  g_assert (v != NULL && n == d->n_pool);
+  memcpy (scores, v, n * sizeof (double));
+  return TRUE;
+}
+
+/* The model of this round's labeled set: its class probabilities over the
+ * pool (@proba) and the strategy's scores (@scores: the margin, or BALD of
+ * a bootstrap ensemble for the BALD strategy). */
+static gboolean
+model_outputs (const Data *d, const Strategy *st, const guint32 *labeled, gsize n_labeled, guint seed,
+               double **proba, double **scores, GError **error)
+{
+  g_autoptr(LightlyLogreg) model = train (d, labeled, n_labeled, d->pool, error);
+
+  if (model == NULL)
+    return FALSE;
+  if (*proba == NULL)
+    *proba = g_new (double, d->n_pool * d->n_classes);
+  if (*scores == NULL)
+    *scores = g_new (double, d->n_pool);
+  lightly_logreg_predict_proba (model, d->pool, d->n_pool, *proba);
+  if (st->ensemble)
+    return bald_scores (d, labeled, n_labeled, seed, *scores, error);
+  margin_scores (*proba, d->n_pool, d->n_classes, *scores);
+  return TRUE;
+}
+
 /* Runs one strategy for one seed; writes the accuracy per round. */
 static gboolean
 run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const guint *schedule,
@@ -265,6 +366,7 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
   g_autofree guint32 *cand = g_new (guint32, d->n_pool);
   g_autofree gboolean *is_labeled = g_new0 (gboolean, d->n_pool);
   g_autofree double *scores = NULL;
+  g_autofree double *proba = NULL;
   gsize n_labeled = 0;
 
   for (guint r = 0; r < n_rounds; r++)
@@ -282,43 +384,14 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       if (st->switch_at > 0)
         /* AUTO@N: the same rule with another switch point, to measure it. */
         method = n_labeled > 0 && budget >= st->switch_at ? st->after : st->before;
-      if ((method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING) &&
-          n_labeled == 0)
+      if ((method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING ||
+           method == LIGHTLY_SAMPLING_METHOD_BADGE) && n_labeled == 0)
         /* No model yet to score with: the first round is CORESET, as in
-         * the demo and DESIGN.md's table. */
+         * the demo and DESIGN.md's table (and unbalanced). */
         method = LIGHTLY_SAMPLING_METHOD_CORESET;
-      if (method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
-        {
-          g_autofree double *proba = g_new (double, d->n_pool * d->n_classes);
-
-          /* Lightly's uncertainty_margin: 1 − (p₁ − p₂). */
-          model = train (d, labeled, n_labeled, d->pool, error);
-          if (model == NULL)
-            return FALSE;
-          lightly_logreg_predict_proba (model, d->pool, d->n_pool, proba);
-          if (scores == NULL)
-            scores = g_new (double, d->n_pool);
-          for (gsize i = 0; i < d->n_pool; i++)
-            {
-              double a = 0, b = 0;
-
-              for (guint c = 0; c < d->n_classes; c++)
-                {
-                  double v = proba[i * d->n_classes + c];
-
-                  if (v > a)
-                    {
-                      b = a;
-                      a = v;
-                    }
-                  else if (v > b)
-                    b = v;
-                }
-              scores[i] = CLAMP (1.0 - (a - b), 0.0, 1.0);
-            }
-          g_clear_pointer (&model, lightly_logreg_free);
-        }
-
+      if (n_labeled > 0 && needs_model (st, method) &&
+          !model_outputs (d, st, labeled, n_labeled, seed * 1000u + r, &proba, &scores, error))
+        return FALSE;
       for (gsize i = 0; i < d->n_pool; i++)
         if (!is_labeled[i])
           cand[n_cand++] = (guint32) i;
@@ -339,6 +412,9 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       p.max_clusters = (guint) MAX (opt_max_clusters, 0);
       p.delta = opt_delta;
       p.pseudo_classes = (guint) MAX (opt_pseudo_classes, 0);
+      p.probabilities = proba;
+      p.n_classes = proba != NULL ? d->n_classes : 0;
+      p.balance = st->balance && proba != NULL;
       picks = lightly_local_backend_select (method, &p, error);
       if (picks == NULL)
         return FALSE;
@@ -406,7 +482,9 @@ parse_options (int     *argc,
     { "strategies", 0, 0, G_OPTION_ARG_STRING, &opt_strategies,
       "Methods to compare (default " DEFAULT_STRATEGIES "); CORAL and ACTIVE_LEARNING rank by the "
       "model's margin and start with a CORESET round; A>B@N runs A below N labels and B from N on, "
-      "AUTO@N is TYPICLUST>ACTIVE_LEARNING@N (AUTO's rule with another switch point)", "M,M,…" },
+      "AUTO@N is TYPICLUST>ACTIVE_LEARNING@N (AUTO's rule with another switch point); BADGE uses the "
+      "model's class probabilities, BALD is ACTIVE_LEARNING on the BALD of a bootstrap ensemble of 5 "
+      "models; M+BALANCE adds per-class quotas from the model's predicted classes", "M,M,…" },
     { "seeds", 0, 0, G_OPTION_ARG_INT, &opt_seeds, "Seeds per strategy (default 5)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
       "Write PREFIX.csv, PREFIX.png and PREFIX.svg (default: simulate)", "PREFIX" },
@@ -485,6 +563,11 @@ parse_strategies (char **names, Strategy *strategies, guint *random_index)
       char *at;
 
       g_strstrip (names[s]);
+      if (g_str_has_suffix (names[s], "+BALANCE") || g_str_has_suffix (names[s], "+balance"))
+        {
+          strategies[s].balance = TRUE;
+          names[s][strlen (names[s]) - strlen ("+BALANCE")] = '\0';
+        }
       at = strchr (names[s], '@');
       if (at != NULL)
         {
@@ -492,14 +575,21 @@ parse_strategies (char **names, Strategy *strategies, guint *random_index)
             return FALSE;
           continue;
         }
-      strategies[s].method = lightly_sampling_method_from_string (names[s], &error);
+      strategies[s].ensemble = g_ascii_strcasecmp (names[s], "BALD") == 0;
+      strategies[s].method = strategies[s].ensemble ? LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING
+                                                    : lightly_sampling_method_from_string (names[s], &error);
       if (error != NULL)
         {
           g_printerr ("lightly-al: %s\n", error->message);
           return FALSE;
         }
-      strategies[s].name = g_ascii_strup (names[s], -1);
-      if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && *random_index == G_MAXUINT)
+      {
+        g_autofree char *full = g_strconcat (names[s], strategies[s].balance ? "+BALANCE" : "", NULL);
+
+        strategies[s].name = g_ascii_strup (full, -1);
+      }
+      if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && !strategies[s].balance &&
+          *random_index == G_MAXUINT)
         *random_index = s;
     }
   return TRUE;
