@@ -491,6 +491,57 @@ choose_score (LightlyStore  *store,
   return score;
 }
 
+/* BADGE and balance: the class probabilities uploaded with the query tag's
+ * scores, class_probability_0 … class_probability_{C−1} (in query-set
+ * order, as every score), laid out per row for the engine (n_total × C).
+ * Rows outside the query set stay 0; the engine checks the rows it reads
+ * and names any that do not sum to 1. NULL with n_classes 0 when there are
+ * none: the engine then says what is missing. */
+#define MAX_PROBABILITY_CLASSES 65536
+
+static double *
+load_probabilities (LightlyStore  *store,
+                    const char    *query_tag_id,
+                    const guint   *query_idx,
+                    gsize          n_query,
+                    gsize          n_total,
+                    gsize         *n_classes,
+                    GError       **error)
+{
+  g_autoptr(GPtrArray) cols = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_score_free);
+  double *out;
+
+  *n_classes = 0;
+  for (guint c = 0; c < MAX_PROBABILITY_CLASSES; c++)
+    {
+      g_autofree char *name = g_strdup_printf ("class_probability_%u", c);
+      LightlyStoreScore *col = lightly_store_get_score_by_type (store, query_tag_id, name, NULL);
+
+      if (col == NULL)
+        break;
+      g_ptr_array_add (cols, col);
+      if (col->n_values != n_query)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "Score “%s” has %" G_GSIZE_FORMAT " values but the query tag has %" G_GSIZE_FORMAT
+                       " members: upload this round's class probabilities again", name, col->n_values, n_query);
+          return NULL;
+        }
+    }
+  if (cols->len == 0)
+    return NULL;
+  *n_classes = cols->len;
+  out = g_new0 (double, n_total * cols->len);
+  for (guint c = 0; c < cols->len; c++)
+    {
+      const LightlyStoreScore *col = g_ptr_array_index (cols, c);
+
+      for (gsize i = 0; i < n_query; i++)
+        out[(gsize) query_idx[i] * cols->len + c] = col->values[i];
+    }
+  return out;
+}
+
 /* ---------------------------------------------------------------------------
  * The selection engine in the public vocabulary
  * ------------------------------------------------------------------------- */
@@ -573,6 +624,8 @@ selection_job_execute (SelectionJob  *job,
   g_autofree guint *pre_idx = NULL;
   g_autofree guint *cand_idx = NULL;
   g_autofree double *row_scores = NULL;
+  g_autofree double *probabilities = NULL;
+  gsize n_classes = 0;
   g_autofree char *hex = NULL;
   g_autofree char *creator = NULL;
   g_autoptr(GArray) why = NULL;
@@ -647,6 +700,19 @@ selection_job_execute (SelectionJob  *job,
         row_scores[query_idx[i]] = score->values[i];
     }
 
+  if (req->method == LIGHTLY_SAMPLING_METHOD_BADGE || req->balance)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      probabilities = load_probabilities (store, query_tag->id, query_idx, n_query, (gsize) n_total,
+                                          &n_classes, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
   if (!lightly_store_begin_job (store, job->job_id, (gint64) k, error))
     return FALSE;
 
@@ -661,6 +727,9 @@ selection_job_execute (SelectionJob  *job,
   params.k = k;
   params.min_distance = req->min_distance;
   params.beta = req->score_strength;
+  params.probabilities = probabilities;
+  params.n_classes = n_classes;
+  params.balance = req->balance;
   params.seed = req->seed;
   params.progress = selection_progress;
   params.progress_data = job;
