@@ -49,6 +49,7 @@ static int opt_max_clusters;
 static double opt_delta;
 static int opt_pseudo_classes;
 static char *opt_title;
+static char *opt_metric;
 
 typedef struct {
   /* Pool: rows to select from, L2-normalised for the engine (§13). */
@@ -262,6 +263,31 @@ show_progress (const char *strategy, guint seed, guint n_seeds, guint budget, gu
   fflush (stderr);
 }
 
+/* The mean over the test split's classes of the recall of each. */
+static double
+balanced_accuracy (const Data *d, const LightlyLogreg *model)
+{
+  g_autofree guint *pred = g_new (guint, MAX (d->n_test, 1));
+  g_autofree gsize *hits = g_new0 (gsize, d->n_classes);
+  g_autofree gsize *count = g_new0 (gsize, d->n_classes);
+  double sum = 0;
+  guint present = 0;
+
+  lightly_logreg_predict (model, d->test, d->n_test, pred);
+  for (gsize i = 0; i < d->n_test; i++)
+    {
+      count[d->test_labels[i]]++;
+      hits[d->test_labels[i]] += pred[i] == d->test_labels[i];
+    }
+  for (guint c = 0; c < d->n_classes; c++)
+    if (count[c] > 0)
+      {
+        sum += (double) hits[c] / (double) count[c];
+        present++;
+      }
+  return present > 0 ? sum / present : 0;
+}
+
 /* Whether this round needs the model's outputs: scores for CORAL and
  * ACTIVE_LEARNING, probabilities for BADGE and for balance. */
 static gboolean
@@ -429,7 +455,9 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       model = train (d, labeled, n_labeled, d->pool, error);
       if (model == NULL)
         return FALSE;
-      st->acc[seed * n_rounds + r] = lightly_logreg_accuracy (model, d->test, d->n_test, d->test_labels);
+      st->acc[seed * n_rounds + r] = g_strcmp0 (opt_metric, "balanced") == 0
+                                     ? balanced_accuracy (d, model)
+                                     : lightly_logreg_accuracy (model, d->test, d->n_test, d->test_labels);
       st->used[seed * n_rounds + r] = method;
       (*step)++;
     }
@@ -494,6 +522,9 @@ parse_options (int     *argc,
     { "pseudo-classes", 0, 0, G_OPTION_ARG_INT, &opt_pseudo_classes,
       "PROBCOVER's k-means pseudo-classes for the purity rule (default 10)", "N" },
     { "title", 0, 0, G_OPTION_ARG_STRING, &opt_title, "The plot's title", "TEXT" },
+    { "metric", 0, 0, G_OPTION_ARG_STRING, &opt_metric,
+      "accuracy (default) or balanced: the mean of the per-class recalls, which weighs a rare class "
+      "as much as a frequent one (for long-tailed data); the CSV's accuracy column holds it", "M" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("[EMBEDDINGS.CSV] — measure strategies against RANDOM");
@@ -515,6 +546,11 @@ parse_options (int     *argc,
     {
       g_printerr ("lightly-al: simulate takes one embeddings CSV, or --fashion-mnist; --seeds 1…1000, "
                   "--pool ≥ 20, --delta in [0, 2]\nTry “%s --help”.\n", g_get_prgname ());
+      return 2;
+    }
+  if (opt_metric != NULL && strcmp (opt_metric, "accuracy") != 0 && strcmp (opt_metric, "balanced") != 0)
+    {
+      g_printerr ("lightly-al: --metric is accuracy or balanced, not “%s”\n", opt_metric);
       return 2;
     }
   if (!parse_list ("--schedule", opt_schedule != NULL ? opt_schedule : DEFAULT_SCHEDULE, schedule,
