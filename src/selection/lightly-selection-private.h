@@ -5,7 +5,8 @@
  * lightly_selection_run() (lightly-selection.c) validates the params and
  * hands them to one method file: lightly-selection-random.c,
  * lightly-selection-coreset.c (CORESET, CORAL), lightly-selection-active-
- * learning.c, lightly-typiclust.c, lightly-probcover.c. Those include this
+ * learning.c, lightly-typiclust.c, lightly-probcover.c, lightly-selection-
+ * badge.c (and lightly-selection-balance.c around any of them). Those include this
  * header and nothing of each other; what they share is defined in
  * lightly-selection-common.c (passes, generator, checks), lightly-selection-
  * simd.c (the kernel path) and lightly-selection-kmeans.c.

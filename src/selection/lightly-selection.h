@@ -4,8 +4,9 @@
  *
  * The engine picks rows of an embedding matrix by the rules of protocol.md
  * §13 (binding): RANDOM, CORESET (greedy k-center), CORAL (d̂·s^β) and
- * ACTIVE_LEARNING (top scores), and the extensions TYPICLUST and PROBCOVER
- * (lightly-typiclust.c, lightly-probcover.c). It runs in the calling thread plus its own
+ * ACTIVE_LEARNING (top scores), and the extensions TYPICLUST, PROBCOVER and
+ * BADGE (lightly-typiclust.c, lightly-probcover.c, lightly-selection-badge.c),
+ * any of them with class balance (lightly-selection-balance.c). It runs in the calling thread plus its own
  * worker threads, reports progress from the calling thread, and can be
  * cancelled through an atomic flag.
  *
