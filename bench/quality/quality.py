@@ -549,6 +549,12 @@ def write_extra_section(cells, rows, out_dir, doc):
                                                                  else ""))
             L.append("| %d | %.3f ± %.3f | %s |" % (labels, r0["random_mean"], r0["random_sd"], " | ".join(cols)))
     L.append("")
+    # What the numbers say, written by hand next to the results they read.
+    notes = os.path.join(out_dir, "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            L.append(f.read().rstrip("\n"))
+        L.append("")
     L.append(EXTRA_END)
     text = "\n".join(L) + "\n"
     with open(os.path.join(out_dir, "section.md"), "w") as f:
