@@ -319,6 +319,17 @@ test_badge_errors (void)
   expect_error (&p, LIGHTLY_SELECTION_ERROR_INVALID_INPUT, "row 0");
 }
 
+/* The last progress report. */
+static void
+record_progress (guint64 done, guint64 total, gpointer data)
+{
+  guint64 *last = data;
+
+  g_assert_cmpuint (done, <=, total);
+  last[0] = done;
+  last[1] = total;
+}
+
 static guint
 count_class (const Data *d, GArray *picks, guint y)
 {
@@ -347,6 +358,7 @@ test_balance_long_tail (void)
       g_autoptr(GArray) again = NULL;
       g_autoptr(GArray) why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
       LightlySelectionParams p = params_for (d, methods[m], 20);
+      guint64 last[2] = { 0, 0 };
 
       plain = lightly_selection_run (&p, NULL);
       g_assert_nonnull (plain);
@@ -354,7 +366,12 @@ test_balance_long_tail (void)
         g_assert_cmpuint (count_class (d, plain, 0), >=, 15);
       p.balance = TRUE;
       p.why = why;
+      /* The ranking's progress is reported on the batch's scale. */
+      p.progress = record_progress;
+      p.progress_data = last;
       balanced = lightly_selection_run (&p, NULL);
+      g_assert_cmpuint (last[0], ==, 20);
+      g_assert_cmpuint (last[1], ==, 20);
       g_assert_nonnull (balanced);
       g_assert_cmpuint (balanced->len, ==, 20);
       g_assert_cmpuint (why->len, ==, 20);

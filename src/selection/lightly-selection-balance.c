@@ -29,6 +29,20 @@
 
 #include "lightly-selection-private.h"
 
+/* The ranking's progress (of k2 picks) as the batch's (of k). */
+typedef struct {
+  const LightlySelectionParams *p;
+  gsize k;
+} ProgressScale;
+
+static void
+scaled_progress (guint64 done, guint64 total, gpointer data)
+{
+  ProgressScale *s = data;
+
+  lightly_selection_report (s->p, total > 0 ? (gsize) (done * s->k / total) : 0, s->k);
+}
+
 /* Round robin quotas over the ranking's classes; returns the sum. */
 static gsize
 make_quotas (const gsize *avail, gsize nc, gsize k, gsize *quota)
@@ -65,6 +79,7 @@ lightly_selection_balance_run (const LightlySelectionParams  *p,
   g_autofree guint8 *present = g_new0 (guint8, nc);
   g_autoptr(GArray) ranking = NULL;
   g_autoptr(GArray) why = NULL;
+  ProgressScale scale = { p, k };
 
   if (k == 0)
     return TRUE;
@@ -87,6 +102,11 @@ lightly_selection_balance_run (const LightlySelectionParams  *p,
   why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
   q.why = why;
   q.k = k2;
+  if (p->progress != NULL)
+    {
+      q.progress = scaled_progress;
+      q.progress_data = &scale;
+    }
   if (!run (&q, k2, ranking, error))
     return FALSE;
 
