@@ -15,6 +15,7 @@
 
 #include "backend/lightly-local-backend.h"
 #include "backend/lightly-local-jobs.h"
+#include "backend/lightly-local-inputs.h"
 #include "backend/lightly-local-rules.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-dataset.h"
@@ -460,88 +461,6 @@ load_tag_mask (LightlyStore     *store,
   return mask;
 }
 
-/* §13 "Which score": the request's scoreType, else uncertainty_margin, else
- * the newest score of the query tag. */
-static LightlyStoreScore *
-choose_score (LightlyStore  *store,
-              const char    *query_tag_id,
-              const char    *score_type,
-              GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  LightlyStoreScore *score;
-
-  if (score_type != NULL)
-    {
-      score = lightly_store_get_score_by_type (store, query_tag_id, score_type, &local_error);
-      if (score == NULL)
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                     "The query tag has no score “%s”: upload scores first", score_type);
-      return score;
-    }
-
-  score = lightly_store_get_score_by_type (store, query_tag_id, "uncertainty_margin", &local_error);
-  if (score != NULL)
-    return score;
-  g_clear_error (&local_error);
-  score = lightly_store_get_newest_score (store, query_tag_id, &local_error);
-  if (score == NULL)
-    g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
-                         "The query tag has no scores: upload scores first");
-  return score;
-}
-
-/* BADGE and balance: the class probabilities uploaded with the query tag's
- * scores, class_probability_0 … class_probability_{C−1} (in query-set
- * order, as every score), laid out per row for the engine (n_total × C).
- * Rows outside the query set stay 0; the engine checks the rows it reads
- * and names any that do not sum to 1. NULL with n_classes 0 when there are
- * none: the engine then says what is missing. */
-#define MAX_PROBABILITY_CLASSES 65536
-
-static double *
-load_probabilities (LightlyStore  *store,
-                    const char    *query_tag_id,
-                    const guint   *query_idx,
-                    gsize          n_query,
-                    gsize          n_total,
-                    gsize         *n_classes,
-                    GError       **error)
-{
-  g_autoptr(GPtrArray) cols = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_score_free);
-  double *out;
-
-  *n_classes = 0;
-  for (guint c = 0; c < MAX_PROBABILITY_CLASSES; c++)
-    {
-      g_autofree char *name = g_strdup_printf ("class_probability_%u", c);
-      LightlyStoreScore *col = lightly_store_get_score_by_type (store, query_tag_id, name, NULL);
-
-      if (col == NULL)
-        break;
-      g_ptr_array_add (cols, col);
-      if (col->n_values != n_query)
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "Score “%s” has %" G_GSIZE_FORMAT " values but the query tag has %" G_GSIZE_FORMAT
-                       " members: upload this round's class probabilities again", name, col->n_values, n_query);
-          return NULL;
-        }
-    }
-  if (cols->len == 0)
-    return NULL;
-  *n_classes = cols->len;
-  out = g_new0 (double, n_total * cols->len);
-  for (guint c = 0; c < cols->len; c++)
-    {
-      const LightlyStoreScore *col = g_ptr_array_index (cols, c);
-
-      for (gsize i = 0; i < n_query; i++)
-        out[(gsize) query_idx[i] * cols->len + c] = col->values[i];
-    }
-  return out;
-}
-
 /* ---------------------------------------------------------------------------
  * The selection engine in the public vocabulary
  * ------------------------------------------------------------------------- */
@@ -619,13 +538,10 @@ selection_job_execute (SelectionJob  *job,
   g_autoptr(LightlyBitMask) preselected_mask = NULL;
   g_autoptr(LightlyBitMask) candidates_mask = NULL;
   g_autoptr(LightlyBitMask) result_mask = NULL;
-  g_autoptr(LightlyStoreScore) score = NULL;
   g_autofree guint *query_idx = NULL;
   g_autofree guint *pre_idx = NULL;
   g_autofree guint *cand_idx = NULL;
-  g_autofree double *row_scores = NULL;
-  g_autofree double *probabilities = NULL;
-  gsize n_classes = 0;
+  g_auto(LightlyLocalInputs) inputs = { 0 };
   g_autofree char *hex = NULL;
   g_autofree char *creator = NULL;
   g_autoptr(GArray) why = NULL;
@@ -681,37 +597,8 @@ selection_job_execute (SelectionJob  *job,
   /* local_start_selection() checked the stopping rule before queueing. */
   g_assert (bounded || req->min_distance > 0);
 
-  if (req->method == LIGHTLY_SAMPLING_METHOD_CORAL || req->method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
-    {
-      score = choose_score (store, query_tag->id, req->score_type, error);
-      if (score == NULL)
-        return FALSE;
-      if (score->n_values != n_query)
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "Score “%s” has %" G_GSIZE_FORMAT " values but the query tag has %" G_GSIZE_FORMAT
-                       " members: upload this round's scores again",
-                       score->score_type, score->n_values, n_query);
-          return FALSE;
-        }
-      /* Scores are in query-set order; the engine wants them per row. */
-      row_scores = g_new0 (double, n_total);
-      for (gsize i = 0; i < n_query; i++)
-        row_scores[query_idx[i]] = score->values[i];
-    }
-
-  if (req->method == LIGHTLY_SAMPLING_METHOD_BADGE || req->balance)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      probabilities = load_probabilities (store, query_tag->id, query_idx, n_query, (gsize) n_total,
-                                          &n_classes, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
+  if (!lightly_local_inputs_load (store, req, query_tag->id, query_idx, n_query, (gsize) n_total, &inputs, error))
+    return FALSE;
 
   if (!lightly_store_begin_job (store, job->job_id, (gint64) k, error))
     return FALSE;
@@ -723,12 +610,12 @@ selection_job_execute (SelectionJob  *job,
   params.n_candidates = n_cand;
   params.preselected = pre_idx;
   params.n_preselected = n_pre;
-  params.scores = row_scores;
+  params.scores = inputs.scores;
   params.k = k;
   params.min_distance = req->min_distance;
   params.beta = req->score_strength;
-  params.probabilities = probabilities;
-  params.n_classes = n_classes;
+  params.probabilities = inputs.probabilities;
+  params.n_classes = inputs.n_classes;
   params.balance = req->balance;
   params.seed = req->seed;
   params.progress = selection_progress;
