@@ -194,6 +194,19 @@ test_workflow (void)
   g_assert_cmpstr (run2.out, ==, coral_a);
   run_clear (&run2);
 
+  /* BADGE and --balance need the probabilities; with them, BADGE runs. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "--method", "BADGE", "-n", "60",
+          "--preselected", "round-1", "--name", "badge-x", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "class probabilities"));
+  run_clear (&run);
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "--method", "BADGE", "--balance", "-n", "60",
+          "--preselected", "round-1", "--name", "badge-a", "--predictions", in_order, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 30);
+  g_assert_nonnull (strstr (run.err, "Tag badge-a: 60 labeled, 30 added"));
+  run_clear (&run);
+
   run_al (&run, home, "export", "-l", location, "-d", "fmnist", "--tag", "coral-a", NULL);
   run_al (&run2, home, "export", "-l", location, "-d", "fmnist", "--tag", "coral-b", NULL);
   g_assert_cmpint (run.status, ==, 0);
@@ -213,7 +226,7 @@ test_workflow (void)
 
   run_al (&run, home, "tags", "-l", location, "-d", "fmnist", NULL);
   g_assert_cmpint (run.status, ==, 0);
-  g_assert_cmpuint (count_lines (run.out), ==, 5);
+  g_assert_cmpuint (count_lines (run.out), ==, 6);   /* with badge-a */
   g_assert_nonnull (strstr (run.out, "coral-b"));
   g_assert_null (strstr (run.out, "skipped"));
   run_clear (&run);

@@ -371,11 +371,40 @@ test_validate (void)
     }
 }
 
+/* balance: off by default, notifies once per change, copied, and BADGE
+ * (appended after AUTO, so the older values keep their numbers) parses. */
+static void
+test_balance (void)
+{
+  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
+  g_autoptr(LightlySamplerConfig) copy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_false (lightly_sampler_config_get_balance (config));
+  g_signal_connect (config, "notify", G_CALLBACK (count_notify), counts);
+  lightly_sampler_config_set_balance (config, 5);
+  lightly_sampler_config_set_balance (config, TRUE);
+  g_assert_true (lightly_sampler_config_get_balance (config));
+  g_assert_cmpuint (notified (counts, "balance"), ==, 1);
+  copy = lightly_sampler_config_copy (config);
+  g_assert_true (lightly_sampler_config_get_balance (copy));
+  g_assert_cmpint (LIGHTLY_SAMPLING_METHOD_AUTO, ==, 6);
+  g_assert_cmpint (LIGHTLY_SAMPLING_METHOD_BADGE, ==, 7);
+  g_assert_cmpint (lightly_sampling_method_from_string ("badge", &error), ==, LIGHTLY_SAMPLING_METHOD_BADGE);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lightly_sampling_method_to_string (LIGHTLY_SAMPLING_METHOD_BADGE), ==, "BADGE");
+  lightly_sampler_config_set_method (config, LIGHTLY_SAMPLING_METHOD_BADGE);
+  g_assert_true (lightly_sampler_config_validate (config, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sampler-config/defaults", test_defaults);
+  g_test_add_func ("/sampler-config/balance", test_balance);
   g_test_add_func ("/sampler-config/pspecs", test_pspecs);
   g_test_add_func ("/sampler-config/properties-and-notify", test_properties_and_notify);
   g_test_add_func ("/sampler-config/copy", test_copy);

@@ -119,6 +119,68 @@ test_scores_empty (void)
   g_assert_cmpuint (g_bytes_get_size (bytes), ==, 0);
 }
 
+/* Class probabilities: one score per class, checked row by row; the
+ * classification scorer adds them when asked, a single column as [p, 1 − p]. */
+static void
+test_scores_probabilities (void)
+{
+  const double good[] = { 0.2, 0.8, 1.0, 0.0, 0.5, 0.5 };
+  const double nan_row[] = { 0.2, 0.8, NAN, 0.0, 0.5, 0.5 };
+  const double bad_sum[] = { 0.2, 0.8, 0.7, 0.0, 0.5, 0.5 };
+  const double binary[] = { 0.25, 1.0, 0.5 };
+  struct {
+    const double *values;
+    gsize n, classes;
+    const char *needle;
+  } cases[] = {
+    { good, 5, 2, "3 samples × 2 classes" },
+    { good, 6, 1, "at least 2 classes" },
+    { nan_row, 6, 2, "sample 1 is nan" },
+    { bad_sum, 6, 2, "sample 1 sum to 0.7" },
+  };
+  g_autoptr(LightlyScores) scores = lightly_scores_new (3);
+  g_autoptr(LightlyScorerClassification) scorer = NULL;
+  g_autoptr(LightlyScores) out = NULL;
+  g_autoptr(GError) error = NULL;
+  const double *v;
+  gsize n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_false (lightly_scores_add_probabilities (scores, cases[i].values, cases[i].n, cases[i].classes,
+                                                        &error));
+      g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+      if (strstr (error->message, cases[i].needle) == NULL)
+        g_error ("“%s” lacks “%s”", error->message, cases[i].needle);
+      g_clear_error (&error);
+      g_assert_cmpuint (lightly_scores_get_n_names (scores), ==, 0);
+    }
+  g_assert_true (lightly_scores_add_probabilities (scores, good, 6, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_scores_get_n_names (scores), ==, 2);
+  v = lightly_scores_get_values (scores, "class_probability_1", &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpfloat (v[0], ==, 0.8);
+  g_assert_cmpfloat (v[1], ==, 0.0);
+  g_assert_false (lightly_scores_add_probabilities (scores, good, 6, 2, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  scorer = lightly_scorer_classification_new (binary, 3, 3, 1, &error);
+  g_assert_no_error (error);
+  g_assert_false (lightly_scorer_classification_get_probabilities (scorer));
+  out = lightly_scorer_calculate_scores (LIGHTLY_SCORER (scorer), &error);
+  g_assert_false (lightly_scores_contains (out, "class_probability_0"));
+  g_clear_object (&out);
+  lightly_scorer_classification_set_probabilities (scorer, TRUE);
+  out = lightly_scorer_calculate_scores (LIGHTLY_SCORER (scorer), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_scores_get_n_names (out), ==, 5);
+  v = lightly_scores_get_values (out, "class_probability_1", &n);
+  g_assert_cmpfloat (v[0], ==, 0.75);
+  g_assert_cmpfloat (v[1], ==, 0.0);
+}
+
 static void
 test_scores_errors (void)
 {
@@ -1106,6 +1168,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scores/basic", test_scores_basic);
   g_test_add_func ("/scores/empty", test_scores_empty);
   g_test_add_func ("/scores/errors", test_scores_errors);
+  g_test_add_func ("/scores/probabilities", test_scores_probabilities);
   g_test_add_func ("/scorer/subclass", test_scorer_subclass);
   g_test_add_func ("/classification/vectors", test_classification_vectors);
   g_test_add_func ("/classification/matrix", test_classification_matrix);

@@ -661,6 +661,9 @@ test_hostile (Fixture       *f,
                               "{\"nSamples\":5}},\"queryTagId\":\"000000000000000000000000\"}", 404 },
     { "POST", sampling, NULL, "{\"newTagName\":\"ok-name\",\"method\":\"CORESET\",\"config\":{\"stoppingCondition\":"
                               "{\"nSamples\":5}},\"scoreStrength\":-1}", 400 },
+    /* balance (extension) is a boolean. */
+    { "POST", sampling, NULL, "{\"newTagName\":\"ok-name\",\"method\":\"RANDOM\",\"config\":{\"stoppingCondition\":"
+                              "{\"nSamples\":5}},\"balance\":\"yes\"}", 400 },
     { "POST", scores, NULL, "{\"scoreType\":\"a b\",\"scores\":[1,1,1,1,1,1,1,1,1,1,1,1]}", 400 },
     { "POST", scores, NULL, "{\"scoreType\":\"m\",\"scores\":[1,1,1,1,1,1,1,1,1,1,1,1e999]}", 400 },
     { "POST", scores, NULL, "{\"scoreType\":\"m\",\"scores\":[]}", 400 },

@@ -1384,6 +1384,20 @@ test_foreign_server_path (void)
   g_assert_nonnull (strstr (error->message, "TYPICLUST"));
   g_assert_null (tag);
   g_clear_error (&error);
+  /* So are BADGE and class balance, which they would ignore. */
+  lightly_sampler_config_set_method (config, LIGHTLY_SAMPLING_METHOD_BADGE);
+  tag = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "BADGE"));
+  g_clear_error (&error);
+  lightly_sampler_config_set_method (config, LIGHTLY_SAMPLING_METHOD_RANDOM);
+  lightly_sampler_config_set_balance (config, TRUE);
+  tag = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "Class balance"));
+  g_assert_null (tag);
+  g_clear_error (&error);
+  lightly_sampler_config_set_balance (config, FALSE);
 
   lightly_sampler_config_set_method (config, LIGHTLY_SAMPLING_METHOD_CORESET);
   lightly_sampler_config_set_name (config, "polled-the-2021-way");

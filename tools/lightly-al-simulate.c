@@ -33,6 +33,8 @@
 
 #define DEFAULT_SCHEDULE "10,20,50,100,200,500,1000,2000,3000"
 #define DEFAULT_STRATEGIES "RANDOM,AUTO"
+/* The BALD strategy's bootstrap ensemble: logistic regressions. */
+#define ENSEMBLE_MEMBERS 5
 
 static gboolean opt_fashion_mnist;
 static char *opt_data_dir;
@@ -47,6 +49,7 @@ static int opt_max_clusters;
 static double opt_delta;
 static int opt_pseudo_classes;
 static char *opt_title;
+static char *opt_metric;
 
 typedef struct {
   /* Pool: rows to select from, L2-normalised for the engine (§13). */
@@ -78,6 +81,10 @@ typedef struct {
    * to measure a switch point. */
   guint switch_at;
   LightlySamplingMethod before, after;
+  /* BALD: ACTIVE_LEARNING on the BALD of a bootstrap ensemble. */
+  gboolean ensemble;
+  /* NAME+BALANCE: per-class quotas from the model's predicted classes. */
+  gboolean balance;
 } Strategy;
 
 /* ---------------------------------------------------------------------- */
@@ -256,6 +263,126 @@ show_progress (const char *strategy, guint seed, guint n_seeds, guint budget, gu
   fflush (stderr);
 }
 
+/* The mean over the test split's classes of the recall of each. */
+static double
+balanced_accuracy (const Data *d, const LightlyLogreg *model)
+{
+  g_autofree guint *pred = g_new (guint, MAX (d->n_test, 1));
+  g_autofree gsize *hits = g_new0 (gsize, d->n_classes);
+  g_autofree gsize *count = g_new0 (gsize, d->n_classes);
+  double sum = 0;
+  guint present = 0;
+
+  lightly_logreg_predict (model, d->test, d->n_test, pred);
+  for (gsize i = 0; i < d->n_test; i++)
+    {
+      count[d->test_labels[i]]++;
+      hits[d->test_labels[i]] += pred[i] == d->test_labels[i];
+    }
+  for (guint c = 0; c < d->n_classes; c++)
+    if (count[c] > 0)
+      {
+        sum += (double) hits[c] / (double) count[c];
+        present++;
+      }
+  return present > 0 ? sum / present : 0;
+}
+
+/* Whether this round needs the model's outputs: scores for CORAL and
+ * ACTIVE_LEARNING, probabilities for BADGE and for balance. */
+static gboolean
+needs_model (const Strategy *st, LightlySamplingMethod method)
+{
+  return method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING ||
+         method == LIGHTLY_SAMPLING_METHOD_BADGE || st->balance;
+}
+
+/* Lightly's uncertainty_margin: 1 − (p₁ − p₂). */
+static void
+margin_scores (const double *proba, gsize n, guint n_classes, double *scores)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      double a = 0, b = 0;
+
+      for (guint c = 0; c < n_classes; c++)
+        {
+          double v = proba[i * n_classes + c];
+
+          if (v > a)
+            {
+              b = a;
+              a = v;
+            }
+          else if (v > b)
+            b = v;
+        }
+      scores[i] = CLAMP (1.0 - (a - b), 0.0, 1.0);
+    }
+}
+
+/* BALD of a bootstrap ensemble: ENSEMBLE_MEMBERS logistic regressions, each
+ * on a resample (with replacement, seeded by @seed) of the labeled set, give
+ * T × N × C probabilities for LightlyScorerEnsemble. */
+static gboolean
+bald_scores (const Data *d, const guint32 *labeled, gsize n_labeled, guint seed, double *scores,
+             GError **error)
+{
+  g_autofree double *probs = g_new (double, ENSEMBLE_MEMBERS * d->n_pool * d->n_classes);
+  g_autofree guint32 *rows = g_new (guint32, MAX (n_labeled, 1));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(LightlyScorerEnsemble) ens = NULL;
+  g_autoptr(LightlyScores) out = NULL;
+  const double *v;
+  gsize n = 0;
+
+  for (guint t = 0; t < ENSEMBLE_MEMBERS; t++)
+    {
+      LightlyLogreg *m;
+
+      for (gsize i = 0; i < n_labeled; i++)
+        rows[i] = labeled[g_rand_int_range (rand, 0, (gint32) n_labeled)];
+      m = train (d, rows, n_labeled, d->pool, error);
+      if (m == NULL)
+        return FALSE;
+      lightly_logreg_predict_proba (m, d->pool, d->n_pool, probs + (gsize) t * d->n_pool * d->n_classes);
+      lightly_logreg_free (m);
+    }
+  ens = lightly_scorer_ensemble_new (probs, ENSEMBLE_MEMBERS * d->n_pool * d->n_classes, ENSEMBLE_MEMBERS,
+                                     d->n_pool, d->n_classes, error);
+  if (ens == NULL)
+    return FALSE;
+  out = lightly_scorer_calculate_scores (LIGHTLY_SCORER (ens), error);
+  if (out == NULL)
+    return FALSE;
+  v = lightly_scores_get_values (out, "uncertainty_bald", &n);
+  g_assert (v != NULL && n == d->n_pool);
+  memcpy (scores, v, n * sizeof (double));
+  return TRUE;
+}
+
+/* The model of this round's labeled set: its class probabilities over the
+ * pool (@proba) and the strategy's scores (@scores: the margin, or BALD of
+ * a bootstrap ensemble for the BALD strategy). */
+static gboolean
+model_outputs (const Data *d, const Strategy *st, const guint32 *labeled, gsize n_labeled, guint seed,
+               double **proba, double **scores, GError **error)
+{
+  g_autoptr(LightlyLogreg) model = train (d, labeled, n_labeled, d->pool, error);
+
+  if (model == NULL)
+    return FALSE;
+  if (*proba == NULL)
+    *proba = g_new (double, d->n_pool * d->n_classes);
+  if (*scores == NULL)
+    *scores = g_new (double, d->n_pool);
+  lightly_logreg_predict_proba (model, d->pool, d->n_pool, *proba);
+  if (st->ensemble)
+    return bald_scores (d, labeled, n_labeled, seed, *scores, error);
+  margin_scores (*proba, d->n_pool, d->n_classes, *scores);
+  return TRUE;
+}
+
 /* Runs one strategy for one seed; writes the accuracy per round. */
 static gboolean
 run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const guint *schedule,
@@ -265,6 +392,7 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
   g_autofree guint32 *cand = g_new (guint32, d->n_pool);
   g_autofree gboolean *is_labeled = g_new0 (gboolean, d->n_pool);
   g_autofree double *scores = NULL;
+  g_autofree double *proba = NULL;
   gsize n_labeled = 0;
 
   for (guint r = 0; r < n_rounds; r++)
@@ -282,43 +410,14 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       if (st->switch_at > 0)
         /* AUTO@N: the same rule with another switch point, to measure it. */
         method = n_labeled > 0 && budget >= st->switch_at ? st->after : st->before;
-      if ((method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING) &&
-          n_labeled == 0)
+      if ((method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING ||
+           method == LIGHTLY_SAMPLING_METHOD_BADGE) && n_labeled == 0)
         /* No model yet to score with: the first round is CORESET, as in
-         * the demo and DESIGN.md's table. */
+         * the demo and DESIGN.md's table (and unbalanced). */
         method = LIGHTLY_SAMPLING_METHOD_CORESET;
-      if (method == LIGHTLY_SAMPLING_METHOD_CORAL || method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
-        {
-          g_autofree double *proba = g_new (double, d->n_pool * d->n_classes);
-
-          /* Lightly's uncertainty_margin: 1 − (p₁ − p₂). */
-          model = train (d, labeled, n_labeled, d->pool, error);
-          if (model == NULL)
-            return FALSE;
-          lightly_logreg_predict_proba (model, d->pool, d->n_pool, proba);
-          if (scores == NULL)
-            scores = g_new (double, d->n_pool);
-          for (gsize i = 0; i < d->n_pool; i++)
-            {
-              double a = 0, b = 0;
-
-              for (guint c = 0; c < d->n_classes; c++)
-                {
-                  double v = proba[i * d->n_classes + c];
-
-                  if (v > a)
-                    {
-                      b = a;
-                      a = v;
-                    }
-                  else if (v > b)
-                    b = v;
-                }
-              scores[i] = CLAMP (1.0 - (a - b), 0.0, 1.0);
-            }
-          g_clear_pointer (&model, lightly_logreg_free);
-        }
-
+      if (n_labeled > 0 && needs_model (st, method) &&
+          !model_outputs (d, st, labeled, n_labeled, seed * 1000u + r, &proba, &scores, error))
+        return FALSE;
       for (gsize i = 0; i < d->n_pool; i++)
         if (!is_labeled[i])
           cand[n_cand++] = (guint32) i;
@@ -339,6 +438,9 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       p.max_clusters = (guint) MAX (opt_max_clusters, 0);
       p.delta = opt_delta;
       p.pseudo_classes = (guint) MAX (opt_pseudo_classes, 0);
+      p.probabilities = proba;
+      p.n_classes = proba != NULL ? d->n_classes : 0;
+      p.balance = st->balance && proba != NULL;
       picks = lightly_local_backend_select (method, &p, error);
       if (picks == NULL)
         return FALSE;
@@ -353,7 +455,9 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       model = train (d, labeled, n_labeled, d->pool, error);
       if (model == NULL)
         return FALSE;
-      st->acc[seed * n_rounds + r] = lightly_logreg_accuracy (model, d->test, d->n_test, d->test_labels);
+      st->acc[seed * n_rounds + r] = g_strcmp0 (opt_metric, "balanced") == 0
+                                     ? balanced_accuracy (d, model)
+                                     : lightly_logreg_accuracy (model, d->test, d->n_test, d->test_labels);
       st->used[seed * n_rounds + r] = method;
       (*step)++;
     }
@@ -406,7 +510,9 @@ parse_options (int     *argc,
     { "strategies", 0, 0, G_OPTION_ARG_STRING, &opt_strategies,
       "Methods to compare (default " DEFAULT_STRATEGIES "); CORAL and ACTIVE_LEARNING rank by the "
       "model's margin and start with a CORESET round; A>B@N runs A below N labels and B from N on, "
-      "AUTO@N is TYPICLUST>ACTIVE_LEARNING@N (AUTO's rule with another switch point)", "M,M,…" },
+      "AUTO@N is TYPICLUST>ACTIVE_LEARNING@N (AUTO's rule with another switch point); BADGE uses the "
+      "model's class probabilities, BALD is ACTIVE_LEARNING on the BALD of a bootstrap ensemble of 5 "
+      "models; M+BALANCE adds per-class quotas from the model's predicted classes", "M,M,…" },
     { "seeds", 0, 0, G_OPTION_ARG_INT, &opt_seeds, "Seeds per strategy (default 5)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out,
       "Write PREFIX.csv, PREFIX.png and PREFIX.svg (default: simulate)", "PREFIX" },
@@ -416,6 +522,9 @@ parse_options (int     *argc,
     { "pseudo-classes", 0, 0, G_OPTION_ARG_INT, &opt_pseudo_classes,
       "PROBCOVER's k-means pseudo-classes for the purity rule (default 10)", "N" },
     { "title", 0, 0, G_OPTION_ARG_STRING, &opt_title, "The plot's title", "TEXT" },
+    { "metric", 0, 0, G_OPTION_ARG_STRING, &opt_metric,
+      "accuracy (default) or balanced: the mean of the per-class recalls, which weighs a rare class "
+      "as much as a frequent one (for long-tailed data); the CSV's accuracy column holds it", "M" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("[EMBEDDINGS.CSV] — measure strategies against RANDOM");
@@ -437,6 +546,11 @@ parse_options (int     *argc,
     {
       g_printerr ("lightly-al: simulate takes one embeddings CSV, or --fashion-mnist; --seeds 1…1000, "
                   "--pool ≥ 20, --delta in [0, 2]\nTry “%s --help”.\n", g_get_prgname ());
+      return 2;
+    }
+  if (opt_metric != NULL && strcmp (opt_metric, "accuracy") != 0 && strcmp (opt_metric, "balanced") != 0)
+    {
+      g_printerr ("lightly-al: --metric is accuracy or balanced, not “%s”\n", opt_metric);
       return 2;
     }
   if (!parse_list ("--schedule", opt_schedule != NULL ? opt_schedule : DEFAULT_SCHEDULE, schedule,
@@ -485,6 +599,11 @@ parse_strategies (char **names, Strategy *strategies, guint *random_index)
       char *at;
 
       g_strstrip (names[s]);
+      if (g_str_has_suffix (names[s], "+BALANCE") || g_str_has_suffix (names[s], "+balance"))
+        {
+          strategies[s].balance = TRUE;
+          names[s][strlen (names[s]) - strlen ("+BALANCE")] = '\0';
+        }
       at = strchr (names[s], '@');
       if (at != NULL)
         {
@@ -492,14 +611,21 @@ parse_strategies (char **names, Strategy *strategies, guint *random_index)
             return FALSE;
           continue;
         }
-      strategies[s].method = lightly_sampling_method_from_string (names[s], &error);
+      strategies[s].ensemble = g_ascii_strcasecmp (names[s], "BALD") == 0;
+      strategies[s].method = strategies[s].ensemble ? LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING
+                                                    : lightly_sampling_method_from_string (names[s], &error);
       if (error != NULL)
         {
           g_printerr ("lightly-al: %s\n", error->message);
           return FALSE;
         }
-      strategies[s].name = g_ascii_strup (names[s], -1);
-      if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && *random_index == G_MAXUINT)
+      {
+        g_autofree char *full = g_strconcat (names[s], strategies[s].balance ? "+BALANCE" : "", NULL);
+
+        strategies[s].name = g_ascii_strup (full, -1);
+      }
+      if (strategies[s].method == LIGHTLY_SAMPLING_METHOD_RANDOM && !strategies[s].balance &&
+          *random_index == G_MAXUINT)
         *random_index = s;
     }
   return TRUE;

@@ -266,6 +266,7 @@ static gint64 opt_seed;
 static char *opt_score_type;
 static double opt_score_strength = 1.0;
 static gboolean opt_reuse_scores;
+static gboolean opt_balance;
 static gboolean opt_up_to;
 static gboolean opt_query_json;
 
@@ -288,6 +289,13 @@ check_query_flags (LightlySamplingMethod  method,
     {
       g_printerr ("lightly-al: --method %s ranks by model scores: give --predictions FILE (a CSV of "
                   "filenames,p_0,…,p_{C-1}) or --reuse-scores\n", lightly_sampling_method_to_string (method));
+      return FALSE;
+    }
+  if ((method == LIGHTLY_SAMPLING_METHOD_BADGE || opt_balance) && opt_predictions == NULL && !opt_reuse_scores)
+    {
+      g_printerr ("lightly-al: %s needs the model's class probabilities: give --predictions FILE (a CSV of "
+                  "filenames,p_0,…,p_{C-1}) or --reuse-scores\n",
+                  method == LIGHTLY_SAMPLING_METHOD_BADGE ? "--method BADGE" : "--balance");
       return FALSE;
     }
   if (opt_name != NULL)
@@ -425,7 +433,7 @@ cmd_query (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
       "AUTO (default: TYPICLUST for a cold start, ACTIVE_LEARNING from 20% of the pool, but 500 "
-      "to 1000 labels, on when --predictions are given), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST or PROBCOVER", "METHOD" },
+      "to 1000 labels, on when --predictions are given), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST, PROBCOVER or BADGE (needs --predictions)", "METHOD" },
     { "n-samples", 'n', 0, G_OPTION_ARG_INT, &opt_n_samples,
       "Total size of the labeled set after the query (default 32; -1: use --min-distance only)", "N" },
     { "min-distance", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_distance,
@@ -444,6 +452,8 @@ cmd_query (int argc, char **argv)
       "CORAL's β: 0 is CORESET, large approaches ACTIVE_LEARNING (default 1)", "B" },
     { "reuse-scores", 0, 0, G_OPTION_ARG_NONE, &opt_reuse_scores,
       "Rank by the scores already stored on the query tag", NULL },
+    { "balance", 0, 0, G_OPTION_ARG_NONE, &opt_balance,
+      "Equal quotas per predicted class in the batch (needs --predictions)", NULL },
     { "up-to", 0, 0, G_OPTION_ARG_NONE, &opt_up_to,
       "Take at most the pool when --n-samples is larger (default: that is an error)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_query_json,
@@ -488,6 +498,7 @@ cmd_query (int argc, char **argv)
                 "score-type", opt_score_type,
                 "score-strength", opt_score_strength,
                 "reuse-scores", opt_reuse_scores,
+                "balance", opt_balance,
                 NULL);
   if (!check_query_flags (method, config, &code))
     return code;
@@ -506,6 +517,10 @@ cmd_query (int argc, char **argv)
       scorer = lightly_al_load_predictions (opt_predictions, lightly_agent_get_query_set (agent), &error);
       if (scorer == NULL)
         return lightly_al_fail (error);
+      /* BADGE and balance read the probabilities themselves, not only the scores. */
+      if (LIGHTLY_IS_SCORER_CLASSIFICATION (scorer))
+        g_object_set (scorer, "probabilities",
+                      method == LIGHTLY_SAMPLING_METHOD_BADGE || opt_balance, NULL);
     }
 
   if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))

@@ -22,6 +22,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 STRATEGIES = ["RANDOM", "CORESET", "CORAL", "ACTIVE_LEARNING", "TYPICLUST", "PROBCOVER", "AUTO"]
+# The extra grid (`--extra`, its own results/extra/): BADGE, the ensemble
+# scorer's BALD and class balance against RANDOM and plain ACTIVE_LEARNING,
+# measured with the same simulate loop; kept apart so the main grid and
+# AUTO's rule are untouched by it.
+EXTRA_STRATEGIES = ["RANDOM", "ACTIVE_LEARNING", "BADGE", "BALD", "RANDOM+BALANCE", "ACTIVE_LEARNING+BALANCE",
+                    "BADGE+BALANCE"]
+EXTRA_BEGIN = "<!-- extra-strategies:begin (bench/quality/run.sh --report --extra) -->"
+EXTRA_END = "<!-- extra-strategies:end -->"
 FULL_SEEDS = 10
 QUICK_SEEDS = 3
 
@@ -487,8 +495,79 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("* Deterministic picks (CORESET's and CORAL's first rounds, TYPICLUST at small budgets) have sd "
              "near 0, so their Δ at one budget is one draw of the data, not an average.")
     L.append("")
+    extra = os.path.join(HERE, "results", "extra", "section.md")
+    if os.path.exists(extra):
+        with open(extra) as f:
+            L.append(f.read())
     with open(path, "w") as f:
         f.write("\n".join(L))
+
+
+def write_extra_section(cells, rows, out_dir, doc):
+    """results/extra/section.md, also put into @doc between the EXTRA markers (or appended)."""
+    by = {(r["cell"], r["labels"], r["strategy"]): r for r in rows}
+    others = [s for s in EXTRA_STRATEGIES if s != "RANDOM"]
+    L = [EXTRA_BEGIN, "", "## BADGE, the ensemble scorer (BALD) and class balance", ""]
+    L.append("Measured with the same loop on some cells, into `bench/quality/results/extra/` by")
+    L.append("")
+    L.append("```sh")
+    L.append("bench/quality/run.sh --extra --cells %s" % ",".join(cells))
+    L.append("```")
+    L.append("")
+    L.append("(`lightly-al simulate --strategies %s`). **BADGE** runs on the class probabilities of the "
+             "round's model (the logistic regression on the labeled set); **BALD** is ACTIVE_LEARNING on "
+             "`uncertainty_bald` of `LightlyScorerEnsemble` over a bootstrap ensemble of 5 logistic "
+             "regressions (each on a resample, with replacement, of the labeled set; T×N×C probabilities); "
+             "**+BALANCE** adds the `balance` setting (per-class quotas from the model's predicted classes). "
+             "Like CORAL and ACTIVE_LEARNING they need a model, so their first round is CORESET, unbalanced. "
+             "Δ = points above RANDOM's mean; ! marks a Δ below −1 sd of RANDOM." % ",".join(EXTRA_STRATEGIES))
+    L.append("")
+    L.append("| strategy | mean Δ | worst Δ (cell, labels) | pairs ≥ RANDOM's mean |")
+    L.append("|---|---:|---|---:|")
+    for s in others:
+        rs = [r for r in rows if r["strategy"] == s]
+        if not rs:
+            continue
+        worst = min(rs, key=lambda r: r["delta"])
+        L.append("| %s | %+.1f | %+.1f (%s, %d) | %d of %d |" % (
+            s, sum(r["delta"] for r in rs) / len(rs), worst["delta"], worst["cell"], worst["labels"],
+            sum(r["delta"] >= 0 for r in rs), len(rs)))
+    for name, cd in cells.items():
+        meta = cd["meta"]
+        L.append("")
+        L.append("### %s (%s; %d seeds)" % (name, meta["what"], meta["seeds"]))
+        L.append("")
+        L.append("| labels | RANDOM | " + " | ".join(others) + " |")
+        L.append("|---:|---|" + "---:|" * len(others))
+        for labels in meta["schedule"]:
+            labels = min(labels, meta["pool"])
+            r0 = by.get((name, labels, "ACTIVE_LEARNING")) or by.get((name, labels, others[0]))
+            cols = []
+            for s in others:
+                r = by.get((name, labels, s))
+                cols.append("" if r is None else "%+.1f%s" % (r["delta"], "!" if r["delta"] < -100 * r["random_sd"]
+                                                                 else ""))
+            L.append("| %d | %.3f ± %.3f | %s |" % (labels, r0["random_mean"], r0["random_sd"], " | ".join(cols)))
+    L.append("")
+    # What the numbers say, written by hand next to the results they read.
+    notes = os.path.join(out_dir, "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            L.append(f.read().rstrip("\n"))
+        L.append("")
+    L.append(EXTRA_END)
+    text = "\n".join(L) + "\n"
+    with open(os.path.join(out_dir, "section.md"), "w") as f:
+        f.write(text)
+    if doc and os.path.exists(doc):
+        with open(doc) as f:
+            page = f.read()
+        if EXTRA_BEGIN in page and EXTRA_END in page:
+            page = page[:page.index(EXTRA_BEGIN)] + text.rstrip("\n") + page[page.index(EXTRA_END) + len(EXTRA_END):]
+        else:
+            page = page.rstrip("\n") + "\n\n" + text
+        with open(doc, "w") as f:
+            f.write(page)
 
 
 def main():
@@ -503,8 +582,12 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="simulate --threads")
     ap.add_argument("--doc", help="report: the page to write (default docs/quality.md, only for the default "
                     "full results; a run into --out leaves the committed page alone)")
+    ap.add_argument("--extra", action="store_true", help="the extra strategies (BADGE, BALD, +BALANCE) "
+                    "into results/extra/; report: their section of docs/quality.md")
     a = ap.parse_args()
-    out_dir = a.out or results_dir(a.quick)
+    if a.extra:
+        STRATEGIES[:] = EXTRA_STRATEGIES
+    out_dir = a.out or (os.path.join(results_dir(a.quick), "extra") if a.extra else results_dir(a.quick))
     seeds = a.seeds or (QUICK_SEEDS if a.quick else FULL_SEEDS)
     if a.cells:
         chosen = [CELL_BY_NAME[n] for n in a.cells.split(",")]
@@ -522,6 +605,12 @@ def main():
         return 0
     cells = load_runs(out_dir)
     rows = summarise(cells)
+    if a.mode == "report" and a.extra:
+        os.makedirs(out_dir, exist_ok=True)
+        write_summary(rows, out_dir)
+        write_extra_section(cells, rows, out_dir, a.doc or os.path.join(ROOT, "docs", "quality.md"))
+        print("wrote %s/summary.csv, section.md (%d cells)" % (out_dir, len(cells)))
+        return 0
     if a.mode == "report":
         os.makedirs(out_dir, exist_ok=True)
         write_summary(rows, out_dir)

@@ -71,6 +71,13 @@ lightly_selection_request_to_json (const LightlySelectionRequest *request)
   json_builder_add_int_value (b, (gint64) request->seed);
   json_builder_set_member_name (b, "rowCount");
   json_builder_add_int_value (b, request->row_count);
+  if (request->balance)
+    {
+      /* A lightly-glib extension, sent only when set: Lightly's service
+       * never sees a member it does not know. */
+      json_builder_set_member_name (b, "balance");
+      json_builder_add_boolean_value (b, TRUE);
+    }
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);

@@ -35,6 +35,7 @@ typedef struct {
   double score_strength;        /* CORAL β */
   guint64 seed;                 /* RANDOM */
   gint64 row_count;             /* rowCount: the dataset size the client saw */
+  gboolean balance;             /* per-class quotas (extension; needs class probabilities) */
 } LightlySelectionRequest;
 
 void lightly_selection_request_clear (LightlySelectionRequest *request);

@@ -543,6 +543,14 @@ http_start_selection (LightlyBackend *backend, const char *dataset_id, const cha
                    lightly_sampling_method_to_string (request->method));
       return NULL;
     }
+  /* So is class balance: another server would ignore the field and return
+   * an unbalanced batch as if it were balanced. */
+  if (request->balance && !lightly_http_backend_is_lightly_glib (self, cancellable, NULL))
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_SUPPORTED,
+                           "Class balance is a lightly-glib extension: this server would ignore it");
+      return NULL;
+    }
   return post_selection (self, dataset_id, embedding_id, request, cancellable, error);
 }
 

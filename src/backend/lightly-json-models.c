@@ -206,6 +206,8 @@ static const LightlyJsonField sampling_create_request_fields[] = {
   F ("scoreType", STRING, FALSE),
   F ("scoreStrength", NUMBER, FALSE),
   F ("seed", COUNT, FALSE),
+  /* lightly-glib extension: per-class quotas (protocol.md §13). */
+  F ("balance", BOOL, FALSE),
 };
 MODEL (lightly_json_model_sampling_create_request, "SamplingCreateRequest", sampling_create_request_fields);
 

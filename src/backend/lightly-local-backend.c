@@ -15,6 +15,7 @@
 
 #include "backend/lightly-local-backend.h"
 #include "backend/lightly-local-jobs.h"
+#include "backend/lightly-local-inputs.h"
 #include "backend/lightly-local-rules.h"
 #include "lightly/lightly-bit-mask.h"
 #include "lightly/lightly-dataset.h"
@@ -460,37 +461,6 @@ load_tag_mask (LightlyStore     *store,
   return mask;
 }
 
-/* §13 "Which score": the request's scoreType, else uncertainty_margin, else
- * the newest score of the query tag. */
-static LightlyStoreScore *
-choose_score (LightlyStore  *store,
-              const char    *query_tag_id,
-              const char    *score_type,
-              GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  LightlyStoreScore *score;
-
-  if (score_type != NULL)
-    {
-      score = lightly_store_get_score_by_type (store, query_tag_id, score_type, &local_error);
-      if (score == NULL)
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND,
-                     "The query tag has no score “%s”: upload scores first", score_type);
-      return score;
-    }
-
-  score = lightly_store_get_score_by_type (store, query_tag_id, "uncertainty_margin", &local_error);
-  if (score != NULL)
-    return score;
-  g_clear_error (&local_error);
-  score = lightly_store_get_newest_score (store, query_tag_id, &local_error);
-  if (score == NULL)
-    g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
-                         "The query tag has no scores: upload scores first");
-  return score;
-}
-
 /* ---------------------------------------------------------------------------
  * The selection engine in the public vocabulary
  * ------------------------------------------------------------------------- */
@@ -510,6 +480,7 @@ engine_method (LightlySamplingMethod   method,
       return TRUE;
     case LIGHTLY_SAMPLING_METHOD_TYPICLUST: *out = LIGHTLY_SELECTION_METHOD_TYPICLUST; return TRUE;
     case LIGHTLY_SAMPLING_METHOD_PROBCOVER: *out = LIGHTLY_SELECTION_METHOD_PROBCOVER; return TRUE;
+    case LIGHTLY_SAMPLING_METHOD_BADGE: *out = LIGHTLY_SELECTION_METHOD_BADGE; return TRUE;
     case LIGHTLY_SAMPLING_METHOD_AUTO:
       g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                            "AUTO is not a method a server runs: the client resolves it to a "
@@ -567,11 +538,10 @@ selection_job_execute (SelectionJob  *job,
   g_autoptr(LightlyBitMask) preselected_mask = NULL;
   g_autoptr(LightlyBitMask) candidates_mask = NULL;
   g_autoptr(LightlyBitMask) result_mask = NULL;
-  g_autoptr(LightlyStoreScore) score = NULL;
   g_autofree guint *query_idx = NULL;
   g_autofree guint *pre_idx = NULL;
   g_autofree guint *cand_idx = NULL;
-  g_autofree double *row_scores = NULL;
+  g_auto(LightlyLocalInputs) inputs = { 0 };
   g_autofree char *hex = NULL;
   g_autofree char *creator = NULL;
   g_autoptr(GArray) why = NULL;
@@ -627,24 +597,8 @@ selection_job_execute (SelectionJob  *job,
   /* local_start_selection() checked the stopping rule before queueing. */
   g_assert (bounded || req->min_distance > 0);
 
-  if (req->method == LIGHTLY_SAMPLING_METHOD_CORAL || req->method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
-    {
-      score = choose_score (store, query_tag->id, req->score_type, error);
-      if (score == NULL)
-        return FALSE;
-      if (score->n_values != n_query)
-        {
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "Score “%s” has %" G_GSIZE_FORMAT " values but the query tag has %" G_GSIZE_FORMAT
-                       " members: upload this round's scores again",
-                       score->score_type, score->n_values, n_query);
-          return FALSE;
-        }
-      /* Scores are in query-set order; the engine wants them per row. */
-      row_scores = g_new0 (double, n_total);
-      for (gsize i = 0; i < n_query; i++)
-        row_scores[query_idx[i]] = score->values[i];
-    }
+  if (!lightly_local_inputs_load (store, req, query_tag->id, query_idx, n_query, (gsize) n_total, &inputs, error))
+    return FALSE;
 
   if (!lightly_store_begin_job (store, job->job_id, (gint64) k, error))
     return FALSE;
@@ -656,10 +610,13 @@ selection_job_execute (SelectionJob  *job,
   params.n_candidates = n_cand;
   params.preselected = pre_idx;
   params.n_preselected = n_pre;
-  params.scores = row_scores;
+  params.scores = inputs.scores;
   params.k = k;
   params.min_distance = req->min_distance;
   params.beta = req->score_strength;
+  params.probabilities = inputs.probabilities;
+  params.n_classes = inputs.n_classes;
+  params.balance = req->balance;
   params.seed = req->seed;
   params.progress = selection_progress;
   params.progress_data = job;

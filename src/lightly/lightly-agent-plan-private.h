@@ -24,6 +24,8 @@ typedef struct {
   guint n_batch;
   /* Whether the selection ranks by scores the query must provide. */
   gboolean needs_scores;
+  /* BADGE or balance: the scores must carry class probabilities. */
+  gboolean needs_probabilities;
   /* Why the method was chosen (owned; lightly_agent_plan_clear frees it). */
   char *reason;
 } LightlyAgentPlan;

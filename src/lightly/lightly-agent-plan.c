@@ -69,6 +69,17 @@ lightly_agent_plan_make (LightlyAgentPlan      *plan,
       lightly_agent_plan_clear (plan);
       return FALSE;
     }
+  plan->needs_probabilities = (plan->method == LIGHTLY_SAMPLING_METHOD_BADGE ||
+                               lightly_sampler_config_get_balance (config)) && !reuse_scores;
+  if (plan->needs_probabilities && !have_scorer)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
+                   "%s needs the model's class probabilities: pass a scorer that gives them "
+                   "(LightlyScorerClassification with probabilities set), or set reuse-scores",
+                   plan->method == LIGHTLY_SAMPLING_METHOD_BADGE ? "BADGE" : "Class balance");
+      lightly_agent_plan_clear (plan);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -95,6 +106,15 @@ lightly_agent_plan_check_scores (const LightlyAgentPlan  *plan,
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
                    "The scorer returned no scores, but %s ranks by scores",
                    lightly_sampling_method_to_string (plan->method));
+      return FALSE;
+    }
+  if (plan->needs_probabilities && !lightly_scores_contains (scores, "class_probability_0"))
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED,
+                   "%s needs the model's class probabilities, but the scorer gave none: set "
+                   "LightlyScorerClassification:probabilities, or add them with "
+                   "lightly_scores_add_probabilities()",
+                   plan->method == LIGHTLY_SAMPLING_METHOD_BADGE ? "BADGE" : "Class balance");
       return FALSE;
     }
   return TRUE;

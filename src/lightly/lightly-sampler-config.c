@@ -20,8 +20,9 @@
  * `SamplerConfig(method=CORESET, n_samples=32, min_distance=-1, name=None)`
  * ([protocol](protocol.html) §5) and adds [property@Lightly.SamplerConfig:score-type],
  * [property@Lightly.SamplerConfig:score-strength],
- * [property@Lightly.SamplerConfig:seed] and
- * [property@Lightly.SamplerConfig:reuse-scores] ([protocol](protocol.html) §13).
+ * [property@Lightly.SamplerConfig:seed],
+ * [property@Lightly.SamplerConfig:reuse-scores] ([protocol](protocol.html) §13) and
+ * [property@Lightly.SamplerConfig:balance].
  *
  * Setting a property never fails, so that a binding can set values one at a
  * time in any order. [method@Lightly.SamplerConfig.validate] checks the whole
@@ -46,6 +47,7 @@ struct _LightlySamplerConfig
   double score_strength;
   guint64 seed;
   gboolean reuse_scores;
+  gboolean balance;
 };
 
 G_DEFINE_FINAL_TYPE (LightlySamplerConfig, lightly_sampler_config, G_TYPE_OBJECT)
@@ -60,6 +62,7 @@ enum {
   PROP_SCORE_STRENGTH,
   PROP_SEED,
   PROP_REUSE_SCORES,
+  PROP_BALANCE,
   N_PROPS
 };
 
@@ -118,6 +121,9 @@ lightly_sampler_config_get_property (GObject    *object,
     case PROP_REUSE_SCORES:
       g_value_set_boolean (value, self->reuse_scores);
       break;
+    case PROP_BALANCE:
+      g_value_set_boolean (value, self->balance);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -156,6 +162,9 @@ lightly_sampler_config_set_property (GObject      *object,
       break;
     case PROP_REUSE_SCORES:
       lightly_sampler_config_set_reuse_scores (self, g_value_get_boolean (value));
+      break;
+    case PROP_BALANCE:
+      lightly_sampler_config_set_balance (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -272,6 +281,29 @@ lightly_sampler_config_class_init (LightlySamplerConfigClass *klass)
   properties[PROP_REUSE_SCORES] =
     g_param_spec_boolean ("reuse-scores", NULL, NULL, FALSE, flags);
 
+  /**
+   * LightlySamplerConfig:balance: (attributes org.gtk.Property.get=lightly_sampler_config_get_balance org.gtk.Property.set=lightly_sampler_config_set_balance)
+   *
+   * Class balance, a lightly-glib extension: the batch gets equal quotas per
+   * predicted class (the argmax of the model's class probabilities), the
+   * leftover of classes with too few candidates going to the others, and
+   * takes the method's ranking in order within them. On long-tailed data
+   * this keeps a batch from filling up with the majority class. It needs
+   * class probabilities with the scores (`class_probability_0` …, see
+   * [method@Lightly.Scores.add_probabilities] and
+   * [property@Lightly.ScorerClassification:probabilities]); a query without
+   * them fails with %LIGHTLY_ERROR_SCORES_REQUIRED. The labeled set does not
+   * count against the quotas. RANDOM and ACTIVE_LEARNING rank every
+   * candidate for it; CORESET, CORAL, BADGE, TYPICLUST and PROBCOVER rank k·m
+   * (k the batch, m the predicted classes), so they take up to m times as
+   * long. The default is %FALSE. A lightly-glib server reads it as the
+   * `balance` member of the selection request; Lightly's service ignores it.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_BALANCE] =
+    g_param_spec_boolean ("balance", NULL, NULL, FALSE, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -323,6 +355,7 @@ lightly_sampler_config_copy (LightlySamplerConfig *self)
   copy->score_strength = self->score_strength;
   copy->seed = self->seed;
   copy->reuse_scores = self->reuse_scores;
+  copy->balance = self->balance;
   return copy;
 }
 
@@ -629,6 +662,46 @@ lightly_sampler_config_set_reuse_scores (LightlySamplerConfig *self,
 }
 
 /**
+ * lightly_sampler_config_get_balance: (get-property balance)
+ * @self: a config
+ *
+ * Gets [property@Lightly.SamplerConfig:balance].
+ *
+ * Returns: whether the batch gets per-class quotas
+ *
+ * Since: 0.2
+ */
+gboolean
+lightly_sampler_config_get_balance (LightlySamplerConfig *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (self), FALSE);
+
+  return self->balance;
+}
+
+/**
+ * lightly_sampler_config_set_balance: (set-property balance)
+ * @self: a config
+ * @balance: whether the batch gets per-class quotas of the predicted classes
+ *
+ * Sets [property@Lightly.SamplerConfig:balance].
+ *
+ * Since: 0.2
+ */
+void
+lightly_sampler_config_set_balance (LightlySamplerConfig *self,
+                                    gboolean              balance)
+{
+  g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (self));
+
+  balance = !!balance;
+  if (self->balance == balance)
+    return;
+  self->balance = balance;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BALANCE]);
+}
+
+/**
  * lightly_sampler_config_generate_name:
  * @self: a config
  * @now: (nullable): the time to put into the name, or %NULL for the current
@@ -812,7 +885,7 @@ lightly_sampler_config_validate (LightlySamplerConfig  *self,
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "The sampling method %d is unknown: use RANDOM, CORESET, CORAL, "
-                   "ACTIVE_LEARNING, TYPICLUST, PROBCOVER or AUTO", (int) self->method);
+                   "ACTIVE_LEARNING, TYPICLUST, PROBCOVER, AUTO or BADGE", (int) self->method);
       return FALSE;
     }
 

@@ -64,6 +64,11 @@ gboolean              lightly_sampler_config_get_reuse_scores (LightlySamplerCon
 LIGHTLY_AVAILABLE_IN_ALL
 void                  lightly_sampler_config_set_reuse_scores (LightlySamplerConfig *self,
                                                                gboolean              reuse_scores);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean              lightly_sampler_config_get_balance   (LightlySamplerConfig  *self);
+LIGHTLY_AVAILABLE_IN_ALL
+void                  lightly_sampler_config_set_balance   (LightlySamplerConfig  *self,
+                                                            gboolean               balance);
 
 LIGHTLY_AVAILABLE_IN_ALL
 char                 *lightly_sampler_config_generate_name (LightlySamplerConfig  *self,

@@ -15,6 +15,7 @@ static const char * const method_names[] = {
   [LIGHTLY_SAMPLING_METHOD_TYPICLUST] = "TYPICLUST",
   [LIGHTLY_SAMPLING_METHOD_PROBCOVER] = "PROBCOVER",
   [LIGHTLY_SAMPLING_METHOD_AUTO] = "AUTO",
+  [LIGHTLY_SAMPLING_METHOD_BADGE] = "BADGE",
 };
 
 /* AUTO ranks by scores once the labeled set after the query reaches
@@ -67,7 +68,7 @@ lightly_sampling_method_from_string (const char  *name,
 
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                "Unknown sampling method “%s”: use RANDOM, CORESET, CORAL, ACTIVE_LEARNING, "
-               "TYPICLUST, PROBCOVER or AUTO",
+               "TYPICLUST, PROBCOVER, AUTO or BADGE",
                name);
   return LIGHTLY_SAMPLING_METHOD_CORESET;
 }

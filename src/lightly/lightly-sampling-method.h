@@ -36,6 +36,13 @@ G_BEGIN_DECLS
  *   [func@Lightly.SamplingMethod.resolve_in_pool] (TYPICLUST for a cold
  *   start, ACTIVE_LEARNING from a fifth of the pool, but 500 to 1000 labels,
  *   on when scores are given). It is never sent to a server.
+ * @LIGHTLY_SAMPLING_METHOD_BADGE: a lightly-glib extension: k-means++
+ *   seeding over the gradient embeddings `(p − onehot(argmax p)) ⊗ x` of the
+ *   model's class probabilities p and the embeddings x, so the batch is both
+ *   uncertain and diverse (Ash et al., 2020). Needs class probabilities:
+ *   scores named `class_probability_0` … `class_probability_{C−1}`, see
+ *   [method@Lightly.Scores.add_probabilities]. Appended after AUTO so the
+ *   older values keep their numbers.
  *
  * How a selection picks samples. The wire names are the enum nicks in upper
  * case with underscores (`"CORESET"`, `"ACTIVE_LEARNING"`), see
@@ -51,6 +58,7 @@ typedef enum {
   LIGHTLY_SAMPLING_METHOD_TYPICLUST,
   LIGHTLY_SAMPLING_METHOD_PROBCOVER,
   LIGHTLY_SAMPLING_METHOD_AUTO,
+  LIGHTLY_SAMPLING_METHOD_BADGE,
 } LightlySamplingMethod;
 
 LIGHTLY_AVAILABLE_IN_ALL

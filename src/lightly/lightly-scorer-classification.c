@@ -53,6 +53,7 @@ struct _LightlyScorerClassification
   double *values;     /* row-major, or NULL when bytes is set */
   GBytes *bytes;      /* little-endian float32, row-major */
   gboolean normalize;
+  gboolean probabilities;
 };
 
 G_DEFINE_FINAL_TYPE (LightlyScorerClassification, lightly_scorer_classification, LIGHTLY_TYPE_SCORER)
@@ -60,6 +61,7 @@ G_DEFINE_FINAL_TYPE (LightlyScorerClassification, lightly_scorer_classification,
 enum {
   PROP_0,
   PROP_NORMALIZE,
+  PROP_PROBABILITIES,
   N_PROPS
 };
 
@@ -71,6 +73,38 @@ static const char * const score_names[] = {
   "uncertainty_entropy",
   NULL
 };
+
+/* The predictions as class probabilities (a single column p as [p, 1 − p]). */
+static gboolean
+add_probabilities (LightlyScorerClassification *self, LightlyScores *scores, GError **error)
+{
+  gsize nc = MAX (self->n_cols, 2), n = self->n_rows * nc;
+  g_autofree double *p = g_new (double, MAX (n, 1));
+  const guint8 *data = self->bytes != NULL ? g_bytes_get_data (self->bytes, NULL) : NULL;
+
+  for (gsize i = 0; i < self->n_rows; i++)
+    for (gsize c = 0; c < self->n_cols; c++)
+      {
+        double v;
+
+        if (data != NULL)
+          {
+            guint32 bits;
+            float f;
+
+            memcpy (&bits, data + (i * self->n_cols + c) * 4, 4);
+            bits = GUINT32_FROM_LE (bits);
+            memcpy (&f, &bits, 4);
+            v = f;
+          }
+        else
+          v = self->values[i * self->n_cols + c];
+        p[i * nc + c] = v;
+        if (self->n_cols == 1)
+          p[i * nc + 1] = 1 - v;
+      }
+  return lightly_scores_add_probabilities (scores, p, n, nc, error);
+}
 
 static LightlyScores *
 lightly_scorer_classification_calculate_scores (LightlyScorer  *scorer,
@@ -109,6 +143,8 @@ lightly_scorer_classification_calculate_scores (LightlyScorer  *scorer,
       ok = ok && lightly_scores_add (scores, score_names[k], out[k], self->n_rows, error);
       g_free (out[k]);
     }
+  if (ok && self->probabilities)
+    ok = add_probabilities (self, scores, error);
 
   return ok ? g_steal_pointer (&scores) : NULL;
 }
@@ -137,6 +173,9 @@ lightly_scorer_classification_get_property (GObject    *object,
     case PROP_NORMALIZE:
       g_value_set_boolean (value, self->normalize);
       break;
+    case PROP_PROBABILITIES:
+      g_value_set_boolean (value, self->probabilities);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -154,6 +193,9 @@ lightly_scorer_classification_set_property (GObject      *object,
     {
     case PROP_NORMALIZE:
       lightly_scorer_classification_set_normalize (self, g_value_get_boolean (value));
+      break;
+    case PROP_PROBABILITIES:
+      lightly_scorer_classification_set_probabilities (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -182,6 +224,24 @@ lightly_scorer_classification_class_init (LightlyScorerClassificationClass *klas
     g_param_spec_boolean ("normalize", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT |
                           G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * LightlyScorerClassification:probabilities: (getter get_probabilities) (setter set_probabilities)
+   *
+   * Whether the scores also carry the predictions themselves, as
+   * `class_probability_0` … (see [method@Lightly.Scores.add_probabilities]),
+   * which %LIGHTLY_SAMPLING_METHOD_BADGE and
+   * [property@Lightly.SamplerConfig:balance] need. A single column `p`
+   * becomes the two classes `[p, 1 − p]`. Off by default, because it
+   * uploads one more score array per class. With it on, rows must be
+   * probabilities (finite, in [0, 1], summing to 1 within 0.001), else
+   * `calculate_scores` fails with %LIGHTLY_ERROR_INVALID_INPUT.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_PROBABILITIES] =
+    g_param_spec_boolean ("probabilities", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -358,4 +418,44 @@ const char * const *
 lightly_scorer_classification_get_score_names (void)
 {
   return score_names;
+}
+
+/**
+ * lightly_scorer_classification_get_probabilities: (get-property probabilities)
+ * @self: a classification scorer
+ *
+ * Gets [property@Lightly.ScorerClassification:probabilities].
+ *
+ * Returns: whether the scores carry the class probabilities
+ *
+ * Since: 0.2
+ */
+gboolean
+lightly_scorer_classification_get_probabilities (LightlyScorerClassification *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_SCORER_CLASSIFICATION (self), FALSE);
+
+  return self->probabilities;
+}
+
+/**
+ * lightly_scorer_classification_set_probabilities: (set-property probabilities)
+ * @self: a classification scorer
+ * @probabilities: whether the scores carry the class probabilities
+ *
+ * Sets [property@Lightly.ScorerClassification:probabilities].
+ *
+ * Since: 0.2
+ */
+void
+lightly_scorer_classification_set_probabilities (LightlyScorerClassification *self,
+                                                 gboolean                     probabilities)
+{
+  g_return_if_fail (LIGHTLY_IS_SCORER_CLASSIFICATION (self));
+
+  probabilities = !!probabilities;
+  if (self->probabilities == probabilities)
+    return;
+  self->probabilities = probabilities;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBABILITIES]);
 }

@@ -41,6 +41,11 @@ LIGHTLY_AVAILABLE_IN_ALL
 void         lightly_scorer_classification_set_normalize   (LightlyScorerClassification *self,
                                                             gboolean                     normalize);
 LIGHTLY_AVAILABLE_IN_ALL
+gboolean     lightly_scorer_classification_get_probabilities (LightlyScorerClassification *self);
+LIGHTLY_AVAILABLE_IN_ALL
+void         lightly_scorer_classification_set_probabilities (LightlyScorerClassification *self,
+                                                              gboolean                     probabilities);
+LIGHTLY_AVAILABLE_IN_ALL
 const char * const *lightly_scorer_classification_get_score_names (void);
 
 G_END_DECLS

@@ -411,3 +411,112 @@ lightly_scores_add (LightlyScores  *self,
   g_ptr_array_add (self->entries, entry);
   return TRUE;
 }
+
+/* A row of class probabilities: finite, in [0, 1], summing to 1 ± 0.001,
+ * the rule the selection engine applies (so a bad row fails here, where the
+ * caller can still fix it, not in a job). */
+static gboolean
+check_probability_row (const double *row, gsize n_classes, gsize i, GError **error)
+{
+  double sum = 0;
+
+  for (gsize c = 0; c < n_classes; c++)
+    {
+      if (!isfinite (row[c]) || row[c] < 0 || row[c] > 1)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                       "The probability of class %" G_GSIZE_FORMAT " for sample %" G_GSIZE_FORMAT
+                       " is %g: class probabilities must be finite numbers in [0, 1]", c, i, row[c]);
+          return FALSE;
+        }
+      sum += row[c];
+    }
+  if (fabs (sum - 1) > 1e-3)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The class probabilities of sample %" G_GSIZE_FORMAT " sum to %g: each row must sum "
+                   "to 1 (within 0.001); give softmax outputs, not logits", i, sum);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * lightly_scores_add_probabilities:
+ * @self: a #LightlyScores
+ * @probabilities: (array length=n_values) (element-type gdouble): the model's
+ *   class probabilities, row-major, one row of @n_classes per sample in
+ *   query-set order
+ * @n_values: the number of values, [property@Lightly.Scores:n-samples] ×
+ *   @n_classes
+ * @n_classes: the number of classes, at least 2
+ * @error: return location for a #GError
+ *
+ * Adds the class probabilities that %LIGHTLY_SAMPLING_METHOD_BADGE and
+ * [property@Lightly.SamplerConfig:balance] need, as one score per class,
+ * `class_probability_0` … `class_probability_{C−1}`, so they travel (and
+ * are stored with the query tag) like any score. A lightly-glib extension:
+ * Lightly's service would store them as ordinary scores.
+ *
+ * Fails with %LIGHTLY_ERROR_INVALID_INPUT, leaving @self unchanged, if the
+ * shape does not match, a value is not a finite number in [0, 1], a row
+ * does not sum to 1 within 0.001, or the scores have class probabilities
+ * already.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.2
+ */
+gboolean
+lightly_scores_add_probabilities (LightlyScores  *self,
+                                  const double   *probabilities,
+                                  gsize           n_values,
+                                  gsize           n_classes,
+                                  GError        **error)
+{
+  g_autofree double *col = NULL;
+
+  g_return_val_if_fail (LIGHTLY_IS_SCORES (self), FALSE);
+  g_return_val_if_fail (probabilities != NULL || n_values == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (n_classes < 2)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "Class probabilities need at least 2 classes, not %" G_GSIZE_FORMAT
+                   " (for a binary model give [1 − p, p])", n_classes);
+      return FALSE;
+    }
+  if (self->n_samples > G_MAXSIZE / n_classes || n_values != self->n_samples * n_classes)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "%" G_GSIZE_FORMAT " class probabilities are not %" G_GSIZE_FORMAT " samples × %"
+                   G_GSIZE_FORMAT " classes: give one row of classes per sample", n_values,
+                   self->n_samples, n_classes);
+      return FALSE;
+    }
+  if (lookup (self, "class_probability_0") != NULL)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "These scores have class probabilities already: add them once");
+      return FALSE;
+    }
+  for (gsize i = 0; i < self->n_samples; i++)
+    if (!check_probability_row (probabilities + i * n_classes, n_classes, i, error))
+      return FALSE;
+  col = g_new (double, MAX (self->n_samples, 1));
+  for (gsize c = 0; c < n_classes; c++)
+    {
+      g_autofree char *name = g_strdup_printf ("class_probability_%" G_GSIZE_FORMAT, c);
+
+      for (gsize i = 0; i < self->n_samples; i++)
+        col[i] = probabilities[i * n_classes + c];
+      if (!lightly_scores_add (self, name, col, self->n_samples, error))
+        {
+          /* Only a name clash can fail here; take back what was added. */
+          g_ptr_array_set_size (self->entries, self->entries->len - c);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

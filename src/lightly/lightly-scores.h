@@ -42,5 +42,11 @@ gboolean       lightly_scores_add               (LightlyScores *self,
                                                  const double  *values,
                                                  gsize          n,
                                                  GError       **error);
+LIGHTLY_AVAILABLE_IN_ALL
+gboolean       lightly_scores_add_probabilities (LightlyScores *self,
+                                                 const double  *probabilities,
+                                                 gsize          n_values,
+                                                 gsize          n_classes,
+                                                 GError       **error);
 
 G_END_DECLS

@@ -5,7 +5,8 @@
  * lightly_selection_run() (lightly-selection.c) validates the params and
  * hands them to one method file: lightly-selection-random.c,
  * lightly-selection-coreset.c (CORESET, CORAL), lightly-selection-active-
- * learning.c, lightly-typiclust.c, lightly-probcover.c. Those include this
+ * learning.c, lightly-typiclust.c, lightly-probcover.c, lightly-selection-
+ * badge.c (and lightly-selection-balance.c around any of them). Those include this
  * header and nothing of each other; what they share is defined in
  * lightly-selection-common.c (passes, generator, checks), lightly-selection-
  * simd.c (the kernel path) and lightly-selection-kmeans.c.
@@ -284,6 +285,27 @@ gboolean lightly_probcover_run       (const LightlySelectionParams  *p,
                                       gsize                          k,
                                       GArray                        *out,
                                       GError                       **error);
+
+gboolean lightly_badge_run           (const LightlySelectionParams  *p,
+                                      gsize                          k,
+                                      GArray                        *out,
+                                      GError                       **error);
+
+/* Class balance over any method's ranking (lightly-selection-balance.c):
+ * @run ranks with the params of @p, then the quotas choose k of them. */
+typedef gboolean (*LightlySelectionRunFunc) (const LightlySelectionParams  *p,
+                                             gsize                          k,
+                                             GArray                        *out,
+                                             GError                       **error);
+gboolean lightly_selection_balance_run (const LightlySelectionParams  *p,
+                                        LightlySelectionRunFunc        run,
+                                        gsize                          k,
+                                        GArray                        *out,
+                                        GError                       **error);
+/* The predicted class of @row: argmax of its probabilities, ties to the
+ * smallest class. */
+guint    lightly_selection_predicted_class (const LightlySelectionParams *p,
+                                            guint32                       row);
 
 /* Tests: the δ of the last PROBCOVER run and the clusters of the last
  * TYPICLUST run in this process. */

@@ -23,6 +23,8 @@ typedef enum {
   LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING,
   LIGHTLY_SELECTION_METHOD_TYPICLUST,
   LIGHTLY_SELECTION_METHOD_PROBCOVER,
+  /* Gradient embeddings from class probabilities (lightly-selection-badge.c). */
+  LIGHTLY_SELECTION_METHOD_BADGE,
 } LightlySelectionMethod;
 
 /* The engine's errors: a GError domain of its own, which callers map onto
@@ -30,7 +32,8 @@ typedef enum {
 typedef enum {
   /* The params are inconsistent, or the data is unusable (NaN rows). */
   LIGHTLY_SELECTION_ERROR_INVALID_INPUT,
-  /* CORAL or ACTIVE_LEARNING without scores. */
+  /* CORAL or ACTIVE_LEARNING without scores, BADGE or balance without
+   * class probabilities. */
   LIGHTLY_SELECTION_ERROR_SCORES_REQUIRED,
   /* The cancel flag was raised. */
   LIGHTLY_SELECTION_ERROR_CANCELLED,

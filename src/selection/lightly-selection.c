@@ -25,6 +25,7 @@ lightly_selection_method_name (LightlySelectionMethod method)
     case LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING: return "ACTIVE_LEARNING";
     case LIGHTLY_SELECTION_METHOD_TYPICLUST: return "TYPICLUST";
     case LIGHTLY_SELECTION_METHOD_PROBCOVER: return "PROBCOVER";
+    case LIGHTLY_SELECTION_METHOD_BADGE: return "BADGE";
     default: return NULL;
     }
 }
@@ -73,23 +74,22 @@ lightly_selection_target_k (double    n_samples,
 /* ---------------------------------------------------------------------- */
 /* Validation                                                             */
 
-typedef gboolean (*RunFunc) (const LightlySelectionParams  *p,
-                             gsize                          k,
-                             GArray                        *out,
-                             GError                       **error);
+typedef LightlySelectionRunFunc RunFunc;
 
 static const struct {
   RunFunc run;
   gboolean matrix;              /* reads the embeddings */
   gboolean scored;              /* reads the scores */
   gboolean cold_start;          /* TYPICLUST, PROBCOVER */
+  gboolean probabilities;       /* reads the class probabilities */
 } methods[] = {
-  [LIGHTLY_SELECTION_METHOD_RANDOM] = { lightly_random_run, FALSE, FALSE, FALSE },
-  [LIGHTLY_SELECTION_METHOD_CORESET] = { lightly_coreset_run, TRUE, FALSE, FALSE },
-  [LIGHTLY_SELECTION_METHOD_CORAL] = { lightly_coreset_run, TRUE, TRUE, FALSE },
-  [LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING] = { lightly_active_learning_run, FALSE, TRUE, FALSE },
-  [LIGHTLY_SELECTION_METHOD_TYPICLUST] = { lightly_typiclust_run, TRUE, FALSE, TRUE },
-  [LIGHTLY_SELECTION_METHOD_PROBCOVER] = { lightly_probcover_run, TRUE, FALSE, TRUE },
+  [LIGHTLY_SELECTION_METHOD_RANDOM] = { lightly_random_run, FALSE, FALSE, FALSE, FALSE },
+  [LIGHTLY_SELECTION_METHOD_CORESET] = { lightly_coreset_run, TRUE, FALSE, FALSE, FALSE },
+  [LIGHTLY_SELECTION_METHOD_CORAL] = { lightly_coreset_run, TRUE, TRUE, FALSE, FALSE },
+  [LIGHTLY_SELECTION_METHOD_ACTIVE_LEARNING] = { lightly_active_learning_run, FALSE, TRUE, FALSE, FALSE },
+  [LIGHTLY_SELECTION_METHOD_TYPICLUST] = { lightly_typiclust_run, TRUE, FALSE, TRUE, FALSE },
+  [LIGHTLY_SELECTION_METHOD_PROBCOVER] = { lightly_probcover_run, TRUE, FALSE, TRUE, FALSE },
+  [LIGHTLY_SELECTION_METHOD_BADGE] = { lightly_badge_run, TRUE, FALSE, FALSE, TRUE },
 };
 
 static gboolean
@@ -154,6 +154,60 @@ check_scores (const LightlySelectionParams *p, GError **error)
   return TRUE;
 }
 
+/* One row of class probabilities: finite, in [0, 1], summing to 1. */
+static gboolean
+check_probability_row (const LightlySelectionParams *p, guint32 row, GError **error)
+{
+  const double *pr = p->probabilities + (gsize) row * p->n_classes;
+  double sum = 0;
+
+  for (gsize c = 0; c < p->n_classes; c++)
+    {
+      if (!isfinite (pr[c]) || pr[c] < -LIGHTLY_SELECTION_PROBABILITY_SLACK ||
+          pr[c] > 1 + LIGHTLY_SELECTION_PROBABILITY_SLACK)
+        return invalid (error, "The probability of class %" G_GSIZE_FORMAT " for row %u is %g; "
+                        "class probabilities must be finite numbers in [0, 1]", c, row, pr[c]);
+      sum += pr[c];
+    }
+  if (fabs (sum - 1) > LIGHTLY_SELECTION_PROBABILITY_SLACK)
+    return invalid (error, "The class probabilities of row %u sum to %g; each row must sum to 1 "
+                    "(±%g): give softmax outputs, not logits", row, sum,
+                    LIGHTLY_SELECTION_PROBABILITY_SLACK);
+  return TRUE;
+}
+
+/* BADGE reads the probabilities of C and P, balance those of C. */
+static gboolean
+check_probabilities (const LightlySelectionParams *p, GError **error)
+{
+  gboolean badge = methods[p->method].probabilities;
+  const char *what = badge ? lightly_selection_method_name (p->method) : "Class balance";
+  gsize i;
+
+  if ((!badge && !p->balance) || p->n_candidates == 0)
+    return TRUE;
+  if (p->probabilities == NULL || p->n_classes == 0)
+    {
+      g_set_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_SCORES_REQUIRED,
+                   "%s needs the model's class probabilities (one row of n_classes per sample); "
+                   "give predictions first", what);
+      return FALSE;
+    }
+  if (p->n_classes < 2)
+    return invalid (error, "%s needs at least 2 classes, but the probabilities have %" G_GSIZE_FORMAT,
+                    what, p->n_classes);
+  if (p->n_rows > G_MAXSIZE / sizeof (double) / p->n_classes)
+    return invalid (error, "%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " probabilities are too many",
+                    p->n_rows, p->n_classes);
+  for (i = 0; i < p->n_candidates; i++)
+    if (!check_probability_row (p, p->candidates[i], error))
+      return FALSE;
+  for (i = 0; badge && i < p->n_preselected; i++)
+    if (!check_probability_row (p, p->preselected[i], error))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 validate (const LightlySelectionParams *p, GError **error)
 {
@@ -170,7 +224,7 @@ validate (const LightlySelectionParams *p, GError **error)
   if (p->method == LIGHTLY_SELECTION_METHOD_PROBCOVER && (isnan (p->delta) || p->delta > 2))
     return invalid (error, "PROBCOVER's δ = %g is invalid: use a radius in (0, 2], or 0 to "
                     "choose it by the purity rule", p->delta);
-  return check_scores (p, error);
+  return check_scores (p, error) && check_probabilities (p, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -216,7 +270,9 @@ lightly_selection_run (const LightlySelectionParams  *params,
       lightly_selection_report (params, 0, 0);
       return g_steal_pointer (&out);
     }
-  if (!methods[params->method].run (params, k, out, error))
+  if (!(params->balance
+         ? lightly_selection_balance_run (params, methods[params->method].run, k, out, error)
+         : methods[params->method].run (params, k, out, error)))
     {
       if (params->why != NULL)
         g_array_set_size (params->why, 0);

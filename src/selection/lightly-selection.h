@@ -4,8 +4,9 @@
  *
  * The engine picks rows of an embedding matrix by the rules of protocol.md
  * §13 (binding): RANDOM, CORESET (greedy k-center), CORAL (d̂·s^β) and
- * ACTIVE_LEARNING (top scores), and the extensions TYPICLUST and PROBCOVER
- * (lightly-typiclust.c, lightly-probcover.c). It runs in the calling thread plus its own
+ * ACTIVE_LEARNING (top scores), and the extensions TYPICLUST, PROBCOVER and
+ * BADGE (lightly-typiclust.c, lightly-probcover.c, lightly-selection-badge.c),
+ * any of them with class balance (lightly-selection-balance.c). It runs in the calling thread plus its own
  * worker threads, reports progress from the calling thread, and can be
  * cancelled through an atomic flag.
  *
@@ -53,6 +54,8 @@ G_BEGIN_DECLS
 
 /* Values within this of the step maximum are ties (§13 Arithmetic). */
 #define LIGHTLY_SELECTION_TIE_EPSILON 1e-9
+/* How far a row of class probabilities may sum from 1. */
+#define LIGHTLY_SELECTION_PROBABILITY_SLACK 1e-3
 
 /* Why a row was picked (lightly-glib extension, "why picked"): one per
  * pick, in pick order, so the rank is the index. utility is the value the
@@ -67,7 +70,12 @@ G_BEGIN_DECLS
  *                    fellow members (at most 1e12; 0 for the row-order
  *                    fallback);
  *   PROBCOVER        the candidates its ball newly covered (0 for the
- *                    uniform picks once everything is covered).
+ *                    uniform picks once everything is covered);
+ *   BADGE            ‖g(c) − nearest centre‖, the distance in gradient-
+ *                    embedding space to P ∪ picks so far, whose square was
+ *                    the D² weight of the draw (the first pick without P:
+ *                    ‖g(c)‖; 0 for the row-order picks once every weight
+ *                    is 0).
  * cluster: TYPICLUST's k-means cluster, PROBCOVER's ball (the index of the
  * covering pick, so its rank), −1 for the other methods and PROBCOVER's
  * uniform picks. */
@@ -127,6 +135,17 @@ typedef struct {
    * it and appends why each row was picked, in pick order (same length as
    * the returned picks; empty after an error). Costs nothing when NULL. */
   GArray *why;
+  /* BADGE and balance: class probabilities, n_rows × n_classes row-major
+   * (n_classes ≥ 2), per row or NULL; read for the rows of C and, for
+   * BADGE, of P. Each such row must be finite, in [0, 1] and sum to 1
+   * within LIGHTLY_SELECTION_PROBABILITY_SLACK. */
+  const double *probabilities;
+  gsize n_classes;
+  /* Class balance (lightly-selection-balance.c): the method ranks up to
+   * k·m candidates (m the predicted classes among C), and the batch takes
+   * them in rank order under equal per-class quotas of the predicted
+   * class (argmax of the probabilities, ties to the smallest class). */
+  gboolean balance;
 } LightlySelectionParams;
 
 /* The SIMD paths. By default the fastest the CPU supports: AVX-512, except

@@ -335,6 +335,7 @@ route_sampling (Route *r)
   request.min_distance = stop != NULL ? lightly_json_get_number (stop, "minDistance", -1) : -1;
   request.score_strength = lightly_json_get_number (o, "scoreStrength", 1.0);
   request.seed = (guint64) lightly_json_get_int (o, "seed", 0);
+  request.balance = json_object_get_boolean_member_with_default (o, "balance", FALSE);
   request.row_count = lightly_json_get_int (o, "rowCount", (gint64) r->dataset->n_samples);
   request.query_tag_id = (char *) lightly_json_get_string (o, "queryTagId");
   request.preselected_tag_id = (char *) lightly_json_get_string (o, "preselectedTagId");

@@ -61,9 +61,25 @@ def run_loop(client):
     result = again.query(config, None, None)
     masks.append(result.get_tag().get_bit_mask_data())
 
+    # BADGE with class balance: the class probabilities travel as scores,
+    # balance as the request's lightly-glib extension field.
+    query = again.props.query_set
+    p = probabilities(query)
+    scorer = Lightly.ScorerClassification.new(p.ravel().tolist(), len(query), 10)
+    scorer.props.probabilities = True
+    config = Lightly.SamplerConfig(method=Lightly.SamplingMethod.BADGE, n_samples=70, balance=True,
+                                   name='round-4')
+    result = again.query(config, scorer, None)
+    assert result.get_method() == Lightly.SamplingMethod.BADGE
+    masks.append(result.get_tag().get_bit_mask_data())
+    predicted = p.argmax(axis=1)
+    row = {name: i for i, name in enumerate(query)}
+    counts = numpy.bincount([predicted[row[n]] for n in result.get_added()], minlength=10)
+    assert list(counts) == [2] * 10, counts
+
     # A duplicate name is refused.
     try:
-        again.query(Lightly.SamplerConfig(n_samples=60, name='round-1'), None, None)
+        again.query(Lightly.SamplerConfig(n_samples=80, name='round-1'), None, None)
         raise AssertionError('a duplicate tag name was accepted')
     except GLib.Error as e:
         assert e.matches(Lightly.error_quark(), Lightly.Error.EXISTS), e.message
