@@ -213,6 +213,9 @@ typedef struct {
   gsize stride;                 /* |P| */
   double *pd;                   /* pd[b·stride + a] = d(p_{t0+b}, p_a), a < t0 + b */
   gboolean last;
+  /* Fast path: the linear bounds α·f ∓ β of every row of P (as the query). */
+  double la, ua;
+  double *lbeta, *ubeta;
 } SeedTileTask;
 
 static void
@@ -241,6 +244,109 @@ seed_tile_dists (gpointer ctx, gsize b, gpointer data)
 }
 
 
+/* d_D(x, p_t) of the double pass, for ‖x‖² = *cn (computed on first use). */
+static double
+seed_exact (Run *r, const float *x, double *cn, gsize t)
+{
+  if (*cn < 0)
+    *cn = r->kern->dot (x, x, r->dim);
+  return lightly_sqdist (*cn, r->pnorm[t], r->kern->dot (x, row (r, r->p->preselected[t]), r->dim));
+}
+
+static inline double
+seed_lower (const SeedTileTask *st, float f, gsize t)
+{
+  return f <= G_MAXFLOAT ? st->la * f - st->lbeta[t] : -1.0;
+}
+
+static inline double
+seed_upper (const SeedTileTask *st, float f, gsize t)
+{
+  return f <= G_MAXFLOAT ? st->ua * f + st->ubeta[t] : INFINITY;
+}
+
+/* The tile through the float32 fast path, without a double per record.
+ * During the seeding mind2[j] holds the float32 distance f to the anchor
+ * (the nearest row of P so far), not its double d_D. Invariant: the anchor
+ * is a row of P of least d_D among the rows seen, so the last tile's
+ * d_D(c, anchor) is the double pass's minimum, bit for bit. A new row t
+ * replaces the anchor a iff d_D(t) < d_D(a): decided by the bounds when
+ * they are apart (lower(t) ≥ upper(a): no; upper(t) < lower(a): yes), else
+ * by both values in double. The pruning test reads upper(a) ≥ d_D(a), which
+ * only prunes less than the double pass would. */
+static void
+seed_tile_block_fast (Run *r, SeedTileTask *st, gsize lo, gsize hi)
+{
+  const guint32 *pre = r->p->preselected;
+  const float *rows[SEED_TILE];
+  gsize keep[SEED_TILE], j, t, computed = 0, read = 0, n_exact = 0;
+  float f[SEED_TILE];
+
+  for (j = lo; j < hi; j++)
+    {
+      gint32 a = r->anchor[j];
+      float fa = (float) r->mind2[j];
+      double ub = a < 0 ? INFINITY : seed_upper (st, fa, (gsize) a), ea = NAN, cn = -1;
+      const float *x;
+      gsize n = 0;
+
+      for (t = 0; t < st->tn; t++)
+        if (a < 0 || !far_enough (st->pd[t * st->stride + (gsize) a], ub))
+          {
+            keep[n] = st->t0 + t;
+            rows[n++] = row (r, pre[st->t0 + t]);
+          }
+      if (n == 0)
+        continue;
+      x = row (r, r->cand[j]);
+      r->kern->d2f (x, rows, n, r->dim, f);
+      for (t = 0; t < n; t++)
+        {
+          double et;
+
+          if (a >= 0 && seed_lower (st, f[t], keep[t]) >= seed_upper (st, fa, (gsize) a))
+            continue;
+          if (a < 0 || seed_upper (st, f[t], keep[t]) < seed_lower (st, fa, (gsize) a))
+            {
+              a = (gint32) keep[t];
+              fa = f[t];
+              ea = NAN;
+              continue;
+            }
+          if (isnan (ea))
+            ea = seed_exact (r, x, &cn, (gsize) a);
+          et = seed_exact (r, x, &cn, keep[t]);
+          n_exact++;
+          if (et < ea)
+            {
+              a = (gint32) keep[t];
+              fa = f[t];
+              ea = et;
+            }
+        }
+      r->mind2[j] = fa;
+      r->anchor[j] = a;
+      computed += n;
+      read++;
+    }
+  if (st->last)
+    for (j = lo; j < hi; j++)
+      {
+        double cn = -1;
+
+        r->mind2[j] = seed_exact (r, row (r, r->cand[j]), &cn, (gsize) r->anchor[j]);
+      }
+  count_add (&r->n_fast, computed);
+  /* Counted: the pairs decided in double; not counted: the anchor's value
+   * redone beside them, and the final d_D per candidate. */
+  count_add (&r->n_exact, n_exact);
+  count_add (&r->n_computed, computed);
+  count_add (&r->n_skipped, (hi - lo) * st->tn - computed);
+  count_add (&r->rows_read, read + (st->last ? hi - lo : 0));
+  if (st->last)
+    lightly_coreset_block_stats (r, lo / r->block_rows);
+}
+
 static void
 seed_tile_block (gpointer ctx, gsize b, gpointer data)
 {
@@ -255,6 +361,11 @@ seed_tile_block (gpointer ctx, gsize b, gpointer data)
   double dots[SEED_TILE];
 
   block_range (r, b, &lo, &hi);
+  if (r->fast)
+    {
+      seed_tile_block_fast (r, st, lo, hi);
+      return;
+    }
   for (j = lo; j < hi; j++)
     {
       gint32 a = r->anchor[j];
@@ -312,10 +423,19 @@ lightly_coreset_seed_pruned (Run *r)
   gsize np = r->p->n_preselected, j;
   gsize tile = CLAMP (SEED_CAP / (sizeof (double) * np), 1, SEED_TILE);
   g_autofree double *pd = g_new (double, tile * np);
-  SeedTileTask st = { 0, 0, np, pd, FALSE };
+  g_autofree double *lbeta = g_new (double, r->fast ? np : 1);
+  g_autofree double *ubeta = g_new (double, r->fast ? np : 1);
+  SeedTileTask st = { 0, 0, np, pd, FALSE, 0, 0, lbeta, ubeta };
 
   for (j = 0; j < r->m; j++)
     r->mind2[j] = INFINITY;
+  for (j = 0; r->fast && j < np; j++)
+    {
+      double qterm = fast_qterm (r, r->pnorm[j]);
+
+      lightly_fast_linear (&r->fb, qterm, &st.la, &lbeta[j]);
+      lightly_fast_upper_linear (&r->fb, qterm, &st.ua, &ubeta[j]);
+    }
   for (st.t0 = 0; st.t0 < np; st.t0 += st.tn)
     {
       /* Tiles grow from 4 rows (4, 4, 8, 16, …): the rows of a tile cannot
