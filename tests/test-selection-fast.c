@@ -267,11 +267,67 @@ test_share (void)
   g_assert_cmpuint (exact * 5, <, fast);
 }
 
+/* A NaN or an infinity in a candidate is a clear error naming the row, on
+ * every SIMD path; huge finite values (whose float squares overflow) are
+ * not. */
+static void
+test_not_finite (void)
+{
+  gsize n = 40, dim = 37, i;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autofree guint32 *cand = g_new (guint32, n);
+  float bad[] = { NAN, INFINITY, -INFINITY, 3e38f };
+  LightlySelectionParams p = { 0 };
+  LightlySelectionSimd s;
+  guint b;
+
+  for (i = 0; i < n * dim; i++)
+    x[i] = (float) (i % 11) / 11.0f;
+  for (i = 0; i < n; i++)
+    cand[i] = (guint32) i;
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+  p.matrix = x;
+  p.n_rows = n;
+  p.dim = dim;
+  p.candidates = cand;
+  p.n_candidates = n;
+  p.k = 3;
+  for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+    {
+      if (!lightly_selection_simd_supported (s))
+        continue;
+      lightly_selection_set_simd (s);
+      for (b = 0; b < G_N_ELEMENTS (bad); b++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GArray) a = NULL;
+
+          x[17 * dim + 36] = bad[b];
+          a = lightly_selection_run (&p, &error);
+          if (isfinite (bad[b]))
+            {
+              g_assert_no_error (error);
+              g_assert_nonnull (a);
+            }
+          else
+            {
+              g_assert_error (error, LIGHTLY_SELECTION_ERROR,
+                              LIGHTLY_SELECTION_ERROR_INVALID_INPUT);
+              g_assert_nonnull (strstr (error->message, "row 17 "));
+              g_assert_null (a);
+            }
+          x[17 * dim + 36] = 0.5f;
+        }
+    }
+  lightly_selection_set_simd (-1);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/selection-fast/adversarial", test_adversarial);
   g_test_add_func ("/selection-fast/share", test_share);
+  g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   return g_test_run ();
 }
