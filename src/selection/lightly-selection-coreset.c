@@ -123,7 +123,9 @@ typedef struct {
  * then d(c, q) ≥ d(c, a) + margin − 3δ for computed distances with errors
  * below δ, and the update cannot change anything. δ < 1e-5 even near 0 (√ of
  * a d² error of ~1e-12 for dim ≤ 10⁴), so with PRUNE_MARGIN a pruned run
- * gives the same bits as an unpruned one. */
+ * gives the same bits as an unpruned one. With the fast path, dsp holds a
+ * lower bound of the double d(q, a) (√ of the float32 bound), so the test
+ * holds only where it holds for the double value. */
 static inline gboolean
 can_skip (Run *r, const UpdateTask *u, gsize j)
 {
@@ -549,6 +551,21 @@ anchor_block (gpointer ctx, gsize b, gpointer data)
 
       for (i = 0; i < bn; i++)
         rows[i] = row (r, r->arow[i0 + i]);
+      if (r->fast)
+        {
+          /* A lower bound of the double distance is enough: can_skip()
+           * then prunes only where it would with the double value. */
+          float f[UPDATE_BATCH];
+
+          r->kern->d2f (t->u->qf, rows, bn, r->dim, f);
+          for (i = 0; i < bn; i++)
+            {
+              double lower = f[i] <= G_MAXFLOAT ? t->u->alpha * f[i] - t->u->beta : 0.0;
+
+              t->dsp[i0 + i] = lower > 0 ? sqrt (lower) : 0.0;
+            }
+          continue;
+        }
       r->kern->dot_qf (t->u->qd, rows, bn, r->dim, dots);
       for (i = 0; i < bn; i++)
         t->dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], t->u->qnorm, dots[i]));
