@@ -201,7 +201,15 @@ update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const 
  * ‖q‖²_D inflated by 4Γ), which covers the few double roundings of its own
  * evaluation (each ≤ U, against slack ≥ 3γ ≈ 2·10⁻⁷·n relative). A row
  * whose f is not finite (overflow) or whose bound is below mind2[j] is
- * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16). */
+ * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16).
+ *
+ * The passes evaluate the bound in a weaker linear form, α·f − β with α, β
+ * per query (lightly_fast_linear(): (x + y)² ≤ 2x² + 2y² removes the
+ * square root), and the first pass over P also an upper bound α'·f + β'
+ * (lightly_fast_upper_linear()), to decide which of two rows of P is
+ * nearer without computing either in double. Where the bounds cannot
+ * decide, both sides are computed in double, so every decision is the one
+ * the double arithmetic makes. */
 static void
 fast_init (Run *r)
 {
