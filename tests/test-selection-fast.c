@@ -267,6 +267,63 @@ test_share (void)
   g_assert_cmpuint (exact * 5, <, fast);
 }
 
+/* The first pass over a large P, which keeps float32 distances and decides
+ * between rows of P by their bounds: P spans many tiles and sub-tiles (an
+ * anchor found earlier in the same tile prunes later rows), and P holds
+ * exact duplicates and rows an ulp apart, so that the bounds often cannot
+ * decide and both rows go to double. */
+static void
+test_seed (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (4242);
+  gsize n = slow_mode () ? 260 : 700, dim = 150, i, j;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree double *scores = g_new (double, n);
+  LightlySelectionParams p = { 0 };
+  guint64 fast = 0, exact = 0;
+  gint method;
+
+  for (i = 0; i < n; i++)
+    {
+      float *r = x + i * dim;
+      guint32 v = (guint32) i;
+
+      if (i % 7 == 3 && i > 7)
+        {
+          /* A copy of an earlier row, maybe an ulp off. */
+          memcpy (r, x + (i - 7) * dim, dim * sizeof (float));
+          if (i % 2)
+            r[i % dim] = nextafterf (r[i % dim], 2.0f);
+        }
+      else
+        for (j = 0; j < dim; j++)
+          r[j] = (float) (g_rand_int_range (rng, 0, 5) - 2) / 4.0f +
+                 (float) g_rand_double_range (rng, -1e-3, 1e-3);
+      g_array_append_val (i % 3 == 1 ? pre : cand, v);
+      scores[i] = (double) (i % 5) / 4.0;
+    }
+  for (method = 0; method < 2; method++)
+    {
+      p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL : LIGHTLY_SELECTION_METHOD_CORESET;
+      p.matrix = x;
+      p.n_rows = n;
+      p.dim = dim;
+      p.candidates = (const guint32 *) cand->data;
+      p.n_candidates = cand->len;
+      p.preselected = (const guint32 *) pre->data;
+      p.n_preselected = pre->len;
+      p.scores = scores;
+      p.beta = 1.0;
+      p.k = 25;
+      compare_all (&p, method ? "CORAL, large P" : "CORESET, large P", &fast, &exact);
+    }
+  g_test_message ("large P: %" G_GUINT64_FORMAT " fast, %" G_GUINT64_FORMAT " exact", fast, exact);
+  g_assert_cmpuint (exact, >, 0);
+  g_assert_cmpuint (exact, <, fast);
+}
+
 /* A NaN or an infinity in a candidate is a clear error naming the row, on
  * every SIMD path; huge finite values (whose float squares overflow) are
  * not. */
@@ -328,6 +385,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/selection-fast/adversarial", test_adversarial);
   g_test_add_func ("/selection-fast/share", test_share);
+  g_test_add_func ("/selection-fast/seed", test_seed);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   return g_test_run ();
 }
