@@ -157,6 +157,60 @@ def ext_cases(c, ext):
     return out
 
 
+def targets(c, kc, bw):
+    """Issue 13's targets: each met or missed, by how much, and the limit."""
+    L = ['## Targets of issue 13\n']
+    L.append('Ratios against the fastest reference of the same run (minima), with the default '
+             'settings (pruning on). *stream bound*: the rows one pass reads / the streaming '
+             'read bandwidth measured at the start of the run.\n')
+    L.append('| target | measured | met |')
+    L.append('|---|---|---|')
+    want = {'iid': 2.0, 'clustered': 2.0, 'fmnist': 2.0, 'preselected': 20.0}
+    for cs in kc:
+        if cs['ds'] not in want or cs['meth'] != 'CORESET':
+            continue
+        lab, bv = cs['best']
+        x = bv['min'] / cs['on'][0]
+        w = want[cs['ds']]
+        L.append('| %s: ≥ %g× %s | %.2f× | %s |' % (
+            SETS[cs['ds']], w, REF_NAME.get(lab, lab), x,
+            'yes' if x >= w else 'no: %.0f%% of the target (%.2f× more speed needed)' % (100 * x / w, w / x)))
+    if 'iid' in c and 'CORESET' in c['iid'] and bw:
+        m, r = c['iid']['-'], c['iid']['CORESET']
+        ms = 1e3 * r['wall'] / max(1, r['picks'])
+        bound = 1e3 * m['n'] * m['dim'] * 4 / (bw * 1e9)
+        share = bound / ms
+        L.append('| (a) iid: each pick ≥ 70%% of the streaming bandwidth | %.1f ms/pick against a '
+                 'stream bound of %.1f ms (%.0f%%); CPU %.1f ms/pick on %d threads | %s |' % (
+                     ms, bound, 100 * share, 1e3 * r['cpu'] / max(1, r['picks']),
+                     int(c['-']['-']['threads']),
+                     'yes' if share >= 0.7 else 'no: %.0f%% of the target' % (100 * share / 0.7)))
+    worst = 0
+    for ds in SETS:
+        for meth in ('CORESET', 'CORAL'):
+            r = c.get(ds, {}).get(meth)
+            if r and ds in c and '-' in c[ds]:
+                worst = max(worst, r['extra_bytes'] / max(1, c[ds]['-']['n'] - c[ds]['-']['n_pre']))
+    if worst:
+        L.append('| extra memory ≤ 16 B per candidate (+ O(K·D)) | at most %.1f B per candidate '
+                 '(peak RSS growth) | %s |' % (worst, 'yes' if worst <= 16 else 'no'))
+    same = []
+    for ds in SETS:
+        r = c.get(ds, {}).get('CORESET')
+        if r:
+            same.append(all(r.get(k, 1) for k in ('same_double', 'same_threads_rerun',
+                                                  'same_unpruned')))
+    if same:
+        L.append('| picks identical: float32 fast path = pure double path, 1 = 2 threads = rerun, '
+                 'pruning on = off | %d of %d sets | %s |' % (sum(same), len(same),
+                                                              'yes' if all(same) else 'no'))
+    L.append('')
+    return L
+
+
+HAND_MARKER = '<!-- Hand-written sections below: bench/report.py keeps them. -->'
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--dir', required=True)
@@ -318,6 +372,8 @@ def main():
                  'work is the same: K clusters, then one typicality search per pick.\n' %
                  mm(pc['wall_purity'], pc['wall_purity_med']))
 
+    L.extend(targets(c, kc, bw))
+
     L.append('## Every reference run\n')
     L.append('| set | method | k | reference | s (min / med) | first pass s | picks equal to the '
              'engine\'s | × (engine, pruning on) |')
@@ -335,8 +391,8 @@ def main():
 
     L.append('## Engine details (k picks, all threads)\n')
     L.append('| set | method | k | wall s (min / med) | CPU s | picks/s | read GB/s | effective GB/s '
-             '| skipped | peak RSS MB | engine MB (B/cand.) |')
-    L.append('|---|---|---|---|---|---|---|---|---|---|---|')
+             '| skipped | redone in double | fast path off: wall s | peak RSS MB | engine MB (B/cand.) |')
+    L.append('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     checks = []
     for ds in SETS:
         if ds not in c:
@@ -347,9 +403,11 @@ def main():
             r = c[ds].get(meth)
             if r is None:
                 continue
-            L.append('| %s | %s | %d | %s | %.2f | %.0f | %.1f | %.1f | %.1f%% | %.0f | %.1f (%.1f) |' % (
+            L.append('| %s | %s | %d | %s | %.2f | %.0f | %.1f | %.1f | %.1f%% | %s | %s | %.0f | %.1f (%.1f) |' % (
                 SETS[ds], meth, r['picks'], mm(r['wall'], r['wall_med']), r['cpu'],
                 r['picks'] / r['wall'], r['read_gbs'], r['effective_gbs'], 100 * r['skipped_share'],
+                '%.3f%%' % (100 * r['exact_share']) if 'exact_share' in r else '–',
+                mm(r['wall_double'], r['wall_double_med']) if 'wall_double' in r else '–',
                 r['peak_rss'] / 1e6, r['extra_bytes'] / 1e6, r['extra_bytes'] / ncand))
             checks.append('%s %s: pruning off gives identical picks: %s; 1 thread (k=%d) and a '
                           'rerun give identical picks: %s.' % (
@@ -366,7 +424,11 @@ def main():
     L.append('\n*read GB/s*: candidate rows the engine read (rows the triangle inequality skipped '
              'are not read) × row bytes / wall time. *effective GB/s*: the bytes an unpruned pass '
              'per pick would read / wall time. *skipped*: share of candidate–centre distances the '
-             'triangle inequality proved unnecessary. *engine MB*: peak RSS during the run minus '
+             'triangle inequality proved unnecessary. *redone in double*: share of the distances '
+             'computed in float32 whose error bound could not decide the update (or, over P, '
+             'the nearest row), recomputed in double; most are rows whose minimum does change, '
+             'which keep the exact double value. *fast path off*: every distance in double (the '
+             'picks must be the same). *engine MB*: peak RSS during the run minus '
              'RSS before it, and per candidate.\n')
 
     if 'preselected' in c and 'seed' in c['preselected']:
@@ -402,8 +464,17 @@ def main():
             if os.path.exists(p):
                 L.append(open(p).read().rstrip())
     L.append('```')
+    # Sections written by hand (other benches: embed, CSV, bindings) follow
+    # the marker; a rerun regenerates everything above it and keeps them.
+    tail = ''
+    if os.path.exists(a.out):
+        old = open(a.out).read()
+        if HAND_MARKER in old:
+            tail = old[old.index(HAND_MARKER):]
     with open(a.out, 'w') as f:
         f.write('\n'.join(L) + '\n')
+        if tail:
+            f.write('\n' + tail)
 
 
 if __name__ == '__main__':

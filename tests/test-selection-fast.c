@@ -267,11 +267,125 @@ test_share (void)
   g_assert_cmpuint (exact * 5, <, fast);
 }
 
+/* The first pass over a large P, which keeps float32 distances and decides
+ * between rows of P by their bounds: P spans many tiles and sub-tiles (an
+ * anchor found earlier in the same tile prunes later rows), and P holds
+ * exact duplicates and rows an ulp apart, so that the bounds often cannot
+ * decide and both rows go to double. */
+static void
+test_seed (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (4242);
+  gsize n = slow_mode () ? 260 : 700, dim = 150, i, j;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree double *scores = g_new (double, n);
+  LightlySelectionParams p = { 0 };
+  guint64 fast = 0, exact = 0;
+  gint method;
+
+  for (i = 0; i < n; i++)
+    {
+      float *r = x + i * dim;
+      guint32 v = (guint32) i;
+
+      if (i % 7 == 3 && i > 7)
+        {
+          /* A copy of an earlier row, maybe an ulp off. */
+          memcpy (r, x + (i - 7) * dim, dim * sizeof (float));
+          if (i % 2)
+            r[i % dim] = nextafterf (r[i % dim], 2.0f);
+        }
+      else
+        for (j = 0; j < dim; j++)
+          r[j] = (float) (g_rand_int_range (rng, 0, 5) - 2) / 4.0f +
+                 (float) g_rand_double_range (rng, -1e-3, 1e-3);
+      g_array_append_val (i % 3 == 1 ? pre : cand, v);
+      scores[i] = (double) (i % 5) / 4.0;
+    }
+  for (method = 0; method < 2; method++)
+    {
+      p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL : LIGHTLY_SELECTION_METHOD_CORESET;
+      p.matrix = x;
+      p.n_rows = n;
+      p.dim = dim;
+      p.candidates = (const guint32 *) cand->data;
+      p.n_candidates = cand->len;
+      p.preselected = (const guint32 *) pre->data;
+      p.n_preselected = pre->len;
+      p.scores = scores;
+      p.beta = 1.0;
+      p.k = 25;
+      compare_all (&p, method ? "CORAL, large P" : "CORESET, large P", &fast, &exact);
+    }
+  g_test_message ("large P: %" G_GUINT64_FORMAT " fast, %" G_GUINT64_FORMAT " exact", fast, exact);
+  g_assert_cmpuint (exact, >, 0);
+  g_assert_cmpuint (exact, <, fast);
+}
+
+/* A NaN or an infinity in a candidate is a clear error naming the row, on
+ * every SIMD path; huge finite values (whose float squares overflow) are
+ * not. */
+static void
+test_not_finite (void)
+{
+  gsize n = 40, dim = 37, i;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autofree guint32 *cand = g_new (guint32, n);
+  float bad[] = { NAN, INFINITY, -INFINITY, 3e38f };
+  LightlySelectionParams p = { 0 };
+  LightlySelectionSimd s;
+  guint b;
+
+  for (i = 0; i < n * dim; i++)
+    x[i] = (float) (i % 11) / 11.0f;
+  for (i = 0; i < n; i++)
+    cand[i] = (guint32) i;
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+  p.matrix = x;
+  p.n_rows = n;
+  p.dim = dim;
+  p.candidates = cand;
+  p.n_candidates = n;
+  p.k = 3;
+  for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+    {
+      if (!lightly_selection_simd_supported (s))
+        continue;
+      lightly_selection_set_simd (s);
+      for (b = 0; b < G_N_ELEMENTS (bad); b++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GArray) a = NULL;
+
+          x[17 * dim + 36] = bad[b];
+          a = lightly_selection_run (&p, &error);
+          if (isfinite (bad[b]))
+            {
+              g_assert_no_error (error);
+              g_assert_nonnull (a);
+            }
+          else
+            {
+              g_assert_error (error, LIGHTLY_SELECTION_ERROR,
+                              LIGHTLY_SELECTION_ERROR_INVALID_INPUT);
+              g_assert_nonnull (strstr (error->message, "row 17 "));
+              g_assert_null (a);
+            }
+          x[17 * dim + 36] = 0.5f;
+        }
+    }
+  lightly_selection_set_simd (-1);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/selection-fast/adversarial", test_adversarial);
   g_test_add_func ("/selection-fast/share", test_share);
+  g_test_add_func ("/selection-fast/seed", test_seed);
+  g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   return g_test_run ();
 }

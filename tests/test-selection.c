@@ -477,6 +477,24 @@ test_kernels (void)
                   g_assert_true (memcmp (&norms[r], &nref, sizeof (double)) == 0);
                 }
             }
+          /* The float32 distances of the fast path: any order, but within
+           * the bound (1) of lightly-selection-coreset.c, for every group
+           * size (eight, four and lone rows) and tail. */
+          for (e = 1; e <= KROWS; e++)
+            {
+              float f[KROWS];
+
+              k[i]->d2f (a, rows, e, dim, f);
+              for (r = 0; r < e; r++)
+                {
+                  double d = 0, g = (dim + 2) * 0x1p-24 / (1 - (dim + 2) * 0x1p-24);
+                  gsize c;
+
+                  for (c = 0; c < dim; c++)
+                    d += ((double) a[c] - rows[r][c]) * ((double) a[c] - rows[r][c]);
+                  g_assert_cmpfloat (fabs (f[r] - d), <=, g * d * 1.0001 + dim * 0x1p-149);
+                }
+            }
         }
     }
 }

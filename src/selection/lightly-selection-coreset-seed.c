@@ -5,7 +5,9 @@
  * The distances of every candidate to the preselected set P, unpruned
  * (lightly_coreset_seed()) or with the triangle inequality
  * (lightly_coreset_seed_pruned()), both through the exact float32 fast path
- * when it is on. Split from lightly-selection-coreset.c, whose Run it shares
+ * when it is on. The pruned one keeps float32 distances while it runs and
+ * computes one double distance per candidate at the end (see
+ * seed_tile_block_fast()). Split from lightly-selection-coreset.c, whose Run it shares
  * (lightly-selection-coreset-private.h).
  */
 #include "config.h"
@@ -210,9 +212,14 @@ G_STATIC_ASSERT (SEED_TILE <= P_TILE);
 
 typedef struct {
   gsize t0, tn;                 /* the tile: P rows [t0, t0 + tn) */
-  gsize stride;                 /* |P| */
-  double *pd;                   /* pd[b·stride + a] = d(p_{t0+b}, p_a), a < t0 + b */
+  /* pd[a·tn + b] = d(p_{t0+b}, p_a), a < t0 + b: a candidate's tests read
+   * the tn distances of its anchor from one run of memory (the layout by
+   * tile row cost a cache miss per test). */
+  double *pd;
   gboolean last;
+  /* Fast path: the linear bounds α·f ∓ β of every row of P (as the query). */
+  double la, ua;
+  double *lbeta, *ubeta;
 } SeedTileTask;
 
 static void
@@ -224,7 +231,7 @@ seed_tile_dists (gpointer ctx, gsize b, gpointer data)
   gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), i0, i, n = st->t0 + b;
   g_autofree double *qd = g_new (double, dim8);
   const float *rows[64];
-  double dots[64], *out = st->pd + b * st->stride;
+  double dots[64];
 
   lightly_to_double (qd, row (r, pre[n]), r->dim, dim8);
   for (i0 = 0; i0 < n; i0 += 64)
@@ -235,11 +242,129 @@ seed_tile_dists (gpointer ctx, gsize b, gpointer data)
         rows[i] = row (r, pre[i0 + i]);
       r->kern->dot_qf (qd, rows, bn, r->dim, dots);
       for (i = 0; i < bn; i++)
-        out[i0 + i] = sqrt (lightly_sqdist (r->pnorm[n], r->pnorm[i0 + i], dots[i]));
+        st->pd[(i0 + i) * st->tn + b] = sqrt (lightly_sqdist (r->pnorm[n], r->pnorm[i0 + i],
+                                                              dots[i]));
     }
   count_add (&r->n_overhead, n);
 }
 
+
+/* d_D(x, p_t) of the double pass, for ‖x‖² = *cn (computed on first use). */
+static double
+seed_exact (Run *r, const float *x, double *cn, gsize t)
+{
+  if (*cn < 0)
+    *cn = r->kern->dot (x, x, r->dim);
+  return lightly_sqdist (*cn, r->pnorm[t], r->kern->dot (x, row (r, r->p->preselected[t]), r->dim));
+}
+
+static inline double
+seed_lower (const SeedTileTask *st, float f, gsize t)
+{
+  return f <= G_MAXFLOAT ? st->la * f - st->lbeta[t] : -1.0;
+}
+
+static inline double
+seed_upper (const SeedTileTask *st, float f, gsize t)
+{
+  return f <= G_MAXFLOAT ? st->ua * f + st->ubeta[t] : INFINITY;
+}
+
+/* Candidate j against the tile rows [s0, s1), as described above. Returns
+ * the pairs computed in float; *n_exact gets those redone in double. */
+static gsize
+seed_candidate_fast (Run *r, SeedTileTask *st, gsize j, gsize s0, gsize s1, gsize *n_exact)
+{
+  const guint32 *pre = r->p->preselected;
+  const float *rows[SEED_TILE];
+  gsize keep[SEED_TILE], t, n = 0;
+  float f[SEED_TILE];
+  gint32 a = r->anchor[j];
+  float fa = (float) r->mind2[j];
+  double ub = a < 0 ? INFINITY : seed_upper (st, fa, (gsize) a), ea = NAN, cn = -1;
+  const float *x;
+
+  for (t = s0; t < s1; t++)
+    if (a < 0 || !far_enough (st->pd[(gsize) a * st->tn + t], ub))
+      {
+        keep[n] = st->t0 + t;
+        rows[n++] = row (r, pre[st->t0 + t]);
+      }
+  if (n == 0)
+    return 0;
+  x = row (r, r->cand[j]);
+  r->kern->d2f (x, rows, n, r->dim, f);
+  for (t = 0; t < n; t++)
+    {
+      double et;
+
+      if (a >= 0 && seed_lower (st, f[t], keep[t]) >= seed_upper (st, fa, (gsize) a))
+        continue;
+      if (a < 0 || seed_upper (st, f[t], keep[t]) < seed_lower (st, fa, (gsize) a))
+        {
+          a = (gint32) keep[t];
+          fa = f[t];
+          ea = NAN;
+          continue;
+        }
+      if (isnan (ea))
+        ea = seed_exact (r, x, &cn, (gsize) a);
+      et = seed_exact (r, x, &cn, keep[t]);
+      (*n_exact)++;
+      if (et < ea)
+        {
+          a = (gint32) keep[t];
+          fa = f[t];
+          ea = et;
+        }
+    }
+  r->mind2[j] = fa;
+  r->anchor[j] = a;
+  return n;
+}
+
+/* The tile through the float32 fast path, without a double per record.
+ * During the seeding mind2[j] holds the float32 distance f to the anchor
+ * (the nearest row of P so far), not its double d_D. Invariant: the anchor
+ * is a row of P of least d_D among the rows seen, so the last tile's
+ * d_D(c, anchor) is the double pass's minimum, bit for bit. A new row t
+ * replaces the anchor a iff d_D(t) < d_D(a): decided by the bounds when
+ * they are apart (lower(t) ≥ upper(a): no; upper(t) < lower(a): yes), else
+ * by both values in double. The pruning test reads upper(a) ≥ d_D(a), which
+ * only prunes less than the double pass would.
+ *
+ * The tile is cut into sub-tiles that fit L1 (16 KiB of rows), and the
+ * block's candidates (in L2) pass each sub-tile: with whole tiles (128 KiB
+ * at dim 512) every pair read its row of P from L2, and the kernel ran at
+ * L2 bandwidth. An anchor found in an earlier sub-tile t0 + b' prunes the
+ * later rows t0 + b of the tile, b' < b: pd holds d(p_{t0+b}, p_a) for
+ * every a < t0 + b. */
+static void
+seed_tile_block_fast (Run *r, SeedTileTask *st, gsize lo, gsize hi)
+{
+  gsize sub = CLAMP (16384 / (r->dim * sizeof (float)), 4, SEED_TILE);
+  gsize j, s0, computed = 0, n_exact = 0;
+
+  for (s0 = 0; s0 < st->tn; s0 += sub)
+    for (j = lo; j < hi; j++)
+      computed += seed_candidate_fast (r, st, j, s0, MIN (st->tn, s0 + sub), &n_exact);
+  if (st->last)
+    for (j = lo; j < hi; j++)
+      {
+        double cn = -1;
+
+        r->mind2[j] = seed_exact (r, row (r, r->cand[j]), &cn, (gsize) r->anchor[j]);
+      }
+  count_add (&r->n_fast, computed);
+  /* Counted: the pairs decided in double; not counted: the anchor's value
+   * redone beside them, and the final d_D per candidate. */
+  count_add (&r->n_exact, n_exact);
+  count_add (&r->n_computed, computed);
+  count_add (&r->n_skipped, (hi - lo) * st->tn - computed);
+  count_add (&r->rows_read, (hi - lo) * (st->last ? 2 : 1));
+  if (st->last)
+    lightly_coreset_block_stats (r, lo / r->block_rows);
+}
 
 static void
 seed_tile_block (gpointer ctx, gsize b, gpointer data)
@@ -255,6 +380,11 @@ seed_tile_block (gpointer ctx, gsize b, gpointer data)
   double dots[SEED_TILE];
 
   block_range (r, b, &lo, &hi);
+  if (r->fast)
+    {
+      seed_tile_block_fast (r, st, lo, hi);
+      return;
+    }
   for (j = lo; j < hi; j++)
     {
       gint32 a = r->anchor[j];
@@ -263,7 +393,7 @@ seed_tile_block (gpointer ctx, gsize b, gpointer data)
       gsize n = 0;
 
       for (t = 0; t < st->tn; t++)
-        if (a < 0 || !far_enough (st->pd[t * st->stride + (gsize) a], best))
+        if (a < 0 || !far_enough (st->pd[(gsize) a * st->tn + t], best))
           {
             keep[n] = st->t0 + t;
             rows[n++] = row (r, pre[st->t0 + t]);
@@ -312,10 +442,19 @@ lightly_coreset_seed_pruned (Run *r)
   gsize np = r->p->n_preselected, j;
   gsize tile = CLAMP (SEED_CAP / (sizeof (double) * np), 1, SEED_TILE);
   g_autofree double *pd = g_new (double, tile * np);
-  SeedTileTask st = { 0, 0, np, pd, FALSE };
+  g_autofree double *lbeta = g_new (double, r->fast ? np : 1);
+  g_autofree double *ubeta = g_new (double, r->fast ? np : 1);
+  SeedTileTask st = { 0, 0, pd, FALSE, 0, 0, lbeta, ubeta };
 
   for (j = 0; j < r->m; j++)
     r->mind2[j] = INFINITY;
+  for (j = 0; r->fast && j < np; j++)
+    {
+      double qterm = fast_qterm (r, r->pnorm[j]);
+
+      lightly_fast_linear (&r->fb, qterm, &st.la, &lbeta[j]);
+      lightly_fast_upper_linear (&r->fb, qterm, &st.ua, &ubeta[j]);
+    }
   for (st.t0 = 0; st.t0 < np; st.t0 += st.tn)
     {
       /* Tiles grow from 4 rows (4, 4, 8, 16, …): the rows of a tile cannot

@@ -77,8 +77,13 @@ check_block (gpointer ctx, gsize b, gpointer data)
   for (j = lo; j < hi; j++)
     {
       const float *x = row (r, r->cand[j]);
+      float f;
 
-      if (!isfinite (r->kern->dot (x, x, r->dim)))
+      /* d2f (x, x) is 0 when every element is finite and NaN otherwise
+       * (x − x), in float32 SIMD: the double norm this pass computed before
+       * cost as much as a pick. */
+      r->kern->d2f (x, &x, 1, r->dim, &f);
+      if (f != 0)
         {
           bad[b] = (guint32) j;
           break;
@@ -105,7 +110,7 @@ pnorms_block (gpointer ctx, gsize b, gpointer data)
 typedef struct {
   const double *qd;             /* the query, converted and padded */
   const float *qf;              /* the query row (fast path) */
-  double qterm;                 /* fast path: 2·√‖q‖² with slack, see fast_lower() */
+  double alpha, beta;           /* fast path: the linear bound α·f − β, lightly_fast_linear() */
   double qnorm;
   gboolean replace;             /* first update after a first pick without P */
   gint32 tag;                   /* anchor id of the query, −1 for the mean */
@@ -118,7 +123,9 @@ typedef struct {
  * then d(c, q) ≥ d(c, a) + margin − 3δ for computed distances with errors
  * below δ, and the update cannot change anything. δ < 1e-5 even near 0 (√ of
  * a d² error of ~1e-12 for dim ≤ 10⁴), so with PRUNE_MARGIN a pruned run
- * gives the same bits as an unpruned one. */
+ * gives the same bits as an unpruned one. With the fast path, dsp holds a
+ * lower bound of the double d(q, a) (√ of the float32 bound), so the test
+ * holds only where it holds for the double value. */
 static inline gboolean
 can_skip (Run *r, const UpdateTask *u, gsize j)
 {
@@ -194,7 +201,15 @@ update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const 
  * ‖q‖²_D inflated by 4Γ), which covers the few double roundings of its own
  * evaluation (each ≤ U, against slack ≥ 3γ ≈ 2·10⁻⁷·n relative). A row
  * whose f is not finite (overflow) or whose bound is below mind2[j] is
- * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16). */
+ * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16).
+ *
+ * The passes evaluate the bound in a weaker linear form, α·f − β with α, β
+ * per query (lightly_fast_linear(): (x + y)² ≤ 2x² + 2y² removes the
+ * square root), and the first pass over P also an upper bound α'·f + β'
+ * (lightly_fast_upper_linear()), to decide which of two rows of P is
+ * nearer without computing either in double. Where the bounds cannot
+ * decide, both sides are computed in double, so every decision is the one
+ * the double arithmetic makes. */
 static void
 fast_init (Run *r)
 {
@@ -202,26 +217,41 @@ fast_init (Run *r)
 }
 
 /* update_batch() through the float32 distances: only rows the bound cannot
- * rule out are computed in double, by the same kernels as the double pass. */
-static inline gboolean
+ * rule out are computed in double, by the same kernel as the double pass
+ * (dot_qf_norm: the same bits), gathered into one call per batch so that
+ * the rows are still in L1. The linear bound (lightly_fast_linear()) is
+ * weaker than fast_lower() only by a term ~2⁻⁵²·‖q‖², so it is the only
+ * test. A row at distance 0 cannot get lower (d² ≥ 0 after the clamp). */
+static gboolean
 update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows,
                    gsize n, gsize *n_exact)
 {
   float f[UPDATE_BATCH];
+  const float *redo[UPDATE_BATCH];
+  gsize redo_idx[UPDATE_BATCH], nr = 0, l;
+  double dots[UPDATE_BATCH], norms[UPDATE_BATCH];
   gboolean changed = FALSE;
-  gsize l;
 
   r->kern->d2f (u->qf, rows, n, r->dim, f);
   for (l = 0; l < n; l++)
     {
-      gsize j = idx[l];
-      double d2;
+      double m = r->mind2[idx[l]];
+      double lower = f[l] <= G_MAXFLOAT ? u->alpha * f[l] - u->beta : -1.0;
 
-      if (fast_lower (r, u->qterm, f[l]) >= r->mind2[j])
+      if (lower >= m || m == 0)
         continue;
-      d2 = lightly_sqdist (r->kern->dot (rows[l], rows[l], r->dim), u->qnorm,
-                           r->kern->dot (u->qf, rows[l], r->dim));
-      (*n_exact)++;
+      redo[nr] = rows[l];
+      redo_idx[nr++] = idx[l];
+    }
+  if (nr == 0)
+    return FALSE;
+  r->kern->dot_qf_norm (u->qd, redo, nr, r->dim, dots, norms);
+  *n_exact += nr;
+  for (l = 0; l < nr; l++)
+    {
+      gsize j = redo_idx[l];
+      double d2 = lightly_sqdist (norms[l], u->qnorm, dots[l]);
+
       if (d2 < r->mind2[j])
         {
           r->mind2[j] = d2;
@@ -245,11 +275,15 @@ prefetch_rows (Run *r, const float *const *rows, gsize n)
 /* mind2[j] = min (mind2[j], d²(c_j, q)) over the unpicked rows; also used
  * with q = the mean to fill mind2 with distances to the mean.
  *
- * The rows to compute are gathered in batches of at most 64 KiB, and the
- * next batch is prefetched while the kernel works on the current one: the
- * kernel alone keeps too few loads in flight to stream from memory (measured
- * 7.5 GB/s without, 12.5 GB/s with, one thread, against 30 GB/s of a plain
- * read). */
+ * The rows to compute are gathered in batches of at most UPDATE_BYTES, and
+ * the next batch is prefetched while the kernel works on the current one:
+ * the kernel alone keeps too few loads in flight to stream from memory
+ * (measured 7.5 GB/s without, 12.5 GB/s with, one thread, against 30 GB/s
+ * of a plain read). Both batches must fit L1 (32–48 KiB) with the query,
+ * or the prefetch evicts the batch being computed: 64 KiB batches did for
+ * dims ≥ 256. 16 KiB ahead is still ~5× the bytes in flight that one
+ * core's bandwidth × latency needs (~3 KiB at 30 GB/s × 100 ns). */
+#define UPDATE_BYTES 16384
 static void
 update_block (gpointer ctx, gsize b, gpointer data)
 {
@@ -258,7 +292,7 @@ update_block (gpointer ctx, gsize b, gpointer data)
   gsize lo, hi, j, idx[2][UPDATE_BATCH], n[2] = { 0, 0 }, computed = 0, skipped = 0;
   gsize n_exact = 0;
   gboolean fast = r->fast && !u->replace;
-  gsize batch = CLAMP (65536 / (r->dim * sizeof (float)), 4, UPDATE_BATCH);
+  gsize batch = CLAMP (UPDATE_BYTES / (r->dim * sizeof (float)), 4, UPDATE_BATCH);
   const float *rows[2][UPDATE_BATCH];
   gboolean changed = FALSE;
   guint cur = 0;
@@ -500,25 +534,61 @@ coral_first_pick (Run *r, gboolean *ok)
   return pick;
 }
 
-/* dsp[a] = d(query, anchor a) for a < n, in batches through the kernel. */
+typedef struct {
+  const UpdateTask *u;
+  gsize n;
+  double *dsp;
+} AnchorTask;
+
+/* Anchors per block of anchor_distances(): with |P| = 1,000 rows of dim 512
+ * one pick's anchors are ~1 M multiply-adds, worth both threads. */
+#define ANCHOR_BLOCK 256
+
 static void
-anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
+anchor_block (gpointer ctx, gsize b, gpointer data)
 {
+  Run *r = ctx;
+  AnchorTask *t = data;
   const float *rows[UPDATE_BATCH];
   double dots[UPDATE_BATCH];
-  gsize i0, i;
+  gsize i0, i, hi = MIN (t->n, (b + 1) * ANCHOR_BLOCK);
 
-  for (i0 = 0; i0 < n; i0 += UPDATE_BATCH)
+  for (i0 = b * ANCHOR_BLOCK; i0 < hi; i0 += UPDATE_BATCH)
     {
-      gsize bn = MIN (n - i0, UPDATE_BATCH);
+      gsize bn = MIN (hi - i0, UPDATE_BATCH);
 
       for (i = 0; i < bn; i++)
         rows[i] = row (r, r->arow[i0 + i]);
-      r->kern->dot_qf (u->qd, rows, bn, r->dim, dots);
+      if (r->fast)
+        {
+          /* A lower bound of the double distance is enough: can_skip()
+           * then prunes only where it would with the double value. */
+          float f[UPDATE_BATCH];
+
+          r->kern->d2f (t->u->qf, rows, bn, r->dim, f);
+          for (i = 0; i < bn; i++)
+            {
+              double lower = f[i] <= G_MAXFLOAT ? t->u->alpha * f[i] - t->u->beta : 0.0;
+
+              t->dsp[i0 + i] = lower > 0 ? sqrt (lower) : 0.0;
+            }
+          continue;
+        }
+      r->kern->dot_qf (t->u->qd, rows, bn, r->dim, dots);
       for (i = 0; i < bn; i++)
-        dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], u->qnorm, dots[i]));
+        t->dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], t->u->qnorm, dots[i]));
     }
+}
+
+/* dsp[a] = d(query, anchor a) for a < n, in batches through the kernel.
+ * FALSE if cancelled. */
+static gboolean
+anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
+{
+  AnchorTask t = { u, n, dsp };
+
   r->n_overhead += (gint64) n;
+  return parallel (r, anchor_block, &t, (n + ANCHOR_BLOCK - 1) / ANCHOR_BLOCK);
 }
 
 /* First touch: each block's per-candidate state is written first by the
@@ -692,7 +762,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       ut.qd = qd;
       ut.qf = x;
       ut.qnorm = r->kern->dot (x, x, r->dim);
-      ut.qterm = fast_qterm (r, ut.qnorm);
+      lightly_fast_linear (&r->fb, fast_qterm (r, ut.qnorm), &ut.alpha, &ut.beta);
       ut.replace = (t == 0 && np == 0);
       ut.pick = pick;
       ut.dsp = NULL;
@@ -700,7 +770,8 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
         {
           gsize id = r->n_panchor + t;
 
-          anchor_distances (r, &ut, id, dsp);
+          if (!anchor_distances (r, &ut, id, dsp))
+            return lightly_selection_set_cancelled (error);
           r->arow[id] = c;
           r->anorm[id] = ut.qnorm;
           ut.tag = (gint32) id;

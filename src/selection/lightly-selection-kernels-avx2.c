@@ -278,12 +278,23 @@ avx2_d2f (const float *q, const float *const *rows, size_t n, size_t dim, float 
       out[r + 2] = hsum_ps (a2);
       out[r + 3] = hsum_ps (a3);
     }
+  /* Fewer than four rows: four chains along the row, or one row would wait
+   * on the FMA latency at every step. */
   for (; r < n; r++)
     {
       const float *b = rows[r];
-      __m256 a = _mm256_setzero_ps ();
+      __m256 a = _mm256_setzero_ps (), a1 = _mm256_setzero_ps ();
+      __m256 a2 = _mm256_setzero_ps (), a3 = _mm256_setzero_ps ();
 
-      for (i = 0; i < full; i += 8)
+      for (i = 0; i + 32 <= full; i += 32)
+        {
+          D2F_STEP (a, b + i, _mm256_loadu_ps (q + i), LDU);
+          D2F_STEP (a1, b + i + 8, _mm256_loadu_ps (q + i + 8), LDU);
+          D2F_STEP (a2, b + i + 16, _mm256_loadu_ps (q + i + 16), LDU);
+          D2F_STEP (a3, b + i + 24, _mm256_loadu_ps (q + i + 24), LDU);
+        }
+      a = _mm256_add_ps (_mm256_add_ps (a, a1), _mm256_add_ps (a2, a3));
+      for (; i < full; i += 8)
         D2F_STEP (a, b + i, _mm256_loadu_ps (q + i), LDU);
       if (rem)
         D2F_STEP (a, b + full, _mm256_maskload_ps (q + full, mask), LDM);

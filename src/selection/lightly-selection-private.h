@@ -125,6 +125,33 @@ lightly_fast_lower (const LightlyFastBound *b, double qterm, float f)
   return lo - b->gd * s * s;
 }
 
+/* The same bound, linear in f: lightly_fast_lower (b, qterm, f) ≥ α·f − β
+ * for every finite f ≥ 0, as (x + y)² ≤ 2x² + 2y² turns the square of the
+ * bound into 2·qterm² + 2·(f + a₀)·up. Per row it costs one multiply-add
+ * and no square root, so the update passes test it first. Its own
+ * evaluation rounds three times (≤ 2⁻⁵³ each), which the slack of the
+ * doubled factors covers as in the proof above fast_init(): α ≤ down, and
+ * down − 1/(1 + γ) ≥ 3γ ≫ 2⁻⁵¹. */
+static inline void
+lightly_fast_linear (const LightlyFastBound *b, double qterm, double *alpha, double *beta)
+{
+  *alpha = b->down - 2 * b->gd * b->up;
+  *beta = b->a0 * (b->down + 2 * b->gd * b->up) + 2 * b->gd * qterm * qterm;
+}
+
+/* An upper bound of the double path's d² from f, linear too: d_D ≤ α·f + β.
+ * By (1) and (2) of the proof above fast_init(), d ≤ (f + a₀)/(1 − γ) ≤
+ * (f + a₀)·up and d_D ≤ d + Γ·(2‖q‖ + √d)² ≤ d·(1 + 2Γ) + 2Γ·(2‖q‖)²; the
+ * doubled factors (up = 1 + 4γ against 1/(1 − γ) ≤ 1 + 2γ, gd = 2Γ) leave
+ * slack for the three roundings of α·f + β. f must be finite. */
+static inline void
+lightly_fast_upper_linear (const LightlyFastBound *b, double qterm, double *alpha,
+                           double *beta)
+{
+  *alpha = b->up * (1 + 2 * b->gd);
+  *beta = b->a0 * b->up * (1 + 2 * b->gd) + 2 * b->gd * qterm * qterm;
+}
+
 /* The kernels of lightly_selection_simd_current() (lightly-selection-simd.c). */
 const LightlySelectionKernels *lightly_selection_kernels_current (void);
 
