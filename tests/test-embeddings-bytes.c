@@ -1,7 +1,8 @@
 /* test-embeddings-bytes.c: lightly_api_workflow_client_upload_embeddings_from_bytes*()
  *
  * Embeddings from memory must store what the same matrix as a CSV stores
- * (the same selection follows), and refuse
+ * (byte for byte, so the same selection follows) without a CSV in between
+ * for the local store, and refuse
  * malformed input with LIGHTLY_ERROR_EMBEDDING_INVALID, storing nothing.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,6 +12,8 @@
 #include <lightly/lightly.h>
 
 #include "test-utils.h"
+#include "store/lightly-embeddings-csv.h"
+#include "store/lightly-store.h"
 
 #define N 40
 #define DIM 5
@@ -75,6 +78,55 @@ coreset_bits (Fixture *f, const char *name)
   return g_strdup (lightly_tag_get_bit_mask_data (tag));
 }
 
+static GBytes *
+read_file (const char *dir, const char *sub, const char *id, const char *ext)
+{
+  g_autofree char *base = g_strconcat (id, ext, NULL);
+  g_autofree char *path = g_build_filename (dir, sub, base, NULL);
+  char *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    return NULL;
+  return g_bytes_new_take (data, len);
+}
+
+/* The local store got the matrix, not a CSV: no csv/<id>.csv, the same
+ * normalised rows as the CSV upload, and a CSV written on demand from them
+ * that parses back to exactly those rows. */
+static void
+check_stored (Fixture *f, const char *csv_id, const char *bytes_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) csv_f32 = read_file (f->dir, "embeddings", csv_id, ".f32");
+  g_autoptr(GBytes) bytes_f32 = read_file (f->dir, "embeddings", bytes_id, ".f32");
+  g_autoptr(GBytes) no_csv = read_file (f->dir, "csv", bytes_id, ".csv");
+  g_autoptr(LightlyStore) store = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) back = NULL;
+  gsize size = 0;
+  const float *rows;
+
+  g_assert_nonnull (csv_f32);
+  g_assert_nonnull (bytes_f32);
+  g_assert_true (g_bytes_equal (csv_f32, bytes_f32));
+  g_assert_null (no_csv);
+
+  store = lightly_store_open (f->dir, &error);
+  g_assert_no_error (error);
+  in = lightly_store_read_embedding_csv (store, bytes_id, &error);
+  g_assert_no_error (error);
+  back = lightly_embeddings_csv_parse (in, NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->n_rows, ==, N);
+  g_assert_cmpuint (back->dim, ==, DIM);
+  rows = g_bytes_get_data (bytes_f32, &size);
+  g_assert_cmpuint (size, ==, sizeof (float) * N * DIM);
+  g_assert_cmpmem (back->matrix, sizeof (float) * N * DIM, rows, size);
+  for (guint i = 0; i < N; i++)
+    g_assert_cmpstr (back->names[i], ==, f->names[i]);
+}
+
 /* The matrix from memory and the same matrix as a CSV give the same picks. */
 static void
 test_same_as_csv (Fixture *f, gconstpointer data)
@@ -110,6 +162,7 @@ test_same_as_csv (Fixture *f, gconstpointer data)
   g_assert_cmpstr (bytes_id, !=, csv_id);
   bytes_bits = coreset_bits (f, "from-bytes");
   g_assert_cmpstr (bytes_bits, ==, csv_bits);
+  check_stored (f, csv_id, bytes_id);
 }
 
 static void

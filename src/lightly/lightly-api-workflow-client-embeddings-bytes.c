@@ -2,10 +2,10 @@
  *
  * Python (numpy), GJS (Float32Array) and C programs hold their embeddings as
  * a float32 matrix; these calls take it as it is, so no caller writes a CSV.
- * The backends take embeddings as a CSV stream (the http backend must send
- * one on the wire, and the store keeps the uploaded CSV to serve it back),
- * so the matrix is written out once here, on the worker thread, in the C
- * locale and with round-trip precision.
+ * The local backend (the embedded default) stores the matrix directly. The
+ * http backend must send a CSV on the wire (protocol §8), so for it the
+ * matrix is written out once here, on the worker thread, in the C locale
+ * and with round-trip precision.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -142,6 +142,11 @@ upload_bytes_run (gpointer data, LightlyBackend *backend, GCancellable *cancella
 
   if (!lightly_client_op_require_dataset (&op->op, error) || !check_matrix (op, &m, error))
     return NULL;
+  /* The local store takes the matrix as it is; only a wire needs the CSV. */
+  if (lightly_backend_can_upload_embeddings_matrix (backend))
+    return lightly_backend_upload_embeddings_matrix (backend, op->op.dataset_id, op->name,
+                                                     (const char * const *) op->file_names, m,
+                                                     op->n_rows, op->dim, cancellable, error);
   csv = matrix_to_csv (op, m);
   /* The caller's matrix is no longer needed: free it before the backend
    * parses the CSV, so the peak is one copy less. */
