@@ -59,6 +59,31 @@ class ScorerTest(unittest.TestCase):
             numpy.testing.assert_allclose(b[name], c[name], atol=1e-6)
         self.assertEqual(len(Lightly.ScorerClassification.new(self.PROBS)), 3)
 
+    def test_zero_copy_paths_same_results(self):
+        # An array over a whole bytes object is handed to GLib.Bytes as that
+        # bytes object (no Python-side copy); a plain array, an offset view
+        # and a reshaped one take the tobytes() path. All score the same,
+        # and the same as the C form (a flat list) and as raw GLib.Bytes.
+        import gi.overrides.Lightly as mod
+        probs = self.PROBS.astype('<f4')
+        raw = probs.tobytes()
+        over_bytes = numpy.frombuffer(raw, dtype='<f4').reshape(3, 3)
+        self.assertIs(mod._bytes_source(over_bytes), raw)
+        self.assertIsNone(mod._bytes_source(probs))
+        padded = numpy.frombuffer(b'\0' * 4 + raw, dtype='<f4')[1:].reshape(3, 3)
+        self.assertIsNone(mod._bytes_source(padded))
+        ref = Lightly.ScorerClassification.new(self.PROBS.ravel().tolist(), 3, 3).calculate_scores()
+        direct = Lightly.Scorer.calculate_scores(
+            Lightly.ScorerClassification.new_from_bytes(GLib.Bytes.new(raw), 3, 3))
+        for source in (over_bytes, probs, padded):
+            scores = Lightly.ScorerClassification.new(source).calculate_scores()
+            for name in ref:
+                numpy.testing.assert_array_equal(scores[name], direct[name])
+                numpy.testing.assert_allclose(scores[name], ref[name], atol=1e-6)
+        # Scores out: a read-only float64 view (numpy.frombuffer), no copy of its own.
+        self.assertFalse(scores['uncertainty_margin'].flags.writeable)
+        self.assertFalse(scores['uncertainty_margin'].flags.owndata)
+
     def test_classification_bad_shape(self):
         with self.assertRaisesRegex(ValueError, r'shape \(n_samples, n_classes\).*\(3,\)'):
             Lightly.ScorerClassification.new(numpy.zeros(3))
