@@ -143,6 +143,23 @@ class ScorerTest(unittest.TestCase):
             Lightly.Predictions.new(['a'], numpy.zeros(2))
 
 
+class BatchSuggesterProgressTest(unittest.TestCase):
+    def test_progress_signal(self):
+        # A Python suggester reports progress with emit_progress(); the
+        # fraction is clamped to [0, 1] for the host.
+        from gi.repository import GObject
+
+        class Suggester(GObject.Object, Lightly.BatchSuggester):
+            context = GObject.Property(type=Lightly.SuggestContext)
+
+        s = Suggester()
+        seen = []
+        s.connect('progress', lambda _s, f: seen.append(f))
+        for f in (0.0, 0.25, 1.5, -1.0):
+            s.emit_progress(f)
+        self.assertEqual(seen, [0.0, 0.25, 1.0, 0.0])
+
+
 class EmbeddingsAndMasksTest(unittest.TestCase):
     N, D = 60, 8
 
