@@ -38,8 +38,11 @@ async function main() {
         scoreValues(scorer.calculate_scores(), 'uncertainty_margin');
         bestScorer = Math.min(bestScorer, (GLib.get_monotonic_time() - t0) / 1000);
     }
+    // No System.gc() here: collecting while the client's async machinery is
+    // live can make GJS 1.74 refuse an AsyncReadyCallback ("JS callback
+    // during garbage collection") and hang; the 51 MB copies are fresh
+    // pages in C too (large g_malloc blocks are mmap-ed).
     for (let run = 0; run < 3; run++) {
-        System.gc();
         const t0 = GLib.get_monotonic_time();
         // eslint-disable-next-line no-await-in-loop
         await uploadEmbeddings(client, names, emb, D, `js-${run}`);
