@@ -165,6 +165,44 @@ test_same_as_csv (Fixture *f, gconstpointer data)
   check_stored (f, csv_id, bytes_id);
 }
 
+/* From a pointer (read in place, or copied when misaligned): the same
+ * stored rows as from GBytes, and the same refusals. */
+static void
+test_from_data (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new (f->matrix, sizeof f->matrix);
+  g_autofree guint8 *shifted = g_malloc (sizeof f->matrix + 1);
+  g_autofree char *ref_id = NULL, *aligned_id = NULL, *misaligned_id = NULL, *bad_id = NULL;
+  g_autoptr(GBytes) ref = NULL, aligned = NULL, misaligned = NULL;
+
+  memcpy (shifted + 1, f->matrix, sizeof f->matrix);
+  ref_id = lightly_api_workflow_client_upload_embeddings_from_bytes (f->client, (const char * const *) f->names,
+                                                                     bytes, N, DIM, "ref", NULL, &error);
+  g_assert_no_error (error);
+  aligned_id = lightly_api_workflow_client_upload_embeddings_from_data (f->client, (const char * const *) f->names,
+                                                                        (const guint8 *) f->matrix, sizeof f->matrix,
+                                                                        N, DIM, "aligned", NULL, &error);
+  g_assert_no_error (error);
+  misaligned_id = lightly_api_workflow_client_upload_embeddings_from_data (f->client,
+                                                                           (const char * const *) f->names,
+                                                                           shifted + 1, sizeof f->matrix,
+                                                                           N, DIM, "misaligned", NULL, &error);
+  g_assert_no_error (error);
+  ref = read_file (f->dir, "embeddings", ref_id, ".f32");
+  aligned = read_file (f->dir, "embeddings", aligned_id, ".f32");
+  misaligned = read_file (f->dir, "embeddings", misaligned_id, ".f32");
+  g_assert_nonnull (ref);
+  g_assert_true (g_bytes_equal (ref, aligned));
+  g_assert_true (g_bytes_equal (ref, misaligned));
+
+  bad_id = lightly_api_workflow_client_upload_embeddings_from_data (f->client, (const char * const *) f->names,
+                                                                    (const guint8 *) f->matrix, sizeof f->matrix - 4,
+                                                                    N, DIM, "short", NULL, &error);
+  g_assert_null (bad_id);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EMBEDDING_INVALID);
+}
+
 static void
 upload_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -270,6 +308,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/embeddings-bytes/same-as-csv", Fixture, NULL, fixture_setup, test_same_as_csv, fixture_teardown);
+  g_test_add ("/embeddings-bytes/from-data", Fixture, NULL, fixture_setup, test_from_data, fixture_teardown);
   g_test_add ("/embeddings-bytes/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
   g_test_add ("/embeddings-bytes/register-names", Fixture, NULL, fixture_setup, test_register_names,
               fixture_teardown);

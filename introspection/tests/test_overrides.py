@@ -217,6 +217,34 @@ class EmbeddingsAndMasksTest(unittest.TestCase):
             picks.append(tag.indices().tolist())
         self.assertEqual(picks[0], picks[1])
 
+    def test_upload_zero_copy_same_matrix(self):
+        # Every way in stores the same normalised matrix, byte for byte: an
+        # array over a whole bytes object (read in place, no copy), a plain
+        # float32 array (one tobytes copy), float64 (converted), and the C
+        # API's GLib.Bytes.
+        import gi.overrides.Lightly as mod
+        raw = self.x.tobytes()
+        over_bytes = numpy.frombuffer(raw, dtype='<f4').reshape(self.N, self.D)
+        self.assertIs(mod._bytes_source(over_bytes), raw)
+        ids = [
+            self.client.upload_embeddings_from_array(self.names, over_bytes, 'zero-copy'),
+            self.client.upload_embeddings_from_array(self.names, self.x, 'tobytes'),
+            self.client.upload_embeddings_from_array(self.names, self.x.astype(numpy.float64), 'f64'),
+            self.client.upload_embeddings_from_data(self.names, raw, self.N, self.D, 'data', None),
+            self.client.upload_embeddings_from_bytes(self.names, GLib.Bytes.new(raw), self.N, self.D, 'gbytes',
+                                                     None),
+        ]
+        stored = []
+        for emb_id in ids:
+            with open(os.path.join(self.dir, 'embeddings', emb_id + '.f32'), 'rb') as f:
+                stored.append(f.read())
+        self.assertEqual(len(stored[0]), self.N * self.D * 4)
+        for other in stored[1:]:
+            self.assertEqual(other, stored[0])
+        with self.assertRaises(GLib.Error) as cm:
+            self.client.upload_embeddings_from_data(self.names, raw[:-4], self.N, self.D, 'short', None)
+        self.assertEqual(error_code(cm), Lightly.Error.EMBEDDING_INVALID)
+
     def test_upload_async(self):
         loop = GLib.MainLoop()
         out = {}

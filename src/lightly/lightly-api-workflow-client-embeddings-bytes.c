@@ -278,6 +278,57 @@ lightly_api_workflow_client_upload_embeddings_from_bytes (LightlyApiWorkflowClie
   return ret;
 }
 
+/**
+ * lightly_api_workflow_client_upload_embeddings_from_data:
+ * @self: a client
+ * @file_names: (array zero-terminated=1): the file name of every row, in
+ *   row order
+ * @data: (array length=size) (element-type guint8): the embeddings as
+ *   little-endian float32, row-major, @n_rows × @dim × 4 bytes
+ * @size: the size of @data in bytes
+ * @n_rows: the number of rows (samples)
+ * @dim: the number of dimensions of every embedding
+ * @name: the embedding's name, unique in the dataset
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Blocking, like
+ * [method@Lightly.ApiWorkflowClient.upload_embeddings_from_bytes], but reads
+ * @data where it is, without a copy: the call returns only once nothing
+ * reads @data any more. This is the zero-copy path of the Python overrides:
+ * PyGObject hands a `bytes` object's own buffer to @data, so
+ * `upload_embeddings_from_array()` makes no copy of an array over a whole
+ * `bytes` object and one (`tobytes()`) of any other float32 array. Same
+ * errors as [method@Lightly.ApiWorkflowClient.upload_embeddings_from_bytes].
+ *
+ * Returns: (transfer full): the embedding id, or %NULL on error
+ */
+char *
+lightly_api_workflow_client_upload_embeddings_from_data (LightlyApiWorkflowClient *self,
+                                                         const char * const       *file_names,
+                                                         const guint8             *data,
+                                                         gsize                     size,
+                                                         gsize                     n_rows,
+                                                         gsize                     dim,
+                                                         const char               *name,
+                                                         GCancellable             *cancellable,
+                                                         GError                  **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (data != NULL || size == 0, NULL);
+
+  /* The worker is done with the op's data before the blocking call returns
+   * (client ops never return early on cancel), so the bytes may borrow
+   * @data; a misaligned buffer is copied so that floats read aligned. */
+  if (data == NULL || (guintptr) data % G_ALIGNOF (float) != 0)
+    bytes = g_bytes_new (data, size);
+  else
+    bytes = g_bytes_new_static (data, size);
+  return lightly_api_workflow_client_upload_embeddings_from_bytes (self, file_names, bytes, n_rows, dim, name,
+                                                                   cancellable, error);
+}
+
 /* ---------------------------------------------------------------------------
  * Samples from a list of file names
  * ------------------------------------------------------------------------- */
