@@ -127,6 +127,49 @@ check_stored (Fixture *f, const char *csv_id, const char *bytes_id)
     g_assert_cmpstr (back->names[i], ==, f->names[i]);
 }
 
+/* The same in a memory store (no folder): the matrix is kept, the CSV is
+ * written from it when read, and a row set that is not the dataset's
+ * samples is refused with nothing stored. */
+static void
+test_memory_store (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (NULL, &error);
+  const char *names[] = { "b.png", "a.png", NULL };
+  const char *wrong[] = { "a.png", "c.png", NULL };
+  const float rows[] = { 3, 4, 0, 2 };   /* b = (3, 4), a = (0, 2) */
+  const float want[] = { 0, 1, 0.6f, 0.8f };   /* sample order a, b; unit length */
+  g_autofree char *dataset_id = NULL, *id = NULL, *bad_id = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) back = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  g_assert_no_error (error);
+  dataset_id = lightly_store_create_dataset (store, "mem", &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_add_samples (store, dataset_id, (const char * const[]) { "a.png", "b.png", NULL },
+                                            -1, &error));
+  g_assert_no_error (error);
+  bad_id = lightly_store_add_embedding_matrix (store, dataset_id, "bad", wrong, rows, 2, 2, NULL, &error);
+  g_assert_null (bad_id);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  id = lightly_store_add_embedding_matrix (store, dataset_id, "m", names, rows, 2, 2, NULL, &error);
+  g_assert_no_error (error);
+  list = lightly_store_list_embeddings (store, dataset_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  in = lightly_store_read_embedding_csv (store, id, &error);
+  g_assert_no_error (error);
+  back = lightly_embeddings_csv_parse (in, NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->n_rows, ==, 2);
+  g_assert_cmpstr (back->names[0], ==, "a.png");
+  g_assert_cmpstr (back->names[1], ==, "b.png");
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpfloat_with_epsilon (back->matrix[i], want[i], 1e-7);
+}
+
 /* The matrix from memory and the same matrix as a CSV give the same picks. */
 static void
 test_same_as_csv (Fixture *f, gconstpointer data)
@@ -308,6 +351,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/embeddings-bytes/same-as-csv", Fixture, NULL, fixture_setup, test_same_as_csv, fixture_teardown);
+  g_test_add_func ("/embeddings-bytes/memory-store", test_memory_store);
   g_test_add ("/embeddings-bytes/from-data", Fixture, NULL, fixture_setup, test_from_data, fixture_teardown);
   g_test_add ("/embeddings-bytes/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
   g_test_add ("/embeddings-bytes/register-names", Fixture, NULL, fixture_setup, test_register_names,
