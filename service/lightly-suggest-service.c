@@ -35,6 +35,8 @@ typedef struct {
 
 /* One dataset's plugin instance and its running request. */
 typedef struct {
+  Service *service;
+  char *id;
   PeasExtensionSet *set;
   LightlyBatchSuggester *suggester;
   GCancellable *cancellable;    /* non-NULL while a request runs */
@@ -52,7 +54,10 @@ dataset_free (gpointer data)
   Dataset *d = data;
 
   g_clear_object (&d->cancellable);
+  if (d->suggester != NULL)
+    g_signal_handlers_disconnect_by_data (d->suggester, d);
   g_clear_object (&d->set);
+  g_free (d->id);
   g_free (d);
 }
 
@@ -93,6 +98,17 @@ handle_list_datasets (LightlyDBusSuggest1 *skeleton, GDBusMethodInvocation *invo
   return TRUE;
 }
 
+/* The plugin's progress, while one of this service's requests runs
+ * (Suggest emits 0 itself, and 1 with the batch). */
+static void
+on_suggester_progress (LightlyBatchSuggester *suggester, double fraction, gpointer user_data)
+{
+  Dataset *d = user_data;
+
+  if (d->cancellable != NULL && fraction > 0.0 && fraction < 1.0)
+    lightly_dbus_suggest1_emit_progress (d->service->skeleton, d->id, fraction);
+}
+
 static Dataset *
 get_dataset (Service *self, const char *dataset_id, GError **error)
 {
@@ -114,6 +130,9 @@ get_dataset (Service *self, const char *dataset_id, GError **error)
                    "The %s plugin gave no batch suggester", PLUGIN_MODULE);
       return NULL;
     }
+  d->service = self;
+  d->id = g_strdup (dataset_id);
+  g_signal_connect (d->suggester, "progress", G_CALLBACK (on_suggester_progress), d);
   g_hash_table_insert (self->datasets, g_strdup (dataset_id), d);
   return d;
 }

@@ -1,7 +1,8 @@
 /* test-embeddings-bytes.c: lightly_api_workflow_client_upload_embeddings_from_bytes*()
  *
  * Embeddings from memory must store what the same matrix as a CSV stores
- * (the same selection follows), and refuse
+ * (byte for byte, so the same selection follows) without a CSV in between
+ * for the local store, and refuse
  * malformed input with LIGHTLY_ERROR_EMBEDDING_INVALID, storing nothing.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,6 +12,8 @@
 #include <lightly/lightly.h>
 
 #include "test-utils.h"
+#include "store/lightly-embeddings-csv.h"
+#include "store/lightly-store.h"
 
 #define N 40
 #define DIM 5
@@ -75,6 +78,98 @@ coreset_bits (Fixture *f, const char *name)
   return g_strdup (lightly_tag_get_bit_mask_data (tag));
 }
 
+static GBytes *
+read_file (const char *dir, const char *sub, const char *id, const char *ext)
+{
+  g_autofree char *base = g_strconcat (id, ext, NULL);
+  g_autofree char *path = g_build_filename (dir, sub, base, NULL);
+  char *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    return NULL;
+  return g_bytes_new_take (data, len);
+}
+
+/* The local store got the matrix, not a CSV: no csv/<id>.csv, the same
+ * normalised rows as the CSV upload, and a CSV written on demand from them
+ * that parses back to exactly those rows. */
+static void
+check_stored (Fixture *f, const char *csv_id, const char *bytes_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) csv_f32 = read_file (f->dir, "embeddings", csv_id, ".f32");
+  g_autoptr(GBytes) bytes_f32 = read_file (f->dir, "embeddings", bytes_id, ".f32");
+  g_autoptr(GBytes) no_csv = read_file (f->dir, "csv", bytes_id, ".csv");
+  g_autoptr(LightlyStore) store = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) back = NULL;
+  gsize size = 0;
+  const float *rows;
+
+  g_assert_nonnull (csv_f32);
+  g_assert_nonnull (bytes_f32);
+  g_assert_true (g_bytes_equal (csv_f32, bytes_f32));
+  g_assert_null (no_csv);
+
+  store = lightly_store_open (f->dir, &error);
+  g_assert_no_error (error);
+  in = lightly_store_read_embedding_csv (store, bytes_id, &error);
+  g_assert_no_error (error);
+  back = lightly_embeddings_csv_parse (in, NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->n_rows, ==, N);
+  g_assert_cmpuint (back->dim, ==, DIM);
+  rows = g_bytes_get_data (bytes_f32, &size);
+  g_assert_cmpuint (size, ==, sizeof (float) * N * DIM);
+  g_assert_cmpmem (back->matrix, sizeof (float) * N * DIM, rows, size);
+  for (guint i = 0; i < N; i++)
+    g_assert_cmpstr (back->names[i], ==, f->names[i]);
+}
+
+/* The same in a memory store (no folder): the matrix is kept, the CSV is
+ * written from it when read, and a row set that is not the dataset's
+ * samples is refused with nothing stored. */
+static void
+test_memory_store (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (NULL, &error);
+  const char *names[] = { "b.png", "a.png", NULL };
+  const char *wrong[] = { "a.png", "c.png", NULL };
+  const float rows[] = { 3, 4, 0, 2 };   /* b = (3, 4), a = (0, 2) */
+  const float want[] = { 0, 1, 0.6f, 0.8f };   /* sample order a, b; unit length */
+  g_autofree char *dataset_id = NULL, *id = NULL, *bad_id = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(LightlyEmbeddingsCsv) back = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  g_assert_no_error (error);
+  dataset_id = lightly_store_create_dataset (store, "mem", &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_add_samples (store, dataset_id, (const char * const[]) { "a.png", "b.png", NULL },
+                                            -1, &error));
+  g_assert_no_error (error);
+  bad_id = lightly_store_add_embedding_matrix (store, dataset_id, "bad", wrong, rows, 2, 2, NULL, &error);
+  g_assert_null (bad_id);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  id = lightly_store_add_embedding_matrix (store, dataset_id, "m", names, rows, 2, 2, NULL, &error);
+  g_assert_no_error (error);
+  list = lightly_store_list_embeddings (store, dataset_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  in = lightly_store_read_embedding_csv (store, id, &error);
+  g_assert_no_error (error);
+  back = lightly_embeddings_csv_parse (in, NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->n_rows, ==, 2);
+  g_assert_cmpstr (back->names[0], ==, "a.png");
+  g_assert_cmpstr (back->names[1], ==, "b.png");
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpfloat_with_epsilon (back->matrix[i], want[i], 1e-7);
+}
+
 /* The matrix from memory and the same matrix as a CSV give the same picks. */
 static void
 test_same_as_csv (Fixture *f, gconstpointer data)
@@ -110,6 +205,45 @@ test_same_as_csv (Fixture *f, gconstpointer data)
   g_assert_cmpstr (bytes_id, !=, csv_id);
   bytes_bits = coreset_bits (f, "from-bytes");
   g_assert_cmpstr (bytes_bits, ==, csv_bits);
+  check_stored (f, csv_id, bytes_id);
+}
+
+/* From a pointer (read in place, or copied when misaligned): the same
+ * stored rows as from GBytes, and the same refusals. */
+static void
+test_from_data (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new (f->matrix, sizeof f->matrix);
+  g_autofree guint8 *shifted = g_malloc (sizeof f->matrix + 1);
+  g_autofree char *ref_id = NULL, *aligned_id = NULL, *misaligned_id = NULL, *bad_id = NULL;
+  g_autoptr(GBytes) ref = NULL, aligned = NULL, misaligned = NULL;
+
+  memcpy (shifted + 1, f->matrix, sizeof f->matrix);
+  ref_id = lightly_api_workflow_client_upload_embeddings_from_bytes (f->client, (const char * const *) f->names,
+                                                                     bytes, N, DIM, "ref", NULL, &error);
+  g_assert_no_error (error);
+  aligned_id = lightly_api_workflow_client_upload_embeddings_from_data (f->client, (const char * const *) f->names,
+                                                                        (const guint8 *) f->matrix, sizeof f->matrix,
+                                                                        N, DIM, "aligned", NULL, &error);
+  g_assert_no_error (error);
+  misaligned_id = lightly_api_workflow_client_upload_embeddings_from_data (f->client,
+                                                                           (const char * const *) f->names,
+                                                                           shifted + 1, sizeof f->matrix,
+                                                                           N, DIM, "misaligned", NULL, &error);
+  g_assert_no_error (error);
+  ref = read_file (f->dir, "embeddings", ref_id, ".f32");
+  aligned = read_file (f->dir, "embeddings", aligned_id, ".f32");
+  misaligned = read_file (f->dir, "embeddings", misaligned_id, ".f32");
+  g_assert_nonnull (ref);
+  g_assert_true (g_bytes_equal (ref, aligned));
+  g_assert_true (g_bytes_equal (ref, misaligned));
+
+  bad_id = lightly_api_workflow_client_upload_embeddings_from_data (f->client, (const char * const *) f->names,
+                                                                    (const guint8 *) f->matrix, sizeof f->matrix - 4,
+                                                                    N, DIM, "short", NULL, &error);
+  g_assert_null (bad_id);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_EMBEDDING_INVALID);
 }
 
 static void
@@ -217,6 +351,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/embeddings-bytes/same-as-csv", Fixture, NULL, fixture_setup, test_same_as_csv, fixture_teardown);
+  g_test_add_func ("/embeddings-bytes/memory-store", test_memory_store);
+  g_test_add ("/embeddings-bytes/from-data", Fixture, NULL, fixture_setup, test_from_data, fixture_teardown);
   g_test_add ("/embeddings-bytes/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
   g_test_add ("/embeddings-bytes/register-names", Fixture, NULL, fixture_setup, test_register_names,
               fixture_teardown);

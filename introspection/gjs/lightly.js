@@ -50,8 +50,8 @@ export const promisified = asyncPairs().map(([klass, method, finish, owner]) => 
 
 /**
  * Wraps a typed array (Float32Array for embeddings and predictions) as
- * GLib.Bytes without going through a JS array: the view's own bytes, from
- * its byteOffset, so a subarray is passed correctly too.
+ * GLib.Bytes without going through a JS array: one copy of the view's own
+ * bytes, from its byteOffset, so a subarray is passed correctly too.
  *
  * @param {Float32Array} array - the values, in row-major order
  * @returns {GLib.Bytes} little-endian float32 bytes (x86 and ARM are little-endian)
@@ -59,7 +59,11 @@ export const promisified = asyncPairs().map(([klass, method, finish, owner]) => 
 export function floatBytes(array) {
     if (!(array instanceof Float32Array))
         throw new TypeError(`floatBytes: expected a Float32Array, got ${array?.constructor?.name ?? typeof array}`);
-    return new GLib.Bytes(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    // new_take(): GJS 1.74 gives a (transfer full) guint8 array one
+    // memcpy into memory the GBytes then owns; new GLib.Bytes() and
+    // GLib.Bytes.new() (transfer none) take about 100 times longer for
+    // 4 MB (bench/bindings).
+    return GLib.Bytes.new_take(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
 }
 
 /**

@@ -27,12 +27,27 @@ def _require_numpy():
         raise ImportError('Lightly: this call takes numpy arrays; install numpy (python3-numpy)')
 
 
-def _float32_bytes(array, ndim, shape_doc):
-    """Returns (GLib.Bytes, shape) for a float array of @ndim dimensions.
+def _bytes_source(a):
+    """The bytes object whose whole buffer @a is, or None.
 
-    A C-contiguous little-endian float32 array is passed as it is (one copy,
-    into the GBytes); any other float dtype or layout is converted once.
+    PyGObject 3.42 hands a bytes object's own buffer to a `guint8*`
+    (transfer none) argument, so GLib.Bytes.new(b) makes the one copy the C
+    API makes too (g_bytes_new); any other buffer (a numpy array, a
+    memoryview, a bytearray) is converted element by element, hundreds of
+    times slower, so those go through one a.tobytes() first.
     """
+    base = a.base
+    while isinstance(base, numpy.ndarray):
+        base = base.base
+    if not isinstance(base, bytes) or a.nbytes != len(base) or not a.flags.c_contiguous:
+        return None
+    start = numpy.frombuffer(base, dtype=numpy.uint8).__array_interface__['data'][0]
+    return base if a.__array_interface__['data'][0] == start else None
+
+
+def _float32_array(array, ndim, shape_doc):
+    """@array as a C-contiguous little-endian float32 array of @ndim
+    dimensions: as it is when it already is one, else converted once."""
     _require_numpy()
     a = numpy.asarray(array)
     if a.ndim != ndim:
@@ -41,9 +56,20 @@ def _float32_bytes(array, ndim, shape_doc):
         raise ValueError(f'expected a float array of shape {shape_doc}, got dtype {a.dtype}')
     if a.dtype != numpy.dtype('<f4') or not a.flags.c_contiguous:
         a = numpy.ascontiguousarray(a, dtype='<f4')
-    # PyGObject copies a bytes object into the GBytes with one memcpy; a
-    # memoryview would go element by element, which is ten times slower.
-    return GLib.Bytes.new(a.tobytes()), a.shape
+    return a
+
+
+def _float32_bytes(array, ndim, shape_doc):
+    """Returns (GLib.Bytes, shape) for a float array of @ndim dimensions.
+
+    A C-contiguous little-endian float32 array over a whole bytes object
+    (numpy.frombuffer(data, '<f4'), e.g. read from a file or a socket) is
+    passed with no copy on the Python side; any other float32 array with one
+    (tobytes); any other float dtype or layout is converted once first.
+    """
+    a = _float32_array(array, ndim, shape_doc)
+    source = _bytes_source(a)
+    return GLib.Bytes.new(source if source is not None else a.tobytes()), a.shape
 
 
 # ---------------------------------------------------------------------------
@@ -246,9 +272,20 @@ def _embeddings_args(file_names, embeddings):
 class ApiWorkflowClient(Lightly.ApiWorkflowClient):
     def upload_embeddings_from_array(self, file_names, embeddings, name, cancellable=None):
         """Blocking: uploads an N × D array (any float dtype), row i being
-        the embedding of file_names[i]. Returns the embedding id."""
-        names, data, rows, dim = _embeddings_args(file_names, embeddings)
-        return self.upload_embeddings_from_bytes(names, data, rows, dim, name, cancellable)
+        the embedding of file_names[i]. Returns the embedding id.
+
+        The library reads the array's bytes where they are
+        (upload_embeddings_from_data): no copy at all for a float32 array
+        over a whole bytes object, one (tobytes) for any other float32
+        array, one conversion for other dtypes."""
+        a = _float32_array(embeddings, 2, '(len(file_names), dim)')
+        names = list(file_names)
+        if len(names) != a.shape[0]:
+            raise ValueError(f'expected an array of shape ({len(names)}, dim), one row per file name, '
+                             f'got shape {a.shape}')
+        source = _bytes_source(a)
+        data = source if source is not None else a.tobytes()
+        return self.upload_embeddings_from_data(names, data, a.shape[0], a.shape[1], name, cancellable)
 
     def upload_embeddings_from_array_async(self, file_names, embeddings, name, cancellable,
                                            callback, *user_data):

@@ -3,6 +3,7 @@
 // await-driven round from embeddings in memory. LIGHTLY_GJS_MODULE (meson)
 // names the module file.
 import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
 import {check, finish} from '../../tests/gjs/harness.js';
 
@@ -42,6 +43,31 @@ async function main() {
     const margin = scoreValues(scorer.calculate_scores(), 'uncertainty_margin');
     check(margin instanceof Float64Array && Math.abs(margin[0] - 0.5) < 1e-6 && Math.abs(margin[1] - 1) < 1e-6,
         `margin ${Array.from(margin)}`);
+
+    // Both ways in give the same scores: the C form (a JS array, converted
+    // element by element) and floatBytes (one copy of the typed array's
+    // bytes). The way out is zero-copy: toArray() is a view over the
+    // GBytes' own memory, which scoreValues wraps as a Float64Array.
+    const viaList = scoreValues(Lightly.ScorerClassification.new(Array.from(probs), 2, 3).calculate_scores(),
+        'uncertainty_margin');
+    check(viaList.every((v, i) => v === margin[i]), 'floatBytes and the C form score the same');
+    const marginBytes = scorer.calculate_scores().dup_values_bytes('uncertainty_margin');
+    const view = marginBytes.toArray();
+    view[0] ^= 0xff;
+    check(marginBytes.toArray()[0] === view[0], 'toArray() is a view, not a copy');
+
+    // A suggester reports progress through emit_progress(), clamped to [0, 1].
+    const Suggester = GObject.registerClass({
+        Implements: [Lightly.BatchSuggester],
+        Properties: {
+            context: GObject.ParamSpec.override('context', Lightly.BatchSuggester),
+        },
+    }, class Suggester extends GObject.Object {});
+    const suggester = new Suggester();
+    const seen = [];
+    suggester.connect('progress', (_s, f) => seen.push(f));
+    [0, 0.25, 1.5, -1].forEach(f => suggester.emit_progress(f));
+    check(seen.join(',') === '0,0.25,1,0', `progress ${seen.join(',')}`);
 
     // A round with await only: dataset, samples, embeddings from memory, query.
     const dir = GLib.dir_make_tmp('lightly-gjs-module-XXXXXX');

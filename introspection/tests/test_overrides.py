@@ -59,6 +59,31 @@ class ScorerTest(unittest.TestCase):
             numpy.testing.assert_allclose(b[name], c[name], atol=1e-6)
         self.assertEqual(len(Lightly.ScorerClassification.new(self.PROBS)), 3)
 
+    def test_zero_copy_paths_same_results(self):
+        # An array over a whole bytes object is handed to GLib.Bytes as that
+        # bytes object (no Python-side copy); a plain array, an offset view
+        # and a reshaped one take the tobytes() path. All score the same,
+        # and the same as the C form (a flat list) and as raw GLib.Bytes.
+        import gi.overrides.Lightly as mod
+        probs = self.PROBS.astype('<f4')
+        raw = probs.tobytes()
+        over_bytes = numpy.frombuffer(raw, dtype='<f4').reshape(3, 3)
+        self.assertIs(mod._bytes_source(over_bytes), raw)
+        self.assertIsNone(mod._bytes_source(probs))
+        padded = numpy.frombuffer(b'\0' * 4 + raw, dtype='<f4')[1:].reshape(3, 3)
+        self.assertIsNone(mod._bytes_source(padded))
+        ref = Lightly.ScorerClassification.new(self.PROBS.ravel().tolist(), 3, 3).calculate_scores()
+        direct = Lightly.Scorer.calculate_scores(
+            Lightly.ScorerClassification.new_from_bytes(GLib.Bytes.new(raw), 3, 3))
+        for source in (over_bytes, probs, padded):
+            scores = Lightly.ScorerClassification.new(source).calculate_scores()
+            for name in ref:
+                numpy.testing.assert_array_equal(scores[name], direct[name])
+                numpy.testing.assert_allclose(scores[name], ref[name], atol=1e-6)
+        # Scores out: a read-only float64 view (numpy.frombuffer), no copy of its own.
+        self.assertFalse(scores['uncertainty_margin'].flags.writeable)
+        self.assertFalse(scores['uncertainty_margin'].flags.owndata)
+
     def test_classification_bad_shape(self):
         with self.assertRaisesRegex(ValueError, r'shape \(n_samples, n_classes\).*\(3,\)'):
             Lightly.ScorerClassification.new(numpy.zeros(3))
@@ -118,6 +143,23 @@ class ScorerTest(unittest.TestCase):
             Lightly.Predictions.new(['a'], numpy.zeros(2))
 
 
+class BatchSuggesterProgressTest(unittest.TestCase):
+    def test_progress_signal(self):
+        # A Python suggester reports progress with emit_progress(); the
+        # fraction is clamped to [0, 1] for the host.
+        from gi.repository import GObject
+
+        class Suggester(GObject.Object, Lightly.BatchSuggester):
+            context = GObject.Property(type=Lightly.SuggestContext)
+
+        s = Suggester()
+        seen = []
+        s.connect('progress', lambda _s, f: seen.append(f))
+        for f in (0.0, 0.25, 1.5, -1.0):
+            s.emit_progress(f)
+        self.assertEqual(seen, [0.0, 0.25, 1.0, 0.0])
+
+
 class EmbeddingsAndMasksTest(unittest.TestCase):
     N, D = 60, 8
 
@@ -174,6 +216,34 @@ class EmbeddingsAndMasksTest(unittest.TestCase):
             tag = self.client.sampling(config, None, None, None)
             picks.append(tag.indices().tolist())
         self.assertEqual(picks[0], picks[1])
+
+    def test_upload_zero_copy_same_matrix(self):
+        # Every way in stores the same normalised matrix, byte for byte: an
+        # array over a whole bytes object (read in place, no copy), a plain
+        # float32 array (one tobytes copy), float64 (converted), and the C
+        # API's GLib.Bytes.
+        import gi.overrides.Lightly as mod
+        raw = self.x.tobytes()
+        over_bytes = numpy.frombuffer(raw, dtype='<f4').reshape(self.N, self.D)
+        self.assertIs(mod._bytes_source(over_bytes), raw)
+        ids = [
+            self.client.upload_embeddings_from_array(self.names, over_bytes, 'zero-copy'),
+            self.client.upload_embeddings_from_array(self.names, self.x, 'tobytes'),
+            self.client.upload_embeddings_from_array(self.names, self.x.astype(numpy.float64), 'f64'),
+            self.client.upload_embeddings_from_data(self.names, raw, self.N, self.D, 'data', None),
+            self.client.upload_embeddings_from_bytes(self.names, GLib.Bytes.new(raw), self.N, self.D, 'gbytes',
+                                                     None),
+        ]
+        stored = []
+        for emb_id in ids:
+            with open(os.path.join(self.dir, 'embeddings', emb_id + '.f32'), 'rb') as f:
+                stored.append(f.read())
+        self.assertEqual(len(stored[0]), self.N * self.D * 4)
+        for other in stored[1:]:
+            self.assertEqual(other, stored[0])
+        with self.assertRaises(GLib.Error) as cm:
+            self.client.upload_embeddings_from_data(self.names, raw[:-4], self.N, self.D, 'short', None)
+        self.assertEqual(error_code(cm), Lightly.Error.EMBEDDING_INVALID)
 
     def test_upload_async(self):
         loop = GLib.MainLoop()

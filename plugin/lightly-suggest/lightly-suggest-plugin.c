@@ -360,6 +360,34 @@ round_got_result (GObject      *source,
   round_return_names (task, g_strv_builder_end (batch));
 }
 
+/* The agent reports each stage's own fraction; the host wants one bar for
+ * the round. The selection is most of a round's time, so it gets most of
+ * the bar. */
+static void
+round_agent_progress (LightlyAgent      *agent,
+                      LightlyQueryStage  stage,
+                      double             fraction,
+                      gpointer           user_data)
+{
+  static const double start[] = {
+    [LIGHTLY_QUERY_STAGE_SCORING] = 0.0,
+    [LIGHTLY_QUERY_STAGE_UPLOADING_SCORES] = 0.05,
+    [LIGHTLY_QUERY_STAGE_SELECTING] = 0.1,
+    [LIGHTLY_QUERY_STAGE_FINISHING] = 0.95,
+  };
+  static const double end[] = {
+    [LIGHTLY_QUERY_STAGE_SCORING] = 0.05,
+    [LIGHTLY_QUERY_STAGE_UPLOADING_SCORES] = 0.1,
+    [LIGHTLY_QUERY_STAGE_SELECTING] = 0.95,
+    [LIGHTLY_QUERY_STAGE_FINISHING] = 1.0,
+  };
+
+  if ((guint) stage >= G_N_ELEMENTS (start))
+    return;
+  lightly_batch_suggester_emit_progress (LIGHTLY_BATCH_SUGGESTER (user_data),
+                                         start[stage] + (end[stage] - start[stage]) * fraction);
+}
+
 static void
 round_got_agent (GObject      *source,
                  GAsyncResult *result,
@@ -381,6 +409,8 @@ round_got_agent (GObject      *source,
       round_return_error (task, error);
       return;
     }
+  g_signal_connect_object (r->agent, "progress", G_CALLBACK (round_agent_progress),
+                           g_task_get_source_object (task), 0);
   round_start_query (g_steal_pointer (&task));
 }
 

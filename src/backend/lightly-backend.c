@@ -207,6 +207,32 @@ lightly_backend_upload_embeddings (LightlyBackend  *self,
                                                               error);
 }
 
+gboolean
+lightly_backend_can_upload_embeddings_matrix (LightlyBackend *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), FALSE);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_embeddings_matrix != NULL;
+}
+
+/* Only for a backend where lightly_backend_can_upload_embeddings_matrix(). */
+char *
+lightly_backend_upload_embeddings_matrix (LightlyBackend      *self,
+                                          const char          *dataset_id,
+                                          const char          *name,
+                                          const char * const  *names,
+                                          const float         *matrix,
+                                          gsize                n_rows,
+                                          gsize                dim,
+                                          GCancellable        *cancellable,
+                                          GError             **error)
+{
+  g_return_val_if_fail (lightly_backend_can_upload_embeddings_matrix (self), NULL);
+
+  return LIGHTLY_BACKEND_GET_IFACE (self)->upload_embeddings_matrix (self, dataset_id, name, names, matrix,
+                                                                     n_rows, dim, cancellable, error);
+}
+
 char *
 lightly_backend_upload_scores (LightlyBackend  *self,
                                const char      *dataset_id,

@@ -92,6 +92,13 @@ struct _LightlyBackendInterface
    * order; empty for a tag no selection made). lightly-glib extension. */
   GPtrArray  *(*get_tag_picks)      (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                      GCancellable *cancellable, GError **error);
+  /* Optional: upload_embeddings from n_rows × dim float32 (row r is the
+   * embedding of names[r]) with no CSV in between. A backend whose wire
+   * format is the CSV (http) leaves it NULL, and callers encode the CSV. */
+  char       *(*upload_embeddings_matrix) (LightlyBackend *self, const char *dataset_id, const char *name,
+                                           const char * const *names, const float *matrix,
+                                           gsize n_rows, gsize dim,
+                                           GCancellable *cancellable, GError **error);
 };
 
 /* One wrapper per vfunc, so callers never reach into the interface
@@ -115,6 +122,11 @@ char       *lightly_backend_create_tag         (LightlyBackend *self, const char
                                                 GCancellable *cancellable, GError **error);
 GPtrArray  *lightly_backend_list_embeddings    (LightlyBackend *self, const char *dataset_id,
                                                 GCancellable *cancellable, GError **error);
+gboolean    lightly_backend_can_upload_embeddings_matrix (LightlyBackend *self);
+char       *lightly_backend_upload_embeddings_matrix (LightlyBackend *self, const char *dataset_id,
+                                                      const char *name, const char * const *names,
+                                                      const float *matrix, gsize n_rows, gsize dim,
+                                                      GCancellable *cancellable, GError **error);
 char       *lightly_backend_upload_embeddings  (LightlyBackend *self, const char *dataset_id, const char *name,
                                                 GInputStream *csv, GCancellable *cancellable, GError **error);
 char       *lightly_backend_upload_scores      (LightlyBackend *self, const char *dataset_id, const char *tag_id,

@@ -366,6 +366,15 @@ local_upload_embeddings (LightlyBackend *backend, const char *dataset_id, const 
 }
 
 static char *
+local_upload_embeddings_matrix (LightlyBackend *backend, const char *dataset_id, const char *name,
+                                const char * const *names, const float *matrix, gsize n_rows, gsize dim,
+                                GCancellable *cancellable, GError **error)
+{
+  return lightly_store_add_embedding_matrix (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, name,
+                                             names, matrix, n_rows, dim, cancellable, error);
+}
+
+static char *
 local_upload_scores (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
                      const char *score_type, const double *values, gsize n_values,
                      GCancellable *cancellable, GError **error)
@@ -829,6 +838,7 @@ lightly_local_backend_iface_init (LightlyBackendInterface *iface)
   iface->create_tag = local_create_tag;
   iface->list_embeddings = local_list_embeddings;
   iface->upload_embeddings = local_upload_embeddings;
+  iface->upload_embeddings_matrix = local_upload_embeddings_matrix;
   iface->upload_scores = local_upload_scores;
   iface->start_selection = local_start_selection;
   iface->get_job = local_get_job;

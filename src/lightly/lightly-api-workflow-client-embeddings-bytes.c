@@ -2,10 +2,10 @@
  *
  * Python (numpy), GJS (Float32Array) and C programs hold their embeddings as
  * a float32 matrix; these calls take it as it is, so no caller writes a CSV.
- * The backends take embeddings as a CSV stream (the http backend must send
- * one on the wire, and the store keeps the uploaded CSV to serve it back),
- * so the matrix is written out once here, on the worker thread, in the C
- * locale and with round-trip precision.
+ * The local backend (the embedded default) stores the matrix directly. The
+ * http backend must send a CSV on the wire (protocol §8), so for it the
+ * matrix is written out once here, on the worker thread, in the C locale
+ * and with round-trip precision.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -142,6 +142,11 @@ upload_bytes_run (gpointer data, LightlyBackend *backend, GCancellable *cancella
 
   if (!lightly_client_op_require_dataset (&op->op, error) || !check_matrix (op, &m, error))
     return NULL;
+  /* The local store takes the matrix as it is; only a wire needs the CSV. */
+  if (lightly_backend_can_upload_embeddings_matrix (backend))
+    return lightly_backend_upload_embeddings_matrix (backend, op->op.dataset_id, op->name,
+                                                     (const char * const *) op->file_names, m,
+                                                     op->n_rows, op->dim, cancellable, error);
   csv = matrix_to_csv (op, m);
   /* The caller's matrix is no longer needed: free it before the backend
    * parses the CSV, so the peak is one copy less. */
@@ -271,6 +276,57 @@ lightly_api_workflow_client_upload_embeddings_from_bytes (LightlyApiWorkflowClie
   ret = lightly_api_workflow_client_upload_embeddings_from_bytes_finish (self, lightly_sync_wait (&sync), error);
   lightly_sync_end (&sync);
   return ret;
+}
+
+/**
+ * lightly_api_workflow_client_upload_embeddings_from_data:
+ * @self: a client
+ * @file_names: (array zero-terminated=1): the file name of every row, in
+ *   row order
+ * @data: (array length=size) (element-type guint8): the embeddings as
+ *   little-endian float32, row-major, @n_rows × @dim × 4 bytes
+ * @size: the size of @data in bytes
+ * @n_rows: the number of rows (samples)
+ * @dim: the number of dimensions of every embedding
+ * @name: the embedding's name, unique in the dataset
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Blocking, like
+ * [method@Lightly.ApiWorkflowClient.upload_embeddings_from_bytes], but reads
+ * @data where it is, without a copy: the call returns only once nothing
+ * reads @data any more. This is the zero-copy path of the Python overrides:
+ * PyGObject hands a `bytes` object's own buffer to @data, so
+ * `upload_embeddings_from_array()` makes no copy of an array over a whole
+ * `bytes` object and one (`tobytes()`) of any other float32 array. Same
+ * errors as [method@Lightly.ApiWorkflowClient.upload_embeddings_from_bytes].
+ *
+ * Returns: (transfer full): the embedding id, or %NULL on error
+ */
+char *
+lightly_api_workflow_client_upload_embeddings_from_data (LightlyApiWorkflowClient *self,
+                                                         const char * const       *file_names,
+                                                         const guint8             *data,
+                                                         gsize                     size,
+                                                         gsize                     n_rows,
+                                                         gsize                     dim,
+                                                         const char               *name,
+                                                         GCancellable             *cancellable,
+                                                         GError                  **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (data != NULL || size == 0, NULL);
+
+  /* The worker is done with the op's data before the blocking call returns
+   * (client ops never return early on cancel), so the bytes may borrow
+   * @data; a misaligned buffer is copied so that floats read aligned. */
+  if (data == NULL || (guintptr) data % G_ALIGNOF (float) != 0)
+    bytes = g_bytes_new (data, size);
+  else
+    bytes = g_bytes_new_static (data, size);
+  return lightly_api_workflow_client_upload_embeddings_from_bytes (self, file_names, bytes, n_rows, dim, name,
+                                                                   cancellable, error);
 }
 
 /* ---------------------------------------------------------------------------

@@ -176,6 +176,16 @@ char       *lightly_api_workflow_client_upload_embeddings_from_bytes        (Lig
                                                                              const char               *name,
                                                                              GCancellable             *cancellable,
                                                                              GError                  **error);
+LIGHTLY_AVAILABLE_IN_ALL
+char       *lightly_api_workflow_client_upload_embeddings_from_data         (LightlyApiWorkflowClient *self,
+                                                                             const char * const       *file_names,
+                                                                             const guint8             *data,
+                                                                             gsize                     size,
+                                                                             gsize                     n_rows,
+                                                                             gsize                     dim,
+                                                                             const char               *name,
+                                                                             GCancellable             *cancellable,
+                                                                             GError                  **error);
 
 /* Tags */
 LIGHTLY_AVAILABLE_IN_ALL

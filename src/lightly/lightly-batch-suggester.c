@@ -154,6 +154,13 @@ G_DEFINE_INTERFACE (LightlyBatchSuggester, lightly_batch_suggester, G_TYPE_OBJEC
  * the owner context. */
 static GQuark busy_quark;
 
+enum {
+  SIGNAL_PROGRESS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void default_worker (gpointer data, gpointer user_data);
 
 static GThreadPool *
@@ -298,6 +305,38 @@ lightly_batch_suggester_default_init (LightlyBatchSuggesterInterface *iface)
                                                             LIGHTLY_TYPE_SUGGEST_CONTEXT,
                                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                                                             G_PARAM_STATIC_STRINGS));
+
+  /**
+   * LightlyBatchSuggester::progress:
+   * @self: the suggester
+   * @fraction: the fraction of the running suggestion done, in [0, 1]
+   *
+   * Reports how far a suggestion is, in the main context the suggestion
+   * was started from, so that a host can show a progress bar (the D-Bus
+   * service forwards it as its `Progress` signal). Optional: a suggester
+   * that never emits it is still correct. Emit it with
+   * [method@Lightly.BatchSuggester.emit_progress].
+   */
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+}
+
+/**
+ * lightly_batch_suggester_emit_progress:
+ * @self: a suggester
+ * @fraction: the fraction of the running suggestion done, clamped to [0, 1]
+ *
+ * Emits [signal@Lightly.BatchSuggester::progress]. For implementations;
+ * call it from the main context the suggestion was started from.
+ */
+void
+lightly_batch_suggester_emit_progress (LightlyBatchSuggester *self,
+                                       double                 fraction)
+{
+  g_return_if_fail (LIGHTLY_IS_BATCH_SUGGESTER (self));
+
+  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, CLAMP (fraction, 0.0, 1.0));
 }
 
 /**

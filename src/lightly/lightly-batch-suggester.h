@@ -69,6 +69,9 @@ char                 **lightly_batch_suggester_suggest_finish (LightlyBatchSugge
                                                                GAsyncResult           *result,
                                                                GError                **error);
 LIGHTLY_AVAILABLE_IN_ALL
+void                   lightly_batch_suggester_emit_progress  (LightlyBatchSuggester  *self,
+                                                               double                  fraction);
+LIGHTLY_AVAILABLE_IN_ALL
 char                 **lightly_batch_suggester_suggest        (LightlyBatchSuggester  *self,
                                                                LightlySuggestRequest  *request,
                                                                GCancellable           *cancellable,

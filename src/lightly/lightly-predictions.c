@@ -34,7 +34,7 @@
  * Large matrices are best passed as little-endian float32 bytes with
  * [ctor@Lightly.Predictions.new_from_bytes]. In Python:
  * `GLib.Bytes.new(a.astype(numpy.float32).tobytes())`; in GJS:
- * `new GLib.Bytes(new Uint8Array(f.buffer, f.byteOffset, f.byteLength))`
+ * `GLib.Bytes.new_take(new Uint8Array(f.buffer, f.byteOffset, f.byteLength))`
  * for a `Float32Array` `f`.
  */
 

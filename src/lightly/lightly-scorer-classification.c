@@ -40,7 +40,7 @@
  * [ctor@Lightly.ScorerClassification.new_from_bytes], which keeps a
  * reference to the bytes instead of copying them. In Python:
  * `GLib.Bytes.new(a.astype(numpy.float32).tobytes())`; in GJS:
- * `new GLib.Bytes(new Uint8Array(f.buffer, f.byteOffset, f.byteLength))`
+ * `GLib.Bytes.new_take(new Uint8Array(f.buffer, f.byteOffset, f.byteLength))`
  * for a `Float32Array` `f`.
  */
 

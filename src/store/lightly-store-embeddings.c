@@ -2,7 +2,9 @@
  *
  * Owns the embeddings table and the files beside the database: the uploaded
  * CSV (csv/<id>.csv, kept byte for byte) and the L2-normalised float32
- * matrix (embeddings/<id>.f32) that selections memory-map. The commit order
+ * matrix (embeddings/<id>.f32) that selections memory-map. An embedding
+ * uploaded from memory (lightly_store_add_embedding_matrix()) has no CSV
+ * file; its CSV is written from the matrix when it is read. The commit order
  * is the store's crash-safety rule (DESIGN.md, Store): write <id>.f32.tmp and
  * fsync, rename and fsync the folder, then insert the row in one
  * transaction; lightly_store_open() deletes files without a row. An import
@@ -15,7 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -240,6 +244,7 @@ typedef struct {
   gboolean register_samples;
   float *matrix;              /* normalised, in sample order */
   gboolean files_written;
+  gboolean from_matrix;       /* no CSV: lightly_store_add_embedding_matrix() */
 } Import;
 
 static void
@@ -268,17 +273,20 @@ import_open_copy (LightlyStore *self, Import *imp, GError **error)
 
   if (self->dir == NULL)
     {
-      imp->copy = g_memory_output_stream_new_resizable ();
+      if (!imp->from_matrix)
+        imp->copy = g_memory_output_stream_new_resizable ();
       return TRUE;
     }
   import_lock = g_build_filename (self->dir, "import.lock", NULL);
   imp->lock_fd = store_take_lock (import_lock, FALSE, TRUE, error);
   if (imp->lock_fd < 0)
     return FALSE;
-  imp->csv_tmp = store_path (self, "csv", imp->id, ".csv.tmp");
-  imp->csv_final = store_path (self, "csv", imp->id, ".csv");
   imp->f32_tmp = store_path (self, "embeddings", imp->id, ".f32.tmp");
   imp->f32_final = store_path (self, "embeddings", imp->id, ".f32");
+  if (imp->from_matrix)
+    return TRUE;
+  imp->csv_tmp = store_path (self, "csv", imp->id, ".csv.tmp");
+  imp->csv_final = store_path (self, "csv", imp->id, ".csv");
   fd = open (imp->csv_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     {
@@ -342,11 +350,15 @@ import_write_files (LightlyStore *self, Import *imp, GError **error)
     {
       g_autoptr(GBytes) csv_bytes = NULL;
 
-      if (!g_output_stream_close (imp->copy, NULL, error))
-        return FALSE;
-      csv_bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (imp->copy));
+      if (imp->copy != NULL)
+        {
+          if (!g_output_stream_close (imp->copy, NULL, error))
+            return FALSE;
+          csv_bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (imp->copy));
+        }
       g_mutex_lock (&self->state_lock);
-      g_hash_table_insert (self->mem_csv, g_strdup (imp->id), g_bytes_ref (csv_bytes));
+      if (csv_bytes != NULL)
+        g_hash_table_insert (self->mem_csv, g_strdup (imp->id), g_bytes_ref (csv_bytes));
       g_hash_table_insert (self->mem_matrices, g_strdup (imp->id),
                            g_bytes_new_take (g_steal_pointer (&imp->matrix), matrix_bytes));
       g_mutex_unlock (&self->state_lock);
@@ -354,6 +366,14 @@ import_write_files (LightlyStore *self, Import *imp, GError **error)
       return TRUE;
     }
 
+  if (imp->copy == NULL)
+    {
+      g_autofree char *edir = g_build_filename (self->dir, "embeddings", NULL);
+
+      imp->files_written = TRUE;
+      return write_file_synced (imp->f32_tmp, imp->matrix, matrix_bytes, error) &&
+             rename_synced (imp->f32_tmp, imp->f32_final, edir, error);
+    }
   if (fsync (g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (imp->copy))) != 0)
     {
       int saved = errno;
@@ -437,7 +457,8 @@ import_abort (LightlyStore *self, Import *imp)
         g_unlink (imp->csv_tmp);
       if (imp->files_written)
         {
-          g_unlink (imp->csv_final);
+          if (imp->csv_final != NULL)
+            g_unlink (imp->csv_final);
           g_unlink (imp->f32_tmp);
           g_unlink (imp->f32_final);
         }
@@ -489,6 +510,58 @@ lightly_store_add_embedding_full (LightlyStore               *self,
   return id;
 }
 
+char *
+lightly_store_add_embedding_matrix (LightlyStore        *self,
+                                    const char          *dataset_id,
+                                    const char          *name,
+                                    const char * const  *names,
+                                    const float         *matrix,
+                                    gsize                n_rows,
+                                    gsize                dim,
+                                    GCancellable        *cancellable,
+                                    GError             **error)
+{
+  /* The import steps read the parsed rows through a LightlyEmbeddingsCsv;
+   * this one borrows the caller's names and matrix (never freed here), and
+   * its "lines" are those the rows would have in the CSV of protocol §8. */
+  g_autofree guint64 *lines = g_new (guint64, MAX (n_rows, 1));
+  LightlyEmbeddingsCsv rows = {
+    .n_rows = n_rows, .dim = dim, .names = (const char **) names,
+    .matrix = (float *) matrix, .lines = lines,
+  };
+  Import imp = { .lock_fd = -1, .from_matrix = TRUE, .parsed = &rows };
+  char *id = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+  g_return_val_if_fail (names != NULL && matrix != NULL, NULL);
+
+  for (gsize r = 0; r < n_rows; r++)
+    lines[r] = r + 2;
+  if (!store_check_text ("embedding name", name, MAX_NAME_BYTES, error))
+    return NULL;
+  if (n_rows == 0 || dim == 0)
+    {
+      g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                           "an embedding needs at least one row and one dimension");
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  imp.id = lightly_store_new_id ();
+  ok = import_open_copy (self, &imp, error) &&
+       import_check (self, &imp, dataset_id, name, LIGHTLY_STORE_EMBEDDING_NONE, error) &&
+       import_write_files (self, &imp, error) &&
+       import_insert (self, &imp, dataset_id, name, error);
+  if (ok)
+    id = g_steal_pointer (&imp.id);
+  else
+    import_abort (self, &imp);
+  imp.parsed = NULL;   /* borrowed */
+  import_clear (&imp);
+  return id;
+}
+
 GPtrArray *
 lightly_store_list_embeddings (LightlyStore *self, const char *dataset_id, GError **error)
 {
@@ -534,6 +607,63 @@ lightly_store_get_embedding_by_name (LightlyStore *self, const char *dataset_id,
                               "name", name, error);
 }
 
+/* An embedding uploaded from memory has no CSV as uploaded: the one served
+ * is written from the stored rows (protocol §8; sample order, L2-normalised,
+ * "%.9g" so that it parses back to the same float32). Built on demand: the
+ * CSV is rarely read, and the upload should not pay for it. */
+static GInputStream *
+csv_from_matrix (LightlyStore *self, const LightlyStoreEmbedding *e, GError **error)
+{
+  g_autoptr(LightlyStoreMatrix) m = lightly_store_map_embedding (self, e->id, error);
+  g_auto(GStrv) samples = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize n_samples = 0;
+  const float *v;
+  GString *csv;
+  locale_t c_locale, old;
+  char buf[32];
+
+  if (m == NULL)
+    return NULL;
+  {
+    g_autoptr(Conn) rc = store_conn_acquire (self, error);
+
+    if (rc == NULL || !store_read_begin (rc, error))
+      return NULL;
+    samples = store_sample_names (rc, e->dataset_id, &n_samples, error);
+    if (samples == NULL)
+      return NULL;
+    store_read_end (rc);
+  }
+  if (n_samples != m->n_rows)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                   "embedding %s has %" G_GSIZE_FORMAT " rows but its dataset %" G_GSIZE_FORMAT
+                   " samples", e->id, m->n_rows, n_samples);
+      return NULL;
+    }
+  v = m->data;
+  csv = g_string_sized_new (m->n_rows * (m->dim * 12 + 32) + 64);
+  /* The thread's own locale, for the decimal point: thread-safe. */
+  c_locale = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
+  old = uselocale (c_locale);
+  g_string_append (csv, "filenames");
+  for (gsize j = 0; j < m->dim; j++)
+    g_string_append_printf (csv, ",embedding_%" G_GSIZE_FORMAT, j);
+  g_string_append (csv, "\r\n");
+  for (gsize i = 0; i < m->n_rows; i++)
+    {
+      g_string_append (csv, samples[i]);
+      for (gsize j = 0; j < m->dim; j++)
+        g_string_append_len (csv, buf, snprintf (buf, sizeof buf, ",%.9g", (double) v[i * m->dim + j]));
+      g_string_append (csv, "\r\n");
+    }
+  uselocale (old);
+  freelocale (c_locale);
+  bytes = g_string_free_to_bytes (csv);
+  return g_memory_input_stream_new_from_bytes (bytes);
+}
+
 GInputStream *
 lightly_store_read_embedding_csv (LightlyStore *self, const char *embedding_id,
                                   GError **error)
@@ -552,6 +682,8 @@ lightly_store_read_embedding_csv (LightlyStore *self, const char *embedding_id,
       g_autoptr(GError) local = NULL;
       GFileInputStream *in = g_file_read (file, NULL, &local);
 
+      if (in == NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return csv_from_matrix (self, e, error);
       if (in == NULL)
         g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
                      "could not read the CSV of embedding %s: %s", e->id, local->message);
@@ -567,10 +699,7 @@ lightly_store_read_embedding_csv (LightlyStore *self, const char *embedding_id,
       if (bytes != NULL)
         in = g_memory_input_stream_new_from_bytes (bytes);
       g_mutex_unlock (&self->state_lock);
-      if (in == NULL)
-        g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
-                     "the CSV of embedding %s is missing", e->id);
-      return in;
+      return in != NULL ? in : csv_from_matrix (self, e, error);
     }
 }
 

@@ -232,6 +232,19 @@ char                  *lightly_store_add_embedding_full    (LightlyStore        
                                                             LightlyStoreEmbeddingFlags  flags,
                                                             GCancellable               *cancellable,
                                                             GError                    **error);
+/* As lightly_store_add_embedding(), from n_rows × dim float32 (row r is the
+ * embedding of names[r]) with no CSV in between: nothing is kept as
+ * uploaded, so lightly_store_read_embedding_csv() writes the CSV from the
+ * stored (normalised, sample-order) rows. names and matrix are borrowed. */
+char                  *lightly_store_add_embedding_matrix  (LightlyStore        *self,
+                                                            const char          *dataset_id,
+                                                            const char          *name,
+                                                            const char * const  *names,
+                                                            const float         *matrix,
+                                                            gsize                n_rows,
+                                                            gsize                dim,
+                                                            GCancellable        *cancellable,
+                                                            GError             **error);
 /* Element type LightlyStoreEmbedding, oldest first (the last is the default). */
 GPtrArray             *lightly_store_list_embeddings       (LightlyStore  *self,
                                                             const char    *dataset_id,
@@ -245,7 +258,8 @@ LightlyStoreEmbedding *lightly_store_get_embedding_by_name (LightlyStore  *self,
                                                             const char    *dataset_id,
                                                             const char    *name,
                                                             GError       **error);
-/* The CSV exactly as uploaded (readCSVUrl). */
+/* The CSV exactly as uploaded (readCSVUrl); for an embedding added with
+ * lightly_store_add_embedding_matrix(), one written from its rows. */
 GInputStream          *lightly_store_read_embedding_csv    (LightlyStore  *self,
                                                             const char    *embedding_id,
                                                             GError       **error);

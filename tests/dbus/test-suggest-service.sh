@@ -1,19 +1,22 @@
 #!/bin/sh
 # org.lightly.Suggest1 end to end on a private session bus:
-#   test-suggest-service.sh SERVICE_EXE FIXTURE_EXE BUSY_CHECK_PY
+#   test-suggest-service.sh SERVICE_EXE FIXTURE_EXE BUSY_CHECK_PY PROGRESS_CHECK_PY
 # The service is D-Bus-activated (a .service file in a private servicedir),
 # reads the default store under $XDG_DATA_HOME, and is called with
-# `gdbus call`; BUSY_CHECK_PY sends two requests for one dataset at once.
+# `gdbus call`; BUSY_CHECK_PY sends two requests for one dataset at once;
+# PROGRESS_CHECK_PY asks for a batch of 400 out of 4,000 samples, long
+# enough for Progress values between 0 and 1 to arrive.
 set -eu
 service=$1
 fixture=$2
 busy_check=$3
+progress_check=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 export XDG_DATA_HOME="$work/data"
 mkdir -p "$XDG_DATA_HOME" "$work/services"
-dataset=$("$fixture" "$XDG_DATA_HOME/lightly" 120 | tail -n 1)
+dataset=$("$fixture" "$XDG_DATA_HOME/lightly" 4000 | tail -n 1)
 
 cat > "$work/services/org.lightly.Suggest1.service" <<EOS
 [D-BUS Service]
@@ -35,7 +38,7 @@ cat > "$work/session.conf" <<EOS
 </busconfig>
 EOS
 
-export DATASET="$dataset" BUSY_CHECK="$busy_check"
+export DATASET="$dataset" BUSY_CHECK="$busy_check" PROGRESS_CHECK="$progress_check"
 dbus-run-session --config-file="$work/session.conf" -- sh -eu -c '
   call() { gdbus call --session --dest org.lightly.Suggest1 --object-path /org/lightly/Suggest1 \
              --method "org.lightly.Suggest1.$@"; }
@@ -54,5 +57,6 @@ dbus-run-session --config-file="$work/session.conf" -- sh -eu -c '
   out=$(call Cancel "$DATASET")
   [ "$out" = "(false,)" ] || { echo "Cancel with nothing running: $out"; exit 1; }
   /usr/bin/python3 "$BUSY_CHECK" "$DATASET"
+  /usr/bin/python3 "$PROGRESS_CHECK" "$DATASET" 400
 '
-echo "org.lightly.Suggest1: activation, ListDatasets, Suggest, refusals, Cancel and BUSY ok"
+echo "org.lightly.Suggest1: activation, ListDatasets, Suggest, refusals, Cancel, BUSY and Progress ok"

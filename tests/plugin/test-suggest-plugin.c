@@ -293,6 +293,12 @@ make_predictions (const char * const *pool,
  * ------------------------------------------------------------------------- */
 
 static void
+on_progress (LightlyBatchSuggester *suggester, double fraction, gpointer user_data)
+{
+  g_array_append_val ((GArray *) user_data, fraction);
+}
+
+static void
 test_c_three_rounds (void)
 {
   Store store;
@@ -313,11 +319,23 @@ test_c_three_rounds (void)
       g_autofree char *round_mask = NULL;
       g_autofree char *expected_mask = NULL;
 
+      g_autoptr(GArray) progress = g_array_new (FALSE, FALSE, sizeof (double));
+
       host_open (&host, &store, "lightly-suggest");
+      g_signal_connect (host.suggester, "progress", G_CALLBACK (on_progress), progress);
       batch = host_suggest (&host, batch_size, (const char * const *) labeled, NULL, &error);
       g_assert_no_error (error);
       assert_batch (batch, batch_size, (const char * const *) pool, (const char * const *) labeled);
       host_close (&host);
+      /* The plugin reports the agent's progress as one rising fraction. */
+      g_assert_cmpuint (progress->len, >, 0);
+      for (guint i = 0; i < progress->len; i++)
+        {
+          double f = g_array_index (progress, double, i);
+
+          g_assert_cmpfloat (f, >=, i > 0 ? g_array_index (progress, double, i - 1) : 0.0);
+          g_assert_cmpfloat (f, <=, 1.0);
+        }
 
       /* The user labels the whole batch; the round tag is labeled ∪ batch. */
       strv_append (&labeled, (const char * const *) batch, batch_size);
