@@ -65,6 +65,8 @@ class LightlySuggestPy(GObject.Object, Lightly.BatchSuggester):
         token = os.environ.get('LIGHTLY_TOKEN') or None
         client = Lightly.ApiWorkflowClient.new(location, token, dataset_id)
         pool = client.get_file_names(cancellable)
+        # The default suggest_async queues these to the app's main context.
+        self.emit_progress(0.5)
 
         known = set(pool)
         labeled = set(request.get_labeled())
@@ -81,7 +83,9 @@ class LightlySuggestPy(GObject.Object, Lightly.BatchSuggester):
         predictions = request.props.predictions
         if predictions is None:
             rng = random.Random(len(labeled))
-            return rng.sample(unlabeled, k)
+            batch = rng.sample(unlabeled, k)
+            self.emit_progress(1.0)
+            return batch
 
         # Predictions are keyed by file name: reorder them into our order.
         ordered = predictions.reorder(unlabeled)
@@ -89,4 +93,5 @@ class LightlySuggestPy(GObject.Object, Lightly.BatchSuggester):
                                                              predictions.props.n_cols)
         margin = scorer.calculate_scores().get_values('uncertainty_margin')
         ranked = sorted(range(len(unlabeled)), key=lambda i: (-margin[i], unlabeled[i]))
+        self.emit_progress(1.0)
         return [unlabeled[i] for i in ranked[:k]]

@@ -184,6 +184,33 @@ typedef struct {
   GError *error;
 } DefaultResult;
 
+/* The task a default worker thread runs, so that emit_progress() called
+ * from the synchronous vfunc reaches the owner context, not the worker. */
+static GPrivate worker_task;
+
+typedef struct {
+  GObject *self;
+  double fraction;
+} ProgressCall;
+
+static gboolean
+progress_in_owner (gpointer data)
+{
+  ProgressCall *call = data;
+
+  g_signal_emit (call->self, signals[SIGNAL_PROGRESS], 0, call->fraction);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_call_free (gpointer data)
+{
+  ProgressCall *call = data;
+
+  g_object_unref (call->self);
+  g_free (call);
+}
+
 /* Runs in the owner context: clears the busy mark before the callback, so
  * the callback may start the next suggestion. */
 static gboolean
@@ -220,8 +247,10 @@ default_worker (gpointer data,
   /* Objects that suggest() creates belong to this context, not to the
    * app's: their signals must never be emitted into the app's loop. */
   g_main_context_push_thread_default (context);
+  g_private_set (&worker_task, task);
   if (!g_cancellable_set_error_if_cancelled (cancellable, &r->error))
     r->names = iface->suggest (self, request, cancellable, &r->error);
+  g_private_set (&worker_task, NULL);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
 
@@ -327,16 +356,41 @@ lightly_batch_suggester_default_init (LightlyBatchSuggesterInterface *iface)
  * @self: a suggester
  * @fraction: the fraction of the running suggestion done, clamped to [0, 1]
  *
- * Emits [signal@Lightly.BatchSuggester::progress]. For implementations;
- * call it from the main context the suggestion was started from.
+ * Emits [signal@Lightly.BatchSuggester::progress]. For implementations:
+ * call it from the main context the suggestion was started from, or from
+ * [vfunc@Lightly.BatchSuggester.suggest] while the default
+ * `suggest_async` runs it in its worker thread; there the signal is
+ * queued to the context the suggestion was started from, ahead of the
+ * result, so a Python plugin can report progress too.
  */
 void
 lightly_batch_suggester_emit_progress (LightlyBatchSuggester *self,
                                        double                 fraction)
 {
+  GTask *task = g_private_get (&worker_task);
+  ProgressCall *call;
+  GSource *source;
+
   g_return_if_fail (LIGHTLY_IS_BATCH_SUGGESTER (self));
 
-  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, CLAMP (fraction, 0.0, 1.0));
+  fraction = CLAMP (fraction, 0.0, 1.0);
+  if (task == NULL || g_task_get_source_object (task) != (gpointer) self)
+    {
+      g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, fraction);
+      return;
+    }
+
+  /* Same priority as the result's source, attached before it: the host
+   * sees every fraction before the callback. */
+  call = g_new (ProgressCall, 1);
+  call->self = g_object_ref (G_OBJECT (self));
+  call->fraction = fraction;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, progress_in_owner, call, progress_call_free);
+  g_source_set_static_name (source, "[lightly] suggester progress");
+  g_source_attach (source, g_task_get_context (task));
+  g_source_unref (source);
 }
 
 /**

@@ -292,9 +292,13 @@ make_predictions (const char * const *pool,
  * The C plugin
  * ------------------------------------------------------------------------- */
 
+/* The thread the last progress signal ran in. */
+static GThread *progress_thread;
+
 static void
 on_progress (LightlyBatchSuggester *suggester, double fraction, gpointer user_data)
 {
+  progress_thread = g_thread_self ();
   g_array_append_val ((GArray *) user_data, fraction);
 }
 
@@ -809,6 +813,7 @@ test_python_margin (void)
   g_auto(GStrv) batch = NULL;
   g_autofree float *values = NULL;
   g_autoptr(LightlyPredictions) predictions = NULL;
+  g_autoptr(GArray) progress = g_array_new (FALSE, FALSE, sizeof (double));
 
   store_init (&store);
   pool = store_file_names (&store);
@@ -821,9 +826,15 @@ test_python_margin (void)
   g_assert_no_error (error);
 
   host_open (&host, &store, "lightly_suggest_py");
+  g_signal_connect (host.suggester, "progress", G_CALLBACK (on_progress), progress);
   batch = host_suggest (&host, 5, NULL, predictions, &error);
   g_assert_no_error (error);
   assert_batch (batch, 5, (const char * const *) pool, NULL);
+  /* Emitted in the worker thread, delivered here, before the result. */
+  g_assert_cmpuint (progress->len, ==, 2);
+  g_assert_cmpfloat (g_array_index (progress, double, 0), ==, 0.5);
+  g_assert_cmpfloat (g_array_index (progress, double, 1), ==, 1.0);
+  g_assert_true (progress_thread == g_thread_self ());
   /* The five smallest margins: files 0, 30, 60, 90, 120. */
   for (guint i = 0; i < 5; i++)
     g_assert_cmpstr (batch[i], ==, pool[i * 30]);

@@ -231,7 +231,12 @@ class TestPythonPluginFromPython(unittest.TestCase):
 
     def test_margin_and_random(self):
         host = Host(self.store, 'lightly_suggest_py')
+        progress = []
+        host.suggester.connect('progress', lambda _s, fraction: progress.append(fraction))
         batch = host.suggest(7, self.pool[:100])
+        # The Python plugin reports from its worker thread; the host gets
+        # the fractions in its own thread, before the batch.
+        self.assertEqual(progress, [0.5, 1.0])
         self.assertEqual(len(batch), 7)
         self.assertFalse(set(batch) & set(self.pool[:100]))
 
