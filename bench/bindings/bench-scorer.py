@@ -74,11 +74,12 @@ for r in range(ROUNDS + 1):
 worst = max(float(numpy.max(numpy.abs(ours[k] - ref64[k]))) for k in ref64)
 assert set(ours) == set(ref64) and worst < 1e-9, worst
 med = {k: float(numpy.median(v)) * 1000 for k, v in times.items()}
+best = {k: float(numpy.min(v)) * 1000 for k, v in times.items()}
 fastest = 'numpy32' if med['numpy32'] <= med['numpy64'] else 'numpy64'
 ratio = numpy.median([b / a for a, b in zip(times['lightly'], times[fastest])])
 print(f'{N} x {C} classification scorer, end to end from Python (median of {ROUNDS} rounds):')
-print(f'  Lightly.ScorerClassification {med["lightly"]:8.1f} ms')
-print(f'  numpy float32                {med["numpy32"]:8.1f} ms')
-print(f'  numpy float64                {med["numpy64"]:8.1f} ms')
+print(f'  Lightly.ScorerClassification {med["lightly"]:8.1f} ms (best {best["lightly"]:.1f})')
+print(f'  numpy float32                {med["numpy32"]:8.1f} ms (best {best["numpy32"]:.1f})')
+print(f'  numpy float64                {med["numpy64"]:8.1f} ms (best {best["numpy64"]:.1f})')
 print(f'  speed-up over the faster numpy ({fastest}): {ratio:.2f}x '
       f'(median of per-round ratios); max |diff| vs numpy float64 {worst:.1e}')
