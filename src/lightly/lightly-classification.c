@@ -251,17 +251,42 @@ lightly_classification_rows_score_f32le (LightlyClassificationRows *rows,
 /* ---- Whole matrices ------------------------------------------------------ */
 
 /* Below this many values a matrix is scored on the calling thread: a
- * thread costs tens of microseconds, a value about ten nanoseconds. */
+ * thread costs tens of microseconds, a value a few nanoseconds. Work is
+ * shared in chunks of CHUNK_VALUES values (about 0.1 ms each). */
 #define PARALLEL_MIN_VALUES (1 << 16)
+#define CHUNK_VALUES (1 << 15)
 #define MAX_THREADS 16
 
+/* The work of one matrix, shared by the calling thread and its helpers.
+ * Chunks are claimed from @next; the caller returns once @done counts
+ * them all, without waiting for a helper to be scheduled (on a loaded
+ * machine that can take milliseconds): a helper that starts late finds no
+ * chunk left, touches nothing but this struct, and drops its reference. */
 typedef struct {
-  const LightlyClassificationRows *rows;
+  gatomicrefcount ref;
+  LightlyClassificationRows rows;   /* a copy, without scratch */
   const guint8 *f32le;
   const double *values;
-  gsize start, end;
+  gsize n_rows;
+  gsize chunk_rows;
+  guint n_chunks;
+  gint next;                        /* atomic */
+  GMutex lock;
+  GCond cond;
+  guint done;                       /* under lock */
   double *out[LIGHTLY_CLASSIFICATION_N_SCORES];
-} Span;
+} Work;
+
+static void
+work_unref (Work *w)
+{
+  if (g_atomic_ref_count_dec (&w->ref))
+    {
+      g_mutex_clear (&w->lock);
+      g_cond_clear (&w->cond);
+      g_free (w);
+    }
+}
 
 /* raw_scores() of a row of @n >= 2 little-endian float32 values, to the
  * bit: the same operations in the same order, without the branches.
@@ -315,33 +340,58 @@ finish_into (const LightlyClassificationRows *rows,
     }
 }
 
-/* The rows of one span: the per-row steps of
+/* Rows [start, end): the per-row steps of
  * lightly_classification_rows_score{,_f32le} and finish(), inlined. */
-static gpointer
-score_span (gpointer data)
+static void
+score_rows (Work  *w,
+            gsize  start,
+            gsize  end)
 {
-  Span *sp = data;
-  const LightlyClassificationRows *rows = sp->rows;
-  gsize nc = rows->n_cols;
+  gsize nc = w->rows.n_cols;
 
-  for (gsize i = sp->start; i < sp->end; i++)
+  for (gsize i = start; i < end; i++)
     {
       double s[LIGHTLY_CLASSIFICATION_N_SCORES];
       double pair[2];
 
-      if (sp->f32le != NULL && nc >= 2)
-        raw_scores_f32le (sp->f32le + i * nc * 4, nc, s);
+      if (w->f32le != NULL && nc >= 2)
+        raw_scores_f32le (w->f32le + i * nc * 4, nc, s);
       else if (nc >= 2)
-        raw_scores (sp->values + i * nc, nc, s);
+        raw_scores (w->values + i * nc, nc, s);
       else
         {
           /* A single column is a binary classifier: [p, 1 − p]. */
-          pair[0] = sp->f32le != NULL ? lightly_read_f32le (sp->f32le + i * 4) : sp->values[i];
+          pair[0] = w->f32le != NULL ? lightly_read_f32le (w->f32le + i * 4) : w->values[i];
           pair[1] = 1.0 - pair[0];
           raw_scores (pair, 2, s);
         }
-      finish_into (rows, s, sp->out, i);
+      finish_into (&w->rows, s, w->out, i);
     }
+}
+
+/* Claims and scores chunks until none is left. */
+static void
+work_run (Work *w)
+{
+  for (;;)
+    {
+      guint c = (guint) g_atomic_int_add (&w->next, 1);
+
+      if (c >= w->n_chunks)
+        return;
+      score_rows (w, c * w->chunk_rows, MIN (w->n_rows, (c + 1) * w->chunk_rows));
+      g_mutex_lock (&w->lock);
+      if (++w->done == w->n_chunks)
+        g_cond_signal (&w->cond);
+      g_mutex_unlock (&w->lock);
+    }
+}
+
+static gpointer
+helper_main (gpointer data)
+{
+  work_run (data);
+  work_unref (data);
   return NULL;
 }
 
@@ -365,29 +415,39 @@ lightly_classification_score_matrix (const LightlyClassificationRows *rows,
                                      gsize                            n_rows,
                                      double                          *out[LIGHTLY_CLASSIFICATION_N_SCORES])
 {
+  gsize width = MAX (rows->n_cols, 2);
   guint n_threads = thread_count (n_rows, rows->n_cols);
-  Span spans[MAX_THREADS];
-  GThread *threads[MAX_THREADS] = { NULL };
+  Work *w = g_new0 (Work, 1);
 
-  for (guint t = 0; t < n_threads; t++)
-    {
-      spans[t].rows = rows;
-      spans[t].f32le = f32le;
-      spans[t].values = values;
-      spans[t].start = n_rows * t / n_threads;
-      spans[t].end = n_rows * (t + 1) / n_threads;
-      memcpy (spans[t].out, out, sizeof spans[t].out);
-    }
-  /* The calling thread takes the first span; a thread that cannot be
-   * started leaves its span to the calling thread too. */
-  for (guint t = 1; t < n_threads; t++)
-    threads[t] = g_thread_try_new ("lightly-scorer", score_span, &spans[t], NULL);
-  score_span (&spans[0]);
+  g_atomic_ref_count_init (&w->ref);
+  w->rows = *rows;
+  w->rows.scratch = NULL;
+  w->f32le = f32le;
+  w->values = values;
+  w->n_rows = n_rows;
+  w->chunk_rows = n_threads > 1 ? MAX (CHUNK_VALUES / width, 1) : MAX (n_rows, 1);
+  w->n_chunks = (guint) ((n_rows + w->chunk_rows - 1) / w->chunk_rows);
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  memcpy (w->out, out, sizeof w->out);
+
   for (guint t = 1; t < n_threads; t++)
     {
-      if (threads[t] != NULL)
-        g_thread_join (threads[t]);
-      else
-        score_span (&spans[t]);
+      GThread *thread;
+
+      g_atomic_ref_count_inc (&w->ref);
+      thread = g_thread_try_new ("lightly-scorer", helper_main, w, NULL);
+      if (thread == NULL)
+        {
+          g_atomic_ref_count_dec (&w->ref);
+          break;
+        }
+      g_thread_unref (thread);
     }
+  work_run (w);
+  g_mutex_lock (&w->lock);
+  while (w->done < w->n_chunks)
+    g_cond_wait (&w->cond, &w->lock);
+  g_mutex_unlock (&w->lock);
+  work_unref (w);
 }
