@@ -93,11 +93,12 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (LightlyAgent, lightly_agent, G_TYPE_OBJECT,
 
 static const char * const empty_strv[] = { NULL };
 
-/* Recomputes the cached sets and notifies the ones that changed. */
+/* Recomputes the cached sets from @file_names (transfer full) and notifies
+ * the ones that changed. */
 static gboolean
-agent_update_sets (LightlyAgent        *self,
-                   const char * const  *file_names,
-                   GError             **error)
+agent_update_sets (LightlyAgent  *self,
+                   char         **file_names,
+                   GError       **error)
 {
   gboolean added = FALSE;
 
@@ -152,7 +153,7 @@ init_got_file_names (GObject      *source,
   g_auto(GStrv) names = NULL;
 
   names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
-  if (names == NULL || !agent_update_sets (self, (const char * const *) names, &error))
+  if (names == NULL || !agent_update_sets (self, g_steal_pointer (&names), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -729,7 +730,7 @@ query_got_file_names (GObject      *source,
   g_free (self->preselected_tag_name);
   self->preselected_tag_name = g_strdup (lightly_tag_get_name (q->tag));
 
-  if (!agent_update_sets (self, (const char * const *) names, &error))
+  if (!agent_update_sets (self, g_steal_pointer (&names), &error))
     {
       query_return_error (task, g_steal_pointer (&error));
       return;
