@@ -44,7 +44,8 @@ gboolean lightly_agent_sets_advance   (LightlyAgentSets    *sets,
                                        LightlyTag          *tag,
                                        GError             **error);
 /* Recomputes the sets from the masks and the mapping (protocol §3.3),
- * taking @file_names (transfer full, also on error); @out_added tells
+ * taking @file_names (transfer full, also on error), unless it is
+ * sets->names itself (the same mapping again); @out_added tells
  * whether the added set was recomputed (only after a query). On error
  * nothing changes. */
 gboolean lightly_agent_sets_update    (LightlyAgentSets    *sets,

@@ -151,7 +151,9 @@ lightly_agent_sets_update (LightlyAgentSets  *sets,
                            gboolean          *out_added,
                            GError           **error)
 {
-  g_auto(GStrv) names = file_names;
+  /* @file_names may be the mapping the sets have already (a reuse). */
+  g_auto(GStrv) owned = file_names != sets->names ? file_names : NULL;
+  char **names = file_names;
   guint n_names = g_strv_length (names);
   g_autofree char **query_set = NULL;
   g_autofree char **labeled_set = NULL;
@@ -186,7 +188,10 @@ lightly_agent_sets_update (LightlyAgentSets  *sets,
   *out_added = added_set != NULL;
   g_free (sets->added_set);
   sets->added_set = g_steal_pointer (&added_set);
-  g_strfreev (sets->names);
-  sets->names = g_steal_pointer (&names);
+  if (owned != NULL)
+    {
+      g_strfreev (sets->names);
+      sets->names = g_steal_pointer (&owned);
+    }
   return TRUE;
 }
