@@ -16,8 +16,8 @@
 #   cli    lightly-al query --n-samples K  (AUTO: TYPICLUST on a cold start)
 #   engine bench-query-engine ... TYPICLUST K
 #
-# and prints each one's median and the median of the per-round ratios
-# cli/engine. The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
+# and prints each one's median, the median of the per-round ratios
+# cli/engine, and every round. The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
 # fsync costs what it costs). Set STRACE=1 to also count the CLI's
 # system calls once per size (strace -c -f).
 set -eu
@@ -59,8 +59,9 @@ EOF
   if [ "${STRACE:-0}" = 1 ]; then
     strace -c -f -o "$work/strace-$size" "$al" query --location "$loc" -d bench \
       --method CORESET -n "$k" >/dev/null 2>&1
-    echo "$size CORESET query, system calls (strace -c -f, top 8):"
+    echo "$size CORESET query, system calls (strace -c -f, top 8, and the syncs):"
     sed -n '1,2p;3,10p' "$work/strace-$size"
+    grep -E ' (fdatasync|fsync)$' "$work/strace-$size" || echo "  (no fsync or fdatasync)"
   fi
   for r in $(seq "$rounds"); do
     t=$(date +%s%N); "$al" query --location "$loc" -d bench --method CORESET -n "$k" >/dev/null 2>&1
@@ -73,6 +74,9 @@ EOF
     echo "$size AUTO engine $(ms "$t")"
   done > "$work/times-$size"
   rm -f "$csv"
+  echo "$size per round (ms):"
+  awk '{ printf "  %s %s %s %s\n", $2, $3, $4, ($3 == "engine" ? "" : "") }' "$work/times-$size" |
+    paste - - | awk '{ printf "  %-8s cli %6d  engine %6d  ratio %.2f\n", $1, $3, $6, $3 / $6 }' 
   awk -v k="$k" '
     { key = $1 " " $2; t[key, $3, ++c[key, $3]] = $4; keys[key] = 1 }
     function median(a, n,   i, j, x) {
