@@ -61,7 +61,7 @@ EOF
       --method CORESET -n "$k" >/dev/null 2>&1
     echo "$size CORESET query, system calls (strace -c -f, top 8, and the syncs):"
     sed -n '1,2p;3,10p' "$work/strace-$size"
-    grep -E ' (fdatasync|fsync)$' "$work/strace-$size" || echo "  (no fsync or fdatasync)"
+    sed -n '11,$p' "$work/strace-$size" | grep -E ' (fdatasync|fsync)$' || true
   fi
   for r in $(seq "$rounds"); do
     t=$(date +%s%N); "$al" query --location "$loc" -d bench --method CORESET -n "$k" >/dev/null 2>&1
