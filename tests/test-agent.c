@@ -1454,6 +1454,66 @@ test_one_stopping_rule (void)
   test_rm_rf (dir);
 }
 
+/* Samples registered after the agent read the mapping: the query's tag is
+ * wider than the agent's mapping, so the agent reads the mapping again
+ * (when the tag is as wide, it reuses its own: tutorial). */
+static void
+test_grown_mapping (void)
+{
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
+  g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
+  g_autoptr(LightlySamplerConfig) config = new_config (LIGHTLY_SAMPLING_METHOD_CORESET, 20, "grown");
+  g_autoptr(LightlyAgent) agent = NULL;
+  g_autoptr(LightlyQueryResult) result = NULL;
+  g_autoptr(GBytes) csv = synthetic_csv (200, 8, 3);
+  g_autoptr(GBytes) all = synthetic_csv (250, 8, 4);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *embedding_id = NULL;
+  g_autoptr(LightlyStore) store = NULL;
+  char *more[51] = { NULL };
+  g_autoptr(GInputStream) all_in = NULL;
+  const char * const *added;
+  guint n_grown = 0;
+
+  setup_dataset_from_bytes (client, "grown", csv);
+  agent = lightly_agent_new (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_query_set (agent)), ==, 200);
+
+  /* 50 more samples, appended to the mapping in the store (as another
+   * process, or a server's dataset upsize, would), and embeddings for all. */
+  store = lightly_store_open (dir, &error);
+  g_assert_no_error (error);
+  for (guint i = 200; i < 250; i++)
+    more[i - 200] = g_strdup_printf ("s-%06u.png", i);
+  g_assert_true (lightly_store_add_samples (store, lightly_api_workflow_client_get_dataset_id (client),
+                                            (const char * const *) more, 50, &error));
+  g_assert_no_error (error);
+  all_in = g_memory_input_stream_new_from_bytes (all);
+  embedding_id = lightly_api_workflow_client_upload_embeddings (client, all_in, "all", NULL, &error);
+  g_assert_no_error (error);
+
+  result = lightly_agent_query (agent, config, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_tag_get_tot_size (lightly_query_result_get_tag (result)), ==, 250);
+  added = lightly_agent_get_added_set (agent);
+  g_assert_nonnull (added);
+  g_assert_cmpuint (g_strv_length ((char **) added), ==, 20);
+  g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_labeled_set (agent)), ==, 20);
+  for (guint i = 0; added[i] != NULL; i++)
+    {
+      g_assert_true (g_str_has_prefix (added[i], "s-000"));
+      if (strcmp (added[i], "s-000200.png") >= 0)
+        n_grown++;
+    }
+  /* The query set is still the agent's (the initial tag it read) or the
+   * grown one; either way every added name is a real sample's. */
+  g_assert_cmpuint (n_grown, <=, 20);
+  for (guint i = 0; i < 50; i++)
+    g_free (more[i]);
+  test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1473,6 +1533,7 @@ main (int    argc,
   g_test_add_func ("/agent/two-processes", test_two_processes);
   g_test_add_func ("/agent/bad-input", test_bad_input);
   g_test_add_func ("/agent/one-stopping-rule", test_one_stopping_rule);
+  g_test_add_func ("/agent/grown-mapping", test_grown_mapping);
 
   return g_test_run ();
 }

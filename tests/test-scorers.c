@@ -1160,6 +1160,74 @@ test_classification_large (void)
     }
 }
 
+/* The float32 fast path (one pass per row, threads over rows) gives, to the
+ * bit, what the double path (lightly's step-by-step formulas) gives on the
+ * same values, for every thread count: rows with NaN, ±infinity, zeros of
+ * both signs, negative entries, ties and values above 1, both normalised
+ * and raw, and the binary (N × 1) layout. Large enough to be threaded. */
+static void
+test_classification_fast_path_exact (void)
+{
+  static const double specials[] = { 0.0, -0.0, 1.0, 0.5, 0.25, -1.0, 2.0, 1e-30, 1e30 };
+  const gsize n_rows = 40000;
+  const gsize col_counts[] = { 1, 2, 3, 10 };
+  const char *threads[] = { "1", "2", "3", "7" };
+  const char * const *names = lightly_scorer_classification_get_score_names ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint c = 0; c < G_N_ELEMENTS (col_counts); c++)
+    {
+      gsize n_cols = col_counts[c], n = n_rows * n_cols;
+      g_autofree double *values = g_new (double, n);
+      g_autoptr(GBytes) bytes = NULL;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          guint32 r = g_rand_int_range (rand, 0, 100);
+          double v = (float) g_rand_double (rand);
+
+          if (r < 2)
+            v = NAN;
+          else if (r < 4)
+            v = r == 2 ? INFINITY : -INFINITY;
+          else if (r < 24)
+            v = specials[g_rand_int_range (rand, 0, G_N_ELEMENTS (specials))];
+          else if (r < 34 && i % n_cols > 0)
+            v = values[i - 1];   /* a tie with the previous column */
+          values[i] = (float) v;
+        }
+      bytes = f32_bytes (values, n);
+
+      for (int normalize = 0; normalize <= 1; normalize++)
+        {
+          g_autoptr(LightlyScorerClassification) scorer =
+            lightly_scorer_classification_new (values, n, n_rows, n_cols, NULL);
+          g_autoptr(LightlyScores) ref = NULL;
+
+          g_setenv ("LIGHTLY_THREADS", "1", TRUE);
+          ref = classify (scorer, normalize);
+          for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+            {
+              g_autoptr(LightlyScorerClassification) scorer32 =
+                lightly_scorer_classification_new_from_bytes (bytes, n_rows, n_cols, NULL);
+              g_autoptr(LightlyScores) got = NULL;
+
+              g_setenv ("LIGHTLY_THREADS", threads[t], TRUE);
+              got = classify (scorer32, normalize);
+              for (guint k = 0; k < 3; k++)
+                {
+                  g_autoptr(GBytes) a = lightly_scores_dup_values_bytes (ref, names[k]);
+                  g_autoptr(GBytes) b = lightly_scores_dup_values_bytes (got, names[k]);
+
+                  g_assert_cmpmem (g_bytes_get_data (a, NULL), g_bytes_get_size (a),
+                                   g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+                }
+            }
+          g_unsetenv ("LIGHTLY_THREADS");
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1176,6 +1244,7 @@ main (int argc, char **argv)
   g_test_add_func ("/classification/errors", test_classification_errors);
   g_test_add_func ("/classification/property", test_classification_property);
   g_test_add_func ("/classification/large", test_classification_large);
+  g_test_add_func ("/classification/fast-path-exact", test_classification_fast_path_exact);
   g_test_add_func ("/bounding-box/basic", test_bounding_box);
   g_test_add_func ("/bounding-box/errors", test_bounding_box_errors);
   g_test_add_func ("/object-detection-output/basic", test_output);

@@ -5,7 +5,9 @@
 # bench-bindings.js (lightly.js) against the build tree, each on a fresh
 # store, ROUNDS times (default 3) interleaved (C, Python, GJS, C, ...), so
 # that load on a shared machine hits all three alike; prints each one's
-# best time over all rounds and its overhead over C.
+# best time over all rounds and its overhead over C. Then the scorer from
+# Python against the same formulas in numpy, in one process
+# (bench-scorer.py, issue 13 item 6).
 set -eu
 build=$(realpath "$1")
 rounds=${2:-3}
@@ -25,3 +27,4 @@ done | awk '
   END {
     printf "100k x 10 scorer:      C %8.1f ms  Python %8.1f ms (%+5.1f%%)  GJS %8.1f ms (%+5.1f%%)\n", s["c"], s["py"], 100*(s["py"]-s["c"])/s["c"], s["js"], 100*(s["js"]-s["c"])/s["c"]
     printf "100k x 128 embeddings: C %8.1f ms  Python %8.1f ms (%+5.1f%%)  GJS %8.1f ms (%+5.1f%%)\n", u["c"], u["py"], 100*(u["py"]-u["c"])/u["c"], u["js"], 100*(u["js"]-u["c"])/u["c"] }'
+/usr/bin/python3 "$here/bench-scorer.py" 100000 10 $((rounds * 7))

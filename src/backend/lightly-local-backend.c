@@ -307,8 +307,8 @@ local_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char
   g_autoptr(GArray) picks = NULL;
   g_autofree char *method_name = NULL;
   g_auto(GStrv) names = NULL;
+  g_autofree guint32 *rows = NULL;
   LightlySamplingMethod method;
-  guint n_names;
 
   if (!lightly_store_get_tag_picks (store, dataset_id, tag_id, &method_name, &picks, error))
     return NULL;
@@ -316,15 +316,18 @@ local_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char
     return g_steal_pointer (&out);
   /* The store only keeps names this library wrote. */
   method = lightly_sampling_method_from_string (method_name, NULL);
-  names = lightly_store_get_sample_names (store, dataset_id, NULL, error);
+  /* The picked rows' names only, not the whole mapping. */
+  rows = g_new (guint32, picks->len);
+  for (guint i = 0; i < picks->len; i++)
+    rows[i] = g_array_index (picks, LightlyStorePick, i).row;
+  names = lightly_store_get_sample_names_at (store, dataset_id, rows, picks->len, error);
   if (names == NULL)
     return NULL;
-  n_names = g_strv_length (names);
   for (guint i = 0; i < picks->len; i++)
     {
       const LightlyStorePick *p = &g_array_index (picks, LightlyStorePick, i);
 
-      g_ptr_array_add (out, lightly_pick_new (i, p->row < n_names ? names[p->row] : NULL, method,
+      g_ptr_array_add (out, lightly_pick_new (i, names[i][0] != '\0' ? names[i] : NULL, method,
                                               p->utility, p->cluster));
     }
   return g_steal_pointer (&out);

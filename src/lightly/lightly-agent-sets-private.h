@@ -21,6 +21,10 @@ typedef struct {
   LightlyBitMask *preselected_mask;
   LightlyBitMask *previous_mask;     /* P_old: NULL before the first query */
 
+  /* The mapping the sets were computed from (owned), and the four sets:
+   * NULL-terminated arrays (owned) of names borrowed from @names, so that
+   * a query over N samples copies no name (N can be a million). */
+  GStrv names;
   GStrv query_set;
   GStrv labeled_set;
   GStrv unlabeled_set;
@@ -39,11 +43,13 @@ gboolean lightly_agent_sets_take_tags (LightlyAgentSets    *sets,
 gboolean lightly_agent_sets_advance   (LightlyAgentSets    *sets,
                                        LightlyTag          *tag,
                                        GError             **error);
-/* Recomputes the sets from the masks and the mapping (protocol §3.3);
- * @out_added tells whether the added set was recomputed (only after a
- * query). On error nothing changes. */
+/* Recomputes the sets from the masks and the mapping (protocol §3.3),
+ * taking @file_names (transfer full, also on error), unless it is
+ * sets->names itself (the same mapping again); @out_added tells
+ * whether the added set was recomputed (only after a query). On error
+ * nothing changes. */
 gboolean lightly_agent_sets_update    (LightlyAgentSets    *sets,
-                                       const char * const  *file_names,
+                                       char               **file_names,
                                        gboolean            *out_added,
                                        GError             **error);
 

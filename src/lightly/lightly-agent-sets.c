@@ -16,10 +16,12 @@ lightly_agent_sets_clear (LightlyAgentSets *sets)
   g_clear_pointer (&sets->query_mask, lightly_bit_mask_free);
   g_clear_pointer (&sets->preselected_mask, lightly_bit_mask_free);
   g_clear_pointer (&sets->previous_mask, lightly_bit_mask_free);
-  g_clear_pointer (&sets->query_set, g_strfreev);
-  g_clear_pointer (&sets->labeled_set, g_strfreev);
-  g_clear_pointer (&sets->unlabeled_set, g_strfreev);
-  g_clear_pointer (&sets->added_set, g_strfreev);
+  /* The sets borrow their names from sets->names. */
+  g_clear_pointer (&sets->query_set, g_free);
+  g_clear_pointer (&sets->labeled_set, g_free);
+  g_clear_pointer (&sets->unlabeled_set, g_free);
+  g_clear_pointer (&sets->added_set, g_free);
+  g_clear_pointer (&sets->names, g_strfreev);
 }
 
 static LightlyTag *
@@ -104,14 +106,21 @@ lightly_agent_sets_advance (LightlyAgentSets  *sets,
   return TRUE;
 }
 
-/* The names of @mask's set bits, or of @mask minus @minus when given. */
+/* The names of @mask's set bits, or of @mask minus @minus when given,
+ * borrowed from @file_names (@n_names of them): masked_select() without
+ * copying the names. */
 static GStrv
 select_names (const LightlyBitMask  *mask,
               const LightlyBitMask  *minus,
-              const char * const    *file_names,
+              char * const          *file_names,
+              guint                  n_names,
               GError               **error)
 {
   g_autoptr(LightlyBitMask) difference = NULL;
+  g_autofree guint *indices = NULL;
+  guint64 bit_length;
+  gsize n;
+  char **selected;
 
   if (minus != NULL)
     {
@@ -119,47 +128,70 @@ select_names (const LightlyBitMask  *mask,
       lightly_bit_mask_difference (difference, minus);
       mask = difference;
     }
-  return lightly_bit_mask_masked_select (mask, file_names, error);
+  bit_length = lightly_bit_mask_get_bit_length (mask);
+  if (bit_length > n_names)
+    {
+      /* lightly_bit_mask_masked_select()'s message. */
+      g_auto(GStrv) none = lightly_bit_mask_masked_select (mask, (const char * const *) file_names, error);
+
+      g_assert (none == NULL);
+      return NULL;
+    }
+  indices = lightly_bit_mask_to_indices (mask, &n);
+  selected = g_new (char *, n + 1);
+  for (gsize i = 0; i < n; i++)
+    selected[i] = file_names[indices[i]];
+  selected[n] = NULL;
+  return selected;
 }
 
 gboolean
-lightly_agent_sets_update (LightlyAgentSets    *sets,
-                           const char * const  *file_names,
-                           gboolean            *out_added,
-                           GError             **error)
+lightly_agent_sets_update (LightlyAgentSets  *sets,
+                           char             **file_names,
+                           gboolean          *out_added,
+                           GError           **error)
 {
-  g_auto(GStrv) query_set = NULL;
-  g_auto(GStrv) labeled_set = NULL;
-  g_auto(GStrv) unlabeled_set = NULL;
-  g_auto(GStrv) added_set = NULL;
+  /* @file_names may be the mapping the sets have already (a reuse). */
+  g_auto(GStrv) owned = file_names != sets->names ? file_names : NULL;
+  char **names = file_names;
+  guint n_names = g_strv_length (names);
+  g_autofree char **query_set = NULL;
+  g_autofree char **labeled_set = NULL;
+  g_autofree char **unlabeled_set = NULL;
+  g_autofree char **added_set = NULL;
 
-  query_set = select_names (sets->query_mask, NULL, file_names, error);
+  query_set = select_names (sets->query_mask, NULL, names, n_names, error);
   if (query_set == NULL)
     return FALSE;
-  labeled_set = select_names (sets->preselected_mask, NULL, file_names, error);
+  labeled_set = select_names (sets->preselected_mask, NULL, names, n_names, error);
   if (labeled_set == NULL)
     return FALSE;
-  unlabeled_set = select_names (sets->query_mask, sets->preselected_mask, file_names, error);
+  unlabeled_set = select_names (sets->query_mask, sets->preselected_mask, names, n_names, error);
   if (unlabeled_set == NULL)
     return FALSE;
   if (sets->previous_mask != NULL)
     {
-      added_set = select_names (sets->preselected_mask, sets->previous_mask, file_names, error);
+      added_set = select_names (sets->preselected_mask, sets->previous_mask, names, n_names, error);
       if (added_set == NULL)
         return FALSE;
     }
+  /* The added set borrows from the old names: it is recomputed whenever it
+   * exists, since previous_mask, once set, stays set. */
+  g_assert (added_set != NULL || sets->added_set == NULL);
 
-  g_strfreev (sets->query_set);
+  g_free (sets->query_set);
   sets->query_set = g_steal_pointer (&query_set);
-  g_strfreev (sets->labeled_set);
+  g_free (sets->labeled_set);
   sets->labeled_set = g_steal_pointer (&labeled_set);
-  g_strfreev (sets->unlabeled_set);
+  g_free (sets->unlabeled_set);
   sets->unlabeled_set = g_steal_pointer (&unlabeled_set);
   *out_added = added_set != NULL;
-  if (added_set != NULL)
+  g_free (sets->added_set);
+  sets->added_set = g_steal_pointer (&added_set);
+  if (owned != NULL)
     {
-      g_strfreev (sets->added_set);
-      sets->added_set = g_steal_pointer (&added_set);
+      g_strfreev (sets->names);
+      sets->names = g_steal_pointer (&owned);
     }
   return TRUE;
 }

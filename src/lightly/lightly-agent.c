@@ -93,11 +93,12 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (LightlyAgent, lightly_agent, G_TYPE_OBJECT,
 
 static const char * const empty_strv[] = { NULL };
 
-/* Recomputes the cached sets and notifies the ones that changed. */
+/* Recomputes the cached sets from @file_names (transfer full) and notifies
+ * the ones that changed. */
 static gboolean
-agent_update_sets (LightlyAgent        *self,
-                   const char * const  *file_names,
-                   GError             **error)
+agent_update_sets (LightlyAgent  *self,
+                   char         **file_names,
+                   GError       **error)
 {
   gboolean added = FALSE;
 
@@ -152,7 +153,7 @@ init_got_file_names (GObject      *source,
   g_auto(GStrv) names = NULL;
 
   names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
-  if (names == NULL || !agent_update_sets (self, (const char * const *) names, &error))
+  if (names == NULL || !agent_update_sets (self, g_steal_pointer (&names), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -708,28 +709,32 @@ query_return_error (GTask  *task,
 
 static void query_got_picks (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* The query's tag exists: the sets move on (over @names, transfer full,
+ * or the agent's own mapping when @names is NULL), then the picks are
+ * read. Takes @owned_task. */
 static void
-query_got_file_names (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+query_advance (GTask  *owned_task,
+               char  **names)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr(GTask) task = owned_task;
   LightlyAgent *self = g_task_get_source_object (task);
   QueryData *q = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   GCancellable *cancellable;
-  g_auto(GStrv) names = NULL;
 
-  names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
-  if (names == NULL || !lightly_agent_sets_advance (&self->sets, q->tag, &error))
+  if (names == NULL)
+    names = self->sets.names;
+  if (!lightly_agent_sets_advance (&self->sets, q->tag, &error))
     {
+      if (names != self->sets.names)
+        g_strfreev (names);
       query_return_error (task, g_steal_pointer (&error));
       return;
     }
   g_free (self->preselected_tag_name);
   self->preselected_tag_name = g_strdup (lightly_tag_get_name (q->tag));
 
-  if (!agent_update_sets (self, (const char * const *) names, &error))
+  if (!agent_update_sets (self, names, &error))
     {
       query_return_error (task, g_steal_pointer (&error));
       return;
@@ -744,6 +749,26 @@ query_got_file_names (GObject      *source,
   cancellable = g_task_get_cancellable (task);
   lightly_api_workflow_client_get_tag_picks_async (self->client, lightly_tag_get_id (q->tag), cancellable,
                                                    query_got_picks, g_steal_pointer (&task));
+}
+
+static void
+query_got_file_names (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  LightlyAgent *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  char **names;
+
+  names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
+  if (names == NULL)
+    {
+      query_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  query_advance (task, names);
 }
 
 static void
@@ -791,9 +816,16 @@ query_sampled (GObject      *source,
   lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_FINISHING, 0.0);
   /* The selection finished and its tag exists: from here the query
    * completes even if it is cancelled, so the agent's sets never miss a
-   * tag the store has. */
-  lightly_api_workflow_client_get_file_names_async (self->client, NULL,
-                                                    query_got_file_names, g_steal_pointer (&task));
+   * tag the store has. The mapping only grows, by appending (protocol
+   * §2.5), and a tag is as wide as the dataset was when it was made: a tag
+   * as wide as the agent's mapping was made over that very mapping, so
+   * reading it again (a million names on a large dataset) can be skipped. */
+  if (self->sets.names != NULL &&
+      lightly_tag_get_tot_size (q->tag) == g_strv_length (self->sets.names))
+    query_advance (g_steal_pointer (&task), NULL);
+  else
+    lightly_api_workflow_client_get_file_names_async (self->client, NULL,
+                                                      query_got_file_names, g_steal_pointer (&task));
 }
 
 static void

@@ -32,6 +32,17 @@ void lightly_classification_rows_score_f32le (LightlyClassificationRows *rows,
                                               const guint8              *row,
                                               double                     out[LIGHTLY_CLASSIFICATION_N_SCORES]);
 
+/* Scores @n_rows rows into out[k][i] (k: the three scores, in order), from
+ * little-endian float32 @f32le if not NULL, else from @values: the same
+ * arithmetic as lightly_classification_rows_score(), row by row, so the
+ * results are the same to the bit; large matrices are split over threads
+ * (LIGHTLY_THREADS, else one per processor). @rows is only read. */
+void lightly_classification_score_matrix (const LightlyClassificationRows *rows,
+                                          const guint8                    *f32le,
+                                          const double                    *values,
+                                          gsize                            n_rows,
+                                          double                          *out[LIGHTLY_CLASSIFICATION_N_SCORES]);
+
 double lightly_read_f32le (const guint8 *p);
 
 /* The shape rules of an N × C matrix of class probabilities, one message

@@ -247,3 +247,207 @@ lightly_classification_rows_score_f32le (LightlyClassificationRows *rows,
     }
   finish (rows, rows->scratch, out);
 }
+
+/* ---- Whole matrices ------------------------------------------------------ */
+
+/* Below this many values a matrix is scored on the calling thread: a
+ * thread costs tens of microseconds, a value a few nanoseconds. Work is
+ * shared in chunks of CHUNK_VALUES values (about 0.1 ms each). */
+#define PARALLEL_MIN_VALUES (1 << 16)
+#define CHUNK_VALUES (1 << 15)
+#define MAX_THREADS 16
+
+/* The work of one matrix, shared by the calling thread and its helpers.
+ * Chunks are claimed from @next; the caller returns once @done counts
+ * them all, without waiting for a helper to be scheduled (on a loaded
+ * machine that can take milliseconds): a helper that starts late finds no
+ * chunk left, touches nothing but this struct, and drops its reference. */
+typedef struct {
+  gatomicrefcount ref;
+  LightlyClassificationRows rows;   /* a copy, without scratch */
+  const guint8 *f32le;
+  const double *values;
+  gsize n_rows;
+  gsize chunk_rows;
+  guint n_chunks;
+  gint next;                        /* atomic */
+  GMutex lock;
+  GCond cond;
+  guint done;                       /* under lock */
+  double *out[LIGHTLY_CLASSIFICATION_N_SCORES];
+} Work;
+
+static void
+work_unref (Work *w)
+{
+  if (g_atomic_ref_count_dec (&w->ref))
+    {
+      g_mutex_clear (&w->lock);
+      g_cond_clear (&w->cond);
+      g_free (w);
+    }
+}
+
+/* raw_scores() of a row of @n >= 2 little-endian float32 values, to the
+ * bit: the same operations in the same order, without the branches.
+ *
+ * - The largest value `first` is what raw_scores() calls max (both are
+ *   updated on the same v > current test), and its second largest is
+ *   max (second, min (v, first)): for v > first that is first, for
+ *   second < v <= first it is v, else second, as the if/else chain gives.
+ *   A NaN entry makes the row's first two scores NaN whatever they hold.
+ *   (A tie of -0 and +0 can leave `second` with the other zero's sign;
+ *   first − second, and so the score, is the same either way.)
+ * - The entropy sum adds v · log2 v, or v · 0 for v <= 0 and NaN, in
+ *   index order: log2 runs only for v > 0, as in raw_scores(). */
+static void
+raw_scores_f32le (const guint8 *row,
+                  gsize         n,
+                  double        out[LIGHTLY_CLASSIFICATION_N_SCORES])
+{
+  double first = -INFINITY;
+  double second = -INFINITY;
+  double sum = 0.0;
+  gboolean has_nan = FALSE;
+
+  for (gsize j = 0; j < n; j++)
+    {
+      double v = lightly_read_f32le (row + 4 * j);
+      double below = v < first ? v : first;
+
+      has_nan |= isnan (v);
+      second = below > second ? below : second;
+      first = v > first ? v : first;
+      sum += v * (v > 0 ? log2 (v) : 0.0);
+    }
+
+  out[0] = has_nan ? NAN : 1.0 - first;
+  out[1] = has_nan ? NAN : 1.0 - (first - second);
+  out[2] = -1.0 * sum;
+}
+
+static void
+finish_into (const LightlyClassificationRows *rows,
+             double                           s[LIGHTLY_CLASSIFICATION_N_SCORES],
+             double                          *out[LIGHTLY_CLASSIFICATION_N_SCORES],
+             gsize                            i)
+{
+  for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
+    {
+      double v = nan_to_num (s[k]);
+
+      out[k][i] = rows->normalize ? interp01 (v, rows->lo[k], rows->hi[k], rows->slope[k]) : v;
+    }
+}
+
+/* Rows [start, end): the per-row steps of
+ * lightly_classification_rows_score{,_f32le} and finish(), inlined. */
+static void
+score_rows (Work  *w,
+            gsize  start,
+            gsize  end)
+{
+  gsize nc = w->rows.n_cols;
+
+  for (gsize i = start; i < end; i++)
+    {
+      double s[LIGHTLY_CLASSIFICATION_N_SCORES];
+      double pair[2];
+
+      if (w->f32le != NULL && nc >= 2)
+        raw_scores_f32le (w->f32le + i * nc * 4, nc, s);
+      else if (nc >= 2)
+        raw_scores (w->values + i * nc, nc, s);
+      else
+        {
+          /* A single column is a binary classifier: [p, 1 − p]. */
+          pair[0] = w->f32le != NULL ? lightly_read_f32le (w->f32le + i * 4) : w->values[i];
+          pair[1] = 1.0 - pair[0];
+          raw_scores (pair, 2, s);
+        }
+      finish_into (&w->rows, s, w->out, i);
+    }
+}
+
+/* Claims and scores chunks until none is left. */
+static void
+work_run (Work *w)
+{
+  for (;;)
+    {
+      guint c = (guint) g_atomic_int_add (&w->next, 1);
+
+      if (c >= w->n_chunks)
+        return;
+      score_rows (w, c * w->chunk_rows, MIN (w->n_rows, (c + 1) * w->chunk_rows));
+      g_mutex_lock (&w->lock);
+      if (++w->done == w->n_chunks)
+        g_cond_signal (&w->cond);
+      g_mutex_unlock (&w->lock);
+    }
+}
+
+static gpointer
+helper_main (gpointer data)
+{
+  work_run (data);
+  work_unref (data);
+  return NULL;
+}
+
+static guint
+thread_count (gsize n_rows, gsize n_cols)
+{
+  const char *env = g_getenv ("LIGHTLY_THREADS");
+  guint64 n = 0;
+
+  if (n_rows < 2 || n_rows * MAX (n_cols, 2) < PARALLEL_MIN_VALUES)
+    return 1;
+  if (env == NULL || !g_ascii_string_to_unsigned (env, 10, 1, 256, &n, NULL))
+    n = g_get_num_processors ();
+  return (guint) CLAMP (MIN (n, n_rows), 1, MAX_THREADS);
+}
+
+void
+lightly_classification_score_matrix (const LightlyClassificationRows *rows,
+                                     const guint8                    *f32le,
+                                     const double                    *values,
+                                     gsize                            n_rows,
+                                     double                          *out[LIGHTLY_CLASSIFICATION_N_SCORES])
+{
+  gsize width = MAX (rows->n_cols, 2);
+  guint n_threads = thread_count (n_rows, rows->n_cols);
+  Work *w = g_new0 (Work, 1);
+
+  g_atomic_ref_count_init (&w->ref);
+  w->rows = *rows;
+  w->rows.scratch = NULL;
+  w->f32le = f32le;
+  w->values = values;
+  w->n_rows = n_rows;
+  w->chunk_rows = n_threads > 1 ? MAX (CHUNK_VALUES / width, 1) : MAX (n_rows, 1);
+  w->n_chunks = (guint) ((n_rows + w->chunk_rows - 1) / w->chunk_rows);
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  memcpy (w->out, out, sizeof w->out);
+
+  for (guint t = 1; t < n_threads; t++)
+    {
+      GThread *thread;
+
+      g_atomic_ref_count_inc (&w->ref);
+      thread = g_thread_try_new ("lightly-scorer", helper_main, w, NULL);
+      if (thread == NULL)
+        {
+          g_atomic_ref_count_dec (&w->ref);
+          break;
+        }
+      g_thread_unref (thread);
+    }
+  work_run (w);
+  g_mutex_lock (&w->lock);
+  while (w->done < w->n_chunks)
+    g_cond_wait (&w->cond, &w->lock);
+  g_mutex_unlock (&w->lock);
+  work_unref (w);
+}

@@ -8,6 +8,7 @@
 
 #include "lightly-scorer-classification.h"
 #include "lightly-classification-private.h"
+#include "lightly-scorer-private.h"
 #include "lightly-error.h"
 
 /**
@@ -116,7 +117,7 @@ lightly_scorer_classification_calculate_scores (LightlyScorer  *scorer,
   gboolean ok = TRUE;
 
   for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
-    out[k] = g_new0 (double, MAX (self->n_rows, 1));
+    out[k] = g_new (double, MAX (self->n_rows, 1));
 
   if (self->n_rows > 0)
     {
@@ -124,24 +125,17 @@ lightly_scorer_classification_calculate_scores (LightlyScorer  *scorer,
       const guint8 *data = self->bytes != NULL ? g_bytes_get_data (self->bytes, NULL) : NULL;
 
       lightly_classification_rows_init (&rows, self->n_cols, self->normalize);
-      for (gsize i = 0; i < self->n_rows; i++)
-        {
-          double row_scores[LIGHTLY_CLASSIFICATION_N_SCORES];
-
-          if (data != NULL)
-            lightly_classification_rows_score_f32le (&rows, data + i * self->n_cols * 4, row_scores);
-          else
-            lightly_classification_rows_score (&rows, self->values + i * self->n_cols, row_scores);
-          for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
-            out[k][i] = row_scores[k];
-        }
+      lightly_classification_score_matrix (&rows, data, self->values, self->n_rows, out);
       lightly_classification_rows_clear (&rows);
     }
 
+  /* The arrays go to the scores as they are, not copied. */
   for (guint k = 0; k < LIGHTLY_CLASSIFICATION_N_SCORES; k++)
     {
-      ok = ok && lightly_scores_add (scores, score_names[k], out[k], self->n_rows, error);
-      g_free (out[k]);
+      if (ok)
+        ok = lightly_scores_add_take (scores, score_names[k], out[k], self->n_rows, error);
+      else
+        g_free (out[k]);
     }
   if (ok && self->probabilities)
     ok = add_probabilities (self, scores, error);

@@ -16,4 +16,13 @@ G_BEGIN_DECLS
  * are final). */
 gboolean lightly_scorer_is_builtin (LightlyScorer *self);
 
+/* lightly_scores_add() that takes @values (g_malloc'ed, room for at least
+ * one double even when @n is 0) instead of copying it: the built-in
+ * scorers hand their result arrays over. Frees @values on failure. */
+gboolean lightly_scores_add_take (LightlyScores  *self,
+                                  const char     *name,
+                                  double         *values,
+                                  gsize           n,
+                                  GError        **error);
+
 G_END_DECLS

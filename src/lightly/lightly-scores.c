@@ -9,6 +9,7 @@
 
 #include "lightly-scores.h"
 #include "lightly-error.h"
+#include "lightly-scorer-private.h"
 
 /**
  * LightlyScores:
@@ -37,7 +38,8 @@
 
 typedef struct {
   char *name;
-  double *values;   /* n_samples entries, never NULL */
+  double *values;   /* n_samples entries, never NULL; the data of bytes */
+  GBytes *bytes;    /* owns values, so that dup_values_bytes need not copy */
 } ScoreEntry;
 
 struct _LightlyScores
@@ -66,7 +68,7 @@ score_entry_free (gpointer data)
   ScoreEntry *entry = data;
 
   g_free (entry->name);
-  g_free (entry->values);
+  g_bytes_unref (entry->bytes);
   g_free (entry);
 }
 
@@ -310,6 +312,11 @@ lightly_scores_dup_values_bytes (LightlyScores *self,
   if (entry == NULL)
     return NULL;
 
+  /* The values never change once added: share them (no copy, as numpy
+   * would), or byte-swap a copy on a big-endian host. */
+  if (G_BYTE_ORDER == G_LITTLE_ENDIAN)
+    return g_bytes_new_from_bytes (entry->bytes, 0, self->n_samples * sizeof (double));
+
   data = g_new (guint64, MAX (self->n_samples, 1));
   for (gsize i = 0; i < self->n_samples; i++)
     {
@@ -327,37 +334,14 @@ is_valid_name_char (char c)
   return g_ascii_isalnum (c) || (c != '\0' && strchr ("_+=,.@:/-", c) != NULL);
 }
 
-/**
- * lightly_scores_add:
- * @self: a #LightlyScores
- * @name: the score name, matching `^[a-zA-Z0-9_+=,.@:\/-]+$`
- * @values: (array length=n) (element-type gdouble): one value per sample
- * @n: the number of values; must be [property@Lightly.Scores:n-samples]
- * @error: return location for a #GError
- *
- * Adds a score array, copying @values.
- *
- * Fails with %LIGHTLY_ERROR_INVALID_INPUT if @n is not the number of
- * samples, if a value is NaN or infinite, if @name has characters outside
- * the allowed set or is empty, or if a score called @name exists already.
- * On failure @self is unchanged.
- *
- * Returns: %TRUE on success
- */
-gboolean
-lightly_scores_add (LightlyScores  *self,
-                    const char     *name,
-                    const double   *values,
-                    gsize           n,
-                    GError        **error)
+/* The rules of lightly_scores_add() for a new score. */
+static gboolean
+check_new_score (LightlyScores  *self,
+                 const char     *name,
+                 const double   *values,
+                 gsize           n,
+                 GError        **error)
 {
-  ScoreEntry *entry;
-
-  g_return_val_if_fail (LIGHTLY_IS_SCORES (self), FALSE);
-  g_return_val_if_fail (name != NULL, FALSE);
-  g_return_val_if_fail (values != NULL || n == 0, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
   if (name[0] == '\0')
     {
       g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
@@ -401,14 +385,80 @@ lightly_scores_add (LightlyScores  *self,
           return FALSE;
         }
     }
+  return TRUE;
+}
 
-  entry = g_new0 (ScoreEntry, 1);
+/* Takes @values (g_malloc'ed, @n ≥ 1 entries allocated) without copying. */
+static void
+add_entry (LightlyScores *self,
+           const char    *name,
+           double        *values,
+           gsize          n)
+{
+  ScoreEntry *entry = g_new0 (ScoreEntry, 1);
+
   entry->name = g_strdup (name);
-  /* Never NULL, so that get_values() can tell an empty score from a missing one. */
-  entry->values = g_new (double, MAX (n, 1));
-  if (n > 0)
-    memcpy (entry->values, values, n * sizeof (double));
+  entry->values = values;
+  entry->bytes = g_bytes_new_take (values, n * sizeof (double));
   g_ptr_array_add (self->entries, entry);
+}
+
+/**
+ * lightly_scores_add:
+ * @self: a #LightlyScores
+ * @name: the score name, matching `^[a-zA-Z0-9_+=,.@:\/-]+$`
+ * @values: (array length=n) (element-type gdouble): one value per sample
+ * @n: the number of values; must be [property@Lightly.Scores:n-samples]
+ * @error: return location for a #GError
+ *
+ * Adds a score array, copying @values.
+ *
+ * Fails with %LIGHTLY_ERROR_INVALID_INPUT if @n is not the number of
+ * samples, if a value is NaN or infinite, if @name has characters outside
+ * the allowed set or is empty, or if a score called @name exists already.
+ * On failure @self is unchanged.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+lightly_scores_add (LightlyScores  *self,
+                    const char     *name,
+                    const double   *values,
+                    gsize           n,
+                    GError        **error)
+{
+  double *copy;
+
+  g_return_val_if_fail (LIGHTLY_IS_SCORES (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (values != NULL || n == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_new_score (self, name, values, n, error))
+    return FALSE;
+
+  /* Never NULL, so that get_values() can tell an empty score from a missing one. */
+  copy = g_new (double, MAX (n, 1));
+  if (n > 0)
+    memcpy (copy, values, n * sizeof (double));
+  add_entry (self, name, copy, n);
+  return TRUE;
+}
+
+/* lightly-scorer-private.h */
+gboolean
+lightly_scores_add_take (LightlyScores  *self,
+                         const char     *name,
+                         double         *values,
+                         gsize           n,
+                         GError        **error)
+{
+  if (!check_new_score (self, name, values, n, error))
+    {
+      g_free (values);
+      return FALSE;
+    }
+  add_entry (self, name, values, n);
   return TRUE;
 }
 

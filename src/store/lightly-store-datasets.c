@@ -398,6 +398,50 @@ lightly_store_get_sample_names (LightlyStore  *self,
   return names;
 }
 
+char **
+lightly_store_get_sample_names_at (LightlyStore  *self,
+                                   const char    *dataset_id,
+                                   const guint32 *rows,
+                                   gsize          n_rows,
+                                   GError       **error)
+{
+  g_autoptr(Conn) c = NULL;
+  g_auto(GStrv) names = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+  g_return_val_if_fail (rows != NULL || n_rows == 0, NULL);
+
+  c = store_conn_acquire (self, error);
+  if (c == NULL || !store_read_begin (c, error))
+    return NULL;
+  if (store_dataset_n_samples (c, dataset_id, error) < 0)
+    ok = FALSE;
+  names = g_new0 (char *, n_rows + 1);
+  if (ok)
+    {
+      STMT st = store_prep (c, "SELECT file_name FROM samples WHERE dataset_id = ? AND idx = ?",
+                            error);
+
+      ok = st != NULL;
+      for (gsize i = 0; ok && i < n_rows; i++)
+        {
+          int rc;
+
+          sqlite3_reset (st);
+          store_bind_text (st, 1, dataset_id);
+          sqlite3_bind_int64 (st, 2, rows[i]);
+          rc = store_step_row (c, st, "reading samples", error);
+          if (rc < 0)
+            ok = FALSE;
+          else
+            names[i] = rc > 0 ? store_col_text (st, 0) : g_strdup ("");
+        }
+    }
+  store_read_end (c);
+  return ok ? g_steal_pointer (&names) : NULL;
+}
+
 gint64
 lightly_store_get_n_samples (LightlyStore *self, const char *dataset_id, GError **error)
 {

@@ -415,7 +415,11 @@ lightly_store_update_job_progress (LightlyStore *self, const char *job_id, gint6
   if (!write)
     return TRUE;
 
-  c = store_write_begin (self, error);
+  /* The counter is a hint for followers, rewritten a few times a second:
+   * its commit does not wait for the disk (store_write_begin_relaxed). A
+   * power cut may take back the last few values; the job's start and end,
+   * its tag and its picks are committed with a full sync. */
+  c = store_write_begin_relaxed (self, error);
   if (c == NULL)
     return FALSE;
   {

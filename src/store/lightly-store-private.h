@@ -28,6 +28,7 @@ typedef struct {
   GHashTable *stmts;          /* SQL text pointer → sqlite3_stmt */
   LightlyStore *owner;        /* not a reference */
   gboolean writing;           /* holds owner->write_lock */
+  gboolean relaxed;           /* synchronous = NORMAL until released */
 } Conn;
 
 typedef struct {
@@ -127,6 +128,10 @@ int           store_step_row      (Conn          *c,
  * BEGIN IMMEDIATE. store_write_commit() releases the connection either way. */
 Conn         *store_write_begin   (LightlyStore  *self,
                              GError       **error);
+/* The same for a write no user would miss after a power cut (a job's
+ * progress): its commit is not synced (see lightly-store.c). */
+Conn         *store_write_begin_relaxed (LightlyStore  *self,
+                                   GError       **error);
 gboolean      store_write_commit  (Conn    *c,
                              GError **error);
 /* For multi-statement reads: one snapshot. */

@@ -312,6 +312,22 @@ store_conn_release (Conn *c)
 
   if (sqlite3_get_autocommit (c->db) == 0)
     sqlite3_exec (c->db, "ROLLBACK", NULL, NULL, NULL);
+  if (c->relaxed)
+    {
+      /* Back to the store's rule for every other write. Should it fail,
+       * the connection is not reused: it would sync too little. */
+      c->relaxed = FALSE;
+      if (sqlite3_exec (c->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK)
+        {
+          if (c->writing)
+            {
+              c->writing = FALSE;
+              g_mutex_unlock (&self->write_lock);
+            }
+          conn_free (c);
+          return;
+        }
+    }
   if (c->writing)
     {
       c->writing = FALSE;
@@ -495,6 +511,40 @@ store_write_begin (LightlyStore *self, GError **error)
     return NULL;
   g_mutex_lock (&self->write_lock);
   c->writing = TRUE;
+  if (!store_exec_sql (c->db, "BEGIN IMMEDIATE", error))
+    {
+      store_conn_release (c);
+      return NULL;
+    }
+  return c;
+}
+
+/* store_write_begin() for a write that no user would miss if a power cut
+ * took it back (a job's progress counter, rewritten a few times a second):
+ * its COMMIT does not wait for the disk (synchronous = NORMAL in WAL mode).
+ * SQLite's WAL still keeps the file consistent, and the next ordinary
+ * (synchronous = FULL) commit syncs the log with this one in it, so no
+ * other write loses any durability; a power cut can only take back the
+ * relaxed commits made since the last ordinary one. A crash of the process
+ * loses nothing either way. */
+Conn *
+store_write_begin_relaxed (LightlyStore *self, GError **error)
+{
+  Conn *c = store_conn_acquire (self, error);
+
+  if (c == NULL)
+    return NULL;
+  g_mutex_lock (&self->write_lock);
+  c->writing = TRUE;
+  if (self->dir != NULL)
+    {
+      c->relaxed = TRUE;
+      if (!store_exec_sql (c->db, "PRAGMA synchronous = NORMAL", error))
+        {
+          store_conn_release (c);
+          return NULL;
+        }
+    }
   if (!store_exec_sql (c->db, "BEGIN IMMEDIATE", error))
     {
       store_conn_release (c);

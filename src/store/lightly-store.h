@@ -81,6 +81,14 @@ char    **lightly_store_get_sample_names     (LightlyStore  *self,
                                               const char    *dataset_id,
                                               gsize         *n_out,
                                               GError       **error);
+/* The file names of the samples at @rows (@n_rows of them, any order), in
+ * that order, NULL-terminated; a row out of range gives an empty string.
+ * For a few rows of a large dataset: one indexed lookup each. */
+char    **lightly_store_get_sample_names_at  (LightlyStore  *self,
+                                              const char    *dataset_id,
+                                              const guint32 *rows,
+                                              gsize          n_rows,
+                                              GError       **error);
 /* Returns -1 on error. */
 gint64    lightly_store_get_n_samples        (LightlyStore  *self,
                                               const char    *dataset_id,

@@ -1,0 +1,87 @@
+/* bench-query-engine.c: the bare selection engine on a store's matrix, the
+ * yardstick of `lightly-al query` in bench/run-query.sh (issue 13, item 6)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ *   bench-query-engine MATRIX.f32 N_ROWS DIM METHOD K
+ *
+ * Maps MATRIX.f32 (the store's embeddings/<id>.f32: N_ROWS × DIM float32,
+ * L2-normalised) read-only, as the store serves it, and runs METHOD
+ * (CORESET, TYPICLUST, …) with K picks over all rows, nothing preselected,
+ * seed 0, the default thread count: what a cold-start `lightly-al query
+ * --method METHOD --n-samples K` asks the engine for. Nothing else: no
+ * store, no tags, no job. Prints "engine_ms picks first_pick" on stdout;
+ * the script times the whole process from outside, as it times the CLI.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lightly/lightly.h>
+#include "selection/lightly-selection.h"
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GMappedFile) mf = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) picks = NULL;
+  g_autofree guint32 *cand = NULL;
+  LightlySelectionParams p = { 0 };
+  gsize n, dim;
+  gint64 t0;
+
+  if (argc != 6)
+    {
+      fprintf (stderr, "usage: %s MATRIX.f32 N_ROWS DIM METHOD K\n", argv[0]);
+      return 2;
+    }
+  n = g_ascii_strtoull (argv[2], NULL, 10);
+  dim = g_ascii_strtoull (argv[3], NULL, 10);
+  mf = g_mapped_file_new (argv[1], FALSE, &error);
+  if (mf == NULL)
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 1;
+    }
+  if (n == 0 || dim == 0 || g_mapped_file_get_length (mf) != n * dim * sizeof (float))
+    {
+      fprintf (stderr, "%s is not %zu × %zu float32\n", argv[1], n, dim);
+      return 1;
+    }
+  if (g_str_equal (argv[4], "CORESET"))
+    p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+  else if (g_str_equal (argv[4], "TYPICLUST"))
+    p.method = LIGHTLY_SELECTION_METHOD_TYPICLUST;
+  else if (g_str_equal (argv[4], "PROBCOVER"))
+    p.method = LIGHTLY_SELECTION_METHOD_PROBCOVER;
+  else if (g_str_equal (argv[4], "RANDOM"))
+    p.method = LIGHTLY_SELECTION_METHOD_RANDOM;
+  else
+    {
+      fprintf (stderr, "unknown method %s\n", argv[4]);
+      return 2;
+    }
+
+  t0 = g_get_monotonic_time ();
+  cand = g_new (guint32, n);
+  for (gsize i = 0; i < n; i++)
+    cand[i] = (guint32) i;
+  p.matrix = (const float *) (gconstpointer) g_mapped_file_get_contents (mf);
+  p.n_rows = n;
+  p.dim = dim;
+  p.candidates = cand;
+  p.n_candidates = n;
+  p.k = g_ascii_strtoull (argv[5], NULL, 10);
+  picks = lightly_selection_run (&p, &error);
+  if (picks == NULL)
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 1;
+    }
+  printf ("%.1f %u %u\n", (g_get_monotonic_time () - t0) / 1000.0, picks->len,
+          picks->len > 0 ? g_array_index (picks, guint32, 0) : 0);
+  return 0;
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# `lightly-al query` against the bare engine on the same matrix (issue 13,
+# item 6: the CLI within 1.2× of the engine):
+#
+#   bench/run-query.sh BUILD_DIR [SIZES] [K] [ROUNDS]
+#
+# SIZES is a comma-separated list of NxD (default 100000x128,20000x64), K
+# the picks (default 100), ROUNDS the timed rounds (default 5). For each
+# size it writes an iid Gaussian embeddings CSV, sets up an embedded store
+# once with lightly-al (create-dataset, register-samples,
+# upload-embeddings), then times, interleaved round by round so that load
+# on a shared machine hits both alike, whole processes from start to exit:
+#
+#   cli    lightly-al query --method CORESET --n-samples K   (a cold start)
+#   engine bench-query-engine STORE/embeddings/<id>.f32 N D CORESET K
+#   cli    lightly-al query --n-samples K  (AUTO: TYPICLUST on a cold start)
+#   engine bench-query-engine ... TYPICLUST K
+#
+# and prints each one's median, the median of the per-round ratios
+# cli/engine, and every round. The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
+# fsync costs what it costs). Set STRACE=1 to also count the CLI's
+# system calls once per size (strace -c -f).
+set -eu
+build=$(realpath "$1")
+sizes=${2:-100000x128,20000x64}
+k=${3:-100}
+rounds=${4:-5}
+here=$(dirname "$(realpath "$0")")
+al=$build/tools/lightly-al
+engine=$build/bench/bench-query-engine
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/lightly-query-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+export LD_LIBRARY_PATH="$build/src${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+unset LIGHTLY_SERVER_LOCATION
+
+ms () { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+echo "load before: $(cat /proc/loadavg) on $(nproc) cores"
+for size in $(echo "$sizes" | tr ',' ' '); do
+  n=${size%x*}
+  d=${size#*x}
+  store=$work/store-$size
+  csv=$work/emb-$size.csv
+  /usr/bin/python3 - "$csv" "$n" "$d" <<'EOF'
+import sys
+import numpy
+path, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+x = numpy.random.default_rng(7).standard_normal((n, d), dtype=numpy.float32)
+with open(path, 'w') as f:
+    f.write('filenames,' + ','.join(f'embedding_{j}' for j in range(d)) + ',labels\n')
+    for i in range(n):
+        f.write(f'img-{i:07d}.png,' + ','.join(f'{v:.6g}' for v in x[i]) + ',0\n')
+EOF
+  loc="file://$store"
+  "$al" create-dataset --location "$loc" bench >/dev/null
+  "$al" register-samples --location "$loc" -d bench "$csv" >/dev/null
+  "$al" upload-embeddings --location "$loc" -d bench "$csv" >/dev/null
+  matrix=$(ls "$store"/embeddings/*.f32)
+  if [ "${STRACE:-0}" = 1 ]; then
+    strace -c -f -o "$work/strace-$size" "$al" query --location "$loc" -d bench \
+      --method CORESET -n "$k" >/dev/null 2>&1
+    echo "$size CORESET query, system calls (strace -c -f, top 8, and the syncs):"
+    sed -n '1,2p;3,10p' "$work/strace-$size"
+    sed -n '11,$p' "$work/strace-$size" | grep -E ' (fdatasync|fsync)$' || true
+  fi
+  for r in $(seq "$rounds"); do
+    t=$(date +%s%N); "$al" query --location "$loc" -d bench --method CORESET -n "$k" >/dev/null 2>&1
+    echo "$size CORESET cli $(ms "$t")"
+    t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$k" >/dev/null
+    echo "$size CORESET engine $(ms "$t")"
+    t=$(date +%s%N); "$al" query --location "$loc" -d bench -n "$k" >/dev/null 2>&1
+    echo "$size AUTO cli $(ms "$t")"
+    t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" TYPICLUST "$k" >/dev/null
+    echo "$size AUTO engine $(ms "$t")"
+  done > "$work/times-$size"
+  rm -f "$csv"
+  echo "$size per round (ms):"
+  awk '{ printf "  %s %s %s %s\n", $2, $3, $4, ($3 == "engine" ? "" : "") }' "$work/times-$size" |
+    paste - - | awk '{ printf "  %-8s cli %6d  engine %6d  ratio %.2f\n", $1, $3, $6, $3 / $6 }' 
+  awk -v k="$k" '
+    { key = $1 " " $2; t[key, $3, ++c[key, $3]] = $4; keys[key] = 1 }
+    function median(a, n,   i, j, x) {
+      for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    END {
+      for (key in keys) {
+        n = c[key, "cli"]
+        for (i = 1; i <= n; i++) { a[i] = t[key, "cli", i]; b[i] = t[key, "engine", i]; q[i] = a[i] / b[i] }
+        mc = median(a, n); me = median(b, n); mq = median(q, n)
+        printf "%-18s k=%d  query %7.0f ms  engine %7.0f ms  ratio %.2fx (median of %d rounds)\n", key, k, mc, me, mq, n
+      } }' "$work/times-$size" | sort
+  rm -rf "$store"
+done
+echo "load after: $(cat /proc/loadavg)"
