@@ -44,6 +44,12 @@
  * kernel in every pass that reads the row), 8 more for CORAL with β other
  * than 0 and 1 (s^β), O(|P| + k) and O(block count) for the rest, and at
  * most 4 MiB of distances within P.
+ *
+ * Carried coverage (LightlySelectionCarry): a run can start from the
+ * minima a previous round ended with and compute only the rows of P they
+ * do not cover, each as one update pass (pruned by the carried anchors);
+ * the caller then owns the 12 bytes per candidate, so it costs nothing
+ * extra.
  */
 #pragma once
 
