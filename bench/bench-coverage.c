@@ -208,8 +208,8 @@ main (int argc, char **argv)
   memcpy (covered + s1.n_pre, picks1->data, c1.n_applied * sizeof (guint32));
   qsort (covered, n_cov, sizeof (guint32), cmp_u32);
   t0 = g_get_monotonic_time ();
-  if (!lightly_store_save_coverage (store, emb, matrix, s1.cand, s1.n_cand, m1, a1, covered, n_cov,
-                                    &error))
+  if (!lightly_store_save_coverage (store, emb, LIGHTLY_SELECTION_ARITHMETIC, matrix, s1.cand,
+                                    s1.n_cand, m1, a1, covered, n_cov, &error))
     g_error ("save: %s", error->message);
   g_print ("save coverage (%zu rows, 12 B each): %.2f ms\n", opt_n,
            (g_get_monotonic_time () - t0) / 1e3);
@@ -260,8 +260,9 @@ main (int argc, char **argv)
           (kk == 0 ? t_re1 : t_re)[rep] = (t1 - t0) / 1e3;
 
           t0 = g_get_monotonic_time ();
-          c.start = lightly_store_load_coverage (store, emb, matrix, s2.cand, s2.n_cand, s2.pre,
-                                                 s2.n_pre, m, a, &unc, &nu);
+          c.start = lightly_store_load_coverage (store, emb, LIGHTLY_SELECTION_ARITHMETIC, matrix,
+                                                 s2.cand, s2.n_cand, s2.pre, s2.n_pre, m, a,
+                                                 &unc, &nu);
           t2 = g_get_monotonic_time ();
           if (!c.start)
             g_error ("the coverage did not load");

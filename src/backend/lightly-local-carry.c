@@ -38,8 +38,10 @@ lightly_local_carry_prepare (LightlyLocalCarry    *out,
     return NULL;
   out->carry.mind2 = g_new (double, n_candidates);
   out->carry.anchor = g_new (guint32, n_candidates);
-  out->carry.start = lightly_store_load_coverage (store, embedding_id, matrix, candidates,
-                                                  n_candidates, preselected, n_preselected,
+  out->carry.start = lightly_store_load_coverage (store, embedding_id,
+                                                  LIGHTLY_SELECTION_ARITHMETIC, matrix,
+                                                  candidates, n_candidates, preselected,
+                                                  n_preselected,
                                                   out->carry.mind2, out->carry.anchor,
                                                   &out->uncovered, &n_uncovered);
   out->carry.uncovered = out->uncovered;
@@ -80,8 +82,9 @@ lightly_local_carry_save (LightlyLocalCarry   *carry,
   if (n_applied > 0)
     memcpy (covered + n_preselected, picks->data, n_applied * sizeof (guint32));
   qsort (covered, n, sizeof (guint32), cmp_u32);
-  if (!lightly_store_save_coverage (store, embedding_id, matrix, candidates, n_candidates,
-                                    carry->carry.mind2, carry->carry.anchor, covered, n, &error))
+  if (!lightly_store_save_coverage (store, embedding_id, LIGHTLY_SELECTION_ARITHMETIC, matrix,
+                                    candidates, n_candidates, carry->carry.mind2,
+                                    carry->carry.anchor, covered, n, &error))
     g_warning ("Could not keep the coverage for the next round: %s", error->message);
 }
 

@@ -58,6 +58,11 @@
 
 G_BEGIN_DECLS
 
+/* The version of the distance arithmetic (the bits of d² the double path
+ * computes). Carried coverage saved under another version is not used:
+ * bump it with any change that can change a computed distance. */
+#define LIGHTLY_SELECTION_ARITHMETIC 1
+
 /* Values within this of the step maximum are ties (§13 Arithmetic). */
 #define LIGHTLY_SELECTION_TIE_EPSILON 1e-9
 /* How far a row of class probabilities may sum from 1. */

@@ -11,7 +11,8 @@
  *
  * Layout (native byte order; every section padded to 8 bytes):
  *   header   64 bytes: magic "LGLYCOV1", n_rows, dim, n_covered, the
- *            hash of the embedding id, a fingerprint of the matrix (64
+ *            hash of the embedding id and of the caller's arithmetic
+ *            version (the engine's LIGHTLY_SELECTION_ARITHMETIC), a fingerprint of the matrix (64
  *            rows spread over it), the hash of the body, the hash of the
  *            header's first 56 bytes;
  *   covered  n_covered guint32 rows, ascending: the covered set;
@@ -127,15 +128,16 @@ matrix_fingerprint (const float *data, gsize n_rows, gsize dim)
 }
 
 static void
-header_fill (CovHeader *hd, const char *embedding_id, const float *data, gsize n_rows, gsize dim,
-             gsize n_covered)
+header_fill (CovHeader *hd, const char *embedding_id, guint64 arithmetic, const float *data,
+             gsize n_rows, gsize dim, gsize n_covered)
 {
   memset (hd, 0, sizeof *hd);
   memcpy (hd->magic, COV_MAGIC, 8);
   hd->n_rows = n_rows;
   hd->dim = dim;
   hd->n_covered = n_covered;
-  hd->id_hash = hash_bytes (HASH_SEED, (const guint8 *) embedding_id, strlen (embedding_id));
+  hd->id_hash = hash_word (hash_bytes (HASH_SEED, (const guint8 *) embedding_id,
+                                       strlen (embedding_id)), arithmetic);
   hd->fingerprint = matrix_fingerprint (data, n_rows, dim);
 }
 
@@ -192,6 +194,7 @@ find_row (const guint32 *a, gsize n, guint32 row)
 gboolean
 lightly_store_load_coverage (LightlyStore        *self,
                              const char          *embedding_id,
+                             guint64              arithmetic,
                              LightlyStoreMatrix  *matrix,
                              const guint32       *candidates,
                              gsize                n_candidates,
@@ -244,7 +247,7 @@ lightly_store_load_coverage (LightlyStore        *self,
   if (hd.body_hash != hash_bytes (HASH_SEED, bytes + COV_HEADER, len - COV_HEADER))
     return damaged (path, "checksum mismatch");
   /* A sound file of another matrix (or shape): not ours, recompute. */
-  header_fill (&want, embedding_id, lightly_store_matrix_get_data (matrix), n_rows, dim,
+  header_fill (&want, embedding_id, arithmetic, lightly_store_matrix_get_data (matrix), n_rows, dim,
                (gsize) hd.n_covered);
   if (hd.n_rows != want.n_rows || hd.dim != want.dim || hd.id_hash != want.id_hash ||
       hd.fingerprint != want.fingerprint)
@@ -282,9 +285,13 @@ lightly_store_load_coverage (LightlyStore        *self,
 
   for (j = 0; j < n_candidates; j++)
     {
-      double v = values[candidates[j]];
-      guint32 a = anchors[candidates[j]];
+      double v;
+      guint32 a;
 
+      if (candidates[j] >= n_rows)
+        return FALSE;
+      v = values[candidates[j]];
+      a = anchors[candidates[j]];
       if (!(v >= 0 && isfinite (v)))
         {
           g_debug ("carried coverage %s has no value for row %u", path, candidates[j]);
@@ -365,6 +372,7 @@ writer_pad (Writer *w, gsize written)
 gboolean
 lightly_store_save_coverage (LightlyStore        *self,
                              const char          *embedding_id,
+                             guint64              arithmetic,
                              LightlyStoreMatrix  *matrix,
                              const guint32       *candidates,
                              gsize                n_candidates,
@@ -399,7 +407,8 @@ lightly_store_save_coverage (LightlyStore        *self,
                    g_strerror (saved));
       return FALSE;
     }
-  header_fill (&hd, embedding_id, lightly_store_matrix_get_data (matrix), n_rows, dim, n_covered);
+  header_fill (&hd, embedding_id, arithmetic, lightly_store_matrix_get_data (matrix), n_rows, dim,
+               n_covered);
   if (lseek (w->fd, COV_HEADER, SEEK_SET) != COV_HEADER)
     w->err = errno;
   writer_put (w, covered, n_covered * sizeof (guint32));

@@ -288,9 +288,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreMatrix, lightly_store_matrix_unref)
  * with g_free()) lists the positions in @preselected of the rows not
  * covered. FALSE otherwise (no file, another matrix or covered set: the run
  * recomputes), with a g_warning when the file is damaged. Always FALSE for
- * an in-memory store. All row lists ascending. */
+ * an in-memory store. All row lists ascending. @arithmetic identifies how
+ * the values were computed (the engine's LIGHTLY_SELECTION_ARITHMETIC): a
+ * file saved with another is not used. */
 gboolean               lightly_store_load_coverage         (LightlyStore        *self,
                                                             const char          *embedding_id,
+                                                            guint64              arithmetic,
                                                             LightlyStoreMatrix  *matrix,
                                                             const guint32       *candidates,
                                                             gsize                n_candidates,
@@ -305,6 +308,7 @@ gboolean               lightly_store_load_coverage         (LightlyStore        
  * A no-op for an in-memory store. */
 gboolean               lightly_store_save_coverage         (LightlyStore        *self,
                                                             const char          *embedding_id,
+                                                            guint64              arithmetic,
                                                             LightlyStoreMatrix  *matrix,
                                                             const guint32       *candidates,
                                                             gsize                n_candidates,
