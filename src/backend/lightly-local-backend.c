@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-carry.h"
 #include "backend/lightly-local-jobs.h"
 #include "backend/lightly-local-inputs.h"
 #include "backend/lightly-local-rules.h"
@@ -554,6 +555,7 @@ selection_job_execute (SelectionJob  *job,
   g_autofree guint *pre_idx = NULL;
   g_autofree guint *cand_idx = NULL;
   g_auto(LightlyLocalInputs) inputs = { 0 };
+  g_auto(LightlyLocalCarry) carry = { 0 };
   g_autofree char *hex = NULL;
   g_autofree char *creator = NULL;
   g_autoptr(GArray) why = NULL;
@@ -636,10 +638,16 @@ selection_job_execute (SelectionJob  *job,
   /* Why each row was picked, kept with the result tag. */
   why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
   params.why = why;
+  /* CORESET and CORAL start from the previous round's coverage. */
+  params.carry = lightly_local_carry_prepare (&carry, store, job->embedding_id, matrix,
+                                              req->method, req->balance, cand_idx, n_cand,
+                                              pre_idx, n_pre);
 
   picks = lightly_local_backend_select (req->method, &params, error);
   if (picks == NULL)
     return FALSE;
+  lightly_local_carry_save (&carry, store, job->embedding_id, matrix, cand_idx, n_cand,
+                            pre_idx, n_pre, picks);
 
   result_mask = lightly_bit_mask_copy (preselected_mask);
   for (guint i = 0; i < picks->len; i++)

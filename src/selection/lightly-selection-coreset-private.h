@@ -40,8 +40,14 @@ struct _Run
   double *pnorm;                /* ‖p‖² per preselected row */
 
   /* Anchors of the triangle-inequality pruning: ids [0, n_panchor) are the
-   * rows of P (when the seeding was pruned), n_panchor + t is pick t. */
+   * rows of P (when the seeding was pruned or started from carried
+   * coverage), n_panchor + t is pick t. */
   gsize n_panchor;
+  /* Carried coverage (LightlySelectionCarry), or NULL: then mind2 and
+   * anchor are its arrays, and n_applied counts the picks whose update
+   * pass ran. */
+  LightlySelectionCarry *carry;
+  gsize n_applied;
   guint32 *arow;                /* row index per anchor */
   double *anorm;                /* ‖row‖² per anchor */
 

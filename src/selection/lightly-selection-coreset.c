@@ -591,6 +591,38 @@ anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
   return parallel (r, anchor_block, &t, (n + ANCHOR_BLOCK - 1) / ANCHOR_BLOCK);
 }
 
+/* Carried coverage: the anchors come as rows; a row of P becomes its
+ * position in P, the anchor id of the pruning when P's rows are anchors
+ * (n_panchor = |P|), any other row −1 (unknown: that candidate is not
+ * pruned until a pass lowers its minimum). */
+static void
+carry_init_block (Run *r, gsize lo, gsize hi)
+{
+  const guint32 *pre = r->p->preselected;
+  gsize np = r->p->n_preselected, j;
+
+  for (j = lo; j < hi; j++)
+    {
+      guint32 a = (guint32) r->anchor[j];
+      gsize l = 0, h = np;
+
+      r->anchor[j] = -1;
+      if (r->n_panchor == 0 || a == G_MAXUINT32)
+        continue;
+      while (l < h)
+        {
+          gsize mid = l + (h - l) / 2;
+
+          if (pre[mid] < a)
+            l = mid + 1;
+          else
+            h = mid;
+        }
+      if (l < np && pre[l] == a)
+        r->anchor[j] = (gint32) l;
+    }
+}
+
 /* First touch: each block's per-candidate state is written first by the
  * worker that later runs the block's passes, so on a NUMA machine its pages
  * sit on that worker's node (the blocks go to the workers in the same
@@ -602,6 +634,11 @@ init_block (gpointer ctx, gsize b, gpointer data)
   gsize lo, hi, j;
 
   block_range (r, b, &lo, &hi);
+  if (r->carry != NULL && r->carry->start)
+    {
+      carry_init_block (r, lo, hi);
+      return;
+    }
   for (j = lo; j < hi; j++)
     {
       r->anchor[j] = -1;
@@ -619,8 +656,16 @@ alloc_state (Run *r, gsize n_anchors, gboolean coral)
 
   r->arow = g_new (guint32, MAX (n_anchors, 1));
   r->anorm = g_new (double, MAX (n_anchors, 1));
-  r->anchor = g_new (gint32, r->m);
-  r->mind2 = g_new (double, r->m);
+  if (r->carry != NULL)
+    {
+      r->anchor = (gint32 *) r->carry->anchor;
+      r->mind2 = r->carry->mind2;
+    }
+  else
+    {
+      r->anchor = g_new (gint32, r->m);
+      r->mind2 = g_new (double, r->m);
+    }
   r->bmax2 = g_new (double, r->n_blocks);
   if (coral)
     {
@@ -681,14 +726,108 @@ check_rows (Run *r, GError **error)
   return TRUE;
 }
 
+static void
+stats_block (gpointer ctx, gsize b, gpointer data)
+{
+  lightly_coreset_block_stats (ctx, b);
+}
+
+/* The first pass from carried coverage: mind2 holds the minima over the
+ * covered rows of P, and each uncovered row lowers them as a pick does.
+ * The update computes the same double d² as the seeding (the same exact
+ * kernels; the fast path and the pruning only skip rows they prove cannot
+ * change), and min is exact, so mind2 ends as the seeding over all of P
+ * would leave it, bit for bit. With P's rows as anchors (n_panchor = |P|),
+ * the carried anchors prune these passes and the picks' ones. */
+static gboolean
+carried_pass (Run *r, double *dsp)
+{
+  const LightlySelectionCarry *c = r->carry;
+  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), i;
+  g_autofree double *qd = g_new (double, dim8);
+
+  if (!parallel (r, stats_block, NULL, r->n_blocks))
+    return FALSE;
+  for (i = 0; i < c->n_uncovered; i++)
+    {
+      gsize pos = c->uncovered[i];
+      const float *x = row (r, r->p->preselected[pos]);
+      UpdateTask ut = { 0 };
+
+      if (cancel_requested (r))
+        return FALSE;
+      lightly_to_double (qd, x, r->dim, dim8);
+      ut.qd = qd;
+      ut.qf = x;
+      ut.qnorm = r->pnorm[pos];
+      lightly_fast_linear (&r->fb, fast_qterm (r, ut.qnorm), &ut.alpha, &ut.beta);
+      ut.pick = -1;
+      ut.tag = -1;
+      if (r->n_panchor > 0)
+        {
+          if (!anchor_distances (r, &ut, r->n_panchor, dsp))
+            return FALSE;
+          ut.tag = (gint32) pos;
+          ut.dsp = dsp;
+        }
+      if (!parallel (r, update_block, &ut, r->n_blocks))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A carried run's start: every minimum a distance (≥ 0, finite), the
+ * uncovered positions ascending in P, and at least one row covered. */
+static gboolean
+carry_check (const LightlySelectionParams *p, GError **error)
+{
+  const LightlySelectionCarry *c = p->carry;
+  gsize j;
+
+  if (c->mind2 == NULL || c->anchor == NULL || p->n_preselected == 0 ||
+      c->n_uncovered >= p->n_preselected || (c->n_uncovered > 0 && c->uncovered == NULL))
+    goto bad;
+  for (j = 0; j < c->n_uncovered; j++)
+    if (c->uncovered[j] >= p->n_preselected || (j > 0 && c->uncovered[j] <= c->uncovered[j - 1]))
+      goto bad;
+  for (j = 0; j < p->n_candidates; j++)
+    if (!(c->mind2[j] >= 0 && isfinite (c->mind2[j])))
+      goto bad;
+  return TRUE;
+
+bad:
+  g_set_error_literal (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT,
+                       "The carried coverage is inconsistent with the preselected rows");
+  return FALSE;
+}
+
+/* The carried state out: anchors as rows, and whether mind2 is a coverage
+ * (there was P or an applied pick: else it holds distances to the mean). */
+static void
+carry_finish (Run *r)
+{
+  LightlySelectionCarry *c = r->carry;
+  gsize j;
+
+  c->n_applied = r->n_applied;
+  c->valid = r->p->n_preselected > 0 || r->n_applied > 0;
+  if (!c->valid)
+    return;
+  for (j = 0; j < r->m; j++)
+    c->anchor[j] = r->anchor[j] < 0 ? G_MAXUINT32 : r->arow[r->anchor[j]];
+}
+
 /* The first pass: distances to P, or without P the first pick (into
  * *first) by the CORESET or CORAL rule. */
 static gboolean
-first_pass (Run *r, gboolean coral, gboolean prune_seed, gssize *first, GError **error)
+first_pass (Run *r, gboolean coral, gboolean prune_seed, double *dsp, gssize *first,
+            GError **error)
 {
   gboolean ok = TRUE;
 
-  if (r->p->n_preselected > 0)
+  if (r->carry != NULL && r->carry->start)
+    ok = carried_pass (r, dsp);
+  else if (r->p->n_preselected > 0)
     ok = prune_seed ? lightly_coreset_seed_pruned (r) : lightly_coreset_seed (r);
   else if (coral)
     *first = coral_first_pick (r, &ok);
@@ -710,11 +849,13 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
    * on while t is under 1/32 of |C|, and P's rows are anchors (the seeding is
    * pruned) when |P| is too; so that work stays under 1/16 of a pass. */
   gsize prune_picks = pruning == 0 ? 0 : pruning == 2 ? k : MIN (r->m / 32, (gsize) G_MAXINT32);
-  gboolean prune_seed = np > 0 && k > 0 && pruning != 0 &&
-                        (pruning == 2 || np <= r->m / 32) &&
-                        np + MIN (k, prune_picks) < (gsize) G_MAXINT32;
+  gboolean p_anchors = np > 0 && pruning != 0 && (pruning == 2 || np <= r->m / 32) &&
+                       np + MIN (k, prune_picks) < (gsize) G_MAXINT32;
+  gboolean start = r->carry != NULL && r->carry->start;
+  gboolean prune_seed = p_anchors && k > 0 && !start;
 
-  r->n_panchor = prune_seed ? np : 0;
+  /* A carried start keeps P's rows as anchors too: its anchors are rows of P. */
+  r->n_panchor = prune_seed || (start && p_anchors) ? np : 0;
   n_anchors = r->n_panchor + MIN (k, prune_picks);
   dsp = g_new (double, MAX (n_anchors, 1));
   if (!alloc_state (r, n_anchors, coral))
@@ -723,7 +864,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
     return FALSE;
   if (k == 0)
     return TRUE;
-  if (!first_pass (r, coral, prune_seed, &first, error))
+  if (!first_pass (r, coral, prune_seed, dsp, &first, error))
     return FALSE;
 
   for (t = 0; t < k; t++)
@@ -781,7 +922,10 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
         ut.tag = -1;   /* anchors only for picks with known distances */
       if (!parallel (r, update_block, &ut, r->n_blocks))
         return lightly_selection_set_cancelled (error);
+      r->n_applied = t + 1;
     }
+  if (r->carry != NULL)
+    carry_finish (r);
   return TRUE;
 }
 
@@ -808,6 +952,13 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   if (forced_block_rows > 0)
     r.block_rows = forced_block_rows;
   r.n_blocks = (r.m + r.block_rows - 1) / r.block_rows;
+  /* Balance runs the method on a ranking of its own: nothing to carry. */
+  if (p->carry != NULL && !p->balance)
+    {
+      if (p->carry->start && !carry_check (p, error))
+        return FALSE;
+      r.carry = p->carry;
+    }
   fast_init (&r);
   n_threads = lightly_selection_thread_count (p);
   /* Seeding with P can split P, so it can use every thread. */
@@ -822,10 +973,13 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.overhead = (guint64) r.n_overhead;
   last_stats.fast = (guint64) r.n_fast;
   last_stats.exact = (guint64) r.n_exact;
-  g_free (r.anchor);
+  if (r.carry == NULL)
+    {
+      g_free (r.anchor);
+      g_free (r.mind2);
+    }
   g_free (r.arow);
   g_free (r.anorm);
-  g_free (r.mind2);
   g_free (r.w);
   g_free (r.pnorm);
   g_free (r.bmax2);

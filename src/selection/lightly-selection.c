@@ -255,6 +255,11 @@ lightly_selection_run (const LightlySelectionParams  *params,
 
   if (params->why != NULL)
     g_array_set_size (params->why, 0);
+  if (params->carry != NULL)
+    {
+      params->carry->valid = FALSE;
+      params->carry->n_applied = 0;
+    }
   if (!validate (params, error))
     return NULL;
   if (lightly_selection_cancel_raised (params))

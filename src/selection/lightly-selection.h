@@ -44,6 +44,12 @@
  * kernel in every pass that reads the row), 8 more for CORAL with β other
  * than 0 and 1 (s^β), O(|P| + k) and O(block count) for the rest, and at
  * most 4 MiB of distances within P.
+ *
+ * Carried coverage (LightlySelectionCarry): a run can start from the
+ * minima a previous round ended with and compute only the rows of P they
+ * do not cover, each as one update pass (pruned by the carried anchors);
+ * the caller then owns the 12 bytes per candidate, so it costs nothing
+ * extra.
  */
 #pragma once
 
@@ -51,6 +57,11 @@
 #include "lightly-selection-types.h"
 
 G_BEGIN_DECLS
+
+/* The version of the distance arithmetic (the bits of d² the double path
+ * computes). Carried coverage saved under another version is not used:
+ * bump it with any change that can change a computed distance. */
+#define LIGHTLY_SELECTION_ARITHMETIC 1
 
 /* Values within this of the step maximum are ties (§13 Arithmetic). */
 #define LIGHTLY_SELECTION_TIE_EPSILON 1e-9
@@ -88,6 +99,41 @@ typedef struct {
 typedef void (*LightlySelectionProgress) (guint64  processed,
                                           guint64  total,
                                           gpointer user_data);
+
+/* Carried coverage between rounds (lightly-glib extension; CORESET and
+ * CORAL without balance, any other run leaves it untouched but for valid).
+ * In a labeling loop round n+1's P is round n's P plus its picks, and
+ * min over a union is the min of the mins: the per-candidate minima a run
+ * ends with are the first pass of the next round, which then computes only
+ * the rows of P that are not covered yet. The minima are the exact double
+ * path's (the fast path and the pruning only decide which values to
+ * compute), so the picks are bit for bit those of a run from scratch.
+ *
+ * The arrays are the run's own state: given them, the engine computes in
+ * place instead of allocating its 12 bytes per candidate, so carrying costs
+ * no memory. */
+typedef struct {
+  /* Per candidate, in the order of candidates. */
+  double *mind2;
+  /* Per candidate: the row (an index into the matrix) whose distance gave
+   * mind2, G_MAXUINT32 when not known. The anchors of the pruning. */
+  guint32 *anchor;
+  /* In. TRUE: mind2[j] is the double path's min d² from candidate j to the
+   * covered rows of P (a non-empty subset), anchor[j] the row giving it or
+   * G_MAXUINT32, and uncovered lists the positions in P (ascending) of the
+   * rows not covered; the first pass computes only those. FALSE: the run
+   * starts from scratch and only fills the arrays. */
+  gboolean start;
+  const guint32 *uncovered;
+  gsize n_uncovered;
+  /* Out, set by every run. valid: the run succeeded and mind2 holds, per
+   * candidate, the min d² to P and the first n_applied picks (−1 for the
+   * picked ones), anchor the row giving it or G_MAXUINT32. The last pick's
+   * distances are not computed (no pass needs them), so n_applied is the
+   * number of picks, less one when the run made all k. */
+  gboolean valid;
+  gsize n_applied;
+} LightlySelectionCarry;
 
 typedef struct {
   LightlySelectionMethod method;
@@ -146,6 +192,8 @@ typedef struct {
    * them in rank order under equal per-class quotas of the predicted
    * class (argmax of the probabilities, ties to the smallest class). */
   gboolean balance;
+  /* Nullable: carried coverage (see LightlySelectionCarry). */
+  LightlySelectionCarry *carry;
 } LightlySelectionParams;
 
 /* The SIMD paths. By default the fastest the CPU supports: AVX-512, except

@@ -214,7 +214,8 @@ migrate (LightlyStore *self, GError **error)
   return TRUE;
 }
 
-/* Removes *.tmp files and matrices/CSVs without a row. The caller holds
+/* Removes *.tmp files, matrices/CSVs/coverage files without a row, and
+ * coverage files' temporaries (<id>.cov.XXXXXX). The caller holds
  * import.lock exclusively, so no import is writing. */
 static gboolean
 remove_orphan_files (LightlyStore *self, Conn *c, GError **error)
@@ -236,7 +237,8 @@ remove_orphan_files (LightlyStore *self, Conn *c, GError **error)
           int rc = 0;
 
           if (!g_str_has_suffix (name, ".tmp") && dot != NULL &&
-              (strcmp (dot, ".f32") == 0 || strcmp (dot, ".csv") == 0))
+              (strcmp (dot, ".f32") == 0 || strcmp (dot, ".csv") == 0 ||
+               strcmp (dot, ".cov") == 0))
             {
               g_autofree char *id = g_strndup (name, (gsize) (dot - name));
 

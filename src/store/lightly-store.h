@@ -286,6 +286,46 @@ gsize                  lightly_store_matrix_get_n_rows     (LightlyStoreMatrix *
 gsize                  lightly_store_matrix_get_dim        (LightlyStoreMatrix *matrix);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreMatrix, lightly_store_matrix_unref)
 
+/* ---- Carried coverage (lightly-store-coverage.c) ---------------------- */
+
+/* The minima a CORESET/CORAL run ended with (LightlySelectionCarry),
+ * beside the matrix (embeddings/<id>.cov), for the next round to start
+ * from. Load: TRUE when the file applies to this matrix, its covered set is
+ * a non-empty subset of @preselected and it knows every candidate; then
+ * @mind2 and @anchor (per candidate) are filled and *@uncovered (free
+ * with g_free()) lists the positions in @preselected of the rows not
+ * covered. FALSE otherwise (no file, another matrix or covered set: the run
+ * recomputes), with a g_warning when the file is damaged. Always FALSE for
+ * an in-memory store. All row lists ascending. @arithmetic identifies how
+ * the values were computed (the engine's LIGHTLY_SELECTION_ARITHMETIC): a
+ * file saved with another is not used. */
+gboolean               lightly_store_load_coverage         (LightlyStore        *self,
+                                                            const char          *embedding_id,
+                                                            guint64              arithmetic,
+                                                            LightlyStoreMatrix  *matrix,
+                                                            const guint32       *candidates,
+                                                            gsize                n_candidates,
+                                                            const guint32       *preselected,
+                                                            gsize                n_preselected,
+                                                            double              *mind2,
+                                                            guint32             *anchor,
+                                                            guint32            **uncovered,
+                                                            gsize               *n_uncovered);
+/* Replaces the embedding's coverage file atomically: @covered the rows the
+ * minima are over, @mind2 and @anchor per candidate (mind2 < 0: unknown).
+ * A no-op for an in-memory store. */
+gboolean               lightly_store_save_coverage         (LightlyStore        *self,
+                                                            const char          *embedding_id,
+                                                            guint64              arithmetic,
+                                                            LightlyStoreMatrix  *matrix,
+                                                            const guint32       *candidates,
+                                                            gsize                n_candidates,
+                                                            const double        *mind2,
+                                                            const guint32       *anchor,
+                                                            const guint32       *covered,
+                                                            gsize                n_covered,
+                                                            GError             **error);
+
 /* ---- Selection jobs --------------------------------------------------- */
 
 /* The store records jobs (status, progress, the owner's lock); it does not
