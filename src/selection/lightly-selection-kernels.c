@@ -166,10 +166,34 @@ portable_d2f (const float *q, const float *const *rows, size_t n, size_t dim, fl
     }
 }
 
+/* Pairs one by one, eight float lanes each (as portable_d2f). */
+static void
+portable_dotf_tile (const float *const *a, size_t na, const float *const *b, size_t nb,
+                    size_t dim, float *out)
+{
+  size_t i, t, k, l;
+
+  for (i = 0; i < na; i++)
+    for (t = 0; t < nb; t++)
+      {
+        const float *x = a[i], *y = b[t];
+        float acc[8] = { 0 };
+
+        for (k = 0; k + 8 <= dim; k += 8)
+          for (l = 0; l < 8; l++)
+            acc[l] += x[k + l] * y[k + l];
+        for (l = 0; k + l < dim; l++)
+          acc[l] += x[k + l] * y[k + l];
+        out[i * nb + t] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) +
+                          ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+      }
+}
+
 const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot,
   portable_dot4,
   portable_dot_qf,
   portable_dot_qf_norm,
   portable_d2f,
+  portable_dotf_tile,
 };
