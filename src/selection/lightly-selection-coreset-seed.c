@@ -127,7 +127,11 @@ typedef struct {
  * ≤ every hi (so it passes the first test), and d_D(t*) ≤ every d_D, so it
  * fails the second test only if its value is already the least computed.
  * Every other row is computed in double by the double pass's kernel (the
- * same bits), so out[j] is the double pass's minimum bit for bit. A g that
+ * same bits), so out[j] is the double pass's minimum bit for bit. A row
+ * that passes may wait (SeedPending) and be tested again later against a
+ * smaller min hi and a smaller least d_D: the argument holds at any time.
+ * lo, hi and min hi come from the kernels' tile_bounds(), which evaluates
+ * exactly these operations. A g that
  * is not finite (overflow) gives lo = −∞, hi = +∞: computed in double.
  * The bound is relative to S, not to d: for near-duplicates with large norms
  * (the norm trick's cancellation) it cannot decide, and those rows are
@@ -146,10 +150,45 @@ tile_bound_init (TileBound *tb, gsize dim)
   tb->abs_err = (double) dim * 0x1p-146;
 }
 
-/* Candidates per call of the tile kernel, and bytes of P rows per tile (in
- * L1 while the candidates pass by). */
+/* Candidates per call of the tile kernel, bytes of P rows per tile (in L1
+ * while the candidates pass by), and rows of P a candidate may hold for
+ * the double pass before they are decided. */
 #define SEED_CHUNK 32
 #define SEED_TILE_BYTES 16384
+#define SEED_PEND 4
+
+typedef struct {
+  guint32 t[SEED_PEND];         /* positions in P */
+  double lo[SEED_PEND];
+  guint n;
+} SeedPending;
+
+/* The pending rows of a candidate that the test above still keeps, with mh
+ * the least hi seen so far, computed in double into *best. Returns how
+ * many. The rows of P wait here, so that most are ruled out by a hi seen
+ * after them: the nearest row of P often comes late, and each earlier row
+ * that was nearest so far would otherwise go to double. */
+static gsize
+seed_flush (Run *r, SeedPending *pd, const float *x, double c, double mh, double *best)
+{
+  gsize n_exact = 0;
+  guint i;
+
+  for (i = 0; i < pd->n; i++)
+    {
+      double d2;
+
+      if (pd->lo[i] > mh || pd->lo[i] >= *best)
+        continue;
+      d2 = lightly_sqdist (c, r->pnorm[pd->t[i]],
+                           r->kern->dot (x, row (r, r->p->preselected[pd->t[i]]), r->dim));
+      n_exact++;
+      if (d2 < *best)
+        *best = d2;
+    }
+  pd->n = 0;
+  return n_exact;
+}
 
 /* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates [lo, hi), into
  * out[j], as proved above. */
@@ -161,6 +200,7 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
   gsize n = hi - lo, j, c0, t0, t, n_exact = 0;
   g_autofree double *cn = g_new (double, n);
   g_autofree double *minhi = g_new (double, n);
+  g_autofree SeedPending *pend = g_new (SeedPending, n);
   const float *tile[P_TILE], *cand[SEED_CHUNK];
   float g[SEED_CHUNK * P_TILE];
   double elo[P_TILE];
@@ -174,6 +214,7 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
       out[j] = INFINITY;
       cn[j - lo] = r->kern->dot (x, x, r->dim);
       minhi[j - lo] = INFINITY;
+      pend[j - lo].n = 0;
     }
   count_add (&r->n_computed, n * (t_hi - t_lo));
   count_add (&r->rows_read, n);
@@ -195,40 +236,28 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
           for (i = 0; i < cnum; i++)
             {
               gsize jj = c0 + i - lo;
-              double best = out[c0 + i], mh = minhi[jj], c = cn[jj];
-              const float *gi = g + i * tn;
+              SeedPending *pd = &pend[jj];
+              double best = out[c0 + i], mh;
 
+              mh = r->kern->tile_bounds (g + i * tn, r->pnorm + t0, tn, cn[jj], tb.kappa,
+                                         tb.abs_err, minhi[jj], elo);
               for (t = 0; t < tn; t++)
                 {
-                  double S = c + r->pnorm[t0 + t], e, E;
-
-                  if (!isfinite (gi[t]))
-                    {
-                      elo[t] = -INFINITY;
-                      continue;
-                    }
-                  e = S - 2.0 * (double) gi[t];
-                  E = tb.kappa * S + tb.abs_err;
-                  elo[t] = e - E;
-                  mh = MIN (mh, MAX (e, 0.0) + E);
-                }
-              for (t = 0; t < tn; t++)
-                {
-                  double d2;
-
                   if (elo[t] > mh || elo[t] >= best)
                     continue;
-                  d2 = lightly_sqdist (c, r->pnorm[t0 + t],
-                                       r->kern->dot (cand[i], tile[t], r->dim));
-                  n_exact++;
-                  if (d2 < best)
-                    best = d2;
+                  if (pd->n == SEED_PEND)
+                    n_exact += seed_flush (r, pd, cand[i], cn[jj], mh, &best);
+                  pd->t[pd->n] = (guint32) (t0 + t);
+                  pd->lo[pd->n++] = elo[t];
                 }
               out[c0 + i] = best;
               minhi[jj] = mh;
             }
         }
     }
+  for (j = lo; j < hi; j++)
+    n_exact += seed_flush (r, &pend[j - lo], row (r, r->cand[j]), cn[j - lo], minhi[j - lo],
+                           &out[j]);
   count_add (&r->n_fast, n * (t_hi - t_lo));
   count_add (&r->n_exact, n_exact);
 }

@@ -379,6 +379,43 @@ avx2_dotf_tile (const float *const *a, size_t na, const float *const *b, size_t 
       }
 }
 
+/* Four entries per step, then one by one. _mm256_min_pd (h, m) returns m
+ * when h is NaN. */
+static double
+avx2_tile_bounds (const float *g, const double *pn, size_t n, double c, double kappa,
+                  double abs_err, double mh, double *lo)
+{
+  __m256d vc = _mm256_set1_pd (c), vk = _mm256_set1_pd (kappa), va = _mm256_set1_pd (abs_err);
+  __m256d two = _mm256_set1_pd (2.0), zero = _mm256_setzero_pd ();
+  __m256d m = _mm256_set1_pd (mh);
+  __m128d m2;
+  size_t t;
+
+  for (t = 0; t + 4 <= n; t += 4)
+    {
+      __m256d gd = _mm256_cvtps_pd (_mm_loadu_ps (g + t));
+      __m256d S = _mm256_add_pd (vc, _mm256_loadu_pd (pn + t));
+      __m256d e = _mm256_sub_pd (S, _mm256_mul_pd (two, gd));
+      __m256d E = _mm256_add_pd (_mm256_mul_pd (vk, S), va);
+      __m256d z = _mm256_sub_pd (gd, gd);
+      __m256d h = _mm256_add_pd (_mm256_add_pd (_mm256_max_pd (e, zero), E), z);
+
+      _mm256_storeu_pd (lo + t, _mm256_add_pd (_mm256_sub_pd (e, E), z));
+      m = _mm256_min_pd (h, m);
+    }
+  m2 = _mm_min_pd (_mm256_castpd256_pd128 (m), _mm256_extractf128_pd (m, 1));
+  mh = _mm_cvtsd_f64 (_mm_min_sd (m2, _mm_unpackhi_pd (m2, m2)));
+  for (; t < n; t++)
+    {
+      double gd = g[t], S = c + pn[t], e = S - 2.0 * gd, E = kappa * S + abs_err;
+      double z = gd - gd, h = ((e > 0 ? e : 0.0) + E) + z;
+
+      lo[t] = (e - E) + z;
+      mh = h < mh ? h : mh;
+    }
+  return mh;
+}
+
 const LightlySelectionKernels lightly_selection_kernels_avx2 = {
   avx2_dot,
   avx2_dot4,
@@ -386,4 +423,5 @@ const LightlySelectionKernels lightly_selection_kernels_avx2 = {
   avx2_dot_qf_norm,
   avx2_d2f,
   avx2_dotf_tile,
+  avx2_tile_bounds,
 };

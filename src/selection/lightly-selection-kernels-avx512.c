@@ -432,6 +432,33 @@ avx512_dotf_tile (const float *const *a, size_t na, const float *const *b, size_
       }
 }
 
+/* Eight entries per step; the tail through masks (masked-off lanes give
+ * +∞ to the minimum). _mm512_min_pd (h, m) returns m when h is NaN. */
+static double
+avx512_tile_bounds (const float *g, const double *pn, size_t n, double c, double kappa,
+                    double abs_err, double mh, double *lo)
+{
+  __m512d vc = _mm512_set1_pd (c), vk = _mm512_set1_pd (kappa), va = _mm512_set1_pd (abs_err);
+  __m512d two = _mm512_set1_pd (2.0), zero = _mm512_setzero_pd ();
+  __m512d m = _mm512_set1_pd (mh);
+  size_t t;
+
+  for (t = 0; t < n; t += 8)
+    {
+      __mmask8 k = (__mmask8) (n - t >= 8 ? 0xff : (1u << (n - t)) - 1);
+      __m512d gd = _mm512_cvtps_pd (_mm512_castps512_ps256 (_mm512_maskz_loadu_ps ((__mmask16) k, g + t)));
+      __m512d S = _mm512_add_pd (vc, _mm512_maskz_loadu_pd (k, pn + t));
+      __m512d e = _mm512_sub_pd (S, _mm512_mul_pd (two, gd));
+      __m512d E = _mm512_add_pd (_mm512_mul_pd (vk, S), va);
+      __m512d z = _mm512_sub_pd (gd, gd);
+      __m512d h = _mm512_add_pd (_mm512_add_pd (_mm512_max_pd (e, zero), E), z);
+
+      _mm512_mask_storeu_pd (lo + t, k, _mm512_add_pd (_mm512_sub_pd (e, E), z));
+      m = _mm512_mask_min_pd (m, k, h, m);
+    }
+  return _mm512_reduce_min_pd (m);
+}
+
 const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dot,
   avx512_dot4,
@@ -439,4 +466,5 @@ const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dot_qf_norm,
   avx512_d2f,
   avx512_dotf_tile,
+  avx512_tile_bounds,
 };

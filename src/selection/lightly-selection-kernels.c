@@ -189,6 +189,23 @@ portable_dotf_tile (const float *const *a, size_t na, const float *const *b, siz
       }
 }
 
+static double
+portable_tile_bounds (const float *g, const double *pn, size_t n, double c, double kappa,
+                      double abs_err, double mh, double *lo)
+{
+  size_t t;
+
+  for (t = 0; t < n; t++)
+    {
+      double gd = g[t], S = c + pn[t], e = S - 2.0 * gd, E = kappa * S + abs_err;
+      double z = gd - gd, h = ((e > 0 ? e : 0.0) + E) + z;
+
+      lo[t] = (e - E) + z;
+      mh = h < mh ? h : mh;
+    }
+  return mh;
+}
+
 const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot,
   portable_dot4,
@@ -196,4 +213,5 @@ const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot_qf_norm,
   portable_d2f,
   portable_dotf_tile,
+  portable_tile_bounds,
 };
