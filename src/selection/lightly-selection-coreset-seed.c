@@ -113,9 +113,10 @@ typedef struct {
  * ‖c‖²_D ≥ ‖c‖²(1 − Γ), likewise for p, so with the rounding of S,
  * Σ|c_i p_i| ≤ ‖c‖‖p‖ ≤ (‖c‖² + ‖p‖²)/2 ≤ 0.6·S. (c) Let x = S − 2·dot_D
  * and y = S − 2g (the doubling is exact, g → double is exact); then
- * fl(x) and e = fl(y) are within U·|x| and U·|y| of them, |x|, |y| ≤ 3S,
+ * fl(x) and e = fl(y) are within U·|x| and U·|y| of them, |x|, |y| ≤
+ * 3S + n·2⁻¹⁴⁷,
  * and |x − y| = 2|dot_D − g| ≤ 1.2(γ + Γ)·S + n·2⁻¹⁴⁷. As Γ + 6U ≤ 0.8γ
- * (γ ≥ 2²⁹·U·(n + 8)/(n + 8)), |fl(x) − e| ≤ 2γ·S + n·2⁻¹⁴⁷, and
+ * (γ ≥ (n + 8)·2⁻²⁴ = 2²⁹·(n + 8)·U), |fl(x) − e| ≤ 2γ·S + n·2⁻¹⁴⁷, and
  * max(0, ·) is 1-Lipschitz. □
  *
  * So with E = 4γ·S + n·2⁻¹⁴⁶ (each factor doubled: the ≤ 4 roundings of
@@ -131,8 +132,10 @@ typedef struct {
  * that passes may wait (SeedPending) and be tested again later against a
  * smaller min hi and a smaller least d_D: the argument holds at any time.
  * lo, hi and min hi come from the kernels' tile_bounds(), which evaluates
- * exactly these operations. A g that
- * is not finite (overflow) gives lo = −∞, hi = +∞: computed in double.
+ * exactly these operations. A g that is not finite (overflow) makes
+ * z = g − g NaN, added to lo and hi: a NaN lo fails both skip tests (every
+ * comparison with NaN is false), so the row is computed in double, and a
+ * NaN hi is left out of min hi.
  * The bound is relative to S, not to d: for near-duplicates with large norms
  * (the norm trick's cancellation) it cannot decide, and those rows are
  * computed in double, which costs time, never a bit. */
