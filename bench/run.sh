@@ -2,6 +2,7 @@
 # bench/run.sh: the selection engine's benchmark (issues 7 and 13), one command.
 #
 #   bench/run.sh [--bench-binary PATH] [bench-selection options, e.g. --k 1000 --repeat 3]
+#   LIGHTLY_BENCH_WORK=DIR bench/run.sh ... --datasets SET   # one set at a time, one report
 #
 # Builds _build if needed and, one data set at a time (so that the engine and
 # the references see about the same load on a shared machine), makes the set
