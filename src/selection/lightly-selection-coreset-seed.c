@@ -5,7 +5,9 @@
  * The distances of every candidate to the preselected set P, unpruned
  * (lightly_coreset_seed()) or with the triangle inequality
  * (lightly_coreset_seed_pruned()), both through the exact float32 fast path
- * when it is on. The pruned one keeps float32 distances while it runs and
+ * when it is on. The unpruned one computes float32 tiles of dot products
+ * (dotf_tile(), a small GEMM) and bounds them (seed_range_fast(), with the
+ * proof above it). The pruned one keeps float32 distances while it runs and
  * computes one double distance per candidate at the end (see
  * seed_tile_block_fast()). Split from lightly-selection-coreset.c, whose Run it shares
  * (lightly-selection-coreset-private.h).
