@@ -436,7 +436,7 @@ def main():
         m = c['preselected']['-']
         L.append('## First pass over a large P (set c)\n')
         L.append('The distances from the %d candidates to the %d preselected rows, run alone '
-                 '(k = 1, one run):\n' % (m['n'] - m['n_pre'], m['n_pre']))
+                 '(k = 1, the fastest of --repeat runs):\n' % (m['n'] - m['n_pre'], m['n_pre']))
         L.append('| | wall s | extra memory MB | skipped |')
         L.append('|---|---|---|---|')
         L.append('| engine, pruned (tiles of P, anchors) | %.2f | %.1f | %.1f%% |' %

@@ -2,6 +2,7 @@
 # bench/run.sh: the selection engine's benchmark (issues 7 and 13), one command.
 #
 #   bench/run.sh [--bench-binary PATH] [bench-selection options, e.g. --k 1000 --repeat 3]
+#   LIGHTLY_BENCH_WORK=DIR bench/run.sh ... --datasets SET   # one set at a time, one report
 #
 # Builds _build if needed and, one data set at a time (so that the engine and
 # the references see about the same load on a shared machine), makes the set
@@ -85,8 +86,16 @@ if [ -z "$BIN" ]; then
   BIN=$SRC/_build/bench/bench-selection
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/lightly-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT INT TERM
+# LIGHTLY_BENCH_WORK=DIR keeps the sets' results in DIR (not removed), so
+# that sets run one at a time, by separate commands, can go into one report:
+# the report of each command covers every set DIR holds.
+if [ -n "${LIGHTLY_BENCH_WORK:-}" ]; then
+  WORK=$LIGHTLY_BENCH_WORK
+  mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/lightly-bench.XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT INT TERM
+fi
 
 echo "load before: $(cat /proc/loadavg)"
 NPROC=$(nproc)
@@ -94,13 +103,14 @@ LOAD=$(cut -d' ' -f1 /proc/loadavg)
 if awk "BEGIN { exit !($LOAD > $NPROC) }"; then
   echo "warning: load $LOAD on $NPROC cores; timings will be noisy (the ratios less so)"
 fi
-uptime > "$WORK/uptime-before"
+[ -s "$WORK/uptime-before" ] || uptime > "$WORK/uptime-before"
 
 env | grep '^OPENBLAS_' > "$WORK/env-openblas" || true
 
 # One command per reference run; the report quotes them (DIR/SET: the set's
 # directory).
-: > "$WORK/commands"
+if [ -z "${LIGHTLY_BENCH_WORK:-}" ]; then : > "$WORK/commands"; fi
+touch "$WORK/commands"
 ref () {
   label=$1
   shift
@@ -137,6 +147,11 @@ for SET in $(echo "$DATASETS" | tr ',' ' '); do
   rm -f "$D"/*.f32
 done
 uptime > "$WORK/uptime-after"
-$PY "$SRC/bench/report.py" --dir "$WORK" --sets "$DATASETS" --out "$SRC/bench/README.md" \
+SETS=$DATASETS
+if [ -n "${LIGHTLY_BENCH_WORK:-}" ]; then
+  SETS=$(for s in iid clustered preselected fmnist typiclust probcover; do
+           [ -f "$WORK/$s/c-results.tsv" ] && printf '%s,' "$s"; done | sed 's/,$//')
+fi
+$PY "$SRC/bench/report.py" --dir "$WORK" --sets "$SETS" --out "$SRC/bench/README.md" \
   --command "bench/run.sh${*:+ $*}"
 echo "wrote $SRC/bench/README.md"

@@ -379,6 +379,214 @@ test_not_finite (void)
   lightly_selection_set_simd (-1);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The first pass over P through float32 tiles (dotf_tile, norm trick)     */
+
+typedef enum {
+  TILE_RANDOM,        /* unit rows: the bound decides nearly every entry */
+  TILE_NEAR,          /* copies of one row a few ulps apart */
+  TILE_DUPLICATES,    /* candidates equal to rows of P, some an ulp off */
+  TILE_CANCEL,        /* a large common offset, small differences */
+  TILE_SCALES,        /* magnitudes 10^[-25, 25]: float products under/overflow */
+  N_TILE_CASES
+} TileCase;
+
+static const char *tile_case_names[] = { "random", "near", "duplicates", "cancel", "scales" };
+
+static float *
+make_tile_rows (GRand *rng, TileCase c, gsize n, gsize dim)
+{
+  float *x = g_new (float, n * dim);
+  g_autofree float *base = g_new (float, dim);
+  gsize i, j;
+
+  for (j = 0; j < dim; j++)
+    base[j] = (float) g_rand_double_range (rng, -1, 1);
+  for (i = 0; i < n; i++)
+    {
+      float *r = x + i * dim;
+
+      switch (c)
+        {
+        case TILE_RANDOM:
+          {
+            double s = 0;
+
+            for (j = 0; j < dim; j++)
+              {
+                r[j] = (float) g_rand_double_range (rng, -1, 1);
+                s += (double) r[j] * r[j];
+              }
+            for (j = 0; j < dim; j++)
+              r[j] = (float) (r[j] / sqrt (s));
+          }
+          break;
+        case TILE_NEAR:
+          for (j = 0; j < dim; j++)
+            {
+              gint steps = g_rand_int_range (rng, 0, 5);
+
+              r[j] = base[j];
+              while (steps-- > 0)
+                r[j] = nextafterf (r[j], g_rand_boolean (rng) ? 2.0f : -2.0f);
+            }
+          break;
+        case TILE_DUPLICATES:
+          if (i < 5)
+            for (j = 0; j < dim; j++)
+              r[j] = (float) g_rand_double_range (rng, -1, 1);
+          else
+            {
+              memcpy (r, x + (i % 5) * dim, dim * sizeof (float));
+              if (i % 4 == 0)
+                r[i % dim] = nextafterf (r[i % dim], 2.0f);
+            }
+          break;
+        case TILE_CANCEL:
+          for (j = 0; j < dim; j++)
+            r[j] = 1e4f * base[j] + (float) g_rand_double_range (rng, -1e-2, 1e-2);
+          break;
+        case TILE_SCALES:
+        default:
+          {
+            float sc = powf (10.0f, (float) g_rand_int_range (rng, -25, 26));
+
+            for (j = 0; j < dim; j++)
+              r[j] = sc * (float) g_rand_double_range (rng, -1, 1);
+          }
+          break;
+        }
+    }
+  return x;
+}
+
+/* Picks and their utilities (√ of the minimum distances of the first
+ * pass, bit for bit) against the double path on every SIMD path, thread
+ * count (1, 2, 5) and block size; the share of tile entries redone in
+ * double on the first pass alone (k = 1, unpruned) into *fast, *exact. */
+static void
+compare_tile (LightlySelectionParams *p, const char *what, guint64 *fast, guint64 *exact)
+{
+  g_autoptr(GArray) ref = NULL;
+  g_autoptr(GArray) ref_why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
+  LightlySelectionStats st;
+  LightlySelectionSimd s;
+  guint threads[] = { 1, 2, 5 }, t, blocks, prune;
+  gsize k = p->k;
+
+  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
+  lightly_selection_set_fast_path (0);
+  lightly_selection_set_pruning (0);
+  p->n_threads = 1;
+  p->why = ref_why;
+  ref = run_ok (p);
+  g_assert_cmpuint (ref->len, >, 0);
+  lightly_selection_set_fast_path (1);
+  for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+    {
+      if (!lightly_selection_simd_supported (s))
+        continue;
+      lightly_selection_set_simd (s);
+      for (t = 0; t < G_N_ELEMENTS (threads); t++)
+        for (blocks = 0; blocks < 2; blocks++)
+          for (prune = 0; prune <= 2; prune += 2)
+            {
+              g_autoptr(GArray) a = NULL;
+              g_autoptr(GArray) why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
+              guint i;
+
+              p->n_threads = threads[t];
+              p->why = why;
+              p->k = k;
+              lightly_selection_set_block_rows (blocks ? 7 : 0);
+              lightly_selection_set_pruning ((gint) prune);
+              a = run_ok (p);
+              assert_same (ref, a, what);
+              g_assert_cmpuint (why->len, ==, ref_why->len);
+              for (i = 0; i < why->len; i++)
+                if (memcmp (&g_array_index (why, LightlySelectionPick, i).utility,
+                            &g_array_index (ref_why, LightlySelectionPick, i).utility,
+                            sizeof (double)) != 0)
+                  g_error ("%s (%s, %u threads): utility %u differs from the double path",
+                           what, lightly_selection_simd_name (s), threads[t], i);
+              if (prune == 0 && blocks == 0)
+                {
+                  g_autoptr(GArray) one = NULL;
+
+                  /* The first pass alone: its float32 entries, its redone ones. */
+                  p->k = 1;
+                  p->why = NULL;
+                  one = run_ok (p);
+                  lightly_selection_get_stats (&st);
+                  g_assert_cmpuint (st.fast, ==, (guint64) p->n_candidates * p->n_preselected);
+                  g_assert_cmpuint (st.exact, <=, st.fast);
+                  g_assert_cmpuint (g_array_index (one, guint32, 0), ==,
+                                    g_array_index (ref, guint32, 0));
+                  *fast += st.fast;
+                  *exact += st.exact;
+                }
+            }
+    }
+  p->k = k;
+  p->why = NULL;
+  lightly_selection_set_block_rows (0);
+  lightly_selection_set_pruning (1);
+  lightly_selection_set_simd (-1);
+}
+
+static void
+test_tile_bound (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (1313013);
+  gsize dims[] = { 1, 3, 13, 37, 130, 512 }, di, i;
+  guint64 fast[N_TILE_CASES] = { 0 }, exact[N_TILE_CASES] = { 0 };
+  gint c;
+
+  for (c = 0; c < N_TILE_CASES; c++)
+    for (di = 0; di < G_N_ELEMENTS (dims); di += slow_mode () ? 2 : 1)
+      {
+        /* P spans several tiles (8 rows at dim 512, 64 at dim 1) and is
+         * not a multiple of the kernels' 4 rows; the last run has a P of
+         * 600 rows and few candidates, which the threads split. */
+        gboolean split = di == G_N_ELEMENTS (dims) - 1 && c == TILE_RANDOM;
+        gsize n = split ? 640 : slow_mode () ? 90 : 200, dim = split ? 13 : dims[di];
+        g_autofree float *x = make_tile_rows (rng, (TileCase) c, n, dim);
+        g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+        g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+        g_autofree char *what = g_strdup_printf ("tile %s dim %zu%s", tile_case_names[c],
+                                                 dim, split ? " split P" : "");
+        LightlySelectionParams p = { 0 };
+
+        for (i = 0; i < n; i++)
+          {
+            guint32 v = (guint32) i;
+            gboolean in_p = split ? i >= 40 : (i % 3 == 1 || (c == TILE_DUPLICATES && i < 5));
+
+            g_array_append_val (in_p ? pre : cand, v);
+          }
+        p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+        p.matrix = x;
+        p.n_rows = n;
+        p.dim = dim;
+        p.candidates = (const guint32 *) cand->data;
+        p.n_candidates = cand->len;
+        p.preselected = (const guint32 *) pre->data;
+        p.n_preselected = pre->len;
+        p.k = 12;
+        compare_tile (&p, what, &fast[c], &exact[c]);
+      }
+  for (c = 0; c < N_TILE_CASES; c++)
+    g_test_message ("tile %s: %" G_GUINT64_FORMAT " float32 entries of the first pass, %"
+                    G_GUINT64_FORMAT " (%.2f%%) redone in double", tile_case_names[c], fast[c],
+                    exact[c], 100.0 * (double) exact[c] / (double) MAX (fast[c], 1));
+  /* The bound decides well-separated rows, and sends back to double the
+   * rows below float resolution and the cancelling norms. */
+  g_assert_cmpuint (exact[TILE_RANDOM] * 5, <, fast[TILE_RANDOM]);
+  g_assert_cmpuint (exact[TILE_NEAR] * 2, >, fast[TILE_NEAR]);
+  g_assert_cmpuint (exact[TILE_CANCEL] * 2, >, fast[TILE_CANCEL]);
+  g_assert_cmpuint (exact[TILE_DUPLICATES], >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -387,5 +595,6 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/share", test_share);
   g_test_add_func ("/selection-fast/seed", test_seed);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
+  g_test_add_func ("/selection-fast/tile-bound", test_tile_bound);
   return g_test_run ();
 }

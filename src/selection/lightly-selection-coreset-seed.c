@@ -5,7 +5,9 @@
  * The distances of every candidate to the preselected set P, unpruned
  * (lightly_coreset_seed()) or with the triangle inequality
  * (lightly_coreset_seed_pruned()), both through the exact float32 fast path
- * when it is on. The pruned one keeps float32 distances while it runs and
+ * when it is on. The unpruned one computes float32 tiles of dot products
+ * (dotf_tile(), a small GEMM) and bounds them (seed_range_fast(), with the
+ * proof above it). The pruned one keeps float32 distances while it runs and
  * computes one double distance per candidate at the end (see
  * seed_tile_block_fast()). Split from lightly-selection-coreset.c, whose Run it shares
  * (lightly-selection-coreset-private.h).
@@ -85,9 +87,190 @@ typedef struct {
   double *partial;              /* n_split × m minima, or NULL if n_split is 1 */
 } SeedTask;
 
+/* The first pass through float32 tiles of dot products.
+ *
+ * The double pass sets mind2[j] = min over t of d_D(c, p_t), with
+ * d_D = max(0, fl(S − 2·dot_D)), S = fl(‖c‖²_D + ‖p‖²_D) and dot_D the
+ * double kernels' ⟨c,p⟩ (lightly_sqdist()). A minimum does not depend on
+ * the order of its terms, so it is enough to compute in double every row t
+ * that can attain it; the others are skipped. The tile kernel (dotf_tile(),
+ * a register-blocked small GEMM of candidate rows × rows of P) gives
+ * g ≈ ⟨c,p⟩ in float32, and e = fl(S − 2g) in double estimates d_D.
+ *
+ * Claim: with n = dim, u = 2⁻²⁴, U = 2⁻⁵³, γ = γ_{n+8} = (n+8)u/(1 − (n+8)u)
+ * and Γ the same with U, if g is finite then
+ *   |d_D − max(0, e)| ≤ 2γ·S + n·2⁻¹⁴⁷.
+ * Proof. (a) g sums the n products c_i·p_i in float32 in some order, each
+ * product rounded alone or fused into an FMA: every term goes through at
+ * most one product rounding, ⌈n/w⌉ lane additions and log₂ w reduction
+ * additions for the w lanes of any path (w ≤ 16), so at most n + 8
+ * roundings, each a factor (1 + δ), |δ| ≤ u, as long as no result is
+ * subnormal; by Higham's Lemma 3.1 the product of those factors is within
+ * γ of 1, so |g − s| ≤ γ·Σ|c_i p_i| with s = ⟨c,p⟩ exact. A sum whose
+ * result is subnormal is exact; a product or FMA whose result is subnormal
+ * errs by at most 2⁻¹⁵⁰ absolutely, at most 2n of them, each grown by the
+ * later factors by at most 1 + γ ≤ 2: n·2⁻¹⁴⁸ in all. A finite g saw no
+ * overflow (an infinity never returns to finite). (b) The double kernels'
+ * products of floats are exact, so |dot_D − s| ≤ Γ·Σ|c_i p_i|, and
+ * ‖c‖²_D ≥ ‖c‖²(1 − Γ), likewise for p, so with the rounding of S,
+ * Σ|c_i p_i| ≤ ‖c‖‖p‖ ≤ (‖c‖² + ‖p‖²)/2 ≤ 0.6·S. (c) Let x = S − 2·dot_D
+ * and y = S − 2g (the doubling is exact, g → double is exact); then
+ * fl(x) and e = fl(y) are within U·|x| and U·|y| of them, |x|, |y| ≤
+ * 3S + n·2⁻¹⁴⁷,
+ * and |x − y| = 2|dot_D − g| ≤ 1.2(γ + Γ)·S + n·2⁻¹⁴⁷. As Γ + 6U ≤ 0.8γ
+ * (γ ≥ (n + 8)·2⁻²⁴ = 2²⁹·(n + 8)·U), |fl(x) − e| ≤ 2γ·S + n·2⁻¹⁴⁷, and
+ * max(0, ·) is 1-Lipschitz. □
+ *
+ * So with E = 4γ·S + n·2⁻¹⁴⁶ (each factor doubled: the ≤ 4 roundings of
+ * E, e − E and max(0, e) + E, each ≤ U of a value ≤ 4S, fall far inside
+ * the slack 2γ·S ≥ 2⁻²³·S), lo = e − E ≤ d_D ≤ hi = max(0, e) + E. A row
+ * with lo > min hi over the rows seen so far, or lo ≥ the least d_D
+ * computed so far, cannot lower the minimum below what is already
+ * reachable: the row t* attaining the double pass's minimum has lo ≤ d_D(t*)
+ * ≤ every hi (so it passes the first test), and d_D(t*) ≤ every d_D, so it
+ * fails the second test only if its value is already the least computed.
+ * Every other row is computed in double by the double pass's kernel (the
+ * same bits), so out[j] is the double pass's minimum bit for bit. A row
+ * that passes may wait (SeedPending) and be tested again later against a
+ * smaller min hi and a smaller least d_D: the argument holds at any time.
+ * lo, hi and min hi come from the kernels' tile_bounds(), which evaluates
+ * exactly these operations. A g that is not finite (overflow) makes
+ * z = g − g NaN, added to lo and hi: a NaN lo fails both skip tests (every
+ * comparison with NaN is false), so the row is computed in double, and a
+ * NaN hi is left out of min hi.
+ * The bound is relative to S, not to d: for near-duplicates with large norms
+ * (the norm trick's cancellation) it cannot decide, and those rows are
+ * computed in double, which costs time, never a bit. */
+typedef struct {
+  double kappa;                 /* 4γ */
+  double abs_err;               /* n·2⁻¹⁴⁶ */
+} TileBound;
+
+static void
+tile_bound_init (TileBound *tb, gsize dim)
+{
+  double k = ((double) dim + 8) * 0x1p-24;
+
+  tb->kappa = 4 * k / (1 - k);
+  tb->abs_err = (double) dim * 0x1p-146;
+}
+
+/* Candidates per call of the tile kernel, bytes of P rows per tile (in L1
+ * while the candidates pass by), and rows of P a candidate may hold for
+ * the double pass before they are decided. */
+#define SEED_CHUNK 32
+#define SEED_TILE_BYTES 16384
+#define SEED_PEND 4
+
+typedef struct {
+  guint32 t[SEED_PEND];         /* positions in P */
+  double lo[SEED_PEND];
+  guint n;
+} SeedPending;
+
+/* The pending rows of a candidate that the test above still keeps, with mh
+ * the least hi seen so far, computed in double into *best. Returns how
+ * many. The rows of P wait here, so that most are ruled out by a hi seen
+ * after them: the nearest row of P often comes late, and each earlier row
+ * that was nearest so far would otherwise go to double. */
+static gsize
+seed_flush (Run *r, SeedPending *pd, const float *x, double c, double mh, double *best)
+{
+  gsize n_exact = 0;
+  guint i;
+
+  for (i = 0; i < pd->n; i++)
+    {
+      double d2;
+
+      if (pd->lo[i] > mh || pd->lo[i] >= *best)
+        continue;
+      d2 = lightly_sqdist (c, r->pnorm[pd->t[i]],
+                           r->kern->dot (x, row (r, r->p->preselected[pd->t[i]]), r->dim));
+      n_exact++;
+      if (d2 < *best)
+        *best = d2;
+    }
+  pd->n = 0;
+  return n_exact;
+}
+
+/* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates [lo, hi), into
+ * out[j], as proved above. */
+static void
+seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
+{
+  const guint32 *pre = r->p->preselected;
+  gsize tile_rows = CLAMP (SEED_TILE_BYTES / (MAX (r->dim, 1) * sizeof (float)), 4, P_TILE);
+  gsize n = hi - lo, j, c0, t0, t, n_exact = 0;
+  g_autofree double *cn = g_new (double, n);
+  g_autofree double *minhi = g_new (double, n);
+  g_autofree SeedPending *pend = g_new (SeedPending, n);
+  const float *tile[P_TILE], *cand[SEED_CHUNK];
+  float g[SEED_CHUNK * P_TILE];
+  double elo[P_TILE];
+  TileBound tb;
+
+  tile_bound_init (&tb, r->dim);
+  for (j = lo; j < hi; j++)
+    {
+      const float *x = row (r, r->cand[j]);
+
+      out[j] = INFINITY;
+      cn[j - lo] = r->kern->dot (x, x, r->dim);
+      minhi[j - lo] = INFINITY;
+      pend[j - lo].n = 0;
+    }
+  count_add (&r->n_computed, n * (t_hi - t_lo));
+  count_add (&r->rows_read, n);
+  for (t0 = t_lo; t0 < t_hi; t0 += tile_rows)
+    {
+      gsize tn = MIN (t_hi - t0, tile_rows);
+
+      if (cancel_requested (r))
+        return;
+      for (t = 0; t < tn; t++)
+        tile[t] = row (r, pre[t0 + t]);
+      for (c0 = lo; c0 < hi; c0 += SEED_CHUNK)
+        {
+          gsize cnum = MIN (hi - c0, SEED_CHUNK), i;
+
+          for (i = 0; i < cnum; i++)
+            cand[i] = row (r, r->cand[c0 + i]);
+          r->kern->dotf_tile (cand, cnum, tile, tn, r->dim, g);
+          for (i = 0; i < cnum; i++)
+            {
+              gsize jj = c0 + i - lo;
+              SeedPending *pd = &pend[jj];
+              double best = out[c0 + i], mh;
+
+              mh = r->kern->tile_bounds (g + i * tn, r->pnorm + t0, tn, cn[jj], tb.kappa,
+                                         tb.abs_err, minhi[jj], elo);
+              for (t = 0; t < tn; t++)
+                {
+                  if (elo[t] > mh || elo[t] >= best)
+                    continue;
+                  if (pd->n == SEED_PEND)
+                    n_exact += seed_flush (r, pd, cand[i], cn[jj], mh, &best);
+                  pd->t[pd->n] = (guint32) (t0 + t);
+                  pd->lo[pd->n++] = elo[t];
+                }
+              out[c0 + i] = best;
+              minhi[jj] = mh;
+            }
+        }
+    }
+  for (j = lo; j < hi; j++)
+    n_exact += seed_flush (r, &pend[j - lo], row (r, r->cand[j]), cn[j - lo], minhi[j - lo],
+                           &out[j]);
+  count_add (&r->n_fast, n * (t_hi - t_lo));
+  count_add (&r->n_exact, n_exact);
+}
+
 /* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates of a block, into
  * out[j], tile by tile: a tile of P rows stays in L1 while the block's
- * candidates pass by, each converted to double once per tile. */
+ * candidates pass by, each converted to double once per tile. With the fast
+ * path on, seed_range_fast(). */
 static void
 seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
 {
@@ -95,11 +278,16 @@ seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
   gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim);
   gsize tile_rows = CLAMP (8192 / MAX (r->dim, 1), 4, P_TILE);
   gsize j, t0, t;
-  g_autofree double *cd = g_new (double, dim8);
+  g_autofree double *cd = NULL;
   const float *tile[P_TILE];
   double dots[P_TILE];
-  gsize pidx[P_TILE], n_exact = 0;
 
+  if (r->fast)
+    {
+      seed_range_fast (r, lo, hi, t_lo, t_hi, out);
+      return;
+    }
+  cd = g_new (double, dim8);
   for (j = lo; j < hi; j++)
     out[j] = INFINITY;
   count_add (&r->n_computed, (hi - lo) * (t_hi - t_lo));
@@ -111,21 +299,12 @@ seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
       if (cancel_requested (r))
         return;
       for (t = 0; t < tn; t++)
-        {
-          tile[t] = row (r, pre[t0 + t]);
-          pidx[t] = t0 + t;
-        }
+        tile[t] = row (r, pre[t0 + t]);
       for (j = lo; j < hi; j++)
         {
           const float *x = row (r, r->cand[j]);
           double best = out[j], cn = r->kern->dot (x, x, r->dim);
 
-          if (r->fast)
-            {
-              n_exact += seed_exact_row (r, x, cn, tile, pidx, tn, &best, NULL);
-              out[j] = best;
-              continue;
-            }
           lightly_to_double (cd, x, r->dim, dim8);
           r->kern->dot_qf (cd, tile, tn, r->dim, dots);
           for (t = 0; t < tn; t++)
@@ -137,11 +316,6 @@ seed_range (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out)
             }
           out[j] = best;
         }
-    }
-  if (r->fast)
-    {
-      count_add (&r->n_fast, (hi - lo) * (t_hi - t_lo));
-      count_add (&r->n_exact, n_exact);
     }
 }
 

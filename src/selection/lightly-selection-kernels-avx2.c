@@ -302,10 +302,126 @@ avx2_d2f (const float *q, const float *const *rows, size_t n, size_t dim, float 
     }
 }
 
+/* The four sums of a0 … a3, in that order. */
+static inline __m128
+reduce4_ps (__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+  __m256 h = _mm256_hadd_ps (_mm256_hadd_ps (a0, a1), _mm256_hadd_ps (a2, a3));
+
+  return _mm_add_ps (_mm256_castps256_ps128 (h), _mm256_extractf128_ps (h, 1));
+}
+
+#define TILE_STEP(ld, o)                                                      \
+  do {                                                                        \
+    __m256 x0 = ld (a0 + (o)), x1 = ld (a1 + (o)), y;                         \
+    y = ld (b0 + (o));                                                        \
+    c00 = _mm256_fmadd_ps (x0, y, c00); c10 = _mm256_fmadd_ps (x1, y, c10);   \
+    y = ld (b1 + (o));                                                        \
+    c01 = _mm256_fmadd_ps (x0, y, c01); c11 = _mm256_fmadd_ps (x1, y, c11);   \
+    y = ld (b2 + (o));                                                        \
+    c02 = _mm256_fmadd_ps (x0, y, c02); c12 = _mm256_fmadd_ps (x1, y, c12);   \
+    y = ld (b3 + (o));                                                        \
+    c03 = _mm256_fmadd_ps (x0, y, c03); c13 = _mm256_fmadd_ps (x1, y, c13);   \
+  } while (0)
+#define TLD(p) _mm256_loadu_ps (p)
+#define TLDM(p) _mm256_maskload_ps ((p), m)
+
+/* A 2×4 tile: 6 loads for 8 FMAs per 8 floats, 8 accumulators (of 16
+ * registers); the tail through masked loads. out rows are `stride` apart. */
+static inline void
+tile2x4 (const float *const *a, const float *const *b, size_t dim, float *out, size_t stride)
+{
+  const float *a0 = a[0], *a1 = a[1];
+  const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+  __m256 c00 = _mm256_setzero_ps (), c01 = _mm256_setzero_ps ();
+  __m256 c02 = _mm256_setzero_ps (), c03 = _mm256_setzero_ps ();
+  __m256 c10 = _mm256_setzero_ps (), c11 = _mm256_setzero_ps ();
+  __m256 c12 = _mm256_setzero_ps (), c13 = _mm256_setzero_ps ();
+  size_t i, full = dim & ~(size_t) 7, rem = dim - full;
+  __m256i m = _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) rem),
+                                  _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+
+  for (i = 0; i < full; i += 8)
+    TILE_STEP (TLD, i);
+  if (rem)
+    TILE_STEP (TLDM, full);
+  _mm_storeu_ps (out, reduce4_ps (c00, c01, c02, c03));
+  _mm_storeu_ps (out + stride, reduce4_ps (c10, c11, c12, c13));
+}
+
+/* Whole 2×4 tiles in place; at the edges the missing rows repeat the last
+ * one, into a scratch tile. */
+static void
+avx2_dotf_tile (const float *const *a, size_t na, const float *const *b, size_t nb,
+                size_t dim, float *out)
+{
+  size_t i, t, u, v;
+
+  for (i = 0; i < na; i += 2)
+    for (t = 0; t < nb; t += 4)
+      {
+        const float *pa[2], *pb[4];
+        float tmp[8];
+
+        if (i + 2 <= na && t + 4 <= nb)
+          {
+            tile2x4 (a + i, b + t, dim, out + i * nb + t, nb);
+            continue;
+          }
+        for (u = 0; u < 2; u++)
+          pa[u] = a[MIN_SZ (i + u, na - 1)];
+        for (u = 0; u < 4; u++)
+          pb[u] = b[MIN_SZ (t + u, nb - 1)];
+        tile2x4 (pa, pb, dim, tmp, 4);
+        for (u = 0; i + u < na && u < 2; u++)
+          for (v = 0; t + v < nb && v < 4; v++)
+            out[(i + u) * nb + t + v] = tmp[u * 4 + v];
+      }
+}
+
+/* Four entries per step, then one by one. _mm256_min_pd (h, m) returns m
+ * when h is NaN. */
+static double
+avx2_tile_bounds (const float *g, const double *pn, size_t n, double c, double kappa,
+                  double abs_err, double mh, double *lo)
+{
+  __m256d vc = _mm256_set1_pd (c), vk = _mm256_set1_pd (kappa), va = _mm256_set1_pd (abs_err);
+  __m256d two = _mm256_set1_pd (2.0), zero = _mm256_setzero_pd ();
+  __m256d m = _mm256_set1_pd (mh);
+  __m128d m2;
+  size_t t;
+
+  for (t = 0; t + 4 <= n; t += 4)
+    {
+      __m256d gd = _mm256_cvtps_pd (_mm_loadu_ps (g + t));
+      __m256d S = _mm256_add_pd (vc, _mm256_loadu_pd (pn + t));
+      __m256d e = _mm256_sub_pd (S, _mm256_mul_pd (two, gd));
+      __m256d E = _mm256_add_pd (_mm256_mul_pd (vk, S), va);
+      __m256d z = _mm256_sub_pd (gd, gd);
+      __m256d h = _mm256_add_pd (_mm256_add_pd (_mm256_max_pd (e, zero), E), z);
+
+      _mm256_storeu_pd (lo + t, _mm256_add_pd (_mm256_sub_pd (e, E), z));
+      m = _mm256_min_pd (h, m);
+    }
+  m2 = _mm_min_pd (_mm256_castpd256_pd128 (m), _mm256_extractf128_pd (m, 1));
+  mh = _mm_cvtsd_f64 (_mm_min_sd (m2, _mm_unpackhi_pd (m2, m2)));
+  for (; t < n; t++)
+    {
+      double gd = g[t], S = c + pn[t], e = S - 2.0 * gd, E = kappa * S + abs_err;
+      double z = gd - gd, h = ((e > 0 ? e : 0.0) + E) + z;
+
+      lo[t] = (e - E) + z;
+      mh = h < mh ? h : mh;
+    }
+  return mh;
+}
+
 const LightlySelectionKernels lightly_selection_kernels_avx2 = {
   avx2_dot,
   avx2_dot4,
   avx2_dot_qf,
   avx2_dot_qf_norm,
   avx2_d2f,
+  avx2_dotf_tile,
+  avx2_tile_bounds,
 };

@@ -345,10 +345,126 @@ avx512_d2f (const float *q, const float *const *rows, size_t n, size_t dim, floa
     }
 }
 
+/* The four sums of a0 … a3, in that order. */
+static inline __m128
+reduce4_ps (__m512 a0, __m512 a1, __m512 a2, __m512 a3)
+{
+  __m256 h = _mm256_hadd_ps (_mm256_hadd_ps (HALVES (a0), HALVES (a1)),
+                             _mm256_hadd_ps (HALVES (a2), HALVES (a3)));
+
+  return _mm_add_ps (_mm256_castps256_ps128 (h), _mm256_extractf128_ps (h, 1));
+}
+
+#define TILE_STEP(ld, o)                                                      \
+  do {                                                                        \
+    __m512 x0 = ld (a0 + (o)), x1 = ld (a1 + (o)), x2 = ld (a2 + (o));        \
+    __m512 x3 = ld (a3 + (o)), y;                                             \
+    y = ld (b0 + (o));                                                        \
+    c00 = _mm512_fmadd_ps (x0, y, c00); c10 = _mm512_fmadd_ps (x1, y, c10);   \
+    c20 = _mm512_fmadd_ps (x2, y, c20); c30 = _mm512_fmadd_ps (x3, y, c30);   \
+    y = ld (b1 + (o));                                                        \
+    c01 = _mm512_fmadd_ps (x0, y, c01); c11 = _mm512_fmadd_ps (x1, y, c11);   \
+    c21 = _mm512_fmadd_ps (x2, y, c21); c31 = _mm512_fmadd_ps (x3, y, c31);   \
+    y = ld (b2 + (o));                                                        \
+    c02 = _mm512_fmadd_ps (x0, y, c02); c12 = _mm512_fmadd_ps (x1, y, c12);   \
+    c22 = _mm512_fmadd_ps (x2, y, c22); c32 = _mm512_fmadd_ps (x3, y, c32);   \
+    y = ld (b3 + (o));                                                        \
+    c03 = _mm512_fmadd_ps (x0, y, c03); c13 = _mm512_fmadd_ps (x1, y, c13);   \
+    c23 = _mm512_fmadd_ps (x2, y, c23); c33 = _mm512_fmadd_ps (x3, y, c33);   \
+  } while (0)
+
+/* A 4×4 tile: 8 loads for 16 FMAs per 16 floats, 16 accumulators (of 32
+ * registers); the tail through masked loads. out rows are `stride` apart. */
+static inline void
+tile4x4 (const float *const *a, const float *const *b, size_t dim, float *out, size_t stride)
+{
+  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+  const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+  __m512 c00 = _mm512_setzero_ps (), c01 = _mm512_setzero_ps ();
+  __m512 c02 = _mm512_setzero_ps (), c03 = _mm512_setzero_ps ();
+  __m512 c10 = _mm512_setzero_ps (), c11 = _mm512_setzero_ps ();
+  __m512 c12 = _mm512_setzero_ps (), c13 = _mm512_setzero_ps ();
+  __m512 c20 = _mm512_setzero_ps (), c21 = _mm512_setzero_ps ();
+  __m512 c22 = _mm512_setzero_ps (), c23 = _mm512_setzero_ps ();
+  __m512 c30 = _mm512_setzero_ps (), c31 = _mm512_setzero_ps ();
+  __m512 c32 = _mm512_setzero_ps (), c33 = _mm512_setzero_ps ();
+  size_t i, full = dim & ~(size_t) 15, rem = dim - full;
+  __mmask16 m = (__mmask16) ((1u << rem) - 1);
+
+  for (i = 0; i < full; i += 16)
+    TILE_STEP (LD, i);
+  if (rem)
+    TILE_STEP (LDM, full);
+  _mm_storeu_ps (out, reduce4_ps (c00, c01, c02, c03));
+  _mm_storeu_ps (out + stride, reduce4_ps (c10, c11, c12, c13));
+  _mm_storeu_ps (out + 2 * stride, reduce4_ps (c20, c21, c22, c23));
+  _mm_storeu_ps (out + 3 * stride, reduce4_ps (c30, c31, c32, c33));
+}
+
+/* Whole 4×4 tiles in place; at the edges the missing rows repeat the last
+ * one, into a scratch tile. */
+static void
+avx512_dotf_tile (const float *const *a, size_t na, const float *const *b, size_t nb,
+                  size_t dim, float *out)
+{
+  size_t i, t, u, v;
+
+  for (i = 0; i < na; i += 4)
+    for (t = 0; t < nb; t += 4)
+      {
+        const float *pa[4], *pb[4];
+        float tmp[16];
+
+        if (i + 4 <= na && t + 4 <= nb)
+          {
+            tile4x4 (a + i, b + t, dim, out + i * nb + t, nb);
+            continue;
+          }
+        for (u = 0; u < 4; u++)
+          {
+            pa[u] = a[MIN_SZ (i + u, na - 1)];
+            pb[u] = b[MIN_SZ (t + u, nb - 1)];
+          }
+        tile4x4 (pa, pb, dim, tmp, 4);
+        for (u = 0; i + u < na && u < 4; u++)
+          for (v = 0; t + v < nb && v < 4; v++)
+            out[(i + u) * nb + t + v] = tmp[u * 4 + v];
+      }
+}
+
+/* Eight entries per step; the tail through masks (masked-off lanes give
+ * +∞ to the minimum). _mm512_min_pd (h, m) returns m when h is NaN. */
+static double
+avx512_tile_bounds (const float *g, const double *pn, size_t n, double c, double kappa,
+                    double abs_err, double mh, double *lo)
+{
+  __m512d vc = _mm512_set1_pd (c), vk = _mm512_set1_pd (kappa), va = _mm512_set1_pd (abs_err);
+  __m512d two = _mm512_set1_pd (2.0), zero = _mm512_setzero_pd ();
+  __m512d m = _mm512_set1_pd (mh);
+  size_t t;
+
+  for (t = 0; t < n; t += 8)
+    {
+      __mmask8 k = (__mmask8) (n - t >= 8 ? 0xff : (1u << (n - t)) - 1);
+      __m512d gd = _mm512_cvtps_pd (_mm512_castps512_ps256 (_mm512_maskz_loadu_ps ((__mmask16) k, g + t)));
+      __m512d S = _mm512_add_pd (vc, _mm512_maskz_loadu_pd (k, pn + t));
+      __m512d e = _mm512_sub_pd (S, _mm512_mul_pd (two, gd));
+      __m512d E = _mm512_add_pd (_mm512_mul_pd (vk, S), va);
+      __m512d z = _mm512_sub_pd (gd, gd);
+      __m512d h = _mm512_add_pd (_mm512_add_pd (_mm512_max_pd (e, zero), E), z);
+
+      _mm512_mask_storeu_pd (lo + t, k, _mm512_add_pd (_mm512_sub_pd (e, E), z));
+      m = _mm512_mask_min_pd (m, k, h, m);
+    }
+  return _mm512_reduce_min_pd (m);
+}
+
 const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dot,
   avx512_dot4,
   avx512_dot_qf,
   avx512_dot_qf_norm,
   avx512_d2f,
+  avx512_dotf_tile,
+  avx512_tile_bounds,
 };

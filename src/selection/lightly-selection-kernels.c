@@ -166,10 +166,52 @@ portable_d2f (const float *q, const float *const *rows, size_t n, size_t dim, fl
     }
 }
 
+/* Pairs one by one, eight float lanes each (as portable_d2f). */
+static void
+portable_dotf_tile (const float *const *a, size_t na, const float *const *b, size_t nb,
+                    size_t dim, float *out)
+{
+  size_t i, t, k, l;
+
+  for (i = 0; i < na; i++)
+    for (t = 0; t < nb; t++)
+      {
+        const float *x = a[i], *y = b[t];
+        float acc[8] = { 0 };
+
+        for (k = 0; k + 8 <= dim; k += 8)
+          for (l = 0; l < 8; l++)
+            acc[l] += x[k + l] * y[k + l];
+        for (l = 0; k + l < dim; l++)
+          acc[l] += x[k + l] * y[k + l];
+        out[i * nb + t] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) +
+                          ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+      }
+}
+
+static double
+portable_tile_bounds (const float *g, const double *pn, size_t n, double c, double kappa,
+                      double abs_err, double mh, double *lo)
+{
+  size_t t;
+
+  for (t = 0; t < n; t++)
+    {
+      double gd = g[t], S = c + pn[t], e = S - 2.0 * gd, E = kappa * S + abs_err;
+      double z = gd - gd, h = ((e > 0 ? e : 0.0) + E) + z;
+
+      lo[t] = (e - E) + z;
+      mh = h < mh ? h : mh;
+    }
+  return mh;
+}
+
 const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot,
   portable_dot4,
   portable_dot_qf,
   portable_dot_qf_norm,
   portable_d2f,
+  portable_dotf_tile,
+  portable_tile_bounds,
 };

@@ -34,7 +34,32 @@ typedef struct {
    * summation order. Not bit-identical across paths, and need not be. */
   void   (*d2f) (const float *q, const float *const *rows, size_t n, size_t dim,
                  float *out);
+  /* out[i·nb + t] ≈ Σ_k a[i][k]·b[t][k] in float32 arithmetic, for i < na and
+   * t < nb: a register-blocked tile of dot products (a small GEMM), for the
+   * first pass over P of lightly-selection-coreset-seed.c, which proves its
+   * error bound for every summation order, with or without FMA. Not
+   * bit-identical across paths, and need not be. */
+  void   (*dotf_tile) (const float *const *a, size_t na, const float *const *b, size_t nb,
+                       size_t dim, float *out);
+  /* The bounds of the first pass over P (its proof in lightly-selection-
+   * coreset-seed.c) for n entries of one candidate, c its ‖c‖², g[t] ≈ its
+   * dot product with row t, pn[t] = ‖p_t‖²: with S = c + pn[t],
+   * e = S − 2·g[t], E = kappa·S + abs_err and z = g[t] − g[t] (0, or NaN
+   * when g[t] is not finite),
+   *   lo[t] = (e − E) + z,
+   * and returns min (mh, min over t of (max(e, 0) + E) + z), NaN terms left
+   * out. Every operation is one IEEE operation as written (no FMA), so all
+   * paths give the same bits. */
+  double (*tile_bounds) (const float *g, const double *pn, size_t n, double c, double kappa,
+                         double abs_err, double mh, double *lo);
 } LightlySelectionKernels;
+
+/* The smaller of two sizes (the per-ISA files cannot use GLib's MIN). */
+static inline size_t
+MIN_SZ (size_t a, size_t b)
+{
+  return a < b ? a : b;
+}
 
 /* Elements of a padded double row. */
 #define LIGHTLY_SELECTION_PAD8(dim) (((dim) + 7) & ~(size_t) 7)
