@@ -103,6 +103,10 @@ typedef struct {
   LightlyPcTileFunc tile;
   const float *thr;             /* per candidate: h_i as float */
   double kappa, tau;
+  float *panels;                /* the packed targets, 16 per panel */
+  float *tthr;                  /* thr per packed target, +∞ past n */
+  GArray **up;                  /* per superblock: its rows' lists from lo on */
+  guint32 *up_start, *up_len;   /* per candidate */
 } Build;
 
 static void
@@ -170,6 +174,49 @@ exact_block (gsize bb, gpointer data)
 /* ---------------------------------------------------------------------- */
 /* Blocked: float32 tiles, double where the bound cannot decide           */
 
+/* Panels per packing block. */
+#define PACK_PANELS 256
+
+/* Packs panels [bb·PACK_PANELS, …): targets 16p … dimension-major, and
+ * their filter thresholds (+∞ past the end: never above). */
+static void
+pack_block (gsize bb, gpointer data)
+{
+  Build *t = data;
+  const LightlyPoints *pts = t->pts;
+  const gsize TC = LIGHTLY_PC_TILE_COLS;
+  gsize n = pts->n, dim = pts->dim, np = (n + TC - 1) / TC;
+  gsize p0 = bb * PACK_PANELS, p1 = MIN (np, p0 + PACK_PANELS), p, l, d;
+
+  for (p = p0; p < p1; p++)
+    {
+      float *panel = t->panels + p * TC * dim;
+
+      for (l = 0; l < TC; l++)
+        {
+          gsize j = p * TC + l;
+
+          if (j < n)
+            {
+              const float *x = pts->matrix + (gsize) pts->rows[j] * dim;
+
+              for (d = 0; d < dim; d++)
+                panel[d * TC + l] = x[d];
+              t->tthr[j] = t->thr[j];
+            }
+          else
+            {
+              for (d = 0; d < dim; d++)
+                panel[d * TC + l] = 0.0f;
+              t->tthr[j] = INFINITY;
+            }
+        }
+    }
+}
+
+/* Superblock b: the rows lo … hi against the targets lo … n − 1 (the graph
+ * is symmetric; assemble() mirrors the entries past hi). Each row's list is
+ * in increasing target order. */
 static void
 tiled_block (gsize bb, gpointer data)
 {
@@ -179,49 +226,23 @@ tiled_block (gsize bb, gpointer data)
   gsize b = t->block0 + bb, n = pts->n, dim = pts->dim;
   gsize lo = b * SB_ROWS, hi = MIN (n, lo + SB_ROWS), nq = hi - lo;
   gsize chunk = MAX (TC, (CHUNK_BYTES / (MAX (dim, 1) * sizeof (float))) / TC * TC);
-  g_autofree float *panels = g_new (float, chunk * MAX (dim, 1));
-  g_autofree float *tthr = g_new (float, chunk);
   GArray *lists[SB_ROWS];
-  GArray *adj;
-  guint64 n_checked = 0, n_double = 0;
-  gsize c0, i, r, l, p, d;
+  GArray *up;
+  guint64 n_checked = 0, n_double = 0, cross = 0;
+  gsize c0, i, r, l, p;
 
+  up = g_array_new (FALSE, FALSE, sizeof (guint32));
   if (g_atomic_int_get (&t->overflow))
     {
-      account (t, b, g_array_new (FALSE, FALSE, sizeof (guint32)), 0, 0);
+      t->up[b] = up;
       return;
     }
   for (i = 0; i < nq; i++)
     lists[i] = g_array_new (FALSE, FALSE, sizeof (guint32));
-  for (c0 = 0; c0 < n; c0 += chunk)
+  for (c0 = lo; c0 < n; c0 += chunk)
     {
       gsize m = MIN (chunk, n - c0), np = (m + TC - 1) / TC;
 
-      /* Pack: panel p holds targets c0 + 16p … dimension-major. */
-      for (p = 0; p < np; p++)
-        {
-          float *panel = panels + p * TC * dim;
-
-          for (l = 0; l < TC; l++)
-            {
-              gsize j = c0 + p * TC + l;
-
-              if (j < n)
-                {
-                  const float *x = pts->matrix + (gsize) pts->rows[j] * dim;
-
-                  for (d = 0; d < dim; d++)
-                    panel[d * TC + l] = x[d];
-                  tthr[p * TC + l] = t->thr[j];
-                }
-              else
-                {
-                  for (d = 0; d < dim; d++)
-                    panel[d * TC + l] = 0.0f;
-                  tthr[p * TC + l] = INFINITY;
-                }
-            }
-        }
       for (i = 0; i < nq; i += TR)
         {
           const float *q[LIGHTLY_PC_TILE_ROWS];
@@ -241,7 +262,7 @@ tiled_block (gsize bb, gpointer data)
               guint32 mask[LIGHTLY_PC_TILE_ROWS];
               gsize j0 = c0 + p * TC;
 
-              t->tile (q, panels + p * TC * dim, dim, qthr, tthr + p * TC, out, mask);
+              t->tile (q, t->panels + j0 * dim, dim, qthr, t->tthr + j0, out, mask);
               for (r = 0; r < nr; r++)
                 {
                   gsize qi = lo + i + r;
@@ -280,21 +301,96 @@ tiled_block (gsize bb, gpointer data)
                         {
                           v = (guint32) j;
                           g_array_append_val (lists[i + r], v);
+                          cross += j >= hi;
                         }
                     }
                 }
             }
         }
     }
-  adj = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (i = 0; i < nq; i++)
     {
-      t->g->start[lo + i] = adj->len;
-      t->g->deg[lo + i] = lists[i]->len;
-      g_array_append_vals (adj, lists[i]->data, lists[i]->len);
+      t->up_start[lo + i] = up->len;
+      t->up_len[lo + i] = lists[i]->len;
+      g_array_append_vals (up, lists[i]->data, lists[i]->len);
       g_array_free (lists[i], TRUE);
     }
-  account (t, b, adj, n_checked, n_double);
+  t->up[b] = up;
+  g_mutex_lock (&t->lock);
+  t->g->n_edges += up->len + cross;
+  t->g->n_checked += n_checked;
+  t->g->n_double += n_double;
+  if (t->g->n_edges > t->max_edges)
+    g_atomic_int_set (&t->overflow, 1);
+  g_mutex_unlock (&t->lock);
+}
+
+/* The full graph from the superblocks' upper lists: row j's list is the
+ * rows i < lo(j) that hold j (mirrored, in increasing i: blocks and rows are
+ * visited in order), then its own list from lo(j) on. */
+static void
+assemble (Build *t)
+{
+  LightlyProbcoverGraph *g = t->g;
+  gsize n = g->n, b, i, e;
+  g_autofree guint32 *pos = g_new0 (guint32, MAX (n, 1));
+
+  for (b = 0; b < g->n_blocks; b++)
+    {
+      gsize lo = b * SB_ROWS, hi = MIN (n, lo + SB_ROWS);
+
+      for (i = lo; i < hi; i++)
+        {
+          const guint32 *l = &g_array_index (t->up[b], guint32, t->up_start[i]);
+
+          for (e = 0; e < t->up_len[i]; e++)
+            if (l[e] >= hi)
+              pos[l[e]]++;      /* mirrored count, for now */
+        }
+    }
+  for (b = 0; b < g->n_blocks; b++)
+    {
+      gsize lo = b * SB_ROWS, hi = MIN (n, lo + SB_ROWS), len = 0;
+
+      for (i = lo; i < hi; i++)
+        {
+          g->start[i] = (guint32) len;
+          g->deg[i] = pos[i] + t->up_len[i];
+          len += g->deg[i];
+          pos[i] = g->start[i];
+        }
+      g->adj[b] = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) len);
+      g_array_set_size (g->adj[b], (guint) len);
+    }
+  for (b = 0; b < g->n_blocks; b++)
+    {
+      gsize lo = b * SB_ROWS, hi = MIN (n, lo + SB_ROWS);
+
+      for (i = lo; i < hi; i++)
+        {
+          const guint32 *l = &g_array_index (t->up[b], guint32, t->up_start[i]);
+
+          for (e = 0; e < t->up_len[i]; e++)
+            if (l[e] >= hi)
+              {
+                guint32 j = l[e];
+
+                g_array_index (g->adj[j / SB_ROWS], guint32, pos[j]++) = (guint32) i;
+              }
+        }
+    }
+  for (b = 0; b < g->n_blocks; b++)
+    {
+      gsize lo = b * SB_ROWS, hi = MIN (n, lo + SB_ROWS);
+
+      for (i = lo; i < hi; i++)
+        if (t->up_len[i] > 0)
+          memcpy (&g_array_index (g->adj[b], guint32, pos[i]),
+                  &g_array_index (t->up[b], guint32, t->up_start[i]),
+                  t->up_len[i] * sizeof (guint32));
+      g_array_free (t->up[b], TRUE);
+      t->up[b] = NULL;
+    }
 }
 
 /* The float thresholds h_i of the filter (the proof above), and whether the
@@ -380,11 +476,25 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
   g->adj = g_new0 (GArray *, MAX (g->n_blocks, 1));
   g->start = g_new (guint32, MAX (pts->n, 1));
   g->deg = g_new (guint32, MAX (pts->n, 1));
-
-  /* In slices, so that progress comes from this thread between them. */
-  for (done = 0; done < g->n_blocks;)
+  if (!exact)
     {
-      gsize slice = MIN (g->n_blocks - done, MAX ((gsize) 1, g->n_blocks / 32));
+      gsize np = (pts->n + LIGHTLY_PC_TILE_COLS - 1) / LIGHTLY_PC_TILE_COLS;
+
+      t.panels = g_new (float, np * LIGHTLY_PC_TILE_COLS * pts->dim);
+      t.tthr = g_new (float, np * LIGHTLY_PC_TILE_COLS);
+      t.up = g_new0 (GArray *, MAX (g->n_blocks, 1));
+      t.up_start = g_new (guint32, MAX (pts->n, 1));
+      t.up_len = g_new (guint32, MAX (pts->n, 1));
+      if (!lightly_points_parallel (pts, (np + PACK_PANELS - 1) / PACK_PANELS, pack_block, &t))
+        ok = lightly_selection_set_cancelled (error);
+    }
+
+  /* In slices, so that progress comes from this thread between them; each
+   * slice has blocks for every thread. */
+  for (done = 0; ok && done < g->n_blocks;)
+    {
+      gsize slice = MIN (g->n_blocks - done,
+                         MAX ((gsize) 4 * MAX (pts->n_threads, 1), g->n_blocks / 32));
 
       t.block0 = done;
       if (!lightly_points_parallel (pts, slice, fn, &t))
@@ -403,6 +513,21 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
       done += slice;
       if (progress != NULL)
         progress ((double) done / (double) g->n_blocks, progress_data);
+    }
+  if (!exact)
+    {
+      gsize b;
+
+      if (ok)
+        assemble (&t);
+      for (b = 0; b < g->n_blocks; b++)
+        if (t.up[b] != NULL)
+          g_array_free (t.up[b], TRUE);
+      g_free (t.up);
+      g_free (t.up_start);
+      g_free (t.up_len);
+      g_free (t.panels);
+      g_free (t.tthr);
     }
   g_mutex_clear (&t.lock);
   return ok;
