@@ -747,10 +747,10 @@ bench_ext_probcover (Dataset *ds, gsize k)
 
   emit_meta (ds, k);
   picks = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, delta, &min, &med);
+  lightly_probcover_last_graph_stats (&n_edges, &n_checked, &n_double);
   purity = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, 0, &pmin, &pmed);
 
-  lightly_probcover_last_graph_stats (&n_edges, &n_checked, &n_double);
-  g_print ("  %-11s PROBCOVER graph: %" G_GUINT64_FORMAT " edges; %.4f%% of the n² entries passed "
+  g_print ("  %-11s PROBCOVER graph at the fixed delta: %" G_GUINT64_FORMAT " edges; %.4f%% of the n² entries passed "
            "the float32 filter, %.5f%% were decided in double\n", ds->name, n_edges,
            100.0 * (double) n_checked / ((double) ds->n_cand * (double) ds->n_cand),
            100.0 * (double) n_double / ((double) ds->n_cand * (double) ds->n_cand));
