@@ -83,7 +83,7 @@ lightly_csv_clinger (guint64 m, int e10, gboolean neg, float *out)
  * and TRUE; anything else (spaces, quotes, long mantissas, errors) is FALSE
  * and goes through the record splitter and lightly_csv_parse_float(). */
 static inline gboolean
-lightly_csv_parse_float_fast (const char *p, const char *end, float *out, const char **stop)
+lightly_csv_parse_float_bytes (const char *p, const char *end, float *out, const char **stop)
 {
   gboolean neg = FALSE, any = FALSE;
   guint64 m = 0;
@@ -116,6 +116,109 @@ lightly_csv_parse_float_fast (const char *p, const char *end, float *out, const 
 
       p++;
       if (p < end && (*p == '-' || *p == '+'))
+        eneg = *p++ == '-';
+      for (; p < end && (unsigned) (*p - '0') < 10u && ed < 4; p++, ed++)
+        ex = ex * 10 + (*p - '0');
+      if (ed == 0 || ed == 4)
+        return FALSE;
+      e10 += eneg ? -ex : ex;
+    }
+  if (p != end && *p != ',')
+    return FALSE;
+  if (!lightly_csv_clinger (m, e10, neg, out))
+    return FALSE;
+  *stop = p;
+  return TRUE;
+}
+
+static const guint64 lightly_csv_pow10_u64[] = {
+  1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+};
+
+/* The digits at p (8 bytes must be readable): their count n ≤ 8 before the
+ * first non-digit, and their value in *val. Eight bytes at once (SWAR):
+ * x = bytes − '0'; a byte is a digit iff its x is ≤ 9, i.e. neither x nor
+ * x + 0x76 has its top bit (a byte below '0' wraps to ≥ 0xD0; a borrow only
+ * moves toward later bytes, past the first non-digit). The n digits are
+ * moved to the top bytes (zeros before them) and combined pairwise:
+ * 10·a + b per byte pair, then 100·ab + cd and 10⁴·abcd + efgh by two
+ * multiplications on 32-bit lanes. */
+static inline int
+lightly_csv_digits8 (const char *p, guint64 *val)
+{
+  guint64 v, x, mask;
+  int n;
+
+  memcpy (&v, p, sizeof v);
+  v = GUINT64_FROM_LE (v);
+  x = v - G_GUINT64_CONSTANT (0x3030303030303030);
+  mask = ((x + G_GUINT64_CONSTANT (0x7676767676767676)) | x) & G_GUINT64_CONSTANT (0x8080808080808080);
+  n = mask != 0 ? __builtin_ctzll (mask) >> 3 : 8;
+  if (n == 0)
+    {
+      *val = 0;
+      return 0;
+    }
+  x <<= 8 * (8 - n);
+  x = x * 10 + (x >> 8);
+  x = (((x & G_GUINT64_CONSTANT (0x000000FF000000FF)) * G_GUINT64_CONSTANT (0x000F424000000064)) +
+       (((x >> 16) & G_GUINT64_CONSTANT (0x000000FF000000FF)) * G_GUINT64_CONSTANT (0x0000271000000001))) >> 32;
+  *val = x;
+  return n;
+}
+
+/* lightly_csv_parse_float_bytes() with the digits read eight at a time: the
+ * same decimal m·10^e10 (leading zeros add nothing to m and the fraction's
+ * digits count in e10 alike), so the same float. Fields too close to the
+ * record's end, integer parts of 8 digits or more, and more than 19 digits
+ * (leading zeros included) go through the byte loop. */
+static inline gboolean
+lightly_csv_parse_float_fast (const char *p, const char *end, float *out, const char **stop)
+{
+  const char *start = p;
+  gboolean neg = FALSE;
+  guint64 m, f;
+  int n, nd, e10 = 0;
+
+  if (end - p < 32)
+    return lightly_csv_parse_float_bytes (p, end, out, stop);
+  if (*p == '-')
+    {
+      neg = TRUE;
+      p++;
+    }
+  nd = lightly_csv_digits8 (p, &m);
+  if (nd == 8)
+    return lightly_csv_parse_float_bytes (start, end, out, stop);
+  p += nd;
+  if (*p == '.')
+    {
+      p++;
+      n = lightly_csv_digits8 (p, &f);
+      p += n;
+      m = m * lightly_csv_pow10_u64[n] + f;
+      nd += n;
+      e10 = -n;
+      if (n == 8)
+        {
+          n = lightly_csv_digits8 (p, &f);
+          if (n == 8)
+            return lightly_csv_parse_float_bytes (start, end, out, stop);
+          p += n;
+          m = m * lightly_csv_pow10_u64[n] + f;
+          nd += n;
+          e10 -= n;
+        }
+    }
+  if (nd == 0 || nd > 19)
+    return lightly_csv_parse_float_bytes (start, end, out, stop);
+  if (*p == 'e' || *p == 'E')
+    {
+      gboolean eneg = FALSE;
+      int ex = 0, ed = 0;
+
+      p++;
+      if (*p == '-' || *p == '+')
         eneg = *p++ == '-';
       for (; p < end && (unsigned) (*p - '0') < 10u && ed < 4; p++, ed++)
         ex = ex * 10 + (*p - '0');

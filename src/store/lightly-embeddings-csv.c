@@ -7,49 +7,18 @@
 #include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <math.h>
 #include <string.h>
 
 #include "lightly/lightly-error.h"
 #include "store/lightly-embeddings-csv.h"
 #include "store/lightly-csv-number.h"
+#include "store/lightly-embeddings-csv-private.h"
 
 #define READ_CHUNK (256u * 1024u)
 #define INITIAL_BUFFER (1024u * 1024u)
 #define MESSAGE_QUOTE_MAX 80
-
-typedef enum {
-  COL_SKIP,
-  COL_NAME,
-  COL_EMBEDDING,
-  COL_LABEL,
-} ColumnKind;
-
-typedef struct {
-  ColumnKind kind;
-  gsize target;            /* embedding index for COL_EMBEDDING */
-  char *header;            /* the header text, for messages */
-} Column;
-
-typedef struct {
-  GInputStream *input;
-  GOutputStream *copy_to;
-  GCancellable *cancellable;
-  char *buf;
-  gsize cap;               /* one byte is always kept free for a final '\n' */
-  gsize pos;               /* start of the next record */
-  gsize end;               /* end of valid bytes */
-  gboolean eof;
-  gsize max_line;
-  guint64 line;            /* line number of the record at pos */
-} Reader;
-
-typedef struct {
-  const char *start;       /* record content, without the line end */
-  const char *end;
-  guint64 line;
-  guint64 n_newlines;      /* physical lines the record spans */
-} Record;
 
 void
 lightly_embeddings_csv_free (LightlyEmbeddingsCsv *csv)
@@ -100,8 +69,24 @@ reader_fill (Reader *r, GError **error)
       r->buf = g_realloc (r->buf, r->cap);
     }
 
-  n = g_input_stream_read (r->input, r->buf + r->end, r->cap - 1 - r->end,
-                           r->cancellable, error);
+  if (r->use_fd)
+    {
+      gsize want = (gsize) MIN ((guint64) (r->cap - 1 - r->end), r->fend - r->fpos);
+
+      n = want > 0 ? pread (r->fd, r->buf + r->end, want, (off_t) r->fpos) : 0;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "reading the embeddings CSV: %s", g_strerror (saved));
+          return FALSE;
+        }
+      r->fpos += (guint64) n;
+    }
+  else
+    n = g_input_stream_read (r->input, r->buf + r->end, r->cap - 1 - r->end,
+                             r->cancellable, error);
   if (n < 0)
     return FALSE;
   if (n > 0 && r->copy_to != NULL &&
@@ -143,6 +128,11 @@ find_record (Reader *r, Record *rec, gsize *next)
       p = nl;
       n_newlines = 1;
       goto found;
+    }
+  if (r->use_fd)
+    {
+      r->saw_quote = TRUE;
+      return FALSE;
     }
 
   for (p = s; p < e; p++)
@@ -188,8 +178,8 @@ found:
 
 /* Reads the next record. Returns 1 with *rec, 0 at the end of input, -1 on
  * error. Blank lines are skipped. */
-static int
-reader_next (Reader *r, Record *rec, GError **error)
+int
+lightly_csv_reader_next (Reader *r, Record *rec, GError **error)
 {
   for (;;)
     {
@@ -205,6 +195,8 @@ reader_next (Reader *r, Record *rec, GError **error)
             continue;
           return 1;
         }
+      if (r->saw_quote)
+        return -1;
       if (r->end - r->pos > r->max_line)
         {
         too_long:
@@ -423,24 +415,18 @@ parse_header (const Record *rec, gsize *n_cols_out, gsize *dim_out,
   return cols;
 }
 
-/* What the rows parsed so far add up to; handed on to the result. */
-typedef struct {
-  Column *cols;
-  gsize n_cols;
-  gsize dim;
-  gsize n_rows;
-  gsize rows_cap;
-  GString *scratch;        /* unquoting buffer of next_field() */
-  GHashTable *seen;        /* file name → row + 1 */
-  GPtrArray *names;        /* in the arena */
-  GArray *lines;           /* guint64 */
-  GArray *labels;          /* gint64, NULL without a labels column */
-  GStringChunk *arena;
-  float *matrix;
-} Rows;
+void
+lightly_csv_rows_init (Rows *b)
+{
+  memset (b, 0, sizeof *b);
+  b->scratch = g_string_new (NULL);
+  b->seen = g_hash_table_new (g_str_hash, g_str_equal);
+  b->names = g_ptr_array_new ();
+  b->lines = g_array_new (FALSE, FALSE, sizeof (guint64));
+}
 
-static void
-rows_clear (Rows *b)
+void
+lightly_csv_rows_clear (Rows *b)
 {
   if (b->cols != NULL)
     columns_free (b->cols, b->n_cols);
@@ -452,13 +438,14 @@ rows_clear (Rows *b)
   g_hash_table_unref (b->seen);
   g_ptr_array_unref (b->names);
   g_array_unref (b->lines);
-  g_free (b->matrix);
+  if (!b->borrowed)
+    g_free (b->matrix);
 }
 
 /* Skips a UTF-8 byte order mark (spreadsheet exports; it is not part of the
  * header) and parses the header row. */
-static gboolean
-read_header (Reader *r, Rows *b, GError **error)
+gboolean
+lightly_csv_read_header (Reader *r, Rows *b, GError **error)
 {
   Record rec;
   gboolean has_labels = FALSE;
@@ -470,7 +457,7 @@ read_header (Reader *r, Rows *b, GError **error)
   if (r->end >= 3 && memcmp (r->buf, "\xef\xbb\xbf", 3) == 0)
     r->pos = 3;
 
-  rc = reader_next (r, &rec, error);
+  rc = lightly_csv_reader_next (r, &rec, error);
   if (rc < 0)
     return FALSE;
   if (rc == 0)
@@ -575,8 +562,8 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
 }
 
 /* Appends one data row. */
-static gboolean
-parse_row (Rows *b, const Record *rec, GError **error)
+gboolean
+lightly_csv_parse_row (Rows *b, const Record *rec, GError **error)
 {
   const char *p = rec->start;
   float *row;
@@ -585,6 +572,12 @@ parse_row (Rows *b, const Record *rec, GError **error)
 
   if (b->n_rows == b->rows_cap)
     {
+      if (b->borrowed)
+        {
+          g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_FAILED,
+                               "more rows than the chunk has lines");
+          return FALSE;
+        }
       b->rows_cap = MAX (b->rows_cap * 2, 1024);
       b->matrix = g_renew (float, b->matrix, b->rows_cap * b->dim);
     }
@@ -639,8 +632,8 @@ wrong_count:
 }
 
 /* Hands the rows over to a new result; b is left empty. */
-static LightlyEmbeddingsCsv *
-rows_finish (Rows *b)
+LightlyEmbeddingsCsv *
+lightly_csv_rows_finish (Rows *b)
 {
   LightlyEmbeddingsCsv *csv = g_new0 (LightlyEmbeddingsCsv, 1);
 
@@ -674,6 +667,12 @@ lightly_embeddings_csv_parse (GInputStream  *input,
   g_return_val_if_fail (G_IS_INPUT_STREAM (input), NULL);
   g_return_val_if_fail (copy_to == NULL || G_IS_OUTPUT_STREAM (copy_to), NULL);
 
+  /* A large local file: parsed in line-aligned chunks on several threads. */
+  if (lightly_csv_parse_chunked (input, copy_to, max_line_length > 0 ? max_line_length
+                                : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT,
+                                cancellable, &csv, error))
+    return csv;
+
   r.input = input;
   r.copy_to = copy_to;
   r.cancellable = cancellable;
@@ -681,16 +680,13 @@ lightly_embeddings_csv_parse (GInputStream  *input,
   r.buf = g_malloc (r.cap);
   r.max_line = max_line_length > 0 ? max_line_length : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT;
   r.line = 1;
-  b.scratch = g_string_new (NULL);
-  b.seen = g_hash_table_new (g_str_hash, g_str_equal);
-  b.names = g_ptr_array_new ();
-  b.lines = g_array_new (FALSE, FALSE, sizeof (guint64));
+  lightly_csv_rows_init (&b);
 
-  if (!read_header (&r, &b, error))
+  if (!lightly_csv_read_header (&r, &b, error))
     goto out;
   b.arena = g_string_chunk_new (64 * 1024);
-  while ((rc = reader_next (&r, &rec, error)) > 0)
-    if (!parse_row (&b, &rec, error))
+  while ((rc = lightly_csv_reader_next (&r, &rec, error)) > 0)
+    if (!lightly_csv_parse_row (&b, &rec, error))
       goto out;
   if (rc < 0)
     goto out;
@@ -701,10 +697,10 @@ lightly_embeddings_csv_parse (GInputStream  *input,
                            "per sample");
       goto out;
     }
-  csv = rows_finish (&b);
+  csv = lightly_csv_rows_finish (&b);
 
 out:
-  rows_clear (&b);
+  lightly_csv_rows_clear (&b);
   g_free (r.buf);
   return csv;
 }
