@@ -43,6 +43,21 @@
 #define CHUNK_BUFFER (1024u * 1024u)
 #define CUT_WINDOW 65536u
 
+static gint chunked_disabled;
+static GPrivate last_chunks;
+
+void
+lightly_embeddings_csv_set_chunked (gboolean enabled)
+{
+  g_atomic_int_set (&chunked_disabled, !enabled);
+}
+
+gsize
+lightly_embeddings_csv_last_chunks (void)
+{
+  return GPOINTER_TO_SIZE (g_private_get (&last_chunks));
+}
+
 typedef struct {
   Reader r;
   Rows b;
@@ -220,8 +235,9 @@ lightly_csv_parse_chunked (GInputStream          *input,
   int fd;
 
   *out = NULL;
+  g_private_set (&last_chunks, NULL);
   if (copy_to != NULL || !G_IS_FILE_DESCRIPTOR_BASED (input) || !G_IS_SEEKABLE (input) ||
-      g_getenv ("LIGHTLY_CSV_NO_THREADS") != NULL)
+      g_atomic_int_get (&chunked_disabled) || g_getenv ("LIGHTLY_CSV_NO_THREADS") != NULL)
     return FALSE;
   fd = g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (input));
   off = g_seekable_tell (G_SEEKABLE (input));
@@ -317,7 +333,10 @@ lightly_csv_advise_huge (b.matrix, MAX (total, 1) * b.dim * sizeof (float));
   if (ok && b.n_rows == 0)
     ok = FALSE;
   if (ok)
-    *out = lightly_csv_rows_finish (&b);
+    {
+      *out = lightly_csv_rows_finish (&b);
+      g_private_set (&last_chunks, GSIZE_TO_POINTER (n_chunks));
+    }
   lightly_csv_rows_clear (&b);
   if (ok || cancelled)
     {
