@@ -8,7 +8,7 @@
  *   _build/bench/bench-selection --dir DIR [--k 1000] [--small-k 100]
  *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
  *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
- *       [--threads 2]
+ *       [--threads 2] [--probcover-n 20000]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
  * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
@@ -37,6 +37,7 @@
 
 #include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
+#include "selection/lightly-probcover-graph.h"
 #include "ml/lightly-idx.h"
 
 typedef struct {
@@ -764,13 +765,43 @@ static void
 bench_ext_probcover (Dataset *ds, gsize k)
 {
   double delta = probcover_delta (ds, 50), min, med, pmin, pmed;
+  guint64 n_edges, n_checked, n_double;
   g_autoptr(GArray) picks = NULL;
   g_autoptr(GArray) purity = NULL;
 
   emit_meta (ds, k);
   picks = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, delta, &min, &med);
+  lightly_probcover_last_graph_stats (&n_edges, &n_checked, &n_double);
   purity = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, 0, &pmin, &pmed);
 
+  g_print ("  %-11s PROBCOVER graph at the fixed delta: %" G_GUINT64_FORMAT " edges; %.4f%% of the n² entries passed "
+           "the float32 filter, %.5f%% were decided in double\n", ds->name, n_edges,
+           100.0 * (double) n_checked / ((double) ds->n_cand * (double) ds->n_cand),
+           100.0 * (double) n_double / ((double) ds->n_cand * (double) ds->n_cand));
+  emit (ds->name, "PROBCOVER", "edges", (double) n_edges);
+  emit (ds->name, "PROBCOVER", "share_checked", (double) n_checked / ((double) ds->n_cand * (double) ds->n_cand));
+  emit (ds->name, "PROBCOVER", "share_double", (double) n_double / ((double) ds->n_cand * (double) ds->n_cand));
+  if (ds->n_cand <= 50000)
+    {
+      /* The exact builder (every entry in double) once, for the speed-up
+       * and identical picks. */
+      g_autoptr(GArray) exact = NULL;
+      double emin, emed;
+      guint rep = n_repeat;
+      gboolean same;
+
+      n_repeat = 1;
+      lightly_probcover_set_exact_graph (TRUE);
+      exact = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, delta, &emin, &emed);
+      lightly_probcover_set_exact_graph (FALSE);
+      n_repeat = rep;
+      same = exact->len == picks->len &&
+             memcmp (exact->data, picks->data, picks->len * sizeof (guint32)) == 0;
+      g_print ("  %-11s PROBCOVER with the exact (all-double) graph builder: %.3f s, %.1fx slower; "
+               "identical picks: %s\n", ds->name, emin, emin / min, same ? "yes" : "NO");
+      emit (ds->name, "PROBCOVER", "wall_exact_graph", emin);
+      emit (ds->name, "PROBCOVER", "same_exact_graph", same);
+    }
   write_file (ds->name, ".PROBCOVER.picks", picks->data, picks->len * sizeof (guint32));
   g_print ("  %-11s PROBCOVER k=%" G_GSIZE_FORMAT ", fixed delta %.6f (about 50 per ball): "
            "%.3f s min, %.3f s median of %u; with the purity rule (delta 0): %.3f s min, "
@@ -794,6 +825,7 @@ main (int argc, char **argv)
   char *dsets = NULL;
   char *methods = NULL;
   gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
+  gint probcover_n = 20000;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
     { "k", 0, 0, G_OPTION_ARG_INT, &k, "Picks per run (1000)", "K" },
@@ -806,6 +838,7 @@ main (int argc, char **argv)
     { "methods", 0, 0, G_OPTION_ARG_STRING, &methods, "CORESET (default) or CORESET,CORAL", "LIST" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs of every timing (3)", "N" },
     { "ext-k", 0, 0, G_OPTION_ARG_INT, &ext_k, "Picks of TYPICLUST and PROBCOVER (100)", "K" },
+    { "probcover-n", 0, 0, G_OPTION_ARG_INT, &probcover_n, "Rows of the probcover set (20000)", "N" },
     { NULL }
   };
   Dataset all[] = {
@@ -828,6 +861,7 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  all[G_N_ELEMENTS (all) - 1].n = (gsize) MAX (probcover_n, 100);
   if (dir == NULL)
     dir = g_get_tmp_dir ();
   g_mkdir_with_parents (dir, 0755);

@@ -15,7 +15,8 @@
  *     r[⌊(1 − purity)·S⌋]. When the graph at that δ would hold more than
  *     `max_edges` edges (estimated from the same sample), δ shrinks until
  *     it fits.
- *  2. The δ-graph over the candidates, sparse, from blocked exact search.
+ *  2. The δ-graph over the candidates, sparse (lightly-probcover-graph.c:
+ *     float32 tiles, decided in double where an error bound cannot).
  *  3. Candidates within δ of a labeled row are covered.
  *  4. Repeat k times: pick the unpicked candidate whose ball holds the most
  *     uncovered candidates (ties: smallest row; degrees are integers, so
@@ -28,9 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lightly-selection-private.h"
+#include "lightly-probcover-graph.h"
 
-/* Rows per block of the graph and the purity passes. */
+/* Rows per block of the purity and cover passes. */
 #define PC_BLOCK 32
 /* Candidates per dot_qf call. */
 #define PC_CHUNK 256
@@ -218,75 +219,7 @@ purity_delta (const LightlySelectionParams *p, const LightlyPoints *cand, const 
 }
 
 /* ---------------------------------------------------------------------- */
-/* The δ-graph                                                            */
-
-typedef struct {
-  const LightlyPoints *pts;
-  const double *norms;
-  double delta2;
-  gsize block0;
-  gsize max_edges;
-  gint overflow;
-  GMutex lock;
-  gsize n_edges;                /* under lock */
-  GArray **adj;                 /* per block: neighbour positions */
-  guint32 *start;               /* per candidate: offset in its block's array */
-  guint32 *deg;                 /* per candidate: ball size */
-  const gboolean *covered;      /* nullable: count only uncovered */
-} GraphTask;
-
-static void
-graph_block (gsize bb, gpointer data)
-{
-  GraphTask *t = data;
-  const LightlyPoints *pts = t->pts;
-  gsize b = t->block0 + bb;
-  gsize dim = pts->dim, dim8 = LIGHTLY_SELECTION_PAD8 (dim);
-  gsize lo = b * PC_BLOCK, hi = MIN (pts->n, lo + PC_BLOCK), i, c, j;
-  g_autofree double *q = g_new (double, dim8);
-  double dots[PC_CHUNK];
-  const float *rows[PC_CHUNK];
-  GArray *adj = g_array_new (FALSE, FALSE, sizeof (guint32));
-
-  for (i = lo; i < hi; i++)
-    {
-      t->start[i] = adj->len;
-      lightly_to_double (q, pts->matrix + (gsize) pts->rows[i] * dim, dim, dim8);
-      for (c = 0; c < pts->n; c += PC_CHUNK)
-        {
-          gsize m = MIN (PC_CHUNK, pts->n - c);
-
-          for (j = 0; j < m; j++)
-            rows[j] = pts->matrix + (gsize) pts->rows[c + j] * dim;
-          pts->kern->dot_qf (q, rows, m, dim, dots);
-          for (j = 0; j < m; j++)
-            {
-              double d2 = (t->norms[i] + t->norms[c + j]) - 2.0 * dots[j];
-
-              if (c + j == i || d2 < t->delta2)
-                {
-                  guint32 v = (guint32) (c + j);
-
-                  g_array_append_val (adj, v);
-                }
-            }
-        }
-      t->deg[i] = adj->len - t->start[i];
-    }
-  t->adj[b] = adj;
-  g_mutex_lock (&t->lock);
-  t->n_edges += adj->len;
-  if (t->n_edges > t->max_edges)
-    g_atomic_int_set (&t->overflow, 1);
-  g_mutex_unlock (&t->lock);
-}
-
-static inline const guint32 *
-neighbours (const GraphTask *g, gsize i, guint32 *n)
-{
-  *n = g->deg[i];
-  return &g_array_index (g->adj[i / PC_BLOCK], guint32, g->start[i]);
-}
+/* The δ-graph (lightly-probcover-graph.c) and the labeled rows' cover   */
 
 /* Covered by a labeled row: any preselected row within δ. */
 typedef struct {
@@ -365,31 +298,27 @@ heap_down (Entry *h, gsize n, gsize i)
     }
 }
 
-/* The δ-graph over the candidates into g (whose arrays the caller frees),
- * in slices, so that progress comes from this thread between them. */
-static gboolean
-build_graph (const LightlyPoints *cand, GraphTask *g, double delta, Progress *pr, GError **error)
+static void
+report_graph (double fraction, gpointer data)
 {
-  gsize n_blocks = (cand->n + PC_BLOCK - 1) / PC_BLOCK, done_blocks;
+  report (data, 0.2 + 0.7 * fraction);
+}
 
-  for (done_blocks = 0; done_blocks < n_blocks;)
-    {
-      gsize slice = MIN (n_blocks - done_blocks, MAX ((gsize) 1, n_blocks / 32));
+static gboolean use_exact_graph;
+static guint64 last_stats[3];
 
-      g->block0 = done_blocks;
-      if (!lightly_points_parallel (cand, slice, graph_block, g))
-        return lightly_selection_set_cancelled (error);
-      if (g->overflow)
-        {
-          g_set_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT,
-                       "PROBCOVER's graph at δ = %g would hold more than %" G_GSIZE_FORMAT
-                       " edges: set a smaller δ", delta, g->max_edges);
-          return FALSE;
-        }
-      done_blocks += slice;
-      report (pr, 0.2 + 0.7 * (double) done_blocks / (double) n_blocks);
-    }
-  return TRUE;
+void
+lightly_probcover_set_exact_graph (gboolean exact)
+{
+  use_exact_graph = exact;
+}
+
+void
+lightly_probcover_last_graph_stats (guint64 *n_edges, guint64 *n_checked, guint64 *n_double)
+{
+  *n_edges = last_stats[0];
+  *n_checked = last_stats[1];
+  *n_double = last_stats[2];
 }
 
 /* covered[i]: candidate i is within δ of a labeled row. */
@@ -419,7 +348,7 @@ cover_preselected (const LightlySelectionParams *p, const LightlyPoints *cand, c
 /* Greedy maximum coverage: up to k picks, each the unpicked candidate whose
  * ball holds the most uncovered ones; stops early once all are covered. */
 static gboolean
-greedy_cover (const LightlyPoints *cand, const GraphTask *g, gsize k, gboolean *covered,
+greedy_cover (const LightlyPoints *cand, const LightlyProbcoverGraph *g, gsize k, gboolean *covered,
               gboolean *picked, GArray *out, Progress *pr, GError **error)
 {
   gsize m = cand->n, i, hn, t;
@@ -431,7 +360,7 @@ greedy_cover (const LightlyPoints *cand, const GraphTask *g, gsize k, gboolean *
   for (i = 0; i < m; i++)
     {
       guint32 n, e, c = 0;
-      const guint32 *nb = neighbours (g, i, &n);
+      const guint32 *nb = lightly_probcover_graph_neighbours (g, i, &n);
 
       for (e = 0; e < n; e++)
         c += !covered[nb[e]];
@@ -464,12 +393,12 @@ greedy_cover (const LightlyPoints *cand, const GraphTask *g, gsize k, gboolean *
       picked[top.pos] = TRUE;
       g_array_append_val (out, cand->rows[top.pos]);
       lightly_selection_explain (pr->p, cand->rows[top.pos], top.deg, (gint32) MIN (t, (gsize) G_MAXINT32));
-      nb = neighbours (g, top.pos, &n);
+      nb = lightly_probcover_graph_neighbours (g, top.pos, &n);
       for (e = 0; e < n; e++)
         if (!covered[nb[e]])
           {
             guint32 n2, f;
-            const guint32 *nb2 = neighbours (g, nb[e], &n2);
+            const guint32 *nb2 = lightly_probcover_graph_neighbours (g, nb[e], &n2);
 
             covered[nb[e]] = TRUE;
             for (f = 0; f < n2; f++)
@@ -515,19 +444,18 @@ lightly_probcover_run (const LightlySelectionParams  *p,
                        GError                       **error)
 {
   LightlyPoints cand;
-  gsize m, n_blocks, b;
+  gsize m;
   gsize max_edges = p->max_edges > 0 ? p->max_edges : LIGHTLY_PROBCOVER_MAX_EDGES_DEFAULT;
   g_autofree double *norms = NULL;
   g_autofree gboolean *covered = NULL;
   g_autofree gboolean *picked = NULL;
   Progress pr = { p, k, 0 };
-  GraphTask g = { 0 };
+  LightlyProbcoverGraph g = { 0 };
   double delta = 0;
   gboolean ok;
 
   lightly_points_for_candidates (p, &cand);
   m = cand.n;
-  n_blocks = (m + PC_BLOCK - 1) / PC_BLOCK;
   norms = lightly_points_norms (&cand);
   covered = g_new0 (gboolean, m);
   picked = g_new0 (gboolean, m);
@@ -537,30 +465,19 @@ lightly_probcover_run (const LightlySelectionParams  *p,
     return FALSE;
   last_delta = delta;
 
-  g.pts = &cand;
-  g.norms = norms;
-  g.delta2 = delta * delta;
-  g.max_edges = max_edges;
-  g_mutex_init (&g.lock);
-  g.adj = g_new0 (GArray *, n_blocks);
-  g.start = g_new (guint32, m);
-  g.deg = g_new (guint32, m);
-
-  ok = build_graph (&cand, &g, delta, &pr, error) &&
-       (p->n_preselected == 0 || cover_preselected (p, &cand, norms, g.delta2, covered, error)) &&
+  ok = lightly_probcover_graph_build (&cand, norms, delta, max_edges, use_exact_graph,
+                                      report_graph, &pr, &g, error);
+  last_stats[0] = g.n_edges;
+  last_stats[1] = g.n_checked;
+  last_stats[2] = g.n_double;
+  ok = ok &&
+       (p->n_preselected == 0 || cover_preselected (p, &cand, norms, delta * delta, covered, error)) &&
        greedy_cover (&cand, &g, k, covered, picked, out, &pr, error);
   if (ok && out->len < k)
     {
       pick_uniform (p, &cand, picked, k, out);
       report (&pr, 1.0);
     }
-
-  for (b = 0; b < n_blocks; b++)
-    if (g.adj[b] != NULL)
-      g_array_free (g.adj[b], TRUE);
-  g_free (g.adj);
-  g_free (g.start);
-  g_free (g.deg);
-  g_mutex_clear (&g.lock);
+  lightly_probcover_graph_clear (&g);
   return ok;
 }

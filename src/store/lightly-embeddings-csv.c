@@ -7,48 +7,18 @@
 #include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <math.h>
 #include <string.h>
 
 #include "lightly/lightly-error.h"
 #include "store/lightly-embeddings-csv.h"
+#include "store/lightly-csv-number.h"
+#include "store/lightly-embeddings-csv-private.h"
 
 #define READ_CHUNK (256u * 1024u)
 #define INITIAL_BUFFER (1024u * 1024u)
 #define MESSAGE_QUOTE_MAX 80
-
-typedef enum {
-  COL_SKIP,
-  COL_NAME,
-  COL_EMBEDDING,
-  COL_LABEL,
-} ColumnKind;
-
-typedef struct {
-  ColumnKind kind;
-  gsize target;            /* embedding index for COL_EMBEDDING */
-  char *header;            /* the header text, for messages */
-} Column;
-
-typedef struct {
-  GInputStream *input;
-  GOutputStream *copy_to;
-  GCancellable *cancellable;
-  char *buf;
-  gsize cap;               /* one byte is always kept free for a final '\n' */
-  gsize pos;               /* start of the next record */
-  gsize end;               /* end of valid bytes */
-  gboolean eof;
-  gsize max_line;
-  guint64 line;            /* line number of the record at pos */
-} Reader;
-
-typedef struct {
-  const char *start;       /* record content, without the line end */
-  const char *end;
-  guint64 line;
-  guint64 n_newlines;      /* physical lines the record spans */
-} Record;
 
 void
 lightly_embeddings_csv_free (LightlyEmbeddingsCsv *csv)
@@ -99,8 +69,24 @@ reader_fill (Reader *r, GError **error)
       r->buf = g_realloc (r->buf, r->cap);
     }
 
-  n = g_input_stream_read (r->input, r->buf + r->end, r->cap - 1 - r->end,
-                           r->cancellable, error);
+  if (r->use_fd)
+    {
+      gsize want = (gsize) MIN ((guint64) (r->cap - 1 - r->end), r->fend - r->fpos);
+
+      n = want > 0 ? pread (r->fd, r->buf + r->end, want, (off_t) r->fpos) : 0;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "reading the embeddings CSV: %s", g_strerror (saved));
+          return FALSE;
+        }
+      r->fpos += (guint64) n;
+    }
+  else
+    n = g_input_stream_read (r->input, r->buf + r->end, r->cap - 1 - r->end,
+                             r->cancellable, error);
   if (n < 0)
     return FALSE;
   if (n > 0 && r->copy_to != NULL &&
@@ -142,6 +128,11 @@ find_record (Reader *r, Record *rec, gsize *next)
       p = nl;
       n_newlines = 1;
       goto found;
+    }
+  if (r->use_fd)
+    {
+      r->saw_quote = TRUE;
+      return FALSE;
     }
 
   for (p = s; p < e; p++)
@@ -187,8 +178,8 @@ found:
 
 /* Reads the next record. Returns 1 with *rec, 0 at the end of input, -1 on
  * error. Blank lines are skipped. */
-static int
-reader_next (Reader *r, Record *rec, GError **error)
+int
+lightly_csv_reader_next (Reader *r, Record *rec, GError **error)
 {
   for (;;)
     {
@@ -204,6 +195,8 @@ reader_next (Reader *r, Record *rec, GError **error)
             continue;
           return 1;
         }
+      if (r->saw_quote)
+        return -1;
       if (r->end - r->pos > r->max_line)
         {
         too_long:
@@ -292,277 +285,6 @@ count_fields (const char *p, const char *rec_end)
         return n;
       p++;
     }
-}
-
-static const double pow10_table[] = {
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-typedef enum {
-  NUM_OK,
-  NUM_BAD,
-  NUM_NOT_FINITE,
-} NumResult;
-
-/* The float32 nearest to ±m·10^e10 (ties to even, as strtof), if Clinger's
- * fast path gets it: a mantissa of at most 2^53 and a power of ten of at
- * most 22 are both exact doubles, so one IEEE multiplication or division
- * gives d, the double nearest to the decimal x. Rounding d to float gives the
- * float nearest to x unless d is a float midpoint: every float and every
- * float midpoint (25 bits) is a double, so a midpoint strictly between x and
- * d would be a double nearer to x than d; only d itself on a midpoint (where
- * x may lie on either side) is ambiguous, and goes to the slow path (about
- * one value in 2^29). FALSE: use the slow path. */
-static inline gboolean
-clinger_float (guint64 m, int e10, gboolean neg, float *out)
-{
-  double d;
-  float f;
-  guint64 bits;
-
-  if (m == 0)
-    {
-      *out = neg ? -0.0f : 0.0f;
-      return TRUE;
-    }
-  if (m > (G_GUINT64_CONSTANT (1) << 53) || e10 < -22 || e10 > 22)
-    return FALSE;
-  d = (double) (gint64) m;      /* m ≤ 2^53: a signed conversion is exact and cheaper */
-  if (e10 < 0)
-    d /= pow10_table[-e10];
-  else
-    d *= pow10_table[e10];
-  f = (float) d;
-  if (!isfinite (f))
-    return FALSE;
-  memcpy (&bits, &d, sizeof bits);
-  if (fabs (d) >= 0x1p-126)
-    {
-      /* A float midpoint in the normal range: the 29 bits below float
-       * precision are exactly 1000…0. */
-      if ((bits & G_GUINT64_CONSTANT (0x1FFFFFFF)) == G_GUINT64_CONSTANT (0x10000000))
-        return FALSE;
-    }
-  else if ((double) f != d)
-    {
-      float g = nextafterf (f, (double) f < d ? INFINITY : -INFINITY);
-
-      /* f, g and d are within a factor 2: both differences are exact. */
-      if (isfinite (g) && d - (double) f == (double) g - d)
-        return FALSE;
-    }
-  *out = neg ? -f : f;
-  return TRUE;
-}
-
-/* strtof in the C locale, whatever the process's locale: the slow path. */
-static float
-strtof_c (const char *s, char **endp)
-{
-  static gsize c_locale = 0;
-  locale_t old;
-  float f;
-
-  if (g_once_init_enter (&c_locale))
-    g_once_init_leave (&c_locale, (gsize) newlocale (LC_ALL_MASK, "C", (locale_t) 0));
-  old = uselocale ((locale_t) c_locale);
-  f = strtof (s, endp);
-  uselocale (old);
-  return f;
-}
-
-/* The common case of an embedding field, fused with splitting the record:
- * an unquoted plain decimal at p that ends at ',' or at end and that
- * clinger_float() resolves. Then *out is the value, *stop the field's end,
- * and TRUE; anything else (spaces, quotes, long mantissas, errors) is FALSE
- * and goes through next_field() and parse_float(). */
-static gboolean
-parse_float_fast (const char *p, const char *end, float *out, const char **stop)
-{
-  gboolean neg = FALSE, any = FALSE;
-  guint64 m = 0;
-  int nd = 0, e10 = 0;
-
-  if (p < end && *p == '-')
-    {
-      neg = TRUE;
-      p++;
-    }
-  for (; p < end && *p == '0'; p++)
-    any = TRUE;
-  for (; p < end && (unsigned) (*p - '0') < 10u; p++, nd++)
-    m = m * 10 + (guint64) (*p - '0');
-  if (p < end && *p == '.')
-    {
-      p++;
-      if (m == 0)
-        for (; p < end && *p == '0'; p++, e10--)
-          any = TRUE;
-      for (; p < end && (unsigned) (*p - '0') < 10u; p++, nd++, e10--)
-        m = m * 10 + (guint64) (*p - '0');
-    }
-  if ((!any && nd == 0) || nd > 19)
-    return FALSE;
-  if (p < end && (*p == 'e' || *p == 'E'))
-    {
-      gboolean eneg = FALSE;
-      int ex = 0, ed = 0;
-
-      p++;
-      if (p < end && (*p == '-' || *p == '+'))
-        eneg = *p++ == '-';
-      for (; p < end && (unsigned) (*p - '0') < 10u && ed < 4; p++, ed++)
-        ex = ex * 10 + (*p - '0');
-      if (ed == 0 || ed == 4)
-        return FALSE;
-      e10 += eneg ? -ex : ex;
-    }
-  if (p != end && *p != ',')
-    return FALSE;
-  if (!clinger_float (m, e10, neg, out))
-    return FALSE;
-  *stop = p;
-  return TRUE;
-}
-
-/* Parses [p, end) as the float32 nearest to its decimal value, exactly as
- * strtof in the C locale would: clinger_float() where it can, strtof_c()
- * for the rest. *end must not be a digit, so strtof stops at the field end. */
-static NumResult
-parse_float (const char *p, const char *end, float *out)
-{
-  const char *start = p;
-  gboolean neg = FALSE;
-  gboolean any = FALSE;
-  guint64 m = 0;
-  int nd = 0;
-  int e10 = 0;
-  float d;
-  char *endp = NULL;
-
-  while (p < end && *p == ' ')
-    p++;
-  if (p < end && (*p == '-' || *p == '+'))
-    neg = *p++ == '-';
-  while (p < end && *p == '0')
-    {
-      p++;
-      any = TRUE;
-    }
-  while (p < end && (unsigned) (*p - '0') < 10u)
-    {
-      if (nd >= 19)
-        goto slow;
-      m = m * 10 + (guint64) (*p - '0');
-      nd++;
-      p++;
-      any = TRUE;
-    }
-  if (p < end && *p == '.')
-    {
-      p++;
-      if (m == 0)
-        while (p < end && *p == '0')
-          {
-            p++;
-            e10--;
-            any = TRUE;
-          }
-      while (p < end && (unsigned) (*p - '0') < 10u)
-        {
-          if (nd >= 19)
-            goto slow;
-          m = m * 10 + (guint64) (*p - '0');
-          nd++;
-          e10--;
-          p++;
-          any = TRUE;
-        }
-    }
-  if (!any)
-    goto slow;
-  if (p < end && (*p == 'e' || *p == 'E'))
-    {
-      gboolean eneg = FALSE;
-      int ex = 0;
-      int ed = 0;
-
-      p++;
-      if (p < end && (*p == '-' || *p == '+'))
-        eneg = *p++ == '-';
-      while (p < end && (unsigned) (*p - '0') < 10u)
-        {
-          if (ex < 100000)
-            ex = ex * 10 + (*p - '0');
-          ed++;
-          p++;
-        }
-      if (ed == 0)
-        goto slow;
-      e10 += eneg ? -ex : ex;
-    }
-  while (p < end && *p == ' ')
-    p++;
-  if (p != end)
-    goto slow;
-  if (clinger_float (m, e10, neg, out))
-    return NUM_OK;
-
-slow:
-  {
-    /* strtod needs a terminated copy: it skips leading whitespace, which
-     * could run past the field. */
-    char tmp[64];
-    g_autofree char *heap = NULL;
-    gsize len = (gsize) (end - start);
-    char *copy = tmp;
-
-    if (len == 0 || memchr (start, 'x', len) != NULL || memchr (start, 'X', len) != NULL)
-      return NUM_BAD;
-    if (len >= sizeof tmp)
-      copy = heap = g_malloc (len + 1);
-    memcpy (copy, start, len);
-    copy[len] = '\0';
-    d = strtof_c (copy, &endp);
-    if (endp == copy)
-      return NUM_BAD;
-    while (*endp == ' ')
-      endp++;
-    if (*endp != '\0')
-      return NUM_BAD;
-    if (!isfinite (d))
-      return NUM_NOT_FINITE;
-    *out = d;
-    return NUM_OK;
-  }
-}
-
-static gboolean
-parse_label (const char *fs, const char *fe, gint64 *out)
-{
-  char tmp[32];
-  gsize len = (gsize) (fe - fs);
-  char *endp = NULL;
-  gint64 v;
-
-  while (len > 0 && *fs == ' ')
-    {
-      fs++;
-      len--;
-    }
-  while (len > 0 && fs[len - 1] == ' ')
-    len--;
-  if (len == 0 || len >= sizeof tmp)
-    return FALSE;
-  memcpy (tmp, fs, len);
-  tmp[len] = '\0';
-  errno = 0;
-  v = g_ascii_strtoll (tmp, &endp, 10);
-  if (errno != 0 || endp != tmp + len)
-    return FALSE;
-  *out = v;
-  return TRUE;
 }
 
 static void
@@ -693,24 +415,18 @@ parse_header (const Record *rec, gsize *n_cols_out, gsize *dim_out,
   return cols;
 }
 
-/* What the rows parsed so far add up to; handed on to the result. */
-typedef struct {
-  Column *cols;
-  gsize n_cols;
-  gsize dim;
-  gsize n_rows;
-  gsize rows_cap;
-  GString *scratch;        /* unquoting buffer of next_field() */
-  GHashTable *seen;        /* file name → row + 1 */
-  GPtrArray *names;        /* in the arena */
-  GArray *lines;           /* guint64 */
-  GArray *labels;          /* gint64, NULL without a labels column */
-  GStringChunk *arena;
-  float *matrix;
-} Rows;
+void
+lightly_csv_rows_init (Rows *b)
+{
+  memset (b, 0, sizeof *b);
+  b->scratch = g_string_new (NULL);
+  b->seen = g_hash_table_new (g_str_hash, g_str_equal);
+  b->names = g_ptr_array_new ();
+  b->lines = g_array_new (FALSE, FALSE, sizeof (guint64));
+}
 
-static void
-rows_clear (Rows *b)
+void
+lightly_csv_rows_clear (Rows *b)
 {
   if (b->cols != NULL)
     columns_free (b->cols, b->n_cols);
@@ -722,13 +438,14 @@ rows_clear (Rows *b)
   g_hash_table_unref (b->seen);
   g_ptr_array_unref (b->names);
   g_array_unref (b->lines);
-  g_free (b->matrix);
+  if (!b->borrowed)
+    g_free (b->matrix);
 }
 
 /* Skips a UTF-8 byte order mark (spreadsheet exports; it is not part of the
  * header) and parses the header row. */
-static gboolean
-read_header (Reader *r, Rows *b, GError **error)
+gboolean
+lightly_csv_read_header (Reader *r, Rows *b, GError **error)
 {
   Record rec;
   gboolean has_labels = FALSE;
@@ -740,7 +457,7 @@ read_header (Reader *r, Rows *b, GError **error)
   if (r->end >= 3 && memcmp (r->buf, "\xef\xbb\xbf", 3) == 0)
     r->pos = 3;
 
-  rc = reader_next (r, &rec, error);
+  rc = lightly_csv_reader_next (r, &rec, error);
   if (rc < 0)
     return FALSE;
   if (rc == 0)
@@ -770,9 +487,9 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
     case COL_EMBEDDING:
       {
         float f = 0.0f;
-        NumResult nr = parse_float (fs, fe, &f);
+        LightlyCsvNum nr = lightly_csv_parse_float (fs, fe, &f);
 
-        if (nr != NUM_OK)
+        if (nr != LIGHTLY_CSV_NUM_OK)
           {
             g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
 
@@ -780,7 +497,7 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
                          "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
                          " (%s) of the embeddings CSV: %s %s",
                          rec->line, col + 1, column->header, q,
-                         nr == NUM_NOT_FINITE
+                         nr == LIGHTLY_CSV_NUM_NOT_FINITE
                            ? "is not a finite float32 number"
                            : "is not a number");
             return FALSE;
@@ -826,7 +543,7 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
       return TRUE;
 
     case COL_LABEL:
-      if (!parse_label (fs, fe, label))
+      if (!lightly_csv_parse_label (fs, fe, label))
         {
           g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
 
@@ -845,8 +562,8 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
 }
 
 /* Appends one data row. */
-static gboolean
-parse_row (Rows *b, const Record *rec, GError **error)
+gboolean
+lightly_csv_parse_row (Rows *b, const Record *rec, GError **error)
 {
   const char *p = rec->start;
   float *row;
@@ -855,6 +572,12 @@ parse_row (Rows *b, const Record *rec, GError **error)
 
   if (b->n_rows == b->rows_cap)
     {
+      if (b->borrowed)
+        {
+          g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_FAILED,
+                               "more rows than the chunk has lines");
+          return FALSE;
+        }
       b->rows_cap = MAX (b->rows_cap * 2, 1024);
       b->matrix = g_renew (float, b->matrix, b->rows_cap * b->dim);
     }
@@ -867,7 +590,7 @@ parse_row (Rows *b, const Record *rec, GError **error)
       if (col >= b->n_cols)
         goto wrong_count;
       if (b->cols[col].kind == COL_EMBEDDING &&
-          parse_float_fast (p, rec->end, &row[b->cols[col].target], &fe))
+          lightly_csv_parse_float_fast (p, rec->end, &row[b->cols[col].target], &fe))
         {
           col++;
           p = fe;
@@ -909,8 +632,8 @@ wrong_count:
 }
 
 /* Hands the rows over to a new result; b is left empty. */
-static LightlyEmbeddingsCsv *
-rows_finish (Rows *b)
+LightlyEmbeddingsCsv *
+lightly_csv_rows_finish (Rows *b)
 {
   LightlyEmbeddingsCsv *csv = g_new0 (LightlyEmbeddingsCsv, 1);
 
@@ -944,6 +667,12 @@ lightly_embeddings_csv_parse (GInputStream  *input,
   g_return_val_if_fail (G_IS_INPUT_STREAM (input), NULL);
   g_return_val_if_fail (copy_to == NULL || G_IS_OUTPUT_STREAM (copy_to), NULL);
 
+  /* A large local file: parsed in line-aligned chunks on several threads. */
+  if (lightly_csv_parse_chunked (input, copy_to, max_line_length > 0 ? max_line_length
+                                : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT,
+                                cancellable, &csv, error))
+    return csv;
+
   r.input = input;
   r.copy_to = copy_to;
   r.cancellable = cancellable;
@@ -951,16 +680,13 @@ lightly_embeddings_csv_parse (GInputStream  *input,
   r.buf = g_malloc (r.cap);
   r.max_line = max_line_length > 0 ? max_line_length : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT;
   r.line = 1;
-  b.scratch = g_string_new (NULL);
-  b.seen = g_hash_table_new (g_str_hash, g_str_equal);
-  b.names = g_ptr_array_new ();
-  b.lines = g_array_new (FALSE, FALSE, sizeof (guint64));
+  lightly_csv_rows_init (&b);
 
-  if (!read_header (&r, &b, error))
+  if (!lightly_csv_read_header (&r, &b, error))
     goto out;
   b.arena = g_string_chunk_new (64 * 1024);
-  while ((rc = reader_next (&r, &rec, error)) > 0)
-    if (!parse_row (&b, &rec, error))
+  while ((rc = lightly_csv_reader_next (&r, &rec, error)) > 0)
+    if (!lightly_csv_parse_row (&b, &rec, error))
       goto out;
   if (rc < 0)
     goto out;
@@ -971,10 +697,10 @@ lightly_embeddings_csv_parse (GInputStream  *input,
                            "per sample");
       goto out;
     }
-  csv = rows_finish (&b);
+  csv = lightly_csv_rows_finish (&b);
 
 out:
-  rows_clear (&b);
+  lightly_csv_rows_clear (&b);
   g_free (r.buf);
   return csv;
 }

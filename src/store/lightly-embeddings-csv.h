@@ -47,6 +47,12 @@ LightlyEmbeddingsCsv *lightly_embeddings_csv_parse (GInputStream  *input,
 
 void lightly_embeddings_csv_free (LightlyEmbeddingsCsv *csv);
 
+/* Tests and benchmarks: whether large local files may be parsed in chunks
+ * on threads (the default), and how many chunks the last parse of this
+ * thread used (0: the streaming reader). */
+void  lightly_embeddings_csv_set_chunked (gboolean enabled);
+gsize lightly_embeddings_csv_last_chunks (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyEmbeddingsCsv, lightly_embeddings_csv_free)
 
 G_END_DECLS

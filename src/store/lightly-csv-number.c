@@ -1,0 +1,167 @@
+/* lightly-csv-number.c: the slow paths of the embeddings CSV's numbers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "store/lightly-csv-number.h"
+
+/* strtof in the C locale, whatever the process's locale: the slow path. */
+static float
+strtof_c (const char *s, char **endp)
+{
+  static gsize c_locale = 0;
+  locale_t old;
+  float f;
+
+  if (g_once_init_enter (&c_locale))
+    g_once_init_leave (&c_locale, (gsize) newlocale (LC_ALL_MASK, "C", (locale_t) 0));
+  old = uselocale ((locale_t) c_locale);
+  f = strtof (s, endp);
+  uselocale (old);
+  return f;
+}
+
+/* Parses [p, end) as the float32 nearest to its decimal value, exactly as
+ * strtof in the C locale would: lightly_csv_clinger() where it can, strtof_c()
+ * for the rest. *end must not be a digit, so strtof stops at the field end. */
+LightlyCsvNum
+lightly_csv_parse_float (const char *p, const char *end, float *out)
+{
+  const char *start = p;
+  gboolean neg = FALSE;
+  gboolean any = FALSE;
+  guint64 m = 0;
+  int nd = 0;
+  int e10 = 0;
+  float d;
+  char *endp = NULL;
+
+  while (p < end && *p == ' ')
+    p++;
+  if (p < end && (*p == '-' || *p == '+'))
+    neg = *p++ == '-';
+  while (p < end && *p == '0')
+    {
+      p++;
+      any = TRUE;
+    }
+  while (p < end && (unsigned) (*p - '0') < 10u)
+    {
+      if (nd >= 19)
+        goto slow;
+      m = m * 10 + (guint64) (*p - '0');
+      nd++;
+      p++;
+      any = TRUE;
+    }
+  if (p < end && *p == '.')
+    {
+      p++;
+      if (m == 0)
+        while (p < end && *p == '0')
+          {
+            p++;
+            e10--;
+            any = TRUE;
+          }
+      while (p < end && (unsigned) (*p - '0') < 10u)
+        {
+          if (nd >= 19)
+            goto slow;
+          m = m * 10 + (guint64) (*p - '0');
+          nd++;
+          e10--;
+          p++;
+          any = TRUE;
+        }
+    }
+  if (!any)
+    goto slow;
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      gboolean eneg = FALSE;
+      int ex = 0;
+      int ed = 0;
+
+      p++;
+      if (p < end && (*p == '-' || *p == '+'))
+        eneg = *p++ == '-';
+      while (p < end && (unsigned) (*p - '0') < 10u)
+        {
+          if (ex < 100000)
+            ex = ex * 10 + (*p - '0');
+          ed++;
+          p++;
+        }
+      if (ed == 0)
+        goto slow;
+      e10 += eneg ? -ex : ex;
+    }
+  while (p < end && *p == ' ')
+    p++;
+  if (p != end)
+    goto slow;
+  if (lightly_csv_clinger (m, e10, neg, out))
+    return LIGHTLY_CSV_NUM_OK;
+
+slow:
+  {
+    /* strtod needs a terminated copy: it skips leading whitespace, which
+     * could run past the field. */
+    char tmp[64];
+    g_autofree char *heap = NULL;
+    gsize len = (gsize) (end - start);
+    char *copy = tmp;
+
+    if (len == 0 || memchr (start, 'x', len) != NULL || memchr (start, 'X', len) != NULL)
+      return LIGHTLY_CSV_NUM_BAD;
+    if (len >= sizeof tmp)
+      copy = heap = g_malloc (len + 1);
+    memcpy (copy, start, len);
+    copy[len] = '\0';
+    d = strtof_c (copy, &endp);
+    if (endp == copy)
+      return LIGHTLY_CSV_NUM_BAD;
+    while (*endp == ' ')
+      endp++;
+    if (*endp != '\0')
+      return LIGHTLY_CSV_NUM_BAD;
+    if (!isfinite (d))
+      return LIGHTLY_CSV_NUM_NOT_FINITE;
+    *out = d;
+    return LIGHTLY_CSV_NUM_OK;
+  }
+}
+
+gboolean
+lightly_csv_parse_label (const char *fs, const char *fe, gint64 *out)
+{
+  char tmp[32];
+  gsize len = (gsize) (fe - fs);
+  char *endp = NULL;
+  gint64 v;
+
+  while (len > 0 && *fs == ' ')
+    {
+      fs++;
+      len--;
+    }
+  while (len > 0 && fs[len - 1] == ' ')
+    len--;
+  if (len == 0 || len >= sizeof tmp)
+    return FALSE;
+  memcpy (tmp, fs, len);
+  tmp[len] = '\0';
+  errno = 0;
+  v = g_ascii_strtoll (tmp, &endp, 10);
+  if (errno != 0 || endp != tmp + len)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+

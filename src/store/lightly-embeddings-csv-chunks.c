@@ -1,0 +1,351 @@
+/* lightly-embeddings-csv-chunks.c: a large embeddings CSV file parsed in
+ * line-aligned chunks on several threads
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Applies when the input is a local regular file (a file-descriptor based,
+ * seekable stream) of at least CHUNKED_MIN bytes from its position on, and
+ * nothing is copied (copy_to NULL). The header is read first; the body is
+ * then cut at line ends into one chunk per thread, and each thread reads its
+ * chunk with pread() into a buffer of its own (no mapping: page faults cost
+ * more than the copy on the machines measured) and runs the streaming
+ * parser's record and row code (lightly_csv_reader_next(),
+ * lightly_csv_parse_row()) over it, into rows of its own, counting lines
+ * from 1. The chunks are then joined in order: line numbers shifted by the
+ * lines before, names checked against the earlier chunks'.
+ *
+ * A cut is only a record boundary when no field is quoted, so a record with
+ * a '"' stops its chunk. Then, and on any error in a chunk or a name that
+ * repeats across chunks, the input is put back where it was and the
+ * streaming reader parses the whole file in one pass: the result or the
+ * error (first line, same message) is the one it gives. Only cancellation
+ * is reported from here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <gio/gfiledescriptorbased.h>
+
+#include "lightly/lightly-error.h"
+#include "store/lightly-embeddings-csv-private.h"
+
+/* Smaller files are not worth threads. */
+#define CHUNKED_MIN (4u * 1024u * 1024u)
+/* At most this many chunks (threads). */
+#define CHUNKED_MAX_THREADS 8
+/* Rows between cancellation checks. */
+#define CANCEL_EVERY 1024
+/* A reader's buffer, and the window read to find a cut's line end. */
+#define CHUNK_BUFFER (1024u * 1024u)
+#define CUT_WINDOW 65536u
+
+static gint chunked_disabled;
+static GPrivate last_chunks;
+
+void
+lightly_embeddings_csv_set_chunked (gboolean enabled)
+{
+  g_atomic_int_set (&chunked_disabled, !enabled);
+}
+
+gsize
+lightly_embeddings_csv_last_chunks (void)
+{
+  return GPOINTER_TO_SIZE (g_private_get (&last_chunks));
+}
+
+typedef struct {
+  Reader r;
+  Rows b;
+  gboolean ok;
+  GError *error;
+  guint64 n_lines;              /* physical lines of the chunk */
+  guint64 cap;                  /* rows it can hold: its '\n's (+ 1 at a last line without) */
+  guint64 row0;                 /* its first row in the joined matrix */
+} Chunk;
+
+/* A reader over bytes [from, to) of the file fd. */
+static void
+reader_over (Reader *r, int fd, guint64 from, guint64 to, gsize max_line, GCancellable *cancellable)
+{
+  memset (r, 0, sizeof *r);
+  r->cap = CHUNK_BUFFER;
+  r->buf = g_malloc (r->cap);
+  r->max_line = max_line;
+  r->line = 1;
+  r->cancellable = cancellable;
+  r->use_fd = TRUE;
+  r->fd = fd;
+  r->fpos = from;
+  r->fend = to;
+}
+
+/* The offset just past the first '\n' at or after at (to if none). */
+static guint64
+cut_after (int fd, guint64 at, guint64 to)
+{
+  char win[CUT_WINDOW];
+
+  while (at < to)
+    {
+      gssize n = pread (fd, win, (gsize) MIN ((guint64) sizeof win, to - at), (off_t) at);
+      const char *nl;
+
+      if (n <= 0)
+        return to;
+      nl = memchr (win, '\n', (gsize) n);
+      if (nl != NULL)
+        return at + (guint64) (nl - win) + 1;
+      at += (guint64) n;
+    }
+  return to;
+}
+
+/* Every record of r into b. */
+static gboolean
+parse_records (Reader *r, Rows *b, GError **error)
+{
+  Record rec;
+  guint64 n = 0;
+  int rc;
+
+  while ((rc = lightly_csv_reader_next (r, &rec, error)) > 0)
+    {
+      if (++n % CANCEL_EVERY == 0 && g_cancellable_set_error_if_cancelled (r->cancellable, error))
+        return FALSE;
+      if (!lightly_csv_parse_row (b, &rec, error))
+        return FALSE;
+    }
+  return rc == 0;
+}
+
+/* Phase 1: the chunk's '\n's, read through its own buffer. */
+static gpointer
+count_thread (gpointer data)
+{
+  Chunk *c = data;
+  guint64 at = c->r.fpos, n = 0;
+
+  while (at < c->r.fend)
+    {
+      gssize got = pread (c->r.fd, c->r.buf, (gsize) MIN ((guint64) c->r.cap, c->r.fend - at), (off_t) at);
+      const char *p, *e;
+
+      if (got <= 0)
+        break;
+      for (p = c->r.buf, e = p + got; (p = memchr (p, '\n', (gsize) (e - p))) != NULL; p++)
+        n++;
+      at += (guint64) got;
+    }
+  c->cap = n;
+  return NULL;
+}
+
+static gpointer
+chunk_thread (gpointer data)
+{
+  Chunk *c = data;
+
+  c->ok = parse_records (&c->r, &c->b, &c->error);
+  c->n_lines = c->r.line - 1;
+  return NULL;
+}
+
+/* Chunk c's rows after b's (the earlier chunks'): FALSE if a name of c is
+ * already in b. */
+static gboolean
+join (Rows *b, Chunk *c, guint64 line_offset)
+{
+  Rows *x = &c->b;
+  gsize i, n0 = b->n_rows;
+
+  for (i = 0; i < x->n_rows; i++)
+    {
+      const char *name = g_ptr_array_index (x->names, i);
+
+      if (g_hash_table_contains (b->seen, name))
+        return FALSE;
+      name = g_string_chunk_insert (b->arena, name);
+      g_hash_table_insert (b->seen, (gpointer) name, GSIZE_TO_POINTER (n0 + i + 1));
+      g_ptr_array_add (b->names, (gpointer) name);
+    }
+  for (i = 0; i < x->n_rows; i++)
+    {
+      guint64 line = g_array_index (x->lines, guint64, i) + line_offset;
+
+      g_array_append_val (b->lines, line);
+    }
+  if (b->labels != NULL)
+    g_array_append_vals (b->labels, x->labels->data, x->n_rows);
+  /* The rows are in place, unless an earlier chunk had blank lines. */
+  if (x->n_rows > 0 && c->row0 != n0)
+    memmove (b->matrix + n0 * b->dim, x->matrix, x->n_rows * b->dim * sizeof (float));
+  b->n_rows += x->n_rows;
+  return TRUE;
+}
+
+void
+lightly_csv_advise_huge (gpointer p, gsize bytes)
+{
+#ifdef MADV_HUGEPAGE
+  const guintptr huge = (guintptr) 2 << 20;
+  guintptr lo = ((guintptr) p + huge - 1) & ~(huge - 1);
+  guintptr hi = ((guintptr) p + bytes) & ~(huge - 1);
+
+  if (hi > lo)
+    (void) madvise ((void *) lo, hi - lo, MADV_HUGEPAGE);
+#endif
+}
+
+/* Rows for a chunk: the header's columns, shared (not freed with them). */
+static void
+rows_for_chunk (Rows *x, const Rows *b)
+{
+  lightly_csv_rows_init (x);
+  x->cols = b->cols;
+  x->n_cols = b->n_cols;
+  x->dim = b->dim;
+  x->arena = g_string_chunk_new (64 * 1024);
+  if (b->labels != NULL)
+    x->labels = g_array_new (FALSE, FALSE, sizeof (gint64));
+}
+
+gboolean
+lightly_csv_parse_chunked (GInputStream          *input,
+                          GOutputStream         *copy_to,
+                          gsize                  max_line,
+                          GCancellable          *cancellable,
+                          LightlyEmbeddingsCsv **out,
+                          GError               **error)
+{
+  Chunk chunks[CHUNKED_MAX_THREADS];
+  GThread *threads[CHUNKED_MAX_THREADS];
+  guint64 cut[CHUNKED_MAX_THREADS + 1];
+  struct stat st;
+  guint64 body, size, line_offset;
+  gsize k, n_chunks;
+  goffset off;
+  Reader hr;
+  Rows b;
+  gboolean ok, cancelled = FALSE;
+  int fd;
+
+  *out = NULL;
+  g_private_set (&last_chunks, NULL);
+  if (copy_to != NULL || !G_IS_FILE_DESCRIPTOR_BASED (input) || !G_IS_SEEKABLE (input) ||
+      g_atomic_int_get (&chunked_disabled) || g_getenv ("LIGHTLY_CSV_NO_THREADS") != NULL)
+    return FALSE;
+  fd = g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (input));
+  off = g_seekable_tell (G_SEEKABLE (input));
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || off < 0 ||
+      st.st_size - off < (goffset) CHUNKED_MIN)
+    return FALSE;
+  size = (guint64) st.st_size;
+
+  /* The header, from the stream's position. */
+  reader_over (&hr, fd, (guint64) off, size, max_line, cancellable);
+  lightly_csv_rows_init (&b);
+  ok = lightly_csv_read_header (&hr, &b, NULL);
+  body = hr.fpos - (hr.end - hr.pos);
+  line_offset = hr.line - 1;
+  g_free (hr.buf);
+  if (!ok)
+    {
+      lightly_csv_rows_clear (&b);
+      return FALSE;
+    }
+  b.arena = g_string_chunk_new (64 * 1024);
+
+  n_chunks = CLAMP (g_get_num_processors (), 1, CHUNKED_MAX_THREADS);
+  n_chunks = (gsize) MIN ((guint64) n_chunks, MAX ((guint64) 1, (size - body) / (CHUNKED_MIN / 4)));
+  cut[0] = body;
+  for (k = 1; k < n_chunks; k++)
+    cut[k] = cut_after (fd, MAX (cut[k - 1], body + k * ((size - body) / n_chunks)), size);
+  cut[n_chunks] = size;
+
+  for (k = 0; k < n_chunks; k++)
+    {
+      Chunk *c = &chunks[k];
+
+      memset (c, 0, sizeof *c);
+      reader_over (&c->r, fd, cut[k], cut[k + 1], max_line, cancellable);
+      rows_for_chunk (&c->b, &b);
+    }
+
+  /* Every row in its final place: count the lines, then one matrix. */
+  for (k = 1; k < n_chunks; k++)
+    threads[k] = g_thread_new ("lightly-csv", count_thread, &chunks[k]);
+  count_thread (&chunks[0]);
+  for (k = 1; k < n_chunks; k++)
+    g_thread_join (threads[k]);
+  {
+    char last = '\n';
+    guint64 total = 0;
+
+    if (pread (fd, &last, 1, (off_t) (size - 1)) == 1 && last != '\n')
+      chunks[n_chunks - 1].cap++;
+    for (k = 0; k < n_chunks; k++)
+      {
+        chunks[k].row0 = total;
+        total += chunks[k].cap;
+      }
+    b.matrix = g_new (float, MAX (total, 1) * b.dim);
+    b.rows_cap = (gsize) total;
+lightly_csv_advise_huge (b.matrix, MAX (total, 1) * b.dim * sizeof (float));
+    for (k = 0; k < n_chunks; k++)
+      {
+        chunks[k].b.matrix = b.matrix + chunks[k].row0 * b.dim;
+        chunks[k].b.rows_cap = (gsize) chunks[k].cap;
+        chunks[k].b.borrowed = TRUE;
+      }
+  }
+
+  for (k = 1; k < n_chunks; k++)
+    threads[k] = g_thread_new ("lightly-csv", chunk_thread, &chunks[k]);
+  chunk_thread (&chunks[0]);
+  for (k = 1; k < n_chunks; k++)
+    g_thread_join (threads[k]);
+
+  /* Join in order; any failure hands the file to the streaming reader. */
+  for (k = 0; k < n_chunks; k++)
+    {
+      Chunk *c = &chunks[k];
+
+      if (ok && !c->ok)
+        {
+          ok = FALSE;
+          cancelled = g_error_matches (c->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          if (cancelled)
+            g_propagate_error (error, g_steal_pointer (&c->error));
+        }
+      if (ok && !join (&b, c, line_offset))
+        ok = FALSE;
+      line_offset += c->n_lines;
+      c->b.cols = NULL;
+      lightly_csv_rows_clear (&c->b);
+      g_clear_error (&c->error);
+      g_free (c->r.buf);
+    }
+  if (ok && b.n_rows == 0)
+    ok = FALSE;
+  if (ok)
+    {
+      *out = lightly_csv_rows_finish (&b);
+      g_private_set (&last_chunks, GSIZE_TO_POINTER (n_chunks));
+    }
+  lightly_csv_rows_clear (&b);
+  if (ok || cancelled)
+    {
+      if (!g_seekable_seek (G_SEEKABLE (input), 0, G_SEEK_END, NULL, NULL) && *out != NULL)
+        g_debug ("could not seek the embeddings CSV to its end");
+      return TRUE;
+    }
+  /* Back to where the streaming reader starts. */
+  if (!g_seekable_seek (G_SEEKABLE (input), off, G_SEEK_SET, cancellable, error))
+    return TRUE;
+  return FALSE;
+}
