@@ -148,6 +148,47 @@ def make_csv(c, path):
     datasets.write_csv(path, x, y)
 
 
+def rerun_cell(c, seeds, out_dir, work_dir, exe, threads, only):
+    """Reruns only the strategies @only (e.g. AUTO after a change to its rule) on a finished cell and
+    replaces their rows; RANDOM and the others are deterministic per seed, so they stay comparable."""
+    runs = os.path.join(out_dir, "runs")
+    meta_path = os.path.join(runs, c["name"] + ".json")
+    csv_path = os.path.join(runs, c["name"] + ".csv")
+    with open(meta_path) as f:
+        meta = json.load(f)
+    data = os.path.join(work_dir, c["name"] + ".data.csv")
+    os.makedirs(work_dir, exist_ok=True)
+    if not os.path.exists(data):
+        make_csv(c, data)
+    prefix = os.path.join(work_dir, c["name"] + ".rerun")
+    cmd = [exe, "simulate", data, "--test", str(c["test"]), "--seeds", str(seeds),
+           "--strategies", ",".join(only), "--schedule", ",".join(map(str, meta["schedule"])),
+           "--title", c["what"], "-o", prefix]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    print("%-22s rerun %s ..." % (c["name"], ",".join(only)), flush=True)
+    t0 = time.time()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr)
+        sys.exit("quality.py: simulate failed on %s: %s" % (c["name"], " ".join(cmd)))
+    with open(csv_path) as f:
+        old = [r for r in csv.DictReader(f) if r["strategy"] not in only]
+    with open(prefix + ".csv") as f:
+        new = list(csv.DictReader(f))
+    fields = list(new[0].keys())
+    with open(csv_path + ".tmp", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(old + new)
+    os.replace(csv_path + ".tmp", csv_path)
+    meta["rerun"] = {"strategies": only, "commit": git_commit(), "seconds": round(time.time() - t0, 1),
+                     "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    with open(meta_path, "w") as f:
+        json.dump(meta, f, indent=1)
+    print("%-22s %.0f s" % (c["name"], time.time() - t0), flush=True)
+
+
 def run_cell(c, seeds, out_dir, work_dir, exe, threads):
     runs = os.path.join(out_dir, "runs")
     os.makedirs(runs, exist_ok=True)
@@ -580,6 +621,8 @@ def main():
     ap.add_argument("--out", help="results directory (default bench/quality/results[-quick])")
     ap.add_argument("--work", default=os.path.join(HERE, "work"), help="data CSVs and simulate's plots")
     ap.add_argument("--threads", type=int, default=0, help="simulate --threads")
+    ap.add_argument("--rerun", help="run: rerun only these strategies (e.g. AUTO) on the cells already "
+                    "finished and replace their rows; cells not finished yet run in full")
     ap.add_argument("--doc", help="report: the page to write (default docs/quality.md, only for the default "
                     "full results; a run into --out leaves the committed page alone)")
     ap.add_argument("--extra", action="store_true", help="the extra strategies (BADGE, BALD, +BALANCE) "
@@ -601,7 +644,11 @@ def main():
     if a.mode == "run":
         exe = simulate_binary()
         for c in chosen:
-            run_cell(c, seeds, out_dir, a.work, exe, a.threads)
+            done = os.path.exists(os.path.join(out_dir, "runs", c["name"] + ".json"))
+            if a.rerun and done:
+                rerun_cell(c, seeds, out_dir, a.work, exe, a.threads, a.rerun.split(","))
+            else:
+                run_cell(c, seeds, out_dir, a.work, exe, a.threads)
         return 0
     cells = load_runs(out_dir)
     rows = summarise(cells)
@@ -624,6 +671,14 @@ def main():
                     "machine (%.0f s of wall time in all)." % (
                         ", ".join(map(str, seeds_seen)), ", ".join(sorted({m["commit"] for m in metas})),
                         done[0], done[-1], os.cpu_count() or 0, sum(m["seconds"] for m in metas)))
+            reruns = [m["rerun"] for m in metas if "rerun" in m]
+            if reruns:
+                note += (" %s rerun on %d of these cells (`run.sh --rerun %s`, the other strategies' rows kept: "
+                         "they are deterministic per seed) at commit %s, finished %s to %s (%.0f s)." % (
+                             ", ".join(reruns[0]["strategies"]), len(reruns), ",".join(reruns[0]["strategies"]),
+                             ", ".join(sorted({r["commit"] for r in reruns})),
+                             min(r["finished"] for r in reruns), max(r["finished"] for r in reruns),
+                             sum(r["seconds"] for r in reruns)))
             write_doc(cells, rows, doc, note)
             print("wrote " + doc)
         return 0
