@@ -359,6 +359,53 @@ def fmt_delta(d, worse):
     return "**%s**" % s if worse else s
 
 
+def auto_rule_section(cells, by):
+    """The rule AUTO follows and the measurements that chose it (the pure strategies' Δ by the share
+    of the pool labeled, from this grid)."""
+    L = ["## How AUTO decides", ""]
+    L.append("AUTO (`lightly_sampling_method_resolve_in_pool()`, decided per query from the pool's size and the "
+             "labels so far; the reason is in `LightlyQueryResult:reason`) has three regimes, as SelectAL "
+             "(Hacohen & Weinshall 2023) has a low, a mid and a high budget. **Low:** TYPICLUST at the cold "
+             "start and while the labeled set after the query is at most 10 % of the pool and below 1000 "
+             "labels; it makes one k-means cluster per label and pick, and takes the most typical sample of each "
+             "cluster without a label, so a small batch covers the modes. **High:** ACTIVE_LEARNING (the "
+             "highest margin scores) once the model that scored was trained on at least 200 labels and the "
+             "batch is no larger than that labeled set (any batch from 1000 labels). **Mid:** RANDOM in "
+             "between, and past the low regime when no scores are given. The measurements that chose the "
+             "numbers: the table below (each strategy alone, from this grid, binned by the share of the pool "
+             "labeled) shows TYPICLUST winning by several points up to 10 % of the pool and losing from about "
+             "13 % on, while ACTIVE_LEARNING from a cold start loses at every share up to 20 %. From a "
+             "TYPICLUST start, ranking by a model of 100 labels (pools of 1,500, switch at 150: "
+             "`bench/quality/auto-switch/`) lost 2.9 points (raw pixels) and 1.0 (random projection) at 200 "
+             "labels, hence the floor of 200 labels; a first batch of 300 on a model of 200 labels lost 1.3 "
+             "and 2.2 points there at 500 labels (the previous rule), hence the batch bound; batches of 250 "
+             "and 500 on 500 labels won on every pool of 1,500 and 5,000, and from 1000 labels on ranking by "
+             "scores won on the pool of 20,000 at every batch (docs/simulate.md). RANDOM between the two "
+             "keeps what the typical picks won and cannot lose to RANDOM by more than the luck of the draw.")
+    L.append("")
+    bins = [(0, 0.05, "≤ 5 %"), (0.05, 0.10001, "5–10 %"), (0.10001, 0.2, "10–20 %"), (0.2, 0.4, "20–40 %"),
+            (0.4, 1.0, "≥ 40 %")]
+    L.append("| share of the pool labeled | pairs | TYPICLUST mean Δ | TYPICLUST ≥ mean | "
+             "ACTIVE_LEARNING mean Δ | ACTIVE_LEARNING ≥ mean | AUTO mean Δ | AUTO ≥ mean |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for lo, hi, label in bins:
+        cols, n = [], 0
+        for strat in ("TYPICLUST", "ACTIVE_LEARNING", "AUTO"):
+            ds = []
+            for name, cd in cells.items():
+                pool = cd["meta"]["pool"]
+                for labels in cd["meta"]["schedule"]:
+                    r = by.get((name, labels, strat))
+                    if r is not None and lo <= labels / pool < hi:
+                        ds.append(r["delta"])
+            n = len(ds)
+            cols.append("%s | %d/%d" % (fmt_delta(sum(ds) / len(ds), False) if ds else "", sum(d >= 0 for d in ds),
+                                        len(ds)))
+        L.append("| %s | %d | %s |" % (label, n, " | ".join(cols)))
+    L.append("")
+    return L
+
+
 def write_doc(cells, rows, path, seeds_note):
     checks = auto_checks(rows)
     worst = min(checks, key=lambda c: c["delta"])
@@ -389,7 +436,7 @@ def write_doc(cells, rows, path, seeds_note):
              "and measured on the cell's held-out split, as `lightly-al simulate` does. Δ is the strategy's mean "
              "minus RANDOM's mean over the same seeds, in accuracy points; **bold** marks a Δ below −1 standard "
              "error of RANDOM's mean (RANDOM sd/√seeds). The AUTO column says what AUTO resolved to "
-             "(T = TYPICLUST, AL = ACTIVE_LEARNING, CS = CORESET, CO = CORAL, PC = PROBCOVER).")
+             "(T = TYPICLUST, R = RANDOM, AL = ACTIVE_LEARNING, CS = CORESET, CO = CORAL, PC = PROBCOVER).")
     missing = [c["name"] for c in CELLS if c["name"] not in cells]
     if missing:
         L.append("")
@@ -432,6 +479,7 @@ def write_doc(cells, rows, path, seeds_note):
             "yes" if c["within_sem"] else "**no**", best_s,
             fmt_delta(by[(c["cell"], c["labels"], best_s)]["delta"], False)))
     L.append("")
+    L.extend(auto_rule_section(cells, by))
     L.append("## Every strategy over the grid")
     L.append("")
     L.append("Over all (cell, budget) pairs: how often the strategy's mean is at or above RANDOM's mean − sem "
@@ -452,6 +500,7 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("")
     L.append("## Strategies per cell")
     short = {"TYPICLUST": "T", "ACTIVE_LEARNING": "AL", "CORESET": "CS", "CORAL": "CO", "PROBCOVER": "PC",
+             "RANDOM": "R",
              "RANDOM": "R"}
     for name, cd in cells.items():
         meta = cd["meta"]
