@@ -541,6 +541,7 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("```sh")
     L.append("bench/quality/run.sh             # the full grid, resumes: cells already in results/ are skipped")
     L.append("bench/quality/run.sh --quick     # 3 cells, 3 seeds, into bench/quality/results-quick/")
+    L.append("bench/quality/run.sh --rerun AUTO   # after a change to AUTO's rule: AUTO alone on the finished cells")
     L.append("bench/quality/run.sh --report    # summary.csv/json and this page from results/")
     L.append("bench/quality/run.sh --compare [--base OLD/summary.csv]   # AUTO against RANDOM (and a base run);")
     L.append("                                 # exits 0 only when issue 14's 'done when' holds")
