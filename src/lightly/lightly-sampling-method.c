@@ -138,8 +138,8 @@ lightly_sampling_method_resolve (LightlySamplingMethod method,
  *   is at most 10% of @n_pool (rounded up) and below 1000 labels (below
  *   1000 when @n_pool is 0). It makes as many k-means clusters as labels
  *   and picks, and takes the most typical sample of each cluster without a
- *   label, so a small batch covers the pool's modes before any class gets
- *   a second pick;
+ *   label, so a small batch covers the pool's modes before any cluster
+ *   gets a second pick;
  * - %LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING (high budget, the highest
  *   scores) past that, when @have_scores, once the model that scored was
  *   trained on at least 200 labels, and the batch is no larger than that
@@ -162,9 +162,9 @@ lightly_sampling_method_resolve (LightlySamplingMethod method,
  * to 2.2 points (300 picks on 200 labels, pools of 1500), while from 500
  * labels on, with batches no larger than the labeled set, it won at every
  * pool of 1500 to 20,000. RANDOM in between keeps most of what the typical
- * picks won. Picking more typical samples at a cold start does not help
- * either: k-means restarts that lower the clustering's inertia lost 21
- * points at 4 labels on an imbalanced mixture. On other data the rule is a
+ * picks won. Tighter clusters at a cold start do not help: k-means
+ * restarts that lower the clustering's inertia lost 21 points at 4 labels
+ * on an imbalanced mixture. On other data the rule is a
  * starting point: `lightly-al simulate` measures it on yours.
  * [class@Lightly.Agent] resolves AUTO with this function before it sends a
  * request, so a server never sees AUTO, and reports the reason in
