@@ -1,8 +1,9 @@
 /* test-agent-auto.c: the agent resolves AUTO before the request (§13)
  *
- * An embedded store with 1200 samples: AUTO's first query runs TYPICLUST,
- * a query to 1000 labels with scores runs ACTIVE_LEARNING, and the same
- * query without scores stays TYPICLUST. The tag's creator names the method
+ * An embedded store with 1200 samples: AUTO runs TYPICLUST up to 10% of
+ * the pool, RANDOM past it while the model is weak, ACTIVE_LEARNING once
+ * it has 200 labels and the batch is no larger, and RANDOM past 10%
+ * without scores. The tag's creator names the method
  * the engine ran, so this also covers the local backend passing the method
  * through. TYPICLUST and PROBCOVER given explicitly run too.
  */
@@ -161,18 +162,22 @@ test_auto_switch (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 20, NULL, NULL), ==, "SAMPLER_TYPICLUST");
-  /* Scores, but the labeled set stays below the switch point: 20% of the
-   * pool of 1200 is 240, below the floor of 500 labels. */
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 499, scorer, &name), ==, "SAMPLER_TYPICLUST");
+  /* Scores, but the labeled set stays within 10% of the pool of 1200:
+   * typical samples (low budget). */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 120, scorer, &name), ==, "SAMPLER_TYPICLUST");
   /* The name generated from the config names the method that ran. */
-  g_assert_true (g_str_has_prefix (name, "TYPICLUST_499_"));
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 500, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
+  g_assert_true (g_str_has_prefix (name, "TYPICLUST_120_"));
+  /* Past it, a model of 120 labels is too weak to rank: RANDOM (mid). */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 300, scorer, NULL), ==, "SAMPLER_RANDOM");
+  /* 300 labels and a batch of 300: the highest scores (high budget). */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 600, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
 
-  /* Without scores, AUTO never ranks by them. */
+  /* Without scores, AUTO never ranks by them: typical samples at the cold
+   * start, RANDOM past 10% of the pool. */
   agent2 = lightly_agent_new (f->client, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 500, NULL, NULL), ==, "SAMPLER_TYPICLUST");
-  g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 1100, NULL, NULL), ==, "SAMPLER_TYPICLUST");
+  g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 1100, NULL, NULL), ==, "SAMPLER_RANDOM");
 }
 
 static void

@@ -231,21 +231,30 @@ test_workflow (void)
   g_assert_null (strstr (run.out, "skipped"));
   run_clear (&run);
 
-  /* AUTO: the CLI prints what the agent resolved (the cold start below
-   * 1000 labels), not a rule of its own. */
+  /* AUTO: the CLI prints what the agent resolved, not a rule of its own:
+   * past 10% of the pool of 300 without scores, RANDOM (mid budget). */
   run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "65", "--preselected", "coral-a",
           "--name", "auto-65", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpuint (count_lines (run.out), ==, 5);
-  g_assert_nonnull (strstr (run.err, "AUTO ran TYPICLUST\n"));
+  g_assert_nonnull (strstr (run.err, "AUTO ran RANDOM\n"));
   g_assert_nonnull (strstr (run.err, "Tag auto-65: 65 labeled, 5 added"));
-  g_assert_nonnull (strstr (run.err, "Why: TYPICLUST: 65 of 300 labeled after the query"));
+  g_assert_nonnull (strstr (run.err, "Why: RANDOM: 65 of 300 labeled after the query (22%), past the typical "
+                                     "samples' 10% of the pool (30), and no scores given"));
+  run_clear (&run);
+
+  /* The cold start: typical samples, one per k-means cluster. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "25", "--name", "auto-25", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (count_lines (run.out), ==, 25);
+  g_assert_nonnull (strstr (run.err, "AUTO ran TYPICLUST\n"));
+  g_assert_nonnull (strstr (run.err, "Why: TYPICLUST: cold start"));
   run_clear (&run);
 
   /* --json: the method, AUTO's reason and why each sample was picked, in
-   * rank order. */
-  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "68", "--preselected", "auto-65",
-          "--name", "auto-68", "--json", NULL);
+   * rank order; 28 of 300 is within the typical samples' 10%. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "-n", "28", "--preselected", "auto-25",
+          "--name", "auto-28", "--json", NULL);
   g_assert_cmpint (run.status, ==, 0);
   {
     g_autoptr(JsonParser) parser = json_parser_new ();
@@ -255,8 +264,8 @@ test_workflow (void)
     g_assert_true (json_parser_load_from_data (parser, run.out, -1, NULL));
     o = json_node_get_object (json_parser_get_root (parser));
     g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, "TYPICLUST");
-    g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "reason"), "TYPICLUST: 68 of 300"));
-    g_assert_cmpint (json_object_get_int_member (o, "total"), ==, 68);
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "reason"), "TYPICLUST: 28 of 300"));
+    g_assert_cmpint (json_object_get_int_member (o, "total"), ==, 28);
     picks = json_object_get_array_member (o, "added");
     g_assert_cmpuint (json_array_get_length (picks), ==, 3);
     for (guint i = 0; i < 3; i++)

@@ -472,6 +472,65 @@ test_typiclust_ties (void)
   g_assert_cmpuint (g_array_index (picks, guint32, 1), ==, 9);
 }
 
+/* Above LIGHTLY_TYPICLUST_SAMPLE_ABOVE candidates the clusters come from a
+ * seeded sample: the picks stay the same for every thread count and SIMD
+ * path, are candidates, distinct, and still one per well-separated mode;
+ * another seed draws another sample. */
+static void
+test_typiclust_sampled (void)
+{
+  g_autoptr(Data) d = g_new0 (Data, 1);
+  LightlySelectionParams p;
+  g_autoptr(GArray) picks = NULL;
+  g_autoptr(GArray) other = NULL;
+  g_autoptr(GError) error = NULL;
+  const gsize modes = 6;
+  gboolean seen[6] = { FALSE };
+  guint64 s = 7;
+  gsize i, j;
+
+  d->n = LIGHTLY_TYPICLUST_SAMPLE_ABOVE * 3 / 2 + 3000;
+  d->dim = 8;
+  d->x = g_new0 (float, d->n * d->dim);
+  d->cand = g_new (guint32, d->n);
+  d->pre = g_new (guint32, 1);
+  /* Six tight blobs around the axes e0 … e5, rows dealt round-robin; every
+   * third round is not a candidate. */
+  for (i = 0; i < d->n; i++)
+    {
+      double nn = 0;
+
+      for (j = 0; j < d->dim; j++)
+        {
+          s = s * 6364136223846793005ull + 1442695040888963407ull;
+          d->x[i * d->dim + j] = (float) (((s >> 33) / 4294967296.0 - 0.5) * 0.05 + (j == i % modes ? 1.0 : 0.0));
+          nn += (double) d->x[i * d->dim + j] * d->x[i * d->dim + j];
+        }
+      for (j = 0; j < d->dim; j++)
+        d->x[i * d->dim + j] = (float) (d->x[i * d->dim + j] / sqrt (nn));
+      if ((i / modes) % 3 != 2)
+        d->cand[d->n_cand++] = (guint32) i;
+    }
+  g_assert_cmpuint (d->n_cand, >, LIGHTLY_TYPICLUST_SAMPLE_ABOVE);
+  p = params_for (d, LIGHTLY_SELECTION_METHOD_TYPICLUST, modes, 11);
+  picks = run_everywhere (&p);
+  g_assert_cmpuint (picks->len, ==, modes);
+  for (i = 0; i < picks->len; i++)
+    {
+      guint32 r = g_array_index (picks, guint32, i);
+
+      g_assert_cmpuint ((r / modes) % 3, !=, 2);
+      g_assert_false (seen[r % modes]);
+      seen[r % modes] = TRUE;
+    }
+  p.seed = 12;
+  p.n_threads = 2;
+  other = lightly_selection_run (&p, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (other->len, ==, modes);
+  g_assert_true (memcmp (other->data, picks->data, modes * sizeof (guint32)) != 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* PROBCOVER                                                              */
 
@@ -798,7 +857,10 @@ test_auto_rule (void)
   const LightlySamplingMethod T = LIGHTLY_SAMPLING_METHOD_TYPICLUST, C = LIGHTLY_SAMPLING_METHOD_CORAL;
   const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
   const LightlySamplingMethod A = LIGHTLY_SAMPLING_METHOD_AUTO;
-  /* The switch point, 1000 labels after the query, as measured (docs/simulate.md). */
+  const LightlySamplingMethod R = LIGHTLY_SAMPLING_METHOD_RANDOM;
+  /* Pool size unknown: typical samples below 1000 labels after the query;
+   * then scores from a model of 200 labels or more and a batch no larger
+   * (any batch from 1000 labels), else RANDOM (docs/quality.md). */
   const struct { guint labeled, batch; gboolean scores; LightlySamplingMethod want; } cases[] = {
     { 0, 10, FALSE, T },
     { 0, 10, TRUE, T },
@@ -808,8 +870,11 @@ test_auto_rule (void)
     { 500, 500, TRUE, AL },                   /* at the switch */
     { 999, 1, TRUE, AL },
     { 2000, 1000, TRUE, AL },
-    { 500, 500, FALSE, T },                   /* no scores: cannot rank by them */
-    { 2000, 1000, FALSE, T },
+    { 500, 500, FALSE, R },                   /* no scores: cannot rank by them */
+    { 2000, 1000, FALSE, R },
+    { 100, 900, TRUE, R },                    /* a model of 100 labels */
+    { 300, 700, TRUE, R },                    /* a batch larger than its labels */
+    { 1000, 3000, TRUE, AL },
     { G_MAXUINT, G_MAXUINT, TRUE, AL },       /* no overflow */
     { 10, 0, FALSE, LIGHTLY_SAMPLING_METHOD_CORESET },  /* minDistance only */
     { 10, 0, TRUE, C },
@@ -825,13 +890,15 @@ test_auto_rule (void)
   g_assert_cmpint (lightly_sampling_method_from_string ("typiclust", NULL), ==, T);
 }
 
-/* With the pool known, the switch is 20% of it (rounded up), 500 to 1000
- * labels, and the reason names the method and the numbers. */
+/* With the pool known: typical samples up to 10% of it (rounded up) and
+ * below 1000 labels; then the highest scores once the model has 200 labels
+ * and the batch is no larger than them (or 1000 labels); RANDOM between.
+ * The reason names the method and the numbers. */
 static void
 test_auto_resolve_in_pool (void)
 {
   const LightlySamplingMethod T = LIGHTLY_SAMPLING_METHOD_TYPICLUST, A = LIGHTLY_SAMPLING_METHOD_AUTO;
-  const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+  const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING, R = LIGHTLY_SAMPLING_METHOD_RANDOM;
   const struct {
     guint labeled, batch, pool;
     gboolean scores;
@@ -839,29 +906,38 @@ test_auto_resolve_in_pool (void)
     const char *reason;
   } cases[] = {
     { 0, 10, 1400, TRUE, T, "TYPICLUST: cold start" },
-    { 100, 399, 1400, TRUE, T, "TYPICLUST: 499 of 1400 labeled after the query (36%), below" },
-    { 100, 400, 1400, TRUE, AL, "ACTIVE_LEARNING: 500 of 1400 labeled after the query (36%)" },
-    { 200, 300, 1400, FALSE, T, "TYPICLUST: no scores given" },
-    { 100, 499, 3001, TRUE, T, "TYPICLUST: 599 of 3001" },     /* ⌈600.2⌉ = 601 */
-    { 100, 500, 3001, TRUE, T, "TYPICLUST: 600 of 3001" },
-    { 100, 501, 3001, TRUE, AL, "ACTIVE_LEARNING: 601 of 3001 labeled after the query (20%)" },
-    { 100, 200, 400, TRUE, T, "TYPICLUST: 300 of 400" },      /* small pools never switch */
+    { 0, 900, 1400, TRUE, T, "TYPICLUST: cold start" },
+    { 100, 40, 1400, TRUE, T, "TYPICLUST: 140 of 1400 labeled after the query (10%), within" },
+    { 100, 41, 1400, TRUE, R, "RANDOM: 141 of 1400 labeled after the query (10%), past" },
+    { 199, 100, 1400, TRUE, R, "RANDOM: 299 of 1400" },                 /* model of 199 labels */
+    { 200, 201, 1400, TRUE, R, "RANDOM: 401 of 1400" },                 /* batch > labeled */
+    { 200, 200, 1400, TRUE, AL, "ACTIVE_LEARNING: 400 of 1400 labeled after the query (29%)" },
+    { 200, 300, 1400, FALSE, R, "RANDOM: 500 of 1400" },                /* no scores */
+    { 100, 200, 3001, TRUE, T, "TYPICLUST: 300 of 3001" },             /* ⌈300.1⌉ = 301 */
+    { 100, 201, 3001, TRUE, T, "TYPICLUST: 301 of 3001" },
+    { 100, 202, 3001, TRUE, R, "RANDOM: 302 of 3001" },
     { 500, 499, 20000, TRUE, T, "TYPICLUST: 999 of 20000 labeled after the query (5%)" },
     { 500, 500, 20000, TRUE, AL, "ACTIVE_LEARNING: 1000 of 20000" },
+    { 1000, 4000, 20000, TRUE, AL, "ACTIVE_LEARNING: 5000 of 20000" },  /* 1000 labels: any batch */
+    { 999, 1000, 20000, TRUE, R, "RANDOM: 1999 of 20000" },
+    { 500, 499, 0, TRUE, T, "TYPICLUST: 999 labeled after the query" },
     { 500, 500, 0, TRUE, AL, "ACTIVE_LEARNING: 1000 labeled after the query" },
     { 1, 0, 100, TRUE, LIGHTLY_SAMPLING_METHOD_CORAL, "CORAL: only a minimum distance" },
     { G_MAXUINT, G_MAXUINT, G_MAXUINT, TRUE, AL, "ACTIVE_LEARNING" },
   };
 
-  g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL;
+  g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
 
-  /* Which bound set the switch point. */
-  lightly_sampling_method_resolve_in_pool (A, 100, 400, 1400, TRUE, &r1);
-  g_assert_true (g_str_has_suffix (r1, "the switch at 500 (500 labels at least)"));
-  lightly_sampling_method_resolve_in_pool (A, 100, 501, 3001, TRUE, &r2);
-  g_assert_true (g_str_has_suffix (r2, "at or past the switch at 601 (20% of the pool)"));
+  /* Why: which bound ended the typical samples, and what the model lacks. */
+  lightly_sampling_method_resolve_in_pool (A, 100, 41, 1400, TRUE, &r1);
+  g_assert_true (strstr (r1, "past the typical samples' 10% of the pool (140)") != NULL);
+  g_assert_true (g_str_has_suffix (r1, "the model has only 100 labels (ranking by scores needs 200)"));
+  lightly_sampling_method_resolve_in_pool (A, 200, 201, 1400, TRUE, &r2);
+  g_assert_true (strstr (r2, "the batch of 201 is larger than the 200 labels") != NULL);
   lightly_sampling_method_resolve_in_pool (A, 500, 500, 0, TRUE, &r3);
-  g_assert_true (g_str_has_suffix (r3, "the switch at 1000 (pool size unknown)"));
+  g_assert_true (strstr (r3, "limit below 1000 labels (pool size unknown)") != NULL);
+  lightly_sampling_method_resolve_in_pool (A, 500, 500, 20000, TRUE, &r4);
+  g_assert_true (strstr (r4, "past the typical samples' limit below 1000 labels (999)") != NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *reason = NULL;
@@ -893,6 +969,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-ext/kmeans/bounds", test_kmeans_bounds);
   g_test_add_func ("/selection-ext/typiclust/brute-force", test_typiclust_brute_force);
   g_test_add_func ("/selection-ext/typiclust/ties", test_typiclust_ties);
+  g_test_add_func ("/selection-ext/typiclust/sampled", test_typiclust_sampled);
   g_test_add_func ("/selection-ext/probcover/brute-force", test_probcover_brute_force);
   g_test_add_func ("/selection-ext/probcover/purity", test_probcover_purity);
   g_test_add_func ("/selection-ext/probcover/edge-cap", test_probcover_edge_cap);

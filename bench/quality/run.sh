@@ -3,6 +3,7 @@
 # Never run in CI: the full grid takes hours on 2 cores.
 #
 #   bench/quality/run.sh [--quick] [--cells A,B] [--seeds N]   run missing cells, then report
+#   bench/quality/run.sh --rerun AUTO [--cells A,B]            rerun AUTO only on finished cells (the rest in full)
 #   bench/quality/run.sh --report [--quick]                    summary.csv/json (+ docs/quality.md)
 #   bench/quality/run.sh --compare [--quick] [--base SUMMARY.csv]      AUTO against RANDOM per cell and budget
 #   bench/quality/run.sh --list                                the cells and their budgets

@@ -435,8 +435,9 @@ round_start_query (GTask *task)
   LightlySamplingMethod method = r->method;
   GError *error = NULL;
 
-  /* AUTO is resolved by the agent for each round: a typical-sample cold
-   * start, then the predictions' margin once enough is labeled. */
+  /* AUTO is resolved by the agent for each round: typical samples up to
+   * 10% of the pool, then RANDOM until a model of 200 labels or more can
+   * rank a batch no larger than its labels by the predictions' margin. */
   if (r->method_auto)
     method = LIGHTLY_SAMPLING_METHOD_AUTO;
 

@@ -928,7 +928,7 @@ lightly_agent_query_async (LightlyAgent         *self,
   /* The public boundary of a query: every rule of its inputs is checked
    * here, once; the client and the backend behind it only assert. */
   n_labeled = g_strv_length (self->sets.labeled_set);
-  /* The pool, labeled and unlabeled together, sets AUTO's switch point. */
+  /* The pool, labeled and unlabeled together, sets AUTO's regimes. */
   n_pool = n_labeled + g_strv_length (self->sets.unlabeled_set);
   if (!lightly_agent_plan_make (&plan, config, n_labeled, n_pool, scorer != NULL, &error))
     {

@@ -190,8 +190,9 @@ lightly_query_result_class_init (LightlyQueryResultClass *klass)
    * English sentence for logs and tooltips: for
    * %LIGHTLY_SAMPLING_METHOD_AUTO the rule of
    * [func@Lightly.SamplingMethod.resolve_in_pool] that decided, with the
-   * numbers it used, such as `"ACTIVE_LEARNING: 750 of 3000 labeled after
-   * the query (25%), at or past the switch at 600 (20% of the pool)"`. It
+   * numbers it used, such as `"RANDOM: 500 of 1500 labeled after the
+   * query (33%), past the typical samples' 10% of the pool (150); the batch
+   * of 300 is larger than the 200 labels the model learned from (…)"`. It
    * starts with the method's wire name, or with `"skipped"` for a skipped
    * query. Not meant to be parsed; %NULL for a result not made by a query.
    *

@@ -18,14 +18,16 @@ static const char * const method_names[] = {
   [LIGHTLY_SAMPLING_METHOD_BADGE] = "BADGE",
 };
 
-/* AUTO ranks by scores once the labeled set after the query reaches
- * AUTO_SWITCH_PERCENT of the pool, but never below AUTO_SWITCH_MIN labels
- * and at the latest at AUTO_SWITCH_AT. Measured, not guessed: the share and
- * the floor on the quality grid (docs/quality.md, "How AUTO decides"), the
- * cap on Fashion-MNIST pools of 10,000 and 20,000 (docs/simulate.md). */
-#define AUTO_SWITCH_AT 1000
-#define AUTO_SWITCH_MIN 500
-#define AUTO_SWITCH_PERCENT 20
+/* AUTO's three regimes (SelectAL's low, mid and high budgets; the numbers
+ * measured on the quality grid, docs/quality.md "How AUTO decides"):
+ * TYPICLUST while the labeled set after the query is at most
+ * AUTO_TYPICAL_PERCENT of the pool and below AUTO_TYPICAL_AT labels;
+ * ACTIVE_LEARNING once the model has AUTO_SCORES_MIN labels and the batch
+ * is no larger than the labeled set it was trained on (or it has
+ * AUTO_TYPICAL_AT labels); RANDOM in between. */
+#define AUTO_TYPICAL_AT 1000
+#define AUTO_TYPICAL_PERCENT 10
+#define AUTO_SCORES_MIN 200
 
 /**
  * lightly_sampling_method_to_string:
@@ -73,17 +75,17 @@ lightly_sampling_method_from_string (const char  *name,
   return LIGHTLY_SAMPLING_METHOD_CORESET;
 }
 
-/* The labeled-set size from which AUTO ranks by scores, for a pool of
- * @n_pool samples (0: unknown). */
+/* The largest labeled set after a query that still takes typical samples,
+ * for a pool of @n_pool samples (0: unknown). */
 static guint64
-auto_switch_point (guint n_pool)
+auto_typical_end (guint n_pool)
 {
-  /* In integers, so that the point is exact: ⌈n_pool · 20 / 100⌉. */
-  guint64 share = ((guint64) n_pool * AUTO_SWITCH_PERCENT + 99) / 100;
+  /* In integers, so that the point is exact: ⌈n_pool · 10 / 100⌉. */
+  guint64 share = ((guint64) n_pool * AUTO_TYPICAL_PERCENT + 99) / 100;
 
   if (n_pool == 0)
-    return AUTO_SWITCH_AT;
-  return CLAMP (share, AUTO_SWITCH_MIN, AUTO_SWITCH_AT);
+    return AUTO_TYPICAL_AT - 1;
+  return MIN (share, AUTO_TYPICAL_AT - 1);
 }
 
 /**
@@ -96,7 +98,7 @@ auto_switch_point (guint n_pool)
  *
  * The concrete method a query with @method runs when the pool's size is
  * not known: [func@Lightly.SamplingMethod.resolve_in_pool] with a pool of
- * 0, so AUTO switches to ranking by scores at 1000 labels.
+ * 0, so AUTO takes typical samples below 1000 labels.
  * [class@Lightly.Agent] knows its pool and uses
  * [func@Lightly.SamplingMethod.resolve_in_pool].
  *
@@ -122,34 +124,48 @@ lightly_sampling_method_resolve (LightlySamplingMethod method,
  * @have_scores: whether active-learning scores of this round are given
  * @out_reason: (out) (optional) (transfer full): return location for why
  *   this method was chosen, a short English sentence such as
- *   `"ACTIVE_LEARNING: 750 of 3000 labeled after the query (25%), at or past
- *   the switch at 600 (20% of the pool)"`
+ *   `"ACTIVE_LEARNING: 750 of 3000 labeled after the query (25%), past the
+ *   typical samples' 10% of the pool (300); the model has 500 labels (200 at
+ *   least) and the batch of 250 is no larger"`
  *
  * The concrete method a query with @method runs. Every method but
- * %LIGHTLY_SAMPLING_METHOD_AUTO is returned as it is. AUTO resolves to
+ * %LIGHTLY_SAMPLING_METHOD_AUTO is returned as it is. AUTO has three
+ * regimes, as SelectAL (Hacohen & Weinshall 2023) has a low, a mid and a
+ * high budget, and decides from the pool and the labels so far:
  *
- * - %LIGHTLY_SAMPLING_METHOD_TYPICLUST, the low-budget strategy, while the
- *   labeled set after the query, @n_labeled + @n_batch, is below the switch
- *   point, or when nothing is labeled yet, or when no scores are given. At a
- *   cold start it makes as many k-means clusters as picks and picks the
- *   most typical sample of each, so the picks cover the pool's modes;
- * - %LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING (the highest scores) from the
- *   switch point on, when @have_scores;
+ * - %LIGHTLY_SAMPLING_METHOD_TYPICLUST (low budget) when nothing is labeled
+ *   yet, or while the labeled set after the query, @n_labeled + @n_batch,
+ *   is at most 10% of @n_pool (rounded up) and below 1000 labels (below
+ *   1000 when @n_pool is 0). It makes as many k-means clusters as labels
+ *   and picks, and takes the most typical sample of each cluster without a
+ *   label, so a small batch covers the pool's modes before any cluster
+ *   gets a second pick;
+ * - %LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING (high budget, the highest
+ *   scores) past that, when @have_scores, once the model that scored was
+ *   trained on at least 200 labels, and the batch is no larger than that
+ *   labeled set (or it holds 1000 labels or more);
+ * - %LIGHTLY_SAMPLING_METHOD_RANDOM (mid budget) otherwise: too many labels
+ *   for typical samples to help, and a model too weak, or a batch too
+ *   large, for its top scores to be a good batch (or no scores given);
  * - %LIGHTLY_SAMPLING_METHOD_CORAL, or %LIGHTLY_SAMPLING_METHOD_CORESET
  *   without scores, when @n_batch is 0: a query bounded only by a minimum
  *   distance, which only these two honour.
  *
- * The switch point is 20% of @n_pool, rounded up, but at least 500 and at
- * most 1000 labels (1000 when @n_pool is 0). The numbers were measured with
- * `lightly-al simulate` on the project's quality grid (docs/quality.md:
- * Fashion-MNIST pools of 500 to 20,000 under four embeddings, Gaussian
- * mixtures, scikit-learn's wine and breast-cancer tables): typical samples
- * lose to RANDOM by up to 6.6 points once a third of a pool of 1500 is
- * labeled, where ranking by the margin score wins; but ranking by the
- * scores of a model trained on fewer than 500 labels lost up to 6 points
- * (pools of 500, wine); on pools of 10,000 and more the switch at 1000
- * labels was best. On other data the
- * rule is a starting point: `lightly-al simulate` measures it on yours.
+ * The numbers were measured with `lightly-al simulate` on the project's
+ * quality grid (docs/quality.md: Fashion-MNIST pools of 500 to 20,000
+ * under four embeddings, a long-tailed subset, Gaussian mixtures,
+ * scikit-learn's wine and breast-cancer tables, 10 seeds). Typical samples
+ * beat RANDOM by up to 32 points while at most 10% of the pool is
+ * labeled, but lose up to 6.6 points at 13% to 50% (pools of 1500, wine);
+ * ranking by the margin score of a model trained on 100 labels lost up to
+ * 2.9 points, and a first batch of scores larger than the labeled set up
+ * to 2.2 points (300 picks on 200 labels, pools of 1500), while from 500
+ * labels on, with batches no larger than the labeled set, it won at every
+ * pool of 1500 to 20,000. RANDOM in between keeps most of what the typical
+ * picks won. Tighter clusters at a cold start do not help: k-means
+ * restarts that lower the clustering's inertia lost 21 points at 4 labels
+ * on an imbalanced mixture. On other data the rule is a
+ * starting point: `lightly-al simulate` measures it on yours.
  * [class@Lightly.Agent] resolves AUTO with this function before it sends a
  * request, so a server never sees AUTO, and reports the reason in
  * [property@Lightly.QueryResult:reason].
@@ -166,7 +182,7 @@ lightly_sampling_method_resolve_in_pool (LightlySamplingMethod   method,
                                          gboolean                have_scores,
                                          char                  **out_reason)
 {
-  guint64 after = (guint64) n_labeled + n_batch, at = auto_switch_point (n_pool);
+  guint64 after = (guint64) n_labeled + n_batch, end = auto_typical_end (n_pool);
   g_autofree char *where = NULL;
   LightlySamplingMethod chosen;
   char *reason;
@@ -179,15 +195,13 @@ lightly_sampling_method_resolve_in_pool (LightlySamplingMethod   method,
     }
 
   if (n_pool > 0)
-    where = g_strdup_printf ("%" G_GUINT64_FORMAT " of %u labeled after the query (%.0f%%), %s the switch at %"
-                             G_GUINT64_FORMAT " (%s)", after, n_pool, 100.0 * after / n_pool,
-                             after >= at ? "at or past" : "below", at,
-                             at == AUTO_SWITCH_AT ? "1000 labels at most"
-                             : at == AUTO_SWITCH_MIN ? "500 labels at least" : "20% of the pool");
+    where = g_strdup_printf ("%" G_GUINT64_FORMAT " of %u labeled after the query (%.0f%%), %s the typical "
+                             "samples' %s (%" G_GUINT64_FORMAT ")", after, n_pool, 100.0 * after / n_pool,
+                             after > end ? "past" : "within",
+                             end == AUTO_TYPICAL_AT - 1 ? "limit below 1000 labels" : "10% of the pool", end);
   else
-    where = g_strdup_printf ("%" G_GUINT64_FORMAT " labeled after the query, %s the switch at %"
-                             G_GUINT64_FORMAT " (pool size unknown)", after,
-                             after >= at ? "at or past" : "below", at);
+    where = g_strdup_printf ("%" G_GUINT64_FORMAT " labeled after the query, %s the typical samples' limit "
+                             "below 1000 labels (pool size unknown)", after, after > end ? "past" : "within");
 
   if (n_batch == 0)
     {
@@ -200,20 +214,37 @@ lightly_sampling_method_resolve_in_pool (LightlySamplingMethod   method,
     {
       chosen = LIGHTLY_SAMPLING_METHOD_TYPICLUST;
       reason = g_strdup_printf ("TYPICLUST: cold start, nothing labeled yet: the most typical sample of each "
-                                "of %u k-means clusters", n_batch);
+                                "of %u k-means clusters, one per mode", n_batch);
     }
-  else if (after >= at && have_scores)
+  else if (after <= end)
     {
-      chosen = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
-      reason = g_strdup_printf ("ACTIVE_LEARNING: %s", where);
+      chosen = LIGHTLY_SAMPLING_METHOD_TYPICLUST;
+      reason = g_strdup_printf ("TYPICLUST: %s: typical samples of the clusters without labels", where);
+    }
+  else if (!have_scores)
+    {
+      chosen = LIGHTLY_SAMPLING_METHOD_RANDOM;
+      reason = g_strdup_printf ("RANDOM: %s, and no scores given", where);
+    }
+  else if (n_labeled < AUTO_SCORES_MIN)
+    {
+      chosen = LIGHTLY_SAMPLING_METHOD_RANDOM;
+      reason = g_strdup_printf ("RANDOM: %s; the model has only %u labels (ranking by scores needs %u)",
+                                where, n_labeled, AUTO_SCORES_MIN);
+    }
+  else if (n_batch > n_labeled && n_labeled < AUTO_TYPICAL_AT)
+    {
+      chosen = LIGHTLY_SAMPLING_METHOD_RANDOM;
+      reason = g_strdup_printf ("RANDOM: %s; the batch of %u is larger than the %u labels the model learned "
+                                "from (ranking by scores needs a batch no larger, or %u labels)",
+                                where, n_batch, n_labeled, AUTO_TYPICAL_AT);
     }
   else
     {
-      chosen = LIGHTLY_SAMPLING_METHOD_TYPICLUST;
-      if (after >= at)
-        reason = g_strdup_printf ("TYPICLUST: no scores given (%s)", where);
-      else
-        reason = g_strdup_printf ("TYPICLUST: %s", where);
+      chosen = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
+      reason = g_strdup_printf ("ACTIVE_LEARNING: %s; the model has %u labels (%u at least) and the batch of "
+                                "%u is %s", where, n_labeled, AUTO_SCORES_MIN, n_batch,
+                                n_batch <= n_labeled ? "no larger" : "larger, but the model has 1000 labels or more");
     }
 
   if (out_reason != NULL)

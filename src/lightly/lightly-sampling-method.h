@@ -34,8 +34,9 @@ G_BEGIN_DECLS
  * @LIGHTLY_SAMPLING_METHOD_AUTO: a lightly-glib extension: the agent picks a
  *   concrete method for each query by the rule of
  *   [func@Lightly.SamplingMethod.resolve_in_pool] (TYPICLUST for a cold
- *   start, ACTIVE_LEARNING from a fifth of the pool, but 500 to 1000 labels,
- *   on when scores are given). It is never sent to a server.
+ *   start and up to 10% of the pool, ACTIVE_LEARNING once a model of 200
+ *   labels or more scores a batch no larger than its labeled set, RANDOM
+ *   in between). It is never sent to a server.
  * @LIGHTLY_SAMPLING_METHOD_BADGE: a lightly-glib extension: k-means++
  *   seeding over the gradient embeddings `(p − onehot(argmax p)) ⊗ x` of the
  *   model's class probabilities p and the embeddings x, so the batch is both

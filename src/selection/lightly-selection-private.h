@@ -49,6 +49,13 @@ G_BEGIN_DECLS
 /* TYPICLUST: a cluster's typicality is computed over at most this many of
  * its members (evenly spaced), so a huge cluster costs bounded time. */
 #define LIGHTLY_TYPICLUST_MAX_MEMBERS 10000
+/* TYPICLUST: above this many candidates, the clusters are made over a
+ * seeded sample of max(LIGHTLY_TYPICLUST_SAMPLE_MIN,
+ * LIGHTLY_TYPICLUST_SAMPLE_PER_CLUSTER · K) of them, and the picks come
+ * from that sample (AUTO's low-budget step on 1M rows, issue 13). */
+#define LIGHTLY_TYPICLUST_SAMPLE_ABOVE 20000
+#define LIGHTLY_TYPICLUST_SAMPLE_MIN 10000
+#define LIGHTLY_TYPICLUST_SAMPLE_PER_CLUSTER 40
 /* PROBCOVER: pseudo-classes of the purity rule when not set. */
 #define LIGHTLY_PROBCOVER_PSEUDO_CLASSES_DEFAULT 10
 /* PROBCOVER: the share of pure balls the purity rule asks for. */

@@ -14,14 +14,17 @@ test('resolve', () => {
     check(Lightly.sampling_method_resolve(M.AUTO, 0, 10, false) === M.TYPICLUST, 'cold start');
     check(Lightly.sampling_method_resolve(M.AUTO, 500, 500, true) === M.ACTIVE_LEARNING, 'switch');
     check(Lightly.sampling_method_resolve(M.AUTO, 500, 499, true) === M.TYPICLUST, 'below the switch');
+    check(Lightly.sampling_method_resolve(M.AUTO, 500, 500, false) === M.RANDOM, 'past it, no scores');
     check(Lightly.sampling_method_resolve(M.RANDOM, 500, 500, true) === M.RANDOM, 'others stay');
 });
 
 test('resolve in pool', () => {
-    const [m1, r1] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 499, 3000, true);
-    check(m1 === M.TYPICLUST && r1.startsWith('TYPICLUST: 599 of 3000'), 'below 20% of the pool');
-    const [m2, r2] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 500, 3000, true);
-    check(m2 === M.ACTIVE_LEARNING && r2.includes('switch at 600'), 'at 20% of the pool');
+    const [m1, r1] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 200, 3000, true);
+    check(m1 === M.TYPICLUST && r1.startsWith('TYPICLUST: 300 of 3000'), 'within 10% of the pool');
+    const [m2, r2] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 201, 3000, true);
+    check(m2 === M.RANDOM && r2.includes('the model has only 100 labels'), 'mid budget');
+    const [m3, r3] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 300, 300, 3000, true);
+    check(m3 === M.ACTIVE_LEARNING && r3.includes('the batch of 300 is no larger'), 'high budget');
     check(new Lightly.QueryResult().reason === null, 'reason of an empty result');
 });
 

@@ -512,7 +512,7 @@ test_c_predictions_order (void)
                    lightly_predictions_get_names (shuffled_predictions)[0]);
 
   /* Round 1 without predictions (the default, AUTO), round 2 with them,
-   * as CORAL: AUTO does not use predictions below 1000 labels, and this
+   * as CORAL: AUTO does not use predictions below 200 labels, and this
    * test is about their reordering. The memory GSettings backend is per
    * process, so the plugin, created anew for round 2, sees the setting. */
   settings = g_settings_new ("org.lightly.Suggest");

@@ -19,17 +19,22 @@ class AutoTest(unittest.TestCase):
         self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 0, 10, False), M.TYPICLUST)
         self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 499, True), M.TYPICLUST)
         self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 500, True), M.ACTIVE_LEARNING)
-        self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 500, False), M.TYPICLUST)
+        self.assertEqual(Lightly.sampling_method_resolve(M.AUTO, 500, 500, False), M.RANDOM)
         self.assertEqual(Lightly.sampling_method_resolve(M.CORAL, 0, 10, False), M.CORAL)
 
     def test_resolve_in_pool(self):
-        # 20 % of a pool of 3000 is 600: the switch adapts to the pool.
-        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 499, 3000, True)
+        # 10 % of a pool of 3000 is 300: typical samples up to there.
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 200, 3000, True)
         self.assertEqual(method, M.TYPICLUST)
-        self.assertTrue(reason.startswith('TYPICLUST: 599 of 3000'), reason)
-        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 500, 3000, True)
+        self.assertTrue(reason.startswith('TYPICLUST: 300 of 3000'), reason)
+        # Past it, a model of 100 labels is too weak: RANDOM (mid budget).
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 201, 3000, True)
+        self.assertEqual(method, M.RANDOM)
+        self.assertIn('only 100 labels', reason)
+        # 300 labels and a batch no larger: the highest scores.
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 300, 300, 3000, True)
         self.assertEqual(method, M.ACTIVE_LEARNING)
-        self.assertIn('switch at 600', reason)
+        self.assertIn('the batch of 300 is no larger', reason)
         method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 0, 10, 1400, True)
         self.assertEqual(method, M.TYPICLUST)
         self.assertIn('cold start', reason)
