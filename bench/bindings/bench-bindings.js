@@ -34,7 +34,7 @@ client.register_samples_from_names(names, null);
 // copy itself (4 MB: ~25 ms here instead of ~0.5 ms). Collecting between
 // runs, outside the timing, compares the calls, not the GC.
 let bestScorer = Infinity, bestUpload = Infinity;
-for (let run = 0; run < 5; run++) {
+for (let run = 0; run < 20; run++) {  // SCORER_RUNS in bench-bindings.c
     System.gc();
     const t0 = GLib.get_monotonic_time();
     const scorer = Lightly.ScorerClassification.new_from_bytes(floatBytes(probs), N, C);
