@@ -14,8 +14,8 @@
 #define N 100000
 #define C 10
 #define D 128
-/* Best of this many scorer calls per process (the same in the .py and .js
- * sides): the first calls pay for fresh heap pages and the thread pool. */
+/* Best of this many scorer calls per process, the same in the .py and .js
+ * sides: a 4 ms call's minimum over 5 was noisy on a shared machine. */
 #define SCORER_RUNS 20
 
 int
