@@ -282,10 +282,12 @@ test_picks_equal (void)
       p.n_threads = 1;
       lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
       lightly_probcover_set_exact_graph (TRUE);
+      lightly_probcover_set_exact_purity (TRUE);
       ref = lightly_selection_run (&p, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (ref->len, ==, p.k);
       lightly_probcover_set_exact_graph (FALSE);
+      lightly_probcover_set_exact_purity (FALSE);
       for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
         for (guint t = 1; t <= 2; t++)
           {
@@ -303,6 +305,134 @@ test_picks_equal (void)
   lightly_selection_set_simd (-1);
 }
 
+/* The purity rule's δ from the float32 sample pass equals the all-double
+ * pass's bit for bit, and so does every shrink of δ by the edge estimate
+ * (which reads the histogram's counts bin by bin): swept over edge caps. */
+static void
+test_purity_equal (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (2024);
+  gsize dims[] = { 1, 5, 16, 33, 64 };
+  guint64 entries = 0, redone = 0;
+  guint c, di, round = 0;
+
+  for (c = 0; c <= N_CASES; c++)
+    for (di = 0; di < G_N_ELEMENTS (dims); di++, round++)
+      {
+        gsize dim = dims[di], n = 40 + (gsize) g_rand_int_range (rng, 0, 900), i, cap;
+        g_autofree guint32 *rows = g_new (guint32, n);
+        g_autofree float *x = NULL;
+        g_autofree double *norms = NULL;
+        LightlySelectionParams p = { 0 };
+        LightlyPoints pts = { 0 };
+        double delta, scale = 1.0;
+
+        if (c == N_CASES)
+          {
+            /* Bin edges: rows k/2048 · e₀ plus one shared vector v ⊥ e₀
+             * of full-mantissa floats, so that every distance is exactly a
+             * multiple of 1/2048, and the computed ones (norms ≈ ‖v‖²,
+             * then cancellation) land within ulps of a bin edge, on either
+             * side; with duplicates. */
+            g_autofree float *v = g_new0 (float, dim);
+            gsize j;
+
+            for (j = 1; j < dim; j++)
+              v[j] = (float) g_rand_double_range (rng, -1, 1);
+            x = g_new (float, n * dim);
+            for (i = 0; i < n; i++)
+              {
+                memcpy (x + i * dim, v, dim * sizeof (float));
+                x[i * dim] = (float) g_rand_int_range (rng, 0, 1400) / 2048.0f;
+              }
+          }
+        else
+          {
+            x = make_rows (rng, (Case) c, n, dim, &delta);
+            /* Distances about 1, as for normalised embeddings; one dim in
+             * three left large, so that the last bin collects them. */
+            if ((c == CASE_RANDOM || c == CASE_LATTICE || c == CASE_SPHERE) && di % 3 != 2)
+              scale = 1.0 / sqrt ((double) dim);
+            for (i = 0; i < n * dim; i++)
+              x[i] = (float) (x[i] * scale);
+          }
+        for (i = 0; i < n; i++)
+          rows[i] = (guint32) i;
+        for (i = n - 1; i > 0; i--)
+          {
+            gsize j = (gsize) g_rand_int_range (rng, 0, (gint32) i + 1);
+            guint32 t = rows[i];
+
+            rows[i] = rows[j];
+            rows[j] = t;
+          }
+        pts.matrix = x;
+        pts.dim = dim;
+        pts.rows = rows;
+        pts.n = n;
+        p.seed = round;
+        /* One label (every ball pure: δ = 2, all bins read), a few, many. */
+        p.pseudo_classes = round % 4 == 0 ? 1 : round % 4 == 1 ? 3 : round % 4 == 2 ? 10 : 40;
+        /* Edge caps from none to ones that shrink δ at various bins. */
+        for (cap = 0; cap < 6; cap++)
+          {
+            gsize max_edges = cap == 0 ? G_MAXSIZE / 4 : n * (gsize) (1 << (2 * cap - 1));
+            double ref_delta = -1;
+            g_autofree guint64 *ref_hist = NULL;
+            const guint64 *h0;
+            gsize ref_bins;
+            int s;
+
+            pts.kern = lightly_selection_kernels_get (LIGHTLY_SELECTION_SIMD_PORTABLE);
+            pts.n_threads = 1;
+            g_free (norms);
+            norms = lightly_points_norms (&pts);
+            lightly_probcover_set_exact_purity (TRUE);
+            g_assert_true (lightly_probcover_purity_delta (&p, &pts, norms, max_edges, NULL, NULL,
+                                                           &ref_delta, NULL));
+            lightly_probcover_set_exact_purity (FALSE);
+            g_assert_cmpfloat (ref_delta, >, 0);
+            h0 = lightly_probcover_last_purity_hist (&ref_bins);
+            ref_hist = g_memdup2 (h0, ref_bins * sizeof (guint64));
+            g_assert_cmpuint (ref_bins, >=, 1);
+            for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+              for (guint t = 1; t <= 2; t++)
+                {
+                  double d = -1;
+                  guint64 ne, nd;
+
+                  if (!lightly_selection_simd_supported ((LightlySelectionSimd) s))
+                    continue;
+                  pts.kern = lightly_selection_kernels_get (s);
+                  pts.n_threads = t;
+                  g_assert_true (lightly_probcover_purity_delta (&p, &pts, norms, max_edges, NULL,
+                                                                 NULL, &d, NULL));
+                  if (memcmp (&d, &ref_delta, sizeof d) != 0)
+                    g_error ("case %u dim %" G_GSIZE_FORMAT " n %" G_GSIZE_FORMAT " classes %u cap %"
+                             G_GSIZE_FORMAT " simd %d threads %u: δ %a, the all-double pass %a",
+                             c, dim, n, p.pseudo_classes, max_edges, s, t, d, ref_delta);
+                  {
+                    gsize nb;
+                    const guint64 *h = lightly_probcover_last_purity_hist (&nb);
+
+                    /* The counts of every bin the edge estimate reads. */
+                    g_assert_cmpuint (nb, ==, ref_bins);
+                    g_assert_cmpmem (h, nb * sizeof (guint64), ref_hist, ref_bins * sizeof (guint64));
+                  }
+                  lightly_probcover_last_purity_stats (&ne, &nd);
+                  g_assert_cmpuint (ne, ==, (guint64) MIN (n, (gsize) LIGHTLY_PROBCOVER_PURITY_SAMPLE) * n);
+                  entries += ne;
+                  redone += nd;
+                }
+          }
+      }
+  /* The edge and lattice cases cannot all be decided in float32. */
+  g_assert_cmpuint (redone, >, 0);
+  g_assert_cmpuint (redone, <, entries);
+  g_test_message ("%" G_GUINT64_FORMAT " sampled entries, %" G_GUINT64_FORMAT " computed in double",
+                  entries, redone);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -310,5 +440,6 @@ main (int argc, char **argv)
   g_test_add_func ("/probcover-graph/equal", test_graph_equal);
   g_test_add_func ("/probcover-graph/cap", test_graph_cap);
   g_test_add_func ("/probcover-graph/picks", test_picks_equal);
+  g_test_add_func ("/probcover-graph/purity", test_purity_equal);
   return g_test_run ();
 }

@@ -90,6 +90,29 @@ lightly_pc_tile_portable (const float *const *q, const float *panel, size_t dim,
     }
 }
 
+/* The double tiles of the paths without one of their own: two calls. */
+static void
+tile2_portable (const float *const *q, const float *panel, size_t dim, const float *qthr,
+                const float *tthr, float *out, uint32_t *mask)
+{
+  const gsize TR = LIGHTLY_PC_TILE_ROWS, TC = LIGHTLY_PC_TILE_COLS;
+
+  lightly_pc_tile_portable (q, panel, dim, qthr, tthr, out, mask);
+  lightly_pc_tile_portable (q, panel + TC * dim, dim, qthr, tthr + TC, out + TR * TC, mask + TR);
+}
+
+#ifdef LIGHTLY_SELECTION_HAVE_AVX2
+static void
+tile2_avx2 (const float *const *q, const float *panel, size_t dim, const float *qthr,
+            const float *tthr, float *out, uint32_t *mask)
+{
+  const gsize TR = LIGHTLY_PC_TILE_ROWS, TC = LIGHTLY_PC_TILE_COLS;
+
+  lightly_pc_tile_avx2 (q, panel, dim, qthr, tthr, out, mask);
+  lightly_pc_tile_avx2 (q, panel + TC * dim, dim, qthr, tthr + TC, out + TR * TC, mask + TR);
+}
+#endif
+
 typedef struct {
   const LightlyPoints *pts;
   const double *norms;
@@ -100,10 +123,10 @@ typedef struct {
   gint overflow;
   GMutex lock;
   /* blocked builder */
-  LightlyPcTileFunc tile;
+  LightlyPcTile2Func tile;
   const float *thr;             /* per candidate: h_i as float */
   double kappa, tau;
-  float *panels;                /* the packed targets, 16 per panel */
+  float *panels;                /* the packed targets, 16 per panel, an even number */
   float *tthr;                  /* thr per packed target, +∞ past n */
   GArray **up;                  /* per superblock: its rows' lists from lo on */
   guint32 *up_start, *up_len;   /* per candidate */
@@ -177,6 +200,15 @@ exact_block (gsize bb, gpointer data)
 /* Panels per packing block. */
 #define PACK_PANELS 256
 
+/* Panels of n targets: an even number, as the double tiles read two. */
+static gsize
+n_panels (gsize n)
+{
+  gsize np = (n + LIGHTLY_PC_TILE_COLS - 1) / LIGHTLY_PC_TILE_COLS;
+
+  return np + (np & 1);
+}
+
 /* Packs panels [bb·PACK_PANELS, …): targets 16p … dimension-major, and
  * their filter thresholds (+∞ past the end: never above). */
 static void
@@ -185,7 +217,7 @@ pack_block (gsize bb, gpointer data)
   Build *t = data;
   const LightlyPoints *pts = t->pts;
   const gsize TC = LIGHTLY_PC_TILE_COLS;
-  gsize n = pts->n, dim = pts->dim, np = (n + TC - 1) / TC;
+  gsize n = pts->n, dim = pts->dim, np = n_panels (n);
   gsize p0 = bb * PACK_PANELS, p1 = MIN (np, p0 + PACK_PANELS), p, l, d;
 
   for (p = p0; p < p1; p++)
@@ -225,11 +257,11 @@ tiled_block (gsize bb, gpointer data)
   const gsize TR = LIGHTLY_PC_TILE_ROWS, TC = LIGHTLY_PC_TILE_COLS;
   gsize b = t->block0 + bb, n = pts->n, dim = pts->dim;
   gsize lo = b * SB_ROWS, hi = MIN (n, lo + SB_ROWS), nq = hi - lo;
-  gsize chunk = MAX (TC, (CHUNK_BYTES / (MAX (dim, 1) * sizeof (float))) / TC * TC);
+  gsize chunk = MAX (2 * TC, (CHUNK_BYTES / (MAX (dim, 1) * sizeof (float))) / (2 * TC) * (2 * TC));
   GArray *lists[SB_ROWS];
   GArray *up;
   guint64 n_checked = 0, n_double = 0, cross = 0;
-  gsize c0, i, r, l, p;
+  gsize c0, i, r, l, p, h;
 
   up = g_array_new (FALSE, FALSE, sizeof (guint32));
   if (g_atomic_int_get (&t->overflow))
@@ -239,6 +271,8 @@ tiled_block (gsize bb, gpointer data)
     }
   for (i = 0; i < nq; i++)
     lists[i] = g_array_new (FALSE, FALSE, sizeof (guint32));
+  /* Chunks hold an even number of panels; the last chunk's may read the
+   * padding panel, whose targets are past n. */
   for (c0 = lo; c0 < n; c0 += chunk)
     {
       gsize m = MIN (chunk, n - c0), np = (m + TC - 1) / TC;
@@ -256,52 +290,58 @@ tiled_block (gsize bb, gpointer data)
               q[r] = pts->matrix + (gsize) pts->rows[qi] * dim;
               qthr[r] = t->thr[qi];
             }
-          for (p = 0; p < np; p++)
+          for (p = 0; p < np; p += 2)
             {
-              float out[LIGHTLY_PC_TILE_ROWS * LIGHTLY_PC_TILE_COLS];
-              guint32 mask[LIGHTLY_PC_TILE_ROWS];
-              gsize j0 = c0 + p * TC;
+              float out2[2 * LIGHTLY_PC_TILE_ROWS * LIGHTLY_PC_TILE_COLS];
+              guint32 mask2[2 * LIGHTLY_PC_TILE_ROWS];
 
-              t->tile (q, t->panels + j0 * dim, dim, qthr, t->tthr + j0, out, mask);
-              for (r = 0; r < nr; r++)
+              t->tile (q, t->panels + (c0 + p * TC) * dim, dim, qthr, t->tthr + c0 + p * TC, out2, mask2);
+              for (h = 0; h < 2; h++)
                 {
-                  gsize qi = lo + i + r;
-                  guint32 mk = mask[r];
+                  gsize j0 = c0 + (p + h) * TC;
+                  const float *out = out2 + h * TR * TC;
+                  const guint32 *mask = mask2 + h * TR;
 
-                  if (qi >= j0 && qi < j0 + TC)
-                    mk |= (guint32) 1 << (qi - j0);
-                  while (mk != 0)
+                  for (r = 0; r < nr; r++)
                     {
-                      guint32 v;
-                      gsize j;
-                      double N, a, e;
-                      gboolean edge;
+                      gsize qi = lo + i + r;
+                      guint32 mk = mask[r];
 
-                      l = (gsize) __builtin_ctz (mk);
-                      mk &= mk - 1;
-                      j = j0 + l;
-                      if (j >= n)
-                        break;
-                      n_checked++;
-                      N = t->norms[qi] + t->norms[j];
-                      a = N - 2.0 * (double) out[r * TC + l];
-                      e = t->kappa * N + t->tau;
-                      if (j == qi || a + e < t->delta2)
-                        edge = TRUE;
-                      else if (a - e >= t->delta2)
-                        edge = FALSE;
-                      else
+                      if (qi >= j0 && qi < j0 + TC)
+                        mk |= (guint32) 1 << (qi - j0);
+                      while (mk != 0)
                         {
-                          double dot = pts->kern->dot (q[r], pts->matrix + (gsize) pts->rows[j] * dim, dim);
+                          guint32 v;
+                          gsize j;
+                          double N, a, e;
+                          gboolean edge;
 
-                          edge = (t->norms[qi] + t->norms[j]) - 2.0 * dot < t->delta2;
-                          n_double++;
-                        }
-                      if (edge)
-                        {
-                          v = (guint32) j;
-                          g_array_append_val (lists[i + r], v);
-                          cross += j >= hi;
+                          l = (gsize) __builtin_ctz (mk);
+                          mk &= mk - 1;
+                          j = j0 + l;
+                          if (j >= n)
+                            break;
+                          n_checked++;
+                          N = t->norms[qi] + t->norms[j];
+                          a = N - 2.0 * (double) out[r * TC + l];
+                          e = t->kappa * N + t->tau;
+                          if (j == qi || a + e < t->delta2)
+                            edge = TRUE;
+                          else if (a - e >= t->delta2)
+                            edge = FALSE;
+                          else
+                            {
+                              double dot = pts->kern->dot (q[r], pts->matrix + (gsize) pts->rows[j] * dim, dim);
+
+                              edge = (t->norms[qi] + t->norms[j]) - 2.0 * dot < t->delta2;
+                              n_double++;
+                            }
+                          if (edge)
+                            {
+                              v = (guint32) j;
+                              g_array_append_val (lists[i + r], v);
+                              cross += j >= hi;
+                            }
                         }
                     }
                 }
@@ -424,19 +464,24 @@ tiled_init (Build *t, float *thr)
   return TRUE;
 }
 
-static LightlyPcTileFunc
-tile_for (const LightlySelectionKernels *kern)
+LightlyPcTile2Func
+lightly_probcover_tile_for (const LightlySelectionKernels *kern)
 {
 #ifdef LIGHTLY_SELECTION_HAVE_AVX2
   if (kern == &lightly_selection_kernels_avx2)
-    return lightly_pc_tile_avx2;
+    return tile2_avx2;
 #endif
 #ifdef LIGHTLY_SELECTION_HAVE_AVX512
-  /* AVX-512 implies AVX2 and FMA. */
   if (kern == &lightly_selection_kernels_avx512)
-    return lightly_pc_tile_avx2;
+    return lightly_pc_tile2_avx512;
 #endif
-  return lightly_pc_tile_portable;
+  return tile2_portable;
+}
+
+gsize
+lightly_probcover_n_panels (gsize n)
+{
+  return n_panels (n);
 }
 
 gboolean
@@ -471,14 +516,14 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
   g->block = exact ? EX_BLOCK : SB_ROWS;
   fn = exact ? exact_block : tiled_block;
   t.thr = thr;
-  t.tile = tile_for (pts->kern);
+  t.tile = lightly_probcover_tile_for (pts->kern);
   g->n_blocks = (pts->n + g->block - 1) / g->block;
   g->adj = g_new0 (GArray *, MAX (g->n_blocks, 1));
   g->start = g_new (guint32, MAX (pts->n, 1));
   g->deg = g_new (guint32, MAX (pts->n, 1));
   if (!exact)
     {
-      gsize np = (pts->n + LIGHTLY_PC_TILE_COLS - 1) / LIGHTLY_PC_TILE_COLS;
+      gsize np = n_panels (pts->n);
 
       t.panels = g_new (float, np * LIGHTLY_PC_TILE_COLS * pts->dim);
       t.tthr = g_new (float, np * LIGHTLY_PC_TILE_COLS);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "lightly-selection-private.h"
+#include "lightly-probcover-tile.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,23 @@ gboolean lightly_probcover_graph_build (const LightlyPoints            *pts,
 
 void lightly_probcover_graph_clear (LightlyProbcoverGraph *g);
 
+/* The float32 double tile for a kernel path (lightly-probcover-tile.h),
+ * and the panels to pack n targets into (even: the tile reads two). */
+LightlyPcTile2Func lightly_probcover_tile_for (const LightlySelectionKernels *kern);
+gsize lightly_probcover_n_panels (gsize n);
+
+/* δ by the purity rule, shrunk to fit max_edges (lightly-probcover.c, step
+ * 1; lightly-probcover-purity.c). progress gets the fraction of this step
+ * done. FALSE with error when cancelled. */
+gboolean lightly_probcover_purity_delta (const LightlySelectionParams  *p,
+                                         const LightlyPoints           *cand,
+                                         const double                  *norms,
+                                         gsize                          max_edges,
+                                         LightlyExtProgress             progress,
+                                         gpointer                       progress_data,
+                                         double                        *delta,
+                                         GError                       **error);
+
 static inline const guint32 *
 lightly_probcover_graph_neighbours (const LightlyProbcoverGraph *g, gsize i, guint32 *n)
 {
@@ -57,5 +75,13 @@ lightly_probcover_graph_neighbours (const LightlyProbcoverGraph *g, gsize i, gui
  * the default; 1 exact), and the counts of its last graph. */
 void lightly_probcover_set_exact_graph (gboolean exact);
 void lightly_probcover_last_graph_stats (guint64 *n_edges, guint64 *n_checked, guint64 *n_double);
+/* The purity rule's sample pass: all-double (TRUE, the reference) or
+ * float32 tiles (FALSE, the default); and the entries of its last run
+ * (sample rows × candidates) and how many of them were computed in double. */
+void lightly_probcover_set_exact_purity (gboolean exact);
+void lightly_probcover_last_purity_stats (guint64 *n_entries, guint64 *n_double);
+/* The histogram counts of the last purity rule that its edge estimate reads
+ * (bins 0 … n_bins − 1, up to the bin of δ before any shrink). */
+const guint64 *lightly_probcover_last_purity_hist (gsize *n_bins);
 
 G_END_DECLS
