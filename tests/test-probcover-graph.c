@@ -25,10 +25,11 @@ typedef enum {
   CASE_DUPLICATES,    /* a few rows repeated, some nudged by an ulp; tiny δ */
   CASE_TINY,          /* rows of 1e-21: float products underflow */
   CASE_HUGE,          /* rows of 1e18: norms beyond 2¹⁰⁰, the exact fallback */
+  CASE_BLOBS,         /* 9 far-apart blobs: the pruning separates their cells */
   N_CASES
 } Case;
 
-static const char *case_names[] = { "random", "lattice", "sphere", "duplicates", "tiny", "huge" };
+static const char *case_names[] = { "random", "lattice", "sphere", "duplicates", "tiny", "huge", "blobs" };
 
 static float *
 make_rows (GRand *rng, Case c, gsize n, gsize dim, double *delta)
@@ -72,6 +73,11 @@ make_rows (GRand *rng, Case c, gsize n, gsize dim, double *delta)
                 r[j] = (float) (r[j - dim] + 0.75 * v[j] / norm);
             }
           break;
+        case CASE_BLOBS:
+          /* Blob i mod 9 at 4·(its number's bits) on the first dims. */
+          for (j = 0; j < dim; j++)
+            r[j] = (float) (4.0 * (double) (((i % 9) >> (j % 4)) & 1) + g_rand_double_range (rng, -0.5, 0.5));
+          break;
         case CASE_DUPLICATES:
           if (i < 5)
             for (j = 0; j < dim; j++)
@@ -91,6 +97,8 @@ make_rows (GRand *rng, Case c, gsize n, gsize dim, double *delta)
     *delta = sqrt (2.0 * dim / 3.0) * g_rand_double_range (rng, 0.5, 0.9);
   else if (c == CASE_SPHERE)
     *delta = 0.75;
+  else if (c == CASE_BLOBS)
+    *delta = sqrt (dim / 3.0) * 0.6;
   else if (c == CASE_DUPLICATES)
     *delta = 1e-7;
   else if (c == CASE_TINY || c == CASE_HUGE)
@@ -127,7 +135,7 @@ test_graph_equal (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (1313);
   gsize dims[] = { 1, 3, 7, 16, 33, 64, 100 };
-  guint64 checked = 0, redone = 0, fallback_checked = 0;
+  guint64 checked = 0, redone = 0, fallback_checked = 0, skipped = 0;
   guint c, di;
 
   for (c = 0; c < N_CASES; c++)
@@ -167,18 +175,27 @@ test_graph_equal (void)
         g_assert_no_error (error);
         g_assert_cmpuint (ref.n_edges, >=, n);
         for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
-          for (guint t = 1; t <= 2; t++)
+          for (guint t = 1; t <= 4; t++)
             {
               LightlyProbcoverGraph g = { 0 };
+              /* t = 3, 4: 1 and 2 threads again, with the pruning forced. */
+              guint nt = 2 - t % 2;
+              gboolean prune = t > 2;
               g_autofree char *what = g_strdup_printf ("%s dim %" G_GSIZE_FORMAT " n %" G_GSIZE_FORMAT
-                                                       " simd %d threads %u", case_names[c], dim, n, s, t);
+                                                       " simd %d threads %u pruning %d", case_names[c],
+                                                       dim, n, s, nt, prune);
 
               if (!lightly_selection_simd_supported ((LightlySelectionSimd) s))
                 continue;
               pts.kern = lightly_selection_kernels_get (s);
-              pts.n_threads = t;
+              pts.n_threads = nt;
+              lightly_probcover_set_graph_pruning (prune ? 1 : 0);
               g_assert_true (lightly_probcover_graph_build (&pts, norms, delta, G_MAXSIZE, FALSE, NULL,
                                                             NULL, &g, &error));
+              lightly_probcover_set_graph_pruning (-1);
+              skipped += g.n_skipped;
+              if (!prune)
+                g_assert_cmpuint (g.n_skipped, ==, 0);
               g_assert_no_error (error);
               assert_same_graph (&g, &ref, what);
               if (c == CASE_HUGE)
@@ -191,11 +208,13 @@ test_graph_equal (void)
             }
         lightly_probcover_graph_clear (&ref);
       }
-  /* The lattice and sphere cases cannot be decided in float32. */
+  /* The lattice and sphere cases cannot be decided in float32; the blobs
+   * are pruned. */
   g_assert_cmpuint (redone, >, 0);
   g_assert_cmpuint (fallback_checked, ==, 0);
+  g_assert_cmpuint (skipped, >, 0);
   g_test_message ("%" G_GUINT64_FORMAT " entries past the float32 filter, %" G_GUINT64_FORMAT
-                  " redone in double", checked, redone);
+                  " redone in double, %" G_GUINT64_FORMAT " tiles pruned", checked, redone, skipped);
 }
 
 /* The edge cap fails the same way on both builders. */
@@ -297,7 +316,10 @@ test_picks_equal (void)
               continue;
             lightly_selection_set_simd (s);
             p.n_threads = t;
+            /* 2 threads with the graph's pruning forced. */
+            lightly_probcover_set_graph_pruning (t == 2 ? 1 : -1);
             a = lightly_selection_run (&p, &error);
+            lightly_probcover_set_graph_pruning (-1);
             g_assert_no_error (error);
             g_assert_cmpmem (a->data, a->len * sizeof (guint32), ref->data, ref->len * sizeof (guint32));
           }

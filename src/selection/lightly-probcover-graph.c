@@ -41,6 +41,16 @@
  * decided as above (and the diagonal, always an edge).
  * Inputs outside the claim (a norm not finite or above 2¹⁰⁰, dim ≥ 2²⁰)
  * use the exact builder.
+ *
+ * Tiles. The AVX-512 path computes two adjacent panels per call (6 × 32,
+ * lightly-probcover-tile-avx512.c); the others call their 6 × 16 tile
+ * twice. The argument above holds for each entry whatever the path.
+ * Pruning. From PRUNE_MIN_ROWS candidates (or when forced by tests), the
+ * candidates are grouped into cells and ordered by cell
+ * (lightly-probcover-prune.c, with its proof), the graph is built in that
+ * order, skipping every tile whose pairs of cells are proven to hold no
+ * entry with d_D < δ², and the lists are mapped back to the candidates'
+ * positions and sorted: the same graph, entry for entry.
  */
 #include "config.h"
 
@@ -57,6 +67,9 @@
 #define SB_ROWS 384
 /* Blocked builder: bytes of a packed target chunk. */
 #define CHUNK_BYTES 131072
+/* Pruning by default from this many candidates (below, its k-means costs
+ * more than it saves). */
+#define PRUNE_MIN_ROWS 20000
 
 G_STATIC_ASSERT (SB_ROWS % LIGHTLY_PC_TILE_ROWS == 0);
 
@@ -130,6 +143,8 @@ typedef struct {
   float *tthr;                  /* thr per packed target, +∞ past n */
   GArray **up;                  /* per superblock: its rows' lists from lo on */
   guint32 *up_start, *up_len;   /* per candidate */
+  const LightlyPcPrune *prune;  /* NULL: no tile is skipped */
+  guint64 n_skipped;
 } Build;
 
 static void
@@ -246,6 +261,20 @@ pack_block (gsize bb, gpointer data)
     }
 }
 
+/* Whether every pair of cells spanned by the rows r0 … r1 and the targets
+ * c0 … c1 (ordered positions, inclusive) is separated: no edge there. */
+static gboolean
+tile_separated (const LightlyPcPrune *pr, gsize r0, gsize r1, gsize c0, gsize c1)
+{
+  guint32 A, B;
+
+  for (A = pr->cell[r0]; A <= pr->cell[r1]; A++)
+    for (B = pr->cell[c0]; B <= pr->cell[c1]; B++)
+      if (!pr->sep[A * pr->K + B])
+        return FALSE;
+  return TRUE;
+}
+
 /* Superblock b: the rows lo … hi against the targets lo … n − 1 (the graph
  * is symmetric; assemble() mirrors the entries past hi). Each row's list is
  * in increasing target order. */
@@ -260,7 +289,7 @@ tiled_block (gsize bb, gpointer data)
   gsize chunk = MAX (2 * TC, (CHUNK_BYTES / (MAX (dim, 1) * sizeof (float))) / (2 * TC) * (2 * TC));
   GArray *lists[SB_ROWS];
   GArray *up;
-  guint64 n_checked = 0, n_double = 0, cross = 0;
+  guint64 n_checked = 0, n_double = 0, cross = 0, n_skipped = 0;
   gsize c0, i, r, l, p, h;
 
   up = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -295,6 +324,13 @@ tiled_block (gsize bb, gpointer data)
               float out2[2 * LIGHTLY_PC_TILE_ROWS * LIGHTLY_PC_TILE_COLS];
               guint32 mask2[2 * LIGHTLY_PC_TILE_ROWS];
 
+              if (t->prune != NULL &&
+                  tile_separated (t->prune, lo + i, lo + i + nr - 1, c0 + p * TC,
+                                  MIN (c0 + p * TC + 2 * TC, n) - 1))
+                {
+                  n_skipped++;
+                  continue;
+                }
               t->tile (q, t->panels + (c0 + p * TC) * dim, dim, qthr, t->tthr + c0 + p * TC, out2, mask2);
               for (h = 0; h < 2; h++)
                 {
@@ -360,6 +396,7 @@ tiled_block (gsize bb, gpointer data)
   t->g->n_edges += up->len + cross;
   t->g->n_checked += n_checked;
   t->g->n_double += n_double;
+  t->n_skipped += n_skipped;
   if (t->g->n_edges > t->max_edges)
     g_atomic_int_set (&t->overflow, 1);
   g_mutex_unlock (&t->lock);
@@ -484,16 +521,17 @@ lightly_probcover_n_panels (gsize n)
   return n_panels (n);
 }
 
-gboolean
-lightly_probcover_graph_build (const LightlyPoints            *pts,
-                               const double                   *norms,
-                               double                          delta,
-                               gsize                           max_edges,
-                               gboolean                        exact,
-                               LightlyProbcoverGraphProgress   progress,
-                               gpointer                        progress_data,
-                               LightlyProbcoverGraph          *g,
-                               GError                        **error)
+static gboolean
+build (const LightlyPoints            *pts,
+       const double                   *norms,
+       double                          delta,
+       gsize                           max_edges,
+       gboolean                        exact,
+       const LightlyPcPrune           *prune,
+       LightlyProbcoverGraphProgress   progress,
+       gpointer                        progress_data,
+       LightlyProbcoverGraph          *g,
+       GError                        **error)
 {
   g_autofree float *thr = NULL;
   Build t = { 0 };
@@ -501,6 +539,7 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
   gsize done;
   gboolean ok = TRUE;
 
+  t.prune = prune;
   t.pts = pts;
   t.norms = norms;
   t.delta2 = delta * delta;
@@ -574,7 +613,117 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
       g_free (t.panels);
       g_free (t.tthr);
     }
+  g->n_skipped = t.n_skipped;
   g_mutex_clear (&t.lock);
+  return ok;
+}
+
+static int
+cmp_u32 (const void *a, const void *b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* g from the graph g2 of the candidates in the order pr->order: the same
+ * balls, as original positions, each list increasing. */
+static void
+unpermute (const LightlyPcPrune *pr, LightlyProbcoverGraph *g2, LightlyProbcoverGraph *g)
+{
+  gsize n = g2->n, b, i, e;
+  g_autofree guint32 *inv = g_new (guint32, MAX (n, 1));
+
+  for (i = 0; i < n; i++)
+    inv[pr->order[i]] = (guint32) i;
+  g->n = n;
+  g->block = g2->block;
+  g->n_blocks = g2->n_blocks;
+  g->adj = g_new0 (GArray *, MAX (g->n_blocks, 1));
+  g->start = g_new (guint32, MAX (n, 1));
+  g->deg = g_new (guint32, MAX (n, 1));
+  g->n_edges = g2->n_edges;
+  g->n_checked = g2->n_checked;
+  g->n_double = g2->n_double;
+  g->n_skipped = g2->n_skipped;
+  for (b = 0; b < g->n_blocks; b++)
+    {
+      gsize lo = b * g->block, hi = MIN (n, lo + g->block), len = 0;
+      guint32 *out;
+
+      for (i = lo; i < hi; i++)
+        {
+          g->start[i] = (guint32) len;
+          g->deg[i] = g2->deg[inv[i]];
+          len += g->deg[i];
+        }
+      g->adj[b] = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) len);
+      g_array_set_size (g->adj[b], (guint) len);
+      out = (guint32 *) (void *) g->adj[b]->data;
+      for (i = lo; i < hi; i++)
+        {
+          guint32 d;
+          const guint32 *nb = lightly_probcover_graph_neighbours (g2, inv[i], &d);
+          guint32 *dst = out + g->start[i];
+
+          for (e = 0; e < d; e++)
+            dst[e] = pr->order[nb[e]];
+          qsort (dst, d, sizeof (guint32), cmp_u32);
+        }
+    }
+}
+
+static int graph_pruning = -1;
+
+void
+lightly_probcover_set_graph_pruning (int mode)
+{
+  graph_pruning = mode;
+}
+
+gboolean
+lightly_probcover_graph_build (const LightlyPoints            *pts,
+                               const double                   *norms,
+                               double                          delta,
+                               gsize                           max_edges,
+                               gboolean                        exact,
+                               LightlyProbcoverGraphProgress   progress,
+                               gpointer                        progress_data,
+                               LightlyProbcoverGraph          *g,
+                               GError                        **error)
+{
+  LightlyPcPrune pr;
+  LightlyProbcoverGraph g2 = { 0 };
+  LightlyPoints op = *pts;
+  g_autofree guint32 *orows = NULL;
+  g_autofree double *onorms = NULL;
+  gsize i;
+  gboolean ok;
+
+  /* Pruning needs the blocked builder's claim (norms ≤ 2¹⁰⁰). */
+  if (exact || graph_pruning == 0 || (graph_pruning < 0 && pts->n < PRUNE_MIN_ROWS) ||
+      pts->dim == 0 || pts->dim >= ((gsize) 1 << 20))
+    return build (pts, norms, delta, max_edges, exact, NULL, progress, progress_data, g, error);
+  for (i = 0; i < pts->n; i++)
+    if (!isfinite (norms[i]) || norms[i] > 0x1p100)
+      return build (pts, norms, delta, max_edges, exact, NULL, progress, progress_data, g, error);
+  if (!lightly_pc_prune_init (pts, norms, delta * delta, &pr))
+    return build (pts, norms, delta, max_edges, exact, NULL, progress, progress_data, g, error);
+  orows = g_new (guint32, pts->n);
+  onorms = g_new (double, pts->n);
+  for (i = 0; i < pts->n; i++)
+    {
+      orows[i] = pts->rows[pr.order[i]];
+      onorms[i] = norms[pr.order[i]];
+    }
+  op.rows = orows;
+  ok = build (&op, onorms, delta, max_edges, FALSE, &pr, progress, progress_data, &g2, error);
+  if (ok)
+    unpermute (&pr, &g2, g);
+  else
+    g->n = pts->n;
+  lightly_probcover_graph_clear (&g2);
+  lightly_pc_prune_clear (&pr);
   return ok;
 }
 
