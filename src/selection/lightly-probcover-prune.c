@@ -47,11 +47,14 @@
 #define PR_MAX_CELLS 256
 /* Sample rows of the k-means per cell. */
 #define PR_SAMPLE_PER_CELL 16
-/* Rows per block of the assignment pass. */
-#define PR_BLOCK 4096
+/* Rows per block of the assignment pass at least, and its blocks at most
+ * (each keeps a K × K table: ≤ 16 MB in all). */
+#define PR_BLOCK_MIN 4096
+#define PR_MAX_BLOCKS 32
 
 typedef struct {
   const LightlyPoints *pts;
+  gsize block;                  /* rows per block */
   const double *norms;
   const float *cent;
   const double *cnorm;
@@ -67,7 +70,7 @@ assign_block (gsize b, gpointer data)
   PruneTask *t = data;
   const LightlyPoints *pts = t->pts;
   gsize dim = pts->dim, dim8 = LIGHTLY_SELECTION_PAD8 (dim), K = t->K;
-  gsize lo = b * PR_BLOCK, hi = MIN (pts->n, lo + PR_BLOCK), i, k;
+  gsize lo = b * t->block, hi = MIN (pts->n, lo + t->block), i, k;
   g_autofree double *q = g_new (double, dim8);
   g_autofree double *dots = g_new (double, K);
   g_autofree const float **rows = g_new (const float *, K);
@@ -165,7 +168,8 @@ lightly_pc_prune_init (const LightlyPoints *pts, const double *norms, double del
     cnorm = lightly_points_norms (&cp);
   }
 
-  n_blocks = (n + PR_BLOCK - 1) / PR_BLOCK;
+  t.block = MAX ((gsize) PR_BLOCK_MIN, (n + PR_MAX_BLOCKS - 1) / PR_MAX_BLOCKS);
+  n_blocks = (n + t.block - 1) / t.block;
   cell = g_new (guint32, n);
   t.pts = pts;
   t.norms = norms;
