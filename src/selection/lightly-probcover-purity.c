@@ -38,11 +38,12 @@
  * Filter. The tile flags an entry when s_f > fl32(h_q + h_c), so the
  * unflagged ones need no double arithmetic at all. Here the bound X (R in
  * pass 1, L in pass 2) is wholly in the query's threshold:
- *   h_q = ((1 − κ/2)·‖q‖² − τ/4 − X)/2 − m_q, m_q = 2⁻²⁰(‖q‖² + X) + 2⁻¹⁴⁰,
+ *   h_q = ((1 − κ/2)·‖q‖² − τ/4 − X)/2 − m_q, m_q = 2⁻²⁰(‖q‖² + |X|) + 2⁻¹⁴⁰,
  *   h_c = ((1 − κ/2)·‖c‖² − τ/4)/2 − m_c,     m_c = 2⁻²⁰·‖c‖² + 2⁻¹⁴⁰,
- * each rounded down to a float (X = +∞ gives −∞: every entry is flagged).
- * |h_q| + |h_c| ≤ 0.51(N + X) + 2⁻¹³⁹, so the float addition errs by at most
- * 2⁻²⁴·0.52(N + X) + 2⁻¹⁶⁰ < m_q + m_c, and an unflagged entry has s_f ≤
+ * each rounded down to a float (X = +∞ gives −∞: every entry is flagged;
+ * X < 0 happens when a computed d_D is negative). |h_q| + |h_c| ≤
+ * 0.51(N + |X|) + 2⁻¹³⁹, so the float addition errs by at most
+ * 2⁻²⁴·0.52(N + |X|) + 2⁻¹⁶⁰ < m_q + m_c, and an unflagged entry has s_f ≤
  * (N(1 − κ/2) − τ/2 − X)/2: d_D ≥ N − 2s_f − E/2 ≥ X, which is the graph
  * builder's filter argument with X in place of δ² (the rounding of N
  * itself is inside the claim's slack there as here). In pass 2,
@@ -207,7 +208,7 @@ typedef struct {
 static float
 query_threshold (const FastTask *t, double nq, double x)
 {
-  double h = ((1 - t->kappa / 2) * nq - t->tau / 4 - x) / 2 - (0x1p-20 * (nq + x) + 0x1p-140);
+  double h = ((1 - t->kappa / 2) * nq - t->tau / 4 - x) / 2 - (0x1p-20 * (nq + fabs (x)) + 0x1p-140);
   float f = (float) h;
 
   if ((double) f > h)
