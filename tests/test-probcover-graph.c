@@ -9,7 +9,10 @@
  * duplicates, magnitudes whose float products underflow, and norms large
  * enough to force the exact fallback; on every SIMD path and with 1 and 2
  * threads, for dims that exercise the tile's edges (1 … 100, rows not a
- * multiple of 6 or 16).
+ * multiple of 6 or 16); and again with the pruning between cells forced
+ * (far-apart blobs, where it skips tiles, and two slabs 1 ± 2⁻²⁰ apart at
+ * δ = 1, where a bound looser by 10⁻⁵ is caught). The purity rule's δ and
+ * every histogram bin its edge estimate reads equal the all-double pass's.
  */
 #include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
@@ -26,15 +29,17 @@ typedef enum {
   CASE_TINY,          /* rows of 1e-21: float products underflow */
   CASE_HUGE,          /* rows of 1e18: norms beyond 2¹⁰⁰, the exact fallback */
   CASE_BLOBS,         /* 9 far-apart blobs: the pruning separates their cells */
+  CASE_SLABS,         /* two slabs 1 ± 2⁻²⁰ apart, δ = 1: cells just within or beyond δ */
   N_CASES
 } Case;
 
-static const char *case_names[] = { "random", "lattice", "sphere", "duplicates", "tiny", "huge", "blobs" };
+static const char *case_names[] = { "random", "lattice", "sphere", "duplicates", "tiny", "huge", "blobs", "slabs" };
 
 static float *
 make_rows (GRand *rng, Case c, gsize n, gsize dim, double *delta)
 {
   float *x = g_new (float, n * dim);
+  float slab = g_rand_boolean (rng) ? 1.0f - 0x1p-20f : 1.0f + 0x1p-20f;
   gsize i, j;
 
   *delta = 1.0;
@@ -77,6 +82,11 @@ make_rows (GRand *rng, Case c, gsize n, gsize dim, double *delta)
           /* Blob i mod 9 at 4·(its number's bits) on the first dims. */
           for (j = 0; j < dim; j++)
             r[j] = (float) (4.0 * (double) (((i % 9) >> (j % 4)) & 1) + g_rand_double_range (rng, -0.5, 0.5));
+          break;
+        case CASE_SLABS:
+          r[0] = (float) (i % 2) * slab;
+          for (j = 1; j < dim; j++)
+            r[j] = 0.01f * (float) g_rand_int_range (rng, 0, 2);
           break;
         case CASE_DUPLICATES:
           if (i < 5)
