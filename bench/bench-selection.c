@@ -773,6 +773,15 @@ bench_ext_probcover (Dataset *ds, gsize k)
   picks = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, delta, &min, &med);
   lightly_probcover_last_graph_stats (&n_edges, &n_checked, &n_double);
   purity = run_ext (ds, LIGHTLY_SELECTION_METHOD_PROBCOVER, k, 0, &pmin, &pmed);
+  {
+    guint64 n_entries, n_pdouble;
+
+    lightly_probcover_last_purity_stats (&n_entries, &n_pdouble);
+    g_print ("  %-11s PROBCOVER purity rule: %.5f%% of its %" G_GUINT64_FORMAT
+             " sampled entries were computed in double\n", ds->name,
+             100.0 * (double) n_pdouble / (double) MAX (n_entries, 1), n_entries);
+    emit (ds->name, "PROBCOVER", "purity_share_double", (double) n_pdouble / (double) MAX (n_entries, 1));
+  }
 
   g_print ("  %-11s PROBCOVER graph at the fixed delta: %" G_GUINT64_FORMAT " edges; %.4f%% of the n² entries passed "
            "the float32 filter, %.5f%% were decided in double\n", ds->name, n_edges,

@@ -41,6 +41,16 @@
  * decided as above (and the diagonal, always an edge).
  * Inputs outside the claim (a norm not finite or above 2¹⁰⁰, dim ≥ 2²⁰)
  * use the exact builder.
+ *
+ * Tiles. The AVX-512 path computes two adjacent panels per call (6 × 32,
+ * lightly-probcover-tile-avx512.c); the others call their 6 × 16 tile
+ * twice. The argument above holds for each entry whatever the path.
+ * Pruning. From PRUNE_MIN_ROWS candidates (or when forced by tests), the
+ * candidates are grouped into cells and ordered by cell
+ * (lightly-probcover-prune.c, with its proof), the graph is built in that
+ * order, skipping every tile whose pairs of cells are proven to hold no
+ * entry with d_D < δ², and the lists are mapped back to the candidates'
+ * positions and sorted: the same graph, entry for entry.
  */
 #include "config.h"
 
@@ -57,6 +67,9 @@
 #define SB_ROWS 384
 /* Blocked builder: bytes of a packed target chunk. */
 #define CHUNK_BYTES 131072
+/* Pruning by default from this many candidates (below, its k-means costs
+ * more than it saves). */
+#define PRUNE_MIN_ROWS 20000
 
 G_STATIC_ASSERT (SB_ROWS % LIGHTLY_PC_TILE_ROWS == 0);
 
@@ -90,6 +103,29 @@ lightly_pc_tile_portable (const float *const *q, const float *panel, size_t dim,
     }
 }
 
+/* The double tiles of the paths without one of their own: two calls. */
+static void
+tile2_portable (const float *const *q, const float *panel, size_t dim, const float *qthr,
+                const float *tthr, float *out, uint32_t *mask)
+{
+  const gsize TR = LIGHTLY_PC_TILE_ROWS, TC = LIGHTLY_PC_TILE_COLS;
+
+  lightly_pc_tile_portable (q, panel, dim, qthr, tthr, out, mask);
+  lightly_pc_tile_portable (q, panel + TC * dim, dim, qthr, tthr + TC, out + TR * TC, mask + TR);
+}
+
+#ifdef LIGHTLY_SELECTION_HAVE_AVX2
+static void
+tile2_avx2 (const float *const *q, const float *panel, size_t dim, const float *qthr,
+            const float *tthr, float *out, uint32_t *mask)
+{
+  const gsize TR = LIGHTLY_PC_TILE_ROWS, TC = LIGHTLY_PC_TILE_COLS;
+
+  lightly_pc_tile_avx2 (q, panel, dim, qthr, tthr, out, mask);
+  lightly_pc_tile_avx2 (q, panel + TC * dim, dim, qthr, tthr + TC, out + TR * TC, mask + TR);
+}
+#endif
+
 typedef struct {
   const LightlyPoints *pts;
   const double *norms;
@@ -100,13 +136,15 @@ typedef struct {
   gint overflow;
   GMutex lock;
   /* blocked builder */
-  LightlyPcTileFunc tile;
+  LightlyPcTile2Func tile;
   const float *thr;             /* per candidate: h_i as float */
   double kappa, tau;
-  float *panels;                /* the packed targets, 16 per panel */
+  float *panels;                /* the packed targets, 16 per panel, an even number */
   float *tthr;                  /* thr per packed target, +∞ past n */
   GArray **up;                  /* per superblock: its rows' lists from lo on */
   guint32 *up_start, *up_len;   /* per candidate */
+  const LightlyPcPrune *prune;  /* NULL: no tile is skipped */
+  guint64 n_skipped;
 } Build;
 
 static void
@@ -177,6 +215,15 @@ exact_block (gsize bb, gpointer data)
 /* Panels per packing block. */
 #define PACK_PANELS 256
 
+/* Panels of n targets: an even number, as the double tiles read two. */
+static gsize
+n_panels (gsize n)
+{
+  gsize np = (n + LIGHTLY_PC_TILE_COLS - 1) / LIGHTLY_PC_TILE_COLS;
+
+  return np + (np & 1);
+}
+
 /* Packs panels [bb·PACK_PANELS, …): targets 16p … dimension-major, and
  * their filter thresholds (+∞ past the end: never above). */
 static void
@@ -185,7 +232,7 @@ pack_block (gsize bb, gpointer data)
   Build *t = data;
   const LightlyPoints *pts = t->pts;
   const gsize TC = LIGHTLY_PC_TILE_COLS;
-  gsize n = pts->n, dim = pts->dim, np = (n + TC - 1) / TC;
+  gsize n = pts->n, dim = pts->dim, np = n_panels (n);
   gsize p0 = bb * PACK_PANELS, p1 = MIN (np, p0 + PACK_PANELS), p, l, d;
 
   for (p = p0; p < p1; p++)
@@ -214,6 +261,20 @@ pack_block (gsize bb, gpointer data)
     }
 }
 
+/* Whether every pair of cells spanned by the rows r0 … r1 and the targets
+ * c0 … c1 (ordered positions, inclusive) is separated: no edge there. */
+static gboolean
+tile_separated (const LightlyPcPrune *pr, gsize r0, gsize r1, gsize c0, gsize c1)
+{
+  guint32 A, B;
+
+  for (A = pr->cell[r0]; A <= pr->cell[r1]; A++)
+    for (B = pr->cell[c0]; B <= pr->cell[c1]; B++)
+      if (!pr->sep[A * pr->K + B])
+        return FALSE;
+  return TRUE;
+}
+
 /* Superblock b: the rows lo … hi against the targets lo … n − 1 (the graph
  * is symmetric; assemble() mirrors the entries past hi). Each row's list is
  * in increasing target order. */
@@ -225,11 +286,11 @@ tiled_block (gsize bb, gpointer data)
   const gsize TR = LIGHTLY_PC_TILE_ROWS, TC = LIGHTLY_PC_TILE_COLS;
   gsize b = t->block0 + bb, n = pts->n, dim = pts->dim;
   gsize lo = b * SB_ROWS, hi = MIN (n, lo + SB_ROWS), nq = hi - lo;
-  gsize chunk = MAX (TC, (CHUNK_BYTES / (MAX (dim, 1) * sizeof (float))) / TC * TC);
+  gsize chunk = MAX (2 * TC, (CHUNK_BYTES / (MAX (dim, 1) * sizeof (float))) / (2 * TC) * (2 * TC));
   GArray *lists[SB_ROWS];
   GArray *up;
-  guint64 n_checked = 0, n_double = 0, cross = 0;
-  gsize c0, i, r, l, p;
+  guint64 n_checked = 0, n_double = 0, cross = 0, n_skipped = 0;
+  gsize c0, i, r, l, p, h;
 
   up = g_array_new (FALSE, FALSE, sizeof (guint32));
   if (g_atomic_int_get (&t->overflow))
@@ -239,6 +300,8 @@ tiled_block (gsize bb, gpointer data)
     }
   for (i = 0; i < nq; i++)
     lists[i] = g_array_new (FALSE, FALSE, sizeof (guint32));
+  /* Chunks hold an even number of panels; the last chunk's may read the
+   * padding panel, whose targets are past n. */
   for (c0 = lo; c0 < n; c0 += chunk)
     {
       gsize m = MIN (chunk, n - c0), np = (m + TC - 1) / TC;
@@ -256,52 +319,65 @@ tiled_block (gsize bb, gpointer data)
               q[r] = pts->matrix + (gsize) pts->rows[qi] * dim;
               qthr[r] = t->thr[qi];
             }
-          for (p = 0; p < np; p++)
+          for (p = 0; p < np; p += 2)
             {
-              float out[LIGHTLY_PC_TILE_ROWS * LIGHTLY_PC_TILE_COLS];
-              guint32 mask[LIGHTLY_PC_TILE_ROWS];
-              gsize j0 = c0 + p * TC;
+              float out2[2 * LIGHTLY_PC_TILE_ROWS * LIGHTLY_PC_TILE_COLS];
+              guint32 mask2[2 * LIGHTLY_PC_TILE_ROWS];
 
-              t->tile (q, t->panels + j0 * dim, dim, qthr, t->tthr + j0, out, mask);
-              for (r = 0; r < nr; r++)
+              if (t->prune != NULL &&
+                  tile_separated (t->prune, lo + i, lo + i + nr - 1, c0 + p * TC,
+                                  MIN (c0 + p * TC + 2 * TC, n) - 1))
                 {
-                  gsize qi = lo + i + r;
-                  guint32 mk = mask[r];
+                  n_skipped++;
+                  continue;
+                }
+              t->tile (q, t->panels + (c0 + p * TC) * dim, dim, qthr, t->tthr + c0 + p * TC, out2, mask2);
+              for (h = 0; h < 2; h++)
+                {
+                  gsize j0 = c0 + (p + h) * TC;
+                  const float *out = out2 + h * TR * TC;
+                  const guint32 *mask = mask2 + h * TR;
 
-                  if (qi >= j0 && qi < j0 + TC)
-                    mk |= (guint32) 1 << (qi - j0);
-                  while (mk != 0)
+                  for (r = 0; r < nr; r++)
                     {
-                      guint32 v;
-                      gsize j;
-                      double N, a, e;
-                      gboolean edge;
+                      gsize qi = lo + i + r;
+                      guint32 mk = mask[r];
 
-                      l = (gsize) __builtin_ctz (mk);
-                      mk &= mk - 1;
-                      j = j0 + l;
-                      if (j >= n)
-                        break;
-                      n_checked++;
-                      N = t->norms[qi] + t->norms[j];
-                      a = N - 2.0 * (double) out[r * TC + l];
-                      e = t->kappa * N + t->tau;
-                      if (j == qi || a + e < t->delta2)
-                        edge = TRUE;
-                      else if (a - e >= t->delta2)
-                        edge = FALSE;
-                      else
+                      if (qi >= j0 && qi < j0 + TC)
+                        mk |= (guint32) 1 << (qi - j0);
+                      while (mk != 0)
                         {
-                          double dot = pts->kern->dot (q[r], pts->matrix + (gsize) pts->rows[j] * dim, dim);
+                          guint32 v;
+                          gsize j;
+                          double N, a, e;
+                          gboolean edge;
 
-                          edge = (t->norms[qi] + t->norms[j]) - 2.0 * dot < t->delta2;
-                          n_double++;
-                        }
-                      if (edge)
-                        {
-                          v = (guint32) j;
-                          g_array_append_val (lists[i + r], v);
-                          cross += j >= hi;
+                          l = (gsize) __builtin_ctz (mk);
+                          mk &= mk - 1;
+                          j = j0 + l;
+                          if (j >= n)
+                            break;
+                          n_checked++;
+                          N = t->norms[qi] + t->norms[j];
+                          a = N - 2.0 * (double) out[r * TC + l];
+                          e = t->kappa * N + t->tau;
+                          if (j == qi || a + e < t->delta2)
+                            edge = TRUE;
+                          else if (a - e >= t->delta2)
+                            edge = FALSE;
+                          else
+                            {
+                              double dot = pts->kern->dot (q[r], pts->matrix + (gsize) pts->rows[j] * dim, dim);
+
+                              edge = (t->norms[qi] + t->norms[j]) - 2.0 * dot < t->delta2;
+                              n_double++;
+                            }
+                          if (edge)
+                            {
+                              v = (guint32) j;
+                              g_array_append_val (lists[i + r], v);
+                              cross += j >= hi;
+                            }
                         }
                     }
                 }
@@ -320,6 +396,7 @@ tiled_block (gsize bb, gpointer data)
   t->g->n_edges += up->len + cross;
   t->g->n_checked += n_checked;
   t->g->n_double += n_double;
+  t->n_skipped += n_skipped;
   if (t->g->n_edges > t->max_edges)
     g_atomic_int_set (&t->overflow, 1);
   g_mutex_unlock (&t->lock);
@@ -424,31 +501,37 @@ tiled_init (Build *t, float *thr)
   return TRUE;
 }
 
-static LightlyPcTileFunc
-tile_for (const LightlySelectionKernels *kern)
+LightlyPcTile2Func
+lightly_probcover_tile_for (const LightlySelectionKernels *kern)
 {
 #ifdef LIGHTLY_SELECTION_HAVE_AVX2
   if (kern == &lightly_selection_kernels_avx2)
-    return lightly_pc_tile_avx2;
+    return tile2_avx2;
 #endif
 #ifdef LIGHTLY_SELECTION_HAVE_AVX512
-  /* AVX-512 implies AVX2 and FMA. */
   if (kern == &lightly_selection_kernels_avx512)
-    return lightly_pc_tile_avx2;
+    return lightly_pc_tile2_avx512;
 #endif
-  return lightly_pc_tile_portable;
+  return tile2_portable;
 }
 
-gboolean
-lightly_probcover_graph_build (const LightlyPoints            *pts,
-                               const double                   *norms,
-                               double                          delta,
-                               gsize                           max_edges,
-                               gboolean                        exact,
-                               LightlyProbcoverGraphProgress   progress,
-                               gpointer                        progress_data,
-                               LightlyProbcoverGraph          *g,
-                               GError                        **error)
+gsize
+lightly_probcover_n_panels (gsize n)
+{
+  return n_panels (n);
+}
+
+static gboolean
+build (const LightlyPoints            *pts,
+       const double                   *norms,
+       double                          delta,
+       gsize                           max_edges,
+       gboolean                        exact,
+       const LightlyPcPrune           *prune,
+       LightlyProbcoverGraphProgress   progress,
+       gpointer                        progress_data,
+       LightlyProbcoverGraph          *g,
+       GError                        **error)
 {
   g_autofree float *thr = NULL;
   Build t = { 0 };
@@ -456,6 +539,7 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
   gsize done;
   gboolean ok = TRUE;
 
+  t.prune = prune;
   t.pts = pts;
   t.norms = norms;
   t.delta2 = delta * delta;
@@ -471,14 +555,14 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
   g->block = exact ? EX_BLOCK : SB_ROWS;
   fn = exact ? exact_block : tiled_block;
   t.thr = thr;
-  t.tile = tile_for (pts->kern);
+  t.tile = lightly_probcover_tile_for (pts->kern);
   g->n_blocks = (pts->n + g->block - 1) / g->block;
   g->adj = g_new0 (GArray *, MAX (g->n_blocks, 1));
   g->start = g_new (guint32, MAX (pts->n, 1));
   g->deg = g_new (guint32, MAX (pts->n, 1));
   if (!exact)
     {
-      gsize np = (pts->n + LIGHTLY_PC_TILE_COLS - 1) / LIGHTLY_PC_TILE_COLS;
+      gsize np = n_panels (pts->n);
 
       t.panels = g_new (float, np * LIGHTLY_PC_TILE_COLS * pts->dim);
       t.tthr = g_new (float, np * LIGHTLY_PC_TILE_COLS);
@@ -529,7 +613,117 @@ lightly_probcover_graph_build (const LightlyPoints            *pts,
       g_free (t.panels);
       g_free (t.tthr);
     }
+  g->n_skipped = t.n_skipped;
   g_mutex_clear (&t.lock);
+  return ok;
+}
+
+static int
+cmp_u32 (const void *a, const void *b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* g from the graph g2 of the candidates in the order pr->order: the same
+ * balls, as original positions, each list increasing. */
+static void
+unpermute (const LightlyPcPrune *pr, LightlyProbcoverGraph *g2, LightlyProbcoverGraph *g)
+{
+  gsize n = g2->n, b, i, e;
+  g_autofree guint32 *inv = g_new (guint32, MAX (n, 1));
+
+  for (i = 0; i < n; i++)
+    inv[pr->order[i]] = (guint32) i;
+  g->n = n;
+  g->block = g2->block;
+  g->n_blocks = g2->n_blocks;
+  g->adj = g_new0 (GArray *, MAX (g->n_blocks, 1));
+  g->start = g_new (guint32, MAX (n, 1));
+  g->deg = g_new (guint32, MAX (n, 1));
+  g->n_edges = g2->n_edges;
+  g->n_checked = g2->n_checked;
+  g->n_double = g2->n_double;
+  g->n_skipped = g2->n_skipped;
+  for (b = 0; b < g->n_blocks; b++)
+    {
+      gsize lo = b * g->block, hi = MIN (n, lo + g->block), len = 0;
+      guint32 *out;
+
+      for (i = lo; i < hi; i++)
+        {
+          g->start[i] = (guint32) len;
+          g->deg[i] = g2->deg[inv[i]];
+          len += g->deg[i];
+        }
+      g->adj[b] = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) len);
+      g_array_set_size (g->adj[b], (guint) len);
+      out = (guint32 *) (void *) g->adj[b]->data;
+      for (i = lo; i < hi; i++)
+        {
+          guint32 d;
+          const guint32 *nb = lightly_probcover_graph_neighbours (g2, inv[i], &d);
+          guint32 *dst = out + g->start[i];
+
+          for (e = 0; e < d; e++)
+            dst[e] = pr->order[nb[e]];
+          qsort (dst, d, sizeof (guint32), cmp_u32);
+        }
+    }
+}
+
+static int graph_pruning = -1;
+
+void
+lightly_probcover_set_graph_pruning (int mode)
+{
+  graph_pruning = mode;
+}
+
+gboolean
+lightly_probcover_graph_build (const LightlyPoints            *pts,
+                               const double                   *norms,
+                               double                          delta,
+                               gsize                           max_edges,
+                               gboolean                        exact,
+                               LightlyProbcoverGraphProgress   progress,
+                               gpointer                        progress_data,
+                               LightlyProbcoverGraph          *g,
+                               GError                        **error)
+{
+  LightlyPcPrune pr;
+  LightlyProbcoverGraph g2 = { 0 };
+  LightlyPoints op = *pts;
+  g_autofree guint32 *orows = NULL;
+  g_autofree double *onorms = NULL;
+  gsize i;
+  gboolean ok;
+
+  /* Pruning needs the blocked builder's claim (norms ≤ 2¹⁰⁰). */
+  if (exact || graph_pruning == 0 || (graph_pruning < 0 && pts->n < PRUNE_MIN_ROWS) ||
+      pts->dim == 0 || pts->dim >= ((gsize) 1 << 20))
+    return build (pts, norms, delta, max_edges, exact, NULL, progress, progress_data, g, error);
+  for (i = 0; i < pts->n; i++)
+    if (!isfinite (norms[i]) || norms[i] > 0x1p100)
+      return build (pts, norms, delta, max_edges, exact, NULL, progress, progress_data, g, error);
+  if (!lightly_pc_prune_init (pts, norms, delta * delta, &pr))
+    return build (pts, norms, delta, max_edges, exact, NULL, progress, progress_data, g, error);
+  orows = g_new (guint32, pts->n);
+  onorms = g_new (double, pts->n);
+  for (i = 0; i < pts->n; i++)
+    {
+      orows[i] = pts->rows[pr.order[i]];
+      onorms[i] = norms[pr.order[i]];
+    }
+  op.rows = orows;
+  ok = build (&op, onorms, delta, max_edges, FALSE, &pr, progress, progress_data, &g2, error);
+  if (ok)
+    unpermute (&pr, &g2, g);
+  else
+    g->n = pts->n;
+  lightly_probcover_graph_clear (&g2);
+  lightly_pc_prune_clear (&pr);
   return ok;
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "lightly-selection-private.h"
+#include "lightly-probcover-tile.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,7 @@ typedef struct {
   gsize n_edges;
   guint64 n_double;             /* entries the blocked builder redid in double */
   guint64 n_checked;            /* entries past its float32 filter */
+  guint64 n_skipped;            /* 6 × 32 tiles the pruning proved empty */
 } LightlyProbcoverGraph;
 
 /* Called on the calling thread between slices, fraction in [0, 1]. */
@@ -46,6 +48,37 @@ gboolean lightly_probcover_graph_build (const LightlyPoints            *pts,
 
 void lightly_probcover_graph_clear (LightlyProbcoverGraph *g);
 
+/* Pruning (lightly-probcover-prune.c): the candidates in cells, ordered by
+ * cell, and which pairs of cells are proven to hold no edge. */
+typedef struct {
+  gsize K;                      /* cells */
+  guint32 *order;               /* n positions, ordered by cell */
+  guint32 *cell;                /* per ordered position: its cell (nondecreasing) */
+  guint8 *sep;                  /* K × K: 1 when no pair across the two cells is an edge */
+} LightlyPcPrune;
+
+/* FALSE (and nothing to clear) when no pair of cells is separated. */
+gboolean lightly_pc_prune_init (const LightlyPoints *pts, const double *norms, double delta2,
+                                LightlyPcPrune *pr);
+void lightly_pc_prune_clear (LightlyPcPrune *pr);
+
+/* The float32 double tile for a kernel path (lightly-probcover-tile.h),
+ * and the panels to pack n targets into (even: the tile reads two). */
+LightlyPcTile2Func lightly_probcover_tile_for (const LightlySelectionKernels *kern);
+gsize lightly_probcover_n_panels (gsize n);
+
+/* δ by the purity rule, shrunk to fit max_edges (lightly-probcover.c, step
+ * 1; lightly-probcover-purity.c). progress gets the fraction of this step
+ * done. FALSE with error when cancelled. */
+gboolean lightly_probcover_purity_delta (const LightlySelectionParams  *p,
+                                         const LightlyPoints           *cand,
+                                         const double                  *norms,
+                                         gsize                          max_edges,
+                                         LightlyExtProgress             progress,
+                                         gpointer                       progress_data,
+                                         double                        *delta,
+                                         GError                       **error);
+
 static inline const guint32 *
 lightly_probcover_graph_neighbours (const LightlyProbcoverGraph *g, gsize i, guint32 *n)
 {
@@ -56,6 +89,17 @@ lightly_probcover_graph_neighbours (const LightlyProbcoverGraph *g, gsize i, gui
 /* Tests and benchmarks: the builder lightly_probcover_run() uses (0 blocked,
  * the default; 1 exact), and the counts of its last graph. */
 void lightly_probcover_set_exact_graph (gboolean exact);
+/* The blocked builder's pruning: −1 (default) above a size, 0 off, 1 always
+ * (tests). */
+void lightly_probcover_set_graph_pruning (int mode);
 void lightly_probcover_last_graph_stats (guint64 *n_edges, guint64 *n_checked, guint64 *n_double);
+/* The purity rule's sample pass: all-double (TRUE, the reference) or
+ * float32 tiles (FALSE, the default); and the entries of its last run
+ * (sample rows × candidates) and how many of them were computed in double. */
+void lightly_probcover_set_exact_purity (gboolean exact);
+void lightly_probcover_last_purity_stats (guint64 *n_entries, guint64 *n_double);
+/* The histogram counts of the last purity rule that its edge estimate reads
+ * (bins 0 … n_bins − 1, up to the bin of δ before any shrink). */
+const guint64 *lightly_probcover_last_purity_hist (gsize *n_bins);
 
 G_END_DECLS

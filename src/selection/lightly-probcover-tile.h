@@ -22,6 +22,14 @@
 #define LIGHTLY_PC_TILE_ROWS 6
 #define LIGHTLY_PC_TILE_COLS 16
 
+/* A double tile: the tiles of two adjacent panels (panel, and panel +
+ * 16·dim), with the thresholds tthr[0 … 32), the first panel's products in
+ * out[0 … 96) and masks in mask[0 … 6), the second's in out[96 … 192) and
+ * mask[6 … 12). The builders call only these (lightly_probcover_tile_for()). */
+typedef void (*LightlyPcTile2Func) (const float *const *q, const float *panel, size_t dim,
+                                    const float *qthr, const float *tthr, float *out,
+                                    uint32_t *mask);
+
 typedef void (*LightlyPcTileFunc) (const float *const *q, const float *panel, size_t dim,
                                    const float *qthr, const float *tthr, float *out,
                                    uint32_t *mask);
@@ -32,3 +40,6 @@ void lightly_pc_tile_portable (const float *const *q, const float *panel, size_t
 /* Only in builds with LIGHTLY_SELECTION_HAVE_AVX2. */
 void lightly_pc_tile_avx2 (const float *const *q, const float *panel, size_t dim,
                            const float *qthr, const float *tthr, float *out, uint32_t *mask);
+/* Only in builds with LIGHTLY_SELECTION_HAVE_AVX512: the double tile. */
+void lightly_pc_tile2_avx512 (const float *const *q, const float *panel, size_t dim,
+                              const float *qthr, const float *tthr, float *out, uint32_t *mask);

@@ -14,7 +14,8 @@
  *     LIGHTLY_PROBCOVER_PURITY of those balls are pure: the sorted
  *     r[⌊(1 − purity)·S⌋]. When the graph at that δ would hold more than
  *     `max_edges` edges (estimated from the same sample), δ shrinks until
- *     it fits.
+ *     it fits (lightly-probcover-purity.c: the same δ from float32 tiles,
+ *     decided in double where an error bound cannot).
  *  2. The δ-graph over the candidates, sparse (lightly-probcover-graph.c:
  *     float32 tiles, decided in double where an error bound cannot).
  *  3. Candidates within δ of a labeled row are covered.
@@ -31,12 +32,10 @@
 
 #include "lightly-probcover-graph.h"
 
-/* Rows per block of the purity and cover passes. */
+/* Rows per block of the cover pass. */
 #define PC_BLOCK 32
 /* Candidates per dot_qf call. */
 #define PC_CHUNK 256
-/* Histogram bins of sampled distances over [0, 2]. */
-#define PC_BINS 4096
 
 static double last_delta;
 
@@ -65,157 +64,9 @@ report (Progress *pr, double fraction)
 }
 
 static void
-report_kmeans (double fraction, gpointer data)
+report_purity (double fraction, gpointer data)
 {
-  report (data, 0.1 * fraction);
-}
-
-/* Calls fn (query position, d² per target) for each query row of a block
- * against all targets, PC_CHUNK targets at a time. */
-typedef struct {
-  const LightlyPoints *pts;     /* the queries' rows and kernels */
-  const guint32 *queries;       /* positions in pts, or NULL: identity */
-  gsize n_queries;
-  const guint32 *targets;       /* row indices of the matrix */
-  gsize n_targets;
-  const double *tnorm;          /* per target */
-  const double *qnorm;          /* per query position in pts */
-  gsize block0;
-} Tiles;
-
-/* ---------------------------------------------------------------------- */
-/* Purity rule                                                            */
-
-typedef struct {
-  Tiles tiles;
-  const guint32 *labels;        /* per candidate position */
-  double *r;                    /* per sample: distance to another label */
-  guint64 *hist;                /* per block: PC_BINS counts of distances */
-} PurityTask;
-
-static void
-purity_block (gsize b, gpointer data)
-{
-  PurityTask *t = data;
-  const Tiles *ti = &t->tiles;
-  const LightlyPoints *pts = ti->pts;
-  gsize dim = pts->dim, dim8 = LIGHTLY_SELECTION_PAD8 (dim);
-  gsize lo = b * PC_BLOCK, hi = MIN (ti->n_queries, lo + PC_BLOCK), s, c, j;
-  g_autofree double *q = g_new (double, dim8);
-  double dots[PC_CHUNK];
-  const float *rows[PC_CHUNK];
-  guint64 *hist = t->hist + b * PC_BINS;
-
-  memset (hist, 0, PC_BINS * sizeof (guint64));
-  for (s = lo; s < hi; s++)
-    {
-      gsize qi = ti->queries[s];
-      guint32 lab = t->labels[qi];
-      double rmin = INFINITY;
-
-      lightly_to_double (q, pts->matrix + (gsize) pts->rows[qi] * dim, dim, dim8);
-      for (c = 0; c < ti->n_targets; c += PC_CHUNK)
-        {
-          gsize m = MIN (PC_CHUNK, ti->n_targets - c);
-
-          for (j = 0; j < m; j++)
-            rows[j] = pts->matrix + (gsize) ti->targets[c + j] * dim;
-          pts->kern->dot_qf (q, rows, m, dim, dots);
-          for (j = 0; j < m; j++)
-            {
-              double d2 = (ti->qnorm[qi] + ti->tnorm[c + j]) - 2.0 * dots[j];
-              double d = d2 > 0 ? sqrt (d2) : 0.0;
-              gsize bin = (gsize) (d * (PC_BINS / 2.0));
-
-              hist[MIN (bin, PC_BINS - 1)]++;
-              if (t->labels[c + j] != lab && d < rmin)
-                rmin = d;
-            }
-        }
-      t->r[s] = rmin;
-    }
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* δ by the purity rule, shrunk to fit max_edges. FALSE when cancelled. */
-static gboolean
-purity_delta (const LightlySelectionParams *p, const LightlyPoints *cand, const double *norms,
-              gsize max_edges, Progress *pr, double *delta, GError **error)
-{
-  guint kp = p->pseudo_classes > 0 ? p->pseudo_classes : LIGHTLY_PROBCOVER_PSEUDO_CLASSES_DEFAULT;
-  gsize m = cand->n, S = MIN (m, (gsize) LIGHTLY_PROBCOVER_PURITY_SAMPLE), s, n_blocks, b, a;
-  g_autofree guint32 *labels = g_new (guint32, m);
-  g_autofree float *centroids = NULL;
-  g_autofree guint32 *sample = g_new (guint32, S);
-  g_autofree double *r = g_new (double, S);
-  g_autofree guint64 *hist = NULL;
-  g_autofree guint64 *total = g_new0 (guint64, PC_BINS);
-  PurityTask t;
-  double est, scale;
-  guint bin;
-
-  kp = (guint) MIN ((gsize) kp, m);
-  centroids = g_new (float, (gsize) kp * cand->dim);
-  if (lightly_kmeans (cand, kp, p->seed, labels, centroids, report_kmeans, pr, error) == 0)
-    return FALSE;
-  for (s = 0; s < S; s++)
-    sample[s] = (guint32) ((guint64) s * m / S);
-  n_blocks = (S + PC_BLOCK - 1) / PC_BLOCK;
-  hist = g_new (guint64, n_blocks * PC_BINS);
-  t.tiles.pts = cand;
-  t.tiles.queries = sample;
-  t.tiles.n_queries = S;
-  t.tiles.targets = cand->rows;
-  t.tiles.n_targets = m;
-  t.tiles.tnorm = norms;
-  t.tiles.qnorm = norms;
-  t.tiles.block0 = 0;
-  t.labels = labels;
-  t.r = r;
-  t.hist = hist;
-  if (!lightly_points_parallel (cand, n_blocks, purity_block, &t))
-    {
-      return lightly_selection_set_cancelled (error);
-    }
-  report (pr, 0.2);
-
-  qsort (r, S, sizeof (double), cmp_double);
-  a = (gsize) floor ((1.0 - LIGHTLY_PROBCOVER_PURITY) * (double) S);
-  a = MIN (a, S - 1);
-  /* Open balls: with δ = r[a] the impure ones are those with r_s < δ, at
-   * most a of them. A single label (r = ∞) makes every ball pure. */
-  *delta = isfinite (r[a]) ? r[a] : 2.0;
-
-  /* The sample's distance histogram estimates the graph's edges. */
-  for (b = 0; b < n_blocks; b++)
-    for (bin = 0; bin < PC_BINS; bin++)
-      total[bin] += hist[b * PC_BINS + bin];
-  scale = (double) m / (double) S;
-  est = 0;
-  for (bin = 0; bin < PC_BINS; bin++)
-    {
-      double upper = (bin + 1) * (2.0 / PC_BINS);
-
-      if (est + scale * (double) total[bin] > 0.9 * (double) max_edges)
-        {
-          double lower = bin * (2.0 / PC_BINS);
-
-          if (lower < *delta)
-            *delta = MAX (lower, 1e-6);
-          break;
-        }
-      est += scale * (double) total[bin];
-      if (upper >= *delta)
-        break;
-    }
-  return TRUE;
+  report (data, 0.2 * fraction);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -461,7 +312,7 @@ lightly_probcover_run (const LightlySelectionParams  *p,
   picked = g_new0 (gboolean, m);
   if (p->delta > 0)
     delta = p->delta;
-  else if (!purity_delta (p, &cand, norms, max_edges, &pr, &delta, error))
+  else if (!lightly_probcover_purity_delta (p, &cand, norms, max_edges, report_purity, &pr, &delta, error))
     return FALSE;
   last_delta = delta;
 
