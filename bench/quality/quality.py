@@ -21,7 +21,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-STRATEGIES = ["RANDOM", "CORESET", "CORAL", "ACTIVE_LEARNING", "TYPICLUST", "PROBCOVER", "AUTO"]
+# BADGE (the round's class probabilities) and BALD (ACTIVE_LEARNING on the
+# BALD of a bootstrap ensemble of 5 models, LightlyScorerEnsemble) are in the
+# main grid, measured like the others (issue 14: "in the same grid").
+STRATEGIES = ["RANDOM", "CORESET", "CORAL", "ACTIVE_LEARNING", "TYPICLUST", "PROBCOVER", "BADGE", "BALD", "AUTO"]
 # The extra grid (`--extra`, its own results/extra/): BADGE, the ensemble
 # scorer's BALD and class balance against RANDOM and plain ACTIVE_LEARNING,
 # measured with the same simulate loop; kept apart so the main grid and
@@ -182,8 +185,17 @@ def rerun_cell(c, seeds, out_dir, work_dir, exe, threads, only):
         w.writeheader()
         w.writerows(old + new)
     os.replace(csv_path + ".tmp", csv_path)
-    meta["rerun"] = {"strategies": only, "commit": git_commit(), "seconds": round(time.time() - t0, 1),
-                     "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    # One record per set of strategies rerun (the latest wins), and the cell
+    # now holds every strategy of the grid it has rows for.
+    reruns = meta.get("reruns") or ([meta.pop("rerun")] if "rerun" in meta else [])
+    meta.pop("rerun", None)
+    reruns = [r for r in reruns if r["strategies"] != only]
+    reruns.append({"strategies": only, "commit": git_commit(), "seconds": round(time.time() - t0, 1),
+                   "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    meta["reruns"] = reruns
+    have = {r["strategy"] for r in old + new}
+    meta["strategies"] = [s for s in STRATEGIES if s in have] + [s for s in meta["strategies"]
+                                                                  if s not in STRATEGIES and s in have]
     with open(meta_path, "w") as f:
         json.dump(meta, f, indent=1)
     print("%-22s %.0f s" % (c["name"], time.time() - t0), flush=True)
@@ -732,11 +744,14 @@ def main():
                     "machine (%.0f s of wall time in all)." % (
                         ", ".join(map(str, seeds_seen)), ", ".join(sorted({m["commit"] for m in metas})),
                         done[0], done[-1], os.cpu_count() or 0, sum(m["seconds"] for m in metas)))
-            reruns = [m["rerun"] for m in metas if "rerun" in m]
-            if reruns:
+            groups = {}
+            for m in metas:
+                for r in m.get("reruns") or ([m["rerun"]] if "rerun" in m else []):
+                    groups.setdefault(",".join(r["strategies"]), []).append(r)
+            for what, reruns in sorted(groups.items()):
                 note += (" %s rerun on %d of these cells (`run.sh --rerun %s`, the other strategies' rows kept: "
                          "they are deterministic per seed) at commit %s, finished %s to %s (%.0f s)." % (
-                             ", ".join(reruns[0]["strategies"]), len(reruns), ",".join(reruns[0]["strategies"]),
+                             what.replace(",", " and "), len(reruns), what,
                              ", ".join(sorted({r["commit"] for r in reruns})),
                              min(r["finished"] for r in reruns), max(r["finished"] for r in reruns),
                              sum(r["seconds"] for r in reruns)))

@@ -228,16 +228,16 @@ lightly_sampling_method_resolve_in_pool (LightlySamplingMethod   method,
     }
   else if (n_labeled < AUTO_SCORES_MIN)
     {
-      chosen = LIGHTLY_SAMPLING_METHOD_RANDOM;
-      reason = g_strdup_printf ("RANDOM: %s; the model has only %u labels (ranking by scores needs %u)",
-                                where, n_labeled, AUTO_SCORES_MIN);
+      chosen = LIGHTLY_SAMPLING_METHOD_BADGE;
+      reason = g_strdup_printf ("BADGE: %s; the model has only %u labels (ranking by scores needs %u), so "
+                                "uncertainty and diversity together", where, n_labeled, AUTO_SCORES_MIN);
     }
   else if (n_batch > n_labeled && n_labeled < AUTO_TYPICAL_AT)
     {
-      chosen = LIGHTLY_SAMPLING_METHOD_RANDOM;
-      reason = g_strdup_printf ("RANDOM: %s; the batch of %u is larger than the %u labels the model learned "
-                                "from (ranking by scores needs a batch no larger, or %u labels)",
-                                where, n_batch, n_labeled, AUTO_TYPICAL_AT);
+      chosen = LIGHTLY_SAMPLING_METHOD_BADGE;
+      reason = g_strdup_printf ("BADGE: %s; the batch of %u is larger than the %u labels the model learned "
+                                "from (ranking by scores needs a batch no larger, or %u labels), so "
+                                "uncertainty and diversity together", where, n_batch, n_labeled, AUTO_TYPICAL_AT);
     }
   else
     {
