@@ -189,14 +189,15 @@ test_auto_switch (Fixture *f, gconstpointer data)
   g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 1100, NULL, NULL), ==, "SAMPLER_RANDOM");
   g_assert_nonnull (strstr (last_reason, "no scores given"));
 
-  /* Scores without class probabilities: the mid regime without BADGE. */
+  /* Scores without class probabilities: the mid regime without BADGE
+   * (other sizes than above, so that the generated tag names differ). */
   agent3 = lightly_agent_new (f->client, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 20, NULL, NULL), ==, "SAMPLER_TYPICLUST");
-  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 300, scores_only, NULL), ==, "SAMPLER_RANDOM");
+  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 25, NULL, NULL), ==, "SAMPLER_TYPICLUST");
+  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 310, scores_only, NULL), ==, "SAMPLER_RANDOM");
   g_assert_nonnull (strstr (last_reason, "no class probabilities"));
   /* The high regime needs no probabilities. */
-  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 600, scores_only, NULL), ==,
+  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 620, scores_only, NULL), ==,
                    "SAMPLER_ACTIVE_LEARNING");
 }
 
