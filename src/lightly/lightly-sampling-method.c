@@ -145,10 +145,10 @@ lightly_sampling_method_resolve (LightlySamplingMethod method,
  *   scores) past that, when @have_scores, once the model that scored was
  *   trained on at least 200 labels, and the batch is no larger than that
  *   labeled set (or it holds 1000 labels or more);
- * - %LIGHTLY_SAMPLING_METHOD_BADGE (mid budget) otherwise, when
- *   @have_scores: too many labels for typical samples to help, and a model
- *   too weak, or a batch too large, for its top scores alone to be a good
- *   batch. BADGE weighs each sample's uncertainty (the gradient embedding
+ * - %LIGHTLY_SAMPLING_METHOD_BADGE (mid budget) otherwise, when scores
+ *   are given (@have_scores): too many labels for typical samples to help,
+ *   and a model too weak, or a batch too large, for its top scores alone to
+ *   be a good batch. BADGE weighs each sample's uncertainty (the gradient embedding
  *   of the model's class probabilities) and spreads the batch over the
  *   pool (k-means++ seeding), so it needs the class probabilities:
  *   [class@Lightly.Agent] falls back to RANDOM, and says so in the reason,
