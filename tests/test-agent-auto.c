@@ -1,9 +1,9 @@
 /* test-agent-auto.c: the agent resolves AUTO before the request (§13)
  *
  * An embedded store with 1200 samples: AUTO runs TYPICLUST up to 10% of
- * the pool, RANDOM past it while the model is weak, ACTIVE_LEARNING once
- * it has 200 labels and the batch is no larger, and RANDOM past 10%
- * without scores. The tag's creator names the method
+ * the pool, BADGE past it while the model is weak (RANDOM when the scorer
+ * gives no class probabilities), ACTIVE_LEARNING once it has 200 labels
+ * and the batch is no larger, and RANDOM past 10% without scores. The tag's creator names the method
  * the engine ran, so this also covers the local backend passing the method
  * through. TYPICLUST and PROBCOVER given explicitly run too.
  */
@@ -63,9 +63,10 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-/* Margin-like probabilities for the query set, varied per sample. */
+/* Margin-like probabilities for the query set, varied per sample; with
+ * @probabilities the scores carry them too (BADGE reads them). */
 static LightlyScorer *
-make_scorer (guint n)
+make_scorer (guint n, gboolean probabilities)
 {
   g_autofree double *p = g_new (double, n * 3);
   g_autoptr(GError) error = NULL;
@@ -81,8 +82,11 @@ make_scorer (guint n)
     }
   scorer = LIGHTLY_SCORER (lightly_scorer_classification_new (p, n * 3, n, 3, &error));
   g_assert_no_error (error);
+  g_object_set (scorer, "probabilities", probabilities, NULL);
   return scorer;
 }
+
+static char last_reason[512];
 
 static const char *
 query (LightlyAgent *agent, LightlySamplingMethod method, int n_samples, LightlyScorer *scorer, char **name)
@@ -144,6 +148,7 @@ query (LightlyAgent *agent, LightlySamplingMethod method, int n_samples, Lightly
   /* The reason starts with the method that ran. */
   g_assert_true (g_str_has_prefix (lightly_query_result_get_reason (result),
                                    lightly_sampling_method_to_string (lightly_query_result_get_method (result))));
+  g_strlcpy (last_reason, lightly_query_result_get_reason (result), sizeof last_reason);
   if (name != NULL)
     *name = g_strdup (lightly_tag_get_name (lightly_query_result_get_tag (result)));
   /* The user's config is left as it was. */
@@ -157,7 +162,9 @@ test_auto_switch (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(LightlyAgent) agent = lightly_agent_new (f->client, NULL, NULL, NULL, &error);
   g_autoptr(LightlyAgent) agent2 = NULL;
-  g_autoptr(LightlyScorer) scorer = make_scorer (N_SAMPLES);
+  g_autoptr(LightlyAgent) agent3 = NULL;
+  g_autoptr(LightlyScorer) scorer = make_scorer (N_SAMPLES, TRUE);
+  g_autoptr(LightlyScorer) scores_only = make_scorer (N_SAMPLES, FALSE);
   g_autofree char *name = NULL;
 
   g_assert_no_error (error);
@@ -167,8 +174,10 @@ test_auto_switch (Fixture *f, gconstpointer data)
   g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 120, scorer, &name), ==, "SAMPLER_TYPICLUST");
   /* The name generated from the config names the method that ran. */
   g_assert_true (g_str_has_prefix (name, "TYPICLUST_120_"));
-  /* Past it, a model of 120 labels is too weak to rank: RANDOM (mid). */
-  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 300, scorer, NULL), ==, "SAMPLER_RANDOM");
+  /* Past it, a model of 120 labels is too weak to rank by its scores
+   * alone: BADGE, uncertainty and diversity together (mid). */
+  g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 300, scorer, NULL), ==, "SAMPLER_BADGE");
+  g_assert_nonnull (strstr (last_reason, "only 120 labels"));
   /* 300 labels and a batch of 300: the highest scores (high budget). */
   g_assert_cmpstr (query (agent, LIGHTLY_SAMPLING_METHOD_AUTO, 600, scorer, NULL), ==, "SAMPLER_ACTIVE_LEARNING");
 
@@ -178,6 +187,18 @@ test_auto_switch (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 500, NULL, NULL), ==, "SAMPLER_TYPICLUST");
   g_assert_cmpstr (query (agent2, LIGHTLY_SAMPLING_METHOD_AUTO, 1100, NULL, NULL), ==, "SAMPLER_RANDOM");
+  g_assert_nonnull (strstr (last_reason, "no scores given"));
+
+  /* Scores without class probabilities: the mid regime without BADGE
+   * (other sizes than above, so that the generated tag names differ). */
+  agent3 = lightly_agent_new (f->client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 25, NULL, NULL), ==, "SAMPLER_TYPICLUST");
+  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 310, scores_only, NULL), ==, "SAMPLER_RANDOM");
+  g_assert_nonnull (strstr (last_reason, "no class probabilities"));
+  /* The high regime needs no probabilities. */
+  g_assert_cmpstr (query (agent3, LIGHTLY_SAMPLING_METHOD_AUTO, 620, scores_only, NULL), ==,
+                   "SAMPLER_ACTIVE_LEARNING");
 }
 
 static void

@@ -857,10 +857,11 @@ test_auto_rule (void)
   const LightlySamplingMethod T = LIGHTLY_SAMPLING_METHOD_TYPICLUST, C = LIGHTLY_SAMPLING_METHOD_CORAL;
   const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING;
   const LightlySamplingMethod A = LIGHTLY_SAMPLING_METHOD_AUTO;
-  const LightlySamplingMethod R = LIGHTLY_SAMPLING_METHOD_RANDOM;
+  const LightlySamplingMethod R = LIGHTLY_SAMPLING_METHOD_RANDOM, B = LIGHTLY_SAMPLING_METHOD_BADGE;
   /* Pool size unknown: typical samples below 1000 labels after the query;
    * then scores from a model of 200 labels or more and a batch no larger
-   * (any batch from 1000 labels), else RANDOM (docs/quality.md). */
+   * (any batch from 1000 labels), else BADGE, or RANDOM without scores
+   * (docs/quality.md). */
   const struct { guint labeled, batch; gboolean scores; LightlySamplingMethod want; } cases[] = {
     { 0, 10, FALSE, T },
     { 0, 10, TRUE, T },
@@ -872,8 +873,9 @@ test_auto_rule (void)
     { 2000, 1000, TRUE, AL },
     { 500, 500, FALSE, R },                   /* no scores: cannot rank by them */
     { 2000, 1000, FALSE, R },
-    { 100, 900, TRUE, R },                    /* a model of 100 labels */
-    { 300, 700, TRUE, R },                    /* a batch larger than its labels */
+    { 100, 900, TRUE, B },                    /* a model of 100 labels */
+    { 300, 700, TRUE, B },                    /* a batch larger than its labels */
+    { 100, 900, FALSE, R },                   /* the same without scores */
     { 1000, 3000, TRUE, AL },
     { G_MAXUINT, G_MAXUINT, TRUE, AL },       /* no overflow */
     { 10, 0, FALSE, LIGHTLY_SAMPLING_METHOD_CORESET },  /* minDistance only */
@@ -892,13 +894,15 @@ test_auto_rule (void)
 
 /* With the pool known: typical samples up to 10% of it (rounded up) and
  * below 1000 labels; then the highest scores once the model has 200 labels
- * and the batch is no larger than them (or 1000 labels); RANDOM between.
+ * and the batch is no larger than them (or 1000 labels); BADGE between,
+ * RANDOM there without scores.
  * The reason names the method and the numbers. */
 static void
 test_auto_resolve_in_pool (void)
 {
   const LightlySamplingMethod T = LIGHTLY_SAMPLING_METHOD_TYPICLUST, A = LIGHTLY_SAMPLING_METHOD_AUTO;
   const LightlySamplingMethod AL = LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING, R = LIGHTLY_SAMPLING_METHOD_RANDOM;
+  const LightlySamplingMethod B = LIGHTLY_SAMPLING_METHOD_BADGE;
   const struct {
     guint labeled, batch, pool;
     gboolean scores;
@@ -908,18 +912,18 @@ test_auto_resolve_in_pool (void)
     { 0, 10, 1400, TRUE, T, "TYPICLUST: cold start" },
     { 0, 900, 1400, TRUE, T, "TYPICLUST: cold start" },
     { 100, 40, 1400, TRUE, T, "TYPICLUST: 140 of 1400 labeled after the query (10%), within" },
-    { 100, 41, 1400, TRUE, R, "RANDOM: 141 of 1400 labeled after the query (10%), past" },
-    { 199, 100, 1400, TRUE, R, "RANDOM: 299 of 1400" },                 /* model of 199 labels */
-    { 200, 201, 1400, TRUE, R, "RANDOM: 401 of 1400" },                 /* batch > labeled */
+    { 100, 41, 1400, TRUE, B, "BADGE: 141 of 1400 labeled after the query (10%), past" },
+    { 199, 100, 1400, TRUE, B, "BADGE: 299 of 1400" },                 /* model of 199 labels */
+    { 200, 201, 1400, TRUE, B, "BADGE: 401 of 1400" },                 /* batch > labeled */
     { 200, 200, 1400, TRUE, AL, "ACTIVE_LEARNING: 400 of 1400 labeled after the query (29%)" },
     { 200, 300, 1400, FALSE, R, "RANDOM: 500 of 1400" },                /* no scores */
     { 100, 200, 3001, TRUE, T, "TYPICLUST: 300 of 3001" },             /* ⌈300.1⌉ = 301 */
     { 100, 201, 3001, TRUE, T, "TYPICLUST: 301 of 3001" },
-    { 100, 202, 3001, TRUE, R, "RANDOM: 302 of 3001" },
+    { 100, 202, 3001, TRUE, B, "BADGE: 302 of 3001" },
     { 500, 499, 20000, TRUE, T, "TYPICLUST: 999 of 20000 labeled after the query (5%)" },
     { 500, 500, 20000, TRUE, AL, "ACTIVE_LEARNING: 1000 of 20000" },
     { 1000, 4000, 20000, TRUE, AL, "ACTIVE_LEARNING: 5000 of 20000" },  /* 1000 labels: any batch */
-    { 999, 1000, 20000, TRUE, R, "RANDOM: 1999 of 20000" },
+    { 999, 1000, 20000, TRUE, B, "BADGE: 1999 of 20000" },
     { 500, 499, 0, TRUE, T, "TYPICLUST: 999 labeled after the query" },
     { 500, 500, 0, TRUE, AL, "ACTIVE_LEARNING: 1000 labeled after the query" },
     { 1, 0, 100, TRUE, LIGHTLY_SAMPLING_METHOD_CORAL, "CORAL: only a minimum distance" },
@@ -931,7 +935,8 @@ test_auto_resolve_in_pool (void)
   /* Why: which bound ended the typical samples, and what the model lacks. */
   lightly_sampling_method_resolve_in_pool (A, 100, 41, 1400, TRUE, &r1);
   g_assert_true (strstr (r1, "past the typical samples' 10% of the pool (140)") != NULL);
-  g_assert_true (g_str_has_suffix (r1, "the model has only 100 labels (ranking by scores needs 200)"));
+  g_assert_true (g_str_has_suffix (r1, "the model has only 100 labels (ranking by scores needs 200), so "
+                                     "uncertainty and diversity together"));
   lightly_sampling_method_resolve_in_pool (A, 200, 201, 1400, TRUE, &r2);
   g_assert_true (strstr (r2, "the batch of 201 is larger than the 200 labels") != NULL);
   lightly_sampling_method_resolve_in_pool (A, 500, 500, 0, TRUE, &r3);

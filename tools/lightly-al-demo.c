@@ -335,6 +335,9 @@ run_arm (Demo                   *demo,
       scorer = scorer_for_round (demo, arm->agent, error);
       if (scorer == NULL)
         return FALSE;
+      /* AUTO's mid regime (BADGE) reads the class probabilities too. */
+      if (method == LIGHTLY_SAMPLING_METHOD_AUTO)
+        g_object_set (scorer, "probabilities", TRUE, NULL);
     }
   if (!lightly_al_query (arm->agent, config, scorer, TRUE, &result, error))
     return FALSE;

@@ -432,8 +432,9 @@ cmd_query (int argc, char **argv)
 {
   const GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
-      "AUTO (default: TYPICLUST for a cold start, ACTIVE_LEARNING from 20% of the pool, but 500 "
-      "to 1000 labels, on when --predictions are given), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST, PROBCOVER or BADGE (needs --predictions)", "METHOD" },
+      "AUTO (default: TYPICLUST for a cold start and up to 10% of the pool, below 1000 labels; then "
+      "BADGE, and ACTIVE_LEARNING once the model has 200 labels and the batch is no larger; "
+      "RANDOM past TYPICLUST without --predictions), RANDOM, CORESET, CORAL, ACTIVE_LEARNING, TYPICLUST, PROBCOVER or BADGE (needs --predictions)", "METHOD" },
     { "n-samples", 'n', 0, G_OPTION_ARG_INT, &opt_n_samples,
       "Total size of the labeled set after the query (default 32; -1: use --min-distance only)", "N" },
     { "min-distance", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_distance,
@@ -517,10 +518,12 @@ cmd_query (int argc, char **argv)
       scorer = lightly_al_load_predictions (opt_predictions, lightly_agent_get_query_set (agent), &error);
       if (scorer == NULL)
         return lightly_al_fail (error);
-      /* BADGE and balance read the probabilities themselves, not only the scores. */
+      /* BADGE (AUTO's mid regime too) and balance read the probabilities
+       * themselves, not only the scores. */
       if (LIGHTLY_IS_SCORER_CLASSIFICATION (scorer))
         g_object_set (scorer, "probabilities",
-                      method == LIGHTLY_SAMPLING_METHOD_BADGE || opt_balance, NULL);
+                      method == LIGHTLY_SAMPLING_METHOD_BADGE || method == LIGHTLY_SAMPLING_METHOD_AUTO ||
+                      opt_balance, NULL);
     }
 
   if (!lightly_al_query (agent, config, scorer, TRUE, &result, &error))

@@ -21,7 +21,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-STRATEGIES = ["RANDOM", "CORESET", "CORAL", "ACTIVE_LEARNING", "TYPICLUST", "PROBCOVER", "AUTO"]
+# BADGE (the round's class probabilities) and BALD (ACTIVE_LEARNING on the
+# BALD of a bootstrap ensemble of 5 models, LightlyScorerEnsemble) are in the
+# main grid, measured like the others (issue 14: "in the same grid").
+STRATEGIES = ["RANDOM", "CORESET", "CORAL", "ACTIVE_LEARNING", "TYPICLUST", "PROBCOVER", "BADGE", "BALD", "AUTO"]
 # The extra grid (`--extra`, its own results/extra/): BADGE, the ensemble
 # scorer's BALD and class balance against RANDOM and plain ACTIVE_LEARNING,
 # measured with the same simulate loop; kept apart so the main grid and
@@ -182,8 +185,17 @@ def rerun_cell(c, seeds, out_dir, work_dir, exe, threads, only):
         w.writeheader()
         w.writerows(old + new)
     os.replace(csv_path + ".tmp", csv_path)
-    meta["rerun"] = {"strategies": only, "commit": git_commit(), "seconds": round(time.time() - t0, 1),
-                     "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    # One record per set of strategies rerun (the latest wins), and the cell
+    # now holds every strategy of the grid it has rows for.
+    reruns = meta.get("reruns") or ([meta.pop("rerun")] if "rerun" in meta else [])
+    meta.pop("rerun", None)
+    reruns = [r for r in reruns if r["strategies"] != only]
+    reruns.append({"strategies": only, "commit": git_commit(), "seconds": round(time.time() - t0, 1),
+                   "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    meta["reruns"] = reruns
+    have = {r["strategy"] for r in old + new}
+    meta["strategies"] = [s for s in STRATEGIES if s in have] + [s for s in meta["strategies"]
+                                                                  if s not in STRATEGIES and s in have]
     with open(meta_path, "w") as f:
         json.dump(meta, f, indent=1)
     print("%-22s %.0f s" % (c["name"], time.time() - t0), flush=True)
@@ -370,38 +382,48 @@ def auto_rule_section(cells, by):
              "labels; it makes one k-means cluster per label and pick, and takes the most typical sample of each "
              "cluster without a label, so a small batch covers the modes. **High:** ACTIVE_LEARNING (the "
              "highest margin scores) once the model that scored was trained on at least 200 labels and the "
-             "batch is no larger than that labeled set (any batch from 1000 labels). **Mid:** RANDOM in "
-             "between, and past the low regime when no scores are given. The measurements that chose the "
-             "numbers: the table below (each strategy alone, from this grid, binned by the share of the pool "
-             "labeled) shows TYPICLUST winning by several points up to 10 % of the pool, mixed between 10 and 20 % "
-             "(−0.8 at 13 % on raw pixels at 1,500) and losing on most pairs from 20 % on, while ACTIVE_LEARNING from a cold start loses at every share up to 20 %. From a "
-             "TYPICLUST start, ranking by a model of 100 labels (pools of 1,500, switch at 150: "
-             "`bench/quality/auto-switch/`) lost 2.9 points (raw pixels) and 1.0 (random projection) at 200 "
-             "labels, hence the floor of 200 labels; a first batch of 300 on a model of 200 labels lost 1.3 "
-             "and 2.2 points there at 500 labels (the previous rule), hence the batch bound; batches of 250 "
+             "batch is no larger than that labeled set (any batch from 1000 labels). **Mid:** BADGE in "
+             "between (k-means++ seeding over the gradient embeddings of the model's class probabilities, so "
+             "the batch is both uncertain and spread over the pool); RANDOM there when no scores are given, or "
+             "when the scorer gives no class probabilities. The measurements that chose it: the table below "
+             "(each strategy alone, from this grid, binned by the share of the pool labeled) shows TYPICLUST "
+             "winning by several points up to 10 % of the pool, mixed between 10 and 20 % (−0.8 at 13 % on raw "
+             "pixels at 1,500) and losing on most pairs from 20 % on, while ACTIVE_LEARNING from a cold start "
+             "loses at every share up to 20 %. From a TYPICLUST start, ranking by a model of 100 labels (pools "
+             "of 1,500, switch at 150: `bench/quality/auto-switch/`) lost 2.9 points (raw pixels) and 1.0 "
+             "(random projection) at 200 labels, hence the floor of 200 labels; a first batch of 300 on a model "
+             "of 200 labels lost 1.3 and 2.2 points there at 500 labels, hence the batch bound; batches of 250 "
              "and 500 on 500 labels won on every pool of 1,500 and 5,000, and from 1000 labels on ranking by "
-             "scores won on the pool of 20,000 at every batch (docs/simulate.md). RANDOM between the two "
-             "keeps most of what the typical picks won; where the typical picks themselves mislead the model "
-             "it cannot undo them (wine at 30 labels, 15 typical then 15 random picks: −2.0 ± 0.7 points over "
-             "40 seeds; TYPICLUST alone −3.6, switching to RANDOM already at 6 labels −1.5, PROBCOVER alone "
-             "+1.3). Tiny budgets: TYPICLUST takes one pick per k-means cluster, so k picks cover k modes; "
-             "making the clusters tighter does not help, k-means with 5 restarts keeping the lowest inertia "
-             "(for K ≤ 32) lost 21 points at 4 labels on gauss-imbalanced (the majority class split into more "
-             "clusters) and 3.5 points at 10 labels on fmnist-raw-500, so AUTO keeps one seeded k-means. Against the earlier rules on the 17 cells they were "
-             "measured on (RANDOM's rows are the same): the fixed switch at 1000 labels was below RANDOM's "
+             "scores won on the pool of 20,000 at every batch (docs/simulate.md). The mid regime was RANDOM "
+             "until AUTO was below RANDOM's mean − sem at one pair: wine at 30 labels, −4.2 points (15 typical "
+             "then 15 random picks; −2.0 ± 0.7 over 40 seeds), where the typical picks mislead the model and "
+             "random picks cannot undo them. BADGE in their place (rerun of AUTO alone on all 20 cells, "
+             "everything else unchanged) changed 21 pairs, all in the mid regime of pools up to 3,000: 20 rose "
+             "(by 1.3 points on average; wine at 30 labels to −0.6, at 71 from −0.3 to +1.7, fmnist-rp-500 at "
+             "100 from −0.6 to +1.6, fmnist-wpca-1500 at 500 from −0.2 to +0.5) and one fell (fmnist-raw-1500 "
+             "at 200, +3.3 to +2.7); below RANDOM's mean − sem at 0 pairs instead of 1, below its mean at 5 "
+             "instead of 8. Why BADGE: it needs no switch point of its own, since with a weak model its "
+             "gradient embeddings have similar norms and k-means++ spreads the batch like a coverage method, "
+             "and as the model improves the uncertain samples weigh more. Tiny budgets: TYPICLUST takes one "
+             "pick per k-means cluster, so k picks cover k modes; making the clusters tighter does not help, "
+             "k-means with 5 restarts keeping the lowest inertia (for K ≤ 32) lost 21 points at 4 labels on "
+             "gauss-imbalanced (the majority class split into more clusters) and 3.5 points at 10 labels on "
+             "fmnist-raw-500, so AUTO keeps one seeded k-means. Against the earlier rules on the 17 cells they "
+             "were measured on (RANDOM's rows are the same): the fixed switch at 1000 labels was below RANDOM's "
              "mean − sem at 10 pairs (worst −6.6, fmnist-raw-1500 at 750), the switch at 20 % of the pool "
              "(500–1000 labels) at 4 (wine at 30 −3.9; fmnist-raw-1500 at 200 −0.8 and at 500 −1.3; "
-             "fmnist-rp-1500 at 500 −2.2; `bench/quality/auto-switch/summary.py`), these three regimes at 1 "
-             "(wine at 30, −4.2).")
+             "fmnist-rp-1500 at 500 −2.2; `bench/quality/auto-switch/summary.py`), three regimes with RANDOM in "
+             "the middle at 1 (wine at 30, −4.2), with BADGE in the middle at 0.")
     L.append("")
     bins = [(0, 0.05, "≤ 5 %"), (0.05, 0.10001, "5–10 %"), (0.10001, 0.2, "10–20 %"), (0.2, 0.4, "20–40 %"),
             (0.4, 1.0, "≥ 40 %")]
     L.append("| share of the pool labeled | pairs | TYPICLUST mean Δ | TYPICLUST ≥ mean | "
-             "ACTIVE_LEARNING mean Δ | ACTIVE_LEARNING ≥ mean | AUTO mean Δ | AUTO ≥ mean |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+             "ACTIVE_LEARNING mean Δ | ACTIVE_LEARNING ≥ mean | BADGE mean Δ | BADGE ≥ mean | AUTO mean Δ | "
+             "AUTO ≥ mean |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for lo, hi, label in bins:
         cols, n = [], 0
-        for strat in ("TYPICLUST", "ACTIVE_LEARNING", "AUTO"):
+        for strat in ("TYPICLUST", "ACTIVE_LEARNING", "BADGE", "AUTO"):
             ds = []
             for name, cd in cells.items():
                 pool = cd["meta"]["pool"]
@@ -447,7 +469,11 @@ def write_doc(cells, rows, path, seeds_note):
              "and measured on the cell's held-out split, as `lightly-al simulate` does. Δ is the strategy's mean "
              "minus RANDOM's mean over the same seeds, in accuracy points; **bold** marks a Δ below −1 standard "
              "error of RANDOM's mean (RANDOM sd/√seeds). The AUTO column says what AUTO resolved to "
-             "(T = TYPICLUST, R = RANDOM, AL = ACTIVE_LEARNING, CS = CORESET, CO = CORAL, PC = PROBCOVER).")
+             "(T = TYPICLUST, R = RANDOM, AL = ACTIVE_LEARNING, B = BADGE, CS = CORESET, CO = CORAL, PC = PROBCOVER). "
+             "BADGE runs on the class probabilities of the round's model; BALD is ACTIVE_LEARNING on the BALD "
+             "(mutual information) of `LightlyScorerEnsemble` over a bootstrap ensemble of 5 logistic "
+             "regressions, each on a resample of the labeled set. Like CORAL and ACTIVE_LEARNING, their first "
+             "round, without a model, is CORESET.")
     missing = [c["name"] for c in CELLS if c["name"] not in cells]
     if missing:
         L.append("")
@@ -511,8 +537,7 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("")
     L.append("## Strategies per cell")
     short = {"TYPICLUST": "T", "ACTIVE_LEARNING": "AL", "CORESET": "CS", "CORAL": "CO", "PROBCOVER": "PC",
-             "RANDOM": "R",
-             "RANDOM": "R"}
+             "RANDOM": "R", "BADGE": "B"}
     for name, cd in cells.items():
         meta = cd["meta"]
         L.append("")
@@ -542,6 +567,7 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("bench/quality/run.sh             # the full grid, resumes: cells already in results/ are skipped")
     L.append("bench/quality/run.sh --quick     # 3 cells, 3 seeds, into bench/quality/results-quick/")
     L.append("bench/quality/run.sh --rerun AUTO   # after a change to AUTO's rule: AUTO alone on the finished cells")
+    L.append("bench/quality/run.sh --rerun BADGE,BALD   # strategies added to the grid, on the finished cells")
     L.append("bench/quality/run.sh --report    # summary.csv/json and this page from results/")
     L.append("bench/quality/run.sh --compare [--base OLD/summary.csv]   # AUTO against RANDOM (and a base run);")
     L.append("                                 # exits 0 only when issue 14's 'done when' holds")
@@ -553,13 +579,13 @@ def write_doc(cells, rows, path, seeds_note):
     L.append("")
     L.append("```sh")
     L.append("lightly-al simulate CELL.csv --test T --seeds 10 \\")
-    L.append("    --strategies RANDOM,CORESET,CORAL,ACTIVE_LEARNING,TYPICLUST,PROBCOVER,AUTO --schedule B1,B2,…")
+    L.append("    --strategies %s --schedule B1,B2,…" % ",".join(STRATEGIES))
     L.append("```")
     L.append("")
     L.append("so the loop, the engine, AUTO's resolution and the classifier are exactly those of `lightly-al "
              "simulate` (docs/simulate.md): every strategy starts without labels, picks up to each budget with "
              "the labeled set preselected, CORAL and ACTIVE_LEARNING rank by the margin of a model trained on "
-             "the labeled set and start with a CORESET round, PROBCOVER and TYPICLUST use their defaults.")
+             "the labeled set and start with a CORESET round (BADGE and BALD too), PROBCOVER and TYPICLUST use their defaults.")
     L.append("")
     L.append("* **Budgets**: one per class, then 1-2-5 steps (×classes) up to half the pool, the last one "
              "being half the pool.")
@@ -732,11 +758,14 @@ def main():
                     "machine (%.0f s of wall time in all)." % (
                         ", ".join(map(str, seeds_seen)), ", ".join(sorted({m["commit"] for m in metas})),
                         done[0], done[-1], os.cpu_count() or 0, sum(m["seconds"] for m in metas)))
-            reruns = [m["rerun"] for m in metas if "rerun" in m]
-            if reruns:
+            groups = {}
+            for m in metas:
+                for r in m.get("reruns") or ([m["rerun"]] if "rerun" in m else []):
+                    groups.setdefault(",".join(r["strategies"]), []).append(r)
+            for what, reruns in sorted(groups.items()):
                 note += (" %s rerun on %d of these cells (`run.sh --rerun %s`, the other strategies' rows kept: "
                          "they are deterministic per seed) at commit %s, finished %s to %s (%.0f s)." % (
-                             ", ".join(reruns[0]["strategies"]), len(reruns), ",".join(reruns[0]["strategies"]),
+                             what.replace(",", " and "), len(reruns), what,
                              ", ".join(sorted({r["commit"] for r in reruns})),
                              min(r["finished"] for r in reruns), max(r["finished"] for r in reruns),
                              sum(r["seconds"] for r in reruns)))

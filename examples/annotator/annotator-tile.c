@@ -111,6 +111,9 @@ dup_reason (LightlySamplingMethod method,
     case LIGHTLY_SAMPLING_METHOD_PROBCOVER:
       return g_strdup_printf (_("Its neighbourhood (ball %" G_GINT64_FORMAT ") covers %.0f images no "
                                 "earlier pick covered (PROBCOVER, cold start)."), cluster, utility);
+    case LIGHTLY_SAMPLING_METHOD_BADGE:
+      return g_strdup_printf (_("Uncertain for the model and unlike the earlier picks: gradient-embedding "
+                                "distance %.3g (BADGE)."), utility);
     case LIGHTLY_SAMPLING_METHOD_AUTO:
     default:
       return NULL;

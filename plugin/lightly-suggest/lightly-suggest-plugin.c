@@ -436,8 +436,9 @@ round_start_query (GTask *task)
   GError *error = NULL;
 
   /* AUTO is resolved by the agent for each round: typical samples up to
-   * 10% of the pool, then RANDOM until a model of 200 labels or more can
-   * rank a batch no larger than its labels by the predictions' margin. */
+   * 10% of the pool, then BADGE on the predictions (RANDOM without them)
+   * until a model of 200 labels or more can rank a batch no larger than
+   * its labels by the predictions' margin. */
   if (r->method_auto)
     method = LIGHTLY_SAMPLING_METHOD_AUTO;
 
@@ -467,6 +468,9 @@ round_start_query (GTask *task)
           return;
         }
       lightly_sampler_config_set_score_type (config, "uncertainty_margin");
+      /* AUTO's mid regime (BADGE) reads the class probabilities too. */
+      if (method == LIGHTLY_SAMPLING_METHOD_AUTO)
+        g_object_set (scorer, "probabilities", TRUE, NULL);
     }
 
   lightly_sampler_config_set_method (config, method);

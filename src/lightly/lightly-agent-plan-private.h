@@ -28,6 +28,11 @@ typedef struct {
   gboolean needs_probabilities;
   /* Why the method was chosen (owned; lightly_agent_plan_clear frees it). */
   char *reason;
+  /* The config asked for AUTO (so a BADGE it chose may fall back to RANDOM
+   * when the scorer gives no class probabilities). */
+  gboolean from_auto;
+  /* Whether balance was asked for (it needs class probabilities itself). */
+  gboolean balance;
 } LightlyAgentPlan;
 
 void     lightly_agent_plan_clear        (LightlyAgentPlan      *plan);
@@ -38,7 +43,7 @@ gboolean lightly_agent_plan_make         (LightlyAgentPlan      *plan,
                                           guint                  n_pool,
                                           gboolean               have_scorer,
                                           GError               **error);
-gboolean lightly_agent_plan_check_scores (const LightlyAgentPlan *plan,
+gboolean lightly_agent_plan_check_scores (LightlyAgentPlan       *plan,
                                           LightlyScores          *scores,
                                           guint                   n_query,
                                           GError                **error);

@@ -37,6 +37,8 @@ lightly_agent_plan_make (LightlyAgentPlan      *plan,
   g_return_val_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (config), FALSE);
 
   *plan = (LightlyAgentPlan) { .method = lightly_sampler_config_get_method (config) };
+  plan->from_auto = plan->method == LIGHTLY_SAMPLING_METHOD_AUTO;
+  plan->balance = lightly_sampler_config_get_balance (config);
   if (!lightly_sampler_config_validate (config, error))
     return FALSE;
 
@@ -85,7 +87,7 @@ lightly_agent_plan_make (LightlyAgentPlan      *plan,
 
 /* Checks what the scorer computed against the query set of @n_query files. */
 gboolean
-lightly_agent_plan_check_scores (const LightlyAgentPlan  *plan,
+lightly_agent_plan_check_scores (LightlyAgentPlan        *plan,
                                  LightlyScores           *scores,
                                  guint                    n_query,
                                  GError                 **error)
@@ -107,6 +109,20 @@ lightly_agent_plan_check_scores (const LightlyAgentPlan  *plan,
                    "The scorer returned no scores, but %s ranks by scores",
                    lightly_sampling_method_to_string (plan->method));
       return FALSE;
+    }
+  if (plan->needs_probabilities && plan->from_auto && plan->method == LIGHTLY_SAMPLING_METHOD_BADGE &&
+      !plan->balance && !lightly_scores_contains (scores, "class_probability_0"))
+    {
+      /* AUTO's mid regime wants the model's class probabilities; a scorer
+       * that gives only scores gets the mid regime without a model. */
+      char *reason = g_strdup_printf ("RANDOM: AUTO would run BADGE, but the scorer gave no class "
+                                      "probabilities (%s)", plan->reason);
+
+      g_free (plan->reason);
+      plan->reason = reason;
+      plan->method = LIGHTLY_SAMPLING_METHOD_RANDOM;
+      plan->needs_probabilities = FALSE;
+      return TRUE;
     }
   if (plan->needs_probabilities && !lightly_scores_contains (scores, "class_probability_0"))
     {

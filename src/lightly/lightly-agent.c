@@ -964,6 +964,8 @@ lightly_agent_query_async (LightlyAgent         *self,
           query_return_error (task, g_steal_pointer (&error));
           return;
         }
+      /* AUTO may have fallen back to RANDOM (no class probabilities). */
+      lightly_sampler_config_set_method (q->config, q->plan.method);
       if (lightly_scores_get_n_names (q->scores) > 0)
         {
           lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_UPLOADING_SCORES, 0.0);

@@ -198,10 +198,10 @@ class AnnotatorTest(unittest.TestCase):
         self.assertEqual(list(report['badge']), batch)
         for i, name in enumerate(batch):
             self.assertRegex(report['badge'][name],
-                             rf'^#{i + 1} · (typiclust|probcover|coreset|coral|active learning|random) [-0-9.e+]+$')
+                             rf'^#{i + 1} · (typiclust|probcover|coreset|coral|active learning|badge|random) [-0-9.e+]+$')
             self.assertRegex(report['why'][name], rf'^Pick {i + 1} of {len(batch)}, in the order the selection '
                              r'ranked the batch · utility [-0-9.e+]+ [A-Z].*\((TYPICLUST|PROBCOVER|CORESET|CORAL|'
-                             r'ACTIVE_LEARNING|RANDOM)\b')
+                             r'ACTIVE_LEARNING|BADGE|RANDOM)\b')
 
     def check_legend(self, report, labels):
         counts = [sum(1 for c in labels.values() if c == k) for k in range(N_CLASSES)]

@@ -22,7 +22,9 @@ test('resolve in pool', () => {
     const [m1, r1] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 200, 3000, true);
     check(m1 === M.TYPICLUST && r1.startsWith('TYPICLUST: 300 of 3000'), 'within 10% of the pool');
     const [m2, r2] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 201, 3000, true);
-    check(m2 === M.RANDOM && r2.includes('the model has only 100 labels'), 'mid budget');
+    check(m2 === M.BADGE && r2.includes('the model has only 100 labels'), 'mid budget');
+    const [m4, r4] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 201, 3000, false);
+    check(m4 === M.RANDOM && r4.includes('no scores given'), 'mid budget without a model');
     const [m3, r3] = Lightly.sampling_method_resolve_in_pool(M.AUTO, 300, 300, 3000, true);
     check(m3 === M.ACTIVE_LEARNING && r3.includes('the batch of 300 is no larger'), 'high budget');
     check(new Lightly.QueryResult().reason === null, 'reason of an empty result');

@@ -27,10 +27,19 @@ class AutoTest(unittest.TestCase):
         method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 200, 3000, True)
         self.assertEqual(method, M.TYPICLUST)
         self.assertTrue(reason.startswith('TYPICLUST: 300 of 3000'), reason)
-        # Past it, a model of 100 labels is too weak: RANDOM (mid budget).
+        # Past it, a model of 100 labels is too weak to rank by its scores
+        # alone: BADGE, uncertainty and diversity together (mid budget).
         method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 201, 3000, True)
-        self.assertEqual(method, M.RANDOM)
+        self.assertEqual(method, M.BADGE)
         self.assertIn('only 100 labels', reason)
+        # A batch larger than the labeled set: BADGE too.
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 300, 301, 3000, True)
+        self.assertEqual(method, M.BADGE)
+        self.assertIn('the batch of 301 is larger', reason)
+        # Without a model's outputs, the mid budget is RANDOM.
+        method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 100, 201, 3000, False)
+        self.assertEqual(method, M.RANDOM)
+        self.assertIn('no scores given', reason)
         # 300 labels and a batch no larger: the highest scores.
         method, reason = Lightly.sampling_method_resolve_in_pool(M.AUTO, 300, 300, 3000, True)
         self.assertEqual(method, M.ACTIVE_LEARNING)
