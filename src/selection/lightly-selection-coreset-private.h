@@ -159,4 +159,22 @@ void     lightly_coreset_block_stats (Run *r, gsize b);
 gboolean lightly_coreset_seed        (Run *r);
 gboolean lightly_coreset_seed_pruned (Run *r);
 
+/* One pick's update (see lightly-selection-coreset-update.c). */
+typedef struct {
+  const double *qd;             /* the query, converted and padded */
+  const float *qf;              /* the query row (fast path) */
+  double alpha, beta;           /* fast path: the linear bound α·f − β, lightly_fast_linear() */
+  double qnorm;
+  gboolean replace;             /* first update after a first pick without P */
+  gint32 tag;                   /* anchor id of the query, −1 for the mean */
+  const double *dsp;            /* d(query, anchor a) for a < tag, or NULL: no pruning */
+  gssize pick;                  /* position of the pick, whose block changed, or −1 */
+} UpdateTask;
+
+/* The pool function of an update pass; data is an UpdateTask. */
+void     lightly_coreset_update_block     (gpointer ctx, gsize b, gpointer data);
+/* dsp[a] = d(query, anchor a) for a < n (a lower bound of the double value
+ * on the fast path). FALSE if cancelled. */
+gboolean lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp);
+
 G_END_DECLS
