@@ -20,18 +20,11 @@
  * then d(c, q) ≥ d(c, a) + margin − 3δ for computed distances with errors
  * below δ, and the update cannot change anything. δ < 1e-5 even near 0 (√ of
  * a d² error of ~1e-12 for dim ≤ 10⁴), so with PRUNE_MARGIN a pruned run
- * gives the same bits as an unpruned one. With the fast path, dsp holds a
- * lower bound of the double d(q, a) (√ of the float32 bound), so the test
- * holds only where it holds for the double value. */
-static inline gboolean
-can_skip (Run *r, const UpdateTask *u, gsize j)
-{
-  gint32 a = r->anchor[j];
-
-  if (u->dsp == NULL || a < 0)
-    return FALSE;
-  return far_enough (u->dsp[a], r->mind2[j]);
-}
+ * gives the same bits as an unpruned one. dsp holds the double path's
+ * d(q, a) on every path (anchor_block()), so the test, and the count of
+ * skipped rows that the adaptive pruning decides on, are the same for every
+ * SIMD path and thread count. update_block() evaluates the test as flags
+ * (far_enough() without branches). */
 
 /* Rows handed to the kernel at once. */
 #define UPDATE_BATCH 64
@@ -176,58 +169,85 @@ prefetch_rows (Run *r, const float *const *rows, gsize n)
  * dims ≥ 256. 16 KiB ahead is still ~5× the bytes in flight that one
  * core's bandwidth × latency needs (~3 KiB at 30 GB/s × 100 ns). */
 #define UPDATE_BYTES 16384
+
+/* Computes a gathered batch; returns whether a minimum changed. */
+static inline gboolean
+compute_batch (Run *r, const UpdateTask *u, gboolean fast, const gsize *idx,
+               const float *const *rows, gsize n, gsize *n_exact)
+{
+  if (fast)
+    return update_batch_fast (r, u, idx, rows, n, n_exact);
+  return update_batch (r, u, idx, rows, n);
+}
+
+/* The rows of positions idx[0..n), and their prefetch. */
+static inline void
+gather_rows (Run *r, const gsize *idx, gsize n, const float **rows)
+{
+  gsize l;
+
+  for (l = 0; l < n; l++)
+    rows[l] = row (r, r->cand[idx[l]]);
+  prefetch_rows (r, rows, n);
+}
+
+/* The scan is branch-free: every position is written to the batch and the
+ * batch grows by the row's keep flag (unpicked and, with pruning, not
+ * proven unable to change: can_skip() as flags), so a skip pattern that
+ * looks random costs no mispredicted branches. */
 void
 lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
 {
   Run *r = ctx;
   const UpdateTask *u = data;
-  gsize lo, hi, j, idx[2][UPDATE_BATCH], n[2] = { 0, 0 }, computed = 0, skipped = 0;
-  gsize n_exact = 0;
+  gsize lo, hi, j, idx[2][UPDATE_BATCH + 1], n = 0, computed = 0, skipped = 0, unpicked = 0;
+  gsize n_exact = 0, n_prev = 0;
   gboolean fast = r->fast && !u->replace;
   gsize batch = CLAMP (UPDATE_BYTES / (r->dim * sizeof (float)), 4, UPDATE_BATCH);
   const float *rows[2][UPDATE_BATCH];
+  const double *mind2 = r->mind2, *dsp = u->dsp;
+  const gint32 *anchor = r->anchor;
   gboolean changed = FALSE;
   guint cur = 0;
 
   block_range (r, b, &lo, &hi);
-  for (j = lo; j <= hi; j++)
+  for (j = lo; j < hi; j++)
     {
-      if (j < hi)
+      double m = mind2[j];
+      gsize live = m >= 0, keep = live;
+
+      if (dsp != NULL)
         {
-          if (r->mind2[j] < 0)
-            continue;
-          if (can_skip (r, u, j))
-            {
-              skipped++;
-              continue;
-            }
-          idx[cur][n[cur]] = j;
-          rows[cur][n[cur]] = row (r, r->cand[j]);
-          if (++n[cur] < batch)
-            continue;
+          gint32 a = anchor[j];
+          double h = (dsp[MAX (a, 0)] - PRUNE_MARGIN) * 0.5;
+          gsize skip = (gsize) (a >= 0) & (gsize) (h > 0) & (gsize) (h * h >= m) & live;
+
+          skipped += skip;
+          keep = live & (skip ^ 1);
         }
-      /* A full batch (or the end): prefetch it, compute the previous one. */
-      prefetch_rows (r, rows[cur], n[cur]);
+      unpicked += live;
+      idx[cur][n] = j;
+      n += keep;
+      if (G_LIKELY (n < batch))
+        continue;
+      /* A full batch: prefetch it, compute the previous one. */
+      gather_rows (r, idx[cur], n, rows[cur]);
       cur ^= 1;
-      if (n[cur] > 0)
-        {
-          if (fast)
-            changed |= update_batch_fast (r, u, idx[cur], rows[cur], n[cur], &n_exact);
-          else
-            changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
-          computed += n[cur];
-          n[cur] = 0;
-        }
+      if (n_prev > 0)
+        changed |= compute_batch (r, u, fast, idx[cur], rows[cur], n_prev, &n_exact);
+      n_prev = n;
+      n = 0;
     }
   cur ^= 1;
-  if (n[cur] > 0)
+  if (n_prev > 0)
+    changed |= compute_batch (r, u, fast, idx[cur], rows[cur], n_prev, &n_exact);
+  cur ^= 1;
+  if (n > 0)
     {
-      if (fast)
-        changed |= update_batch_fast (r, u, idx[cur], rows[cur], n[cur], &n_exact);
-      else
-        changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
-      computed += n[cur];
+      gather_rows (r, idx[cur], n, rows[cur]);
+      changed |= compute_batch (r, u, fast, idx[cur], rows[cur], n, &n_exact);
     }
+  computed = unpicked - skipped;
   if (fast)
     {
       count_add (&r->n_fast, computed);
@@ -247,7 +267,7 @@ typedef struct {
   double *dsp;
 } AnchorTask;
 
-/* Anchors per block of anchor_distances(): with |P| = 1,000 rows of dim 512
+/* Anchors per block of lightly_coreset_anchor_distances(): with |P| = 1,000 rows of dim 512
  * one pick's anchors are ~1 M multiply-adds, worth both threads. */
 #define ANCHOR_BLOCK 256
 
@@ -266,21 +286,6 @@ anchor_block (gpointer ctx, gsize b, gpointer data)
 
       for (i = 0; i < bn; i++)
         rows[i] = row (r, r->arow[i0 + i]);
-      if (r->fast)
-        {
-          /* A lower bound of the double distance is enough: can_skip()
-           * then prunes only where it would with the double value. */
-          float f[UPDATE_BATCH];
-
-          r->kern->d2f (t->u->qf, rows, bn, r->dim, f);
-          for (i = 0; i < bn; i++)
-            {
-              double lower = f[i] <= G_MAXFLOAT ? t->u->alpha * f[i] - t->u->beta : 0.0;
-
-              t->dsp[i0 + i] = lower > 0 ? sqrt (lower) : 0.0;
-            }
-          continue;
-        }
       r->kern->dot_qf (t->u->qd, rows, bn, r->dim, dots);
       for (i = 0; i < bn; i++)
         t->dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], t->u->qnorm, dots[i]));
@@ -296,4 +301,66 @@ lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *
 
   r->n_overhead += (gint64) n;
   return parallel (r, anchor_block, &t, (n + ANCHOR_BLOCK - 1) / ANCHOR_BLOCK);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Adaptive pruning                                                       */
+
+/* The cost model, in units of one float of a row computed: a computed row
+ * costs dim + ROW_FIXED (gather, bound test, the update), every unpicked row
+ * of a pruned pass SCAN_COST more (its anchor, the test as flags), and an
+ * anchor distance ANCHOR_COST·dim (double, against one float pass). */
+#define ROW_FIXED 16
+#define SCAN_COST 6
+#define ANCHOR_COST 2
+/* Picks between probes while unpruned: from PROBE_MIN, doubled after every
+ * probe that does not pay, up to PROBE_MAX. */
+#define PROBE_MIN PROBE_START
+#define PROBE_MAX 64
+
+/* Whether pick t's update pass is pruned. Mode 2 prunes every pick; the
+ * default (1) prunes while the last pruned pass paid for itself, and when
+ * it did not, again at t = probe_at, to see whether it pays now (as the
+ * radius shrinks, more rows are far from the new pick).
+ *
+ * Switching is exact at any pick: a pruned pass only skips rows that the
+ * unpruned one leaves unchanged (can_skip() above), so both leave mind2 the
+ * same, bit for bit. What the pruning needs stays valid across a switch:
+ * (1) anchor[j] is the anchor whose double distance is mind2[j] (or −1).
+ * Every pass, pruned or not, tags the rows it lowers with the pick's anchor
+ * id (run_greedy() registers each pick below prune_picks as an anchor, with
+ * its row and norm, whether its pass is pruned or not), and a row that is
+ * not lowered keeps mind2 and anchor; so (1) holds after every pass.
+ * (2) The distances from the query to the anchors (dsp) are computed anew
+ * for every pruned pass, over every anchor so far, so none is stale.
+ * (3) The block maxima are recomputed by both passes alike.
+ * The decision uses only counts (skipped and computed rows, anchors), which
+ * are the same for every thread count (sums over fixed blocks) and SIMD
+ * path (dsp and mind2 are the double path's bits, and anchor[] changes only
+ * where the double values do), so the sequence of pruned picks is too. */
+gboolean
+lightly_coreset_prune_next (Run *r, gsize t, gint mode)
+{
+  gboolean on = mode == 2 || r->prune_on || t >= r->probe_at;
+
+  r->n_pruned += on;
+  return on;
+}
+
+void
+lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed, gsize anchors)
+{
+  double dim = (double) r->dim;
+  double saved = (double) skipped * (dim + ROW_FIXED);
+  double cost = (double) (skipped + computed) * SCAN_COST + (double) anchors * dim * ANCHOR_COST;
+  gboolean pays = saved > cost;
+
+  if (pays != r->prune_on)
+    r->n_switches++;
+  if (pays || r->prune_on)
+    r->probe_gap = PROBE_MIN;
+  else
+    r->probe_gap = MIN (r->probe_gap * 2, PROBE_MAX);
+  r->prune_on = pays;
+  r->probe_at = t + r->probe_gap;
 }

@@ -33,8 +33,9 @@ lightly_selection_set_fast_path (gint mode)
   fast_mode = mode;
 }
 
-/* Tests only: triangle-inequality pruning 0: off, 1: automatic, 2: always
- * (also for few candidates), to compare the picks. */
+/* Tests only: triangle-inequality pruning 0: off, 1: automatic (adaptive
+ * per pick, lightly_coreset_prune_next()), 2: always (every pick, also for
+ * few candidates), to compare the picks. */
 void
 lightly_selection_set_pruning (gint mode)
 {
@@ -567,7 +568,9 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
   /* A carried start keeps P's rows as anchors too: its anchors are rows of P. */
   r->n_panchor = prune_seed || (start && p_anchors) ? np : 0;
   n_anchors = r->n_panchor + MIN (k, prune_picks);
-  dsp = g_new (double, MAX (n_anchors, 1));
+  dsp = g_new0 (double, MAX (n_anchors, 1));
+  r->prune_on = TRUE;
+  r->probe_gap = PROBE_START;
   if (!alloc_state (r, n_anchors, coral))
     return lightly_selection_set_cancelled (error);
   if (!check_rows (r, error))
@@ -584,6 +587,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       guint32 c;
       const float *x;
       double utility = 0;
+      gint64 skipped, computed;
 
       if (cancel_requested (r))
         return lightly_selection_set_cancelled (error);
@@ -617,21 +621,32 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       ut.replace = (t == 0 && np == 0);
       ut.pick = pick;
       ut.dsp = NULL;
+      ut.tag = -1;   /* anchors only for picks with known distances */
       if (t < prune_picks)
         {
           gsize id = r->n_panchor + t;
 
-          if (!lightly_coreset_anchor_distances (r, &ut, id, dsp))
-            return lightly_selection_set_cancelled (error);
+          /* Every such pick is an anchor, pruned or not (see
+           * lightly_coreset_prune_next()). */
+          if (lightly_coreset_prune_next (r, t, pruning))
+            {
+              if (!lightly_coreset_anchor_distances (r, &ut, id, dsp))
+                return lightly_selection_set_cancelled (error);
+              ut.dsp = dsp;
+            }
           r->arow[id] = c;
           r->anorm[id] = ut.qnorm;
           ut.tag = (gint32) id;
-          ut.dsp = dsp;
         }
-      else
-        ut.tag = -1;   /* anchors only for picks with known distances */
+      skipped = r->n_skipped;
+      computed = r->n_computed;
       if (!parallel (r, lightly_coreset_update_block, &ut, r->n_blocks))
         return lightly_selection_set_cancelled (error);
+      /* The first update after a first pick without P replaces every
+       * minimum: nothing to learn from. */
+      if (ut.dsp != NULL && !ut.replace && pruning == 1)
+        lightly_coreset_prune_learn (r, t, r->n_skipped - skipped, r->n_computed - computed,
+                                     r->n_panchor + t);
       r->n_applied = t + 1;
     }
   if (r->carry != NULL)
@@ -683,6 +698,8 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.overhead = (guint64) r.n_overhead;
   last_stats.fast = (guint64) r.n_fast;
   last_stats.exact = (guint64) r.n_exact;
+  last_stats.pruned_picks = (guint64) r.n_pruned;
+  last_stats.prune_switches = (guint64) r.n_switches;
   if (r.carry == NULL)
     {
       g_free (r.anchor);
