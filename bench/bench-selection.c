@@ -585,6 +585,11 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
       g_print ("  %-11s %-8s float32 fast path: %.3f%% of %" G_GUINT64_FORMAT
                " update distances redone in double\n", ds->name, mname,
                100.0 * r.st.exact / MAX (1, r.st.fast), r.st.fast);
+      g_print ("  %-11s %-8s adaptive pruning: %" G_GUINT64_FORMAT " of %u picks' passes pruned, "
+               "%" G_GUINT64_FORMAT " switches\n", ds->name, mname, r.st.pruned_picks,
+               r.picks->len > 0 ? r.picks->len - 1 : 0, r.st.prune_switches);
+      emit (ds->name, mname, "pruned_picks", r.st.pruned_picks);
+      emit (ds->name, mname, "prune_switches", r.st.prune_switches);
       emit (ds->name, mname, "fast_distances", r.st.fast);
       emit (ds->name, mname, "exact_share", (double) r.st.exact / MAX (1, r.st.fast));
       if (mi == 0)

@@ -161,7 +161,7 @@ def targets(c, kc, bw):
     """Issue 13's targets: each met or missed, by how much, and the limit."""
     L = ['## Targets of issue 13\n']
     L.append('Ratios against the fastest reference of the same run (minima), with the default '
-             'settings (pruning on). *stream bound*: the rows one pass reads / the streaming '
+             'settings (adaptive pruning). *stream bound*: the rows one pass reads / the streaming '
              'read bandwidth measured at the start of the run.\n')
     L.append('| target | measured | met |')
     L.append('|---|---|---|')
@@ -202,7 +202,7 @@ def targets(c, kc, bw):
                                                   'same_unpruned')))
     if same:
         L.append('| picks identical: float32 fast path = pure double path, 1 = 2 threads = rerun, '
-                 'pruning on = off | %d of %d sets | %s |' % (sum(same), len(same),
+                 'adaptive pruning = off | %d of %d sets | %s |' % (sum(same), len(same),
                                                               'yes' if all(same) else 'no'))
     L.append('')
     return L
@@ -336,8 +336,8 @@ def main():
     L.append('Same data, same k, same run (the set\'s references right after its engine runs). '
              '× = reference time / engine time (minima); above 1 the engine is faster, below 1 '
              'the reference wins (0.95–1.05: par).\n')
-    L.append('| set | method | k | engine s, pruning on (min / med) | engine s, pruning off '
-             '(min / med) | fastest reference | reference s (min / med) | × pruning on | '
+    L.append('| set | method | k | engine s, adaptive pruning (min / med) | engine s, pruning off '
+             '(min / med) | fastest reference | reference s (min / med) | × adaptive | '
              '× pruning off |')
     L.append('|---|---|---|---|---|---|---|---|---|')
     allr = []
@@ -353,7 +353,7 @@ def main():
         L.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             SETS[cs['ds']], cs['meth'], kk, mm(*cs['on']), mm(*cs['off']) if cs['off'] else '–',
             REF_NAME.get(lab, lab), mm(bv['min'], bv['median']), ron, roff))
-        allr.append((von, '%s %s, pruning on' % (SETS[cs['ds']], cs['meth'])))
+        allr.append((von, '%s %s, adaptive pruning' % (SETS[cs['ds']], cs['meth'])))
         if voff is not None:
             allr.append((voff, '%s %s, pruning off' % (SETS[cs['ds']], cs['meth'])))
     allr = [x for x in allr if x[0] is not None]
@@ -376,7 +376,7 @@ def main():
 
     L.append('## Every reference run\n')
     L.append('| set | method | k | reference | s (min / med) | first pass s | picks equal to the '
-             'engine\'s | × (engine, pruning on) |')
+             'engine\'s | × (engine, adaptive pruning) |')
     L.append('|---|---|---|---|---|---|---|---|')
     for cs in kc + xc:
         for lab, v in cs['variants']:

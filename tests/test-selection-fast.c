@@ -587,6 +587,104 @@ test_tile_bound (void)
   g_assert_cmpuint (exact[TILE_DUPLICATES], >, 0);
 }
 
+/* Adaptive pruning (the default) prunes a pick only while pruning pays, by
+ * the counts of the last pruned pass, and probes again later. On a mixture
+ * of tight clusters the first picks' passes cannot skip (the radius is
+ * larger than the clusters), so it turns pruning off, and later probes find
+ * that it pays again: it must switch both ways. The picks must be those of
+ * the double path with pruning forced off and forced on, and the decisions
+ * (which picks were pruned, how often it switched) the same on every SIMD
+ * path, thread count and block size, as they depend on counts only. */
+static void
+test_adaptive_pruning (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (1301);
+  gsize n = slow_mode () ? 1600 : 6400, dim = 24, n_centres = 40, i, j;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autofree float *centres = g_new (float, n_centres * dim);
+  g_autofree guint32 *cand = g_new (guint32, n);
+  g_autoptr(GArray) ref = NULL;
+  LightlySelectionParams p = { 0 };
+  LightlySelectionStats st;
+  LightlySelectionSimd s;
+  guint threads[] = { 1, 2, 5 }, t, blocks, mode;
+  guint64 pruned = 0, switches = 0;
+  gboolean seen = FALSE;
+
+  for (i = 0; i < n_centres * dim; i++)
+    centres[i] = (float) g_rand_double_range (rng, -1, 1);
+  for (i = 0; i < n; i++)
+    {
+      gsize c = (gsize) g_rand_int_range (rng, 0, (gint32) n_centres);
+
+      for (j = 0; j < dim; j++)
+        x[i * dim + j] = centres[c * dim + j] + (float) g_rand_double_range (rng, -0.02, 0.02);
+      cand[i] = (guint32) i;
+    }
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+  p.matrix = x;
+  p.n_rows = n;
+  p.dim = dim;
+  p.candidates = cand;
+  p.n_candidates = n;
+  p.k = n / 32;
+
+  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
+  lightly_selection_set_fast_path (0);
+  lightly_selection_set_pruning (0);
+  p.n_threads = 1;
+  ref = run_ok (&p);
+  g_assert_cmpuint (ref->len, ==, p.k);
+  lightly_selection_get_stats (&st);
+  g_assert_cmpuint (st.pruned_picks, ==, 0);
+  g_assert_cmpuint (st.skipped, ==, 0);
+  for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+    {
+      if (!lightly_selection_simd_supported (s))
+        continue;
+      lightly_selection_set_simd (s);
+      for (mode = 0; mode <= 2; mode++)
+        for (t = 0; t < G_N_ELEMENTS (threads); t++)
+          for (blocks = 0; blocks < 2; blocks++)
+            {
+              g_autoptr(GArray) a = NULL;
+
+              lightly_selection_set_fast_path ((gint) (t + blocks + mode) % 2);
+              lightly_selection_set_pruning ((gint) mode);
+              lightly_selection_set_block_rows (blocks ? 7 : 0);
+              p.n_threads = threads[t];
+              a = run_ok (&p);
+              assert_same (ref, a, "adaptive pruning");
+              lightly_selection_get_stats (&st);
+              if (mode == 0)
+                g_assert_cmpuint (st.pruned_picks, ==, 0);
+              else if (mode == 2)
+                g_assert_cmpuint (st.pruned_picks, ==, p.k - 1);
+              else if (!seen)
+                {
+                  pruned = st.pruned_picks;
+                  switches = st.prune_switches;
+                  seen = TRUE;
+                }
+              else
+                {
+                  g_assert_cmpuint (st.pruned_picks, ==, pruned);
+                  g_assert_cmpuint (st.prune_switches, ==, switches);
+                }
+            }
+    }
+  g_test_message ("adaptive: %" G_GUINT64_FORMAT " of %" G_GSIZE_FORMAT " picks pruned, "
+                  "%" G_GUINT64_FORMAT " switches", pruned, p.k - 1, switches);
+  /* It switched off (the first switch) and on again (the second). */
+  g_assert_cmpuint (switches, >=, 2);
+  g_assert_cmpuint (pruned, >, 0);
+  g_assert_cmpuint (pruned, <, p.k - 1);
+  lightly_selection_set_block_rows (0);
+  lightly_selection_set_pruning (1);
+  lightly_selection_set_fast_path (1);
+  lightly_selection_set_simd (-1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -596,5 +694,6 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/seed", test_seed);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   g_test_add_func ("/selection-fast/tile-bound", test_tile_bound);
+  g_test_add_func ("/selection-fast/adaptive-pruning", test_adaptive_pruning);
   return g_test_run ();
 }

@@ -59,6 +59,15 @@ struct _Run
   gint64 n_fast;                /* update distances computed in float32 */
   gint64 n_exact;               /* … of which the bound left undecided: redone in double */
 
+  /* Adaptive pruning (lightly_coreset_prune_next()): whether the next
+   * pick is pruned, the pick of the next probe while it is not, the gap
+   * between probes, and the picks pruned and mode changes (tests). */
+  gboolean prune_on;
+  gsize probe_at;
+  gsize probe_gap;
+  gint64 n_pruned;
+  gint64 n_switches;
+
   /* The float32 fast path of the updates (see fast_lower()); off: every
    * update distance in double. */
   gboolean fast;
@@ -158,5 +167,32 @@ void     lightly_coreset_block_stats (Run *r, gsize b);
  * (anchors kept for the updates). FALSE if cancelled. */
 gboolean lightly_coreset_seed        (Run *r);
 gboolean lightly_coreset_seed_pruned (Run *r);
+
+/* One pick's update (see lightly-selection-coreset-update.c). */
+typedef struct {
+  const double *qd;             /* the query, converted and padded */
+  const float *qf;              /* the query row (fast path) */
+  double alpha, beta;           /* fast path: the linear bound α·f − β, lightly_fast_linear() */
+  double qnorm;
+  gboolean replace;             /* first update after a first pick without P */
+  gint32 tag;                   /* anchor id of the query, −1 for the mean */
+  const double *dsp;            /* d(query, anchor a) for a < tag, or NULL: no pruning */
+  gssize pick;                  /* position of the pick, whose block changed, or −1 */
+} UpdateTask;
+
+/* Adaptive pruning: whether pick t's update is pruned (mode 1: from the
+ * counts of the last pruned pass; 2: always), and what that pass's counts
+ * teach (skipped and computed rows, anchors whose distances it needed). */
+/* The first gap between probes. */
+#define PROBE_START 4
+gboolean lightly_coreset_prune_next  (Run *r, gsize t, gint mode);
+void     lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed,
+                                      gsize anchors);
+
+/* The pool function of an update pass; data is an UpdateTask. */
+void     lightly_coreset_update_block     (gpointer ctx, gsize b, gpointer data);
+/* dsp[a] = d(query, anchor a) for a < n (a lower bound of the double value
+ * on the fast path). FALSE if cancelled. */
+gboolean lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp);
 
 G_END_DECLS

@@ -33,8 +33,9 @@ lightly_selection_set_fast_path (gint mode)
   fast_mode = mode;
 }
 
-/* Tests only: triangle-inequality pruning 0: off, 1: automatic, 2: always
- * (also for few candidates), to compare the picks. */
+/* Tests only: triangle-inequality pruning 0: off, 1: automatic (adaptive
+ * per pick, lightly_coreset_prune_next()), 2: always (every pick, also for
+ * few candidates), to compare the picks. */
 void
 lightly_selection_set_pruning (gint mode)
 {
@@ -107,246 +108,12 @@ pnorms_block (gpointer ctx, gsize b, gpointer data)
     }
 }
 
-typedef struct {
-  const double *qd;             /* the query, converted and padded */
-  const float *qf;              /* the query row (fast path) */
-  double alpha, beta;           /* fast path: the linear bound α·f − β, lightly_fast_linear() */
-  double qnorm;
-  gboolean replace;             /* first update after a first pick without P */
-  gint32 tag;                   /* anchor id of the query, −1 for the mean */
-  const double *dsp;            /* d(query, anchor a) for a < tag, or NULL: no pruning */
-  gssize pick;                  /* position of the pick, whose block changed, or −1 */
-} UpdateTask;
 
-/* Triangle inequality: if the candidate's anchor a (the P row or pick that
- * gave its minimum) is far from the query q, d(q, a) ≥ 2·d(c, a) + margin,
- * then d(c, q) ≥ d(c, a) + margin − 3δ for computed distances with errors
- * below δ, and the update cannot change anything. δ < 1e-5 even near 0 (√ of
- * a d² error of ~1e-12 for dim ≤ 10⁴), so with PRUNE_MARGIN a pruned run
- * gives the same bits as an unpruned one. With the fast path, dsp holds a
- * lower bound of the double d(q, a) (√ of the float32 bound), so the test
- * holds only where it holds for the double value. */
-static inline gboolean
-can_skip (Run *r, const UpdateTask *u, gsize j)
-{
-  gint32 a = r->anchor[j];
 
-  if (u->dsp == NULL || a < 0)
-    return FALSE;
-  return far_enough (u->dsp[a], r->mind2[j]);
-}
-
-/* Rows handed to the kernel at once. */
-#define UPDATE_BATCH 64
-
-/* Returns whether a minimum changed. */
-static inline gboolean
-update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows, gsize n)
-{
-  double dots[UPDATE_BATCH], norms[UPDATE_BATCH];
-  gboolean changed = FALSE;
-  gsize l;
-
-  r->kern->dot_qf_norm (u->qd, rows, n, r->dim, dots, norms);
-  for (l = 0; l < n; l++)
-    {
-      gsize j = idx[l];
-      double d2 = lightly_sqdist (norms[l], u->qnorm, dots[l]);
-
-      if (u->replace || d2 < r->mind2[j])
-        {
-          r->mind2[j] = d2;
-          r->anchor[j] = u->tag;
-          changed = TRUE;
-        }
-    }
-  return changed;
-}
-
-/* The float32 fast path.
- *
- * The picks are those of the double arithmetic of §13: mind2[j] always
- * holds the double-path value d_D = max(0, (‖c‖²_D + ‖q‖²_D) − 2⟨c,q⟩_D),
- * bit for bit. The fast path only decides, per row, whether an update
- * `if (d_D < mind2[j]) mind2[j] = d_D` can change anything; when it cannot
- * be sure, it computes d_D with the double kernels (same bits as the double
- * pass), so every mind2, anchor, maximum and pick is the same.
- *
- * Claim: with n = dim, u = 2⁻²⁴, U = 2⁻⁵³, γ_k = k·u/(1 − k·u), Γ_k the same
- * with U, f = d2f() of the row (float32, any summation order, with or
- * without FMA) and d = Σ (q_i − c_i)² the exact real value,
- *   (1) |f − d| ≤ γ_{n+2}·d + n·2⁻¹⁴⁹          if f is finite,
- *   (2) |d_D − d| ≤ Γ_{n+1}·(‖q‖ + ‖c‖)² ≤ Γ_{n+1}·(2‖q‖ + √d)².
- * Proof of (1): fl(q_i − c_i) = (q_i − c_i)(1 + ε₁) (exact when the result
- * is subnormal); its square, alone or inside an FMA, is rounded once to
- * t_i = (q_i − c_i)²(1 + ε₁)²(1 + ε₂) + η_i with |ε| ≤ u and |η_i| ≤ 2⁻¹⁵⁰
- * (underflow; 0 for the FMA's product, which is not rounded on its own).
- * Summing n terms of one sign in any order makes at most n − 1 roundings
- * per term, each relative (sums of floats are exact in the subnormal
- * range), so f = Σ t_i (1 + θ_i), |θ_i| ≤ γ_{n−1}, and the factors combine
- * to |1 − Π| ≤ γ_{n+2} (Higham, Lemma 3.3) on terms ≥ 0: (1), the η
- * terms giving n·2⁻¹⁵⁰·(1 + γ) ≤ n·2⁻¹⁴⁹. No overflow happened when f is
- * finite, as every partial sum is ≤ f (terms ≥ 0, rounding monotone).
- * Proof of (2): the products of two floats are exact in double (48 bits,
- * exponents far inside double's range), so ‖c‖²_D, ‖q‖²_D and ⟨c,q⟩_D are
- * sums of n exact terms: relative error ≤ Γ_{n−1} of Σ|terms|, and
- * Σ|c_i q_i| ≤ ‖c‖‖q‖. The sum of the norms and the difference add two
- * roundings; the doubling is exact; the clamp at 0 moves toward d ≥ 0. So
- * |d_D − d| ≤ Γ_{n+1}(‖c‖² + ‖q‖² + 2‖c‖‖q‖), and ‖c‖ ≤ ‖q‖ + √d.
- * Hence with d ≤ D⁺ = (f + a₀)/(1 − γ) and d ≥ (f − a₀)/(1 + γ):
- *   d_D ≥ (f − a₀)/(1 + γ) − Γ_{n+1}·(2‖q‖ + √D⁺)²,
- * and when that lower bound is ≥ mind2[j], d_D < mind2[j] is false: the
- * update cannot change anything and is skipped. fast_lower() evaluates the
- * bound with its factors doubled (γ → 4γ in the scale factors, Γ → 2Γ,
- * ‖q‖²_D inflated by 4Γ), which covers the few double roundings of its own
- * evaluation (each ≤ U, against slack ≥ 3γ ≈ 2·10⁻⁷·n relative). A row
- * whose f is not finite (overflow) or whose bound is below mind2[j] is
- * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16).
- *
- * The passes evaluate the bound in a weaker linear form, α·f − β with α, β
- * per query (lightly_fast_linear(): (x + y)² ≤ 2x² + 2y² removes the
- * square root), and the first pass over P also an upper bound α'·f + β'
- * (lightly_fast_upper_linear()), to decide which of two rows of P is
- * nearer without computing either in double. Where the bounds cannot
- * decide, both sides are computed in double, so every decision is the one
- * the double arithmetic makes. */
 static void
 fast_init (Run *r)
 {
   r->fast = fast_mode != 0 && lightly_fast_bound_init (&r->fb, r->dim);
-}
-
-/* update_batch() through the float32 distances: only rows the bound cannot
- * rule out are computed in double, by the same kernel as the double pass
- * (dot_qf_norm: the same bits), gathered into one call per batch so that
- * the rows are still in L1. The linear bound (lightly_fast_linear()) is
- * weaker than fast_lower() only by a term ~2⁻⁵²·‖q‖², so it is the only
- * test. A row at distance 0 cannot get lower (d² ≥ 0 after the clamp). */
-static gboolean
-update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows,
-                   gsize n, gsize *n_exact)
-{
-  float f[UPDATE_BATCH];
-  const float *redo[UPDATE_BATCH];
-  gsize redo_idx[UPDATE_BATCH], nr = 0, l;
-  double dots[UPDATE_BATCH], norms[UPDATE_BATCH];
-  gboolean changed = FALSE;
-
-  r->kern->d2f (u->qf, rows, n, r->dim, f);
-  for (l = 0; l < n; l++)
-    {
-      double m = r->mind2[idx[l]];
-      double lower = f[l] <= G_MAXFLOAT ? u->alpha * f[l] - u->beta : -1.0;
-
-      if (lower >= m || m == 0)
-        continue;
-      redo[nr] = rows[l];
-      redo_idx[nr++] = idx[l];
-    }
-  if (nr == 0)
-    return FALSE;
-  r->kern->dot_qf_norm (u->qd, redo, nr, r->dim, dots, norms);
-  *n_exact += nr;
-  for (l = 0; l < nr; l++)
-    {
-      gsize j = redo_idx[l];
-      double d2 = lightly_sqdist (norms[l], u->qnorm, dots[l]);
-
-      if (d2 < r->mind2[j])
-        {
-          r->mind2[j] = d2;
-          r->anchor[j] = u->tag;
-          changed = TRUE;
-        }
-    }
-  return changed;
-}
-
-static inline void
-prefetch_rows (Run *r, const float *const *rows, gsize n)
-{
-  gsize bytes = r->dim * sizeof (float), i, o;
-
-  for (i = 0; i < n; i++)
-    for (o = 0; o < bytes; o += 64)
-      __builtin_prefetch ((const char *) rows[i] + o, 0, 3);
-}
-
-/* mind2[j] = min (mind2[j], d²(c_j, q)) over the unpicked rows; also used
- * with q = the mean to fill mind2 with distances to the mean.
- *
- * The rows to compute are gathered in batches of at most UPDATE_BYTES, and
- * the next batch is prefetched while the kernel works on the current one:
- * the kernel alone keeps too few loads in flight to stream from memory
- * (measured 7.5 GB/s without, 12.5 GB/s with, one thread, against 30 GB/s
- * of a plain read). Both batches must fit L1 (32–48 KiB) with the query,
- * or the prefetch evicts the batch being computed: 64 KiB batches did for
- * dims ≥ 256. 16 KiB ahead is still ~5× the bytes in flight that one
- * core's bandwidth × latency needs (~3 KiB at 30 GB/s × 100 ns). */
-#define UPDATE_BYTES 16384
-static void
-update_block (gpointer ctx, gsize b, gpointer data)
-{
-  Run *r = ctx;
-  const UpdateTask *u = data;
-  gsize lo, hi, j, idx[2][UPDATE_BATCH], n[2] = { 0, 0 }, computed = 0, skipped = 0;
-  gsize n_exact = 0;
-  gboolean fast = r->fast && !u->replace;
-  gsize batch = CLAMP (UPDATE_BYTES / (r->dim * sizeof (float)), 4, UPDATE_BATCH);
-  const float *rows[2][UPDATE_BATCH];
-  gboolean changed = FALSE;
-  guint cur = 0;
-
-  block_range (r, b, &lo, &hi);
-  for (j = lo; j <= hi; j++)
-    {
-      if (j < hi)
-        {
-          if (r->mind2[j] < 0)
-            continue;
-          if (can_skip (r, u, j))
-            {
-              skipped++;
-              continue;
-            }
-          idx[cur][n[cur]] = j;
-          rows[cur][n[cur]] = row (r, r->cand[j]);
-          if (++n[cur] < batch)
-            continue;
-        }
-      /* A full batch (or the end): prefetch it, compute the previous one. */
-      prefetch_rows (r, rows[cur], n[cur]);
-      cur ^= 1;
-      if (n[cur] > 0)
-        {
-          if (fast)
-            changed |= update_batch_fast (r, u, idx[cur], rows[cur], n[cur], &n_exact);
-          else
-            changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
-          computed += n[cur];
-          n[cur] = 0;
-        }
-    }
-  cur ^= 1;
-  if (n[cur] > 0)
-    {
-      if (fast)
-        changed |= update_batch_fast (r, u, idx[cur], rows[cur], n[cur], &n_exact);
-      else
-        changed |= update_batch (r, u, idx[cur], rows[cur], n[cur]);
-      computed += n[cur];
-    }
-  if (fast)
-    {
-      count_add (&r->n_fast, computed);
-      count_add (&r->n_exact, n_exact);
-    }
-  count_add (&r->n_computed, computed);
-  count_add (&r->n_skipped, skipped);
-  count_add (&r->rows_read, computed);
-  /* The block's maxima only move if a minimum did or the pick is in it. */
-  if (changed || u->replace || (u->pick >= (gssize) lo && u->pick < (gssize) hi))
-    lightly_coreset_block_stats (r, b);
 }
 
 typedef struct {
@@ -399,7 +166,7 @@ mean_distances (Run *r)
   ut.replace = TRUE;
   ut.tag = -1;
   ut.pick = -1;
-  return parallel (r, update_block, &ut, r->n_blocks);
+  return parallel (r, lightly_coreset_update_block, &ut, r->n_blocks);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -534,62 +301,6 @@ coral_first_pick (Run *r, gboolean *ok)
   return pick;
 }
 
-typedef struct {
-  const UpdateTask *u;
-  gsize n;
-  double *dsp;
-} AnchorTask;
-
-/* Anchors per block of anchor_distances(): with |P| = 1,000 rows of dim 512
- * one pick's anchors are ~1 M multiply-adds, worth both threads. */
-#define ANCHOR_BLOCK 256
-
-static void
-anchor_block (gpointer ctx, gsize b, gpointer data)
-{
-  Run *r = ctx;
-  AnchorTask *t = data;
-  const float *rows[UPDATE_BATCH];
-  double dots[UPDATE_BATCH];
-  gsize i0, i, hi = MIN (t->n, (b + 1) * ANCHOR_BLOCK);
-
-  for (i0 = b * ANCHOR_BLOCK; i0 < hi; i0 += UPDATE_BATCH)
-    {
-      gsize bn = MIN (hi - i0, UPDATE_BATCH);
-
-      for (i = 0; i < bn; i++)
-        rows[i] = row (r, r->arow[i0 + i]);
-      if (r->fast)
-        {
-          /* A lower bound of the double distance is enough: can_skip()
-           * then prunes only where it would with the double value. */
-          float f[UPDATE_BATCH];
-
-          r->kern->d2f (t->u->qf, rows, bn, r->dim, f);
-          for (i = 0; i < bn; i++)
-            {
-              double lower = f[i] <= G_MAXFLOAT ? t->u->alpha * f[i] - t->u->beta : 0.0;
-
-              t->dsp[i0 + i] = lower > 0 ? sqrt (lower) : 0.0;
-            }
-          continue;
-        }
-      r->kern->dot_qf (t->u->qd, rows, bn, r->dim, dots);
-      for (i = 0; i < bn; i++)
-        t->dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], t->u->qnorm, dots[i]));
-    }
-}
-
-/* dsp[a] = d(query, anchor a) for a < n, in batches through the kernel.
- * FALSE if cancelled. */
-static gboolean
-anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
-{
-  AnchorTask t = { u, n, dsp };
-
-  r->n_overhead += (gint64) n;
-  return parallel (r, anchor_block, &t, (n + ANCHOR_BLOCK - 1) / ANCHOR_BLOCK);
-}
 
 /* Carried coverage: the anchors come as rows; a row of P becomes its
  * position in P, the anchor id of the pruning when P's rows are anchors
@@ -765,12 +476,12 @@ carried_pass (Run *r, double *dsp)
       ut.tag = -1;
       if (r->n_panchor > 0)
         {
-          if (!anchor_distances (r, &ut, r->n_panchor, dsp))
+          if (!lightly_coreset_anchor_distances (r, &ut, r->n_panchor, dsp))
             return FALSE;
           ut.tag = (gint32) pos;
           ut.dsp = dsp;
         }
-      if (!parallel (r, update_block, &ut, r->n_blocks))
+      if (!parallel (r, lightly_coreset_update_block, &ut, r->n_blocks))
         return FALSE;
     }
   return TRUE;
@@ -857,7 +568,9 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
   /* A carried start keeps P's rows as anchors too: its anchors are rows of P. */
   r->n_panchor = prune_seed || (start && p_anchors) ? np : 0;
   n_anchors = r->n_panchor + MIN (k, prune_picks);
-  dsp = g_new (double, MAX (n_anchors, 1));
+  dsp = g_new0 (double, MAX (n_anchors, 1));
+  r->prune_on = TRUE;
+  r->probe_gap = PROBE_START;
   if (!alloc_state (r, n_anchors, coral))
     return lightly_selection_set_cancelled (error);
   if (!check_rows (r, error))
@@ -874,6 +587,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       guint32 c;
       const float *x;
       double utility = 0;
+      gint64 skipped, computed;
 
       if (cancel_requested (r))
         return lightly_selection_set_cancelled (error);
@@ -907,21 +621,32 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       ut.replace = (t == 0 && np == 0);
       ut.pick = pick;
       ut.dsp = NULL;
+      ut.tag = -1;   /* anchors only for picks with known distances */
       if (t < prune_picks)
         {
           gsize id = r->n_panchor + t;
 
-          if (!anchor_distances (r, &ut, id, dsp))
-            return lightly_selection_set_cancelled (error);
+          /* Every such pick is an anchor, pruned or not (see
+           * lightly_coreset_prune_next()). */
+          if (lightly_coreset_prune_next (r, t, pruning))
+            {
+              if (!lightly_coreset_anchor_distances (r, &ut, id, dsp))
+                return lightly_selection_set_cancelled (error);
+              ut.dsp = dsp;
+            }
           r->arow[id] = c;
           r->anorm[id] = ut.qnorm;
           ut.tag = (gint32) id;
-          ut.dsp = dsp;
         }
-      else
-        ut.tag = -1;   /* anchors only for picks with known distances */
-      if (!parallel (r, update_block, &ut, r->n_blocks))
+      skipped = r->n_skipped;
+      computed = r->n_computed;
+      if (!parallel (r, lightly_coreset_update_block, &ut, r->n_blocks))
         return lightly_selection_set_cancelled (error);
+      /* The first update after a first pick without P replaces every
+       * minimum: nothing to learn from. */
+      if (ut.dsp != NULL && !ut.replace && pruning == 1)
+        lightly_coreset_prune_learn (r, t, r->n_skipped - skipped, r->n_computed - computed,
+                                     r->n_panchor + t);
       r->n_applied = t + 1;
     }
   if (r->carry != NULL)
@@ -973,6 +698,8 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.overhead = (guint64) r.n_overhead;
   last_stats.fast = (guint64) r.n_fast;
   last_stats.exact = (guint64) r.n_exact;
+  last_stats.pruned_picks = (guint64) r.n_pruned;
+  last_stats.prune_switches = (guint64) r.n_switches;
   if (r.carry == NULL)
     {
       g_free (r.anchor);

@@ -237,6 +237,10 @@ typedef struct {
    * many of those the error bound could not decide (redone in double). */
   guint64 fast;
   guint64 exact;
+  /* Picks whose update pass was pruned, and how often the adaptive pruning
+   * switched between pruned and unpruned passes. */
+  guint64 pruned_picks;
+  guint64 prune_switches;
 } LightlySelectionStats;
 
 void lightly_selection_get_stats (LightlySelectionStats *out);

@@ -1,0 +1,379 @@
+/* lightly-selection-coreset-update.c: the per-pick update pass of CORESET/CORAL
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One pick's pass over the candidates: mind2[j] = min (mind2[j], d²(c_j, q)),
+ * through the float32 fast path (exact: see its proof below) and, when the
+ * pick is pruned, the triangle inequality over the anchors; and the
+ * anchors' distances to the query that the pruning needs. The loop of
+ * lightly-selection-coreset.c decides per pick whether to prune.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lightly-selection-coreset-private.h"
+
+/* Triangle inequality: if the candidate's anchor a (the P row or pick that
+ * gave its minimum) is far from the query q, d(q, a) ≥ 2·d(c, a) + margin,
+ * then d(c, q) ≥ d(c, a) + margin − 3δ for computed distances with errors
+ * below δ, and the update cannot change anything. δ < 1e-5 even near 0 (√ of
+ * a d² error of ~1e-12 for dim ≤ 10⁴), so with PRUNE_MARGIN a pruned run
+ * gives the same bits as an unpruned one. dsp holds the double path's
+ * d(q, a) on every path (anchor_block()), so the test, and the count of
+ * skipped rows that the adaptive pruning decides on, are the same for every
+ * SIMD path and thread count. scan_block() evaluates the test as flags
+ * (far_enough() without branches). */
+
+/* Rows handed to the kernel at once. */
+#define UPDATE_BATCH 64
+
+/* Returns whether a minimum changed. */
+static inline gboolean
+update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows, gsize n)
+{
+  double dots[UPDATE_BATCH], norms[UPDATE_BATCH];
+  gboolean changed = FALSE;
+  gsize l;
+
+  r->kern->dot_qf_norm (u->qd, rows, n, r->dim, dots, norms);
+  for (l = 0; l < n; l++)
+    {
+      gsize j = idx[l];
+      double d2 = lightly_sqdist (norms[l], u->qnorm, dots[l]);
+
+      if (u->replace || d2 < r->mind2[j])
+        {
+          r->mind2[j] = d2;
+          r->anchor[j] = u->tag;
+          changed = TRUE;
+        }
+    }
+  return changed;
+}
+
+/* The float32 fast path.
+ *
+ * The picks are those of the double arithmetic of §13: mind2[j] always
+ * holds the double-path value d_D = max(0, (‖c‖²_D + ‖q‖²_D) − 2⟨c,q⟩_D),
+ * bit for bit. The fast path only decides, per row, whether an update
+ * `if (d_D < mind2[j]) mind2[j] = d_D` can change anything; when it cannot
+ * be sure, it computes d_D with the double kernels (same bits as the double
+ * pass), so every mind2, anchor, maximum and pick is the same.
+ *
+ * Claim: with n = dim, u = 2⁻²⁴, U = 2⁻⁵³, γ_k = k·u/(1 − k·u), Γ_k the same
+ * with U, f = d2f() of the row (float32, any summation order, with or
+ * without FMA) and d = Σ (q_i − c_i)² the exact real value,
+ *   (1) |f − d| ≤ γ_{n+2}·d + n·2⁻¹⁴⁹          if f is finite,
+ *   (2) |d_D − d| ≤ Γ_{n+1}·(‖q‖ + ‖c‖)² ≤ Γ_{n+1}·(2‖q‖ + √d)².
+ * Proof of (1): fl(q_i − c_i) = (q_i − c_i)(1 + ε₁) (exact when the result
+ * is subnormal); its square, alone or inside an FMA, is rounded once to
+ * t_i = (q_i − c_i)²(1 + ε₁)²(1 + ε₂) + η_i with |ε| ≤ u and |η_i| ≤ 2⁻¹⁵⁰
+ * (underflow; 0 for the FMA's product, which is not rounded on its own).
+ * Summing n terms of one sign in any order makes at most n − 1 roundings
+ * per term, each relative (sums of floats are exact in the subnormal
+ * range), so f = Σ t_i (1 + θ_i), |θ_i| ≤ γ_{n−1}, and the factors combine
+ * to |1 − Π| ≤ γ_{n+2} (Higham, Lemma 3.3) on terms ≥ 0: (1), the η
+ * terms giving n·2⁻¹⁵⁰·(1 + γ) ≤ n·2⁻¹⁴⁹. No overflow happened when f is
+ * finite, as every partial sum is ≤ f (terms ≥ 0, rounding monotone).
+ * Proof of (2): the products of two floats are exact in double (48 bits,
+ * exponents far inside double's range), so ‖c‖²_D, ‖q‖²_D and ⟨c,q⟩_D are
+ * sums of n exact terms: relative error ≤ Γ_{n−1} of Σ|terms|, and
+ * Σ|c_i q_i| ≤ ‖c‖‖q‖. The sum of the norms and the difference add two
+ * roundings; the doubling is exact; the clamp at 0 moves toward d ≥ 0. So
+ * |d_D − d| ≤ Γ_{n+1}(‖c‖² + ‖q‖² + 2‖c‖‖q‖), and ‖c‖ ≤ ‖q‖ + √d.
+ * Hence with d ≤ D⁺ = (f + a₀)/(1 − γ) and d ≥ (f − a₀)/(1 + γ):
+ *   d_D ≥ (f − a₀)/(1 + γ) − Γ_{n+1}·(2‖q‖ + √D⁺)²,
+ * and when that lower bound is ≥ mind2[j], d_D < mind2[j] is false: the
+ * update cannot change anything and is skipped. fast_lower() evaluates the
+ * bound with its factors doubled (γ → 4γ in the scale factors, Γ → 2Γ,
+ * ‖q‖²_D inflated by 4Γ), which covers the few double roundings of its own
+ * evaluation (each ≤ U, against slack ≥ 3γ ≈ 2·10⁻⁷·n relative). A row
+ * whose f is not finite (overflow) or whose bound is below mind2[j] is
+ * recomputed in double. The path is used for n < 2²⁰ (γ < 1/16).
+ *
+ * The passes evaluate the bound in a weaker linear form, α·f − β with α, β
+ * per query (lightly_fast_linear(): (x + y)² ≤ 2x² + 2y² removes the
+ * square root), and the first pass over P also an upper bound α'·f + β'
+ * (lightly_fast_upper_linear()), to decide which of two rows of P is
+ * nearer without computing either in double. Where the bounds cannot
+ * decide, both sides are computed in double, so every decision is the one
+ * the double arithmetic makes. */
+
+/* update_batch() through the float32 distances: only rows the bound cannot
+ * rule out are computed in double, by the same kernel as the double pass
+ * (dot_qf_norm: the same bits), gathered into one call per batch so that
+ * the rows are still in L1. The linear bound (lightly_fast_linear()) is
+ * weaker than fast_lower() only by a term ~2⁻⁵²·‖q‖², so it is the only
+ * test. A row at distance 0 cannot get lower (d² ≥ 0 after the clamp). */
+static gboolean
+update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows,
+                   gsize n, gsize *n_exact)
+{
+  float f[UPDATE_BATCH];
+  const float *redo[UPDATE_BATCH];
+  gsize redo_idx[UPDATE_BATCH], nr = 0, l;
+  double dots[UPDATE_BATCH], norms[UPDATE_BATCH];
+  gboolean changed = FALSE;
+
+  r->kern->d2f (u->qf, rows, n, r->dim, f);
+  for (l = 0; l < n; l++)
+    {
+      double m = r->mind2[idx[l]];
+      double lower = f[l] <= G_MAXFLOAT ? u->alpha * f[l] - u->beta : -1.0;
+
+      if (lower >= m || m == 0)
+        continue;
+      redo[nr] = rows[l];
+      redo_idx[nr++] = idx[l];
+    }
+  if (nr == 0)
+    return FALSE;
+  r->kern->dot_qf_norm (u->qd, redo, nr, r->dim, dots, norms);
+  *n_exact += nr;
+  for (l = 0; l < nr; l++)
+    {
+      gsize j = redo_idx[l];
+      double d2 = lightly_sqdist (norms[l], u->qnorm, dots[l]);
+
+      if (d2 < r->mind2[j])
+        {
+          r->mind2[j] = d2;
+          r->anchor[j] = u->tag;
+          changed = TRUE;
+        }
+    }
+  return changed;
+}
+
+/* Computes a gathered batch; returns whether a minimum changed. */
+static inline gboolean
+compute_batch (Run *r, const UpdateTask *u, gboolean fast, const gsize *idx,
+               const float *const *rows, gsize n, gsize *n_exact)
+{
+  if (fast)
+    return update_batch_fast (r, u, idx, rows, n, n_exact);
+  return update_batch (r, u, idx, rows, n);
+}
+
+static inline void
+prefetch_row (Run *r, const float *x)
+{
+  gsize bytes = r->dim * sizeof (float), o;
+
+  for (o = 0; o < bytes; o += 64)
+    __builtin_prefetch ((const char *) x + o, 0, 3);
+}
+
+/* Rows of a block (positions from lo) that the pass computes, for blocks of
+ * at most this many rows; longer ones (forced in tests) in a heap list. */
+#define SCAN_STACK 4096
+
+/* The positions (from lo) of the rows of [lo, hi) that the pass computes:
+ * unpicked and, with pruning, not proven unable to change (can_skip() as
+ * flags). The scan is branch-free: every position is written and the list
+ * grows by the row's keep flag, so a skip pattern that looks random costs
+ * no mispredicted branches. */
+static gsize
+scan_block (Run *r, const UpdateTask *u, gsize lo, gsize hi, guint32 *pos, gsize *n_skipped)
+{
+  const double *mind2 = r->mind2, *dsp = u->dsp;
+  const gint32 *anchor = r->anchor;
+  gsize j, n = 0, skipped = 0;
+
+  if (dsp == NULL)
+    {
+      for (j = lo; j < hi; j++)
+        {
+          pos[n] = (guint32) (j - lo);
+          n += mind2[j] >= 0;
+        }
+      *n_skipped = 0;
+      return n;
+    }
+  for (j = lo; j < hi; j++)
+    {
+      double m = mind2[j];
+      gint32 a = anchor[j];
+      double h = (dsp[MAX (a, 0)] - PRUNE_MARGIN) * 0.5;
+      gsize live = m >= 0;
+      gsize skip = (gsize) (a >= 0) & (gsize) (h > 0) & (gsize) (h * h >= m) & live;
+
+      skipped += skip;
+      pos[n] = (guint32) (j - lo);
+      n += live & (skip ^ 1);
+    }
+  *n_skipped = skipped;
+  return n;
+}
+
+/* mind2[j] = min (mind2[j], d²(c_j, q)) over the unpicked rows; also used
+ * with q = the mean to fill mind2 with distances to the mean.
+ *
+ * First the block's rows to compute are listed (scan_block()), then they
+ * go to the kernel in chunks of at most 16 rows (4 KiB, at least 2 rows),
+ * while the rows `ahead` positions further on are prefetched, 16 KiB (or
+ * one chunk) ahead (8 KiB was as fast at dim 64 and 10–15 % slower at
+ * 784): the kernel alone keeps too few loads in flight to stream
+ * from memory, and gathered rows (a pruned pass) defeat the hardware
+ * prefetcher. Prefetching whole 16 KiB batches at once, as before, stalled
+ * on the prefetches (the line-fill buffers were full) with nothing to
+ * compute meanwhile; one chunk at a time interleaves the two (perf: the
+ * unpruned pass at dim 64, 200k rows, took ~20 % less CPU). */
+void
+lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
+{
+  Run *r = ctx;
+  const UpdateTask *u = data;
+  gsize lo, hi, n, l, i, skipped, n_exact = 0, chunk, ahead;
+  gsize row_bytes = r->dim * sizeof (float);
+  gboolean fast = r->fast && !u->replace, changed = FALSE;
+  guint32 stack_pos[SCAN_STACK], *pos = stack_pos;
+  g_autofree guint32 *heap_pos = NULL;
+  gsize idx[UPDATE_BATCH];
+  const float *rows[UPDATE_BATCH];
+  block_range (r, b, &lo, &hi);
+  if (hi - lo > SCAN_STACK)
+    pos = heap_pos = g_new (guint32, hi - lo);
+  n = scan_block (r, u, lo, hi, pos, &skipped);
+  chunk = CLAMP (4096 / row_bytes, 2, 16);
+  ahead = MAX (chunk, 16384 / row_bytes);
+  for (i = 0; i < MIN (ahead, n); i++)
+    prefetch_row (r, row (r, r->cand[lo + pos[i]]));
+  for (l = 0; l < n; l += chunk)
+    {
+      gsize c = MIN (chunk, n - l), pe = MIN (n, l + ahead + chunk);
+
+      for (i = l + ahead; i < pe; i++)
+        prefetch_row (r, row (r, r->cand[lo + pos[i]]));
+      for (i = 0; i < c; i++)
+        {
+          idx[i] = lo + pos[l + i];
+          rows[i] = row (r, r->cand[idx[i]]);
+        }
+      changed |= compute_batch (r, u, fast, idx, rows, c, &n_exact);
+    }
+  if (fast)
+    {
+      count_add (&r->n_fast, n);
+      count_add (&r->n_exact, n_exact);
+    }
+  count_add (&r->n_computed, n);
+  count_add (&r->n_skipped, skipped);
+  count_add (&r->rows_read, n);
+  if (changed || u->replace || (u->pick >= (gssize) lo && u->pick < (gssize) hi))
+    lightly_coreset_block_stats (r, b);
+}
+
+
+typedef struct {
+  const UpdateTask *u;
+  gsize n;
+  double *dsp;
+} AnchorTask;
+
+/* Anchors per block of lightly_coreset_anchor_distances(): with |P| = 1,000 rows of dim 512
+ * one pick's anchors are ~1 M multiply-adds, worth both threads. */
+#define ANCHOR_BLOCK 256
+
+static void
+anchor_block (gpointer ctx, gsize b, gpointer data)
+{
+  Run *r = ctx;
+  AnchorTask *t = data;
+  const float *rows[UPDATE_BATCH];
+  double dots[UPDATE_BATCH];
+  gsize i0, i, hi = MIN (t->n, (b + 1) * ANCHOR_BLOCK);
+
+  for (i0 = b * ANCHOR_BLOCK; i0 < hi; i0 += UPDATE_BATCH)
+    {
+      gsize bn = MIN (hi - i0, UPDATE_BATCH);
+
+      for (i = 0; i < bn; i++)
+        rows[i] = row (r, r->arow[i0 + i]);
+      r->kern->dot_qf (t->u->qd, rows, bn, r->dim, dots);
+      for (i = 0; i < bn; i++)
+        t->dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], t->u->qnorm, dots[i]));
+    }
+}
+
+/* dsp[a] = d(query, anchor a) for a < n, in batches through the kernel.
+ * FALSE if cancelled. */
+gboolean
+lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
+{
+  AnchorTask t = { u, n, dsp };
+
+  r->n_overhead += (gint64) n;
+  return parallel (r, anchor_block, &t, (n + ANCHOR_BLOCK - 1) / ANCHOR_BLOCK);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Adaptive pruning                                                       */
+
+/* The cost model, in units of one float of a row computed: a row of an
+ * unpruned pass costs dim + ROW_FIXED (the bound test, the update), a row
+ * that a pruned pass computes GATHER_FIXED more (rows gathered out of order
+ * stream worse: at dim 64 a pruned pass that skipped 51 % of the rows took
+ * 0.87 of the unpruned CPU time, where rows alone predict 0.5), every
+ * unpicked row of a pruned pass SCAN_COST (its anchor, the test as flags),
+ * and an anchor distance ANCHOR_COST·dim (in double). So the pruning pays
+ * from ~41 % skipped at dim 64, ~27 % at 128 and ~6 % at 784. */
+#define ROW_FIXED 16
+#define GATHER_FIXED 48
+#define SCAN_COST 4
+#define ANCHOR_COST 2
+/* Picks between probes while unpruned: from PROBE_MIN, doubled after every
+ * probe that does not pay, up to PROBE_MAX. */
+#define PROBE_MIN PROBE_START
+#define PROBE_MAX 64
+
+/* Whether pick t's update pass is pruned. Mode 2 prunes every pick; the
+ * default (1) prunes while the last pruned pass paid for itself, and when
+ * it did not, again at t = probe_at, to see whether it pays now (as the
+ * radius shrinks, more rows are far from the new pick).
+ *
+ * Switching is exact at any pick: a pruned pass only skips rows that the
+ * unpruned one leaves unchanged (can_skip() above), so both leave mind2 the
+ * same, bit for bit. What the pruning needs stays valid across a switch:
+ * (1) anchor[j] is the anchor whose double distance is mind2[j] (or −1).
+ * Every pass, pruned or not, tags the rows it lowers with the pick's anchor
+ * id (run_greedy() registers each pick below prune_picks as an anchor, with
+ * its row and norm, whether its pass is pruned or not), and a row that is
+ * not lowered keeps mind2 and anchor; so (1) holds after every pass.
+ * (2) The distances from the query to the anchors (dsp) are computed anew
+ * for every pruned pass, over every anchor so far, so none is stale.
+ * (3) The block maxima are recomputed by both passes alike.
+ * The decision uses only counts (skipped and computed rows, anchors), which
+ * are the same for every thread count (sums over fixed blocks) and SIMD
+ * path (dsp and mind2 are the double path's bits, and anchor[] changes only
+ * where the double values do), so the sequence of pruned picks is too. */
+gboolean
+lightly_coreset_prune_next (Run *r, gsize t, gint mode)
+{
+  gboolean on = mode == 2 || r->prune_on || t >= r->probe_at;
+
+  r->n_pruned += on;
+  return on;
+}
+
+void
+lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed, gsize anchors)
+{
+  double dim = (double) r->dim;
+  double unpruned = (double) (skipped + computed) * (dim + ROW_FIXED);
+  double pruned = (double) computed * (dim + ROW_FIXED + GATHER_FIXED) +
+                  (double) (skipped + computed) * SCAN_COST +
+                  (double) anchors * dim * ANCHOR_COST;
+  gboolean pays = pruned < unpruned;
+
+  if (pays != r->prune_on)
+    r->n_switches++;
+  if (pays || r->prune_on)
+    r->probe_gap = PROBE_MIN;
+  else
+    r->probe_gap = MIN (r->probe_gap * 2, PROBE_MAX);
+  r->prune_on = pays;
+  r->probe_at = t + r->probe_gap;
+}
