@@ -349,3 +349,25 @@ lightly_csv_advise_huge (b.matrix, MAX (total, 1) * b.dim * sizeof (float));
     return TRUE;
   return FALSE;
 }
+
+/* The public entry lives beside the chunked path so that the streaming
+ * reader's file does not call back into this one: a large local file goes
+ * in chunks, anything else (and any file the chunks give up on) through
+ * the streaming reader. */
+LightlyEmbeddingsCsv *
+lightly_embeddings_csv_parse (GInputStream  *input,
+                              GOutputStream *copy_to,
+                              gsize          max_line_length,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  gsize max_line = max_line_length > 0 ? max_line_length : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT;
+  LightlyEmbeddingsCsv *csv = NULL;
+
+  g_return_val_if_fail (G_IS_INPUT_STREAM (input), NULL);
+  g_return_val_if_fail (copy_to == NULL || G_IS_OUTPUT_STREAM (copy_to), NULL);
+
+  if (lightly_csv_parse_chunked (input, copy_to, max_line, cancellable, &csv, error))
+    return csv;
+  return lightly_csv_parse_stream (input, copy_to, max_line, cancellable, error);
+}

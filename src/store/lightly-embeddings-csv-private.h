@@ -88,6 +88,13 @@ gboolean lightly_csv_parse_row   (Rows *b, const Record *rec, GError **error);
  * one per 4 KiB (which cost more than parsing the page on virtual machines). */
 void     lightly_csv_advise_huge (gpointer p, gsize bytes);
 
+/* The streaming reader over the whole input (max_line > 0). */
+LightlyEmbeddingsCsv *lightly_csv_parse_stream (GInputStream  *input,
+                                                GOutputStream *copy_to,
+                                                gsize          max_line,
+                                                GCancellable  *cancellable,
+                                                GError       **error);
+
 /* The chunked, threaded path: FALSE when it does not apply or the file needs
  * the streaming reader (then input is where it was); else TRUE with *out or
  * error (cancelled) set. */

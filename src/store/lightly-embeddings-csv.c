@@ -651,12 +651,15 @@ lightly_csv_rows_finish (Rows *b)
   return csv;
 }
 
+/* The streaming reader over the whole input: the reference for every
+ * result and error (lightly_embeddings_csv_parse() tries the chunked path
+ * first). */
 LightlyEmbeddingsCsv *
-lightly_embeddings_csv_parse (GInputStream  *input,
-                              GOutputStream *copy_to,
-                              gsize          max_line_length,
-                              GCancellable  *cancellable,
-                              GError       **error)
+lightly_csv_parse_stream (GInputStream  *input,
+                          GOutputStream *copy_to,
+                          gsize          max_line,
+                          GCancellable  *cancellable,
+                          GError       **error)
 {
   Reader r = { 0 };
   Record rec;
@@ -664,21 +667,12 @@ lightly_embeddings_csv_parse (GInputStream  *input,
   LightlyEmbeddingsCsv *csv = NULL;
   int rc;
 
-  g_return_val_if_fail (G_IS_INPUT_STREAM (input), NULL);
-  g_return_val_if_fail (copy_to == NULL || G_IS_OUTPUT_STREAM (copy_to), NULL);
-
-  /* A large local file: parsed in line-aligned chunks on several threads. */
-  if (lightly_csv_parse_chunked (input, copy_to, max_line_length > 0 ? max_line_length
-                                : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT,
-                                cancellable, &csv, error))
-    return csv;
-
   r.input = input;
   r.copy_to = copy_to;
   r.cancellable = cancellable;
   r.cap = INITIAL_BUFFER;
   r.buf = g_malloc (r.cap);
-  r.max_line = max_line_length > 0 ? max_line_length : LIGHTLY_EMBEDDINGS_CSV_MAX_LINE_DEFAULT;
+  r.max_line = max_line;
   r.line = 1;
   lightly_csv_rows_init (&b);
 
