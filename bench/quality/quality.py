@@ -201,14 +201,17 @@ def rerun_cell(c, seeds, out_dir, work_dir, exe, threads, only):
     print("%-22s %.0f s" % (c["name"], time.time() - t0), flush=True)
 
 
-def run_cell(c, seeds, out_dir, work_dir, exe, threads):
+def run_cell(c, seeds, out_dir, work_dir, exe, threads, strategies=None):
+    """Runs a cell that has no results yet. @strategies: a subset of the grid to run first (the long
+    cells: RANDOM and AUTO answer the done-when; `--rerun` adds the others to the cell later)."""
+    strategies = strategies or STRATEGIES
     runs = os.path.join(out_dir, "runs")
     os.makedirs(runs, exist_ok=True)
     os.makedirs(work_dir, exist_ok=True)
     n_classes, pool = n_classes_and_pool(c)
     schedule = ladder(n_classes, pool)
     meta_path = os.path.join(runs, c["name"] + ".json")
-    want = {"seeds": seeds, "schedule": schedule, "strategies": STRATEGIES, "test": c["test"],
+    want = {"seeds": seeds, "schedule": schedule, "strategies": strategies, "test": c["test"],
             "params": c["params"]}
     if os.path.exists(meta_path) and os.path.exists(os.path.join(runs, c["name"] + ".csv")):
         with open(meta_path) as f:
@@ -221,7 +224,7 @@ def run_cell(c, seeds, out_dir, work_dir, exe, threads):
         make_csv(c, data)
     prefix = os.path.join(work_dir, c["name"])
     cmd = [exe, "simulate", data, "--test", str(c["test"]), "--seeds", str(seeds),
-           "--strategies", ",".join(STRATEGIES), "--schedule", ",".join(map(str, schedule)),
+           "--strategies", ",".join(strategies), "--schedule", ",".join(map(str, schedule)),
            "--title", c["what"], "-o", prefix]
     if threads:
         cmd += ["--threads", str(threads)]
@@ -710,6 +713,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="simulate --threads")
     ap.add_argument("--rerun", help="run: rerun only these strategies (e.g. AUTO) on the cells already "
                     "finished and replace their rows; cells not finished yet run in full")
+    ap.add_argument("--strategies", help="run: on cells not run yet, only these strategies (e.g. RANDOM,AUTO "
+                    "on a long cell); `--rerun` adds the others later")
     ap.add_argument("--doc", help="report: the page to write (default docs/quality.md, only for the default "
                     "full results; a run into --out leaves the committed page alone)")
     ap.add_argument("--extra", action="store_true", help="the extra strategies (BADGE, BALD, +BALANCE) "
@@ -735,7 +740,8 @@ def main():
             if a.rerun and done:
                 rerun_cell(c, seeds, out_dir, a.work, exe, a.threads, a.rerun.split(","))
             else:
-                run_cell(c, seeds, out_dir, a.work, exe, a.threads)
+                run_cell(c, seeds, out_dir, a.work, exe, a.threads,
+                         a.strategies.split(",") if a.strategies else None)
         return 0
     cells = load_runs(out_dir)
     rows = summarise(cells)
