@@ -482,6 +482,15 @@ def write_doc(cells, rows, path, seeds_note):
         L.append("")
         L.append("Not run yet (the grid is resumable; `bench/quality/run.sh` runs them in this order): "
                  + ", ".join(missing) + ".")
+    for name, cd in cells.items():
+        have = set(cd["meta"]["strategies"])
+        lacking = [s for s in STRATEGIES if s not in have]
+        if lacking and "RANDOM" in have and "AUTO" in have:
+            L.append("")
+            L.append("%s ran %s only (`run.sh --strategies`: RANDOM and AUTO answer issue 14's done-when; the "
+                     "cell's other strategies take hours here). `bench/quality/run.sh --cells %s --rerun %s` adds "
+                     "the others; until then their columns show – and the grid's totals below leave the cell out."
+                     % (name, " and ".join(s for s in STRATEGIES if s in have), name, ",".join(lacking)))
     L.append("")
     L.append("## AUTO's Δ per cell")
     L.append("")
