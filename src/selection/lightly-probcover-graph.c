@@ -483,27 +483,37 @@ assemble (Build *t)
     }
 }
 
-/* The float thresholds h_i of the filter (the proof above), and whether the
- * claim's conditions hold. */
-static gboolean
-tiled_init (Build *t, float *thr)
+gboolean
+lightly_probcover_claim (const LightlyPoints *pts, const double *norms, double *kappa, double *tau)
 {
-  const LightlyPoints *pts = t->pts;
   double nd = (double) pts->dim;
   double gam = nd * 0x1p-24 / (1 - nd * 0x1p-24), Gam = nd * 0x1p-53 / (1 - nd * 0x1p-53);
   gsize i;
 
   if (pts->dim == 0 || pts->dim >= ((gsize) 1 << 20))
     return FALSE;
-  t->kappa = 2 * (gam + Gam) + 16 * 0x1p-53;
-  t->tau = 4 * nd * 0x1p-149;
   for (i = 0; i < pts->n; i++)
+    if (!isfinite (norms[i]) || norms[i] > 0x1p100)
+      return FALSE;
+  *kappa = 2 * (gam + Gam) + 16 * 0x1p-53;
+  *tau = 4 * nd * 0x1p-149;
+  return TRUE;
+}
+
+/* The float thresholds h_i of the filter (the proof above), and whether the
+ * claim's conditions hold. */
+static gboolean
+tiled_init (Build *t, float *thr)
+{
+  gsize i;
+
+  if (!lightly_probcover_claim (t->pts, t->norms, &t->kappa, &t->tau))
+    return FALSE;
+  for (i = 0; i < t->pts->n; i++)
     {
       double nq = t->norms[i], h;
       float f;
 
-      if (!isfinite (nq) || nq > 0x1p100)
-        return FALSE;
       h = ((1 - t->kappa / 2) * nq - t->tau / 4 - t->delta2 / 2) / 2
           - (0x1p-20 * (nq + t->delta2) + 0x1p-140);
       f = (float) h;

@@ -351,23 +351,13 @@ last_bin (double delta)
   return bin;
 }
 
-/* Whether the fast passes' claim holds (as tiled_init() of the graph). */
+/* Whether the fast passes' claim holds (the graph builder's). */
 static gboolean
 fast_init (FastTask *t)
 {
-  const LightlyPoints *pts = t->pts;
-  double nd = (double) pts->dim;
-  double gam = nd * 0x1p-24 / (1 - nd * 0x1p-24), Gam = nd * 0x1p-53 / (1 - nd * 0x1p-53);
-  gsize i;
-
-  if (pts->dim == 0 || pts->dim >= ((gsize) 1 << 20))
+  if (!lightly_probcover_claim (t->pts, t->norms, &t->kappa, &t->tau))
     return FALSE;
-  t->kappa = 2 * (gam + Gam) + 16 * 0x1p-53;
-  t->tau = 4 * nd * 0x1p-149;
-  for (i = 0; i < pts->n; i++)
-    if (!isfinite (t->norms[i]) || t->norms[i] > 0x1p100)
-      return FALSE;
-  t->tile = lightly_probcover_tile_for (pts->kern);
+  t->tile = lightly_probcover_tile_for (t->pts->kern);
   return TRUE;
 }
 
