@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 
 #include "backend/lightly-local-backend.h"
+#include "lightly/lightly-agent-private.h"
 #include "lightly/lightly-sampler-rules-private.h"
 #include "ml/lightly-logreg.h"
 #include "store/lightly-store.h"
@@ -1457,11 +1458,17 @@ test_one_stopping_rule (void)
 /* Samples registered after the agent read the mapping: the query's tag is
  * wider than the agent's mapping, so the agent reads the mapping again
  * (when the tag is as wide, it reuses its own: tutorial). */
+/* After a query the agent reuses its sample-name mapping when the new tag
+ * is exactly as wide (the dataset did not grow) and reads it again when the
+ * tag is wider; n_mapping_reads (lightly-agent-private.h) counts the reads,
+ * so a reuse that stopped happening, or one that happened over a grown
+ * dataset, fails here. */
 static void
 test_grown_mapping (void)
 {
   g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
   g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
+  g_autoptr(LightlySamplerConfig) first = new_config (LIGHTLY_SAMPLING_METHOD_CORESET, 10, "same");
   g_autoptr(LightlySamplerConfig) config = new_config (LIGHTLY_SAMPLING_METHOD_CORESET, 20, "grown");
   g_autoptr(LightlyAgent) agent = NULL;
   g_autoptr(LightlyQueryResult) result = NULL;
@@ -1473,12 +1480,29 @@ test_grown_mapping (void)
   char *more[51] = { NULL };
   g_autoptr(GInputStream) all_in = NULL;
   const char * const *added;
+  g_autoptr(GHashTable) before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint n_grown = 0;
 
   setup_dataset_from_bytes (client, "grown", csv);
   agent = lightly_agent_new (client, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_query_set (agent)), ==, 200);
+  g_assert_cmpuint (agent->n_mapping_reads, ==, 1);
+
+  /* The dataset as it was: the new tag is as wide as the mapping, which is
+   * reused, and the sets are still made over it. */
+  result = lightly_agent_query (agent, first, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_tag_get_tot_size (lightly_query_result_get_tag (result)), ==, 200);
+  g_assert_cmpuint (agent->n_mapping_reads, ==, 1);
+  g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_added_set (agent)), ==, 10);
+  for (added = lightly_agent_get_labeled_set (agent); *added != NULL; added++)
+    {
+      g_assert_true (strcmp (*added, "s-000200.png") < 0);
+      g_hash_table_add (before, g_strdup (*added));
+    }
+  g_assert_cmpuint (g_hash_table_size (before), ==, 10);
+  g_clear_object (&result);
 
   /* 50 more samples, appended to the mapping in the store (as another
    * process, or a server's dataset upsize, would), and embeddings for all. */
@@ -1493,22 +1517,26 @@ test_grown_mapping (void)
   embedding_id = lightly_api_workflow_client_upload_embeddings (client, all_in, "all", NULL, &error);
   g_assert_no_error (error);
 
+  /* The new tag is wider than the mapping: it must be read again (reusing
+   * it would name the new rows wrongly or not at all). */
   result = lightly_agent_query (agent, config, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (lightly_tag_get_tot_size (lightly_query_result_get_tag (result)), ==, 250);
+  g_assert_cmpuint (agent->n_mapping_reads, ==, 2);
   added = lightly_agent_get_added_set (agent);
   g_assert_nonnull (added);
-  g_assert_cmpuint (g_strv_length ((char **) added), ==, 20);
+  g_assert_cmpuint (g_strv_length ((char **) added), ==, 10);
   g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_labeled_set (agent)), ==, 20);
   for (guint i = 0; added[i] != NULL; i++)
     {
       g_assert_true (g_str_has_prefix (added[i], "s-000"));
+      g_assert_false (g_hash_table_contains (before, added[i]));
       if (strcmp (added[i], "s-000200.png") >= 0)
         n_grown++;
     }
   /* The query set is still the agent's (the initial tag it read) or the
    * grown one; either way every added name is a real sample's. */
-  g_assert_cmpuint (n_grown, <=, 20);
+  g_assert_cmpuint (n_grown, <=, 10);
   for (guint i = 0; i < 50; i++)
     g_free (more[i]);
   test_rm_rf (dir);

@@ -15,6 +15,7 @@
 #include "backend/lightly-local-jobs.h"
 #include "store/lightly-embeddings-csv.h"
 #include "store/lightly-store.h"
+#include "store/lightly-store-private.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -1460,6 +1461,81 @@ progress_thread (gpointer data)
   return NULL;
 }
 
+/* The PRAGMA synchronous of every idle connection of the store: how many
+ * there are, and how many are not FULL (2). */
+static guint
+count_idle_not_full (LightlyStore *store, guint *n_idle)
+{
+  guint n_bad = 0;
+
+  g_mutex_lock (&store->conn_lock);
+  *n_idle = store->idle->len;
+  for (guint i = 0; i < store->idle->len; i++)
+    {
+      Conn *c = g_ptr_array_index (store->idle, i);
+      sqlite3_stmt *st = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (c->db, "PRAGMA synchronous", -1, &st, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
+      if (sqlite3_column_int (st, 0) != 2)
+        n_bad++;
+      sqlite3_finalize (st);
+    }
+  g_mutex_unlock (&store->conn_lock);
+  return n_bad;
+}
+
+/* A running job's progress commits with synchronous = NORMAL
+ * (store_write_begin_relaxed()); the connection must be back at FULL before
+ * the pool hands it to any other write. Another store instance reads the
+ * counter from the file, which proves the relaxed commit did happen. */
+static void
+test_progress_synchronous (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autofree char *ds = NULL, *job = NULL, *tag = NULL, *initial = NULL;
+  g_autoptr(LightlyStoreJob) j = NULL;
+  guint n_idle = 0;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyStore) reader = NULL;
+
+    g_assert_no_error (error);
+    ds = new_dataset (store, "sync", four);
+    initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL,
+                                        &error);
+    g_assert_no_error (error);
+    job = lightly_store_create_selection_job (store, ds, "round-1", "{}", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_begin_job (store, job, 4, &error));
+    g_assert_cmpuint (count_idle_not_full (store, &n_idle), ==, 0);
+
+    /* Past the store's interval between progress writes (250 ms), so this
+     * update is committed. */
+    g_usleep (300 * 1000);
+    g_assert_true (lightly_store_update_job_progress (store, job, 3, 4, &error));
+    g_assert_no_error (error);
+    reader = lightly_store_open (dir, &error);
+    g_assert_no_error (error);
+    j = lightly_store_get_job (reader, ds, job, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (j->processed, ==, 3);
+    g_clear_pointer (&j, lightly_store_job_free);
+
+    g_assert_cmpuint (count_idle_not_full (store, &n_idle), ==, 0);
+    g_assert_cmpuint (n_idle, >=, 1);
+
+    /* And the job's end, a full-sync write on the same pool. */
+    tag = lightly_store_finish_job (store, job, "0x3", initial, initial, NULL, "SAMPLER_CORESET", &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (tag);
+    g_assert_cmpuint (count_idle_not_full (store, &n_idle), ==, 0);
+  }
+  test_rm_rf (dir);
+}
+
 static void
 test_wait_job (void)
 {
@@ -1673,5 +1749,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/concurrency/disk", test_concurrency_disk);
   g_test_add_func ("/store/push-work", test_push_work);
   g_test_add_func ("/store/wait-job", test_wait_job);
+  g_test_add_func ("/store/progress-synchronous", test_progress_synchronous);
   return g_test_run ();
 }

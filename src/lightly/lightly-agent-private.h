@@ -30,6 +30,12 @@ struct _LightlyAgent
 
   /* Progress is coalesced into the owner context (DESIGN.md, Threads). */
   LightlyAgentProgress progress;
+
+  /* How many times the sample-name mapping was requested from the backend
+   * (once at initialization, then per query whose tag is wider than the
+   * mapping): the tests read it to see that a query over an unchanged
+   * dataset reuses the mapping. Owner context only. */
+  guint n_mapping_reads;
 };
 
 gboolean lightly_agent_update_sets         (LightlyAgent        *self,

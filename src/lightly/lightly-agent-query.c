@@ -164,8 +164,11 @@ query_sampled (GObject      *source,
       lightly_tag_get_tot_size (q->tag) == g_strv_length (self->sets.names))
     query_advance (g_steal_pointer (&task), NULL);
   else
-    lightly_api_workflow_client_get_file_names_async (self->client, NULL,
-                                                      query_got_file_names, g_steal_pointer (&task));
+    {
+      self->n_mapping_reads++;
+      lightly_api_workflow_client_get_file_names_async (self->client, NULL,
+                                                        query_got_file_names, g_steal_pointer (&task));
+    }
 }
 
 static void

@@ -161,6 +161,7 @@ init_got_tags (GObject      *source,
       return;
     }
   cancellable = g_task_get_cancellable (task);
+  self->n_mapping_reads++;
   lightly_api_workflow_client_get_file_names_async (self->client, cancellable,
                                                     init_got_file_names, g_steal_pointer (&task));
 }

@@ -137,10 +137,9 @@ typedef struct {
   GMutex lock;
   /* blocked builder */
   LightlyPcTile2Func tile;
-  const float *thr;             /* per candidate: h_i as float */
+  const float *thr;             /* per packed target: h_i as float, +∞ past n */
   double kappa, tau;
   float *panels;                /* the packed targets, 16 per panel, an even number */
-  float *tthr;                  /* thr per packed target, +∞ past n */
   GArray **up;                  /* per superblock: its rows' lists from lo on */
   guint32 *up_start, *up_len;   /* per candidate */
   const LightlyPcPrune *prune;  /* NULL: no tile is skipped */
@@ -224,12 +223,18 @@ n_panels (gsize n)
   return np + (np & 1);
 }
 
-/* Packs panels [bb·PACK_PANELS, …): targets 16p … dimension-major, and
- * their filter thresholds (+∞ past the end: never above). */
+typedef struct {
+  const LightlyPoints *pts;
+  float *panels;
+  float *thr;
+} Pack;
+
+/* Packs panels [bb·PACK_PANELS, …): targets 16p … dimension-major; past
+ * the end zeros, with the threshold +∞ (never above). */
 static void
 pack_block (gsize bb, gpointer data)
 {
-  Build *t = data;
+  Pack *t = data;
   const LightlyPoints *pts = t->pts;
   const gsize TC = LIGHTLY_PC_TILE_COLS;
   gsize n = pts->n, dim = pts->dim, np = n_panels (n);
@@ -249,16 +254,24 @@ pack_block (gsize bb, gpointer data)
 
               for (d = 0; d < dim; d++)
                 panel[d * TC + l] = x[d];
-              t->tthr[j] = t->thr[j];
             }
           else
             {
               for (d = 0; d < dim; d++)
                 panel[d * TC + l] = 0.0f;
-              t->tthr[j] = INFINITY;
+              t->thr[j] = INFINITY;
             }
         }
     }
+}
+
+gboolean
+lightly_probcover_pack_panels (const LightlyPoints *pts, float *panels, float *thr)
+{
+  Pack t = { pts, panels, thr };
+
+  return lightly_points_parallel (pts, (n_panels (pts->n) + PACK_PANELS - 1) / PACK_PANELS,
+                                  pack_block, &t);
 }
 
 /* Whether every pair of cells spanned by the rows r0 … r1 and the targets
@@ -331,7 +344,7 @@ tiled_block (gsize bb, gpointer data)
                   n_skipped++;
                   continue;
                 }
-              t->tile (q, t->panels + (c0 + p * TC) * dim, dim, qthr, t->tthr + c0 + p * TC, out2, mask2);
+              t->tile (q, t->panels + (c0 + p * TC) * dim, dim, qthr, t->thr + c0 + p * TC, out2, mask2);
               for (h = 0; h < 2; h++)
                 {
                   gsize j0 = c0 + (p + h) * TC;
@@ -470,27 +483,37 @@ assemble (Build *t)
     }
 }
 
-/* The float thresholds h_i of the filter (the proof above), and whether the
- * claim's conditions hold. */
-static gboolean
-tiled_init (Build *t, float *thr)
+gboolean
+lightly_probcover_claim (const LightlyPoints *pts, const double *norms, double *kappa, double *tau)
 {
-  const LightlyPoints *pts = t->pts;
   double nd = (double) pts->dim;
   double gam = nd * 0x1p-24 / (1 - nd * 0x1p-24), Gam = nd * 0x1p-53 / (1 - nd * 0x1p-53);
   gsize i;
 
   if (pts->dim == 0 || pts->dim >= ((gsize) 1 << 20))
     return FALSE;
-  t->kappa = 2 * (gam + Gam) + 16 * 0x1p-53;
-  t->tau = 4 * nd * 0x1p-149;
   for (i = 0; i < pts->n; i++)
+    if (!isfinite (norms[i]) || norms[i] > 0x1p100)
+      return FALSE;
+  *kappa = 2 * (gam + Gam) + 16 * 0x1p-53;
+  *tau = 4 * nd * 0x1p-149;
+  return TRUE;
+}
+
+/* The float thresholds h_i of the filter (the proof above), and whether the
+ * claim's conditions hold. */
+static gboolean
+tiled_init (Build *t, float *thr)
+{
+  gsize i;
+
+  if (!lightly_probcover_claim (t->pts, t->norms, &t->kappa, &t->tau))
+    return FALSE;
+  for (i = 0; i < t->pts->n; i++)
     {
       double nq = t->norms[i], h;
       float f;
 
-      if (!isfinite (nq) || nq > 0x1p100)
-        return FALSE;
       h = ((1 - t->kappa / 2) * nq - t->tau / 4 - t->delta2 / 2) / 2
           - (0x1p-20 * (nq + t->delta2) + 0x1p-140);
       f = (float) h;
@@ -549,7 +572,7 @@ build (const LightlyPoints            *pts,
   g->n = pts->n;
   if (!exact)
     {
-      thr = g_new (float, MAX (pts->n, 1));
+      thr = g_new (float, MAX (n_panels (pts->n) * LIGHTLY_PC_TILE_COLS, 1));
       exact = !tiled_init (&t, thr);
     }
   g->block = exact ? EX_BLOCK : SB_ROWS;
@@ -565,11 +588,10 @@ build (const LightlyPoints            *pts,
       gsize np = n_panels (pts->n);
 
       t.panels = g_new (float, np * LIGHTLY_PC_TILE_COLS * pts->dim);
-      t.tthr = g_new (float, np * LIGHTLY_PC_TILE_COLS);
       t.up = g_new0 (GArray *, MAX (g->n_blocks, 1));
       t.up_start = g_new (guint32, MAX (pts->n, 1));
       t.up_len = g_new (guint32, MAX (pts->n, 1));
-      if (!lightly_points_parallel (pts, (np + PACK_PANELS - 1) / PACK_PANELS, pack_block, &t))
+      if (!lightly_probcover_pack_panels (pts, t.panels, thr))
         ok = lightly_selection_set_cancelled (error);
     }
 
@@ -611,7 +633,6 @@ build (const LightlyPoints            *pts,
       g_free (t.up_start);
       g_free (t.up_len);
       g_free (t.panels);
-      g_free (t.tthr);
     }
   g->n_skipped = t.n_skipped;
   g_mutex_clear (&t.lock);

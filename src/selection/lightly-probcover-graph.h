@@ -65,7 +65,22 @@ void lightly_pc_prune_clear (LightlyPcPrune *pr);
 /* The float32 double tile for a kernel path (lightly-probcover-tile.h),
  * and the panels to pack n targets into (even: the tile reads two). */
 LightlyPcTile2Func lightly_probcover_tile_for (const LightlySelectionKernels *kern);
+
+/* Whether the float32 tiles' error claim (lightly-probcover-graph.c) holds
+ * for pts and its norms (dim in [1, 2²⁰), every norm finite and ≤ 2¹⁰⁰),
+ * and then its constants κ and τ for pts->dim. The graph builder and the
+ * purity rule's fast pass rest on the same claim. */
+gboolean lightly_probcover_claim (const LightlyPoints *pts, const double *norms,
+                                  double *kappa, double *tau);
 gsize lightly_probcover_n_panels (gsize n);
+
+/* Packs the targets pts->rows[0 … n) into panels, n_panels(n) of them
+ * (16·dim floats each, dimension-major: element d of target 16p + l at
+ * panels[p·16·dim + d·16 + l]), zeros past n, and sets thr[j] to +∞ for
+ * n ≤ j < 16·n_panels(n) so that padding is never above; thr[0 … n) are
+ * the caller's thresholds, left as they are. The graph builder and the
+ * purity rule share the layout. In parallel; FALSE when cancelled. */
+gboolean lightly_probcover_pack_panels (const LightlyPoints *pts, float *panels, float *thr);
 
 /* δ by the purity rule, shrunk to fit max_edges (lightly-probcover.c, step
  * 1; lightly-probcover-purity.c). progress gets the fraction of this step

@@ -216,46 +216,16 @@ query_threshold (const FastTask *t, double nq, double x)
   return f;
 }
 
-#define FP_PACK_PANELS 256
-
-static void
-fast_pack (gsize bb, gpointer data)
+/* h_c of the filter for a candidate of norm nc, rounded down to a float. */
+static float
+cand_threshold (const FastTask *t, double nc)
 {
-  FastTask *t = data;
-  const LightlyPoints *pts = t->pts;
-  const gsize TC = LIGHTLY_PC_TILE_COLS;
-  gsize n = pts->n, dim = pts->dim, np = lightly_probcover_n_panels (n);
-  gsize p0 = bb * FP_PACK_PANELS, p1 = MIN (np, p0 + FP_PACK_PANELS), p, l, d;
+  double h = ((1 - t->kappa / 2) * nc - t->tau / 4) / 2 - (0x1p-20 * nc + 0x1p-140);
+  float f = (float) h;
 
-  for (p = p0; p < p1; p++)
-    {
-      float *panel = t->panels + p * TC * dim;
-
-      for (l = 0; l < TC; l++)
-        {
-          gsize j = p * TC + l;
-
-          if (j < n)
-            {
-              const float *x = pts->matrix + (gsize) pts->rows[j] * dim;
-              double nc = t->norms[j];
-              double h = ((1 - t->kappa / 2) * nc - t->tau / 4) / 2 - (0x1p-20 * nc + 0x1p-140);
-              float f = (float) h;
-
-              if ((double) f > h)
-                f = nextafterf (f, -INFINITY);
-              for (d = 0; d < dim; d++)
-                panel[d * TC + l] = x[d];
-              t->tthr[j] = f;
-            }
-          else
-            {
-              for (d = 0; d < dim; d++)
-                panel[d * TC + l] = 0.0f;
-              t->tthr[j] = INFINITY;
-            }
-        }
-    }
+  if ((double) f > h)
+    f = nextafterf (f, -INFINITY);
+  return f;
 }
 
 static void
@@ -381,23 +351,13 @@ last_bin (double delta)
   return bin;
 }
 
-/* Whether the fast passes' claim holds (as tiled_init() of the graph). */
+/* Whether the fast passes' claim holds (the graph builder's). */
 static gboolean
 fast_init (FastTask *t)
 {
-  const LightlyPoints *pts = t->pts;
-  double nd = (double) pts->dim;
-  double gam = nd * 0x1p-24 / (1 - nd * 0x1p-24), Gam = nd * 0x1p-53 / (1 - nd * 0x1p-53);
-  gsize i;
-
-  if (pts->dim == 0 || pts->dim >= ((gsize) 1 << 20))
+  if (!lightly_probcover_claim (t->pts, t->norms, &t->kappa, &t->tau))
     return FALSE;
-  t->kappa = 2 * (gam + Gam) + 16 * 0x1p-53;
-  t->tau = 4 * nd * 0x1p-149;
-  for (i = 0; i < pts->n; i++)
-    if (!isfinite (t->norms[i]) || t->norms[i] > 0x1p100)
-      return FALSE;
-  t->tile = lightly_probcover_tile_for (pts->kern);
+  t->tile = lightly_probcover_tile_for (t->pts->kern);
   return TRUE;
 }
 
@@ -461,11 +421,13 @@ sample_pass (const LightlyPoints *cand, const double *norms, const guint32 *labe
   t.hist = hist = g_new (guint64, n_blocks * PC_BINS);
   t.n_double = n_double = g_new0 (guint64, n_blocks);
   {
-    gsize np = lightly_probcover_n_panels (m);
+    gsize np = lightly_probcover_n_panels (m), j;
 
     t.panels = g_new (float, np * LIGHTLY_PC_TILE_COLS * cand->dim);
     t.tthr = g_new (float, np * LIGHTLY_PC_TILE_COLS);
-    ok = lightly_points_parallel (cand, (np + FP_PACK_PANELS - 1) / FP_PACK_PANELS, fast_pack, &t);
+    for (j = 0; j < m; j++)
+      t.tthr[j] = cand_threshold (&t, norms[j]);
+    ok = lightly_probcover_pack_panels (cand, t.panels, t.tthr);
   }
   /* Pass 1: r. */
   ok = ok && lightly_points_parallel (cand, n_blocks, fast_block, &t);

@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Applies when the input is a local regular file (a file-descriptor based,
- * seekable stream) of at least CHUNKED_MIN bytes from its position on, and
- * nothing is copied (copy_to NULL). The header is read first; the body is
+ * seekable stream) of at least CHUNKED_MIN bytes from its position on. The
+ * header is read first; the body is
  * then cut at line ends into one chunk per thread, and each thread reads its
  * chunk with pread() into a buffer of its own (no mapping: page faults cost
  * more than the copy on the machines measured) and runs the streaming
@@ -19,7 +19,12 @@
  * repeats across chunks, the input is put back where it was and the
  * streaming reader parses the whole file in one pass: the result or the
  * error (first line, same message) is the one it gives. Only cancellation
- * is reported from here.
+ * is reported from here, and a failure to copy.
+ *
+ * copy_to (the store's copy of an upload) gets the bytes from the stream's
+ * position to the end, as the streaming reader would write them, but only
+ * once the chunks have parsed: a file handed to the streaming reader must
+ * reach copy_to from it alone, once.
  */
 #include "config.h"
 
@@ -103,6 +108,34 @@ cut_after (int fd, guint64 at, guint64 to)
       at += (guint64) n;
     }
   return to;
+}
+
+/* Bytes [from, to) of the file fd to out. */
+static gboolean
+copy_range (int fd, guint64 from, guint64 to, GOutputStream *out, GCancellable *cancellable,
+            GError **error)
+{
+  g_autofree char *buf = g_malloc (CHUNK_BUFFER);
+
+  while (from < to)
+    {
+      gssize n = pread (fd, buf, (gsize) MIN ((guint64) CHUNK_BUFFER, to - from), (off_t) from);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = n < 0 ? errno : EIO;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "reading the embeddings CSV: %s", g_strerror (saved));
+          return FALSE;
+        }
+      if (!g_output_stream_write_all (out, buf, (gsize) n, NULL, cancellable, error))
+        return FALSE;
+      from += (guint64) n;
+    }
+  return TRUE;
 }
 
 /* Every record of r into b. */
@@ -231,12 +264,12 @@ lightly_csv_parse_chunked (GInputStream          *input,
   goffset off;
   Reader hr;
   Rows b;
-  gboolean ok, cancelled = FALSE;
+  gboolean ok, reported = FALSE;
   int fd;
 
   *out = NULL;
   g_private_set (&last_chunks, NULL);
-  if (copy_to != NULL || !G_IS_FILE_DESCRIPTOR_BASED (input) || !G_IS_SEEKABLE (input) ||
+  if (!G_IS_FILE_DESCRIPTOR_BASED (input) || !G_IS_SEEKABLE (input) ||
       g_atomic_int_get (&chunked_disabled) || g_getenv ("LIGHTLY_CSV_NO_THREADS") != NULL)
     return FALSE;
   fd = g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (input));
@@ -318,8 +351,8 @@ lightly_csv_advise_huge (b.matrix, MAX (total, 1) * b.dim * sizeof (float));
       if (ok && !c->ok)
         {
           ok = FALSE;
-          cancelled = g_error_matches (c->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-          if (cancelled)
+          reported = g_error_matches (c->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          if (reported)
             g_propagate_error (error, g_steal_pointer (&c->error));
         }
       if (ok && !join (&b, c, line_offset))
@@ -332,13 +365,20 @@ lightly_csv_advise_huge (b.matrix, MAX (total, 1) * b.dim * sizeof (float));
     }
   if (ok && b.n_rows == 0)
     ok = FALSE;
+  if (ok && copy_to != NULL && !copy_range (fd, (guint64) off, size, copy_to, cancellable, error))
+    {
+      /* Not handed to the streaming reader: copy_to has some of the bytes
+       * already. */
+      ok = FALSE;
+      reported = TRUE;
+    }
   if (ok)
     {
       *out = lightly_csv_rows_finish (&b);
       g_private_set (&last_chunks, GSIZE_TO_POINTER (n_chunks));
     }
   lightly_csv_rows_clear (&b);
-  if (ok || cancelled)
+  if (ok || reported)
     {
       if (!g_seekable_seek (G_SEEKABLE (input), 0, G_SEEK_END, NULL, NULL) && *out != NULL)
         g_debug ("could not seek the embeddings CSV to its end");

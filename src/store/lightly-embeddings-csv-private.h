@@ -96,8 +96,8 @@ LightlyEmbeddingsCsv *lightly_csv_parse_stream (GInputStream  *input,
                                                 GError       **error);
 
 /* The chunked, threaded path: FALSE when it does not apply or the file needs
- * the streaming reader (then input is where it was); else TRUE with *out or
- * error (cancelled) set. */
+ * the streaming reader (then input is where it was and nothing was copied);
+ * else TRUE with *out or error (cancelled, or the copy failed) set. */
 gboolean lightly_csv_parse_chunked (GInputStream          *input,
                                    GOutputStream         *copy_to,
                                    gsize                  max_line,

@@ -9,7 +9,8 @@
  *
  *   embeddings/<id>.cov   one per embedding, the latest run's
  *
- * Layout (native byte order; every section padded to 8 bytes):
+ * Layout (native byte order; every section padded to 8 bytes; described
+ * only here, lightly-store.h and docs/design.md point to it):
  *   header   64 bytes: magic "LGLYCOV1", n_rows, dim, n_covered, the
  *            hash of the embedding id and of the caller's arithmetic
  *            version (the engine's LIGHTLY_SELECTION_ARITHMETIC), a fingerprint of the matrix (64

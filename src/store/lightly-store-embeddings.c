@@ -494,7 +494,8 @@ lightly_store_add_embedding_full (LightlyStore               *self,
   ok = import_open_copy (self, &imp, error);
   if (ok)
     {
-      /* Parsing copies the bytes as uploaded to imp.copy on the way. */
+      /* Parsing copies the bytes as uploaded to imp.copy: on the way, or
+       * after the chunks of a large local file have parsed. */
       imp.parsed = lightly_embeddings_csv_parse (csv, imp.copy, 0, cancellable, error);
       ok = imp.parsed != NULL;
     }

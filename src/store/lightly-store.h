@@ -290,15 +290,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LightlyStoreMatrix, lightly_store_matrix_unref)
 
 /* The minima a CORESET/CORAL run ended with (LightlySelectionCarry),
  * beside the matrix (embeddings/<id>.cov), for the next round to start
- * from. Load: TRUE when the file applies to this matrix, its covered set is
- * a non-empty subset of @preselected and it knows every candidate; then
+ * from. The file's layout and when it is used are described once, at the
+ * top of lightly-store-coverage.c. Load: TRUE when the file is used; then
  * @mind2 and @anchor (per candidate) are filled and *@uncovered (free
  * with g_free()) lists the positions in @preselected of the rows not
- * covered. FALSE otherwise (no file, another matrix or covered set: the run
- * recomputes), with a g_warning when the file is damaged. Always FALSE for
- * an in-memory store. All row lists ascending. @arithmetic identifies how
- * the values were computed (the engine's LIGHTLY_SELECTION_ARITHMETIC): a
- * file saved with another is not used. */
+ * covered. FALSE otherwise (the run recomputes), with a g_warning when the
+ * file is damaged. Always FALSE for an in-memory store. All row lists
+ * ascending. @arithmetic identifies how the values were computed (the
+ * engine's LIGHTLY_SELECTION_ARITHMETIC): a file saved with another is not
+ * used. */
 gboolean               lightly_store_load_coverage         (LightlyStore        *self,
                                                             const char          *embedding_id,
                                                             guint64              arithmetic,
