@@ -74,7 +74,7 @@ reader_over (Reader *r, int fd, guint64 from, guint64 to, gsize max_line, GCance
 {
   memset (r, 0, sizeof *r);
   r->cap = CHUNK_BUFFER;
-  r->buf = g_malloc (r->cap);
+  lightly_csv_reader_alloc (r);
   r->max_line = max_line;
   r->line = 1;
   r->cancellable = cancellable;
@@ -209,6 +209,8 @@ rows_for_chunk (Rows *x, const Rows *b)
   x->cols = b->cols;
   x->n_cols = b->n_cols;
   x->dim = b->dim;
+  x->has_run = b->has_run;
+  x->run_first = b->run_first;
   x->arena = g_string_chunk_new (64 * 1024);
   if (b->labels != NULL)
     x->labels = g_array_new (FALSE, FALSE, sizeof (gint64));

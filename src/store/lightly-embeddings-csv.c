@@ -47,6 +47,14 @@ quote_for_message (const char *s, gsize len)
   return g_strdup_printf ("'%s'", escaped);
 }
 
+void
+lightly_csv_reader_alloc (Reader *r)
+{
+  r->buf = g_realloc (r->buf, r->cap + LIGHTLY_CSV_PAD);
+  /* Never used, only loaded (and masked off): defined for memory checkers. */
+  memset (r->buf + r->cap, 0, LIGHTLY_CSV_PAD);
+}
+
 static gboolean
 reader_fill (Reader *r, GError **error)
 {
@@ -66,7 +74,7 @@ reader_fill (Reader *r, GError **error)
   if (r->cap - 1 - r->end < READ_CHUNK)
     {
       r->cap = MAX (r->cap * 2, r->end + READ_CHUNK + 1);
-      r->buf = g_realloc (r->buf, r->cap);
+      lightly_csv_reader_alloc (r);
     }
 
   if (r->use_fd)
@@ -470,6 +478,18 @@ lightly_csv_read_header (Reader *r, Rows *b, GError **error)
   b->cols = parse_header (&rec, &b->n_cols, &b->dim, &has_labels, error);
   if (b->cols == NULL)
     return FALSE;
+  for (gsize i = 0; i < b->n_cols && !b->has_run; i++)
+    if (b->cols[i].kind == COL_EMBEDDING)
+      {
+        gsize j;
+
+        for (j = 0; j < b->dim && i + j < b->n_cols; j++)
+          if (b->cols[i + j].kind != COL_EMBEDDING || b->cols[i + j].target != j)
+            break;
+        b->has_run = j == b->dim;
+        b->run_first = i;
+        break;
+      }
   if (has_labels)
     b->labels = g_array_new (FALSE, FALSE, sizeof (gint64));
   return TRUE;
@@ -589,6 +609,17 @@ lightly_csv_parse_row (Rows *b, const Record *rec, GError **error)
 
       if (col >= b->n_cols)
         goto wrong_count;
+      if (b->has_run && col >= b->run_first && col < b->run_first + b->dim)
+        {
+          gsize k = lightly_csv_parse_floats_run (p, rec->end, row + (col - b->run_first),
+                                                  b->run_first + b->dim - col, &p);
+
+          if (k > 0)
+            {
+              col += k;
+              continue;
+            }
+        }
       if (b->cols[col].kind == COL_EMBEDDING &&
           lightly_csv_parse_float_fast (p, rec->end, &row[b->cols[col].target], &fe))
         {
@@ -671,7 +702,7 @@ lightly_csv_parse_stream (GInputStream  *input,
   r.copy_to = copy_to;
   r.cancellable = cancellable;
   r.cap = INITIAL_BUFFER;
-  r.buf = g_malloc (r.cap);
+  lightly_csv_reader_alloc (&r);
   r.max_line = max_line;
   r.line = 1;
   lightly_csv_rows_init (&b);
