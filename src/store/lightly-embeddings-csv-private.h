@@ -67,7 +67,8 @@ typedef struct {
   gsize run_first;
   gsize n_rows;
   gsize rows_cap;
-  gboolean borrowed;       /* matrix belongs to someone else: never grown or freed */
+  gboolean borrowed;       /* matrix belongs to someone else: never grown or freed
+                            * (when full, the rows move to a matrix of their own) */
   GString *scratch;        /* unquoting buffer of next_field() */
   GHashTable *seen;        /* file name → row + 1 */
   GPtrArray *names;        /* in the arena */

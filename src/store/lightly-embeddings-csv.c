@@ -592,14 +592,19 @@ lightly_csv_parse_row (Rows *b, const Record *rec, GError **error)
 
   if (b->n_rows == b->rows_cap)
     {
+      float *old = b->matrix;
+
+      /* A chunk's share of the joint matrix was an estimate: past it, its
+       * rows move to a matrix of its own (the join copies them back). */
+      b->rows_cap = MAX (b->rows_cap * 2, 1024);
       if (b->borrowed)
         {
-          g_set_error_literal (error, LIGHTLY_ERROR, LIGHTLY_ERROR_FAILED,
-                               "more rows than the chunk has lines");
-          return FALSE;
+          b->matrix = g_new (float, b->rows_cap * b->dim);
+          memcpy (b->matrix, old, b->n_rows * b->dim * sizeof (float));
+          b->borrowed = FALSE;
         }
-      b->rows_cap = MAX (b->rows_cap * 2, 1024);
-      b->matrix = g_renew (float, b->matrix, b->rows_cap * b->dim);
+      else
+        b->matrix = g_renew (float, b->matrix, b->rows_cap * b->dim);
     }
   row = b->matrix + b->n_rows * b->dim;
 
