@@ -48,10 +48,20 @@ parse_known (const char *p, const char *fe, float *out)
   int n, nd, e10 = 0;
 
   p += neg;
-  nd = lightly_csv_digits8 (p, &m);
-  if (nd == 8)
-    return FALSE;
-  p += nd;
+  /* Embeddings are mostly below 10: one digit before the point. */
+  if ((unsigned) (p[0] - '0') < 10u && p[1] == '.')
+    {
+      m = (guint64) (p[0] - '0');
+      nd = 1;
+      p++;
+    }
+  else
+    {
+      nd = lightly_csv_digits8 (p, &m);
+      if (nd == 8)
+        return FALSE;
+      p += nd;
+    }
   if (*p == '.')
     {
       p++;
