@@ -33,6 +33,18 @@ typedef enum {
   LIGHTLY_CSV_NUM_NOT_FINITE,
 } LightlyCsvNum;
 
+/* ±f without a branch on the sign: it is as often one as the other. */
+static inline float
+lightly_csv_signed (float f, gboolean neg)
+{
+  guint32 u;
+
+  memcpy (&u, &f, sizeof u);
+  u ^= (guint32) (neg != 0) << 31;
+  memcpy (&f, &u, sizeof u);
+  return f;
+}
+
 /* The float32 nearest to ±m·10^e10 (ties to even, as strtof), if Clinger's
  * fast path gets it: a mantissa of at most 2^53 and a power of ten of at
  * most 22 are both exact doubles, so one IEEE multiplication or division
@@ -74,8 +86,7 @@ lightly_csv_clinger (guint64 m, int e10, gboolean neg, float *out)
             G_GUINT64_CONSTANT (32))
         {
           /* Below 2^53: finite. */
-          f = (float) q;
-          *out = neg ? -f : f;
+          *out = lightly_csv_signed ((float) q, neg);
           return TRUE;
         }
       d /= lightly_csv_pow10[-e10];
@@ -101,7 +112,7 @@ lightly_csv_clinger (guint64 m, int e10, gboolean neg, float *out)
       if (isfinite (g) && d - (double) f == (double) g - d)
         return FALSE;
     }
-  *out = neg ? -f : f;
+  *out = lightly_csv_signed (f, neg);
   return TRUE;
 }
 
@@ -182,12 +193,9 @@ lightly_csv_digits8 (const char *p, guint64 *val)
   x = v - G_GUINT64_CONSTANT (0x3030303030303030);
   mask = ((x + G_GUINT64_CONSTANT (0x7676767676767676)) | x) & G_GUINT64_CONSTANT (0x8080808080808080);
   n = mask != 0 ? __builtin_ctzll (mask) >> 3 : 8;
-  if (n == 0)
-    {
-      *val = 0;
-      return 0;
-    }
-  x <<= 8 * (8 - n);
+  /* Two shifts, as one of 64 (n = 0) is undefined: no branch on n, whose
+   * value the processor cannot predict. */
+  x = (x << (32 - 4 * n)) << (32 - 4 * n);
   x = x * 10 + (x >> 8);
   x = (((x & G_GUINT64_CONSTANT (0x000000FF000000FF)) * G_GUINT64_CONSTANT (0x000F424000000064)) +
        (((x >> 16) & G_GUINT64_CONSTANT (0x000000FF000000FF)) * G_GUINT64_CONSTANT (0x0000271000000001))) >> 32;
