@@ -2,11 +2,12 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- *   _build/bench/bench-csv [--rows 100000] [--dim 128] [--repeat 3] [--memory] FILE.csv
+ *   _build/bench/bench-csv [--rows 100000] [--dim 128] [--repeat 3] [--shortest] [--memory] FILE.csv
  *
  * Writes FILE.csv (filenames, embedding_0 … embedding_{dim−1}, labels; the
  * values as Python's repr of a float32 would print them: shortest "%.9g"
- * form, some with exponents) unless it exists, then times
+ * form, some with exponents; with --shortest the shortest form that reads
+ * back, as Python's str() of a numpy.float32) unless it exists, then times
  * lightly_embeddings_csv_parse() over it (minimum of --repeat) and prints
  * MB/s. Compare with bench/reference/loadtxt.py on the same file.
  *
@@ -17,13 +18,33 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <gio/gio.h>
 
 #include "store/lightly-embeddings-csv.h"
 
+/* The shortest "%.Ng" that reads back as v: what Python's str() of a
+ * numpy.float32 prints, so what Lightly's own save_embeddings() writes. */
 static void
-write_csv (const char *path, gsize rows, gsize dim)
+print_shortest (FILE *f, float v)
+{
+  char buf[32];
+  int n;
+
+  for (n = 1; n < 9; n++)
+    {
+      g_snprintf (buf, sizeof buf, "%.*g", n, v);
+      if (strtof (buf, NULL) == v)
+        break;
+    }
+  if (n == 9)
+    g_snprintf (buf, sizeof buf, "%.9g", v);
+  fprintf (f, ",%s", buf);
+}
+
+static void
+write_csv (const char *path, gsize rows, gsize dim, gboolean shortest)
 {
   FILE *f = fopen (path, "w");
   GRand *rng = g_rand_new_with_seed (13);
@@ -44,7 +65,10 @@ write_csv (const char *path, gsize rows, gsize dim)
 
           if (j % 17 == 5)
             v *= 1e-4f;
-          fprintf (f, ",%.9g", v);
+          if (shortest)
+            print_shortest (f, v);
+          else
+            fprintf (f, ",%.9g", v);
         }
       fprintf (f, ",%u\n", (guint) (i % 10));
     }
@@ -68,13 +92,14 @@ int
 main (int argc, char **argv)
 {
   gint rows = 100000, dim = 128, repeat = 3, i;
-  gboolean memory = FALSE;
+  gboolean memory = FALSE, shortest = FALSE;
   g_autofree char *contents = NULL;
   gsize length = 0;
   GOptionEntry entries[] = {
     { "rows", 0, 0, G_OPTION_ARG_INT, &rows, "Rows of a new file (100000)", "N" },
     { "dim", 0, 0, G_OPTION_ARG_INT, &dim, "Dimension of a new file (128)", "D" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs (3)", "N" },
+    { "shortest", 0, 0, G_OPTION_ARG_NONE, &shortest, "A new file's values as short as they read back", NULL },
     { "memory", 0, 0, G_OPTION_ARG_NONE, &memory, "Parse from memory (one thread, no reads)", NULL },
     { NULL }
   };
@@ -85,9 +110,9 @@ main (int argc, char **argv)
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 2)
-    g_error ("usage: bench-csv [--rows N] [--dim D] [--repeat N] [--memory] FILE.csv");
+    g_error ("usage: bench-csv [--rows N] [--dim D] [--repeat N] [--shortest] [--memory] FILE.csv");
   if (!g_file_test (argv[1], G_FILE_TEST_EXISTS))
-    write_csv (argv[1], (gsize) rows, (gsize) dim);
+    write_csv (argv[1], (gsize) rows, (gsize) dim, shortest);
   if (memory && !g_file_get_contents (argv[1], &contents, &length, &error))
     g_error ("%s", error->message);
   for (i = 0; i < MAX (repeat, 1); i++)

@@ -64,22 +64,23 @@ parse_known (const char *p, const char *fe, float *out)
     }
   if (*p == '.')
     {
+      guint64 g;
+      int n2;
+
       p++;
       n = lightly_csv_digits8 (p, &f);
-      p += n;
-      m = m * lightly_csv_pow10_u64[n] + f;
-      nd += n;
-      e10 = -n;
-      if (n == 8)
-        {
-          n = lightly_csv_digits8 (p, &f);
-          if (n == 8)
-            return FALSE;
-          p += n;
-          m = m * lightly_csv_pow10_u64[n] + f;
-          nd += n;
-          e10 -= n;
-        }
+      /* The next eight are read whether the first eight were all digits or
+       * not (the lengths of fractions vary too much to predict a branch),
+       * and count only if they were. */
+      n2 = lightly_csv_digits8 (p + n, &g);
+      n2 = n == 8 ? n2 : 0;
+      g = n == 8 ? g : 0;
+      if (n2 == 8)
+        return FALSE;
+      m = (m * lightly_csv_pow10_u64[n] + f) * lightly_csv_pow10_u64[n2] + g;
+      p += n + n2;
+      nd += n + n2;
+      e10 = -(n + n2);
     }
   /* More than 19 digits may have wrapped m: the slow path's. */
   if (nd == 0 || nd > 19)
