@@ -143,34 +143,50 @@ chunk_thread (gpointer data)
   return NULL;
 }
 
-/* Chunk c's rows after b's (the earlier chunks'): FALSE if a name of c is
- * already in b. in_place: every chunk's rows are in its share of b's
- * matrix, which the earlier chunks' rows never pass; else b's matrix is a
- * new one that holds them all. */
+#define SWAP(type, a, b) G_STMT_START { type t_ = (a); (a) = (b); (b) = t_; } G_STMT_END
+
+/* Chunk k's rows after b's (the earlier chunks'): FALSE if a name of k is
+ * one of theirs (each chunk's own table of names says). in_place: every
+ * chunk's rows are in its share of b's matrix, which the earlier chunks'
+ * rows never pass; else b's matrix is a new one that holds them all. */
 static gboolean
-join (Rows *b, Chunk *c, guint64 line_offset, gboolean in_place)
+join (Rows *b, Chunk *chunks, gsize k, guint64 line_offset, gboolean in_place)
 {
+  Chunk *c = &chunks[k];
   Rows *x = &c->b;
-  gsize i, n0 = b->n_rows;
+  gsize i, j, n0 = b->n_rows;
 
-  for (i = 0; i < x->n_rows; i++)
+  if (k == 0)
     {
-      const char *name = g_ptr_array_index (x->names, i);
-
-      if (g_hash_table_contains (b->seen, name))
-        return FALSE;
-      name = g_string_chunk_insert (b->arena, name);
-      g_hash_table_insert (b->seen, (gpointer) name, GSIZE_TO_POINTER (n0 + i + 1));
-      g_ptr_array_add (b->names, (gpointer) name);
+      /* The first chunk's names, arena, lines and labels become b's as
+       * they are (b has none yet): no copy, no second hashing. */
+      SWAP (GStringChunk *, b->arena, x->arena);
+      SWAP (GPtrArray *, b->names, x->names);
+      SWAP (GArray *, b->lines, x->lines);
+      SWAP (GArray *, b->labels, x->labels);
+      for (i = 0; i < b->lines->len && line_offset != 0; i++)
+        g_array_index (b->lines, guint64, i) += line_offset;
     }
-  for (i = 0; i < x->n_rows; i++)
+  else
     {
-      guint64 line = g_array_index (x->lines, guint64, i) + line_offset;
+      for (i = 0; i < x->n_rows; i++)
+        {
+          const char *name = g_ptr_array_index (x->names, i);
 
-      g_array_append_val (b->lines, line);
+          for (j = 0; j < k; j++)
+            if (g_hash_table_contains (chunks[j].b.seen, name))
+              return FALSE;
+          g_ptr_array_add (b->names, g_string_chunk_insert (b->arena, name));
+        }
+      for (i = 0; i < x->n_rows; i++)
+        {
+          guint64 line = g_array_index (x->lines, guint64, i) + line_offset;
+
+          g_array_append_val (b->lines, line);
+        }
+      if (b->labels != NULL)
+        g_array_append_vals (b->labels, x->labels->data, x->n_rows);
     }
-  if (b->labels != NULL)
-    g_array_append_vals (b->labels, x->labels->data, x->n_rows);
   /* Shares are estimates with slack, so the rows move down to close the
    * gap the earlier chunks left. */
   if (x->n_rows > 0 && (!in_place || c->row0 != n0))
@@ -192,11 +208,16 @@ lightly_csv_advise_huge (gpointer p, gsize bytes)
 #endif
 }
 
-/* Rows for a chunk: the header's columns, shared (not freed with them). */
+/* Rows for a chunk: the header's columns, shared (not freed with them);
+ * arrays for rows rows (they grow as needed). */
 static void
-rows_for_chunk (Rows *x, const Rows *b)
+rows_for_chunk (Rows *x, const Rows *b, guint64 rows)
 {
   lightly_csv_rows_init (x);
+  g_ptr_array_unref (x->names);
+  x->names = g_ptr_array_sized_new ((guint) MIN (rows, (guint64) G_MAXUINT));
+  g_array_unref (x->lines);
+  x->lines = g_array_sized_new (FALSE, FALSE, sizeof (guint64), (guint) MIN (rows, (guint64) G_MAXUINT));
   x->cols = b->cols;
   x->n_cols = b->n_cols;
   x->dim = b->dim;
@@ -204,7 +225,7 @@ rows_for_chunk (Rows *x, const Rows *b)
   x->run_first = b->run_first;
   x->arena = g_string_chunk_new (64 * 1024);
   if (b->labels != NULL)
-    x->labels = g_array_new (FALSE, FALSE, sizeof (gint64));
+    x->labels = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) MIN (rows, (guint64) G_MAXUINT));
 }
 
 gboolean
@@ -264,15 +285,7 @@ lightly_csv_parse_chunked (GInputStream          *input,
     cut[k] = cut_after (fd, MAX (cut[k - 1], body + k * ((size - body) / n_chunks)), size);
   cut[n_chunks] = size;
 
-  for (k = 0; k < n_chunks; k++)
-    {
-      Chunk *c = &chunks[k];
-
-      memset (c, 0, sizeof *c);
-      reader_over (&c->r, fd, cut[k], cut[k + 1], max_line, cancellable);
-      rows_for_chunk (&c->b, &b);
-    }
-
+  memset (chunks, 0, sizeof chunks);
   /* Every row near its final place: each chunk gets a share of one matrix
    * by its bytes over the mean line of the first MiB of the body (which
    * the header's reader holds), plus 3 % and 64 rows. */
@@ -289,6 +302,12 @@ lightly_csv_parse_chunked (GInputStream          *input,
         chunks[k].row0 = total;
         chunks[k].cap = (guint64) ((double) (cut[k + 1] - cut[k]) / MAX (line_bytes, 1.0) * 1.03) + 64;
         total += chunks[k].cap;
+      }
+    /* The first chunk's arrays become the result's (join()). */
+    for (k = 0; k < n_chunks; k++)
+      {
+        reader_over (&chunks[k].r, fd, cut[k], cut[k + 1], max_line, cancellable);
+        rows_for_chunk (&chunks[k].b, &b, k == 0 ? total : chunks[k].cap);
       }
     g_free (hr.buf);
     b.matrix = g_new (float, MAX (total, 1) * b.dim);
@@ -335,9 +354,15 @@ lightly_csv_parse_chunked (GInputStream          *input,
           if (cancelled)
             g_propagate_error (error, g_steal_pointer (&c->error));
         }
-      if (ok && !join (&b, c, line_offset, in_place))
+      if (ok && !join (&b, chunks, k, line_offset, in_place))
         ok = FALSE;
       line_offset += c->n_lines;
+    }
+  /* Only now: join() looks names up in the earlier chunks' tables. */
+  for (k = 0; k < n_chunks; k++)
+    {
+      Chunk *c = &chunks[k];
+
       c->b.cols = NULL;
       lightly_csv_rows_clear (&c->b);
       g_clear_error (&c->error);
