@@ -531,7 +531,6 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
     case COL_NAME:
       {
         const char *name;
-        gpointer first;
 
         /* A NUL would cut the name short, and two names would then collide. */
         if (memchr (fs, '\0', (gsize) (fe - fs)) != NULL)
@@ -546,11 +545,20 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
           }
         name = g_string_chunk_insert_len (b->arena, fs, fe - fs);
 
-        if (g_hash_table_lookup_extended (b->seen, name, NULL, &first))
+        /* One hashing per name: the insert says whether it was there. The
+         * first row with it is then looked for among the names (the insert
+         * replaced its number; the parse stops here anyway). */
+        if (!g_hash_table_insert (b->seen, (gpointer) name, GSIZE_TO_POINTER (b->n_rows + 1)))
           {
             g_autofree char *q = quote_for_message (fs, (gsize) (fe - fs));
-            guint64 first_line = g_array_index (b->lines, guint64,
-                                                GPOINTER_TO_SIZE (first) - 1);
+            guint64 first_line = 0;
+
+            for (gsize i = 0; i < b->names->len; i++)
+              if (strcmp (g_ptr_array_index (b->names, i), name) == 0)
+                {
+                  first_line = g_array_index (b->lines, guint64, i);
+                  break;
+                }
 
             g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                          "line %" G_GUINT64_FORMAT ", column %" G_GSIZE_FORMAT
@@ -559,7 +567,6 @@ parse_field (Rows *b, const Record *rec, gsize col, const char *fs, const char *
                          rec->line, col + 1, q, first_line);
             return FALSE;
           }
-        g_hash_table_insert (b->seen, (gpointer) name, GSIZE_TO_POINTER (b->n_rows + 1));
         g_ptr_array_add (b->names, (gpointer) name);
       }
       return TRUE;
