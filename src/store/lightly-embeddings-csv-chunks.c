@@ -310,10 +310,13 @@ lightly_csv_parse_chunked (GInputStream          *input,
         rows_for_chunk (&chunks[k].b, &b, k == 0 ? total : chunks[k].cap);
       }
     g_free (hr.buf);
-    b.matrix = g_new (float, MAX (total, 1) * b.dim);
-    b.rows_cap = (gsize) total;
-    lightly_csv_advise_huge (b.matrix, MAX (total, 1) * b.dim * sizeof (float));
-    for (k = 0; k < n_chunks; k++)
+    /* An estimate from a first MiB unlike the rest could ask for far more
+     * than the rows need: then each chunk grows a matrix of its own. */
+    b.matrix = total <= G_MAXSIZE / sizeof (float) / b.dim ? g_try_new (float, MAX (total, 1) * b.dim) : NULL;
+    b.rows_cap = b.matrix != NULL ? (gsize) total : 0;
+    if (b.matrix != NULL)
+      lightly_csv_advise_huge (b.matrix, MAX (total, 1) * b.dim * sizeof (float));
+    for (k = 0; k < n_chunks && b.matrix != NULL; k++)
       {
         chunks[k].b.matrix = b.matrix + chunks[k].row0 * b.dim;
         chunks[k].b.rows_cap = (gsize) chunks[k].cap;

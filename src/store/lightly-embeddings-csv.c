@@ -722,8 +722,11 @@ presize (Reader *r, Rows *b)
                     ((double) (r->end - r->pos) / (double) nl) * 1.03) + 64;
   if (rows > G_MAXSIZE / sizeof (float) / b->dim)
     return;
+  /* A first buffer unlike the rest may overestimate by far: then grow. */
+  b->matrix = g_try_new (float, (gsize) rows * b->dim);
+  if (b->matrix == NULL)
+    return;
   b->rows_cap = (gsize) rows;
-  b->matrix = g_new (float, b->rows_cap * b->dim);
   lightly_csv_advise_huge (b->matrix, b->rows_cap * b->dim * sizeof (float));
 }
 
