@@ -35,7 +35,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <gio/gfiledescriptorbased.h>
@@ -193,19 +192,6 @@ join (Rows *b, Chunk *chunks, gsize k, guint64 line_offset, gboolean in_place)
     memmove (b->matrix + n0 * b->dim, x->matrix, x->n_rows * b->dim * sizeof (float));
   b->n_rows += x->n_rows;
   return TRUE;
-}
-
-void
-lightly_csv_advise_huge (gpointer p, gsize bytes)
-{
-#ifdef MADV_HUGEPAGE
-  const guintptr huge = (guintptr) 2 << 20;
-  guintptr lo = ((guintptr) p + huge - 1) & ~(huge - 1);
-  guintptr hi = ((guintptr) p + bytes) & ~(huge - 1);
-
-  if (hi > lo)
-    (void) madvise ((void *) lo, hi - lo, MADV_HUGEPAGE);
-#endif
 }
 
 /* Rows for a chunk: the header's columns, shared (not freed with them);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <math.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <gio/gfiledescriptorbased.h>
 #include <string.h>
@@ -694,6 +695,19 @@ lightly_csv_rows_finish (Rows *b)
   b->names = g_ptr_array_new ();
   b->lines = g_array_new (FALSE, FALSE, sizeof (guint64));
   return csv;
+}
+
+void
+lightly_csv_advise_huge (gpointer p, gsize bytes)
+{
+#ifdef MADV_HUGEPAGE
+  const guintptr huge = (guintptr) 2 << 20;
+  guintptr lo = ((guintptr) p + huge - 1) & ~(huge - 1);
+  guintptr hi = ((guintptr) p + bytes) & ~(huge - 1);
+
+  if (hi > lo)
+    (void) madvise ((void *) lo, hi - lo, MADV_HUGEPAGE);
+#endif
 }
 
 /* A regular file's remaining size over the mean line length of what the
