@@ -8,10 +8,10 @@
  * field count, a bad number, a non-finite value, a name repeated within a
  * chunk and across chunks, in the first and in the last chunk; and files
  * the chunks cannot take (a quoted field, no final line end, blank lines,
- * a BOM) must still parse right. A copy of the input (the store keeps the
- * CSV as uploaded) takes the chunks too and holds the same bytes as the
- * streaming reader's, and the store's import with a copy gives the same
- * rows and the same errors on either path.
+ * a BOM, lines that get shorter after the first MiB) must still parse right.
+ * A copy of the input (the store keeps the CSV as uploaded) takes the chunks
+ * too and holds the same bytes as the streaming reader's, and the store's
+ * import with a copy gives the same rows and the same errors on either path.
  */
 #include <lightly/lightly.h>
 #include "store/lightly-embeddings-csv.h"
@@ -35,6 +35,8 @@ typedef enum {
   EDIT_NO_FINAL_NL,     /* the last line has no '\n' */
   EDIT_BLANK_LINES,     /* blank lines here and there */
   EDIT_BOM_CRLF,        /* a BOM and \r\n line ends */
+  EDIT_SHORT_LATE,      /* lines after the first MiB half as long: more rows than the
+                         * chunks' shares of the matrix (estimated from that MiB) */
   N_EDITS
 } Edit;
 
@@ -75,6 +77,8 @@ make_csv (Edit edit, gsize rows)
             g_string_append (s, ",abc");
           else if (edit == EDIT_NAN_LATE && late && j == 9)
             g_string_append (s, ",nan");
+          else if (edit == EDIT_SHORT_LATE && i >= 4000)
+            g_string_append_printf (s, ",%.2g", v);
           else if (j % 7 == 3)
             g_string_append_printf (s, ",%.9g", v * 1e-4f);
           else

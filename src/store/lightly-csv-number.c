@@ -10,6 +10,138 @@
 
 #include "store/lightly-csv-number.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* The ',' bytes among the 64 at p, bit i for p[i]. */
+static inline guint64
+comma_mask64 (const char *p)
+{
+#ifdef __SSE2__
+  const __m128i comma = _mm_set1_epi8 (',');
+  guint64 m0 = (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (_mm_loadu_si128 ((const void *) p), comma));
+  guint64 m1 = (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (_mm_loadu_si128 ((const void *) (p + 16)), comma));
+  guint64 m2 = (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (_mm_loadu_si128 ((const void *) (p + 32)), comma));
+  guint64 m3 = (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (_mm_loadu_si128 ((const void *) (p + 48)), comma));
+
+  return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+#else
+  guint64 mask = 0;
+  int i;
+
+  for (i = 0; i < 64; i++)
+    mask |= (guint64) (p[i] == ',') << i;
+  return mask;
+#endif
+}
+
+/* The field [p, fe) (fe at a ',') as lightly_csv_parse_float_fast() would
+ * read it, but with its end known: the digits cannot run past fe, and
+ * nothing here feeds the next field's start, so the work on consecutive
+ * fields overlaps in the processor instead of waiting on one another. */
+static inline gboolean
+parse_known (const char *p, const char *fe, float *out)
+{
+  gboolean neg = *p == '-';
+  guint64 m, f;
+  int n, nd, e10 = 0;
+
+  p += neg;
+  /* Embeddings are mostly below 10: one digit before the point. */
+  if ((unsigned) (p[0] - '0') < 10u && p[1] == '.')
+    {
+      m = (guint64) (p[0] - '0');
+      nd = 1;
+      p++;
+    }
+  else
+    {
+      nd = lightly_csv_digits8 (p, &m);
+      if (nd == 8)
+        return FALSE;
+      p += nd;
+    }
+  if (*p == '.')
+    {
+      guint64 g;
+      int n2;
+
+      p++;
+      n = lightly_csv_digits8 (p, &f);
+      /* The next eight are read whether the first eight were all digits or
+       * not (the lengths of fractions vary too much to predict a branch),
+       * and count only if they were. */
+      n2 = lightly_csv_digits8 (p + n, &g);
+      n2 = n == 8 ? n2 : 0;
+      g = n == 8 ? g : 0;
+      if (n2 == 8)
+        return FALSE;
+      m = (m * lightly_csv_pow10_u64[n] + f) * lightly_csv_pow10_u64[n2] + g;
+      p += n + n2;
+      nd += n + n2;
+      e10 = -(n + n2);
+    }
+  /* More than 19 digits may have wrapped m: the slow path's. */
+  if (nd == 0 || nd > 19)
+    return FALSE;
+  if (p != fe)
+    {
+      gboolean eneg;
+      int ex = 0;
+
+      if ((*p | 0x20) != 'e')
+        return FALSE;
+      p++;
+      eneg = *p == '-';
+      p += *p == '-' || *p == '+';
+      if (p == fe || fe - p > 3)
+        return FALSE;
+      for (; p < fe; p++)
+        {
+          if ((unsigned) (*p - '0') >= 10u)
+            return FALSE;
+          ex = ex * 10 + (*p - '0');
+        }
+      e10 += eneg ? -ex : ex;
+    }
+  return lightly_csv_clinger (m, e10, neg, out);
+}
+
+/* The record is split at the ',' bits of 64-byte blocks rather than by the
+ * number scan's own stop: a scan that ends where the next one starts makes
+ * every field wait for the loads of the one before. */
+gsize
+lightly_csv_parse_floats_run (const char *p, const char *end, float *out, gsize n,
+                              const char **next)
+{
+  const char *blk = p;
+  gsize j = 0;
+
+  while (j < n && blk < end)
+    {
+      guint64 mask = comma_mask64 (blk);
+
+      if (end - blk < 64)
+        mask &= (G_GUINT64_CONSTANT (1) << (end - blk)) - 1;
+      while (mask != 0)
+        {
+          const char *fe = blk + __builtin_ctzll (mask);
+
+          mask &= mask - 1;
+          if (!parse_known (p, fe, &out[j]))
+            goto done;
+          p = fe + 1;
+          if (++j == n)
+            goto done;
+        }
+      blk += 64;
+    }
+done:
+  *next = p;
+  return j;
+}
+
 /* strtof in the C locale, whatever the process's locale: the slow path. */
 static float
 strtof_c (const char *s, char **endp)

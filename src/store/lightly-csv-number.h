@@ -20,11 +20,30 @@ static const double lightly_csv_pow10[] = {
   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* The doubles nearest 10^-k (the compiler rounds decimal constants
+ * correctly). */
+static const double lightly_csv_pow10_neg[] = {
+  1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11,
+  1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
+};
+
 typedef enum {
   LIGHTLY_CSV_NUM_OK,
   LIGHTLY_CSV_NUM_BAD,
   LIGHTLY_CSV_NUM_NOT_FINITE,
 } LightlyCsvNum;
+
+/* ±f without a branch on the sign: it is as often one as the other. */
+static inline float
+lightly_csv_signed (float f, gboolean neg)
+{
+  guint32 u;
+
+  memcpy (&u, &f, sizeof u);
+  u ^= (guint32) (neg != 0) << 31;
+  memcpy (&f, &u, sizeof u);
+  return f;
+}
 
 /* The float32 nearest to ±m·10^e10 (ties to even, as strtof), if Clinger's
  * fast path gets it: a mantissa of at most 2^53 and a power of ten of at
@@ -51,7 +70,27 @@ lightly_csv_clinger (guint64 m, int e10, gboolean neg, float *out)
     return FALSE;
   d = (double) (gint64) m;      /* m ≤ 2^53: a signed conversion is exact and cheaper */
   if (e10 < 0)
-    d /= lightly_csv_pow10[-e10];
+    {
+      /* A division costs more than all the rest of a number, and waits for
+       * the one before; a multiplication by the double nearest 10^e10 is
+       * within 2^-52 relative of m·10^e10 (two roundings), i.e. within 2
+       * units of d's last place. So unless the 29 bits below float
+       * precision are within 16 units of a float midpoint (1000…0), both
+       * round to the same float; otherwise, and below the normal range
+       * (coarser floats), the exact division decides as before. */
+      double q = d * lightly_csv_pow10_neg[-e10];
+
+      memcpy (&bits, &q, sizeof bits);
+      if (fabs (q) >= 0x1p-126 &&
+          ((bits & G_GUINT64_CONSTANT (0x1FFFFFFF)) - G_GUINT64_CONSTANT (0x10000000 - 16)) >
+            G_GUINT64_CONSTANT (32))
+        {
+          /* Below 2^53: finite. */
+          *out = lightly_csv_signed ((float) q, neg);
+          return TRUE;
+        }
+      d /= lightly_csv_pow10[-e10];
+    }
   else
     d *= lightly_csv_pow10[e10];
   f = (float) d;
@@ -73,7 +112,7 @@ lightly_csv_clinger (guint64 m, int e10, gboolean neg, float *out)
       if (isfinite (g) && d - (double) f == (double) g - d)
         return FALSE;
     }
-  *out = neg ? -f : f;
+  *out = lightly_csv_signed (f, neg);
   return TRUE;
 }
 
@@ -154,12 +193,9 @@ lightly_csv_digits8 (const char *p, guint64 *val)
   x = v - G_GUINT64_CONSTANT (0x3030303030303030);
   mask = ((x + G_GUINT64_CONSTANT (0x7676767676767676)) | x) & G_GUINT64_CONSTANT (0x8080808080808080);
   n = mask != 0 ? __builtin_ctzll (mask) >> 3 : 8;
-  if (n == 0)
-    {
-      *val = 0;
-      return 0;
-    }
-  x <<= 8 * (8 - n);
+  /* Two shifts, as one of 64 (n = 0) is undefined: no branch on n, whose
+   * value the processor cannot predict. */
+  x = (x << (32 - 4 * n)) << (32 - 4 * n);
   x = x * 10 + (x >> 8);
   x = (((x & G_GUINT64_CONSTANT (0x000000FF000000FF)) * G_GUINT64_CONSTANT (0x000F424000000064)) +
        (((x >> 16) & G_GUINT64_CONSTANT (0x000000FF000000FF)) * G_GUINT64_CONSTANT (0x0000271000000001))) >> 32;
@@ -233,6 +269,21 @@ lightly_csv_parse_float_fast (const char *p, const char *end, float *out, const 
   *stop = p;
   return TRUE;
 }
+
+/* Bytes that must be readable past the end of the valid data of any buffer
+ * handed to lightly_csv_parse_floats_run(): it loads whole 64-byte blocks
+ * and 8-byte words and only then looks at where the data ends. */
+#define LIGHTLY_CSV_PAD 64
+
+/* The embedding values of one record, fused with splitting it: from p, the
+ * fields that end in ',' before end and are plain decimals that
+ * lightly_csv_clinger() resolves, into out[0], out[1], … (at most n).
+ * Returns how many; *next is then past the last one's ','. It stops at the
+ * first other field (which the caller parses as before, errors included),
+ * so the values it gives are the ones the field-by-field path would give.
+ * [end, end + LIGHTLY_CSV_PAD) must be readable. */
+gsize lightly_csv_parse_floats_run (const char *p, const char *end, float *out, gsize n,
+                                    const char **next);
 
 /* Parses [p, end) as the float32 nearest to its decimal value, exactly as
  * strtof in the C locale would (spaces around it allowed). */

@@ -33,7 +33,8 @@ typedef struct {
   GOutputStream *copy_to;
   GCancellable *cancellable;
   char *buf;
-  gsize cap;               /* one byte is always kept free for a final '\n' */
+  gsize cap;               /* one byte is always kept free for a final '\n'; and
+                            * LIGHTLY_CSV_PAD more are allocated (lightly_csv_reader_alloc()) */
   gsize pos;               /* start of the next record */
   gsize end;               /* end of valid bytes */
   gboolean eof;
@@ -60,9 +61,14 @@ typedef struct {
   Column *cols;
   gsize n_cols;
   gsize dim;
+  /* embedding_0 … embedding_{dim−1} are the columns run_first … in order:
+   * the values of a row are parsed in one lightly_csv_parse_floats_run(). */
+  gboolean has_run;
+  gsize run_first;
   gsize n_rows;
   gsize rows_cap;
-  gboolean borrowed;       /* matrix belongs to someone else: never grown or freed */
+  gboolean borrowed;       /* matrix belongs to someone else: never grown or freed
+                            * (when full, the rows move to a matrix of their own) */
   GString *scratch;        /* unquoting buffer of next_field() */
   GHashTable *seen;        /* file name → row + 1 */
   GPtrArray *names;        /* in the arena */
@@ -80,6 +86,8 @@ LightlyEmbeddingsCsv *lightly_csv_rows_finish (Rows *b);
 gboolean lightly_csv_read_header (Reader *r, Rows *b, GError **error);
 /* 1 with *rec, 0 at the end of input, -1 on error; blank lines skipped. */
 int      lightly_csv_reader_next (Reader *r, Record *rec, GError **error);
+/* r->buf (re)allocated for r->cap bytes, padded for lightly_csv_parse_floats_run(). */
+void     lightly_csv_reader_alloc (Reader *r);
 /* Appends one data row to b. */
 gboolean lightly_csv_parse_row   (Rows *b, const Record *rec, GError **error);
 
