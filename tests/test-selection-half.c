@@ -290,6 +290,305 @@ test_params (void)
   g_array_unref (a);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Picks through the half copy                                             */
+
+typedef enum {
+  CASE_UNIT,          /* random unit rows: the bound decides most rows */
+  CASE_ULPS,          /* copies of one row a few float32 ulps apart */
+  CASE_HALF_ULPS,     /* copies a fraction of a float16 ulp apart: equal half rows */
+  CASE_DUPLICATES,    /* a few rows, each repeated, some nudged by an ulp */
+  CASE_VERTICES,      /* ±1/√dim: many exactly equal distances */
+  CASE_SCALES,        /* random rows scaled by 10^[-25, 4]: float16 subnormals and zeros */
+  CASE_CLUSTERS,      /* tight clusters: near-ties between members */
+  N_CASES
+} Case;
+
+static const char *case_names[] = {
+  "unit", "ulps", "half-ulps", "duplicates", "vertices", "scales", "clusters"
+};
+
+static float *
+make_rows (GRand *rng, Case c, gsize n, gsize dim)
+{
+  float *x = g_new (float, n * dim);
+  gsize i, j;
+
+  for (i = 0; i < n; i++)
+    {
+      float *r = x + i * dim;
+      double s = 0;
+
+      switch (c)
+        {
+        case CASE_UNIT:
+          for (j = 0; j < dim; j++)
+            {
+              r[j] = (float) g_rand_double_range (rng, -1, 1);
+              s += (double) r[j] * r[j];
+            }
+          for (j = 0; j < dim; j++)
+            r[j] = (float) (r[j] / sqrt (s));
+          break;
+        case CASE_ULPS:
+        case CASE_HALF_ULPS:
+          for (j = 0; j < dim; j++)
+            {
+              gint steps = g_rand_int_range (rng, 0, 4);
+
+              r[j] = 0.3f + 0.01f * (float) j;
+              if (c == CASE_HALF_ULPS)
+                r[j] += (float) g_rand_double_range (rng, -4e-5, 4e-5);
+              else
+                while (steps-- > 0)
+                  r[j] = nextafterf (r[j], g_rand_boolean (rng) ? 1.0f : -1.0f);
+            }
+          break;
+        case CASE_DUPLICATES:
+          if (i < 6)
+            for (j = 0; j < dim; j++)
+              r[j] = (float) g_rand_double_range (rng, -1, 1);
+          else
+            {
+              memcpy (r, x + (i % 6) * dim, dim * sizeof (float));
+              if (i % 5 == 0)
+                r[i % dim] = nextafterf (r[i % dim], 2.0f);
+            }
+          break;
+        case CASE_VERTICES:
+          for (j = 0; j < dim; j++)
+            r[j] = (g_rand_boolean (rng) ? 1.0f : -1.0f) / sqrtf ((float) dim);
+          break;
+        case CASE_SCALES:
+          {
+            float sc = powf (10.0f, (float) g_rand_int_range (rng, -25, 5));
+
+            for (j = 0; j < dim; j++)
+              r[j] = sc * (float) g_rand_double_range (rng, -1, 1);
+          }
+          break;
+        case CASE_CLUSTERS:
+        default:
+          if (i < 5)
+            for (j = 0; j < dim; j++)
+              r[j] = (float) g_rand_double_range (rng, -1, 1);
+          else
+            for (j = 0; j < dim; j++)
+              r[j] = x[(i % 5) * dim + j] + (float) g_rand_double_range (rng, -1e-3, 1e-3);
+          break;
+        }
+    }
+  return x;
+}
+
+static GArray *
+run_ok (const LightlySelectionParams *p)
+{
+  g_autoptr(GError) error = NULL;
+  GArray *a = lightly_selection_run (p, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (a);
+  return a;
+}
+
+/* The double path (portable, 1 thread, no copy) against the half copy of
+ * each kind on every SIMD path, 1 and 2 threads, small and automatic
+ * blocks, pruning off, on every pick and adaptive; adds the rows computed
+ * from the copy and those that needed the float32 row. */
+static void
+compare_half (LightlySelectionParams *p, const char *what, guint64 *half, guint64 *exact)
+{
+  g_autoptr(GArray) ref = NULL;
+  LightlySelectionStats st;
+  LightlySelectionSimd s;
+  guint threads[] = { 1, 2 }, t, blocks, prune, kind;
+
+  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
+  lightly_selection_set_fast_path (0);
+  lightly_selection_set_pruning (0);
+  p->matrix_half = NULL;
+  p->half_kind = LIGHTLY_SELECTION_HALF_NONE;
+  p->n_threads = 1;
+  ref = run_ok (p);
+  lightly_selection_set_fast_path (1);
+  for (kind = LIGHTLY_SELECTION_HALF_FP16; kind <= LIGHTLY_SELECTION_HALF_BF16; kind++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint16 *h = lightly_selection_half_new (p->matrix, p->n_rows, p->dim,
+                                               (LightlySelectionHalf) kind, &error);
+
+      g_assert_no_error (error);
+      p->matrix_half = h;
+      p->half_kind = (LightlySelectionHalf) kind;
+      for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+        {
+          if (!lightly_selection_simd_supported (s))
+            continue;
+          lightly_selection_set_simd (s);
+          for (t = 0; t < G_N_ELEMENTS (threads); t++)
+            for (blocks = 0; blocks < 2; blocks++)
+              for (prune = 0; prune <= 2; prune++)
+                {
+                  g_autoptr(GArray) a = NULL;
+
+                  p->n_threads = threads[t];
+                  lightly_selection_set_block_rows (blocks ? 7 : 0);
+                  lightly_selection_set_pruning ((gint) prune);
+                  a = run_ok (p);
+                  if (ref->len != a->len ||
+                      (a->len > 0 &&
+                       memcmp (ref->data, a->data, a->len * sizeof (guint32)) != 0))
+                    g_error ("%s picks differ from the double path (%s, %s, %u threads, "
+                             "pruning %u): %u vs %u picks",
+                             lightly_selection_half_name (kind), what,
+                             lightly_selection_simd_name (s), threads[t], prune, ref->len,
+                             a->len);
+                  lightly_selection_get_stats (&st);
+                  /* The first pass over P keeps its float32 tiles. */
+                  g_assert_cmpuint (st.half, >, 0);
+                  g_assert_cmpuint (st.half, <=, st.fast);
+                  g_assert_cmpuint (st.half_exact, <=, st.half);
+                  g_assert_cmpuint (st.half_exact, <=, st.exact);
+                  half[kind - 1] += st.half;
+                  exact[kind - 1] += st.half_exact;
+                }
+        }
+      p->matrix_half = NULL;
+      p->half_kind = LIGHTLY_SELECTION_HALF_NONE;
+      g_aligned_free (h);
+    }
+  lightly_selection_set_block_rows (0);
+  lightly_selection_set_pruning (1);
+  lightly_selection_set_simd (-1);
+}
+
+static void
+test_picks (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (1414);
+  gsize dims[] = { 1, 13, 37, 130 }, n = 200, di, i;
+  guint64 half[N_CASES][2] = { { 0 } }, exact[N_CASES][2] = { { 0 } };
+  gint c;
+
+  for (c = 0; c < N_CASES; c++)
+    for (di = 0; di < G_N_ELEMENTS (dims); di++)
+      {
+        gsize dim = dims[di];
+        g_autofree float *x = make_rows (rng, (Case) c, n, dim);
+        g_autofree double *scores = g_new (double, n);
+        g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+        g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+        gint with_p, method;
+
+        for (i = 0; i < n; i++)
+          scores[i] = (double) (i % 7) / 6.0;
+        for (with_p = 0; with_p < 2; with_p++)
+          {
+            g_array_set_size (cand, 0);
+            g_array_set_size (pre, 0);
+            for (i = 0; i < n; i++)
+              {
+                guint32 v = (guint32) i;
+
+                g_array_append_val (with_p && i % 9 == 4 ? pre : cand, v);
+              }
+            for (method = 0; method < 2; method++)
+              {
+                LightlySelectionParams p = { 0 };
+                g_autofree char *what = g_strdup_printf ("%s dim %zu %s%s", case_names[c],
+                                                         dim, method ? "CORAL" : "CORESET",
+                                                         with_p ? " with P" : "");
+
+                p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL
+                                  : LIGHTLY_SELECTION_METHOD_CORESET;
+                p.matrix = x;
+                p.n_rows = n;
+                p.dim = dim;
+                p.candidates = (const guint32 *) cand->data;
+                p.n_candidates = cand->len;
+                p.preselected = (const guint32 *) pre->data;
+                p.n_preselected = pre->len;
+                p.scores = scores;
+                p.beta = 1.0;
+                p.k = 40;
+                compare_half (&p, what, half[c], exact[c]);
+              }
+          }
+      }
+  for (c = 0; c < N_CASES; c++)
+    {
+      g_test_message ("%s: float16 %" G_GUINT64_FORMAT " rows, %" G_GUINT64_FORMAT
+                      " needed float32; bfloat16 %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT,
+                      case_names[c], half[c][0], exact[c][0], half[c][1], exact[c][1]);
+      g_assert_cmpuint (half[c][0], >, 0);
+      g_assert_cmpuint (half[c][1], >, 0);
+    }
+  /* The copy decides most well-separated rows, float16 more than bfloat16;
+   * rows closer than its resolution go back to float32 (all but those at
+   * distance 0, which cannot get lower). */
+  g_assert_cmpuint (exact[CASE_UNIT][0] * 3, <, half[CASE_UNIT][0]);
+  g_assert_cmpuint (exact[CASE_UNIT][0], <=, exact[CASE_UNIT][1]);
+  g_assert_cmpuint (exact[CASE_HALF_ULPS][0] * 100, >, half[CASE_HALF_ULPS][0] * 99);
+}
+
+/* Carried coverage through the half copy: the carried minima and the picks
+ * equal those of a run from scratch without it. */
+static void
+test_carry (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (5);
+  gsize n = 600, dim = 24, i;
+  g_autofree float *x = make_rows (rng, CASE_UNIT, n, dim);
+  g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GError) error = NULL;
+  guint16 *h = lightly_selection_half_new (x, n, dim, LIGHTLY_SELECTION_HALF_FP16, &error);
+  g_autofree double *m_ref = NULL, *m_half = NULL;
+  g_autofree guint32 *a_ref = NULL, *a_half = NULL;
+  g_autoptr(GArray) r1 = NULL;
+  g_autoptr(GArray) r2 = NULL;
+  LightlySelectionCarry carry = { 0 };
+  LightlySelectionParams p = { 0 };
+
+  g_assert_no_error (error);
+  for (i = 0; i < n; i++)
+    {
+      guint32 v = (guint32) i;
+
+      g_array_append_val (i % 10 == 3 ? pre : cand, v);
+    }
+  m_ref = g_new (double, cand->len);
+  m_half = g_new (double, cand->len);
+  a_ref = g_new (guint32, cand->len);
+  a_half = g_new (guint32, cand->len);
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+  p.matrix = x;
+  p.n_rows = n;
+  p.dim = dim;
+  p.candidates = (const guint32 *) cand->data;
+  p.n_candidates = cand->len;
+  p.preselected = (const guint32 *) pre->data;
+  p.n_preselected = pre->len;
+  p.k = 30;
+  p.carry = &carry;
+  carry.mind2 = m_ref;
+  carry.anchor = a_ref;
+  lightly_selection_set_fast_path (0);
+  r1 = run_ok (&p);
+  lightly_selection_set_fast_path (1);
+  carry.mind2 = m_half;
+  carry.anchor = a_half;
+  p.matrix_half = h;
+  p.half_kind = LIGHTLY_SELECTION_HALF_FP16;
+  r2 = run_ok (&p);
+  g_assert_true (carry.valid);
+  g_assert_cmpuint (r1->len, ==, r2->len);
+  g_assert_cmpmem (r1->data, r1->len * sizeof (guint32), r2->data, r2->len * sizeof (guint32));
+  g_assert_cmpmem (m_ref, cand->len * sizeof (double), m_half, cand->len * sizeof (double));
+  g_aligned_free (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -299,5 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-half/kernels", test_kernels);
   g_test_add_func ("/selection-half/overflow", test_overflow);
   g_test_add_func ("/selection-half/params", test_params);
+  g_test_add_func ("/selection-half/picks", test_picks);
+  g_test_add_func ("/selection-half/carry", test_carry);
   return g_test_run ();
 }

@@ -39,6 +39,13 @@
  * within P; its anchors (the nearest row of P) then also prune the picks'
  * updates.
  *
+ * Half-precision storage (optional, LightlySelectionParams.matrix_half):
+ * a float16 or bfloat16 copy of the matrix that the update passes stream
+ * instead of the float32 rows, which they reread only for the rows whose
+ * minimum changes or that the error bound (widened by the rounding of the
+ * copy) cannot decide; the picks stay the same bits. It costs 2·dim bytes
+ * per row of storage next to the matrix, nothing per candidate.
+ *
  * Memory beyond the matrix: 12 bytes per candidate (the squared minimum
  * distance and the anchor; the norms ‖c‖² are recomputed by the fused
  * kernel in every pass that reads the row), 8 more for CORAL with β other
@@ -255,9 +262,11 @@ typedef struct {
    * many of those the error bound could not decide (redone in double). */
   guint64 fast;
   guint64 exact;
-  /* Of the fast ones, those computed from the half-precision copy
-   * (matrix_half); exact then counts the rows that needed the float32 row. */
+  /* Update distances computed from the half-precision copy (matrix_half;
+   * a part of fast), and how many of those needed the float32 row (a part
+   * of exact). */
   guint64 half;
+  guint64 half_exact;
   /* Picks whose update pass was pruned, and how often the adaptive pruning
    * switched between pruned and unpruned passes. */
   guint64 pruned_picks;
