@@ -31,6 +31,15 @@
 /* Rows handed to the kernel at once. */
 #define UPDATE_BATCH 64
 
+static inline void
+prefetch_row (const void *x, gsize bytes)
+{
+  gsize o;
+
+  for (o = 0; o < bytes; o += 64)
+    __builtin_prefetch ((const char *) x + o, 0, 3);
+}
+
 /* Returns whether a minimum changed. */
 static inline gboolean
 update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows, gsize n)
@@ -251,28 +260,60 @@ half_lower (const HalfBound *hb, float f)
   return L * L * (1 - 0x1p-40) - (hb->alpha * fd + hb->beta);
 }
 
+/* Rows of the half path waiting for their double computation. Their
+ * float32 rows are not in cache (the pass streamed the half rows), so each
+ * is prefetched when it joins and computed PENDING_FLUSH joins later, in
+ * groups of PENDING_GROUP, once the prefetch has landed: computed at once,
+ * the misses cost more than the half rows saved (perf: dot_qf_norm took as
+ * long as the whole half pass). Deferring is exact: a row's update depends
+ * on its own mind2 only. */
+#define PENDING_FLUSH 32
+#define PENDING_GROUP 16
+
+typedef struct {
+  gsize idx[UPDATE_BATCH];
+  const float *rows[UPDATE_BATCH];
+  gsize n;
+} Pending;
+
+/* Computes the oldest min (n, PENDING_GROUP) pending rows, or all. */
+static gboolean
+pending_flush (Run *r, const UpdateTask *u, Pending *pd, gboolean all, gsize *n_exact)
+{
+  gsize c = all ? pd->n : MIN (pd->n, PENDING_GROUP);
+  gboolean changed = redo_rows (r, u, pd->idx, pd->rows, c, n_exact);
+
+  memmove (pd->idx, pd->idx + c, (pd->n - c) * sizeof (gsize));
+  memmove (pd->rows, pd->rows + c, (pd->n - c) * sizeof (const float *));
+  pd->n -= c;
+  return changed;
+}
+
 /* update_batch_fast() from the half rows: the rows the bound cannot rule
- * out are read again from the float32 matrix and computed in double. */
+ * out join the pending rows, to be computed in double from the float32
+ * matrix. */
 static gboolean
 update_batch_half (Run *r, const UpdateTask *u, const HalfBound *hb, const gsize *idx,
-                   const guint16 *const *hrows, gsize n, gsize *n_exact)
+                   const guint16 *const *hrows, gsize n, Pending *pd, gsize *n_exact)
 {
   float f[UPDATE_BATCH];
-  const float *redo[UPDATE_BATCH];
-  gsize redo_idx[UPDATE_BATCH], nr = 0, l;
+  gsize l;
 
   r->half_d2 (u->qf, hrows, n, r->dim, f);
   for (l = 0; l < n; l++)
     {
       double m = r->mind2[idx[l]];
       double lower = f[l] <= G_MAXFLOAT ? half_lower (hb, f[l]) : -1.0;
+      const float *x;
 
       if (lower >= m || m == 0)
         continue;
-      redo[nr] = row (r, r->cand[idx[l]]);
-      redo_idx[nr++] = idx[l];
+      x = row (r, r->cand[idx[l]]);
+      prefetch_row (x, r->dim * sizeof (float));
+      pd->rows[pd->n] = x;
+      pd->idx[pd->n++] = idx[l];
     }
-  return redo_rows (r, u, redo_idx, redo, nr, n_exact);
+  return pd->n >= PENDING_FLUSH && pending_flush (r, u, pd, FALSE, n_exact);
 }
 
 /* The row a pass streams: the half copy's or the float32 one. */
@@ -287,23 +328,15 @@ pass_row (Run *r, gboolean half, guint32 i)
 static inline gboolean
 compute_batch (Run *r, const UpdateTask *u, gboolean fast, const HalfBound *hb,
                const gsize *idx, const float *const *rows, const guint16 *const *hrows,
-               gsize n, gsize *n_exact)
+               gsize n, Pending *pd, gsize *n_exact)
 {
   if (hrows != NULL)
-    return update_batch_half (r, u, hb, idx, hrows, n, n_exact);
+    return update_batch_half (r, u, hb, idx, hrows, n, pd, n_exact);
   if (fast)
     return update_batch_fast (r, u, idx, rows, n, n_exact);
   return update_batch (r, u, idx, rows, n);
 }
 
-static inline void
-prefetch_row (const void *x, gsize bytes)
-{
-  gsize o;
-
-  for (o = 0; o < bytes; o += 64)
-    __builtin_prefetch ((const char *) x + o, 0, 3);
-}
 
 /* Rows of a block (positions from lo) that the pass computes, for blocks of
  * at most this many rows; longer ones (forced in tests) in a heap list. */
@@ -376,6 +409,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   const float *rows[UPDATE_BATCH];
   const guint16 *hrows[UPDATE_BATCH];
   HalfBound hb = { 0 };
+  Pending pd;
 
   block_range (r, b, &lo, &hi);
   if (hi - lo > SCAN_STACK)
@@ -383,6 +417,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   n = scan_block (r, u, lo, hi, pos, &skipped);
   if (half)
     half_bound_init (r, u, &hb);
+  pd.n = 0;
   chunk = CLAMP (4096 / row_bytes, 2, 16);
   ahead = MAX (chunk, 16384 / row_bytes);
   for (i = 0; i < MIN (ahead, n); i++)
@@ -401,8 +436,11 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
           else
             rows[i] = row (r, r->cand[idx[i]]);
         }
-      changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &n_exact);
+      changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &pd,
+                                &n_exact);
     }
+  if (pd.n > 0)
+    changed |= pending_flush (r, u, &pd, TRUE, &n_exact);
   if (fast)
     {
       count_add (&r->n_fast, n);
