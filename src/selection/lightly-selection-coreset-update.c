@@ -219,6 +219,14 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
  * by ≤ 2⁻⁵³·L² when its result is positive, within the 2⁻⁴¹·L² slack, and a
  * result ≤ 0 never skips a row with mind2 > 0 (rows with mind2 = 0 are
  * skipped on every path: d_D ≥ 0 cannot be below 0).
+ * A linear pretest spares most rows the square root: for s = √lo ≥ A and
+ * any s₀ ≥ A, (s − A)² ≥ s² − 2As ≥ s²(1 − A/s₀) − A·s₀ (2As ≤ A(s²/s₀ +
+ * s₀)), and for s < A the right side is < 0 ≤ L². So L² ≥ (1 − u_h)²·
+ * ((1 − A/s₀)·lo − A·s₀), linear in f̃ like the error term: one
+ * multiply-add α_l·f̃ − β_l per row (half_bound_init(), s₀ = max(2A,
+ * qterm/2), where it is tight for unit rows). Its factor α_l is shrunk and
+ * β_l grown by 2⁻⁴⁰, which covers their own roundings and the row's two
+ * (as for L² above). Rows it does not decide go to the test with the root.
  *
  * The cost: the band of undecided rows widens from ~n·2⁻²³ of d² (float32)
  * to ~2A/√mind2 of it, for unit rows ~4·u_h, i.e. ~2·10⁻³ (float16) or
@@ -231,13 +239,14 @@ typedef struct {
   double A;                     /* ≥ u_h·‖q‖ + √n·σ_h */
   double one_minus_u;           /* 1 − u_h */
   double alpha, beta;           /* the error term α_h·f̃ + β_h */
+  double lin_a, lin_b;          /* the linear pretest α_l·f̃ − β_l */
 } HalfBound;
 
 static void
 half_bound_init (Run *r, const UpdateTask *u, HalfBound *hb)
 {
   double qterm = fast_qterm (r, u->qnorm), gd = r->fb.gd, up = r->fb.up;
-  double k = (1 + 2 * r->half_u) * (1 + 2 * r->half_u);
+  double k = (1 + 2 * r->half_u) * (1 + 2 * r->half_u), s0, c;
 
   hb->a0 = r->fb.a0;
   hb->down = r->fb.down;
@@ -245,6 +254,11 @@ half_bound_init (Run *r, const UpdateTask *u, HalfBound *hb)
   hb->one_minus_u = 1 - r->half_u;
   hb->alpha = 4 * gd * k * up;
   hb->beta = 2 * gd * qterm * qterm + 4 * gd * k * (hb->a0 * up + hb->A * hb->A);
+  s0 = MAX (2 * hb->A, qterm * 0.5);
+  c = hb->one_minus_u * hb->one_minus_u * (1 - hb->A / s0) * hb->down;
+  hb->lin_a = (c - hb->alpha) * (1 - 0x1p-40);
+  hb->lin_b = (c * hb->a0 + hb->one_minus_u * hb->one_minus_u * hb->A * s0 + hb->beta) *
+              (1 + 0x1p-40);
 }
 
 /* A lower bound of d_D from a finite f̃ (see above), or ≤ 0. */
@@ -303,10 +317,10 @@ update_batch_half (Run *r, const UpdateTask *u, const HalfBound *hb, const gsize
   for (l = 0; l < n; l++)
     {
       double m = r->mind2[idx[l]];
-      double lower = f[l] <= G_MAXFLOAT ? half_lower (hb, f[l]) : -1.0;
       const float *x;
 
-      if (lower >= m || m == 0)
+      if (m == 0 || (f[l] <= G_MAXFLOAT && (hb->lin_a * f[l] - hb->lin_b >= m ||
+                                            half_lower (hb, f[l]) >= m)))
         continue;
       x = row (r, r->cand[idx[l]]);
       prefetch_row (x, r->dim * sizeof (float));
@@ -418,7 +432,8 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   if (half)
     half_bound_init (r, u, &hb);
   pd.n = 0;
-  chunk = CLAMP (4096 / row_bytes, 2, 16);
+  /* The half kernels take rows by fours: chunks of long half rows too. */
+  chunk = CLAMP (4096 / row_bytes, half ? 4 : 2, 16);
   ahead = MAX (chunk, 16384 / row_bytes);
   for (i = 0; i < MIN (ahead, n); i++)
     prefetch_row (pass_row (r, half, r->cand[lo + pos[i]]), row_bytes);

@@ -36,6 +36,14 @@ load_bf16 (const uint16_t *p)
   return _mm256_castsi256_ps (_mm256_slli_epi32 (w, 16));
 }
 
+#define VEC __m256
+#define ZERO _mm256_setzero_ps ()
+#define W_ 8
+#define LDQ _mm256_loadu_ps
+#define ADD _mm256_add_ps
+#define RED hsum_ps
+#define QTAIL _mm256_maskload_ps (q + full, mask)
+
 #define STEP(acc, v, qv)                                                      \
   do {                                                                        \
     __m256 t_ = _mm256_sub_ps (qv, v);                                        \
@@ -54,9 +62,9 @@ name (const float *q, const uint16_t *const *rows, size_t n, size_t dim,      \
   __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) rem),           \
                                      _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7)); \
                                                                               \
-  for (; r < n; r += 4)                                                       \
+  for (; r + 4 <= n; r += 4)                                                  \
     {                                                                         \
-      size_t nr = n - r < 4 ? n - r : 4;                                      \
+      size_t nr = 4;                                                          \
       const uint16_t *b[4];                                                   \
       __m256 a[4];                                                            \
                                                                               \
@@ -87,7 +95,30 @@ name (const float *q, const uint16_t *const *rows, size_t n, size_t dim,      \
             }                                                                 \
         }                                                                     \
       for (k = 0; k < nr; k++)                                                \
-        out[r + k] = hsum_ps (a[k]);                                          \
+        out[r + k] = RED (a[k]);                                              \
+    }                                                                         \
+  /* Fewer than four rows (long rows come in chunks of 2–4): two chains   \
+   * along the row, not four rows' work for one. */                         \
+  for (; r < n; r++)                                                          \
+    {                                                                         \
+      const uint16_t *b = rows[r];                                            \
+      VEC a0 = ZERO, a1 = ZERO;                                               \
+                                                                              \
+      for (i = 0; i + 2 * W_ <= full; i += 2 * W_)                            \
+        {                                                                     \
+          STEP (a0, load (b + i), LDQ (q + i));                               \
+          STEP (a1, load (b + i + W_), LDQ (q + i + W_));                     \
+        }                                                                     \
+      if (i < full)                                                           \
+        STEP (a0, load (b + i), LDQ (q + i));                                 \
+      if (rem)                                                                \
+        {                                                                     \
+          uint16_t t[W_] = { 0 };                                             \
+                                                                              \
+          memcpy (t, b + full, rem * sizeof (uint16_t));                      \
+          STEP (a1, load (t), QTAIL);                                         \
+        }                                                                     \
+      out[r] = RED (ADD (a0, a1));                                            \
     }                                                                         \
 }
 

@@ -27,6 +27,14 @@ load_bf16 (const uint16_t *p)
   return _mm512_castsi512_ps (_mm512_slli_epi32 (w, 16));
 }
 
+#define VEC __m512
+#define ZERO _mm512_setzero_ps ()
+#define W_ 16
+#define LDQ _mm512_loadu_ps
+#define ADD _mm512_add_ps
+#define RED _mm512_reduce_add_ps
+#define QTAIL _mm512_maskz_loadu_ps (mask, q + full)
+
 #define STEP(acc, v, qv)                                                      \
   do {                                                                        \
     __m512 t_ = _mm512_sub_ps (qv, v);                                        \
@@ -43,9 +51,9 @@ name (const float *q, const uint16_t *const *rows, size_t n, size_t dim,      \
   size_t r = 0, i, full = dim & ~(size_t) 15, rem = dim - full, k;            \
   __mmask16 mask = (__mmask16) ((1u << rem) - 1);                             \
                                                                               \
-  for (; r < n; r += 4)                                                       \
+  for (; r + 4 <= n; r += 4)                                                  \
     {                                                                         \
-      size_t nr = n - r < 4 ? n - r : 4;                                      \
+      size_t nr = 4;                                                          \
       const uint16_t *b[4];                                                   \
       __m512 a[4];                                                            \
                                                                               \
@@ -76,7 +84,30 @@ name (const float *q, const uint16_t *const *rows, size_t n, size_t dim,      \
             }                                                                 \
         }                                                                     \
       for (k = 0; k < nr; k++)                                                \
-        out[r + k] = _mm512_reduce_add_ps (a[k]);                             \
+        out[r + k] = RED (a[k]);                                              \
+    }                                                                         \
+  /* Fewer than four rows (long rows come in chunks of 2–4): two chains   \
+   * along the row, not four rows' work for one. */                         \
+  for (; r < n; r++)                                                          \
+    {                                                                         \
+      const uint16_t *b = rows[r];                                            \
+      VEC a0 = ZERO, a1 = ZERO;                                               \
+                                                                              \
+      for (i = 0; i + 2 * W_ <= full; i += 2 * W_)                            \
+        {                                                                     \
+          STEP (a0, load (b + i), LDQ (q + i));                               \
+          STEP (a1, load (b + i + W_), LDQ (q + i + W_));                     \
+        }                                                                     \
+      if (i < full)                                                           \
+        STEP (a0, load (b + i), LDQ (q + i));                                 \
+      if (rem)                                                                \
+        {                                                                     \
+          uint16_t t[W_] = { 0 };                                             \
+                                                                              \
+          memcpy (t, b + full, rem * sizeof (uint16_t));                      \
+          STEP (a1, load (t), QTAIL);                                         \
+        }                                                                     \
+      out[r] = RED (ADD (a0, a1));                                            \
     }                                                                         \
 }
 
