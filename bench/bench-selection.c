@@ -8,7 +8,7 @@
  *   _build/bench/bench-selection --dir DIR [--k 1000] [--small-k 100]
  *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
  *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
- *       [--threads 2] [--probcover-n 20000]
+ *       [--threads 2] [--probcover-n 20000] [--half fp16,bf16]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
  * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
@@ -24,6 +24,11 @@
  * alone (bench_ext_typiclust / bench_ext_probcover), for
  * bench/reference/ext_sklearn.py. Results go to DIR/c-results.tsv and the
  * picks to DIR/<name>.<method>.picks (uint32) for the references.
+ *
+ * --half fp16|bf16|fp16,bf16 also times CORESET with a float16/bfloat16
+ * copy of the matrix (LightlySelectionParams.matrix_half) against the
+ * float32 path of the same run (identical picks required), and leaves out
+ * the double-path and pruning-off runs, which do not change with it.
  */
 #include "config.h"
 
@@ -55,6 +60,11 @@ static const char *dir;
 static FILE *tsv;
 static guint n_threads;
 static guint n_repeat = 3;
+/* --half: the kinds to time; the copy the next run() uses, or NULL. */
+static LightlySelectionHalf half_kinds[2];
+static guint n_half_kinds;
+static const guint16 *half_matrix;
+static LightlySelectionHalf half_kind;
 
 /* ---------------------------------------------------------------------- */
 /* Random numbers: xoshiro256** seeded by splitmix64, Box–Muller normals.   */
@@ -399,6 +409,8 @@ run (Dataset *ds, LightlySelectionMethod method, gsize k, guint threads, gint pr
   p.k = k;
   p.beta = 1;
   p.n_threads = threads;
+  p.matrix_half = half_matrix;
+  p.half_kind = half_matrix != NULL ? half_kind : LIGHTLY_SELECTION_HALF_NONE;
   lightly_selection_set_pruning (prune);
   reset_peak ();
   rss0 = status_kb ("VmRSS:");
@@ -501,6 +513,64 @@ bench_double_path (Dataset *ds, LightlySelectionMethod method, gsize k, GArray *
   g_array_unref (d.picks);
 }
 
+/* CORESET from a half copy of each --half kind against the float32 run
+ * of the same data (f32: its picks, wall and CPU time). */
+static void
+bench_half (Dataset *ds, gsize k, const Result *f32)
+{
+  guint i;
+
+  for (i = 0; i < n_half_kinds; i++)
+    {
+      const char *kname = lightly_selection_half_name (half_kinds[i]);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *key = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+      guint16 *h = lightly_selection_half_new (ds->x, ds->n, ds->dim, half_kinds[i], &error);
+      double made = (g_get_monotonic_time () - t0) / 1e6, med;
+      double picks, share;
+      gboolean same;
+      Result r;
+
+      if (h == NULL)
+        {
+          g_print ("  %-11s %s copy refused: %s\n", ds->name, kname, error->message);
+          continue;
+        }
+      half_matrix = h;
+      half_kind = half_kinds[i];
+      r = run_rep (ds, LIGHTLY_SELECTION_METHOD_CORESET, k, n_threads, 1, &med);
+      half_matrix = NULL;
+      same = r.picks->len == f32->picks->len &&
+             memcmp (r.picks->data, f32->picks->data, r.picks->len * sizeof (guint32)) == 0;
+      picks = MAX (r.picks->len, 1);
+      share = (double) r.st.half_exact / MAX (1, r.st.half);
+      g_print ("  %-11s CORESET  %s copy (%.0f MB, made in %.2f s): %.2f s wall (%.2f s CPU), "
+               "%.2f ms/pick against %.2f ms/pick float32 (%.2fx faster; CPU %.2fx); "
+               "%.3f%% of %" G_GUINT64_FORMAT " half rows needed the float32 row; "
+               "identical picks: %s\n", ds->name, kname, ds->n * ds->dim * 2 / 1e6, made,
+               r.wall, r.cpu, 1e3 * r.wall / picks, 1e3 * f32->wall / picks,
+               f32->wall / r.wall, f32->cpu / r.cpu, 100 * share, r.st.half,
+               same ? "yes" : "NO");
+      key = g_strdup_printf ("wall_%s", kname);
+      emit (ds->name, "CORESET", key, r.wall);
+      g_free (key);
+      key = g_strdup_printf ("wall_%s_med", kname);
+      emit (ds->name, "CORESET", key, med);
+      g_free (key);
+      key = g_strdup_printf ("cpu_%s", kname);
+      emit (ds->name, "CORESET", key, r.cpu);
+      g_free (key);
+      key = g_strdup_printf ("float32_share_%s", kname);
+      emit (ds->name, "CORESET", key, share);
+      g_free (key);
+      key = g_strdup_printf ("same_%s", kname);
+      emit (ds->name, "CORESET", key, same);
+      g_array_unref (r.picks);
+      g_aligned_free (h);
+    }
+}
+
 static void
 bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_coral)
 {
@@ -592,7 +662,9 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
       emit (ds->name, mname, "prune_switches", r.st.prune_switches);
       emit (ds->name, mname, "fast_distances", r.st.fast);
       emit (ds->name, mname, "exact_share", (double) r.st.exact / MAX (1, r.st.fast));
-      if (mi == 0)
+      if (mi == 0 && n_half_kinds > 0)
+        bench_half (ds, k, &r);
+      else if (mi == 0)
         bench_double_path (ds, methods[mi], k, r.picks, r.wall);
       emit (ds->name, mname, "wall", r.wall);
       emit (ds->name, mname, "wall_med", med);
@@ -609,7 +681,7 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
       emit (ds->name, mname, "wall_small", again.wall);
       emit (ds->name, mname, "wall_small_med", med_small);
       emit (ds->name, mname, "wall_small_1thread", one.wall);
-      if (prunable || mi == 0)
+      if ((prunable || mi == 0) && n_half_kinds == 0)
         {
           /* Pruning off, identical picks required; on the iid set only a
            * short run (nothing is skipped there). */
@@ -838,6 +910,7 @@ main (int argc, char **argv)
   g_auto(GStrv) names = NULL;
   char *dsets = NULL;
   char *methods = NULL;
+  char *half = NULL;
   gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
   gint probcover_n = 20000;
   GOptionEntry entries[] = {
@@ -853,6 +926,9 @@ main (int argc, char **argv)
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Runs of every timing (3)", "N" },
     { "ext-k", 0, 0, G_OPTION_ARG_INT, &ext_k, "Picks of TYPICLUST and PROBCOVER (100)", "K" },
     { "probcover-n", 0, 0, G_OPTION_ARG_INT, &probcover_n, "Rows of the probcover set (20000)", "N" },
+    { "half", 0, 0, G_OPTION_ARG_STRING, &half, "Also time CORESET from a float16 and/or "
+      "bfloat16 copy (fp16, bf16 or fp16,bf16); skips the double-path and pruning-off runs",
+      "KINDS" },
     { NULL }
   };
   Dataset all[] = {
@@ -876,6 +952,24 @@ main (int argc, char **argv)
       return 2;
     }
   all[G_N_ELEMENTS (all) - 1].n = (gsize) MAX (probcover_n, 100);
+  if (half != NULL)
+    {
+      g_auto(GStrv) kinds = g_strsplit (half, ",", -1);
+      guint j;
+
+      for (j = 0; kinds[j] != NULL && n_half_kinds < G_N_ELEMENTS (half_kinds); j++)
+        {
+          if (g_strcmp0 (kinds[j], "fp16") == 0)
+            half_kinds[n_half_kinds++] = LIGHTLY_SELECTION_HALF_FP16;
+          else if (g_strcmp0 (kinds[j], "bf16") == 0)
+            half_kinds[n_half_kinds++] = LIGHTLY_SELECTION_HALF_BF16;
+          else
+            {
+              g_printerr ("--half: unknown kind %s (use fp16, bf16 or fp16,bf16)\n", kinds[j]);
+              return 2;
+            }
+        }
+    }
   if (dir == NULL)
     dir = g_get_tmp_dir ();
   g_mkdir_with_parents (dir, 0755);
@@ -934,5 +1028,6 @@ main (int argc, char **argv)
   fclose (tsv);
   g_free (dsets);
   g_free (methods);
+  g_free (half);
   return 0;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "lightly-selection-private.h"
+#include "lightly-selection-half.h"
 
 G_BEGIN_DECLS
 
@@ -58,6 +59,8 @@ struct _Run
   gint64 n_overhead;            /* anchor–anchor distances for the pruning */
   gint64 n_fast;                /* update distances computed in float32 */
   gint64 n_exact;               /* … of which the bound left undecided: redone in double */
+  gint64 n_half;                /* update distances computed from the half copy */
+  gint64 n_half_exact;          /* … of which needed the float32 row (redone in double) */
 
   /* Adaptive pruning (lightly_coreset_prune_next()): whether the next
    * pick is pruned, the pick of the next probe while it is not, the gap
@@ -72,6 +75,14 @@ struct _Run
    * update distance in double. */
   gboolean fast;
   LightlyFastBound fb;
+  /* The half-precision copy (p->matrix_half), used by the fast path's
+   * updates when set: its d² kernel, and the unit roundoff u_h and the
+   * largest subnormal rounding error σ_h of its format (see the proof in
+   * lightly-selection-coreset-update.c). */
+  const guint16 *half;
+  void (*half_d2) (const float *q, const uint16_t *const *rows, size_t n, size_t dim,
+                   float *out);
+  double half_u, half_sigma;
 
   gsize block_rows;
   gsize n_blocks;
@@ -127,6 +138,12 @@ static inline const float *
 row (Run *r, guint32 i)
 {
   return r->p->matrix + (gsize) i * r->dim;
+}
+
+static inline const guint16 *
+half_row (Run *r, guint32 i)
+{
+  return r->half + (gsize) i * r->dim;
 }
 
 static inline void

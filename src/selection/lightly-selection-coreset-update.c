@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * One pick's pass over the candidates: mind2[j] = min (mind2[j], d²(c_j, q)),
- * through the float32 fast path (exact: see its proof below) and, when the
- * pick is pruned, the triangle inequality over the anchors; and the
+ * through the float32 fast path (exact: see its proof below), from the
+ * float16/bfloat16 copy of the matrix when one is given (its proof below
+ * the first), and, when the pick is pruned, the triangle inequality over
+ * the anchors (which works the same with the copy); and the
  * anchors' distances to the query that the pruning needs. The loop of
  * lightly-selection-coreset.c decides per pick whether to prune.
  */
@@ -28,6 +30,15 @@
 
 /* Rows handed to the kernel at once. */
 #define UPDATE_BATCH 64
+
+static inline void
+prefetch_row (const void *x, gsize bytes)
+{
+  gsize o;
+
+  for (o = 0; o < bytes; o += 64)
+    __builtin_prefetch ((const char *) x + o, 0, 3);
+}
 
 /* Returns whether a minimum changed. */
 static inline gboolean
@@ -101,33 +112,18 @@ update_batch (Run *r, const UpdateTask *u, const gsize *idx, const float *const 
  * decide, both sides are computed in double, so every decision is the one
  * the double arithmetic makes. */
 
-/* update_batch() through the float32 distances: only rows the bound cannot
- * rule out are computed in double, by the same kernel as the double pass
- * (dot_qf_norm: the same bits), gathered into one call per batch so that
- * the rows are still in L1. The linear bound (lightly_fast_linear()) is
- * weaker than fast_lower() only by a term ~2⁻⁵²·‖q‖², so it is the only
- * test. A row at distance 0 cannot get lower (d² ≥ 0 after the clamp). */
+/* The rows of a batch that the bound could not decide, computed in double
+ * by the same kernel as the double pass (dot_qf_norm: the same bits),
+ * gathered into one call per batch so that the rows are still in cache.
+ * Returns whether a minimum changed. */
 static gboolean
-update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows,
-                   gsize n, gsize *n_exact)
+redo_rows (Run *r, const UpdateTask *u, const gsize *redo_idx, const float *const *redo,
+           gsize nr, gsize *n_exact)
 {
-  float f[UPDATE_BATCH];
-  const float *redo[UPDATE_BATCH];
-  gsize redo_idx[UPDATE_BATCH], nr = 0, l;
   double dots[UPDATE_BATCH], norms[UPDATE_BATCH];
   gboolean changed = FALSE;
+  gsize l;
 
-  r->kern->d2f (u->qf, rows, n, r->dim, f);
-  for (l = 0; l < n; l++)
-    {
-      double m = r->mind2[idx[l]];
-      double lower = f[l] <= G_MAXFLOAT ? u->alpha * f[l] - u->beta : -1.0;
-
-      if (lower >= m || m == 0)
-        continue;
-      redo[nr] = rows[l];
-      redo_idx[nr++] = idx[l];
-    }
   if (nr == 0)
     return FALSE;
   r->kern->dot_qf_norm (u->qd, redo, nr, r->dim, dots, norms);
@@ -147,24 +143,214 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
   return changed;
 }
 
-/* Computes a gathered batch; returns whether a minimum changed. */
-static inline gboolean
-compute_batch (Run *r, const UpdateTask *u, gboolean fast, const gsize *idx,
-               const float *const *rows, gsize n, gsize *n_exact)
+/* update_batch() through the float32 distances: only rows the bound cannot
+ * rule out are computed in double (redo_rows()). The linear bound
+ * (lightly_fast_linear()) is weaker than fast_lower() only by a term
+ * ~2⁻⁵²·‖q‖², so it is the only test. A row at distance 0 cannot get lower
+ * (d² ≥ 0 after the clamp). */
+static gboolean
+update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows,
+                   gsize n, gsize *n_exact)
 {
+  float f[UPDATE_BATCH];
+  const float *redo[UPDATE_BATCH];
+  gsize redo_idx[UPDATE_BATCH], nr = 0, l;
+
+  r->kern->d2f (u->qf, rows, n, r->dim, f);
+  for (l = 0; l < n; l++)
+    {
+      double m = r->mind2[idx[l]];
+      double lower = f[l] <= G_MAXFLOAT ? u->alpha * f[l] - u->beta : -1.0;
+
+      if (lower >= m || m == 0)
+        continue;
+      redo[nr] = rows[l];
+      redo_idx[nr++] = idx[l];
+    }
+  return redo_rows (r, u, redo_idx, redo, nr, n_exact);
+}
+
+/* The half-precision copy (LightlySelectionParams.matrix_half).
+ *
+ * With the copy, the pass streams the half row c̃ (the float32 row c
+ * rounded to float16 or bfloat16, exact in float32) and computes f̃, the
+ * d2 of (q, c̃) in float32. Rows whose update the bound below cannot rule
+ * out, and only those, are computed in double from the float32 row c by
+ * redo_rows(), as on the float32 path, so every mind2, anchor and pick is
+ * the same bits.
+ *
+ * Claim: with d = ‖q − c‖² and d̃ = ‖q − c̃‖² (exact reals), u_h the unit
+ * roundoff of the format (2⁻¹¹ float16, 2⁻⁸ bfloat16), σ_h its largest
+ * rounding error below the normal range (half the subnormal spacing: 2⁻²⁵,
+ * 2⁻¹³⁴), A = u_h·‖q‖ + √n·σ_h and the rest as in the proof above,
+ *   (3) ‖c − c̃‖ ≤ u_h·‖c‖ + √n·σ_h,
+ *   (4) (√d̃ − A)·(1 − u_h) ≤ √d ≤ (√d̃ + A)·(1 + 2u_h).
+ * Proof of (3): rounding to nearest gives c̃_i = c_i(1 + δ_i) + η_i with
+ * |δ_i| ≤ u_h and |η_i| ≤ σ_h (an infinite c̃_i, which
+ * lightly_selection_half_new() refuses, makes f̃ infinite: decided in
+ * double). So |c_i − c̃_i| ≤ u_h|c_i| + σ_h, and the 2-norm of a sum is at
+ * most the sum of the norms (Minkowski). No unit norm is assumed.
+ * Proof of (4): by the triangle inequality |√d − √d̃| =
+ * |‖q − c‖ − ‖q − c̃‖| ≤ ‖c − c̃‖ =: e, and by (3) with ‖c‖ ≤ ‖q‖ + √d,
+ * e ≤ A + u_h·√d. So √d ≥ √d̃ − A − u_h·√d, i.e. √d ≥ (√d̃ − A)/(1 + u_h)
+ * ≥ (√d̃ − A)(1 − u_h) when √d̃ ≥ A (else the left side is ≤ 0 ≤ √d); and
+ * √d ≤ √d̃ + A + u_h·√d, i.e. √d ≤ (√d̃ + A)/(1 − u_h) ≤ (√d̃ + A)(1 + 2u_h)
+ * as u_h ≤ 1/2.
+ * The float32 rounding of f̃: c̃ is a float32 vector, so (1) holds for the
+ * pair (q, c̃) whatever the kernel's order and FMA use; when f̃ is finite,
+ * lo = (f̃ − a₀)·down ≤ d̃ ≤ (f̃ + a₀)·up = hi, evaluated as fast_lower()
+ * does. Hence L = max(0, √lo − A)·(1 − u_h) ≤ √d and U = (√hi + A)(1 + 2u_h)
+ * ≥ √d, and by (2), d_D ≥ d − Γ(2‖q‖ + √d)² ≥ L² − Γ(2‖q‖ + U)² (√d ≥ L
+ * raises d, √d ≤ U bounds the error term). With (x + y)² ≤ 2x² + 2y² twice
+ * and qterm ≥ 2‖q‖, (2‖q‖ + U)² ≤ 2·qterm² + 4(1 + 2u_h)²(hi + A²): linear
+ * in f̃, the error term is at most α_h·f̃ + β_h (half_bound_init(), from
+ * gd = 2Γ, doubled once more for slack). So when
+ *   L² − (α_h·f̃ + β_h) ≥ mind2[j],
+ * d_D < mind2[j] is false and the update is skipped; otherwise the row is
+ * redone in double.
+ * Evaluation in double (half_lower()): ‖q‖ ≤ qterm/2 (lightly_fast_qterm()),
+ * and A is computed from that and inflated by 2⁻⁴⁰ (its few roundings are
+ * 2⁻⁵³ each). √lo is rounded, then scaled by 1 − 2⁻⁵⁰, so it stays ≤ the
+ * real √lo; then √lo − A (≤ the real difference, as A is ≥ the real one),
+ * the product by 1 − u_h (exact constant) and the square round by ≤ 2⁻⁵³
+ * each, and the final factor 1 − 2⁻⁴⁰ leaves the computed L² ≤
+ * (1 − 2⁻⁴¹)·L². The error term only grows from its doubled factor (its
+ * own two roundings are far below a factor 2). The last subtraction rounds
+ * by ≤ 2⁻⁵³·L² when its result is positive, within the 2⁻⁴¹·L² slack, and a
+ * result ≤ 0 never skips a row with mind2 > 0 (rows with mind2 = 0 are
+ * skipped on every path: d_D ≥ 0 cannot be below 0).
+ * A linear pretest spares most rows the square root: for s = √lo ≥ A and
+ * any s₀ ≥ A, (s − A)² ≥ s² − 2As ≥ s²(1 − A/s₀) − A·s₀ (2As ≤ A(s²/s₀ +
+ * s₀)), and for s < A the right side is < 0 ≤ L². So L² ≥ (1 − u_h)²·
+ * ((1 − A/s₀)·lo − A·s₀), linear in f̃ like the error term: one
+ * multiply-add α_l·f̃ − β_l per row (half_bound_init(), s₀ = max(2A,
+ * qterm/2), where it is tight for unit rows). Its factor α_l is shrunk and
+ * β_l grown by 2⁻⁴⁰, which covers their own roundings and the row's two
+ * (as for L² above). Rows it does not decide go to the test with the root.
+ *
+ * The cost: the band of undecided rows widens from ~n·2⁻²³ of d² (float32)
+ * to ~2A/√mind2 of it, for unit rows ~4·u_h, i.e. ~2·10⁻³ (float16) or
+ * ~1.6·10⁻² (bfloat16); rows in the band, and rows whose minimum drops,
+ * read their float32 row too (LightlySelectionStats.exact). */
+
+/* The per-query constants of half_lower(). */
+typedef struct {
+  double a0, down;              /* as in LightlyFastBound */
+  double A;                     /* ≥ u_h·‖q‖ + √n·σ_h */
+  double one_minus_u;           /* 1 − u_h */
+  double alpha, beta;           /* the error term α_h·f̃ + β_h */
+  double lin_a, lin_b;          /* the linear pretest α_l·f̃ − β_l */
+} HalfBound;
+
+static void
+half_bound_init (Run *r, const UpdateTask *u, HalfBound *hb)
+{
+  double qterm = fast_qterm (r, u->qnorm), gd = r->fb.gd, up = r->fb.up;
+  double k = (1 + 2 * r->half_u) * (1 + 2 * r->half_u), s0, c;
+
+  hb->a0 = r->fb.a0;
+  hb->down = r->fb.down;
+  hb->A = (r->half_u * qterm * 0.5 + sqrt ((double) r->dim) * r->half_sigma) * (1 + 0x1p-40);
+  hb->one_minus_u = 1 - r->half_u;
+  hb->alpha = 4 * gd * k * up;
+  hb->beta = 2 * gd * qterm * qterm + 4 * gd * k * (hb->a0 * up + hb->A * hb->A);
+  s0 = MAX (2 * hb->A, qterm * 0.5);
+  c = hb->one_minus_u * hb->one_minus_u * (1 - hb->A / s0) * hb->down;
+  hb->lin_a = (c - hb->alpha) * (1 - 0x1p-40);
+  hb->lin_b = (c * hb->a0 + hb->one_minus_u * hb->one_minus_u * hb->A * s0 + hb->beta) *
+              (1 + 0x1p-40);
+}
+
+/* A lower bound of d_D from a finite f̃ (see above), or ≤ 0. */
+static inline double
+half_lower (const HalfBound *hb, float f)
+{
+  double fd = f, lo = (fd - hb->a0) * hb->down, s, L;
+
+  s = lo > 0 ? sqrt (lo) * (1 - 0x1p-50) : 0.0;
+  L = (s - hb->A) * hb->one_minus_u;
+  if (!(L > 0))
+    return -1.0;
+  return L * L * (1 - 0x1p-40) - (hb->alpha * fd + hb->beta);
+}
+
+/* Rows of the half path waiting for their double computation. Their
+ * float32 rows are not in cache (the pass streamed the half rows), so each
+ * is prefetched when it joins and computed PENDING_FLUSH joins later, in
+ * groups of PENDING_GROUP, once the prefetch has landed: computed at once,
+ * the misses cost more than the half rows saved (perf: dot_qf_norm took as
+ * long as the whole half pass). Deferring is exact: a row's update depends
+ * on its own mind2 only. */
+#define PENDING_FLUSH 32
+#define PENDING_GROUP 16
+
+typedef struct {
+  gsize idx[UPDATE_BATCH];
+  const float *rows[UPDATE_BATCH];
+  gsize n;
+} Pending;
+
+/* Computes the oldest min (n, PENDING_GROUP) pending rows, or all. */
+static gboolean
+pending_flush (Run *r, const UpdateTask *u, Pending *pd, gboolean all, gsize *n_exact)
+{
+  gsize c = all ? pd->n : MIN (pd->n, PENDING_GROUP);
+  gboolean changed = redo_rows (r, u, pd->idx, pd->rows, c, n_exact);
+
+  memmove (pd->idx, pd->idx + c, (pd->n - c) * sizeof (gsize));
+  memmove (pd->rows, pd->rows + c, (pd->n - c) * sizeof (const float *));
+  pd->n -= c;
+  return changed;
+}
+
+/* update_batch_fast() from the half rows: the rows the bound cannot rule
+ * out join the pending rows, to be computed in double from the float32
+ * matrix. */
+static gboolean
+update_batch_half (Run *r, const UpdateTask *u, const HalfBound *hb, const gsize *idx,
+                   const guint16 *const *hrows, gsize n, Pending *pd, gsize *n_exact)
+{
+  float f[UPDATE_BATCH];
+  gsize l;
+
+  r->half_d2 (u->qf, hrows, n, r->dim, f);
+  for (l = 0; l < n; l++)
+    {
+      double m = r->mind2[idx[l]];
+      const float *x;
+
+      if (m == 0 || (f[l] <= G_MAXFLOAT && (hb->lin_a * f[l] - hb->lin_b >= m ||
+                                            half_lower (hb, f[l]) >= m)))
+        continue;
+      x = row (r, r->cand[idx[l]]);
+      prefetch_row (x, r->dim * sizeof (float));
+      pd->rows[pd->n] = x;
+      pd->idx[pd->n++] = idx[l];
+    }
+  return pd->n >= PENDING_FLUSH && pending_flush (r, u, pd, FALSE, n_exact);
+}
+
+/* The row a pass streams: the half copy's or the float32 one. */
+static inline const void *
+pass_row (Run *r, gboolean half, guint32 i)
+{
+  return half ? (const void *) half_row (r, i) : (const void *) row (r, i);
+}
+
+/* Computes a gathered batch; returns whether a minimum changed. hrows are
+ * the half rows (NULL: the float32 ones). */
+static inline gboolean
+compute_batch (Run *r, const UpdateTask *u, gboolean fast, const HalfBound *hb,
+               const gsize *idx, const float *const *rows, const guint16 *const *hrows,
+               gsize n, Pending *pd, gsize *n_exact)
+{
+  if (hrows != NULL)
+    return update_batch_half (r, u, hb, idx, hrows, n, pd, n_exact);
   if (fast)
     return update_batch_fast (r, u, idx, rows, n, n_exact);
   return update_batch (r, u, idx, rows, n);
 }
 
-static inline void
-prefetch_row (Run *r, const float *x)
-{
-  gsize bytes = r->dim * sizeof (float), o;
-
-  for (o = 0; o < bytes; o += 64)
-    __builtin_prefetch ((const char *) x + o, 0, 3);
-}
 
 /* Rows of a block (positions from lo) that the pass computes, for blocks of
  * at most this many rows; longer ones (forced in tests) in a heap list. */
@@ -227,37 +413,58 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   Run *r = ctx;
   const UpdateTask *u = data;
   gsize lo, hi, n, l, i, skipped, n_exact = 0, chunk, ahead;
-  gsize row_bytes = r->dim * sizeof (float);
   gboolean fast = r->fast && !u->replace, changed = FALSE;
+  /* The half copy, when given, is what the fast path streams. */
+  gboolean half = fast && r->half != NULL;
+  gsize row_bytes = r->dim * (half ? sizeof (guint16) : sizeof (float));
   guint32 stack_pos[SCAN_STACK], *pos = stack_pos;
   g_autofree guint32 *heap_pos = NULL;
   gsize idx[UPDATE_BATCH];
   const float *rows[UPDATE_BATCH];
+  const guint16 *hrows[UPDATE_BATCH];
+  HalfBound hb = { 0 };
+  Pending pd;
+
   block_range (r, b, &lo, &hi);
   if (hi - lo > SCAN_STACK)
     pos = heap_pos = g_new (guint32, hi - lo);
   n = scan_block (r, u, lo, hi, pos, &skipped);
-  chunk = CLAMP (4096 / row_bytes, 2, 16);
+  if (half)
+    half_bound_init (r, u, &hb);
+  pd.n = 0;
+  /* The half kernels take rows by fours: chunks of long half rows too. */
+  chunk = CLAMP (4096 / row_bytes, half ? 4 : 2, 16);
   ahead = MAX (chunk, 16384 / row_bytes);
   for (i = 0; i < MIN (ahead, n); i++)
-    prefetch_row (r, row (r, r->cand[lo + pos[i]]));
+    prefetch_row (pass_row (r, half, r->cand[lo + pos[i]]), row_bytes);
   for (l = 0; l < n; l += chunk)
     {
       gsize c = MIN (chunk, n - l), pe = MIN (n, l + ahead + chunk);
 
       for (i = l + ahead; i < pe; i++)
-        prefetch_row (r, row (r, r->cand[lo + pos[i]]));
+        prefetch_row (pass_row (r, half, r->cand[lo + pos[i]]), row_bytes);
       for (i = 0; i < c; i++)
         {
           idx[i] = lo + pos[l + i];
-          rows[i] = row (r, r->cand[idx[i]]);
+          if (half)
+            hrows[i] = half_row (r, r->cand[idx[i]]);
+          else
+            rows[i] = row (r, r->cand[idx[i]]);
         }
-      changed |= compute_batch (r, u, fast, idx, rows, c, &n_exact);
+      changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &pd,
+                                &n_exact);
     }
+  if (pd.n > 0)
+    changed |= pending_flush (r, u, &pd, TRUE, &n_exact);
   if (fast)
     {
       count_add (&r->n_fast, n);
       count_add (&r->n_exact, n_exact);
+    }
+  if (half)
+    {
+      count_add (&r->n_half, n);
+      count_add (&r->n_half_exact, n_exact);
     }
   count_add (&r->n_computed, n);
   count_add (&r->n_skipped, skipped);
@@ -319,7 +526,9 @@ lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *
  * 0.87 of the unpruned CPU time, where rows alone predict 0.5), every
  * unpicked row of a pruned pass SCAN_COST (its anchor, the test as flags),
  * and an anchor distance ANCHOR_COST·dim (in double). So the pruning pays
- * from ~41 % skipped at dim 64, ~27 % at 128 and ~6 % at 784. */
+ * from ~41 % skipped at dim 64, ~27 % at 128 and ~6 % at 784. With the
+ * half copy a streamed row costs dim/2 (its bytes), so pruning needs more
+ * skipped rows to pay. */
 #define ROW_FIXED 16
 #define GATHER_FIXED 48
 #define SCAN_COST 4
@@ -362,8 +571,10 @@ void
 lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed, gsize anchors)
 {
   double dim = (double) r->dim;
-  double unpruned = (double) (skipped + computed) * (dim + ROW_FIXED);
-  double pruned = (double) computed * (dim + ROW_FIXED + GATHER_FIXED) +
+  /* A half row streams half the bytes; the anchors stay float32 rows. */
+  double rdim = r->half != NULL ? dim / 2 : dim;
+  double unpruned = (double) (skipped + computed) * (rdim + ROW_FIXED);
+  double pruned = (double) computed * (rdim + ROW_FIXED + GATHER_FIXED) +
                   (double) (skipped + computed) * SCAN_COST +
                   (double) anchors * dim * ANCHOR_COST;
   gboolean pays = pruned < unpruned;

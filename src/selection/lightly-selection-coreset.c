@@ -110,10 +110,22 @@ pnorms_block (gpointer ctx, gsize b, gpointer data)
 
 
 
+/* The half copy rides on the fast path (its bound extends the float32
+ * one), so it is off with it. */
 static void
 fast_init (Run *r)
 {
+  const LightlySelectionHalfKernels *hk;
+  gboolean fp16 = r->p->half_kind == LIGHTLY_SELECTION_HALF_FP16;
+
   r->fast = fast_mode != 0 && lightly_fast_bound_init (&r->fb, r->dim);
+  if (!r->fast || r->p->matrix_half == NULL)
+    return;
+  hk = lightly_selection_half_kernels_get (lightly_selection_simd_current ());
+  r->half = r->p->matrix_half;
+  r->half_d2 = fp16 ? hk->d2_fp16 : hk->d2_bf16;
+  r->half_u = fp16 ? LIGHTLY_HALF_FP16_U : LIGHTLY_HALF_BF16_U;
+  r->half_sigma = fp16 ? LIGHTLY_HALF_FP16_SIGMA : LIGHTLY_HALF_BF16_SIGMA;
 }
 
 typedef struct {
@@ -698,6 +710,8 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.overhead = (guint64) r.n_overhead;
   last_stats.fast = (guint64) r.n_fast;
   last_stats.exact = (guint64) r.n_exact;
+  last_stats.half = (guint64) r.n_half;
+  last_stats.half_exact = (guint64) r.n_half_exact;
   last_stats.pruned_picks = (guint64) r.n_pruned;
   last_stats.prune_switches = (guint64) r.n_switches;
   if (r.carry == NULL)

@@ -108,6 +108,22 @@ invalid (GError **error, const char *format, ...)
   return FALSE;
 }
 
+/* The half-precision copy: both fields or neither, a known kind. */
+static gboolean
+check_half (const LightlySelectionParams *p, GError **error)
+{
+  gboolean known = p->half_kind == LIGHTLY_SELECTION_HALF_FP16 ||
+                   p->half_kind == LIGHTLY_SELECTION_HALF_BF16;
+
+  if (p->matrix_half == NULL && p->half_kind == LIGHTLY_SELECTION_HALF_NONE)
+    return TRUE;
+  if (p->matrix_half == NULL || !known)
+    return invalid (error, "The half-precision matrix needs both a copy and its kind "
+                    "(float16 or bfloat16); got %s and kind %d",
+                    p->matrix_half ? "a copy" : "no copy", (int) p->half_kind);
+  return TRUE;
+}
+
 /* The matrix: present and addressable when the method reads it. The greedy
  * methods need it only when there are candidates; the cold-start methods
  * check its size whenever dim is set. */
@@ -125,7 +141,7 @@ check_matrix (const LightlySelectionParams *p, GError **error)
   if (p->dim > 0 && p->n_rows > G_MAXSIZE / sizeof (float) / p->dim)
     return invalid (error, "A matrix of %" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT " is too large",
                     p->n_rows, p->dim);
-  return TRUE;
+  return check_half (p, error);
 }
 
 static gboolean

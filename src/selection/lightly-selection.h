@@ -39,6 +39,13 @@
  * within P; its anchors (the nearest row of P) then also prune the picks'
  * updates.
  *
+ * Half-precision storage (optional, LightlySelectionParams.matrix_half):
+ * a float16 or bfloat16 copy of the matrix that the update passes stream
+ * instead of the float32 rows, which they reread only for the rows whose
+ * minimum changes or that the error bound (widened by the rounding of the
+ * copy) cannot decide; the picks stay the same bits. It costs 2·dim bytes
+ * per row of storage next to the matrix, nothing per candidate.
+ *
  * Memory beyond the matrix: 12 bytes per candidate (the squared minimum
  * distance and the anchor; the norms ‖c‖² are recomputed by the fused
  * kernel in every pass that reads the row), 8 more for CORAL with β other
@@ -135,6 +142,13 @@ typedef struct {
   gsize n_applied;
 } LightlySelectionCarry;
 
+/* Half-precision storage of the matrix (lightly-selection-half.c). */
+typedef enum {
+  LIGHTLY_SELECTION_HALF_NONE,
+  LIGHTLY_SELECTION_HALF_FP16,  /* IEEE binary16: 11-bit significand, |x| ≤ 65504 */
+  LIGHTLY_SELECTION_HALF_BF16,  /* bfloat16: 8-bit significand, float32's range */
+} LightlySelectionHalf;
+
 typedef struct {
   LightlySelectionMethod method;
   /* n_rows × dim, row-major, rows L2-normalised. Only read for CORESET and
@@ -194,6 +208,17 @@ typedef struct {
   gboolean balance;
   /* Nullable: carried coverage (see LightlySelectionCarry). */
   LightlySelectionCarry *carry;
+  /* Nullable (off): a copy of matrix rounded to half_kind by
+   * lightly_selection_half_new(), n_rows × dim. CORESET and CORAL then
+   * stream its 2·dim bytes per row in their update passes and reread the
+   * float32 row only where the error bound cannot decide or the minimum
+   * changes, so the picks are the same bits as without it; a copy that is
+   * not the rounding of matrix could change them. It is storage on top of
+   * the matrix: 2·dim bytes per row; the engine's own state stays 12 bytes
+   * per candidate. half_kind is LIGHTLY_SELECTION_HALF_NONE exactly when
+   * matrix_half is NULL. */
+  const guint16 *matrix_half;
+  LightlySelectionHalf half_kind;
 } LightlySelectionParams;
 
 /* The SIMD paths. By default the fastest the CPU supports: AVX-512, except
@@ -237,6 +262,11 @@ typedef struct {
    * many of those the error bound could not decide (redone in double). */
   guint64 fast;
   guint64 exact;
+  /* Update distances computed from the half-precision copy (matrix_half;
+   * a part of fast), and how many of those needed the float32 row (a part
+   * of exact). */
+  guint64 half;
+  guint64 half_exact;
   /* Picks whose update pass was pruned, and how often the adaptive pruning
    * switched between pruned and unpruned passes. */
   guint64 pruned_picks;
@@ -244,6 +274,13 @@ typedef struct {
 } LightlySelectionStats;
 
 void lightly_selection_get_stats (LightlySelectionStats *out);
+
+guint16 *lightly_selection_half_new (const float           *matrix,
+                                     gsize                  n_rows,
+                                     gsize                  dim,
+                                     LightlySelectionHalf   kind,
+                                     GError               **error);
+const char *lightly_selection_half_name (LightlySelectionHalf kind);
 
 /* Tests only. */
 void lightly_selection_set_block_rows (gsize rows);
