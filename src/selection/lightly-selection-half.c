@@ -11,6 +11,9 @@
 #include "config.h"
 
 #include <string.h>
+#if defined(LIGHTLY_SELECTION_HAVE_HALF_AVX2)
+#include <cpuid.h>
+#endif
 
 #include "lightly-selection-private.h"
 #include "lightly-selection-half.h"
@@ -152,6 +155,18 @@ const LightlySelectionHalfKernels lightly_selection_half_portable = {
   portable_to_fp16,
 };
 
+#if defined(LIGHTLY_SELECTION_HAVE_HALF_AVX2)
+/* CPUID leaf 1, ECX bit 29, read directly: clang 14's
+ * __builtin_cpu_supports() does not know "f16c". */
+static gboolean
+have_f16c (void)
+{
+  unsigned int a, b, c, d;
+
+  return __get_cpuid (1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
+#endif
+
 const LightlySelectionHalfKernels *
 lightly_selection_half_kernels_get (int simd)
 {
@@ -160,9 +175,7 @@ lightly_selection_half_kernels_get (int simd)
     return &lightly_selection_half_avx512;
 #endif
 #if defined(LIGHTLY_SELECTION_HAVE_HALF_AVX2)
-  __builtin_cpu_init ();
-  if (simd == LIGHTLY_SELECTION_SIMD_AVX2 && lightly_selection_simd_supported (simd) &&
-      __builtin_cpu_supports ("f16c"))
+  if (simd == LIGHTLY_SELECTION_SIMD_AVX2 && lightly_selection_simd_supported (simd) && have_f16c ())
     return &lightly_selection_half_avx2;
 #endif
   return &lightly_selection_half_portable;
