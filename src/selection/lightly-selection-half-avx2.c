@@ -10,17 +10,9 @@
 #include <string.h>
 #include <immintrin.h>
 
+#include "lightly-selection-avx2-inline.h"
+
 #include "lightly-selection-half.h"
-
-static inline float
-hsum_ps (__m256 v)
-{
-  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
-
-  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
-  s = _mm_add_ss (s, _mm_movehdup_ps (s));
-  return _mm_cvtss_f32 (s);
-}
 
 static inline __m256
 load_fp16 (const uint16_t *p)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <immintrin.h>
 
+#include "lightly-selection-avx2-inline.h"
+
 #include "lightly-selection-kernels.h"
 
 static inline double
@@ -219,16 +221,6 @@ avx2_dot_qf_norm (const double *q, const float *const *rows, size_t n, size_t di
           norms[r + 1] = reduce (n1l, n1h);
         }
     }
-}
-
-static inline float
-hsum_ps (__m256 v)
-{
-  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
-
-  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
-  s = _mm_add_ss (s, _mm_movehdup_ps (s));
-  return _mm_cvtss_f32 (s);
 }
 
 #define D2F_STEP(acc, b, qv, ld)                                              \
