@@ -1,4 +1,4 @@
-/* lightly-al-embed-host.c: `lightly-al embed --embedder NAME` for plugin embedders
+/* lightly-al-embed-host.c: the embedding half of `lightly-al embed`
  *
  * lightly-al links the internal copy of the library (its `serve` and
  * `simulate` need private code), while a Python plugin imports Lightly
@@ -6,9 +6,10 @@
  * of every Lightly type in one process, and GType refuses the second. So
  * lightly-al runs plugin embedders here, in a program that links the shared
  * library only, with the same options (lightly-al does the --upload part
- * itself, from the CSV written here). Embedders are loaded through a
- * PeasEngine from $LIGHTLY_PLUGIN_DIR (in-tree builds) and the installed
- * plugin folder.
+ * itself, from the CSV written here). The built-in embedder ("pixels") is
+ * linked in, and runs here too so that lightly-al need not link gdk-pixbuf;
+ * plugin embedders are loaded through a PeasEngine from $LIGHTLY_PLUGIN_DIR
+ * (in-tree builds) and the installed plugin folder.
  *
  * Usage (lightly-al passes these): lightly-al-embed-host --embedder NAME
  *   [--model FILE] [--dim N] [--threads N] [--quiet] -o OUTPUT FOLDER
@@ -22,6 +23,7 @@
 #include <libpeas/peas.h>
 
 #include "lightly-al-embed-run.h"
+#include "ml/lightly-pixel-embedder.h"
 
 /* The embedders that @engine can load, for error messages. */
 static char *
@@ -116,7 +118,7 @@ main (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context =
-    g_option_context_new ("FOLDER — the plugin half of “lightly-al embed” (run by lightly-al)");
+    g_option_context_new ("FOLDER — the embedding half of “lightly-al embed” (run by lightly-al)");
   /* The engine outlives the embedder it made: declared first, freed last. */
   g_autoptr(PeasEngine) engine = NULL;
   g_autoptr(LightlyEmbedder) embedder = NULL;
@@ -135,8 +137,13 @@ main (int argc, char **argv)
       return 2;
     }
 
-  engine = peas_engine_new ();
-  embedder = load_plugin_embedder (engine, opt_embedder, &error);
+  if (g_str_equal (opt_embedder, "pixels") || g_str_equal (opt_embedder, "lightly-embed-pixels"))
+    embedder = lightly_pixel_embedder_new ((guint) opt_dim, (guint) opt_threads);
+  else
+    {
+      engine = peas_engine_new ();
+      embedder = load_plugin_embedder (engine, opt_embedder, &error);
+    }
   if (embedder == NULL ||
       !lightly_al_embed_configure (embedder, opt_embedder, opt_model, opt_dim, opt_threads, &error) ||
       !lightly_al_embed_run (embedder, argv[1], opt_output, opt_quiet, &n, &error))

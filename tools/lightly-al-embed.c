@@ -1,11 +1,13 @@
 /* lightly-al-embed.c: `lightly-al embed FOLDER`, embeddings for your own images
  *
- * Any LightlyEmbedder: the built-in one (tools/ml/lightly-pixel-embedder.h,
- * no model: pixels and colour statistics, then a whitened PCA fitted on the
- * folder) is linked in, so the default works without any plugin installed;
- * others (--embedder torchscript --model model.pt) are libpeas plugins,
- * which lightly-al-embed-host loads and runs (see there for why it is a
- * program of its own). The result is Lightly's embeddings CSV, and with --upload (or
+ * Any LightlyEmbedder, run by lightly-al-embed-host: the built-in one
+ * (tools/ml/lightly-pixel-embedder.h, no model: pixels and colour
+ * statistics, then a whitened PCA fitted on the folder) is linked into it,
+ * so the default works without any plugin installed; others (--embedder
+ * torchscript --model model.pt) are libpeas plugins, which it loads (see
+ * there for why it is a program of its own). The host links gdk-pixbuf,
+ * so lightly-al itself does not: every other command starts without it and
+ * the image libraries it pulls in. The result is Lightly's embeddings CSV, and with --upload (or
  * --location / --dataset) the samples are registered and the embeddings
  * uploaded into a store in the same run.
  *
@@ -19,7 +21,6 @@
 
 #include "lightly-al-common.h"
 #include "lightly-al-embed-run.h"
-#include "ml/lightly-pixel-embedder.h"
 
 /* Finds the dataset @name (or id) in the store, creating it when absent. */
 static gboolean
@@ -91,7 +92,7 @@ find_host (void)
   return g_build_filename (LIGHTLY_LIBEXECDIR, "lightly-al-embed-host", NULL);
 }
 
-/* Runs a plugin embedder in lightly-al-embed-host, which prints the bar,
+/* Runs the embedder in lightly-al-embed-host, which prints the bar,
  * the warnings and the summary on our stdout and stderr. Returns its exit
  * code; sets @n_rows from the CSV it wrote. */
 static int
@@ -133,7 +134,7 @@ run_host (const char *name,
   if (!g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
                      NULL, NULL, &wait_status, &error))
     {
-      g_prefix_error (&error, "Cannot run %s, which runs plugin embedders: ", host);
+      g_prefix_error (&error, "Cannot run %s, which runs the embedders: ", host);
       return lightly_al_fail (error);
     }
   if (!WIFEXITED (wait_status))
@@ -221,21 +222,12 @@ lightly_al_cmd_embed (int argc, char **argv)
   opt_upload = opt_upload || opt_location != NULL || opt_dataset != NULL;
 
   name = opt_embedder != NULL ? opt_embedder : "pixels";
-  if (g_str_equal (name, "pixels") || g_str_equal (name, "lightly-embed-pixels"))
-    {
-      g_autoptr(LightlyEmbedder) embedder = lightly_pixel_embedder_new ((guint) opt_dim, (guint) opt_threads);
+  {
+    int status = run_host (name, opt_model, opt_dim, opt_threads, opt_quiet, output, folder, &n);
 
-      if (!lightly_al_embed_configure (embedder, name, opt_model, opt_dim, opt_threads, &error) ||
-          !lightly_al_embed_run (embedder, folder, output, opt_quiet, &n, &error))
-        return lightly_al_fail (error);
-    }
-  else
-    {
-      int status = run_host (name, opt_model, opt_dim, opt_threads, opt_quiet, output, folder, &n);
-
-      if (status != 0)
-        return status;
-    }
+    if (status != 0)
+      return status;
+  }
 
   if (opt_upload)
     {

@@ -1,7 +1,10 @@
 /* lightly-al-plot.c: the learning-curve charts of `lightly-al simulate`
  *
  * Drawn with cairo's toy font API, once onto an image surface (PNG) and once
- * onto an SVG surface, so both files show the same chart.
+ * onto an SVG surface, so both files show the same chart. Built as a module
+ * (lightly-al-plot.so) that only `simulate` loads, through
+ * lightly-al-plot-load.c: cairo, pixman, fontconfig and freetype cost every
+ * other command several milliseconds of start-up.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,22 +18,6 @@
 #include <string.h>
 
 #include "lightly-al-plot.h"
-
-/* ---------------------------------------------------------------------- */
-/* Statistics                                                             */
-
-void
-lightly_al_mean_sd (const double *acc, guint n_seeds, guint n_rounds, guint r, double *mean, double *sd)
-{
-  double s = 0, s2 = 0;
-
-  for (guint i = 0; i < n_seeds; i++)
-    s += acc[i * n_rounds + r];
-  *mean = s / n_seeds;
-  for (guint i = 0; i < n_seeds; i++)
-    s2 += (acc[i * n_rounds + r] - *mean) * (acc[i * n_rounds + r] - *mean);
-  *sd = n_seeds > 1 ? sqrt (s2 / (n_seeds - 1)) : 0.0;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Plot                                                                   */
@@ -391,7 +378,7 @@ cairo_ok (cairo_status_t status, const char *path, GError **error)
 }
 
 gboolean
-lightly_al_write_plots (const char *prefix, const LightlyAlPlot *pl, const char *title, GError **error)
+lightly_al_plot_module_write (const char *prefix, const LightlyAlPlot *pl, const char *title, GError **error)
 {
   const double w = 900, h = pl->random_index < pl->n_series ? 640 : 540;
   g_autofree char *png = g_strconcat (prefix, ".png", NULL);
