@@ -1041,6 +1041,70 @@ test_disk_roundtrip (void)
   test_rm_rf (dir);
 }
 
+/* A store that has been written keeps its WAL when closed (no checkpoint
+ * on close, lightly-store.c): what a crash would leave on disk, the
+ * database and its WAL without the -shm index, must hold every commit,
+ * and the mapping reads back in order through the memory-mapped reads. */
+static void
+test_disk_wal_kept (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autofree char *copy = g_build_filename (dir, "copy", NULL);
+  g_autofree char *ds = NULL, *tag = NULL;
+  static const char *const names[] = { "a.png", "b.png", "c.png", NULL };
+  static const char *const files[] = { "lightly.db", "lightly.db-wal" };
+  GStatBuf st;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    ds = lightly_store_create_dataset (store, "wal", &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_add_samples (store, ds, names, -1, &error));
+    g_assert_no_error (error);
+    tag = lightly_store_create_tag (store, ds, "picked", "0x5", NULL, NULL, NULL, "test", &error);
+    g_assert_no_error (error);
+  }
+  {
+    g_autofree char *wal = g_build_filename (dir, "lightly.db-wal", NULL);
+
+    g_assert_cmpint (g_stat (wal, &st), ==, 0);
+    g_assert_cmpint (st.st_size, >, 0);
+  }
+
+  g_assert_cmpint (g_mkdir (copy, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (dir, files[i], NULL);
+      g_autofree char *to = g_build_filename (copy, files[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      g_assert_true (g_file_get_contents (from, &contents, &len, &error));
+      g_assert_true (g_file_set_contents (to, contents, (gssize) len, &error));
+      g_assert_no_error (error);
+    }
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (copy, &error);
+    g_autoptr(LightlyStoreTag) t = NULL;
+    g_auto(GStrv) got = NULL;
+    gsize n = 0;
+
+    g_assert_no_error (error);
+    got = lightly_store_get_sample_names (store, ds, &n, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, ==, 3);
+    g_assert_cmpstrv (got, names);
+    t = lightly_store_get_tag_by_name (store, ds, "picked", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (t->id, ==, tag);
+    g_assert_cmpstr (t->bitmask_hex, ==, "0x5");
+  }
+  test_rm_rf (dir);
+}
+
 /* Rejected writes of every kind leave the store's bytes alone. */
 static void
 test_disk_bad_writes_unchanged (void)
@@ -1743,6 +1807,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/orphans", test_disk_orphans);
   g_test_add_func ("/store/disk/delete-tag", test_disk_delete_tag);
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
+  g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);
   g_test_add_func ("/store/concurrency/memory", test_concurrency_memory);
