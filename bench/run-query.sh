@@ -17,7 +17,9 @@
 #   engine bench-query-engine ... TYPICLUST K
 #
 # and prints each one's median, the median of the per-round ratios
-# cli/engine, and every round. The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
+# cli/engine, and every round. With BASE=OTHER_BUILD_DIR, each round also
+# times OTHER_BUILD_DIR's lightly-al on the same store, right after this
+# build's (a before/after in one run: "base" lines and ratios). The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
 # fsync costs what it costs). Set STRACE=1 to also count the CLI's
 # system calls once per size (strace -c -f).
 set -eu
@@ -66,17 +68,27 @@ EOF
   for r in $(seq "$rounds"); do
     t=$(date +%s%N); "$al" query --location "$loc" -d bench --method CORESET -n "$k" >/dev/null 2>&1
     echo "$size CORESET cli $(ms "$t")"
+    if [ -n "${BASE:-}" ]; then
+      t=$(date +%s%N); "$BASE/tools/lightly-al" query --location "$loc" -d bench --method CORESET -n "$k" >/dev/null 2>&1
+      echo "$size CORESET base $(ms "$t")"
+    fi
     t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$k" >/dev/null
     echo "$size CORESET engine $(ms "$t")"
     t=$(date +%s%N); "$al" query --location "$loc" -d bench -n "$k" >/dev/null 2>&1
     echo "$size AUTO cli $(ms "$t")"
+    if [ -n "${BASE:-}" ]; then
+      t=$(date +%s%N); "$BASE/tools/lightly-al" query --location "$loc" -d bench -n "$k" >/dev/null 2>&1
+      echo "$size AUTO base $(ms "$t")"
+    fi
     t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" TYPICLUST "$k" >/dev/null
     echo "$size AUTO engine $(ms "$t")"
   done > "$work/times-$size"
   rm -f "$csv"
   echo "$size per round (ms):"
-  awk '{ printf "  %s %s %s %s\n", $2, $3, $4, ($3 == "engine" ? "" : "") }' "$work/times-$size" |
-    paste - - | awk '{ printf "  %-8s cli %6d  engine %6d  ratio %.2f\n", $1, $3, $6, $3 / $6 }' 
+  awk '{ t[$3] = $4 }
+       $3 == "engine" { printf "  %-8s cli %6d  engine %6d  ratio %.2f", $2, t["cli"], $4, t["cli"] / $4
+                        if ("base" in t) printf "  base %6d  ratio %.2f", t["base"], t["base"] / $4
+                        printf "\n"; delete t }' "$work/times-$size"
   awk -v k="$k" '
     { key = $1 " " $2; t[key, $3, ++c[key, $3]] = $4; keys[key] = 1 }
     function median(a, n,   i, j, x) {
@@ -88,6 +100,10 @@ EOF
         for (i = 1; i <= n; i++) { a[i] = t[key, "cli", i]; b[i] = t[key, "engine", i]; q[i] = a[i] / b[i] }
         mc = median(a, n); me = median(b, n); mq = median(q, n)
         printf "%-18s k=%d  query %7.0f ms  engine %7.0f ms  ratio %.2fx (median of %d rounds)\n", key, k, mc, me, mq, n
+        if (c[key, "base"] == n) {
+          for (i = 1; i <= n; i++) { a[i] = t[key, "base", i]; q[i] = a[i] / t[key, "engine", i] }
+          printf "%-18s k=%d  base  %7.0f ms  engine %7.0f ms  ratio %.2fx (median of %d rounds)\n", key, k, median(a, n), me, median(q, n), n
+        }
       } }' "$work/times-$size" | sort
   rm -rf "$store"
 done
