@@ -50,6 +50,7 @@ struct _LightlyStore {
   GPtrArray *idle;            /* Conn*, ready for use */
 
   GMutex write_lock;
+  gint committed;             /* atomic: a write has committed (lightly-store.c) */
 
   GMutex state_lock;          /* guards the tables below and job_changes */
   GCond job_cond;             /* signalled when job_changes grows */

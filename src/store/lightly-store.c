@@ -250,6 +250,10 @@ static void
 conn_free (Conn *c)
 {
   g_hash_table_unref (c->stmts);
+  /* store_write_commit() says why a store that has written leaves its
+   * WAL: whichever of its connections closes last, reader or writer. */
+  if (g_atomic_int_get (&c->owner->committed))
+    sqlite3_db_config (c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sqlite3_close (c->db);
   g_free (c);
 }
@@ -569,15 +573,17 @@ store_write_commit (Conn *c, GError **error)
   /* The last connection to close would copy the WAL into the database,
    * sync that and delete the WAL: 4–5 ms at the end of every `lightly-al`
    * command that wrote, for no durability (the COMMIT above synced the
-   * WAL). A connection that has written leaves the WAL instead; SQLite's
+   * WAL). A store that has written leaves the WAL instead; SQLite's
    * automatic checkpoint copies it back inside the commit that takes it
    * past 128 pages (conn_open), so that the WAL every process must scan
    * when it opens the store, and whose pages it reads with pread() rather
    * than through the mapping, stays small (a query adds ~20 pages; an
    * import checkpoints at once). One that only read still cleans up as
-   * before, so reading a store leaves its folder as it was. */
+   * before, so reading a store leaves its folder as it was. The flag is
+   * the store's, not this connection's: SQLite checkpoints when the last
+   * connection closes, which may be one that only read. */
   if (ok && c->owner->dir != NULL)
-    sqlite3_db_config (c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    g_atomic_int_set (&c->owner->committed, TRUE);
   store_conn_release (c);
   return ok;
 }
