@@ -7,9 +7,9 @@
  * torchscript --model model.pt) are libpeas plugins, which it loads (see
  * there for why it is a program of its own). The host links gdk-pixbuf,
  * so lightly-al itself does not: every other command starts without it and
- * the image libraries it pulls in. The result is Lightly's embeddings CSV, and with --upload (or
- * --location / --dataset) the samples are registered and the embeddings
- * uploaded into a store in the same run.
+ * the image libraries it pulls in. The result is Lightly's embeddings CSV,
+ * and with --upload (or --location / --dataset) the samples are registered
+ * and the embeddings uploaded into a store in the same run.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
