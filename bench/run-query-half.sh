@@ -5,6 +5,9 @@
 #
 #   bench/run-query-half.sh BUILD_DIR [NxD] [K] [ROUNDS]
 #
+# PRECISIONS (default "float32 float16 bfloat16") picks the precisions of
+# the interleaved rounds; LIGHTLY_THREADS reaches both the CLI and the engine.
+#
 # NxD defaults to 1000000x128, K (picks) to 100, ROUNDS to 3. It fills an
 # embedded store under ${TMPDIR:-/var/tmp} with iid Gaussian rows through
 # Python (PyGObject, from memory: no CSV), then
@@ -66,25 +69,37 @@ query () {   # $1: k, $2: precision; prints the picked files to $work/out-$2-$1
     >"$work/out-$2-$1" 2>/dev/null
 }
 
+# The copy's own costs, from the library's debug messages (on stdout).
 for p in float16 bfloat16; do
-  t=$(date +%s%N); query "$k" "$p"; echo "first $p query (builds the copy): $(ms "$t") ms"
+  t=$(date +%s%N)
+  G_MESSAGES_DEBUG=Lightly "$al" query --location "$loc" -d bench --method CORESET -n "$k" --precision "$p" \
+    >"$work/debug" 2>&1
+  echo "first $p query (builds the copy): $(ms "$t") ms; $(grep -o '[a-z0-9]* copy of embedding .*' "$work/debug")"
 done
+G_MESSAGES_DEBUG=Lightly "$al" query --location "$loc" -d bench --method CORESET -n 1 --precision float16 \
+  >"$work/debug" 2>&1
+echo "then: $(grep -o '[a-z0-9]* copy of embedding .*' "$work/debug")"
 ls -l "$store/embeddings/"
 
 : > "$work/times"
 for r in $(seq "$rounds"); do
   for kk in "$k" 1; do
-    for p in float32 float16 bfloat16; do
+    for p in ${PRECISIONS:-float32 float16 bfloat16}; do
       t=$(date +%s%N); query "$kk" "$p"; echo "k$kk cli-$p $(ms "$t")" >> "$work/times"
       cmp -s "$work/out-$p-$kk" "$work/out-float32-$kk" 2>/dev/null || [ "$p" = float32 ] ||
         { echo "different picks: $p k=$kk"; exit 1; }
     done
     t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$kk" >/dev/null
     echo "k$kk eng-float32 $(ms "$t")" >> "$work/times"
-    t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$kk" "$store/embeddings/$id.f16" >/dev/null
-    echo "k$kk eng-float16 $(ms "$t")" >> "$work/times"
-    t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$kk" "$store/embeddings/$id.bf16" >/dev/null
-    echo "k$kk eng-bfloat16 $(ms "$t")" >> "$work/times"
+    for p in ${PRECISIONS:-float32 float16 bfloat16}; do
+      case $p in
+        float16) copy=$store/embeddings/$id.f16 ;;
+        bfloat16) copy=$store/embeddings/$id.bf16 ;;
+        *) continue ;;
+      esac
+      t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$kk" "$copy" >/dev/null
+      echo "k$kk eng-$p $(ms "$t")" >> "$work/times"
+    done
   done
 done
 cat "$work/times"

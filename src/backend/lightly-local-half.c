@@ -49,6 +49,7 @@ lightly_local_half_prepare (LightlyLocalHalf        *half,
 {
   LightlyStoreHalfKind store_kind;
   LightlySelectionHalf kind;
+  gint64 t0, t1, t2;
 
   half->values = NULL;
   half->built = FALSE;
@@ -73,8 +74,15 @@ lightly_local_half_prepare (LightlyLocalHalf        *half,
       return FALSE;
     }
 
+  /* The timings (G_MESSAGES_DEBUG=Lightly) are what bench/run-query-half.sh
+   * reports as the copy's first-use and per-query costs. */
+  t0 = g_get_monotonic_time ();
   half->values = lightly_store_load_half (store, embedding_id, store_kind, matrix);
-  if (half->values == NULL)
+  t1 = g_get_monotonic_time ();
+  if (half->values != NULL)
+    g_debug ("%s copy of embedding %s mapped and checked in %.1f ms", lightly_selection_half_name (kind),
+             embedding_id, (double) (t1 - t0) / 1000.0);
+  else
     {
       g_autoptr(GError) save_error = NULL;
 
@@ -82,10 +90,13 @@ lightly_local_half_prepare (LightlyLocalHalf        *half,
       if (half->values == NULL)
         return FALSE;
       half->built = TRUE;
+      t2 = g_get_monotonic_time ();
       if (!lightly_store_save_half (store, embedding_id, store_kind, matrix,
                                     g_bytes_get_data (half->values, NULL), &save_error))
         g_warning ("The half-precision copy of embedding %s was not saved (%s); the next "
                    "selection builds it again", embedding_id, save_error->message);
+      g_debug ("%s copy of embedding %s built in %.1f ms, saved in %.1f ms", lightly_selection_half_name (kind),
+               embedding_id, (double) (t2 - t1) / 1000.0, (double) (g_get_monotonic_time () - t2) / 1000.0);
     }
   params->matrix_half = g_bytes_get_data (half->values, NULL);
   params->half_kind = kind;
