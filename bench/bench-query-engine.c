@@ -102,5 +102,14 @@ main (int argc, char **argv)
     }
   printf ("%.1f %u %u\n", (g_get_monotonic_time () - t0) / 1000.0, picks->len,
           picks->len > 0 ? g_array_index (picks, guint32, 0) : 0);
+  {
+    LightlySelectionStats st;
+
+    /* On stderr, so the script's stdout stays one line: how much of the
+     * update work the copy decided. */
+    lightly_selection_get_stats (&st);
+    fprintf (stderr, "fast %" G_GUINT64_FORMAT " exact %" G_GUINT64_FORMAT " half %" G_GUINT64_FORMAT
+             " half_exact %" G_GUINT64_FORMAT "\n", st.fast, st.exact, st.half, st.half_exact);
+  }
   return 0;
 }
