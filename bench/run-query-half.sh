@@ -25,8 +25,10 @@
 #      and the same six with K = 1 (one pass: the fixed costs, such as
 #      checking the copy's checksum);
 #
-# and prints every time, the medians, and the median per-round ratios
-# against eng-f32 and cli-f32. Every query must print the same files.
+# and prints every wall and CPU (user + system) time, the medians, and the
+# median per-round ratios against eng-f32 and cli-f32, of wall time and of
+# CPU time (on a loaded machine the CPU time moves less than the wall
+# time). Every query must print the same files.
 set -eu
 build=$(realpath "$1")
 size=${2:-1000000x128}
@@ -45,6 +47,13 @@ store=$work/store
 loc="file://$store"
 
 ms () { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+# timed KEY CMD…: appends "KEY wall_ms cpu_ms" to $work/times.
+timed () {
+  key=$1
+  shift
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@"
+  awk -v key="$key" '{ printf "%s %.0f %.0f\n", key, $1 * 1000, ($2 + $3) * 1000 }' "$work/time" >> "$work/times"
+}
 
 echo "load before: $(cat /proc/loadavg) on $(nproc) cores; $size, k=$k, $rounds rounds"
 /usr/bin/python3 - "$store" "$n" "$d" <<'EOF'
@@ -65,8 +74,8 @@ matrix=$(ls "$store"/embeddings/*.f32)
 id=$(basename "$matrix" .f32)
 
 query () {   # $1: k, $2: precision; prints the picked files to $work/out-$2-$1
-  "$al" query --location "$loc" -d bench --method CORESET -n "$1" --precision "$2" \
-    >"$work/out-$2-$1" 2>/dev/null
+  timed "k$1 cli-$2" sh -c '"$0" query --location "$1" -d bench --method CORESET -n "$2" --precision "$3" \
+    >"$4" 2>/dev/null' "$al" "$loc" "$1" "$2" "$work/out-$2-$1"
 }
 
 # The copy's own costs, from the library's debug messages (on stdout).
@@ -85,26 +94,24 @@ ls -l "$store/embeddings/"
 for r in $(seq "$rounds"); do
   for kk in "$k" 1; do
     for p in ${PRECISIONS:-float32 float16 bfloat16}; do
-      t=$(date +%s%N); query "$kk" "$p"; echo "k$kk cli-$p $(ms "$t")" >> "$work/times"
+      query "$kk" "$p"
       cmp -s "$work/out-$p-$kk" "$work/out-float32-$kk" 2>/dev/null || [ "$p" = float32 ] ||
         { echo "different picks: $p k=$kk"; exit 1; }
     done
-    t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$kk" >/dev/null
-    echo "k$kk eng-float32 $(ms "$t")" >> "$work/times"
+    timed "k$kk eng-float32" "$engine" "$matrix" "$n" "$d" CORESET "$kk" >/dev/null
     for p in ${PRECISIONS:-float32 float16 bfloat16}; do
       case $p in
         float16) copy=$store/embeddings/$id.f16 ;;
         bfloat16) copy=$store/embeddings/$id.bf16 ;;
         *) continue ;;
       esac
-      t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$kk" "$copy" >/dev/null
-      echo "k$kk eng-$p $(ms "$t")" >> "$work/times"
+      timed "k$kk eng-$p" "$engine" "$matrix" "$n" "$d" CORESET "$kk" "$copy" >/dev/null
     done
   done
 done
 cat "$work/times"
 awk '
-  { t[$1, $2, ++c[$1, $2]] = $3; ks[$1] = 1; names[$2] = 1 }
+  { i = ++c[$1, $2]; t[$1, $2, i] = $3; u[$1, $2, i] = $4; ks[$1] = 1; names[$2] = 1 }
   function median(a, n,   i, j, x) {
     for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
@@ -112,8 +119,9 @@ awk '
     for (kk in ks) for (nm in names) {
       n = c[kk, nm]
       for (i = 1; i <= n; i++) { a[i] = t[kk, nm, i]; e[i] = t[kk, "eng-float32", i] / t[kk, nm, i];
-                                 q[i] = t[kk, "cli-float32", i] / t[kk, nm, i] }
-      printf "%-4s %-13s median %7.0f ms   eng-f32/this %.2fx   cli-f32/this %.2fx   (%d rounds)\n",
-        kk, nm, median(a, n), median(e, n), median(q, n), n
+                                 q[i] = t[kk, "cli-float32", i] / t[kk, nm, i]; b[i] = u[kk, nm, i];
+                                 f[i] = u[kk, "eng-float32", i] / u[kk, nm, i]; g[i] = u[kk, "cli-float32", i] / u[kk, nm, i] }
+      printf "%-5s %-13s wall %6.0f ms  eng-f32/this %.2fx  cli-f32/this %.2fx | CPU %6.0f ms  eng-f32/this %.2fx  cli-f32/this %.2fx  (%d rounds)\n",
+        kk, nm, median(a, n), median(e, n), median(q, n), median(b, n), median(f, n), median(g, n), n
     } }' "$work/times" | sort
 echo "load after: $(cat /proc/loadavg)"
