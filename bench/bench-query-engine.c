@@ -12,6 +12,13 @@
  * --method METHOD --n-samples K` asks the engine for. Nothing else: no
  * store, no tags, no job. Prints "engine_ms picks first_pick" on stdout;
  * the script times the whole process from outside, as it times the CLI.
+ *
+ *   bench-query-engine MATRIX.f32 N_ROWS DIM METHOD K COPY.f16|COPY.bf16
+ *
+ * also maps the store's half-precision copy (embeddings/<id>.f16 or .bf16,
+ * written by a query with --precision; its 64-byte header skipped, not
+ * checked) and gives it to the engine, as a query with that precision does
+ * once the copy exists (bench/run-query-half.sh).
  */
 #include "config.h"
 
@@ -26,6 +33,7 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GMappedFile) mf = NULL;
+  g_autoptr(GMappedFile) half = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) picks = NULL;
   g_autofree guint32 *cand = NULL;
@@ -33,9 +41,9 @@ main (int argc, char **argv)
   gsize n, dim;
   gint64 t0;
 
-  if (argc != 6)
+  if (argc != 6 && argc != 7)
     {
-      fprintf (stderr, "usage: %s MATRIX.f32 N_ROWS DIM METHOD K\n", argv[0]);
+      fprintf (stderr, "usage: %s MATRIX.f32 N_ROWS DIM METHOD K [COPY.f16|COPY.bf16]\n", argv[0]);
       return 2;
     }
   n = g_ascii_strtoull (argv[2], NULL, 10);
@@ -75,6 +83,17 @@ main (int argc, char **argv)
   p.candidates = cand;
   p.n_candidates = n;
   p.k = g_ascii_strtoull (argv[5], NULL, 10);
+  if (argc == 7)
+    {
+      half = g_mapped_file_new (argv[6], FALSE, &error);
+      if (half == NULL || g_mapped_file_get_length (half) != 64 + n * dim * sizeof (guint16))
+        {
+          fprintf (stderr, "%s is not a half copy of %zu × %zu\n", argv[6], n, dim);
+          return 1;
+        }
+      p.matrix_half = (const guint16 *) (gconstpointer) (g_mapped_file_get_contents (half) + 64);
+      p.half_kind = g_str_has_suffix (argv[6], ".bf16") ? LIGHTLY_SELECTION_HALF_BF16 : LIGHTLY_SELECTION_HALF_FP16;
+    }
   picks = lightly_selection_run (&p, &error);
   if (picks == NULL)
     {
@@ -83,5 +102,14 @@ main (int argc, char **argv)
     }
   printf ("%.1f %u %u\n", (g_get_monotonic_time () - t0) / 1000.0, picks->len,
           picks->len > 0 ? g_array_index (picks, guint32, 0) : 0);
+  {
+    LightlySelectionStats st;
+
+    /* On stderr, so the script's stdout stays one line: how much of the
+     * update work the copy decided. */
+    lightly_selection_get_stats (&st);
+    fprintf (stderr, "fast %" G_GUINT64_FORMAT " exact %" G_GUINT64_FORMAT " half %" G_GUINT64_FORMAT
+             " half_exact %" G_GUINT64_FORMAT "\n", st.fast, st.exact, st.half, st.half_exact);
+  }
   return 0;
 }

@@ -150,6 +150,18 @@ test_workflow (void)
   for (guint i = 1; i < 30; i++)
     g_assert_cmpint (strcmp (round1_names[i - 1], round1_names[i]), <, 0);   /* fmnist-NNNNN: bit order */
 
+  /* --precision float16 and bfloat16: the same picks. */
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "--method", "CORESET", "-n", "30",
+          "--name", "round-1-f16", "--precision", "float16", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, round1);
+  run_clear (&run);
+  run_al (&run, home, "query", "-l", location, "-d", "fmnist", "--method", "CORESET", "-n", "30",
+          "--name", "round-1-bf16", "--precision", "BFLOAT16", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.out, ==, round1);
+  run_clear (&run);
+
   /* export prints the tag's members, the same lines. */
   run_al (&run, home, "export", "-l", location, "-d", "fmnist", "--tag", "round-1", NULL);
   g_assert_cmpint (run.status, ==, 0);
@@ -226,7 +238,7 @@ test_workflow (void)
 
   run_al (&run, home, "tags", "-l", location, "-d", "fmnist", NULL);
   g_assert_cmpint (run.status, ==, 0);
-  g_assert_cmpuint (count_lines (run.out), ==, 6);   /* with badge-a */
+  g_assert_cmpuint (count_lines (run.out), ==, 8);   /* with badge-a and the two round-1 copies */
   g_assert_nonnull (strstr (run.out, "coral-b"));
   g_assert_null (strstr (run.out, "skipped"));
   run_clear (&run);
@@ -476,6 +488,7 @@ test_usage (void)
     { "query", "--n-samples", "many", NULL },
     { "query", "-n", "-1", NULL },
     { "query", "positional", NULL },
+    { "query", "--precision", "float8", NULL },
     { "demo", "--pool", "5", NULL },
     { "demo", "--schedule", "40,20", NULL },
   };

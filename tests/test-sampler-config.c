@@ -399,12 +399,53 @@ test_balance (void)
   g_assert_no_error (error);
 }
 
+/* matrix-precision: FLOAT32 by default, an enum pspec, notifies once per
+ * change, copied, wire names both ways, and a value that is not a
+ * precision fails validate() with the names. */
+static void
+test_matrix_precision (void)
+{
+  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
+  g_autoptr(LightlySamplerConfig) copy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (config), "matrix-precision");
+
+  g_assert_nonnull (pspec);
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == LIGHTLY_TYPE_MATRIX_PRECISION);
+  g_assert_cmpint (G_PARAM_SPEC_ENUM (pspec)->default_value, ==, LIGHTLY_MATRIX_PRECISION_FLOAT32);
+  g_assert_true (pspec->flags & G_PARAM_EXPLICIT_NOTIFY);
+  g_assert_cmpint (lightly_sampler_config_get_matrix_precision (config), ==, LIGHTLY_MATRIX_PRECISION_FLOAT32);
+  g_signal_connect (config, "notify", G_CALLBACK (count_notify), counts);
+  lightly_sampler_config_set_matrix_precision (config, LIGHTLY_MATRIX_PRECISION_BFLOAT16);
+  g_object_set (config, "matrix-precision", LIGHTLY_MATRIX_PRECISION_BFLOAT16, NULL);
+  g_assert_cmpuint (notified (counts, "matrix-precision"), ==, 1);
+  copy = lightly_sampler_config_copy (config);
+  g_assert_cmpint (lightly_sampler_config_get_matrix_precision (copy), ==, LIGHTLY_MATRIX_PRECISION_BFLOAT16);
+  g_assert_true (lightly_sampler_config_validate (config, &error));
+
+  g_assert_cmpstr (lightly_matrix_precision_to_string (LIGHTLY_MATRIX_PRECISION_FLOAT16), ==, "FLOAT16");
+  g_assert_null (lightly_matrix_precision_to_string ((LightlyMatrixPrecision) 3));
+  g_assert_cmpint (lightly_matrix_precision_from_string ("Float16", &error), ==, LIGHTLY_MATRIX_PRECISION_FLOAT16);
+  g_assert_no_error (error);
+  g_assert_cmpint (lightly_matrix_precision_from_string ("fp16", &error), ==, LIGHTLY_MATRIX_PRECISION_FLOAT32);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "Unknown matrix precision “fp16”: use FLOAT32, FLOAT16 or BFLOAT16");
+  g_clear_error (&error);
+
+  lightly_sampler_config_set_matrix_precision (config, (LightlyMatrixPrecision) 7);
+  g_assert_false (lightly_sampler_config_validate (config, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "The matrix precision 7 is unknown: use FLOAT32, FLOAT16 or BFLOAT16");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sampler-config/defaults", test_defaults);
   g_test_add_func ("/sampler-config/balance", test_balance);
+  g_test_add_func ("/sampler-config/matrix-precision", test_matrix_precision);
   g_test_add_func ("/sampler-config/pspecs", test_pspecs);
   g_test_add_func ("/sampler-config/properties-and-notify", test_properties_and_notify);
   g_test_add_func ("/sampler-config/copy", test_copy);

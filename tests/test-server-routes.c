@@ -9,6 +9,7 @@
 
 #include "server-test-util.h"
 #include "backend/lightly-json-array.h"
+#include "selection/lightly-selection.h"
 
 #define TOKEN "route-test-token-0123456789abcdef"
 #define N_SAMPLES 12
@@ -661,6 +662,11 @@ test_hostile (Fixture       *f,
                               "{\"nSamples\":5}},\"queryTagId\":\"000000000000000000000000\"}", 404 },
     { "POST", sampling, NULL, "{\"newTagName\":\"ok-name\",\"method\":\"CORESET\",\"config\":{\"stoppingCondition\":"
                               "{\"nSamples\":5}},\"scoreStrength\":-1}", 400 },
+    /* matrixPrecision (extension) is one of three names. */
+    { "POST", sampling, NULL, "{\"newTagName\":\"ok-name\",\"method\":\"CORESET\",\"config\":{\"stoppingCondition\":"
+                              "{\"nSamples\":5}},\"matrixPrecision\":\"FLOAT8\"}", 400 },
+    { "POST", sampling, NULL, "{\"newTagName\":\"ok-name\",\"method\":\"CORESET\",\"config\":{\"stoppingCondition\":"
+                              "{\"nSamples\":5}},\"matrixPrecision\":16}", 400 },
     /* balance (extension) is a boolean. */
     { "POST", sampling, NULL, "{\"newTagName\":\"ok-name\",\"method\":\"RANDOM\",\"config\":{\"stoppingCondition\":"
                               "{\"nSamples\":5}},\"balance\":\"yes\"}", 400 },
@@ -855,6 +861,68 @@ test_mask_beyond_dataset (Fixture       *f,
   g_assert_cmpstr (before, ==, after);
 }
 
+/* matrixPrecision (extension): the same picks as float32 from a copy the
+ * in-memory store builds per job; an unknown name is a 400 that lists the
+ * names and writes nothing. */
+static void
+test_matrix_precision (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *sampling = g_strdup_printf ("/v1/datasets/%s/embeddings/%s/sampling", f->ds, f->emb);
+  static const char *const precisions[] = { NULL, "FLOAT16", "bfloat16", "FLOAT32" };
+  g_autofree char *first = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (precisions); i++)
+    {
+      g_autofree char *member = precisions[i] != NULL ? g_strdup_printf (",\"matrixPrecision\":\"%s\"", precisions[i])
+                                                      : g_strdup ("");
+      g_autofree char *body = g_strdup_printf ("{\"newTagName\":\"prec-%u\",\"method\":\"CORESET\",\"config\":"
+                                               "{\"stoppingCondition\":{\"nSamples\":6,\"minDistance\":-1}}%s}",
+                                               i, member);
+      g_autoptr(JsonNode) job = call_json (f, "POST", sampling, NULL, body, &lightly_json_model_async_task_data, FALSE);
+      g_autofree char *job_id = id_of (job, "jobId");
+      g_autofree char *tag_id = wait_job (f, job_id);
+      g_autofree char *path = NULL;
+      g_autoptr(JsonNode) tag = NULL;
+      const char *mask;
+
+      g_assert_nonnull (tag_id);
+      path = g_strdup_printf ("/v1/datasets/%s/tags/%s", f->ds, tag_id);
+      tag = call_json (f, "GET", path, NULL, NULL, &lightly_json_model_tag_data, FALSE);
+      mask = json_object_get_string_member (json_node_get_object (tag), "bitMaskData");
+      if (first == NULL)
+        first = g_strdup (mask);
+      g_assert_cmpstr (mask, ==, first);
+      {
+        LightlySelectionStats stats;
+
+        /* The half runs streamed the copy; the float32 ones did not. */
+        lightly_selection_get_stats (&stats);
+        if (i == 1 || i == 2)
+          g_assert_cmpuint (stats.half, >, 0);
+        else
+          g_assert_cmpuint (stats.half, ==, 0);
+      }
+    }
+
+  before = snapshot (f);
+  {
+    g_autoptr(LightlyHttpResponse) resp = call (f, "POST", sampling, NULL,
+                                                "{\"newTagName\":\"prec-bad\",\"method\":\"CORESET\",\"config\":"
+                                                "{\"stoppingCondition\":{\"nSamples\":6}},\"matrixPrecision\":\"half\"}",
+                                                400);
+    g_autoptr(JsonNode) node = check_json (resp->body, &lightly_json_model_api_error_response, FALSE);
+    JsonObject *o = json_node_get_object (node);
+
+    g_assert_cmpstr (json_object_get_string_member (o, "code"), ==, "BAD_REQUEST");
+    g_assert_cmpstr (json_object_get_string_member (o, "message"), ==,
+                     "matrixPrecision: Unknown matrix precision “half”: use FLOAT32, FLOAT16 or BFLOAT16");
+  }
+  after = snapshot (f);
+  g_assert_cmpstr (before, ==, after);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -867,5 +935,6 @@ main (int argc, char **argv)
   g_test_add_func ("/routes/loggable", test_loggable);
   g_test_add ("/routes/mask-beyond-dataset", Fixture, NULL, fixture_setup, test_mask_beyond_dataset, fixture_teardown);
   g_test_add ("/routes/spooled-body", Fixture, NULL, fixture_setup, test_spooled_body, fixture_teardown);
+  g_test_add ("/routes/matrix-precision", Fixture, NULL, fixture_setup, test_matrix_precision, fixture_teardown);
   return g_test_run ();
 }

@@ -1155,6 +1155,7 @@ typedef struct {
   gboolean drop_p1;
   gboolean hide_lightly_glib;   /* answer 404 to GET /v1/versions/lightly-glib */
   gint n_sample_posts;
+  gint n_precision_posts;       /* P1 bodies with "matrixPrecision":"FLOAT16" */
 } FaultProxy;
 
 /* Reads one whole request; returns it with "Connection: close" added. */
@@ -1227,6 +1228,9 @@ fault_proxy_thread (gpointer data)
         g_atomic_int_inc (&fp->n_sample_posts);
       if (g_str_has_prefix (req->str, "POST /v1/datasets/") && strstr (req->str, "/samples/bulk?") != NULL)
         g_atomic_int_add (&fp->n_sample_posts, 1000000);
+      if (g_str_has_prefix (req->str, "POST ") && strstr (req->str, "/sampling") != NULL &&
+          strstr (req->str, "\"matrixPrecision\":\"FLOAT16\"") != NULL)
+        g_atomic_int_inc (&fp->n_precision_posts);
       client = g_socket_client_new ();
       upstream = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) fp->server_port, NULL, NULL);
       g_assert_nonnull (upstream);
@@ -1278,6 +1282,53 @@ fault_proxy_stop (FaultProxy *fp)
   g_socket_close (fp->listener, NULL);
   g_object_unref (fp->listener);
   g_object_unref (fp->stop);
+}
+
+/* A lightly-glib server gets matrixPrecision when it is set, and the picks
+ * equal the float32 ones. */
+static void
+test_precision_sent (void)
+{
+  TestServer *ts = test_server_start (NULL);
+  FaultProxy fp = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proxy_url = NULL;
+  g_autofree char *csv = test_make_csv (40, 8, 5);
+  g_autoptr(GInputStream) in1 = test_stream_for (csv);
+  g_autoptr(GInputStream) in2 = test_stream_for (csv);
+  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
+  g_autoptr(LightlyTag) plain = NULL;
+  g_autoptr(LightlyTag) half = NULL;
+  g_autofree char *ds = NULL;
+  g_autofree char *emb = NULL;
+
+  fault_proxy_start (&fp, ts->port);
+  proxy_url = g_strdup_printf ("http://localhost:%u", fp.port);
+  client = lightly_api_workflow_client_new (proxy_url, ts->token, NULL, &error);
+  g_assert_no_error (error);
+  ds = lightly_api_workflow_client_create_dataset (client, "precision", NULL, &error);
+  g_assert_no_error (error);
+  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
+  g_assert_no_error (error);
+  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
+  g_assert_no_error (error);
+
+  lightly_sampler_config_set_n_samples (config, 10);
+  lightly_sampler_config_set_name (config, "float32");
+  plain = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_atomic_int_get (&fp.n_precision_posts), ==, 0);
+  lightly_sampler_config_set_name (config, "float16");
+  lightly_sampler_config_set_matrix_precision (config, LIGHTLY_MATRIX_PRECISION_FLOAT16);
+  half = lightly_api_workflow_client_sampling (client, config, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_atomic_int_get (&fp.n_precision_posts), ==, 1);
+  g_assert_cmpstr (lightly_tag_get_bit_mask_data (plain), ==, lightly_tag_get_bit_mask_data (half));
+
+  fault_proxy_stop (&fp);
+  g_clear_object (&client);
+  test_server_stop (ts);
 }
 
 static void
@@ -1401,12 +1452,16 @@ test_foreign_server_path (void)
 
   lightly_sampler_config_set_method (config, LIGHTLY_SAMPLING_METHOD_CORESET);
   lightly_sampler_config_set_name (config, "polled-the-2021-way");
+  /* The matrix precision changes only the speed: they get the request
+   * without it. */
+  lightly_sampler_config_set_matrix_precision (config, LIGHTLY_MATRIX_PRECISION_FLOAT16);
   tag = lightly_api_workflow_client_sampling (client, config, "ignored-below", NULL, NULL, &error);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);   /* unknown preselected tag → 404 */
   g_clear_error (&error);
   tag = lightly_api_workflow_client_sampling (client, config, lightly_tag_get_id (manual), NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (lightly_tag_get_count (tag), ==, 6);
+  g_assert_cmpint (g_atomic_int_get (&fp.n_precision_posts), ==, 0);
 
   fault_proxy_stop (&fp);
   g_clear_object (&client);
@@ -1890,6 +1945,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/fake/hang", test_fake_hang);
   g_test_add_func ("/server/fault-proxy-p1", test_fault_proxy_p1);
   g_test_add_func ("/server/foreign-server-path", test_foreign_server_path);
+  g_test_add_func ("/server/precision-sent", test_precision_sent);
   g_test_add_func ("/server/long-poll", test_long_poll);
   g_test_add_func ("/server/serve-process", test_serve_process);
   g_test_add_func ("/server/shutdown-fails-jobs", test_shutdown_fails_jobs);

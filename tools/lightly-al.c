@@ -267,6 +267,7 @@ static char *opt_score_type;
 static double opt_score_strength = 1.0;
 static gboolean opt_reuse_scores;
 static gboolean opt_balance;
+static char *opt_precision;
 static gboolean opt_up_to;
 static gboolean opt_query_json;
 
@@ -455,6 +456,9 @@ cmd_query (int argc, char **argv)
       "Rank by the scores already stored on the query tag", NULL },
     { "balance", 0, 0, G_OPTION_ARG_NONE, &opt_balance,
       "Equal quotas per predicted class in the batch (needs --predictions)", NULL },
+    { "precision", 0, 0, G_OPTION_ARG_STRING, &opt_precision,
+      "float32 (default), float16 or bfloat16: the copy of the embeddings CORESET and CORAL stream; "
+      "a half copy (built and kept on first use) reads half the bytes, same picks", "P" },
     { "up-to", 0, 0, G_OPTION_ARG_NONE, &opt_up_to,
       "Take at most the pool when --n-samples is larger (default: that is an error)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_query_json,
@@ -468,6 +472,7 @@ cmd_query (int argc, char **argv)
   g_autoptr(LightlyScorer) scorer = NULL;
   g_autoptr(LightlyQueryResult) result = NULL;
   LightlySamplingMethod method = LIGHTLY_SAMPLING_METHOD_AUTO;
+  LightlyMatrixPrecision precision = LIGHTLY_MATRIX_PRECISION_FLOAT32;
   const char * const *added;
   GError *error = NULL;
   int code = 0;
@@ -487,6 +492,18 @@ cmd_query (int argc, char **argv)
           return code;
         }
     }
+  if (opt_precision != NULL)
+    {
+      precision = lightly_matrix_precision_from_string (opt_precision, &error);
+      if (error != NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("Unknown --precision “%s”: use float32, float16 "
+                                                      "or bfloat16", opt_precision);
+
+          g_clear_error (&error);
+          return lightly_al_usage_error (context, message);
+        }
+    }
   g_option_context_free (context);
 
   config = lightly_sampler_config_new ();
@@ -500,6 +517,7 @@ cmd_query (int argc, char **argv)
                 "score-strength", opt_score_strength,
                 "reuse-scores", opt_reuse_scores,
                 "balance", opt_balance,
+                "matrix-precision", precision,
                 NULL);
   if (!check_query_flags (method, config, &code))
     return code;

@@ -78,6 +78,12 @@ lightly_selection_request_to_json (const LightlySelectionRequest *request)
       json_builder_set_member_name (b, "balance");
       json_builder_add_boolean_value (b, TRUE);
     }
+  if (request->matrix_precision != LIGHTLY_MATRIX_PRECISION_FLOAT32)
+    {
+      /* Likewise (an extension, only when not the default). */
+      json_builder_set_member_name (b, "matrixPrecision");
+      json_builder_add_string_value (b, lightly_matrix_precision_to_string (request->matrix_precision));
+    }
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);

@@ -17,6 +17,7 @@
 #include <gio/gio.h>
 
 #include "lightly/lightly-sampling-method.h"
+#include "lightly/lightly-matrix-precision.h"
 #include "lightly/lightly-tag.h"
 #include "lightly/lightly-job.h"
 
@@ -36,6 +37,7 @@ typedef struct {
   guint64 seed;                 /* RANDOM */
   gint64 row_count;             /* rowCount: the dataset size the client saw */
   gboolean balance;             /* per-class quotas (extension; needs class probabilities) */
+  LightlyMatrixPrecision matrix_precision; /* the copy CORESET/CORAL stream (extension) */
 } LightlySelectionRequest;
 
 void lightly_selection_request_clear (LightlySelectionRequest *request);

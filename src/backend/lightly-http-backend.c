@@ -551,6 +551,17 @@ http_start_selection (LightlyBackend *backend, const char *dataset_id, const cha
                            "Class balance is a lightly-glib extension: this server would ignore it");
       return NULL;
     }
+  /* The matrix precision changes only the speed, never the picks: another
+   * server gets the request without it rather than a member it does not
+   * know. */
+  if (request->matrix_precision != LIGHTLY_MATRIX_PRECISION_FLOAT32 &&
+      !lightly_http_backend_is_lightly_glib (self, cancellable, NULL))
+    {
+      LightlySelectionRequest plain = *request;
+
+      plain.matrix_precision = LIGHTLY_MATRIX_PRECISION_FLOAT32;
+      return post_selection (self, dataset_id, embedding_id, &plain, cancellable, error);
+    }
   return post_selection (self, dataset_id, embedding_id, request, cancellable, error);
 }
 

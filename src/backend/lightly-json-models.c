@@ -208,6 +208,9 @@ static const LightlyJsonField sampling_create_request_fields[] = {
   F ("seed", COUNT, FALSE),
   /* lightly-glib extension: per-class quotas (protocol.md §13). */
   F ("balance", BOOL, FALSE),
+  /* lightly-glib extension: FLOAT32, FLOAT16 or BFLOAT16 (protocol.md §13);
+   * the route parses the name, so a bad one gets a message that lists them. */
+  F ("matrixPrecision", STRING, FALSE),
 };
 MODEL (lightly_json_model_sampling_create_request, "SamplingCreateRequest", sampling_create_request_fields);
 

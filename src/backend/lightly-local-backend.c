@@ -15,6 +15,7 @@
 
 #include "backend/lightly-local-backend.h"
 #include "backend/lightly-local-carry.h"
+#include "backend/lightly-local-half.h"
 #include "backend/lightly-local-jobs.h"
 #include "backend/lightly-local-inputs.h"
 #include "backend/lightly-local-rules.h"
@@ -556,6 +557,7 @@ selection_job_execute (SelectionJob  *job,
   g_autofree guint *cand_idx = NULL;
   g_auto(LightlyLocalInputs) inputs = { 0 };
   g_auto(LightlyLocalCarry) carry = { 0 };
+  g_auto(LightlyLocalHalf) half = { 0 };
   g_autofree char *hex = NULL;
   g_autofree char *creator = NULL;
   g_autoptr(GArray) why = NULL;
@@ -642,6 +644,10 @@ selection_job_execute (SelectionJob  *job,
   params.carry = lightly_local_carry_prepare (&carry, store, job->embedding_id, matrix,
                                               req->method, req->balance, cand_idx, n_cand,
                                               pre_idx, n_pre);
+  /* The float16/bfloat16 copy CORESET and CORAL stream, when asked for. */
+  if (!lightly_local_half_prepare (&half, store, job->embedding_id, matrix, req->method,
+                                   req->matrix_precision, &params, error))
+    return FALSE;
 
   picks = lightly_local_backend_select (req->method, &params, error);
   if (picks == NULL)

@@ -87,6 +87,13 @@ lightly_local_rules_check_selection (const LightlySelectionRequest  *request,
                    "scoreStrength must be ≥ 0, not %g", request->score_strength);
       return FALSE;
     }
+  if (lightly_matrix_precision_to_string (request->matrix_precision) == NULL)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "matrixPrecision %d is unknown: use FLOAT32, FLOAT16 or BFLOAT16",
+                   (int) request->matrix_precision);
+      return FALSE;
+    }
   if (request->score_type != NULL && !is_score_type (request->score_type))
     {
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,

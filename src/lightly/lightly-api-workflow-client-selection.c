@@ -146,6 +146,7 @@ lightly_api_workflow_client_sampling_full_async (LightlyApiWorkflowClient *self,
   op->request.score_strength = lightly_sampler_config_get_score_strength (config);
   op->request.seed = lightly_sampler_config_get_seed (config);
   op->request.balance = lightly_sampler_config_get_balance (config);
+  op->request.matrix_precision = lightly_sampler_config_get_matrix_precision (config);
   op->request.query_tag_id = g_strdup (query_tag_id);
   op->request.preselected_tag_id = g_strdup (preselected_tag_id);
   if (lightly_sampler_config_get_name (config) != NULL)

@@ -21,8 +21,9 @@
  * ([protocol](protocol.html) §5) and adds [property@Lightly.SamplerConfig:score-type],
  * [property@Lightly.SamplerConfig:score-strength],
  * [property@Lightly.SamplerConfig:seed],
- * [property@Lightly.SamplerConfig:reuse-scores] ([protocol](protocol.html) §13) and
- * [property@Lightly.SamplerConfig:balance].
+ * [property@Lightly.SamplerConfig:reuse-scores] ([protocol](protocol.html) §13),
+ * [property@Lightly.SamplerConfig:balance] and
+ * [property@Lightly.SamplerConfig:matrix-precision].
  *
  * Setting a property never fails, so that a binding can set values one at a
  * time in any order. [method@Lightly.SamplerConfig.validate] checks the whole
@@ -48,6 +49,7 @@ struct _LightlySamplerConfig
   guint64 seed;
   gboolean reuse_scores;
   gboolean balance;
+  LightlyMatrixPrecision matrix_precision;
 };
 
 G_DEFINE_FINAL_TYPE (LightlySamplerConfig, lightly_sampler_config, G_TYPE_OBJECT)
@@ -63,6 +65,7 @@ enum {
   PROP_SEED,
   PROP_REUSE_SCORES,
   PROP_BALANCE,
+  PROP_MATRIX_PRECISION,
   N_PROPS
 };
 
@@ -124,6 +127,9 @@ lightly_sampler_config_get_property (GObject    *object,
     case PROP_BALANCE:
       g_value_set_boolean (value, self->balance);
       break;
+    case PROP_MATRIX_PRECISION:
+      g_value_set_enum (value, self->matrix_precision);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -165,6 +171,9 @@ lightly_sampler_config_set_property (GObject      *object,
       break;
     case PROP_BALANCE:
       lightly_sampler_config_set_balance (self, g_value_get_boolean (value));
+      break;
+    case PROP_MATRIX_PRECISION:
+      lightly_sampler_config_set_matrix_precision (self, g_value_get_enum (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -304,6 +313,29 @@ lightly_sampler_config_class_init (LightlySamplerConfigClass *klass)
   properties[PROP_BALANCE] =
     g_param_spec_boolean ("balance", NULL, NULL, FALSE, flags);
 
+  /**
+   * LightlySamplerConfig:matrix-precision: (attributes org.gtk.Property.get=lightly_sampler_config_get_matrix_precision org.gtk.Property.set=lightly_sampler_config_set_matrix_precision)
+   *
+   * Which copy of the embedding matrix %LIGHTLY_SAMPLING_METHOD_CORESET and
+   * %LIGHTLY_SAMPLING_METHOD_CORAL stream, a lightly-glib extension. With
+   * %LIGHTLY_MATRIX_PRECISION_FLOAT16 or %LIGHTLY_MATRIX_PRECISION_BFLOAT16
+   * the embedded store keeps a half-precision copy beside the float32
+   * matrix (2 bytes per value, built on the first query that asks for it)
+   * and the passes read it instead, going back to the float32 row only
+   * where the copy cannot decide; the picks are the same as with
+   * %LIGHTLY_MATRIX_PRECISION_FLOAT32, the default. It pays on large
+   * matrices (hundreds of thousands of rows). The other methods ignore it;
+   * %LIGHTLY_SAMPLING_METHOD_AUTO uses it when it resolves to CORESET or
+   * CORAL (a query bounded by a minimum distance only). A lightly-glib server reads it as the `matrixPrecision`
+   * member of the selection request; against another server the client
+   * leaves it out, which changes nothing but the speed.
+   *
+   * Since: 0.2
+   */
+  properties[PROP_MATRIX_PRECISION] =
+    g_param_spec_enum ("matrix-precision", NULL, NULL, LIGHTLY_TYPE_MATRIX_PRECISION,
+                       LIGHTLY_MATRIX_PRECISION_FLOAT32, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -356,6 +388,7 @@ lightly_sampler_config_copy (LightlySamplerConfig *self)
   copy->seed = self->seed;
   copy->reuse_scores = self->reuse_scores;
   copy->balance = self->balance;
+  copy->matrix_precision = self->matrix_precision;
   return copy;
 }
 
@@ -702,6 +735,45 @@ lightly_sampler_config_set_balance (LightlySamplerConfig *self,
 }
 
 /**
+ * lightly_sampler_config_get_matrix_precision: (get-property matrix-precision)
+ * @self: a config
+ *
+ * Gets [property@Lightly.SamplerConfig:matrix-precision].
+ *
+ * Returns: the precision of the matrix CORESET and CORAL stream
+ *
+ * Since: 0.2
+ */
+LightlyMatrixPrecision
+lightly_sampler_config_get_matrix_precision (LightlySamplerConfig *self)
+{
+  g_return_val_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (self), LIGHTLY_MATRIX_PRECISION_FLOAT32);
+
+  return self->matrix_precision;
+}
+
+/**
+ * lightly_sampler_config_set_matrix_precision: (set-property matrix-precision)
+ * @self: a config
+ * @precision: the precision of the matrix CORESET and CORAL stream
+ *
+ * Sets [property@Lightly.SamplerConfig:matrix-precision].
+ *
+ * Since: 0.2
+ */
+void
+lightly_sampler_config_set_matrix_precision (LightlySamplerConfig   *self,
+                                             LightlyMatrixPrecision  precision)
+{
+  g_return_if_fail (LIGHTLY_IS_SAMPLER_CONFIG (self));
+
+  if (self->matrix_precision == precision)
+    return;
+  self->matrix_precision = precision;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MATRIX_PRECISION]);
+}
+
+/**
  * lightly_sampler_config_generate_name:
  * @self: a config
  * @now: (nullable): the time to put into the name, or %NULL for the current
@@ -738,118 +810,6 @@ lightly_sampler_config_generate_name (LightlySamplerConfig *self,
   return g_strdup_printf ("%s_%d_%s_%s", method, self->n_samples, distance, when);
 }
 
-/* User text, made safe to quote in an error message (valid UTF-8). */
-static char *
-quote_text (const char *text)
-{
-  if (g_utf8_validate (text, -1, NULL))
-    return g_strdup_printf ("“%s”", text);
-  else
-    {
-      g_autofree char *escaped = g_strescape (text, NULL);
-
-      return g_strdup_printf ("“%s” (not valid UTF-8)", escaped);
-    }
-}
-
-static char *
-describe_char (const char *p)
-{
-  gunichar c = g_utf8_get_char_validated (p, -1);
-
-  if (c == (gunichar) -1 || c == (gunichar) -2)
-    return g_strdup_printf ("the byte 0x%02x", (guint) (guchar) *p);
-  if (g_unichar_isprint (c) && c != ' ')
-    {
-      char buf[8] = { 0 };
-
-      g_unichar_to_utf8 (c, buf);
-      return g_strdup_printf ("“%s”", buf);
-    }
-  return g_strdup_printf ("U+%04X", c);
-}
-
-static gboolean
-is_tag_name_char (char c)
-{
-  return g_ascii_isalnum (c) || (c != '\0' && strchr (" .:;=@_-", c) != NULL);
-}
-
-static gboolean
-is_score_type_char (char c)
-{
-  return g_ascii_isalnum (c) || (c != '\0' && strchr ("_+=,.@:/-", c) != NULL);
-}
-
-/* Lightly's TagName: ^[a-zA-Z0-9][a-zA-Z0-9 .:;=@_-]+$, at least 3 long. */
-static gboolean
-check_tag_name (const char  *name,
-                GError     **error)
-{
-  g_autofree char *quoted = quote_text (name);
-
-  if (strlen (name) < 3)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The tag name %s is too short: use at least 3 characters, or "
-                   "leave the name unset to generate one", quoted);
-      return FALSE;
-    }
-  if (!g_ascii_isalnum (name[0]))
-    {
-      g_autofree char *bad = describe_char (name);
-
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The tag name %s starts with %s: start it with a letter or a "
-                   "digit (a-z, A-Z, 0-9)", quoted, bad);
-      return FALSE;
-    }
-  for (const char *p = name + 1; *p != '\0'; p++)
-    {
-      if (!is_tag_name_char (*p))
-        {
-          g_autofree char *bad = describe_char (p);
-
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "The tag name %s has %s at index %" G_GSIZE_FORMAT ": use only "
-                       "letters, digits, spaces and . : ; = @ _ -",
-                       quoted, bad, (gsize) (p - name));
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* Lightly's score type pattern: ^[a-zA-Z0-9_+=,.@:\/-]+$ */
-static gboolean
-check_score_type (const char  *score_type,
-                  GError     **error)
-{
-  g_autofree char *quoted = quote_text (score_type);
-
-  if (*score_type == '\0')
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                   "The score type is empty: name a score such as "
-                   "“uncertainty_margin”, or leave it unset to let the server choose");
-      return FALSE;
-    }
-  for (const char *p = score_type; *p != '\0'; p++)
-    {
-      if (!is_score_type_char (*p))
-        {
-          g_autofree char *bad = describe_char (p);
-
-          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
-                       "The score type %s has %s at index %" G_GSIZE_FORMAT ": use only "
-                       "letters, digits and _ + = , . @ : / -",
-                       quoted, bad, (gsize) (p - score_type));
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 /**
  * lightly_sampler_config_validate:
  * @self: a config
@@ -857,7 +817,8 @@ check_score_type (const char  *score_type,
  *
  * Checks that a selection with this config can run and stop. It fails when
  *
- * - the method is not a [enum@Lightly.SamplingMethod];
+ * - the method is not a [enum@Lightly.SamplingMethod], or the matrix
+ *   precision not a [enum@Lightly.MatrixPrecision];
  * - no stopping condition is active: [property@Lightly.SamplerConfig:n-samples]
  *   and [property@Lightly.SamplerConfig:min-distance] are both zero or less;
  * - the minimum distance is not finite, or above 2 (distances between
@@ -886,6 +847,14 @@ lightly_sampler_config_validate (LightlySamplerConfig  *self,
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                    "The sampling method %d is unknown: use RANDOM, CORESET, CORAL, "
                    "ACTIVE_LEARNING, TYPICLUST, PROBCOVER, AUTO or BADGE", (int) self->method);
+      return FALSE;
+    }
+
+  if (lightly_matrix_precision_to_string (self->matrix_precision) == NULL)
+    {
+      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
+                   "The matrix precision %d is unknown: use FLOAT32, FLOAT16 or BFLOAT16",
+                   (int) self->matrix_precision);
       return FALSE;
     }
 
@@ -923,10 +892,10 @@ lightly_sampler_config_validate (LightlySamplerConfig  *self,
       return FALSE;
     }
 
-  if (self->name != NULL && !check_tag_name (self->name, error))
+  if (self->name != NULL && !lightly_sampler_rules_check_tag_name (self->name, error))
     return FALSE;
 
-  if (self->score_type != NULL && !check_score_type (self->score_type, error))
+  if (self->score_type != NULL && !lightly_sampler_rules_check_score_type (self->score_type, error))
     return FALSE;
 
   return TRUE;

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include "lightly-version-macros.h"
 #include "lightly-sampling-method.h"
+#include "lightly-matrix-precision.h"
 
 G_BEGIN_DECLS
 
@@ -69,6 +70,11 @@ gboolean              lightly_sampler_config_get_balance   (LightlySamplerConfig
 LIGHTLY_AVAILABLE_IN_ALL
 void                  lightly_sampler_config_set_balance   (LightlySamplerConfig  *self,
                                                             gboolean               balance);
+LIGHTLY_AVAILABLE_IN_ALL
+LightlyMatrixPrecision lightly_sampler_config_get_matrix_precision (LightlySamplerConfig   *self);
+LIGHTLY_AVAILABLE_IN_ALL
+void                  lightly_sampler_config_set_matrix_precision (LightlySamplerConfig   *self,
+                                                                   LightlyMatrixPrecision  precision);
 
 LIGHTLY_AVAILABLE_IN_ALL
 char                 *lightly_sampler_config_generate_name (LightlySamplerConfig  *self,

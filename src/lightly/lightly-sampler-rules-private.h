@@ -24,4 +24,11 @@ gboolean  lightly_sampler_rules_check_n_samples (double   n_samples,
                                                  double   min_distance,
                                                  GError **error);
 
+/* Lightly's TagName and score type patterns, for a config's name and
+ * score-type (the messages name the bad character and its index). */
+gboolean  lightly_sampler_rules_check_tag_name   (const char  *name,
+                                                  GError     **error);
+gboolean  lightly_sampler_rules_check_score_type (const char  *score_type,
+                                                  GError     **error);
+
 G_END_DECLS

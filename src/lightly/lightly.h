@@ -11,6 +11,7 @@
 #include "lightly-enum-types.h"
 #include "lightly-error.h"
 #include "lightly-sampling-method.h"
+#include "lightly-matrix-precision.h"
 #include "lightly-sampler-config.h"
 #include "lightly-bit-mask.h"
 #include "lightly-scores.h"

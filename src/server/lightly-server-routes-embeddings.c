@@ -307,7 +307,7 @@ route_sampling (Route *r)
   g_autofree char *job_id = NULL;
   LightlySelectionRequest request = { 0 };
   JsonObject *o, *config, *stop = NULL;
-  const char *name;
+  const char *name, *precision;
   JsonObject *out;
   JsonNode *node;
 
@@ -336,6 +336,13 @@ route_sampling (Route *r)
   request.score_strength = lightly_json_get_number (o, "scoreStrength", 1.0);
   request.seed = (guint64) lightly_json_get_int (o, "seed", 0);
   request.balance = json_object_get_boolean_member_with_default (o, "balance", FALSE);
+  precision = lightly_json_get_string (o, "matrixPrecision");
+  if (precision != NULL)
+    {
+      request.matrix_precision = lightly_matrix_precision_from_string (precision, &error);
+      if (error != NULL)
+        return routes_respond_error (r->resp, 400, "BAD_REQUEST", "matrixPrecision: %s", error->message);
+    }
   request.row_count = lightly_json_get_int (o, "rowCount", (gint64) r->dataset->n_samples);
   request.query_tag_id = (char *) lightly_json_get_string (o, "queryTagId");
   request.preselected_tag_id = (char *) lightly_json_get_string (o, "preselectedTagId");

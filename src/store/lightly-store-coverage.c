@@ -70,62 +70,10 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (CovHeader) == COV_HEADER);
 
-/* A word-wise hash: each step is a bijection of the state for a given
- * word, so any single changed word changes the result. Not for adversaries:
- * it catches torn and damaged files. */
-static inline guint64
-hash_word (guint64 h, guint64 w)
-{
-  h ^= w;
-  h *= G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-  return h ^ (h >> 29);
-}
-
-static guint64
-hash_bytes (guint64 h, const guint8 *p, gsize n)
-{
-  gsize i;
-
-  for (i = 0; i + 8 <= n; i += 8)
-    {
-      guint64 w;
-
-      memcpy (&w, p + i, 8);
-      h = hash_word (h, w);
-    }
-  if (i < n)
-    {
-      guint64 w = 0;
-
-      memcpy (&w, p + i, n - i);
-      h = hash_word (h, w);
-    }
-  return h;
-}
-
-#define HASH_SEED G_GUINT64_CONSTANT (0xC0FFEE0DDBA11)
-
 static gsize
 pad8 (gsize n)
 {
   return (n + 7) & ~(gsize) 7;
-}
-
-/* 64 rows spread over the matrix, with its shape: a re-uploaded or
- * rewritten matrix of the same id does not pass for the old one. */
-static guint64
-matrix_fingerprint (const float *data, gsize n_rows, gsize dim)
-{
-  guint64 h = hash_word (hash_word (HASH_SEED, n_rows), dim);
-  gsize i, n = MIN (n_rows, 64);
-
-  for (i = 0; i < n; i++)
-    {
-      gsize r = n == 1 ? 0 : i * (n_rows - 1) / (n - 1);
-
-      h = hash_bytes (h, (const guint8 *) (data + r * dim), dim * sizeof (float));
-    }
-  return h;
 }
 
 static void
@@ -137,15 +85,15 @@ header_fill (CovHeader *hd, const char *embedding_id, guint64 arithmetic, const 
   hd->n_rows = n_rows;
   hd->dim = dim;
   hd->n_covered = n_covered;
-  hd->id_hash = hash_word (hash_bytes (HASH_SEED, (const guint8 *) embedding_id,
+  hd->id_hash = store_hash_word (store_hash_bytes (STORE_HASH_SEED, (const guint8 *) embedding_id,
                                        strlen (embedding_id)), arithmetic);
-  hd->fingerprint = matrix_fingerprint (data, n_rows, dim);
+  hd->fingerprint = store_matrix_fingerprint (data, n_rows, dim);
 }
 
 static guint64
 header_hash (const CovHeader *hd)
 {
-  return hash_bytes (HASH_SEED, (const guint8 *) hd, offsetof (CovHeader, header_hash));
+  return store_hash_bytes (STORE_HASH_SEED, (const guint8 *) hd, offsetof (CovHeader, header_hash));
 }
 
 static gsize
@@ -245,7 +193,7 @@ lightly_store_load_coverage (LightlyStore        *self,
     }
   if (hd.n_covered > n_rows || len != file_size (n_rows, (gsize) hd.n_covered))
     return damaged (path, "wrong size");
-  if (hd.body_hash != hash_bytes (HASH_SEED, bytes + COV_HEADER, len - COV_HEADER))
+  if (hd.body_hash != store_hash_bytes (STORE_HASH_SEED, bytes + COV_HEADER, len - COV_HEADER))
     return damaged (path, "checksum mismatch");
   /* A sound file of another matrix (or shape): not ours, recompute. */
   header_fill (&want, embedding_id, arithmetic, lightly_store_matrix_get_data (matrix), n_rows, dim,
@@ -322,7 +270,7 @@ writer_flush (Writer *w)
 {
   gsize off = 0;
 
-  w->hash = hash_bytes (w->hash, w->buf, w->n);
+  w->hash = store_hash_bytes (w->hash, w->buf, w->n);
   while (w->err == 0 && off < w->n)
     {
       ssize_t k = write (w->fd, w->buf + off, w->n - off);
@@ -398,7 +346,7 @@ lightly_store_save_coverage (LightlyStore        *self,
   path = coverage_path (self, embedding_id);
   tmp = g_strconcat (path, ".XXXXXX", NULL);
   w = g_new0 (Writer, 1);
-  w->hash = HASH_SEED;
+  w->hash = STORE_HASH_SEED;
   w->fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
   if (w->fd < 0)
     {

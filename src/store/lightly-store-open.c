@@ -214,8 +214,9 @@ migrate (LightlyStore *self, GError **error)
   return TRUE;
 }
 
-/* Removes *.tmp files, matrices/CSVs/coverage files without a row, and
- * coverage files' temporaries (<id>.cov.XXXXXX). The caller holds
+/* Removes *.tmp files, matrices/CSVs/coverage files/half-precision copies
+ * without a row, and the temporaries of the coverage files and the copies
+ * (<id>.cov.XXXXXX, <id>.f16.XXXXXX). The caller holds
  * import.lock exclusively, so no import is writing. */
 static gboolean
 remove_orphan_files (LightlyStore *self, Conn *c, GError **error)
@@ -238,7 +239,8 @@ remove_orphan_files (LightlyStore *self, Conn *c, GError **error)
 
           if (!g_str_has_suffix (name, ".tmp") && dot != NULL &&
               (strcmp (dot, ".f32") == 0 || strcmp (dot, ".csv") == 0 ||
-               strcmp (dot, ".cov") == 0))
+               strcmp (dot, ".cov") == 0 || strcmp (dot, ".f16") == 0 ||
+               strcmp (dot, ".bf16") == 0))
             {
               g_autofree char *id = g_strndup (name, (gsize) (dot - name));
 

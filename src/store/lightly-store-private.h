@@ -86,6 +86,31 @@ int      store_take_lock  (const char  *path,
 void     store_drop_lock  (const char *path,
                      int         fd);
 
+/* ---- Hashes of derived files (lightly-store.c) ------------------------------ */
+
+/* A word-wise hash: each step is a bijection of the state for a given
+ * word, so any single changed word changes the result. Not for adversaries:
+ * it catches torn and damaged files (the coverage and half-precision
+ * files beside a matrix). */
+#define STORE_HASH_SEED G_GUINT64_CONSTANT (0xC0FFEE0DDBA11)
+
+static inline guint64
+store_hash_word (guint64 h, guint64 w)
+{
+  h ^= w;
+  h *= G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  return h ^ (h >> 29);
+}
+
+guint64  store_hash_bytes         (guint64       h,
+                                   const guint8 *p,
+                                   gsize         n);
+/* 64 rows spread over the matrix, with its shape: a re-uploaded or
+ * rewritten matrix of the same id does not pass for the old one. */
+guint64  store_matrix_fingerprint (const float  *data,
+                                   gsize         n_rows,
+                                   gsize         dim);
+
 /* ---- Connections, statements, transactions (lightly-store.c) ----------------- */
 
 void          store_set_sql_error (GError     **error,

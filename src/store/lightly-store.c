@@ -6,6 +6,9 @@
  *   lightly.db-wal     its write-ahead log, kept when a process that wrote
  *                      exits (part of the store: copy it with lightly.db)
  *   embeddings/<id>.f32  L2-normalised float32 matrix, row i = sample i
+ *   embeddings/<id>.cov  carried coverage (lightly-store-coverage.c)
+ *   embeddings/<id>.f16, <id>.bf16  half-precision copies of the matrix,
+ *                      built on first use (lightly-store-half.c)
  *   csv/<id>.csv       the uploaded CSV, byte for byte
  *   jobs/<id>.lock     flock held by the process that owns a live job
  *   import.lock        shared while an import writes files, exclusive while
@@ -142,6 +145,43 @@ store_check_text (const char *what, const char *s, gsize max_bytes, GError **err
         }
     }
   return TRUE;
+}
+
+guint64
+store_hash_bytes (guint64 h, const guint8 *p, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i + 8 <= n; i += 8)
+    {
+      guint64 w;
+
+      memcpy (&w, p + i, 8);
+      h = store_hash_word (h, w);
+    }
+  if (i < n)
+    {
+      guint64 w = 0;
+
+      memcpy (&w, p + i, n - i);
+      h = store_hash_word (h, w);
+    }
+  return h;
+}
+
+guint64
+store_matrix_fingerprint (const float *data, gsize n_rows, gsize dim)
+{
+  guint64 h = store_hash_word (store_hash_word (STORE_HASH_SEED, n_rows), dim);
+  gsize i, n = MIN (n_rows, 64);
+
+  for (i = 0; i < n; i++)
+    {
+      gsize r = n == 1 ? 0 : i * (n_rows - 1) / (n - 1);
+
+      h = store_hash_bytes (h, (const guint8 *) (data + r * dim), dim * sizeof (float));
+    }
+  return h;
 }
 
 char *

@@ -326,6 +326,35 @@ gboolean               lightly_store_save_coverage         (LightlyStore        
                                                             gsize                n_covered,
                                                             GError             **error);
 
+/* ---- Half-precision copies (lightly-store-half.c) --------------------- */
+
+/* The float16/bfloat16 copy of an embedding's matrix that CORESET and
+ * CORAL can stream (embeddings/<id>.f16, <id>.bf16), built on first use by
+ * the caller, which rounds the values (the store does not know the
+ * engine). Layout, trust and writing: the top of lightly-store-half.c. */
+typedef enum {
+  LIGHTLY_STORE_HALF_FLOAT16 = 1,
+  LIGHTLY_STORE_HALF_BFLOAT16 = 2,
+} LightlyStoreHalfKind;
+
+/* The copy of @kind, mapped read-only: n_rows × dim guint16 values of
+ * @matrix. NULL when there is no sound copy of this matrix (a damaged or
+ * stale file with a g_warning); the caller then builds and saves one.
+ * Always NULL for an in-memory store. */
+GBytes                *lightly_store_load_half             (LightlyStore         *self,
+                                                            const char           *embedding_id,
+                                                            LightlyStoreHalfKind  kind,
+                                                            LightlyStoreMatrix   *matrix);
+/* Saves @values (the rounding of @matrix to @kind, n_rows × dim) as the
+ * embedding's copy: a temporary file, fsync, rename, fsync of the folder.
+ * A no-op for an in-memory store. */
+gboolean               lightly_store_save_half             (LightlyStore         *self,
+                                                            const char           *embedding_id,
+                                                            LightlyStoreHalfKind  kind,
+                                                            LightlyStoreMatrix   *matrix,
+                                                            const guint16        *values,
+                                                            GError              **error);
+
 /* ---- Selection jobs --------------------------------------------------- */
 
 /* The store records jobs (status, progress, the owner's lock); it does not
