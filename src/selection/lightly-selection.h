@@ -267,6 +267,10 @@ typedef struct {
    * of exact). */
   guint64 half;
   guint64 half_exact;
+  /* First-pass distances to P computed from bfloat16 tiles (AVX512_BF16),
+   * and how many of those the error bound left to double. */
+  guint64 bf16;
+  guint64 bf16_exact;
   /* Picks whose update pass was pruned, and how often the adaptive pruning
    * switched between pruned and unpruned passes. */
   guint64 pruned_picks;
@@ -287,6 +291,7 @@ void lightly_selection_set_block_rows (gsize rows);
 void lightly_selection_set_simd (gint simd);
 void lightly_selection_set_pruning (gint mode);
 void lightly_selection_set_fast_path (gint mode);
+void lightly_selection_set_bf16 (gint mode);
 void lightly_selection_set_kmeans_bounds (gint mode);
 guint64 lightly_selection_kmeans_last_skipped (void);
 
