@@ -319,8 +319,14 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
  * of two floats exact in double) and Σx_i², each within γ_n(U) of the
  * true sum, and a square root and a quotient, each within U: the factor
  * 1 + 2⁻²⁰ covers them for n < 2³⁰. A row that rounded to ±∞ has ρ = ∞,
- * so κ = ∞ and lo = −∞ or NaN: its rows are all computed in double. */
+ * so κ = ∞ and lo = −∞ or NaN: its rows are all computed in double.
+ * A row of P with ρ > 2⁻⁶ (or NaN, ∞: rows near the float32 maximum, or
+ * whose values lie below bfloat16's normal range) would widen every
+ * candidate's bound, so it leaves ρ_P out and gets a NaN as its first
+ * element instead: its g is NaN for every candidate, so every pair with
+ * it is computed in double (NaN lo), and the claim need not cover it. */
 #define BF16_TILE 64
+#define BF16_RHO_MAX 0x1p-6
 
 struct _SeedBf16
 {
@@ -374,10 +380,14 @@ seed_bf16_new (Run *r)
     {
       double e2, n2;
 
+      double rho;
+
       k->convert (row (r, r->p->preselected[t]), r->dim, pad, bf->prow + t * pad, &e2, &n2);
-      bf->rho_p = MAX (bf->rho_p, bf16_rho (e2, n2));
-      if (isnan (bf->rho_p) || isinf (bf->rho_p))
-        bf->rho_p = INFINITY;
+      rho = bf16_rho (e2, n2);
+      if (rho <= BF16_RHO_MAX)
+        bf->rho_p = MAX (bf->rho_p, rho);
+      else
+        bf->prow[t * pad] = 0x7fc0;   /* a NaN: see the proof */
     }
   return bf;
 }

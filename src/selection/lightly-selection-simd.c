@@ -224,3 +224,20 @@ lightly_selection_bf16_kernels (void)
   return NULL;
 #endif
 }
+
+/**
+ * lightly_selection_bf16_supported:
+ *
+ * Whether this build and this CPU can run the bfloat16 tiles of the first
+ * pass over P (AVX512_BF16, with the AVX-512 path), whatever path is
+ * current: for tests and benchmarks, which force it on and off.
+ */
+gboolean
+lightly_selection_bf16_supported (void)
+{
+#ifdef LIGHTLY_SELECTION_HAVE_BF16
+  return cpu_supports (LIGHTLY_SELECTION_SIMD_AVX512) && have_avx512_bf16 ();
+#else
+  return FALSE;
+#endif
+}

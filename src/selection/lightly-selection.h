@@ -244,6 +244,7 @@ gsize lightly_selection_target_k (double    n_samples,
 
 gboolean lightly_selection_simd_supported (LightlySelectionSimd simd);
 const char *lightly_selection_simd_name (LightlySelectionSimd simd);
+gboolean lightly_selection_bf16_supported (void);
 LightlySelectionSimd lightly_selection_simd_current (void);
 
 /* Work of the most recent CORESET or CORAL run in this process (benchmarks
