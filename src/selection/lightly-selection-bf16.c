@@ -141,7 +141,50 @@ bf16_tile (const uint16_t *const *a, size_t na, const uint16_t *const *b, size_t
       }
 }
 
+/* Eight entries per step, as avx512_tile_bounds() (masked-off lanes give
+ * +∞ to the minimum; _mm512_mask_min_pd (m, k, h, m) keeps m where h is
+ * NaN), then the masks of the skip tests with the final minimum: "not
+ * greater" and "not greater or equal", unordered, are true for NaN. */
+static uint64_t
+bf16_bounds (const float *g, const double *pn, size_t n, double c, double kappa, double abs_err,
+             double *mh, double best, double *lo)
+{
+  __m512d vc = _mm512_set1_pd (c), vk = _mm512_set1_pd (kappa), va = _mm512_set1_pd (abs_err);
+  __m512d two = _mm512_set1_pd (2.0), zero = _mm512_setzero_pd ();
+  __m512d m = _mm512_set1_pd (*mh), vb = _mm512_set1_pd (best), vl[8];
+  uint64_t keep = 0;
+  size_t t, s;
+
+  for (t = 0, s = 0; t < n; t += 8, s++)
+    {
+      __mmask8 k = (__mmask8) (n - t >= 8 ? 0xff : (1u << (n - t)) - 1);
+      __m512d gd = _mm512_cvtps_pd (_mm512_castps512_ps256 (
+                     _mm512_maskz_loadu_ps ((__mmask16) k, g + t)));
+      __m512d S = _mm512_add_pd (vc, _mm512_maskz_loadu_pd (k, pn + t));
+      __m512d e = _mm512_sub_pd (S, _mm512_mul_pd (two, gd));
+      __m512d E = _mm512_add_pd (_mm512_mul_pd (vk, S), va);
+      __m512d z = _mm512_sub_pd (gd, gd);
+      __m512d h = _mm512_add_pd (_mm512_add_pd (_mm512_max_pd (e, zero), E), z);
+
+      vl[s] = _mm512_add_pd (_mm512_sub_pd (e, E), z);
+      _mm512_mask_storeu_pd (lo + t, k, vl[s]);
+      m = _mm512_mask_min_pd (m, k, h, m);
+    }
+  *mh = _mm512_reduce_min_pd (m);
+  m = _mm512_set1_pd (*mh);
+  for (t = 0, s = 0; t < n; t += 8, s++)
+    {
+      __mmask8 k = (__mmask8) (n - t >= 8 ? 0xff : (1u << (n - t)) - 1);
+      __mmask8 ok = _mm512_mask_cmp_pd_mask (k, vl[s], m, _CMP_NGT_UQ) &
+                    _mm512_mask_cmp_pd_mask (k, vl[s], vb, _CMP_NGE_UQ);
+
+      keep |= (uint64_t) ok << t;
+    }
+  return keep;
+}
+
 const LightlySelectionBf16Kernels lightly_selection_bf16_avx512 = {
   bf16_convert,
   bf16_tile,
+  bf16_bounds,
 };

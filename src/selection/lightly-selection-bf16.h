@@ -36,6 +36,16 @@ typedef struct {
    * order and for fused or separate roundings). */
   void (*tile) (const uint16_t *const *a, size_t na, const uint16_t *const *b, size_t nb,
                 size_t pad, float *out);
+  /* The bounds of the first pass over P (lightly-selection-coreset-seed.c)
+   * for n ≤ 64 entries of one candidate, as the float32 kernels'
+   * tile_bounds() computes them (lightly-selection-kernels.h): with S =
+   * c + pn[t], e = S − 2·g[t], E = kappa·S + abs_err and z = g[t] − g[t],
+   * lo[t] = (e − E) + z, and *mh = min (*mh, (max(e, 0) + E) + z over t),
+   * NaN terms left out; returns the bit mask of the entries t that the
+   * skip tests keep: neither lo[t] > *mh (the new one) nor lo[t] ≥ best
+   * (so a NaN lo is kept). */
+  uint64_t (*bounds) (const float *g, const double *pn, size_t n, double c, double kappa,
+                      double abs_err, double *mh, double best, double *lo);
 } LightlySelectionBf16Kernels;
 
 #ifdef LIGHTLY_SELECTION_HAVE_BF16

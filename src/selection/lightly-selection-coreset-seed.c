@@ -288,7 +288,7 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
  * dot_D and d_D as in the float32 claim above, σ = 2⁻¹²⁶ and
  *   η = ρ_c + ρ_P + ρ_c·ρ_P + γ(1 + ρ_c)(1 + ρ_P).
  * If g (the tile's float32 sum) is finite, then
- *   |d_D − max(0, e)| ≤ (1.3η + 2Γ)·S + 9n·σ.
+ *   |d_D − max(0, e)| ≤ (1.01η + 1.5Γ)·S + 9n·σ.
  * Proof. (a) With s = ⟨c,p⟩ and s̃ = ⟨c̃,p̃⟩ exact, s̃ − s = ⟨c̃ − c, p⟩ +
  * ⟨c̃, p̃ − p⟩, so by Cauchy–Schwarz |s̃ − s| ≤ ρ_c‖c‖‖p‖ + (1 + ρ_c)‖c‖·ρ_P‖p‖.
  * (b) A product of two bfloat16 values has at most 16 significant bits: it
@@ -301,18 +301,21 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
  * result below 2⁻¹²⁶ flushed or rounded (error < σ). By Higham's Lemma 3.1
  * as in (a) of the float32 claim, |g − s̃| ≤ γ·Σ|c̃_i p̃_i| + 2·2n·σ (at
  * most 2n flushes, each grown by at most 1 + γ ≤ 2), and Σ|c̃_i p̃_i| ≤
- * ‖c̃‖‖p̃‖ ≤ (1 + ρ_c)(1 + ρ_P)‖c‖‖p‖. So |g − s| ≤ η‖c‖‖p‖ + 4nσ ≤
- * 0.6η·S + 4nσ (‖c‖‖p‖ ≤ 0.6·S by (b) of the float32 claim). (c) As in
- * (c) there, with |dot_D − s| ≤ 0.6Γ·S: |x − y| = 2|dot_D − g| ≤
- * 1.2(Γ + η)·S + 8nσ, |x| ≤ 2.2·S and |y| ≤ (2.2 + 1.2η)·S + 8nσ, so the
- * roundings of x and y add at most U·(4.4 + 1.2η)·S + nσ ≤ (0.5Γ + 0.1η)·S
- * + nσ (Γ ≥ 9U), and max(0, ·) is 1-Lipschitz. □
+ * ‖c̃‖‖p̃‖ ≤ (1 + ρ_c)(1 + ρ_P)‖c‖‖p‖. So |g − s| ≤ η‖c‖‖p‖ + 4nσ.
+ * (c) ‖c‖‖p‖ ≤ (‖c‖² + ‖p‖²)/2 ≤ 0.5(1 + 2Γ)·S, as S is that sum computed
+ * in double (within Γ + U of it), and |dot_D − s| ≤ Γ‖c‖‖p‖ by (b) of the
+ * float32 claim. With x, y as in its (c): |x − y| = 2|dot_D − g| ≤
+ * (1 + 2Γ)(Γ + η)·S + 8nσ; |x| ≤ 2.01·S and |y| ≤ (2.01 + 1.01η)·S + 8nσ,
+ * so the roundings of x and y add at most U·(4.02 + 1.01η)·S + nσ ≤
+ * (0.45Γ + 0.001η)·S + nσ (Γ ≥ 9U); max(0, ·) is 1-Lipschitz. □
  *
- * E = κ·S + abs_err with κ = 2.6η + 4Γ and abs_err = 18nσ doubles each
- * term; the ≤ 4 roundings of E, e − E and max(0, e) + E, each ≤ U of a
- * value ≤ (3 + κ)·S + abs_err, stay below the slack (1.3η + 2Γ)·S + 9nσ
- * (as 12U ≤ 2Γ and 4Uκ ≤ η). With that E, lo and hi are bounds of d_D,
- * and the rest of the argument above seed_range_fast() holds unchanged:
+ * E = κ·S + abs_err with κ = 1.02η + 4Γ and abs_err = 10nσ: the ≤ 4
+ * roundings of E, e − E and max(0, e) + E, each ≤ U of a value ≤
+ * (3 + κ)·S + abs_err, stay below the slack (0.01η + 2.5Γ)·S + nσ (as
+ * 12U + 16UΓ ≤ 2.5Γ and 4U·1.02η ≤ 0.01η; so do the ≤ 10 roundings of κ
+ * itself, and of the constant 1.02, each ≤ U of it). With that E, lo and hi are
+ * bounds of d_D, and the rest of the argument above seed_range_fast()
+ * holds unchanged:
  * out[j] is the double pass's minimum bit for bit, and anchor[j] a row of
  * P whose d_D is that minimum (only values computed in double enter it).
  * ρ comes from convert()'s sums in double, Σ(x_i − x̃_i)² (each difference
@@ -326,6 +329,7 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
  * element instead: its g is NaN for every candidate, so every pair with
  * it is computed in double (NaN lo), and the claim need not cover it. */
 #define BF16_TILE 64
+G_STATIC_ASSERT (BF16_TILE <= 64);   /* a bit mask per tile (bounds()) */
 #define BF16_RHO_MAX 0x1p-6
 
 struct _SeedBf16
@@ -335,7 +339,7 @@ struct _SeedBf16
   guint16 *prow;                /* P in bfloat16, pad elements a row */
   double rho_p;                 /* ρ_P */
   double gamma, big_gamma;      /* γ (u = 2⁻²³) and Γ */
-  double abs_err;               /* 18nσ */
+  double abs_err;               /* 10nσ */
 };
 
 /* ρ ≥ ‖x − x̃‖/‖x‖ from convert()'s sums (see the proof above). */
@@ -352,7 +356,7 @@ bf16_kappa (const SeedBf16 *bf, double rho_c)
 {
   double rp = bf->rho_p;
   double eta = rho_c + rp + rho_c * rp + bf->gamma * (1 + rho_c) * (1 + rp);
-  double k = 2.6 * eta + 4 * bf->big_gamma;
+  double k = 1.02 * eta + 4 * bf->big_gamma;
 
   return isnan (k) ? INFINITY : k;
 }
@@ -375,7 +379,7 @@ seed_bf16_new (Run *r)
   bf->prow = g_new (guint16, np * pad);
   bf->gamma = gu / (1 - gu);
   bf->big_gamma = gd / (1 - gd);
-  bf->abs_err = 18 * n * 0x1p-126;
+  bf->abs_err = 10 * n * 0x1p-126;
   for (t = 0; t < np; t++)
     {
       double e2, n2;
@@ -448,12 +452,16 @@ seed_range_bf16 (Run *r, const SeedBf16 *bf, gsize lo, gsize hi, gsize t_lo, gsi
           for (i = 0; i < cnum; i++)
             {
               SeedPending *pd = &pend[i];
-              double mh = r->kern->tile_bounds (g + i * tn, r->pnorm + t0, tn, cn[i], kappa[i],
-                                                bf->abs_err, minhi[i], elo);
+              double mh = minhi[i];
+              guint64 keep = bf->k->bounds (g + i * tn, r->pnorm + t0, tn, cn[i], kappa[i],
+                                            bf->abs_err, &mh, best[i], elo);
 
-              for (t = 0; t < tn; t++)
+              /* Mostly no entry or one: the mask of the skip tests. */
+              while (keep != 0)
                 {
-                  if (elo[t] > mh || elo[t] >= best[i])
+                  t = (gsize) __builtin_ctzll (keep);
+                  keep &= keep - 1;
+                  if (elo[t] >= best[i])
                     continue;
                   if (pd->n == SEED_PEND)
                     n_exact += seed_flush (r, pd, cand[i], cn[i], mh, &best[i], &arg[i]);
