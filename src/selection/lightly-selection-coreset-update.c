@@ -378,9 +378,6 @@ scan_block (Run *r, const UpdateTask *u, gsize lo, gsize hi, guint32 *pos, gsize
       *n_skipped = 0;
       return n;
     }
-  if (r->kern->scan_prune != NULL)
-    return r->kern->scan_prune (mind2 + lo, anchor + lo, dsp, hi - lo, PRUNE_MARGIN, pos,
-                                n_skipped);
   for (j = lo; j < hi; j++)
     {
       double m = mind2[j];

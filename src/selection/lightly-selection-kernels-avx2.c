@@ -416,5 +416,4 @@ const LightlySelectionKernels lightly_selection_kernels_avx2 = {
   avx2_d2f,
   avx2_dotf_tile,
   avx2_tile_bounds,
-  NULL,
 };

@@ -459,41 +459,6 @@ avx512_tile_bounds (const float *g, const double *pn, size_t n, double c, double
   return _mm512_reduce_min_pd (m);
 }
 
-/* Eight candidates a step: the anchors' distances gathered, the tests as
- * masks (ordered predicates: false for NaN, as the C comparisons), and the
- * positions kept compressed into pos. */
-static size_t
-avx512_scan_prune (const double *mind2, const int32_t *anchor, const double *dsp, size_t n,
-                   double margin, uint32_t *pos, size_t *n_skipped)
-{
-  __m512d vm = _mm512_set1_pd (margin), half = _mm512_set1_pd (0.5), zero = _mm512_setzero_pd ();
-  __m512i idx = _mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0);
-  __m512i eight = _mm512_set1_epi32 (8), izero = _mm512_setzero_si512 ();
-  size_t j, kept = 0, skipped = 0;
-
-  for (j = 0; j < n; j += 8)
-    {
-      __mmask8 k = (__mmask8) (n - j >= 8 ? 0xff : (1u << (n - j)) - 1);
-      __m512d m = _mm512_maskz_loadu_pd (k, mind2 + j);
-      __m512i a = _mm512_maskz_loadu_epi32 ((__mmask16) k, anchor + j);
-      __mmask8 apos = (__mmask8) _mm512_cmp_epi32_mask (a, izero, _MM_CMPINT_NLT);
-      __m256i a0 = _mm512_castsi512_si256 (_mm512_max_epi32 (a, izero));
-      __m512d d = _mm512_mask_i32gather_pd (zero, k, a0, dsp, 8);
-      __m512d h = _mm512_mul_pd (_mm512_sub_pd (d, vm), half);
-      __mmask8 live = _mm512_mask_cmp_pd_mask (k, m, zero, _CMP_GE_OQ);
-      __mmask8 skip = live & apos & _mm512_cmp_pd_mask (h, zero, _CMP_GT_OQ) &
-                      _mm512_cmp_pd_mask (_mm512_mul_pd (h, h), m, _CMP_GE_OQ);
-      __mmask8 keep = live & (__mmask8) ~skip;
-
-      _mm512_mask_compressstoreu_epi32 (pos + kept, (__mmask16) keep, idx);
-      kept += (size_t) __builtin_popcount (keep);
-      skipped += (size_t) __builtin_popcount (skip);
-      idx = _mm512_add_epi32 (idx, eight);
-    }
-  *n_skipped = skipped;
-  return kept;
-}
-
 const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dot,
   avx512_dot4,
@@ -502,5 +467,4 @@ const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_d2f,
   avx512_dotf_tile,
   avx512_tile_bounds,
-  avx512_scan_prune,
 };

@@ -214,5 +214,4 @@ const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_d2f,
   portable_dotf_tile,
   portable_tile_bounds,
-  NULL,
 };

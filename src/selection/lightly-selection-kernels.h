@@ -15,7 +15,6 @@
 #pragma once
 
 #include <stddef.h>
-#include <stdint.h>
 
 typedef struct {
   double (*dot)  (const float *a, const float *b, size_t dim);
@@ -53,16 +52,6 @@ typedef struct {
    * paths give the same bits. */
   double (*tile_bounds) (const float *g, const double *pn, size_t n, double c, double kappa,
                          double abs_err, double mh, double *lo);
-  /* Nullable (then the engine's own loop): the pruned update pass's scan of
-   * lightly-selection-coreset-update.c (scan_block()) over n candidates,
-   * with the same IEEE operations, so the same decisions on every path:
-   * with h = (dsp[max (anchor[j], 0)] − margin)·0.5, candidate j is live
-   * when mind2[j] ≥ 0 and skipped when also anchor[j] ≥ 0, h > 0 and
-   * h·h ≥ mind2[j]; the positions j of the live rows not skipped go to pos
-   * in increasing order (their count is returned), the skipped ones are
-   * counted in *n_skipped. */
-  size_t (*scan_prune) (const double *mind2, const int32_t *anchor, const double *dsp,
-                        size_t n, double margin, uint32_t *pos, size_t *n_skipped);
 } LightlySelectionKernels;
 
 /* The smaller of two sizes (the per-ISA files cannot use GLib's MIN). */
