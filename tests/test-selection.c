@@ -707,8 +707,8 @@ test_pruning (void)
                           g_assert_cmpuint (st.bf16, ==, 0);
                           g_assert_cmpuint (st.skipped, >, st.computed);
                         }
-                      /* The pruning decides alike on every path (the
-                       * AVX-512 scan kernel included) and thread count. */
+                      /* The pruning decides alike on every path and
+                       * thread count. */
                       if (s == LIGHTLY_SELECTION_SIMD_PORTABLE && t == 1)
                         skipped_ref[prune] = st.skipped;
                       else
