@@ -8,7 +8,7 @@
  *   _build/bench/bench-selection --dir DIR [--k 1000] [--small-k 100]
  *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
  *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
- *       [--threads 2] [--probcover-n 20000] [--half fp16,bf16]
+ *       [--threads 2] [--probcover-n 20000] [--half fp16,bf16] [--no-bf16]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
  * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
@@ -612,12 +612,16 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
           g_array_unref (b.picks);
         }
 
+      /* With AVX512_BF16 both runs use the bfloat16 tiles (unpruned), and
+       * the share is that of the bfloat16 entries. */
       g_print ("  %-11s first pass over |P| = %" G_GSIZE_FORMAT ": %.3f s pruned "
                "(%.3f s CPU, %.1f%% skipped, +%.1f MB), %.3f s unpruned (%.3f s CPU, "
-               "%.3f%% of the float32 entries redone in double, +%.1f MB), same pick: %s\n",
+               "%.3f%% of the %s entries redone in double, +%.1f MB), same pick: %s\n",
                ds->name, ds->n_pre, on.wall, on.cpu,
                100.0 * on.st.skipped / MAX (1, on.st.skipped + on.st.computed), on.extra / 1e6,
-               off.wall, off.cpu, 100.0 * off.st.exact / MAX (1, off.st.fast), off.extra / 1e6,
+               off.wall, off.cpu,
+               100.0 * (off.st.exact + off.st.bf16_exact) / MAX (1, off.st.fast + off.st.bf16),
+               off.st.bf16 > 0 ? "bfloat16" : "float32", off.extra / 1e6,
                g_array_index (on.picks, guint32, 0) == g_array_index (off.picks, guint32, 0) ?
                "yes" : "NO");
       emit (ds->name, "seed", "wall", on.wall);
@@ -626,7 +630,9 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
       emit (ds->name, "seed", "skipped_share", (double) on.st.skipped / MAX (1, on.st.skipped + on.st.computed));
       emit (ds->name, "seed", "wall_unpruned", off.wall);
       emit (ds->name, "seed", "cpu_unpruned", off.cpu);
-      emit (ds->name, "seed", "exact_share_unpruned", (double) off.st.exact / MAX (1, off.st.fast));
+      emit (ds->name, "seed", "exact_share_unpruned", (double) (off.st.exact + off.st.bf16_exact) /
+                                                      MAX (1, off.st.fast + off.st.bf16));
+      emit (ds->name, "seed", "bf16", off.st.bf16 > 0);
       emit (ds->name, "seed", "extra_bytes_unpruned", off.extra);
       emit (ds->name, "seed", "same", g_array_index (on.picks, guint32, 0) == g_array_index (off.picks, guint32, 0));
       g_array_unref (on.picks);
@@ -913,6 +919,7 @@ main (int argc, char **argv)
   char *half = NULL;
   gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
   gint probcover_n = 20000;
+  gboolean no_bf16 = FALSE;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
     { "k", 0, 0, G_OPTION_ARG_INT, &k, "Picks per run (1000)", "K" },
@@ -929,6 +936,8 @@ main (int argc, char **argv)
     { "half", 0, 0, G_OPTION_ARG_STRING, &half, "Also time CORESET from a float16 and/or "
       "bfloat16 copy (fp16, bf16 or fp16,bf16); skips the double-path and pruning-off runs",
       "KINDS" },
+    { "no-bf16", 0, 0, G_OPTION_ARG_NONE, &no_bf16, "Keep the bfloat16 tiles of the first pass "
+      "over P off (float32 tiles, for a comparison)", NULL },
     { NULL }
   };
   Dataset all[] = {
@@ -983,8 +992,12 @@ main (int argc, char **argv)
     g_error ("%s: %s", tsv_path, g_strerror (errno));
   emit ("-", "-", "threads", n_threads);
   emit ("-", "-", "simd", lightly_selection_simd_current ());
-  g_print ("SIMD path %s, %u threads\n",
-           lightly_selection_simd_name (lightly_selection_simd_current ()), n_threads);
+  if (no_bf16)
+    lightly_selection_set_bf16 (0);
+  g_print ("SIMD path %s, %u threads, bfloat16 tiles of the first pass over P %s\n",
+           lightly_selection_simd_name (lightly_selection_simd_current ()), n_threads,
+           no_bf16 ? "off (--no-bf16)" :
+           lightly_selection_bf16_supported () ? "on" : "not supported");
 
   for (i = 0; i < G_N_ELEMENTS (all); i++)
     {

@@ -114,15 +114,21 @@ assert_same (GArray *ref, GArray *a, const char *what)
              what, ref->len, a->len);
 }
 
+/* bfloat16 first-pass distances over all compare_all() runs, and those
+ * redone in double. */
+static guint64 bf16_total, bf16_exact_total;
+
 /* The double path (portable, 1 thread) against the fast path on every
- * configuration; returns the rows the fast path computed and redid. */
+ * configuration, the AVX-512 path with and without the bfloat16 tiles of
+ * the first pass over P when the CPU has them; returns the rows the fast
+ * path computed and redid. */
 static void
 compare_all (LightlySelectionParams *p, const char *what, guint64 *fast, guint64 *exact)
 {
   g_autoptr(GArray) ref = NULL;
   LightlySelectionStats st;
   LightlySelectionSimd s;
-  guint threads[] = { 1, 2, 5 }, t, blocks, prune;
+  guint threads[] = { 1, 2, 5 }, t, blocks, prune, bf;
 
   lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
   lightly_selection_set_fast_path (0);
@@ -137,23 +143,35 @@ compare_all (LightlySelectionParams *p, const char *what, guint64 *fast, guint64
       if (!lightly_selection_simd_supported (s))
         continue;
       lightly_selection_set_simd (s);
-      for (t = 0; t < G_N_ELEMENTS (threads); t++)
-        for (blocks = 0; blocks < 2; blocks++)
-          for (prune = 0; prune <= 2; prune += 2)
-            {
-              g_autoptr(GArray) a = NULL;
+      for (bf = 0; bf < (s == LIGHTLY_SELECTION_SIMD_AVX512 &&
+                         lightly_selection_bf16_supported () ? 2u : 1u); bf++)
+        for (t = 0; t < G_N_ELEMENTS (threads); t++)
+          for (blocks = 0; blocks < 2; blocks++)
+            for (prune = 0; prune <= 2; prune += 2)
+              {
+                g_autoptr(GArray) a = NULL;
 
-              p->n_threads = threads[t];
-              lightly_selection_set_block_rows (blocks ? 7 : 0);
-              lightly_selection_set_pruning ((gint) prune);
-              a = run_ok (p);
-              assert_same (ref, a, what);
-              lightly_selection_get_stats (&st);
-              g_assert_cmpuint (st.exact, <=, st.fast);
-              *fast += st.fast;
-              *exact += st.exact;
-            }
+                lightly_selection_set_bf16 (bf ? -1 : 0);
+                p->n_threads = threads[t];
+                lightly_selection_set_block_rows (blocks ? 7 : 0);
+                lightly_selection_set_pruning ((gint) prune);
+                a = run_ok (p);
+                assert_same (ref, a, what);
+                lightly_selection_get_stats (&st);
+                g_assert_cmpuint (st.exact, <=, st.fast);
+                g_assert_cmpuint (st.bf16_exact, <=, st.bf16);
+                /* The tiles run whenever they may and there is a P. */
+                if (bf == 0 || p->n_preselected == 0)
+                  g_assert_cmpuint (st.bf16, ==, 0);
+                else
+                  g_assert_cmpuint (st.bf16, >, 0);
+                *fast += st.fast;
+                *exact += st.exact;
+                bf16_total += st.bf16;
+                bf16_exact_total += st.bf16_exact;
+              }
     }
+  lightly_selection_set_bf16 (-1);
   lightly_selection_set_block_rows (0);
   lightly_selection_set_pruning (1);
   lightly_selection_set_simd (-1);
@@ -324,6 +342,126 @@ test_seed (void)
   g_assert_cmpuint (exact, <, fast);
 }
 
+/* The bfloat16 tiles of the first pass over P (when the CPU has them) on
+ * rows made to defeat them: a P of 600 rows (so that with few candidates P
+ * is split between tasks, each with its own anchors), rows of P closer
+ * than a bfloat16 ulp to each other and to candidates, exact duplicates,
+ * float32 subnormals and values below bfloat16's normal range (which the
+ * instruction flushes), and rows near the float32 maximum, which round to
+ * ∞ in bfloat16 (every pair of such a row goes to double). */
+static void
+test_bf16_seed (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (1616);
+  gsize n = slow_mode () ? 300 : 700, dim = 150, np = slow_mode () ? 260 : 600, i, j;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree double *scores = g_new (double, n);
+  LightlySelectionParams p = { 0 };
+  guint64 fast = 0, exact = 0;
+  gint method;
+
+  bf16_total = bf16_exact_total = 0;
+  for (i = 0; i < n; i++)
+    {
+      float *r = x + i * dim;
+      guint32 v = (guint32) i;
+
+      switch (i % 6)
+        {
+        case 0:
+        case 1:
+          /* One of 8 centres, moved by less than a bfloat16 ulp. */
+          for (j = 0; j < dim; j++)
+            r[j] = (float) (((i / 6) % 8) * 7 + j) / 64.0f + 0.5f +
+                   (float) g_rand_double_range (rng, -1e-3, 1e-3);
+          break;
+        case 2:
+          memcpy (r, x + (i - 2) * dim, dim * sizeof (float));
+          if (i % 4 == 0)
+            r[i % dim] = nextafterf (r[i % dim], 2.0f);
+          break;
+        case 3:
+          for (j = 0; j < dim; j++)
+            r[j] = (float) g_rand_double_range (rng, -1, 1) *
+                   (i % 12 == 3 ? 1e-39f : 3e-38f);
+          break;
+        case 4:
+          for (j = 0; j < dim; j++)
+            r[j] = (g_rand_boolean (rng) ? 3.39e38f : -1e38f) *
+                   (float) g_rand_double_range (rng, 0.99, 1.0);
+          break;
+        default:
+          for (j = 0; j < dim; j++)
+            r[j] = (float) g_rand_double_range (rng, -1, 1);
+          break;
+        }
+      g_array_append_val (i < np ? pre : cand, v);
+      scores[i] = (double) (i % 5) / 4.0;
+    }
+  for (method = 0; method < 2; method++)
+    {
+      p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL : LIGHTLY_SELECTION_METHOD_CORESET;
+      p.matrix = x;
+      p.n_rows = n;
+      p.dim = dim;
+      p.candidates = (const guint32 *) cand->data;
+      p.n_candidates = cand->len;
+      p.preselected = (const guint32 *) pre->data;
+      p.n_preselected = pre->len;
+      p.scores = scores;
+      p.beta = 1.0;
+      p.k = 20;
+      compare_all (&p, method ? "CORAL, bfloat16 P" : "CORESET, bfloat16 P", &fast, &exact);
+    }
+  /* The minima themselves (carried out of a run with k = 1), not only the
+   * picks: every candidate's d² to P, bit for bit. */
+  {
+    g_autofree double *m_ref = g_new (double, cand->len);
+    g_autofree double *m = g_new (double, cand->len);
+    g_autofree guint32 *a_ref = g_new (guint32, cand->len);
+    g_autofree guint32 *a = g_new (guint32, cand->len);
+    LightlySelectionCarry carry = { 0 };
+    guint threads, bf;
+
+    p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+    p.k = 1;
+    p.carry = &carry;
+    carry.mind2 = m_ref;
+    carry.anchor = a_ref;
+    p.n_threads = 1;
+    lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
+    lightly_selection_set_fast_path (0);
+    g_array_unref (run_ok (&p));
+    lightly_selection_set_fast_path (1);
+    lightly_selection_set_simd (-1);
+    carry.mind2 = m;
+    carry.anchor = a;
+    for (bf = 0; bf < 2; bf++)
+      for (threads = 1; threads <= 2; threads++)
+        {
+          lightly_selection_set_bf16 (bf ? -1 : 0);
+          p.n_threads = threads;
+          g_array_unref (run_ok (&p));
+          g_assert_true (carry.valid);
+          g_assert_cmpmem (m_ref, cand->len * sizeof (double), m, cand->len * sizeof (double));
+        }
+    lightly_selection_set_bf16 (-1);
+    p.carry = NULL;
+  }
+  if (!lightly_selection_bf16_supported ())
+    {
+      g_test_message ("bfloat16 tiles: not supported here (float32 tiles only)");
+      return;
+    }
+  g_test_message ("bfloat16 tiles: %" G_GUINT64_FORMAT " distances, %" G_GUINT64_FORMAT
+                  " redone in double", bf16_total, bf16_exact_total);
+  /* The tiles ran, sent pairs to double, and decided others. */
+  g_assert_cmpuint (bf16_exact_total, >, 0);
+  g_assert_cmpuint (bf16_exact_total, <, bf16_total);
+}
+
 /* A NaN or an infinity in a candidate is a clear error naming the row, on
  * every SIMD path; huge finite values (whose float squares overflow) are
  * not. */
@@ -471,7 +609,7 @@ compare_tile (LightlySelectionParams *p, const char *what, guint64 *fast, guint6
   g_autoptr(GArray) ref_why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
   LightlySelectionStats st;
   LightlySelectionSimd s;
-  guint threads[] = { 1, 2, 5 }, t, blocks, prune;
+  guint threads[] = { 1, 2, 5 }, t, blocks, prune, bf;
   gsize k = p->k;
 
   lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
@@ -487,46 +625,60 @@ compare_tile (LightlySelectionParams *p, const char *what, guint64 *fast, guint6
       if (!lightly_selection_simd_supported (s))
         continue;
       lightly_selection_set_simd (s);
-      for (t = 0; t < G_N_ELEMENTS (threads); t++)
-        for (blocks = 0; blocks < 2; blocks++)
-          for (prune = 0; prune <= 2; prune += 2)
-            {
-              g_autoptr(GArray) a = NULL;
-              g_autoptr(GArray) why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
-              guint i;
+      for (bf = 0; bf < (s == LIGHTLY_SELECTION_SIMD_AVX512 &&
+                         lightly_selection_bf16_supported () ? 2u : 1u); bf++)
+        for (t = 0; t < G_N_ELEMENTS (threads); t++)
+          for (blocks = 0; blocks < 2; blocks++)
+            for (prune = 0; prune <= 2; prune += 2)
+              {
+                g_autoptr(GArray) a = NULL;
+                g_autoptr(GArray) why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
+                guint i;
 
-              p->n_threads = threads[t];
-              p->why = why;
-              p->k = k;
-              lightly_selection_set_block_rows (blocks ? 7 : 0);
-              lightly_selection_set_pruning ((gint) prune);
-              a = run_ok (p);
-              assert_same (ref, a, what);
-              g_assert_cmpuint (why->len, ==, ref_why->len);
-              for (i = 0; i < why->len; i++)
-                if (memcmp (&g_array_index (why, LightlySelectionPick, i).utility,
-                            &g_array_index (ref_why, LightlySelectionPick, i).utility,
-                            sizeof (double)) != 0)
-                  g_error ("%s (%s, %u threads): utility %u differs from the double path",
-                           what, lightly_selection_simd_name (s), threads[t], i);
-              if (prune == 0 && blocks == 0)
-                {
-                  g_autoptr(GArray) one = NULL;
+                lightly_selection_set_bf16 (bf ? -1 : 0);
+                p->n_threads = threads[t];
+                p->why = why;
+                p->k = k;
+                lightly_selection_set_block_rows (blocks ? 7 : 0);
+                lightly_selection_set_pruning ((gint) prune);
+                a = run_ok (p);
+                assert_same (ref, a, what);
+                g_assert_cmpuint (why->len, ==, ref_why->len);
+                for (i = 0; i < why->len; i++)
+                  if (memcmp (&g_array_index (why, LightlySelectionPick, i).utility,
+                              &g_array_index (ref_why, LightlySelectionPick, i).utility,
+                              sizeof (double)) != 0)
+                    g_error ("%s (%s, %u threads): utility %u differs from the double path",
+                             what, lightly_selection_simd_name (s), threads[t], i);
+                if (prune == 0 && blocks == 0)
+                  {
+                    g_autoptr(GArray) one = NULL;
 
-                  /* The first pass alone: its float32 entries, its redone ones. */
-                  p->k = 1;
-                  p->why = NULL;
-                  one = run_ok (p);
-                  lightly_selection_get_stats (&st);
-                  g_assert_cmpuint (st.fast, ==, (guint64) p->n_candidates * p->n_preselected);
-                  g_assert_cmpuint (st.exact, <=, st.fast);
-                  g_assert_cmpuint (g_array_index (one, guint32, 0), ==,
-                                    g_array_index (ref, guint32, 0));
-                  *fast += st.fast;
-                  *exact += st.exact;
-                }
-            }
+                    /* The first pass alone: its float32 entries, its redone ones. */
+                    p->k = 1;
+                    p->why = NULL;
+                    one = run_ok (p);
+                    lightly_selection_get_stats (&st);
+                    g_assert_cmpuint (g_array_index (one, guint32, 0), ==,
+                                      g_array_index (ref, guint32, 0));
+                    if (bf)
+                      {
+                        /* The bfloat16 tiles instead of the float32 ones. */
+                        g_assert_cmpuint (st.bf16, ==, (guint64) p->n_candidates * p->n_preselected);
+                        g_assert_cmpuint (st.bf16_exact, <=, st.bf16);
+                        g_assert_cmpuint (st.fast, ==, 0);
+                        bf16_total += st.bf16;
+                        bf16_exact_total += st.bf16_exact;
+                        continue;
+                      }
+                    g_assert_cmpuint (st.fast, ==, (guint64) p->n_candidates * p->n_preselected);
+                    g_assert_cmpuint (st.exact, <=, st.fast);
+                    *fast += st.fast;
+                    *exact += st.exact;
+                  }
+              }
     }
+  lightly_selection_set_bf16 (-1);
   p->k = k;
   p->why = NULL;
   lightly_selection_set_block_rows (0);
@@ -692,6 +844,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/adversarial", test_adversarial);
   g_test_add_func ("/selection-fast/share", test_share);
   g_test_add_func ("/selection-fast/seed", test_seed);
+  g_test_add_func ("/selection-fast/bf16-seed", test_bf16_seed);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   g_test_add_func ("/selection-fast/tile-bound", test_tile_bound);
   g_test_add_func ("/selection-fast/adaptive-pruning", test_adaptive_pruning);

@@ -712,6 +712,8 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.exact = (guint64) r.n_exact;
   last_stats.half = (guint64) r.n_half;
   last_stats.half_exact = (guint64) r.n_half_exact;
+  last_stats.bf16 = (guint64) r.n_bf16;
+  last_stats.bf16_exact = (guint64) r.n_bf16_exact;
   last_stats.pruned_picks = (guint64) r.n_pruned;
   last_stats.prune_switches = (guint64) r.n_switches;
   if (r.carry == NULL)

@@ -36,6 +36,7 @@
 #include <glib.h>
 #include "lightly-selection.h"
 #include "lightly-selection-kernels.h"
+#include "lightly-selection-bf16.h"
 
 G_BEGIN_DECLS
 
@@ -161,6 +162,8 @@ lightly_fast_upper_linear (const LightlyFastBound *b, double qterm, double *alph
 
 /* The kernels of lightly_selection_simd_current() (lightly-selection-simd.c). */
 const LightlySelectionKernels *lightly_selection_kernels_current (void);
+/* The bfloat16 tiles of the first pass over P, or NULL (lightly-selection-simd.c). */
+const LightlySelectionBf16Kernels *lightly_selection_bf16_kernels (void);
 
 /* ---------------------------------------------------------------------- */
 /* Params, checks, cancellation, progress (lightly-selection-common.c)    */

@@ -15,6 +15,7 @@
 #include "lightly-selection-private.h"
 
 static gint forced_simd = -1;
+static gint forced_bf16 = -1;
 
 /* Tests only: use this path (−1: LIGHTLY_SIMD or the best). Not thread-safe;
  * the environment cannot be changed safely once threads exist. */
@@ -173,4 +174,70 @@ const LightlySelectionKernels *
 lightly_selection_kernels_current (void)
 {
   return kernels_for (lightly_selection_simd_current ());
+}
+
+/* Tests only: 0 keeps the bfloat16 tiles off, −1 uses them when they can run. */
+void
+lightly_selection_set_bf16 (gint mode)
+{
+  forced_bf16 = mode;
+}
+
+/* CPUID leaf 7, sub-leaf 1, EAX bit 5, read directly: not every compiler's
+ * __builtin_cpu_supports() knows "avx512bf16" (clang 14 does not). The
+ * AVX-512 state of the OS is already checked with "avx512f". */
+static gboolean
+have_avx512_bf16 (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned int a, b, c, d;
+
+  if (__get_cpuid_max (0, NULL) < 7)
+    return FALSE;
+  __cpuid_count (7, 1, a, b, c, d);
+  return (a & (1u << 5)) != 0;
+#else
+  return FALSE;
+#endif
+}
+
+/**
+ * lightly_selection_bf16_kernels:
+ *
+ * The bfloat16 tile kernels of the first pass over P, or NULL: they run
+ * with the AVX-512 path only, when the CPU has AVX512_BF16 (and a test did
+ * not turn them off). Without them the first pass uses float32 tiles; the
+ * picks are the same bits either way.
+ */
+const LightlySelectionBf16Kernels *
+lightly_selection_bf16_kernels (void)
+{
+#ifdef LIGHTLY_SELECTION_HAVE_BF16
+  static gint cpu = -1;
+
+  if (forced_bf16 == 0 || lightly_selection_simd_current () != LIGHTLY_SELECTION_SIMD_AVX512)
+    return NULL;
+  if (g_atomic_int_get (&cpu) < 0)
+    g_atomic_int_set (&cpu, have_avx512_bf16 () ? 1 : 0);
+  return g_atomic_int_get (&cpu) ? &lightly_selection_bf16_avx512 : NULL;
+#else
+  return NULL;
+#endif
+}
+
+/**
+ * lightly_selection_bf16_supported:
+ *
+ * Whether this build and this CPU can run the bfloat16 tiles of the first
+ * pass over P (AVX512_BF16, with the AVX-512 path), whatever path is
+ * current: for tests and benchmarks, which force it on and off.
+ */
+gboolean
+lightly_selection_bf16_supported (void)
+{
+#ifdef LIGHTLY_SELECTION_HAVE_BF16
+  return cpu_supports (LIGHTLY_SELECTION_SIMD_AVX512) && have_avx512_bf16 ();
+#else
+  return FALSE;
+#endif
 }

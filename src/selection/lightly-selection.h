@@ -244,6 +244,7 @@ gsize lightly_selection_target_k (double    n_samples,
 
 gboolean lightly_selection_simd_supported (LightlySelectionSimd simd);
 const char *lightly_selection_simd_name (LightlySelectionSimd simd);
+gboolean lightly_selection_bf16_supported (void);
 LightlySelectionSimd lightly_selection_simd_current (void);
 
 /* Work of the most recent CORESET or CORAL run in this process (benchmarks
@@ -267,6 +268,10 @@ typedef struct {
    * of exact). */
   guint64 half;
   guint64 half_exact;
+  /* First-pass distances to P computed from bfloat16 tiles (AVX512_BF16),
+   * and how many of those the error bound left to double. */
+  guint64 bf16;
+  guint64 bf16_exact;
   /* Picks whose update pass was pruned, and how often the adaptive pruning
    * switched between pruned and unpruned passes. */
   guint64 pruned_picks;
@@ -287,6 +292,7 @@ void lightly_selection_set_block_rows (gsize rows);
 void lightly_selection_set_simd (gint simd);
 void lightly_selection_set_pruning (gint mode);
 void lightly_selection_set_fast_path (gint mode);
+void lightly_selection_set_bf16 (gint mode);
 void lightly_selection_set_kmeans_bounds (gint mode);
 guint64 lightly_selection_kmeans_last_skipped (void);
 
