@@ -11,6 +11,7 @@
  */
 #include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
+#include "test-selection-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -209,23 +210,12 @@ test_adversarial (void)
               }
             for (method = 0; method < 2; method++)
               {
-                LightlySelectionParams p = { 0 };
+                LightlySelectionParams p = test_coverage_params (method, x, n, dim, cand, pre,
+                                                                 scores, slow_mode () ? 30 : 60);
                 g_autofree char *what = g_strdup_printf ("%s dim %zu %s%s", case_names[c],
                                                          dim, method ? "CORAL" : "CORESET",
                                                          with_p ? " with P" : "");
 
-                p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL
-                                  : LIGHTLY_SELECTION_METHOD_CORESET;
-                p.matrix = x;
-                p.n_rows = n;
-                p.dim = dim;
-                p.candidates = (const guint32 *) cand->data;
-                p.n_candidates = cand->len;
-                p.preselected = (const guint32 *) pre->data;
-                p.n_preselected = pre->len;
-                p.scores = scores;
-                p.beta = 1.0;
-                p.k = slow_mode () ? 30 : 60;
                 compare_all (&p, what, &case_fast[c], &case_exact[c]);
               }
           }
@@ -324,17 +314,7 @@ test_seed (void)
     }
   for (method = 0; method < 2; method++)
     {
-      p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL : LIGHTLY_SELECTION_METHOD_CORESET;
-      p.matrix = x;
-      p.n_rows = n;
-      p.dim = dim;
-      p.candidates = (const guint32 *) cand->data;
-      p.n_candidates = cand->len;
-      p.preselected = (const guint32 *) pre->data;
-      p.n_preselected = pre->len;
-      p.scores = scores;
-      p.beta = 1.0;
-      p.k = 25;
+      p = test_coverage_params (method, x, n, dim, cand, pre, scores, 25);
       compare_all (&p, method ? "CORAL, large P" : "CORESET, large P", &fast, &exact);
     }
   g_test_message ("large P: %" G_GUINT64_FORMAT " fast, %" G_GUINT64_FORMAT " exact", fast, exact);
@@ -402,17 +382,7 @@ test_bf16_seed (void)
     }
   for (method = 0; method < 2; method++)
     {
-      p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL : LIGHTLY_SELECTION_METHOD_CORESET;
-      p.matrix = x;
-      p.n_rows = n;
-      p.dim = dim;
-      p.candidates = (const guint32 *) cand->data;
-      p.n_candidates = cand->len;
-      p.preselected = (const guint32 *) pre->data;
-      p.n_preselected = pre->len;
-      p.scores = scores;
-      p.beta = 1.0;
-      p.k = 20;
+      p = test_coverage_params (method, x, n, dim, cand, pre, scores, 20);
       compare_all (&p, method ? "CORAL, bfloat16 P" : "CORESET, bfloat16 P", &fast, &exact);
     }
   /* The minima themselves (carried out of a run with k = 1), not only the

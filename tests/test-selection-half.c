@@ -8,6 +8,7 @@
  */
 #include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
+#include "test-selection-util.h"
 #include "selection/lightly-selection-half.h"
 
 #include <math.h>
@@ -495,23 +496,12 @@ test_picks (void)
               }
             for (method = 0; method < 2; method++)
               {
-                LightlySelectionParams p = { 0 };
+                LightlySelectionParams p = test_coverage_params (method, x, n, dim, cand, pre,
+                                                                 scores, 40);
                 g_autofree char *what = g_strdup_printf ("%s dim %zu %s%s", case_names[c],
                                                          dim, method ? "CORAL" : "CORESET",
                                                          with_p ? " with P" : "");
 
-                p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL
-                                  : LIGHTLY_SELECTION_METHOD_CORESET;
-                p.matrix = x;
-                p.n_rows = n;
-                p.dim = dim;
-                p.candidates = (const guint32 *) cand->data;
-                p.n_candidates = cand->len;
-                p.preselected = (const guint32 *) pre->data;
-                p.n_preselected = pre->len;
-                p.scores = scores;
-                p.beta = 1.0;
-                p.k = 40;
                 compare_half (&p, what, half[c], exact[c]);
               }
           }

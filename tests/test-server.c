@@ -410,6 +410,32 @@ http_client (TestServer *ts,
   return client;
 }
 
+/* A dataset named @name with @csv's samples and embedding; returns its id,
+ * and the embedding's in @emb_out when asked. */
+static char *
+fill_dataset (LightlyApiWorkflowClient  *client,
+              const char                *name,
+              const char                *csv,
+              char                     **emb_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) in1 = test_stream_for (csv);
+  g_autoptr(GInputStream) in2 = test_stream_for (csv);
+  char *ds = lightly_api_workflow_client_create_dataset (client, name, NULL, &error);
+  char *emb;
+
+  g_assert_no_error (error);
+  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
+  g_assert_no_error (error);
+  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
+  g_assert_no_error (error);
+  if (emb_out != NULL)
+    *emb_out = emb;
+  else
+    g_free (emb);
+  return ds;
+}
+
 static LightlyScorer *
 make_scorer (const char * const *query_set,
              guint               n_classes)
@@ -623,10 +649,7 @@ run_flow (LightlyApiWorkflowClient *client)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *csv = test_make_csv (300, 16, 5);
-  g_autoptr(GInputStream) in1 = test_stream_for (csv);
-  g_autoptr(GInputStream) in2 = test_stream_for (csv);
-  g_autofree char *ds = NULL;
-  g_autofree char *emb = NULL;
+  g_autofree char *ds = fill_dataset (client, "flow", csv, NULL);
   GPtrArray *masks = g_ptr_array_new_with_free_func (g_free);
   static const struct {
     LightlySamplingMethod method;
@@ -640,13 +663,6 @@ run_flow (LightlyApiWorkflowClient *client)
     { LIGHTLY_SAMPLING_METHOD_RANDOM, 80, "r4-random", FALSE },
   };
   const char *preselected = NULL;
-
-  ds = lightly_api_workflow_client_create_dataset (client, "flow", NULL, &error);
-  g_assert_no_error (error);
-  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
-  g_assert_no_error (error);
-  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
-  g_assert_no_error (error);
 
   for (guint r = 0; r < G_N_ELEMENTS (rounds); r++)
     {
@@ -1284,6 +1300,23 @@ fault_proxy_stop (FaultProxy *fp)
   g_object_unref (fp->stop);
 }
 
+/* A client that talks to @ts through a started @fp, by @host. */
+static LightlyApiWorkflowClient *
+proxied_client (TestServer *ts,
+                FaultProxy *fp,
+                const char *host)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  LightlyApiWorkflowClient *client;
+
+  fault_proxy_start (fp, ts->port);
+  url = g_strdup_printf ("http://%s:%u", host, fp->port);
+  client = lightly_api_workflow_client_new (url, ts->token, NULL, &error);
+  g_assert_no_error (error);
+  return client;
+}
+
 /* A lightly-glib server gets matrixPrecision when it is set, and the picks
  * equal the float32 ones. */
 static void
@@ -1292,27 +1325,12 @@ test_precision_sent (void)
   TestServer *ts = test_server_start (NULL);
   FaultProxy fp = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autofree char *proxy_url = NULL;
   g_autofree char *csv = test_make_csv (40, 8, 5);
-  g_autoptr(GInputStream) in1 = test_stream_for (csv);
-  g_autoptr(GInputStream) in2 = test_stream_for (csv);
-  g_autoptr(LightlyApiWorkflowClient) client = NULL;
+  g_autoptr(LightlyApiWorkflowClient) client = proxied_client (ts, &fp, "localhost");
   g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
   g_autoptr(LightlyTag) plain = NULL;
   g_autoptr(LightlyTag) half = NULL;
-  g_autofree char *ds = NULL;
-  g_autofree char *emb = NULL;
-
-  fault_proxy_start (&fp, ts->port);
-  proxy_url = g_strdup_printf ("http://localhost:%u", fp.port);
-  client = lightly_api_workflow_client_new (proxy_url, ts->token, NULL, &error);
-  g_assert_no_error (error);
-  ds = lightly_api_workflow_client_create_dataset (client, "precision", NULL, &error);
-  g_assert_no_error (error);
-  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
-  g_assert_no_error (error);
-  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
-  g_assert_no_error (error);
+  g_autofree char *ds = fill_dataset (client, "precision", csv, NULL);
 
   lightly_sampler_config_set_n_samples (config, 10);
   lightly_sampler_config_set_name (config, "float32");
@@ -1337,31 +1355,18 @@ test_fault_proxy_p1 (void)
   TestServer *ts = test_server_start (NULL);
   FaultProxy fp = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autofree char *proxy_url = NULL;
   g_autofree char *csv = test_make_csv (50, 4, 9);
-  g_autoptr(GInputStream) in1 = test_stream_for (csv);
-  g_autoptr(GInputStream) in2 = test_stream_for (csv);
   g_autoptr(LightlyApiWorkflowClient) client = NULL;
   g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
   g_autoptr(LightlyTag) tag = NULL;
   g_autoptr(GPtrArray) jobs = NULL;
   g_autoptr(GPtrArray) tags = NULL;
   g_autofree char *ds = NULL;
-  g_autofree char *emb = NULL;
   guint named = 0;
 
   fp.drop_p1 = TRUE;
-  fault_proxy_start (&fp, ts->port);
-
-  proxy_url = g_strdup_printf ("http://127.0.0.1:%u", fp.port);
-  client = lightly_api_workflow_client_new (proxy_url, ts->token, NULL, &error);
-  g_assert_no_error (error);
-  ds = lightly_api_workflow_client_create_dataset (client, "faulty", NULL, &error);
-  g_assert_no_error (error);
-  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
-  g_assert_no_error (error);
-  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
-  g_assert_no_error (error);
+  client = proxied_client (ts, &fp, "127.0.0.1");
+  ds = fill_dataset (client, "faulty", csv, NULL);
 
   lightly_sampler_config_set_n_samples (config, 10);
   lightly_sampler_config_set_name (config, "after-the-drop");
@@ -1394,10 +1399,7 @@ test_foreign_server_path (void)
   TestServer *ts = test_server_start (NULL);
   FaultProxy fp = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autofree char *proxy_url = NULL;
   g_autofree char *csv = test_make_csv (25, 4, 13);
-  g_autoptr(GInputStream) in1 = test_stream_for (csv);
-  g_autoptr(GInputStream) in2 = test_stream_for (csv);
   g_autoptr(LightlyApiWorkflowClient) client = NULL;
   g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
   g_autoptr(LightlyTag) tag = NULL;
@@ -1405,20 +1407,11 @@ test_foreign_server_path (void)
   g_autoptr(LightlyTag) initial = NULL;
   g_autoptr(LightlyBitMask) mask = lightly_bit_mask_new_from_hex ("0x3", NULL);
   g_autofree char *ds = NULL;
-  g_autofree char *emb = NULL;
 
   fp.hide_lightly_glib = TRUE;
-  fault_proxy_start (&fp, ts->port);
-  proxy_url = g_strdup_printf ("http://localhost:%u", fp.port);
-  client = lightly_api_workflow_client_new (proxy_url, ts->token, NULL, &error);
-  g_assert_no_error (error);
-  ds = lightly_api_workflow_client_create_dataset (client, "foreign", NULL, &error);
-  g_assert_no_error (error);
-  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
-  g_assert_no_error (error);
+  client = proxied_client (ts, &fp, "localhost");
+  ds = fill_dataset (client, "foreign", csv, NULL);
   g_assert_cmpint (g_atomic_int_get (&fp.n_sample_posts), ==, 25);
-  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
-  g_assert_no_error (error);
 
   initial = lightly_api_workflow_client_get_tag_by_name (client, "initial-tag", NULL, &error);
   g_assert_no_error (error);
@@ -1479,10 +1472,8 @@ test_long_poll (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(LightlyApiWorkflowClient) client = http_client (ts, ts->token);
   g_autofree char *csv = test_make_csv (30, 4, 2);
-  g_autoptr(GInputStream) in1 = test_stream_for (csv);
-  g_autoptr(GInputStream) in2 = test_stream_for (csv);
-  g_autofree char *ds = NULL;
   g_autofree char *emb = NULL;
+  g_autofree char *ds = fill_dataset (client, "poll", csv, &emb);
   g_autoptr(LightlyBackend) backend = NULL;
   g_autofree char *target = NULL;
   g_autoptr(RawResponse) r = NULL;
@@ -1492,10 +1483,6 @@ test_long_poll (void)
   g_autoptr(LightlyJob) job = NULL;
   gint64 start;
 
-  ds = lightly_api_workflow_client_create_dataset (client, "poll", NULL, &error);
-  lightly_api_workflow_client_register_samples (client, in1, NULL, &error);
-  emb = lightly_api_workflow_client_upload_embeddings (client, in2, "default", NULL, &error);
-  g_assert_no_error (error);
 
   backend = lightly_http_backend_new (ts->url, ts->token, NULL, &error);
   g_assert_no_error (error);
