@@ -175,6 +175,43 @@ test_outputs (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again, ==, csv);
 }
 
+/* Carried coverage between a seed's rounds changes no pick: the same
+ * accuracies, to the printed digit, with it off. TYPICLUST>CORESET@12 starts
+ * carrying only after rounds that did not. */
+static void
+test_carried_coverage (Fixture *f, gconstpointer data)
+{
+  g_autofree char *prefix_on = g_build_filename (f->dir, "carried", NULL);
+  g_autofree char *prefix_off = g_build_filename (f->dir, "scratch", NULL);
+  const char *on[] = { "simulate", f->csv, "--test", "60", "--schedule", "3,6,9,12,15,18,24,30,36,48",
+                       "--strategies", "CORESET,CORAL,TYPICLUST>CORESET@12", "--seeds", "2",
+                       "--threads", "2", "-o", prefix_on, NULL };
+  const char *off[] = { "simulate", f->csv, "--test", "60", "--schedule", "3,6,9,12,15,18,24,30,36,48",
+                        "--strategies", "CORESET,CORAL,TYPICLUST>CORESET@12", "--seeds", "2",
+                        "--threads", "2", "-o", prefix_off, NULL };
+  g_autofree char *path_on = g_strconcat (prefix_on, ".csv", NULL);
+  g_autofree char *path_off = g_strconcat (prefix_off, ".csv", NULL);
+  g_autofree char *csv_on = NULL;
+  g_autofree char *csv_off = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_tool (on, &out, &err), ==, 0);
+  g_free (out);
+  g_free (err);
+  g_setenv ("LIGHTLY_CARRIED_COVERAGE", "0", TRUE);
+  g_assert_cmpint (run_tool (off, &out, &err), ==, 0);
+  g_unsetenv ("LIGHTLY_CARRIED_COVERAGE");
+  g_free (out);
+  g_free (err);
+  g_file_get_contents (path_on, &csv_on, NULL, &error);
+  g_assert_no_error (error);
+  g_file_get_contents (path_off, &csv_off, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (csv_on, "TYPICLUST>CORESET@12,1,10,48,CORESET,"));
+  g_assert_cmpstr (csv_on, ==, csv_off);
+}
+
 static void
 test_usage (Fixture *f, gconstpointer data)
 {
@@ -220,6 +257,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/simulate/outputs", Fixture, NULL, fixture_set_up, test_outputs, fixture_tear_down);
+  g_test_add ("/simulate/carried-coverage", Fixture, NULL, fixture_set_up, test_carried_coverage,
+              fixture_tear_down);
   g_test_add ("/simulate/usage", Fixture, NULL, fixture_set_up, test_usage, fixture_tear_down);
   return g_test_run ();
 }

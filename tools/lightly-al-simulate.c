@@ -383,6 +383,99 @@ model_outputs (const Data *d, const Strategy *st, const guint32 *labeled, gsize 
   return TRUE;
 }
 
+/* Carried coverage across one seed's rounds (the engine's
+ * LightlySelectionCarry, as the store keeps it for queries): per pool row,
+ * the exact min d² to the covered labeled rows and the row giving it, so a
+ * CORESET or CORAL round computes distances only to the rows labeled since
+ * the last such round. Same picks bit for bit; LIGHTLY_CARRIED_COVERAGE=0
+ * turns it off, to check that. */
+typedef struct {
+  double *mind2;      /* per pool row */
+  guint32 *anchor;    /* per pool row */
+  gboolean *covered;  /* per pool row: its distances are in mind2 */
+  gboolean any;       /* some row is covered */
+  /* The run's arrays, in the order of its candidates. */
+  double *run_mind2;
+  guint32 *run_anchor;
+  guint32 *uncovered;
+  LightlySelectionCarry carry;
+} Cover;
+
+static void
+cover_init (Cover *c, gsize n_pool)
+{
+  const char *env = g_getenv ("LIGHTLY_CARRIED_COVERAGE");
+
+  memset (c, 0, sizeof *c);
+  if (env != NULL && g_strcmp0 (env, "0") == 0)
+    return;
+  c->mind2 = g_new (double, n_pool);
+  c->anchor = g_new (guint32, n_pool);
+  c->covered = g_new0 (gboolean, n_pool);
+  c->run_mind2 = g_new (double, n_pool);
+  c->run_anchor = g_new (guint32, n_pool);
+  c->uncovered = g_new (guint32, n_pool);
+}
+
+static void
+cover_clear (Cover *c)
+{
+  g_free (c->mind2);
+  g_free (c->anchor);
+  g_free (c->covered);
+  g_free (c->run_mind2);
+  g_free (c->run_anchor);
+  g_free (c->uncovered);
+}
+
+/* The carry for a run over @p (candidates and P ascending), or NULL when
+ * the run cannot use one. */
+static LightlySelectionCarry *
+cover_prepare (Cover *c, const LightlySelectionParams *p, LightlySamplingMethod method)
+{
+  gsize n_uncovered = 0;
+
+  if (c->mind2 == NULL || p->balance || p->n_candidates == 0 ||
+      (method != LIGHTLY_SAMPLING_METHOD_CORESET && method != LIGHTLY_SAMPLING_METHOD_CORAL))
+    return NULL;
+  for (gsize i = 0; i < p->n_preselected; i++)
+    if (!c->covered[p->preselected[i]])
+      c->uncovered[n_uncovered++] = (guint32) i;
+  memset (&c->carry, 0, sizeof c->carry);
+  c->carry.mind2 = c->run_mind2;
+  c->carry.anchor = c->run_anchor;
+  /* The engine wants a non-empty covered part of P to start from. */
+  c->carry.start = c->any && n_uncovered < p->n_preselected;
+  if (c->carry.start)
+    for (gsize j = 0; j < p->n_candidates; j++)
+      {
+        c->run_mind2[j] = c->mind2[p->candidates[j]];
+        c->run_anchor[j] = c->anchor[p->candidates[j]];
+      }
+  c->carry.uncovered = c->uncovered;
+  c->carry.n_uncovered = n_uncovered;
+  return &c->carry;
+}
+
+/* After a run with cover_prepare()'s carry: P and the first n_applied
+ * picks are covered now. */
+static void
+cover_keep (Cover *c, const LightlySelectionParams *p, const GArray *picks)
+{
+  if (p->carry == NULL || !c->carry.valid)
+    return;
+  for (gsize j = 0; j < p->n_candidates; j++)
+    {
+      c->mind2[p->candidates[j]] = c->run_mind2[j];
+      c->anchor[p->candidates[j]] = c->run_anchor[j];
+    }
+  for (gsize i = 0; i < p->n_preselected; i++)
+    c->covered[p->preselected[i]] = TRUE;
+  for (gsize i = 0; i < c->carry.n_applied && i < picks->len; i++)
+    c->covered[g_array_index (picks, guint32, i)] = TRUE;
+  c->any = TRUE;
+}
+
 /* Runs one strategy for one seed; writes the accuracy per round. */
 static gboolean
 run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const guint *schedule,
@@ -394,7 +487,10 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
   g_autofree double *scores = NULL;
   g_autofree double *proba = NULL;
   gsize n_labeled = 0;
+  Cover cover;
+  gboolean ok = FALSE;
 
+  cover_init (&cover, d->n_pool);
   for (guint r = 0; r < n_rounds; r++)
     {
       g_autoptr(GArray) picks = NULL;
@@ -417,7 +513,7 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
         method = LIGHTLY_SAMPLING_METHOD_CORESET;
       if (n_labeled > 0 && needs_model (st, method) &&
           !model_outputs (d, st, labeled, n_labeled, seed * 1000u + r, &proba, &scores, error))
-        return FALSE;
+        goto out;
       for (gsize i = 0; i < d->n_pool; i++)
         if (!is_labeled[i])
           cand[n_cand++] = (guint32) i;
@@ -441,9 +537,11 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       p.probabilities = proba;
       p.n_classes = proba != NULL ? d->n_classes : 0;
       p.balance = st->balance && proba != NULL;
+      p.carry = cover_prepare (&cover, &p, method);
       picks = lightly_local_backend_select (method, &p, error);
       if (picks == NULL)
-        return FALSE;
+        goto out;
+      cover_keep (&cover, &p, picks);
       for (guint i = 0; i < picks->len; i++)
         {
           guint32 row = g_array_index (picks, guint32, i);
@@ -454,14 +552,17 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
 
       model = train (d, labeled, n_labeled, d->pool, error);
       if (model == NULL)
-        return FALSE;
+        goto out;
       st->acc[seed * n_rounds + r] = g_strcmp0 (opt_metric, "balanced") == 0
                                      ? balanced_accuracy (d, model)
                                      : lightly_logreg_accuracy (model, d->test, d->n_test, d->test_labels);
       st->used[seed * n_rounds + r] = method;
       (*step)++;
     }
-  return TRUE;
+  ok = TRUE;
+out:
+  cover_clear (&cover);
+  return ok;
 }
 
 /* ---------------------------------------------------------------------- */
