@@ -6,10 +6,12 @@
  * source: g_source_attach(), then g_source_unref(). Once attached, the
  * caller's thread may run the idle, finish the call and drop the last
  * reference on its context (a blocking call's private one) while the
- * worker is still inside g_source_unref(), which locks the context the
- * source was attached to: a lock taken in freed memory, and under load
- * glibc's "corrupted double-linked list" in test-embed-plugin. The window
- * is a few instructions wide, so this program widens it: it replaces
+ * worker is still inside g_source_unref(), which reads the source's
+ * context and then locks it and unlinks the source from it: writes into
+ * freed memory (GLib criticals, aborts and hangs when blocking calls run
+ * in a loop under load; the likely cause of the one "corrupted
+ * double-linked list" abort of test-embed-plugin). The window is a few
+ * instructions wide, so this program widens it: it replaces
  * g_source_unref() (the executable's definition comes before GLib's) and,
  * for the worker's result source only, waits there until the blocking call
  * has returned. The caller's context must still exist then.
