@@ -240,6 +240,11 @@ default_worker (gpointer data,
   LightlyBatchSuggesterInterface *iface = LIGHTLY_BATCH_SUGGESTER_GET_IFACE (self);
   DefaultResult *r = g_new0 (DefaultResult, 1);
   GMainContext *context = g_main_context_new ();
+  /* Once the idle below is attached, the caller's thread may run it, finish
+   * the call and drop its last reference on its context (a blocking call's
+   * private one) before g_source_unref() here has locked that context: this
+   * reference keeps it alive until then. */
+  GMainContext *owner = g_main_context_ref (g_task_get_context (task));
   GSource *source;
 
   r->task = task;
@@ -268,8 +273,9 @@ default_worker (gpointer data,
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, default_return, r, NULL);
   g_source_set_static_name (source, "[lightly] suggester result");
-  g_source_attach (source, g_task_get_context (task));
+  g_source_attach (source, owner);
   g_source_unref (source);
+  g_main_context_unref (owner);
 }
 
 static void
