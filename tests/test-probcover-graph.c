@@ -17,6 +17,7 @@
 #include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
 #include "selection/lightly-probcover-graph.h"
+#include "test-utils.h"
 
 #include <math.h>
 #include <string.h>
@@ -32,6 +33,14 @@ typedef enum {
   CASE_SLABS,         /* two slabs 1 ± 2⁻²⁰ apart, δ = 1: cells just within or beyond δ */
   N_CASES
 } Case;
+
+/* Under valgrind (or LIGHTLY_TEST_SMALL) the random sizes shrink: the
+ * cases and their edges stay, the O(n²) work drops by ~10×. */
+static gint32
+max_rows (gint32 full)
+{
+  return RUNNING_ON_VALGRIND || g_getenv ("LIGHTLY_TEST_SMALL") != NULL ? full / 3 : full;
+}
 
 static const char *case_names[] = { "random", "lattice", "sphere", "duplicates", "tiny", "huge", "blobs", "slabs" };
 
@@ -151,7 +160,7 @@ test_graph_equal (void)
   for (c = 0; c < N_CASES; c++)
     for (di = 0; di < G_N_ELEMENTS (dims); di++)
       {
-        gsize dim = dims[di], n = 50 + (gsize) g_rand_int_range (rng, 0, 700), i;
+        gsize dim = dims[di], n = 50 + (gsize) g_rand_int_range (rng, 0, max_rows (700)), i;
         g_autofree guint32 *rows = g_new (guint32, n);
         g_autofree float *x = NULL;
         g_autofree double *norms = NULL;
@@ -351,7 +360,7 @@ test_purity_equal (void)
   for (c = 0; c <= N_CASES; c++)
     for (di = 0; di < G_N_ELEMENTS (dims); di++, round++)
       {
-        gsize dim = dims[di], n = 40 + (gsize) g_rand_int_range (rng, 0, 900), i, cap;
+        gsize dim = dims[di], n = 40 + (gsize) g_rand_int_range (rng, 0, max_rows (900)), i, cap;
         g_autofree guint32 *rows = g_new (guint32, n);
         g_autofree float *x = NULL;
         g_autofree double *norms = NULL;
