@@ -166,6 +166,14 @@ compare_all (LightlySelectionParams *p, const char *what, guint64 *fast, guint64
                   g_assert_cmpuint (st.bf16, ==, 0);
                 else
                   g_assert_cmpuint (st.bf16, >, 0);
+                /* The first pass's buffers sized by P: none without P,
+                 * some with the bfloat16 copy, never past what the engine
+                 * allows itself (16 B per row or 4 MiB). */
+                if (p->n_preselected == 0)
+                  g_assert_cmpuint (st.p_bytes, ==, 0);
+                if (st.bf16 > 0)
+                  g_assert_cmpuint (st.p_bytes, >, 0);
+                g_assert_cmpuint (st.p_bytes, <=, MAX (16 * p->n_rows, (gsize) 4 << 20));
                 *fast += st.fast;
                 *exact += st.exact;
                 bf16_total += st.bf16;

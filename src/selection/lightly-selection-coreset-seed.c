@@ -380,6 +380,7 @@ seed_bf16_new (Run *r)
   bf->k = k;
   bf->pad = pad;
   bf->prow = g_new (guint16, np * pad);
+  r->p_bytes += np * pad * sizeof (guint16);
   bf->gamma = gu / (1 - gu);
   bf->big_gamma = gd / (1 - gd);
   bf->abs_err = 10 * n * 0x1p-126;
@@ -876,6 +877,7 @@ lightly_coreset_seed_pruned (Run *r)
   SeedTileTask st = { 0, 0, pd, FALSE, 0, 0, lbeta, ubeta };
   SeedBf16 *bf = seed_bf16_new (r);
 
+  r->p_bytes += bf != NULL ? 0 : tile * np * sizeof (double);
   /* The bfloat16 tiles compute every pair at twice the float32 rate and
    * give the anchors as well; on the benchmark's 200-cluster set the
    * pruning skipped 78 % of the pairs yet took as long as the dense float32

@@ -399,10 +399,12 @@ scan_block (Run *r, const UpdateTask *u, gsize lo, gsize hi, guint32 *pos, gsize
  *
  * First the block's rows to compute are listed (scan_block()), then they
  * go to the kernel in chunks of at most 16 rows (4 KiB, at least 2 rows),
- * while the rows `ahead` positions further on are prefetched, 16 KiB (or
- * one chunk) ahead (8 KiB was as fast at dim 64 and 10–15 % slower at
- * 784): the kernel alone keeps too few loads in flight to stream
- * from memory, and gathered rows (a pruned pass) defeat the hardware
+ * each prefetched as a whole just before it is computed and, on the paths
+ * whose machine measured faster that way (LightlySelectionKernels.
+ * prefetch_ahead: AVX-512 on Zen 4), 16 KiB further on as well (8 KiB was
+ * as fast at dim 64 and 10–15 % slower at 784; on Zen 2 with AVX2, any
+ * distance ahead was slower): the kernel alone keeps too few loads in
+ * flight to stream from memory, and gathered rows (a pruned pass) defeat the hardware
  * prefetcher. Prefetching whole 16 KiB batches at once, as before, stalled
  * on the prefetches (the line-fill buffers were full) with nothing to
  * compute meanwhile; one chunk at a time interleaves the two (perf: the
@@ -434,7 +436,8 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   pd.n = 0;
   /* The half kernels take rows by fours: chunks of long half rows too. */
   chunk = CLAMP (4096 / row_bytes, half ? 4 : 2, 16);
-  ahead = MAX (chunk, 16384 / row_bytes);
+  ahead = r->kern->prefetch_ahead / row_bytes;
+  ahead = ahead > 0 ? MAX (chunk, ahead) : 0;
   for (i = 0; i < MIN (ahead, n); i++)
     prefetch_row (pass_row (r, half, r->cand[lo + pos[i]]), row_bytes);
   for (l = 0; l < n; l += chunk)

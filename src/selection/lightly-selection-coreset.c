@@ -714,6 +714,7 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.half_exact = (guint64) r.n_half_exact;
   last_stats.bf16 = (guint64) r.n_bf16;
   last_stats.bf16_exact = (guint64) r.n_bf16_exact;
+  last_stats.p_bytes = (guint64) r.p_bytes;
   last_stats.pruned_picks = (guint64) r.n_pruned;
   last_stats.prune_switches = (guint64) r.n_switches;
   if (r.carry == NULL)

@@ -52,6 +52,10 @@ typedef struct {
    * paths give the same bits. */
   double (*tile_bounds) (const float *g, const double *pn, size_t n, double c, double kappa,
                          double abs_err, double mh, double *lo);
+  /* Bytes of rows the update pass prefetches beyond the chunk it is about
+   * to compute (lightly_coreset_update_block()): a property of the machines
+   * each path was measured on, not of the instructions. */
+  size_t prefetch_ahead;
 } LightlySelectionKernels;
 
 /* The smaller of two sizes (the per-ISA files cannot use GLib's MIN). */
