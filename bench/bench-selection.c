@@ -654,10 +654,12 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
       write_file (ds->name, suffix, r.picks->data, r.picks->len * sizeof (guint32));
       g_print ("  %-11s %-8s k=%" G_GSIZE_FORMAT ": %.2f s wall (%.2f s CPU), %.0f picks/s, "
                "read %.1f GB/s (%.0f%% of stream), effective %.1f GB/s, skipped %.1f%%, "
-               "peak RSS %.0f MB (+%.1f MB engine), 1 vs %u threads and rerun identical: %s\n",
+               "peak RSS %.0f MB (+%.1f MB engine, %.1f MB of it sized by P), "
+               "1 vs %u threads and rerun identical: %s\n",
                ds->name, mname, k, r.wall, r.cpu, r.picks->len / r.wall, read / r.wall / 1e9,
                100 * read / r.wall / 1e9 / bw, nominal / r.wall / 1e9, 100 * share,
-               r.peak / 1e6, r.extra / 1e6, n_threads, same_threads ? "yes" : "NO");
+               r.peak / 1e6, r.extra / 1e6, r.st.p_bytes / 1e6, n_threads,
+               same_threads ? "yes" : "NO");
       g_print ("  %-11s %-8s float32 fast path: %.3f%% of %" G_GUINT64_FORMAT
                " update distances redone in double\n", ds->name, mname,
                100.0 * r.st.exact / MAX (1, r.st.fast), r.st.fast);
@@ -682,6 +684,7 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
       emit (ds->name, mname, "skipped_share", share);
       emit (ds->name, mname, "peak_rss", r.peak);
       emit (ds->name, mname, "extra_bytes", r.extra);
+      emit (ds->name, mname, "p_bytes", r.st.p_bytes);
       emit (ds->name, mname, "same_threads_rerun", same_threads);
       emit (ds->name, mname, "small_k", small_k);
       emit (ds->name, mname, "wall_small", again.wall);
