@@ -9,6 +9,7 @@
  *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
  *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
  *       [--threads 2] [--probcover-n 20000] [--half fp16,bf16] [--no-bf16]
+ *       [--prefetch-ahead BYTES]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
  * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
@@ -923,6 +924,7 @@ main (int argc, char **argv)
   gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
   gint probcover_n = 20000;
   gboolean no_bf16 = FALSE;
+  gint prefetch_ahead = -1;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
     { "k", 0, 0, G_OPTION_ARG_INT, &k, "Picks per run (1000)", "K" },
@@ -941,6 +943,8 @@ main (int argc, char **argv)
       "KINDS" },
     { "no-bf16", 0, 0, G_OPTION_ARG_NONE, &no_bf16, "Keep the bfloat16 tiles of the first pass "
       "over P off (float32 tiles, for a comparison)", NULL },
+    { "prefetch-ahead", 0, 0, G_OPTION_ARG_INT, &prefetch_ahead, "Bytes the update pass "
+      "prefetches beyond the chunk in hand (default: the SIMD path's own)", "BYTES" },
     { NULL }
   };
   Dataset all[] = {
@@ -997,10 +1001,14 @@ main (int argc, char **argv)
   emit ("-", "-", "simd", lightly_selection_simd_current ());
   if (no_bf16)
     lightly_selection_set_bf16 (0);
-  g_print ("SIMD path %s, %u threads, bfloat16 tiles of the first pass over P %s\n",
+  lightly_selection_set_prefetch_ahead (prefetch_ahead);
+  g_print ("SIMD path %s, %u threads, bfloat16 tiles of the first pass over P %s",
            lightly_selection_simd_name (lightly_selection_simd_current ()), n_threads,
            no_bf16 ? "off (--no-bf16)" :
            lightly_selection_bf16_supported () ? "on" : "not supported");
+  if (prefetch_ahead >= 0)
+    g_print (", update-pass prefetch %d bytes ahead (--prefetch-ahead)", prefetch_ahead);
+  g_print ("\n");
 
   for (i = 0; i < G_N_ELEMENTS (all); i++)
     {

@@ -27,6 +27,7 @@ struct _Run
 {
   const LightlySelectionParams *p;
   const LightlySelectionKernels *kern;
+  gsize prefetch_ahead;         /* kern's, unless a benchmark sets it */
   gsize dim;
   gsize m;                      /* |C| */
   const guint32 *cand;

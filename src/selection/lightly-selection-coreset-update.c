@@ -436,7 +436,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   pd.n = 0;
   /* The half kernels take rows by fours: chunks of long half rows too. */
   chunk = CLAMP (4096 / row_bytes, half ? 4 : 2, 16);
-  ahead = r->kern->prefetch_ahead / row_bytes;
+  ahead = r->prefetch_ahead / row_bytes;
   ahead = ahead > 0 ? MAX (chunk, ahead) : 0;
   for (i = 0; i < MIN (ahead, n); i++)
     prefetch_row (pass_row (r, half, r->cand[lo + pos[i]]), row_bytes);

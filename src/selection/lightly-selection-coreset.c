@@ -24,6 +24,7 @@ static gsize forced_block_rows = 0;
 static LightlySelectionStats last_stats;
 static gint pruning = 1;
 static gint fast_mode = 1;
+static gssize forced_prefetch = -1;
 
 /* Tests only: the float32 fast path of the updates 0: off (every distance
  * in double), 1: on where it applies, to compare the picks. */
@@ -48,6 +49,15 @@ void
 lightly_selection_set_block_rows (gsize rows)
 {
   forced_block_rows = rows;
+}
+
+/* Benchmarks only: the bytes the update pass prefetches beyond the chunk in
+ * hand (-1: the SIMD path's own, LightlySelectionKernels.prefetch_ahead),
+ * to compare distances on one machine. Not thread-safe. */
+void
+lightly_selection_set_prefetch_ahead (gssize bytes)
+{
+  forced_prefetch = bytes;
 }
 
 /**
@@ -682,6 +692,7 @@ lightly_coreset_run (const LightlySelectionParams  *p,
     return TRUE;
   r.p = p;
   r.kern = lightly_selection_kernels_current ();
+  r.prefetch_ahead = forced_prefetch >= 0 ? (gsize) forced_prefetch : r.kern->prefetch_ahead;
   r.dim = p->dim;
   r.m = p->n_candidates;
   r.cand = p->candidates;

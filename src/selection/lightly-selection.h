@@ -297,6 +297,7 @@ void lightly_selection_set_simd (gint simd);
 void lightly_selection_set_pruning (gint mode);
 void lightly_selection_set_fast_path (gint mode);
 void lightly_selection_set_bf16 (gint mode);
+void lightly_selection_set_prefetch_ahead (gssize bytes);
 void lightly_selection_set_kmeans_bounds (gint mode);
 guint64 lightly_selection_kmeans_last_skipped (void);
 
