@@ -416,9 +416,9 @@ const LightlySelectionKernels lightly_selection_kernels_avx2 = {
   avx2_d2f,
   avx2_dotf_tile,
   avx2_tile_bounds,
-  /* Zen 2 (EPYC 7002, the only AVX2 machine measured; bench/README.md):
-   * prefetching 16 KiB ahead made the Fashion-MNIST pass 18 % and the
-   * 1M × 128 pass 5 % slower than prefetching just the chunk in hand,
-   * which the hardware prefetcher's own stream then follows. */
+  /* Zen 2 (EPYC 7002, the only AVX2 machine measured; bench/README.md,
+   * "AVX2-only machine"): prefetching 16 KiB ahead made CORESET over
+   * Fashion-MNIST 10–30 % slower than prefetching just the chunk in hand,
+   * and over 1M × 128 rows 1 % faster to 8 % slower. */
   0,
 };
