@@ -877,7 +877,8 @@ lightly_coreset_seed_pruned (Run *r)
   SeedTileTask st = { 0, 0, pd, FALSE, 0, 0, lbeta, ubeta };
   SeedBf16 *bf = seed_bf16_new (r);
 
-  r->p_bytes += bf != NULL ? 0 : tile * np * sizeof (double);
+  if (bf == NULL)
+    r->p_bytes += tile * np * sizeof (double);
   /* The bfloat16 tiles compute every pair at twice the float32 rate and
    * give the anchors as well; on the benchmark's 200-cluster set the
    * pruning skipped 78 % of the pairs yet took as long as the dense float32

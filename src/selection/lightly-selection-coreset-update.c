@@ -403,12 +403,13 @@ scan_block (Run *r, const UpdateTask *u, gsize lo, gsize hi, guint32 *pos, gsize
  * whose machine measured faster that way (LightlySelectionKernels.
  * prefetch_ahead: AVX-512 on Zen 4), 16 KiB further on as well (8 KiB was
  * as fast at dim 64 and 10–15 % slower at 784; on Zen 2 with AVX2, 16 KiB
- * ahead was 10–30 % slower at 784 and no faster at 128): the kernel alone keeps too few loads in
- * flight to stream from memory, and gathered rows (a pruned pass) defeat the hardware
- * prefetcher. Prefetching whole 16 KiB batches at once, as before, stalled
- * on the prefetches (the line-fill buffers were full) with nothing to
- * compute meanwhile; one chunk at a time interleaves the two (perf: the
- * unpruned pass at dim 64, 200k rows, took ~20 % less CPU). */
+ * ahead was 10–30 % slower at 784 and no faster at 128): the kernel alone
+ * keeps too few loads in flight to stream from memory, and gathered rows
+ * (a pruned pass) defeat the hardware prefetcher. Prefetching whole 16 KiB
+ * batches at once, as before, stalled on the prefetches (the line-fill
+ * buffers were full) with nothing to compute meanwhile; one chunk at a
+ * time interleaves the two (perf: the unpruned pass at dim 64, 200k rows,
+ * took ~20 % less CPU). */
 void
 lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
 {
