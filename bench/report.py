@@ -186,7 +186,7 @@ def targets(c, kc, bw):
                      int(c['-']['-']['threads']),
                      'yes' if share >= 0.7 else 'no: %.0f%% of the target' % (100 * share / 0.7)))
     # The target allows O(K·D) on top of 16 B per candidate: the engine
-    # reports its buffers sized by P·D (p_bytes), which are taken out; the
+    # reports its buffers sized by P (p_bytes), which are taken out; the
     # total is printed beside it.
     worst, worst_all, worst_p = 0, 0, 0
     for ds in SETS:
@@ -201,7 +201,7 @@ def targets(c, kc, bw):
     if worst:
         L.append('| extra memory ≤ 16 B per candidate (+ O(K·D)) | at most %.1f B per candidate '
                  '(peak RSS growth%s) | %s |' % (
-                     worst, ', less the first pass\'s %.1f MB sized by P·D; %.1f B with it' % (
+                     worst, ', less the first pass\'s %.1f MB sized by P; %.1f B with it' % (
                          worst_p / 1e6, worst_all) if worst_p else '', 'yes' if worst <= 16 else 'no'))
     same = []
     for ds in SETS:
@@ -419,7 +419,7 @@ def main():
                 mm(r['wall_double'], r['wall_double_med']) if 'wall_double' in r else '–',
                 r['peak_rss'] / 1e6, r['extra_bytes'] / 1e6,
                 '%.1f' % (r['extra_bytes'] / ncand) + (
-                    '; %.1f beyond the %.1f MB sized by P·D' % (
+                    '; %.1f beyond the %.1f MB sized by P' % (
                         max(0, r['extra_bytes'] - r['p_bytes']) / ncand, r['p_bytes'] / 1e6)
                     if r.get('p_bytes') else '')))
             checks.append('%s %s: pruning off gives identical picks: %s; 1 thread (k=%d) and a '
@@ -442,7 +442,7 @@ def main():
              'the nearest row), recomputed in double; most are rows whose minimum does change, '
              'which keep the exact double value. *fast path off*: every distance in double (the '
              'picks must be the same). *engine MB*: peak RSS during the run minus '
-             'RSS before it, and per candidate; where the first pass held buffers sized by P·D '
+             'RSS before it, and per candidate; where the first pass held buffers sized by P '
              '(the bfloat16 copy of P, or the pruned pass\'s P–P distances), the bytes per '
              'candidate beyond them as well.\n')
 

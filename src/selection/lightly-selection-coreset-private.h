@@ -64,7 +64,7 @@ struct _Run
   gint64 n_half_exact;          /* … of which needed the float32 row (redone in double) */
   gint64 n_bf16;                /* first-pass distances from bfloat16 tiles */
   gint64 n_bf16_exact;          /* … of which the bound left undecided: redone in double */
-  gsize p_bytes;                /* the first pass's buffers sized by P·D (O(K·D) memory) */
+  gsize p_bytes;                /* the first pass's buffers sized by P, not by C (stats) */
 
   /* Adaptive pruning (lightly_coreset_prune_next()): whether the next
    * pick is pruned, the pick of the next probe while it is not, the gap

@@ -272,9 +272,9 @@ typedef struct {
    * and how many of those the error bound left to double. */
   guint64 bf16;
   guint64 bf16_exact;
-  /* Bytes of the first pass's buffers whose size follows |P|·D, not the
-   * candidates (the bfloat16 copy of P, or the pruned pass's P–P
-   * distances): the O(K·D) part of the engine's memory. */
+  /* Bytes of the first pass's buffers whose size follows |P|, not the
+   * candidates (the bfloat16 copy of P, |P|·D; or the pruned pass's P–P
+   * distances, at most 4 MiB): the O(K·D) part of the engine's memory. */
   guint64 p_bytes;
   /* Picks whose update pass was pruned, and how often the adaptive pruning
    * switched between pruned and unpruned passes. */
