@@ -9,7 +9,7 @@
  *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
  *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
  *       [--threads 2] [--probcover-n 20000] [--half fp16,bf16] [--no-bf16]
- *       [--prefetch-ahead BYTES]
+ *       [--prefetch-ahead BYTES] [--speculation N]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
  * .scores.f64 and, for the preselected set, .pre.u32), maps it read-only
@@ -667,6 +667,11 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
       g_print ("  %-11s %-8s adaptive pruning: %" G_GUINT64_FORMAT " of %u picks' passes pruned, "
                "%" G_GUINT64_FORMAT " switches\n", ds->name, mname, r.st.pruned_picks,
                r.picks->len > 0 ? r.picks->len - 1 : 0, r.st.prune_switches);
+      g_print ("  %-11s %-8s speculative picks: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+               " guesses came true (each saved a pass)\n", ds->name, mname, r.st.spec_hits,
+               r.st.spec_guesses);
+      emit (ds->name, mname, "spec_guesses", r.st.spec_guesses);
+      emit (ds->name, mname, "spec_hits", r.st.spec_hits);
       emit (ds->name, mname, "pruned_picks", r.st.pruned_picks);
       emit (ds->name, mname, "prune_switches", r.st.prune_switches);
       emit (ds->name, mname, "fast_distances", r.st.fast);
@@ -924,7 +929,7 @@ main (int argc, char **argv)
   gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
   gint probcover_n = 20000;
   gboolean no_bf16 = FALSE;
-  gint prefetch_ahead = -1;
+  gint prefetch_ahead = -1, speculation = -1;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
     { "k", 0, 0, G_OPTION_ARG_INT, &k, "Picks per run (1000)", "K" },
@@ -945,6 +950,8 @@ main (int argc, char **argv)
       "over P off (float32 tiles, for a comparison)", NULL },
     { "prefetch-ahead", 0, 0, G_OPTION_ARG_INT, &prefetch_ahead, "Bytes the update pass "
       "prefetches beyond the chunk in hand (default: the SIMD path's own)", "BYTES" },
+    { "speculation", 0, 0, G_OPTION_ARG_INT, &speculation, "Guessed picks per update pass "
+      "(0: off; default: the engine's)", "N" },
     { NULL }
   };
   Dataset all[] = {
@@ -1002,12 +1009,15 @@ main (int argc, char **argv)
   if (no_bf16)
     lightly_selection_set_bf16 (0);
   lightly_selection_set_prefetch_ahead (prefetch_ahead);
+  lightly_selection_set_speculation (speculation, 0);
   g_print ("SIMD path %s, %u threads, bfloat16 tiles of the first pass over P %s",
            lightly_selection_simd_name (lightly_selection_simd_current ()), n_threads,
            no_bf16 ? "off (--no-bf16)" :
            lightly_selection_bf16_supported () ? "on" : "not supported");
   if (prefetch_ahead >= 0)
     g_print (", update-pass prefetch %d bytes ahead (--prefetch-ahead)", prefetch_ahead);
+  if (speculation >= 0)
+    g_print (", %d guessed picks per pass (--speculation)", speculation);
   g_print ("\n");
 
   for (i = 0; i < G_N_ELEMENTS (all); i++)

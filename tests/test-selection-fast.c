@@ -115,6 +115,16 @@ assert_same (GArray *ref, GArray *a, const char *what)
              what, ref->len, a->len);
 }
 
+/* Runs p, checks its picks against ref, and leaves its stats in st. */
+static void
+run_same (const LightlySelectionParams *p, GArray *ref, LightlySelectionStats *st)
+{
+  g_autoptr(GArray) a = run_ok (p);
+
+  assert_same (ref, a, "speculation");
+  lightly_selection_get_stats (st);
+}
+
 /* bfloat16 first-pass distances over all compare_all() runs, and those
  * redone in double. */
 static guint64 bf16_total, bf16_exact_total;
@@ -815,6 +825,122 @@ test_adaptive_pruning (void)
   lightly_selection_set_simd (-1);
 }
 
+/* Speculative picks (lightly-selection-coreset-spec.c): guesses computed on
+ * the rows a pass reads anyway, kept only when the greedy argmax then picks
+ * them. The picks must be the double path's at every depth, list room
+ * (2 entries per block and level overflows nearly every pass), SIMD path,
+ * thread count, block size and pruning mode, for CORESET and CORAL, with
+ * and without P, on random rows and on the adversarial cases (ties,
+ * duplicates); and on random rows the guesses must come true. */
+static void
+test_speculation (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (2606);
+  gsize n = slow_mode () ? 700 : 3000, dim = 32, i;
+  gint depths[] = { 1, 2, 4, -1 };
+  guint threads[] = { 1, 2, 5, 2 };
+  guint64 hits_random = 0, guesses_random = 0, hits_small_cap = 0, hits_big_cap = 0;
+  guint d, cfg, set, method;
+
+  for (set = 0; set < 1 + N_CASES; set++)
+    for (method = 0; method < 2; method++)
+      {
+        gsize rows = set == 0 ? n : n / 4;
+        g_autofree float *x = NULL;
+        g_autofree guint32 *cand = g_new (guint32, rows);
+        g_autofree double *scores = g_new (double, rows);
+        guint32 pre[3];
+        g_autoptr(GArray) ref = NULL;
+        LightlySelectionParams p = { 0 };
+        LightlySelectionStats st;
+        LightlySelectionSimd s;
+
+        if (set == 0)
+          {
+            x = g_new (float, rows * dim);
+            for (i = 0; i < rows * dim; i++)
+              x[i] = (float) g_rand_double_range (rng, -1, 1);
+          }
+        else
+          x = make_rows (rng, (Case) (set - 1), rows, dim);
+        for (i = 0; i < rows; i++)
+          {
+            cand[i] = (guint32) i;
+            scores[i] = g_rand_double_range (rng, 0.05, 1);
+          }
+        p.method = method ? LIGHTLY_SELECTION_METHOD_CORAL : LIGHTLY_SELECTION_METHOD_CORESET;
+        p.scores = scores;
+        p.beta = 0.5;
+        p.matrix = x;
+        p.n_rows = rows;
+        p.dim = dim;
+        p.candidates = cand;
+        p.n_candidates = rows;
+        p.k = rows / 10;
+        /* CORESET from three rows of P (not candidates), CORAL without. */
+        if (method == 0)
+          {
+            p.n_candidates = rows - 3;
+            p.candidates = cand + 3;
+            for (i = 0; i < 3; i++)
+              pre[i] = (guint32) i;
+            p.preselected = pre;
+            p.n_preselected = 3;
+          }
+
+        lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
+        lightly_selection_set_fast_path (0);
+        lightly_selection_set_pruning (0);
+        p.n_threads = 1;
+        ref = run_ok (&p);
+        lightly_selection_get_stats (&st);
+        g_assert_cmpuint (st.spec_guesses, ==, 0);
+        lightly_selection_set_fast_path (1);
+        lightly_selection_set_speculation (0, 0);
+        run_same (&p, ref, &st);
+        g_assert_cmpuint (st.spec_guesses, ==, 0);
+        for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+          {
+            if (!lightly_selection_simd_supported (s))
+              continue;
+            lightly_selection_set_simd (s);
+            for (d = 0; d < G_N_ELEMENTS (depths); d++)
+              for (cfg = 0; cfg < G_N_ELEMENTS (threads); cfg++)
+                {
+                  gsize cap = cfg >= 2 ? 2 : 0;
+
+                  lightly_selection_set_speculation (depths[d], cap);
+                  lightly_selection_set_block_rows (cfg & 1 ? 7 : 0);
+                  lightly_selection_set_pruning (cfg == 3 ? 1 : 0);
+                  p.n_threads = threads[cfg];
+                  run_same (&p, ref, &st);
+                  g_assert_cmpuint (st.spec_hits, <=, st.spec_guesses);
+                  g_assert_cmpuint (st.spec_guesses, >, 0);
+                  if (set == 0)
+                    {
+                      hits_random += st.spec_hits;
+                      guesses_random += st.spec_guesses;
+                      if (cap == 2)
+                        hits_small_cap += st.spec_hits;
+                      else
+                        hits_big_cap += st.spec_hits;
+                    }
+                }
+          }
+      }
+  g_test_message ("speculation on random rows: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                  " guesses came true (%" G_GUINT64_FORMAT " with 2 entries of room)",
+                  hits_random, guesses_random, hits_small_cap);
+  /* The guesses save passes on random rows, and overflowing lists lose
+   * some of them. */
+  g_assert_cmpuint (hits_random, >, guesses_random / 4);
+  g_assert_cmpuint (hits_small_cap, <, hits_big_cap);
+  lightly_selection_set_speculation (-1, 0);
+  lightly_selection_set_block_rows (0);
+  lightly_selection_set_pruning (1);
+  lightly_selection_set_simd (-1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -826,5 +952,6 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   g_test_add_func ("/selection-fast/tile-bound", test_tile_bound);
   g_test_add_func ("/selection-fast/adaptive-pruning", test_adaptive_pruning);
+  g_test_add_func ("/selection-fast/speculation", test_speculation);
   return g_test_run ();
 }

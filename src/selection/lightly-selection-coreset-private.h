@@ -21,7 +21,24 @@ G_BEGIN_DECLS
 /* Rows per chunk of the mean; fixed, so the sum is the same for any thread count. */
 #define MEAN_CHUNK 8192
 
+/* Rows handed to the kernel at once. */
+#define UPDATE_BATCH 64
+
 typedef struct _Run Run;
+
+/* Speculative picks (lightly-selection-coreset-spec.c): at most this many
+ * guessed picks ride on one update pass. */
+#define SPEC_MAX 4
+
+/* One guessed pick: the candidate, its row, and what a pass needs of it. */
+typedef struct {
+  gsize pos;                    /* candidate position */
+  const float *qf;              /* its row */
+  const double *qd;             /* … converted and padded */
+  double qnorm;
+  double alpha, beta;           /* lightly_fast_linear() */
+  gint32 tag;                   /* its anchor id, −1: none */
+} SpecGuess;
 
 struct _Run
 {
@@ -92,6 +109,24 @@ struct _Run
   gsize n_blocks;
   double *bmax2;                /* per block: max d² of its unpicked rows, −1 if none */
   double *bmaxu;                /* per block (CORAL): max √d²·w */
+
+  /* Speculative picks (see lightly-selection-coreset-spec.c): levels per
+   * pass (0: off), entries per block and level, and per level and block
+   * the rows a guess lowers (offset in the block, new d²) and their count;
+   * a level whose list overflowed anywhere is lost with the levels after
+   * it. spec_levels of the last pass are still valid from spec_next on. */
+  gsize spec_depth;
+  gsize spec_cap;
+  guint16 *spec_off;
+  double *spec_val;
+  guint32 *spec_n;
+  gint spec_full[SPEC_MAX];
+  SpecGuess spec_q[SPEC_MAX];
+  double *spec_qd;
+  gsize spec_levels;
+  gsize spec_next;
+  gint64 n_spec_levels;         /* guesses computed by passes (stats) */
+  gint64 n_spec_hits;           /* … that were the pick: its pass skipped */
 
   /* The workers; every pass below runs on them with this Run as context. */
   LightlyPool *pool;
@@ -199,6 +234,8 @@ typedef struct {
   gint32 tag;                   /* anchor id of the query, −1 for the mean */
   const double *dsp;            /* d(query, anchor a) for a < tag, or NULL: no pruning */
   gssize pick;                  /* position of the pick, whose block changed, or −1 */
+  const SpecGuess *spec;        /* guessed next picks, computed on the same rows */
+  gsize n_spec;
 } UpdateTask;
 
 /* Adaptive pruning: whether pick t's update is pruned (mode 1: from the
@@ -215,5 +252,15 @@ void     lightly_coreset_update_block     (gpointer ctx, gsize b, gpointer data)
 /* dsp[a] = d(query, anchor a) for a < n (a lower bound of the double value
  * on the fast path). FALSE if cancelled. */
 gboolean lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp);
+
+/* Speculative picks (lightly-selection-coreset-spec.c). */
+void     lightly_coreset_spec_init  (Run *r);
+void     lightly_coreset_spec_free  (Run *r);
+gsize    lightly_coreset_spec_guess (Run *r, const UpdateTask *u, gsize t, gsize limit,
+                                     gsize prune_picks);
+void     lightly_coreset_spec_done  (Run *r, gsize n_spec);
+gboolean lightly_coreset_spec_take  (Run *r, gsize pick);
+void     lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
+                                     const gsize *idx, const float *const *rows, gsize n);
 
 G_END_DECLS

@@ -28,9 +28,6 @@
  * SIMD path and thread count. scan_block() evaluates the test as flags
  * (far_enough() without branches). */
 
-/* Rows handed to the kernel at once. */
-#define UPDATE_BATCH 64
-
 static inline void
 prefetch_row (const void *x, gsize bytes)
 {
@@ -416,7 +413,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   Run *r = ctx;
   const UpdateTask *u = data;
   gsize lo, hi, n, l, i, skipped, n_exact = 0, chunk, ahead;
-  gboolean fast = r->fast && !u->replace, changed = FALSE;
+  gboolean fast = r->fast && !u->replace, changed = FALSE, spec;
   /* The half copy, when given, is what the fast path streams. */
   gboolean half = fast && r->half != NULL;
   gsize row_bytes = r->dim * (half ? sizeof (guint16) : sizeof (float));
@@ -428,6 +425,11 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   HalfBound hb = { 0 };
   Pending pd;
 
+  /* Guesses ride on the unpruned float32 pass (see
+   * lightly-selection-coreset-spec.c); each block starts its lists empty. */
+  spec = fast && !half && u->dsp == NULL && u->n_spec > 0;
+  for (i = 0; spec && i < u->n_spec; i++)
+    r->spec_n[i * r->n_blocks + b] = 0;
   block_range (r, b, &lo, &hi);
   if (hi - lo > SCAN_STACK)
     pos = heap_pos = g_new (guint32, hi - lo);
@@ -457,6 +459,8 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
         }
       changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &pd,
                                 &n_exact);
+      if (spec)
+        lightly_coreset_spec_batch (r, u, b, lo, idx, rows, c);
     }
   if (pd.n > 0)
     changed |= pending_flush (r, u, &pd, TRUE, &n_exact);

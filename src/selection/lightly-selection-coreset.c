@@ -569,6 +569,19 @@ first_pass (Run *r, gboolean coral, gboolean prune_seed, double *dsp, gssize *fi
   return ok ? TRUE : lightly_selection_set_cancelled (error);
 }
 
+/* The first pick after t whose pass the pruning schedule may prune (see
+ * lightly_coreset_prune_next(): while unpruned, only a probe turns it on),
+ * or G_MAXSIZE. */
+static gsize
+unpruned_until (Run *r, gsize t, gsize prune_picks)
+{
+  if (pruning == 0 || t + 1 >= prune_picks)
+    return G_MAXSIZE;
+  if (pruning == 2 || r->prune_on)
+    return t + 1;
+  return r->probe_at < prune_picks ? MAX (r->probe_at, t + 1) : G_MAXSIZE;
+}
+
 static gboolean
 run_greedy (Run *r, gsize k, GArray *out, GError **error)
 {
@@ -634,6 +647,12 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       lightly_selection_report (p, t + 1, k);
       if (t + 1 == k)
         break;
+      /* A guess of an earlier pass that came true: its update is done. */
+      if (lightly_coreset_spec_take (r, (gsize) pick))
+        {
+          r->n_applied = t + 1;
+          continue;
+        }
       x = row (r, c);
       lightly_to_double (qd, x, r->dim, LIGHTLY_SELECTION_PAD8 (r->dim));
       ut.qd = qd;
@@ -644,6 +663,8 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       ut.pick = pick;
       ut.dsp = NULL;
       ut.tag = -1;   /* anchors only for picks with known distances */
+      ut.spec = r->spec_q;
+      ut.n_spec = 0;
       if (t < prune_picks)
         {
           gsize id = r->n_panchor + t;
@@ -660,10 +681,14 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
           r->anorm[id] = ut.qnorm;
           ut.tag = (gint32) id;
         }
+      if (ut.dsp == NULL && !ut.replace)
+        ut.n_spec = lightly_coreset_spec_guess (r, &ut, t, MIN (k - 1, unpruned_until (r, t, prune_picks)),
+                                                prune_picks);
       skipped = r->n_skipped;
       computed = r->n_computed;
       if (!parallel (r, lightly_coreset_update_block, &ut, r->n_blocks))
         return lightly_selection_set_cancelled (error);
+      lightly_coreset_spec_done (r, ut.n_spec);
       /* The first update after a first pick without P replaces every
        * minimum: nothing to learn from. */
       if (ut.dsp != NULL && !ut.replace && pruning == 1)
@@ -708,6 +733,7 @@ lightly_coreset_run (const LightlySelectionParams  *p,
       r.carry = p->carry;
     }
   fast_init (&r);
+  lightly_coreset_spec_init (&r);
   n_threads = lightly_selection_thread_count (p);
   /* Seeding with P can split P, so it can use every thread. */
   if (p->n_preselected == 0)
@@ -728,6 +754,9 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.p_bytes = (guint64) r.p_bytes;
   last_stats.pruned_picks = (guint64) r.n_pruned;
   last_stats.prune_switches = (guint64) r.n_switches;
+  last_stats.spec_guesses = (guint64) r.n_spec_levels;
+  last_stats.spec_hits = (guint64) r.n_spec_hits;
+  lightly_coreset_spec_free (&r);
   if (r.carry == NULL)
     {
       g_free (r.anchor);

@@ -280,6 +280,10 @@ typedef struct {
    * switched between pruned and unpruned passes. */
   guint64 pruned_picks;
   guint64 prune_switches;
+  /* Guessed next picks computed by update passes on the rows they read
+   * anyway, and how many of them were the pick (each saved a pass). */
+  guint64 spec_guesses;
+  guint64 spec_hits;
 } LightlySelectionStats;
 
 void lightly_selection_get_stats (LightlySelectionStats *out);
@@ -298,6 +302,7 @@ void lightly_selection_set_pruning (gint mode);
 void lightly_selection_set_fast_path (gint mode);
 void lightly_selection_set_bf16 (gint mode);
 void lightly_selection_set_prefetch_ahead (gssize bytes);
+void lightly_selection_set_speculation (gint depth, gsize cap);
 void lightly_selection_set_kmeans_bounds (gint mode);
 guint64 lightly_selection_kmeans_last_skipped (void);
 

@@ -1,0 +1,391 @@
+/* lightly-selection-coreset-spec.c: speculative picks of CORESET/CORAL
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * An unpruned update pass streams every candidate row for one multiply-add
+ * per element: it is bound by memory, not by arithmetic. So while a row is
+ * in cache, the pass also computes its distance to the picks that are
+ * likely to come next, and keeps, per guess, the few rows whose minimum the
+ * guess would lower. When the next greedy pick turns out to be the guess,
+ * those rows are written and the guess's own pass is skipped: up to
+ * 1 + SPEC_MAX picks per read of the matrix.
+ *
+ * Why the picks stay exact. Let s₁ … s_L be the guesses of the pass for
+ * pick c. For each row j the pass first makes c's update (m⁰_j, the value
+ * mind2[j] gets), then, for level l = 1 … L in order, computes what the
+ * update pass of s_l would do to the row if s₁ … s_l were the next picks:
+ * m^l_j = d_D(j, s_l) if that is below m^{l−1}_j, else m^{l−1}_j, with the
+ * rows s₁ … s_l excluded (they would be picked, mind2 < 0) and the same
+ * decision rule as update_batch_fast(): the float32 bound skips a row only
+ * when it proves d_D ≥ m^{l−1}_j, and every other row is computed in double
+ * by the same kernel as the pass (the same bits). So m^l is, bit for bit,
+ * what the passes of s₁ … s_l would leave after c's, and the rows where
+ * m^l ≠ m^{l−1} are the rows that s_l's pass would lower (and tag with its
+ * anchor). Nothing else of the state changes in a pass: the block maxima
+ * are recomputed from mind2 (lightly_coreset_spec_take() does it for every
+ * block it writes and for the pick's block).
+ * After the pass, mind2 holds m⁰, as without guesses. The loop picks the
+ * next row by the usual greedy_argmax() on it; if that row is s₁, writing
+ * level 1's rows makes mind2 = m¹, the state s₁'s pass would have left, so
+ * the pass is skipped; if the following pick is then s₂, level 2 follows;
+ * at the first pick that is not the next guess, the remaining levels are
+ * dropped and that pick runs its pass as usual. A guess only decides which
+ * work is done early; every pick is still chosen by greedy_argmax() on the
+ * state the sequential passes would give, so the picks, their order, the
+ * anchors and the carried coverage are those of a run without guesses, on
+ * every SIMD path and thread count.
+ * The lists have a fixed room per block and level (spec_cap); a level that
+ * overflows anywhere is lost, with every level after it (they start from
+ * its values). Which level overflows first depends only on the rows, never
+ * on the threads: a block stops at level l only when another block has
+ * truly overflowed at l, so no level before the first true overflow is
+ * ever cut short.
+ *
+ * Guesses run only on unpruned float32 passes (a pruned pass skips rows
+ * that c cannot lower but a guess might) without the half copy, and not on
+ * the first update after a first pick without P (it replaces every
+ * minimum). The memory is spec_cap·10 bytes per block and level: 1/16 of
+ * the rows, 0.625 bytes per candidate and level. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lightly-selection-coreset-private.h"
+
+/* Levels per pass unless a test sets them: arithmetic is cheap next to the
+ * bytes, but each level after the first only pays when the ones before it
+ * were right. */
+#define SPEC_DEPTH 3
+/* The guesses come from the rows of the blocks with the largest maxima. */
+#define SPEC_BLOCKS 16
+#define SPEC_POOL 64
+
+static gint forced_depth = -1;
+static gsize forced_cap = 0;
+
+/* Tests and benchmarks only: guessed picks per pass (−1: automatic, 0:
+ * off) and entries per block and level (0: automatic). Not thread-safe. */
+void
+lightly_selection_set_speculation (gint depth, gsize cap)
+{
+  forced_depth = MIN (depth, SPEC_MAX);
+  forced_cap = cap;
+}
+
+void
+lightly_coreset_spec_init (Run *r)
+{
+  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), depth, lists;
+
+  depth = forced_depth >= 0 ? (gsize) forced_depth : SPEC_DEPTH;
+  /* Offsets in a block are 16-bit (blocks have at most 4096 rows unless
+   * a test forces more). */
+  r->spec_depth = r->fast && r->half == NULL && r->block_rows <= 65536 ? depth : 0;
+  if (r->spec_depth == 0)
+    return;
+  r->spec_cap = forced_cap > 0 ? forced_cap : MAX (8, r->block_rows / 16);
+  r->spec_cap = MIN (r->spec_cap, r->block_rows);
+  lists = r->spec_depth * r->n_blocks;
+  r->spec_off = g_new (guint16, lists * r->spec_cap);
+  r->spec_val = g_new (double, lists * r->spec_cap);
+  r->spec_n = g_new0 (guint32, lists);
+  r->spec_qd = g_new (double, r->spec_depth * dim8);
+}
+
+void
+lightly_coreset_spec_free (Run *r)
+{
+  g_free (r->spec_off);
+  g_free (r->spec_val);
+  g_free (r->spec_n);
+  g_free (r->spec_qd);
+}
+
+/* What the greedy argmax ranks: d² for CORESET, √d²·w for CORAL (the
+ * order of its values; dmax divides them all alike). */
+static inline double
+rank_key (Run *r, gsize j, double d2)
+{
+  return r->wmode == WEIGHT_NONE ? d2 : sqrt (d2) * weight (r, j);
+}
+
+static inline double
+block_key (Run *r, gsize b)
+{
+  return r->wmode == WEIGHT_NONE ? r->bmax2[b] : r->bmaxu[b];
+}
+
+typedef struct {
+  gsize n;
+  gsize pos[SPEC_POOL];
+  const float *rows[SPEC_POOL];
+  double v[SPEC_POOL];          /* d² after c and the guesses so far; < 0: guessed */
+  double theta;                 /* no row outside the pool ranks above this */
+} Pool;
+
+/* The unpicked rows of the SPEC_BLOCKS blocks with the largest maxima,
+ * the SPEC_POOL largest of them; theta bounds everything left out. */
+static void
+pool_fill (Run *r, Pool *pl)
+{
+  gsize top[SPEC_BLOCKS], nt = 0, b, i, j;
+  double key[SPEC_POOL];
+
+  pl->n = 0;
+  pl->theta = -1.0;
+  for (b = 0; b < r->n_blocks; b++)
+    {
+      double kb = block_key (r, b);
+
+      if (kb < 0)
+        continue;
+      if (nt < SPEC_BLOCKS)
+        top[nt++] = b;
+      else
+        {
+          gsize lo = 0;
+
+          for (i = 1; i < nt; i++)
+            if (block_key (r, top[i]) < block_key (r, top[lo]))
+              lo = i;
+          if (kb > block_key (r, top[lo]))
+            {
+              pl->theta = MAX (pl->theta, block_key (r, top[lo]));
+              top[lo] = b;
+            }
+          else
+            pl->theta = MAX (pl->theta, kb);
+        }
+    }
+  for (i = 0; i < nt; i++)
+    {
+      gsize lo, hi;
+
+      block_range (r, top[i], &lo, &hi);
+      for (j = lo; j < hi; j++)
+        {
+          double m = r->mind2[j], kj;
+          gsize at;
+
+          if (m < 0)
+            continue;
+          kj = rank_key (r, j, m);
+          if (pl->n < SPEC_POOL)
+            at = pl->n++;
+          else
+            {
+              gsize l, low = 0;
+
+              for (l = 1; l < pl->n; l++)
+                if (key[l] < key[low])
+                  low = l;
+              if (!(kj > key[low]))
+                {
+                  pl->theta = MAX (pl->theta, kj);
+                  continue;
+                }
+              pl->theta = MAX (pl->theta, key[low]);
+              at = low;
+            }
+          key[at] = kj;
+          pl->pos[at] = j;
+          pl->v[at] = m;
+        }
+    }
+  for (i = 0; i < pl->n; i++)
+    pl->rows[i] = row (r, r->cand[pl->pos[i]]);
+}
+
+/* v = min (v, d_D(row, q)) over the pool's unguessed rows, in double by the
+ * pass's kernel. */
+static void
+pool_lower (Run *r, Pool *pl, const double *qd, double qnorm)
+{
+  double dots[SPEC_POOL], norms[SPEC_POOL];
+  gsize i;
+
+  r->kern->dot_qf_norm (qd, pl->rows, pl->n, r->dim, dots, norms);
+  for (i = 0; i < pl->n; i++)
+    {
+      double d2 = lightly_sqdist (norms[i], qnorm, dots[i]);
+
+      if (pl->v[i] >= 0 && d2 < pl->v[i])
+        pl->v[i] = d2;
+    }
+}
+
+/* Guesses the picks after u's (pick t) into r->spec_q: the pool's greedy
+ * order after u's update, as deep as the guesses are sure to lead the pool
+ * (a guess ranked above theta is the next pick unless a tie within ε
+ * decides otherwise) plus one, and only picks below limit: those whose
+ * pass would run unpruned (so the pruning schedule, which learns from
+ * pruned passes only, is that of a run without guesses), short of the
+ * last pick (which runs no pass). Returns how many. */
+gsize
+lightly_coreset_spec_guess (Run *r, const UpdateTask *u, gsize t, gsize limit, gsize prune_picks)
+{
+  gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), depth, l, i;
+  Pool pl;
+
+  if (r->spec_depth == 0 || t + 1 >= limit)
+    return 0;
+  depth = MIN (r->spec_depth, limit - t - 1);
+  pool_fill (r, &pl);
+  if (pl.n == 0)
+    return 0;
+  pool_lower (r, &pl, u->qd, u->qnorm);
+  for (l = 0; l < depth; l++)
+    {
+      SpecGuess *g = &r->spec_q[l];
+      double *qd = r->spec_qd + l * dim8, best = -1.0;
+      gssize at = -1;
+
+      for (i = 0; i < pl.n; i++)
+        {
+          double kv;
+
+          if (pl.v[i] < 0)
+            continue;
+          kv = rank_key (r, pl.pos[i], pl.v[i]);
+          if (at < 0 || kv > best || (kv == best && pl.pos[i] < pl.pos[at]))
+            {
+              best = kv;
+              at = (gssize) i;
+            }
+        }
+      if (at < 0)
+        break;
+      g->pos = pl.pos[at];
+      g->qf = pl.rows[at];
+      lightly_to_double (qd, g->qf, r->dim, dim8);
+      g->qd = qd;
+      g->qnorm = r->kern->dot (g->qf, g->qf, r->dim);
+      lightly_fast_linear (&r->fb, fast_qterm (r, g->qnorm), &g->alpha, &g->beta);
+      g->tag = t + l + 1 < prune_picks ? (gint32) (r->n_panchor + t + l + 1) : -1;
+      pl.v[at] = -1.0;
+      if (!(best > pl.theta))
+        {
+          l++;
+          break;
+        }
+      if (l + 1 < depth)
+        pool_lower (r, &pl, qd, g->qnorm);
+    }
+  for (i = 0; i < l; i++)
+    r->spec_full[i] = 0;
+  return l;
+}
+
+/* After the pass: the levels before the first overflow stay valid. */
+void
+lightly_coreset_spec_done (Run *r, gsize n_spec)
+{
+  gsize l = 0;
+
+  while (l < n_spec && !r->spec_full[l])
+    l++;
+  r->spec_levels = l;
+  r->spec_next = 0;
+  r->n_spec_levels += (gint64) n_spec;
+}
+
+/* If pick (just marked picked) is the next guess, writes its level's rows
+ * and block maxima, registers its anchor, and returns TRUE: its pass is
+ * done. Otherwise drops the guesses left. */
+gboolean
+lightly_coreset_spec_take (Run *r, gsize pick)
+{
+  const SpecGuess *g;
+  gsize l = r->spec_next, b;
+
+  if (l >= r->spec_levels || r->spec_q[l].pos != pick)
+    {
+      r->spec_levels = 0;
+      return FALSE;
+    }
+  g = &r->spec_q[l];
+  for (b = 0; b < r->n_blocks; b++)
+    {
+      gsize n = r->spec_n[l * r->n_blocks + b], base = (l * r->n_blocks + b) * r->spec_cap;
+      gsize lo = b * r->block_rows, e;
+
+      for (e = 0; e < n; e++)
+        {
+          gsize j = lo + r->spec_off[base + e];
+
+          r->mind2[j] = r->spec_val[base + e];
+          r->anchor[j] = g->tag;
+        }
+      if (n > 0 || (pick >= lo && pick < lo + r->block_rows))
+        lightly_coreset_block_stats (r, b);
+    }
+  if (g->tag >= 0)
+    {
+      r->arow[g->tag] = r->cand[pick];
+      r->anorm[g->tag] = g->qnorm;
+    }
+  r->spec_next = l + 1;
+  r->n_spec_hits++;
+  return TRUE;
+}
+
+/* The guesses' part of a chunk of the pass (rows idx, whose mind2 the
+ * chunk's own update has just written): per level, the rows the guess
+ * would lower, into block b's list. */
+void
+lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
+                            const gsize *idx, const float *const *rows, gsize n)
+{
+  double cur[UPDATE_BATCH], dots[UPDATE_BATCH], norms[UPDATE_BATCH];
+  const float *redo[UPDATE_BATCH];
+  gsize at[UPDATE_BATCH];
+  float f[UPDATE_BATCH];
+  gsize l, i, k;
+
+  for (i = 0; i < n; i++)
+    cur[i] = r->mind2[idx[i]];
+  for (k = 0; k < u->n_spec; k++)
+    {
+      const SpecGuess *g = &u->spec[k];
+      gsize list = k * r->n_blocks + b, base = list * r->spec_cap, nr = 0;
+      guint32 cnt = r->spec_n[list];
+
+      if (__atomic_load_n (&r->spec_full[k], __ATOMIC_RELAXED))
+        return;
+      for (i = 0; i < n; i++)
+        if (idx[i] == g->pos)
+          cur[i] = -1.0;
+      r->kern->d2f (g->qf, rows, n, r->dim, f);
+      for (i = 0; i < n; i++)
+        {
+          double m = cur[i];
+
+          /* As update_batch_fast(); a row at 0 cannot get lower. */
+          if (m <= 0 || (f[i] <= G_MAXFLOAT && g->alpha * f[i] - g->beta >= m))
+            continue;
+          redo[nr] = rows[i];
+          at[nr++] = i;
+        }
+      if (nr == 0)
+        continue;
+      r->kern->dot_qf_norm (g->qd, redo, nr, r->dim, dots, norms);
+      for (l = 0; l < nr; l++)
+        {
+          double d2 = lightly_sqdist (norms[l], g->qnorm, dots[l]);
+
+          i = at[l];
+          if (!(d2 < cur[i]))
+            continue;
+          if (cnt == r->spec_cap)
+            {
+              __atomic_store_n (&r->spec_full[k], 1, __ATOMIC_RELAXED);
+              return;
+            }
+          r->spec_off[base + cnt] = (guint16) (idx[i] - lo);
+          r->spec_val[base + cnt] = d2;
+          r->spec_n[list] = ++cnt;
+          cur[i] = d2;
+        }
+    }
+}
