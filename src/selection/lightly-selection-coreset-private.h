@@ -27,8 +27,9 @@ G_BEGIN_DECLS
 typedef struct _Run Run;
 
 /* Speculative picks (lightly-selection-coreset-spec.c): at most this many
- * guessed picks ride on one update pass. */
-#define SPEC_MAX 4
+ * guessed picks ride on one update pass (tests reach it; the automatic
+ * depth is lower). */
+#define SPEC_MAX 8
 
 /* One guessed pick: the candidate, its row, and what a pass needs of it. */
 typedef struct {
