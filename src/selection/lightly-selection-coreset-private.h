@@ -112,12 +112,14 @@ struct _Run
   double *bmaxu;                /* per block (CORAL): max √d²·w */
 
   /* Speculative picks (see lightly-selection-coreset-spec.c): levels per
-   * pass (0: off), entries per block and level, and per level and block
+   * pass at most (0: off), the room of the lists, and per level and block
    * the rows a guess lowers (offset in the block, new d²) and their count;
    * a level whose list overflowed anywhere is lost with the levels after
    * it. spec_levels of the last pass are still valid from spec_next on. */
   gsize spec_depth;
-  gsize spec_cap;
+  gsize spec_room;              /* entries per block, for all levels */
+  gsize spec_now;               /* levels the next guess may use */
+  gsize spec_cap;               /* entries per block and level, this pass */
   guint16 *spec_off;
   double *spec_val;
   guint32 *spec_n;

@@ -34,9 +34,10 @@
  * state the sequential passes would give, so the picks, their order, the
  * anchors and the carried coverage are those of a run without guesses, on
  * every SIMD path and thread count.
- * The lists have a fixed room per block and level (spec_cap); a level that
- * overflows anywhere is lost, with every level after it (they start from
- * its values). Which level overflows first depends only on the rows, never
+ * The lists have a fixed room per block, shared by the levels of a pass
+ * (spec_cap each); a level that overflows anywhere is lost, with every
+ * level after it (they start from its values), and the next pass guesses
+ * fewer levels with more room each. Which level overflows first depends only on the rows, never
  * on the threads: a block stops at level l only when another block has
  * truly overflowed at l, so no level before the first true overflow is
  * ever cut short.
@@ -44,9 +45,9 @@
  * Guesses run only on unpruned float32 passes (a pruned pass skips rows
  * that c cannot lower but a guess might) without the half copy, and not on
  * the first update after a first pick without P (it replaces every
- * minimum). The memory is spec_cap·10 bytes per block and level: room
- * for 1/16 of the rows (at least 8), 0.625 bytes per candidate and level
- * for blocks of 128 rows or more. */
+ * minimum). The memory is 10 bytes per entry, and each block has room for
+ * 1/16 of its rows (at least 8) per level of the automatic depth: 0.625
+ * bytes per candidate and level for blocks of 128 rows or more. */
 #include "config.h"
 
 #include <math.h>
@@ -100,6 +101,8 @@ lightly_coreset_spec_init (Run *r)
   if (r->spec_depth == 0)
     return;
   lists = r->spec_depth * r->n_blocks;
+  r->spec_room = r->spec_depth * r->spec_cap;
+  r->spec_now = r->spec_depth;
   r->spec_off = g_new (guint16, lists * r->spec_cap);
   r->spec_val = g_new (double, lists * r->spec_cap);
   r->spec_n = g_new0 (guint32, lists);
@@ -243,7 +246,7 @@ lightly_coreset_spec_guess (Run *r, const UpdateTask *u, gsize t, gsize limit, g
 
   if (r->spec_depth == 0 || t + 1 >= limit)
     return 0;
-  depth = MIN (r->spec_depth, limit - t - 1);
+  depth = MIN (r->spec_now, limit - t - 1);
   pool_fill (r, &pl);
   if (pl.n == 0)
     return 0;
@@ -287,10 +290,15 @@ lightly_coreset_spec_guess (Run *r, const UpdateTask *u, gsize t, gsize limit, g
     }
   for (i = 0; i < l; i++)
     r->spec_full[i] = 0;
+  /* The levels share each block's room. */
+  if (l > 0)
+    r->spec_cap = MIN (r->block_rows, r->spec_room / l);
   return l;
 }
 
-/* After the pass: the levels before the first overflow stay valid. */
+/* After the pass: the levels before the first overflow stay valid, and
+ * they set the depth of the next guesses. Depends on the rows only (see
+ * the top of the file), so the work is the same for any thread count. */
 void
 lightly_coreset_spec_done (Run *r, gsize n_spec)
 {
@@ -298,6 +306,12 @@ lightly_coreset_spec_done (Run *r, gsize n_spec)
 
   while (l < n_spec && !r->spec_full[l])
     l++;
+  /* After an overflow, fewer levels with more room each (early picks lower
+   * many rows); after a pass that kept every level it asked for, one more. */
+  if (l < n_spec)
+    r->spec_now = MAX (l, 1);
+  else if (n_spec == r->spec_now)
+    r->spec_now = MIN (r->spec_depth, r->spec_now + 1);
   r->spec_levels = l;
   r->spec_next = 0;
   r->n_spec_levels += (gint64) n_spec;
