@@ -915,12 +915,7 @@ test_speculation (void)
                   p.n_threads = threads[cfg];
                   run_same (&p, ref, &st);
                   g_assert_cmpuint (st.spec_hits, <=, st.spec_guesses);
-                  /* The automatic depth is what 4 bytes per candidate pay
-                   * for: none with a 7-row block's room of 7 entries. */
-                  if (depths[d] > 0 || cfg == 0 || cfg == 2)
-                    g_assert_cmpuint (st.spec_guesses, >, 0);
-                  if (depths[d] < 0 && cfg == 1)
-                    g_assert_cmpuint (st.spec_guesses, ==, 0);
+                  g_assert_cmpuint (st.spec_guesses, >, 0);
                   if (set == 0)
                     {
                       hits_random += st.spec_hits;

@@ -46,8 +46,7 @@
  * that c cannot lower but a guess might) without the half copy, and not on
  * the first update after a first pick without P (it replaces every
  * minimum). The memory is 10 bytes per entry, and each block has room for
- * 1/16 of its rows (at least 8) per level of the automatic depth: 0.625
- * bytes per candidate and level for blocks of 128 rows or more. */
+ * 0.35 entries per row, shared by the levels: 3.5 bytes per candidate. */
 #include "config.h"
 
 #include <math.h>
@@ -58,11 +57,11 @@
 /* Levels per pass unless a test sets them: arithmetic is cheap next to the
  * bytes, but each level after the first only pays when the ones before it
  * were right (on 1M × 128 iid rows, 1,000 picks, Zen 5: 3 levels saved 712
- * passes, 6 saved 817, 8 saved 845 but took as long as 6). At most as many
- * as SPEC_ROW_BYTES per candidate pay for, which keeps the engine within 16
+ * passes, 6 saved 817, 8 saved 845 but took as long as 6). The lists take
+ * at most SPEC_ROW_BYTES per candidate, which keeps the engine within 16
  * bytes per candidate. */
 #define SPEC_DEPTH 6
-#define SPEC_ROW_BYTES 4.0
+#define SPEC_ROW_BYTES 3.5
 /* The guesses come from the rows of the blocks with the largest maxima. */
 #define SPEC_BLOCKS 16
 #define SPEC_POOL 64
@@ -84,27 +83,25 @@ lightly_coreset_spec_init (Run *r)
 {
   gsize dim8 = LIGHTLY_SELECTION_PAD8 (r->dim), depth, lists;
 
-  r->spec_cap = forced_cap > 0 ? forced_cap : MAX (8, r->block_rows / 16);
-  r->spec_cap = MIN (r->spec_cap, r->block_rows);
-  if (forced_depth >= 0)
-    depth = (gsize) forced_depth;
+  depth = forced_depth >= 0 ? (gsize) forced_depth : SPEC_DEPTH;
+  /* Each block's room, shared by the levels of a pass: what SPEC_ROW_BYTES
+   * per row pays for (10 bytes an entry), or what a test sets per level. */
+  if (forced_cap > 0)
+    r->spec_room = depth * forced_cap;
   else
-    {
-      double per_level = (double) r->spec_cap * (sizeof (guint16) + sizeof (double)) /
-                         (double) r->block_rows;
-
-      depth = MIN (SPEC_DEPTH, (gsize) (SPEC_ROW_BYTES / per_level));
-    }
+    r->spec_room = (gsize) (SPEC_ROW_BYTES * (double) r->block_rows /
+                            (sizeof (guint16) + sizeof (double)));
+  depth = MIN (depth, r->spec_room);
   /* Offsets in a block are 16-bit (blocks have at most 4096 rows unless
    * a test forces more). */
   r->spec_depth = r->fast && r->half == NULL && r->block_rows <= 65536 ? depth : 0;
   if (r->spec_depth == 0)
     return;
   lists = r->spec_depth * r->n_blocks;
-  r->spec_room = r->spec_depth * r->spec_cap;
   r->spec_now = r->spec_depth;
-  r->spec_off = g_new (guint16, lists * r->spec_cap);
-  r->spec_val = g_new (double, lists * r->spec_cap);
+  r->spec_cap = MIN (r->block_rows, r->spec_room / r->spec_depth);
+  r->spec_off = g_new (guint16, r->n_blocks * r->spec_room);
+  r->spec_val = g_new (double, r->n_blocks * r->spec_room);
   r->spec_n = g_new0 (guint32, lists);
   r->spec_qd = g_new (double, r->spec_depth * dim8);
 }

@@ -46,11 +46,18 @@
  * copy) cannot decide; the picks stay the same bits. It costs 2·dim bytes
  * per row of storage next to the matrix, nothing per candidate.
  *
+ * Speculative picks: an unpruned update pass also computes, on the rows
+ * it reads anyway, the updates of up to 6 picks it guesses will come next,
+ * and keeps the rows each would lower; when the greedy argmax then makes
+ * that pick, its pass is skipped. The picks are those of the sequential
+ * passes (lightly-selection-coreset-spec.c has the proof).
+ *
  * Memory beyond the matrix: 12 bytes per candidate (the squared minimum
  * distance and the anchor; the norms ‖c‖² are recomputed by the fused
  * kernel in every pass that reads the row), 8 more for CORAL with β other
- * than 0 and 1 (s^β), O(|P| + k) and O(block count) for the rest, and at
- * most 4 MiB of distances within P.
+ * than 0 and 1 (s^β), at most 4 for the speculative picks' lists,
+ * O(|P| + k) and O(block count) for the rest, and at most 4 MiB of
+ * distances within P.
  *
  * Carried coverage (LightlySelectionCarry): a run can start from the
  * minima a previous round ended with and compute only the rows of P they
