@@ -873,6 +873,9 @@ test_matrix_precision (Fixture       *f,
   g_autofree char *first = NULL;
   g_autofree char *before = NULL, *after = NULL;
 
+  /* Passes with guessed picks stream the float32 rows even with a copy:
+   * without guesses, every update pass of a half run streams the copy. */
+  lightly_selection_set_speculation (0, 0);
   for (guint i = 0; i < G_N_ELEMENTS (precisions); i++)
     {
       g_autofree char *member = precisions[i] != NULL ? g_strdup_printf (",\"matrixPrecision\":\"%s\"", precisions[i])
@@ -905,6 +908,7 @@ test_matrix_precision (Fixture       *f,
           g_assert_cmpuint (stats.half, ==, 0);
       }
     }
+  lightly_selection_set_speculation (-1, 0);
 
   before = snapshot (f);
   {

@@ -413,9 +413,14 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   Run *r = ctx;
   const UpdateTask *u = data;
   gsize lo, hi, n, l, i, skipped, n_exact = 0, chunk, ahead;
-  gboolean fast = r->fast && !u->replace, changed = FALSE, spec;
-  /* The half copy, when given, is what the fast path streams. */
-  gboolean half = fast && r->half != NULL;
+  gboolean fast = r->fast && !u->replace, changed = FALSE;
+  /* Guesses ride on the unpruned float32 pass (see
+   * lightly-selection-coreset-spec.c): such a pass streams the float32
+   * rows even when a half copy is given, as a pick it saves is worth more
+   * than half the bytes of one pass. */
+  gboolean spec = fast && u->dsp == NULL && u->n_spec > 0;
+  /* Otherwise the half copy, when given, is what the fast path streams. */
+  gboolean half = fast && r->half != NULL && !spec;
   gsize row_bytes = r->dim * (half ? sizeof (guint16) : sizeof (float));
   guint32 stack_pos[SCAN_STACK], *pos = stack_pos;
   g_autofree guint32 *heap_pos = NULL;
@@ -425,9 +430,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   HalfBound hb = { 0 };
   Pending pd;
 
-  /* Guesses ride on the unpruned float32 pass (see
-   * lightly-selection-coreset-spec.c); each block starts its lists empty. */
-  spec = fast && !half && u->dsp == NULL && u->n_spec > 0;
+  /* Each block starts its lists of guessed updates empty. */
   for (i = 0; spec && i < u->n_spec; i++)
     r->spec_n[i * r->n_blocks + b] = 0;
   block_range (r, b, &lo, &hi);
