@@ -29,7 +29,10 @@ G_BEGIN_DECLS
  * half the bytes; the rows whose distance the copy cannot decide are
  * recomputed from the float32 row, so the picks are exactly those of
  * %LIGHTLY_SAMPLING_METHOD_CORESET or CORAL on float32. It is a speed and
- * storage choice, never a change of the result. The wire names are
+ * storage choice, never a change of the result. Passes that also compute
+ * guessed next picks stream the float32 rows whatever the precision, so
+ * the copy speeds up only the other passes (pruned ones, and those without
+ * guesses). The wire names are
  * `"FLOAT32"`, `"FLOAT16"` and `"BFLOAT16"`, see
  * [func@Lightly.MatrixPrecision.to_string].
  *

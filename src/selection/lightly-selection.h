@@ -40,8 +40,8 @@
  * updates.
  *
  * Half-precision storage (optional, LightlySelectionParams.matrix_half):
- * a float16 or bfloat16 copy of the matrix that the update passes stream
- * instead of the float32 rows, which they reread only for the rows whose
+ * a float16 or bfloat16 copy of the matrix that the update passes without
+ * guessed picks (below) stream instead of the float32 rows, which they reread only for the rows whose
  * minimum changes or that the error bound (widened by the rounding of the
  * copy) cannot decide; the picks stay the same bits. It costs 2·dim bytes
  * per row of storage next to the matrix, nothing per candidate.
