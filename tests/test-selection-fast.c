@@ -115,6 +115,18 @@ assert_same (GArray *ref, GArray *a, const char *what)
              what, ref->len, a->len);
 }
 
+/* The reference: the pure double path (portable kernels, fast path and
+ * pruning off, 1 thread). The caller restores the fast path and pruning. */
+static GArray *
+run_double_path (LightlySelectionParams *p)
+{
+  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
+  lightly_selection_set_fast_path (0);
+  lightly_selection_set_pruning (0);
+  p->n_threads = 1;
+  return run_ok (p);
+}
+
 /* Runs p, checks its picks against ref, and leaves its stats in st. */
 static void
 run_same (const LightlySelectionParams *p, GArray *ref, LightlySelectionStats *st)
@@ -141,11 +153,7 @@ compare_all (LightlySelectionParams *p, const char *what, guint64 *fast, guint64
   LightlySelectionSimd s;
   guint threads[] = { 1, 2, 5 }, t, blocks, prune, bf;
 
-  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
-  lightly_selection_set_fast_path (0);
-  lightly_selection_set_pruning (0);
-  p->n_threads = 1;
-  ref = run_ok (p);
+  ref = run_double_path (p);
   lightly_selection_get_stats (&st);
   g_assert_cmpuint (st.fast, ==, 0);
   lightly_selection_set_fast_path (1);
@@ -600,12 +608,8 @@ compare_tile (LightlySelectionParams *p, const char *what, guint64 *fast, guint6
   guint threads[] = { 1, 2, 5 }, t, blocks, prune, bf;
   gsize k = p->k;
 
-  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
-  lightly_selection_set_fast_path (0);
-  lightly_selection_set_pruning (0);
-  p->n_threads = 1;
   p->why = ref_why;
-  ref = run_ok (p);
+  ref = run_double_path (p);
   g_assert_cmpuint (ref->len, >, 0);
   lightly_selection_set_fast_path (1);
   for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
@@ -769,11 +773,7 @@ test_adaptive_pruning (void)
   p.n_candidates = n;
   p.k = n / 32;
 
-  lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
-  lightly_selection_set_fast_path (0);
-  lightly_selection_set_pruning (0);
-  p.n_threads = 1;
-  ref = run_ok (&p);
+  ref = run_double_path (&p);
   g_assert_cmpuint (ref->len, ==, p.k);
   lightly_selection_get_stats (&st);
   g_assert_cmpuint (st.pruned_picks, ==, 0);
@@ -888,11 +888,7 @@ test_speculation (void)
             p.n_preselected = 3;
           }
 
-        lightly_selection_set_simd (LIGHTLY_SELECTION_SIMD_PORTABLE);
-        lightly_selection_set_fast_path (0);
-        lightly_selection_set_pruning (0);
-        p.n_threads = 1;
-        ref = run_ok (&p);
+        ref = run_double_path (&p);
         lightly_selection_get_stats (&st);
         g_assert_cmpuint (st.spec_guesses, ==, 0);
         lightly_selection_set_fast_path (1);

@@ -128,7 +128,7 @@ struct _Run
   double *spec_qd;
   gsize spec_levels;
   gsize spec_next;
-  gint64 n_spec_levels;         /* guesses computed by passes (stats) */
+  gint64 n_spec_guesses;         /* guesses computed by passes (stats) */
   gint64 n_spec_hits;           /* … that were the pick: its pass skipped */
 
   /* The workers; every pass below runs on them with this Run as context. */

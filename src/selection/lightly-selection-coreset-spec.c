@@ -314,7 +314,7 @@ lightly_coreset_spec_done (Run *r, gsize n_spec)
     r->spec_now = MIN (r->spec_depth, r->spec_now + 1);
   r->spec_levels = l;
   r->spec_next = 0;
-  r->n_spec_levels += (gint64) n_spec;
+  r->n_spec_guesses += (gint64) n_spec;
 }
 
 /* If pick (just marked picked) is the next guess, writes its level's rows

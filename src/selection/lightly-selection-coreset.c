@@ -682,7 +682,8 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
           ut.tag = (gint32) id;
         }
       if (ut.dsp == NULL && !ut.replace)
-        ut.n_spec = lightly_coreset_spec_guess (r, &ut, t, MIN (k - 1, unpruned_until (r, t, prune_picks)),
+        ut.n_spec = lightly_coreset_spec_guess (r, &ut, t,
+                                                MIN (k - 1, unpruned_until (r, t, prune_picks)),
                                                 prune_picks);
       skipped = r->n_skipped;
       computed = r->n_computed;
@@ -754,7 +755,7 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   last_stats.p_bytes = (guint64) r.p_bytes;
   last_stats.pruned_picks = (guint64) r.n_pruned;
   last_stats.prune_switches = (guint64) r.n_switches;
-  last_stats.spec_guesses = (guint64) r.n_spec_levels;
+  last_stats.spec_guesses = (guint64) r.n_spec_guesses;
   last_stats.spec_hits = (guint64) r.n_spec_hits;
   lightly_coreset_spec_free (&r);
   if (r.carry == NULL)
