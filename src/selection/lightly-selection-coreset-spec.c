@@ -37,19 +37,20 @@
  * The lists have a fixed room per block, shared by the levels of a pass
  * (spec_cap each); a level that overflows anywhere is lost, with every
  * level after it (they start from its values), and the next pass guesses
- * fewer levels with more room each. Which level overflows first depends only on the rows, never
- * on the threads: a block stops at level l only when another block has
- * truly overflowed at l, so no level before the first true overflow is
- * ever cut short.
+ * fewer levels with more room each. Which level overflows first depends
+ * only on the rows, never on the threads: a block stops at level l only
+ * when another block has truly overflowed at l, so no level before the
+ * first true overflow is ever cut short.
  *
  * Guesses run only on unpruned float32 passes (a pruned pass skips rows
  * that c cannot lower but a guess might), and not on the first update
  * after a first pick without P (it replaces every minimum). With a half
  * copy of the matrix, a pass with guesses streams the float32 rows (the
  * guesses use the float32 bound) and a pass without streams the copy: on
- * 1M × 128 iid rows, the copy alone took 2.2 times as long as float32 rows
- * with guesses. The memory is 10 bytes per entry, and each block has room for
- * 0.35 entries per row, shared by the levels: 3.5 bytes per candidate. */
+ * 1M × 128 iid rows, the copy alone took 2.2 times as long as float32
+ * rows with guesses. The memory is 10 bytes per entry, and each block has
+ * room for 0.35 entries per row, shared by the levels: 3.5 bytes per
+ * candidate. */
 #include "config.h"
 
 #include <math.h>
