@@ -220,6 +220,16 @@ fast_lower (Run *r, double qterm, float f)
   return lightly_fast_lower (&r->fb, qterm, f);
 }
 
+/* Whether the float32 distance f proves that an update against the
+ * minimum m cannot lower it (the linear bound α·f − β ≥ m, see
+ * lightly-selection-coreset-update.c); a row at 0 cannot get lower. The
+ * update passes and their guesses decide with this one test. */
+static inline gboolean
+fast_rules_out (double alpha, double beta, float f, double m)
+{
+  return m == 0 || (f <= G_MAXFLOAT && alpha * f - beta >= m);
+}
+
 /* The block's maxima (bmax2, bmaxu) from its mind2. */
 void     lightly_coreset_block_stats (Run *r, gsize b);
 /* mind2 = the distances to P: all of them, or with the triangle inequality

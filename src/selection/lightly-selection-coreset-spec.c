@@ -387,10 +387,8 @@ lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
       r->kern->d2f (g->qf, rows, n, r->dim, f);
       for (i = 0; i < n; i++)
         {
-          double m = cur[i];
-
-          /* As update_batch_fast(); a row at 0 cannot get lower. */
-          if (m <= 0 || (f[i] <= G_MAXFLOAT && g->alpha * f[i] - g->beta >= m))
+          /* Rows a guess before this one picked are out (cur < 0). */
+          if (cur[i] < 0 || fast_rules_out (g->alpha, g->beta, f[i], cur[i]))
             continue;
           redo[nr] = rows[i];
           at[nr++] = i;

@@ -156,10 +156,7 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
   r->kern->d2f (u->qf, rows, n, r->dim, f);
   for (l = 0; l < n; l++)
     {
-      double m = r->mind2[idx[l]];
-      double lower = f[l] <= G_MAXFLOAT ? u->alpha * f[l] - u->beta : -1.0;
-
-      if (lower >= m || m == 0)
+      if (fast_rules_out (u->alpha, u->beta, f[l], r->mind2[idx[l]]))
         continue;
       redo[nr] = rows[l];
       redo_idx[nr++] = idx[l];
