@@ -19,6 +19,10 @@
  * written by a query with --precision; its 64-byte header skipped, not
  * checked) and gives it to the engine, as a query with that precision does
  * once the copy exists (bench/run-query-half.sh).
+ *
+ * For experiments, LIGHTLY_BENCH_PREFETCH=BYTES and LIGHTLY_BENCH_SPECULATION=N
+ * set what bench-selection's --prefetch-ahead and --speculation set, and
+ * the stderr line also gives the guesses made and the ones that came true.
  */
 #include "config.h"
 
@@ -94,6 +98,10 @@ main (int argc, char **argv)
       p.matrix_half = (const guint16 *) (gconstpointer) (g_mapped_file_get_contents (half) + 64);
       p.half_kind = g_str_has_suffix (argv[6], ".bf16") ? LIGHTLY_SELECTION_HALF_BF16 : LIGHTLY_SELECTION_HALF_FP16;
     }
+  if (g_getenv ("LIGHTLY_BENCH_PREFETCH") != NULL)
+    lightly_selection_set_prefetch_ahead (atoi (g_getenv ("LIGHTLY_BENCH_PREFETCH")));
+  if (g_getenv ("LIGHTLY_BENCH_SPECULATION") != NULL)
+    lightly_selection_set_speculation (atoi (g_getenv ("LIGHTLY_BENCH_SPECULATION")), 0);
   picks = lightly_selection_run (&p, &error);
   if (picks == NULL)
     {
@@ -109,7 +117,8 @@ main (int argc, char **argv)
      * update work the copy decided. */
     lightly_selection_get_stats (&st);
     fprintf (stderr, "fast %" G_GUINT64_FORMAT " exact %" G_GUINT64_FORMAT " half %" G_GUINT64_FORMAT
-             " half_exact %" G_GUINT64_FORMAT "\n", st.fast, st.exact, st.half, st.half_exact);
+             " half_exact %" G_GUINT64_FORMAT " guesses %" G_GUINT64_FORMAT " hits %" G_GUINT64_FORMAT "\n",
+             st.fast, st.exact, st.half, st.half_exact, st.spec_guesses, st.spec_hits);
   }
   return 0;
 }

@@ -411,6 +411,20 @@ check_active_learning (const Data *d, const LightlySelectionParams *p, GArray *p
 
 #define KROWS 21
 
+/* The bound (1) of lightly-selection-coreset-update.c on a float32 d2f
+ * of q and row, against the exact value (double: exact for these sums of
+ * squares of float differences up to rounding far below the bound). */
+static void
+assert_d2f_bound (const float *q, const float *row, gsize dim, float f)
+{
+  double d = 0, g = (dim + 2) * 0x1p-24 / (1 - (dim + 2) * 0x1p-24);
+  gsize c;
+
+  for (c = 0; c < dim; c++)
+    d += ((double) q[c] - row[c]) * ((double) q[c] - row[c]);
+  g_assert_cmpfloat (fabs (f - d), <=, g * d * 1.0001 + dim * 0x1p-149);
+}
+
 static void
 test_kernels (void)
 {
@@ -486,13 +500,28 @@ test_kernels (void)
 
               k[i]->d2f (a, rows, e, dim, f);
               for (r = 0; r < e; r++)
-                {
-                  double d = 0, g = (dim + 2) * 0x1p-24 / (1 - (dim + 2) * 0x1p-24);
-                  gsize c;
+                assert_d2f_bound (a, rows[r], dim, f[r]);
+            }
+          /* Several queries at once (the pick and its guesses): each
+           * output within the same bound, for every number of queries
+           * (groups of four and the rest), rows (pairs and a lone row)
+           * and tail. */
+          for (e = 1; e <= KROWS; e++)
+            {
+              const float *qs[1 + 8];
+              float f[(1 + 8) * KROWS];
+              gsize nq, q;
 
-                  for (c = 0; c < dim; c++)
-                    d += ((double) a[c] - rows[r][c]) * ((double) a[c] - rows[r][c]);
-                  g_assert_cmpfloat (fabs (f[r] - d), <=, g * d * 1.0001 + dim * 0x1p-149);
+              qs[0] = a;
+              for (q = 1; q < G_N_ELEMENTS (qs); q++)
+                qs[q] = rows[(q * 5) % KROWS];
+              for (nq = 1; nq <= G_N_ELEMENTS (qs); nq++)
+                {
+                  memset (f, 0xff, sizeof f);
+                  k[i]->d2f_multi (qs, nq, rows, e, dim, f);
+                  for (q = 0; q < nq; q++)
+                    for (r = 0; r < e; r++)
+                      assert_d2f_bound (qs[q], rows[r], dim, f[q * e + r]);
                 }
             }
         }

@@ -267,13 +267,18 @@ void     lightly_coreset_update_block     (gpointer ctx, gsize b, gpointer data)
 gboolean lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp);
 
 /* Speculative picks (lightly-selection-coreset-spec.c). */
-void     lightly_coreset_spec_init  (Run *r);
-void     lightly_coreset_spec_free  (Run *r);
-gsize    lightly_coreset_spec_guess (Run *r, const UpdateTask *u, gsize t, gsize limit,
-                                     gsize prune_picks);
-void     lightly_coreset_spec_done  (Run *r, gsize n_spec);
-gboolean lightly_coreset_spec_take  (Run *r, gsize pick);
-void     lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
-                                     const gsize *idx, const float *const *rows, gsize n);
+void     lightly_coreset_spec_init    (Run *r);
+void     lightly_coreset_spec_free    (Run *r);
+gsize    lightly_coreset_spec_guess   (Run *r, const UpdateTask *u, gsize t, gsize limit,
+                                       gsize prune_picks);
+void     lightly_coreset_spec_done    (Run *r, gsize n_spec);
+gboolean lightly_coreset_spec_take    (Run *r, gsize pick);
+/* A chunk of an update pass with guesses: qs gets the pass's query and the
+ * guesses of the levels still open (returns how many in all; d2f_multi()
+ * computes them at once), then spec_batch() takes the levels' part. */
+gsize    lightly_coreset_spec_queries (Run *r, const UpdateTask *u, const float **qs);
+void     lightly_coreset_spec_batch   (Run *r, const UpdateTask *u, gsize b, gsize lo,
+                                       const gsize *idx, const float *const *rows, gsize n,
+                                       const float *f, gsize n_levels);
 
 G_END_DECLS

@@ -358,22 +358,42 @@ lightly_coreset_spec_take (Run *r, gsize pick)
   return TRUE;
 }
 
+/* The pass's query, then the guesses up to the first level known to have
+ * overflowed (a level that overflows later, on another thread, is still
+ * caught by spec_batch()). Returns 1 + the levels. */
+gsize
+lightly_coreset_spec_queries (Run *r, const UpdateTask *u, const float **qs)
+{
+  gsize k;
+
+  qs[0] = u->qf;
+  for (k = 0; k < u->n_spec; k++)
+    {
+      if (__atomic_load_n (&r->spec_full[k], __ATOMIC_RELAXED))
+        break;
+      qs[k + 1] = u->spec[k].qf;
+    }
+  return k + 1;
+}
+
 /* The guesses' part of a chunk of the pass (rows idx, whose mind2 the
  * chunk's own update has just written): per level, the rows the guess
- * would lower, into block b's list. */
+ * would lower, into block b's list. f holds the float32 distances of the
+ * first n_levels guesses (n per level, from lightly_coreset_spec_queries()
+ * and d2f_multi()); the levels after them have overflowed. */
 void
 lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
-                            const gsize *idx, const float *const *rows, gsize n)
+                            const gsize *idx, const float *const *rows, gsize n,
+                            const float *f, gsize n_levels)
 {
   double cur[UPDATE_BATCH], dots[UPDATE_BATCH], norms[UPDATE_BATCH];
   const float *redo[UPDATE_BATCH];
   gsize at[UPDATE_BATCH];
-  float f[UPDATE_BATCH];
   gsize l, i, k;
 
   for (i = 0; i < n; i++)
     cur[i] = r->mind2[idx[i]];
-  for (k = 0; k < u->n_spec; k++)
+  for (k = 0; k < n_levels; k++, f += n)
     {
       const SpecGuess *g = &u->spec[k];
       gsize list = k * r->n_blocks + b, base = list * r->spec_cap, nr = 0;
@@ -384,7 +404,6 @@ lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
       for (i = 0; i < n; i++)
         if (idx[i] == g->pos)
           cur[i] = -1.0;
-      r->kern->d2f (g->qf, rows, n, r->dim, f);
       for (i = 0; i < n; i++)
         {
           /* Rows a guess before this one picked are out (cur < 0). */

@@ -140,20 +140,25 @@ redo_rows (Run *r, const UpdateTask *u, const gsize *redo_idx, const float *cons
   return changed;
 }
 
-/* update_batch() through the float32 distances: only rows the bound cannot
- * rule out are computed in double (redo_rows()). The linear bound
+/* update_batch() through the float32 distances f (computed here when
+ * f_given is NULL): only rows the bound cannot rule out are computed in
+ * double (redo_rows()). The linear bound
  * (lightly_fast_linear()) is weaker than fast_lower() only by a term
  * ~2⁻⁵²·‖q‖², so it is the only test. A row at distance 0 cannot get lower
  * (d² ≥ 0 after the clamp). */
 static gboolean
 update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *const *rows,
-                   gsize n, gsize *n_exact)
+                   gsize n, const float *f_given, gsize *n_exact)
 {
-  float f[UPDATE_BATCH];
-  const float *redo[UPDATE_BATCH];
+  float own[UPDATE_BATCH];
+  const float *f = f_given, *redo[UPDATE_BATCH];
   gsize redo_idx[UPDATE_BATCH], nr = 0, l;
 
-  r->kern->d2f (u->qf, rows, n, r->dim, f);
+  if (f == NULL)
+    {
+      r->kern->d2f (u->qf, rows, n, r->dim, own);
+      f = own;
+    }
   for (l = 0; l < n; l++)
     {
       if (fast_rules_out (u->alpha, u->beta, f[l], r->mind2[idx[l]]))
@@ -341,7 +346,7 @@ compute_batch (Run *r, const UpdateTask *u, gboolean fast, const HalfBound *hb,
   if (hrows != NULL)
     return update_batch_half (r, u, hb, idx, hrows, n, pd, n_exact);
   if (fast)
-    return update_batch_fast (r, u, idx, rows, n, n_exact);
+    return update_batch_fast (r, u, idx, rows, n, NULL, n_exact);
   return update_batch (r, u, idx, rows, n);
 }
 
@@ -457,10 +462,22 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
           else
             rows[i] = row (r, r->cand[idx[i]]);
         }
-      changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &pd,
-                                &n_exact);
       if (spec)
-        lightly_coreset_spec_batch (r, u, b, lo, idx, rows, c);
+        {
+          /* The pick and its guesses in one call: each row is loaded once
+           * per four queries (on short chunks of long rows, d2f() query by
+           * query loaded it once per query, and bound the pass). */
+          const float *qs[1 + SPEC_MAX];
+          float f[(1 + SPEC_MAX) * UPDATE_BATCH];
+          gsize nq = lightly_coreset_spec_queries (r, u, qs);
+
+          r->kern->d2f_multi (qs, nq, rows, c, r->dim, f);
+          changed |= update_batch_fast (r, u, idx, rows, c, f, &n_exact);
+          lightly_coreset_spec_batch (r, u, b, lo, idx, rows, c, f + c, nq - 1);
+        }
+      else
+        changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &pd,
+                                  &n_exact);
     }
   if (pd.n > 0)
     changed |= pending_flush (r, u, &pd, TRUE, &n_exact);

@@ -294,6 +294,82 @@ avx2_d2f (const float *q, const float *const *rows, size_t n, size_t dim, float 
     }
 }
 
+/* d2f_multi: two rows against up to four queries per step, eight
+ * independent chains. Per eight elements it loads 2 + NQ vectors for 2·NQ
+ * subtractions and multiply-adds, where d2f loads 1 + 4 for 4 (and two per
+ * pair on the short chunks of long rows the update pass hands it), so the
+ * guesses of a pass are bound by the arithmetic ports, not by the loads.
+ * NQ is a constant after inlining: the unused chains compile away. */
+#define M2_Q(ld, o, qk, a0, a1)                                               \
+  do {                                                                        \
+    __m256 qv_ = ld (qk + (o)), t0_ = _mm256_sub_ps (qv_, r0_);               \
+    __m256 t1_ = _mm256_sub_ps (qv_, r1_);                                    \
+    a0 = _mm256_fmadd_ps (t0_, t0_, a0);                                      \
+    a1 = _mm256_fmadd_ps (t1_, t1_, a1);                                      \
+  } while (0)
+#define M2_STEP(ld, o)                                                        \
+  do {                                                                        \
+    __m256 r0_ = ld (b0 + (o)), r1_ = ld (b1 + (o));                          \
+    M2_Q (ld, o, q0, a00, a01);                                               \
+    if (NQ > 1) M2_Q (ld, o, q1, a10, a11);                                   \
+    if (NQ > 2) M2_Q (ld, o, q2, a20, a21);                                   \
+    if (NQ > 3) M2_Q (ld, o, q3, a30, a31);                                   \
+  } while (0)
+
+static inline __attribute__ ((always_inline)) void
+d2f_multi_group (const float *const *qs, const int NQ, const float *const *rows, size_t n,
+                 size_t dim, float *out)
+{
+  size_t r, i, full = dim & ~(size_t) 7, rem = dim - full;
+  __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) rem),
+                                     _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+  const float *q0 = qs[0], *q1 = qs[NQ > 1 ? 1 : 0];
+  const float *q2 = qs[NQ > 2 ? 2 : 0], *q3 = qs[NQ > 3 ? 3 : 0];
+
+  for (r = 0; r < n; r += 2)
+    {
+      /* An odd last row is computed twice and stored once. */
+      const float *b0 = rows[r], *b1 = rows[r + 1 < n ? r + 1 : r];
+      __m256 a00 = _mm256_setzero_ps (), a01 = _mm256_setzero_ps ();
+      __m256 a10 = _mm256_setzero_ps (), a11 = _mm256_setzero_ps ();
+      __m256 a20 = _mm256_setzero_ps (), a21 = _mm256_setzero_ps ();
+      __m256 a30 = _mm256_setzero_ps (), a31 = _mm256_setzero_ps ();
+
+      for (i = 0; i < full; i += 8)
+        M2_STEP (LDU, i);
+      if (rem)
+        M2_STEP (LDM, full);
+      out[r] = hsum_ps (a00);
+      if (NQ > 1) out[n + r] = hsum_ps (a10);
+      if (NQ > 2) out[2 * n + r] = hsum_ps (a20);
+      if (NQ > 3) out[3 * n + r] = hsum_ps (a30);
+      if (r + 1 < n)
+        {
+          out[r + 1] = hsum_ps (a01);
+          if (NQ > 1) out[n + r + 1] = hsum_ps (a11);
+          if (NQ > 2) out[2 * n + r + 1] = hsum_ps (a21);
+          if (NQ > 3) out[3 * n + r + 1] = hsum_ps (a31);
+        }
+    }
+}
+
+/* The queries in groups of four (then the three, two or one left). */
+static void
+avx2_d2f_multi (const float *const *qs, size_t nq, const float *const *rows, size_t n,
+                size_t dim, float *out)
+{
+  size_t k;
+
+  for (k = 0; k < nq; k += 4)
+    switch (MIN_SZ (nq - k, 4))
+      {
+      case 4: d2f_multi_group (qs + k, 4, rows, n, dim, out + k * n); break;
+      case 3: d2f_multi_group (qs + k, 3, rows, n, dim, out + k * n); break;
+      case 2: d2f_multi_group (qs + k, 2, rows, n, dim, out + k * n); break;
+      default: d2f_multi_group (qs + k, 1, rows, n, dim, out + k * n); break;
+      }
+}
+
 /* The four sums of a0 … a3, in that order. */
 static inline __m128
 reduce4_ps (__m256 a0, __m256 a1, __m256 a2, __m256 a3)
@@ -414,6 +490,7 @@ const LightlySelectionKernels lightly_selection_kernels_avx2 = {
   avx2_dot_qf,
   avx2_dot_qf_norm,
   avx2_d2f,
+  avx2_d2f_multi,
   avx2_dotf_tile,
   avx2_tile_bounds,
   /* Zen 2 (EPYC 7002, the only AVX2 machine measured; bench/README.md,

@@ -346,6 +346,78 @@ avx512_d2f (const float *q, const float *const *rows, size_t n, size_t dim, floa
 }
 
 /* The four sums of a0 … a3, in that order. */
+/* d2f_multi: two rows against up to four queries per step, as the AVX2
+ * kernel (lightly-selection-kernels-avx2.c has the why), 16 floats per
+ * step. */
+#define M2_Q(ld, o, qk, a0, a1)                                               \
+  do {                                                                        \
+    __m512 qv_ = ld (qk + (o)), t0_ = _mm512_sub_ps (qv_, r0_);               \
+    __m512 t1_ = _mm512_sub_ps (qv_, r1_);                                    \
+    a0 = _mm512_fmadd_ps (t0_, t0_, a0);                                      \
+    a1 = _mm512_fmadd_ps (t1_, t1_, a1);                                      \
+  } while (0)
+#define M2_STEP(ld, o)                                                        \
+  do {                                                                        \
+    __m512 r0_ = ld (b0 + (o)), r1_ = ld (b1 + (o));                          \
+    M2_Q (ld, o, q0, a00, a01);                                               \
+    if (NQ > 1) M2_Q (ld, o, q1, a10, a11);                                   \
+    if (NQ > 2) M2_Q (ld, o, q2, a20, a21);                                   \
+    if (NQ > 3) M2_Q (ld, o, q3, a30, a31);                                   \
+  } while (0)
+
+static inline __attribute__ ((always_inline)) void
+d2f_multi_group (const float *const *qs, const int NQ, const float *const *rows, size_t n,
+                 size_t dim, float *out)
+{
+  size_t r, i, full = dim & ~(size_t) 15, rem = dim - full;
+  __mmask16 m = (__mmask16) ((1u << rem) - 1);
+  const float *q0 = qs[0], *q1 = qs[NQ > 1 ? 1 : 0];
+  const float *q2 = qs[NQ > 2 ? 2 : 0], *q3 = qs[NQ > 3 ? 3 : 0];
+
+  for (r = 0; r < n; r += 2)
+    {
+      /* An odd last row is computed twice and stored once. */
+      const float *b0 = rows[r], *b1 = rows[r + 1 < n ? r + 1 : r];
+      __m512 a00 = _mm512_setzero_ps (), a01 = _mm512_setzero_ps ();
+      __m512 a10 = _mm512_setzero_ps (), a11 = _mm512_setzero_ps ();
+      __m512 a20 = _mm512_setzero_ps (), a21 = _mm512_setzero_ps ();
+      __m512 a30 = _mm512_setzero_ps (), a31 = _mm512_setzero_ps ();
+
+      for (i = 0; i < full; i += 16)
+        M2_STEP (LD, i);
+      if (rem)
+        M2_STEP (LDM, full);
+      out[r] = _mm512_reduce_add_ps (a00);
+      if (NQ > 1) out[n + r] = _mm512_reduce_add_ps (a10);
+      if (NQ > 2) out[2 * n + r] = _mm512_reduce_add_ps (a20);
+      if (NQ > 3) out[3 * n + r] = _mm512_reduce_add_ps (a30);
+      if (r + 1 < n)
+        {
+          out[r + 1] = _mm512_reduce_add_ps (a01);
+          if (NQ > 1) out[n + r + 1] = _mm512_reduce_add_ps (a11);
+          if (NQ > 2) out[2 * n + r + 1] = _mm512_reduce_add_ps (a21);
+          if (NQ > 3) out[3 * n + r + 1] = _mm512_reduce_add_ps (a31);
+        }
+    }
+}
+
+/* The queries in groups of four (then the three, two or one left). */
+static void
+avx512_d2f_multi (const float *const *qs, size_t nq, const float *const *rows, size_t n,
+                  size_t dim, float *out)
+{
+  size_t k;
+
+  for (k = 0; k < nq; k += 4)
+    switch (MIN_SZ (nq - k, 4))
+      {
+      case 4: d2f_multi_group (qs + k, 4, rows, n, dim, out + k * n); break;
+      case 3: d2f_multi_group (qs + k, 3, rows, n, dim, out + k * n); break;
+      case 2: d2f_multi_group (qs + k, 2, rows, n, dim, out + k * n); break;
+      default: d2f_multi_group (qs + k, 1, rows, n, dim, out + k * n); break;
+      }
+}
+
 static inline __m128
 reduce4_ps (__m512 a0, __m512 a1, __m512 a2, __m512 a3)
 {
@@ -465,6 +537,7 @@ const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dot_qf,
   avx512_dot_qf_norm,
   avx512_d2f,
+  avx512_d2f_multi,
   avx512_dotf_tile,
   avx512_tile_bounds,
   /* Zen 4 (the AVX-512 machine measured): 16 KiB ahead; 8 KiB was as fast

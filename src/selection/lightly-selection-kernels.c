@@ -166,6 +166,17 @@ portable_d2f (const float *q, const float *const *rows, size_t n, size_t dim, fl
     }
 }
 
+/* Query by query: the portable path is for correctness, not speed. */
+static void
+portable_d2f_multi (const float *const *qs, size_t nq, const float *const *rows, size_t n,
+                    size_t dim, float *out)
+{
+  size_t k;
+
+  for (k = 0; k < nq; k++)
+    portable_d2f (qs[k], rows, n, dim, out + k * n);
+}
+
 /* Pairs one by one, eight float lanes each (as portable_d2f). */
 static void
 portable_dotf_tile (const float *const *a, size_t na, const float *const *b, size_t nb,
@@ -212,6 +223,7 @@ const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot_qf,
   portable_dot_qf_norm,
   portable_d2f,
+  portable_d2f_multi,
   portable_dotf_tile,
   portable_tile_bounds,
   /* Not measured on its own: the AVX-512 machine's distance. */

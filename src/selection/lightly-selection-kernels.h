@@ -34,6 +34,13 @@ typedef struct {
    * summation order. Not bit-identical across paths, and need not be. */
   void   (*d2f) (const float *q, const float *const *rows, size_t n, size_t dim,
                  float *out);
+  /* out[k·n + r] ≈ d2f (qs[k], rows[r]) for k < nq and r < n: several
+   * queries against the same rows in one call, each row loaded once per
+   * group of queries (the update pass with guessed picks,
+   * lightly-selection-coreset-spec.c, computes 1 + its guesses per row).
+   * The same float32 sum as d2f() in some order, within the same bound. */
+  void   (*d2f_multi) (const float *const *qs, size_t nq, const float *const *rows, size_t n,
+                       size_t dim, float *out);
   /* out[i·nb + t] ≈ Σ_k a[i][k]·b[t][k] in float32 arithmetic, for i < na and
    * t < nb: a register-blocked tile of dot products (a small GEMM), for the
    * first pass over P of lightly-selection-coreset-seed.c, which proves its
