@@ -1230,11 +1230,135 @@ test_disk_version_too_new (void)
     g_assert_null (store);
     g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE_VERSION);
     assert_message (error, "version 99");
-    assert_message (error, "up to 2");
+    assert_message (error, "up to 3");
   }
   after = test_hash_store (dir);
   g_assert_cmpstr (before, ==, after);
   test_rm_rf (dir);
+}
+
+static void
+assert_names (LightlyStore *store, const char *id, const char * const *want)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = NULL;
+  gsize n = 0;
+
+  names = lightly_store_get_sample_names (store, id, &n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, g_strv_length ((char **) want));
+  g_assert_cmpstrv (names, want);
+}
+
+static void
+sql_on_closed_store (const char *dir, const char *sql)
+{
+  g_autofree char *db_path = g_build_filename (dir, "lightly.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* Schema 2 → 3: a version-2 store (no packed names) gets one blob per
+ * dataset from its rows, in index order, and reads as before; names added
+ * afterwards follow. */
+static void
+test_disk_names_migration (void)
+{
+  const char *first[] = { "b.png", "a.png", "c d.png", NULL };
+  const char *second[] = { "z.png", "\u00e9t\u00e9.png", NULL };
+  const char *all[] = { "b.png", "a.png", "c d.png", "z.png", "\u00e9t\u00e9.png", "y.png", NULL };
+  const char *third[] = { "y.png", NULL };
+  const char *other[] = { "x.png", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autofree char *id = NULL, *id2 = NULL, *empty = NULL;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    id = lightly_store_create_dataset (store, "pets", &error);
+    g_assert_no_error (error);
+    id2 = lightly_store_create_dataset (store, "cars", &error);
+    g_assert_no_error (error);
+    empty = lightly_store_create_dataset (store, "empty", &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_add_samples (store, id, first, -1, &error));
+    g_assert_true (lightly_store_add_samples (store, id2, other, -1, &error));
+    g_assert_true (lightly_store_add_samples (store, id, second, -1, &error));
+    g_assert_no_error (error);
+  }
+  /* What a version-2 store holds. */
+  sql_on_closed_store (dir, "DROP TABLE sample_names; PRAGMA user_version = 2");
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    const char *none[] = { NULL };
+
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_add_samples (store, id, third, -1, &error));
+    g_assert_no_error (error);
+    assert_names (store, id, all);
+    assert_names (store, id2, other);
+    assert_names (store, empty, none);
+  }
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    assert_names (store, id, all);
+  }
+  test_rm_rf (dir);
+}
+
+/* Blobs that do not tile the mapping (lost, cut, too long, out of place)
+ * give a clear error, never wrong names or a crash. */
+static void
+test_disk_names_damaged (void)
+{
+  const char *cases[] = {
+    "DELETE FROM sample_names WHERE first_idx = 2",
+    "DELETE FROM sample_names WHERE first_idx = 0",
+    "UPDATE sample_names SET names = substr (names, 1, 5) WHERE first_idx = 0",
+    "UPDATE sample_names SET names = X'' WHERE first_idx = 2",
+    "UPDATE sample_names SET names = names || X'00' WHERE first_idx = 2",
+    "UPDATE sample_names SET first_idx = 3 WHERE first_idx = 2",
+    "UPDATE sample_names SET n = 5 WHERE first_idx = 0",
+    "UPDATE sample_names SET n = 0 WHERE first_idx = 2",
+  };
+  const char *first[] = { "a.png", "b.png", NULL };
+  const char *second[] = { "c.png", "d.png", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+      g_autofree char *id = NULL;
+
+      {
+        g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+        g_assert_no_error (error);
+        id = lightly_store_create_dataset (store, "pets", &error);
+        g_assert_true (lightly_store_add_samples (store, id, first, -1, &error));
+        g_assert_true (lightly_store_add_samples (store, id, second, -1, &error));
+        g_assert_no_error (error);
+      }
+      sql_on_closed_store (dir, cases[i]);
+      {
+        g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+        g_auto(GStrv) names = NULL;
+
+        g_assert_no_error (error);
+        names = lightly_store_get_sample_names (store, id, NULL, &error);
+        g_assert_null (names);
+        g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE);
+        assert_message (error, "damaged");
+      }
+      test_rm_rf (dir);
+    }
 }
 
 /* ---- jobs across processes ----------------------------------------------------- */
@@ -1807,6 +1931,8 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/orphans", test_disk_orphans);
   g_test_add_func ("/store/disk/delete-tag", test_disk_delete_tag);
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
+  g_test_add_func ("/store/disk/names-migration", test_disk_names_migration);
+  g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);

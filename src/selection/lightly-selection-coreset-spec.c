@@ -42,6 +42,11 @@
  * when another block has truly overflowed at l, so no level before the
  * first true overflow is ever cut short.
  *
+ * The float32 distances of the pick and of its guesses come from one
+ * d2f_multi() call per chunk (lightly_coreset_spec_queries() lists the
+ * queries), so a row is loaded once per four queries rather than once per
+ * query; the decisions then go level by level as above.
+ *
  * Guesses run only on unpruned float32 passes (a pruned pass skips rows
  * that c cannot lower but a guess might), and not on the first update
  * after a first pick without P (it replaces every minimum). With a half

@@ -268,7 +268,8 @@ store_insert_samples (Conn *c, const char *dataset_id, gint64 n_before,
           return FALSE;
         }
     }
-  return store_touch_dataset (c, dataset_id, (gint64) n, error);
+  return store_insert_name_blob (c, dataset_id, n_before, names, n, error) &&
+         store_touch_dataset (c, dataset_id, (gint64) n, error);
 }
 
 /* Checks every name and that the list has no duplicates. */
@@ -343,40 +344,6 @@ lightly_store_add_samples_from_csv (LightlyStore  *self,
                                   error))
     return -1;
   return (gssize) parsed->n_rows;
-}
-
-char **
-store_sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **error)
-{
-  gint64 n;
-  GPtrArray *names;
-  int rc;
-
-  n = store_dataset_n_samples (c, dataset_id, error);
-  if (n < 0)
-    return NULL;
-  names = g_ptr_array_sized_new ((guint) n + 1);
-  {
-    STMT st = store_prep (c, "SELECT file_name FROM samples WHERE dataset_id = ? ORDER BY idx",
-                    error);
-
-    if (st == NULL)
-      goto fail;
-    store_bind_text (st, 1, dataset_id);
-    while ((rc = store_step_row (c, st, "reading samples", error)) > 0)
-      g_ptr_array_add (names, store_col_text (st, 0));
-    if (rc < 0)
-      goto fail;
-  }
-  if (n_out != NULL)
-    *n_out = names->len;
-  g_ptr_array_add (names, NULL);
-  return (char **) g_ptr_array_free (names, FALSE);
-
-fail:
-  g_ptr_array_set_free_func (names, g_free);
-  g_ptr_array_unref (names);
-  return NULL;
 }
 
 char **

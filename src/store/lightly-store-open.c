@@ -97,10 +97,19 @@ static const char *const migrations[LIGHTLY_STORE_SCHEMA_VERSION] = {
   "  method TEXT NOT NULL,"
   "  n_picks INTEGER NOT NULL,"
   "  picks BLOB NOT NULL) WITHOUT ROWID;",
+  /* 2 → 3: the names in index order, one blob per insert of samples
+   * (lightly-store-names.c); store_fill_name_blobs() writes those of the
+   * datasets already there, in the same transaction. */
+  "CREATE TABLE sample_names ("
+  "  dataset_id TEXT NOT NULL REFERENCES datasets (id),"
+  "  first_idx INTEGER NOT NULL,"
+  "  n INTEGER NOT NULL,"
+  "  names BLOB NOT NULL,"
+  "  PRIMARY KEY (dataset_id, first_idx)) WITHOUT ROWID;",
 };
 
 /* migrate() writes the version literally. */
-G_STATIC_ASSERT (LIGHTLY_STORE_SCHEMA_VERSION == 2);
+G_STATIC_ASSERT (LIGHTLY_STORE_SCHEMA_VERSION == 3);
 
 /* ---- Opening -------------------------------------------------------------- */
 
@@ -206,9 +215,10 @@ migrate (LightlyStore *self, GError **error)
       !read_user_version (c, &version, error) || version_too_new (self, version, error))
     return FALSE;
   for (int v = version; v < LIGHTLY_STORE_SCHEMA_VERSION; v++)
-    if (!store_exec_sql (c->db, migrations[v], error))
+    if (!store_exec_sql (c->db, migrations[v], error) ||
+        (v == 2 && !store_fill_name_blobs (c, error)))
       return FALSE;
-  if (!store_exec_sql (c->db, "PRAGMA user_version = 2", error) ||
+  if (!store_exec_sql (c->db, "PRAGMA user_version = 3", error) ||
       !store_exec_sql (c->db, "COMMIT", error))
     return FALSE;
   return TRUE;

@@ -264,10 +264,26 @@ gboolean store_insert_samples      (Conn                *c,
                               const char * const  *names,
                               gsize                n,
                               GError             **error);
-char   **store_sample_names        (Conn        *c,
-                              const char  *dataset_id,
-                              gsize       *n_out,
-                              GError     **error);
+
+/* ---- The names in index order, packed (lightly-store-names.c) ------------ */
+
+/* One blob of names at first ... inside the caller's transaction (with the
+ * rows of `samples`). */
+gboolean store_insert_name_blob   (Conn                *c,
+                                   const char          *dataset_id,
+                                   gint64               first,
+                                   const char * const  *names,
+                                   gsize                n,
+                                   GError             **error);
+/* The file names in index order (NULL-terminated); *n_out may be NULL. */
+char   **store_sample_names       (Conn                *c,
+                                   const char          *dataset_id,
+                                   gsize               *n_out,
+                                   GError             **error);
+/* Schema migration 2 → 3: the blobs of the datasets a version-2 store has. */
+gboolean store_fill_name_blobs    (Conn                *c,
+                                   GError             **error);
+
 gboolean store_check_bitmask_syntax (const char  *hex,
                                GError     **error);
 /* Inside a write transaction. Returns the tag id (new or, idempotently, the
