@@ -465,8 +465,8 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
       if (spec)
         {
           /* The pick and its guesses in one call: each row is loaded once
-           * per four queries (on short chunks of long rows, d2f() query by
-           * query loaded it once per query, and bound the pass). */
+           * per four queries, where d2f() query by query loaded it once
+           * per query. */
           const float *qs[1 + SPEC_MAX];
           float f[(1 + SPEC_MAX) * UPDATE_BATCH];
           gsize nq = lightly_coreset_spec_queries (r, u, qs);
