@@ -11,9 +11,11 @@
  * on 100k names, SQLite's step over one row per sample alone took 17–19 ms
  * on a Zen 1 EPYC, where one blob per insert is a few rows whatever the
  * size (bench/README.md, "Zen 1, session 11"). Samples are only ever
- * appended, so the blobs in index order are the mapping; the reader checks
- * that they tile [0, n_samples) exactly, and a store whose blobs do not is
- * reported damaged rather than read wrong.
+ * appended, so the blobs in index order are the mapping. The rows stay
+ * what the names are: the reader checks that the blobs tile
+ * [0, n_samples) exactly, and where they do not (an older lightly-glib
+ * that had the store open across the migration wrote samples without
+ * blobs, or a blob was damaged on disk) it reads the rows instead.
  */
 #include "config.h"
 
@@ -58,71 +60,96 @@ store_insert_name_blob (Conn               *c,
   return store_step_done (c, st, "adding sample names", error);
 }
 
-static void
-set_damaged (GError **error, const char *dataset_id, const char *what)
+/* The names from the rows of `samples`, in index order, appended to @names:
+ * what the blobs are a packed copy of. */
+static gboolean
+read_name_rows (Conn *c, const char *dataset_id, GPtrArray *names, GError **error)
 {
-  g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
-               "the sample names of dataset %s are damaged (%s); the store may be corrupt: "
-               "restore it from a backup", dataset_id, what);
+  STMT st = store_prep (c, "SELECT file_name FROM samples WHERE dataset_id = ? ORDER BY idx", error);
+  int rc;
+
+  if (st == NULL)
+    return FALSE;
+  store_bind_text (st, 1, dataset_id);
+  while ((rc = store_step_row (c, st, "reading samples", error)) > 0)
+    g_ptr_array_add (names, store_col_text (st, 0));
+  return rc == 0;
 }
 
-char **
-store_sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **error)
+/* The names from the blobs into @names (n slots), or NULL with *why set
+ * when the blobs do not tile [0, n) exactly; -1 on a store error. */
+static int
+read_name_blobs (Conn *c, const char *dataset_id, char **names, gsize n, const char **why,
+                 GError **error)
 {
-  g_auto(GStrv) names = NULL;
-  gint64 n;
+  STMT st = store_prep (c, "SELECT first_idx, n, names FROM sample_names WHERE dataset_id = ? "
+                           "ORDER BY first_idx", error);
   gsize got = 0;
   int rc;
-  STMT st = NULL;
 
-  n = store_dataset_n_samples (c, dataset_id, error);
-  if (n < 0)
-    return NULL;
-  names = g_new0 (char *, (gsize) n + 1);
-  st = store_prep (c, "SELECT first_idx, n, names FROM sample_names WHERE dataset_id = ? "
-                      "ORDER BY first_idx", error);
   if (st == NULL)
-    return NULL;
+    return -1;
   store_bind_text (st, 1, dataset_id);
   while ((rc = store_step_row (c, st, "reading sample names", error)) > 0)
     {
       gint64 first = sqlite3_column_int64 (st, 0), count = sqlite3_column_int64 (st, 1);
-      const char *blob = sqlite3_column_blob (st, 2), *p, *end;
+      const char *p = sqlite3_column_blob (st, 2);
+      const char *end = p + sqlite3_column_bytes (st, 2);
 
-      p = blob;
-      end = blob + sqlite3_column_bytes (st, 2);
-      if (first != (gint64) got || count <= 0 || count > n - (gint64) got)
-        {
-          set_damaged (error, dataset_id, "a block of names out of place");
-          return NULL;
-        }
+      if (first != (gint64) got || count <= 0 || (guint64) count > n - got)
+        return *why = "a block of names out of place", 0;
       for (gint64 i = 0; i < count; i++)
         {
           const char *nul = p < end ? memchr (p, '\0', (gsize) (end - p)) : NULL;
 
           if (nul == NULL)
-            {
-              set_damaged (error, dataset_id, "a block of names cut short");
-              return NULL;
-            }
+            return *why = "a block of names cut short", 0;
           names[got++] = g_memdup2 (p, (gsize) (nul - p) + 1);
           p = nul + 1;
         }
       if (p != end)
-        {
-          set_damaged (error, dataset_id, "a block of names too long");
-          return NULL;
-        }
+        return *why = "a block of names too long", 0;
     }
   if (rc < 0)
+    return -1;
+  if (got != n)
+    return *why = "fewer names than samples", 0;
+  return 1;
+}
+
+char **
+store_sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_auto(GStrv) names = NULL;
+  const char *why = NULL;
+  gint64 n;
+  int rc;
+
+  n = store_dataset_n_samples (c, dataset_id, error);
+  if (n < 0)
     return NULL;
-  if (got != (gsize) n)
+  names = g_new0 (char *, (gsize) n + 1);
+  rc = read_name_blobs (c, dataset_id, names, (gsize) n, &why, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == 0)
     {
-      set_damaged (error, dataset_id, "fewer names than samples");
-      return NULL;
+      /* The rows are what the blobs copy: read them instead (a store an
+       * older lightly-glib wrote to after this one migrated it, or a blob
+       * damaged on disk), slower but right. */
+      g_debug ("the sample names of dataset %s do not match their rows (%s); reading the rows",
+               dataset_id, why);
+      g_clear_pointer (&names, g_strfreev);
+      rows = g_ptr_array_new_with_free_func (g_free);
+      if (!read_name_rows (c, dataset_id, rows, error))
+        return NULL;
+      n = rows->len;
+      g_ptr_array_add (rows, NULL);
+      names = (char **) g_ptr_array_free (g_steal_pointer (&rows), FALSE);
     }
   if (n_out != NULL)
-    *n_out = got;
+    *n_out = (gsize) n;
   return g_steal_pointer (&names);
 }
 
@@ -148,18 +175,9 @@ store_fill_name_blobs (Conn *c, GError **error)
     {
       const char *id = g_ptr_array_index (ids, i);
       g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      STMT st = store_prep (c, "SELECT file_name FROM samples WHERE dataset_id = ? ORDER BY idx",
-                            error);
 
-      if (st == NULL)
-        return FALSE;
-      store_bind_text (st, 1, id);
-      while ((rc = store_step_row (c, st, "reading samples", error)) > 0)
-        g_ptr_array_add (names, store_col_text (st, 0));
-      if (rc < 0)
-        return FALSE;
-      sqlite3_reset (st);
-      if (!store_insert_name_blob (c, id, 0, (const char * const *) names->pdata, names->len, error))
+      if (!read_name_rows (c, id, names, error) ||
+          !store_insert_name_blob (c, id, 0, (const char * const *) names->pdata, names->len, error))
         return FALSE;
     }
   return TRUE;
