@@ -1261,6 +1261,23 @@ sql_on_closed_store (const char *dir, const char *sql)
   sqlite3_close (db);
 }
 
+static gint64
+int_on_closed_store (const char *dir, const char *sql)
+{
+  g_autofree char *db_path = g_build_filename (dir, "lightly.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  gint64 v;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
+  v = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+  return v;
+}
+
 /* Schema 2 → 3: a version-2 store (no packed names) gets one blob per
  * dataset from its rows, in index order, and reads as before; names added
  * afterwards follow. */
@@ -1304,6 +1321,8 @@ test_disk_names_migration (void)
     assert_names (store, id2, other);
     assert_names (store, empty, none);
   }
+  /* One blob per dataset from the migration, and one for the later insert. */
+  g_assert_cmpint (int_on_closed_store (dir, "SELECT count (*) FROM sample_names"), ==, 3);
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
 
@@ -1316,7 +1335,8 @@ test_disk_names_migration (void)
 /* Blobs that do not tile the mapping (lost, cut, too long, out of place,
  * or rows an older lightly-glib added without one) are not read: the
  * rows are, so the names are still right. A blob that tiles is what is
- * read (the last case changes a name in the blob only). */
+ * read (the last case changes a name in the blob only). Opening the store
+ * rewrites the blobs whose counts do not add up, from the rows. */
 static void
 test_disk_names_damaged (void)
 {
@@ -1371,6 +1391,8 @@ test_disk_names_damaged (void)
         else
           assert_names (store, id, want);
       }
+      g_assert_cmpint (int_on_closed_store (dir, "SELECT (SELECT n_samples FROM datasets) = "
+                                                 "(SELECT sum (n) FROM sample_names)"), ==, 1);
       test_rm_rf (dir);
     }
 }

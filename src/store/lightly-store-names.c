@@ -15,7 +15,9 @@
  * what the names are: the reader checks that the blobs tile
  * [0, n_samples) exactly, and where they do not (an older lightly-glib
  * that had the store open across the migration wrote samples without
- * blobs, or a blob was damaged on disk) it reads the rows instead.
+ * blobs, or a blob was damaged on disk) it reads the rows instead. Opening
+ * the store rewrites the blobs of a dataset whose blob counts do not add up
+ * to its samples (the first case), so that it reads fast again.
  */
 #include "config.h"
 
@@ -181,4 +183,55 @@ store_fill_name_blobs (Conn *c, GError **error)
         return FALSE;
     }
   return TRUE;
+}
+
+/* At open: the datasets whose blobs do not count n_samples names get one
+ * blob again, from their rows, in one write transaction. Nothing is
+ * written when every count adds up (one small query). */
+gboolean
+store_repair_name_blobs (LightlyStore *self, GError **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  Conn *c;
+  int rc;
+
+  {
+    g_autoptr(Conn) rc_conn = store_conn_acquire (self, error);
+    STMT st = NULL;
+
+    if (rc_conn == NULL)
+      return FALSE;
+    st = store_prep (rc_conn, "SELECT id FROM datasets AS d WHERE n_samples != "
+                              "(SELECT coalesce (sum (n), 0) FROM sample_names WHERE dataset_id = d.id)",
+                     error);
+    if (st == NULL)
+      return FALSE;
+    while ((rc = store_step_row (rc_conn, st, "checking sample names", error)) > 0)
+      g_ptr_array_add (ids, store_col_text (st, 0));
+    if (rc < 0)
+      return FALSE;
+  }
+  if (ids->len == 0)
+    return TRUE;
+  c = store_write_begin (self, error);
+  if (c == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      STMT del = store_prep (c, "DELETE FROM sample_names WHERE dataset_id = ?", error);
+
+      g_debug ("rewriting the sample names of dataset %s from its rows", id);
+      if (del != NULL)
+        store_bind_text (del, 1, id);
+      if (del == NULL || !store_step_done (c, del, "rewriting sample names", error) ||
+          !read_name_rows (c, id, names, error) ||
+          !store_insert_name_blob (c, id, 0, (const char * const *) names->pdata, names->len, error))
+        {
+          store_conn_release (c);
+          return FALSE;
+        }
+    }
+  return store_write_commit (c, error);
 }

@@ -354,7 +354,7 @@ lightly_store_open (const char *dir, GError **error)
       self->db_uri = g_strdup_printf ("file:/lightly-%s?vfs=memdb", name);
     }
 
-  if (!migrate (self, error))
+  if (!migrate (self, error) || !store_repair_name_blobs (self, error))
     return NULL;
   if (self->dir != NULL &&
       (!store_recover_all_orphans (self, error) || !remove_orphans (self, error)))

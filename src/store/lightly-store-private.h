@@ -280,6 +280,10 @@ char   **store_sample_names       (Conn                *c,
                                    const char          *dataset_id,
                                    gsize               *n_out,
                                    GError             **error);
+/* At open: rewrites, from their rows, the blobs of the datasets whose blob
+ * counts do not add up to n_samples. */
+gboolean store_repair_name_blobs  (LightlyStore        *self,
+                                   GError             **error);
 /* Schema migration 2 → 3: the blobs of the datasets a version-2 store has. */
 gboolean store_fill_name_blobs    (Conn                *c,
                                    GError             **error);
