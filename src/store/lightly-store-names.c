@@ -155,34 +155,51 @@ store_sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **erro
   return g_steal_pointer (&names);
 }
 
+/* The first column of what @sql lists (dataset ids), into @ids. */
+static gboolean
+list_ids (Conn *c, const char *sql, GPtrArray *ids, GError **error)
+{
+  STMT st = store_prep (c, sql, error);
+  int rc;
+
+  if (st == NULL)
+    return FALSE;
+  while ((rc = store_step_row (c, st, "listing datasets", error)) > 0)
+    g_ptr_array_add (ids, store_col_text (st, 0));
+  return rc == 0;
+}
+
+/* Each dataset of @ids gets one blob from its rows, in place of the ones
+ * it had (inside the caller's write transaction). */
+static gboolean
+rewrite_blobs (Conn *c, GPtrArray *ids, GError **error)
+{
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      STMT del = store_prep (c, "DELETE FROM sample_names WHERE dataset_id = ?", error);
+
+      if (del == NULL)
+        return FALSE;
+      store_bind_text (del, 1, id);
+      if (!store_step_done (c, del, "rewriting sample names", error) ||
+          !read_name_rows (c, id, names, error) ||
+          !store_insert_name_blob (c, id, 0, (const char * const *) names->pdata, names->len, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The schema migration 2 → 3: one blob per dataset from the rows of
  * `samples` (inside the migration's transaction). */
 gboolean
 store_fill_name_blobs (Conn *c, GError **error)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  int rc;
 
-  {
-    STMT st = store_prep (c, "SELECT id FROM datasets ORDER BY rowid", error);
-
-    if (st == NULL)
-      return FALSE;
-    while ((rc = store_step_row (c, st, "listing datasets", error)) > 0)
-      g_ptr_array_add (ids, store_col_text (st, 0));
-    if (rc < 0)
-      return FALSE;
-  }
-  for (guint i = 0; i < ids->len; i++)
-    {
-      const char *id = g_ptr_array_index (ids, i);
-      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-
-      if (!read_name_rows (c, id, names, error) ||
-          !store_insert_name_blob (c, id, 0, (const char * const *) names->pdata, names->len, error))
-        return FALSE;
-    }
-  return TRUE;
+  return list_ids (c, "SELECT id FROM datasets ORDER BY rowid", ids, error) &&
+         rewrite_blobs (c, ids, error);
 }
 
 /* At open: the datasets whose blobs do not count n_samples names get one
@@ -193,45 +210,25 @@ store_repair_name_blobs (LightlyStore *self, GError **error)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   Conn *c;
-  int rc;
 
   {
-    g_autoptr(Conn) rc_conn = store_conn_acquire (self, error);
-    STMT st = NULL;
+    g_autoptr(Conn) reader = store_conn_acquire (self, error);
 
-    if (rc_conn == NULL)
-      return FALSE;
-    st = store_prep (rc_conn, "SELECT id FROM datasets AS d WHERE n_samples != "
-                              "(SELECT coalesce (sum (n), 0) FROM sample_names WHERE dataset_id = d.id)",
-                     error);
-    if (st == NULL)
-      return FALSE;
-    while ((rc = store_step_row (rc_conn, st, "checking sample names", error)) > 0)
-      g_ptr_array_add (ids, store_col_text (st, 0));
-    if (rc < 0)
+    if (reader == NULL ||
+        !list_ids (reader, "SELECT id FROM datasets AS d WHERE n_samples != (SELECT coalesce "
+                           "(sum (n), 0) FROM sample_names WHERE dataset_id = d.id)", ids, error))
       return FALSE;
   }
   if (ids->len == 0)
     return TRUE;
+  g_debug ("rewriting the sample names of %u datasets from their rows", ids->len);
   c = store_write_begin (self, error);
   if (c == NULL)
     return FALSE;
-  for (guint i = 0; i < ids->len; i++)
+  if (!rewrite_blobs (c, ids, error))
     {
-      const char *id = g_ptr_array_index (ids, i);
-      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      STMT del = store_prep (c, "DELETE FROM sample_names WHERE dataset_id = ?", error);
-
-      g_debug ("rewriting the sample names of dataset %s from its rows", id);
-      if (del != NULL)
-        store_bind_text (del, 1, id);
-      if (del == NULL || !store_step_done (c, del, "rewriting sample names", error) ||
-          !read_name_rows (c, id, names, error) ||
-          !store_insert_name_blob (c, id, 0, (const char * const *) names->pdata, names->len, error))
-        {
-          store_conn_release (c);
-          return FALSE;
-        }
+      store_conn_release (c);
+      return FALSE;
     }
   return store_write_commit (c, error);
 }
