@@ -78,8 +78,8 @@ read_name_rows (Conn *c, const char *dataset_id, GPtrArray *names, GError **erro
   return rc == 0;
 }
 
-/* The names from the blobs into @names (n slots), or NULL with *why set
- * when the blobs do not tile [0, n) exactly; -1 on a store error. */
+/* The names from the blobs into @names (n slots): 1, or 0 with *why set
+ * when the blobs do not tile [0, n) exactly, or -1 on a store error. */
 static int
 read_name_blobs (Conn *c, const char *dataset_id, char **names, gsize n, const char **why,
                  GError **error)
