@@ -1206,22 +1206,29 @@ test_disk_orphans (void)
 }
 
 static void
+sql_on_closed_store (const char *dir, const char *sql)
+{
+  g_autofree char *db_path = g_build_filename (dir, "lightly.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
 test_disk_version_too_new (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = test_make_tmp_dir ("lightly-store");
-  g_autofree char *db_path = g_build_filename (dir, "lightly.db", NULL);
   g_autofree char *before = NULL, *after = NULL;
-  sqlite3 *db = NULL;
 
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
 
     g_assert_no_error (error);
   }
-  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  sql_on_closed_store (dir, "PRAGMA user_version = 99");
 
   before = test_hash_store (dir);
   {
@@ -1248,17 +1255,6 @@ assert_names (LightlyStore *store, const char *id, const char * const *want)
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, g_strv_length ((char **) want));
   g_assert_cmpstrv (names, want);
-}
-
-static void
-sql_on_closed_store (const char *dir, const char *sql)
-{
-  g_autofree char *db_path = g_build_filename (dir, "lightly.db", NULL);
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
 }
 
 static gint64
