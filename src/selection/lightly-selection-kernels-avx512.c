@@ -345,7 +345,6 @@ avx512_d2f (const float *q, const float *const *rows, size_t n, size_t dim, floa
     }
 }
 
-/* The four sums of a0 … a3, in that order. */
 /* d2f_multi: two rows against up to four queries per step, as the AVX2
  * kernel (lightly-selection-kernels-avx2.c has the why), 16 floats per
  * step. */
@@ -418,6 +417,7 @@ avx512_d2f_multi (const float *const *qs, size_t nq, const float *const *rows, s
       }
 }
 
+/* The four sums of a0 … a3, in that order. */
 static inline __m128
 reduce4_ps (__m512 a0, __m512 a1, __m512 a2, __m512 a3)
 {
