@@ -21,8 +21,10 @@
  * once the copy exists (bench/run-query-half.sh).
  *
  * For experiments, LIGHTLY_BENCH_PREFETCH=BYTES and LIGHTLY_BENCH_SPECULATION=N
- * set what bench-selection's --prefetch-ahead and --speculation set, and
- * the stderr line also gives the guesses made and the ones that came true.
+ * set what bench-selection's --prefetch-ahead and --speculation set,
+ * LIGHTLY_BENCH_PRUNING=0|1|2 the pruning (off, adaptive, every pick), and
+ * the stderr line also gives the guesses made, the ones that came true and
+ * the picks whose passes were pruned.
  */
 #include "config.h"
 
@@ -102,6 +104,8 @@ main (int argc, char **argv)
     lightly_selection_set_prefetch_ahead (atoi (g_getenv ("LIGHTLY_BENCH_PREFETCH")));
   if (g_getenv ("LIGHTLY_BENCH_SPECULATION") != NULL)
     lightly_selection_set_speculation (atoi (g_getenv ("LIGHTLY_BENCH_SPECULATION")), 0);
+  if (g_getenv ("LIGHTLY_BENCH_PRUNING") != NULL)
+    lightly_selection_set_pruning (atoi (g_getenv ("LIGHTLY_BENCH_PRUNING")));
   picks = lightly_selection_run (&p, &error);
   if (picks == NULL)
     {
@@ -117,8 +121,10 @@ main (int argc, char **argv)
      * update work the copy decided. */
     lightly_selection_get_stats (&st);
     fprintf (stderr, "fast %" G_GUINT64_FORMAT " exact %" G_GUINT64_FORMAT " half %" G_GUINT64_FORMAT
-             " half_exact %" G_GUINT64_FORMAT " guesses %" G_GUINT64_FORMAT " hits %" G_GUINT64_FORMAT "\n",
-             st.fast, st.exact, st.half, st.half_exact, st.spec_guesses, st.spec_hits);
+             " half_exact %" G_GUINT64_FORMAT " guesses %" G_GUINT64_FORMAT " hits %" G_GUINT64_FORMAT
+             " pruned %" G_GUINT64_FORMAT "\n",
+             st.fast, st.exact, st.half, st.half_exact, st.spec_guesses, st.spec_hits,
+             st.pruned_picks);
   }
   return 0;
 }

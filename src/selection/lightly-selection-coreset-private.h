@@ -279,6 +279,8 @@ gboolean lightly_coreset_spec_take    (Run *r, gsize pick);
 gsize    lightly_coreset_spec_queries (Run *r, const UpdateTask *u, const float **qs);
 void     lightly_coreset_spec_batch   (Run *r, const UpdateTask *u, gsize b, gsize lo,
                                        const gsize *idx, const float *const *rows, gsize n,
-                                       const float *f, gsize n_levels);
+                                       const float *f, gsize n_levels, guint32 *cnt_of);
+void     lightly_coreset_spec_block_end (Run *r, const UpdateTask *u, gsize b,
+                                         const guint32 *cnt_of);
 
 G_END_DECLS

@@ -323,6 +323,18 @@ lightly_coreset_spec_done (Run *r, gsize n_spec)
   r->n_spec_guesses += (gint64) n_spec;
 }
 
+/* Block b's list lengths, kept by its pass (see
+ * lightly_coreset_spec_batch()), where lightly_coreset_spec_take() reads
+ * them. */
+void
+lightly_coreset_spec_block_end (Run *r, const UpdateTask *u, gsize b, const guint32 *cnt_of)
+{
+  gsize k;
+
+  for (k = 0; k < u->n_spec; k++)
+    r->spec_n[k * r->n_blocks + b] = cnt_of[k];
+}
+
 /* If pick (just marked picked) is the next guess, writes its level's rows
  * and block maxima, registers its anchor, and returns TRUE: its pass is
  * done. Otherwise drops the guesses left. */
@@ -383,13 +395,17 @@ lightly_coreset_spec_queries (Run *r, const UpdateTask *u, const float **qs)
 
 /* The guesses' part of a chunk of the pass (rows idx, whose mind2 the
  * chunk's own update has just written): per level, the rows the guess
- * would lower, into block b's list. f holds the float32 distances of the
- * first n_levels guesses (n per level, from lightly_coreset_spec_queries()
- * and d2f_multi()); the levels after them have overflowed. */
+ * would lower, into block b's list, whose length so far is cnt_of[level].
+ * f holds the float32 distances of the first n_levels guesses (n per
+ * level, from lightly_coreset_spec_queries() and d2f_multi()); the levels
+ * after them have overflowed. The caller keeps the lengths until the
+ * block ends (lightly_coreset_spec_block_end()): in r->spec_n, the two
+ * threads' blocks share cache lines, and reading a length there on every
+ * chunk took half of this function's time on a Zen 5. */
 void
 lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
                             const gsize *idx, const float *const *rows, gsize n,
-                            const float *f, gsize n_levels)
+                            const float *f, gsize n_levels, guint32 *cnt_of)
 {
   double cur[UPDATE_BATCH], dots[UPDATE_BATCH], norms[UPDATE_BATCH];
   const float *redo[UPDATE_BATCH];
@@ -402,7 +418,7 @@ lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
     {
       const SpecGuess *g = &u->spec[k];
       gsize list = k * r->n_blocks + b, base = list * r->spec_cap, nr = 0;
-      guint32 cnt = r->spec_n[list];
+      guint32 cnt = cnt_of[k];
 
       if (__atomic_load_n (&r->spec_full[k], __ATOMIC_RELAXED))
         return;
@@ -434,7 +450,7 @@ lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
             }
           r->spec_off[base + cnt] = (guint16) (idx[i] - lo);
           r->spec_val[base + cnt] = d2;
-          r->spec_n[list] = ++cnt;
+          cnt_of[k] = ++cnt;
           cur[i] = d2;
         }
     }

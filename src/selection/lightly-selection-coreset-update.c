@@ -431,10 +431,10 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   const guint16 *hrows[UPDATE_BATCH];
   HalfBound hb = { 0 };
   Pending pd;
+  /* The lengths of the block's lists of guessed updates, per level: they
+   * start empty. */
+  guint32 spec_cnt[SPEC_MAX] = { 0 };
 
-  /* Each block starts its lists of guessed updates empty. */
-  for (i = 0; spec && i < u->n_spec; i++)
-    r->spec_n[i * r->n_blocks + b] = 0;
   block_range (r, b, &lo, &hi);
   if (hi - lo > SCAN_STACK)
     pos = heap_pos = g_new (guint32, hi - lo);
@@ -473,7 +473,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
 
           r->kern->d2f_multi (qs, nq, rows, c, r->dim, f);
           changed |= update_batch_fast (r, u, idx, rows, c, f, &n_exact);
-          lightly_coreset_spec_batch (r, u, b, lo, idx, rows, c, f + c, nq - 1);
+          lightly_coreset_spec_batch (r, u, b, lo, idx, rows, c, f + c, nq - 1, spec_cnt);
         }
       else
         changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &pd,
@@ -481,6 +481,8 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
     }
   if (pd.n > 0)
     changed |= pending_flush (r, u, &pd, TRUE, &n_exact);
+  if (spec)
+    lightly_coreset_spec_block_end (r, u, b, spec_cnt);
   if (fast)
     {
       count_add (&r->n_fast, n);
