@@ -294,11 +294,28 @@ avx2_d2f (const float *q, const float *const *rows, size_t n, size_t dim, float 
     }
 }
 
+/* Eight sums of 8 lanes each into one vector (lane i: the sum of a_i), by a
+ * horizontal-add tree (any order is fine for d2f). */
+static inline __m256
+reduce8_ps (__m256 a0, __m256 a1, __m256 a2, __m256 a3,
+            __m256 a4, __m256 a5, __m256 a6, __m256 a7)
+{
+  __m256 h0 = _mm256_hadd_ps (_mm256_hadd_ps (a0, a1), _mm256_hadd_ps (a2, a3));
+  __m256 h1 = _mm256_hadd_ps (_mm256_hadd_ps (a4, a5), _mm256_hadd_ps (a6, a7));
+
+  return _mm256_add_ps (_mm256_permute2f128_ps (h0, h1, 0x20),
+                        _mm256_permute2f128_ps (h0, h1, 0x31));
+}
+
 /* d2f_multi: two rows against up to four queries per step, eight
  * independent chains. Per eight elements it loads 2 + NQ vectors for 2·NQ
  * subtractions and multiply-adds, where d2f loads 1 + 4 for 4 (and two per
  * pair on the short chunks of long rows the update pass hands it), so the
  * guesses of a pass are bound by the arithmetic ports, not by the loads.
+ * The eight chains end in one horizontal-add tree (reduce8_ps(), then
+ * m2_store()), not in a reduction each: at dim 128 those reductions were
+ * a sixth of the kernel's operations (3–6 % of a whole CORESET run over
+ * 1M × 128 and Fashion-MNIST, bench/README.md "Zen 5, session 12").
  * NQ is a constant after inlining: the unused chains compile away. */
 #define M2_Q(ld, o, qk, a0, a1)                                               \
   do {                                                                        \
@@ -339,17 +356,7 @@ d2f_multi_group (const float *const *qs, const int NQ, const float *const *rows,
         M2_STEP (LDU, i);
       if (rem)
         M2_STEP (LDM, full);
-      out[r] = hsum_ps (a00);
-      if (NQ > 1) out[n + r] = hsum_ps (a10);
-      if (NQ > 2) out[2 * n + r] = hsum_ps (a20);
-      if (NQ > 3) out[3 * n + r] = hsum_ps (a30);
-      if (r + 1 < n)
-        {
-          out[r + 1] = hsum_ps (a01);
-          if (NQ > 1) out[n + r + 1] = hsum_ps (a11);
-          if (NQ > 2) out[2 * n + r + 1] = hsum_ps (a21);
-          if (NQ > 3) out[3 * n + r + 1] = hsum_ps (a31);
-        }
+      m2_store (reduce8_ps (a00, a01, a10, a11, a20, a21, a30, a31), NQ, r + 1 < n, out + r, n);
     }
 }
 

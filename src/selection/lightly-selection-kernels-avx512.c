@@ -9,6 +9,8 @@
 #include <string.h>
 #include <immintrin.h>
 
+#include "lightly-selection-avx2-inline.h"
+
 #include "lightly-selection-kernels.h"
 
 static inline double
@@ -386,17 +388,7 @@ d2f_multi_group (const float *const *qs, const int NQ, const float *const *rows,
         M2_STEP (LD, i);
       if (rem)
         M2_STEP (LDM, full);
-      out[r] = _mm512_reduce_add_ps (a00);
-      if (NQ > 1) out[n + r] = _mm512_reduce_add_ps (a10);
-      if (NQ > 2) out[2 * n + r] = _mm512_reduce_add_ps (a20);
-      if (NQ > 3) out[3 * n + r] = _mm512_reduce_add_ps (a30);
-      if (r + 1 < n)
-        {
-          out[r + 1] = _mm512_reduce_add_ps (a01);
-          if (NQ > 1) out[n + r + 1] = _mm512_reduce_add_ps (a11);
-          if (NQ > 2) out[2 * n + r + 1] = _mm512_reduce_add_ps (a21);
-          if (NQ > 3) out[3 * n + r + 1] = _mm512_reduce_add_ps (a31);
-        }
+      m2_store (reduce8_ps (a00, a01, a10, a11, a20, a21, a30, a31), NQ, r + 1 < n, out + r, n);
     }
 }
 
