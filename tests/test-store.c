@@ -1237,7 +1237,7 @@ test_disk_version_too_new (void)
     g_assert_null (store);
     g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE_VERSION);
     assert_message (error, "version 99");
-    assert_message (error, "up to 3");
+    assert_message (error, "up to 4");
   }
   after = test_hash_store (dir);
   g_assert_cmpstr (before, ==, after);
@@ -1319,6 +1319,71 @@ test_disk_names_migration (void)
   }
   /* One blob per dataset from the migration, and one for the later insert. */
   g_assert_cmpint (int_on_closed_store (dir, "SELECT count (*) FROM sample_names"), ==, 3);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    assert_names (store, id, all);
+  }
+  test_rm_rf (dir);
+}
+
+/* Schema 3 → 4: sample_names becomes a rowid table with the same rows
+ * (blobs included, not rebuilt from `samples`), which read as before. */
+static void
+test_disk_names_rowid (void)
+{
+  const char *first[] = { "b.png", "a.png", NULL };
+  const char *second[] = { "z.png", NULL };
+  const char *all[] = { "b.png", "a.png", "z.png", "y.png", NULL };
+  const char *third[] = { "y.png", NULL };
+  const char *blobs = "SELECT count (*) * 1000000 + sum (n) * 1000 + sum (length (names)) "
+                      "FROM sample_names";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autofree char *id = NULL;
+  gint64 before;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    id = lightly_store_create_dataset (store, "pets", &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_add_samples (store, id, first, -1, &error));
+    g_assert_true (lightly_store_add_samples (store, id, second, -1, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (int_on_closed_store (dir, "PRAGMA user_version"), ==, 4);
+  /* What a version-3 store holds; its blobs say "B" where the rows say
+   * "b", so reading "B" shows the blobs were carried over, not rebuilt. */
+  sql_on_closed_store (dir,
+                       "CREATE TABLE old3 (dataset_id TEXT NOT NULL REFERENCES datasets (id),"
+                       " first_idx INTEGER NOT NULL, n INTEGER NOT NULL, names BLOB NOT NULL,"
+                       " PRIMARY KEY (dataset_id, first_idx)) WITHOUT ROWID;"
+                       "INSERT INTO old3 SELECT dataset_id, first_idx, n, names FROM sample_names;"
+                       "DROP TABLE sample_names; ALTER TABLE old3 RENAME TO sample_names;"
+                       "UPDATE sample_names SET names = X'422E706E6700612E706E6700'"
+                       " WHERE first_idx = 0;"
+                       "PRAGMA user_version = 3");
+  before = int_on_closed_store (dir, blobs);
+  g_assert_cmpint (before, ==, 2 * 1000000 + 3 * 1000 + 18);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    const char *carried[] = { "B.png", "a.png", "z.png", NULL };
+
+    g_assert_no_error (error);
+    assert_names (store, id, carried);
+    g_assert_true (lightly_store_add_samples (store, id, third, -1, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (int_on_closed_store (dir, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (int_on_closed_store (dir, "SELECT count (*) FROM sqlite_master WHERE "
+                                             "name = 'sample_names' AND sql LIKE '%WITHOUT ROWID%'"),
+                   ==, 0);
+  g_assert_cmpint (int_on_closed_store (dir, blobs), ==, before + 1000000 + 1000 + 6);
+  /* The rows were never changed: with the blobs gone, they are read. */
+  sql_on_closed_store (dir, "DELETE FROM sample_names");
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
 
@@ -1964,6 +2029,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/delete-tag", test_disk_delete_tag);
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
   g_test_add_func ("/store/disk/names-migration", test_disk_names_migration);
+  g_test_add_func ("/store/disk/names-rowid", test_disk_names_rowid);
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);

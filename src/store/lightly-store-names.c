@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Table sample_names (schema version 3): each insert of samples also
+ * Table sample_names (schema version 3, a rowid table since version 4:
+ * lightly-store-open.c says why): each insert of samples also
  * writes its names as one row (dataset, the index of its first name, how
  * many, and the names one after another, each ended by a NUL byte), in the
  * same transaction as the rows of `samples`. The table `samples` stays the

@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define LIGHTLY_STORE_SCHEMA_VERSION 3
+#define LIGHTLY_STORE_SCHEMA_VERSION 4
 
 /* ---- The store -------------------------------------------------------- */
 
