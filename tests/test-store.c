@@ -1305,7 +1305,8 @@ test_disk_names_migration (void)
     g_assert_no_error (error);
   }
   /* What a version-2 store holds. */
-  sql_on_closed_store (dir, "DROP TABLE sample_names; PRAGMA user_version = 2");
+  sql_on_closed_store (dir, "DROP TABLE sample_names; DROP INDEX tags_by_dataset; "
+                            "PRAGMA user_version = 2");
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
     const char *none[] = { NULL };
@@ -1329,7 +1330,8 @@ test_disk_names_migration (void)
 }
 
 /* Schema 3 → 4: sample_names becomes a rowid table with the same rows
- * (blobs included, not rebuilt from `samples`), which read as before. */
+ * (blobs included, not rebuilt from `samples`), which read as before, and
+ * tags get their index by dataset. */
 static void
 test_disk_names_rowid (void)
 {
@@ -1363,6 +1365,7 @@ test_disk_names_rowid (void)
                        " PRIMARY KEY (dataset_id, first_idx)) WITHOUT ROWID;"
                        "INSERT INTO old3 SELECT dataset_id, first_idx, n, names FROM sample_names;"
                        "DROP TABLE sample_names; ALTER TABLE old3 RENAME TO sample_names;"
+                       "DROP INDEX tags_by_dataset;"
                        "UPDATE sample_names SET names = X'422E706E6700612E706E6700'"
                        " WHERE first_idx = 0;"
                        "PRAGMA user_version = 3");
@@ -1381,6 +1384,8 @@ test_disk_names_rowid (void)
   g_assert_cmpint (int_on_closed_store (dir, "SELECT count (*) FROM sqlite_master WHERE "
                                              "name = 'sample_names' AND sql LIKE '%WITHOUT ROWID%'"),
                    ==, 0);
+  g_assert_cmpint (int_on_closed_store (dir, "SELECT count (*) FROM sqlite_master WHERE "
+                                             "name = 'tags_by_dataset'"), ==, 1);
   g_assert_cmpint (int_on_closed_store (dir, blobs), ==, before + 1000000 + 1000 + 6);
   /* The rows were never changed: with the blobs gone, they are read. */
   sql_on_closed_store (dir, "DELETE FROM sample_names");
