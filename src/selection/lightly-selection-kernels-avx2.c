@@ -314,8 +314,9 @@ reduce8_ps (__m256 a0, __m256 a1, __m256 a2, __m256 a3,
  * guesses of a pass are bound by the arithmetic ports, not by the loads.
  * The eight chains end in one horizontal-add tree (reduce8_ps(), then
  * m2_store()), not in a reduction each: at dim 128 those reductions were
- * a sixth of the kernel's operations (3–6 % of a whole CORESET run over
- * 1M × 128 and Fashion-MNIST, bench/README.md "Zen 5, session 12").
+ * a sixth of the kernel's operations (on a Zen 5 with this path, 3–6 % of
+ * a whole CORESET run over iid 1M × 128 and 2–12 % over Fashion-MNIST:
+ * bench/README.md, "Zen 5, session 12").
  * NQ is a constant after inlining: the unused chains compile away. */
 #define M2_Q(ld, o, qk, a0, a1)                                               \
   do {                                                                        \
