@@ -1398,6 +1398,54 @@ test_disk_names_rowid (void)
   test_rm_rf (dir);
 }
 
+/* A blob read in chunks (lightly-store-names.c reads 64 KiB at a time):
+ * 30,000 names of 6 to 48 bytes, so that chunk ends fall inside names.
+ * The rows are changed behind the blob's back, which shows
+ * that the blob is what was read. */
+static void
+test_disk_names_chunks (void)
+{
+  const gsize n = 30000, chunk = 65536;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autofree char *id = NULL;
+  gsize at = 0, inside = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      char *name = g_strdup_printf ("%zu-%.*s.png", i, (int) (i * 7 % 37),
+                                    "abcdefghijklmnopqrstuvwxyz0123456789_");
+      gsize end = at + strlen (name) + 1;
+
+      /* A chunk end inside this name (its NUL included). */
+      inside += (at / chunk) != ((end - 1) / chunk);
+      at = end;
+      g_ptr_array_add (names, name);
+    }
+  g_assert_cmpuint (at, >, 6 * chunk);
+  g_assert_cmpuint (inside, >=, 5);
+  g_ptr_array_add (names, NULL);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    id = lightly_store_create_dataset (store, "many", &error);
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_add_samples (store, id, (const char * const *) names->pdata,
+                                              -1, &error));
+    g_assert_no_error (error);
+  }
+  sql_on_closed_store (dir, "UPDATE samples SET file_name = 'row.png' WHERE idx = 0");
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    assert_names (store, id, (const char * const *) names->pdata);
+  }
+  test_rm_rf (dir);
+}
+
 /* Blobs that do not tile the mapping (lost, cut, too long, out of place,
  * or rows an older lightly-glib added without one) are not read: the
  * rows are, so the names are still right. A blob that tiles is what is
@@ -1417,6 +1465,7 @@ test_disk_names_damaged (void)
     "UPDATE sample_names SET n = 5 WHERE first_idx = 0",
     "UPDATE sample_names SET n = 0 WHERE first_idx = 2",
     "UPDATE sample_names SET n = -1 WHERE first_idx = 2",
+    "UPDATE sample_names SET names = 7 WHERE first_idx = 2",
     /* What a version-2 lightly-glib adds to a version-3 store it opened
      * before the migration. */
     "INSERT INTO samples (dataset_id, idx, file_name) SELECT dataset_id, 4, 'e.png' FROM samples "
@@ -2035,6 +2084,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
   g_test_add_func ("/store/disk/names-migration", test_disk_names_migration);
   g_test_add_func ("/store/disk/names-rowid", test_disk_names_rowid);
+  g_test_add_func ("/store/disk/names-chunks", test_disk_names_chunks);
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);

@@ -79,14 +79,73 @@ read_name_rows (Conn *c, const char *dataset_id, GPtrArray *names, GError **erro
   return rc == 0;
 }
 
+/* Bytes read from a blob at a time: the blob itself (1.6 MB for 100k
+ * names) is never held in one piece. */
+#define NAME_CHUNK 65536
+
+/* Parses the names of one blob into names[*got …], at most @count of them,
+ * reading it in chunks through @blob (a name can span chunks: @part
+ * keeps its start). 1, or 0 with *why set when the blob does not hold
+ * exactly @count names. */
+static int
+read_one_blob (sqlite3_blob *blob, char *buf, GString *part, char **names, gsize *got,
+               gint64 count, const char **why)
+{
+  int size = sqlite3_blob_bytes (blob), off = 0;
+  gint64 taken = 0;
+
+  g_string_truncate (part, 0);
+  while (off < size)
+    {
+      int len = MIN (NAME_CHUNK, size - off);
+      const char *p = buf, *end = buf + len;
+
+      if (sqlite3_blob_read (blob, buf, len, off) != SQLITE_OK)
+        return *why = "a block of names unreadable", 0;
+      off += len;
+      while (p < end)
+        {
+          const char *nul = memchr (p, '\0', (gsize) (end - p));
+
+          if (taken == count)
+            return *why = "a block of names too long", 0;
+          if (nul == NULL)
+            {
+              g_string_append_len (part, p, end - p);
+              break;
+            }
+          if (part->len == 0)
+            names[(*got)++] = g_memdup2 (p, (gsize) (nul - p) + 1);
+          else
+            {
+              g_string_append_len (part, p, nul - p);
+              names[(*got)++] = g_strndup (part->str, part->len);
+              g_string_truncate (part, 0);
+            }
+          taken++;
+          p = nul + 1;
+        }
+    }
+  if (taken != count || part->len > 0)
+    return *why = "a block of names cut short", 0;
+  return 1;
+}
+
 /* The names from the blobs into @names (n slots): 1, or 0 with *why set
- * when the blobs do not tile [0, n) exactly, or -1 on a store error. */
+ * when the blobs do not tile [0, n) exactly, or -1 on a store error.
+ * Each blob is read through incremental blob I/O, in chunks into one
+ * buffer: reading the column whole made SQLite assemble a copy of the
+ * blob, whose fresh pages fault one by one. On a Zen 5 VM, 100k names took
+ * 16.6–19.6 ms that way and 12.2–13.7 ms in chunks (page faults 1,651 →
+ * 1,271); most of the rest is the names' own allocations. */
 static int
 read_name_blobs (Conn *c, const char *dataset_id, char **names, gsize n, const char **why,
                  GError **error)
 {
-  STMT st = store_prep (c, "SELECT first_idx, n, names FROM sample_names WHERE dataset_id = ? "
+  STMT st = store_prep (c, "SELECT rowid, first_idx, n FROM sample_names WHERE dataset_id = ? "
                            "ORDER BY first_idx", error);
+  g_autofree char *buf = NULL;
+  g_autoptr(GString) part = NULL;
   gsize got = 0;
   int rc;
 
@@ -95,23 +154,28 @@ read_name_blobs (Conn *c, const char *dataset_id, char **names, gsize n, const c
   store_bind_text (st, 1, dataset_id);
   while ((rc = store_step_row (c, st, "reading sample names", error)) > 0)
     {
-      gint64 first = sqlite3_column_int64 (st, 0), count = sqlite3_column_int64 (st, 1);
-      const char *p = sqlite3_column_blob (st, 2);
-      const char *end = p + sqlite3_column_bytes (st, 2);
+      gint64 first = sqlite3_column_int64 (st, 1), count = sqlite3_column_int64 (st, 2);
+      sqlite3_blob *blob = NULL;
+      int ok;
 
       if (first != (gint64) got || count <= 0 || (guint64) count > n - got)
         return *why = "a block of names out of place", 0;
-      for (gint64 i = 0; i < count; i++)
+      /* A value that is not a blob or text (damage) cannot be opened. */
+      if (sqlite3_blob_open (c->db, "main", "sample_names", "names",
+                             sqlite3_column_int64 (st, 0), 0, &blob) != SQLITE_OK)
         {
-          const char *nul = p < end ? memchr (p, '\0', (gsize) (end - p)) : NULL;
-
-          if (nul == NULL)
-            return *why = "a block of names cut short", 0;
-          names[got++] = g_memdup2 (p, (gsize) (nul - p) + 1);
-          p = nul + 1;
+          sqlite3_blob_close (blob);
+          return *why = "a block of names unreadable", 0;
         }
-      if (p != end)
-        return *why = "a block of names too long", 0;
+      if (buf == NULL)
+        {
+          buf = g_malloc (NAME_CHUNK);
+          part = g_string_new (NULL);
+        }
+      ok = read_one_blob (blob, buf, part, names, &got, count, why);
+      sqlite3_blob_close (blob);
+      if (!ok)
+        return 0;
     }
   if (rc < 0)
     return -1;
