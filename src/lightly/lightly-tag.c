@@ -35,7 +35,10 @@ struct _LightlyTag
   char *preselected_tag_id;
   char *creator;
   gint64 created_at;
-  guint count;
+  /* Counted on first use (lightly_tag_get_count()): a listing makes a tag
+   * of every tag of the dataset, and counting each one's mask there (n /
+   * 4 hex digits a tag) took the more time the more rounds were labeled. */
+  gsize count_plus_one;         /* 0 until counted (g_once_init_enter()) */
 };
 
 G_DEFINE_FINAL_TYPE (LightlyTag, lightly_tag, G_TYPE_OBJECT)
@@ -116,7 +119,7 @@ lightly_tag_get_property (GObject    *object,
       g_value_set_int64 (value, self->created_at);
       break;
     case PROP_COUNT:
-      g_value_set_uint (value, self->count);
+      g_value_set_uint (value, lightly_tag_get_count (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -239,7 +242,7 @@ lightly_tag_init (LightlyTag *self)
 {
 }
 
-/* Counted once from the hex digits, so the count never needs a BitMask and
+/* Counted from the hex digits, so the count never needs a BitMask and
  * a malformed string (which the wire parser should have refused) cannot
  * crash anything: characters that are not hex digits count as zero. */
 static guint
@@ -263,6 +266,35 @@ count_hex_bits (const char *hex)
   return count;
 }
 
+/* Takes @bit_mask_data; copies the rest. */
+static LightlyTag *
+tag_new (const char *id,
+         const char *dataset_id,
+         const char *name,
+         char       *bit_mask_data,
+         guint       tot_size,
+         const char *prev_tag_id,
+         const char *query_tag_id,
+         const char *preselected_tag_id,
+         const char *creator,
+         gint64      created_at)
+{
+  LightlyTag *self = g_object_new (LIGHTLY_TYPE_TAG, NULL);
+
+  self->id = g_strdup (id);
+  self->dataset_id = g_strdup (dataset_id);
+  self->name = g_strdup (name);
+  self->bit_mask_data = bit_mask_data;
+  self->tot_size = tot_size;
+  self->prev_tag_id = g_strdup (prev_tag_id);
+  self->query_tag_id = g_strdup (query_tag_id);
+  self->preselected_tag_id = g_strdup (preselected_tag_id);
+  self->creator = g_strdup (creator);
+  self->created_at = created_at;
+
+  return self;
+}
+
 LightlyTag *
 lightly_tag_new_internal (const char *id,
                           const char *dataset_id,
@@ -275,21 +307,24 @@ lightly_tag_new_internal (const char *id,
                           const char *creator,
                           gint64      created_at)
 {
-  LightlyTag *self = g_object_new (LIGHTLY_TYPE_TAG, NULL);
+  return tag_new (id, dataset_id, name, g_strdup (bit_mask_data), tot_size, prev_tag_id,
+                  query_tag_id, preselected_tag_id, creator, created_at);
+}
 
-  self->id = g_strdup (id);
-  self->dataset_id = g_strdup (dataset_id);
-  self->name = g_strdup (name);
-  self->bit_mask_data = g_strdup (bit_mask_data);
-  self->tot_size = tot_size;
-  self->prev_tag_id = g_strdup (prev_tag_id);
-  self->query_tag_id = g_strdup (query_tag_id);
-  self->preselected_tag_id = g_strdup (preselected_tag_id);
-  self->creator = g_strdup (creator);
-  self->created_at = created_at;
-  self->count = count_hex_bits (bit_mask_data);
-
-  return self;
+LightlyTag *
+lightly_tag_new_internal_take_mask (const char *id,
+                                    const char *dataset_id,
+                                    const char *name,
+                                    char       *bit_mask_data,
+                                    guint       tot_size,
+                                    const char *prev_tag_id,
+                                    const char *query_tag_id,
+                                    const char *preselected_tag_id,
+                                    const char *creator,
+                                    gint64      created_at)
+{
+  return tag_new (id, dataset_id, name, bit_mask_data, tot_size, prev_tag_id,
+                  query_tag_id, preselected_tag_id, creator, created_at);
 }
 
 /**
@@ -457,7 +492,9 @@ guint
 lightly_tag_get_count (LightlyTag *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_TAG (self), 0);
-  return self->count;
+  if (g_once_init_enter (&self->count_plus_one))
+    g_once_init_leave (&self->count_plus_one, (gsize) count_hex_bits (self->bit_mask_data) + 1);
+  return (guint) (self->count_plus_one - 1);
 }
 
 LightlyTag *
