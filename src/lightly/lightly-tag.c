@@ -266,18 +266,17 @@ count_hex_bits (const char *hex)
   return count;
 }
 
-/* Takes @bit_mask_data; copies the rest. */
-static LightlyTag *
-tag_new (const char *id,
-         const char *dataset_id,
-         const char *name,
-         char       *bit_mask_data,
-         guint       tot_size,
-         const char *prev_tag_id,
-         const char *query_tag_id,
-         const char *preselected_tag_id,
-         const char *creator,
-         gint64      created_at)
+LightlyTag *
+lightly_tag_new_internal_take_mask (const char *id,
+                                    const char *dataset_id,
+                                    const char *name,
+                                    char       *bit_mask_data,
+                                    guint       tot_size,
+                                    const char *prev_tag_id,
+                                    const char *query_tag_id,
+                                    const char *preselected_tag_id,
+                                    const char *creator,
+                                    gint64      created_at)
 {
   LightlyTag *self = g_object_new (LIGHTLY_TYPE_TAG, NULL);
 
@@ -307,24 +306,9 @@ lightly_tag_new_internal (const char *id,
                           const char *creator,
                           gint64      created_at)
 {
-  return tag_new (id, dataset_id, name, g_strdup (bit_mask_data), tot_size, prev_tag_id,
-                  query_tag_id, preselected_tag_id, creator, created_at);
-}
-
-LightlyTag *
-lightly_tag_new_internal_take_mask (const char *id,
-                                    const char *dataset_id,
-                                    const char *name,
-                                    char       *bit_mask_data,
-                                    guint       tot_size,
-                                    const char *prev_tag_id,
-                                    const char *query_tag_id,
-                                    const char *preselected_tag_id,
-                                    const char *creator,
-                                    gint64      created_at)
-{
-  return tag_new (id, dataset_id, name, bit_mask_data, tot_size, prev_tag_id,
-                  query_tag_id, preselected_tag_id, creator, created_at);
+  return lightly_tag_new_internal_take_mask (id, dataset_id, name, g_strdup (bit_mask_data), tot_size,
+                                             prev_tag_id, query_tag_id, preselected_tag_id, creator,
+                                             created_at);
 }
 
 /**
