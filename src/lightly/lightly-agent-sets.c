@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "lightly-agent-sets-private.h"
+#include "lightly-bit-mask-private.h"
 #include "lightly-error.h"
 #include "lightly-tag-private.h"
 
@@ -117,10 +118,7 @@ select_names (const LightlyBitMask  *mask,
               GError               **error)
 {
   g_autoptr(LightlyBitMask) difference = NULL;
-  g_autofree guint *indices = NULL;
   guint64 bit_length;
-  gsize n;
-  char **selected;
 
   if (minus != NULL)
     {
@@ -137,12 +135,7 @@ select_names (const LightlyBitMask  *mask,
       g_assert (none == NULL);
       return NULL;
     }
-  indices = lightly_bit_mask_to_indices (mask, &n);
-  selected = g_new (char *, n + 1);
-  for (gsize i = 0; i < n; i++)
-    selected[i] = file_names[indices[i]];
-  selected[n] = NULL;
-  return selected;
+  return lightly_bit_mask_select_borrowed (mask, file_names);
 }
 
 gboolean

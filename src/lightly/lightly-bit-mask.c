@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "lightly-bit-mask.h"
+#include "lightly-bit-mask-private.h"
 #include "lightly-error.h"
 
 /**
@@ -792,8 +792,6 @@ lightly_bit_mask_masked_select (const LightlyBitMask *self,
 {
   guint n_names;
   guint64 bit_length;
-  g_autofree guint *indices = NULL;
-  gsize n_indices;
   char **selected;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -812,10 +810,29 @@ lightly_bit_mask_masked_select (const LightlyBitMask *self,
       return NULL;
     }
 
-  indices = lightly_bit_mask_to_indices (self, &n_indices);
-  selected = g_new (char *, n_indices + 1);
-  for (gsize i = 0; i < n_indices; i++)
-    selected[i] = g_strdup (names[indices[i]]);
-  selected[n_indices] = NULL;
+  selected = lightly_bit_mask_select_borrowed (self, (char * const *) names);
+  for (gsize i = 0; selected[i] != NULL; i++)
+    selected[i] = g_strdup (selected[i]);
+  return selected;
+}
+
+char **
+lightly_bit_mask_select_borrowed (const LightlyBitMask *self,
+                                  char * const         *names)
+{
+  char **selected = g_new (char *, lightly_bit_mask_count (self) + 1);
+  gsize j = 0;
+
+  for (gsize i = 0; i < self->n_words; i++)
+    {
+      guint64 w = self->words[i];
+
+      while (w != 0)
+        {
+          selected[j++] = names[i * BITS_PER_WORD + (gsize) __builtin_ctzll (w)];
+          w &= w - 1;
+        }
+    }
+  selected[j] = NULL;
   return selected;
 }
