@@ -171,10 +171,9 @@ shared_store_open (const char  *dir,
 static LightlyTag *
 tag_from_store (LightlyStoreTag *t)
 {
-  return lightly_tag_new_internal_take_mask (t->id, t->dataset_id, t->name,
-                                             g_steal_pointer (&t->bitmask_hex), (guint) t->tot_size,
-                                             t->prev_tag_id, t->query_tag_id, t->preselected_tag_id,
-                                             t->creator, t->created_at);
+  return lightly_tag_new_internal (t->id, t->dataset_id, t->name, g_steal_pointer (&t->bitmask_hex),
+                                   (guint) t->tot_size, t->prev_tag_id, t->query_tag_id,
+                                   t->preselected_tag_id, t->creator, t->created_at);
 }
 
 static LightlyJobStatus

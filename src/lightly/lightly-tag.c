@@ -267,16 +267,16 @@ count_hex_bits (const char *hex)
 }
 
 LightlyTag *
-lightly_tag_new_internal_take_mask (const char *id,
-                                    const char *dataset_id,
-                                    const char *name,
-                                    char       *bit_mask_data,
-                                    guint       tot_size,
-                                    const char *prev_tag_id,
-                                    const char *query_tag_id,
-                                    const char *preselected_tag_id,
-                                    const char *creator,
-                                    gint64      created_at)
+lightly_tag_new_internal (const char *id,
+                          const char *dataset_id,
+                          const char *name,
+                          char       *bit_mask_data,
+                          guint       tot_size,
+                          const char *prev_tag_id,
+                          const char *query_tag_id,
+                          const char *preselected_tag_id,
+                          const char *creator,
+                          gint64      created_at)
 {
   LightlyTag *self = g_object_new (LIGHTLY_TYPE_TAG, NULL);
 
@@ -292,23 +292,6 @@ lightly_tag_new_internal_take_mask (const char *id,
   self->created_at = created_at;
 
   return self;
-}
-
-LightlyTag *
-lightly_tag_new_internal (const char *id,
-                          const char *dataset_id,
-                          const char *name,
-                          const char *bit_mask_data,
-                          guint       tot_size,
-                          const char *prev_tag_id,
-                          const char *query_tag_id,
-                          const char *preselected_tag_id,
-                          const char *creator,
-                          gint64      created_at)
-{
-  return lightly_tag_new_internal_take_mask (id, dataset_id, name, g_strdup (bit_mask_data), tot_size,
-                                             prev_tag_id, query_tag_id, preselected_tag_id, creator,
-                                             created_at);
 }
 
 /**
