@@ -12,6 +12,7 @@ installed URI is replaced by $LIGHTLY_GJS_MODULE when that is set, so the
 in-tree test runs the page as written."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,7 +68,14 @@ def main():
                        + os.environ.get('CFLAGS', '').split(), check=True)
         cmd = [exe]
     print(f'{page}: {len(code)} {lang} block(s), running {" ".join(cmd)}', flush=True)
-    sys.exit(subprocess.run(cmd).returncode)
+    # The pages make their stores under the temporary folder, as a reader's
+    # would; point it into the work folder so that nothing outlives the run.
+    env = dict(os.environ, TMPDIR=work)
+    try:
+        code = subprocess.run(cmd, env=env).returncode
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(code)
 
 
 if __name__ == '__main__':

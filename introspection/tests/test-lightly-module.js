@@ -5,7 +5,7 @@
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
-import {check, finish} from '../../tests/gjs/harness.js';
+import {check, finish, removeTree} from '../../tests/gjs/harness.js';
 
 const modulePath = GLib.getenv('LIGHTLY_GJS_MODULE');
 const loop = new GLib.MainLoop(null, false);
@@ -95,6 +95,7 @@ async function main() {
     const result = await agent.query_async(config, null, null);
     check(result.get_tag().get_count() === 6, 'six picks');
     check(agent.labeled_set.length === 6, 'labeled set');
+    removeTree(dir);
 }
 
 main().catch(e => {

@@ -1,5 +1,6 @@
 // A tiny test harness for GJS: GJS logs exceptions thrown in callbacks and
 // still exits 0, so every check is counted and the exit status set here.
+import Gio from 'gi://Gio';
 import System from 'system';
 
 let failures = 0;
@@ -34,4 +35,21 @@ export function test(name, fn) {
 export function finish() {
     print(`${checks} checks, ${failures} failed`);
     System.exit(failures > 0 ? 1 : 0);
+}
+
+// Removes a test's temporary folder and everything below it, without a shell
+// and without following symbolic links.
+export function removeTree(path) {
+    const file = Gio.File.new_for_path(path);
+    const children = file.enumerate_children('standard::name,standard::type',
+        Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    let info;
+    while ((info = children.next_file(null)) !== null) {
+        const child = file.get_child(info.get_name());
+        if (info.get_file_type() === Gio.FileType.DIRECTORY)
+            removeTree(child.get_path());
+        else
+            child.delete(null);
+    }
+    file.delete(null);
 }

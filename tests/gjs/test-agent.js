@@ -7,7 +7,7 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Lightly from 'gi://Lightly?version=1.0';
-import {check, checkThrows, test, finish} from './harness.js';
+import {check, checkThrows, removeTree, test, finish} from './harness.js';
 
 const N = 300;
 const N_CLASSES = 10;
@@ -109,20 +109,6 @@ function newStore() {
     const dir = GLib.dir_make_tmp('lightly-gjs-agent-XXXXXX');
     const client = Lightly.ApiWorkflowClient.new(GLib.filename_to_uri(dir, null), null, null);
     return {dir, client};
-}
-
-function rmRf(path) {
-    const file = Gio.File.new_for_path(path);
-    const children = file.enumerate_children('standard::name,standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
-    let info;
-    while ((info = children.next_file(null)) !== null) {
-        const child = file.get_child(info.get_name());
-        if (info.get_file_type() === Gio.FileType.DIRECTORY)
-            rmRf(child.get_path());
-        else
-            child.delete(null);
-    }
-    file.delete(null);
 }
 
 function setupDataset(client) {
@@ -244,7 +230,7 @@ test('blocking tutorial', () => {
         E.INVALID_INPUT, 'bytes of the wrong size');
     checkSets(agent, 60, 'after errors');
     check(client.get_tags(null).length === 3, 'errors made no tags');
-    rmRf(dir);
+    removeTree(dir);
 });
 
 test('the result says what AUTO ran', () => {
@@ -259,7 +245,7 @@ test('the result says what AUTO ran', () => {
     check(result.get_method() === Method.TYPICLUST, 'still the cold start');
     check(result.get_batch_size() === 5 && result.get_added().length === 5, 'batch is total minus labeled');
     check(result.get_total() === 25, 'total');
-    rmRf(dir);
+    removeTree(dir);
 });
 
 test('async tutorial with a GJS scorer', () => {
@@ -333,7 +319,7 @@ test('async tutorial with a GJS scorer', () => {
     const again = newAgentAsync(client, agent.preselected_tag_name);
     check(JSON.stringify(again.labeled_set) === JSON.stringify(agent.labeled_set), 'restart: same labeled set');
     check(JSON.stringify(again.unlabeled_set) === JSON.stringify(agent.unlabeled_set), 'restart: same unlabeled set');
-    rmRf(dir);
+    removeTree(dir);
 });
 
 finish();

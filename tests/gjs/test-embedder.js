@@ -5,7 +5,7 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import Peas from 'gi://Peas?version=1.0';
 import Lightly from 'gi://Lightly?version=1.0';
-import {check, checkThrows, test, finish} from './harness.js';
+import {check, checkThrows, removeTree, test, finish} from './harness.js';
 
 const SIDE = 24;
 const dir = GLib.dir_make_tmp('test-embedder-gjs-XXXXXX');
@@ -69,5 +69,5 @@ test('list_images leaves out hidden files and CSVs', () => {
     check(names.length === 7 && names[6] === 'notes.txt', `names ${names}`);
 });
 
-GLib.spawn_command_line_sync(`rm -rf ${GLib.shell_quote(dir)}`);
+removeTree(dir);
 finish();

@@ -4,7 +4,7 @@
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import Lightly from 'gi://Lightly?version=1.0';
-import {check, checkThrows, test, finish} from './harness.js';
+import {check, checkThrows, removeTree, test, finish} from './harness.js';
 
 const csv = GLib.getenv('LIGHTLY_TEST_FMNIST_CSV');
 const tmp = GLib.dir_make_tmp('lightly-gjs-http-XXXXXX');
@@ -47,5 +47,5 @@ test('wrong token', () => {
 server.send_signal(15);
 server.wait(null);
 check(server.get_if_exited() && server.get_exit_status() === 0, 'server exits 0 on SIGTERM');
-Gio.Subprocess.new(['rm', '-rf', tmp], Gio.SubprocessFlags.NONE).wait(null);
+removeTree(tmp);
 finish();

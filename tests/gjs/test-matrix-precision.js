@@ -3,7 +3,7 @@
 // float16/bfloat16 picks equal the float32 ones.
 import GLib from 'gi://GLib';
 import Lightly from 'gi://Lightly?version=1.0';
-import {check, checkThrows, test, finish} from './harness.js';
+import {check, checkThrows, removeTree, test, finish} from './harness.js';
 
 const P = Lightly.MatrixPrecision;
 
@@ -54,7 +54,7 @@ test('query', () => {
     check(masks[2] === masks[0], `bfloat16 ${masks[2]} = float32 ${masks[0]}`);
     check(GLib.file_test(GLib.build_filenamev([store, 'embeddings', `${embeddingId}.f16`]),
         GLib.FileTest.IS_REGULAR), 'the float16 copy is kept');
-    GLib.spawn_command_line_sync(`rm -rf ${GLib.shell_quote(dir)}`);
+    removeTree(dir);
 });
 
 finish();

@@ -3,7 +3,7 @@
 import GLib from 'gi://GLib';
 import Peas from 'gi://Peas?version=1.0';
 import Lightly from 'gi://Lightly?version=1.0';
-import {check, checkThrows, test, finish} from './harness.js';
+import {check, checkThrows, removeTree, test, finish} from './harness.js';
 
 const dir = GLib.dir_make_tmp('test-suggest-gjs-XXXXXX');
 const [, out] = GLib.spawn_sync(null, [GLib.getenv('LIGHTLY_SUGGEST_FIXTURE'), dir], null,
@@ -44,5 +44,5 @@ test('GJS host suggests through the C plugin', () => {
     check(names.every(n => !labeled.includes(n)), 'disjoint from labeled');
 });
 
-GLib.spawn_command_line_sync(`rm -rf ${GLib.shell_quote(dir)}`);
+removeTree(dir);
 finish();

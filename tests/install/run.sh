@@ -33,6 +33,10 @@ export GI_TYPELIB_PATH=/usr/local/lib/x86_64-linux-gnu/girepository-1.0
 unset LD_LIBRARY_PATH
 
 cd "$work"
+# The programs make their stores under the temporary folder: keep it in $work,
+# which the trap removes.
+mkdir tmp
+export TMPDIR="$work/tmp"
 cp "$here"/hello.c "$here"/hello.py "$here"/hello.js .
 cc -Wall -Werror -o hello hello.c $(pkg-config --cflags --libs lightly-1.0)
 ./hello
