@@ -459,6 +459,10 @@ test_tutorial (void)
   g_assert_cmpuint (strv_len (lightly_agent_get_labeled_set (agent)), ==, 0);
   g_assert_cmpuint (strv_len (lightly_agent_get_unlabeled_set (agent)), ==, N_FIXTURE);
   g_assert_null (lightly_agent_get_added_set (agent));
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_QUERY), ==, N_FIXTURE);
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_LABELED), ==, 0);
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_UNLABELED), ==, N_FIXTURE);
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_ADDED), ==, 0);
   g_assert_false (lightly_agent_get_querying (agent));
   assert_sets_consistent (agent, f);
 
@@ -553,6 +557,88 @@ test_tutorial (void)
   g_clear_object (&agent);
   g_clear_object (&client);
   assert_no_watches ();
+  test_rm_rf (dir);
+}
+
+/* ---- the sets' names, made on their first read ------------------------------ */
+
+typedef struct {
+  LightlyAgent *agent;
+  gint *go;
+  const char * const *seen[4];
+} SetReader;
+
+static gpointer
+read_sets (gpointer data)
+{
+  SetReader *r = data;
+
+  while (!g_atomic_int_get (r->go))
+    ;
+  r->seen[0] = lightly_agent_get_query_set (r->agent);
+  r->seen[1] = lightly_agent_get_labeled_set (r->agent);
+  r->seen[2] = lightly_agent_get_unlabeled_set (r->agent);
+  r->seen[3] = lightly_agent_get_added_set (r->agent);
+  return NULL;
+}
+
+/* A query only counts the sets, so their names are made when first read:
+ * threads that read at once, right after a query, see one and the same
+ * array of each set, with the right names (and no array leaks: valgrind
+ * and ASan run this). */
+static void
+test_sets_read_at_once (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
+  g_autoptr(Fixture) f = fixture_load ();
+  g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
+  g_autoptr(LightlySamplerConfig) coreset = new_config (LIGHTLY_SAMPLING_METHOD_CORESET, 25, "first-25");
+  g_autoptr(LightlyQueryResult) result = NULL;
+  g_autoptr(LightlyAgent) agent = NULL;
+  g_auto(GStrv) names = NULL;
+  SetReader readers[4];
+  GThread *threads[4];
+  gint go = 0;
+
+  setup_dataset (client, "fmnist", fixture_path ());
+  names = lightly_api_workflow_client_get_file_names (client, NULL, &error);
+  g_assert_no_error (error);
+  agent = lightly_agent_new (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  result = lightly_agent_query (agent, coreset, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* The result's count comes from the labeled mask, not its names, and
+   * so do the sizes. */
+  g_assert_cmpuint (lightly_query_result_get_total (result), ==, 25);
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_QUERY), ==, N_FIXTURE);
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_LABELED), ==, 25);
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_UNLABELED), ==, N_FIXTURE - 25);
+  g_assert_cmpuint (lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_ADDED), ==, 25);
+
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    {
+      readers[t] = (SetReader) { agent, &go, { NULL, } };
+      threads[t] = g_thread_new ("sets", read_sets, &readers[t]);
+    }
+  g_atomic_int_set (&go, 1);
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_thread_join (threads[t]);
+
+  for (guint t = 1; t < G_N_ELEMENTS (threads); t++)
+    for (guint s = 0; s < 4; s++)
+      g_assert_true (readers[t].seen[s] == readers[0].seen[s]);
+  g_assert_true (readers[0].seen[0] == lightly_agent_get_query_set (agent));
+  g_assert_true (g_strv_equal (readers[0].seen[0], (const char * const *) names));
+  g_assert_cmpuint (strv_len (readers[0].seen[1]), ==, 25);
+  g_assert_cmpuint (strv_len (readers[0].seen[2]), ==, N_FIXTURE - 25);
+  g_assert_true (g_strv_equal (readers[0].seen[3], readers[0].seen[1]));
+  g_assert_true (g_strv_equal (lightly_query_result_get_added (result), readers[0].seen[3]));
+  assert_sets_consistent (agent, f);
+  assert_bit_order (readers[0].seen[1], f);
+
+  g_clear_object (&agent);
+  g_clear_object (&client);
   test_rm_rf (dir);
 }
 
@@ -1554,6 +1640,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/agent/tutorial", test_tutorial);
+  g_test_add_func ("/agent/sets-read-at-once", test_sets_read_at_once);
   g_test_add_func ("/agent/errors", test_errors);
   g_test_add_func ("/agent/owner-thread", test_owner_thread);
   g_test_add_func ("/agent/restart", test_restart);

@@ -405,8 +405,7 @@ check_samples (LightlyStore *store)
   };
   g_autoptr(GError) error = NULL;
   g_autofree char *id = new_dataset (store, "samples", four);
-  g_auto(GStrv) names = NULL;
-  gsize n = 0;
+  g_autoptr(LightlyNames) names = NULL;
 
   g_assert_true (lightly_store_add_samples (store, id, more, 2, &error));
   g_assert_no_error (error);
@@ -425,13 +424,13 @@ check_samples (LightlyStore *store)
   assert_message (error, "nope");
   g_clear_error (&error);
 
-  names = lightly_store_get_sample_names (store, id, &n, &error);
+  names = lightly_store_get_sample_names (store, id, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (n, ==, 6);
-  g_assert_cmpstr (names[0], ==, "a.png");
-  g_assert_cmpstr (names[4], ==, "e.png");
-  g_assert_cmpstr (names[5], ==, "f/g.png");
-  g_assert_null (names[6]);
+  g_assert_cmpuint (names->n, ==, 6);
+  g_assert_cmpstr (names->v[0], ==, "a.png");
+  g_assert_cmpstr (names->v[4], ==, "e.png");
+  g_assert_cmpstr (names->v[5], ==, "f/g.png");
+  g_assert_null (names->v[6]);
 
   g_assert_cmpint (lightly_store_lookup_sample (store, id, "d.png", &error), ==, 3);
   g_assert_cmpint (lightly_store_lookup_sample (store, id, "zzz.png", &error), ==, -1);
@@ -442,13 +441,13 @@ check_samples (LightlyStore *store)
   {
     g_autofree char *fresh = new_dataset (store, "from-csv", NULL);
     g_autoptr(GInputStream) in = stream_for ("filenames,embedding_0\nq.png,1\np.png,2\n");
-    g_auto(GStrv) got = NULL;
+    g_autoptr(LightlyNames) got = NULL;
 
     g_assert_cmpint (lightly_store_add_samples_from_csv (store, fresh, in, NULL, &error), ==, 2);
     g_assert_no_error (error);
-    got = lightly_store_get_sample_names (store, fresh, NULL, &error);
-    g_assert_cmpstr (got[0], ==, "q.png");
-    g_assert_cmpstr (got[1], ==, "p.png");
+    got = lightly_store_get_sample_names (store, fresh, &error);
+    g_assert_cmpstr (got->v[0], ==, "q.png");
+    g_assert_cmpstr (got->v[1], ==, "p.png");
   }
 }
 
@@ -708,7 +707,7 @@ check_embeddings (LightlyStore *store)
   {
     g_autofree char *fresh = new_dataset (store, "fresh", NULL);
     g_autofree char *e3 = NULL;
-    g_auto(GStrv) names = NULL;
+    g_autoptr(LightlyNames) names = NULL;
     g_autoptr(LightlyStoreMatrix) m3 = NULL;
 
     g_clear_object (&in);
@@ -716,10 +715,11 @@ check_embeddings (LightlyStore *store)
     e3 = lightly_store_add_embedding_full (store, fresh, "default", in,
                                            LIGHTLY_STORE_EMBEDDING_REGISTER_SAMPLES, NULL, &error);
     g_assert_no_error (error);
-    names = lightly_store_get_sample_names (store, fresh, NULL, &error);
-    g_assert_cmpuint (g_strv_length (names), ==, 4);
-    g_assert_cmpstr (names[0], ==, "c.png");
-    g_assert_cmpstr (names[3], ==, "b.png");
+    names = lightly_store_get_sample_names (store, fresh, &error);
+    g_assert_cmpuint (names->n, ==, 4);
+    g_assert_cmpuint (g_strv_length (names->v), ==, 4);
+    g_assert_cmpstr (names->v[0], ==, "c.png");
+    g_assert_cmpstr (names->v[3], ==, "b.png");
     m3 = lightly_store_map_embedding (store, e3, &error);
     g_assert_no_error (error);
     g_assert_true (lightly_store_matrix_get_data (m3)[0] == 0.0f);
@@ -1089,14 +1089,13 @@ test_disk_wal_kept (void)
   {
     g_autoptr(LightlyStore) store = lightly_store_open (copy, &error);
     g_autoptr(LightlyStoreTag) t = NULL;
-    g_auto(GStrv) got = NULL;
-    gsize n = 0;
+    g_autoptr(LightlyNames) got = NULL;
 
     g_assert_no_error (error);
-    got = lightly_store_get_sample_names (store, ds, &n, &error);
+    got = lightly_store_get_sample_names (store, ds, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (n, ==, 3);
-    g_assert_cmpstrv (got, names);
+    g_assert_cmpuint (got->n, ==, 3);
+    g_assert_cmpstrv (got->v, names);
     t = lightly_store_get_tag_by_name (store, ds, "picked", &error);
     g_assert_no_error (error);
     g_assert_cmpstr (t->id, ==, tag);
@@ -1248,13 +1247,12 @@ static void
 assert_names (LightlyStore *store, const char *id, const char * const *want)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) names = NULL;
-  gsize n = 0;
+  g_autoptr(LightlyNames) names = NULL;
 
-  names = lightly_store_get_sample_names (store, id, &n, &error);
+  names = lightly_store_get_sample_names (store, id, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (n, ==, g_strv_length ((char **) want));
-  g_assert_cmpstrv (names, want);
+  g_assert_cmpuint (names->n, ==, g_strv_length ((char **) want));
+  g_assert_cmpstrv (names->v, want);
 }
 
 static gint64
@@ -1398,34 +1396,31 @@ test_disk_names_rowid (void)
   test_rm_rf (dir);
 }
 
-/* A blob read in chunks (lightly-store-names.c reads 64 KiB at a time):
- * 30,000 names of 6 to 48 bytes, so that chunk ends fall inside names.
- * The rows are changed behind the blob's back, which shows
- * that the blob is what was read. */
+/* The whole mapping in one block (lightly-names-private.h): a blob of
+ * 30,000 names of 6 to 48 bytes (over many overflow pages), then a second
+ * blob of three, read into one allocation whose pointers run on from the
+ * first blob into the second. The rows are changed behind the blobs' back,
+ * which shows that the blobs are what was read. */
 static void
-test_disk_names_chunks (void)
+test_disk_names_large (void)
 {
-  const gsize n = 30000, chunk = 65536;
+  const gsize n = 30000;
+  const char *more[] = { "more-0.png", "more-1.png", "more-2.png", NULL };
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = test_make_tmp_dir ("lightly-store");
   g_autofree char *id = NULL;
-  gsize at = 0, inside = 0;
+  gsize bytes = 0;
 
   for (gsize i = 0; i < n; i++)
     {
       char *name = g_strdup_printf ("%zu-%.*s.png", i, (int) (i * 7 % 37),
                                     "abcdefghijklmnopqrstuvwxyz0123456789_");
-      gsize end = at + strlen (name) + 1;
 
-      /* A chunk end inside this name (its NUL included). */
-      inside += (at / chunk) != ((end - 1) / chunk);
-      at = end;
+      bytes += strlen (name) + 1;
       g_ptr_array_add (names, name);
     }
-  g_assert_cmpuint (at, >, 6 * chunk);
-  g_assert_cmpuint (inside, >=, 5);
-  g_ptr_array_add (names, NULL);
+  g_assert_cmpuint (bytes, >, 400000);
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
 
@@ -1433,15 +1428,30 @@ test_disk_names_chunks (void)
     id = lightly_store_create_dataset (store, "many", &error);
     g_assert_no_error (error);
     g_assert_true (lightly_store_add_samples (store, id, (const char * const *) names->pdata,
-                                              -1, &error));
+                                              (gssize) names->len, &error));
+    g_assert_no_error (error);
+    g_assert_true (lightly_store_add_samples (store, id, more, -1, &error));
     g_assert_no_error (error);
   }
-  sql_on_closed_store (dir, "UPDATE samples SET file_name = 'row.png' WHERE idx = 0");
+  for (guint i = 0; more[i] != NULL; i++)
+    g_ptr_array_add (names, g_strdup (more[i]));
+  g_ptr_array_add (names, NULL);
+  g_assert_cmpint (int_on_closed_store (dir, "SELECT count(*) FROM sample_names"), ==, 2);
+  sql_on_closed_store (dir, "UPDATE samples SET file_name = 'row-0.png' WHERE idx = 0; "
+                            "UPDATE samples SET file_name = 'row-1.png' WHERE idx = 30001");
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyNames) got = NULL;
+    const char *first = NULL;
 
     g_assert_no_error (error);
     assert_names (store, id, (const char * const *) names->pdata);
+    /* One block: every name lies in the text after the pointers. */
+    got = lightly_store_get_sample_names (store, id, &error);
+    g_assert_no_error (error);
+    first = lightly_names_text (got);
+    for (gsize i = 0; i < got->n; i++)
+      g_assert_true (got->v[i] >= first && got->v[i] < first + bytes + 33);
   }
   test_rm_rf (dir);
 }
@@ -1712,10 +1722,10 @@ reader_thread (gpointer data)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GPtrArray) tags = lightly_store_list_tags (sh->store, sh->ds, &error);
-      g_auto(GStrv) names = lightly_store_get_sample_names (sh->store, sh->ds, NULL, &error);
+      g_autoptr(LightlyNames) names = lightly_store_get_sample_names (sh->store, sh->ds, &error);
 
       /* Tags only grow, and each read sees a whole number of them. */
-      if (tags == NULL || names == NULL || tags->len < last || g_strv_length (names) != 4)
+      if (tags == NULL || names == NULL || tags->len < last || names->n != 4)
         g_atomic_int_inc (&sh->errors);
       else
         last = tags->len;
@@ -2084,7 +2094,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
   g_test_add_func ("/store/disk/names-migration", test_disk_names_migration);
   g_test_add_func ("/store/disk/names-rowid", test_disk_names_rowid);
-  g_test_add_func ("/store/disk/names-chunks", test_disk_names_chunks);
+  g_test_add_func ("/store/disk/names-large", test_disk_names_large);
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);

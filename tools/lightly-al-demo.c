@@ -319,7 +319,7 @@ run_arm (Demo                   *demo,
 {
   LightlySamplingMethod method = round == 0 && arm->later_method != LIGHTLY_SAMPLING_METHOD_AUTO
                                  ? LIGHTLY_SAMPLING_METHOD_CORESET : arm->later_method;
-  guint n_before = g_strv_length ((char **) lightly_agent_get_labeled_set (arm->agent));
+  guint n_before = lightly_agent_get_set_size (arm->agent, LIGHTLY_AGENT_SET_LABELED);
   g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
   g_autoptr(LightlyScorer) scorer = NULL;
   g_autoptr(LightlyQueryResult) result = NULL;

@@ -329,7 +329,7 @@ fit_pool (LightlyAgent          *agent,
           LightlySamplerConfig  *config,
           GError               **error)
 {
-  guint pool = g_strv_length ((char **) lightly_agent_get_query_set (agent));
+  guint pool = lightly_agent_get_set_size (agent, LIGHTLY_AGENT_SET_QUERY);
 
   if (opt_n_samples < 0 || (guint) opt_n_samples <= pool)
     return TRUE;

@@ -458,7 +458,7 @@ round_start_query (GTask *task)
           return;
         }
       scorer = lightly_scorer_classification_new_from_bytes (ordered,
-                                                             g_strv_length ((char **) lightly_agent_get_query_set (r->agent)),
+                                                             lightly_agent_get_set_size (r->agent, LIGHTLY_AGENT_SET_QUERY),
                                                              lightly_predictions_get_n_cols (predictions),
                                                              &error);
       if (scorer == NULL)

@@ -116,7 +116,7 @@ lightly_backend_create_dataset (LightlyBackend  *self,
   return LIGHTLY_BACKEND_GET_IFACE (self)->create_dataset (self, name, cancellable, error);
 }
 
-char **
+LightlyNames *
 lightly_backend_get_file_names (LightlyBackend  *self,
                                 const char      *dataset_id,
                                 GCancellable    *cancellable,

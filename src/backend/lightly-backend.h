@@ -20,6 +20,7 @@
 #include "lightly/lightly-matrix-precision.h"
 #include "lightly/lightly-tag.h"
 #include "lightly/lightly-job.h"
+#include "lightly/lightly-names-private.h"
 
 G_BEGIN_DECLS
 
@@ -56,7 +57,8 @@ struct _LightlyBackendInterface
   GPtrArray  *(*list_datasets)      (LightlyBackend *self, GCancellable *cancellable, GError **error);
   char       *(*create_dataset)     (LightlyBackend *self, const char *name,
                                      GCancellable *cancellable, GError **error);
-  char      **(*get_file_names)     (LightlyBackend *self, const char *dataset_id,
+  /* The mapping (M1), in one allocation (lightly-names-private.h). */
+  LightlyNames *(*get_file_names)   (LightlyBackend *self, const char *dataset_id,
                                      GCancellable *cancellable, GError **error);
   /* Registers the file names of an embeddings CSV, in row order. */
   gboolean    (*register_samples)   (LightlyBackend *self, const char *dataset_id,
@@ -108,7 +110,7 @@ struct _LightlyBackendInterface
 GPtrArray  *lightly_backend_list_datasets      (LightlyBackend *self, GCancellable *cancellable, GError **error);
 char       *lightly_backend_create_dataset     (LightlyBackend *self, const char *name,
                                                 GCancellable *cancellable, GError **error);
-char      **lightly_backend_get_file_names     (LightlyBackend *self, const char *dataset_id,
+LightlyNames *lightly_backend_get_file_names   (LightlyBackend *self, const char *dataset_id,
                                                 GCancellable *cancellable, GError **error);
 gboolean    lightly_backend_register_samples   (LightlyBackend *self, const char *dataset_id,
                                                 GInputStream *csv,

@@ -99,7 +99,7 @@ http_create_dataset (LightlyBackend *backend, const char *name, GCancellable *ca
   return NULL;
 }
 
-static char **
+static LightlyNames *
 http_get_file_names (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable, GError **error)
 {
   LightlyHttpBackend *self = LIGHTLY_HTTP_BACKEND (backend);
@@ -107,8 +107,8 @@ http_get_file_names (LightlyBackend *backend, const char *dataset_id, GCancellab
   g_auto(HttpCall) call = { "M1", "GET", g_strdup_printf ("/v1/datasets/%s/mappings", ds),
                             g_strdup ("field=fileName"), NULL, NULL, RETRY_IDEMPOTENT, FALSE, 0, 0, NULL };
   g_autofree char *context = NULL;
-  char **names;
-  gsize len = 0;
+  g_auto(GStrv) names = NULL;
+  gsize len = 0, n = 0;
   const char *data;
 
   if (!http_send (self, &call, cancellable, error))
@@ -121,10 +121,13 @@ http_get_file_names (LightlyBackend *backend, const char *dataset_id, GCancellab
   /* Up to millions of names: the streaming codec, no DOM. */
   context = http_call_context (&call);
   data = g_bytes_get_data (call.response, &len);
-  names = lightly_json_parse_string_array (data, len, context, NULL, error);
+  names = lightly_json_parse_string_array (data, len, context, &n, error);
   if (names == NULL)
-    http_prefix_bad_response (error, &call);
-  return names;
+    {
+      http_prefix_bad_response (error, &call);
+      return NULL;
+    }
+  return lightly_names_pack ((const char * const *) names, n);
 }
 
 static gboolean

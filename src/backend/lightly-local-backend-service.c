@@ -57,13 +57,12 @@ lightly_local_service_list_datasets (LightlyBackend *backend, GError **error)
   return store != NULL ? lightly_store_list_datasets (store, error) : NULL;
 }
 
-char **
-lightly_local_service_get_sample_names (LightlyBackend *backend, const char *dataset_id, gsize *n_out,
-                                        GError **error)
+LightlyNames *
+lightly_local_service_get_sample_names (LightlyBackend *backend, const char *dataset_id, GError **error)
 {
   LightlyStore *store = service_store (backend, error);
 
-  return store != NULL ? lightly_store_get_sample_names (store, dataset_id, n_out, error) : NULL;
+  return store != NULL ? lightly_store_get_sample_names (store, dataset_id, error) : NULL;
 }
 
 gint64

@@ -25,8 +25,8 @@ LightlyStoreDataset   *lightly_local_service_get_dataset        (LightlyBackend 
                                                                  GError **error);
 GPtrArray             *lightly_local_service_list_datasets      (LightlyBackend *backend, GError **error);
 
-char                 **lightly_local_service_get_sample_names   (LightlyBackend *backend, const char *dataset_id,
-                                                                 gsize *n_out, GError **error);
+LightlyNames          *lightly_local_service_get_sample_names   (LightlyBackend *backend, const char *dataset_id,
+                                                                 GError **error);
 gint64                 lightly_local_service_get_n_samples      (LightlyBackend *backend, const char *dataset_id,
                                                                  GError **error);
 gint64                 lightly_local_service_lookup_sample      (LightlyBackend *backend, const char *dataset_id,

@@ -230,11 +230,11 @@ local_create_dataset (LightlyBackend *backend, const char *name, GCancellable *c
   return lightly_store_create_dataset (LIGHTLY_LOCAL_BACKEND (backend)->store, name, error);
 }
 
-static char **
+static LightlyNames *
 local_get_file_names (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable,
                       GError **error)
 {
-  return lightly_store_get_sample_names (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, NULL, error);
+  return lightly_store_get_sample_names (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, error);
 }
 
 static gboolean

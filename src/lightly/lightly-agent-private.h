@@ -39,7 +39,7 @@ struct _LightlyAgent
 };
 
 gboolean lightly_agent_update_sets         (LightlyAgent        *self,
-                                            char               **file_names,
+                                            LightlyNames        *file_names,
                                             GError             **error);
 void     lightly_agent_set_querying        (LightlyAgent        *self,
                                             gboolean             querying);

@@ -56,8 +56,8 @@ static void query_got_picks (GObject *source, GAsyncResult *result, gpointer use
  * or the agent's own mapping when @names is NULL), then the picks are
  * read. Takes @owned_task. */
 static void
-query_advance (GTask  *owned_task,
-               char  **names)
+query_advance (GTask        *owned_task,
+               LightlyNames *names)
 {
   g_autoptr(GTask) task = owned_task;
   LightlyAgent *self = g_task_get_source_object (task);
@@ -70,7 +70,7 @@ query_advance (GTask  *owned_task,
   if (!lightly_agent_sets_advance (&self->sets, q->tag, &error))
     {
       if (names != self->sets.names)
-        g_strfreev (names);
+        lightly_names_free (names);
       query_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -82,8 +82,8 @@ query_advance (GTask  *owned_task,
   lightly_agent_set_preselected_tag (self, lightly_tag_get_name (q->tag));
 
   q->result = lightly_query_result_new_internal (FALSE, q->plan.method, q->tag,
-                                                 (const char * const *) self->sets.added_set,
-                                                 g_strv_length (self->sets.labeled_set),
+                                                 lightly_agent_sets_get_names (&self->sets, LIGHTLY_AGENT_SET_ADDED),
+                                                 lightly_agent_sets_count (&self->sets, LIGHTLY_AGENT_SET_LABELED),
                                                  q->plan.reason);
   /* Why each sample was picked, for the result's picks. */
   cancellable = g_task_get_cancellable (task);
@@ -99,9 +99,9 @@ query_got_file_names (GObject      *source,
   GTask *task = user_data;
   LightlyAgent *self = g_task_get_source_object (task);
   GError *error = NULL;
-  char **names;
+  LightlyNames *names;
 
-  names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
+  names = lightly_api_workflow_client_get_names_finish (self->client, result, &error);
   if (names == NULL)
     {
       query_return_error (task, error);
@@ -161,13 +161,13 @@ query_sampled (GObject      *source,
    * as wide as the agent's mapping was made over that very mapping, so
    * reading it again (a million names on a large dataset) can be skipped. */
   if (self->sets.names != NULL &&
-      lightly_tag_get_tot_size (q->tag) == g_strv_length (self->sets.names))
+      lightly_tag_get_tot_size (q->tag) == self->sets.names->n)
     query_advance (g_steal_pointer (&task), NULL);
   else
     {
       self->n_mapping_reads++;
-      lightly_api_workflow_client_get_file_names_async (self->client, NULL,
-                                                        query_got_file_names, g_steal_pointer (&task));
+      lightly_api_workflow_client_get_names_async (self->client, NULL,
+                                                   query_got_file_names, g_steal_pointer (&task));
     }
 }
 
@@ -270,9 +270,9 @@ lightly_agent_query_async (LightlyAgent         *self,
     }
   /* The public boundary of a query: every rule of its inputs is checked
    * here, once; the client and the backend behind it only assert. */
-  n_labeled = g_strv_length (self->sets.labeled_set);
+  n_labeled = lightly_agent_sets_count (&self->sets, LIGHTLY_AGENT_SET_LABELED);
   /* The pool, labeled and unlabeled together, sets AUTO's regimes. */
-  n_pool = n_labeled + g_strv_length (self->sets.unlabeled_set);
+  n_pool = n_labeled + lightly_agent_sets_count (&self->sets, LIGHTLY_AGENT_SET_UNLABELED);
   if (!lightly_agent_plan_make (&plan, config, n_labeled, n_pool, scorer != NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -302,7 +302,7 @@ lightly_agent_query_async (LightlyAgent         *self,
       lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_SCORING, 0.0);
       q->scores = lightly_scorer_calculate_scores (scorer, &error);
       if (q->scores == NULL ||
-          !lightly_agent_plan_check_scores (&q->plan, q->scores, g_strv_length (self->sets.query_set), &error))
+          !lightly_agent_plan_check_scores (&q->plan, q->scores, lightly_agent_sets_count (&self->sets, LIGHTLY_AGENT_SET_QUERY), &error))
         {
           query_return_error (task, g_steal_pointer (&error));
           return;

@@ -9,10 +9,15 @@
  */
 #pragma once
 
+#include "lightly-agent.h"
 #include "lightly-bit-mask.h"
+#include "lightly-names-private.h"
 #include "lightly-tag.h"
 
 G_BEGIN_DECLS
+
+/* The four sets of protocol §3.3 (LightlyAgentSet, lightly-agent.h). */
+#define LIGHTLY_AGENT_N_SETS (LIGHTLY_AGENT_SET_ADDED + 1)
 
 typedef struct {
   char *query_tag_id;
@@ -21,14 +26,15 @@ typedef struct {
   LightlyBitMask *preselected_mask;
   LightlyBitMask *previous_mask;     /* P_old: NULL before the first query */
 
-  /* The mapping the sets were computed from (owned), and the four sets:
-   * NULL-terminated arrays (owned) of names borrowed from @names, so that
-   * a query over N samples copies no name (N can be a million). */
-  GStrv names;
-  GStrv query_set;
-  GStrv labeled_set;
-  GStrv unlabeled_set;
-  GStrv added_set;                   /* NULL before the first query */
+  /* The mapping the sets were computed from (owned), each set as a mask
+   * (owned; the added one NULL before the first query), and each set's
+   * names: a NULL-terminated array (owned) of names borrowed from @names,
+   * made on its first read. A query over N samples reads the sets' sizes,
+   * not their names, so it neither copies a name nor fills an array of N
+   * pointers that no one reads (N can be a million). */
+  LightlyNames *names;
+  LightlyBitMask *masks[LIGHTLY_AGENT_N_SETS];
+  char **set_names[LIGHTLY_AGENT_N_SETS];
 } LightlyAgentSets;
 
 void     lightly_agent_sets_clear     (LightlyAgentSets    *sets);
@@ -49,8 +55,18 @@ gboolean lightly_agent_sets_advance   (LightlyAgentSets    *sets,
  * whether the added set was recomputed (only after a query). On error
  * nothing changes. */
 gboolean lightly_agent_sets_update    (LightlyAgentSets    *sets,
-                                       char               **file_names,
+                                       LightlyNames        *file_names,
                                        gboolean            *out_added,
                                        GError             **error);
+/* The names of a set, in bit order (transfer none, valid until the next
+ * update); NULL when the set does not exist yet (before the agent's
+ * initialization, or the added set before the first query). Safe to call
+ * from several threads at once: the first reads race to make the array
+ * and one of them keeps it. */
+const char * const *lightly_agent_sets_get_names (LightlyAgentSets *sets,
+                                                  LightlyAgentSet   which);
+/* The size of a set, without its names: 0 when it does not exist yet. */
+guint    lightly_agent_sets_count     (const LightlyAgentSets *sets,
+                                       LightlyAgentSet         which);
 
 G_END_DECLS

@@ -4,10 +4,24 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "lightly-agent-sets-private.h"
 #include "lightly-bit-mask-private.h"
 #include "lightly-error.h"
 #include "lightly-tag-private.h"
+
+/* Forgets the sets' masks and names, not the tags' masks. */
+static void
+clear_sets (LightlyAgentSets *sets)
+{
+  for (guint i = 0; i < LIGHTLY_AGENT_N_SETS; i++)
+    {
+      g_clear_pointer (&sets->masks[i], lightly_bit_mask_free);
+      /* The arrays borrow their names from sets->names. */
+      g_clear_pointer (&sets->set_names[i], g_free);
+    }
+}
 
 void
 lightly_agent_sets_clear (LightlyAgentSets *sets)
@@ -17,12 +31,8 @@ lightly_agent_sets_clear (LightlyAgentSets *sets)
   g_clear_pointer (&sets->query_mask, lightly_bit_mask_free);
   g_clear_pointer (&sets->preselected_mask, lightly_bit_mask_free);
   g_clear_pointer (&sets->previous_mask, lightly_bit_mask_free);
-  /* The sets borrow their names from sets->names. */
-  g_clear_pointer (&sets->query_set, g_free);
-  g_clear_pointer (&sets->labeled_set, g_free);
-  g_clear_pointer (&sets->unlabeled_set, g_free);
-  g_clear_pointer (&sets->added_set, g_free);
-  g_clear_pointer (&sets->names, g_strfreev);
+  clear_sets (sets);
+  g_clear_pointer (&sets->names, lightly_names_free);
 }
 
 static LightlyTag *
@@ -107,84 +117,91 @@ lightly_agent_sets_advance (LightlyAgentSets  *sets,
   return TRUE;
 }
 
-/* The names of @mask's set bits, or of @mask minus @minus when given,
- * borrowed from @file_names (@n_names of them): masked_select() without
- * copying the names. */
-static GStrv
-select_names (const LightlyBitMask  *mask,
-              const LightlyBitMask  *minus,
-              char * const          *file_names,
-              guint                  n_names,
-              GError               **error)
+/* @mask, or @mask minus @minus when given, as a new mask no wider than
+ * the mapping @file_names. */
+static LightlyBitMask *
+set_mask (const LightlyBitMask  *mask,
+          const LightlyBitMask  *minus,
+          const LightlyNames    *file_names,
+          GError               **error)
 {
-  g_autoptr(LightlyBitMask) difference = NULL;
-  guint64 bit_length;
+  g_autoptr(LightlyBitMask) set = lightly_bit_mask_copy (mask);
 
   if (minus != NULL)
-    {
-      difference = lightly_bit_mask_copy (mask);
-      lightly_bit_mask_difference (difference, minus);
-      mask = difference;
-    }
-  bit_length = lightly_bit_mask_get_bit_length (mask);
-  if (bit_length > n_names)
+    lightly_bit_mask_difference (set, minus);
+  if (lightly_bit_mask_get_bit_length (set) > file_names->n)
     {
       /* lightly_bit_mask_masked_select()'s message. */
-      g_auto(GStrv) none = lightly_bit_mask_masked_select (mask, (const char * const *) file_names, error);
+      g_auto(GStrv) none = lightly_bit_mask_masked_select (set, (const char * const *) file_names->v, error);
 
       g_assert (none == NULL);
       return NULL;
     }
-  return lightly_bit_mask_select_borrowed (mask, file_names);
+  return g_steal_pointer (&set);
 }
 
 gboolean
 lightly_agent_sets_update (LightlyAgentSets  *sets,
-                           char             **file_names,
+                           LightlyNames      *file_names,
                            gboolean          *out_added,
                            GError           **error)
 {
   /* @file_names may be the mapping the sets have already (a reuse). */
-  g_auto(GStrv) owned = file_names != sets->names ? file_names : NULL;
-  char **names = file_names;
-  guint n_names = g_strv_length (names);
-  g_autofree char **query_set = NULL;
-  g_autofree char **labeled_set = NULL;
-  g_autofree char **unlabeled_set = NULL;
-  g_autofree char **added_set = NULL;
+  g_autoptr(LightlyNames) owned = file_names != sets->names ? file_names : NULL;
+  LightlyBitMask *masks[LIGHTLY_AGENT_N_SETS] = { NULL, };
+  gboolean ok;
 
-  query_set = select_names (sets->query_mask, NULL, names, n_names, error);
-  if (query_set == NULL)
-    return FALSE;
-  labeled_set = select_names (sets->preselected_mask, NULL, names, n_names, error);
-  if (labeled_set == NULL)
-    return FALSE;
-  unlabeled_set = select_names (sets->query_mask, sets->preselected_mask, names, n_names, error);
-  if (unlabeled_set == NULL)
-    return FALSE;
-  if (sets->previous_mask != NULL)
+  ok = (masks[LIGHTLY_AGENT_SET_QUERY] = set_mask (sets->query_mask, NULL, file_names, error)) != NULL &&
+       (masks[LIGHTLY_AGENT_SET_LABELED] = set_mask (sets->preselected_mask, NULL, file_names, error)) != NULL &&
+       (masks[LIGHTLY_AGENT_SET_UNLABELED] = set_mask (sets->query_mask, sets->preselected_mask,
+                                                        file_names, error)) != NULL &&
+       (sets->previous_mask == NULL ||
+        (masks[LIGHTLY_AGENT_SET_ADDED] = set_mask (sets->preselected_mask, sets->previous_mask,
+                                                     file_names, error)) != NULL);
+  if (!ok)
     {
-      added_set = select_names (sets->preselected_mask, sets->previous_mask, names, n_names, error);
-      if (added_set == NULL)
-        return FALSE;
+      for (guint i = 0; i < LIGHTLY_AGENT_N_SETS; i++)
+        g_clear_pointer (&masks[i], lightly_bit_mask_free);
+      return FALSE;
     }
-  /* The added set borrows from the old names: it is recomputed whenever it
-   * exists, since previous_mask, once set, stays set. */
-  g_assert (added_set != NULL || sets->added_set == NULL);
+  /* previous_mask, once set, stays set: the added set, once it exists, is
+   * made again on every update. */
+  g_assert (masks[LIGHTLY_AGENT_SET_ADDED] != NULL || sets->masks[LIGHTLY_AGENT_SET_ADDED] == NULL);
 
-  g_free (sets->query_set);
-  sets->query_set = g_steal_pointer (&query_set);
-  g_free (sets->labeled_set);
-  sets->labeled_set = g_steal_pointer (&labeled_set);
-  g_free (sets->unlabeled_set);
-  sets->unlabeled_set = g_steal_pointer (&unlabeled_set);
-  *out_added = added_set != NULL;
-  g_free (sets->added_set);
-  sets->added_set = g_steal_pointer (&added_set);
+  clear_sets (sets);
+  memcpy (sets->masks, masks, sizeof masks);
+  *out_added = masks[LIGHTLY_AGENT_SET_ADDED] != NULL;
   if (owned != NULL)
     {
-      g_strfreev (sets->names);
+      lightly_names_free (sets->names);
       sets->names = g_steal_pointer (&owned);
     }
   return TRUE;
+}
+
+const char * const *
+lightly_agent_sets_get_names (LightlyAgentSets *sets,
+                              LightlyAgentSet   which)
+{
+  char **names = g_atomic_pointer_get (&sets->set_names[which]);
+
+  if (names == NULL && sets->masks[which] != NULL)
+    {
+      /* update() checked that the mask is no wider than the mapping. */
+      names = lightly_bit_mask_select_borrowed (sets->masks[which], sets->names->v);
+      if (!g_atomic_pointer_compare_and_exchange (&sets->set_names[which], NULL, names))
+        {
+          g_free (names);
+          names = g_atomic_pointer_get (&sets->set_names[which]);
+        }
+    }
+  return (const char * const *) names;
+}
+
+guint
+lightly_agent_sets_count (const LightlyAgentSets *sets,
+                          LightlyAgentSet         which)
+{
+  /* At most n_names bits are set, and n_names is a guint. */
+  return sets->masks[which] != NULL ? (guint) lightly_bit_mask_count (sets->masks[which]) : 0;
 }

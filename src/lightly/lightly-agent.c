@@ -73,11 +73,22 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (LightlyAgent, lightly_agent, G_TYPE_OBJECT,
 
 static const char * const empty_strv[] = { NULL };
 
+/* A set's names, made on the first read after an update; empty before the
+ * agent is initialized. */
+static const char * const *
+set_or_empty (LightlyAgent    *self,
+              LightlyAgentSet  which)
+{
+  const char * const *names = lightly_agent_sets_get_names (&self->sets, which);
+
+  return names != NULL ? names : empty_strv;
+}
+
 /* Recomputes the cached sets from @file_names (transfer full) and notifies
  * the ones that changed. */
 gboolean
 lightly_agent_update_sets (LightlyAgent  *self,
-                           char         **file_names,
+                           LightlyNames  *file_names,
                            GError       **error)
 {
   gboolean added = FALSE;
@@ -130,9 +141,9 @@ init_got_file_names (GObject      *source,
   g_autoptr(GTask) task = user_data;
   LightlyAgent *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) names = NULL;
+  g_autoptr(LightlyNames) names = NULL;
 
-  names = lightly_api_workflow_client_get_file_names_finish (self->client, result, &error);
+  names = lightly_api_workflow_client_get_names_finish (self->client, result, &error);
   if (names == NULL || !lightly_agent_update_sets (self, g_steal_pointer (&names), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -162,8 +173,8 @@ init_got_tags (GObject      *source,
     }
   cancellable = g_task_get_cancellable (task);
   self->n_mapping_reads++;
-  lightly_api_workflow_client_get_file_names_async (self->client, cancellable,
-                                                    init_got_file_names, g_steal_pointer (&task));
+  lightly_api_workflow_client_get_names_async (self->client, cancellable,
+                                               init_got_file_names, g_steal_pointer (&task));
 }
 
 static void
@@ -283,7 +294,7 @@ lightly_agent_get_property (GObject    *object,
       g_value_set_boxed (value, lightly_agent_get_unlabeled_set (self));
       break;
     case PROP_ADDED_SET:
-      g_value_set_boxed (value, self->sets.added_set);
+      g_value_set_boxed (value, lightly_agent_get_added_set (self));
       break;
     case PROP_QUERYING:
       g_value_set_boolean (value, self->querying);
@@ -577,7 +588,7 @@ const char * const *
 lightly_agent_get_query_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return self->sets.query_set != NULL ? (const char * const *) self->sets.query_set : empty_strv;
+  return set_or_empty (self, LIGHTLY_AGENT_SET_QUERY);
 }
 
 /**
@@ -592,7 +603,7 @@ const char * const *
 lightly_agent_get_labeled_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return self->sets.labeled_set != NULL ? (const char * const *) self->sets.labeled_set : empty_strv;
+  return set_or_empty (self, LIGHTLY_AGENT_SET_LABELED);
 }
 
 /**
@@ -607,7 +618,7 @@ const char * const *
 lightly_agent_get_unlabeled_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return self->sets.unlabeled_set != NULL ? (const char * const *) self->sets.unlabeled_set : empty_strv;
+  return set_or_empty (self, LIGHTLY_AGENT_SET_UNLABELED);
 }
 
 /**
@@ -623,7 +634,30 @@ const char * const *
 lightly_agent_get_added_set (LightlyAgent *self)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), NULL);
-  return (const char * const *) self->sets.added_set;
+  return lightly_agent_sets_get_names (&self->sets, LIGHTLY_AGENT_SET_ADDED);
+}
+
+/**
+ * lightly_agent_get_set_size:
+ * @self: an agent
+ * @set: which set
+ *
+ * Counts a set without its names: the length of
+ * [method@Lightly.Agent.get_query_set] and the others, but with no array
+ * of names made. The agent makes a set's names on their first read after
+ * each query; on a large dataset a loop that only needs the sizes (the
+ * pool, how many are labeled) saves an array of pointers per set.
+ *
+ * Returns: the number of names in @set; 0 before the agent is initialized,
+ *   and 0 for %LIGHTLY_AGENT_SET_ADDED before the first query
+ */
+guint
+lightly_agent_get_set_size (LightlyAgent    *self,
+                            LightlyAgentSet  set)
+{
+  g_return_val_if_fail (LIGHTLY_IS_AGENT (self), 0);
+  g_return_val_if_fail (set <= LIGHTLY_AGENT_SET_ADDED, 0);
+  return lightly_agent_sets_count (&self->sets, set);
 }
 
 /**

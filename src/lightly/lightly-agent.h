@@ -35,6 +35,23 @@ typedef enum {
   LIGHTLY_QUERY_STAGE_FINISHING,
 } LightlyQueryStage;
 
+/**
+ * LightlyAgentSet:
+ * @LIGHTLY_AGENT_SET_QUERY: every sample of the query tag, the pool
+ * @LIGHTLY_AGENT_SET_LABELED: the samples of the preselected tag
+ * @LIGHTLY_AGENT_SET_UNLABELED: the query set minus the labeled set
+ * @LIGHTLY_AGENT_SET_ADDED: what the last query added to the labeled set
+ *
+ * The agent's four sets of file names ([protocol](protocol.html) §3.3),
+ * for [method@Lightly.Agent.get_set_size].
+ */
+typedef enum {
+  LIGHTLY_AGENT_SET_QUERY,
+  LIGHTLY_AGENT_SET_LABELED,
+  LIGHTLY_AGENT_SET_UNLABELED,
+  LIGHTLY_AGENT_SET_ADDED,
+} LightlyAgentSet;
+
 #define LIGHTLY_TYPE_AGENT (lightly_agent_get_type ())
 LIGHTLY_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (LightlyAgent, lightly_agent, LIGHTLY, AGENT, GObject)
@@ -70,6 +87,9 @@ LIGHTLY_AVAILABLE_IN_ALL
 const char * const       *lightly_agent_get_unlabeled_set     (LightlyAgent *self);
 LIGHTLY_AVAILABLE_IN_ALL
 const char * const       *lightly_agent_get_added_set         (LightlyAgent *self);
+LIGHTLY_AVAILABLE_IN_ALL
+guint                     lightly_agent_get_set_size          (LightlyAgent    *self,
+                                                               LightlyAgentSet  set);
 LIGHTLY_AVAILABLE_IN_ALL
 gboolean                  lightly_agent_get_querying          (LightlyAgent *self);
 

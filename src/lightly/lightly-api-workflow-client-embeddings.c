@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "lightly-api-workflow-client-op-private.h"
+#include "lightly-api-workflow-client-private.h"
 
 /* ---------------------------------------------------------------------------
  * Samples
@@ -101,13 +102,42 @@ lightly_client_open_path (const char    *path,
 }
 
 static gpointer
-get_file_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+get_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
 {
   LightlyClientOp *op = data;
 
   if (!lightly_client_op_require_dataset (op, error))
     return NULL;
   return lightly_backend_get_file_names (backend, op->dataset_id, cancellable, error);
+}
+
+/* The public API hands out a GStrv: one copy per name, made in the worker. */
+static gpointer
+get_file_names_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(LightlyNames) names = get_names_run (data, backend, cancellable, error);
+
+  return names != NULL ? lightly_names_to_strv (names) : NULL;
+}
+
+void
+lightly_api_workflow_client_get_names_async (LightlyApiWorkflowClient *self,
+                                             GCancellable             *cancellable,
+                                             GAsyncReadyCallback       callback,
+                                             gpointer                  user_data)
+{
+  lightly_client_op_start (self,
+                           lightly_client_op_new (self, sizeof (LightlyClientOp), get_names_run, NULL,
+                                                  (GDestroyNotify) lightly_names_free),
+                           lightly_api_workflow_client_get_names_async, cancellable, callback, user_data);
+}
+
+LightlyNames *
+lightly_api_workflow_client_get_names_finish (LightlyApiWorkflowClient *self,
+                                              GAsyncResult             *result,
+                                              GError                  **error)
+{
+  return lightly_client_op_finish (self, result, lightly_api_workflow_client_get_names_async, error);
 }
 
 /**

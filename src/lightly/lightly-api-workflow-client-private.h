@@ -23,4 +23,14 @@ void lightly_api_workflow_client_sampling_full_async (LightlyApiWorkflowClient *
                                                       GAsyncReadyCallback       callback,
                                                       gpointer                  user_data);
 
+/* get_file_names_async() for the agent: the mapping in one allocation
+ * rather than one per name (lightly-names-private.h). */
+void          lightly_api_workflow_client_get_names_async  (LightlyApiWorkflowClient *self,
+                                                            GCancellable             *cancellable,
+                                                            GAsyncReadyCallback       callback,
+                                                            gpointer                  user_data);
+LightlyNames *lightly_api_workflow_client_get_names_finish (LightlyApiWorkflowClient *self,
+                                                            GAsyncResult             *result,
+                                                            GError                  **error);
+
 G_END_DECLS

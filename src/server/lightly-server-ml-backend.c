@@ -274,7 +274,7 @@ mark_labeled (LightlyServerMlBackend  *ml,
               char                   **tag_name,
               GError                 **error)
 {
-  g_auto(GStrv) names = lightly_backend_get_file_names (ml->backend, ml->dataset_id, NULL, error);
+  g_autoptr(LightlyNames) names = lightly_backend_get_file_names (ml->backend, ml->dataset_id, NULL, error);
   g_autoptr(GPtrArray) tags = NULL;
   g_autoptr(LightlyBitMask) mask = NULL;
   g_autofree char *hex = NULL;
@@ -285,8 +285,8 @@ mark_labeled (LightlyServerMlBackend  *ml,
 
   if (names == NULL)
     return FALSE;
-  for (guint i = 0; names[i] != NULL && index == G_MAXUINT; i++)
-    if (strcmp (names[i], file) == 0)
+  for (guint i = 0; i < names->n && index == G_MAXUINT; i++)
+    if (strcmp (names->v[i], file) == 0)
       index = i;
   if (index == G_MAXUINT)
     {

@@ -51,20 +51,21 @@ route_mappings (Route *r)
 {
   const char *field = routes_query_param (r->req, "field");
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) names = NULL;
-  gsize n = 0;
+  g_autoptr(LightlyNames) names = NULL;
+  gsize n;
   GString *json;
 
   if (g_strcmp0 (field, "fileName") != 0 && g_strcmp0 (field, "_id") != 0)
     return routes_respond_error (r->resp, 400, "BAD_REQUEST",
                                  "Mappings need ?field=fileName or ?field=_id, not “%s”", field != NULL ? field : "");
-  names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, &n, &error);
+  names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, &error);
   if (names == NULL)
     return routes_respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
+  n = names->n;
 
   json = g_string_sized_new (n * 24 + 2);
   if (g_str_equal (field, "fileName"))
-    lightly_json_append_string_array (json, (const char * const *) names, (gssize) n);
+    lightly_json_append_string_array (json, (const char * const *) names->v, (gssize) n);
   else
     {
       g_string_append_c (json, '[');
@@ -173,19 +174,19 @@ route_list_samples (Route *r)
     }
   else
     {
-      gsize n = 0;
-      g_auto(GStrv) names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, &n, &error);
+      g_autoptr(LightlyNames) names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id,
+                                                                              &error);
 
       if (names == NULL)
         {
           g_string_free (json, TRUE);
           return routes_respond_gerror (r->resp, error, "DATASET_UNKNOWN", NULL);
         }
-      for (gsize i = 0; i < n; i++)
+      for (gsize i = 0; i < names->n; i++)
         {
           if (i > 0)
             g_string_append_c (json, ',');
-          append_sample_data (json, r->dataset->id, names[i], i);
+          append_sample_data (json, r->dataset->id, names->v[i], i);
         }
     }
   g_string_append_c (json, ']');
@@ -473,17 +474,17 @@ route_tag_filenames (Route *r)
   g_autoptr(LightlyStoreTag) tag = routes_require_tag (r, r->seg[3]);
   g_autoptr(GError) error = NULL;
   g_autoptr(LightlyBitMask) mask = NULL;
-  g_auto(GStrv) names = NULL;
+  g_autoptr(LightlyNames) names = NULL;
   g_auto(GStrv) selected = NULL;
   g_autofree char *joined = NULL;
 
   if (tag == NULL)
     return;
-  names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, NULL, &error);
+  names = lightly_local_service_get_sample_names (r->self->backend, r->dataset->id, &error);
   mask = names != NULL ? lightly_bit_mask_new_from_hex (tag->bitmask_hex, &error) : NULL;
   if (mask == NULL)
     return routes_respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
-  selected = lightly_bit_mask_masked_select (mask, (const char * const *) names, &error);
+  selected = lightly_bit_mask_masked_select (mask, (const char * const *) names->v, &error);
   if (selected == NULL)
     return routes_respond_gerror (r->resp, error, "TAG_UNKNOWN", NULL);
   /* TagFilenamesData is opaque; Lightly sent the names one per line. */

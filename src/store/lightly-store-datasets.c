@@ -346,21 +346,20 @@ lightly_store_add_samples_from_csv (LightlyStore  *self,
   return (gssize) parsed->n_rows;
 }
 
-char **
+LightlyNames *
 lightly_store_get_sample_names (LightlyStore  *self,
                                 const char    *dataset_id,
-                                gsize         *n_out,
                                 GError       **error)
 {
   g_autoptr(Conn) c = NULL;
-  char **names;
+  LightlyNames *names;
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
 
   c = store_conn_acquire (self, error);
   if (c == NULL || !store_read_begin (c, error))
     return NULL;
-  names = store_sample_names (c, dataset_id, n_out, error);
+  names = store_sample_names (c, dataset_id, error);
   store_read_end (c);
   return names;
 }

@@ -306,7 +306,7 @@ static gboolean
 import_check (LightlyStore *self, Import *imp, const char *dataset_id, const char *name,
               LightlyStoreEmbeddingFlags flags, GError **error)
 {
-  g_auto(GStrv) samples = NULL;
+  g_autoptr(LightlyNames) samples = NULL;
   g_autofree guint64 *perm = NULL;
 
   {
@@ -314,9 +314,10 @@ import_check (LightlyStore *self, Import *imp, const char *dataset_id, const cha
 
     if (rc == NULL || !store_read_begin (rc, error))
       return FALSE;
-    samples = store_sample_names (rc, dataset_id, &imp->n_samples, error);
+    samples = store_sample_names (rc, dataset_id, error);
     if (samples == NULL)
       return FALSE;
+    imp->n_samples = samples->n;
     if (embedding_name_taken (rc, dataset_id, name, error) != 0)
       return FALSE;
     store_read_end (rc);
@@ -331,7 +332,7 @@ import_check (LightlyStore *self, Import *imp, const char *dataset_id, const cha
     }
   else
     {
-      perm = match_rows (imp->parsed, samples, imp->n_samples, dataset_id, error);
+      perm = match_rows (imp->parsed, samples->v, imp->n_samples, dataset_id, error);
       if (perm == NULL)
         return FALSE;
     }
@@ -616,7 +617,7 @@ static GInputStream *
 csv_from_matrix (LightlyStore *self, const LightlyStoreEmbedding *e, GError **error)
 {
   g_autoptr(LightlyStoreMatrix) m = lightly_store_map_embedding (self, e->id, error);
-  g_auto(GStrv) samples = NULL;
+  g_autoptr(LightlyNames) samples = NULL;
   g_autoptr(GBytes) bytes = NULL;
   gsize n_samples = 0;
   const float *v;
@@ -631,9 +632,10 @@ csv_from_matrix (LightlyStore *self, const LightlyStoreEmbedding *e, GError **er
 
     if (rc == NULL || !store_read_begin (rc, error))
       return NULL;
-    samples = store_sample_names (rc, e->dataset_id, &n_samples, error);
+    samples = store_sample_names (rc, e->dataset_id, error);
     if (samples == NULL)
       return NULL;
+    n_samples = samples->n;
     store_read_end (rc);
   }
   if (n_samples != m->n_rows)
@@ -654,7 +656,7 @@ csv_from_matrix (LightlyStore *self, const LightlyStoreEmbedding *e, GError **er
   g_string_append (csv, "\r\n");
   for (gsize i = 0; i < m->n_rows; i++)
     {
-      g_string_append (csv, samples[i]);
+      g_string_append (csv, samples->v[i]);
       for (gsize j = 0; j < m->dim; j++)
         g_string_append_len (csv, buf, snprintf (buf, sizeof buf, ",%.9g", (double) v[i * m->dim + j]));
       g_string_append (csv, "\r\n");

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lightly/lightly-error.h"
+#include "lightly/lightly-names-private.h"
 #include "store/lightly-store-private.h"
 
 /* Inside the caller's transaction, after the rows of `samples`. */
@@ -79,103 +80,60 @@ read_name_rows (Conn *c, const char *dataset_id, GPtrArray *names, GError **erro
   return rc == 0;
 }
 
-/* Bytes read from a blob at a time: the blob itself (1.6 MB for 100k
- * names) is never held in one piece. */
-#define NAME_CHUNK 65536
+/* A row of sample_names: where its names go, and how many bytes it has. */
+typedef struct {
+  gint64 rowid;
+  gint64 count;
+  int bytes;
+} NameBlob;
 
-/* Parses the names of one blob into names[*got …], at most @count of them,
- * reading it in chunks through @blob (a name can span chunks: @part
- * keeps its start). 1, or 0 with *why set when the blob does not hold
- * exactly @count names. */
-static int
-read_one_blob (sqlite3_blob *blob, char *buf, GString *part, char **names, gsize *got,
-               gint64 count, const char **why)
+/* Opens a names blob for reading: NULL for a value that is not a blob or
+ * text (damage), which SQLite cannot open. */
+static sqlite3_blob *
+open_blob (Conn *c, gint64 rowid)
 {
-  int size = sqlite3_blob_bytes (blob), off = 0;
-  gint64 taken = 0;
+  sqlite3_blob *blob = NULL;
 
-  g_string_truncate (part, 0);
-  while (off < size)
+  if (sqlite3_blob_open (c->db, "main", "sample_names", "names", rowid, 0, &blob) != SQLITE_OK)
     {
-      int len = MIN (NAME_CHUNK, size - off);
-      const char *p = buf, *end = buf + len;
-
-      if (sqlite3_blob_read (blob, buf, len, off) != SQLITE_OK)
-        return *why = "a block of names unreadable", 0;
-      off += len;
-      while (p < end)
-        {
-          const char *nul = memchr (p, '\0', (gsize) (end - p));
-
-          if (taken == count)
-            return *why = "a block of names too long", 0;
-          if (nul == NULL)
-            {
-              g_string_append_len (part, p, end - p);
-              break;
-            }
-          if (part->len == 0)
-            names[(*got)++] = g_memdup2 (p, (gsize) (nul - p) + 1);
-          else
-            {
-              g_string_append_len (part, p, nul - p);
-              names[(*got)++] = g_strndup (part->str, part->len);
-              g_string_truncate (part, 0);
-            }
-          taken++;
-          p = nul + 1;
-        }
+      sqlite3_blob_close (blob);
+      return NULL;
     }
-  if (taken != count || part->len > 0)
-    return *why = "a block of names cut short", 0;
-  return 1;
+  return blob;
 }
 
-/* The names from the blobs into @names (n slots): 1, or 0 with *why set
- * when the blobs do not tile [0, n) exactly, or -1 on a store error.
- * Each blob is read through incremental blob I/O, in chunks into one
- * buffer: reading the column whole made SQLite assemble a copy of the
- * blob, whose fresh pages fault one by one. On a Zen 5 VM, 100k names took
- * 16.6–19.6 ms that way and 12.2–13.7 ms in chunks (page faults 1,651 →
- * 1,271); most of the rest is the names' own allocations. */
+/* Finds the rows of @dataset_id's blobs into @blobs, with their sizes:
+ * 1, or 0 with *why set when they do not tile [0, n) exactly, or -1 on a
+ * store error. */
 static int
-read_name_blobs (Conn *c, const char *dataset_id, char **names, gsize n, const char **why,
-                 GError **error)
+list_name_blobs (Conn *c, const char *dataset_id, gsize n, GArray *blobs, gsize *text_bytes,
+                 const char **why, GError **error)
 {
   STMT st = store_prep (c, "SELECT rowid, first_idx, n FROM sample_names WHERE dataset_id = ? "
                            "ORDER BY first_idx", error);
-  g_autofree char *buf = NULL;
-  g_autoptr(GString) part = NULL;
   gsize got = 0;
   int rc;
 
   if (st == NULL)
     return -1;
   store_bind_text (st, 1, dataset_id);
+  *text_bytes = 0;
   while ((rc = store_step_row (c, st, "reading sample names", error)) > 0)
     {
-      gint64 first = sqlite3_column_int64 (st, 1), count = sqlite3_column_int64 (st, 2);
-      sqlite3_blob *blob = NULL;
-      int ok;
+      NameBlob b = { sqlite3_column_int64 (st, 0), sqlite3_column_int64 (st, 2), 0 };
+      gint64 first = sqlite3_column_int64 (st, 1);
+      sqlite3_blob *blob;
 
-      if (first != (gint64) got || count <= 0 || (guint64) count > n - got)
+      if (first != (gint64) got || b.count <= 0 || (guint64) b.count > n - got)
         return *why = "a block of names out of place", 0;
-      /* A value that is not a blob or text (damage) cannot be opened. */
-      if (sqlite3_blob_open (c->db, "main", "sample_names", "names",
-                             sqlite3_column_int64 (st, 0), 0, &blob) != SQLITE_OK)
-        {
-          sqlite3_blob_close (blob);
-          return *why = "a block of names unreadable", 0;
-        }
-      if (buf == NULL)
-        {
-          buf = g_malloc (NAME_CHUNK);
-          part = g_string_new (NULL);
-        }
-      ok = read_one_blob (blob, buf, part, names, &got, count, why);
+      blob = open_blob (c, b.rowid);
+      if (blob == NULL)
+        return *why = "a block of names unreadable", 0;
+      b.bytes = sqlite3_blob_bytes (blob);
       sqlite3_blob_close (blob);
-      if (!ok)
-        return 0;
+      got += (gsize) b.count;
+      *text_bytes += (gsize) b.bytes;
+      g_array_append_val (blobs, b);
     }
   if (rc < 0)
     return -1;
@@ -184,40 +142,90 @@ read_name_blobs (Conn *c, const char *dataset_id, char **names, gsize n, const c
   return 1;
 }
 
-char **
-store_sample_names (Conn *c, const char *dataset_id, gsize *n_out, GError **error)
+/* Reads each blob of @blobs straight into the text of @names and points
+ * v[] at its names: 1, or 0 with *why set when a blob does not hold
+ * exactly its count of NUL-ended names. The caller's read transaction
+ * keeps the blobs as list_name_blobs() sized them. */
+static int
+read_name_blobs (Conn *c, GArray *blobs, LightlyNames *names, const char **why)
 {
-  g_autoptr(GPtrArray) rows = NULL;
-  g_auto(GStrv) names = NULL;
+  char *text = lightly_names_text (names);
+  gsize got = 0;
+
+  for (guint i = 0; i < blobs->len; i++)
+    {
+      const NameBlob *b = &g_array_index (blobs, NameBlob, i);
+      sqlite3_blob *blob = open_blob (c, b->rowid);
+      const char *p = text, *end = text + b->bytes;
+      gint64 taken = 0;
+      int rc;
+
+      if (blob == NULL)
+        return *why = "a block of names unreadable", 0;
+      rc = sqlite3_blob_bytes (blob) == b->bytes ? sqlite3_blob_read (blob, text, b->bytes, 0) : SQLITE_ERROR;
+      sqlite3_blob_close (blob);
+      if (rc != SQLITE_OK)
+        return *why = "a block of names unreadable", 0;
+      while (p < end)
+        {
+          const char *nul = memchr (p, '\0', (gsize) (end - p));
+
+          if (nul == NULL)
+            return *why = "a block of names cut short", 0;
+          if (taken == b->count)
+            return *why = "a block of names too long", 0;
+          names->v[got++] = (char *) p;
+          taken++;
+          p = nul + 1;
+        }
+      if (taken != b->count)
+        return *why = "a block of names cut short", 0;
+      text += b->bytes;
+    }
+  return 1;
+}
+
+LightlyNames *
+store_sample_names (Conn *c, const char *dataset_id, GError **error)
+{
+  g_autoptr(GArray) blobs = g_array_new (FALSE, FALSE, sizeof (NameBlob));
+  g_autoptr(LightlyNames) names = NULL;
   const char *why = NULL;
+  gsize text_bytes = 0;
   gint64 n;
   int rc;
 
   n = store_dataset_n_samples (c, dataset_id, error);
   if (n < 0)
     return NULL;
-  names = g_new0 (char *, (gsize) n + 1);
-  rc = read_name_blobs (c, dataset_id, names, (gsize) n, &why, error);
+  rc = list_name_blobs (c, dataset_id, (gsize) n, blobs, &text_bytes, &why, error);
   if (rc < 0)
     return NULL;
-  if (rc == 0)
+  if (rc > 0)
     {
-      /* The rows are what the blobs copy: read them instead (a store an
-       * older lightly-glib wrote to after this one migrated it, or a blob
-       * damaged on disk), slower but right. */
-      g_debug ("the sample names of dataset %s do not match their rows (%s); reading the rows",
-               dataset_id, why);
-      g_clear_pointer (&names, g_strfreev);
-      rows = g_ptr_array_new_with_free_func (g_free);
-      if (!read_name_rows (c, dataset_id, rows, error))
-        return NULL;
-      n = rows->len;
-      g_ptr_array_add (rows, NULL);
-      names = (char **) g_ptr_array_free (g_steal_pointer (&rows), FALSE);
+      names = lightly_names_alloc ((gsize) n, text_bytes);
+      if (names == NULL)
+        {
+          g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
+                       "Not enough memory for the %" G_GINT64_FORMAT " file names of dataset %s",
+                       n, dataset_id);
+          return NULL;
+        }
+      if (read_name_blobs (c, blobs, names, &why) > 0)
+        return g_steal_pointer (&names);
     }
-  if (n_out != NULL)
-    *n_out = (gsize) n;
-  return g_steal_pointer (&names);
+  {
+    /* The rows are what the blobs copy: read them instead (a store an
+     * older lightly-glib wrote to after this one migrated it, or a blob
+     * damaged on disk), slower but right. */
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+
+    g_debug ("the sample names of dataset %s do not match their rows (%s); reading the rows",
+             dataset_id, why);
+    if (!read_name_rows (c, dataset_id, rows, error))
+      return NULL;
+    return lightly_names_pack ((const char * const *) rows->pdata, rows->len);
+  }
 }
 
 /* The first column of what @sql lists (dataset ids), into @ids. */

@@ -275,10 +275,9 @@ gboolean store_insert_name_blob   (Conn                *c,
                                    const char * const  *names,
                                    gsize                n,
                                    GError             **error);
-/* The file names in index order (NULL-terminated); *n_out may be NULL. */
-char   **store_sample_names       (Conn                *c,
+/* The file names in index order, in one allocation. */
+LightlyNames *store_sample_names  (Conn                *c,
                                    const char          *dataset_id,
-                                   gsize               *n_out,
                                    GError             **error);
 /* At open: rewrites, from their rows, the blobs of the datasets whose blob
  * counts do not add up to n_samples. */

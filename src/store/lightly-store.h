@@ -11,6 +11,8 @@
 
 #include <gio/gio.h>
 
+#include "lightly/lightly-names-private.h"
+
 G_BEGIN_DECLS
 
 /* The schema version this code writes (PRAGMA user_version). */
@@ -76,10 +78,10 @@ gssize    lightly_store_add_samples_from_csv (LightlyStore  *self,
                                               GInputStream  *csv,
                                               GCancellable  *cancellable,
                                               GError       **error);
-/* The file names in index order (the mapping, protocol §2.5). *n_out may be NULL. */
-char    **lightly_store_get_sample_names     (LightlyStore  *self,
+/* The file names in index order (the mapping, protocol §2.5), in one
+ * allocation: a million names are a million allocations as a GStrv. */
+LightlyNames *lightly_store_get_sample_names (LightlyStore  *self,
                                               const char    *dataset_id,
-                                              gsize         *n_out,
                                               GError       **error);
 /* The file names of the samples at @rows (@n_rows of them, any order), in
  * that order, NULL-terminated; a row out of range gives an empty string.

@@ -137,6 +137,11 @@ function checkSets(agent, nLabeled, what) {
     check(inBitOrder(labeled) && inBitOrder(unlabeled), `${what}: bit order`);
     const all = new Set([...labeled, ...unlabeled]);
     check(all.size === N, `${what}: labeled and unlabeled partition the query set`);
+    const sizes = [Lightly.AgentSet.QUERY, Lightly.AgentSet.LABELED, Lightly.AgentSet.UNLABELED,
+        Lightly.AgentSet.ADDED].map(s => agent.get_set_size(s));
+    const added = agent.get_added_set() ?? [];
+    check(JSON.stringify(sizes) === JSON.stringify([N, nLabeled, N - nLabeled, added.length]),
+        `${what}: set sizes ${sizes}`);
 }
 
 function throwsCode(fn, code, what) {

@@ -130,6 +130,12 @@ class AgentTestBase(unittest.TestCase):
         self.assertEqual(labeled, sorted(labeled, key=INDEX.get))
         self.assertEqual(unlabeled, sorted(unlabeled, key=INDEX.get))
         self.assertEqual(agent.get_labeled_set(), labeled)
+        # the sizes, without the names
+        Set = Lightly.AgentSet
+        self.assertEqual(agent.get_set_size(Set.QUERY), N)
+        self.assertEqual(agent.get_set_size(Set.LABELED), n_labeled)
+        self.assertEqual(agent.get_set_size(Set.UNLABELED), N - n_labeled)
+        self.assertEqual(agent.get_set_size(Set.ADDED), len(agent.get_added_set() or []))
 
 
 class BlockingTest(AgentTestBase):
