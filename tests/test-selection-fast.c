@@ -11,6 +11,7 @@
  */
 #include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
+#include "selection/lightly-selection-private.h"
 #include "test-selection-util.h"
 
 #include <math.h>
@@ -461,6 +462,63 @@ test_bf16_seed (void)
 /* A NaN or an infinity in a candidate is a clear error naming the row, on
  * every SIMD path; huge finite values (whose float squares overflow) are
  * not. */
+/* State of 300,000 candidates and preselected rows: the per-row arrays
+ * (12 B a candidate) pass 2 MiB, so
+ * they come from lightly_selection_alloc_rows()'s huge-page branch: on a
+ * 2 MiB boundary, and the picks are those of the double path. */
+static void
+test_large_state (void)
+{
+  gsize n = 300000, dim = 4, np = 8, i;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autofree guint32 *cand = g_new (guint32, n - np);
+  g_autofree guint32 *pre = g_new (guint32, np);
+  g_autoptr(GArray) ref = NULL;
+  LightlySelectionParams p = { 0 };
+  guint32 state = 12345;
+  guint8 *mem;
+
+  mem = lightly_selection_alloc_rows ((3 << 20) / sizeof (double), sizeof (double));
+  g_assert_cmpuint ((guintptr) mem % (2 << 20), ==, 0);
+  memset (mem, 0x5a, 3 << 20);
+  g_assert_cmpuint (mem[(3 << 20) - 1], ==, 0x5a);
+  g_free (mem);
+  mem = lightly_selection_alloc_rows (100, 3);
+  memset (mem, 0, 300);
+  g_free (mem);
+
+  for (i = 0; i < n * dim; i++)
+    {
+      state = state * 1664525u + 1013904223u;
+      x[i] = (float) (state >> 8) / (float) (1u << 24);
+    }
+  for (i = 0; i < np; i++)
+    pre[i] = (guint32) i;
+  for (i = np; i < n; i++)
+    cand[i - np] = (guint32) i;
+  p.method = LIGHTLY_SELECTION_METHOD_CORESET;
+  p.matrix = x;
+  p.n_rows = n;
+  p.dim = dim;
+  p.candidates = cand;
+  p.n_candidates = n - np;
+  p.preselected = pre;
+  p.n_preselected = np;
+  p.k = 4;
+  ref = run_double_path (&p);
+  lightly_selection_set_fast_path (1);
+  lightly_selection_set_pruning (1);
+  lightly_selection_set_simd (-1);
+  for (guint t = 1; t <= 2; t++)
+    {
+      g_autoptr(GArray) a = NULL;
+
+      p.n_threads = t;
+      a = run_ok (&p);
+      assert_same (ref, a, "large state");
+    }
+}
+
 static void
 test_not_finite (void)
 {
@@ -945,6 +1003,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/share", test_share);
   g_test_add_func ("/selection-fast/seed", test_seed);
   g_test_add_func ("/selection-fast/bf16-seed", test_bf16_seed);
+  g_test_add_func ("/selection-fast/large-state", test_large_state);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   g_test_add_func ("/selection-fast/tile-bound", test_tile_bound);
   g_test_add_func ("/selection-fast/adaptive-pruning", test_adaptive_pruning);

@@ -11,12 +11,43 @@
 
 #include <math.h>
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lightly-selection-private.h"
 
 /* Rows per block of a norms pass (as k-means' blocks). */
 #define NORMS_BLOCK 256
+
+/* ---------------------------------------------------------------------- */
+/* Memory                                                                 */
+
+#define HUGE_PAGE ((gsize) 2 << 20)
+
+gpointer
+lightly_selection_alloc_rows (gsize n,
+                              gsize size)
+{
+  gsize bytes;
+  void *mem = NULL;
+
+  if (!g_size_checked_mul (&bytes, n, size))
+    g_error ("%s: overflow allocating %" G_GSIZE_FORMAT "*%" G_GSIZE_FORMAT " bytes", G_STRLOC, n, size);
+#ifdef MADV_HUGEPAGE
+  if (bytes >= HUGE_PAGE)
+    {
+      if (posix_memalign (&mem, HUGE_PAGE, bytes) != 0)
+        g_error ("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, bytes);
+      /* Only the whole huge pages: the tail stays in small pages, so the
+       * advice never costs more memory than the array. A kernel without
+       * transparent huge pages ignores it. */
+      madvise (mem, bytes & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+      return mem;
+    }
+#endif
+  return g_malloc (bytes);
+}
 
 /* ---------------------------------------------------------------------- */
 /* Params                                                                 */

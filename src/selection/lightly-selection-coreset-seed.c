@@ -585,9 +585,9 @@ seed_unpruned (Run *r, const SeedBf16 *bf, gboolean with_anchors)
   if (r->n_blocks < 2 * threads)
     st.n_split = MAX (1, MIN ((2 * threads + r->n_blocks - 1) / r->n_blocks, np / 256));
   if (st.n_split > 1)
-    st.partial = g_new (double, st.n_split * r->m);
+    st.partial = lightly_selection_alloc_rows (st.n_split * r->m, sizeof (double));
   if (with_anchors)
-    st.anchor = st.n_split > 1 ? (panchor = g_new (gint32, st.n_split * r->m)) : r->anchor;
+    st.anchor = st.n_split > 1 ? (panchor = lightly_selection_alloc_rows (st.n_split * r->m, sizeof (gint32))) : r->anchor;
   if (!parallel (r, seed_block, &st, r->n_blocks * st.n_split))
     {
       g_free (st.partial);

@@ -109,8 +109,8 @@ lightly_coreset_spec_init (Run *r)
   lists = r->spec_depth * r->n_blocks;
   r->spec_now = r->spec_depth;
   r->spec_cap = MIN (r->block_rows, r->spec_room / r->spec_depth);
-  r->spec_off = g_new (guint16, r->n_blocks * r->spec_room);
-  r->spec_val = g_new (double, r->n_blocks * r->spec_room);
+  r->spec_off = lightly_selection_alloc_rows (r->n_blocks * r->spec_room, sizeof (guint16));
+  r->spec_val = lightly_selection_alloc_rows (r->n_blocks * r->spec_room, sizeof (double));
   r->spec_n = g_new0 (guint32, lists);
   r->spec_qd = g_new (double, r->spec_depth * dim8);
 }

@@ -396,8 +396,8 @@ alloc_state (Run *r, gsize n_anchors, gboolean coral)
     }
   else
     {
-      r->anchor = g_new (gint32, r->m);
-      r->mind2 = g_new (double, r->m);
+      r->anchor = lightly_selection_alloc_rows (r->m, sizeof (gint32));
+      r->mind2 = lightly_selection_alloc_rows (r->m, sizeof (double));
     }
   r->bmax2 = g_new (double, r->n_blocks);
   if (coral)
@@ -410,7 +410,7 @@ alloc_state (Run *r, gsize n_anchors, gboolean coral)
       else
         {
           r->wmode = WEIGHT_ARRAY;
-          r->w = g_new (double, r->m);
+          r->w = lightly_selection_alloc_rows (r->m, sizeof (double));
           for (j = 0; j < r->m; j++)
             r->w[j] = pow (p->scores[r->cand[j]], p->beta);
         }
