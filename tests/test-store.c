@@ -1396,6 +1396,34 @@ test_disk_names_rowid (void)
   test_rm_rf (dir);
 }
 
+/* A block of names from 2 MiB up starts on a 2 MiB boundary (huge pages
+ * advised, lightly-names.c), and holds the names as given. */
+static void
+test_names_pack_large (void)
+{
+  const gsize n = 120000;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(LightlyNames) packed = NULL;
+  g_auto(GStrv) copy = NULL;
+
+  for (gsize i = 0; i < n; i++)
+    g_ptr_array_add (names, g_strdup_printf ("img-%07zu.png", i));
+  packed = lightly_names_pack ((const char * const *) names->pdata, n);
+  g_assert_cmpuint ((guintptr) packed % (2 << 20), ==, 0);
+  g_assert_cmpuint (packed->n, ==, n);
+  g_assert_null (packed->v[n]);
+  for (gsize i = 0; i < n; i += 997)
+    g_assert_cmpstr (packed->v[i], ==, g_ptr_array_index (names, i));
+  g_assert_cmpstr (packed->v[n - 1], ==, "img-0119999.png");
+  copy = lightly_names_to_strv (packed);
+  g_assert_cmpuint (g_strv_length (copy), ==, n);
+  g_assert_cmpstr (copy[n - 1], ==, "img-0119999.png");
+  g_clear_pointer (&packed, lightly_names_free);
+  packed = lightly_names_pack (NULL, 0);
+  g_assert_cmpuint (packed->n, ==, 0);
+  g_assert_null (packed->v[0]);
+}
+
 /* The whole mapping in one block (lightly-names-private.h): a blob of
  * 30,000 names of 6 to 48 bytes (over many overflow pages), then a second
  * blob of three, read into one allocation whose pointers run on from the
@@ -2094,6 +2122,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/version-too-new", test_disk_version_too_new);
   g_test_add_func ("/store/disk/names-migration", test_disk_names_migration);
   g_test_add_func ("/store/disk/names-rowid", test_disk_names_rowid);
+  g_test_add_func ("/store/names-pack-large", test_names_pack_large);
   g_test_add_func ("/store/disk/names-large", test_disk_names_large);
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
