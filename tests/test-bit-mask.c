@@ -719,6 +719,34 @@ test_performance (void)
   g_assert_cmpfloat (t_count, <, limit_ms);
 }
 
+/* The indices of a mask with 600,000 samples (2.4 MB, from huge pages:
+ * lightly-memory.c), every third one unset. */
+static void
+test_indices_large (void)
+{
+  const guint n = 600000;
+  g_autoptr(LightlyBitMask) mask = lightly_bit_mask_new ();
+  g_autofree guint *idx = NULL;
+  gsize len = 0, j = 0;
+
+  for (guint i = 0; i < n; i++)
+    lightly_bit_mask_set_bit (mask, i);
+  idx = lightly_bit_mask_to_indices (mask, &len);
+  g_assert_cmpuint (len, ==, n);
+  g_assert_cmpuint ((guintptr) idx % (2 << 20), ==, 0);
+  g_assert_cmpuint (idx[0], ==, 0);
+  g_assert_cmpuint (idx[n - 1], ==, n - 1);
+  g_clear_pointer (&idx, g_free);
+  for (guint i = 0; i < n; i += 3)
+    lightly_bit_mask_unset_bit (mask, i);
+  idx = lightly_bit_mask_to_indices (mask, &len);
+  g_assert_cmpuint (len, ==, n - n / 3);
+  for (guint i = 0; i < n; i++)
+    if (i % 3 != 0)
+      g_assert_cmpuint (idx[j++], ==, i);
+  g_assert_cmpuint (j, ==, len);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -728,6 +756,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bit-mask/parse-errors", test_parse_errors);
   g_test_add_func ("/bit-mask/bin", test_bin);
   g_test_add_func ("/bit-mask/from-length", test_from_length);
+  g_test_add_func ("/bit-mask/indices-large", test_indices_large);
   g_test_add_func ("/bit-mask/from-indices", test_from_indices);
   g_test_add_func ("/bit-mask/set-algebra", test_set_algebra);
   g_test_add_func ("/bit-mask/invert", test_invert);

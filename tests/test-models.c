@@ -40,7 +40,7 @@ test_tag_getters (void)
   gint64 created_at = 0;
   char buf[] = "0x5";
 
-  tag = lightly_tag_new_internal ("t1", "d1", "round-1", g_strdup (buf), 3, "t0", "tq", "tp",
+  tag = lightly_tag_new_internal ("t1", "d1", "round-1", g_ref_string_new (buf), 3, "t0", "tq", "tp",
                                   "SAMPLER_CORAL", G_GINT64_CONSTANT (1638316800123));
   /* The constructor copies: changing the caller's buffer changes nothing. */
   buf[2] = '7';
@@ -82,7 +82,7 @@ test_tag_nullable (void)
   g_autoptr(LightlyTag) tag = NULL;
   g_autofree char *prev = NULL, *query = NULL, *presel = NULL, *creator = NULL;
 
-  tag = lightly_tag_new_internal ("t0", "d1", "initial-tag", g_strdup ("0x0"), 0, NULL, NULL, NULL, NULL, 0);
+  tag = lightly_tag_new_internal ("t0", "d1", "initial-tag", g_ref_string_new ("0x0"), 0, NULL, NULL, NULL, NULL, 0);
   g_assert_null (lightly_tag_get_prev_tag_id (tag));
   g_assert_null (lightly_tag_get_query_tag_id (tag));
   g_assert_null (lightly_tag_get_preselected_tag_id (tag));
@@ -100,7 +100,7 @@ test_tag_nullable (void)
 static guint
 count_of (const char *hex)
 {
-  g_autoptr(LightlyTag) tag = lightly_tag_new_internal ("t", "d", "n", g_strdup (hex), 0, NULL, NULL, NULL, NULL, 0);
+  g_autoptr(LightlyTag) tag = lightly_tag_new_internal ("t", "d", "n", hex != NULL ? g_ref_string_new (hex) : NULL, 0, NULL, NULL, NULL, NULL, 0);
 
   return lightly_tag_get_count (tag);
 }
@@ -263,7 +263,7 @@ test_job_properties (void)
 static void
 test_query_result (void)
 {
-  g_autoptr(LightlyTag) tag = lightly_tag_new_internal ("t2", "d", "round-2", g_strdup ("0x6"), 3, "t0",
+  g_autoptr(LightlyTag) tag = lightly_tag_new_internal ("t2", "d", "round-2", g_ref_string_new ("0x6"), 3, "t0",
                                                         "t0", "t1", "SAMPLER_CORESET", 5);
   char *names[] = { g_strdup ("b.png"), g_strdup ("c.png"), NULL };
   g_autoptr(LightlyQueryResult) result = NULL;

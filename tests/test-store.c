@@ -1484,6 +1484,72 @@ test_disk_names_large (void)
   test_rm_rf (dir);
 }
 
+/* Every listing of a tag shares one copy of its mask (a GRefString): a
+ * query lists every tag twice, and a mask is 250 KB at 1M samples. A
+ * second store on the same folder (another process) reads its own, the
+ * same; a deleted tag leaves the cache, and a new tag is read anew. */
+static void
+test_disk_tag_masks_shared (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autoptr(LightlyStore) other = NULL;
+  g_autofree char *ds = NULL, *initial = NULL, *sel = NULL, *sel2 = NULL;
+  g_autoptr(GPtrArray) a = NULL;
+  g_autoptr(GPtrArray) b = NULL;
+  g_autoptr(GPtrArray) c = NULL;
+  g_autoptr(LightlyStoreTag) one = NULL;
+  LightlyStoreTag *ta, *tb;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "tags", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, "USER_PIP", &error);
+  g_assert_no_error (error);
+  sel = lightly_store_create_tag (store, ds, "picked", "0x5", initial, initial, NULL, "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+
+  a = lightly_store_list_tags (store, ds, &error);
+  g_assert_no_error (error);
+  b = lightly_store_list_tags (store, ds, &error);
+  g_assert_no_error (error);
+  one = lightly_store_get_tag (store, ds, sel, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (a->len, ==, 2);
+  ta = g_ptr_array_index (a, 1);
+  tb = g_ptr_array_index (b, 1);
+  g_assert_cmpstr (ta->id, ==, sel);
+  g_assert_cmpstr (ta->bitmask_hex, ==, "0x5");
+  g_assert_true (ta->bitmask_hex == tb->bitmask_hex);
+  g_assert_true (one->bitmask_hex == ta->bitmask_hex);
+
+  other = lightly_store_open (dir, &error);
+  g_assert_no_error (error);
+  c = lightly_store_list_tags (other, ds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((LightlyStoreTag *) g_ptr_array_index (c, 1))->bitmask_hex, ==, "0x5");
+  g_assert_true (((LightlyStoreTag *) g_ptr_array_index (c, 1))->bitmask_hex != ta->bitmask_hex);
+
+  /* Deleted in the other store, made again under the same name with
+   * another mask: this store reads the new tag's mask. */
+  g_assert_true (lightly_store_delete_tag (other, ds, sel, &error));
+  g_assert_no_error (error);
+  sel2 = lightly_store_create_tag (other, ds, "picked", "0x6", initial, initial, NULL, "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&a, g_ptr_array_unref);
+  a = lightly_store_list_tags (store, ds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (a->len, ==, 2);
+  g_assert_cmpstr (((LightlyStoreTag *) g_ptr_array_index (a, 1))->id, ==, sel2);
+  g_assert_cmpstr (((LightlyStoreTag *) g_ptr_array_index (a, 1))->bitmask_hex, ==, "0x6");
+  /* The listings made before still hold their masks. */
+  g_assert_cmpstr (tb->bitmask_hex, ==, "0x5");
+
+  g_clear_object (&other);
+  g_clear_object (&store);
+  test_rm_rf (dir);
+}
+
 /* Blobs that do not tile the mapping (lost, cut, too long, out of place,
  * or rows an older lightly-glib added without one) are not read: the
  * rows are, so the names are still right. A blob that tiles is what is
@@ -2125,6 +2191,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/names-pack-large", test_names_pack_large);
   g_test_add_func ("/store/disk/names-large", test_disk_names_large);
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
+  g_test_add_func ("/store/disk/tag-masks-shared", test_disk_tag_masks_shared);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);

@@ -666,7 +666,7 @@ lightly_json_decode_tag (JsonNode *node)
   return lightly_tag_new_internal (lightly_json_get_string (o, "id"),
                                    lightly_json_get_string (o, "datasetId"),
                                    lightly_json_get_string (o, "name"),
-                                   g_steal_pointer (&hex),
+                                   hex != NULL ? g_ref_string_new (hex) : NULL,
                                    (guint) CLAMP (lightly_json_get_int (o, "totSize", 0), 0, G_MAXUINT),
                                    lightly_json_get_string (o, "prevTagId"),
                                    lightly_json_get_string (o, "queryTagId"),

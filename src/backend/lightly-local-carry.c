@@ -36,8 +36,9 @@ lightly_local_carry_prepare (LightlyLocalCarry    *out,
   if ((method != LIGHTLY_SAMPLING_METHOD_CORESET && method != LIGHTLY_SAMPLING_METHOD_CORAL) ||
       balance || n_candidates == 0 || (env != NULL && g_strcmp0 (env, "0") == 0))
     return NULL;
-  out->carry.mind2 = g_new (double, n_candidates);
-  out->carry.anchor = g_new (guint32, n_candidates);
+  /* The engine's state for this run: its allocator (huge pages). */
+  out->carry.mind2 = lightly_selection_alloc_rows (n_candidates, sizeof (double));
+  out->carry.anchor = lightly_selection_alloc_rows (n_candidates, sizeof (guint32));
   out->carry.start = lightly_store_load_coverage (store, embedding_id,
                                                   LIGHTLY_SELECTION_ARITHMETIC, matrix,
                                                   candidates, n_candidates, preselected,

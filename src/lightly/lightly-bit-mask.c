@@ -8,6 +8,7 @@
 
 #include "lightly-bit-mask-private.h"
 #include "lightly-error.h"
+#include "lightly-memory-private.h"
 
 /**
  * LightlyBitMask:
@@ -746,14 +747,19 @@ guint *
 lightly_bit_mask_to_indices (const LightlyBitMask *self,
                              gsize                *n_indices)
 {
-  guint *indices;
+  guint *indices = NULL;
+  guint64 count;
   gsize j = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (n_indices != NULL, NULL);
 
-  /* Never NULL, so bindings see an empty array rather than None. */
-  indices = g_new (guint, (gsize) MAX (lightly_bit_mask_count (self), 1));
+  /* Never NULL, so bindings see an empty array rather than None. A tag of
+   * a large dataset has millions of indices: huge pages. */
+  count = MAX (lightly_bit_mask_count (self), 1);
+  if (count > G_MAXSIZE / sizeof (guint) ||
+      (indices = lightly_memory_try_alloc_large ((gsize) count * sizeof (guint))) == NULL)
+    g_error ("%s: failed to allocate %" G_GUINT64_FORMAT " indices", G_STRLOC, count);
   for (gsize i = 0; i < self->n_words; i++)
     {
       guint64 w = self->words[i];

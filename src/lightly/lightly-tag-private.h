@@ -12,10 +12,11 @@
 
 G_BEGIN_DECLS
 
-/* Takes @bit_mask_data (transfer full; the callers have a copy of their
- * own, n_samples / 4 bytes of hex a tag, which a listing would otherwise
- * copy once more for every tag) and copies the rest; NULL is allowed for
- * each string the matching property documents as nullable. */
+/* Takes @bit_mask_data, a GRefString (transfer full: n_samples / 4 bytes
+ * of hex a tag, which the embedded store shares between every listing of
+ * the tag, and which a listing would otherwise copy once more for every
+ * tag), and copies the rest; NULL is allowed for each string the matching
+ * property documents as nullable. */
 LightlyTag *lightly_tag_new_internal (const char *id,
                                       const char *dataset_id,
                                       const char *name,

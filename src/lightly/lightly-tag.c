@@ -69,7 +69,7 @@ lightly_tag_finalize (GObject *object)
   g_free (self->id);
   g_free (self->dataset_id);
   g_free (self->name);
-  g_free (self->bit_mask_data);
+  g_clear_pointer (&self->bit_mask_data, g_ref_string_release);
   g_free (self->prev_tag_id);
   g_free (self->query_tag_id);
   g_free (self->preselected_tag_id);

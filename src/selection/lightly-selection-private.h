@@ -168,16 +168,6 @@ const LightlySelectionBf16Kernels *lightly_selection_bf16_kernels (void);
 /* ---------------------------------------------------------------------- */
 /* Params, checks, cancellation, progress (lightly-selection-common.c)    */
 
-/* An array of @n elements of @size bytes for per-row state (free it with
- * g_free()); from 2 MiB up it starts on a 2 MiB boundary and asks for
- * transparent huge pages. Each fresh 4 KiB page of such an array is a
- * page fault the first time a pass writes it, and a fault is dear (on a
- * virtual machine, an exit): 1M candidates have 12 MB of state, 3,000
- * faults, in every selection. numpy advises huge pages for its large
- * arrays too. */
-gpointer lightly_selection_alloc_rows (gsize n,
-                                       gsize size);
-
 /* p->n_threads, else LIGHTLY_THREADS, else the processors; at most 256. */
 guint    lightly_selection_thread_count (const LightlySelectionParams *p);
 

@@ -302,6 +302,17 @@ guint16 *lightly_selection_half_new (const float           *matrix,
                                      GError               **error);
 const char *lightly_selection_half_name (LightlySelectionHalf kind);
 
+/* An array of @n elements of @size bytes for per-row state (free it with
+ * g_free()), also for the arrays a caller hands the engine as its state
+ * (LightlySelectionCarry); from 2 MiB up it starts on a 2 MiB boundary
+ * and asks for transparent huge pages. Each fresh 4 KiB page of such an array is a
+ * page fault the first time a pass writes it, and a fault is dear (on a
+ * virtual machine, an exit): 1M candidates have 12 MB of state, 3,000
+ * faults, in every selection. numpy advises huge pages for its large
+ * arrays too. */
+gpointer lightly_selection_alloc_rows (gsize n,
+                                       gsize size);
+
 /* Tests only. */
 void lightly_selection_set_block_rows (gsize rows);
 void lightly_selection_set_simd (gint simd);

@@ -470,7 +470,7 @@ lightly_store_tag_free (LightlyStoreTag *tag)
   g_free (tag->id);
   g_free (tag->dataset_id);
   g_free (tag->name);
-  g_free (tag->bitmask_hex);
+  g_clear_pointer (&tag->bitmask_hex, g_ref_string_release);
   g_free (tag->prev_tag_id);
   g_free (tag->query_tag_id);
   g_free (tag->preselected_tag_id);
@@ -481,6 +481,38 @@ lightly_store_tag_free (LightlyStoreTag *tag)
 #define TAG_COLUMNS "t.id, t.dataset_id, t.name, t.bitmask, t.prev_tag_id, t.query_tag_id, " \
                     "t.preselected_tag_id, t.creator, t.created_at, d.n_samples"
 
+/* The mask of tag @id, shared with every other listing of it (see
+ * tag_masks); column @col of @st is read, and its overflow pages with it,
+ * only the first time. */
+static char *
+shared_mask (LightlyStore *self, const char *id, sqlite3_stmt *st, int col)
+{
+  char *mask, *known;
+  const char *text;
+
+  g_mutex_lock (&self->state_lock);
+  mask = g_hash_table_lookup (self->tag_masks, id);
+  if (mask != NULL)
+    g_ref_string_acquire (mask);
+  g_mutex_unlock (&self->state_lock);
+  if (mask != NULL)
+    return mask;
+  text = (const char *) sqlite3_column_text (st, col);
+  mask = g_ref_string_new_len (text != NULL ? text : "", sqlite3_column_bytes (st, col));
+  g_mutex_lock (&self->state_lock);
+  known = g_hash_table_lookup (self->tag_masks, id);
+  if (known == NULL)
+    g_hash_table_insert (self->tag_masks, g_strdup (id), g_ref_string_acquire (mask));
+  else
+    {
+      /* Another thread listed it meanwhile: keep one copy. */
+      g_ref_string_release (mask);
+      mask = g_ref_string_acquire (known);
+    }
+  g_mutex_unlock (&self->state_lock);
+  return mask;
+}
+
 /* A RowFunc. */
 static gpointer
 tag_from_row (LightlyStore *self, sqlite3_stmt *st)
@@ -490,7 +522,7 @@ tag_from_row (LightlyStore *self, sqlite3_stmt *st)
   t->id = store_col_text (st, 0);
   t->dataset_id = store_col_text (st, 1);
   t->name = store_col_text (st, 2);
-  t->bitmask_hex = store_col_text (st, 3);
+  t->bitmask_hex = shared_mask (self, t->id, st, 3);
   t->prev_tag_id = store_col_text (st, 4);
   t->query_tag_id = store_col_text (st, 5);
   t->preselected_tag_id = store_col_text (st, 6);
@@ -852,5 +884,10 @@ lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char
   }
   if (!store_touch_dataset (c, dataset_id, 0, error))
     return FALSE;
-  return store_write_commit (g_steal_pointer (&c), error);
+  if (!store_write_commit (g_steal_pointer (&c), error))
+    return FALSE;
+  g_mutex_lock (&self->state_lock);
+  g_hash_table_remove (self->tag_masks, tag_id);
+  g_mutex_unlock (&self->state_lock);
+  return TRUE;
 }

@@ -58,6 +58,11 @@ struct _LightlyStore {
   GHashTable *owned_jobs;     /* job id → OwnedJob* */
   GHashTable *mem_matrices;   /* embedding id → GBytes (memory mode) */
   GHashTable *mem_csv;        /* embedding id → GBytes (memory mode) */
+  /* tag id → its bit mask as a GRefString. A tag's mask never changes and
+   * an id is never reused, so every listing of the tags shares one copy
+   * of each mask instead of reading it again (n_samples / 4 bytes: 250 KB
+   * at 1M samples, and a query lists every tag twice). */
+  GHashTable *tag_masks;
 };
 
 /* ---- Small helpers (lightly-store.c) ---------------------------------------- */

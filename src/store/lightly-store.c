@@ -765,6 +765,7 @@ lightly_store_finalize (GObject *object)
   g_hash_table_unref (self->owned_jobs);
   g_hash_table_unref (self->mem_matrices);
   g_hash_table_unref (self->mem_csv);
+  g_hash_table_unref (self->tag_masks);
   g_ptr_array_unref (self->idle);
   g_mutex_clear (&self->conn_lock);
   g_mutex_clear (&self->write_lock);
@@ -797,4 +798,6 @@ lightly_store_init (LightlyStore *self)
                                               (GDestroyNotify) g_bytes_unref);
   self->mem_csv = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_bytes_unref);
+  self->tag_masks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_ref_string_release);
 }

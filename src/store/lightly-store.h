@@ -107,7 +107,9 @@ typedef struct {
   char   *id;
   char   *dataset_id;
   char   *name;
-  char   *bitmask_hex;         /* canonical "0x…" */
+  char   *bitmask_hex;         /* canonical "0x…", a GRefString shared by every
+                                * listing of the tag (g_ref_string_acquire()
+                                * to keep it) */
   char   *prev_tag_id;         /* nullable */
   char   *query_tag_id;        /* nullable */
   char   *preselected_tag_id;  /* nullable */
