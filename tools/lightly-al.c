@@ -567,8 +567,15 @@ cmd_query (int argc, char **argv)
   g_printerr ("Tag %s: %u labeled, %u added\n", lightly_tag_get_name (lightly_query_result_get_tag (result)),
               lightly_query_result_get_total (result), lightly_query_result_get_batch_size (result));
   if (!opt_query_json)
-    for (guint i = 0; added[i] != NULL; i++)
-      g_print ("%s\n", added[i]);
+    {
+      /* One write, not one flushed g_print() per name (a batch can be
+       * thousands). */
+      g_autoptr(GString) out = g_string_new (NULL);
+
+      for (guint i = 0; added[i] != NULL; i++)
+        g_string_append_printf (out, "%s\n", added[i]);
+      g_print ("%s", out->str);
+    }
   return 0;
 }
 
