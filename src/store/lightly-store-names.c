@@ -80,37 +80,22 @@ read_name_rows (Conn *c, const char *dataset_id, GPtrArray *names, GError **erro
   return rc == 0;
 }
 
-/* A row of sample_names: where its names go, and how many bytes it has. */
+/* A row of sample_names: which blob, how many names, how many bytes. */
 typedef struct {
   gint64 rowid;
   gint64 count;
-  int bytes;
+  gint64 bytes;
 } NameBlob;
 
-/* Opens a names blob for reading: NULL for a value that is not a blob or
- * text (damage), which SQLite cannot open. */
-static sqlite3_blob *
-open_blob (Conn *c, gint64 rowid)
-{
-  sqlite3_blob *blob = NULL;
-
-  if (sqlite3_blob_open (c->db, "main", "sample_names", "names", rowid, 0, &blob) != SQLITE_OK)
-    {
-      sqlite3_blob_close (blob);
-      return NULL;
-    }
-  return blob;
-}
-
-/* Finds the rows of @dataset_id's blobs into @blobs, with their sizes:
- * 1, or 0 with *why set when they do not tile [0, n) exactly, or -1 on a
- * store error. */
+/* Finds the rows of @dataset_id's blobs into @blobs, with their sizes
+ * (length() of a blob reads no page of it): 1, or 0 with *why set when
+ * they do not tile [0, n) exactly, or -1 on a store error. */
 static int
 list_name_blobs (Conn *c, const char *dataset_id, gsize n, GArray *blobs, gsize *text_bytes,
                  const char **why, GError **error)
 {
-  STMT st = store_prep (c, "SELECT rowid, first_idx, n FROM sample_names WHERE dataset_id = ? "
-                           "ORDER BY first_idx", error);
+  STMT st = store_prep (c, "SELECT rowid, first_idx, n, length (names) FROM sample_names "
+                           "WHERE dataset_id = ? ORDER BY first_idx", error);
   gsize got = 0;
   int rc;
 
@@ -120,17 +105,13 @@ list_name_blobs (Conn *c, const char *dataset_id, gsize n, GArray *blobs, gsize 
   *text_bytes = 0;
   while ((rc = store_step_row (c, st, "reading sample names", error)) > 0)
     {
-      NameBlob b = { sqlite3_column_int64 (st, 0), sqlite3_column_int64 (st, 2), 0 };
+      NameBlob b = { sqlite3_column_int64 (st, 0), sqlite3_column_int64 (st, 2), sqlite3_column_int64 (st, 3) };
       gint64 first = sqlite3_column_int64 (st, 1);
-      sqlite3_blob *blob;
 
       if (first != (gint64) got || b.count <= 0 || (guint64) b.count > n - got)
         return *why = "a block of names out of place", 0;
-      blob = open_blob (c, b.rowid);
-      if (blob == NULL)
-        return *why = "a block of names unreadable", 0;
-      b.bytes = sqlite3_blob_bytes (blob);
-      sqlite3_blob_close (blob);
+      if (b.bytes <= 0 || b.bytes > G_MAXINT)
+        return *why = "a block of names cut short", 0;
       got += (gsize) b.count;
       *text_bytes += (gsize) b.bytes;
       g_array_append_val (blobs, b);
@@ -142,47 +123,57 @@ list_name_blobs (Conn *c, const char *dataset_id, gsize n, GArray *blobs, gsize 
   return 1;
 }
 
-/* Reads each blob of @blobs straight into the text of @names and points
- * v[] at its names: 1, or 0 with *why set when a blob does not hold
- * exactly its count of NUL-ended names. The caller's read transaction
- * keeps the blobs as list_name_blobs() sized them. */
+/* Reads each blob of @blobs straight into the text of @names, through one
+ * blob handle moved from row to row, and points v[] at its names: 1, or 0
+ * with *why set when a blob is not what list_name_blobs() sized (a value
+ * that is not a blob, whose length() counts characters or which SQLite
+ * cannot open, is damage) or does not hold exactly its count of NUL-ended
+ * names. */
 static int
 read_name_blobs (Conn *c, GArray *blobs, LightlyNames *names, const char **why)
 {
   char *text = lightly_names_text (names);
+  sqlite3_blob *blob = NULL;
   gsize got = 0;
+  int ok = 1;
 
-  for (guint i = 0; i < blobs->len; i++)
+  for (guint i = 0; ok && i < blobs->len; i++)
     {
       const NameBlob *b = &g_array_index (blobs, NameBlob, i);
-      sqlite3_blob *blob = open_blob (c, b->rowid);
       const char *p = text, *end = text + b->bytes;
       gint64 taken = 0;
-      int rc;
+      int rc = blob == NULL ? sqlite3_blob_open (c->db, "main", "sample_names", "names", b->rowid, 0, &blob)
+                            : sqlite3_blob_reopen (blob, b->rowid);
 
-      if (blob == NULL)
-        return *why = "a block of names unreadable", 0;
-      rc = sqlite3_blob_bytes (blob) == b->bytes ? sqlite3_blob_read (blob, text, b->bytes, 0) : SQLITE_ERROR;
-      sqlite3_blob_close (blob);
-      if (rc != SQLITE_OK)
-        return *why = "a block of names unreadable", 0;
-      while (p < end)
+      if (rc != SQLITE_OK || sqlite3_blob_bytes (blob) != b->bytes ||
+          sqlite3_blob_read (blob, text, (int) b->bytes, 0) != SQLITE_OK)
+        {
+          *why = "a block of names unreadable";
+          ok = 0;
+          break;
+        }
+      while (p < end && ok)
         {
           const char *nul = memchr (p, '\0', (gsize) (end - p));
 
           if (nul == NULL)
-            return *why = "a block of names cut short", 0;
-          if (taken == b->count)
-            return *why = "a block of names too long", 0;
-          names->v[got++] = (char *) p;
-          taken++;
-          p = nul + 1;
+            *why = "a block of names cut short", ok = 0;
+          else if (taken == b->count)
+            *why = "a block of names too long", ok = 0;
+          else
+            {
+              names->v[got++] = (char *) p;
+              taken++;
+              p = nul + 1;
+            }
         }
-      if (taken != b->count)
-        return *why = "a block of names cut short", 0;
+      if (ok && taken != b->count)
+        *why = "a block of names cut short", ok = 0;
       text += b->bytes;
     }
-  return 1;
+  /* A failed open leaves a handle to close too (sqlite3_blob_open()). */
+  sqlite3_blob_close (blob);
+  return ok;
 }
 
 LightlyNames *
