@@ -656,7 +656,7 @@ lightly_agent_get_set_size (LightlyAgent    *self,
                             LightlyAgentSet  set)
 {
   g_return_val_if_fail (LIGHTLY_IS_AGENT (self), 0);
-  g_return_val_if_fail (set <= LIGHTLY_AGENT_SET_ADDED, 0);
+  g_return_val_if_fail ((guint) set <= LIGHTLY_AGENT_SET_ADDED, 0);
   return lightly_agent_sets_count (&self->sets, set);
 }
 
