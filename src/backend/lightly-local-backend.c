@@ -553,7 +553,6 @@ selection_job_execute (SelectionJob  *job,
   g_autoptr(LightlyBitMask) preselected_mask = NULL;
   g_autoptr(LightlyBitMask) candidates_mask = NULL;
   g_autoptr(LightlyBitMask) result_mask = NULL;
-  g_autofree guint *query_idx = NULL;
   g_autofree guint *pre_idx = NULL;
   g_autofree guint *cand_idx = NULL;
   g_auto(LightlyLocalInputs) inputs = { 0 };
@@ -563,7 +562,7 @@ selection_job_execute (SelectionJob  *job,
   g_autofree char *creator = NULL;
   g_autoptr(GArray) why = NULL;
   g_autoptr(GArray) picks = NULL;
-  gsize n_query = 0, n_pre = 0, n_cand = 0;
+  gsize n_pre = 0, n_cand = 0;
   gint64 n_total;
   gboolean bounded;
   gsize k;
@@ -605,7 +604,6 @@ selection_job_execute (SelectionJob  *job,
 
   candidates_mask = lightly_bit_mask_copy (query_mask);
   lightly_bit_mask_difference (candidates_mask, preselected_mask);
-  query_idx = lightly_bit_mask_to_indices (query_mask, &n_query);
   pre_idx = lightly_bit_mask_to_indices (preselected_mask, &n_pre);
   cand_idx = lightly_bit_mask_to_indices (candidates_mask, &n_cand);
 
@@ -614,7 +612,7 @@ selection_job_execute (SelectionJob  *job,
   /* local_start_selection() checked the stopping rule before queueing. */
   g_assert (bounded || req->min_distance > 0);
 
-  if (!lightly_local_inputs_load (store, req, query_tag->id, query_idx, n_query, (gsize) n_total, &inputs, error))
+  if (!lightly_local_inputs_load (store, req, query_tag->id, query_mask, (gsize) n_total, &inputs, error))
     return FALSE;
 
   if (!lightly_store_begin_job (store, job->job_id, (gint64) k, error))

@@ -105,13 +105,19 @@ gboolean
 lightly_local_inputs_load (LightlyStore                  *store,
                            const LightlySelectionRequest *req,
                            const char                    *query_tag_id,
-                           const guint                   *query_idx,
-                           gsize                          n_query,
+                           const LightlyBitMask          *query_mask,
                            gsize                          n_total,
                            LightlyLocalInputs            *out,
                            GError                       **error)
 {
+  g_autofree guint *query_idx = NULL;
+  gsize n_query = 0;
+
   *out = (LightlyLocalInputs) { 0 };
+  if (req->method != LIGHTLY_SAMPLING_METHOD_CORAL && req->method != LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING &&
+      req->method != LIGHTLY_SAMPLING_METHOD_BADGE && !req->balance)
+    return TRUE;
+  query_idx = lightly_bit_mask_to_indices (query_mask, &n_query);
   if (req->method == LIGHTLY_SAMPLING_METHOD_CORAL || req->method == LIGHTLY_SAMPLING_METHOD_ACTIVE_LEARNING)
     {
       g_autoptr(LightlyStoreScore) score = choose_score (store, query_tag_id, req->score_type, error);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "backend/lightly-backend.h"
+#include "lightly/lightly-bit-mask.h"
 #include "store/lightly-store.h"
 
 G_BEGIN_DECLS
@@ -20,14 +21,14 @@ typedef struct {
 } LightlyLocalInputs;
 
 /* Loads what @req's method reads from the query tag's scores (stored in
- * query-set order, @query_idx gives each member's row). FALSE with @error
- * set (NOT_FOUND, SCORES_REQUIRED, INVALID_INPUT) when they are missing or
- * of the wrong length. */
+ * query-set order: the set bits of @query_mask give each member's row,
+ * made into indices only for a method that reads scores). FALSE with
+ * @error set (NOT_FOUND, SCORES_REQUIRED, INVALID_INPUT) when they are
+ * missing or of the wrong length. */
 gboolean lightly_local_inputs_load  (LightlyStore                  *store,
                                      const LightlySelectionRequest *req,
                                      const char                    *query_tag_id,
-                                     const guint                   *query_idx,
-                                     gsize                          n_query,
+                                     const LightlyBitMask          *query_mask,
                                      gsize                          n_total,
                                      LightlyLocalInputs            *out,
                                      GError                       **error);
