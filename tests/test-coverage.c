@@ -30,24 +30,6 @@
 #define N_ROWS 1200
 #define DIM 19
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define HAVE_VALGRIND_H 1
-#endif
-#endif
-
-/* Under valgrind (CI) or LIGHTLY_TEST_SMALL: fewer configurations. */
-static gboolean
-slow_mode (void)
-{
-#ifdef HAVE_VALGRIND_H
-  if (RUNNING_ON_VALGRIND)
-    return TRUE;
-#endif
-  return g_getenv ("LIGHTLY_TEST_SMALL") != NULL;
-}
-
 static float *
 make_matrix (guint32 seed, gsize n, gsize dim)
 {
@@ -352,7 +334,7 @@ test_engine_rounds (gconstpointer user_data)
   LightlySelectionMethod method = GPOINTER_TO_INT (user_data);
   static const double betas[] = { 0.0, 0.5, 1.0 };
   Data *d = data_new ();
-  guint t, b, pr, f, bl, md, small = slow_mode () ? 1 : 0;
+  guint t, b, pr, f, bl, md, small = test_slow_mode () ? 1 : 0;
 
   for (b = 0; b < (method == LIGHTLY_SELECTION_METHOD_CORAL ? 3u : 1u); b++)
     for (t = 1; t <= 2; t++)

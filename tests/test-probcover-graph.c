@@ -39,7 +39,7 @@ typedef enum {
 static gint32
 max_rows (gint32 full)
 {
-  return RUNNING_ON_VALGRIND || g_getenv ("LIGHTLY_TEST_SMALL") != NULL ? full / 3 : full;
+  return test_slow_mode () ? full / 3 : full;
 }
 
 static const char *case_names[] = { "random", "lattice", "sphere", "duplicates", "tiny", "huge", "blobs", "slabs" };

@@ -13,27 +13,10 @@
 #include "selection/lightly-selection.h"
 #include "selection/lightly-selection-private.h"
 #include "test-selection-util.h"
+#include "test-utils.h"
 
 #include <math.h>
 #include <string.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define HAVE_VALGRIND_H 1
-#endif
-#endif
-
-/* Under valgrind (CI) or LIGHTLY_TEST_SMALL: fewer dims and rows. */
-static gboolean
-slow_mode (void)
-{
-#ifdef HAVE_VALGRIND_H
-  if (RUNNING_ON_VALGRIND)
-    return TRUE;
-#endif
-  return g_getenv ("LIGHTLY_TEST_SMALL") != NULL;
-}
 
 typedef enum {
   CASE_ULPS,          /* one row and copies a few ulps off it */
@@ -209,12 +192,12 @@ static void
 test_adversarial (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (1313);
-  gsize dims[] = { 1, 3, 13, 37, 130 }, n = slow_mode () ? 80 : 240, di, i;
+  gsize dims[] = { 1, 3, 13, 37, 130 }, n = test_slow_mode () ? 80 : 240, di, i;
   guint64 fast = 0, exact = 0, case_fast[N_CASES] = { 0 }, case_exact[N_CASES] = { 0 };
   gint c;
 
   for (c = 0; c < N_CASES; c++)
-    for (di = slow_mode () ? 1 : 0; di < G_N_ELEMENTS (dims); di += slow_mode () ? 2 : 1)
+    for (di = test_slow_mode () ? 1 : 0; di < G_N_ELEMENTS (dims); di += test_slow_mode () ? 2 : 1)
       {
         gsize dim = dims[di];
         g_autofree float *x = make_rows (rng, (Case) c, n, dim);
@@ -238,7 +221,7 @@ test_adversarial (void)
             for (method = 0; method < 2; method++)
               {
                 LightlySelectionParams p = test_coverage_params (method, x, n, dim, cand, pre,
-                                                                 scores, slow_mode () ? 30 : 60);
+                                                                 scores, test_slow_mode () ? 30 : 60);
                 g_autofree char *what = g_strdup_printf ("%s dim %zu %s%s", case_names[c],
                                                          dim, method ? "CORAL" : "CORESET",
                                                          with_p ? " with P" : "");
@@ -268,7 +251,7 @@ static void
 test_share (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (7);
-  gsize n = slow_mode () ? 800 : 4000, dim = 32, i, j;
+  gsize n = test_slow_mode () ? 800 : 4000, dim = 32, i, j;
   g_autofree float *x = g_new (float, n * dim);
   g_autofree guint32 *cand = g_new (guint32, n);
   LightlySelectionParams p = { 0 };
@@ -311,7 +294,7 @@ static void
 test_seed (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (4242);
-  gsize n = slow_mode () ? 260 : 700, dim = 150, i, j;
+  gsize n = test_slow_mode () ? 260 : 700, dim = 150, i, j;
   g_autofree float *x = g_new (float, n * dim);
   g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -360,7 +343,7 @@ static void
 test_bf16_seed (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (1616);
-  gsize n = slow_mode () ? 300 : 700, dim = 150, np = slow_mode () ? 260 : 600, i, j;
+  gsize n = test_slow_mode () ? 300 : 700, dim = 150, np = test_slow_mode () ? 260 : 600, i, j;
   g_autofree float *x = g_new (float, n * dim);
   g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -745,13 +728,13 @@ test_tile_bound (void)
   gint c;
 
   for (c = 0; c < N_TILE_CASES; c++)
-    for (di = 0; di < G_N_ELEMENTS (dims); di += slow_mode () ? 2 : 1)
+    for (di = 0; di < G_N_ELEMENTS (dims); di += test_slow_mode () ? 2 : 1)
       {
         /* P spans several tiles (8 rows at dim 512, 64 at dim 1) and is
          * not a multiple of the kernels' 4 rows; the last run has a P of
          * 600 rows and few candidates, which the threads split. */
         gboolean split = di == G_N_ELEMENTS (dims) - 1 && c == TILE_RANDOM;
-        gsize n = split ? 640 : slow_mode () ? 90 : 200, dim = split ? 13 : dims[di];
+        gsize n = split ? 640 : test_slow_mode () ? 90 : 200, dim = split ? 13 : dims[di];
         g_autofree float *x = make_tile_rows (rng, (TileCase) c, n, dim);
         g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
         g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -801,7 +784,7 @@ static void
 test_adaptive_pruning (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (1301);
-  gsize n = slow_mode () ? 1600 : 6400, dim = 24, n_centres = 40, i, j;
+  gsize n = test_slow_mode () ? 1600 : 6400, dim = 24, n_centres = 40, i, j;
   g_autofree float *x = g_new (float, n * dim);
   g_autofree float *centres = g_new (float, n_centres * dim);
   g_autofree guint32 *cand = g_new (guint32, n);
@@ -894,7 +877,7 @@ static void
 test_speculation (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (2606);
-  gsize n = slow_mode () ? 700 : 3000, dim = 32, i;
+  gsize n = test_slow_mode () ? 700 : 3000, dim = 32, i;
   gint depths[] = { 1, 2, 8, -1 };
   guint threads[] = { 1, 2, 5, 2 };
   guint64 hits_random = 0, guesses_random = 0, hits_small_cap = 0, hits_big_cap = 0;

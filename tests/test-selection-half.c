@@ -9,29 +9,11 @@
 #include <lightly/lightly.h>
 #include "selection/lightly-selection.h"
 #include "test-selection-util.h"
+#include "test-utils.h"
 #include "selection/lightly-selection-half.h"
 
 #include <math.h>
 #include <string.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define HAVE_VALGRIND_H 1
-#endif
-#endif
-
-/* Under valgrind (CI) or LIGHTLY_TEST_SMALL: fewer dims in the picks'
- * matrix (it ran 380 s under valgrind, most of the unit suite's budget). */
-static gboolean
-slow_mode (void)
-{
-#ifdef HAVE_VALGRIND_H
-  if (RUNNING_ON_VALGRIND)
-    return TRUE;
-#endif
-  return g_getenv ("LIGHTLY_TEST_SMALL") != NULL;
-}
 
 static float
 f_of (guint32 x)
@@ -497,8 +479,9 @@ test_picks (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (1414);
   /* Under valgrind the first two: odd dims below and above a SIMD width
-   * (the kernels' test covers the others one by one). */
-  gsize dims[] = { 13, 37, 1, 130 }, n = 200, di, i, n_dims = slow_mode () ? 2 : G_N_ELEMENTS (dims);
+   * (the kernels' test covers the others one by one). All four ran 380 s
+   * there, most of the unit suite's budget. */
+  gsize dims[] = { 13, 37, 1, 130 }, n = 200, di, i, n_dims = test_slow_mode () ? 2 : G_N_ELEMENTS (dims);
   guint64 half[N_CASES][2] = { { 0 } }, exact[N_CASES][2] = { { 0 } };
   gint c;
 

@@ -9,33 +9,17 @@
 #include "backend/lightly-local-backend.h"
 #include "selection/lightly-selection.h"
 #include "selection/lightly-selection-kernels.h"
+#include "test-utils.h"
 
 #include <math.h>
 #include <string.h>
 #include <gio/gio.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define HAVE_VALGRIND_H 1
-#endif
-#endif
 
 #define EPS 1e-9
 #define TOL 1e-6
 /* Slack of the tie check: brute-force and engine values of well-separated
  * points differ by far less; exact ties (duplicates) are exactly equal. */
 #define TIE_SLACK 1e-10
-
-static gboolean
-slow_mode (void)
-{
-#ifdef HAVE_VALGRIND_H
-  if (RUNNING_ON_VALGRIND)
-    return TRUE;
-#endif
-  return g_getenv ("LIGHTLY_TEST_SMALL") != NULL;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Inputs                                                                 */
@@ -550,7 +534,7 @@ static void
 test_random_inputs (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (20261129);
-  guint iter, n_iter = slow_mode () ? 12 : 120;
+  guint iter, n_iter = test_slow_mode () ? 12 : 120;
 
   for (iter = 0; iter < n_iter; iter++)
     {
@@ -600,7 +584,7 @@ test_medium (void)
 
   for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
     {
-      g_autoptr(Data) d = make_data (rng, slow_mode () ? 200 : 600, 20, 0.45, 0.55);
+      g_autoptr(Data) d = make_data (rng, test_slow_mode () ? 200 : 600, 20, 0.45, 0.55);
       LightlySelectionParams p;
       g_autoptr(GArray) picks = NULL;
 
@@ -612,7 +596,7 @@ test_medium (void)
   /* A big P and few candidates: P is split over the threads. */
   for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
     {
-      g_autoptr(Data) d = make_data (rng, slow_mode () ? 700 : 1400, 20, 0.8, 0.2);
+      g_autoptr(Data) d = make_data (rng, test_slow_mode () ? 700 : 1400, 20, 0.8, 0.2);
       LightlySelectionParams p;
       g_autoptr(GArray) picks = NULL;
 
@@ -621,7 +605,7 @@ test_medium (void)
       picks = run_everywhere (&p);
       check_greedy (d, &p, picks);
     }
-  if (!slow_mode ())
+  if (!test_slow_mode ())
     for (mi = 0; mi < G_N_ELEMENTS (methods); mi++)
       {
         g_autoptr(Data) d = make_data (rng, 9000, 6, 0, 1);
@@ -644,7 +628,7 @@ static void
 test_pruning (void)
 {
   g_autoptr(GRand) rng = g_rand_new_with_seed (17);
-  gsize n = slow_mode () ? 1600 : 4000, dim = 12, n_clusters = 16, i, j, with_p;
+  gsize n = test_slow_mode () ? 1600 : 4000, dim = 12, n_clusters = 16, i, j, with_p;
   g_autoptr(Data) d = g_new0 (Data, 1);
   g_autofree float *centres = g_new (float, n_clusters * dim);
   LightlySelectionMethod methods[] = { LIGHTLY_SELECTION_METHOD_CORESET,
@@ -896,7 +880,7 @@ test_random (void)
   g_autofree gboolean *seen = g_new0 (gboolean, d->n);
   guint counts[10] = { 0 }, first[10] = { 0 };
   guint32 ten[10];
-  guint i, runs = slow_mode () ? 2000 : 20000;
+  guint i, runs = test_slow_mode () ? 2000 : 20000;
   /* Golden picks from an independent Python implementation of the documented
    * algorithm (splitmix64 → xoshiro256**, rejection bound, partial Fisher–Yates). */
   const guint32 golden[5] = { 7, 2, 3, 9, 6 };
@@ -1153,7 +1137,7 @@ run_cancelled (LightlySelectionParams *p, guint delay_ms)
   g_autoptr(GError) error = NULL;
   GThread *th;
   GArray *a;
-  gint64 done, limit = slow_mode () ? 5 * G_USEC_PER_SEC : G_USEC_PER_SEC / 2;
+  gint64 done, limit = test_slow_mode () ? 5 * G_USEC_PER_SEC : G_USEC_PER_SEC / 2;
 
   p->cancel = &c.flag;
   th = g_thread_new ("canceller", cancel_later, &c);
@@ -1170,7 +1154,7 @@ run_cancelled (LightlySelectionParams *p, guint delay_ms)
 static void
 test_cancel (void)
 {
-  gsize n = slow_mode () ? 3000 : 40000, dim = slow_mode () ? 16 : 128, i;
+  gsize n = test_slow_mode () ? 3000 : 40000, dim = test_slow_mode () ? 16 : 128, i;
   g_autofree float *x = g_new (float, n * dim);
   g_autofree guint32 *all = g_new (guint32, n);
   g_autoptr(GRand) rng = g_rand_new_with_seed (1);

@@ -9,6 +9,12 @@
 
 #include "test-utils.h"
 
+gboolean
+test_slow_mode (void)
+{
+  return RUNNING_ON_VALGRIND || g_getenv ("LIGHTLY_TEST_SMALL") != NULL;
+}
+
 char *
 test_make_tmp_dir (const char *prefix)
 {

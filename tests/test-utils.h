@@ -20,6 +20,10 @@
 
 G_BEGIN_DECLS
 
+/* Under valgrind (CI) or with LIGHTLY_TEST_SMALL set: tests shrink their
+ * sizes and configurations there, keeping every case. */
+gboolean test_slow_mode (void);
+
 /* A new folder under the temporary dir; aborts the test on failure. */
 char *test_make_tmp_dir (const char *prefix);
 
