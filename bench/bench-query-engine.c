@@ -24,7 +24,8 @@
  * set what bench-selection's --prefetch-ahead and --speculation set,
  * LIGHTLY_BENCH_PRUNING=0|1|2 the pruning (off, adaptive, every pick), and
  * the stderr line also gives the guesses made, the ones that came true and
- * the picks whose passes were pruned.
+ * the picks whose passes were pruned. LIGHTLY_BENCH_PRESELECT_EVERY=E
+ * preselects every E-th row (bench-selection's set c uses E = 100).
  */
 #include "config.h"
 
@@ -89,6 +90,23 @@ main (int argc, char **argv)
   p.candidates = cand;
   p.n_candidates = n;
   p.k = g_ascii_strtoull (argv[5], NULL, 10);
+  if (g_getenv ("LIGHTLY_BENCH_PRESELECT_EVERY") != NULL)
+    {
+      /* Every E-th row preselected (bench-selection's set c), the rest
+       * candidates. */
+      gsize e = MAX (g_ascii_strtoull (g_getenv ("LIGHTLY_BENCH_PRESELECT_EVERY"), NULL, 10), 2);
+      guint32 *pre = g_new (guint32, n / e + 1);
+      gsize np = 0, nc = 0;
+
+      for (gsize i = 0; i < n; i++)
+        if (i % e == 0)
+          pre[np++] = (guint32) i;
+        else
+          cand[nc++] = (guint32) i;
+      p.preselected = pre;
+      p.n_preselected = np;
+      p.n_candidates = nc;
+    }
   if (argc == 7)
     {
       half = g_mapped_file_new (argv[6], FALSE, &error);

@@ -708,6 +708,9 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
           g_print ("  %-11s %-8s pruning off, k=%" G_GSIZE_FORMAT ": %.2f s, %.2fx slower, "
                    "identical picks: %s\n", ds->name, mname, koff, off.wall, off.wall / t_on,
                    same ? "yes" : "NO");
+          g_print ("  %-11s %-8s pruning off: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                   " guesses came true\n", ds->name, mname, off.st.spec_hits,
+                   off.st.spec_guesses);
           emit (ds->name, mname, "k_unpruned", koff);
           emit (ds->name, mname, "wall_unpruned", off.wall);
           emit (ds->name, mname, "wall_unpruned_med", med_off);

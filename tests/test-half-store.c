@@ -185,6 +185,10 @@ check_picks (Store *s)
         guint64 half = 0;
 
         g_setenv ("LIGHTLY_CARRIED_COVERAGE", "0", TRUE);
+        /* Passes that compute guessed picks stream the float32 rows, and
+         * on these few rows every pass would: without the guesses every
+         * update pass streams the copy, so the copy is seen to serve. */
+        lightly_selection_set_speculation (0, 0);
         f32 = select_mask (s, methods[m], LIGHTLY_MATRIX_PRECISION_FLOAT32, preselected, n, &half, &error);
         g_assert_no_error (error);
         g_assert_cmpuint (half, ==, 0);
@@ -198,6 +202,7 @@ check_picks (Store *s)
               g_assert_cmpuint (half, >, 0);
             }
         g_unsetenv ("LIGHTLY_CARRIED_COVERAGE");
+        lightly_selection_set_speculation (-1, 0);
       }
   /* Methods that do not stream the matrix ignore the option. */
   {

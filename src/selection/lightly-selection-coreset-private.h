@@ -195,7 +195,7 @@ block_range (Run *r, gsize b, gsize *lo, gsize *hi)
   *hi = MIN (r->m, *lo + r->block_rows);
 }
 
-/* Margin above the rounding error of computed distances; see can_skip(). */
+/* Margin above the rounding error of computed distances; see far_enough(). */
 #define PRUNE_MARGIN 1e-4
 
 static inline gboolean
@@ -253,7 +253,8 @@ typedef struct {
 
 /* Adaptive pruning: whether pick t's update is pruned (mode 1: from the
  * counts of the last pruned pass; 2: always), and what that pass's counts
- * teach (skipped and computed rows, anchors whose distances it needed). */
+ * teach (skipped and computed rows, the anchor distances it needed: one
+ * per anchor and query of the pass). */
 /* The first gap between probes. */
 #define PROBE_START 4
 gboolean lightly_coreset_prune_next  (Run *r, gsize t, gint mode);

@@ -47,9 +47,22 @@
  * queries), so a row is loaded once per four queries rather than once per
  * query; the decisions then go level by level as above.
  *
- * Guesses run only on unpruned float32 passes (a pruned pass skips rows
- * that c cannot lower but a guess might), and not on the first update
- * after a first pick without P (it replaces every minimum). With a half
+ * Guesses run on float32 passes, pruned or not, but not on the first
+ * update after a first pick without P (it replaces every minimum). A
+ * pruned pass with guesses skips a row only when none of its queries can
+ * lower it: its anchor distances are dsp[a] = min over c, s₁ … s_L of
+ * d(query, a) (lightly_coreset_anchor_distances()), so the skip test of
+ * lightly-selection-coreset-update.c, d(q, a) ≥ 2·d(c_j, a) + margin, holds
+ * for every query q of the pass (each d(q, a) ≥ dsp[a]). It proves that q
+ * cannot lower m_j = d²(c_j, a), the row's value before the pass, and the
+ * levels only lower values: m^{l−1}_j ≤ m_j, so s_l cannot lower m^{l−1}_j
+ * either, and a skipped row keeps its value at every level, as it does in
+ * the passes of s₁ … s_l (pruned or not, they leave such a row alone). On
+ * a pruned schedule the guesses go up to the last pick's pass: a pruned
+ * pass that a guess spares is not learnt from, so the pruning decides on
+ * fewer passes than without guesses, from counts that are still the same
+ * for every thread count and SIMD path (the lists, and which of them
+ * overflow, depend on the rows only). With a half
  * copy of the matrix, a pass with guesses streams the float32 rows (the
  * guesses use the float32 bound) and a pass without streams the copy: on
  * 1M × 128 iid rows, the copy alone took 2.2 times as long as float32
@@ -240,10 +253,10 @@ pool_lower (Run *r, Pool *pl, const double *qd, double qnorm)
 /* Guesses the picks after u's (pick t) into r->spec_q: the pool's greedy
  * order after u's update, as deep as the guesses are sure to lead the pool
  * (a guess ranked above theta is the next pick unless a tie within ε
- * decides otherwise) plus one, and only picks below limit: those whose
- * pass would run unpruned (so the pruning schedule, which learns from
- * pruned passes only, is that of a run without guesses), short of the
- * last pick (which runs no pass). Returns how many. */
+ * decides otherwise) plus one, and only picks below limit: short of the
+ * last pick (which runs no pass), and on an unpruned pass short of the
+ * next probe of the pruning (so that no probe is skipped). Returns how
+ * many. */
 gsize
 lightly_coreset_spec_guess (Run *r, const UpdateTask *u, gsize t, gsize limit, gsize prune_picks)
 {

@@ -25,8 +25,10 @@
  * gives the same bits as an unpruned one. dsp holds the double path's
  * d(q, a) on every path (anchor_block()), so the test, and the count of
  * skipped rows that the adaptive pruning decides on, are the same for every
- * SIMD path and thread count. scan_block() evaluates the test as flags
- * (far_enough() without branches). */
+ * SIMD path and thread count. A pass with guessed picks holds there the
+ * smallest d(q, a) of its queries, so that a skipped row is one that none
+ * of them can lower (lightly-selection-coreset-spec.c). scan_block()
+ * evaluates the test as flags (far_enough() without branches). */
 
 static inline void
 prefetch_row (const void *x, gsize bytes)
@@ -356,7 +358,7 @@ compute_batch (Run *r, const UpdateTask *u, gboolean fast, const HalfBound *hb,
 #define SCAN_STACK 4096
 
 /* The positions (from lo) of the rows of [lo, hi) that the pass computes:
- * unpicked and, with pruning, not proven unable to change (can_skip() as
+ * unpicked and, with pruning, not proven unable to change (far_enough() as
  * flags). The scan is branch-free: every position is written and the list
  * grows by the row's keep flag, so a skip pattern that looks random costs
  * no mispredicted branches. */
@@ -416,11 +418,11 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   const UpdateTask *u = data;
   gsize lo, hi, n, l, i, skipped, n_exact = 0, chunk, ahead;
   gboolean fast = r->fast && !u->replace, changed = FALSE;
-  /* Guesses ride on the unpruned float32 pass (see
+  /* Guesses ride on the float32 pass, pruned or not (see
    * lightly-selection-coreset-spec.c): such a pass streams the float32
    * rows even when a half copy is given, as a pick it saves is worth more
    * than half the bytes of one pass. */
-  gboolean spec = fast && u->dsp == NULL && u->n_spec > 0;
+  gboolean spec = fast && u->n_spec > 0;
   /* Otherwise the half copy, when given, is what the fast path streams. */
   gboolean half = fast && r->half != NULL && !spec;
   gsize row_bytes = r->dim * (half ? sizeof (guint16) : sizeof (float));
@@ -516,9 +518,10 @@ anchor_block (gpointer ctx, gsize b, gpointer data)
 {
   Run *r = ctx;
   AnchorTask *t = data;
+  const UpdateTask *u = t->u;
   const float *rows[UPDATE_BATCH];
   double dots[UPDATE_BATCH];
-  gsize i0, i, hi = MIN (t->n, (b + 1) * ANCHOR_BLOCK);
+  gsize i0, i, l, hi = MIN (t->n, (b + 1) * ANCHOR_BLOCK);
 
   for (i0 = b * ANCHOR_BLOCK; i0 < hi; i0 += UPDATE_BATCH)
     {
@@ -526,20 +529,32 @@ anchor_block (gpointer ctx, gsize b, gpointer data)
 
       for (i = 0; i < bn; i++)
         rows[i] = row (r, r->arow[i0 + i]);
-      r->kern->dot_qf (t->u->qd, rows, bn, r->dim, dots);
+      r->kern->dot_qf (u->qd, rows, bn, r->dim, dots);
       for (i = 0; i < bn; i++)
-        t->dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], t->u->qnorm, dots[i]));
+        t->dsp[i0 + i] = sqrt (lightly_sqdist (r->anorm[i0 + i], u->qnorm, dots[i]));
+      /* The guesses' distances, while the anchors are in cache: a row is
+       * skipped only when no query of the pass can lower it. */
+      for (l = 0; l < u->n_spec; l++)
+        {
+          const SpecGuess *g = &u->spec[l];
+
+          r->kern->dot_qf (g->qd, rows, bn, r->dim, dots);
+          for (i = 0; i < bn; i++)
+            t->dsp[i0 + i] = MIN (t->dsp[i0 + i],
+                                  sqrt (lightly_sqdist (r->anorm[i0 + i], g->qnorm, dots[i])));
+        }
     }
 }
 
-/* dsp[a] = d(query, anchor a) for a < n, in batches through the kernel.
- * FALSE if cancelled. */
+/* dsp[a] = min over the pass's queries (u's pick and its guesses) of
+ * d(query, anchor a), for a < n, in batches through the kernel. FALSE if
+ * cancelled. */
 gboolean
 lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *dsp)
 {
   AnchorTask t = { u, n, dsp };
 
-  r->n_overhead += (gint64) n;
+  r->n_overhead += (gint64) (n * (1 + u->n_spec));
   return parallel (r, anchor_block, &t, (n + ANCHOR_BLOCK - 1) / ANCHOR_BLOCK);
 }
 
@@ -571,7 +586,7 @@ lightly_coreset_anchor_distances (Run *r, const UpdateTask *u, gsize n, double *
  * radius shrinks, more rows are far from the new pick).
  *
  * Switching is exact at any pick: a pruned pass only skips rows that the
- * unpruned one leaves unchanged (can_skip() above), so both leave mind2 the
+ * unpruned one leaves unchanged (far_enough() above), so both leave mind2 the
  * same, bit for bit. What the pruning needs stays valid across a switch:
  * (1) anchor[j] is the anchor whose double distance is mind2[j] (or −1).
  * Every pass, pruned or not, tags the rows it lowers with the pick's anchor

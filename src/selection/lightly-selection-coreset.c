@@ -623,6 +623,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       const float *x;
       double utility = 0;
       gint64 skipped, computed;
+      gboolean pruned;
 
       if (cancel_requested (r))
         return lightly_selection_set_cancelled (error);
@@ -665,13 +666,23 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
       ut.tag = -1;   /* anchors only for picks with known distances */
       ut.spec = r->spec_q;
       ut.n_spec = 0;
+      pruned = t < prune_picks && lightly_coreset_prune_next (r, t, pruning);
+      /* Guesses ride on every pass but the first of a run without P. An
+       * unpruned pass guesses only picks whose passes would run unpruned
+       * too, so that a probe of the pruning is not skipped. */
+      if (!ut.replace)
+        ut.n_spec = lightly_coreset_spec_guess (r, &ut, t,
+                                                pruned ? k - 1 :
+                                                MIN (k - 1, unpruned_until (r, t, prune_picks)),
+                                                prune_picks);
       if (t < prune_picks)
         {
           gsize id = r->n_panchor + t;
 
           /* Every such pick is an anchor, pruned or not (see
-           * lightly_coreset_prune_next()). */
-          if (lightly_coreset_prune_next (r, t, pruning))
+           * lightly_coreset_prune_next()). The pruning's distances run
+           * over the anchors before it, for the pick and its guesses. */
+          if (pruned)
             {
               if (!lightly_coreset_anchor_distances (r, &ut, id, dsp))
                 return lightly_selection_set_cancelled (error);
@@ -681,10 +692,6 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
           r->anorm[id] = ut.qnorm;
           ut.tag = (gint32) id;
         }
-      if (ut.dsp == NULL && !ut.replace)
-        ut.n_spec = lightly_coreset_spec_guess (r, &ut, t,
-                                                MIN (k - 1, unpruned_until (r, t, prune_picks)),
-                                                prune_picks);
       skipped = r->n_skipped;
       computed = r->n_computed;
       if (!parallel (r, lightly_coreset_update_block, &ut, r->n_blocks))
@@ -694,7 +701,7 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
        * minimum: nothing to learn from. */
       if (ut.dsp != NULL && !ut.replace && pruning == 1)
         lightly_coreset_prune_learn (r, t, r->n_skipped - skipped, r->n_computed - computed,
-                                     r->n_panchor + t);
+                                     (r->n_panchor + t) * (1 + ut.n_spec));
       r->n_applied = t + 1;
     }
   if (r->carry != NULL)
