@@ -772,6 +772,48 @@ test_tile_bound (void)
   g_assert_cmpuint (exact[TILE_DUPLICATES], >, 0);
 }
 
+/* The bfloat16 conversion's Σ x_i² is the row's ‖c‖² of the first pass
+ * over P, so it must be the kernels' canonical sum bit for bit, on every
+ * length (the tails of 8 and 16) and magnitude (subnormal, near the float32
+ * maximum, values that round to ±∞ in bfloat16). */
+static void
+test_bf16_norms (void)
+{
+  const LightlySelectionBf16Kernels *bk = lightly_selection_bf16_kernels ();
+  g_autoptr(GRand) rng = g_rand_new_with_seed (2612);
+  static const gsize dims[] = { 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 150, 784, 1001 };
+  guint di, rep, s, checked = 0;
+
+  if (bk == NULL)
+    {
+      g_test_skip ("no AVX512_BF16 on this CPU");
+      return;
+    }
+  for (di = 0; di < G_N_ELEMENTS (dims); di++)
+    for (rep = 0; rep < 6; rep++)
+      {
+        gsize dim = dims[di], pad = LIGHTLY_BF16_PAD (dim), j;
+        g_autofree float *x = g_new (float, dim);
+        g_autofree guint16 *out = g_new (guint16, pad);
+        double scale = rep == 0 ? 1e-39 : rep == 1 ? 3.39e38 : rep == 2 ? 1e-20 : 1.0;
+        double e2, n2;
+
+        for (j = 0; j < dim; j++)
+          x[j] = (float) (g_rand_double_range (rng, -1, 1) * scale);
+        bk->convert (x, dim, pad, out, &e2, &n2);
+        for (s = LIGHTLY_SELECTION_SIMD_PORTABLE; s <= LIGHTLY_SELECTION_SIMD_AVX512; s++)
+          {
+            const LightlySelectionKernels *k = lightly_selection_kernels_get ((int) s);
+
+            if (k == NULL)
+              continue;
+            g_assert_cmpfloat (n2, ==, k->dot (x, x, dim));
+            checked++;
+          }
+      }
+  g_assert_cmpuint (checked, >=, G_N_ELEMENTS (dims) * 6);
+}
+
 /* Adaptive pruning (the default) prunes a pick only while pruning pays, by
  * the counts of the last pruned pass, and probes again later. On a mixture
  * of tight clusters the first picks' passes cannot skip (the radius is
@@ -1002,6 +1044,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/share", test_share);
   g_test_add_func ("/selection-fast/seed", test_seed);
   g_test_add_func ("/selection-fast/bf16-seed", test_bf16_seed);
+  g_test_add_func ("/selection-fast/bf16-norms", test_bf16_norms);
   g_test_add_func ("/selection-fast/large-state", test_large_state);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   g_test_add_func ("/selection-fast/tile-bound", test_tile_bound);

@@ -32,6 +32,17 @@ round16 (__m512 x, __m512 *x_back)
   return _mm512_cvtepi32_epi16 (r);
 }
 
+/* The canonical reduction of lightly-selection-kernels.h:
+ * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). */
+static inline double
+reduce_canonical (__m512d acc)
+{
+  __m256d t = _mm256_add_pd (_mm512_castpd512_pd256 (acc), _mm512_extractf64x4_pd (acc, 1));
+  __m128d u = _mm_add_pd (_mm256_castpd256_pd128 (t), _mm256_extractf128_pd (t, 1));
+
+  return _mm_cvtsd_f64 (u) + _mm_cvtsd_f64 (_mm_unpackhi_pd (u, u));
+}
+
 static void
 bf16_convert (const float *x, size_t dim, size_t pad, uint16_t *out, double *err2, double *norm2)
 {
@@ -51,7 +62,11 @@ bf16_convert (const float *x, size_t dim, size_t pad, uint16_t *out, double *err
                                      _mm512_extractf64x4_pd (_mm512_castps_pd (back), 1))));
 
       e = _mm512_fmadd_pd (dlo, dlo, _mm512_fmadd_pd (dhi, dhi, e));
-      n = _mm512_fmadd_pd (lo, lo, _mm512_fmadd_pd (hi, hi, n));
+      /* Element i into lane i mod 8 in increasing i (the products are
+       * exact in double, so the FMA rounds as an add would); the masked-off
+       * lanes add +0, which leaves a sum of squares unchanged, as the
+       * canonical sum's zero padding does. */
+      n = _mm512_fmadd_pd (hi, hi, _mm512_fmadd_pd (lo, lo, n));
       /* Whole 16: the masked-off lanes loaded 0, which rounds to 0, and
        * i + 16 ≤ pad (a multiple of 32). */
       _mm256_storeu_si256 ((__m256i *) (out + i), h);
@@ -59,7 +74,7 @@ bf16_convert (const float *x, size_t dim, size_t pad, uint16_t *out, double *err
   if (pad > i)
     memset (out + i, 0, (pad - i) * sizeof (uint16_t));
   *err2 = _mm512_reduce_add_pd (e);
-  *norm2 = _mm512_reduce_add_pd (n);
+  *norm2 = reduce_canonical (n);
 }
 
 #define HALVES(a) _mm256_add_ps (_mm512_castps512_ps256 (a), \

@@ -25,9 +25,12 @@ typedef struct {
    * results below 2⁻¹²⁶ in magnitude (bfloat16 subnormals) set to zero, so
    * that out holds exactly the values VDPBF16PS multiplies (it treats
    * subnormal inputs as zero); zeros from dim to pad. *err2 = Σ (x_i −
-   * out_i)² and *norm2 = Σ x_i², both in double (each difference and each
-   * square of a float is computed in double, the sums in any order). A
-   * value that rounds above the largest bfloat16 becomes ±∞ (and *err2 ∞). */
+   * out_i)² in double (each difference of two floats computed in double,
+   * the sum in any order), and *norm2 = Σ x_i² as the canonical sum of
+   * lightly-selection-kernels.h, bit for bit what dot (x, x, dim) gives:
+   * the first pass takes it as the row's ‖c‖² instead of reading the row
+   * once more. A value that rounds above the largest bfloat16 becomes ±∞
+   * (and *err2 ∞). */
   void (*convert) (const float *x, size_t dim, size_t pad, uint16_t *out, double *err2,
                    double *norm2);
   /* out[i·nb + t] ≈ Σ_k a[i][k]·b[t][k], for i < na and t < nb, rows of

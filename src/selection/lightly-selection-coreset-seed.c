@@ -441,7 +441,7 @@ seed_range_bf16 (Run *r, const SeedBf16 *bf, gsize lo, gsize hi, gsize t_lo, gsi
           cptr[i] = cb + i * pad;
           bf->k->convert (cand[i], r->dim, pad, cb + i * pad, &e2, &n2);
           kappa[i] = bf16_kappa (bf, bf16_rho (e2, n2));
-          cn[i] = r->kern->dot (cand[i], cand[i], r->dim);
+          cn[i] = n2;   /* dot (c, c) bit for bit: the row is read once */
           minhi[i] = best[i] = INFINITY;
           arg[i] = -1;
           pend[i].n = 0;
