@@ -110,6 +110,8 @@ struct _Run
   gsize n_blocks;
   double *bmax2;                /* per block: max d² of its unpicked rows, −1 if none */
   double *bmaxu;                /* per block (CORAL): max √d²·w */
+  guint32 *bmax_at;             /* per block: the offset of a row that holds bmax2 */
+  guint32 *bmaxu_at;            /* … (CORAL) bmaxu */
 
   /* Speculative picks (see lightly-selection-coreset-spec.c): levels per
    * pass at most (0: off), the room of the lists, and per level and block
@@ -230,8 +232,11 @@ fast_rules_out (double alpha, double beta, float f, double m)
   return m == 0 || (f <= G_MAXFLOAT && alpha * f - beta >= m);
 }
 
-/* The block's maxima (bmax2, bmaxu) from its mind2. */
+/* The block's maxima (bmax2, bmaxu) from its mind2; the second after a
+ * pass, which recomputes them only if the pass may have raised values
+ * (replaced) or lowered a row that held a maximum. */
 void     lightly_coreset_block_stats (Run *r, gsize b);
+void     lightly_coreset_block_stats_after (Run *r, gsize b, gboolean replaced);
 /* mind2 = the distances to P: all of them, or with the triangle inequality
  * (anchors kept for the updates). FALSE if cancelled. */
 gboolean lightly_coreset_seed        (Run *r);

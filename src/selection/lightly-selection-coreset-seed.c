@@ -23,11 +23,12 @@
 #include "lightly-selection-coreset-private.h"
 
 /* A block's largest current distance (and weighted utility), which the
- * pruning bounds of every pass read: the seeding pass fills them first. */
+ * pruning bounds of every pass read: the seeding pass fills them first.
+ * The rows that hold them are kept too (lightly_coreset_block_stats_lowered()). */
 void
 lightly_coreset_block_stats (Run *r, gsize b)
 {
-  gsize lo, hi, j;
+  gsize lo, hi, j, at2 = 0, atu = 0;
   double m2 = -1.0, mu = -1.0;
 
   block_range (r, b, &lo, &hi);
@@ -38,20 +39,54 @@ lightly_coreset_block_stats (Run *r, gsize b)
       if (d2 < 0)
         continue;
       if (d2 > m2)
-        m2 = d2;
+        {
+          m2 = d2;
+          at2 = j - lo;
+        }
       if (r->wmode != WEIGHT_NONE)
         {
           double u = sqrt (d2) * weight (r, j);
 
           if (u > mu)
-            mu = u;
+            {
+              mu = u;
+              atu = j - lo;
+            }
         }
     }
   r->bmax2[b] = m2;
+  r->bmax_at[b] = (guint32) at2;
   if (r->bmaxu != NULL)
-    r->bmaxu[b] = mu;
+    {
+      r->bmaxu[b] = mu;
+      r->bmaxu_at[b] = (guint32) atu;
+    }
 }
 
+/* After an update pass or a guess's rows, which only lower values (or mark
+ * rows picked, −1) unless the pass replaced them: if the rows that held
+ * the maxima still hold them, no other row can exceed them, so the maxima
+ * stand, bit for bit. A block rescan took 7.5 % of a pruned run on
+ * 200k × 64 rows, and the row that holds a block's maximum, the farthest
+ * from every pick, is seldom the one a new pick lowers. */
+void
+lightly_coreset_block_stats_after (Run *r, gsize b, gboolean replaced)
+{
+  gsize lo = b * r->block_rows;
+
+  if (replaced)
+    {
+      lightly_coreset_block_stats (r, b);
+      return;
+    }
+  if (r->bmax2[b] < 0)
+    return;     /* no unpicked row, and none comes back */
+  if (r->mind2[lo + r->bmax_at[b]] == r->bmax2[b] &&
+      (r->bmaxu == NULL ||
+       sqrt (r->mind2[lo + r->bmaxu_at[b]]) * weight (r, lo + r->bmaxu_at[b]) == r->bmaxu[b]))
+    return;
+  lightly_coreset_block_stats (r, b);
+}
 
 /* The first pass's minimum over some rows of P (pidx[t] their positions in
  * P) for candidate row x, through the fast path: in the order of the double

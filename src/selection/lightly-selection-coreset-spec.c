@@ -388,7 +388,7 @@ lightly_coreset_spec_take (Run *r, gsize pick)
           r->anchor[j] = g->tag;
         }
       if (n > 0 || (pick >= lo && pick < lo + r->block_rows))
-        lightly_coreset_block_stats (r, b);
+        lightly_coreset_block_stats_after (r, b, FALSE);
     }
   if (g->tag >= 0)
     {

@@ -499,7 +499,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   count_add (&r->n_skipped, skipped);
   count_add (&r->rows_read, n);
   if (changed || u->replace || (u->pick >= (gssize) lo && u->pick < (gssize) hi))
-    lightly_coreset_block_stats (r, b);
+    lightly_coreset_block_stats_after (r, b, u->replace);
 }
 
 

@@ -400,9 +400,11 @@ alloc_state (Run *r, gsize n_anchors, gboolean coral)
       r->mind2 = lightly_selection_alloc_rows (r->m, sizeof (double));
     }
   r->bmax2 = g_new (double, r->n_blocks);
+  r->bmax_at = g_new0 (guint32, r->n_blocks);
   if (coral)
     {
       r->bmaxu = g_new (double, r->n_blocks);
+      r->bmaxu_at = g_new0 (guint32, r->n_blocks);
       if (p->beta == 0)
         r->wmode = WEIGHT_ONE;
       else if (p->beta == 1)
@@ -776,5 +778,7 @@ lightly_coreset_run (const LightlySelectionParams  *p,
   g_free (r.pnorm);
   g_free (r.bmax2);
   g_free (r.bmaxu);
+  g_free (r.bmax_at);
+  g_free (r.bmaxu_at);
   return ok;
 }
