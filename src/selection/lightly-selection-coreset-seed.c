@@ -24,7 +24,7 @@
 
 /* A block's largest current distance (and weighted utility), which the
  * pruning bounds of every pass read: the seeding pass fills them first.
- * The rows that hold them are kept too (lightly_coreset_block_stats_lowered()). */
+ * The rows that hold them are kept too (lightly_coreset_block_stats_after()). */
 void
 lightly_coreset_block_stats (Run *r, gsize b)
 {
