@@ -44,6 +44,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) picks = NULL;
   g_autofree guint32 *cand = NULL;
+  g_autofree guint32 *pre = NULL;
   LightlySelectionParams p = { 0 };
   gsize n, dim;
   gint64 t0;
@@ -95,8 +96,9 @@ main (int argc, char **argv)
       /* Every E-th row preselected (bench-selection's set c), the rest
        * candidates. */
       gsize e = MAX (g_ascii_strtoull (g_getenv ("LIGHTLY_BENCH_PRESELECT_EVERY"), NULL, 10), 2);
-      guint32 *pre = g_new (guint32, n / e + 1);
       gsize np = 0, nc = 0;
+
+      pre = g_new (guint32, n / e + 1);
 
       for (gsize i = 0; i < n; i++)
         if (i % e == 0)
