@@ -1036,6 +1036,116 @@ test_speculation (void)
   lightly_selection_set_simd (-1);
 }
 
+/* The first pass pruned by pivots of P (lightly-selection-coreset-seed-bf16.c)
+ * on clusters with exact duplicates (in P and among the candidates),
+ * midpoints of two rows (near-ties), rows near 0 and rows near the float32
+ * maximum (left out of the bfloat16 bound): for every count of pivots,
+ * thread count and block size, the minima are the double pass's bit for
+ * bit, the picks are its picks, every pair is computed or skipped, and the
+ * pairs skipped do not depend on the threads or blocks. */
+static void
+test_bf16_pivots (void)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed (4096);
+  gsize n = test_slow_mode () ? 1200 : 3000, dim = 40, nc = 24, i, j;
+  g_autofree float *x = g_new (float, n * dim);
+  g_autofree float *centres = g_new (float, nc * dim);
+  g_autoptr(GArray) cand = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) pre = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree double *m_ref = NULL, *m = NULL;
+  g_autofree guint32 *a = NULL;
+  g_autoptr(GArray) ref = NULL;
+  LightlySelectionParams p = { 0 };
+  LightlySelectionCarry carry = { 0 };
+  gint pivots[] = { -1, 1, 5, 120, 100000 };
+  guint threads[] = { 1, 2, 5 }, pi, t, blocks;
+  guint64 skipped_auto = 0;
+
+  if (!lightly_selection_bf16_supported ())
+    {
+      g_test_skip ("no AVX512_BF16 here: the pivots prune the bfloat16 tiles only");
+      return;
+    }
+  for (i = 0; i < nc * dim; i++)
+    centres[i] = (float) g_rand_double_range (rng, -1, 1);
+  for (i = 0; i < n; i++)
+    {
+      float *r = x + i * dim;
+      const float *c = centres + (gsize) g_rand_int_range (rng, 0, (gint32) nc) * dim;
+      guint32 v = (guint32) i;
+
+      if (i % 10 == 7)
+        memcpy (r, x + (i - 3) * dim, dim * sizeof (float));
+      else if (i % 10 == 8)
+        for (j = 0; j < dim; j++)
+          r[j] = (x[(i - 2) * dim + j] + x[(i - 4) * dim + j]) * 0.5f;
+      else if (i % 100 == 9)
+        for (j = 0; j < dim; j++)
+          r[j] = (g_rand_boolean (rng) ? 3.39e38f : -1e38f) * (float) g_rand_double_range (rng, 0.99, 1.0);
+      else if (i % 100 == 19)
+        for (j = 0; j < dim; j++)
+          r[j] = (float) g_rand_double_range (rng, -1, 1) * 1e-39f;
+      else
+        for (j = 0; j < dim; j++)
+          r[j] = c[j] + (float) g_rand_double_range (rng, -0.05, 0.05);
+      g_array_append_val (i % 8 == 0 ? pre : cand, v);
+    }
+  p = test_coverage_params (FALSE, x, n, dim, cand, pre, NULL, 30);
+  ref = run_double_path (&p);
+  p.k = 1;
+  p.carry = &carry;
+  carry.mind2 = m_ref = g_new (double, cand->len);
+  carry.anchor = a = g_new (guint32, cand->len);
+  g_array_unref (run_double_path (&p));
+  g_assert_true (carry.valid);
+  carry.mind2 = m = g_new (double, cand->len);
+  lightly_selection_set_simd (-1);
+  lightly_selection_set_fast_path (1);
+  lightly_selection_set_pruning (2);
+  for (pi = 0; pi < G_N_ELEMENTS (pivots); pi++)
+    {
+      guint64 skipped = G_MAXUINT64;
+
+      lightly_selection_set_bf16_pivots (pivots[pi]);
+      for (t = 0; t < G_N_ELEMENTS (threads); t++)
+        for (blocks = 0; blocks < 2; blocks++)
+          {
+            g_autoptr(GArray) picks = NULL;
+            LightlySelectionStats st;
+
+            lightly_selection_set_block_rows (blocks ? 7 : 0);
+            p.n_threads = threads[t];
+            p.k = 1;
+            p.carry = &carry;
+            g_array_unref (run_ok (&p));
+            lightly_selection_get_stats (&st);
+            g_assert_true (carry.valid);
+            if (memcmp (m_ref, m, cand->len * sizeof (double)) != 0)
+              g_error ("%d pivots, %u threads: the minima differ from the double pass",
+                       pivots[pi], threads[t]);
+            g_assert_cmpuint (st.bf16 + st.skipped, ==, (guint64) cand->len * pre->len);
+            if (skipped == G_MAXUINT64)
+              skipped = st.skipped;
+            g_assert_cmpuint (st.skipped, ==, skipped);
+            p.k = 30;
+            p.carry = NULL;
+            picks = run_ok (&p);
+            assert_same (ref, picks, "pivots");
+          }
+      g_test_message ("%d pivots: %" G_GUINT64_FORMAT " of %u pairs skipped", pivots[pi],
+                      skipped, cand->len * pre->len);
+      if (pivots[pi] == -1)
+        skipped_auto = skipped;
+    }
+  /* 24 clusters and 41 pivots (one per 64 candidates): most pairs skipped.
+   * (More pivots than P has rows stop early: the traversal ends when the
+   * rows left lie on pivots, within the bound.) */
+  g_assert_cmpuint (skipped_auto, >, (guint64) cand->len * pre->len / 2);
+  lightly_selection_set_bf16_pivots (-1);
+  lightly_selection_set_block_rows (0);
+  lightly_selection_set_pruning (1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1045,6 +1155,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/seed", test_seed);
   g_test_add_func ("/selection-fast/bf16-seed", test_bf16_seed);
   g_test_add_func ("/selection-fast/bf16-norms", test_bf16_norms);
+  g_test_add_func ("/selection-fast/bf16-pivots", test_bf16_pivots);
   g_test_add_func ("/selection-fast/large-state", test_large_state);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);
   g_test_add_func ("/selection-fast/tile-bound", test_tile_bound);

@@ -242,6 +242,40 @@ void     lightly_coreset_block_stats_after (Run *r, gsize b, gboolean replaced);
 gboolean lightly_coreset_seed        (Run *r);
 gboolean lightly_coreset_seed_pruned (Run *r);
 
+/* Candidates per call of a tile kernel of the first pass, and rows of P a
+ * candidate may hold for the double pass before they are decided. */
+#define SEED_CHUNK 32
+#define SEED_PEND 4
+
+typedef struct {
+  guint32 t[SEED_PEND];         /* positions in P */
+  double lo[SEED_PEND];
+  guint n;
+} SeedPending;
+
+/* The pending rows of candidate x (‖x‖² = c) that the first pass's skip
+ * tests still keep, given mh, the least upper bound seen so far: computed
+ * in double into *best (and *anchor, when not NULL). Returns how many. */
+gsize    lightly_coreset_seed_flush  (Run *r, SeedPending *pd, const float *x, double c,
+                                      double mh, double *best, gint32 *anchor);
+
+/* The bfloat16 tiles of the first pass (lightly-selection-coreset-seed-bf16.c):
+ * a bfloat16 copy of P, or NULL when the kernels do not run here, the fast
+ * path is off or the copy would be too large. */
+typedef struct _SeedBf16 SeedBf16;
+
+SeedBf16 *lightly_coreset_bf16_new   (Run *r);
+void     lightly_coreset_bf16_free   (SeedBf16 *bf);
+/* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates [lo, hi), into
+ * out[j] (and the row of P that gives it into anchor[j] when not NULL). */
+void     lightly_coreset_seed_range_bf16 (Run *r, const SeedBf16 *bf, gsize lo, gsize hi,
+                                          gsize t_lo, gsize t_hi, double *out, gint32 *anchor);
+/* The first pass with anchors, pruned by n_pivots pivots of P (see
+ * there), as many as lightly_coreset_bf16_n_pivots() gives: 0 when the
+ * pivots' distances would not fit. FALSE if cancelled. */
+gsize    lightly_coreset_bf16_n_pivots (Run *r);
+gboolean lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots);
+
 /* One pick's update (see lightly-selection-coreset-update.c). */
 typedef struct {
   const double *qd;             /* the query, converted and padded */

@@ -120,8 +120,6 @@ seed_exact_row (Run *r, const float *x, double cn, const float *const *rows,
   return n_exact;
 }
 
-typedef struct _SeedBf16 SeedBf16;
-
 typedef struct {
   gsize n_split;                /* parts of P; a task is (candidate block, part) */
   double *partial;              /* n_split × m minima, or NULL if n_split is 1 */
@@ -197,27 +195,17 @@ tile_bound_init (TileBound *tb, gsize dim)
   tb->abs_err = (double) dim * 0x1p-146;
 }
 
-/* Candidates per call of the tile kernel, bytes of P rows per tile (in L1
- * while the candidates pass by), and rows of P a candidate may hold for
- * the double pass before they are decided. */
-#define SEED_CHUNK 32
+/* Bytes of P rows per tile (in L1 while the candidates pass by). */
 #define SEED_TILE_BYTES 16384
-#define SEED_PEND 4
-
-typedef struct {
-  guint32 t[SEED_PEND];         /* positions in P */
-  double lo[SEED_PEND];
-  guint n;
-} SeedPending;
 
 /* The pending rows of a candidate that the test above still keeps, with mh
  * the least hi seen so far, computed in double into *best. Returns how
  * many. The rows of P wait here, so that most are ruled out by a hi seen
  * after them: the nearest row of P often comes late, and each earlier row
  * that was nearest so far would otherwise go to double. */
-static gsize
-seed_flush (Run *r, SeedPending *pd, const float *x, double c, double mh, double *best,
-            gint32 *anchor)
+gsize
+lightly_coreset_seed_flush (Run *r, SeedPending *pd, const float *x, double c, double mh,
+                            double *best, gint32 *anchor)
 {
   gsize n_exact = 0;
   guint i;
@@ -298,7 +286,7 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
                   if (elo[t] > mh || elo[t] >= best)
                     continue;
                   if (pd->n == SEED_PEND)
-                    n_exact += seed_flush (r, pd, cand[i], cn[jj], mh, &best, NULL);
+                    n_exact += lightly_coreset_seed_flush (r, pd, cand[i], cn[jj], mh, &best, NULL);
                   pd->t[pd->n] = (guint32) (t0 + t);
                   pd->lo[pd->n++] = elo[t];
                 }
@@ -308,220 +296,10 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
         }
     }
   for (j = lo; j < hi; j++)
-    n_exact += seed_flush (r, &pend[j - lo], row (r, r->cand[j]), cn[j - lo], minhi[j - lo],
-                           &out[j], NULL);
+    n_exact += lightly_coreset_seed_flush (r, &pend[j - lo], row (r, r->cand[j]), cn[j - lo],
+                                           minhi[j - lo], &out[j], NULL);
   count_add (&r->n_fast, n * (t_hi - t_lo));
   count_add (&r->n_exact, n_exact);
-}
-
-/* The first pass through bfloat16 tiles (AVX512_BF16's VDPBF16PS, twice
- * the multiply-adds of a float32 FMA per instruction), with the same skip
- * tests as seed_range_fast() and a bound that also covers the rounding of
- * the rows to bfloat16.
- *
- * Claim: let c̃, p̃ be the rows as convert() of lightly-selection-bf16.h
- * leaves them (the values VDPBF16PS multiplies: bfloat16 subnormals are
- * already zero), ρ_c ≥ ‖c − c̃‖/‖c‖ (0 if c̃ = c), ρ_P ≥ ‖p − p̃‖/‖p‖ for
- * every row p of P, n = dim, u = 2⁻²³, γ = γ_{n+8} with u, U, Γ, S, e,
- * dot_D and d_D as in the float32 claim above, σ = 2⁻¹²⁶ and
- *   η = ρ_c + ρ_P + ρ_c·ρ_P + γ(1 + ρ_c)(1 + ρ_P).
- * If g (the tile's float32 sum) is finite, then
- *   |d_D − max(0, e)| ≤ (1.01η + 1.5Γ)·S + 9n·σ.
- * Proof. (a) With s = ⟨c,p⟩ and s̃ = ⟨c̃,p̃⟩ exact, s̃ − s = ⟨c̃ − c, p⟩ +
- * ⟨c̃, p̃ − p⟩, so by Cauchy–Schwarz |s̃ − s| ≤ ρ_c‖c‖‖p‖ + (1 + ρ_c)‖c‖·ρ_P‖p‖.
- * (b) A product of two bfloat16 values has at most 16 significant bits: it
- * is exact in float32 unless its magnitude is below 2⁻¹²⁶, where it may
- * be flushed (error < σ); it cannot overflow, as an infinity never returns
- * to a finite g. Each product then goes through at most n + 8 float32
- * additions (VDPBF16PS adds two products per lane and instruction, fused
- * or one after the other, then the lanes are reduced), each a factor
- * (1 + δ) with |δ| ≤ u for round-to-nearest or any faithful rounding, or a
- * result below 2⁻¹²⁶ flushed or rounded (error < σ). By Higham's Lemma 3.1
- * as in (a) of the float32 claim, |g − s̃| ≤ γ·Σ|c̃_i p̃_i| + 2·2n·σ (at
- * most 2n flushes, each grown by at most 1 + γ ≤ 2), and Σ|c̃_i p̃_i| ≤
- * ‖c̃‖‖p̃‖ ≤ (1 + ρ_c)(1 + ρ_P)‖c‖‖p‖. So |g − s| ≤ η‖c‖‖p‖ + 4nσ.
- * (c) ‖c‖‖p‖ ≤ (‖c‖² + ‖p‖²)/2 ≤ 0.5(1 + 2Γ)·S, as S is that sum computed
- * in double (within Γ + U of it), and |dot_D − s| ≤ Γ‖c‖‖p‖ by (b) of the
- * float32 claim. With x, y as in its (c): |x − y| = 2|dot_D − g| ≤
- * (1 + 2Γ)(Γ + η)·S + 8nσ; |x| ≤ 2.01·S and |y| ≤ (2.01 + 1.01η)·S + 8nσ,
- * so the roundings of x and y add at most U·(4.02 + 1.01η)·S + nσ ≤
- * (0.45Γ + 0.001η)·S + nσ (Γ ≥ 9U); max(0, ·) is 1-Lipschitz. □
- *
- * E = κ·S + abs_err with κ = 1.02η + 4Γ and abs_err = 10nσ: the ≤ 4
- * roundings of E, e − E and max(0, e) + E, each ≤ U of a value ≤
- * (3 + κ)·S + abs_err, stay below the slack (0.01η + 2.5Γ)·S + nσ (as
- * 12U + 16UΓ ≤ 2.5Γ and 4U·1.02η ≤ 0.01η; so do the ≤ 10 roundings of κ
- * itself, and of the constant 1.02, each ≤ U of it). With that E, lo and hi are
- * bounds of d_D, and the rest of the argument above seed_range_fast()
- * holds unchanged:
- * out[j] is the double pass's minimum bit for bit, and anchor[j] a row of
- * P whose d_D is that minimum (only values computed in double enter it).
- * ρ comes from convert()'s sums in double, Σ(x_i − x̃_i)² (each difference
- * of two floats exact in double) and Σx_i², each within γ_n(U) of the
- * true sum, and a square root and a quotient, each within U: the factor
- * 1 + 2⁻²⁰ covers them for n < 2³⁰. A row that rounded to ±∞ has ρ = ∞,
- * so κ = ∞ and lo = −∞ or NaN: its rows are all computed in double.
- * A row of P with ρ > 2⁻⁶ (or NaN, ∞: rows near the float32 maximum, or
- * whose values lie below bfloat16's normal range) would widen every
- * candidate's bound, so it leaves ρ_P out and gets a NaN as its first
- * element instead: its g is NaN for every candidate, so every pair with
- * it is computed in double (NaN lo), and the claim need not cover it. */
-#define BF16_TILE 64
-G_STATIC_ASSERT (BF16_TILE <= 64);   /* a bit mask per tile (bounds()) */
-#define BF16_RHO_MAX 0x1p-6
-
-struct _SeedBf16
-{
-  const LightlySelectionBf16Kernels *k;
-  gsize pad;
-  guint16 *prow;                /* P in bfloat16, pad elements a row */
-  double rho_p;                 /* ρ_P */
-  double gamma, big_gamma;      /* γ (u = 2⁻²³) and Γ */
-  double abs_err;               /* 10nσ */
-};
-
-/* ρ ≥ ‖x − x̃‖/‖x‖ from convert()'s sums (see the proof above). */
-static double
-bf16_rho (double err2, double norm2)
-{
-  if (err2 == 0)
-    return 0;
-  return sqrt (err2) / sqrt (norm2) * (1 + 0x1p-20);
-}
-
-static double
-bf16_kappa (const SeedBf16 *bf, double rho_c)
-{
-  double rp = bf->rho_p;
-  double eta = rho_c + rp + rho_c * rp + bf->gamma * (1 + rho_c) * (1 + rp);
-  double k = 1.02 * eta + 4 * bf->big_gamma;
-
-  return isnan (k) ? INFINITY : k;
-}
-
-/* The bfloat16 copy of P, when the kernels run here and it is small: at
- * most 16 bytes per candidate, or 4 MiB (the float32 tiles need none). */
-static SeedBf16 *
-seed_bf16_new (Run *r)
-{
-  const LightlySelectionBf16Kernels *k = lightly_selection_bf16_kernels ();
-  gsize np = r->p->n_preselected, pad = LIGHTLY_BF16_PAD (r->dim), t;
-  double n = (double) r->dim, gu = (n + 8) * 0x1p-23, gd = (n + 8) * 0x1p-53;
-  SeedBf16 *bf;
-
-  if (k == NULL || !r->fast || np == 0 || np * pad * 2 > MAX (16 * r->m, (gsize) 4 << 20))
-    return NULL;
-  bf = g_new0 (SeedBf16, 1);
-  bf->k = k;
-  bf->pad = pad;
-  bf->prow = g_new (guint16, np * pad);
-  r->p_bytes += np * pad * sizeof (guint16);
-  bf->gamma = gu / (1 - gu);
-  bf->big_gamma = gd / (1 - gd);
-  bf->abs_err = 10 * n * 0x1p-126;
-  for (t = 0; t < np; t++)
-    {
-      double e2, n2;
-
-      double rho;
-
-      k->convert (row (r, r->p->preselected[t]), r->dim, pad, bf->prow + t * pad, &e2, &n2);
-      rho = bf16_rho (e2, n2);
-      if (rho <= BF16_RHO_MAX)
-        bf->rho_p = MAX (bf->rho_p, rho);
-      else
-        bf->prow[t * pad] = 0x7fc0;   /* a NaN: see the proof */
-    }
-  return bf;
-}
-
-static void
-seed_bf16_free (SeedBf16 *bf)
-{
-  if (bf == NULL)
-    return;
-  g_free (bf->prow);
-  g_free (bf);
-}
-
-/* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates [lo, hi), into
- * out[j] (and the row of P that gives it into anchor[j] when not NULL), as
- * proved above: SEED_CHUNK candidates (in L1 as bfloat16) pass over P's
- * bfloat16 rows, BF16_TILE at a time. */
-static void
-seed_range_bf16 (Run *r, const SeedBf16 *bf, gsize lo, gsize hi, gsize t_lo, gsize t_hi,
-                 double *out, gint32 *anchor)
-{
-  gsize pad = bf->pad, c0, t0, t, i, n_exact = 0;
-  g_autofree guint16 *cb = g_new (guint16, SEED_CHUNK * pad);
-  const guint16 *cptr[SEED_CHUNK], *tile[BF16_TILE];
-  const float *cand[SEED_CHUNK];
-  double cn[SEED_CHUNK], kappa[SEED_CHUNK], minhi[SEED_CHUNK], best[SEED_CHUNK];
-  gint32 arg[SEED_CHUNK];
-  SeedPending pend[SEED_CHUNK];
-  float g[SEED_CHUNK * BF16_TILE];
-  double elo[BF16_TILE];
-
-  for (c0 = lo; c0 < hi; c0 += SEED_CHUNK)
-    {
-      gsize cnum = MIN (hi - c0, SEED_CHUNK);
-
-      if (cancel_requested (r))
-        return;
-      for (i = 0; i < cnum; i++)
-        {
-          double e2, n2;
-
-          cand[i] = row (r, r->cand[c0 + i]);
-          cptr[i] = cb + i * pad;
-          bf->k->convert (cand[i], r->dim, pad, cb + i * pad, &e2, &n2);
-          kappa[i] = bf16_kappa (bf, bf16_rho (e2, n2));
-          cn[i] = n2;   /* dot (c, c) bit for bit: the row is read once */
-          minhi[i] = best[i] = INFINITY;
-          arg[i] = -1;
-          pend[i].n = 0;
-        }
-      for (t0 = t_lo; t0 < t_hi; t0 += BF16_TILE)
-        {
-          gsize tn = MIN (t_hi - t0, BF16_TILE);
-
-          for (t = 0; t < tn; t++)
-            tile[t] = bf->prow + (t0 + t) * pad;
-          bf->k->tile (cptr, cnum, tile, tn, pad, g);
-          for (i = 0; i < cnum; i++)
-            {
-              SeedPending *pd = &pend[i];
-              double mh = minhi[i];
-              guint64 keep = bf->k->bounds (g + i * tn, r->pnorm + t0, tn, cn[i], kappa[i],
-                                            bf->abs_err, &mh, best[i], elo);
-
-              /* Mostly no entry or one: the mask of the skip tests. */
-              while (keep != 0)
-                {
-                  t = (gsize) __builtin_ctzll (keep);
-                  keep &= keep - 1;
-                  if (elo[t] >= best[i])
-                    continue;
-                  if (pd->n == SEED_PEND)
-                    n_exact += seed_flush (r, pd, cand[i], cn[i], mh, &best[i], &arg[i]);
-                  pd->t[pd->n] = (guint32) (t0 + t);
-                  pd->lo[pd->n++] = elo[t];
-                }
-              minhi[i] = mh;
-            }
-        }
-      for (i = 0; i < cnum; i++)
-        {
-          n_exact += seed_flush (r, &pend[i], cand[i], cn[i], minhi[i], &best[i], &arg[i]);
-          out[c0 + i] = best[i];
-          if (anchor != NULL)
-            anchor[c0 + i] = arg[i];
-        }
-    }
-  count_add (&r->n_computed, (hi - lo) * (t_hi - t_lo));
-  count_add (&r->rows_read, hi - lo);
-  count_add (&r->n_bf16, (hi - lo) * (t_hi - t_lo));
-  count_add (&r->n_bf16_exact, n_exact);
 }
 
 /* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates of a block, into
@@ -592,7 +370,7 @@ seed_block (gpointer ctx, gsize b, gpointer data)
       gsize t_lo = part * np / st->n_split, t_hi = (part + 1) * np / st->n_split;
       gsize off = st->n_split == 1 ? 0 : part * r->m;
 
-      seed_range_bf16 (r, st->bf, lo, hi, t_lo, t_hi,
+      lightly_coreset_seed_range_bf16 (r, st->bf, lo, hi, t_lo, t_hi,
                        (st->n_split == 1 ? r->mind2 : st->partial) + off,
                        st->anchor != NULL ? st->anchor + off : NULL);
       if (st->n_split == 1)
@@ -656,10 +434,10 @@ seed_unpruned (Run *r, const SeedBf16 *bf, gboolean with_anchors)
 gboolean
 lightly_coreset_seed (Run *r)
 {
-  SeedBf16 *bf = seed_bf16_new (r);
+  SeedBf16 *bf = lightly_coreset_bf16_new (r);
   gboolean ok = seed_unpruned (r, bf, FALSE);
 
-  seed_bf16_free (bf);
+  lightly_coreset_bf16_free (bf);
   return ok;
 }
 
@@ -910,19 +688,23 @@ lightly_coreset_seed_pruned (Run *r)
   g_autofree double *lbeta = g_new (double, r->fast ? np : 1);
   g_autofree double *ubeta = g_new (double, r->fast ? np : 1);
   SeedTileTask st = { 0, 0, pd, FALSE, 0, 0, lbeta, ubeta };
-  SeedBf16 *bf = seed_bf16_new (r);
+  SeedBf16 *bf = lightly_coreset_bf16_new (r);
 
   if (bf == NULL)
     r->p_bytes += tile * np * sizeof (double);
-  /* The bfloat16 tiles compute every pair at twice the float32 rate and
-   * give the anchors as well; on the benchmark's 200-cluster set the
-   * pruning skipped 78 % of the pairs yet took as long as the dense float32
-   * tiles (bench/README.md). */
+  /* The bfloat16 tiles compute pairs at twice the float32 rate and give
+   * the anchors as well; they are pruned per chunk of candidates by pivots
+   * of P (lightly-selection-coreset-seed-bf16.c), not per candidate as
+   * below: on the benchmark's 200-cluster set that pruning skipped 78 % of
+   * the pairs yet took as long as the dense float32 tiles
+   * (bench/README.md). */
   if (bf != NULL)
     {
-      gboolean ok = seed_unpruned (r, bf, TRUE);
+      gsize nv = lightly_coreset_bf16_n_pivots (r);
+      gboolean ok = nv > 0 ? lightly_coreset_seed_bf16_pruned (r, bf, nv)
+                           : seed_unpruned (r, bf, TRUE);
 
-      seed_bf16_free (bf);
+      lightly_coreset_bf16_free (bf);
       return ok;
     }
   for (j = 0; j < r->m; j++)

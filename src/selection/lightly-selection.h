@@ -319,6 +319,7 @@ void lightly_selection_set_simd (gint simd);
 void lightly_selection_set_pruning (gint mode);
 void lightly_selection_set_fast_path (gint mode);
 void lightly_selection_set_bf16 (gint mode);
+void lightly_selection_set_bf16_pivots (gint n);
 void lightly_selection_set_prefetch_ahead (gssize bytes);
 void lightly_selection_set_speculation (gint depth, gsize cap);
 void lightly_selection_set_kmeans_bounds (gint mode);
