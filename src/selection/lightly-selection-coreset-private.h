@@ -272,9 +272,12 @@ void     lightly_coreset_seed_range_bf16 (Run *r, const SeedBf16 *bf, gsize lo, 
                                           gsize t_lo, gsize t_hi, double *out, gint32 *anchor);
 /* The first pass with anchors, pruned by n_pivots pivots of P (see
  * there), as many as lightly_coreset_bf16_n_pivots() gives: 0 when the
- * pivots' distances would not fit. FALSE if cancelled. */
+ * pivots' distances would not fit. *pruned is FALSE when the pivots
+ * would not pay (then nothing is done: the caller runs the unpruned
+ * tiles). FALSE if cancelled. */
 gsize    lightly_coreset_bf16_n_pivots (Run *r);
-gboolean lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots);
+gboolean lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots,
+                                           gboolean *pruned);
 
 /* One pick's update (see lightly-selection-coreset-update.c). */
 typedef struct {

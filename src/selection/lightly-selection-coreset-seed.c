@@ -701,8 +701,11 @@ lightly_coreset_seed_pruned (Run *r)
   if (bf != NULL)
     {
       gsize nv = lightly_coreset_bf16_n_pivots (r);
-      gboolean ok = nv > 0 ? lightly_coreset_seed_bf16_pruned (r, bf, nv)
-                           : seed_unpruned (r, bf, TRUE);
+      gboolean pruned = FALSE;
+      gboolean ok = nv == 0 || lightly_coreset_seed_bf16_pruned (r, bf, nv, &pruned);
+
+      if (ok && !pruned)
+        ok = seed_unpruned (r, bf, TRUE);
 
       lightly_coreset_bf16_free (bf);
       return ok;
