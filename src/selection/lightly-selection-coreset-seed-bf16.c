@@ -335,7 +335,11 @@ typedef struct {
   gsize np, nv;
   guint32 *piv;                 /* the pivots' positions in P, in order */
   gint32 *piv_of;               /* per row of P: its index in V, or −1 */
-  float *dist;                  /* nv × np: L_ab = dist[v·np + b], a = piv[v] */
+  guint32 *rest;                /* the nr = np − nv rows of P outside V, in order */
+  gsize nr;
+  /* nv × np: L_ab = dist[v·np + b], a = piv[v]; then each pivot's row
+   * packed to the rest: L_ab = dist[v·nr + k], b = rest[k]. */
+  float *dist;
   double *mn;                   /* per row of P: least d² to the pivots so far (sketched) */
   guint32 *order;               /* the candidates grouped by anchor */
   guint32 *group_at;            /* group g: order[group_at[g], group_at[g + 1]) */
@@ -462,6 +466,38 @@ pivots_dists (gpointer ctx, gsize task, gpointer data)
   count_add (&r->n_overhead, na * pv->np);
 }
 
+/* Packs the rows of dist to the rest of P (in place: every pivot's row
+ * moves down, and within a row k ≤ b). */
+static void
+pivots_pack (Pivots *pv)
+{
+  gsize v, k, b;
+
+  for (b = 0, k = 0; b < pv->np; b++)
+    if (pv->piv_of[b] < 0)
+      pv->rest[k++] = (guint32) b;
+  pv->nr = k;
+  for (v = 0; v < pv->nv; v++)
+    for (k = 0; k < pv->nr; k++)
+      pv->dist[v * pv->nr + k] = pv->dist[v * pv->np + pv->rest[k]];
+}
+
+/* The least float d with far_enough (d, m), or ∞: far_enough() grows with
+ * d, so a chunk keeps exactly the rows whose L is below it. */
+static float
+far_threshold (double m)
+{
+  float d = (float) (PRUNE_MARGIN + 2 * sqrt (m));
+
+  if (!(d < INFINITY))
+    return INFINITY;
+  while (d < INFINITY && !far_enough (d, m))
+    d = nextafterf (d, INFINITY);
+  while (d > 0 && far_enough (nextafterf (d, 0), m))
+    d = nextafterf (d, 0);
+  return d;
+}
+
 /* The first phase: a block's candidates against V. */
 static void
 pivots_first (gpointer ctx, gsize b, gpointer data)
@@ -560,9 +596,10 @@ pivots_rest (gpointer ctx, gsize task, gpointer data)
   for (c = task * PIVOT_CHUNKS; c < MIN (pv->n_chunks, (task + 1) * PIVOT_CHUNKS); c++)
     {
       const guint32 *pos = pv->order + pv->chunk_at[c];
-      gsize n = pv->chunk_at[c + 1] - pv->chunk_at[c], i, b, s = 0;
+      gsize n = pv->chunk_at[c + 1] - pv->chunk_at[c], i, k, s = 0;
       gint32 v = pv->chunk_piv[c];
-      const float *dist = v >= 0 ? pv->dist + (gsize) v * pv->np : NULL;
+      const float *dist = v >= 0 ? pv->dist + (gsize) v * pv->nr : NULL;
+      float tau;
       double m = 0;
 
       if (cancel_requested (r))
@@ -580,9 +617,17 @@ pivots_rest (gpointer ctx, gsize task, gpointer data)
           }
       for (i = 0; i < n; i++)
         m = MAX (m, r->mind2[pos[i]]);
-      for (b = 0; b < pv->np; b++)
-        if (pv->piv_of[b] < 0 && (dist == NULL || !far_enough (dist[b], m)))
-          pidx[s++] = (guint32) b;
+      if (dist == NULL)
+        {
+          memcpy (pidx, pv->rest, pv->nr * sizeof (guint32));
+          s = pv->nr;
+        }
+      else
+        for (tau = far_threshold (m), k = 0; k < pv->nr; k++)
+          {
+            pidx[s] = pv->rest[k];
+            s += dist[k] < tau;
+          }
       computed += n * s;
       skipped += n * (pv->np - pv->nv - s);
       if (s == 0)
@@ -615,28 +660,26 @@ pivots_stats (gpointer ctx, gsize b, gpointer data)
 static double
 pivots_predict (const Pivots *pv)
 {
-  gsize step = MAX (1, pv->np / PREDICT_ROWS), c, v, b;
+  gsize step = MAX (1, pv->nr / PREDICT_ROWS), c, v, k;
   guint64 skip = 0, all = 0;
 
-  for (c = 0; c < pv->np; c += step)
+  for (c = 0; c < pv->nr; c += step)
     {
-      float best = INFINITY;
+      float best = INFINITY, tau;
       gsize near = 0;
 
-      if (pv->piv_of[c] >= 0)
-        continue;
       for (v = 0; v < pv->nv; v++)
-        if (pv->dist[v * pv->np + c] < best)
+        if (pv->dist[v * pv->nr + c] < best)
           {
-            best = pv->dist[v * pv->np + c];
+            best = pv->dist[v * pv->nr + c];
             near = v;
           }
-      all += pv->np - pv->nv;
+      all += pv->nr;
       if (!(best < INFINITY))
         continue;
-      for (b = 0; b < pv->np; b++)
-        if (pv->piv_of[b] < 0 && far_enough (pv->dist[near * pv->np + b], (double) best * best))
-          skip++;
+      tau = far_threshold ((double) best * best);
+      for (k = 0; k < pv->nr; k++)
+        skip += pv->dist[near * pv->nr + k] >= tau;
     }
   return all > 0 ? (double) skip / (double) all : 0;
 }
@@ -689,11 +732,14 @@ lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots, gb
   pv.piv = g_new (guint32, pv.nv);
   pv.piv_of = g_new (gint32, pv.np);
   pv.dist = g_new (float, pv.nv * pv.np);
+  pv.rest = g_new (guint32, pv.np);
   pv.mn = g_new (double, pv.np);
   r->p_bytes += pv.nv * (pv.np * sizeof (float) + sizeof (guint32)) +
-                pv.np * (sizeof (gint32) + sizeof (double));
+                pv.np * (2 * sizeof (guint32) + sizeof (double));
   ok = pivots_choose (r, &pv) &&
        parallel (r, pivots_dists, &pv, (pv.nv + SEED_CHUNK - 1) / SEED_CHUNK);
+  if (ok)
+    pivots_pack (&pv);
   /* A count set by a test skips the estimate: the pass itself is tested. */
   *pruned = ok && (forced_pivots > 0 || pivots_predict (&pv) >= PIVOTS_WORTH);
   ok = ok && (!*pruned || parallel (r, pivots_first, &pv, r->n_blocks));
@@ -711,6 +757,7 @@ lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots, gb
   g_free (pv.piv);
   g_free (pv.piv_of);
   g_free (pv.dist);
+  g_free (pv.rest);
   g_free (pv.mn);
   g_free (pv.order);
   g_free (pv.chunk_at);
