@@ -1137,10 +1137,31 @@ test_bf16_pivots (void)
       if (pivots[pi] == -1)
         skipped_auto = skipped;
     }
-  /* 24 clusters and 41 pivots (one per 64 candidates): most pairs skipped.
-   * (More pivots than P has rows stop early: the traversal ends when the
-   * rows left lie on pivots, within the bound.) */
+  /* 24 clusters and 41 pivots (one per 64 candidates): most pairs skipped. */
   g_assert_cmpuint (skipped_auto, >, (guint64) cand->len * pre->len / 2);
+  /* CORAL reads the same minima, weighted by the scores. */
+  {
+    g_autofree double *scores = g_new (double, n);
+    g_autoptr(GArray) coral_ref = NULL;
+
+    for (i = 0; i < n; i++)
+      scores[i] = (double) ((i * 7) % 11) / 10.0;
+    p = test_coverage_params (TRUE, x, n, dim, cand, pre, scores, 30);
+    coral_ref = run_double_path (&p);
+    lightly_selection_set_simd (-1);
+    lightly_selection_set_fast_path (1);
+    lightly_selection_set_pruning (2);
+    for (pi = 0; pi < 2; pi++)
+      for (t = 0; t < 2; t++)
+        {
+          g_autoptr(GArray) picks = NULL;
+
+          lightly_selection_set_bf16_pivots (pi ? 120 : -1);
+          p.n_threads = threads[t];
+          picks = run_ok (&p);
+          assert_same (coral_ref, picks, "CORAL, pivots");
+        }
+  }
   lightly_selection_set_bf16_pivots (-1);
   lightly_selection_set_block_rows (0);
   lightly_selection_set_pruning (1);
