@@ -10,9 +10,9 @@
  * proof above it). The pruned one keeps float32 distances while it runs and
  * computes one double distance per candidate at the end (see
  * seed_tile_block_fast()). With AVX512_BF16 both give way to bfloat16 tiles
- * (seed_range_bf16(), its own bound proved above it), which also keep the
- * anchors the pruning of the picks needs. Split from
- * lightly-selection-coreset.c, whose Run it shares
+ * (lightly-selection-coreset-seed-bf16.c, their own bound proved there),
+ * which also keep the anchors the pruning of the picks needs; pruned, by
+ * pivots of P. Split from lightly-selection-coreset.c, whose Run it shares
  * (lightly-selection-coreset-private.h).
  */
 #include "config.h"
