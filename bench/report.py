@@ -454,7 +454,7 @@ def main():
                  '(k = 1, the fastest of --repeat runs):\n' % (m['n'] - m['n_pre'], m['n_pre']))
         L.append('| | wall s | extra memory MB | skipped |')
         L.append('|---|---|---|---|')
-        L.append('| engine, pruned (tiles of P, anchors) | %.2f | %.1f | %.1f%% |' %
+        L.append('| engine, pruned (with AVX512_BF16: by pivots of P; else row by row; anchors kept) | %.2f | %.1f | %.1f%% |' %
                  (s['wall'], s['extra_bytes'] / 1e6, 100 * s['skipped_share']))
         L.append('| engine, pruning off | %.2f | %.1f | 0%% |' % (s['wall_unpruned'],
                                                              s['extra_bytes_unpruned'] / 1e6))
