@@ -1550,6 +1550,94 @@ test_disk_tag_masks_shared (void)
   test_rm_rf (dir);
 }
 
+/* The tags' masks: the listings share them through a cache of at most
+ * the limit's bytes, which starts afresh when a mask would pass it and
+ * never keeps a mask larger than it; the masks listed stay right. */
+static void
+assert_masks (LightlyStore *store, const char *ds, const char *const *want, gsize n,
+              GPtrArray **out)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *a = lightly_store_list_tags (store, ds, &error);
+  gsize i;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (a->len, ==, n);
+  for (i = 0; i < n; i++)
+    g_assert_cmpstr (((LightlyStoreTag *) g_ptr_array_index (a, i))->bitmask_hex, ==, want[i]);
+  *out = a;
+}
+
+static const char *
+mask_at (GPtrArray *a, guint i)
+{
+  return ((LightlyStoreTag *) g_ptr_array_index (a, i))->bitmask_hex;
+}
+
+static void
+test_disk_tag_masks_limit (void)
+{
+  static const char *const want[] = { "0xf", "0x5", "0x6" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autofree char *ds = NULL, *initial = NULL, *sel = NULL, *third = NULL;
+  g_autoptr(GPtrArray) a = NULL;
+  g_autoptr(GPtrArray) b = NULL;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "limit", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, "USER_PIP", &error);
+  g_assert_no_error (error);
+  sel = lightly_store_create_tag (store, ds, "picked", "0x5", initial, initial, NULL, "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+
+  /* Room for two masks of 3 bytes. */
+  lightly_store_set_tag_masks_limit (store, 7);
+  assert_masks (store, ds, want, 2, &a);
+  assert_masks (store, ds, want, 2, &b);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (store), ==, 6);
+  g_assert_true (mask_at (a, 0) == mask_at (b, 0));
+  g_assert_true (mask_at (a, 1) == mask_at (b, 1));
+
+  /* A third does not fit: the cache starts afresh, and stays in bounds. */
+  third = lightly_store_create_tag (store, ds, "third", "0x6", sel, sel, NULL, "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&a, g_ptr_array_unref);
+  g_clear_pointer (&b, g_ptr_array_unref);
+  assert_masks (store, ds, want, 3, &a);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (store), <=, 7);
+  assert_masks (store, ds, want, 3, &b);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (store), <=, 7);
+  g_assert_false (mask_at (a, 0) == mask_at (b, 0) && mask_at (a, 1) == mask_at (b, 1) &&
+                  mask_at (a, 2) == mask_at (b, 2));
+
+  /* Smaller than one mask: none is kept. */
+  lightly_store_set_tag_masks_limit (store, 2);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (store), ==, 0);
+  g_clear_pointer (&a, g_ptr_array_unref);
+  g_clear_pointer (&b, g_ptr_array_unref);
+  assert_masks (store, ds, want, 3, &a);
+  assert_masks (store, ds, want, 3, &b);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (store), ==, 0);
+  g_assert_true (mask_at (a, 2) != mask_at (b, 2));
+
+  /* A deleted tag's mask leaves the count with it. */
+  lightly_store_set_tag_masks_limit (store, 1 << 20);
+  g_clear_pointer (&a, g_ptr_array_unref);
+  assert_masks (store, ds, want, 3, &a);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (store), ==, 9);
+  g_assert_true (lightly_store_delete_tag (store, ds, third, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (store), ==, 6);
+  /* The listings made before still hold their masks. */
+  g_assert_cmpstr (mask_at (a, 2), ==, "0x6");
+  g_assert_cmpstr (mask_at (b, 2), ==, "0x6");
+
+  g_clear_object (&store);
+  test_rm_rf (dir);
+}
+
 /* Blobs that do not tile the mapping (lost, cut, too long, out of place,
  * or rows an older lightly-glib added without one) are not read: the
  * rows are, so the names are still right. A blob that tiles is what is
@@ -2192,6 +2280,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/names-large", test_disk_names_large);
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
   g_test_add_func ("/store/disk/tag-masks-shared", test_disk_tag_masks_shared);
+  g_test_add_func ("/store/disk/tag-masks-limit", test_disk_tag_masks_limit);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);

@@ -481,6 +481,18 @@ lightly_store_tag_free (LightlyStoreTag *tag)
 #define TAG_COLUMNS "t.id, t.dataset_id, t.name, t.bitmask, t.prev_tag_id, t.query_tag_id, " \
                     "t.preselected_tag_id, t.creator, t.created_at, d.n_samples"
 
+/* Drops tag @id's mask from the cache (state_lock held). */
+static void
+forget_mask (LightlyStore *self, const char *id)
+{
+  char *mask = g_hash_table_lookup (self->tag_masks, id);
+
+  if (mask == NULL)
+    return;
+  self->tag_masks_bytes -= g_ref_string_length (mask);
+  g_hash_table_remove (self->tag_masks, id);
+}
+
 /* The mask of tag @id, shared with every other listing of it (see
  * tag_masks); column @col of @st is read, and its overflow pages with it,
  * only the first time. */
@@ -502,7 +514,23 @@ shared_mask (LightlyStore *self, const char *id, sqlite3_stmt *st, int col)
   g_mutex_lock (&self->state_lock);
   known = g_hash_table_lookup (self->tag_masks, id);
   if (known == NULL)
-    g_hash_table_insert (self->tag_masks, g_strdup (id), g_ref_string_acquire (mask));
+    {
+      gsize len = g_ref_string_length (mask);
+
+      /* A server that lists the tags of many large datasets would keep
+       * every mask it ever read: past the limit the cache starts afresh
+       * (the masks handed out live on through their references). */
+      if (self->tag_masks_bytes + len > self->tag_masks_limit)
+        {
+          g_hash_table_remove_all (self->tag_masks);
+          self->tag_masks_bytes = 0;
+        }
+      if (len <= self->tag_masks_limit)
+        {
+          g_hash_table_insert (self->tag_masks, g_strdup (id), g_ref_string_acquire (mask));
+          self->tag_masks_bytes += len;
+        }
+    }
   else
     {
       /* Another thread listed it meanwhile: keep one copy. */
@@ -887,7 +915,34 @@ lightly_store_delete_tag (LightlyStore *self, const char *dataset_id, const char
   if (!store_write_commit (g_steal_pointer (&c), error))
     return FALSE;
   g_mutex_lock (&self->state_lock);
-  g_hash_table_remove (self->tag_masks, tag_id);
+  forget_mask (self, tag_id);
   g_mutex_unlock (&self->state_lock);
   return TRUE;
+}
+
+void
+lightly_store_set_tag_masks_limit (LightlyStore *self,
+                                   gsize         bytes)
+{
+  g_return_if_fail (LIGHTLY_IS_STORE (self));
+  g_mutex_lock (&self->state_lock);
+  self->tag_masks_limit = bytes;
+  if (self->tag_masks_bytes > bytes)
+    {
+      g_hash_table_remove_all (self->tag_masks);
+      self->tag_masks_bytes = 0;
+    }
+  g_mutex_unlock (&self->state_lock);
+}
+
+gsize
+lightly_store_get_tag_masks_bytes (LightlyStore *self)
+{
+  gsize bytes;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), 0);
+  g_mutex_lock (&self->state_lock);
+  bytes = self->tag_masks_bytes;
+  g_mutex_unlock (&self->state_lock);
+  return bytes;
 }

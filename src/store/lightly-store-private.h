@@ -61,8 +61,11 @@ struct _LightlyStore {
   /* tag id → its bit mask as a GRefString. A tag's mask never changes and
    * an id is never reused, so every listing of the tags shares one copy
    * of each mask instead of reading it again (n_samples / 4 bytes: 250 KB
-   * at 1M samples, and a query lists every tag twice). */
+   * at 1M samples, and a query lists every tag twice). Bounded: at most
+   * tag_masks_limit bytes of masks (lightly_store_set_tag_masks_limit()). */
   GHashTable *tag_masks;
+  gsize tag_masks_bytes;
+  gsize tag_masks_limit;
 };
 
 /* ---- Small helpers (lightly-store.c) ---------------------------------------- */

@@ -800,4 +800,5 @@ lightly_store_init (LightlyStore *self)
                                          (GDestroyNotify) g_bytes_unref);
   self->tag_masks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_ref_string_release);
+  self->tag_masks_limit = (gsize) 64 << 20;
 }

@@ -164,6 +164,14 @@ gboolean         lightly_store_delete_tag      (LightlyStore *self,
                                                 const char   *tag_id,
                                                 GError      **error);
 
+/* The listings share one copy of each tag's mask (n_samples / 4 bytes)
+ * through a cache of at most this many bytes of masks (64 MiB unless set):
+ * past it the cache starts afresh, and a mask larger than the limit is
+ * never kept. The second gives the bytes it holds now (tests). */
+void             lightly_store_set_tag_masks_limit (LightlyStore *self,
+                                                    gsize         bytes);
+gsize            lightly_store_get_tag_masks_bytes (LightlyStore *self);
+
 /* ---- Active-learning scores ----------------------------------------- */
 
 typedef struct {
