@@ -1272,6 +1272,53 @@ int_on_closed_store (const char *dir, const char *sql)
   return v;
 }
 
+/* A version-4 store without the index for listing a dataset's tags (made
+ * by the first form of migration 3 → 4) gets it when it opens, once; its
+ * tags list as before. */
+static void
+test_disk_tags_index_repaired (void)
+{
+  static const char *const count =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tags_by_dataset'";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autofree char *ds = NULL, *before = NULL, *after = NULL;
+
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_autofree char *initial = NULL;
+
+    g_assert_no_error (error);
+    ds = new_dataset (store, "indexed", four);
+    initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL,
+                                        "USER_PIP", &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (int_on_closed_store (dir, count), ==, 1);
+  sql_on_closed_store (dir, "DROP INDEX tags_by_dataset");
+  g_assert_cmpint (int_on_closed_store (dir, count), ==, 0);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(GPtrArray) tags = NULL;
+
+    g_assert_no_error (error);
+    tags = lightly_store_list_tags (store, ds, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (tags->len, ==, 1);
+    g_assert_cmpstr (((LightlyStoreTag *) g_ptr_array_index (tags, 0))->name, ==, "initial-tag");
+  }
+  g_assert_cmpint (int_on_closed_store (dir, count), ==, 1);
+  g_assert_cmpint (int_on_closed_store (dir, "PRAGMA user_version"), ==, 4);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (int_on_closed_store (dir, count), ==, 1);
+  test_rm_rf (dir);
+}
+
 /* Schema 2 → 3: a version-2 store (no packed names) gets one blob per
  * dataset from its rows, in index order, and reads as before; names added
  * afterwards follow. */
@@ -2281,6 +2328,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
   g_test_add_func ("/store/disk/tag-masks-shared", test_disk_tag_masks_shared);
   g_test_add_func ("/store/disk/tag-masks-limit", test_disk_tag_masks_limit);
+  g_test_add_func ("/store/disk/tags-index-repaired", test_disk_tags_index_repaired);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);

@@ -213,6 +213,27 @@ version_too_new (LightlyStore *self, int version, GError **error)
   return TRUE;
 }
 
+/* Stores that ran the first form of migration 3 → 4 (070f901) are at
+ * version 4 without the index for listing a dataset's tags: made here when
+ * it is missing, so those stores list tags as fast as the others. */
+static gboolean
+ensure_tags_index (LightlyStore *self, Conn *c, GError **error)
+{
+  STMT st = store_prep (c, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND "
+                           "name = 'tags_by_dataset'", error);
+  int found;
+
+  if (st == NULL || (found = store_step_row (c, st, "reading the store's indexes", error)) < 0)
+    return FALSE;
+  if (found > 0)
+    return TRUE;
+  g_mutex_lock (&self->write_lock);
+  c->writing = TRUE;
+  return store_exec_sql (c->db, "BEGIN IMMEDIATE;"
+                                "CREATE INDEX IF NOT EXISTS tags_by_dataset ON tags (dataset_id, seq);"
+                                "COMMIT", error);
+}
+
 static gboolean
 migrate (LightlyStore *self, GError **error)
 {
@@ -226,7 +247,7 @@ migrate (LightlyStore *self, GError **error)
   if (!read_user_version (c, &version, error) || version_too_new (self, version, error))
     return FALSE;
   if (version == LIGHTLY_STORE_SCHEMA_VERSION)
-    return TRUE;
+    return ensure_tags_index (self, c, error);
 
   /* Upgrade in one transaction; re-read inside it, another process may have won. */
   g_mutex_lock (&self->write_lock);
