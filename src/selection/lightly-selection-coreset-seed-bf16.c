@@ -526,8 +526,8 @@ pivots_first (gpointer ctx, gsize b, gpointer data)
   count_add (&r->n_bf16_exact, ch.n_exact);
 }
 
-/* The candidates grouped by anchor (in the order of C within a group), and
- * the groups cut into chunks. */
+/* The candidates grouped by anchor (in the order of C within a group, until
+ * pivots_sort()), and the groups cut into chunks. */
 static void
 pivots_group (Run *r, Pivots *pv)
 {
