@@ -259,25 +259,21 @@ typedef struct {
 gsize    lightly_coreset_seed_flush  (Run *r, SeedPending *pd, const float *x, double c,
                                       double mh, double *best, gint32 *anchor);
 
-/* The bfloat16 tiles of the first pass (lightly-selection-coreset-seed-bf16.c):
- * a bfloat16 copy of P, or NULL when the kernels do not run here, the fast
- * path is off or the copy would be too large. */
-typedef struct _SeedBf16 SeedBf16;
-
-SeedBf16 *lightly_coreset_bf16_new   (Run *r);
-void     lightly_coreset_bf16_free   (SeedBf16 *bf);
-/* min over P[t_lo, t_hi) of d²(c_j, p) for the candidates [lo, hi), into
- * out[j] (and the row of P that gives it into anchor[j] when not NULL). */
-void     lightly_coreset_seed_range_bf16 (Run *r, const SeedBf16 *bf, gsize lo, gsize hi,
-                                          gsize t_lo, gsize t_hi, double *out, gint32 *anchor);
-/* The first pass with anchors, pruned by n_pivots pivots of P (see
- * there), as many as lightly_coreset_bf16_n_pivots() gives: 0 when the
- * pivots' distances would not fit. *pruned is FALSE when the pivots
- * would not pay (then nothing is done: the caller runs the unpruned
- * tiles). FALSE if cancelled. */
-gsize    lightly_coreset_bf16_n_pivots (Run *r);
-gboolean lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots,
-                                           gboolean *pruned);
+/* Tiles of the first pass: min over P[t_lo, t_hi) of d²(c_j, p) for the
+ * candidates [lo, hi), into out[j], and the row of P that gives it into
+ * anchor[j] when not NULL. */
+typedef void (*LightlySeedRangeFunc) (Run *r, gconstpointer data, gsize lo, gsize hi,
+                                      gsize t_lo, gsize t_hi, double *out, gint32 *anchor);
+/* The unpruned first pass through range, P split among the threads when
+ * there are few candidates, with the anchors in r->anchor when
+ * with_anchors. FALSE if cancelled. */
+gboolean lightly_coreset_seed_split  (Run *r, LightlySeedRangeFunc range, gconstpointer range_data,
+                                      gboolean with_anchors);
+/* The first pass through bfloat16 tiles (lightly-selection-coreset-seed-bf16.c),
+ * pruned (by pivots of P, with anchors) or not. *done is FALSE when they do
+ * not run here (no AVX512_BF16, the fast path off, or P too large for its
+ * copy): then nothing is done. FALSE if cancelled. */
+gboolean lightly_coreset_seed_bf16   (Run *r, gboolean pruned, gboolean *done);
 
 /* One pick's update (see lightly-selection-coreset-update.c). */
 typedef struct {

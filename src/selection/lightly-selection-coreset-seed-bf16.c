@@ -3,12 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * With AVX512_BF16, CORESET's and CORAL's first pass (the distances of
- * every candidate to the preselected set P) runs on a bfloat16 copy of P:
- * unpruned (lightly_coreset_seed_range_bf16()), or pruned by pivots of P
- * (lightly_coreset_seed_bf16_pruned()), which also keeps the anchors the
- * pruning of the picks needs. Both give the double pass's minima bit for
- * bit (the proofs below). The float32 and double passes, and the choice
- * between them, are in lightly-selection-coreset-seed.c.
+ * every candidate to the preselected set P) runs on a bfloat16 copy of P
+ * (lightly_coreset_seed_bf16()): unpruned (seed_range_bf16()), or pruned
+ * by pivots of P (seed_pivots()), with the anchors the pruning of the
+ * picks needs. Both give the double pass's minima bit for bit (the proofs
+ * below). The float32 and double passes are in
+ * lightly-selection-coreset-seed.c, which also splits P among the threads
+ * (lightly_coreset_seed_split()) for the unpruned tiles here.
  */
 #include "config.h"
 
@@ -73,7 +74,7 @@
 G_STATIC_ASSERT (BF16_TILE <= 64);   /* a bit mask per tile (bounds()) */
 #define BF16_RHO_MAX 0x1p-6
 
-struct _SeedBf16
+typedef struct
 {
   const LightlySelectionBf16Kernels *k;
   gsize pad;
@@ -81,7 +82,7 @@ struct _SeedBf16
   double rho_p;                 /* ρ_P */
   double gamma, big_gamma;      /* γ (u = 2⁻²³) and Γ */
   double abs_err;               /* 10nσ */
-};
+} SeedBf16;
 
 /* ρ ≥ ‖x − x̃‖/‖x‖ from convert()'s sums (see the proof above). */
 static double
@@ -104,8 +105,8 @@ bf16_kappa (const SeedBf16 *bf, double rho_c)
 
 /* The bfloat16 copy of P, when the kernels run here and it is small: at
  * most 16 bytes per candidate, or 4 MiB (the float32 tiles need none). */
-SeedBf16 *
-lightly_coreset_bf16_new (Run *r)
+static SeedBf16 *
+bf16_new (Run *r)
 {
   const LightlySelectionBf16Kernels *k = lightly_selection_bf16_kernels ();
   gsize np = r->p->n_preselected, pad = LIGHTLY_BF16_PAD (r->dim), t;
@@ -138,8 +139,8 @@ lightly_coreset_bf16_new (Run *r)
   return bf;
 }
 
-void
-lightly_coreset_bf16_free (SeedBf16 *bf)
+static void
+bf16_free (SeedBf16 *bf)
 {
   if (bf == NULL)
     return;
@@ -261,12 +262,13 @@ chunk_store (Run *r, Chunk *ch, const guint32 *pos, gsize base, double *out, gin
     }
 }
 
-/* As proved above: SEED_CHUNK candidates at a time pass over P's bfloat16
- * rows. */
-void
-lightly_coreset_seed_range_bf16 (Run *r, const SeedBf16 *bf, gsize lo, gsize hi, gsize t_lo,
-                                 gsize t_hi, double *out, gint32 *anchor)
+/* A LightlySeedRangeFunc (data: the SeedBf16), as proved above:
+ * SEED_CHUNK candidates at a time pass over P's bfloat16 rows. */
+static void
+seed_range_bf16 (Run *r, gconstpointer data, gsize lo, gsize hi, gsize t_lo, gsize t_hi,
+                 double *out, gint32 *anchor)
 {
+  const SeedBf16 *bf = data;
   g_autofree guint16 *buf = g_new (guint16, SEED_CHUNK * bf->pad);
   Chunk ch;
   gsize c0;
@@ -707,8 +709,8 @@ lightly_selection_set_bf16_pivots (gint n)
  * rest), at most one pivot per 64 candidates (the traversal reads P once
  * per pivot), and their distances within the bound of the copy of P (16 B
  * per candidate, or 4 MiB). */
-gsize
-lightly_coreset_bf16_n_pivots (Run *r)
+static gsize
+bf16_n_pivots (Run *r)
 {
   gsize np = r->p->n_preselected;
   gsize cap = MAX (16 * r->m, (gsize) 4 << 20) / (sizeof (float) * MAX (np, 1));
@@ -720,8 +722,10 @@ lightly_coreset_bf16_n_pivots (Run *r)
   return MIN (CLAMP (MIN (np / 4, r->m / 64), 1, np), cap);
 }
 
-gboolean
-lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots, gboolean *pruned)
+/* The pass pruned by n_pivots pivots; *pruned FALSE when the estimate
+ * says they would not pay (nothing else done). */
+static gboolean
+seed_pivots (Run *r, const SeedBf16 *bf, gsize n_pivots, gboolean *pruned)
 {
   Pivots pv = { 0 };
   gboolean ok;
@@ -763,5 +767,23 @@ lightly_coreset_seed_bf16_pruned (Run *r, const SeedBf16 *bf, gsize n_pivots, gb
   g_free (pv.chunk_at);
   g_free (pv.chunk_piv);
   g_free (pv.group_at);
+  return ok;
+}
+
+gboolean
+lightly_coreset_seed_bf16 (Run *r, gboolean pruned, gboolean *done)
+{
+  SeedBf16 *bf = bf16_new (r);
+  gsize nv;
+  gboolean ok, by_pivots = FALSE;
+
+  *done = bf != NULL;
+  if (bf == NULL)
+    return TRUE;
+  nv = pruned ? bf16_n_pivots (r) : 0;
+  ok = nv == 0 || seed_pivots (r, bf, nv, &by_pivots);
+  if (ok && !by_pivots)
+    ok = lightly_coreset_seed_split (r, seed_range_bf16, bf, pruned);
+  bf16_free (bf);
   return ok;
 }

@@ -10,9 +10,10 @@
  * proof above it). The pruned one keeps float32 distances while it runs and
  * computes one double distance per candidate at the end (see
  * seed_tile_block_fast()). With AVX512_BF16 both give way to bfloat16 tiles
- * (lightly-selection-coreset-seed-bf16.c, their own bound proved there),
- * which also keep the anchors the pruning of the picks needs; pruned, by
- * pivots of P. Split from lightly-selection-coreset.c, whose Run it shares
+ * (lightly-selection-coreset-seed-bf16.c, their own bound proved there,
+ * which splits P as lightly_coreset_seed_split() does, and prunes by
+ * pivots of P instead of row by row). Split from
+ * lightly-selection-coreset.c, whose Run it shares
  * (lightly-selection-coreset-private.h).
  */
 #include "config.h"
@@ -123,8 +124,9 @@ seed_exact_row (Run *r, const float *x, double cn, const float *const *rows,
 typedef struct {
   gsize n_split;                /* parts of P; a task is (candidate block, part) */
   double *partial;              /* n_split × m minima, or NULL if n_split is 1 */
-  const SeedBf16 *bf;           /* the bfloat16 tiles, or NULL */
-  gint32 *anchor;               /* with bf: r->anchor, or n_split × m anchors; or NULL */
+  LightlySeedRangeFunc range;   /* the tiles */
+  gconstpointer range_data;
+  gint32 *anchor;               /* r->anchor, or n_split × m anchors; or NULL */
 } SeedTask;
 
 /* The first pass through float32 tiles of dot products.
@@ -362,37 +364,23 @@ seed_block (gpointer ctx, gsize b, gpointer data)
   Run *r = ctx;
   SeedTask *st = data;
   gsize np = r->p->n_preselected, cb = b / st->n_split, part = b % st->n_split;
-  gsize lo, hi;
+  gsize t_lo = part * np / st->n_split, t_hi = (part + 1) * np / st->n_split;
+  gsize off = st->n_split == 1 ? 0 : part * r->m, lo, hi;
 
   block_range (r, cb, &lo, &hi);
-  if (st->bf != NULL)
-    {
-      gsize t_lo = part * np / st->n_split, t_hi = (part + 1) * np / st->n_split;
-      gsize off = st->n_split == 1 ? 0 : part * r->m;
-
-      lightly_coreset_seed_range_bf16 (r, st->bf, lo, hi, t_lo, t_hi,
-                       (st->n_split == 1 ? r->mind2 : st->partial) + off,
-                       st->anchor != NULL ? st->anchor + off : NULL);
-      if (st->n_split == 1)
-        lightly_coreset_block_stats (r, cb);
-    }
-  else if (st->n_split == 1)
-    {
-      seed_range (r, lo, hi, 0, np, r->mind2);
-      lightly_coreset_block_stats (r, cb);
-    }
-  else
-    seed_range (r, lo, hi, part * np / st->n_split, (part + 1) * np / st->n_split,
-                st->partial + part * r->m);
+  st->range (r, st->range_data, lo, hi, t_lo, t_hi,
+             (st->n_split == 1 ? r->mind2 : st->partial) + off,
+             st->anchor != NULL ? st->anchor + off : NULL);
+  if (st->n_split == 1)
+    lightly_coreset_block_stats (r, cb);
 }
 
-/* The unpruned first pass; with bf, through bfloat16 tiles, and then with
- * anchors (the rows of P that give the minima) when with_anchors is set. */
-static gboolean
-seed_unpruned (Run *r, const SeedBf16 *bf, gboolean with_anchors)
+gboolean
+lightly_coreset_seed_split (Run *r, LightlySeedRangeFunc range, gconstpointer range_data,
+                            gboolean with_anchors)
 {
   gsize threads = lightly_pool_n_workers (r->pool) + 1, np = r->p->n_preselected, j, i, b;
-  SeedTask st = { 1, NULL, bf, NULL };
+  SeedTask st = { 1, NULL, range, range_data, NULL };
   g_autofree gint32 *panchor = NULL;
 
   if (r->n_blocks < 2 * threads)
@@ -400,7 +388,9 @@ seed_unpruned (Run *r, const SeedBf16 *bf, gboolean with_anchors)
   if (st.n_split > 1)
     st.partial = lightly_selection_alloc_rows (st.n_split * r->m, sizeof (double));
   if (with_anchors)
-    st.anchor = st.n_split > 1 ? (panchor = lightly_selection_alloc_rows (st.n_split * r->m, sizeof (gint32))) : r->anchor;
+    st.anchor = st.n_split > 1
+                ? (panchor = lightly_selection_alloc_rows (st.n_split * r->m, sizeof (gint32)))
+                : r->anchor;
   if (!parallel (r, seed_block, &st, r->n_blocks * st.n_split))
     {
       g_free (st.partial);
@@ -431,14 +421,18 @@ seed_unpruned (Run *r, const SeedBf16 *bf, gboolean with_anchors)
   return TRUE;
 }
 
+/* A LightlySeedRangeFunc over the float32 or double tiles (no anchors). */
+static void
+seed_range_func (Run *r, gconstpointer data, gsize lo, gsize hi, gsize t_lo, gsize t_hi,
+                 double *out, gint32 *anchor)
+{
+  seed_range (r, lo, hi, t_lo, t_hi, out);
+}
+
 gboolean
 lightly_coreset_seed (Run *r)
 {
-  SeedBf16 *bf = lightly_coreset_bf16_new (r);
-  gboolean ok = seed_unpruned (r, bf, FALSE);
-
-  lightly_coreset_bf16_free (bf);
-  return ok;
+  return lightly_coreset_seed_split (r, seed_range_func, NULL, FALSE);
 }
 
 /* The first pass with the triangle inequality. P is cut into tiles of at
@@ -688,28 +682,8 @@ lightly_coreset_seed_pruned (Run *r)
   g_autofree double *lbeta = g_new (double, r->fast ? np : 1);
   g_autofree double *ubeta = g_new (double, r->fast ? np : 1);
   SeedTileTask st = { 0, 0, pd, FALSE, 0, 0, lbeta, ubeta };
-  SeedBf16 *bf = lightly_coreset_bf16_new (r);
 
-  if (bf == NULL)
-    r->p_bytes += tile * np * sizeof (double);
-  /* The bfloat16 tiles compute pairs at twice the float32 rate and give
-   * the anchors as well; they are pruned per chunk of candidates by pivots
-   * of P (lightly-selection-coreset-seed-bf16.c), not per candidate as
-   * below: on the benchmark's 200-cluster set that pruning skipped 78 % of
-   * the pairs yet took as long as the dense float32 tiles
-   * (bench/README.md). */
-  if (bf != NULL)
-    {
-      gsize nv = lightly_coreset_bf16_n_pivots (r);
-      gboolean pruned = FALSE;
-      gboolean ok = nv == 0 || lightly_coreset_seed_bf16_pruned (r, bf, nv, &pruned);
-
-      if (ok && !pruned)
-        ok = seed_unpruned (r, bf, TRUE);
-
-      lightly_coreset_bf16_free (bf);
-      return ok;
-    }
+  r->p_bytes += tile * np * sizeof (double);
   for (j = 0; j < r->m; j++)
     r->mind2[j] = INFINITY;
   for (j = 0; r->fast && j < np; j++)

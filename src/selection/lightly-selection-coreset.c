@@ -563,7 +563,13 @@ first_pass (Run *r, gboolean coral, gboolean prune_seed, double *dsp, gssize *fi
   if (r->carry != NULL && r->carry->start)
     ok = carried_pass (r, dsp);
   else if (r->p->n_preselected > 0)
-    ok = prune_seed ? lightly_coreset_seed_pruned (r) : lightly_coreset_seed (r);
+    {
+      gboolean done;
+
+      ok = lightly_coreset_seed_bf16 (r, prune_seed, &done);
+      if (ok && !done)
+        ok = prune_seed ? lightly_coreset_seed_pruned (r) : lightly_coreset_seed (r);
+    }
   else if (coral)
     *first = coral_first_pick (r, &ok);
   else if ((ok = mean_distances (r)))
