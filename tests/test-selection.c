@@ -508,6 +508,21 @@ test_kernels (void)
                       assert_d2f_bound (qs[q], rows[r], dim, f[q * e + r]);
                 }
             }
+          /* The mean's sums: row by row, each element one double add,
+           * as plain C adds them (the same bits on every path). */
+          for (e = 1; e <= KROWS; e += 3)
+            {
+              double acc[70], want[70];
+              gsize c;
+
+              for (c = 0; c < dim; c++)
+                acc[c] = want[c] = 1e8 * (double) a[c];
+              for (r = 0; r < e; r++)
+                for (c = 0; c < dim; c++)
+                  want[c] += (double) rows[r][c];
+              k[i]->sum_rows (acc, rows, e, dim);
+              g_assert_true (memcmp (acc, want, dim * sizeof (double)) == 0);
+            }
         }
     }
 }

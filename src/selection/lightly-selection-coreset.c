@@ -148,17 +148,18 @@ mean_block (gpointer ctx, gsize b, gpointer data)
   Run *r = ctx;
   MeanTask *t = data;
   double *acc = t->partial + b * r->dim;
-  gsize lo = b * MEAN_CHUNK, hi = MIN (r->m, lo + MEAN_CHUNK), j, i;
-  gsize stride = MAX (1, 65536 / MAX (r->dim, 1));
+  gsize lo = b * MEAN_CHUNK, hi = MIN (r->m, lo + MEAN_CHUNK), j0, j;
+  const float *rows[UPDATE_BATCH];
 
-  for (j = lo; j < hi; j++)
+  for (j0 = lo; j0 < hi; j0 += UPDATE_BATCH)
     {
-      const float *x = row (r, r->cand[j]);
+      gsize n = MIN (hi - j0, UPDATE_BATCH);
 
-      if ((j - lo) % stride == 0 && cancel_requested (r))
+      if (cancel_requested (r))
         return;
-      for (i = 0; i < r->dim; i++)
-        acc[i] += x[i];
+      for (j = 0; j < n; j++)
+        rows[j] = row (r, r->cand[j0 + j]);
+      r->kern->sum_rows (acc, rows, n, r->dim);
     }
 }
 

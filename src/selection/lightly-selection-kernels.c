@@ -217,6 +217,16 @@ portable_tile_bounds (const float *g, const double *pn, size_t n, double c, doub
   return mh;
 }
 
+static void
+portable_sum_rows (double *acc, const float *const *rows, size_t n, size_t dim)
+{
+  size_t r, i;
+
+  for (r = 0; r < n; r++)
+    for (i = 0; i < dim; i++)
+      acc[i] += (double) rows[r][i];
+}
+
 const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_dot,
   portable_dot4,
@@ -226,6 +236,7 @@ const LightlySelectionKernels lightly_selection_kernels_portable = {
   portable_d2f_multi,
   portable_dotf_tile,
   portable_tile_bounds,
+  portable_sum_rows,
   /* Not measured on its own: the AVX-512 machine's distance. */
   16384,
 };

@@ -59,6 +59,10 @@ typedef struct {
    * paths give the same bits. */
   double (*tile_bounds) (const float *g, const double *pn, size_t n, double c, double kappa,
                          double abs_err, double mh, double *lo);
+  /* acc[i] += rows[r][i] for r = 0, 1, …, n − 1 in that order, each add
+   * one IEEE double add of the float converted exactly: the same bits on
+   * every path (the candidates' mean of CORESET's first pick). */
+  void   (*sum_rows) (double *acc, const float *const *rows, size_t n, size_t dim);
   /* Bytes of rows the update pass prefetches beyond the chunk it is about
    * to compute (lightly_coreset_update_block()): a property of the machines
    * each path was measured on, not of the instructions. */
