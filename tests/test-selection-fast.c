@@ -1081,7 +1081,8 @@ test_bf16_pivots (void)
           r[j] = (x[(i - 2) * dim + j] + x[(i - 4) * dim + j]) * 0.5f;
       else if (i % 100 == 9)
         for (j = 0; j < dim; j++)
-          r[j] = (g_rand_boolean (rng) ? 3.39e38f : -1e38f) * (float) g_rand_double_range (rng, 0.99, 1.0);
+          r[j] = (g_rand_boolean (rng) ? 3.39e38f : -1e38f) *
+                 (float) g_rand_double_range (rng, 0.99, 1.0);
       else if (i % 100 == 19)
         for (j = 0; j < dim; j++)
           r[j] = (float) g_rand_double_range (rng, -1, 1) * 1e-39f;

@@ -535,7 +535,8 @@ avx512_sum_rows (double *acc, const float *const *rows, size_t n, size_t dim)
       size_t left = dim - i;
       __mmask16 m = (__mmask16) (left >= 16 ? 0xffff : (1u << left) - 1);
       __mmask8 m0 = (__mmask8) (m & 0xff), m1 = (__mmask8) (m >> 8);
-      __m512d a0 = _mm512_maskz_loadu_pd (m0, acc + i), a1 = _mm512_maskz_loadu_pd (m1, acc + i + 8);
+      __m512d a0 = _mm512_maskz_loadu_pd (m0, acc + i);
+      __m512d a1 = _mm512_maskz_loadu_pd (m1, acc + i + 8);
 
       for (r = 0; r < n; r++)
         {

@@ -229,9 +229,10 @@ ensure_tags_index (LightlyStore *self, Conn *c, GError **error)
     return TRUE;
   g_mutex_lock (&self->write_lock);
   c->writing = TRUE;
-  return store_exec_sql (c->db, "BEGIN IMMEDIATE;"
-                                "CREATE INDEX IF NOT EXISTS tags_by_dataset ON tags (dataset_id, seq);"
-                                "COMMIT", error);
+  return store_exec_sql (c->db,
+                         "BEGIN IMMEDIATE;"
+                         "CREATE INDEX IF NOT EXISTS tags_by_dataset ON tags (dataset_id, seq);"
+                         "COMMIT", error);
 }
 
 static gboolean
