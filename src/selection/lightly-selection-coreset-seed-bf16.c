@@ -653,7 +653,7 @@ pivots_stats (gpointer ctx, gsize b, gpointer data)
 }
 
 /* The share of the second phase's pairs that the pivots would skip, with
- * rows of P outside V (at most PREDICT_ROWS of them, spread over P) as the
+ * rows of P outside V (every step-th: PREDICT_ROWS to twice that) as the
  * candidates: each against the rows its nearest pivot (by the bounds) does
  * not rule out. The rows of P stand for the candidates, as both come from
  * the same data. */
