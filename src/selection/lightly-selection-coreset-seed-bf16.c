@@ -653,8 +653,8 @@ pivots_stats (gpointer ctx, gsize b, gpointer data)
 }
 
 /* The share of the second phase's pairs that the pivots would skip, with
- * rows of P outside V (every step-th: PREDICT_ROWS to twice that) as the
- * candidates: each against the rows its nearest pivot (by the bounds) does
+ * rows of P outside V (all of them below 2·PREDICT_ROWS, else every
+ * ⌊nr / PREDICT_ROWS⌋-th: PREDICT_ROWS to twice that) as the candidates: each against the rows its nearest pivot (by the bounds) does
  * not rule out. The rows of P stand for the candidates, as both come from
  * the same data. */
 #define PREDICT_ROWS 256
