@@ -402,8 +402,8 @@ scan_block (Run *r, const UpdateTask *u, gsize lo, gsize hi, guint32 *pos, gsize
  * go to the kernel in chunks of at most 16 rows (4 KiB, at least 2 rows),
  * each prefetched as a whole just before it is computed and, on the paths
  * whose machine measured faster that way (LightlySelectionKernels.
- * prefetch_ahead: AVX-512 on Zen 4), 16 KiB further on as well (8 KiB was
- * as fast at dim 64 and 10–15 % slower at 784; on Zen 2 with AVX2, 16 KiB
+ * prefetch_ahead: AVX-512, one 4 KiB chunk further on, on Zen 5, where 16
+ * KiB was 7–9 % slower at dim 128 and 512; on Zen 2 with AVX2, 16 KiB
  * ahead was 10–30 % slower at 784 and no faster at 128): the kernel alone
  * keeps too few loads in flight to stream from memory, and gathered rows
  * (a pruned pass) defeat the hardware prefetcher. Prefetching whole 16 KiB

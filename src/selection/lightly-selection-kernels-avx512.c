@@ -561,7 +561,11 @@ const LightlySelectionKernels lightly_selection_kernels_avx512 = {
   avx512_dotf_tile,
   avx512_tile_bounds,
   avx512_sum_rows,
-  /* Zen 4 (the AVX-512 machine measured): 16 KiB ahead; 8 KiB was as fast
-   * at dim 64 and 10–15 % slower at 784. */
-  16384,
+  /* Zen 5 (the machine that takes this path by default on AMD; Zen 4 takes
+   * AVX2): 4 KiB ahead, i.e. one chunk, measured 7–9 % faster than 16 KiB
+   * over iid rows of dim 128 (1M rows, k = 100 and 1,000) and 512, and as
+   * fast at 64, 784 and 2048 and on the clustered and preselected sets
+   * (bench/README.md, session 16). On Zen 4, with 512-bit operations at
+   * half rate, 16 KiB had been best. */
+  4096,
 };
