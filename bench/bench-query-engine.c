@@ -25,7 +25,9 @@
  * LIGHTLY_BENCH_PRUNING=0|1|2 the pruning (off, adaptive, every pick), and
  * the stderr line also gives the guesses made, the ones that came true and
  * the picks whose passes were pruned. LIGHTLY_BENCH_PRESELECT_EVERY=E
- * preselects every E-th row (bench-selection's set c uses E = 100).
+ * preselects every E-th row (bench-selection's set c uses E = 100), and
+ * LIGHTLY_BENCH_WARM=R runs the selection R times untimed first (the
+ * mapping faulted in, as in bench-selection's repeats).
  */
 #include "config.h"
 
@@ -126,6 +128,20 @@ main (int argc, char **argv)
     lightly_selection_set_speculation (atoi (g_getenv ("LIGHTLY_BENCH_SPECULATION")), 0);
   if (g_getenv ("LIGHTLY_BENCH_PRUNING") != NULL)
     lightly_selection_set_pruning (atoi (g_getenv ("LIGHTLY_BENCH_PRUNING")));
+  if (g_getenv ("LIGHTLY_BENCH_WARM") != NULL)
+    {
+      /* Runs before the timed one: the mapping faulted in and the caches
+       * warm, as in bench-selection's repeats. */
+      gint warm = atoi (g_getenv ("LIGHTLY_BENCH_WARM"));
+
+      for (gint w = 0; w < warm; w++)
+        {
+          g_clear_pointer (&picks, g_array_unref);
+          picks = lightly_selection_run (&p, NULL);
+        }
+      g_clear_pointer (&picks, g_array_unref);
+      t0 = g_get_monotonic_time ();
+    }
   picks = lightly_selection_run (&p, &error);
   if (picks == NULL)
     {

@@ -15,6 +15,7 @@
 #include "test-selection-util.h"
 #include "test-utils.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -550,6 +551,32 @@ test_not_finite (void)
             }
           x[17 * dim + 36] = 0.5f;
         }
+
+      /* CORESET without P checks the rows through the sum of its mean:
+       * +∞ and −∞ in one column sum to NaN, the first bad row is named
+       * all the same; a column of FLT_MAX sums to a finite double. */
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GArray) a = NULL;
+
+        x[9 * dim + 5] = INFINITY;
+        x[30 * dim + 5] = -INFINITY;
+        a = lightly_selection_run (&p, &error);
+        g_assert_error (error, LIGHTLY_SELECTION_ERROR, LIGHTLY_SELECTION_ERROR_INVALID_INPUT);
+        g_assert_nonnull (strstr (error->message, "row 9 "));
+        g_assert_null (a);
+        x[9 * dim + 5] = 0.25f;
+        x[30 * dim + 5] = 0.75f;
+        g_clear_error (&error);
+        for (i = 0; i < n; i++)
+          x[i * dim + 3] = FLT_MAX;
+        g_clear_pointer (&a, g_array_unref);
+        a = lightly_selection_run (&p, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (a->len, ==, 3);
+        for (i = 0; i < n; i++)
+          x[i * dim + 3] = (float) ((i * dim + 3) % 11) / 11.0f;
+      }
     }
   lightly_selection_set_simd (-1);
 }

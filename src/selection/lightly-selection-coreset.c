@@ -164,9 +164,17 @@ mean_block (gpointer ctx, gsize b, gpointer data)
 }
 
 /* Fills mind2 with d² to the candidates' mean (rounded to float, so the
- * distances use the same exact-product kernels) and the block maxima. */
+ * distances use the same exact-product kernels) and the block maxima.
+ *
+ * With @finite, it also stands in for check_rows()' pass: the sum of the
+ * candidates, in double, is finite exactly when every element of every
+ * candidate is. A NaN makes the sum NaN and an infinity makes it infinite
+ * or NaN, as no finite term cancels either; and finite floats cannot
+ * overflow it, since fewer than 2³² rows of at most FLT_MAX < 2¹²⁸ sum to
+ * less than 2¹⁶⁰, far below DBL_MAX. If it is not finite, *finite is set
+ * to FALSE and mind2 is left as it was. */
 static gboolean
-mean_distances (Run *r)
+mean_distances (Run *r, gboolean *finite)
 {
   gsize n_chunks = (r->m + MEAN_CHUNK - 1) / MEAN_CHUNK, c, i;
   g_autofree double *partial = g_new0 (double, n_chunks * r->dim);
@@ -181,6 +189,12 @@ mean_distances (Run *r)
   for (c = 0; c < n_chunks; c++)
     for (i = 0; i < r->dim; i++)
       sum[i] += partial[c * r->dim + i];
+  for (i = 0; finite != NULL && i < r->dim; i++)
+    if (!isfinite (sum[i]))
+      {
+        *finite = FALSE;
+        return TRUE;
+      }
   for (i = 0; i < r->dim; i++)
     mean[i] = (float) (sum[i] / (double) r->m);
   lightly_to_double (qd, mean, r->dim, LIGHTLY_SELECTION_PAD8 (r->dim));
@@ -308,7 +322,7 @@ coral_first_pick (Run *r, gboolean *ok)
       }
   if (n_tied == 1)
     return (gssize) first;
-  if (!mean_distances (r))
+  if (!mean_distances (r, NULL))
     {
       *ok = FALSE;
       return -1;
@@ -573,8 +587,22 @@ first_pass (Run *r, gboolean coral, gboolean prune_seed, double *dsp, gssize *fi
     }
   else if (coral)
     *first = coral_first_pick (r, &ok);
-  else if ((ok = mean_distances (r)))
-    *first = greedy_argmax (r, FALSE, NULL);
+  else
+    {
+      gboolean finite = TRUE;
+
+      /* run_greedy() left the check of the rows to the mean's sum. */
+      if ((ok = mean_distances (r, &finite)) && !finite)
+        {
+          if (check_rows (r, error))
+            g_set_error_literal (error, LIGHTLY_SELECTION_ERROR,
+                                 LIGHTLY_SELECTION_ERROR_INVALID_INPUT,
+                                 "The candidates' mean is not finite");
+          return FALSE;
+        }
+      if (ok)
+        *first = greedy_argmax (r, FALSE, NULL);
+    }
   return ok ? TRUE : lightly_selection_set_cancelled (error);
 }
 
@@ -617,7 +645,9 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
   r->probe_gap = PROBE_START;
   if (!alloc_state (r, n_anchors, coral))
     return lightly_selection_set_cancelled (error);
-  if (!check_rows (r, error))
+  /* CORESET without P sums the candidates for their mean first, and that
+   * sum checks the rows as well (mean_distances()): one pass less. */
+  if (!(np == 0 && !coral && !start && k > 0) && !check_rows (r, error))
     return FALSE;
   if (k == 0)
     return TRUE;
