@@ -525,6 +525,38 @@ test_kernels (void)
             }
         }
     }
+
+  /* The mean's sums past one strip of 128 columns (the AVX-512 kernel's),
+   * and past its batch of 64 rows: the same bits again. */
+  {
+    static const gsize wide[] = { 112, 127, 128, 129, 200, 256, 257, 784 };
+    gsize w, e, c;
+
+    for (w = 0; w < G_N_ELEMENTS (wide); w++)
+      for (e = 1; e <= 130; e += 43)
+        {
+          gsize d = wide[w];
+          g_autofree float *b = g_new (float, e * d);
+          g_autofree const float **rows = g_new (const float *, e);
+          g_autofree double *want = g_new (double, d);
+          g_autofree double *acc = g_new (double, d);
+
+          for (c = 0; c < e * d; c++)
+            b[c] = (float) g_rand_double_range (rng, -1e3, 1e3);
+          for (r = 0; r < e; r++)
+            rows[r] = b + r * d;
+          for (i = 0; i < n; i++)
+            {
+              for (c = 0; c < d; c++)
+                acc[c] = want[c] = (double) c * 1e7;
+              for (r = 0; r < e; r++)
+                for (c = 0; c < d; c++)
+                  want[c] += (double) rows[r][c];
+              k[i]->sum_rows (acc, rows, e, d);
+              g_assert_true (memcmp (acc, want, d * sizeof (double)) == 0);
+            }
+        }
+  }
 }
 
 typedef struct {

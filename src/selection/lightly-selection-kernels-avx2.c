@@ -492,12 +492,32 @@ avx2_tile_bounds (const float *g, const double *pn, size_t n, double c, double k
   return mh;
 }
 
-/* Eight columns at a time stay in registers while the rows go by. */
+/* Thirty-two columns at a time, row by row: eight accumulators take
+ * independent adds (eight columns through all the rows chained each add
+ * on the one before). Every column is summed in row order: plain C's bits.
+ * Then eight columns at a time, then one. */
 static void
 avx2_sum_rows (double *acc, const float *const *rows, size_t n, size_t dim)
 {
-  size_t r, i = 0;
+  size_t r, i = 0, c;
 
+  for (; i + 32 <= dim; i += 32)
+    {
+      __m256d a[8];
+
+      for (c = 0; c < 8; c++)
+        a[c] = _mm256_loadu_pd (acc + i + 4 * c);
+      for (r = 0; r < n; r++)
+        {
+          const float *x = rows[r] + i;
+
+#pragma GCC unroll 8
+          for (c = 0; c < 8; c++)
+            a[c] = _mm256_add_pd (a[c], _mm256_cvtps_pd (_mm_loadu_ps (x + 4 * c)));
+        }
+      for (c = 0; c < 8; c++)
+        _mm256_storeu_pd (acc + i + 4 * c, a[c]);
+    }
   for (; i + 8 <= dim; i += 8)
     {
       __m256d a0 = _mm256_loadu_pd (acc + i), a1 = _mm256_loadu_pd (acc + i + 4);
