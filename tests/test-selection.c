@@ -526,8 +526,8 @@ test_kernels (void)
         }
     }
 
-  /* The mean's sums past one strip of 128 columns (the AVX-512 kernel's),
-   * and past its batch of 64 rows: the same bits again. */
+  /* The mean's sums past one strip of 128 columns (the AVX-512 kernel's)
+   * and over more rows than a pass gives at once: the same bits again. */
   {
     static const gsize wide[] = { 112, 127, 128, 129, 200, 256, 257, 784 };
     gsize w, e, c;

@@ -525,15 +525,16 @@ avx512_tile_bounds (const float *g, const double *pn, size_t n, double c, double
 
 /* The mean's sums, one strip of up to 128 columns at a time, row by row:
  * the strip's (up to) sixteen accumulators stay in registers and take
- * independent adds. Sixteen columns at a time through all the rows, as
- * before, chained every add on the one before (latency-bound: that pass
- * took 2.5× a distance pass over the same rows). Every column is still
- * summed in row order, so the bits are plain C's. Only the strip's last
- * group of 16 columns is masked (a masked-off lane loads and adds nothing).
- * groups is a constant in each call of sum_strip() below, so that the
- * accumulators are registers, not an array. */
+ * independent adds. (Sixteen columns at a time through all the rows
+ * chained every add on the one before: that pass took 2.5× a distance
+ * pass over the same rows.) Every column is still summed in row order, so
+ * the bits are plain C's. Only the strip's last group of 16 columns is
+ * masked (a masked-off lane loads and adds nothing). groups is a constant
+ * in each call below, so that the accumulators are registers, not an
+ * array. */
 static inline __attribute__ ((always_inline)) void
-sum_strip (double *acc, const float *const *rows, size_t n, size_t width, const int groups)
+sum_strip (double *acc, const float *const *rows, size_t n, size_t at, size_t width,
+           const int groups)
 {
   __m512d a[16];
   __mmask16 mt = (__mmask16) (width % 16 == 0 ? 0xffff : (1u << (width % 16)) - 1);
@@ -545,12 +546,12 @@ sum_strip (double *acc, const float *const *rows, size_t n, size_t width, const 
     {
       __mmask16 m = c == groups - 1 ? mt : 0xffff;
 
-      a[2 * c] = _mm512_maskz_loadu_pd ((__mmask8) (m & 0xff), acc + 16 * c);
-      a[2 * c + 1] = _mm512_maskz_loadu_pd ((__mmask8) (m >> 8), acc + 16 * c + 8);
+      a[2 * c] = _mm512_maskz_loadu_pd ((__mmask8) (m & 0xff), acc + at + 16 * c);
+      a[2 * c + 1] = _mm512_maskz_loadu_pd ((__mmask8) (m >> 8), acc + at + 16 * c + 8);
     }
   for (r = 0; r < n; r++)
     {
-      const float *x = rows[r];
+      const float *x = rows[r] + at;
 
 #pragma GCC unroll 8
       for (c = 0; c < groups; c++)
@@ -568,38 +569,30 @@ sum_strip (double *acc, const float *const *rows, size_t n, size_t width, const 
     {
       __mmask16 m = c == groups - 1 ? mt : 0xffff;
 
-      _mm512_mask_storeu_pd (acc + 16 * c, (__mmask8) (m & 0xff), a[2 * c]);
-      _mm512_mask_storeu_pd (acc + 16 * c + 8, (__mmask8) (m >> 8), a[2 * c + 1]);
+      _mm512_mask_storeu_pd (acc + at + 16 * c, (__mmask8) (m & 0xff), a[2 * c]);
+      _mm512_mask_storeu_pd (acc + at + 16 * c + 8, (__mmask8) (m >> 8), a[2 * c + 1]);
     }
 }
 
 static void
 avx512_sum_rows (double *acc, const float *const *rows, size_t n, size_t dim)
 {
-  const float *at[64];
-  size_t i, r0, r;
+  size_t i;
 
-  for (r0 = 0; r0 < n; r0 += 64)
+  for (i = 0; i < dim; i += 128)
     {
-      size_t nr = n - r0 < 64 ? n - r0 : 64;
+      size_t w = dim - i < 128 ? dim - i : 128;
 
-      for (i = 0; i < dim; i += 128)
+      switch ((w + 15) / 16)
         {
-          size_t w = dim - i < 128 ? dim - i : 128;
-
-          for (r = 0; r < nr; r++)
-            at[r] = rows[r0 + r] + i;
-          switch ((w + 15) / 16)
-            {
-            case 1: sum_strip (acc + i, at, nr, w, 1); break;
-            case 2: sum_strip (acc + i, at, nr, w, 2); break;
-            case 3: sum_strip (acc + i, at, nr, w, 3); break;
-            case 4: sum_strip (acc + i, at, nr, w, 4); break;
-            case 5: sum_strip (acc + i, at, nr, w, 5); break;
-            case 6: sum_strip (acc + i, at, nr, w, 6); break;
-            case 7: sum_strip (acc + i, at, nr, w, 7); break;
-            default: sum_strip (acc + i, at, nr, w, 8); break;
-            }
+        case 1: sum_strip (acc, rows, n, i, w, 1); break;
+        case 2: sum_strip (acc, rows, n, i, w, 2); break;
+        case 3: sum_strip (acc, rows, n, i, w, 3); break;
+        case 4: sum_strip (acc, rows, n, i, w, 4); break;
+        case 5: sum_strip (acc, rows, n, i, w, 5); break;
+        case 6: sum_strip (acc, rows, n, i, w, 6); break;
+        case 7: sum_strip (acc, rows, n, i, w, 7); break;
+        default: sum_strip (acc, rows, n, i, w, 8); break;
         }
     }
 }
