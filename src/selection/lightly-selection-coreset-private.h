@@ -297,7 +297,7 @@ typedef struct {
 #define PROBE_START 4
 gboolean lightly_coreset_prune_next  (Run *r, gsize t, gint mode);
 void     lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed,
-                                      gsize anchors);
+                                      gsize anchor_dists);
 
 /* The pool function of an update pass; data is an UpdateTask. */
 void     lightly_coreset_update_block     (gpointer ctx, gsize b, gpointer data);

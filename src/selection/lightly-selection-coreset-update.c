@@ -609,8 +609,11 @@ lightly_coreset_prune_next (Run *r, gsize t, gint mode)
   return on;
 }
 
+/* anchor_dists: the distances to anchors the pruned pass computed (every
+ * anchor so far, for the pick and each of its guesses). */
 void
-lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed, gsize anchors)
+lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed,
+                             gsize anchor_dists)
 {
   double dim = (double) r->dim;
   /* A half row streams half the bytes; the anchors stay float32 rows. */
@@ -618,7 +621,7 @@ lightly_coreset_prune_learn (Run *r, gsize t, gint64 skipped, gint64 computed, g
   double unpruned = (double) (skipped + computed) * (rdim + ROW_FIXED);
   double pruned = (double) computed * (rdim + ROW_FIXED + GATHER_FIXED) +
                   (double) (skipped + computed) * SCAN_COST +
-                  (double) anchors * dim * ANCHOR_COST;
+                  (double) anchor_dists * dim * ANCHOR_COST;
   gboolean pays = pruned < unpruned;
 
   if (pays != r->prune_on)
