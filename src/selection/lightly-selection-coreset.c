@@ -567,6 +567,16 @@ carry_finish (Run *r)
     c->anchor[j] = r->anchor[j] < 0 ? G_MAXUINT32 : r->arow[r->anchor[j]];
 }
 
+/* Whether first_pass() starts from the candidates' mean: CORESET with no
+ * P and no carried start. The mean's sum checks the rows as well
+ * (mean_distances()), so run_greedy() skips check_rows() exactly then:
+ * both ask this one function, so that the two cannot drift apart. */
+static gboolean
+first_pass_takes_mean (Run *r, gboolean coral)
+{
+  return !coral && r->p->n_preselected == 0 && !(r->carry != NULL && r->carry->start);
+}
+
 /* The first pass: distances to P, or without P the first pick (into
  * *first) by the CORESET or CORAL rule. */
 static gboolean
@@ -575,19 +585,7 @@ first_pass (Run *r, gboolean coral, gboolean prune_seed, double *dsp, gssize *fi
 {
   gboolean ok = TRUE;
 
-  if (r->carry != NULL && r->carry->start)
-    ok = carried_pass (r, dsp);
-  else if (r->p->n_preselected > 0)
-    {
-      gboolean done;
-
-      ok = lightly_coreset_seed_bf16 (r, prune_seed, &done);
-      if (ok && !done)
-        ok = prune_seed ? lightly_coreset_seed_pruned (r) : lightly_coreset_seed (r);
-    }
-  else if (coral)
-    *first = coral_first_pick (r, &ok);
-  else
+  if (first_pass_takes_mean (r, coral))
     {
       gboolean finite = TRUE;
 
@@ -603,6 +601,18 @@ first_pass (Run *r, gboolean coral, gboolean prune_seed, double *dsp, gssize *fi
       if (ok)
         *first = greedy_argmax (r, FALSE, NULL);
     }
+  else if (r->carry != NULL && r->carry->start)
+    ok = carried_pass (r, dsp);
+  else if (r->p->n_preselected > 0)
+    {
+      gboolean done;
+
+      ok = lightly_coreset_seed_bf16 (r, prune_seed, &done);
+      if (ok && !done)
+        ok = prune_seed ? lightly_coreset_seed_pruned (r) : lightly_coreset_seed (r);
+    }
+  else
+    *first = coral_first_pick (r, &ok);
   return ok ? TRUE : lightly_selection_set_cancelled (error);
 }
 
@@ -645,9 +655,9 @@ run_greedy (Run *r, gsize k, GArray *out, GError **error)
   r->probe_gap = PROBE_START;
   if (!alloc_state (r, n_anchors, coral))
     return lightly_selection_set_cancelled (error);
-  /* CORESET without P sums the candidates for their mean first, and that
-   * sum checks the rows as well (mean_distances()): one pass less. */
-  if (!(np == 0 && !coral && !start && k > 0) && !check_rows (r, error))
+  /* When the first pass sums the candidates for their mean, that sum
+   * checks the rows as well: one pass less. */
+  if (!(k > 0 && first_pass_takes_mean (r, coral)) && !check_rows (r, error))
     return FALSE;
   if (k == 0)
     return TRUE;
