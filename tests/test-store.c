@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "backend/lightly-backend-factory.h"
 #include "backend/lightly-local-jobs.h"
 #include "store/lightly-embeddings-csv.h"
 #include "store/lightly-store.h"
@@ -2306,10 +2307,37 @@ test_disk_delete_tag (void)
   test_rm_rf (dir);
 }
 
+/* A store's file:// location gives the path GIO's own local VFS gives it
+ * (the factory skips the GFile to skip setting up the VFS): host names,
+ * escapes, a fragment, "..", and the URIs with no local path. */
+static void
+test_location_path (void)
+{
+  const char *uris[] = {
+    "file:///a/b", "file://localhost/a/b", "file://host/a/b", "file:a/b", "file:/a/b",
+    "FILE:///a%20b", "file:///a/%2F", "file://", "file:///", "file:///a/b?x#y",
+    "file:///a/b/../c", "file:///a//b/./c/", "file:///a#", "file:///%23x", "file:///a/b%00c",
+    "file:///x/..", "file:///caf%C3%A9/%E2%9C%93", "file:///a%2", NULL
+  };
+
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autoptr(GFile) file = g_file_new_for_uri (uris[i]);
+      g_autofree char *expected = g_file_get_path (file);
+      g_autofree char *path = lightly_backend_location_to_path (uris[i]);
+
+      g_test_message ("%s → %s", uris[i], expected != NULL ? expected : "(none)");
+      g_assert_cmpstr (path, ==, expected);
+    }
+  g_assert_null (lightly_backend_location_to_path ("http://localhost/a"));
+  g_assert_null (lightly_backend_location_to_path ("/a/b"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/store/location-path", test_location_path);
   g_test_add_func ("/store/csv/basic", test_csv_basic);
   g_test_add_func ("/store/csv/numbers", test_csv_numbers);
   g_test_add_func ("/store/csv/errors", test_csv_errors);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lightly-al-common.h"
+#include "backend/lightly-backend-factory.h"
 #include "backend/lightly-local-backend.h"
 #include "server/lightly-server.h"
 
@@ -131,14 +132,10 @@ default_store_dir (void)
 
   /* A file:// LIGHTLY_SERVER_LOCATION names the store; an http one is
    * where clients find us, not where the data is. */
-  if (location != NULL && g_str_has_prefix (location, "file://"))
-    {
-      g_autoptr(GFile) file = g_file_new_for_uri (location);
-      char *path = g_file_get_path (file);
+  char *path = location != NULL ? lightly_backend_location_to_path (location) : NULL;
 
-      if (path != NULL)
-        return path;
-    }
+  if (path != NULL)
+    return path;
   return g_build_filename (g_get_user_data_dir (), "lightly", NULL);
 }
 

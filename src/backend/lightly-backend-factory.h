@@ -11,6 +11,10 @@
 
 G_BEGIN_DECLS
 
+/* The store directory a file:// location names, or NULL (not a file URI,
+ * or no local path). */
+char *lightly_backend_location_to_path (const char *location);
+
 /* Picks the backend for a server location: file:// → local, http(s):// → http. */
 LightlyBackend *lightly_backend_new_for_location (const char   *location,
                                                   const char   *token,
