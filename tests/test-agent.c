@@ -22,6 +22,7 @@
 
 #include "backend/lightly-local-backend.h"
 #include "lightly/lightly-agent-private.h"
+#include "lightly/lightly-api-workflow-client-private.h"
 #include "lightly/lightly-sampler-rules-private.h"
 #include "ml/lightly-logreg.h"
 #include "store/lightly-store.h"
@@ -1549,6 +1550,75 @@ test_one_stopping_rule (void)
  * tag is wider; n_mapping_reads (lightly-agent-private.h) counts the reads,
  * so a reuse that stopped happening, or one that happened over a grown
  * dataset, fails here. */
+/* An agent reads the masks of its query and preselected tags only, not one
+ * per round: the client's find_tags lists the other tags without them (the
+ * embedded store), while the public listings still carry every mask. */
+static void
+test_reads_two_masks (void)
+{
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
+  g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
+  g_autoptr(GBytes) csv = synthetic_csv (40, 4, 5);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(LightlyAgent) agent = NULL;
+  g_autoptr(LightlyTag) by_name = NULL;
+  const char *names[] = { "round-2", "no-such-tag", NULL };
+
+  setup_dataset_from_bytes (client, "masks", csv);
+  for (guint t = 0; t < 4; t++)
+    {
+      g_autoptr(LightlyBitMask) mask = lightly_bit_mask_new ();
+      g_autofree char *name = g_strdup_printf ("round-%u", t);
+      g_autoptr(LightlyTag) tag = NULL;
+
+      for (guint i = 0; i <= 3 * t; i++)
+        lightly_bit_mask_set_bit (mask, i);
+      tag = lightly_api_workflow_client_create_tag (client, name, mask, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  all = lightly_api_workflow_client_get_tags (client, NULL, &error);
+  g_assert_no_error (error);
+  found = lightly_api_workflow_client_find_tags (client, names, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 5);
+  g_assert_cmpuint (found->len, ==, all->len);
+  for (guint i = 0; i < all->len; i++)
+    {
+      LightlyTag *a = g_ptr_array_index (all, i), *f = g_ptr_array_index (found, i);
+
+      g_assert_nonnull (lightly_tag_get_bit_mask_data (a));
+      g_assert_cmpstr (lightly_tag_get_id (f), ==, lightly_tag_get_id (a));
+      g_assert_cmpstr (lightly_tag_get_name (f), ==, lightly_tag_get_name (a));
+      g_assert_cmpuint (lightly_tag_get_tot_size (f), ==, lightly_tag_get_tot_size (a));
+      if (g_strcmp0 (lightly_tag_get_name (a), "round-2") == 0)
+        g_assert_cmpstr (lightly_tag_get_bit_mask_data (f), ==, lightly_tag_get_bit_mask_data (a));
+      else
+        g_assert_null (lightly_tag_get_bit_mask_data (f));
+    }
+
+  /* The public lookup by name returns the whole tag. */
+  by_name = lightly_api_workflow_client_get_tag_by_name (client, "round-3", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_tag_get_count (by_name), ==, 10);
+
+  /* And the agent's sets come out of the two masks it read. */
+  agent = lightly_agent_new (client, "round-3", "round-1", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_query_set (agent)), ==, 10);
+  g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_labeled_set (agent)), ==, 4);
+  g_assert_cmpuint (g_strv_length ((char **) lightly_agent_get_unlabeled_set (agent)), ==, 6);
+  g_clear_object (&agent);
+  agent = lightly_agent_new (client, "round-9", NULL, NULL, &error);
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_assert_null (agent);
+
+  g_clear_object (&client);
+  test_rm_rf (dir);
+}
+
 static void
 test_grown_mapping (void)
 {
@@ -1649,6 +1719,7 @@ main (int    argc,
   g_test_add_func ("/agent/bad-input", test_bad_input);
   g_test_add_func ("/agent/one-stopping-rule", test_one_stopping_rule);
   g_test_add_func ("/agent/grown-mapping", test_grown_mapping);
+  g_test_add_func ("/agent/reads-two-masks", test_reads_two_masks);
 
   return g_test_run ();
 }

@@ -1536,6 +1536,58 @@ test_disk_names_large (void)
  * query lists every tag twice, and a mask is 250 KB at 1M samples. A
  * second store on the same folder (another process) reads its own, the
  * same; a deleted tag leaves the cache, and a new tag is read anew. */
+/* Heads: the listing's ids, names and sizes without a mask, and no mask read
+ * (the store's cache of masks stays empty). */
+static void
+test_disk_tag_heads (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autoptr(LightlyStore) other = NULL;
+  g_autofree char *ds = NULL, *initial = NULL, *sel = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autoptr(GPtrArray) full = NULL;
+  g_autoptr(LightlyStoreTag) one = NULL;
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "tags", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, "USER_PIP", &error);
+  g_assert_no_error (error);
+  sel = lightly_store_create_tag (store, ds, "picked", "0x5", initial, initial, NULL, "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+
+  other = lightly_store_open (dir, &error);
+  g_assert_no_error (error);
+  heads = lightly_store_list_tag_heads (other, ds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (other), ==, 0);
+  full = lightly_store_list_tags (store, ds, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (heads->len, ==, 2);
+  g_assert_cmpuint (full->len, ==, 2);
+  for (guint i = 0; i < heads->len; i++)
+    {
+      LightlyStoreTag *h = g_ptr_array_index (heads, i), *f = g_ptr_array_index (full, i);
+
+      g_assert_cmpstr (h->id, ==, f->id);
+      g_assert_cmpstr (h->dataset_id, ==, f->dataset_id);
+      g_assert_cmpstr (h->name, ==, f->name);
+      g_assert_cmpuint (h->tot_size, ==, f->tot_size);
+      g_assert_null (h->bitmask_hex);
+      g_assert_null (h->prev_tag_id);
+      g_assert_null (h->creator);
+    }
+  one = lightly_store_get_tag (other, ds, sel, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (one->bitmask_hex, ==, "0x5");
+  g_assert_cmpuint (lightly_store_get_tag_masks_bytes (other), ==, strlen ("0x5"));
+
+  g_clear_object (&other);
+  g_clear_object (&store);
+  test_rm_rf (dir);
+}
+
 static void
 test_disk_tag_masks_shared (void)
 {
@@ -2354,6 +2406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/names-pack-large", test_names_pack_large);
   g_test_add_func ("/store/disk/names-large", test_disk_names_large);
   g_test_add_func ("/store/disk/names-damaged", test_disk_names_damaged);
+  g_test_add_func ("/store/disk/tag-heads", test_disk_tag_heads);
   g_test_add_func ("/store/disk/tag-masks-shared", test_disk_tag_masks_shared);
   g_test_add_func ("/store/disk/tag-masks-limit", test_disk_tag_masks_limit);
   g_test_add_func ("/store/disk/tags-index-repaired", test_disk_tags_index_repaired);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lightly-al-common.h"
+#include "lightly/lightly-api-workflow-client-private.h"
 
 /* ---------------------------------------------------------------------------
  * Predictions CSV
@@ -301,7 +302,9 @@ lightly_al_unique_tag_name (LightlyApiWorkflowClient *client,
                             const char               *base,
                             GError                  **error)
 {
-  g_autoptr(GPtrArray) tags = lightly_api_workflow_client_get_tags (client, NULL, error);
+  /* The names only: no tag's mask is read. */
+  const char *no_masks[] = { NULL };
+  g_autoptr(GPtrArray) tags = lightly_api_workflow_client_find_tags (client, no_masks, NULL, error);
   g_autoptr(GHashTable) taken = NULL;
   char *name;
 

@@ -161,6 +161,22 @@ lightly_backend_get_tags (LightlyBackend  *self,
   return LIGHTLY_BACKEND_GET_IFACE (self)->get_tags (self, dataset_id, cancellable, error);
 }
 
+GPtrArray *
+lightly_backend_get_tag_heads (LightlyBackend  *self,
+                               const char      *dataset_id,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  LightlyBackendInterface *iface;
+
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  iface = LIGHTLY_BACKEND_GET_IFACE (self);
+  if (iface->get_tag_heads == NULL)
+    return iface->get_tags (self, dataset_id, cancellable, error);
+  return iface->get_tag_heads (self, dataset_id, cancellable, error);
+}
+
 LightlyTag *
 lightly_backend_get_tag (LightlyBackend  *self,
                          const char      *dataset_id,

@@ -68,6 +68,12 @@ struct _LightlyBackendInterface
                                      GCancellable *cancellable, GError **error);
   GPtrArray  *(*get_tags)           (LightlyBackend *self, const char *dataset_id,
                                      GCancellable *cancellable, GError **error);
+  /* Optional: get_tags() with only each tag's id, dataset id, name and
+   * tot-size (bit-mask-data NULL), for lookups by name that need no mask.
+   * Such tags never reach users. NULL: get_tags() (the http backend, whose
+   * wire lists the masks anyway). */
+  GPtrArray  *(*get_tag_heads)      (LightlyBackend *self, const char *dataset_id,
+                                     GCancellable *cancellable, GError **error);
   LightlyTag *(*get_tag)            (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                      GCancellable *cancellable, GError **error);
   char       *(*create_tag)         (LightlyBackend *self, const char *dataset_id, const char *name,
@@ -118,6 +124,8 @@ gboolean    lightly_backend_register_samples   (LightlyBackend *self, const char
 char       *lightly_backend_create_initial_tag (LightlyBackend *self, const char *dataset_id,
                                                 GCancellable *cancellable, GError **error);
 GPtrArray  *lightly_backend_get_tags           (LightlyBackend *self, const char *dataset_id,
+                                                GCancellable *cancellable, GError **error);
+GPtrArray  *lightly_backend_get_tag_heads      (LightlyBackend *self, const char *dataset_id,
                                                 GCancellable *cancellable, GError **error);
 LightlyTag *lightly_backend_get_tag            (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                                 GCancellable *cancellable, GError **error);

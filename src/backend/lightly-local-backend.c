@@ -269,9 +269,8 @@ local_create_initial_tag (LightlyBackend *backend, const char *dataset_id, GCanc
 }
 
 static GPtrArray *
-local_get_tags (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable, GError **error)
+tags_from_store (GPtrArray *rows)
 {
-  g_autoptr(GPtrArray) rows = lightly_store_list_tags (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, error);
   GPtrArray *out;
 
   if (rows == NULL)
@@ -279,7 +278,24 @@ local_get_tags (LightlyBackend *backend, const char *dataset_id, GCancellable *c
   out = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < rows->len; i++)
     g_ptr_array_add (out, tag_from_store (g_ptr_array_index (rows, i)));
+  g_ptr_array_unref (rows);
   return out;
+}
+
+static GPtrArray *
+local_get_tags (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable, GError **error)
+{
+  return tags_from_store (lightly_store_list_tags (LIGHTLY_LOCAL_BACKEND (backend)->store, dataset_id, error));
+}
+
+/* A store lists a tag's mask by reading it (N/4 bytes, once per process):
+ * a query that only looks tags up by name would read every round's. */
+static GPtrArray *
+local_get_tag_heads (LightlyBackend *backend, const char *dataset_id, GCancellable *cancellable,
+                     GError **error)
+{
+  return tags_from_store (lightly_store_list_tag_heads (LIGHTLY_LOCAL_BACKEND (backend)->store,
+                                                        dataset_id, error));
 }
 
 static LightlyTag *
@@ -850,6 +866,7 @@ lightly_local_backend_iface_init (LightlyBackendInterface *iface)
   iface->register_samples = local_register_samples;
   iface->create_initial_tag = local_create_initial_tag;
   iface->get_tags = local_get_tags;
+  iface->get_tag_heads = local_get_tag_heads;
   iface->get_tag = local_get_tag;
   iface->create_tag = local_create_tag;
   iface->list_embeddings = local_list_embeddings;

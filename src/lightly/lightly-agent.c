@@ -164,7 +164,7 @@ init_got_tags (GObject      *source,
   g_autoptr(GPtrArray) tags = NULL;
   GCancellable *cancellable;
 
-  tags = lightly_api_workflow_client_get_tags_finish (self->client, result, &error);
+  tags = lightly_api_workflow_client_find_tags_finish (self->client, result, &error);
   if (tags == NULL || !lightly_agent_sets_take_tags (&self->sets, tags, self->query_tag_name,
                                                          self->preselected_tag_name, &error))
     {
@@ -186,6 +186,7 @@ lightly_agent_init_async (GAsyncInitable      *initable,
 {
   LightlyAgent *self = LIGHTLY_AGENT (initable);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  const char *names[3] = { NULL, };
 
   g_task_set_source_tag (task, lightly_agent_init_async);
 
@@ -195,8 +196,11 @@ lightly_agent_init_async (GAsyncInitable      *initable,
                                "An agent needs a client");
       return;
     }
-  lightly_api_workflow_client_get_tags_async (self->client, cancellable, init_got_tags,
-                                              g_steal_pointer (&task));
+  /* T1: the agent reads the masks of these two tags only. */
+  names[0] = self->query_tag_name;
+  names[1] = self->preselected_tag_name;
+  lightly_api_workflow_client_find_tags_async (self->client, names, cancellable, init_got_tags,
+                                               g_steal_pointer (&task));
 }
 
 static gboolean

@@ -33,4 +33,23 @@ LightlyNames *lightly_api_workflow_client_get_names_finish (LightlyApiWorkflowCl
                                                             GAsyncResult             *result,
                                                             GError                  **error);
 
+/* get_tags_async() for lookups by name: the dataset's tags in creation
+ * order, where the tags named in @names (NULL-terminated; names no tag has
+ * are skipped) carry their masks and the others may not
+ * (lightly_tag_get_bit_mask_data() NULL, as for a tag made with
+ * g_object_new()): a store reads those masks only. Such tags stay inside the
+ * library and its tools. */
+void       lightly_api_workflow_client_find_tags_async  (LightlyApiWorkflowClient *self,
+                                                         const char * const       *names,
+                                                         GCancellable             *cancellable,
+                                                         GAsyncReadyCallback       callback,
+                                                         gpointer                  user_data);
+GPtrArray *lightly_api_workflow_client_find_tags_finish (LightlyApiWorkflowClient *self,
+                                                         GAsyncResult             *result,
+                                                         GError                  **error);
+GPtrArray *lightly_api_workflow_client_find_tags        (LightlyApiWorkflowClient *self,
+                                                         const char * const       *names,
+                                                         GCancellable             *cancellable,
+                                                         GError                  **error);
+
 G_END_DECLS

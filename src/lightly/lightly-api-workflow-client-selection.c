@@ -48,7 +48,8 @@ sampling_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable,
   if (!lightly_client_op_require_dataset (&op->op, error))
     return NULL;
 
-  tags = lightly_backend_get_tags (backend, op->op.dataset_id, cancellable, error);
+  /* Names and sizes only: no tag's mask is read. */
+  tags = lightly_backend_get_tag_heads (backend, op->op.dataset_id, cancellable, error);
   if (tags == NULL)
     return NULL;
   if (tags->len == 0)

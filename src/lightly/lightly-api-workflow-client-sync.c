@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "lightly-api-workflow-client-op-private.h"
+#include "lightly-api-workflow-client-private.h"
 #include "lightly-sync-private.h"
 
 /* The one body of every blocking variant: runs the _async call of @op with
@@ -319,5 +320,17 @@ lightly_api_workflow_client_sampling (LightlyApiWorkflowClient *self,
   LightlyTag *ret;
 
   CLIENT_RUN_SYNC (ret, sampling, config, preselected_tag_id, query_tag_id, cancellable);
+  return ret;
+}
+
+GPtrArray *
+lightly_api_workflow_client_find_tags (LightlyApiWorkflowClient *self,
+                                       const char * const       *names,
+                                       GCancellable             *cancellable,
+                                       GError                  **error)
+{
+  GPtrArray *ret;
+
+  CLIENT_RUN_SYNC (ret, find_tags, names, cancellable);
   return ret;
 }

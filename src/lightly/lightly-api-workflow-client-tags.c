@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "lightly-api-workflow-client-op-private.h"
+#include "lightly-api-workflow-client-private.h"
 #include "lightly-error.h"
 #include "lightly-tag-private.h"
 
@@ -65,6 +66,81 @@ lightly_api_workflow_client_get_tags_finish (LightlyApiWorkflowClient *self,
   return lightly_client_op_finish (self, result, lightly_api_workflow_client_get_tags_async, error);
 }
 
+typedef struct {
+  LightlyClientOp op;
+  char **names;
+} FindTagsOp;
+
+static void
+find_tags_op_free (gpointer data)
+{
+  FindTagsOp *op = data;
+
+  g_strfreev (op->names);
+}
+
+/* The tags named in op->names with their masks, the others as heads: the
+ * store reads two masks rather than one per round. */
+static gpointer
+find_tags_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+{
+  FindTagsOp *op = data;
+  g_autoptr(GPtrArray) tags = NULL;
+
+  if (!lightly_client_op_require_dataset (&op->op, error))
+    return NULL;
+  tags = lightly_backend_get_tag_heads (backend, op->op.dataset_id, cancellable, error);
+  if (tags == NULL)
+    return NULL;
+  for (guint n = 0; op->names[n] != NULL; n++)
+    for (guint i = 0; i < tags->len; i++)
+      {
+        LightlyTag *head = g_ptr_array_index (tags, i);
+        LightlyTag *tag;
+
+        /* The first tag of that name, as lightly_tag_list_find() takes. */
+        if (g_strcmp0 (lightly_tag_get_name (head), op->names[n]) != 0)
+          continue;
+        if (lightly_tag_get_bit_mask_data (head) != NULL)
+          break;
+        tag = lightly_backend_get_tag (backend, op->op.dataset_id, lightly_tag_get_id (head),
+                                       cancellable, error);
+        if (tag == NULL)
+          return NULL;
+        g_ptr_array_index (tags, i) = tag;
+        g_object_unref (head);
+        break;
+      }
+  return g_steal_pointer (&tags);
+}
+
+void
+lightly_api_workflow_client_find_tags_async (LightlyApiWorkflowClient *self,
+                                             const char * const       *names,
+                                             GCancellable             *cancellable,
+                                             GAsyncReadyCallback       callback,
+                                             gpointer                  user_data)
+{
+  FindTagsOp *op;
+
+  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
+  g_return_if_fail (names != NULL);
+
+  op = lightly_client_op_new (self, sizeof (FindTagsOp), find_tags_run, find_tags_op_free,
+                              (GDestroyNotify) g_ptr_array_unref);
+  op->names = g_strdupv ((char **) names);
+  lightly_client_op_start (self, &op->op, lightly_api_workflow_client_find_tags_async, cancellable,
+                           callback, user_data);
+}
+
+GPtrArray *
+lightly_api_workflow_client_find_tags_finish (LightlyApiWorkflowClient *self,
+                                              GAsyncResult             *result,
+                                              GError                  **error)
+{
+  return lightly_client_op_finish (self, result, lightly_api_workflow_client_find_tags_async, error);
+}
+
 /**
  * lightly_api_workflow_client_get_tag_by_name:
  * @self: a client
@@ -82,12 +158,13 @@ lightly_api_workflow_client_get_tag_by_name (LightlyApiWorkflowClient *self,
                                              GCancellable             *cancellable,
                                              GError                  **error)
 {
+  const char *names[] = { name, NULL };
   g_autoptr(GPtrArray) tags = NULL;
   LightlyTag *tag;
 
   g_return_val_if_fail (name != NULL, NULL);
 
-  tags = lightly_api_workflow_client_get_tags (self, cancellable, error);
+  tags = lightly_api_workflow_client_find_tags (self, names, cancellable, error);
   if (tags == NULL)
     return NULL;
   tag = lightly_tag_list_find (tags, name);

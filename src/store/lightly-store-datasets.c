@@ -782,6 +782,35 @@ lightly_store_list_tags (LightlyStore *self, const char *dataset_id, GError **er
                             (GDestroyNotify) lightly_store_tag_free, error);
 }
 
+/* A RowFunc. */
+static gpointer
+tag_head_from_row (LightlyStore *self, sqlite3_stmt *st)
+{
+  LightlyStoreTag *t = g_new0 (LightlyStoreTag, 1);
+
+  t->id = store_col_text (st, 0);
+  t->dataset_id = store_col_text (st, 1);
+  t->name = store_col_text (st, 2);
+  t->tot_size = (guint64) sqlite3_column_int64 (st, 3);
+  return t;
+}
+
+/* The columns after the mask sit in its last overflow page, and SQLite
+ * walks the mask's whole chain of pages to reach them: a head reads only
+ * the columns before it (a 100k-sample mask is 25 KB, 7 pages). */
+GPtrArray *
+lightly_store_list_tag_heads (LightlyStore *self, const char *dataset_id, GError **error)
+{
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  return store_list_dataset_rows (self, dataset_id,
+                                  "SELECT t.id, t.dataset_id, t.name, d.n_samples FROM tags t "
+                                  "JOIN datasets d ON d.id = t.dataset_id WHERE t.dataset_id = ? "
+                                  "ORDER BY t.seq",
+                                  "listing tags", tag_head_from_row,
+                                  (GDestroyNotify) lightly_store_tag_free, error);
+}
+
 /* Inside a transaction: who refers to tag_id? Returns -1 on error, 0 when
  * nothing does, 1 with *who set to a description of the first referrer. */
 static int

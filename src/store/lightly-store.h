@@ -153,6 +153,12 @@ LightlyStoreTag *lightly_store_get_tag_by_name (LightlyStore *self,
 GPtrArray       *lightly_store_list_tags       (LightlyStore *self,
                                                 const char   *dataset_id,
                                                 GError      **error);
+/* The same tags with only id, dataset_id, name and tot_size (the rest
+ * NULL or 0): the columns that come before the mask in a row, so that no
+ * mask's pages are read. For callers that look tags up by name. */
+GPtrArray       *lightly_store_list_tag_heads  (LightlyStore *self,
+                                                const char   *dataset_id,
+                                                GError      **error);
 
 /* Deletes the tag and its scores in one transaction. Refused with
  * LIGHTLY_ERROR_INVALID_INPUT for the initial-tag, a tag another tag names as
