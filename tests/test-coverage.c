@@ -662,6 +662,78 @@ test_store_matrix_changed (StoreFixture *f, gconstpointer data)
   g_assert_false (load (f, f->emb, pre, 5, FALSE, mind2, anchor, NULL));
 }
 
+/* Many more rows than the saver's block, saved twice: the second save takes
+ * the first file's name (swapped, then the old file removed), every
+ * candidate reads back its own value and anchor, and no temporary file is
+ * left in the folder. */
+static void
+test_store_large_replaced (void)
+{
+  enum { N = 10000, D = 2 };
+  static const guint32 cov[] = { 0, 4097, 9999 };
+  g_autofree char *dir = test_make_tmp_dir ("lightly-coverage-");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(LightlyStoreMatrix) m = NULL;
+  g_autofree float *x = make_matrix (5, N, D);
+  g_autofree char *ds = NULL, *emb = NULL, *folder = NULL;
+  g_autofree guint32 *cand = g_new (guint32, N);
+  g_autofree double *mind2 = g_new (double, N);
+  g_autofree double *back = g_new (double, N);
+  g_autofree guint32 *anchor = g_new (guint32, N);
+  g_autofree guint32 *aback = g_new (guint32, N);
+  gsize nc = 0;
+
+  g_assert_no_error (error);
+  ds = lightly_store_create_dataset (store, "large", &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < N; i++)
+    g_ptr_array_add (names, g_strdup_printf ("r%05zu.png", i));
+  g_ptr_array_add (names, NULL);
+  g_assert_true (lightly_store_add_samples (store, ds, (const char * const *) names->pdata, -1, &error));
+  emb = lightly_store_add_embedding_matrix (store, ds, "e", (const char * const *) names->pdata, x, N, D,
+                                            NULL, &error);
+  g_assert_no_error (error);
+  m = lightly_store_map_embedding (store, emb, &error);
+  g_assert_no_error (error);
+  for (guint32 i = 0; i < N; i++)
+    if (i != cov[0] && i != cov[1] && i != cov[2])
+      cand[nc++] = i;
+
+  for (guint round = 1; round <= 2; round++)
+    {
+      g_autoptr(GDir) d = NULL;
+      g_autofree guint32 *unc = NULL;
+      gsize nu = 0;
+      const char *entry;
+
+      for (gsize j = 0; j < nc; j++)
+        {
+          mind2[j] = 0.25 * (double) (j + round);
+          anchor[j] = cov[(j + round) % 3];
+        }
+      g_assert_true (lightly_store_save_coverage (store, emb, arith, m, cand, nc, mind2, anchor, cov, 3,
+                                                  &error));
+      g_assert_no_error (error);
+      g_assert_true (lightly_store_load_coverage (store, emb, arith, m, cand, nc, cov, 3, back, aback,
+                                                  &unc, &nu));
+      g_assert_cmpuint (nu, ==, 0);
+      g_assert_cmpmem (back, nc * sizeof (double), mind2, nc * sizeof (double));
+      g_assert_cmpmem (aback, nc * sizeof (guint32), anchor, nc * sizeof (guint32));
+
+      folder = g_build_filename (dir, "embeddings", NULL);
+      d = g_dir_open (folder, 0, &error);
+      g_assert_no_error (error);
+      while ((entry = g_dir_read_name (d)) != NULL)
+        g_assert_null (strstr (entry, ".cov."));
+      g_clear_pointer (&folder, g_free);
+    }
+  g_clear_pointer (&m, lightly_store_matrix_unref);
+  g_clear_object (&store);
+  test_rm_rf (dir);
+}
+
 /* ---- End to end through the local backend ----------------------------------- */
 
 #define E_ROWS 800
@@ -795,6 +867,7 @@ main (int argc, char **argv)
               store_teardown);
   g_test_add ("/coverage/store/matrix-changed", StoreFixture, NULL, store_setup,
               test_store_matrix_changed, store_teardown);
+  g_test_add_func ("/coverage/store/large-replaced", test_store_large_replaced);
   g_test_add_func ("/coverage/e2e/rounds", test_e2e_rounds);
   return g_test_run ();
 }

@@ -32,7 +32,8 @@
  * recomputes: stale minima could give wrong picks, a missing file only
  * costs time.
  *
- * Writing: a temporary file (0600) renamed over the old one, so a reader
+ * Writing: a temporary file (0600) that takes the old one's name (the two
+ * names swapped, then the old file removed: replace_file()), so a reader
  * sees the old or the new file whole. It is not fsynced: the file is
  * derived data, and a file torn by a crash fails its hashes and is
  * recomputed. lightly_store_open() deletes the temporary files and the
@@ -40,11 +41,15 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+/* renameat2() and RENAME_EXCHANGE (glibc 2.28). */
+#define _GNU_SOURCE
+
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -257,12 +262,17 @@ lightly_store_load_coverage (LightlyStore        *self,
 
 /* ---- Saving --------------------------------------------------------------- */
 
+/* Rows per call of writer_put() while saving. */
+#define SAVE_BLOCK 4096
+
 typedef struct {
   int fd;
   guint64 hash;
   gsize n;
   int err;                      /* errno of the first failure, 0: none */
   guint8 buf[1 << 16];
+  double values[SAVE_BLOCK];    /* a block of rows on its way to buf */
+  guint32 anchors[SAVE_BLOCK];
 } Writer;
 
 static void
@@ -311,6 +321,29 @@ writer_pad (Writer *w, gsize written)
   static const guint8 zeros[8] = { 0 };
 
   writer_put (w, zeros, pad8 (written) - written);
+}
+
+/* Renames @tmp to @path. Over an existing file, ext4 writes the renamed
+ * file back to the disk at once (auto_da_alloc, for programs that do not
+ * fsync), which cost 4.4 ms for a 12 MB file (a million rows) against
+ * 0.9 ms for a rename to a free name. Swapping the two names does not do
+ * that, and a reader still sees the old or the new file whole; the old file
+ * then goes. This file needs no durability: a torn one fails its hashes. */
+static gboolean
+replace_file (const char *tmp, const char *path)
+{
+#ifdef RENAME_EXCHANGE
+  if (renameat2 (AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0)
+    {
+      /* Left behind on failure: lightly_store_open() deletes it. */
+      g_unlink (tmp);
+      return TRUE;
+    }
+  /* ENOENT: no old file; EINVAL: a file system without exchange. */
+  if (errno != ENOENT && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+    return FALSE;
+#endif
+  return g_rename (tmp, path) == 0;
 }
 
 /**
@@ -364,32 +397,41 @@ lightly_store_save_coverage (LightlyStore        *self,
   writer_pad (w, n_covered * sizeof (guint32));
   /* Per row, ascending: a covered row (P or an applied pick, which may be
    * a candidate too) is at distance 0 of itself; a candidate has its
-   * minimum (picked and not applied: unknown); any other row is unknown. */
+   * minimum (picked and not applied: unknown); any other row is unknown.
+   * The values go to the writer a block at a time: one call per value
+   * took more time than the writes (16 ms of CPU at a million rows). */
   for (pass = 0; pass < 2; pass++)
     {
-      for (i = 0, ci = 0, ki = 0; i < n_rows; i++)
+      for (i = 0, ci = 0, ki = 0; i < n_rows;)
         {
-          double v = NAN;
-          guint32 a = COV_NONE;
+          gsize end = MIN (n_rows, i + SAVE_BLOCK), b;
 
-          while (ci < n_candidates && candidates[ci] < i)
-            ci++;
-          while (ki < n_covered && covered[ki] < i)
-            ki++;
-          if (ki < n_covered && covered[ki] == i)
+          for (b = 0; i < end; i++, b++)
             {
-              v = 0.0;
-              a = (guint32) i;
-            }
-          else if (ci < n_candidates && candidates[ci] == i && mind2[ci] >= 0)
-            {
-              v = mind2[ci];
-              a = anchor[ci];
+              double v = NAN;
+              guint32 a = COV_NONE;
+
+              while (ci < n_candidates && candidates[ci] < i)
+                ci++;
+              while (ki < n_covered && covered[ki] < i)
+                ki++;
+              if (ki < n_covered && covered[ki] == i)
+                {
+                  v = 0.0;
+                  a = (guint32) i;
+                }
+              else if (ci < n_candidates && candidates[ci] == i && mind2[ci] >= 0)
+                {
+                  v = mind2[ci];
+                  a = anchor[ci];
+                }
+              w->values[b] = v;
+              w->anchors[b] = a;
             }
           if (pass == 0)
-            writer_put (w, &v, sizeof v);
+            writer_put (w, w->values, b * sizeof (double));
           else
-            writer_put (w, &a, sizeof a);
+            writer_put (w, w->anchors, b * sizeof (guint32));
         }
     }
   writer_pad (w, n_rows * sizeof (guint32));
@@ -404,7 +446,7 @@ lightly_store_save_coverage (LightlyStore        *self,
     }
   if (close (w->fd) != 0 && w->err == 0)
     w->err = errno;
-  if (w->err == 0 && g_rename (tmp, path) != 0)
+  if (w->err == 0 && !replace_file (tmp, path))
     w->err = errno;
   if (w->err != 0)
     {
