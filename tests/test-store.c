@@ -1536,6 +1536,22 @@ test_disk_names_large (void)
  * query lists every tag twice, and a mask is 250 KB at 1M samples. A
  * second store on the same folder (another process) reads its own, the
  * same; a deleted tag leaves the cache, and a new tag is read anew. */
+/* A dataset of four samples with two tags: "initial-tag" (0xf) and
+ * "picked" (0x5, from the initial-tag). */
+static char *
+new_dataset_two_tags (LightlyStore *store, const char *name, char **initial, char **picked)
+{
+  g_autoptr(GError) error = NULL;
+  char *ds = new_dataset (store, name, four);
+
+  *initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, "USER_PIP", &error);
+  g_assert_no_error (error);
+  *picked = lightly_store_create_tag (store, ds, "picked", "0x5", *initial, *initial, NULL,
+                                      "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+  return ds;
+}
+
 /* Heads: the listing's ids, names and sizes without a mask, and no mask read
  * (the store's cache of masks stays empty). */
 static void
@@ -1551,11 +1567,7 @@ test_disk_tag_heads (void)
   g_autoptr(LightlyStoreTag) one = NULL;
 
   g_assert_no_error (error);
-  ds = new_dataset (store, "tags", four);
-  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, "USER_PIP", &error);
-  g_assert_no_error (error);
-  sel = lightly_store_create_tag (store, ds, "picked", "0x5", initial, initial, NULL, "SAMPLER_CORESET", &error);
-  g_assert_no_error (error);
+  ds = new_dataset_two_tags (store, "tags", &initial, &sel);
 
   other = lightly_store_open (dir, &error);
   g_assert_no_error (error);
@@ -1603,11 +1615,7 @@ test_disk_tag_masks_shared (void)
   LightlyStoreTag *ta, *tb;
 
   g_assert_no_error (error);
-  ds = new_dataset (store, "tags", four);
-  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, "USER_PIP", &error);
-  g_assert_no_error (error);
-  sel = lightly_store_create_tag (store, ds, "picked", "0x5", initial, initial, NULL, "SAMPLER_CORESET", &error);
-  g_assert_no_error (error);
+  ds = new_dataset_two_tags (store, "tags", &initial, &sel);
 
   a = lightly_store_list_tags (store, ds, &error);
   g_assert_no_error (error);
@@ -1686,11 +1694,7 @@ test_disk_tag_masks_limit (void)
   g_autoptr(GPtrArray) b = NULL;
 
   g_assert_no_error (error);
-  ds = new_dataset (store, "limit", four);
-  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, "USER_PIP", &error);
-  g_assert_no_error (error);
-  sel = lightly_store_create_tag (store, ds, "picked", "0x5", initial, initial, NULL, "SAMPLER_CORESET", &error);
-  g_assert_no_error (error);
+  ds = new_dataset_two_tags (store, "limit", &initial, &sel);
 
   /* Room for two masks of 3 bytes. */
   lightly_store_set_tag_masks_limit (store, 7);
