@@ -399,7 +399,8 @@ lightly_store_save_coverage (LightlyStore        *self,
    * a candidate too) is at distance 0 of itself; a candidate has its
    * minimum (picked and not applied: unknown); any other row is unknown.
    * The values go to the writer a block at a time: one call per value
-   * took more time than the writes (16 ms of CPU at a million rows). */
+   * cost three times the CPU (perf, a million rows: 0.64 % of a query's
+   * samples in this function against 0.22 %). */
   for (pass = 0; pass < 2; pass++)
     {
       for (i = 0, ci = 0, ki = 0; i < n_rows;)
