@@ -21,7 +21,9 @@
 # times OTHER_BUILD_DIR's lightly-al on the same store, right after this
 # build's (a before/after in one run: "base" lines and ratios). The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
 # fsync costs what it costs). Set STRACE=1 to also count the CLI's
-# system calls once per size (strace -c -f).
+# system calls once per size (strace -c -f). Set TAGS=N to give the store N
+# more tags first (N queries of one RANDOM pick each), as after N rounds of
+# labeling: a query's cost should not grow with them.
 set -eu
 build=$(realpath "$1")
 sizes=${2:-100000x128,20000x64}
@@ -58,6 +60,12 @@ EOF
   "$al" register-samples --location "$loc" -d bench "$csv" >/dev/null
   "$al" upload-embeddings --location "$loc" -d bench "$csv" >/dev/null
   matrix=$(ls "$store"/embeddings/*.f32)
+  for t in $(seq "${TAGS:-0}"); do
+    "$al" query --location "$loc" -d bench --method RANDOM --seed "$t" -n 1 --name "round-$t" >/dev/null
+  done
+  if [ "${TAGS:-0}" -gt 0 ]; then
+    echo "$size: $TAGS tags made first"
+  fi
   if [ "${STRACE:-0}" = 1 ]; then
     strace -c -f -o "$work/strace-$size" "$al" query --location "$loc" -d bench \
       --method CORESET -n "$k" >/dev/null 2>&1
