@@ -1046,6 +1046,53 @@ test_disk_roundtrip (void)
  * on close, lightly-store.c): what a crash would leave on disk, the
  * database and its WAL without the -shm index, must hold every commit,
  * and the mapping reads back in order through the memory-mapped reads. */
+/* A large import leaves no large WAL behind: SQLite would keep the file at
+ * its largest size for good; journal_size_limit cuts it back when the next
+ * write restarts it after the import's checkpoint. */
+static void
+test_disk_wal_bounded (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autofree char *wal = g_build_filename (dir, "lightly.db-wal", NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *ds = NULL;
+  GStatBuf st;
+
+  for (guint i = 0; i < 30000; i++)
+    g_ptr_array_add (names, g_strdup_printf ("a-rather-long-folder-name/image-%06u.png", i));
+  g_ptr_array_add (names, NULL);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    ds = lightly_store_create_dataset (store, "big", &error);
+    g_assert_no_error (error);
+    /* ~6 MB of WAL: the names and rows in one transaction. */
+    g_assert_true (lightly_store_add_samples (store, ds, (const char * const *) names->pdata, -1, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_stat (wal, &st), ==, 0);
+    g_assert_cmpint (st.st_size, >, 1 << 20);
+    g_free (lightly_store_create_tag (store, ds, "initial-tag", "0x1", NULL, NULL, NULL, "USER_PIP", &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_test_message ("WAL after the import: %" G_GINT64_FORMAT " bytes", (gint64) st.st_size);
+  g_assert_cmpint (st.st_size, >, 0);
+  g_assert_cmpint (st.st_size, <=, 1 << 20);
+  {
+    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyNames) got = NULL;
+
+    g_assert_no_error (error);
+    got = lightly_store_get_sample_names (store, ds, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (got->n, ==, 30000);
+    g_assert_cmpstr (got->v[29999], ==, "a-rather-long-folder-name/image-029999.png");
+  }
+  test_rm_rf (dir);
+}
+
 static void
 test_disk_wal_kept (void)
 {
@@ -2415,6 +2462,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/tag-masks-limit", test_disk_tag_masks_limit);
   g_test_add_func ("/store/disk/tags-index-repaired", test_disk_tags_index_repaired);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
+  g_test_add_func ("/store/disk/wal-bounded", test_disk_wal_bounded);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);
   g_test_add_func ("/store/concurrency/memory", test_concurrency_memory);

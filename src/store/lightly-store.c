@@ -322,6 +322,13 @@ conn_open (LightlyStore *self, GError **error)
     }
   sqlite3_extended_result_codes (db, 1);
   sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  /* The WAL is kept between processes (store_write_commit()), and SQLite
+   * reuses it without shrinking it: an import's WAL (129 MB for a million
+   * names) stayed on disk beside the database for good. journal_size_limit
+   * cuts it back to 1 MiB when the next write restarts it after a
+   * checkpoint (register-samples' own next commit, its tag); the 128-page
+   * automatic checkpoint keeps the WAL under that between resets, so
+   * ordinary commits never pay for a truncation. */
   /* Reads of the database file through a mapping rather than one pread()
    * and one copy per page: a cold read of a dataset's mapping (the
    * agent's first step, 20k names ≈ 300 pages) took twice as long. Only
@@ -329,7 +336,8 @@ conn_open (LightlyStore *self, GError **error)
   if (!store_exec_sql (db, "PRAGMA foreign_keys = ON", error) ||
       (self->dir != NULL && !store_exec_sql (db, "PRAGMA synchronous = FULL", error)) ||
       (self->dir != NULL && !store_exec_sql (db, "PRAGMA mmap_size = 268435456", error)) ||
-      (self->dir != NULL && !store_exec_sql (db, "PRAGMA wal_autocheckpoint = 128", error)))
+      (self->dir != NULL && !store_exec_sql (db, "PRAGMA wal_autocheckpoint = 128", error)) ||
+      (self->dir != NULL && !store_exec_sql (db, "PRAGMA journal_size_limit = 1048576", error)))
     {
       sqlite3_close (db);
       return NULL;
