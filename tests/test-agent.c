@@ -23,6 +23,7 @@
 #include "backend/lightly-local-backend.h"
 #include "lightly/lightly-agent-private.h"
 #include "lightly/lightly-api-workflow-client-private.h"
+#include "lightly/lightly-pick-private.h"
 #include "lightly/lightly-sampler-rules-private.h"
 #include "ml/lightly-logreg.h"
 #include "store/lightly-store.h"
@@ -1542,14 +1543,6 @@ test_one_stopping_rule (void)
   test_rm_rf (dir);
 }
 
-/* Samples registered after the agent read the mapping: the query's tag is
- * wider than the agent's mapping, so the agent reads the mapping again
- * (when the tag is as wide, it reuses its own: tutorial). */
-/* After a query the agent reuses its sample-name mapping when the new tag
- * is exactly as wide (the dataset did not grow) and reads it again when the
- * tag is wider; n_mapping_reads (lightly-agent-private.h) counts the reads,
- * so a reuse that stopped happening, or one that happened over a grown
- * dataset, fails here. */
 /* An agent reads the masks of its query and preselected tags only, not one
  * per round: the client's find_tags lists the other tags without them (the
  * embedded store), while the public listings still carry every mask. */
@@ -1619,6 +1612,11 @@ test_reads_two_masks (void)
   test_rm_rf (dir);
 }
 
+/* After a query the agent reuses its sample-name mapping when the new tag
+ * is exactly as wide (the dataset did not grow) and reads it again when the
+ * tag is wider; n_mapping_reads (lightly-agent-private.h) counts the reads,
+ * so a reuse that stopped happening, or one that happened over a grown
+ * dataset, fails here. */
 static void
 test_grown_mapping (void)
 {
@@ -1698,6 +1696,79 @@ test_grown_mapping (void)
   test_rm_rf (dir);
 }
 
+/* The agent names a query's picks from its own mapping: the embedded store
+ * hands it rows (lightly-pick-private.h). Against the backend's
+ * get_tag_picks(), which looks each name up in the store: the same names
+ * in the same order, ranks and utilities, for a method with clusters too;
+ * a wrong row or a pick left unnamed fails here. */
+static void
+test_picks_named_from_mapping (void)
+{
+  g_autofree char *dir = test_make_tmp_dir ("lightly-agent");
+  g_autoptr(LightlyApiWorkflowClient) client = new_client (dir);
+  g_autoptr(GBytes) csv = synthetic_csv (300, 8, 6);
+  g_autoptr(LightlyBackend) backend = NULL;
+  g_autoptr(LightlyAgent) agent = NULL;
+  g_autoptr(GError) error = NULL;
+  const LightlySamplingMethod methods[] = { LIGHTLY_SAMPLING_METHOD_CORESET,
+                                            LIGHTLY_SAMPLING_METHOD_TYPICLUST };
+
+  setup_dataset_from_bytes (client, "picks", csv);
+  agent = lightly_agent_new (client, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  backend = lightly_local_backend_new (dir, &error);
+  g_assert_no_error (error);
+  for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+    {
+      g_autofree char *name = g_strdup_printf ("named-%u", m);
+      g_autoptr(LightlySamplerConfig) config = new_config (methods[m], 12 * (m + 1), name);
+      g_autoptr(LightlyQueryResult) result = lightly_agent_query (agent, config, NULL, NULL, &error);
+      const char *dataset_id = lightly_api_workflow_client_get_dataset_id (client);
+      const char *tag_id;
+      GPtrArray *picks;
+      g_autoptr(GPtrArray) stored = NULL;
+      g_autoptr(GPtrArray) rows = NULL;
+
+      g_assert_no_error (error);
+      tag_id = lightly_tag_get_id (lightly_query_result_get_tag (result));
+      picks = lightly_query_result_get_picks (result);
+      stored = lightly_backend_get_tag_picks (backend, dataset_id, tag_id, NULL, &error);
+      g_assert_no_error (error);
+      rows = lightly_backend_get_tag_pick_rows (backend, dataset_id, tag_id, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (picks->len, ==, 12);
+      g_assert_cmpuint (stored->len, ==, picks->len);
+      g_assert_cmpuint (rows->len, ==, picks->len);
+      for (guint i = 0; i < picks->len; i++)
+        {
+          const LightlyPick *p = g_ptr_array_index (picks, i);
+          const LightlyPick *s = g_ptr_array_index (stored, i);
+          const LightlyPick *r = g_ptr_array_index (rows, i);
+          g_autoptr(LightlyPick) copy = lightly_pick_copy (r);
+
+          g_assert_nonnull (lightly_pick_get_file_name (p));
+          g_assert_true (g_strv_contains (lightly_query_result_get_added (result),
+                                          lightly_pick_get_file_name (p)));
+          g_assert_cmpstr (lightly_pick_get_file_name (p), ==, lightly_pick_get_file_name (s));
+          g_assert_cmpuint (lightly_pick_get_rank (p), ==, i);
+          g_assert_cmpuint (lightly_pick_get_rank (s), ==, i);
+          g_assert_cmpfloat (lightly_pick_get_utility (p), ==, lightly_pick_get_utility (s));
+          g_assert_cmpint (lightly_pick_get_cluster (p), ==, lightly_pick_get_cluster (s));
+          /* The rows' variant leaves the names out and keeps the rows. */
+          g_assert_null (lightly_pick_get_file_name (r));
+          g_assert_cmpuint (lightly_pick_get_row (r), <, 300);
+          g_assert_cmpuint (lightly_pick_get_row (r), ==, lightly_pick_get_row (s));
+          g_assert_cmpuint (lightly_pick_get_row (copy), ==, lightly_pick_get_row (r));
+        }
+      if (methods[m] == LIGHTLY_SAMPLING_METHOD_TYPICLUST)
+        g_assert_cmpint (lightly_pick_get_cluster (g_ptr_array_index (picks, 0)), >=, 0);
+    }
+  g_clear_object (&agent);
+  g_clear_object (&backend);
+  g_clear_object (&client);
+  test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1720,6 +1791,7 @@ main (int    argc,
   g_test_add_func ("/agent/one-stopping-rule", test_one_stopping_rule);
   g_test_add_func ("/agent/grown-mapping", test_grown_mapping);
   g_test_add_func ("/agent/reads-two-masks", test_reads_two_masks);
+  g_test_add_func ("/agent/picks-named-from-mapping", test_picks_named_from_mapping);
 
   return g_test_run ();
 }

@@ -333,3 +333,20 @@ lightly_backend_get_tag_picks (LightlyBackend  *self,
 
   return LIGHTLY_BACKEND_GET_IFACE (self)->get_tag_picks (self, dataset_id, tag_id, cancellable, error);
 }
+
+GPtrArray *
+lightly_backend_get_tag_pick_rows (LightlyBackend  *self,
+                                   const char      *dataset_id,
+                                   const char      *tag_id,
+                                   GCancellable    *cancellable,
+                                   GError         **error)
+{
+  LightlyBackendInterface *iface;
+
+  g_return_val_if_fail (LIGHTLY_IS_BACKEND (self), NULL);
+
+  iface = LIGHTLY_BACKEND_GET_IFACE (self);
+  if (iface->get_tag_pick_rows == NULL)
+    return iface->get_tag_picks (self, dataset_id, tag_id, cancellable, error);
+  return iface->get_tag_pick_rows (self, dataset_id, tag_id, cancellable, error);
+}

@@ -102,6 +102,12 @@ struct _LightlyBackendInterface
    * order; empty for a tag no selection made). lightly-glib extension. */
   GPtrArray  *(*get_tag_picks)      (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                      GCancellable *cancellable, GError **error);
+  /* Optional: get_tag_picks() with each pick's row in the mapping
+   * (lightly_pick_get_row()) and no file name, for a caller that holds the
+   * mapping and names the picks itself (lightly-pick-private.h says why).
+   * NULL: get_tag_picks() (the http backend, whose wire has the names). */
+  GPtrArray  *(*get_tag_pick_rows)  (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                     GCancellable *cancellable, GError **error);
   /* Optional: upload_embeddings from n_rows × dim float32 (row r is the
    * embedding of names[r]) with no CSV in between. A backend whose wire
    * format is the CSV (http) leaves it NULL, and callers encode the CSV. */
@@ -154,6 +160,8 @@ LightlyJob *lightly_backend_follow_job         (LightlyBackend *self, const char
                                                 GCancellable *cancellable, GError **error);
 GPtrArray  *lightly_backend_get_tag_picks      (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                                GCancellable *cancellable, GError **error);
+GPtrArray  *lightly_backend_get_tag_pick_rows  (LightlyBackend *self, const char *dataset_id, const char *tag_id,
+                                                GCancellable *cancellable, GError **error);
 gboolean    lightly_backend_delete_tag         (LightlyBackend *self, const char *dataset_id, const char *tag_id,
                                                 GCancellable *cancellable, GError **error);
 

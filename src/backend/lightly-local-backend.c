@@ -23,7 +23,7 @@
 #include "lightly/lightly-dataset.h"
 #include "lightly/lightly-embedding.h"
 #include "lightly/lightly-error.h"
-#include "lightly/lightly-pick.h"
+#include "lightly/lightly-pick-private.h"
 #include "lightly/lightly-dataset-private.h"
 #include "lightly/lightly-embedding-private.h"
 #include "lightly/lightly-job-private.h"
@@ -317,16 +317,16 @@ local_create_tag (LightlyBackend *backend, const char *dataset_id, const char *n
                                          prev_tag_id, NULL, NULL, "USER_PIP", error);
 }
 
+/* The picks of @tag_id with their rows and no names; get_tag_picks() adds
+ * the names. */
 static GPtrArray *
-local_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
-                     GCancellable *cancellable, GError **error)
+local_get_tag_pick_rows (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                         GCancellable *cancellable, GError **error)
 {
   LightlyStore *store = LIGHTLY_LOCAL_BACKEND (backend)->store;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_pick_free);
   g_autoptr(GArray) picks = NULL;
   g_autofree char *method_name = NULL;
-  g_auto(GStrv) names = NULL;
-  g_autofree guint32 *rows = NULL;
   LightlySamplingMethod method;
 
   if (!lightly_store_get_tag_picks (store, dataset_id, tag_id, &method_name, &picks, error))
@@ -335,20 +335,36 @@ local_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char
     return g_steal_pointer (&out);
   /* The store only keeps names this library wrote. */
   method = lightly_sampling_method_from_string (method_name, NULL);
-  /* The picked rows' names only, not the whole mapping. */
-  rows = g_new (guint32, picks->len);
-  for (guint i = 0; i < picks->len; i++)
-    rows[i] = g_array_index (picks, LightlyStorePick, i).row;
-  names = lightly_store_get_sample_names_at (store, dataset_id, rows, picks->len, error);
-  if (names == NULL)
-    return NULL;
   for (guint i = 0; i < picks->len; i++)
     {
       const LightlyStorePick *p = &g_array_index (picks, LightlyStorePick, i);
 
-      g_ptr_array_add (out, lightly_pick_new (i, names[i][0] != '\0' ? names[i] : NULL, method,
-                                              p->utility, p->cluster));
+      g_ptr_array_add (out, lightly_pick_new_at_row (i, p->row, method, p->utility, p->cluster));
     }
+  return g_steal_pointer (&out);
+}
+
+static GPtrArray *
+local_get_tag_picks (LightlyBackend *backend, const char *dataset_id, const char *tag_id,
+                     GCancellable *cancellable, GError **error)
+{
+  LightlyStore *store = LIGHTLY_LOCAL_BACKEND (backend)->store;
+  g_autoptr(GPtrArray) out = local_get_tag_pick_rows (backend, dataset_id, tag_id, cancellable, error);
+  g_auto(GStrv) names = NULL;
+  g_autofree guint32 *rows = NULL;
+
+  if (out == NULL || out->len == 0)
+    return g_steal_pointer (&out);
+  /* The picked rows' names only, not the whole mapping. */
+  rows = g_new (guint32, out->len);
+  for (guint i = 0; i < out->len; i++)
+    rows[i] = lightly_pick_get_row (g_ptr_array_index (out, i));
+  names = lightly_store_get_sample_names_at (store, dataset_id, rows, out->len, error);
+  if (names == NULL)
+    return NULL;
+  for (guint i = 0; i < out->len; i++)
+    if (names[i][0] != '\0')
+      lightly_pick_set_file_name (g_ptr_array_index (out, i), names[i]);
   return g_steal_pointer (&out);
 }
 
@@ -878,6 +894,7 @@ lightly_local_backend_iface_init (LightlyBackendInterface *iface)
   iface->follow_job = local_follow_job;
   iface->delete_tag = local_delete_tag;
   iface->get_tag_picks = local_get_tag_picks;
+  iface->get_tag_pick_rows = local_get_tag_pick_rows;
 }
 
 static void

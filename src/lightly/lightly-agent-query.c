@@ -11,6 +11,7 @@
 #include "lightly-agent-private.h"
 #include "lightly-api-workflow-client-private.h"
 #include "lightly-error.h"
+#include "lightly-pick-private.h"
 #include "lightly-query-result-private.h"
 #include "lightly-sync-private.h"
 
@@ -85,10 +86,11 @@ query_advance (GTask        *owned_task,
                                                  lightly_agent_sets_get_names (&self->sets, LIGHTLY_AGENT_SET_ADDED),
                                                  lightly_agent_sets_count (&self->sets, LIGHTLY_AGENT_SET_LABELED),
                                                  q->plan.reason);
-  /* Why each sample was picked, for the result's picks. */
+  /* Why each sample was picked, for the result's picks, named from the
+   * mapping just brought up to the tag's width (lightly-pick-private.h). */
   cancellable = g_task_get_cancellable (task);
-  lightly_api_workflow_client_get_tag_picks_async (self->client, lightly_tag_get_id (q->tag), cancellable,
-                                                   query_got_picks, g_steal_pointer (&task));
+  lightly_api_workflow_client_get_tag_pick_rows_async (self->client, lightly_tag_get_id (q->tag), cancellable,
+                                                       query_got_picks, g_steal_pointer (&task));
 }
 
 static void
@@ -111,6 +113,23 @@ query_got_file_names (GObject      *source,
   query_advance (task, names);
 }
 
+/* Picks that came with rows (a store's) get their names from @names, the
+ * mapping the sets were just moved on over; a row past it, or an empty
+ * name, leaves the pick unnamed, as the store's own lookup does. */
+static void
+name_picks (GPtrArray          *picks,
+            const LightlyNames *names)
+{
+  for (guint i = 0; i < picks->len; i++)
+    {
+      LightlyPick *pick = g_ptr_array_index (picks, i);
+      guint32 row = lightly_pick_get_row (pick);
+
+      if (row != LIGHTLY_PICK_NO_ROW && names != NULL && row < names->n && names->v[row][0] != '\0')
+        lightly_pick_set_file_name (pick, names->v[row]);
+    }
+}
+
 static void
 query_got_picks (GObject      *source,
                  GAsyncResult *result,
@@ -125,11 +144,14 @@ query_got_picks (GObject      *source,
 
   /* The selection is done and the sets have moved on: a failure to read
    * the picks leaves them empty rather than failing the query. */
-  picks = lightly_api_workflow_client_get_tag_picks_finish (self->client, result, &error);
+  picks = lightly_api_workflow_client_get_tag_pick_rows_finish (self->client, result, &error);
   if (picks == NULL)
     g_debug ("No picks for tag %s: %s", lightly_tag_get_id (q->tag), error->message);
   else
-    lightly_query_result_set_picks_internal (query_result, picks);
+    {
+      name_picks (picks, self->sets.names);
+      lightly_query_result_set_picks_internal (query_result, picks);
+    }
   lightly_agent_progress_report (&self->progress, LIGHTLY_QUERY_STAGE_FINISHING, 1.0);
   lightly_agent_progress_flush (&self->progress);
   lightly_agent_set_querying (self, FALSE);

@@ -52,4 +52,18 @@ GPtrArray *lightly_api_workflow_client_find_tags        (LightlyApiWorkflowClien
                                                          GCancellable             *cancellable,
                                                          GError                  **error);
 
+/* get_tag_picks_async() for a caller that holds the dataset's mapping: a
+ * store leaves the names out and gives each pick its row
+ * (lightly_pick_get_row(), lightly-pick-private.h), for the caller to name
+ * the picks from its mapping; over http the picks come named, with no row.
+ * Such picks stay inside the library. */
+void       lightly_api_workflow_client_get_tag_pick_rows_async  (LightlyApiWorkflowClient *self,
+                                                                 const char               *tag_id,
+                                                                 GCancellable             *cancellable,
+                                                                 GAsyncReadyCallback       callback,
+                                                                 gpointer                  user_data);
+GPtrArray *lightly_api_workflow_client_get_tag_pick_rows_finish (LightlyApiWorkflowClient *self,
+                                                                 GAsyncResult             *result,
+                                                                 GError                  **error);
+
 G_END_DECLS

@@ -350,6 +350,43 @@ get_tag_picks_run (gpointer data, LightlyBackend *backend, GCancellable *cancell
   return lightly_backend_get_tag_picks (backend, op->op.dataset_id, op->tag_id, cancellable, error);
 }
 
+static gpointer
+get_tag_pick_rows_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+{
+  TagIdOp *op = data;
+
+  if (!lightly_client_op_require_dataset (&op->op, error))
+    return NULL;
+  return lightly_backend_get_tag_pick_rows (backend, op->op.dataset_id, op->tag_id, cancellable, error);
+}
+
+void
+lightly_api_workflow_client_get_tag_pick_rows_async (LightlyApiWorkflowClient *self,
+                                                     const char               *tag_id,
+                                                     GCancellable             *cancellable,
+                                                     GAsyncReadyCallback       callback,
+                                                     gpointer                  user_data)
+{
+  TagIdOp *op;
+
+  g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
+  g_return_if_fail (tag_id != NULL);
+
+  op = lightly_client_op_new (self, sizeof (TagIdOp), get_tag_pick_rows_run, tag_id_op_free,
+                              (GDestroyNotify) g_ptr_array_unref);
+  op->tag_id = g_strdup (tag_id);
+  lightly_client_op_start (self, &op->op, lightly_api_workflow_client_get_tag_pick_rows_async, cancellable,
+                           callback, user_data);
+}
+
+GPtrArray *
+lightly_api_workflow_client_get_tag_pick_rows_finish (LightlyApiWorkflowClient *self,
+                                                      GAsyncResult             *result,
+                                                      GError                  **error)
+{
+  return lightly_client_op_finish (self, result, lightly_api_workflow_client_get_tag_pick_rows_async, error);
+}
+
 /**
  * lightly_api_workflow_client_get_tag_picks_async:
  * @self: a client

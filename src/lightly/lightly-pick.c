@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#include "lightly-pick.h"
+#include "lightly-pick-private.h"
 
 /**
  * LightlyPick:
@@ -42,6 +42,7 @@ struct _LightlyPick
   LightlySamplingMethod method;
   double utility;
   gint cluster;
+  guint32 row;    /* in the mapping, or LIGHTLY_PICK_NO_ROW (lightly-pick-private.h) */
 };
 
 G_DEFINE_BOXED_TYPE (LightlyPick, lightly_pick, lightly_pick_copy, lightly_pick_free)
@@ -75,7 +76,37 @@ lightly_pick_new (guint                  rank,
   self->method = method;
   self->utility = isfinite (utility) ? utility : 0.0;
   self->cluster = MAX (cluster, -1);
+  self->row = LIGHTLY_PICK_NO_ROW;
   return self;
+}
+
+LightlyPick *
+lightly_pick_new_at_row (guint                  rank,
+                         guint32                row,
+                         LightlySamplingMethod  method,
+                         double                 utility,
+                         gint                   cluster)
+{
+  LightlyPick *self = lightly_pick_new (rank, NULL, method, utility, cluster);
+
+  self->row = row;
+  return self;
+}
+
+guint32
+lightly_pick_get_row (const LightlyPick *self)
+{
+  return self->row;
+}
+
+void
+lightly_pick_set_file_name (LightlyPick *self,
+                            const char  *file_name)
+{
+  char *old = self->file_name;
+
+  self->file_name = g_strdup (file_name);
+  g_free (old);
 }
 
 /**
@@ -91,8 +122,12 @@ lightly_pick_new (guint                  rank,
 LightlyPick *
 lightly_pick_copy (const LightlyPick *self)
 {
+  LightlyPick *copy;
+
   g_return_val_if_fail (self != NULL, NULL);
-  return lightly_pick_new (self->rank, self->file_name, self->method, self->utility, self->cluster);
+  copy = lightly_pick_new (self->rank, self->file_name, self->method, self->utility, self->cluster);
+  copy->row = self->row;
+  return copy;
 }
 
 /**
