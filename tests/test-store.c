@@ -1093,6 +1093,53 @@ test_disk_wal_bounded (void)
   test_rm_rf (dir);
 }
 
+/* Writes go to a connection that has written before, reads to one that
+ * has not: SQLite syncs the folder at the first WAL sync of every
+ * connection, so a write on a connection a reader had just released (the
+ * pool's last) paid one fdatasync more (conn_take()). */
+static void
+test_disk_writer_connection (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  Conn *writer, *a, *b, *c;
+
+  g_assert_no_error (error);
+  writer = store_write_begin (store, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_write_commit (writer, &error));
+  g_assert_no_error (error);
+  g_assert_true (writer->has_written);
+
+  /* Two readers at once: the second needs a connection of its own. */
+  a = store_conn_acquire (store, &error);
+  g_assert_no_error (error);
+  b = store_conn_acquire (store, &error);
+  g_assert_no_error (error);
+  g_assert_true (a == writer || b == writer);
+  store_conn_release (a);
+  store_conn_release (b);
+
+  /* Whichever was released last, the write takes the one that wrote, and
+   * a reader the other. */
+  for (guint round = 0; round < 2; round++)
+    {
+      c = store_write_begin (store, &error);
+      g_assert_no_error (error);
+      g_assert_true (c == writer);
+      g_assert_true (store_write_commit (c, &error));
+      g_assert_no_error (error);
+      c = store_conn_acquire (store, &error);
+      g_assert_no_error (error);
+      g_assert_true (c != writer);
+      g_assert_false (c->has_written);
+      store_conn_release (c);
+    }
+  g_clear_object (&store);
+  test_rm_rf (dir);
+}
+
 static void
 test_disk_wal_kept (void)
 {
@@ -2463,6 +2510,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/tags-index-repaired", test_disk_tags_index_repaired);
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/wal-bounded", test_disk_wal_bounded);
+  g_test_add_func ("/store/disk/writer-connection", test_disk_writer_connection);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);
   g_test_add_func ("/store/concurrency/memory", test_concurrency_memory);

@@ -29,6 +29,7 @@ typedef struct {
   LightlyStore *owner;        /* not a reference */
   gboolean writing;           /* holds owner->write_lock */
   gboolean relaxed;           /* synchronous = NORMAL until released */
+  gboolean has_written;       /* committed a write (store_conn_take()) */
 } Conn;
 
 typedef struct {
