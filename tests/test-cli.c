@@ -617,6 +617,142 @@ test_demo (void)
   test_rm_rf (home);
 }
 
+/* ---- two programs: lightly-al and lightly-al-net -------------------------- */
+
+/* Runs @argv (NULL-terminated) with $LIGHTLY_SERVER_LOCATION set to
+ * @location, or unset when it is NULL. */
+static void
+run_program (Run                *run,
+             const char * const *argv,
+             const char         *location)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_unsetenv (launcher, "LIGHTLY_TOKEN");
+  if (location != NULL)
+    g_subprocess_launcher_setenv (launcher, "LIGHTLY_SERVER_LOCATION", location, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "LIGHTLY_SERVER_LOCATION");
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  run->status = g_subprocess_get_exit_status (proc);
+}
+
+/* A copy of lightly-al in a folder of its own, beside @sibling_script (a
+ * shell script saved as lightly-al-net) or, when NULL, beside a folder of
+ * that name, which cannot be run. Returns the copy's path. */
+static char *
+copy_beside (const char *dir,
+             const char *sibling_script)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) from = g_file_new_for_path (test_env_path ("LIGHTLY_TEST_LIGHTLY_AL"));
+  g_autofree char *to_path = g_build_filename (dir, "lightly-al", NULL);
+  g_autofree char *net = g_build_filename (dir, "lightly-al-net", NULL);
+  g_autoptr(GFile) to = g_file_new_for_path (to_path);
+
+  g_assert_true (g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (to_path, 0755), ==, 0);
+  if (sibling_script != NULL)
+    {
+      g_assert_true (g_file_set_contents (net, sibling_script, -1, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_chmod (net, 0755), ==, 0);
+    }
+  else
+    g_assert_cmpint (g_mkdir (net, 0700), ==, 0);
+  return g_steal_pointer (&to_path);
+}
+
+/* lightly-al starts without libsoup, and hands `serve` and http(s)://
+ * locations, with their arguments unchanged, to lightly-al-net
+ * (tools/lightly-al-forward.c); file:// locations stay. A copy of
+ * lightly-al beside a stand-in script shows what it runs; beside something
+ * that cannot run, it fails with exit code 1 and says so. test-server's
+ * /server/serve-process runs the real pair against a server. */
+static void
+test_two_programs (void)
+{
+  const char *al = test_env_path ("LIGHTLY_TEST_LIGHTLY_AL");
+  g_autofree char *dir = g_path_get_dirname (al);
+  g_autofree char *net = g_build_filename (dir, "lightly-al-net", NULL);
+  g_autofree char *home = test_make_tmp_dir ("lightly-cli");
+  g_autofree char *here = g_build_filename (home, "stand-in", NULL);
+  g_autofree char *broken = g_build_filename (home, "broken", NULL);
+  g_autofree char *store = g_build_filename (home, "store", NULL);
+  g_autofree char *store_uri = g_filename_to_uri (store, NULL, NULL);
+  g_autofree char *copy = NULL;
+  g_autofree char *copy_broken = NULL;
+  g_auto(Run) run = { 0 };
+
+  /* The libraries each program loads. */
+  {
+    const char *ldd_al[] = { "ldd", al, NULL };
+    const char *ldd_net[] = { "ldd", net, NULL };
+
+    run_program (&run, ldd_al, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "libsqlite3"));
+    g_assert_null (strstr (run.out, "libsoup"));
+    run_clear (&run);
+    run_program (&run, ldd_net, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "libsoup-3.0"));
+    run_clear (&run);
+  }
+
+  g_assert_cmpint (g_mkdir (here, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (broken, 0700), ==, 0);
+  copy = copy_beside (here, "#!/bin/sh\nprintf '%s|' \"$@\"\nexit 7\n");
+  copy_broken = copy_beside (broken, NULL);
+  {
+    const char *serve[] = { copy, "serve", "--port", "0", "--store", store, NULL };
+    const char *by_option[] = { copy, "query", "-d", "ds", "--location", "https://example.com/lightly",
+                                "-n", "5", NULL };
+    const char *by_equals[] = { copy, "tags", "--location=HTTP://127.0.0.1:1", "--json", NULL };
+    const char *by_env[] = { copy, "datasets", NULL };
+    const char *local[] = { copy, "datasets", "--json", "--location", store_uri, NULL };
+    const char *cannot[] = { copy_broken, "datasets", "-l", "http://127.0.0.1:1", NULL };
+
+    g_autofree char *serve_args = g_strdup_printf ("serve|--port|0|--store|%s|", store);
+
+    run_program (&run, serve, NULL);
+    g_assert_cmpint (run.status, ==, 7);
+    g_assert_cmpstr (run.out, ==, serve_args);
+    run_clear (&run);
+    run_program (&run, by_option, NULL);
+    g_assert_cmpint (run.status, ==, 7);
+    g_assert_cmpstr (run.out, ==, "query|-d|ds|--location|https://example.com/lightly|-n|5|");
+    run_clear (&run);
+    run_program (&run, by_equals, NULL);
+    g_assert_cmpint (run.status, ==, 7);
+    g_assert_cmpstr (run.out, ==, "tags|--location=HTTP://127.0.0.1:1|--json|");
+    run_clear (&run);
+    run_program (&run, by_env, "http://127.0.0.1:1");
+    g_assert_cmpint (run.status, ==, 7);
+    g_assert_cmpstr (run.out, ==, "datasets|");
+    run_clear (&run);
+    /* --location wins over the environment, as in every command. */
+    run_program (&run, local, "http://127.0.0.1:1");
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "\"datasets\" : []"));
+    run_clear (&run);
+    run_program (&run, cannot, NULL);
+    g_assert_cmpint (run.status, ==, 1);
+    g_assert_nonnull (strstr (run.err, "cannot run"));
+    g_assert_nonnull (strstr (run.err, "lightly-al-net"));
+    run_clear (&run);
+  }
+  test_rm_rf (home);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -629,6 +765,7 @@ main (int    argc,
   g_test_add_func ("/cli/usage", test_usage);
   g_test_add_func ("/cli/failures", test_failures);
   g_test_add_func ("/cli/demo", test_demo);
+  g_test_add_func ("/cli/two-programs", test_two_programs);
 
   return g_test_run ();
 }

@@ -1883,6 +1883,36 @@ test_serve_process (void)
   g_assert_cmpuint (datasets->len, ==, 1);
   g_clear_object (&client);
 
+  /* lightly-al itself reaches the server too: it runs an http(s)://
+   * location as lightly-al-net (tools/lightly-al-forward.c), given as
+   * --location or as $LIGHTLY_SERVER_LOCATION. */
+  for (guint how = 0; how < 2; how++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                           G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr(GSubprocess) cli = NULL;
+      g_autofree char *cli_out = NULL;
+      g_autofree char *cli_err = NULL;
+
+      g_subprocess_launcher_setenv (launcher, "LIGHTLY_TOKEN", token, TRUE);
+      if (how == 0)
+        {
+          g_subprocess_launcher_unsetenv (launcher, "LIGHTLY_SERVER_LOCATION");
+          cli = g_subprocess_launcher_spawn (launcher, &error, tool, "datasets", "--json", "--location", url, NULL);
+        }
+      else
+        {
+          g_subprocess_launcher_setenv (launcher, "LIGHTLY_SERVER_LOCATION", url, TRUE);
+          cli = g_subprocess_launcher_spawn (launcher, &error, tool, "datasets", "--json", NULL);
+        }
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (cli, NULL, NULL, &cli_out, &cli_err, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (cli_err, ==, "");
+      g_assert_cmpint (g_subprocess_get_exit_status (cli), ==, 0);
+      g_assert_nonnull (strstr (cli_out, "\"served\""));
+    }
+
   g_subprocess_send_signal (proc, SIGTERM);
   g_subprocess_wait (proc, NULL, &error);
   g_assert_no_error (error);

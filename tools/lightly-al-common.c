@@ -349,3 +349,22 @@ lightly_al_pick_info (LightlyQueryResult *result,
   pick->utility = NAN;
   pick->cluster = -1;
 }
+
+char *
+lightly_al_find_sibling (const char *name,
+                         const char *installed_dir,
+                         GFileTest   test)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+
+  if (self != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self);
+      char *sibling = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (sibling, test))
+        return sibling;
+      g_free (sibling);
+    }
+  return g_build_filename (installed_dir, name, NULL);
+}

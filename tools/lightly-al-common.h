@@ -87,6 +87,18 @@ gboolean                  lightly_al_query           (LightlyAgent          *age
                                                       LightlyQueryResult   **result,
                                                       GError               **error);
 
+/* The program or module @name next to this program (a build tree), else
+ * @installed_dir/@name. @test: what the sibling must be to be taken. */
+char                     *lightly_al_find_sibling    (const char            *name,
+                                                      const char            *installed_dir,
+                                                      GFileTest              test);
+
+/* lightly-al only (lightly-al-forward.c): runs `serve`, and a command whose
+ * location is http(s)://, as lightly-al-net. Returns when the command
+ * stays here. */
+void                      lightly_al_forward_remote  (int                    argc,
+                                                      char                 **argv);
+
 int                       lightly_al_cmd_datasets    (int argc, char **argv);
 int                       lightly_al_cmd_tags        (int argc, char **argv);
 int                       lightly_al_cmd_export      (int argc, char **argv);

@@ -78,18 +78,7 @@ upload (const char  *location,
 static char *
 find_host (void)
 {
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-
-  if (self != NULL)
-    {
-      g_autofree char *dir = g_path_get_dirname (self);
-      char *sibling = g_build_filename (dir, "lightly-al-embed-host", NULL);
-
-      if (g_file_test (sibling, G_FILE_TEST_IS_EXECUTABLE))
-        return sibling;
-      g_free (sibling);
-    }
-  return g_build_filename (LIGHTLY_LIBEXECDIR, "lightly-al-embed-host", NULL);
+  return lightly_al_find_sibling ("lightly-al-embed-host", LIGHTLY_LIBEXECDIR, G_FILE_TEST_IS_EXECUTABLE);
 }
 
 /* Runs the embedder in lightly-al-embed-host, which prints the bar,

@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "lightly-al-common.h"
 #include "lightly-al-plot.h"
 
 #define PLOT_MODULE "lightly-al-plot.so"
@@ -19,18 +20,7 @@
 static char *
 find_module (void)
 {
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-
-  if (self != NULL)
-    {
-      g_autofree char *dir = g_path_get_dirname (self);
-      char *sibling = g_build_filename (dir, PLOT_MODULE, NULL);
-
-      if (g_file_test (sibling, G_FILE_TEST_IS_REGULAR))
-        return sibling;
-      g_free (sibling);
-    }
-  return g_build_filename (LIGHTLY_AL_MODULE_DIR, PLOT_MODULE, NULL);
+  return lightly_al_find_sibling (PLOT_MODULE, LIGHTLY_AL_MODULE_DIR, G_FILE_TEST_IS_REGULAR);
 }
 
 gboolean

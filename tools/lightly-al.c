@@ -623,6 +623,10 @@ print_help (FILE *out)
 int
 main (int argc, char **argv)
 {
+#ifndef LIGHTLY_AL_NET
+  /* Before anything else: this may exec lightly-al-net (lightly-al-forward.c). */
+  lightly_al_forward_remote (argc, argv);
+#endif
   setlocale (LC_ALL, "");
 
   if (argc < 2)

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "backend/lightly-backend-factory.h"
-#include "backend/lightly-http-backend.h"
 #include "backend/lightly-local-backend.h"
 #include "lightly/lightly-error.h"
 
@@ -61,13 +60,7 @@ lightly_backend_new_for_location_full (const char           *location,
 
   if (scheme != NULL && (g_ascii_strcasecmp (scheme, "http") == 0 ||
                          g_ascii_strcasecmp (scheme, "https") == 0))
-    {
-      LightlyHttpBackendOptions options;
-
-      lightly_http_backend_options_init (&options);
-      options.allow_insecure = (flags & LIGHTLY_BACKEND_FLAGS_ALLOW_INSECURE) != 0;
-      return lightly_http_backend_new (location, token, &options, error);
-    }
+    return lightly_backend_new_http (location, token, flags, error);
 
   g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT,
                "Server location “%s” is not a URI lightly-glib understands: use file:///dir or http(s)://host",

@@ -31,4 +31,14 @@ LightlyBackend *lightly_backend_new_for_location_full (const char           *loc
                                                        LightlyBackendFlags   flags,
                                                        GError              **error);
 
+/* The http(s):// branch of lightly_backend_new_for_location_full(), in
+ * lightly-backend-factory-http.c with the http backend: the library's only
+ * code that calls libsoup, built apart (src/meson.build) so that a program
+ * linked without it starts without libsoup and the ~20 libraries it loads
+ * (lightly-al, whose tools/lightly-al-forward.c defines this function). */
+LightlyBackend *lightly_backend_new_http (const char           *location,
+                                          const char           *token,
+                                          LightlyBackendFlags   flags,
+                                          GError              **error);
+
 G_END_DECLS
