@@ -342,7 +342,12 @@ lightly_store_begin_job (LightlyStore *self, const char *job_id, gint64 total, G
 
   if (!require_owned (self, job_id, error))
     return FALSE;
-  c = store_write_begin (self, error);
+  /* Its commit does not wait for the disk (store_write_begin_relaxed(),
+   * one fdatasync less per query): a power cut that took it back would
+   * leave the job QUEUED with the same owner, which the next open fails
+   * as it fails a RUNNING one (lightly-store-owners.c), and the job's end
+   * commits with a full sync. */
+  c = store_write_begin_relaxed (self, error);
   if (c == NULL)
     return FALSE;
   {
@@ -417,8 +422,9 @@ lightly_store_update_job_progress (LightlyStore *self, const char *job_id, gint6
 
   /* The counter is a hint for followers, rewritten a few times a second:
    * its commit does not wait for the disk (store_write_begin_relaxed). A
-   * power cut may take back the last few values; the job's start and end,
-   * its tag and its picks are committed with a full sync. */
+   * power cut may take back the last few values (and the job's start,
+   * lightly_store_begin_job()); the job's creation and end, its tag and its
+   * picks are committed with a full sync. */
   c = store_write_begin_relaxed (self, error);
   if (c == NULL)
     return FALSE;
