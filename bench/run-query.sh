@@ -18,8 +18,9 @@
 #
 # and prints each one's median, the median of the per-round ratios
 # cli/engine, and every round. With BASE=OTHER_BUILD_DIR, each round also
-# times OTHER_BUILD_DIR's lightly-al on the same store, right after this
-# build's (a before/after in one run: "base" lines and ratios). The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
+# times OTHER_BUILD_DIR's lightly-al on the same store, right before or
+# after this build's, the two taking turns (a before/after in one run:
+# "base" lines and ratios). The store lives under ${TMPDIR:-/var/tmp} (a disk, so that
 # fsync costs what it costs). Set STRACE=1 to also count the CLI's
 # system calls once per size (strace -c -f). Set TAGS=N to give the store N
 # more tags first (N queries of one RANDOM pick each), as after N rounds of
@@ -73,23 +74,36 @@ EOF
     sed -n '1,2p;3,10p' "$work/strace-$size"
     sed -n '11,$p' "$work/strace-$size" | grep -E ' (fdatasync|fsync)$' || true
   fi
+  # One query of METHOD (CORESET, or AUTO: no --method) by the build
+  # whose lightly-al is $2, printed as "$size METHOD WHO ms".
+  query () {
+    t=$(date +%s%N)
+    if [ "$1" = AUTO ]; then
+      "$2" query --location "$loc" -d bench -n "$k" >/dev/null 2>&1
+    else
+      "$2" query --location "$loc" -d bench --method "$1" -n "$k" >/dev/null 2>&1
+    fi
+    echo "$size $1 $3 $(ms "$t")"
+  }
   for r in $(seq "$rounds"); do
-    t=$(date +%s%N); "$al" query --location "$loc" -d bench --method CORESET -n "$k" >/dev/null 2>&1
-    echo "$size CORESET cli $(ms "$t")"
-    if [ -n "${BASE:-}" ]; then
-      t=$(date +%s%N); "$BASE/tools/lightly-al" query --location "$loc" -d bench --method CORESET -n "$k" >/dev/null 2>&1
-      echo "$size CORESET base $(ms "$t")"
-    fi
-    t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" CORESET "$k" >/dev/null
-    echo "$size CORESET engine $(ms "$t")"
-    t=$(date +%s%N); "$al" query --location "$loc" -d bench -n "$k" >/dev/null 2>&1
-    echo "$size AUTO cli $(ms "$t")"
-    if [ -n "${BASE:-}" ]; then
-      t=$(date +%s%N); "$BASE/tools/lightly-al" query --location "$loc" -d bench -n "$k" >/dev/null 2>&1
-      echo "$size AUTO base $(ms "$t")"
-    fi
-    t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" TYPICLUST "$k" >/dev/null
-    echo "$size AUTO engine $(ms "$t")"
+    for method in CORESET AUTO; do
+      # With BASE, the two builds take turns going first, so that neither
+      # is always the one after the engine's run (or after the store's
+      # creation, in round 1).
+      if [ -n "${BASE:-}" ] && [ $((r % 2)) = 0 ]; then
+        query "$method" "$BASE/tools/lightly-al" base
+        query "$method" "$al" cli
+      else
+        query "$method" "$al" cli
+        if [ -n "${BASE:-}" ]; then
+          query "$method" "$BASE/tools/lightly-al" base
+        fi
+      fi
+      engine_method=$method
+      [ "$method" = AUTO ] && engine_method=TYPICLUST
+      t=$(date +%s%N); "$engine" "$matrix" "$n" "$d" "$engine_method" "$k" >/dev/null
+      echo "$size $method engine $(ms "$t")"
+    done
   done > "$work/times-$size"
   rm -f "$csv"
   echo "$size per round (ms):"
