@@ -44,6 +44,15 @@ cc -Wall -Werror -o hello hello.c $(pkg-config --cflags --libs lightly-1.0)
 gjs -m hello.js
 echo "install test: C, Python and GJS programs ran against /usr/local"
 
+# lightly-al links no networking code: `serve` and http(s):// locations run
+# as $libexecdir/lightly-al-net (tools/lightly-al-forward.c), which must be
+# where the installed lightly-al looks for it.
+/usr/local/bin/lightly-al serve --help | grep -q -- '--store=DIR'
+if ldd /usr/local/bin/lightly-al | grep -q libsoup; then
+  echo "install test: the installed lightly-al links libsoup"; exit 1
+fi
+echo "install test: lightly-al serve runs the installed lightly-al-net"
+
 # The bindings as installed: the tutorials (numpy through the PyGObject
 # overrides, await through the GJS module at its installed URI, C from
 # memory) and the README's Python and GJS examples, exactly as written.
