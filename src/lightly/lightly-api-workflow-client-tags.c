@@ -266,6 +266,7 @@ lightly_api_workflow_client_create_tag_finish (LightlyApiWorkflowClient *self,
 typedef struct {
   LightlyClientOp op;
   char *tag_id;
+  gboolean rows;    /* the picks: with their rows, unnamed (get_tag_pick_rows) */
 } TagIdOp;
 
 static void
@@ -347,17 +348,26 @@ get_tag_picks_run (gpointer data, LightlyBackend *backend, GCancellable *cancell
 
   if (!lightly_client_op_require_dataset (&op->op, error))
     return NULL;
+  if (op->rows)
+    return lightly_backend_get_tag_pick_rows (backend, op->op.dataset_id, op->tag_id, cancellable, error);
   return lightly_backend_get_tag_picks (backend, op->op.dataset_id, op->tag_id, cancellable, error);
 }
 
-static gpointer
-get_tag_pick_rows_run (gpointer data, LightlyBackend *backend, GCancellable *cancellable, GError **error)
+static void
+start_get_tag_picks (LightlyApiWorkflowClient *self,
+                     gpointer                  source_tag,
+                     const char               *tag_id,
+                     gboolean                  rows,
+                     GCancellable             *cancellable,
+                     GAsyncReadyCallback       callback,
+                     gpointer                  user_data)
 {
-  TagIdOp *op = data;
+  TagIdOp *op = lightly_client_op_new (self, sizeof (TagIdOp), get_tag_picks_run, tag_id_op_free,
+                                       (GDestroyNotify) g_ptr_array_unref);
 
-  if (!lightly_client_op_require_dataset (&op->op, error))
-    return NULL;
-  return lightly_backend_get_tag_pick_rows (backend, op->op.dataset_id, op->tag_id, cancellable, error);
+  op->tag_id = g_strdup (tag_id);
+  op->rows = rows;
+  lightly_client_op_start (self, &op->op, source_tag, cancellable, callback, user_data);
 }
 
 void
@@ -367,16 +377,11 @@ lightly_api_workflow_client_get_tag_pick_rows_async (LightlyApiWorkflowClient *s
                                                      GAsyncReadyCallback       callback,
                                                      gpointer                  user_data)
 {
-  TagIdOp *op;
-
   g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
   g_return_if_fail (tag_id != NULL);
 
-  op = lightly_client_op_new (self, sizeof (TagIdOp), get_tag_pick_rows_run, tag_id_op_free,
-                              (GDestroyNotify) g_ptr_array_unref);
-  op->tag_id = g_strdup (tag_id);
-  lightly_client_op_start (self, &op->op, lightly_api_workflow_client_get_tag_pick_rows_async, cancellable,
-                           callback, user_data);
+  start_get_tag_picks (self, lightly_api_workflow_client_get_tag_pick_rows_async, tag_id, TRUE,
+                       cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -414,16 +419,11 @@ lightly_api_workflow_client_get_tag_picks_async (LightlyApiWorkflowClient *self,
                                                  GAsyncReadyCallback       callback,
                                                  gpointer                  user_data)
 {
-  TagIdOp *op;
-
   g_return_if_fail (LIGHTLY_IS_API_WORKFLOW_CLIENT (self));
   g_return_if_fail (tag_id != NULL);
 
-  op = lightly_client_op_new (self, sizeof (TagIdOp), get_tag_picks_run, tag_id_op_free,
-                              (GDestroyNotify) g_ptr_array_unref);
-  op->tag_id = g_strdup (tag_id);
-  lightly_client_op_start (self, op, lightly_api_workflow_client_get_tag_picks_async, cancellable, callback,
-                           user_data);
+  start_get_tag_picks (self, lightly_api_workflow_client_get_tag_picks_async, tag_id, FALSE,
+                       cancellable, callback, user_data);
 }
 
 /**
