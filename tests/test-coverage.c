@@ -794,9 +794,6 @@ e2e_round (E2E *e, guint r, char **tag_id, guint64 *computed)
   LightlySelectionStats stats;
 
   g_assert_no_error (error);
-  /* The job writes its coverage file after its result: the checks below
-   * look at (and round 3 damages) the file, so they wait for it. */
-  lightly_store_wait_coverage ();
   lightly_selection_get_stats (&stats);
   *computed = stats.computed;
   g_free (*tag_id);
@@ -855,39 +852,6 @@ test_e2e_rounds (void)
   e2e_clear (&carried);
 }
 
-/* lightly_store_wait_coverage() returns only once every held save is
- * released (a job holds its save from before its result is committed to
- * the end of the save): a thread waiting meanwhile stays blocked. */
-static gpointer
-wait_then_mark (gpointer data)
-{
-  lightly_store_wait_coverage ();
-  g_atomic_int_set ((gint *) data, 1);
-  return NULL;
-}
-
-static void
-test_store_held_save (void)
-{
-  gint done = 0;
-  GThread *waiter;
-
-  lightly_store_wait_coverage ();
-  lightly_store_hold_coverage ();
-  lightly_store_hold_coverage ();
-  waiter = g_thread_new ("waiter", wait_then_mark, &done);
-  g_usleep (50 * 1000);
-  g_assert_cmpint (g_atomic_int_get (&done), ==, 0);
-  lightly_store_release_coverage ();
-  g_usleep (50 * 1000);
-  g_assert_cmpint (g_atomic_int_get (&done), ==, 0);
-  lightly_store_release_coverage ();
-  g_thread_join (waiter);
-  g_assert_cmpint (g_atomic_int_get (&done), ==, 1);
-  /* Nothing held: no wait. */
-  lightly_store_wait_coverage ();
-}
-
 int
 main (int argc, char **argv)
 {
@@ -904,7 +868,6 @@ main (int argc, char **argv)
   g_test_add ("/coverage/store/matrix-changed", StoreFixture, NULL, store_setup,
               test_store_matrix_changed, store_teardown);
   g_test_add_func ("/coverage/store/large-replaced", test_store_large_replaced);
-  g_test_add_func ("/coverage/store/held-save", test_store_held_save);
   g_test_add_func ("/coverage/e2e/rounds", test_e2e_rounds);
   return g_test_run ();
 }

@@ -683,6 +683,8 @@ selection_job_execute (SelectionJob  *job,
   picks = lightly_local_backend_select (req->method, &params, error);
   if (picks == NULL)
     return FALSE;
+  lightly_local_carry_save (&carry, store, job->embedding_id, matrix, cand_idx, n_cand,
+                            pre_idx, n_pre, picks);
 
   result_mask = lightly_bit_mask_copy (preselected_mask);
   for (guint i = 0; i < picks->len; i++)
@@ -690,11 +692,6 @@ selection_job_execute (SelectionJob  *job,
   hex = lightly_bit_mask_to_hex (result_mask);
   creator = g_strconcat ("SAMPLER_", lightly_sampling_method_to_string (req->method), NULL);
 
-  /* The coverage file is written after the result is committed, while the
-   * caller reads the result (1.2 MB per 100k rows, 2-3 ms); held from here,
-   * so that a next round or the backend's end waits for it
-   * (lightly_store_hold_coverage()). */
-  lightly_local_carry_hold (&carry);
   /* prevTagId: the preselected tag if given, else the initial-tag (§3.7). */
   *result_tag_id = lightly_store_finish_job_with_picks (store, job->job_id, hex,
                                                         preselected_tag != NULL ? preselected_tag->id
@@ -704,8 +701,6 @@ selection_job_execute (SelectionJob  *job,
                                                         creator, lightly_sampling_method_to_string (req->method),
                                                         (const LightlyStorePick *) (gpointer) why->data,
                                                         why->len, error);
-  lightly_local_carry_save (&carry, store, job->embedding_id, matrix, cand_idx, n_cand,
-                            pre_idx, n_pre, picks, *result_tag_id != NULL);
   return *result_tag_id != NULL;
 }
 
@@ -907,9 +902,6 @@ lightly_local_backend_finalize (GObject *object)
 {
   LightlyLocalBackend *self = LIGHTLY_LOCAL_BACKEND (object);
 
-  /* A job's coverage file may still be on its way after its result: a
-   * program that drops its client and exits would cut it short. */
-  lightly_store_wait_coverage ();
   g_clear_object (&self->store);
   G_OBJECT_CLASS (lightly_local_backend_parent_class)->finalize (object);
 }

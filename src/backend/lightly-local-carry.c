@@ -59,23 +59,6 @@ cmp_u32 (const void *a, const void *b)
 }
 
 void
-lightly_local_carry_hold (LightlyLocalCarry *carry)
-{
-  if (!carry->carry.valid || carry->held)
-    return;
-  lightly_store_hold_coverage ();
-  carry->held = TRUE;
-}
-
-static void
-release (LightlyLocalCarry *carry)
-{
-  if (carry->held)
-    lightly_store_release_coverage ();
-  carry->held = FALSE;
-}
-
-void
 lightly_local_carry_save (LightlyLocalCarry   *carry,
                           LightlyStore        *store,
                           const char          *embedding_id,
@@ -84,18 +67,14 @@ lightly_local_carry_save (LightlyLocalCarry   *carry,
                           gsize                n_candidates,
                           const guint32       *preselected,
                           gsize                n_preselected,
-                          const GArray        *picks,
-                          gboolean             committed)
+                          const GArray        *picks)
 {
   g_autofree guint32 *covered = NULL;
   g_autoptr(GError) error = NULL;
   gsize n_applied = carry->carry.n_applied, n;
 
-  if (!committed || !carry->carry.valid || n_applied > picks->len)
-    {
-      release (carry);
-      return;
-    }
+  if (!carry->carry.valid || n_applied > picks->len)
+    return;
   /* P ∪ the applied picks, ascending (the picks are candidates, not in P). */
   n = n_preselected + n_applied;
   covered = g_new (guint32, MAX (n, 1));
@@ -108,13 +87,11 @@ lightly_local_carry_save (LightlyLocalCarry   *carry,
                                     candidates, n_candidates, carry->carry.mind2,
                                     carry->carry.anchor, covered, n, &error))
     g_warning ("Could not keep the coverage for the next round: %s", error->message);
-  release (carry);
 }
 
 void
 lightly_local_carry_clear (LightlyLocalCarry *carry)
 {
-  release (carry);
   g_clear_pointer (&carry->carry.mind2, g_free);
   g_clear_pointer (&carry->carry.anchor, g_free);
   g_clear_pointer (&carry->uncovered, g_free);

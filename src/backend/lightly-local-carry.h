@@ -15,7 +15,6 @@ G_BEGIN_DECLS
 typedef struct {
   LightlySelectionCarry carry;
   guint32 *uncovered;
-  gboolean held;    /* holds a save (lightly_store_hold_coverage()) */
 } LightlyLocalCarry;
 
 /* Prepares @out for a run of @method over the candidates and P, and
@@ -32,13 +31,8 @@ LightlySelectionCarry *lightly_local_carry_prepare (LightlyLocalCarry   *out,
                                                     gsize                n_candidates,
                                                     const guint32       *preselected,
                                                     gsize                n_preselected);
-/* After a successful run, before its result is committed: holds the save
- * that lightly_local_carry_save() makes once the result is (when the run
- * carried coverage at all). */
-void                   lightly_local_carry_hold    (LightlyLocalCarry   *carry);
-/* After the result is committed (@committed) or not: stores the coverage
- * the run ended with (over P and its applied picks) when it was, and
- * releases the hold. A failure is only a warning: the next round
+/* After a successful run: stores the coverage the run ended with (over P
+ * and its applied picks). A failure is only a warning: the next round
  * recomputes. */
 void                   lightly_local_carry_save    (LightlyLocalCarry   *carry,
                                                     LightlyStore        *store,
@@ -48,8 +42,7 @@ void                   lightly_local_carry_save    (LightlyLocalCarry   *carry,
                                                     gsize                n_candidates,
                                                     const guint32       *preselected,
                                                     gsize                n_preselected,
-                                                    const GArray        *picks,
-                                                    gboolean             committed);
+                                                    const GArray        *picks);
 void                   lightly_local_carry_clear   (LightlyLocalCarry   *carry);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LightlyLocalCarry, lightly_local_carry_clear)

@@ -145,38 +145,6 @@ find_row (const guint32 *a, gsize n, guint32 row)
  *
  * See lightly-store.h.
  */
-/* The saves held in this process (lightly_store_hold_coverage()). */
-static GMutex held_lock;
-static GCond held_cond;
-static guint held;
-
-void
-lightly_store_hold_coverage (void)
-{
-  g_mutex_lock (&held_lock);
-  held++;
-  g_mutex_unlock (&held_lock);
-}
-
-void
-lightly_store_release_coverage (void)
-{
-  g_mutex_lock (&held_lock);
-  g_assert (held > 0);
-  if (--held == 0)
-    g_cond_broadcast (&held_cond);
-  g_mutex_unlock (&held_lock);
-}
-
-void
-lightly_store_wait_coverage (void)
-{
-  g_mutex_lock (&held_lock);
-  while (held > 0)
-    g_cond_wait (&held_cond, &held_lock);
-  g_mutex_unlock (&held_lock);
-}
-
 gboolean
 lightly_store_load_coverage (LightlyStore        *self,
                              const char          *embedding_id,
@@ -208,8 +176,6 @@ lightly_store_load_coverage (LightlyStore        *self,
   *n_uncovered = 0;
   if (self->dir == NULL || n_candidates == 0 || n_preselected == 0)
     return FALSE;
-  /* The previous round's file may still be on its way. */
-  lightly_store_wait_coverage ();
   path = coverage_path (self, embedding_id);
   mapped = g_mapped_file_new (path, FALSE, &local);
   if (mapped == NULL)

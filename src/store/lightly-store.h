@@ -329,16 +329,6 @@ gboolean               lightly_store_load_coverage         (LightlyStore        
                                                             guint32             *anchor,
                                                             guint32            **uncovered,
                                                             gsize               *n_uncovered);
-/* A selection job saves its coverage after its result is committed, so
- * that the caller reads the result while the file is written
- * (lightly-local-carry.c). From before that commit to the end of the save
- * the job holds the save: lightly_store_load_coverage() and
- * lightly_store_wait_coverage() wait for every save held in the process,
- * so that no later round of this process, and no caller that waits before
- * it exits (the local backend's finalize), misses the file. */
-void                   lightly_store_hold_coverage         (void);
-void                   lightly_store_release_coverage      (void);
-void                   lightly_store_wait_coverage         (void);
 /* Replaces the embedding's coverage file atomically: @covered the rows the
  * minima are over, @mind2 and @anchor per candidate (mind2 < 0: unknown).
  * A no-op for an in-memory store. */
