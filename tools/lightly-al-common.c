@@ -350,6 +350,16 @@ lightly_al_pick_info (LightlyQueryResult *result,
   pick->cluster = -1;
 }
 
+const char *
+lightly_al_location_or_env (const char *location)
+{
+  const char *env = g_getenv ("LIGHTLY_SERVER_LOCATION");
+
+  if (location != NULL)
+    return location;
+  return env != NULL && *env != '\0' ? env : NULL;
+}
+
 char *
 lightly_al_find_sibling (const char *name,
                          const char *installed_dir,

@@ -87,6 +87,10 @@ gboolean                  lightly_al_query           (LightlyAgent          *age
                                                       LightlyQueryResult   **result,
                                                       GError               **error);
 
+/* @location, else $LIGHTLY_SERVER_LOCATION when set and not empty, else
+ * NULL (the embedded store): the store every command opens. */
+const char               *lightly_al_location_or_env (const char           *location);
+
 /* The program or module @name next to this program (a build tree), else
  * @installed_dir/@name. @test: what the sibling must be to be taken. */
 char                     *lightly_al_find_sibling    (const char            *name,

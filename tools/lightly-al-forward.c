@@ -43,7 +43,7 @@ is_http (const char *location)
 static char *
 find_location (int argc, char **argv)
 {
-  char *location = NULL;
+  g_autofree char *location = NULL;
   const GOptionEntry entries[] = {
     { "location", 'l', 0, G_OPTION_ARG_STRING, &location, NULL, NULL },
     G_OPTION_ENTRY_NULL
@@ -58,10 +58,7 @@ find_location (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse_strv (context, &args, NULL))
     g_clear_pointer (&location, g_free);
-  if (location == NULL && g_getenv ("LIGHTLY_SERVER_LOCATION") != NULL &&
-      *g_getenv ("LIGHTLY_SERVER_LOCATION") != '\0')
-    location = g_strdup (g_getenv ("LIGHTLY_SERVER_LOCATION"));
-  return location;
+  return g_strdup (lightly_al_location_or_env (location));
 }
 
 /* Replaces this process with lightly-al-net on the saved arguments;

@@ -115,11 +115,7 @@ lightly_al_open_client (const char  *location,
   g_autofree char *token = NULL;
   g_autoptr(GPtrArray) datasets = NULL;
 
-  if (location == NULL)
-    location = opt_location;
-  if (location == NULL && g_getenv ("LIGHTLY_SERVER_LOCATION") != NULL &&
-      *g_getenv ("LIGHTLY_SERVER_LOCATION") != '\0')
-    location = g_getenv ("LIGHTLY_SERVER_LOCATION");
+  location = lightly_al_location_or_env (location != NULL ? location : opt_location);
 
   /* The http backend reads it when it makes its session. */
   if (opt_ca_file != NULL)
