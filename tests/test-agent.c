@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 
 #include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-selection.h"
 #include "lightly/lightly-agent-private.h"
 #include "lightly/lightly-api-workflow-client-private.h"
 #include "lightly/lightly-pick-private.h"
@@ -414,9 +415,9 @@ assert_no_watches (void)
 {
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  while (lightly_local_backend_count_watches () > 0 && g_get_monotonic_time () < deadline)
+  while (lightly_local_selection_count_watches () > 0 && g_get_monotonic_time () < deadline)
     g_usleep (1000);
-  g_assert_cmpuint (lightly_local_backend_count_watches (), ==, 0);
+  g_assert_cmpuint (lightly_local_selection_count_watches (), ==, 0);
 }
 
 /* ---- the tutorial ----------------------------------------------------------- */

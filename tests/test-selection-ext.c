@@ -9,7 +9,7 @@
  * supports, and the picks must be identical.
  */
 #include <lightly/lightly.h>
-#include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-selection.h"
 #include "selection/lightly-selection-private.h"
 
 #include <math.h>
@@ -810,14 +810,14 @@ test_bad_input (void)
   guint32 unsorted[] = { 3, 2 };
 
   /* AUTO never reaches the engine: its public caller refuses it. */
-  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_AUTO, &p, &error);
+  picks = lightly_local_selection_run (LIGHTLY_SAMPLING_METHOD_AUTO, &p, &error);
   g_assert_null (picks);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "AUTO"));
   g_clear_error (&error);
   /* The public caller maps the engine's errors onto the public codes. */
   p.delta = NAN;
-  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_PROBCOVER, &p, &error);
+  picks = lightly_local_selection_run (LIGHTLY_SAMPLING_METHOD_PROBCOVER, &p, &error);
   g_assert_null (picks);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
   g_clear_error (&error);

@@ -6,7 +6,7 @@
  * with 1 and 2 threads and with small blocks, and the picks must be identical.
  */
 #include <lightly/lightly.h>
-#include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-selection.h"
 #include "selection/lightly-selection.h"
 #include "selection/lightly-selection-kernels.h"
 #include "test-utils.h"
@@ -1031,7 +1031,7 @@ expect_error (LightlySelectionParams *p, GQuark domain, gint code, const char *n
     g_error ("error \"%s\" does not mention \"%s\"", error->message, needle);
 }
 
-/* lightly_local_backend_select(): the engine's errors in the public codes. */
+/* lightly_local_selection_run(): the engine's errors in the public codes. */
 static void
 test_public_codes (void)
 {
@@ -1049,24 +1049,24 @@ test_public_codes (void)
   p.n_candidates = 2;
   p.k = 1;
   p.n_threads = 1;
-  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_CORAL, &p, &error);
+  picks = lightly_local_selection_run (LIGHTLY_SAMPLING_METHOD_CORAL, &p, &error);
   g_assert_null (picks);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_SCORES_REQUIRED);
   g_assert_nonnull (strstr (error->message, "CORAL"));
   g_clear_error (&error);
   p.candidates = NULL;
-  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_CORESET, &p, &error);
+  picks = lightly_local_selection_run (LIGHTLY_SAMPLING_METHOD_CORESET, &p, &error);
   g_assert_null (picks);
   g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_INVALID_INPUT);
   g_clear_error (&error);
   p.candidates = c;
   p.cancel = &cancel;
-  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_CORESET, &p, &error);
+  picks = lightly_local_selection_run (LIGHTLY_SAMPLING_METHOD_CORESET, &p, &error);
   g_assert_null (picks);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   p.cancel = NULL;
-  picks = lightly_local_backend_select (LIGHTLY_SAMPLING_METHOD_RANDOM, &p, &error);
+  picks = lightly_local_selection_run (LIGHTLY_SAMPLING_METHOD_RANDOM, &p, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (picks->len, ==, 1);
   g_array_unref (picks);

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/lightly-local-backend.h"
+#include "backend/lightly-local-selection.h"
 #include "lightly-al-common.h"
 #include "lightly-al-plot.h"
 #include "ml/lightly-fashion-mnist.h"
@@ -538,7 +538,7 @@ run_one (const Data *d, const float *pool_norm, Strategy *st, guint seed, const 
       p.n_classes = proba != NULL ? d->n_classes : 0;
       p.balance = st->balance && proba != NULL;
       p.carry = cover_prepare (&cover, &p, method);
-      picks = lightly_local_backend_select (method, &p, error);
+      picks = lightly_local_selection_run (method, &p, error);
       if (picks == NULL)
         goto out;
       cover_keep (&cover, &p, picks);

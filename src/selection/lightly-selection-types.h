@@ -5,8 +5,8 @@
  * The methods the engine runs and the errors it reports, in its own terms:
  * the engine includes nothing of the public layer (src/lightly/). The one
  * place that maps these onto LightlySamplingMethod, LIGHTLY_ERROR and
- * G_IO_ERROR_CANCELLED is lightly_local_backend_select() in
- * src/backend/lightly-local-backend.c; the CLI's simulate goes through it
+ * G_IO_ERROR_CANCELLED is lightly_local_selection_run() in
+ * src/backend/lightly-local-selection.c; the CLI's simulate goes through it
  * too. AUTO is not here: it is a client-side rule, resolved before anything
  * reaches the engine.
  */
