@@ -1042,6 +1042,121 @@ test_disk_roundtrip (void)
   test_rm_rf (dir);
 }
 
+/* The store keeps the mappings of the matrices it mapped last, and hands
+ * them out again only while the file is the one it mapped: a file
+ * replaced or truncated outside the store is mapped anew and checked. */
+static void
+test_disk_matrix_kept (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autofree char *ds = NULL, *first = NULL, *path = NULL, *tmp = NULL;
+  g_autoptr(LightlyStoreMatrix) m1 = NULL;
+  g_autoptr(LightlyStoreMatrix) m2 = NULL;
+  g_autoptr(LightlyStoreMatrix) m3 = NULL;
+  char *ids[STORE_MAPPED_KEEP + 1];
+  const float *d1;
+  float swapped[8];
+
+  g_assert_no_error (error);
+  ds = new_dataset (store, "kept", four);
+  for (guint i = 0; i <= STORE_MAPPED_KEEP; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("e%u", i);
+      g_autoptr(GInputStream) in = stream_for (embeddings_csv);
+
+      ids[i] = lightly_store_add_embedding (store, ds, name, in, NULL, &error);
+      g_assert_no_error (error);
+    }
+  first = g_strdup (ids[0]);
+
+  /* Mapped once, handed out twice. */
+  m1 = lightly_store_map_embedding (store, first, &error);
+  g_assert_no_error (error);
+  m2 = lightly_store_map_embedding (store, first, &error);
+  g_assert_no_error (error);
+  d1 = lightly_store_matrix_get_data (m1);
+  g_assert_true (lightly_store_matrix_get_data (m2) == d1);
+  g_clear_pointer (&m2, lightly_store_matrix_unref);
+
+  /* The file replaced by another with the same size (rows swapped): the
+   * next map is a new mapping of the new bytes. */
+  path = g_strdup_printf ("%s/embeddings/%s.f32", dir, first);
+  tmp = g_strconcat (path, ".new", NULL);
+  memcpy (swapped, d1 + 2, 2 * sizeof (float));
+  memcpy (swapped + 2, d1, 2 * sizeof (float));
+  memcpy (swapped + 4, d1 + 4, 4 * sizeof (float));
+  g_assert_true (g_file_set_contents (tmp, (const char *) swapped, sizeof swapped, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_rename (tmp, path), ==, 0);
+  m2 = lightly_store_map_embedding (store, first, &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_matrix_get_data (m2) != d1);
+  g_assert_cmpmem (lightly_store_matrix_get_data (m2), sizeof swapped, swapped, sizeof swapped);
+  /* The first mapping still reads what it mapped. */
+  g_assert_cmpfloat_with_epsilon (d1[0], 0.6, 1e-7);
+  g_clear_pointer (&m2, lightly_store_matrix_unref);
+
+  /* Truncated: the store's error, not a fault on access. */
+  g_assert_cmpint (truncate (path, 4 * sizeof (float)), ==, 0);
+  g_assert_null (lightly_store_map_embedding (store, first, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE);
+  assert_message (error, "the store is damaged");
+  g_clear_error (&error);
+  /* Gone: the same error kind. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_null (lightly_store_map_embedding (store, first, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE);
+  assert_message (error, "could not map embedding");
+  g_clear_error (&error);
+
+  /* STORE_MAPPED_KEEP fill the store's room, and are handed out again. */
+  m1 = (lightly_store_matrix_unref (m1), lightly_store_map_embedding (store, ids[1], &error));
+  g_assert_no_error (error);
+  for (guint i = 2; i <= STORE_MAPPED_KEEP; i++)
+    {
+      g_autoptr(LightlyStoreMatrix) m = lightly_store_map_embedding (store, ids[i], &error);
+
+      g_assert_no_error (error);
+    }
+  m2 = lightly_store_map_embedding (store, ids[1], &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_matrix_get_data (m2) == lightly_store_matrix_get_data (m1));
+  /* Used least recently, ids[1] is the one dropped for one more; mapped
+   * again it is a new mapping (the caller still holds the old one) of the
+   * same bytes. */
+  {
+    g_autofree char *extra = NULL;
+    g_autoptr(GInputStream) in = stream_for (embeddings_csv);
+    g_autoptr(LightlyStoreMatrix) m = NULL;
+
+    extra = lightly_store_add_embedding (store, ds, "extra", in, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 2; i <= STORE_MAPPED_KEEP; i++)
+      {
+        g_autoptr(LightlyStoreMatrix) mi = lightly_store_map_embedding (store, ids[i], &error);
+
+        g_assert_no_error (error);
+      }
+    m = lightly_store_map_embedding (store, extra, &error);
+    g_assert_no_error (error);
+  }
+  m3 = lightly_store_map_embedding (store, ids[1], &error);
+  g_assert_no_error (error);
+  g_assert_true (lightly_store_matrix_get_data (m3) != lightly_store_matrix_get_data (m1));
+  g_assert_cmpmem (lightly_store_matrix_get_data (m3), 8 * sizeof (float),
+                   lightly_store_matrix_get_data (m1), 8 * sizeof (float));
+
+  for (guint i = 0; i <= STORE_MAPPED_KEEP; i++)
+    g_free (ids[i]);
+  g_clear_pointer (&m1, lightly_store_matrix_unref);
+  g_clear_pointer (&m2, lightly_store_matrix_unref);
+  g_clear_pointer (&m3, lightly_store_matrix_unref);
+  g_clear_object (&store);
+  test_rm_rf (dir);
+}
+
 /* A store that has been written keeps its WAL when closed (no checkpoint
  * on close, lightly-store.c): what a crash would leave on disk, the
  * database and its WAL without the -shm index, must hold every commit,
@@ -2511,6 +2626,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/disk/wal-kept", test_disk_wal_kept);
   g_test_add_func ("/store/disk/wal-bounded", test_disk_wal_bounded);
   g_test_add_func ("/store/disk/writer-connection", test_disk_writer_connection);
+  g_test_add_func ("/store/disk/matrix-kept", test_disk_matrix_kept);
   g_test_add_func ("/store/disk/owner-exited", test_disk_owner_exited);
   g_test_add_func ("/store/disk/owner-alive", test_disk_owner_alive);
   g_test_add_func ("/store/concurrency/memory", test_concurrency_memory);

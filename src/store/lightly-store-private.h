@@ -67,7 +67,17 @@ struct _LightlyStore {
   GHashTable *tag_masks;
   gsize tag_masks_bytes;
   gsize tag_masks_limit;
+  /* The matrices mapped last, most recent first (LightlyStoreMatrix*, at
+   * most STORE_MAPPED_KEEP; lightly-store-embeddings.c): a process that
+   * runs selection after selection (a server, an app's rounds, a script's
+   * loop) maps an embedding once. */
+  GQueue mapped;
 };
+
+#define STORE_MAPPED_KEEP 4
+
+/* Drops the kept mappings (finalize). */
+void     store_mapped_clear (LightlyStore *self);
 
 /* ---- Small helpers (lightly-store.c) ---------------------------------------- */
 
