@@ -742,29 +742,27 @@ matrix_same_file (const LightlyStoreMatrix *m, const struct stat *st)
 static LightlyStoreMatrix *
 mapped_lookup (LightlyStore *self, const char *id, const struct stat *st)
 {
-  LightlyStoreMatrix *found = NULL;
+  LightlyStoreMatrix *found = NULL, *stale = NULL;
 
   g_mutex_lock (&self->state_lock);
-  for (GList *l = self->mapped.head; l != NULL; l = l->next)
+  for (guint i = 0; self->mapped != NULL && i < self->mapped->len; i++)
     {
-      LightlyStoreMatrix *m = l->data;
+      LightlyStoreMatrix *m = g_ptr_array_index (self->mapped, i);
 
       if (strcmp (m->id, id) != 0)
         continue;
-      g_queue_unlink (&self->mapped, l);
+      m = g_ptr_array_steal_index (self->mapped, i);
       if (st != NULL && matrix_same_file (m, st))
         {
-          g_queue_push_head_link (&self->mapped, l);
+          g_ptr_array_insert (self->mapped, 0, m);
           found = lightly_store_matrix_ref (m);
         }
       else
-        {
-          g_list_free_1 (l);
-          lightly_store_matrix_unref (m);
-        }
+        stale = m;
       break;
     }
   g_mutex_unlock (&self->state_lock);
+  lightly_store_matrix_unref (stale);
   return found;
 }
 
@@ -774,17 +772,13 @@ mapped_keep (LightlyStore *self, LightlyStoreMatrix *m)
   LightlyStoreMatrix *old = NULL;
 
   g_mutex_lock (&self->state_lock);
-  g_queue_push_head (&self->mapped, lightly_store_matrix_ref (m));
-  if (self->mapped.length > STORE_MAPPED_KEEP)
-    old = g_queue_pop_tail (&self->mapped);
+  if (self->mapped == NULL)
+    self->mapped = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_matrix_unref);
+  g_ptr_array_insert (self->mapped, 0, lightly_store_matrix_ref (m));
+  if (self->mapped->len > STORE_MAPPED_KEEP)
+    old = g_ptr_array_steal_index (self->mapped, self->mapped->len - 1);
   g_mutex_unlock (&self->state_lock);
   lightly_store_matrix_unref (old);
-}
-
-void
-store_mapped_clear (LightlyStore *self)
-{
-  g_queue_clear_full (&self->mapped, (GDestroyNotify) lightly_store_matrix_unref);
 }
 
 /* Maps the file at @path for @e through one descriptor, so that the

@@ -68,16 +68,14 @@ struct _LightlyStore {
   gsize tag_masks_bytes;
   gsize tag_masks_limit;
   /* The matrices mapped last, most recent first (LightlyStoreMatrix*, at
-   * most STORE_MAPPED_KEEP; lightly-store-embeddings.c): a process that
-   * runs selection after selection (a server, an app's rounds, a script's
-   * loop) maps an embedding once. */
-  GQueue mapped;
+   * most STORE_MAPPED_KEEP; made on first use by lightly-store-embeddings.c,
+   * with the free function): a process that runs selection after
+   * selection (a server, an app's rounds, a script's loop) maps an
+   * embedding once. */
+  GPtrArray *mapped;
 };
 
 #define STORE_MAPPED_KEEP 4
-
-/* Drops the kept mappings (finalize). */
-void     store_mapped_clear (LightlyStore *self);
 
 /* ---- Small helpers (lightly-store.c) ---------------------------------------- */
 
