@@ -718,9 +718,10 @@ lightly_store_read_embedding_csv (LightlyStore *self, const char *embedding_id,
 /* Kept mappings.
  *
  * Mapping a matrix afresh costs every selection a page fault per few pages
- * of it and, when the job ends, the unmapping (on the 2-core VM measured:
- * ~18 ms of a ~95 ms round at 100k × 128, in a process that runs round
- * after round). An embedding's file never changes under its id (written to
+ * of it and, when the job ends, the unmapping: little when the page cache
+ * holds the file in large folios (as after the store's own one write), ~20 %
+ * of a round after the first at 100k × 128 and 1M × 128 when it holds small
+ * ones (a store copied with cp; bench/run-rounds.sh). An embedding's file never changes under its id (written to
  * a temporary file, then renamed; ids are not reused), so the store keeps
  * the last STORE_MAPPED_KEEP mappings and hands them out again. Each use
  * still compares the file's identity (device, inode, size, modification
@@ -774,8 +775,12 @@ mapped_keep (LightlyStore *self, LightlyStoreMatrix *m)
   g_mutex_lock (&self->state_lock);
   if (self->mapped == NULL)
     self->mapped = g_ptr_array_new_with_free_func ((GDestroyNotify) lightly_store_matrix_unref);
+  /* Two threads that missed at once both mapped: the later one stays. */
+  for (guint i = 0; i < self->mapped->len && old == NULL; i++)
+    if (strcmp (((LightlyStoreMatrix *) g_ptr_array_index (self->mapped, i))->id, m->id) == 0)
+      old = g_ptr_array_steal_index (self->mapped, i);
   g_ptr_array_insert (self->mapped, 0, lightly_store_matrix_ref (m));
-  if (self->mapped->len > STORE_MAPPED_KEEP)
+  if (old == NULL && self->mapped->len > STORE_MAPPED_KEEP)
     old = g_ptr_array_steal_index (self->mapped, self->mapped->len - 1);
   g_mutex_unlock (&self->state_lock);
   lightly_store_matrix_unref (old);
