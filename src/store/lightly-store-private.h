@@ -68,7 +68,7 @@ struct _LightlyStore {
   gsize tag_masks_bytes;
   gsize tag_masks_limit;
   /* The matrices mapped last, most recent first (LightlyStoreMatrix*, at
-   * most STORE_MAPPED_KEEP; made on first use by lightly-store-embeddings.c,
+   * most STORE_MAPPED_KEEP; made on first use by lightly-store-matrix.c,
    * with the free function): a process that runs selection after
    * selection (a server, an app's rounds, a script's loop) maps an
    * embedding once. */
