@@ -441,12 +441,75 @@ test_float16_overflow (void)
   store_clear (&s);
 }
 
+/* A checked copy is kept by the store and handed out again while its file
+ * is the one checked; a rewritten file is checked again, a damaged one
+ * ignored. */
+static void
+test_kept (void)
+{
+  g_autofree char *dir = test_make_tmp_dir ("lightly-half-kept");
+  g_autofree float *x = make_matrix (11, ROWS, DIM);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *mask = NULL, *path = NULL, *good = NULL;
+  g_autoptr(LightlyStore) store = NULL;
+  g_autoptr(LightlyStoreMatrix) matrix = NULL;
+  g_autoptr(GBytes) b1 = NULL;
+  g_autoptr(GBytes) b2 = NULL;
+  g_autoptr(GBytes) b3 = NULL;
+  gsize len;
+  Store s;
+
+  store_setup (&s, dir, x);
+  mask = select_mask (&s, LIGHTLY_SAMPLING_METHOD_CORESET, LIGHTLY_MATRIX_PRECISION_FLOAT16, NULL, 20,
+                      NULL, &error);
+  g_assert_no_error (error);
+  path = half_file (&s, ".f16");
+  g_assert_true (g_file_get_contents (path, &good, &len, NULL));
+
+  store = lightly_store_open (dir, &error);
+  g_assert_no_error (error);
+  matrix = lightly_store_map_embedding (store, s.emb, &error);
+  g_assert_no_error (error);
+  b1 = lightly_store_load_half (store, s.emb, LIGHTLY_STORE_HALF_FLOAT16, matrix);
+  b2 = lightly_store_load_half (store, s.emb, LIGHTLY_STORE_HALF_FLOAT16, matrix);
+  g_assert_nonnull (b1);
+  g_assert_true (g_bytes_get_data (b2, NULL) == g_bytes_get_data (b1, NULL));
+  g_clear_pointer (&b2, g_bytes_unref);
+
+  /* The same bytes in a new file: checked and mapped again. */
+  g_assert_true (g_file_set_contents (path, good, (gssize) len, NULL));
+  b2 = lightly_store_load_half (store, s.emb, LIGHTLY_STORE_HALF_FLOAT16, matrix);
+  g_assert_nonnull (b2);
+  g_assert_true (g_bytes_get_data (b2, NULL) != g_bytes_get_data (b1, NULL));
+  g_assert_true (g_bytes_equal (b1, b2));
+
+  /* A flipped bit in a new file: ignored, with the warning. */
+  good[len - 10] ^= 0x10;
+  g_assert_true (g_file_set_contents (path, good, (gssize) len, NULL));
+  g_test_expect_message ("Lightly", G_LOG_LEVEL_WARNING, "Ignoring the half-precision copy*");
+  g_assert_null (lightly_store_load_half (store, s.emb, LIGHTLY_STORE_HALF_FLOAT16, matrix));
+  g_test_assert_expected_messages ();
+  /* Gone: nothing kept is handed out. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_null (lightly_store_load_half (store, s.emb, LIGHTLY_STORE_HALF_FLOAT16, matrix));
+  good[len - 10] ^= 0x10;
+  g_assert_true (g_file_set_contents (path, good, (gssize) len, NULL));
+  b3 = lightly_store_load_half (store, s.emb, LIGHTLY_STORE_HALF_FLOAT16, matrix);
+  g_assert_nonnull (b3);
+  g_assert_true (g_bytes_equal (b1, b3));
+
+  g_clear_pointer (&matrix, lightly_store_matrix_unref);
+  g_clear_object (&store);
+  store_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/half-store/picks/disk", test_picks_disk);
   g_test_add_func ("/half-store/rebuild", test_rebuild);
+  g_test_add_func ("/half-store/kept", test_kept);
   g_test_add_func ("/half-store/removed-with-embedding", test_removed_with_embedding);
   g_test_add_func ("/half-store/float16-overflow", test_float16_overflow);
   return g_test_run ();

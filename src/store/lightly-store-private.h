@@ -73,6 +73,9 @@ struct _LightlyStore {
    * selection (a server, an app's rounds, a script's loop) maps an
    * embedding once. */
   GPtrArray *mapped;
+  /* The half-precision copies loaded last, checked (lightly-store-half.c,
+   * which makes it with its free function; at most STORE_MAPPED_KEEP). */
+  GPtrArray *halves;
 };
 
 #define STORE_MAPPED_KEEP 4

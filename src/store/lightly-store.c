@@ -798,6 +798,7 @@ lightly_store_finalize (GObject *object)
   g_hash_table_unref (self->mem_csv);
   g_hash_table_unref (self->tag_masks);
   g_clear_pointer (&self->mapped, g_ptr_array_unref);
+  g_clear_pointer (&self->halves, g_ptr_array_unref);
   g_ptr_array_unref (self->idle);
   g_mutex_clear (&self->conn_lock);
   g_mutex_clear (&self->write_lock);
