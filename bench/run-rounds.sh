@@ -12,7 +12,8 @@
 # With BASE=OTHER_BUILD_DIR each run also runs OTHER_BUILD_DIR's library on
 # the same store, the two taking turns going first; the summary gives the
 # median of rounds 2 on for each. COPY=1 copies the store with cp before
-# the runs, as a restored or copied store would be.
+# the runs, as a restored or copied store would be. PRECISION=float16 or
+# bfloat16 streams the store's half-precision copy (built by the first run).
 set -eu
 build=$(realpath "$1")
 size=${2:-100000x128}
@@ -27,7 +28,7 @@ d=${size#*x}
 
 run () {
   GI_TYPELIB_PATH="$1/introspection" LD_LIBRARY_PATH="$1/src" PYTHONPATH="$1/introspection/pygi" \
-    /usr/bin/python3 "$here/bindings/bench-rounds.py" "$work/store" "$n" "$d" "$rounds" "$k"
+    /usr/bin/python3 "$here/bindings/bench-rounds.py" "$work/store" "$n" "$d" "$rounds" "$k" "${PRECISION:-float32}"
 }
 
 echo "load before: $(cat /proc/loadavg) on $(nproc) cores"
