@@ -608,7 +608,7 @@ lightly_store_get_embedding_by_name (LightlyStore *self, const char *dataset_id,
 static GInputStream *
 csv_from_matrix (LightlyStore *self, const LightlyStoreEmbedding *e, GError **error)
 {
-  g_autoptr(LightlyStoreMatrix) m = lightly_store_map_embedding (self, e->id, error);
+  g_autoptr(LightlyStoreMatrix) m = store_matrix_map (self, e, error);
   g_autoptr(LightlyNames) samples = NULL;
   g_autoptr(GBytes) bytes = NULL;
   gsize n_samples = 0, n_rows, dim;
@@ -698,4 +698,15 @@ lightly_store_read_embedding_csv (LightlyStore *self, const char *embedding_id,
       g_mutex_unlock (&self->state_lock);
       return in != NULL ? in : csv_from_matrix (self, e, error);
     }
+}
+
+LightlyStoreMatrix *
+lightly_store_map_embedding (LightlyStore *self, const char *embedding_id, GError **error)
+{
+  g_autoptr(LightlyStoreEmbedding) e = NULL;
+
+  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
+
+  e = lightly_store_get_embedding (self, NULL, embedding_id, error);
+  return e != NULL ? store_matrix_map (self, e, error) : NULL;
 }

@@ -160,17 +160,11 @@ map_file (const LightlyStoreEmbedding *e, const char *path, gsize expected, GErr
 }
 
 LightlyStoreMatrix *
-lightly_store_map_embedding (LightlyStore *self, const char *embedding_id, GError **error)
+store_matrix_map (LightlyStore *self, const LightlyStoreEmbedding *e, GError **error)
 {
-  g_autoptr(LightlyStoreEmbedding) e = NULL;
   LightlyStoreMatrix *m;
   gsize expected;
 
-  g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
-
-  e = lightly_store_get_embedding (self, NULL, embedding_id, error);
-  if (e == NULL)
-    return NULL;
   expected = (gsize) e->n_rows * (gsize) e->dim * sizeof (float);
   if (self->dir != NULL)
     {

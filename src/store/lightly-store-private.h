@@ -80,6 +80,13 @@ struct _LightlyStore {
 
 #define STORE_MAPPED_KEEP 4
 
+/* The matrix of @e (lightly-store-matrix.c): a kept mapping when its file
+ * is unchanged, else a new one, kept; lightly_store_map_embedding() looks
+ * @e up first. */
+LightlyStoreMatrix *store_matrix_map (LightlyStore                 *self,
+                                      const LightlyStoreEmbedding  *e,
+                                      GError                      **error);
+
 /* ---- Small helpers (lightly-store.c) ---------------------------------------- */
 
 gint64   store_now_ms     (void);
