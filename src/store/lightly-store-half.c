@@ -30,11 +30,9 @@
  * change a pick. So the file is used only if its size, magic, kind, shape,
  * id, fingerprint and both hashes match, the body hash read in full on
  * the first load of the file by the process (a few per cent of one CORESET
- * pick on 1M × 128, see bench/README.md; 23–147 ms a round there). The
- * store keeps what it loaded and hands it out again while the file's
- * device, inode, size and modification time are the ones it checked (every
- * rewrite below makes a new inode), as it keeps the float32 mappings
- * (lightly-store-matrix.c). Anything else is ignored (damage with a warning) and
+ * pick on 1M × 128, see bench/README.md; 23–147 ms a round there): the
+ * store keeps what it checked while the file is unchanged
+ * (lightly-store-kept.c; every rewrite below makes a new inode). Anything else is ignored (damage with a warning) and
  * the caller rebuilds it from the float32 matrix, which this file never
  * writes: a bad half copy costs time, never data.
  *
@@ -132,95 +130,6 @@ header_hash (const HalfHeader *hd)
   return store_hash_bytes (STORE_HASH_SEED, (const guint8 *) hd, offsetof (HalfHeader, header_hash));
 }
 
-/* A checked copy kept by the store (LightlyStore.halves). */
-typedef struct {
-  char *id;
-  LightlyStoreHalfKind kind;
-  GBytes *body;
-  dev_t dev;
-  ino_t ino;
-  off_t size;
-  struct timespec mtime;
-} KeptHalf;
-
-static void
-kept_half_free (KeptHalf *k)
-{
-  g_free (k->id);
-  g_bytes_unref (k->body);
-  g_free (k);
-}
-
-static gboolean
-kept_half_same_file (const KeptHalf *k, const struct stat *st)
-{
-  return k->dev == st->st_dev && k->ino == st->st_ino && k->size == st->st_size &&
-         k->mtime.tv_sec == st->st_mtim.tv_sec && k->mtime.tv_nsec == st->st_mtim.tv_nsec;
-}
-
-/* The kept body of (@id, @kind) if its file is still @st's, referenced, or
- * NULL; a kept copy whose file changed is dropped. */
-static GBytes *
-kept_half_lookup (LightlyStore *self, const char *id, LightlyStoreHalfKind kind,
-                  const struct stat *st)
-{
-  KeptHalf *stale = NULL;
-  GBytes *found = NULL;
-
-  g_mutex_lock (&self->state_lock);
-  for (guint i = 0; self->halves != NULL && i < self->halves->len; i++)
-    {
-      KeptHalf *k = g_ptr_array_index (self->halves, i);
-
-      if (k->kind != kind || strcmp (k->id, id) != 0)
-        continue;
-      k = g_ptr_array_steal_index (self->halves, i);
-      if (st != NULL && kept_half_same_file (k, st))
-        {
-          g_ptr_array_insert (self->halves, 0, k);
-          found = g_bytes_ref (k->body);
-        }
-      else
-        stale = k;
-      break;
-    }
-  g_mutex_unlock (&self->state_lock);
-  if (stale != NULL)
-    kept_half_free (stale);
-  return found;
-}
-
-static void
-kept_half_add (LightlyStore *self, const char *id, LightlyStoreHalfKind kind, GBytes *body,
-               const struct stat *st)
-{
-  KeptHalf *k = g_new0 (KeptHalf, 1), *old = NULL;
-
-  k->id = g_strdup (id);
-  k->kind = kind;
-  k->body = g_bytes_ref (body);
-  k->dev = st->st_dev;
-  k->ino = st->st_ino;
-  k->size = st->st_size;
-  k->mtime = st->st_mtim;
-  g_mutex_lock (&self->state_lock);
-  if (self->halves == NULL)
-    self->halves = g_ptr_array_new_with_free_func ((GDestroyNotify) kept_half_free);
-  for (guint i = 0; i < self->halves->len && old == NULL; i++)
-    {
-      KeptHalf *o = g_ptr_array_index (self->halves, i);
-
-      if (o->kind == kind && strcmp (o->id, id) == 0)
-        old = g_ptr_array_steal_index (self->halves, i);
-    }
-  g_ptr_array_insert (self->halves, 0, k);
-  if (old == NULL && self->halves->len > STORE_MAPPED_KEEP)
-    old = g_ptr_array_steal_index (self->halves, self->halves->len - 1);
-  g_mutex_unlock (&self->state_lock);
-  if (old != NULL)
-    kept_half_free (old);
-}
-
 static GBytes *
 damaged (const char *path, const char *why)
 {
@@ -255,7 +164,8 @@ lightly_store_load_half (LightlyStore         *self,
   if (self->dir == NULL)
     return NULL;
   path = half_path (self, embedding_id, kind);
-  body = kept_half_lookup (self, embedding_id, kind, stat (path, &st) == 0 ? &st : NULL);
+  body = store_kept_lookup (self, &self->halves, path, stat (path, &st) == 0 ? &st : NULL,
+                            (gpointer (*) (gpointer)) g_bytes_ref);
   if (body != NULL)
     return body;
   /* Mapped through the descriptor it was checked through, so that the
@@ -295,7 +205,7 @@ lightly_store_load_half (LightlyStore         *self,
     return damaged (path, "checksum mismatch");
   whole = g_mapped_file_get_bytes (mapped);
   body = g_bytes_new_from_bytes (whole, HALF_HEADER, len - HALF_HEADER);
-  kept_half_add (self, embedding_id, kind, body, &st);
+  store_kept_add (self, &self->halves, path, g_bytes_ref (body), (GDestroyNotify) g_bytes_unref, &st);
   return body;
 }
 

@@ -12,6 +12,8 @@
  */
 #pragma once
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include "store/lightly-store.h"
@@ -67,18 +69,36 @@ struct _LightlyStore {
   GHashTable *tag_masks;
   gsize tag_masks_bytes;
   gsize tag_masks_limit;
-  /* The matrices mapped last, most recent first (LightlyStoreMatrix*, at
-   * most STORE_MAPPED_KEEP; made on first use by lightly-store-matrix.c,
-   * with the free function): a process that runs selection after
-   * selection (a server, an app's rounds, a script's loop) maps an
-   * embedding once. */
+  /* Files kept loaded between selections, most recent first, at most
+   * STORE_MAPPED_KEEP each (lightly-store-kept.c; made on first use): the
+   * matrices mapped last (lightly-store-matrix.c) and the half-precision
+   * copies checked last (lightly-store-half.c). */
   GPtrArray *mapped;
-  /* The half-precision copies loaded last, checked (lightly-store-half.c,
-   * which makes it with its free function; at most STORE_MAPPED_KEEP). */
   GPtrArray *halves;
 };
 
 #define STORE_MAPPED_KEEP 4
+
+/* ---- Files kept loaded (lightly-store-kept.c) ------------------------------- */
+
+/* The value kept under @key in *@kept, referenced with @ref, when @st (the
+ * file at its path now; NULL: none) is the file it came from; NULL
+ * otherwise, and a value of @key whose file changed is dropped. */
+gpointer store_kept_lookup (LightlyStore       *self,
+                            GPtrArray         **kept,
+                            const char         *key,
+                            const struct stat  *st,
+                            gpointer          (*ref) (gpointer));
+/* Keeps @value (a reference the array takes over, dropped with @unref)
+ * under @key, read from the file @st describes, in front of *@kept (made
+ * here on first use); drops the entry it replaces or the least recently
+ * used one beyond STORE_MAPPED_KEEP. */
+void     store_kept_add    (LightlyStore       *self,
+                            GPtrArray         **kept,
+                            const char         *key,
+                            gpointer            value,
+                            GDestroyNotify      unref,
+                            const struct stat  *st);
 
 /* The matrix of @e (lightly-store-matrix.c): a kept mapping when its file
  * is unchanged, else a new one, kept; lightly_store_map_embedding() looks
