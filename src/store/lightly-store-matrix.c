@@ -3,7 +3,7 @@
  * LightlyStoreMatrix is the read-only view selections compute on: a
  * mapping of embeddings/<id>.f32 (written by lightly-store-embeddings.c),
  * or the bytes of an in-memory store. The store keeps the last few
- * mappings (below).
+ * mappings (why below; how in lightly-store-kept.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
