@@ -157,7 +157,6 @@ lightly_store_load_half (LightlyStore         *self,
   HalfHeader hd, want;
   struct stat st;
   GBytes *body;
-  int fd;
 
   g_return_val_if_fail (LIGHTLY_IS_STORE (self), NULL);
   g_return_val_if_fail (kind == LIGHTLY_STORE_HALF_FLOAT16 || kind == LIGHTLY_STORE_HALF_BFLOAT16, NULL);
@@ -168,25 +167,14 @@ lightly_store_load_half (LightlyStore         *self,
                             (gpointer (*) (gpointer)) g_bytes_ref);
   if (body != NULL)
     return body;
-  /* Mapped through the descriptor it was checked through, so that the
-   * identity kept is that of the bytes checked. */
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
+  /* Mapped through the descriptor whose identity is kept. */
+  mapped = store_kept_map (path, &st, &local);
+  if (mapped == NULL)
     {
-      int saved = errno;
-
-      if (saved != ENOENT)
-        g_warning ("Could not read the half-precision copy %s: %s", path, g_strerror (saved));
+      if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_warning ("Could not read the half-precision copy %s: %s", path, local->message);
       return NULL;
     }
-  if (fstat (fd, &st) != 0 || (mapped = g_mapped_file_new_from_fd (fd, FALSE, &local)) == NULL)
-    {
-      g_warning ("Could not read the half-precision copy %s: %s", path,
-                 local != NULL ? local->message : g_strerror (errno));
-      close (fd);
-      return NULL;
-    }
-  close (fd);
   bytes = (const guint8 *) g_mapped_file_get_contents (mapped);
   len = g_mapped_file_get_length (mapped);
   if (len < HALF_HEADER)

@@ -17,7 +17,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "store/lightly-store-private.h"
 
@@ -110,4 +115,24 @@ store_kept_add (LightlyStore       *self,
   g_mutex_unlock (&self->state_lock);
   if (old != NULL)
     kept_free (old);
+}
+
+GMappedFile *
+store_kept_map (const char *path, struct stat *st, GError **error)
+{
+  GMappedFile *mapped;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0 || fstat (fd, st) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved), g_strerror (saved));
+      return NULL;
+    }
+  mapped = g_mapped_file_new_from_fd (fd, FALSE, error);
+  close (fd);
+  return mapped;
 }

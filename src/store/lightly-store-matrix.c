@@ -9,13 +9,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "lightly/lightly-error.h"
 #include "store/lightly-store-private.h"
@@ -39,51 +33,37 @@ struct _LightlyStoreMatrix {
  * page cache, which the kernel can reclaim; what they hold is address
  * space and page tables (2 MB per GB mapped). */
 
-/* Maps the file at @path for @e through one descriptor, whose fstat() it
- * leaves in @st_out: the identity kept is that of the file mapped. */
+/* The mapping of @e's file at @path, and in @st the identity of the file
+ * mapped. */
 static LightlyStoreMatrix *
-map_file (const LightlyStoreEmbedding *e, const char *path, gsize expected, struct stat *st_out,
+map_file (const LightlyStoreEmbedding *e, const char *path, gsize expected, struct stat *st,
           GError **error)
 {
   g_autoptr(GError) local = NULL;
   LightlyStoreMatrix *m;
-  struct stat st;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  GMappedFile *mapped = store_kept_map (path, st, &local);
 
-  if (fd < 0 || fstat (fd, &st) != 0)
+  if (mapped == NULL)
     {
-      int saved = errno;
-
-      if (fd >= 0)
-        close (fd);
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not map embedding %s: %s",
-                   e->id, g_strerror (saved));
+                   e->id, local->message);
       return NULL;
     }
-  if ((guint64) st.st_size != expected)
+  if ((guint64) st->st_size != expected)
     {
-      close (fd);
+      g_mapped_file_unref (mapped);
       g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE,
                    "the matrix file of embedding %s has %" G_GUINT64_FORMAT " bytes, "
                    "expected %" G_GSIZE_FORMAT "; the store is damaged", e->id,
-                   (guint64) st.st_size, expected);
+                   (guint64) st->st_size, expected);
       return NULL;
     }
   m = g_new0 (LightlyStoreMatrix, 1);
   g_atomic_ref_count_init (&m->ref_count);
   m->n_rows = (gsize) e->n_rows;
   m->dim = (gsize) e->dim;
-  m->mapped = g_mapped_file_new_from_fd (fd, FALSE, &local);
-  close (fd);
-  if (m->mapped == NULL)
-    {
-      g_set_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_STORE, "could not map embedding %s: %s",
-                   e->id, local->message);
-      lightly_store_matrix_unref (m);
-      return NULL;
-    }
-  m->data = (const float *) (const void *) g_mapped_file_get_contents (m->mapped);
-  *st_out = st;
+  m->mapped = mapped;
+  m->data = (const float *) (const void *) g_mapped_file_get_contents (mapped);
   return m;
 }
 

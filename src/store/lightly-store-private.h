@@ -93,6 +93,12 @@ gpointer store_kept_lookup (LightlyStore       *self,
  * under @key, read from the file @st describes, in front of *@kept (made
  * here on first use); drops the entry it replaces or the least recently
  * used one beyond STORE_MAPPED_KEEP. */
+/* Maps the file at @path read-only through one descriptor and leaves its
+ * fstat() in @st, so that what store_kept_add() records is the identity of
+ * the bytes mapped. G_FILE_ERROR on failure. */
+GMappedFile *store_kept_map (const char   *path,
+                             struct stat  *st,
+                             GError      **error);
 void     store_kept_add    (LightlyStore       *self,
                             GPtrArray         **kept,
                             const char         *key,
