@@ -178,7 +178,6 @@ typedef struct {
   GMainLoop *loop;
   LightlyQueryResult *result;
   GError *error;
-  gboolean bar;
 } QueryRun;
 
 static const char *
@@ -204,8 +203,6 @@ on_progress (LightlyAgent      *agent,
   int filled = (int) (fraction * width + 0.5);
   char bar[64];
 
-  if (!run->bar)
-    return;
   for (int i = 0; i < width; i++)
     bar[i] = i < filled ? '#' : '.';
   bar[width] = '\0';
@@ -235,15 +232,20 @@ lightly_al_query (LightlyAgent          *agent,
   QueryRun run = { 0 };
   gulong handler;
 
+  /* Without a bar to draw, the blocking call: over the embedded store its
+   * operations run on this thread, with no worker thread to start. */
+  if (!show_progress || !isatty (STDERR_FILENO))
+    {
+      *result = lightly_agent_query (agent, config, scorer, NULL, error);
+      return *result != NULL;
+    }
   run.loop = g_main_loop_new (NULL, FALSE);
-  run.bar = show_progress && isatty (STDERR_FILENO);
   handler = g_signal_connect (agent, "progress", G_CALLBACK (on_progress), &run);
   lightly_agent_query_async (agent, config, scorer, NULL, on_query_done, &run);
   g_main_loop_run (run.loop);
   g_signal_handler_disconnect (agent, handler);
   g_main_loop_unref (run.loop);
-  if (run.bar)
-    fprintf (stderr, "\r%60s\r", "");
+  fprintf (stderr, "\r%60s\r", "");
 
   if (run.result == NULL)
     {

@@ -28,6 +28,14 @@ lightly_backend_location_to_path (const char *location)
   return raw != NULL ? g_canonicalize_filename (raw, NULL) : NULL;
 }
 
+gboolean
+lightly_backend_location_is_local (const char *location)
+{
+  g_autofree char *scheme = location != NULL ? g_uri_parse_scheme (location) : NULL;
+
+  return scheme != NULL && g_ascii_strcasecmp (scheme, "file") == 0;
+}
+
 LightlyBackend *
 lightly_backend_new_for_location (const char  *location,
                                   const char  *token,

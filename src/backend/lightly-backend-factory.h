@@ -15,6 +15,9 @@ G_BEGIN_DECLS
  * or no local path). */
 char *lightly_backend_location_to_path (const char *location);
 
+/* Whether @location is a file:// URI (the embedded store, in-process). */
+gboolean lightly_backend_location_is_local (const char *location);
+
 /* Picks the backend for a server location: file:// → local, http(s):// → http. */
 LightlyBackend *lightly_backend_new_for_location (const char   *location,
                                                   const char   *token,

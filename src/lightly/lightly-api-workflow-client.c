@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lightly-api-workflow-client-private.h"
+#include "lightly-sync-private.h"
 #include "lightly-api-workflow-client-op-private.h"
 #include "lightly-error.h"
 #include "backend/lightly-backend.h"
@@ -37,6 +38,7 @@ struct _LightlyApiWorkflowClient
   GObject parent_instance;
 
   char *server_location;
+  gboolean local;               /* server_location is file:// */
   char *token;
   char *dataset_id;
   char *embedding_id;
@@ -176,6 +178,20 @@ lightly_client_op_new (LightlyApiWorkflowClient *self,
   return op;
 }
 
+/* A blocking variant's operation on the embedded store runs on the calling
+ * thread, which waits for it anyway: the pool's first thread cost ~1.7 ms
+ * of a command's start and every call a round trip between threads
+ * (bench/README.md, session 20). GTask still delivers the result through
+ * the blocking variant's private context, a source as before. Not on the
+ * thread that owns the global default context (a GUI thread: it runs no
+ * SQL, DESIGN.md "Threads"), and not over http, whose session stays on the
+ * pool's threads. */
+static gboolean
+op_runs_here (LightlyApiWorkflowClient *self)
+{
+  return self->local && lightly_sync_active () && !g_main_context_is_owner (g_main_context_default ());
+}
+
 /* @check_cancellable FALSE: a result the worker produced is returned even if
  * the cancellable fired meanwhile (a selection that finished anyway). */
 void
@@ -192,8 +208,11 @@ lightly_client_op_start_full (LightlyApiWorkflowClient *self,
   g_task_set_source_tag (task, source_tag);
   g_task_set_check_cancellable (task, check_cancellable);
   g_task_set_task_data (task, op, client_op_free);
-  /* The pool takes over the task reference. */
-  g_thread_pool_push (client_pool (), task, NULL);
+  /* The worker takes over the task reference. */
+  if (op_runs_here (self))
+    client_worker (task, NULL);
+  else
+    g_thread_pool_push (client_pool (), task, NULL);
 }
 
 void
@@ -302,6 +321,7 @@ lightly_api_workflow_client_set_property (GObject      *object,
       self->server_location = g_value_dup_string (value);
       if (self->server_location == NULL)
         self->server_location = lightly_api_workflow_client_dup_default_location ();
+      self->local = lightly_backend_location_is_local (self->server_location);
       break;
     case PROP_TOKEN:
       wipe_token (&self->token);

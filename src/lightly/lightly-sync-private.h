@@ -22,5 +22,6 @@ void          lightly_sync_begin (LightlySync *sync);
 void          lightly_sync_done  (GObject *source, GAsyncResult *result, gpointer sync);
 GAsyncResult *lightly_sync_wait  (LightlySync *sync);
 void          lightly_sync_end   (LightlySync *sync);
+gboolean      lightly_sync_active (void);
 
 G_END_DECLS

@@ -6,9 +6,28 @@
 
 #include "lightly-sync-private.h"
 
+/* How many blocking variants are running on this thread (they nest: the
+ * agent's blocking init runs the client's operations). */
+static GPrivate depth;
+
+static void
+depth_add (int delta)
+{
+  g_private_set (&depth, GINT_TO_POINTER (GPOINTER_TO_INT (g_private_get (&depth)) + delta));
+}
+
+/* Whether a blocking variant is running on the calling thread: its caller
+ * waits for the result either way. */
+gboolean
+lightly_sync_active (void)
+{
+  return GPOINTER_TO_INT (g_private_get (&depth)) > 0;
+}
+
 void
 lightly_sync_begin (LightlySync *sync)
 {
+  depth_add (1);
   sync->context = g_main_context_new ();
   sync->result = NULL;
   g_main_context_push_thread_default (sync->context);
@@ -39,4 +58,5 @@ lightly_sync_end (LightlySync *sync)
   g_main_context_pop_thread_default (sync->context);
   g_clear_object (&sync->result);
   g_clear_pointer (&sync->context, g_main_context_unref);
+  depth_add (-1);
 }
