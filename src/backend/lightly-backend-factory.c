@@ -29,7 +29,7 @@ lightly_backend_location_to_path (const char *location)
 }
 
 gboolean
-lightly_backend_location_is_local (const char *location)
+lightly_backend_location_any_thread (const char *location)
 {
   g_autofree char *scheme = location != NULL ? g_uri_parse_scheme (location) : NULL;
 

@@ -15,8 +15,11 @@ G_BEGIN_DECLS
  * or no local path). */
 char *lightly_backend_location_to_path (const char *location);
 
-/* Whether @location is a file:// URI (the embedded store, in-process). */
-gboolean lightly_backend_location_is_local (const char *location);
+/* Whether the backend @location picks may run its blocking methods on any
+ * thread that calls them, a blocking call's own (the local backend's store
+ * keeps a connection per thread), or only on the client's workers (the
+ * http backend's session). */
+gboolean lightly_backend_location_any_thread (const char *location);
 
 /* Picks the backend for a server location: file:// → local, http(s):// → http. */
 LightlyBackend *lightly_backend_new_for_location (const char   *location,

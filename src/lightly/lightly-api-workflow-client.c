@@ -38,7 +38,7 @@ struct _LightlyApiWorkflowClient
   GObject parent_instance;
 
   char *server_location;
-  gboolean local;               /* server_location is file:// */
+  gboolean any_thread;          /* lightly_backend_location_any_thread () */
   char *token;
   char *dataset_id;
   char *embedding_id;
@@ -178,18 +178,18 @@ lightly_client_op_new (LightlyApiWorkflowClient *self,
   return op;
 }
 
-/* A blocking variant's operation on the embedded store runs on the calling
- * thread, which waits for it anyway: the pool's first thread cost ~1.7 ms
- * of a command's start and every call a round trip between threads
- * (bench/README.md, session 20). GTask still delivers the result through
- * the blocking variant's private context, a source as before. Not on the
- * thread that owns the global default context (a GUI thread: it runs no
- * SQL, DESIGN.md "Threads"), and not over http, whose session stays on the
- * pool's threads. */
+/* A blocking variant's operation runs on the calling thread, which waits
+ * for it anyway: the pool's first thread cost ~1.7 ms of a command's start
+ * and every call a round trip between threads (bench/README.md, session
+ * 20). GTask still delivers the result through the blocking variant's
+ * private context, a source as before. Only where the backend allows it
+ * (the embedded store: the http backend's session stays on the pool's
+ * threads), and not on the thread that owns the global default context (a
+ * GUI thread runs no SQL: docs/design.md, "Threads"). */
 static gboolean
 op_runs_here (LightlyApiWorkflowClient *self)
 {
-  return self->local && lightly_sync_active () && !g_main_context_is_owner (g_main_context_default ());
+  return self->any_thread && lightly_sync_active () && !g_main_context_is_owner (g_main_context_default ());
 }
 
 /* @check_cancellable FALSE: a result the worker produced is returned even if
@@ -321,7 +321,7 @@ lightly_api_workflow_client_set_property (GObject      *object,
       self->server_location = g_value_dup_string (value);
       if (self->server_location == NULL)
         self->server_location = lightly_api_workflow_client_dup_default_location ();
-      self->local = lightly_backend_location_is_local (self->server_location);
+      self->any_thread = lightly_backend_location_any_thread (self->server_location);
       break;
     case PROP_TOKEN:
       wipe_token (&self->token);
