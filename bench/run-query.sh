@@ -111,11 +111,8 @@ EOF
        $3 == "engine" { printf "  %-8s cli %6d  engine %6d  ratio %.2f", $2, t["cli"], $4, t["cli"] / $4
                         if ("base" in t) printf "  base %6d  ratio %.2f", t["base"], t["base"] / $4
                         printf "\n"; delete t }' "$work/times-$size"
-  awk -v k="$k" '
+  cat > "$work/summary.awk" <<'EOF'
     { key = $1 " " $2; t[key, $3, ++c[key, $3]] = $4; keys[key] = 1 }
-    function median(a, n,   i, j, x) {
-      for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     END {
       for (key in keys) {
         n = c[key, "cli"]
@@ -126,7 +123,9 @@ EOF
           for (i = 1; i <= n; i++) { a[i] = t[key, "base", i]; q[i] = a[i] / t[key, "engine", i] }
           printf "%-18s k=%d  base  %7.0f ms  engine %7.0f ms  ratio %.2fx (median of %d rounds)\n", key, k, median(a, n), me, median(q, n), n
         }
-      } }' "$work/times-$size" | sort
+      } }
+EOF
+  awk -v k="$k" -f "$here/median.awk" -f "$work/summary.awk" "$work/times-$size" | sort
   rm -rf "$store"
 done
 echo "load after: $(cat /proc/loadavg)"

@@ -52,10 +52,7 @@ for r in $(seq "$runs"); do
   fi
 done > "$work/times"
 cat "$work/times"
-awk -v size="$size" -v k="$k" '
-  function median(a, n,   i, j, x) {
-    for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+cat > "$work/summary.awk" <<'EOF'
   { who = $1; first[who, ++nf[who]] = $2; for (i = 3; i <= NF; i++) later[who, ++nl[who]] = $i }
   END {
     for (who in nf) {
@@ -63,5 +60,7 @@ awk -v size="$size" -v k="$k" '
       m1 = median(a, nf[who])
       for (i = 1; i <= nl[who]; i++) b[i] = later[who, i]
       printf "%s CORESET k=%d  %-4s round 1 %7.1f ms  rounds 2+ %7.1f ms (medians of %d and %d)\n", size, k, who, m1, median(b, nl[who]), nf[who], nl[who]
-    } }' "$work/times" | sort
+    } }
+EOF
+awk -v size="$size" -v k="$k" -f "$here/median.awk" -f "$work/summary.awk" "$work/times" | sort
 echo "load after: $(cat /proc/loadavg)"
