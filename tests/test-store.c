@@ -2431,6 +2431,104 @@ test_wait_job (void)
   }
 }
 
+/* A job this store runs is read from memory while its status holds; what
+ * is read must still be the row's, and every change of status at once.
+ * A second store over the same folder (which does not run the job) reads
+ * the rows themselves. */
+static void
+test_owned_job_rows (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = test_make_tmp_dir ("lightly-store");
+  g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+  g_autoptr(LightlyStore) other = NULL;
+  g_autofree char *ds = NULL, *initial = NULL, *job = NULL, *job2 = NULL, *tag = NULL;
+  g_autoptr(LightlyStoreJob) j = NULL;
+  g_autoptr(LightlyStoreJob) o = NULL;
+
+  g_assert_no_error (error);
+  other = lightly_store_open (dir, &error);
+  g_assert_no_error (error);
+  ds = new_dataset (store, "owned", four);
+  initial = lightly_store_create_tag (store, ds, "initial-tag", "0xf", NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  job = lightly_store_create_selection_job (store, ds, "round-1", "{\"n\":2}", NULL, &error);
+  g_assert_no_error (error);
+
+  /* Twice while WAITING: the same row as the other store reads. */
+  for (int i = 0; i < 2; i++)
+    {
+      j = lightly_store_get_job (store, ds, job, &error);
+      g_assert_no_error (error);
+      o = lightly_store_get_job (other, ds, job, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_WAITING);
+      g_assert_cmpstr (j->id, ==, o->id);
+      g_assert_cmpstr (j->dataset_id, ==, o->dataset_id);
+      g_assert_cmpstr (j->new_tag_name, ==, "round-1");
+      g_assert_cmpstr (j->params_json, ==, o->params_json);
+      g_assert_cmpint (j->created_at, ==, o->created_at);
+      g_clear_pointer (&j, lightly_store_job_free);
+      g_clear_pointer (&o, lightly_store_job_free);
+    }
+  /* Another dataset's id finds nothing, kept row or not. */
+  g_assert_null (lightly_store_get_job (store, initial, job, &error));
+  g_assert_error (error, LIGHTLY_ERROR, LIGHTLY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Begun: RUNNING at once, with this store's owner fields and progress. */
+  g_assert_true (lightly_store_begin_job (store, job, 4, &error));
+  j = lightly_store_get_job (store, ds, job, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+  g_assert_cmpint (j->total, ==, 4);
+  g_assert_cmpint (j->owner_pid, ==, (gint64) getpid ());
+  g_clear_pointer (&j, lightly_store_job_free);
+  for (gint64 done = 1; done <= 3; done++)
+    {
+      g_assert_true (lightly_store_update_job_progress (store, job, done, 4, &error));
+      j = lightly_store_get_job (store, NULL, job, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_RUNNING);
+      g_assert_cmpint (j->processed, ==, done);
+      g_assert_cmpstr (j->new_tag_name, ==, "round-1");
+      g_assert_null (j->result_tag_id);
+      g_clear_pointer (&j, lightly_store_job_free);
+    }
+
+  /* Finished: the row's end, in both stores. */
+  tag = lightly_store_finish_job (store, job, "0x5", initial, initial, NULL, "SAMPLER_CORESET", &error);
+  g_assert_no_error (error);
+  j = lightly_store_get_job (store, ds, job, &error);
+  o = lightly_store_get_job (other, ds, job, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_FINISHED);
+  g_assert_cmpint (o->status, ==, LIGHTLY_STORE_JOB_FINISHED);
+  g_assert_cmpstr (j->result_tag_id, ==, tag);
+  g_assert_cmpstr (o->result_tag_id, ==, tag);
+  g_assert_cmpint (j->finished_at, ==, o->finished_at);
+  g_assert_cmpint (j->finished_at, >, 0);
+  g_clear_pointer (&j, lightly_store_job_free);
+  g_clear_pointer (&o, lightly_store_job_free);
+
+  /* Failed while WAITING (read once in that status): FAILED at once. */
+  job2 = lightly_store_create_selection_job (store, ds, "round-2", "{}", NULL, &error);
+  g_assert_no_error (error);
+  j = lightly_store_get_job (store, ds, job2, &error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_WAITING);
+  g_clear_pointer (&j, lightly_store_job_free);
+  g_assert_true (lightly_store_fail_job (store, job2, "cancelled", &error));
+  j = lightly_store_get_job (store, ds, job2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (j->status, ==, LIGHTLY_STORE_JOB_FAILED);
+  g_assert_cmpstr (j->error_message, ==, "cancelled");
+  g_clear_pointer (&j, lightly_store_job_free);
+
+  g_clear_object (&store);
+  g_clear_object (&other);
+  test_rm_rf (dir);
+}
+
 typedef struct {
   GMutex lock;
   GCond cond;
@@ -2633,6 +2731,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/concurrency/disk", test_concurrency_disk);
   g_test_add_func ("/store/push-work", test_push_work);
   g_test_add_func ("/store/wait-job", test_wait_job);
+  g_test_add_func ("/store/owned-job-rows", test_owned_job_rows);
   g_test_add_func ("/store/progress-synchronous", test_progress_synchronous);
   return g_test_run ();
 }

@@ -40,6 +40,8 @@ typedef struct {
   gint64 total;
   gint64 last_write;          /* monotonic µs of the last progress UPDATE */
   gboolean dirty;
+  LightlyStoreJobStatus status; /* WAITING, RUNNING once begun */
+  LightlyStoreJob *row;       /* its row as read in that status, or NULL */
 } OwnedJob;
 
 struct _LightlyStore {

@@ -778,6 +778,7 @@ store_owned_job_free (OwnedJob *job)
 {
   if (job->fd >= 0)
     close (job->fd);
+  lightly_store_job_free (job->row);
   g_free (job);
 }
 
