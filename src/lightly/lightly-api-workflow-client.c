@@ -179,9 +179,9 @@ lightly_client_op_new (LightlyApiWorkflowClient *self,
 }
 
 /* A blocking variant's operation runs on the calling thread, which waits
- * for it anyway: the pool's first thread cost ~1.7 ms of a command's start
- * and every call a round trip between threads (bench/README.md, session
- * 20). GTask still delivers the result through the blocking variant's
+ * for it anyway: no pool thread to start, no round trip between threads
+ * per call (`lightly-al query` over 100k × 128: 122 → 115 ms,
+ * bench/README.md, session 20). GTask still delivers the result through the blocking variant's
  * private context, a source as before. Only where the backend allows it
  * (the embedded store: the http backend's session stays on the pool's
  * threads), and not on the thread that owns the global default context (a
