@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "lightly-api-workflow-client-private.h"
-#include "lightly-sync-private.h"
 #include "lightly-api-workflow-client-op-private.h"
 #include "lightly-error.h"
+#include "lightly-sync-private.h"
 #include "backend/lightly-backend.h"
 
 /**
@@ -181,11 +181,11 @@ lightly_client_op_new (LightlyApiWorkflowClient *self,
 /* A blocking variant's operation runs on the calling thread, which waits
  * for it anyway: no pool thread to start, no round trip between threads
  * per call (`lightly-al query` over 100k × 128: 122 → 115 ms,
- * bench/README.md, session 20). GTask still delivers the result through the blocking variant's
- * private context, a source as before. Only where the backend allows it
- * (the embedded store: the http backend's session stays on the pool's
- * threads), and not on the thread that owns the global default context (a
- * GUI thread runs no SQL: docs/design.md, "Threads"). */
+ * bench/README.md, session 20). GTask still delivers the result through
+ * the blocking variant's private context, a source as before. Only where
+ * the backend allows it (the embedded store: the http backend's session
+ * stays on the pool's threads), and not on the thread that owns the global
+ * default context (a GUI thread runs no SQL: docs/design.md, "Threads"). */
 static gboolean
 op_runs_here (LightlyApiWorkflowClient *self)
 {
