@@ -684,6 +684,7 @@ owned_row_keep (LightlyStore *self, const LightlyStoreJob *j)
     {
       lightly_store_job_free (owned->row);
       owned->row = job_copy (j);
+      owned->row_free = (GDestroyNotify) lightly_store_job_free;
     }
   g_mutex_unlock (&self->state_lock);
 }

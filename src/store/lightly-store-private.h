@@ -42,6 +42,7 @@ typedef struct {
   gboolean dirty;
   LightlyStoreJobStatus status; /* WAITING, RUNNING once begun */
   LightlyStoreJob *row;       /* its row as read in that status, or NULL */
+  GDestroyNotify row_free;    /* set with row (the jobs' file frees it) */
 } OwnedJob;
 
 struct _LightlyStore {

@@ -778,7 +778,8 @@ store_owned_job_free (OwnedJob *job)
 {
   if (job->fd >= 0)
     close (job->fd);
-  lightly_store_job_free (job->row);
+  if (job->row != NULL)
+    job->row_free (job->row);
   g_free (job);
 }
 
