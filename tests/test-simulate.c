@@ -3,7 +3,8 @@
  * Spawns the tool ($LIGHTLY_AL, set by tests/meson.build) on three Gaussian
  * classes and checks the CSV (shape, values, which method AUTO ran), that
  * the PNG decodes and shows something, that the SVG is an SVG, that the run
- * repeats exactly with another thread count, and the usage errors.
+ * repeats exactly with another thread count, that the CSV keeps its decimal
+ * point under a locale with a decimal comma, and the usage errors.
  */
 #include <lightly/lightly.h>
 
@@ -61,9 +62,10 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-/* Runs lightly-al with @args (NULL-terminated); returns the exit status. */
+/* Runs lightly-al with @args (NULL-terminated) in @envp (NULL: this
+ * process's); returns the exit status. */
 static int
-run_tool (const char * const *args, char **out, char **err)
+run_tool_env (const char * const *args, char **envp, char **out, char **err)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
@@ -75,9 +77,15 @@ run_tool (const char * const *args, char **out, char **err)
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error);
+  g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error);
   g_assert_no_error (error);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static int
+run_tool (const char * const *args, char **out, char **err)
+{
+  return run_tool_env (args, NULL, out, err);
 }
 
 static const char *strategies[] = { "RANDOM", "AUTO", "TYPICLUST", "PROBCOVER", "CORAL" };
@@ -175,6 +183,56 @@ test_outputs (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again, ==, csv);
 }
 
+/* Under a locale whose decimal separator is a comma (de_DE, compiled here
+ * with localedef from Debian's locales), the CSV still has six columns and
+ * a decimal point, while the summary on stdout speaks the locale. */
+static void
+test_comma_locale (Fixture *f, gconstpointer data)
+{
+  g_autofree char *locales = g_build_filename (f->dir, "locales", NULL);
+  g_autofree char *de = g_build_filename (locales, "de_DE.UTF-8", NULL);
+  g_autofree char *prefix = g_build_filename (f->dir, "komma", NULL);
+  g_autofree char *csv_path = g_strconcat (prefix, ".csv", NULL);
+  const char *localedef[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", de, NULL };
+  const char *args[] = { "simulate", f->csv, "--test", "60", "--schedule", "6,12",
+                         "--strategies", "RANDOM,CORESET", "--seeds", "2", "-o", prefix, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_assert_cmpint (g_mkdir_with_parents (locales, 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) localedef, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  envp = g_environ_setenv (envp, "LOCPATH", locales, TRUE);
+  envp = g_environ_setenv (envp, "LC_ALL", "de_DE.UTF-8", TRUE);
+
+  g_assert_cmpint (run_tool_env (args, envp, &out, &err), ==, 0);
+  /* The locale took: "0,812 ± 0,034" in the summary. */
+  g_assert_true (g_regex_match_simple ("[0-9],[0-9]{3} ±", out, 0, 0));
+  g_file_get_contents (csv_path, &csv, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 2 * 2 * 2 + 1);
+  for (guint i = 1; lines[i][0] != '\0'; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], ",", -1);
+      char *end;
+      double acc;
+
+      g_assert_cmpuint (g_strv_length (fields), ==, 6);
+      acc = g_ascii_strtod (fields[5], &end);
+      g_assert_true (*end == '\0');
+      g_assert_cmpfloat (acc, >=, 0.0);
+      g_assert_cmpfloat (acc, <=, 1.0);
+    }
+}
+
 /* Carried coverage between a seed's rounds changes no pick: the same
  * accuracies, to the printed digit, with it off. TYPICLUST>CORESET@12 starts
  * carrying only after rounds that did not. */
@@ -260,5 +318,6 @@ main (int argc, char **argv)
   g_test_add ("/simulate/carried-coverage", Fixture, NULL, fixture_set_up, test_carried_coverage,
               fixture_tear_down);
   g_test_add ("/simulate/usage", Fixture, NULL, fixture_set_up, test_usage, fixture_tear_down);
+  g_test_add ("/simulate/comma-locale", Fixture, NULL, fixture_set_up, test_comma_locale, fixture_tear_down);
   return g_test_run ();
 }

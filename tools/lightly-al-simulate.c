@@ -768,13 +768,20 @@ write_csv (const char *prefix, const Data *d, const Strategy *strategies, guint 
   g_autoptr(GString) csv = g_string_new ("strategy,seed,round,labels,method,accuracy\n");
   g_autofree char *path = g_strconcat (prefix, ".csv", NULL);
 
+  /* The accuracy with a decimal point in every locale: "%.4f" wrote
+   * 0,8123 under LC_NUMERIC=de_DE, a seventh column. */
   for (guint s = 0; s < n_strategies; s++)
     for (guint seed = 0; seed < (guint) opt_seeds; seed++)
       for (guint r = 0; r < schedule->len; r++)
-        g_string_append_printf (csv, "%s,%u,%u,%u,%s,%.4f\n", strategies[s].name, seed, r + 1,
-                                MIN (g_array_index (schedule, guint, r), (guint) d->n_pool),
-                                lightly_sampling_method_to_string (strategies[s].used[seed * schedule->len + r]),
-                                strategies[s].acc[seed * schedule->len + r]);
+        {
+          char acc[G_ASCII_DTOSTR_BUF_SIZE];
+
+          g_ascii_formatd (acc, sizeof acc, "%.4f", strategies[s].acc[seed * schedule->len + r]);
+          g_string_append_printf (csv, "%s,%u,%u,%u,%s,%s\n", strategies[s].name, seed, r + 1,
+                                  MIN (g_array_index (schedule, guint, r), (guint) d->n_pool),
+                                  lightly_sampling_method_to_string (strategies[s].used[seed * schedule->len + r]),
+                                  acc);
+        }
   return g_file_set_contents (path, csv->str, (gssize) csv->len, error);
 }
 
