@@ -1,5 +1,6 @@
 /* test-ml.c: the machine-learning helpers in tools/ml (IDX, PNG, PCA,
  * logistic regression, CSV floats, the Fashion-MNIST pipeline) */
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -665,6 +666,48 @@ test_csv (void)
   g_assert_nonnull (strstr (error->message, "x,y.png"));
 }
 
+/* With LC_NUMERIC at a locale whose decimal separator is a comma (as
+ * lightly-al sets the user's), numbers still go into files with a point:
+ * "%e" gave 0,5 there, and the row a column too many per value. */
+static void
+test_csv_comma_locale (void)
+{
+  const char *names[] = { "a.png" };
+  const float emb[3] = { 0.5f, 0.29625183f, 1e-5f };
+  const guint labels[1] = { 3 };
+  g_autofree char *dir = test_make_tmp_dir ("lightly-ml-locale");
+  g_autofree char *locales = test_comma_locale (dir);
+  g_autofree char *path = g_build_filename (dir, "embeddings.csv", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *before = g_strdup (setlocale (LC_NUMERIC, NULL));
+  g_autoptr(GError) error = NULL;
+  char buf[32];
+
+  g_setenv ("LOCPATH", locales, TRUE);
+  g_assert_nonnull (setlocale (LC_NUMERIC, "de_DE.UTF-8"));
+  /* The locale took. */
+  g_snprintf (buf, sizeof buf, "%.1f", 0.5);
+  g_assert_cmpstr (buf, ==, "0,5");
+
+  g_assert_cmpstr (lightly_format_float32 (0.29625183f, buf), ==, "0.29625183");
+  g_assert_cmpstr (lightly_format_float32 (-51.535f, buf), ==, "-51.535");
+  g_assert_cmpstr (lightly_format_float32 (3.4028235e38f, buf), ==, "3.4028235e+38");
+  g_assert_true (lightly_embeddings_csv_write (path, names, emb, 1, 3, labels, &error));
+  g_assert_no_error (error);
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==,
+                   "filenames,embedding_0,embedding_1,embedding_2,labels\r\n"
+                   "a.png,0.5,0.29625183,1e-05,3\r\n");
+  /* The caller's locale is left as it was. */
+  g_snprintf (buf, sizeof buf, "%.1f", 0.5);
+  g_assert_cmpstr (buf, ==, "0,5");
+
+  g_assert_nonnull (setlocale (LC_NUMERIC, before));
+  g_unsetenv ("LOCPATH");
+  test_rm_rf (dir);
+}
+
 static void
 test_fashion_mnist_small (void)
 {
@@ -750,6 +793,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ml/logreg/errors", test_logreg_errors);
   g_test_add_func ("/ml/csv/float-format", test_format_float);
   g_test_add_func ("/ml/csv/write", test_csv);
+  g_test_add_func ("/ml/csv/comma-locale", test_csv_comma_locale);
   g_test_add_func ("/ml/fashion-mnist/small", test_fashion_mnist_small);
   ret = g_test_run ();
   test_rm_rf (tmpdir);

@@ -26,6 +26,24 @@ test_make_tmp_dir (const char *prefix)
   return dir;
 }
 
+char *
+test_comma_locale (const char *parent)
+{
+  g_autofree char *locales = g_build_filename (parent, "locales", NULL);
+  g_autofree char *de = g_build_filename (locales, "de_DE.UTF-8", NULL);
+  const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", de, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_assert_cmpint (g_mkdir_with_parents (locales, 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&locales);
+}
+
 void
 test_rm_rf (const char *path)
 {

@@ -27,6 +27,11 @@ gboolean test_slow_mode (void);
 /* A new folder under the temporary dir; aborts the test on failure. */
 char *test_make_tmp_dir (const char *prefix);
 
+/* Compiles de_DE.UTF-8 (a decimal comma) with localedef (Debian's
+ * locales package, in .ci/packages) into @parent/locales and returns that
+ * folder, for LOCPATH; aborts the test when it cannot. */
+char *test_comma_locale (const char *parent);
+
 /* Removes a file or a folder with everything in it; a symbolic link is
  * removed, never followed. */
 void  test_rm_rf        (const char *path);

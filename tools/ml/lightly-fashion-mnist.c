@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,8 +214,9 @@ lightly_fashion_mnist_write_thumbnails (const LightlyFashionMnist  *fm,
   return TRUE;
 }
 
-char *
-lightly_format_float32 (float v, char buf[32])
+/* lightly_format_float32() in the caller's locale (the C one). */
+static char *
+format_float32_c (float v, char buf[32])
 {
   int p, exp10;
 
@@ -252,6 +254,29 @@ lightly_format_float32 (float v, char buf[32])
       if (strchr (buf, '.') == NULL)
         strcat (buf, ".0");
     }
+  return buf;
+}
+
+/* The C locale, for numbers in files whatever the user's LC_NUMERIC:
+ * lightly-al sets the user's locale, and under de_DE "%e" wrote 0,5 into
+ * the CSV (and strtof() read it back), a column too many per value. */
+static locale_t
+c_locale (void)
+{
+  static gsize c = 0;
+
+  if (g_once_init_enter (&c))
+    g_once_init_leave (&c, (gsize) newlocale (LC_ALL_MASK, "C", (locale_t) 0));
+  return (locale_t) c;
+}
+
+char *
+lightly_format_float32 (float v, char buf[32])
+{
+  locale_t old = uselocale (c_locale ());
+
+  format_float32_c (v, buf);
+  uselocale (old);
   return buf;
 }
 
