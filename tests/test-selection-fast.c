@@ -27,6 +27,14 @@ typedef enum {
   N_CASES
 } Case;
 
+/* The modes of lightly_selection_set_bf16() this CPU runs, from 0: off,
+ * AVX512_BF16's tiles, AMX's. */
+static guint
+bf16_modes (void)
+{
+  return lightly_selection_bf16_amx_supported () ? 3 : lightly_selection_bf16_supported () ? 2 : 1;
+}
+
 static const char *case_names[] = { "ulps", "duplicates", "vertices", "scales" };
 
 static float *
@@ -147,15 +155,14 @@ compare_all (LightlySelectionParams *p, const char *what, guint64 *fast, guint64
       if (!lightly_selection_simd_supported (s))
         continue;
       lightly_selection_set_simd (s);
-      for (bf = 0; bf < (s == LIGHTLY_SELECTION_SIMD_AVX512 &&
-                         lightly_selection_bf16_supported () ? 2u : 1u); bf++)
+      for (bf = 0; bf < (s == LIGHTLY_SELECTION_SIMD_AVX512 ? bf16_modes () : 1u); bf++)
         for (t = 0; t < G_N_ELEMENTS (threads); t++)
           for (blocks = 0; blocks < 2; blocks++)
             for (prune = 0; prune <= 2; prune += 2)
               {
                 g_autoptr(GArray) a = NULL;
 
-                lightly_selection_set_bf16 (bf ? -1 : 0);
+                lightly_selection_set_bf16 ((gint) bf);
                 p->n_threads = threads[t];
                 lightly_selection_set_block_rows (blocks ? 7 : 0);
                 lightly_selection_set_pruning ((gint) prune);
@@ -419,10 +426,10 @@ test_bf16_seed (void)
     lightly_selection_set_simd (-1);
     carry.mind2 = m;
     carry.anchor = a;
-    for (bf = 0; bf < 2; bf++)
+    for (bf = 0; bf < bf16_modes (); bf++)
       for (threads = 1; threads <= 2; threads++)
         {
-          lightly_selection_set_bf16 (bf ? -1 : 0);
+          lightly_selection_set_bf16 ((gint) bf);
           p.n_threads = threads;
           g_array_unref (run_ok (&p));
           g_assert_true (carry.valid);
@@ -685,8 +692,7 @@ compare_tile (LightlySelectionParams *p, const char *what, guint64 *fast, guint6
       if (!lightly_selection_simd_supported (s))
         continue;
       lightly_selection_set_simd (s);
-      for (bf = 0; bf < (s == LIGHTLY_SELECTION_SIMD_AVX512 &&
-                         lightly_selection_bf16_supported () ? 2u : 1u); bf++)
+      for (bf = 0; bf < (s == LIGHTLY_SELECTION_SIMD_AVX512 ? bf16_modes () : 1u); bf++)
         for (t = 0; t < G_N_ELEMENTS (threads); t++)
           for (blocks = 0; blocks < 2; blocks++)
             for (prune = 0; prune <= 2; prune += 2)
@@ -695,7 +701,7 @@ compare_tile (LightlySelectionParams *p, const char *what, guint64 *fast, guint6
                 g_autoptr(GArray) why = g_array_new (FALSE, FALSE, sizeof (LightlySelectionPick));
                 guint i;
 
-                lightly_selection_set_bf16 (bf ? -1 : 0);
+                lightly_selection_set_bf16 ((gint) bf);
                 p->n_threads = threads[t];
                 p->why = why;
                 p->k = k;
@@ -797,6 +803,109 @@ test_tile_bound (void)
   g_assert_cmpuint (exact[TILE_NEAR] * 2, >, fast[TILE_NEAR]);
   g_assert_cmpuint (exact[TILE_CANCEL] * 2, >, fast[TILE_CANCEL]);
   g_assert_cmpuint (exact[TILE_DUPLICATES], >, 0);
+}
+
+/* A bfloat16 bit pattern's value. */
+static double
+test_bf16_value (guint16 h)
+{
+  guint32 u = (guint32) h << 16;
+  float f;
+
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+/* Each tile kernel's sums against the bound its proof assumes
+ * (lightly-selection-coreset-seed-bf16.c, (b)): |g − s̃| ≤ γ·Σ|ã_i b̃_i| +
+ * 4nσ with γ = γ_{n+8}, u = 2⁻²³, n = dim, or pad for chain_pad (AMX),
+ * s̃ the exact sum of the bfloat16 products. On every tail of 32, every
+ * count of rows of a (≤ 32: pack()) and of b (≤ 64), b's rows at one
+ * stride (as the unpruned pass hands them) or scattered (the pruned one),
+ * with values from subnormal products to 1e30 and sums that cancel. */
+static void
+test_bf16_tiles (void)
+{
+  static const gsize dims[] = { 1, 31, 32, 33, 100, 512, 784 };
+  static const gsize nas[] = { 1, 5, 16, 17, 32 }, nbs[] = { 1, 15, 16, 17, 40, 64 };
+  g_autoptr(GRand) rng = g_rand_new_with_seed (1207);
+  guint mode, checked = 0;
+
+  if (!lightly_selection_bf16_supported ())
+    {
+      g_test_skip ("no AVX512_BF16 on this CPU");
+      return;
+    }
+  lightly_selection_set_simd (-1);
+  for (mode = 1; mode < bf16_modes (); mode++)
+    {
+      const LightlySelectionBf16Kernels *bk;
+      gsize di, ai, bi, i, t, j;
+
+      lightly_selection_set_bf16 ((gint) mode);
+      bk = lightly_selection_bf16_kernels ();
+      g_assert_nonnull (bk);
+      g_assert_cmpint (bk->chain_pad, ==, mode == 2);
+      for (di = 0; di < G_N_ELEMENTS (dims); di++)
+        {
+          gsize dim = dims[di], pad = LIGHTLY_BF16_PAD (dim), nrows = 32 + 2 * 64;
+          double n = (double) (bk->chain_pad ? pad : dim), gu = (n + 8) * 0x1p-23;
+          double gamma = gu / (1 - gu), abs_err = 4 * n * 0x1p-126;
+          g_autofree float *x = g_new (float, dim);
+          g_autofree guint16 *rows = g_new0 (guint16, nrows * pad);
+          g_autofree guint16 *packed = g_new (guint16, 32 * pad);
+          g_autofree float *out = g_new (float, 32 * 64);
+
+          for (i = 0; i < nrows; i++)
+            {
+              double scale = i % 7 == 3 ? 1e-25 : i % 11 == 5 ? 1e15 : 1.0;
+              double e2, n2;
+
+              for (j = 0; j < dim; j++)
+                x[j] = (float) (scale * (i % 5 == 1 && j % 2 ? -1 : 1) *
+                                (i % 5 == 1 ? 0.5 + 0.001 * j : g_rand_double_range (rng, -1, 1)));
+              bk->convert (x, dim, pad, rows + i * pad, &e2, &n2);
+            }
+          for (ai = 0; ai < G_N_ELEMENTS (nas); ai++)
+            for (bi = 0; bi < G_N_ELEMENTS (nbs); bi++)
+              for (guint scattered = 0; scattered < 2; scattered++)
+                {
+                  gsize na = nas[ai], nb = nbs[bi];
+                  const guint16 *a[32], *b[64];
+
+                  for (i = 0; i < na; i++)
+                    a[i] = rows + ((i * 7) % 32) * pad;
+                  for (t = 0; t < nb; t++)
+                    b[t] = rows + (32 + (scattered ? (t * 37 + 5) % 128 : t)) * pad;
+                  if (bk->pack != NULL)
+                    bk->pack (a, na, pad, packed);
+                  bk->tile (a, bk->pack != NULL ? packed : NULL, na, b, nb, pad, out);
+                  for (i = 0; i < na; i++)
+                    for (t = 0; t < nb; t++)
+                      {
+                        double sum = 0, mag = 0, g = out[i * nb + t];
+
+                        for (j = 0; j < pad; j++)
+                          {
+                            double pa = test_bf16_value (a[i][j]), pb = test_bf16_value (b[t][j]);
+
+                            sum += pa * pb;       /* exact: 16 + 16 significant bits */
+                            mag += fabs (pa * pb);
+                          }
+                        if (!(fabs (g - sum) <= gamma * mag * (1 + 0x1p-40) + abs_err))
+                          g_error ("%s tiles, dim %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+                                   " × %" G_GSIZE_FORMAT "%s: entry (%" G_GSIZE_FORMAT ", %"
+                                   G_GSIZE_FORMAT ") is %.9g, exact %.9g",
+                                   mode == 2 ? "AMX" : "AVX512_BF16", dim, na, nb,
+                                   scattered ? " scattered" : "", i, t, g, sum);
+                        checked++;
+                      }
+                }
+        }
+    }
+  lightly_selection_set_bf16 (-1);
+  g_test_message ("%u entries within the bound", checked);
+  g_assert_cmpuint (checked, >, 0);
 }
 
 /* The bfloat16 conversion's Σ x_i² is the row's ‖c‖² of the first pass
@@ -1085,7 +1194,7 @@ test_bf16_pivots (void)
   LightlySelectionParams p = { 0 };
   LightlySelectionCarry carry = { 0 };
   gint pivots[] = { -1, 1, 5, 120, 100000 };
-  guint threads[] = { 1, 2, 5 }, pi, t, blocks;
+  guint threads[] = { 1, 2, 5 }, pi, t, blocks, mode;
   guint64 skipped_auto = 0;
 
   if (!lightly_selection_bf16_supported ())
@@ -1130,9 +1239,13 @@ test_bf16_pivots (void)
   lightly_selection_set_simd (-1);
   lightly_selection_set_fast_path (1);
   lightly_selection_set_pruning (2);
+  /* On each tile kernel (AMX's sums over the padded row have their own bound). */
+  for (mode = 1; mode < bf16_modes (); mode++)
   for (pi = 0; pi < G_N_ELEMENTS (pivots); pi++)
     {
       guint64 skipped = G_MAXUINT64;
+
+      lightly_selection_set_bf16 ((gint) mode);
 
       lightly_selection_set_bf16_pivots (pivots[pi]);
       for (t = 0; t < G_N_ELEMENTS (threads); t++)
@@ -1160,8 +1273,9 @@ test_bf16_pivots (void)
             picks = run_ok (&p);
             assert_same (ref, picks, "pivots");
           }
-      g_test_message ("%d pivots: %" G_GUINT64_FORMAT " of %u pairs skipped", pivots[pi],
-                      skipped, cand->len * pre->len);
+      g_test_message ("%s tiles, %d pivots: %" G_GUINT64_FORMAT " of %u pairs skipped",
+                      mode == 2 ? "AMX" : "AVX512_BF16", pivots[pi], skipped,
+                      cand->len * pre->len);
       if (pivots[pi] == -1)
         skipped_auto = skipped;
     }
@@ -1191,6 +1305,7 @@ test_bf16_pivots (void)
         }
   }
   lightly_selection_set_bf16_pivots (-1);
+  lightly_selection_set_bf16 (-1);
   lightly_selection_set_block_rows (0);
   lightly_selection_set_pruning (1);
 }
@@ -1204,6 +1319,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection-fast/seed", test_seed);
   g_test_add_func ("/selection-fast/bf16-seed", test_bf16_seed);
   g_test_add_func ("/selection-fast/bf16-norms", test_bf16_norms);
+  g_test_add_func ("/selection-fast/bf16-tiles", test_bf16_tiles);
   g_test_add_func ("/selection-fast/bf16-pivots", test_bf16_pivots);
   g_test_add_func ("/selection-fast/large-state", test_large_state);
   g_test_add_func ("/selection-fast/not-finite", test_not_finite);

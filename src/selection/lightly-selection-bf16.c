@@ -128,11 +128,12 @@ tile4x4 (const uint16_t *const *a, const uint16_t *const *b, size_t pad, float *
 /* Whole 4×4 tiles in place; at the edges the missing rows repeat the last
  * one, into a scratch tile. */
 static void
-bf16_tile (const uint16_t *const *a, size_t na, const uint16_t *const *b, size_t nb, size_t pad,
-           float *out)
+bf16_tile (const uint16_t *const *a, const uint16_t *packed, size_t na, const uint16_t *const *b,
+           size_t nb, size_t pad, float *out)
 {
   size_t i, t, u, v;
 
+  (void) packed;
   for (i = 0; i < na; i += 4)
     for (t = 0; t < nb; t += 4)
       {
@@ -200,6 +201,18 @@ bf16_bounds (const float *g, const double *pn, size_t n, double c, double kappa,
 
 const LightlySelectionBf16Kernels lightly_selection_bf16_avx512 = {
   bf16_convert,
+  NULL,
   bf16_tile,
   bf16_bounds,
+  0,
 };
+
+#ifdef LIGHTLY_SELECTION_HAVE_AMX
+const LightlySelectionBf16Kernels lightly_selection_bf16_amx = {
+  bf16_convert,
+  lightly_selection_amx_pack,
+  lightly_selection_amx_tile,
+  bf16_bounds,
+  1,
+};
+#endif

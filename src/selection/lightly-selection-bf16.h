@@ -37,8 +37,12 @@ typedef struct {
    * pad bfloat16 elements: products of bfloat16 pairs summed in float32, in
    * any order (the bound in lightly-selection-coreset-seed.c holds for every
    * order and for fused or separate roundings). */
-  void (*tile) (const uint16_t *const *a, size_t na, const uint16_t *const *b, size_t nb,
-                size_t pad, float *out);
+  /* NULL, or puts a's na ≤ 32 rows into packed (32·pad elements) in the
+   * form tile() reads them from: then every tile() call gets packed with
+   * the same a (with NULL, tile() reads a). */
+  void (*pack) (const uint16_t *const *a, size_t na, size_t pad, uint16_t *packed);
+  void (*tile) (const uint16_t *const *a, const uint16_t *packed, size_t na,
+                const uint16_t *const *b, size_t nb, size_t pad, float *out);
   /* The bounds of the first pass over P (lightly-selection-coreset-seed.c)
    * for n ≤ 64 entries of one candidate, as the float32 kernels'
    * tile_bounds() computes them (lightly-selection-kernels.h): with S =
@@ -49,8 +53,24 @@ typedef struct {
    * (so a NaN lo is kept). */
   uint64_t (*bounds) (const float *g, const double *pn, size_t n, double c, double kappa,
                       double abs_err, double *mh, double best, double *lo);
+  /* 0: tile() passes each product through at most dim + 8 additions; 1:
+   * through at most pad + 8 (AMX: one accumulator per entry over the whole
+   * padded row), and the bound takes n = pad. */
+  int chain_pad;
 } LightlySelectionBf16Kernels;
 
 #ifdef LIGHTLY_SELECTION_HAVE_BF16
 extern const LightlySelectionBf16Kernels lightly_selection_bf16_avx512;
+#endif
+
+#ifdef LIGHTLY_SELECTION_HAVE_AMX
+/* AMX-BF16 tiles (lightly-selection-bf16-amx.c) with AVX512_BF16's
+ * convert() and bounds(): only where lightly_selection_amx_usable() said
+ * yes, which also asks Linux for the tile state (once per process). */
+extern const LightlySelectionBf16Kernels lightly_selection_bf16_amx;
+int lightly_selection_amx_usable (void);
+void lightly_selection_amx_pack (const uint16_t *const *a, size_t na, size_t pad,
+                                 uint16_t *packed);
+void lightly_selection_amx_tile (const uint16_t *const *a, const uint16_t *packed, size_t na,
+                                 const uint16_t *const *b, size_t nb, size_t pad, float *out);
 #endif

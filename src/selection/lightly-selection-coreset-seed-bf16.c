@@ -69,7 +69,16 @@
  * whose values lie below bfloat16's normal range) would widen every
  * candidate's bound, so it leaves ρ_P out and gets a NaN as its first
  * element instead: its g is NaN for every candidate, so every pair with
- * it is computed in double (NaN lo), and the claim need not cover it. */
+ * it is computed in double (NaN lo), and the claim need not cover it.
+ *
+ * AMX (TDPBF16PS, chain_pad in lightly-selection-bf16.h) keeps one float32
+ * accumulator per entry and adds the padded row's products to it two per
+ * step, one step after another: a product passes through at most pad + 8
+ * additions, and there are pad products (the padding's are exact zeros),
+ * at most 2·pad of them or of their sums flushed. The claim and the bound
+ * then hold with n = pad ≥ dim (bf16_new() takes it so): (b) only counts
+ * products, additions and flushes, and elsewhere n enters through γ,
+ * abs_err and Γ, which a larger n only widens. */
 #define BF16_TILE 64
 G_STATIC_ASSERT (BF16_TILE <= 64);   /* a bit mask per tile (bounds()) */
 #define BF16_RHO_MAX 0x1p-6
@@ -110,7 +119,10 @@ bf16_new (Run *r)
 {
   const LightlySelectionBf16Kernels *k = lightly_selection_bf16_kernels ();
   gsize np = r->p->n_preselected, pad = LIGHTLY_BF16_PAD (r->dim), t;
-  double n = (double) r->dim, gu = (n + 8) * 0x1p-23, gd = (n + 8) * 0x1p-53;
+  /* n of the claim: the products one entry sums, and the additions each
+   * passes through (less 8), pad when the tiles sum the padded row. */
+  double n = (double) (k != NULL && k->chain_pad ? pad : r->dim);
+  double gu = (n + 8) * 0x1p-23, gd = (n + 8) * 0x1p-53;
   SeedBf16 *bf;
 
   if (k == NULL || !r->fast || np == 0 || np * pad * 2 > MAX (16 * r->m, (gsize) 4 << 20))
@@ -159,8 +171,22 @@ typedef struct {
   double cn[SEED_CHUNK], kappa[SEED_CHUNK], minhi[SEED_CHUNK], best[SEED_CHUNK];
   gint32 arg[SEED_CHUNK];
   SeedPending pend[SEED_CHUNK];
+  guint16 *packed;              /* the rows as the kernels' pack() left them, or NULL */
   gsize n_exact;                /* pairs computed in double */
 } Chunk;
+
+/* The buffer of a chunk's rows in bfloat16 (SEED_CHUNK rows of pad
+ * elements), followed by their packed form when the kernels make one. */
+static guint16 *
+chunk_init (const SeedBf16 *bf, Chunk *ch)
+{
+  gsize n = SEED_CHUNK * bf->pad;
+  guint16 *buf = g_new (guint16, bf->k->pack != NULL ? 2 * n : n);
+
+  ch->n_exact = 0;
+  ch->packed = bf->k->pack != NULL ? buf + n : NULL;
+  return buf;
+}
 
 /* Position i of a list of candidates or rows of P: pos[i], or base + i. */
 static inline gsize
@@ -194,6 +220,8 @@ chunk_load (Run *r, const SeedBf16 *bf, Chunk *ch, guint16 *buf, const guint32 *
       ch->arg[i] = resume ? r->anchor[j] : -1;
       ch->pend[i].n = 0;
     }
+  if (bf->k->pack != NULL)
+    bf->k->pack (ch->xb, n, bf->pad, ch->packed);
 }
 
 /* The chunk against n rows of P (positions at (pidx, base, ·)), BF16_TILE
@@ -217,7 +245,7 @@ chunk_pass (Run *r, const SeedBf16 *bf, Chunk *ch, const guint32 *pidx, gsize ba
           tile[t] = bf->prow + pt[t] * bf->pad;
           pn[t] = r->pnorm[pt[t]];
         }
-      bf->k->tile (ch->xb, ch->n, tile, tn, bf->pad, g);
+      bf->k->tile (ch->xb, ch->packed, ch->n, tile, tn, bf->pad, g);
       for (i = 0; i < ch->n; i++)
         {
           SeedPending *pd = &ch->pend[i];
@@ -269,11 +297,10 @@ seed_range_bf16 (Run *r, gconstpointer data, gsize lo, gsize hi, gsize t_lo, gsi
                  double *out, gint32 *anchor)
 {
   const SeedBf16 *bf = data;
-  g_autofree guint16 *buf = g_new (guint16, SEED_CHUNK * bf->pad);
   Chunk ch;
+  g_autofree guint16 *buf = chunk_init (bf, &ch);
   gsize c0;
 
-  ch.n_exact = 0;
   for (c0 = lo; c0 < hi; c0 += SEED_CHUNK)
     {
       gsize n = MIN (hi - c0, SEED_CHUNK);
@@ -444,16 +471,22 @@ pivots_dists (gpointer ctx, gsize task, gpointer data)
   const guint16 *q[SEED_CHUNK], *tile[BF16_TILE];
   double kappa = bf16_kappa (bf, bf->rho_p), elo[BF16_TILE];
   float g[SEED_CHUNK * BF16_TILE];
+  g_autofree guint16 *packed = NULL;
 
   for (i = 0; i < na; i++)
     q[i] = bf->prow + pv->piv[v0 + i] * bf->pad;
+  if (bf->k->pack != NULL)
+    {
+      packed = g_new (guint16, SEED_CHUNK * bf->pad);
+      bf->k->pack (q, na, bf->pad, packed);
+    }
   for (b0 = 0; b0 < pv->np; b0 += BF16_TILE)
     {
       gsize bn = MIN (pv->np - b0, BF16_TILE);
 
       for (t = 0; t < bn; t++)
         tile[t] = bf->prow + (b0 + t) * bf->pad;
-      bf->k->tile (q, na, tile, bn, bf->pad, g);
+      bf->k->tile (q, packed, na, tile, bn, bf->pad, g);
       for (i = 0; i < na; i++)
         {
           float *dist = pv->dist + (v0 + i) * pv->np + b0;
@@ -506,12 +539,11 @@ pivots_first (gpointer ctx, gsize b, gpointer data)
 {
   Run *r = ctx;
   Pivots *pv = data;
-  g_autofree guint16 *buf = g_new (guint16, SEED_CHUNK * pv->bf->pad);
-  gsize lo, hi, c0;
   Chunk ch;
+  g_autofree guint16 *buf = chunk_init (pv->bf, &ch);
+  gsize lo, hi, c0;
 
   block_range (r, b, &lo, &hi);
-  ch.n_exact = 0;
   for (c0 = lo; c0 < hi; c0 += SEED_CHUNK)
     {
       gsize n = MIN (hi - c0, SEED_CHUNK);
@@ -589,12 +621,11 @@ pivots_rest (gpointer ctx, gsize task, gpointer data)
 {
   Run *r = ctx;
   Pivots *pv = data;
-  g_autofree guint16 *buf = g_new (guint16, SEED_CHUNK * pv->bf->pad);
+  Chunk ch;
+  g_autofree guint16 *buf = chunk_init (pv->bf, &ch);
   g_autofree guint32 *pidx = g_new (guint32, pv->np);
   gsize c, computed = 0, skipped = 0, read = 0;
-  Chunk ch;
 
-  ch.n_exact = 0;
   for (c = task * PIVOT_CHUNKS; c < MIN (pv->n_chunks, (task + 1) * PIVOT_CHUNKS); c++)
     {
       const guint32 *pos = pv->order + pv->chunk_at[c];

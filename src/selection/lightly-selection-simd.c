@@ -176,7 +176,8 @@ lightly_selection_kernels_current (void)
   return kernels_for (lightly_selection_simd_current ());
 }
 
-/* Tests only: 0 keeps the bfloat16 tiles off, −1 uses them when they can run. */
+/* Tests only: 0 keeps the bfloat16 tiles off, 1 allows the AVX512_BF16
+ * ones only, 2 the AMX ones where they can run, −1 the best that can. */
 void
 lightly_selection_set_bf16 (gint mode)
 {
@@ -201,13 +202,29 @@ have_avx512_bf16 (void)
 #endif
 }
 
+/* Whether the AMX tiles can run: asked once, as the question also asks
+ * Linux for the tile state (lightly_selection_amx_usable()). */
+static gboolean
+have_amx (void)
+{
+#ifdef LIGHTLY_SELECTION_HAVE_AMX
+  static gsize usable = 0;
+
+  if (g_once_init_enter (&usable))
+    g_once_init_leave (&usable, have_avx512_bf16 () && lightly_selection_amx_usable () ? 2 : 1);
+  return usable == 2;
+#else
+  return FALSE;
+#endif
+}
+
 /**
  * lightly_selection_bf16_kernels:
  *
  * The bfloat16 tile kernels of the first pass over P, or NULL: they run
  * with the AVX-512 path only, when the CPU has AVX512_BF16 (and a test did
- * not turn them off). Without them the first pass uses float32 tiles; the
- * picks are the same bits either way.
+ * not turn them off), on AMX tiles where those can run. Without them the
+ * first pass uses float32 tiles; the picks are the same bits either way.
  */
 const LightlySelectionBf16Kernels *
 lightly_selection_bf16_kernels (void)
@@ -219,10 +236,29 @@ lightly_selection_bf16_kernels (void)
     return NULL;
   if (g_atomic_int_get (&cpu) < 0)
     g_atomic_int_set (&cpu, have_avx512_bf16 () ? 1 : 0);
-  return g_atomic_int_get (&cpu) ? &lightly_selection_bf16_avx512 : NULL;
+  if (!g_atomic_int_get (&cpu))
+    return NULL;
+#ifdef LIGHTLY_SELECTION_HAVE_AMX
+  if (forced_bf16 != 1 && have_amx ())
+    return &lightly_selection_bf16_amx;
+#endif
+  return &lightly_selection_bf16_avx512;
 #else
   return NULL;
 #endif
+}
+
+/**
+ * lightly_selection_bf16_amx_supported:
+ *
+ * Whether the bfloat16 tiles run on AMX here (when they run at all, see
+ * lightly_selection_bf16_supported()): for tests and benchmarks, which
+ * also run the AVX512_BF16 ones (lightly_selection_set_bf16 (1)).
+ */
+gboolean
+lightly_selection_bf16_amx_supported (void)
+{
+  return lightly_selection_bf16_supported () && have_amx ();
 }
 
 /**

@@ -252,6 +252,7 @@ gsize lightly_selection_target_k (double    n_samples,
 gboolean lightly_selection_simd_supported (LightlySelectionSimd simd);
 const char *lightly_selection_simd_name (LightlySelectionSimd simd);
 gboolean lightly_selection_bf16_supported (void);
+gboolean lightly_selection_bf16_amx_supported (void);
 LightlySelectionSimd lightly_selection_simd_current (void);
 
 /* Work of the most recent CORESET or CORAL run in this process (benchmarks
@@ -275,8 +276,8 @@ typedef struct {
    * of exact). */
   guint64 half;
   guint64 half_exact;
-  /* First-pass distances to P computed from bfloat16 tiles (AVX512_BF16),
-   * and how many of those the error bound left to double. */
+  /* First-pass distances to P computed from bfloat16 tiles (AVX512_BF16
+   * or AMX-BF16), and how many of those the error bound left to double. */
   guint64 bf16;
   guint64 bf16_exact;
   /* Bytes of the first pass's buffers whose size follows |P|, not the
