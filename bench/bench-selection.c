@@ -8,7 +8,7 @@
  *   _build/bench/bench-selection --dir DIR [--k 1000] [--small-k 100]
  *       [--datasets iid,clustered,preselected,fmnist,typiclust,probcover]
  *       [--methods CORESET,CORAL] [--repeat 3] [--ext-k 100] [--k-large K]
- *       [--threads 2] [--probcover-n 20000] [--half fp16,bf16] [--no-bf16]
+ *       [--threads 2] [--probcover-n 20000] [--half fp16,bf16] [--no-bf16] [--no-amx]
  *       [--prefetch-ahead BYTES] [--speculation N]
  *
  * For each data set it writes the float32 matrix to DIR/<name>.f32 (plus
@@ -613,6 +613,30 @@ bench_dataset (Dataset *ds, gsize k, gsize small_k, double bw, gboolean with_cor
           g_array_unref (b.picks);
         }
 
+      /* Where the tiles run on AMX, the same two runs on AVX512_BF16's
+       * tiles, for the record (the fastest of --repeat runs each). */
+      if (lightly_selection_bf16_kernels () != NULL &&
+          lightly_selection_bf16_kernels ()->chain_pad)
+        {
+          double vp = G_MAXDOUBLE, vu = G_MAXDOUBLE;
+
+          lightly_selection_set_bf16 (1);
+          for (rep = 0; rep < n_repeat; rep++)
+            {
+              Result a = run (ds, LIGHTLY_SELECTION_METHOD_CORESET, 1, n_threads, 1);
+              Result b = run (ds, LIGHTLY_SELECTION_METHOD_CORESET, 1, n_threads, 0);
+
+              vp = MIN (vp, a.wall);
+              vu = MIN (vu, b.wall);
+              g_array_unref (a.picks);
+              g_array_unref (b.picks);
+            }
+          lightly_selection_set_bf16 (-1);
+          g_print ("  %-11s first pass on AVX512_BF16 tiles instead of AMX: %.3f s pruned, "
+                   "%.3f s unpruned\n", ds->name, vp, vu);
+          emit (ds->name, "seed", "wall_vnni", vp);
+          emit (ds->name, "seed", "wall_vnni_unpruned", vu);
+        }
       /* With AVX512_BF16 both runs use the bfloat16 tiles (unpruned), and
        * the share is that of the bfloat16 entries. */
       g_print ("  %-11s first pass over |P| = %" G_GSIZE_FORMAT ": %.3f s pruned "
@@ -933,7 +957,7 @@ main (int argc, char **argv)
   char *half = NULL;
   gint k = 1000, small_k = 100, threads = 0, repeat = 3, ext_k = 100, k_large = 0;
   gint probcover_n = 20000;
-  gboolean no_bf16 = FALSE;
+  gboolean no_bf16 = FALSE, no_amx = FALSE;
   gint prefetch_ahead = -1, speculation = -1;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where the data and results go", "DIR" },
@@ -953,6 +977,8 @@ main (int argc, char **argv)
       "KINDS" },
     { "no-bf16", 0, 0, G_OPTION_ARG_NONE, &no_bf16, "Keep the bfloat16 tiles of the first pass "
       "over P off (float32 tiles, for a comparison)", NULL },
+    { "no-amx", 0, 0, G_OPTION_ARG_NONE, &no_amx, "Run the bfloat16 tiles on AVX512_BF16 "
+      "even where AMX could run them", NULL },
     { "prefetch-ahead", 0, 0, G_OPTION_ARG_INT, &prefetch_ahead, "Bytes the update pass "
       "prefetches beyond the chunk in hand (default: the SIMD path's own)", "BYTES" },
     { "speculation", 0, 0, G_OPTION_ARG_INT, &speculation, "Guessed picks per update pass "
@@ -1013,12 +1039,19 @@ main (int argc, char **argv)
   emit ("-", "-", "simd", lightly_selection_simd_current ());
   if (no_bf16)
     lightly_selection_set_bf16 (0);
+  else if (no_amx)
+    lightly_selection_set_bf16 (1);
   lightly_selection_set_prefetch_ahead (prefetch_ahead);
   lightly_selection_set_speculation (speculation, 0);
+  emit ("-", "-", "bf16_tiles", lightly_selection_bf16_kernels () == NULL ? 0 :
+                                lightly_selection_bf16_kernels ()->chain_pad ? 2 : 1);
   g_print ("SIMD path %s, %u threads, bfloat16 tiles of the first pass over P %s",
            lightly_selection_simd_name (lightly_selection_simd_current ()), n_threads,
            no_bf16 ? "off (--no-bf16)" :
-           lightly_selection_bf16_supported () ? "on" : "not supported");
+           lightly_selection_bf16_kernels () == NULL ? "not supported" :
+           lightly_selection_bf16_kernels ()->chain_pad ? "on (AMX)" :
+           lightly_selection_bf16_amx_supported () ? "on (AVX512_BF16, --no-amx)" :
+           "on (AVX512_BF16)");
   if (prefetch_ahead >= 0)
     g_print (", update-pass prefetch %d bytes ahead (--prefetch-ahead)", prefetch_ahead);
   if (speculation >= 0)

@@ -304,7 +304,9 @@ def main():
     L.append('## Machine, BLAS, load\n')
     L.append('- CPU: %s, %d cores%s; memory %s; kernel %s' % (
         model, cores, ' (%s)' % caches if caches else '', mem, kernel))
-    L.append('- Engine: SIMD path `%s` (the default here), %d threads' % (simd, int(g['threads'])))
+    tiles = {0: 'off', 1: 'AVX512_BF16', 2: 'AMX-BF16'}.get(int(g.get('bf16_tiles', 0)), '?')
+    L.append('- Engine: SIMD path `%s` (the default here), %d threads; bfloat16 tiles of the '
+             'first pass over P: %s' % (simd, int(g['threads']), tiles))
     for lab, j in refs:
         L.append(blas_line(lab, j))
     if ext:
@@ -454,10 +456,15 @@ def main():
                  '(k = 1, the fastest of --repeat runs):\n' % (m['n'] - m['n_pre'], m['n_pre']))
         L.append('| | wall s | extra memory MB | skipped |')
         L.append('|---|---|---|---|')
-        L.append('| engine, pruned (with AVX512_BF16: by pivots of P; else row by row; anchors kept) | %.2f | %.1f | %.1f%% |' %
-                 (s['wall'], s['extra_bytes'] / 1e6, 100 * s['skipped_share']))
+        tiles = 'AMX' if 'wall_vnni' in s else 'AVX512_BF16'
+        L.append('| engine, pruned (with %s: by pivots of P; else row by row; anchors kept) | %.2f | %.1f | %.1f%% |' %
+                 (tiles, s['wall'], s['extra_bytes'] / 1e6, 100 * s['skipped_share']))
         L.append('| engine, pruning off | %.2f | %.1f | 0%% |' % (s['wall_unpruned'],
                                                              s['extra_bytes_unpruned'] / 1e6))
+        if 'wall_vnni' in s:
+            L.append('| engine on AVX512_BF16 tiles instead of AMX, pruned | %.2f | – | – |' % s['wall_vnni'])
+            L.append('| engine on AVX512_BF16 tiles instead of AMX, pruning off | %.2f | – | 0%% |' %
+                     s['wall_vnni_unpruned'])
         for lab, j in refs:
             for key, v in j['runs'].items():
                 if key.startswith('preselected/'):
