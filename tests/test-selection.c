@@ -1303,11 +1303,31 @@ test_simd_env (void)
   g_assert_true (lightly_selection_simd_supported (LIGHTLY_SELECTION_SIMD_PORTABLE));
 }
 
+/* LIGHTLY_AMX=0 keeps the bfloat16 tiles off AMX (and the process off
+ * Linux's tile state), wherever AMX could run them. */
+static void
+test_amx_env_subprocess (void)
+{
+  /* No other thread runs yet, and nothing has asked about AMX. */
+  g_setenv ("LIGHTLY_AMX", "0", TRUE);
+  g_assert_false (lightly_selection_bf16_amx_supported ());
+}
+
+static void
+test_amx_env (void)
+{
+  g_test_trap_subprocess ("/selection/amx-env/subprocess", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_message ("AMX tiles here without LIGHTLY_AMX: %s",
+                  lightly_selection_bf16_amx_supported () ? "yes" : "no");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_unsetenv ("LIGHTLY_SIMD");
+  g_unsetenv ("LIGHTLY_AMX");
   g_test_add_func ("/selection/kernels", test_kernels);
   g_test_add_func ("/selection/random-inputs", test_random_inputs);
   g_test_add_func ("/selection/medium", test_medium);
@@ -1321,5 +1341,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selection/cancel", test_cancel);
   g_test_add_func ("/selection/simd-env", test_simd_env);
   g_test_add_func ("/selection/simd-env/subprocess", test_simd_env_subprocess);
+  g_test_add_func ("/selection/amx-env", test_amx_env);
+  g_test_add_func ("/selection/amx-env/subprocess", test_amx_env_subprocess);
   return g_test_run ();
 }

@@ -203,7 +203,10 @@ have_avx512_bf16 (void)
 }
 
 /* Whether the AMX tiles can run: asked once, as the question also asks
- * Linux for the tile state (lightly_selection_amx_usable()). */
+ * Linux for the tile state (lightly_selection_amx_usable()). That grant
+ * is for the whole process and makes its signal frames ~8 KiB larger (a
+ * later sigaltstack() smaller than that fails), so a process that cannot
+ * have it sets LIGHTLY_AMX=0, and the tiles stay on AVX512_BF16. */
 static gboolean
 have_amx (void)
 {
@@ -211,7 +214,8 @@ have_amx (void)
   static gsize usable = 0;
 
   if (g_once_init_enter (&usable))
-    g_once_init_leave (&usable, have_avx512_bf16 () && lightly_selection_amx_usable () ? 2 : 1);
+    g_once_init_leave (&usable, g_strcmp0 (g_getenv ("LIGHTLY_AMX"), "0") != 0 &&
+                                have_avx512_bf16 () && lightly_selection_amx_usable () ? 2 : 1);
   return usable == 2;
 #else
   return FALSE;

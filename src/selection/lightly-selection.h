@@ -231,7 +231,10 @@ typedef struct {
 /* The SIMD paths. By default the fastest the CPU supports: AVX-512, except
  * on AMD up to Zen 4, where AVX2 is faster. LIGHTLY_SIMD=portable|avx2|avx512
  * in the environment forces one; forcing one the CPU (or the build) lacks
- * falls back to the default path with a g_warning, once per process. */
+ * falls back to the default path with a g_warning, once per process. On
+ * the AVX-512 path, the first pass over P runs bfloat16 tiles where the
+ * CPU has AVX512_BF16, on AMX where it also has AMX-BF16 and Linux grants
+ * the tile state; LIGHTLY_AMX=0 keeps them off AMX. */
 typedef enum {
   LIGHTLY_SELECTION_SIMD_PORTABLE,
   LIGHTLY_SELECTION_SIMD_AVX2,
