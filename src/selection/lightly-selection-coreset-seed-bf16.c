@@ -81,6 +81,7 @@
  * abs_err and Γ, which a larger n only widens. */
 #define BF16_TILE 64
 G_STATIC_ASSERT (BF16_TILE <= 64);   /* a bit mask per tile (bounds()) */
+G_STATIC_ASSERT (SEED_CHUNK <= 32);  /* the rows pack() takes */
 #define BF16_RHO_MAX 0x1p-6
 
 typedef struct
