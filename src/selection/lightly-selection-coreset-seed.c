@@ -191,10 +191,7 @@ typedef struct {
 static void
 tile_bound_init (TileBound *tb, gsize dim)
 {
-  double k = ((double) dim + 8) * 0x1p-24;
-
-  tb->kappa = 4 * k / (1 - k);
-  tb->abs_err = (double) dim * 0x1p-146;
+  lightly_tile_bound (dim, &tb->kappa, &tb->abs_err);
 }
 
 /* Bytes of P rows per tile (in L1 while the candidates pass by). */

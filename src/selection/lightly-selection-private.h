@@ -79,6 +79,20 @@ lightly_sqdist (double na, double nb, double dot)
   return d2 > 0 ? d2 : 0.0;
 }
 
+/* The float32 tiles' bound (dotf_tile() and tile_bounds()): with
+ * E = kappa·S + abs_err, lo ≤ lightly_sqdist (the double kernels' dot)
+ * ≤ hi for each entry tile_bounds() computes. Proved above
+ * seed_range_fast() in lightly-selection-coreset-seed.c: kappa = 4γ,
+ * γ = γ_{dim+8} with u = 2⁻²⁴, and abs_err = dim·2⁻¹⁴⁶. */
+static inline void
+lightly_tile_bound (gsize dim, double *kappa, double *abs_err)
+{
+  double k = ((double) dim + 8) * 0x1p-24;
+
+  *kappa = 4 * k / (1 - k);
+  *abs_err = (double) dim * 0x1p-146;
+}
+
 /* A float row as the double query of dot_qf: converted, zero-padded to dim8. */
 static inline void
 lightly_to_double (double *dst, const float *src, gsize dim, gsize dim8)
