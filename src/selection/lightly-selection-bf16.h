@@ -7,8 +7,8 @@
  * VDPBF16PS multiplies bfloat16 pairs into float32 accumulators at twice
  * the rate of a float32 FMA, so the seeding can run its tiles on bfloat16
  * copies of the rows (made one chunk at a time, never of the whole matrix)
- * and decide in double what the bound cannot (its proof beside
- * seed_bf16_bound() in lightly-selection-coreset-seed.c).
+ * and decide in double what the bound cannot (its proof is
+ * the claim in lightly-selection-coreset-seed-bf16.c; AMX tiles as well).
  *
  * Like the other per-ISA files, the implementation must not include GLib.
  */
@@ -33,14 +33,14 @@ typedef struct {
    * (and *err2 ∞). */
   void (*convert) (const float *x, size_t dim, size_t pad, uint16_t *out, double *err2,
                    double *norm2);
-  /* out[i·nb + t] ≈ Σ_k a[i][k]·b[t][k], for i < na and t < nb, rows of
-   * pad bfloat16 elements: products of bfloat16 pairs summed in float32, in
-   * any order (the bound in lightly-selection-coreset-seed.c holds for every
-   * order and for fused or separate roundings). */
   /* NULL, or puts a's na ≤ 32 rows into packed (32·pad elements) in the
    * form tile() reads them from: then every tile() call gets packed with
    * the same a (with NULL, tile() reads a). */
   void (*pack) (const uint16_t *const *a, size_t na, size_t pad, uint16_t *packed);
+  /* out[i·nb + t] ≈ Σ_k a[i][k]·b[t][k], for i < na and t < nb, rows of
+   * pad bfloat16 elements: products of bfloat16 pairs summed in float32, in
+   * any order (the bound in lightly-selection-coreset-seed-bf16.c holds for
+   * every order and for fused or separate roundings; chain_pad below). */
   void (*tile) (const uint16_t *const *a, const uint16_t *packed, size_t na,
                 const uint16_t *const *b, size_t nb, size_t pad, float *out);
   /* The bounds of the first pass over P (lightly-selection-coreset-seed.c)

@@ -182,17 +182,9 @@ typedef struct {
  * NaN hi is left out of min hi.
  * The bound is relative to S, not to d: for near-duplicates with large norms
  * (the norm trick's cancellation) it cannot decide, and those rows are
- * computed in double, which costs time, never a bit. */
-typedef struct {
-  double kappa;                 /* 4γ */
-  double abs_err;               /* n·2⁻¹⁴⁶ */
-} TileBound;
-
-static void
-tile_bound_init (TileBound *tb, gsize dim)
-{
-  lightly_tile_bound (dim, &tb->kappa, &tb->abs_err);
-}
+ * computed in double, which costs time, never a bit. κ = 4γ and n·2⁻¹⁴⁶ are
+ * lightly_tile_bound()'s (lightly-selection-private.h), which the k-means'
+ * screening uses too. */
 
 /* Bytes of P rows per tile (in L1 while the candidates pass by). */
 #define SEED_TILE_BYTES 16384
@@ -243,9 +235,9 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
   const float *tile[P_TILE], *cand[SEED_CHUNK];
   float g[SEED_CHUNK * P_TILE];
   double elo[P_TILE];
-  TileBound tb;
+  double kappa, abs_err;
 
-  tile_bound_init (&tb, r->dim);
+  lightly_tile_bound (r->dim, &kappa, &abs_err);
   for (j = lo; j < hi; j++)
     {
       const float *x = row (r, r->cand[j]);
@@ -278,8 +270,8 @@ seed_range_fast (Run *r, gsize lo, gsize hi, gsize t_lo, gsize t_hi, double *out
               SeedPending *pd = &pend[jj];
               double best = out[c0 + i], mh;
 
-              mh = r->kern->tile_bounds (g + i * tn, r->pnorm + t0, tn, cn[jj], tb.kappa,
-                                         tb.abs_err, minhi[jj], elo);
+              mh = r->kern->tile_bounds (g + i * tn, r->pnorm + t0, tn, cn[jj], kappa,
+                                         abs_err, minhi[jj], elo);
               for (t = 0; t < tn; t++)
                 {
                   if (elo[t] > mh || elo[t] >= best)
