@@ -980,7 +980,8 @@ main (int argc, char **argv)
     { "no-amx", 0, 0, G_OPTION_ARG_NONE, &no_amx, "Run the bfloat16 tiles on AVX512_BF16 "
       "even where AMX could run them", NULL },
     { "prefetch-ahead", 0, 0, G_OPTION_ARG_INT, &prefetch_ahead, "Bytes the update pass "
-      "prefetches beyond the chunk in hand (default: the SIMD path's own)", "BYTES" },
+      "prefetches beyond the chunk in hand, half that in a pass with guesses (default: the SIMD "
+      "path's own)", "BYTES" },
     { "speculation", 0, 0, G_OPTION_ARG_INT, &speculation, "Guessed picks per update pass "
       "(0: off; default: the engine's)", "N" },
     { NULL }

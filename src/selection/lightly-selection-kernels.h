@@ -64,8 +64,9 @@ typedef struct {
    * every path (the candidates' mean of CORESET's first pick). */
   void   (*sum_rows) (double *acc, const float *const *rows, size_t n, size_t dim);
   /* Bytes of rows the update pass prefetches beyond the chunk it is about
-   * to compute (lightly_coreset_update_block()): a property of the machines
-   * each path was measured on, not of the instructions. */
+   * to compute, half that in a pass with guesses; 0: none, each chunk just
+   * before it is computed (lightly_coreset_update_block()): a property of
+   * the machines each path was measured on, not of the instructions. */
   size_t prefetch_ahead;
 } LightlySelectionKernels;
 
