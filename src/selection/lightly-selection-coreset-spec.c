@@ -84,8 +84,13 @@
  * bytes per candidate. */
 #define SPEC_DEPTH 6
 #define SPEC_ROW_BYTES 3.5
-/* The guesses come from the rows of the blocks with the largest maxima. */
-#define SPEC_BLOCKS 16
+/* The guesses come from the rows of the blocks with the largest maxima,
+ * at most SPEC_BLOCKS of them (pool_fill()). With 16 blocks, iid rows
+ * (1M × 128, 245 blocks of similar maxima) left the pool's bound theta
+ * high, so fewer guesses were sure: 32 blocks took k = 100 from 28 passes
+ * to 24 (9–13 % faster on the Xeon of session 22), 64 or 128 to 25; the
+ * clustered, preselected and Fashion-MNIST sets kept their passes. */
+#define SPEC_BLOCKS 32
 #define SPEC_POOL 64
 
 static gint forced_depth = -1;
@@ -159,29 +164,65 @@ typedef struct {
   double theta;                 /* no row outside the pool ranks above this */
 } Pool;
 
-/* The position of the smallest of keys[0, n) (the first of equal ones). */
-static inline gsize
-smallest (const double *keys, gsize n)
+/* Restores the pool's min-heap on key from entry i down (its entries are
+ * key, pos and v at the same index). */
+static void
+pool_sift_down (Pool *pl, double *key, gsize i)
 {
-  gsize i, low = 0;
+  for (;;)
+    {
+      gsize l = 2 * i + 1, m = i, tp;
+      double tk, tv;
 
-  for (i = 1; i < n; i++)
-    if (keys[i] < keys[low])
-      low = i;
-  return low;
+      if (l < pl->n && key[l] < key[m])
+        m = l;
+      if (l + 1 < pl->n && key[l + 1] < key[m])
+        m = l + 1;
+      if (m == i)
+        return;
+      tk = key[i];
+      tv = pl->v[i];
+      tp = pl->pos[i];
+      key[i] = key[m];
+      pl->v[i] = pl->v[m];
+      pl->pos[i] = pl->pos[m];
+      key[m] = tk;
+      pl->v[m] = tv;
+      pl->pos[m] = tp;
+      i = m;
+    }
 }
 
-/* The unpicked rows of the SPEC_BLOCKS blocks with the largest maxima,
- * the SPEC_POOL largest of them; theta bounds everything left out. Once a
- * list is full, the position of its smallest entry is kept and found anew
- * only when that entry is replaced: most rows do not enter the pool, and
- * a search of its 64 entries for each of them took 8 % of a pruned run on
- * 200k × 64 rows. */
+typedef struct {
+  double key;
+  gsize b;
+} BlockKey;
+
+/* Largest key first; equal keys by block. */
+static int
+block_key_cmp (const void *pa, const void *pb)
+{
+  const BlockKey *a = pa, *b = pb;
+
+  if (a->key != b->key)
+    return a->key > b->key ? -1 : 1;
+  return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* The SPEC_POOL unpicked rows with the largest keys among the blocks that
+ * can hold one, in the order of their maxima, at most SPEC_BLOCKS of them;
+ * theta bounds everything left out (the rows that did not enter, and the
+ * maximum of the first block not read, which bounds all the blocks after
+ * it). Once the pool is full it is a min-heap on the key, so a row that
+ * does not enter costs one comparison and one that does log₂ SPEC_POOL; a
+ * block whose maximum does not exceed the pool's least key ends the
+ * search. */
 static void
 pool_fill (Run *r, Pool *pl)
 {
-  gsize top[SPEC_BLOCKS], nt = 0, b, i, j, tlow = 0, plow = 0;
-  double tkey[SPEC_BLOCKS], key[SPEC_POOL];
+  g_autofree BlockKey *bk = g_new (BlockKey, r->n_blocks);
+  double key[SPEC_POOL];
+  gsize nb = 0, b, i, j;
 
   pl->n = 0;
   pl->theta = -1.0;
@@ -191,53 +232,47 @@ pool_fill (Run *r, Pool *pl)
 
       if (kb < 0)
         continue;
-      if (nt < SPEC_BLOCKS)
-        {
-          tkey[nt] = kb;
-          top[nt++] = b;
-          if (nt == SPEC_BLOCKS)
-            tlow = smallest (tkey, nt);
-        }
-      else if (kb > tkey[tlow])
-        {
-          pl->theta = MAX (pl->theta, tkey[tlow]);
-          top[tlow] = b;
-          tkey[tlow] = kb;
-          tlow = smallest (tkey, nt);
-        }
-      else
-        pl->theta = MAX (pl->theta, kb);
+      bk[nb].key = kb;
+      bk[nb++].b = b;
     }
-  for (i = 0; i < nt; i++)
+  qsort (bk, nb, sizeof *bk, block_key_cmp);
+  for (i = 0; i < nb; i++)
     {
       gsize lo, hi;
 
-      block_range (r, top[i], &lo, &hi);
+      if (i == SPEC_BLOCKS || (pl->n == SPEC_POOL && !(bk[i].key > key[0])))
+        {
+          pl->theta = MAX (pl->theta, bk[i].key);
+          break;
+        }
+      block_range (r, bk[i].b, &lo, &hi);
       for (j = lo; j < hi; j++)
         {
           double m = r->mind2[j], kj;
-          gsize at;
 
           if (m < 0)
             continue;
           kj = rank_key (r, j, m);
           if (pl->n < SPEC_POOL)
-            at = pl->n++;
-          else
             {
-              if (!(kj > key[plow]))
-                {
-                  pl->theta = MAX (pl->theta, kj);
-                  continue;
-                }
-              pl->theta = MAX (pl->theta, key[plow]);
-              at = plow;
+              key[pl->n] = kj;
+              pl->pos[pl->n] = j;
+              pl->v[pl->n++] = m;
+              if (pl->n == SPEC_POOL)
+                for (b = SPEC_POOL / 2; b-- > 0;)
+                  pool_sift_down (pl, key, b);
+              continue;
             }
-          key[at] = kj;
-          pl->pos[at] = j;
-          pl->v[at] = m;
-          if (pl->n == SPEC_POOL)
-            plow = smallest (key, pl->n);
+          if (!(kj > key[0]))
+            {
+              pl->theta = MAX (pl->theta, kj);
+              continue;
+            }
+          pl->theta = MAX (pl->theta, key[0]);
+          key[0] = kj;
+          pl->pos[0] = j;
+          pl->v[0] = m;
+          pool_sift_down (pl, key, 0);
         }
     }
   for (i = 0; i < pl->n; i++)
