@@ -171,6 +171,87 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
   return redo_rows (r, u, redo_idx, redo, nr, n_exact);
 }
 
+/* Rows of a pass with guesses that some query may lower, with their
+ * float32 distances (query k of row i at f[k][i]), waiting to go through
+ * update_batch_fast() and lightly_coreset_spec_batch() together: a chunk
+ * holds one or two such rows, and each of those calls computes its rows in
+ * double in one kernel call per query, whose time is its chain of
+ * dependent multiply-adds whether it has one row or four. The rows are
+ * still in cache. Deferring is exact: a row's updates depend on its own
+ * values only, and the levels' lists take the same entries in another
+ * order (lightly-selection-coreset-spec.c). */
+#define SPEC_PENDING 16
+
+typedef struct {
+  gsize idx[SPEC_PENDING];
+  const float *rows[SPEC_PENDING];
+  float f[1 + SPEC_MAX][SPEC_PENDING];
+  gsize n;
+  gsize nq;                     /* the fewest queries a row was given */
+} SpecPending;
+
+/* The pending rows through the pick's update and the guesses' levels.
+ * Levels a later chunk no longer computed had overflowed by then (they
+ * only close), so the fewest queries of any row is where the open levels
+ * end. Returns whether a minimum changed. */
+static gboolean
+spec_flush (Run *r, const UpdateTask *u, SpecPending *sp, gsize b, gsize lo, guint32 *spec_cnt,
+            gsize *n_exact)
+{
+  float f[(1 + SPEC_MAX) * SPEC_PENDING];
+  gsize n = sp->n, k;
+  gboolean changed;
+
+  if (n == 0)
+    return FALSE;
+  for (k = 0; k < sp->nq; k++)
+    memcpy (f + k * n, sp->f[k], n * sizeof (float));
+  changed = update_batch_fast (r, u, sp->idx, sp->rows, n, f, n_exact);
+  lightly_coreset_spec_batch (r, u, b, lo, sp->idx, sp->rows, n, f + n, sp->nq - 1, spec_cnt);
+  sp->n = 0;
+  sp->nq = 1 + SPEC_MAX;
+  return changed;
+}
+
+/* A chunk of a pass with guesses, its float32 distances f from nq queries
+ * (n per query): the rows that no query can lower, against the minimum
+ * they have before the pass, are done (update_batch_fast() and
+ * lightly_coreset_spec_batch() would leave them alone: the levels only
+ * lower the value the tests compare with, and a lower value is ruled out
+ * more easily); the others join the pending rows. */
+static gboolean
+spec_chunk (Run *r, const UpdateTask *u, SpecPending *sp, const gsize *idx,
+            const float *const *rows, gsize n, const float *f, gsize nq, gsize b, gsize lo,
+            guint32 *spec_cnt, gsize *n_exact)
+{
+  gboolean changed = FALSE;
+  gsize i, k;
+
+  for (i = 0; i < n; i++)
+    {
+      double m = r->mind2[idx[i]];
+
+      for (k = 0; k < nq; k++)
+        {
+          double alpha = k == 0 ? u->alpha : u->spec[k - 1].alpha;
+          double beta = k == 0 ? u->beta : u->spec[k - 1].beta;
+
+          if (!fast_rules_out (alpha, beta, f[k * n + i], m))
+            break;
+        }
+      if (k == nq)
+        continue;
+      for (k = 0; k < nq; k++)
+        sp->f[k][sp->n] = f[k * n + i];
+      sp->idx[sp->n] = idx[i];
+      sp->rows[sp->n++] = rows[i];
+      sp->nq = MIN (sp->nq, nq);
+      if (sp->n == SPEC_PENDING)
+        changed |= spec_flush (r, u, sp, b, lo, spec_cnt, n_exact);
+    }
+  return changed;
+}
+
 /* The half-precision copy (LightlySelectionParams.matrix_half).
  *
  * With the copy, the pass streams the half row c̃ (the float32 row c
@@ -447,6 +528,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   /* The lengths of the block's lists of guessed updates, per level: they
    * start empty. */
   guint32 spec_cnt[SPEC_MAX] = { 0 };
+  SpecPending sp = { .n = 0, .nq = 1 + SPEC_MAX };
 
   block_range (r, b, &lo, &hi);
   if (hi - lo > SCAN_STACK)
@@ -487,8 +569,7 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
           gsize nq = lightly_coreset_spec_queries (r, u, qs);
 
           r->kern->d2f_multi (qs, nq, rows, c, r->dim, f);
-          changed |= update_batch_fast (r, u, idx, rows, c, f, &n_exact);
-          lightly_coreset_spec_batch (r, u, b, lo, idx, rows, c, f + c, nq - 1, spec_cnt);
+          changed |= spec_chunk (r, u, &sp, idx, rows, c, f, nq, b, lo, spec_cnt, &n_exact);
         }
       else
         changed |= compute_batch (r, u, fast, &hb, idx, rows, half ? hrows : NULL, c, &pd,
@@ -497,7 +578,10 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   if (pd.n > 0)
     changed |= pending_flush (r, u, &pd, TRUE, &n_exact);
   if (spec)
-    lightly_coreset_spec_block_end (r, u, b, spec_cnt);
+    {
+      changed |= spec_flush (r, u, &sp, b, lo, spec_cnt, &n_exact);
+      lightly_coreset_spec_block_end (r, u, b, spec_cnt);
+    }
   if (fast)
     {
       count_add (&r->n_fast, n);
