@@ -314,7 +314,8 @@ void     lightly_coreset_spec_done    (Run *r, gsize n_spec);
 gboolean lightly_coreset_spec_take    (Run *r, gsize pick);
 /* A chunk of an update pass with guesses: qs gets the pass's query and the
  * guesses of the levels still open (returns how many in all; d2f_multi()
- * computes them at once), then spec_batch() takes the levels' part. */
+ * computes them at once); of the rows some query may lower, spec_batch()
+ * takes the levels' part, after the pick's update. */
 gsize    lightly_coreset_spec_queries (Run *r, const UpdateTask *u, const float **qs);
 void     lightly_coreset_spec_batch   (Run *r, const UpdateTask *u, gsize b, gsize lo,
                                        const gsize *idx, const float *const *rows, gsize n,

@@ -45,7 +45,10 @@
  * The float32 distances of the pick and of its guesses come from one
  * d2f_multi() call per chunk (lightly_coreset_spec_queries() lists the
  * queries), so a row is loaded once per four queries rather than once per
- * query; the decisions then go level by level as above.
+ * query. A row that no query can lower by the float32 bound is then done;
+ * the few others wait in groups (lightly-selection-coreset-update.c,
+ * spec_chunk()) for the pick's update and the levels' decisions, level by
+ * level as above.
  *
  * Guesses run on float32 passes, pruned or not, but not on the first
  * update after a first pick without P (it replaces every minimum). A
@@ -453,15 +456,15 @@ lightly_coreset_spec_queries (Run *r, const UpdateTask *u, const float **qs)
   return k + 1;
 }
 
-/* The guesses' part of a chunk of the pass (rows idx, whose mind2 the
- * chunk's own update has just written): per level, the rows the guess
+/* The guesses' part of a group of rows of the pass (rows idx, whose mind2
+ * the pick's update has just written): per level, the rows the guess
  * would lower, into block b's list, whose length so far is cnt_of[level].
  * f holds the float32 distances of the first n_levels guesses (n per
  * level, from lightly_coreset_spec_queries() and d2f_multi()); the levels
  * after them have overflowed. The caller keeps the lengths until the
  * block ends (lightly_coreset_spec_block_end()): in r->spec_n, the two
  * threads' blocks share cache lines, and reading a length there on every
- * chunk took half of this function's time on a Zen 5. */
+ * group took half of this function's time on a Zen 5. */
 void
 lightly_coreset_spec_batch (Run *r, const UpdateTask *u, gsize b, gsize lo,
                             const gsize *idx, const float *const *rows, gsize n,
