@@ -174,12 +174,12 @@ update_batch_fast (Run *r, const UpdateTask *u, const gsize *idx, const float *c
 /* Rows of a pass with guesses that some query may lower, with their
  * float32 distances (query k of row i at f[k][i]), waiting to go through
  * update_batch_fast() and lightly_coreset_spec_batch() together: a chunk
- * holds one or two such rows, and each of those calls computes its rows in
- * double in one kernel call per query, whose time is its chain of
- * dependent multiply-adds whether it has one row or four. The rows are
- * still in cache. Deferring is exact: a row's updates depend on its own
- * values only, and the levels' lists take the same entries in another
- * order (lightly-selection-coreset-spec.c). */
+ * of 1 KiB holds one or two such rows at dim 128, and each of those calls
+ * computes its rows in double in one kernel call per query, whose time is
+ * its chain of dependent multiply-adds whether it has one row or four.
+ * The rows are still in cache. Deferring is exact: a row's updates depend
+ * on its own values only, and the levels' lists take the same entries in
+ * another order (lightly-selection-coreset-spec.c). */
 #define SPEC_PENDING 16
 
 typedef struct {
@@ -537,9 +537,9 @@ lightly_coreset_update_block (gpointer ctx, gsize b, gpointer data)
   if (half)
     half_bound_init (r, u, &hb);
   pd.n = 0;
-  /* The half kernels take rows by fours: chunks of long half rows too. */
   ahead = r->prefetch_ahead / row_bytes;
   spec_chunks = spec && ahead > 0;
+  /* The half kernels take rows by fours: chunks of long half rows too. */
   chunk = CLAMP ((spec_chunks ? SPEC_CHUNK_BYTES : 4096) / row_bytes, half ? 4 : 2, 16);
   if (ahead > 0)
     ahead = MAX (chunk, spec_chunks ? r->prefetch_ahead / 2 / row_bytes : ahead);
