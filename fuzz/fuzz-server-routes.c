@@ -127,7 +127,7 @@ fixture_setup (void)
   g_autoptr(GString) names = g_string_new ("[");
   g_autoptr(GString) csv = g_string_new ("filenames,embedding_0,embedding_1,labels\r\n");
   g_autofree char *path = NULL;
-  g_autofree char *up = NULL;
+  g_autofree char *up G_GNUC_UNUSED = NULL;
 
   fx.store = lightly_store_open (NULL, &error);
   g_assert_no_error (error);

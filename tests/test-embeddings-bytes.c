@@ -326,7 +326,7 @@ static void
 test_register_names (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = lightly_api_workflow_client_create_dataset (f->client, "names", NULL, &error);
+  g_autofree char *id G_GNUC_UNUSED = lightly_api_workflow_client_create_dataset (f->client, "names", NULL, &error);
   const char *bad[] = { "ok.png", "a,b.png", NULL };
   const char *none[] = { NULL };
   g_auto(GStrv) back = NULL;

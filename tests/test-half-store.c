@@ -268,7 +268,7 @@ test_rebuild (void)
   /* Another store's copy of another matrix, same shape, under this id. */
   store_setup (&t, dir2, y);
   {
-    g_autofree char *mask = select_mask (&t, LIGHTLY_SAMPLING_METHOD_CORESET, LIGHTLY_MATRIX_PRECISION_FLOAT16,
+    g_autofree char *mask G_GNUC_UNUSED = select_mask (&t, LIGHTLY_SAMPLING_METHOD_CORESET, LIGHTLY_MATRIX_PRECISION_FLOAT16,
                                          NULL, 80, NULL, &error);
     g_autofree char *base = g_strconcat (t.emb, ".f16", NULL);
 
@@ -374,7 +374,7 @@ test_removed_with_embedding (void)
   /* Reopening keeps the copies of a live embedding, and removes a crash's
    * temporary and the copy of an embedding that does not exist. */
   {
-    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyStore) store G_GNUC_UNUSED = lightly_store_open (dir, &error);
 
     g_assert_no_error (error);
     g_assert_true (g_file_test (f16, G_FILE_TEST_IS_REGULAR));
@@ -395,7 +395,7 @@ test_removed_with_embedding (void)
   }
   sqlite3_close (db);
   {
-    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyStore) store G_GNUC_UNUSED = lightly_store_open (dir, &error);
 
     g_assert_no_error (error);
     g_assert_false (g_file_test (f32, G_FILE_TEST_EXISTS));

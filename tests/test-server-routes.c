@@ -63,7 +63,7 @@ call (Fixture    *f,
   if (status >= 400)
     {
       /* Errors are {"code","message"}. */
-      g_autoptr(JsonNode) node = check_json (resp->body, &lightly_json_model_api_error_response, FALSE);
+      g_autoptr(JsonNode) node G_GNUC_UNUSED = check_json (resp->body, &lightly_json_model_api_error_response, FALSE);
     }
   return resp;
 }
@@ -265,7 +265,7 @@ test_flow (Fixture       *f,
   sample = g_strdup (json_array_get_string_element (json_node_get_array (node), 3));
   g_clear_pointer (&node, json_node_unref);
   {
-    g_autoptr(LightlyHttpResponse) bad = call (f, "GET", p, "field=thumbName", NULL, 400);
+    g_autoptr(LightlyHttpResponse) bad G_GNUC_UNUSED = call (f, "GET", p, "field=thumbName", NULL, 400);
   }
   g_free (p);
   p = g_strdup_printf ("/v1/datasets/%s/samples", f->ds);
@@ -299,7 +299,7 @@ test_flow (Fixture       *f,
   g_free (p);
   p = g_strdup_printf ("/v1/datasets/%s/registerDatasetUpload", f->ds);
   {
-    g_autoptr(LightlyHttpResponse) r = call (f, "PUT", p, NULL, "{\"total\": 12, \"processed\": 12}", 200);
+    g_autoptr(LightlyHttpResponse) r G_GNUC_UNUSED = call (f, "PUT", p, NULL, "{\"total\": 12, \"processed\": 12}", 200);
   }
 
   /* Embeddings: E1 lists the stored id; the promised id works everywhere. */
@@ -323,7 +323,7 @@ test_flow (Fixture       *f,
   g_free (p);
   p = g_strdup_printf ("/v1/datasets/%s/embeddings/%s/trigger2dEmbeddingsJob", f->ds, f->emb);
   {
-    g_autoptr(LightlyHttpResponse) r = call (f, "POST", p, NULL, "{\"dimensionalityReductionMethod\": \"PCA\"}", 200);
+    g_autoptr(LightlyHttpResponse) r G_GNUC_UNUSED = call (f, "POST", p, NULL, "{\"dimensionalityReductionMethod\": \"PCA\"}", 200);
   }
   g_free (p);
   p = g_strdup_printf ("/v1/datasets/%s/embeddings/writeCSVUrl", f->ds);
@@ -350,7 +350,7 @@ test_flow (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 1);
   g_clear_pointer (&node, json_node_unref);
   {
-    g_autoptr(LightlyHttpResponse) r = call (f, "POST", p, NULL, "{\"scoreType\":\"x\",\"scores\":[0.5]}", 400);
+    g_autoptr(LightlyHttpResponse) r G_GNUC_UNUSED = call (f, "POST", p, NULL, "{\"scoreType\":\"x\",\"scores\":[0.5]}", 400);
   }
   g_free (p);
   p = g_strdup_printf ("/v1/datasets/%s/tags/%s/scores/%s", f->ds, f->initial, score_id);
@@ -590,7 +590,7 @@ test_delete_tag (Fixture       *f,
     g_assert_cmpmem (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body), "{}", 2);
   }
   {
-    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", parent_path, NULL, NULL, 200);
+    g_autoptr(LightlyHttpResponse) r G_GNUC_UNUSED = call (f, "DELETE", parent_path, NULL, NULL, 200);
   }
   {
     g_autoptr(LightlyHttpResponse) r = call (f, "GET", child_path, NULL, NULL, 404);
@@ -598,7 +598,7 @@ test_delete_tag (Fixture       *f,
     error_code_is (r, "TAG_UNKNOWN");
   }
   {
-    g_autoptr(LightlyHttpResponse) r = call (f, "DELETE", parent_path, NULL, "{}", 404);
+    g_autoptr(LightlyHttpResponse) r G_GNUC_UNUSED = call (f, "DELETE", parent_path, NULL, "{}", 404);
   }
   node = call_json (f, "GET", tags, NULL, NULL, &lightly_json_model_tag_data, TRUE);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 1);
@@ -703,7 +703,7 @@ test_hostile (Fixture       *f,
         g_error ("case %u %s %s: expected %u, got %u: %.*s", i, cases[i].method, cases[i].path, cases[i].status,
                  resp->status, (int) g_bytes_get_size (resp->body), (const char *) g_bytes_get_data (resp->body, NULL));
       {
-        g_autoptr(JsonNode) node = check_json (resp->body, &lightly_json_model_api_error_response, FALSE);
+        g_autoptr(JsonNode) node G_GNUC_UNUSED = check_json (resp->body, &lightly_json_model_api_error_response, FALSE);
       }
     }
 
@@ -730,7 +730,7 @@ test_hostile (Fixture       *f,
 
   /* SQL metacharacters in an accepted name are stored as given. */
   {
-    g_autoptr(JsonNode) created = call_json (f, "POST", "/v1/datasets", NULL,
+    g_autoptr(JsonNode) created G_GNUC_UNUSED = call_json (f, "POST", "/v1/datasets", NULL,
                                              "{\"name\":\"x'); DROP TABLE tags;--\"}",
                                              &lightly_json_model_create_entity_response, FALSE);
     g_autoptr(JsonNode) list = call_json (f, "GET", "/v1/datasets", NULL, NULL, &lightly_json_model_dataset_data, TRUE);

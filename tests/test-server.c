@@ -169,7 +169,7 @@ replay_agent_query (Replay     *rp,
   if (g_str_equal (method, "CORAL"))
     {
       /* upload_scores: T1, then one S1 per score, to the query tag. */
-      g_autoptr(JsonNode) t = replay_json (rp, "GET", tags_path, NULL, NULL, &lightly_json_model_tag_data, TRUE);
+      g_autoptr(JsonNode) t G_GNUC_UNUSED = replay_json (rp, "GET", tags_path, NULL, NULL, &lightly_json_model_tag_data, TRUE);
       g_autofree char *scores_path = g_strdup_printf ("/v1/datasets/%s/tags/%s/scores", rp->ds, query_tag_id);
       static const char * const score_names[] = { "uncertainty_least_confidence", "uncertainty_margin",
                                                   "uncertainty_entropy" };
@@ -307,7 +307,7 @@ test_replay_2021 (void)
     }
   {
     g_autofree char *initial_path = g_strdup_printf ("/v1/datasets/%s/tags/initial", rp.ds);
-    g_autoptr(JsonNode) initial = replay_json (&rp, "POST", initial_path, NULL,
+    g_autoptr(JsonNode) initial G_GNUC_UNUSED = replay_json (&rp, "POST", initial_path, NULL,
                                                "{\"imgType\": \"full\", \"creator\": \"USER_PIP\"}",
                                                &lightly_json_model_create_entity_response, FALSE);
   }
@@ -345,7 +345,7 @@ test_replay_2021 (void)
     for (guint i = 0; i < 3; i++)
       {
         g_autofree char *body = g_strdup_printf ("{\"dimensionalityReductionMethod\": \"%s\"}", methods[i]);
-        g_autoptr(RawResponse) r = replay_call (&rp, "POST", e4_path, NULL, body, 200);
+        g_autoptr(RawResponse) r G_GNUC_UNUSED = replay_call (&rp, "POST", e4_path, NULL, body, 200);
       }
   }
 
@@ -366,7 +366,7 @@ test_replay_2021 (void)
   {
     g_autoptr(JsonNode) t = replay_json (&rp, "GET", tags_path, NULL, NULL, &lightly_json_model_tag_data, TRUE);
     g_autofree char *p_id = find_tag_id (t, "al-iteration-1");
-    g_autoptr(JsonNode) q = replay_json (&rp, "GET", q_path, NULL, NULL, &lightly_json_model_tag_data, FALSE);
+    g_autoptr(JsonNode) q G_GNUC_UNUSED = replay_json (&rp, "GET", q_path, NULL, NULL, &lightly_json_model_tag_data, FALSE);
     g_autoptr(JsonNode) p = NULL;
 
     g_assert_cmpstr (p_id, ==, sel2);
@@ -649,7 +649,7 @@ run_flow (LightlyApiWorkflowClient *client)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *csv = test_make_csv (300, 16, 5);
-  g_autofree char *ds = fill_dataset (client, "flow", csv, NULL);
+  g_autofree char *ds G_GNUC_UNUSED = fill_dataset (client, "flow", csv, NULL);
   GPtrArray *masks = g_ptr_array_new_with_free_func (g_free);
   static const struct {
     LightlySamplingMethod method;
@@ -1330,7 +1330,7 @@ test_precision_sent (void)
   g_autoptr(LightlySamplerConfig) config = lightly_sampler_config_new ();
   g_autoptr(LightlyTag) plain = NULL;
   g_autoptr(LightlyTag) half = NULL;
-  g_autofree char *ds = fill_dataset (client, "precision", csv, NULL);
+  g_autofree char *ds G_GNUC_UNUSED = fill_dataset (client, "precision", csv, NULL);
 
   lightly_sampler_config_set_n_samples (config, 10);
   lightly_sampler_config_set_name (config, "float32");
@@ -1547,7 +1547,7 @@ test_body_limits (void)
   r2 = raw_request (ts->port, "POST", target, chunked, body->str, body->len);
   g_assert_cmpuint (r2->status, ==, 413);
   {
-    g_autoptr(JsonNode) e = check_json (r2->body, &lightly_json_model_api_error_response, FALSE);
+    g_autoptr(JsonNode) e G_GNUC_UNUSED = check_json (r2->body, &lightly_json_model_api_error_response, FALSE);
   }
 
   /* A small chunked body is fine. */
@@ -1730,7 +1730,7 @@ test_body_spool (void)
   full = raw_request (ts->port, "POST", bulk, python_headers, names->str, names->len);
   g_assert_cmpuint (full->status, ==, 503);
   {
-    g_autoptr(JsonNode) e = check_json (full->body, &lightly_json_model_api_error_response, FALSE);
+    g_autoptr(JsonNode) e G_GNUC_UNUSED = check_json (full->body, &lightly_json_model_api_error_response, FALSE);
   }
   g_assert_cmpint (lightly_store_get_n_samples (ts->store, ds, NULL), ==, 401);
   g_unlink (blocked);
@@ -1783,7 +1783,7 @@ test_shutdown_fails_jobs (void)
   {
     g_autoptr(LightlyBitMask) all = lightly_bit_mask_new_from_length (40000);
     g_autofree char *hex = lightly_bit_mask_to_hex (all);
-    g_autofree char *initial = lightly_store_create_tag (ts->store, ds, "initial-tag", hex, NULL, NULL, NULL,
+    g_autofree char *initial G_GNUC_UNUSED = lightly_store_create_tag (ts->store, ds, "initial-tag", hex, NULL, NULL, NULL,
                                                          "USER_PIP", &error);
 
     g_assert_no_error (error);

@@ -510,7 +510,7 @@ check_tags (LightlyStore *store)
   assert_message (error, "0123456789abcdef01234567");
   g_clear_error (&error);
   {
-    g_autofree char *empty = lightly_store_create_tag (store, ds, "empty", "0x0", initial, NULL,
+    g_autofree char *empty G_GNUC_UNUSED = lightly_store_create_tag (store, ds, "empty", "0x0", initial, NULL,
                                                        NULL, NULL, &error);
     g_assert_no_error (error);
   }
@@ -1116,7 +1116,7 @@ test_disk_matrix_kept (void)
   g_assert_no_error (error);
   for (guint i = 2; i <= STORE_MAPPED_KEEP; i++)
     {
-      g_autoptr(LightlyStoreMatrix) m = lightly_store_map_embedding (store, ids[i], &error);
+      g_autoptr(LightlyStoreMatrix) m G_GNUC_UNUSED = lightly_store_map_embedding (store, ids[i], &error);
 
       g_assert_no_error (error);
     }
@@ -1135,7 +1135,7 @@ test_disk_matrix_kept (void)
     g_assert_no_error (error);
     for (guint i = 2; i <= STORE_MAPPED_KEEP; i++)
       {
-        g_autoptr(LightlyStoreMatrix) mi = lightly_store_map_embedding (store, ids[i], &error);
+        g_autoptr(LightlyStoreMatrix) mi G_GNUC_UNUSED = lightly_store_map_embedding (store, ids[i], &error);
 
         g_assert_no_error (error);
       }
@@ -1400,7 +1400,7 @@ test_disk_orphans (void)
   g_assert_true (g_file_set_contents (stray_lock, "", 0, NULL));
 
   {
-    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyStore) store G_GNUC_UNUSED = lightly_store_open (dir, &error);
 
     g_assert_no_error (error);
     g_assert_false (g_file_test (stray_tmp, G_FILE_TEST_EXISTS));
@@ -1433,7 +1433,7 @@ test_disk_version_too_new (void)
   g_autofree char *before = NULL, *after = NULL;
 
   {
-    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyStore) store G_GNUC_UNUSED = lightly_store_open (dir, &error);
 
     g_assert_no_error (error);
   }
@@ -1492,7 +1492,7 @@ test_disk_tags_index_repaired (void)
     "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tags_by_dataset'";
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = test_make_tmp_dir ("lightly-store");
-  g_autofree char *ds = NULL, *before = NULL, *after = NULL;
+  g_autofree char *ds = NULL, *before G_GNUC_UNUSED = NULL, *after G_GNUC_UNUSED = NULL;
 
   {
     g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
@@ -1521,7 +1521,7 @@ test_disk_tags_index_repaired (void)
   g_assert_cmpint (int_on_closed_store (dir, count), ==, 1);
   g_assert_cmpint (int_on_closed_store (dir, "PRAGMA user_version"), ==, 4);
   {
-    g_autoptr(LightlyStore) store = lightly_store_open (dir, &error);
+    g_autoptr(LightlyStore) store G_GNUC_UNUSED = lightly_store_open (dir, &error);
 
     g_assert_no_error (error);
   }
@@ -2244,7 +2244,7 @@ run_concurrency (LightlyStore *store)
       g_autoptr(GError) error = NULL;
       g_autofree char *name = g_strdup_printf ("tag-%03d", i);
       g_autofree char *hex = g_strdup_printf ("0x%x", (i % 15) + 1);
-      g_autofree char *id = lightly_store_create_tag (store, ds, name, hex, NULL, NULL, NULL,
+      g_autofree char *id G_GNUC_UNUSED = lightly_store_create_tag (store, ds, name, hex, NULL, NULL, NULL,
                                                       NULL, &error);
 
       g_assert_no_error (error);

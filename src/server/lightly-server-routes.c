@@ -288,10 +288,8 @@ lightly_server_routes_handle (LightlyServerRoutes      *self,
   else
     routes_respond_error (resp, 404, "NOT_FOUND", "No route %s %s", req->method, req->path);
 
-  {
-    /* Frees the dataset row routes_require_dataset() read, if any. */
-    g_autoptr(LightlyStoreDataset) dataset = g_steal_pointer (&r.dataset);
-  }
+  /* The dataset row routes_require_dataset() read, if any. */
+  g_clear_pointer (&r.dataset, lightly_store_dataset_free);
 }
 
 /* ---------------------------------------------------------------------------
