@@ -225,7 +225,7 @@ pool_fill (Run *r, Pool *pl)
 {
   g_autofree BlockKey *bk = g_new (BlockKey, r->n_blocks);
   double key[SPEC_POOL];
-  gsize nb = 0, b, i, j;
+  gsize nb = 0, b, i, j, h;
 
   pl->n = 0;
   pl->theta = -1.0;
@@ -262,8 +262,8 @@ pool_fill (Run *r, Pool *pl)
               pl->pos[pl->n] = j;
               pl->v[pl->n++] = m;
               if (pl->n == SPEC_POOL)
-                for (b = SPEC_POOL / 2; b-- > 0;)
-                  pool_sift_down (pl, key, b);
+                for (h = SPEC_POOL / 2; h-- > 0;)
+                  pool_sift_down (pl, key, h);
               continue;
             }
           if (!(kj > key[0]))
